@@ -1,0 +1,1130 @@
+/*
+ * Baton -- public C interface (mpi.h)
+ *
+ * Types, handle encodings and constant values are those of the MPI 5.0
+ * standard ABI, so that objects compiled against this header agree
+ * bit-for-bit with any other ABI-conforming header.  The API level we
+ * advertise is MPI 4.1, and only the routines Baton actually implements
+ * are declared (see the bottom half of this file).
+ */
+#ifndef BATON_MPI_H
+#define BATON_MPI_H
+
+#include <stdint.h>
+
+#if defined(__cplusplus)
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------ */
+/* Identification                                                     */
+/* ------------------------------------------------------------------ */
+
+#define BATON 1
+#define BATON_VERSION "0.1.0"
+
+#define MPI_VERSION    4
+#define MPI_SUBVERSION 1
+
+/* ------------------------------------------------------------------ */
+/* Basic integer types                                                */
+/* ------------------------------------------------------------------ */
+
+typedef intptr_t MPI_Aint;   /* address-sized signed integer */
+typedef int64_t  MPI_Offset; /* file offsets */
+typedef int64_t  MPI_Count;  /* wide enough for both of the above */
+typedef int      MPI_Fint;   /* Fortran INTEGER as seen from C */
+
+/* ------------------------------------------------------------------ */
+/* Status object: three public fields, five words for the library     */
+/* ------------------------------------------------------------------ */
+
+typedef struct {
+    int MPI_SOURCE;
+    int MPI_TAG;
+    int MPI_ERROR;
+    int MPI_internal[5];
+} MPI_Status;
+
+/* ------------------------------------------------------------------ */
+/* Opaque handles and their predefined values                         */
+/*                                                                    */
+/* Every handle is a pointer to an incomplete struct.  Predefined     */
+/* handles are small integers cast to the handle type; zero is never  */
+/* a valid handle.                                                    */
+/* ------------------------------------------------------------------ */
+
+typedef struct MPI_ABI_Op         *MPI_Op;
+typedef struct MPI_ABI_Comm       *MPI_Comm;
+typedef struct MPI_ABI_Group      *MPI_Group;
+typedef struct MPI_ABI_Win        *MPI_Win;
+typedef struct MPI_ABI_File       *MPI_File;
+typedef struct MPI_ABI_Session    *MPI_Session;
+typedef struct MPI_ABI_Message    *MPI_Message;
+typedef struct MPI_ABI_Info       *MPI_Info;
+typedef struct MPI_ABI_Errhandler *MPI_Errhandler;
+typedef struct MPI_ABI_Request    *MPI_Request;
+typedef struct MPI_ABI_Datatype   *MPI_Datatype;
+
+/* Reduction operations (0x20 - 0x3f) */
+#define MPI_OP_NULL     ((MPI_Op)0x00000020)
+#define MPI_SUM         ((MPI_Op)0x00000021)
+#define MPI_MIN         ((MPI_Op)0x00000022)
+#define MPI_MAX         ((MPI_Op)0x00000023)
+#define MPI_PROD        ((MPI_Op)0x00000024)
+#define MPI_BAND        ((MPI_Op)0x00000028)
+#define MPI_BOR         ((MPI_Op)0x00000029)
+#define MPI_BXOR        ((MPI_Op)0x0000002a)
+#define MPI_LAND        ((MPI_Op)0x00000030)
+#define MPI_LOR         ((MPI_Op)0x00000031)
+#define MPI_LXOR        ((MPI_Op)0x00000032)
+#define MPI_MINLOC      ((MPI_Op)0x00000038)
+#define MPI_MAXLOC      ((MPI_Op)0x00000039)
+#define MPI_REPLACE     ((MPI_Op)0x0000003c)
+#define MPI_NO_OP       ((MPI_Op)0x0000003d)
+
+/* Communicators */
+#define MPI_COMM_NULL   ((MPI_Comm)0x00000100)
+#define MPI_COMM_WORLD  ((MPI_Comm)0x00000101)
+#define MPI_COMM_SELF   ((MPI_Comm)0x00000102)
+
+/* Groups */
+#define MPI_GROUP_NULL  ((MPI_Group)0x00000108)
+#define MPI_GROUP_EMPTY ((MPI_Group)0x00000109)
+
+/* Windows, files, sessions */
+#define MPI_WIN_NULL     ((MPI_Win)0x00000110)
+#define MPI_FILE_NULL    ((MPI_File)0x00000118)
+#define MPI_SESSION_NULL ((MPI_Session)0x00000120)
+
+/* Matched-probe messages */
+#define MPI_MESSAGE_NULL    ((MPI_Message)0x00000128)
+#define MPI_MESSAGE_NO_PROC ((MPI_Message)0x00000129)
+
+/* Info objects */
+#define MPI_INFO_NULL ((MPI_Info)0x00000130)
+#define MPI_INFO_ENV  ((MPI_Info)0x00000131)
+
+/* Error handlers */
+#define MPI_ERRHANDLER_NULL  ((MPI_Errhandler)0x00000140)
+#define MPI_ERRORS_ARE_FATAL ((MPI_Errhandler)0x00000141)
+#define MPI_ERRORS_ABORT     ((MPI_Errhandler)0x00000142)
+#define MPI_ERRORS_RETURN    ((MPI_Errhandler)0x00000143)
+
+/* Requests */
+#define MPI_REQUEST_NULL ((MPI_Request)0x00000180)
+
+/* Datatypes (0x200 - 0x3ff) */
+#define MPI_DATATYPE_NULL           ((MPI_Datatype)0x00000200)
+
+/* -- MPI integer types */
+#define MPI_AINT                    ((MPI_Datatype)0x00000201)
+#define MPI_COUNT                   ((MPI_Datatype)0x00000202)
+#define MPI_OFFSET                  ((MPI_Datatype)0x00000203)
+
+/* -- raw data */
+#define MPI_PACKED                  ((MPI_Datatype)0x00000207)
+#define MPI_BYTE                    ((MPI_Datatype)0x00000247)
+
+/* -- C integers */
+#define MPI_SHORT                   ((MPI_Datatype)0x00000208)
+#define MPI_INT                     ((MPI_Datatype)0x00000209)
+#define MPI_LONG                    ((MPI_Datatype)0x0000020a)
+#define MPI_LONG_LONG               ((MPI_Datatype)0x0000020b)
+#define MPI_LONG_LONG_INT           MPI_LONG_LONG
+#define MPI_UNSIGNED_SHORT          ((MPI_Datatype)0x0000020c)
+#define MPI_UNSIGNED                ((MPI_Datatype)0x0000020d)
+#define MPI_UNSIGNED_LONG           ((MPI_Datatype)0x0000020e)
+#define MPI_UNSIGNED_LONG_LONG      ((MPI_Datatype)0x0000020f)
+
+/* -- C characters */
+#define MPI_CHAR                    ((MPI_Datatype)0x00000243)
+#define MPI_SIGNED_CHAR             ((MPI_Datatype)0x00000244)
+#define MPI_UNSIGNED_CHAR           ((MPI_Datatype)0x00000245)
+#define MPI_WCHAR                   ((MPI_Datatype)0x0000023c)
+
+/* -- C floating point and complex */
+#define MPI_FLOAT                   ((MPI_Datatype)0x00000210)
+#define MPI_DOUBLE                  ((MPI_Datatype)0x00000214)
+#define MPI_LONG_DOUBLE             ((MPI_Datatype)0x00000220)
+#define MPI_C_FLOAT_COMPLEX         ((MPI_Datatype)0x00000212)
+#define MPI_C_COMPLEX               MPI_C_FLOAT_COMPLEX
+#define MPI_C_DOUBLE_COMPLEX        ((MPI_Datatype)0x00000216)
+#define MPI_C_LONG_DOUBLE_COMPLEX   ((MPI_Datatype)0x00000224)
+
+/* -- C++ types */
+#define MPI_CXX_FLOAT_COMPLEX       ((MPI_Datatype)0x00000213)
+#define MPI_CXX_DOUBLE_COMPLEX      ((MPI_Datatype)0x00000217)
+#define MPI_CXX_LONG_DOUBLE_COMPLEX ((MPI_Datatype)0x00000225)
+#define MPI_CXX_BOOL                ((MPI_Datatype)0x00000239)
+
+/* -- booleans */
+#define MPI_C_BOOL                  ((MPI_Datatype)0x00000238)
+
+/* -- exact-width integers */
+#define MPI_INT8_T                  ((MPI_Datatype)0x00000240)
+#define MPI_UINT8_T                 ((MPI_Datatype)0x00000241)
+#define MPI_INT16_T                 ((MPI_Datatype)0x00000248)
+#define MPI_UINT16_T                ((MPI_Datatype)0x00000249)
+#define MPI_INT32_T                 ((MPI_Datatype)0x00000250)
+#define MPI_UINT32_T                ((MPI_Datatype)0x00000251)
+#define MPI_INT64_T                 ((MPI_Datatype)0x00000258)
+#define MPI_UINT64_T                ((MPI_Datatype)0x00000259)
+
+/* -- value/index pairs for MINLOC and MAXLOC */
+#define MPI_FLOAT_INT               ((MPI_Datatype)0x00000228)
+#define MPI_DOUBLE_INT              ((MPI_Datatype)0x00000229)
+#define MPI_LONG_INT                ((MPI_Datatype)0x0000022a)
+#define MPI_2INT                    ((MPI_Datatype)0x0000022b)
+#define MPI_SHORT_INT               ((MPI_Datatype)0x0000022c)
+#define MPI_LONG_DOUBLE_INT         ((MPI_Datatype)0x0000022d)
+#define MPI_2REAL                   ((MPI_Datatype)0x00000230)
+#define MPI_2DOUBLE_PRECISION       ((MPI_Datatype)0x00000231)
+#define MPI_2INTEGER                ((MPI_Datatype)0x00000232)
+
+/* -- Fortran intrinsic types */
+#define MPI_LOGICAL                 ((MPI_Datatype)0x00000218)
+#define MPI_INTEGER                 ((MPI_Datatype)0x00000219)
+#define MPI_REAL                    ((MPI_Datatype)0x0000021a)
+#define MPI_COMPLEX                 ((MPI_Datatype)0x0000021b)
+#define MPI_DOUBLE_PRECISION        ((MPI_Datatype)0x0000021c)
+#define MPI_DOUBLE_COMPLEX          ((MPI_Datatype)0x0000021d)
+#define MPI_CHARACTER               ((MPI_Datatype)0x0000021e)
+
+/* -- Fortran types of explicit byte size */
+#define MPI_LOGICAL1                ((MPI_Datatype)0x000002c0)
+#define MPI_INTEGER1                ((MPI_Datatype)0x000002c1)
+#define MPI_LOGICAL2                ((MPI_Datatype)0x000002c8)
+#define MPI_INTEGER2                ((MPI_Datatype)0x000002c9)
+#define MPI_REAL2                   ((MPI_Datatype)0x000002ca)
+#define MPI_LOGICAL4                ((MPI_Datatype)0x000002d0)
+#define MPI_INTEGER4                ((MPI_Datatype)0x000002d1)
+#define MPI_REAL4                   ((MPI_Datatype)0x000002d2)
+#define MPI_COMPLEX4                ((MPI_Datatype)0x000002d3)
+#define MPI_LOGICAL8                ((MPI_Datatype)0x000002d8)
+#define MPI_INTEGER8                ((MPI_Datatype)0x000002d9)
+#define MPI_REAL8                   ((MPI_Datatype)0x000002da)
+#define MPI_COMPLEX8                ((MPI_Datatype)0x000002db)
+#define MPI_LOGICAL16               ((MPI_Datatype)0x000002e0)
+#define MPI_INTEGER16               ((MPI_Datatype)0x000002e1)
+#define MPI_REAL16                  ((MPI_Datatype)0x000002e2)
+#define MPI_COMPLEX16               ((MPI_Datatype)0x000002e3)
+#define MPI_COMPLEX32               ((MPI_Datatype)0x000002eb)
+
+/* ------------------------------------------------------------------ */
+/* Fortran view of MPI_Status                                         */
+/* ------------------------------------------------------------------ */
+
+enum {
+    MPI_F_STATUS_SIZE = 8,
+    MPI_F_SOURCE      = 0,
+    MPI_F_TAG         = 1,
+    MPI_F_ERROR       = 2
+};
+
+/* ------------------------------------------------------------------ */
+/* Error classes                                                      */
+/* ------------------------------------------------------------------ */
+
+enum {
+    MPI_SUCCESS                   = 0,
+    MPI_ERR_BUFFER                = 1,
+    MPI_ERR_COUNT                 = 2,
+    MPI_ERR_TYPE                  = 3,
+    MPI_ERR_TAG                   = 4,
+    MPI_ERR_COMM                  = 5,
+    MPI_ERR_RANK                  = 6,
+    MPI_ERR_REQUEST               = 7,
+    MPI_ERR_ROOT                  = 8,
+    MPI_ERR_GROUP                 = 9,
+    MPI_ERR_OP                    = 10,
+    MPI_ERR_TOPOLOGY              = 11,
+    MPI_ERR_DIMS                  = 12,
+    MPI_ERR_ARG                   = 13,
+    MPI_ERR_UNKNOWN               = 14,
+    MPI_ERR_TRUNCATE              = 15,
+    MPI_ERR_OTHER                 = 16,
+    MPI_ERR_INTERN                = 17,
+    MPI_ERR_PENDING               = 18,
+    MPI_ERR_IN_STATUS             = 19,
+    MPI_ERR_ACCESS                = 20,
+    MPI_ERR_AMODE                 = 21,
+    MPI_ERR_ASSERT                = 22,
+    MPI_ERR_BAD_FILE              = 23,
+    MPI_ERR_BASE                  = 24,
+    MPI_ERR_CONVERSION            = 25,
+    MPI_ERR_DISP                  = 26,
+    MPI_ERR_DUP_DATAREP           = 27,
+    MPI_ERR_FILE_EXISTS           = 28,
+    MPI_ERR_FILE_IN_USE           = 29,
+    MPI_ERR_FILE                  = 30,
+    MPI_ERR_INFO_KEY              = 31,
+    MPI_ERR_INFO_NOKEY            = 32,
+    MPI_ERR_INFO_VALUE            = 33,
+    MPI_ERR_INFO                  = 34,
+    MPI_ERR_IO                    = 35,
+    MPI_ERR_KEYVAL                = 36,
+    MPI_ERR_LOCKTYPE              = 37,
+    MPI_ERR_NAME                  = 38,
+    MPI_ERR_NO_MEM                = 39,
+    MPI_ERR_NOT_SAME              = 40,
+    MPI_ERR_NO_SPACE              = 41,
+    MPI_ERR_NO_SUCH_FILE          = 42,
+    MPI_ERR_PORT                  = 43,
+    MPI_ERR_QUOTA                 = 44,
+    MPI_ERR_READ_ONLY             = 45,
+    MPI_ERR_RMA_ATTACH            = 46,
+    MPI_ERR_RMA_CONFLICT          = 47,
+    MPI_ERR_RMA_RANGE             = 48,
+    MPI_ERR_RMA_SHARED            = 49,
+    MPI_ERR_RMA_SYNC              = 50,
+    MPI_ERR_SERVICE               = 51,
+    MPI_ERR_SIZE                  = 52,
+    MPI_ERR_SPAWN                 = 53,
+    MPI_ERR_UNSUPPORTED_DATAREP   = 54,
+    MPI_ERR_UNSUPPORTED_OPERATION = 55,
+    MPI_ERR_WIN                   = 56,
+    MPI_ERR_RMA_FLAVOR            = 57,
+    MPI_ERR_PROC_ABORTED          = 58,
+    MPI_ERR_VALUE_TOO_LARGE       = 59,
+    MPI_ERR_SESSION               = 60,
+    MPI_ERR_ERRHANDLER            = 61,
+    MPI_ERR_ABI                   = 62,
+
+    /* tool information interface */
+    MPI_T_ERR_CANNOT_INIT         = 1001,
+    MPI_T_ERR_NOT_ACCESSIBLE      = 1002,
+    MPI_T_ERR_NOT_INITIALIZED     = 1003,
+    MPI_T_ERR_NOT_SUPPORTED       = 1004,
+    MPI_T_ERR_MEMORY              = 1005,
+    MPI_T_ERR_INVALID             = 1006,
+    MPI_T_ERR_INVALID_INDEX       = 1007,
+    MPI_T_ERR_INVALID_ITEM        = 1008,
+    MPI_T_ERR_INVALID_SESSION     = 1009,
+    MPI_T_ERR_INVALID_HANDLE      = 1010,
+    MPI_T_ERR_INVALID_NAME        = 1011,
+    MPI_T_ERR_OUT_OF_HANDLES      = 1012,
+    MPI_T_ERR_OUT_OF_SESSIONS     = 1013,
+    MPI_T_ERR_CVAR_SET_NOT_NOW    = 1014,
+    MPI_T_ERR_CVAR_SET_NEVER      = 1015,
+    MPI_T_ERR_PVAR_NO_WRITE       = 1016,
+    MPI_T_ERR_PVAR_NO_STARTSTOP   = 1017,
+    MPI_T_ERR_PVAR_NO_ATOMIC      = 1018,
+
+    /* upper bound for predefined and user-added codes */
+    MPI_ERR_LASTCODE              = 0x3fff
+};
+
+/* ------------------------------------------------------------------ */
+/* Special buffer addresses and "ignore me" arguments                 */
+/* ------------------------------------------------------------------ */
+
+#define MPI_BOTTOM           ((void *)0)
+#define MPI_IN_PLACE         ((void *)1)
+#define MPI_BUFFER_AUTOMATIC ((void *)2)
+
+#define MPI_ARGV_NULL        ((char **)0)
+#define MPI_ARGVS_NULL       ((char ***)0)
+#define MPI_ERRCODES_IGNORE  ((int *)0)
+#define MPI_STATUS_IGNORE    ((MPI_Status *)0)
+#define MPI_STATUSES_IGNORE  ((MPI_Status *)0)
+#define MPI_UNWEIGHTED       ((int *)10)
+#define MPI_WEIGHTS_EMPTY    ((int *)11)
+
+/* ------------------------------------------------------------------ */
+/* String buffer sizes and buffered-send overhead                     */
+/* ------------------------------------------------------------------ */
+
+#define MPI_MAX_DATAREP_STRING          128
+#define MPI_MAX_ERROR_STRING            512
+#define MPI_MAX_INFO_KEY                256
+#define MPI_MAX_INFO_VAL               1024
+#define MPI_MAX_LIBRARY_VERSION_STRING 8192
+#define MPI_MAX_OBJECT_NAME             128
+#define MPI_MAX_PORT_NAME              1024
+#define MPI_MAX_PROCESSOR_NAME          256
+#define MPI_MAX_STRINGTAG_LEN          1024
+#define MPI_MAX_PSET_NAME_LEN          1024
+
+#define MPI_BSEND_OVERHEAD              512
+
+/* ------------------------------------------------------------------ */
+/* Bit-flag modes (distinct powers of two, may be OR-ed)              */
+/* ------------------------------------------------------------------ */
+
+enum {
+    /* MPI_File_open access modes */
+    MPI_MODE_APPEND          = 1,
+    MPI_MODE_CREATE          = 2,
+    MPI_MODE_DELETE_ON_CLOSE = 4,
+    MPI_MODE_EXCL            = 8,
+    MPI_MODE_RDONLY          = 16,
+    MPI_MODE_RDWR            = 32,
+    MPI_MODE_SEQUENTIAL      = 64,
+    MPI_MODE_UNIQUE_OPEN     = 128,
+    MPI_MODE_WRONLY          = 256,
+
+    /* one-sided synchronisation assertions */
+    MPI_MODE_NOCHECK         = 1024,
+    MPI_MODE_NOPRECEDE       = 2048,
+    MPI_MODE_NOPUT           = 4096,
+    MPI_MODE_NOSTORE         = 8192,
+    MPI_MODE_NOSUCCEED       = 16384
+};
+
+/* ------------------------------------------------------------------ */
+/* Wildcards and sentinel ranks (all negative)                        */
+/* ------------------------------------------------------------------ */
+
+enum {
+    MPI_ANY_SOURCE = -1,
+    MPI_ANY_TAG    = -2,
+    MPI_PROC_NULL  = -3,
+    MPI_ROOT       = -4,
+    MPI_UNDEFINED  = -32766
+};
+
+/* ------------------------------------------------------------------ */
+/* Miscellaneous enumerated constants                                 */
+/* ------------------------------------------------------------------ */
+
+enum {
+    /* thread support levels, in increasing order */
+    MPI_THREAD_SINGLE             = 0,
+    MPI_THREAD_FUNNELED           = 1024,
+    MPI_THREAD_SERIALIZED         = 2048,
+    MPI_THREAD_MULTIPLE           = 4096,
+
+    /* array storage order for subarray/darray */
+    MPI_ORDER_C                   = 12,
+    MPI_ORDER_FORTRAN             = 15,
+
+    /* darray distributions */
+    MPI_DISTRIBUTE_NONE           = 16,
+    MPI_DISTRIBUTE_BLOCK          = 17,
+    MPI_DISTRIBUTE_CYCLIC         = 18,
+    MPI_DISTRIBUTE_DFLT_DARG      = 19,
+
+    /* datatype constructors reported by MPI_Type_get_envelope */
+    MPI_COMBINER_NAMED            = 101,
+    MPI_COMBINER_DUP              = 102,
+    MPI_COMBINER_CONTIGUOUS       = 103,
+    MPI_COMBINER_VECTOR           = 104,
+    MPI_COMBINER_HVECTOR          = 105,
+    MPI_COMBINER_INDEXED          = 106,
+    MPI_COMBINER_HINDEXED         = 107,
+    MPI_COMBINER_INDEXED_BLOCK    = 108,
+    MPI_COMBINER_HINDEXED_BLOCK   = 109,
+    MPI_COMBINER_STRUCT           = 110,
+    MPI_COMBINER_SUBARRAY         = 111,
+    MPI_COMBINER_DARRAY           = 112,
+    MPI_COMBINER_F90_REAL         = 113,
+    MPI_COMBINER_F90_COMPLEX      = 114,
+    MPI_COMBINER_F90_INTEGER      = 115,
+    MPI_COMBINER_RESIZED          = 116,
+    MPI_COMBINER_VALUE_INDEX      = 117,
+
+    /* type classes for MPI_Type_match_size */
+    MPIX_TYPECLASS_LOGICAL        = 191,
+    MPI_TYPECLASS_INTEGER         = 192,
+    MPI_TYPECLASS_REAL            = 193,
+    MPI_TYPECLASS_COMPLEX         = 194,
+
+    /* results of group/communicator comparison */
+    MPI_IDENT                     = 201,
+    MPI_CONGRUENT                 = 202,
+    MPI_SIMILAR                   = 203,
+    MPI_UNEQUAL                   = 204,
+
+    /* virtual topology kinds */
+    MPI_CART                      = 211,
+    MPI_GRAPH                     = 212,
+    MPI_DIST_GRAPH                = 213,
+
+    /* split types for MPI_Comm_split_type */
+    MPI_COMM_TYPE_SHARED          = 221,
+    MPI_COMM_TYPE_HW_UNGUIDED     = 222,
+    MPI_COMM_TYPE_HW_GUIDED       = 223,
+    MPI_COMM_TYPE_RESOURCE_GUIDED = 224,
+
+    /* window lock kinds */
+    MPI_LOCK_EXCLUSIVE            = 301,
+    MPI_LOCK_SHARED               = 302,
+
+    /* how a window was created */
+    MPI_WIN_FLAVOR_CREATE         = 311,
+    MPI_WIN_FLAVOR_ALLOCATE       = 312,
+    MPI_WIN_FLAVOR_DYNAMIC        = 313,
+    MPI_WIN_FLAVOR_SHARED         = 314,
+
+    /* window memory models */
+    MPI_WIN_UNIFIED               = 321,
+    MPI_WIN_SEPARATE              = 322,
+
+    /* "whence" for MPI_File_seek */
+    MPI_SEEK_CUR                  = 401,
+    MPI_SEEK_END                  = 402,
+    MPI_SEEK_SET                  = 403
+};
+
+/* keep the current file view displacement */
+#define MPI_DISPLACEMENT_CURRENT ((MPI_Offset)-1)
+
+/* ------------------------------------------------------------------ */
+/* Attribute keys                                                     */
+/* ------------------------------------------------------------------ */
+
+enum {
+    MPI_KEYVAL_INVALID    = 0,
+
+    /* predefined on communicators */
+    MPI_TAG_UB            = 501,
+    MPI_IO                = 502,
+    MPI_HOST              = 503,
+    MPI_WTIME_IS_GLOBAL   = 504,
+    MPI_APPNUM            = 505,
+    MPI_LASTUSEDCODE      = 506,
+    MPI_UNIVERSE_SIZE     = 507,
+
+    /* predefined on windows */
+    MPI_WIN_BASE          = 601,
+    MPI_WIN_DISP_UNIT     = 602,
+    MPI_WIN_SIZE          = 603,
+    MPI_WIN_CREATE_FLAVOR = 604,
+    MPI_WIN_MODEL         = 605
+};
+
+/* ------------------------------------------------------------------ */
+/* User callback prototypes                                           */
+/* ------------------------------------------------------------------ */
+
+/* user-defined reductions */
+typedef void (MPI_User_function)(void *invec, void *inoutvec, int *len,
+                                 MPI_Datatype *datatype);
+typedef void (MPI_User_function_c)(void *invec, void *inoutvec,
+                                   MPI_Count *len, MPI_Datatype *datatype);
+
+/* generalized requests */
+typedef int (MPI_Grequest_query_function)(void *extra_state,
+                                          MPI_Status *status);
+typedef int (MPI_Grequest_free_function)(void *extra_state);
+typedef int (MPI_Grequest_cancel_function)(void *extra_state, int complete);
+
+/* attribute copy/delete callbacks (the first pair is the MPI-1 form) */
+typedef int (MPI_Copy_function)(MPI_Comm oldcomm, int keyval,
+                                void *extra_state, void *attribute_val_in,
+                                void *attribute_val_out, int *flag);
+typedef int (MPI_Delete_function)(MPI_Comm comm, int keyval,
+                                  void *attribute_val, void *extra_state);
+typedef int (MPI_Comm_copy_attr_function)(MPI_Comm oldcomm, int comm_keyval,
+                                          void *extra_state,
+                                          void *attribute_val_in,
+                                          void *attribute_val_out, int *flag);
+typedef int (MPI_Comm_delete_attr_function)(MPI_Comm comm, int comm_keyval,
+                                            void *attribute_val,
+                                            void *extra_state);
+typedef int (MPI_Type_copy_attr_function)(MPI_Datatype oldtype,
+                                          int type_keyval, void *extra_state,
+                                          void *attribute_val_in,
+                                          void *attribute_val_out, int *flag);
+typedef int (MPI_Type_delete_attr_function)(MPI_Datatype datatype,
+                                            int type_keyval,
+                                            void *attribute_val,
+                                            void *extra_state);
+typedef int (MPI_Win_copy_attr_function)(MPI_Win oldwin, int win_keyval,
+                                         void *extra_state,
+                                         void *attribute_val_in,
+                                         void *attribute_val_out, int *flag);
+typedef int (MPI_Win_delete_attr_function)(MPI_Win win, int win_keyval,
+                                           void *attribute_val,
+                                           void *extra_state);
+
+/* user data representations for MPI-IO */
+typedef int (MPI_Datarep_extent_function)(MPI_Datatype datatype,
+                                          MPI_Aint *file_extent,
+                                          void *extra_state);
+typedef int (MPI_Datarep_conversion_function)(void *userbuf,
+                                              MPI_Datatype datatype,
+                                              int count, void *filebuf,
+                                              MPI_Offset position,
+                                              void *extra_state);
+typedef int (MPI_Datarep_conversion_function_c)(void *userbuf,
+                                                MPI_Datatype datatype,
+                                                MPI_Count count,
+                                                void *filebuf,
+                                                MPI_Offset position,
+                                                void *extra_state);
+
+/* error handler bodies; the trailing arguments are implementation-defined */
+typedef void (MPI_Comm_errhandler_function)(MPI_Comm *comm, int *error_code,
+                                            ...);
+typedef void (MPI_File_errhandler_function)(MPI_File *file, int *error_code,
+                                            ...);
+typedef void (MPI_Win_errhandler_function)(MPI_Win *win, int *error_code,
+                                           ...);
+typedef void (MPI_Session_errhandler_function)(MPI_Session *session,
+                                               int *error_code, ...);
+
+/* older spellings of the error handler types */
+typedef MPI_Comm_errhandler_function    MPI_Comm_errhandler_fn;
+typedef MPI_File_errhandler_function    MPI_File_errhandler_fn;
+typedef MPI_Win_errhandler_function     MPI_Win_errhandler_fn;
+typedef MPI_Session_errhandler_function MPI_Session_errhandler_fn;
+
+/* ------------------------------------------------------------------ */
+/* Predefined callbacks: null (0) and duplicate (1) sentinels         */
+/* ------------------------------------------------------------------ */
+
+#define MPI_NULL_COPY_FN         ((MPI_Copy_function *)0x0)
+#define MPI_DUP_FN               ((MPI_Copy_function *)0x1)
+#define MPI_NULL_DELETE_FN       ((MPI_Delete_function *)0x0)
+
+#define MPI_COMM_NULL_COPY_FN    ((MPI_Comm_copy_attr_function *)0x0)
+#define MPI_COMM_DUP_FN          ((MPI_Comm_copy_attr_function *)0x1)
+#define MPI_COMM_NULL_DELETE_FN  ((MPI_Comm_delete_attr_function *)0x0)
+
+#define MPI_TYPE_NULL_COPY_FN    ((MPI_Type_copy_attr_function *)0x0)
+#define MPI_TYPE_DUP_FN          ((MPI_Type_copy_attr_function *)0x1)
+#define MPI_TYPE_NULL_DELETE_FN  ((MPI_Type_delete_attr_function *)0x0)
+
+#define MPI_WIN_NULL_COPY_FN     ((MPI_Win_copy_attr_function *)0x0)
+#define MPI_WIN_DUP_FN           ((MPI_Win_copy_attr_function *)0x1)
+#define MPI_WIN_NULL_DELETE_FN   ((MPI_Win_delete_attr_function *)0x0)
+
+#define MPI_CONVERSION_FN_NULL   ((MPI_Datarep_conversion_function *)0x0)
+#define MPI_CONVERSION_FN_NULL_C ((MPI_Datarep_conversion_function_c *)0x0)
+
+/* ------------------------------------------------------------------ */
+/* Tool information interface (MPI_T): types and constants only       */
+/* ------------------------------------------------------------------ */
+
+typedef struct MPI_ABI_T_enum               *MPI_T_enum;
+typedef struct MPI_ABI_T_cvar_handle        *MPI_T_cvar_handle;
+typedef struct MPI_ABI_T_pvar_handle        *MPI_T_pvar_handle;
+typedef struct MPI_ABI_T_pvar_session       *MPI_T_pvar_session;
+typedef struct MPI_ABI_T_event_registration *MPI_T_event_registration;
+typedef struct MPI_ABI_T_event_instance     *MPI_T_event_instance;
+
+#define MPI_T_ENUM_NULL         ((MPI_T_enum)0)
+#define MPI_T_CVAR_HANDLE_NULL  ((MPI_T_cvar_handle)0)
+#define MPI_T_PVAR_SESSION_NULL ((MPI_T_pvar_session)0)
+#define MPI_T_PVAR_HANDLE_NULL  ((MPI_T_pvar_handle)0)
+#define MPI_T_PVAR_ALL_HANDLES  ((MPI_T_pvar_handle)1)
+
+/* restrictions a callback is prepared to live with */
+typedef enum MPI_T_cb_safety {
+    MPI_T_CB_REQUIRE_NONE              = 0x00,
+    MPI_T_CB_REQUIRE_MPI_RESTRICTED    = 0x03,
+    MPI_T_CB_REQUIRE_THREAD_SAFE       = 0x0F,
+    MPI_T_CB_REQUIRE_ASYNC_SIGNAL_SAFE = 0x3F
+} MPI_T_cb_safety;
+
+/* whether an event source delivers in timestamp order */
+typedef enum MPI_T_source_order {
+    MPI_T_SOURCE_ORDERED   = 1,
+    MPI_T_SOURCE_UNORDERED = 2
+} MPI_T_source_order;
+
+/* audience and detail level of a variable */
+enum {
+    MPI_T_VERBOSITY_USER_BASIC    = 0x09,
+    MPI_T_VERBOSITY_USER_DETAIL   = 0x0a,
+    MPI_T_VERBOSITY_USER_ALL      = 0x0c,
+    MPI_T_VERBOSITY_TUNER_BASIC   = 0x11,
+    MPI_T_VERBOSITY_TUNER_DETAIL  = 0x12,
+    MPI_T_VERBOSITY_TUNER_ALL     = 0x14,
+    MPI_T_VERBOSITY_MPIDEV_BASIC  = 0x21,
+    MPI_T_VERBOSITY_MPIDEV_DETAIL = 0x22,
+    MPI_T_VERBOSITY_MPIDEV_ALL    = 0x24
+};
+
+/* kind of MPI object a variable is bound to */
+enum {
+    MPI_T_BIND_NO_OBJECT      = 1,
+    MPI_T_BIND_MPI_COMM       = 2,
+    MPI_T_BIND_MPI_DATATYPE   = 3,
+    MPI_T_BIND_MPI_ERRHANDLER = 4,
+    MPI_T_BIND_MPI_FILE       = 5,
+    MPI_T_BIND_MPI_GROUP      = 6,
+    MPI_T_BIND_MPI_OP         = 7,
+    MPI_T_BIND_MPI_REQUEST    = 8,
+    MPI_T_BIND_MPI_WIN        = 9,
+    MPI_T_BIND_MPI_MESSAGE    = 10,
+    MPI_T_BIND_MPI_INFO       = 11,
+    MPI_T_BIND_MPI_SESSION    = 12
+};
+
+/* where a control variable may be changed */
+enum {
+    MPI_T_SCOPE_CONSTANT = 1,
+    MPI_T_SCOPE_READONLY = 2,
+    MPI_T_SCOPE_LOCAL    = 3,
+    MPI_T_SCOPE_GROUP    = 4,
+    MPI_T_SCOPE_GROUP_EQ = 5,
+    MPI_T_SCOPE_ALL      = 6,
+    MPI_T_SCOPE_ALL_EQ   = 7
+};
+
+/* performance variable classes */
+enum {
+    MPI_T_PVAR_CLASS_STATE         = 1,
+    MPI_T_PVAR_CLASS_LEVEL         = 2,
+    MPI_T_PVAR_CLASS_SIZE          = 3,
+    MPI_T_PVAR_CLASS_PERCENTAGE    = 4,
+    MPI_T_PVAR_CLASS_HIGHWATERMARK = 5,
+    MPI_T_PVAR_CLASS_LOWWATERMARK  = 6,
+    MPI_T_PVAR_CLASS_COUNTER       = 7,
+    MPI_T_PVAR_CLASS_AGGREGATE     = 8,
+    MPI_T_PVAR_CLASS_TIMER         = 9,
+    MPI_T_PVAR_CLASS_GENERIC       = 10
+};
+
+/* event callbacks */
+typedef void (MPI_T_event_cb_function)(
+    MPI_T_event_instance event_instance,
+    MPI_T_event_registration event_registration,
+    MPI_T_cb_safety cb_safety, void *user_data);
+typedef void (MPI_T_event_free_cb_function)(
+    MPI_T_event_registration event_registration,
+    MPI_T_cb_safety cb_safety, void *user_data);
+typedef void (MPI_T_event_dropped_cb_function)(
+    MPI_Count count, MPI_T_event_registration event_registration,
+    int source_index, MPI_T_cb_safety cb_safety, void *user_data);
+
+/* ================================================================== */
+/* Routines                                                           */
+/*                                                                    */
+/* Only what Baton implements is declared here.  BATON_DECL emits the */
+/* MPI_ name and its PMPI_ profiling twin from one signature.         */
+/* ================================================================== */
+
+#define BATON_DECL(ret, name, params) \
+    ret MPI_##name params;            \
+    ret PMPI_##name params;
+
+/* ---- Environment and process management -------------------------- */
+
+BATON_DECL(int, Init, (int *argc, char ***argv))
+BATON_DECL(int, Init_thread, (int *argc, char ***argv, int required,
+                              int *provided))
+BATON_DECL(int, Finalize, (void))
+BATON_DECL(int, Initialized, (int *flag))
+BATON_DECL(int, Finalized, (int *flag))
+BATON_DECL(int, Abort, (MPI_Comm comm, int errorcode))
+BATON_DECL(int, Query_thread, (int *provided))
+BATON_DECL(int, Is_thread_main, (int *flag))
+BATON_DECL(double, Wtime, (void))
+BATON_DECL(double, Wtick, (void))
+BATON_DECL(int, Get_processor_name, (char *name, int *resultlen))
+BATON_DECL(int, Get_version, (int *version, int *subversion))
+BATON_DECL(int, Get_library_version, (char *version, int *resultlen))
+BATON_DECL(int, Error_string, (int errorcode, char *string, int *resultlen))
+BATON_DECL(int, Error_class, (int errorcode, int *errorclass))
+BATON_DECL(int, Alloc_mem, (MPI_Aint size, MPI_Info info, void *baseptr))
+BATON_DECL(int, Free_mem, (void *base))
+BATON_DECL(int, Get_address, (const void *location, MPI_Aint *address))
+BATON_DECL(MPI_Aint, Aint_add, (MPI_Aint base, MPI_Aint disp))
+BATON_DECL(MPI_Aint, Aint_diff, (MPI_Aint addr1, MPI_Aint addr2))
+
+/* ---- Error handling ---------------------------------------------- */
+
+BATON_DECL(int, Comm_set_errhandler, (MPI_Comm comm,
+                                      MPI_Errhandler errhandler))
+BATON_DECL(int, Comm_get_errhandler, (MPI_Comm comm,
+                                      MPI_Errhandler *errhandler))
+BATON_DECL(int, Comm_call_errhandler, (MPI_Comm comm, int errorcode))
+BATON_DECL(int, Comm_create_errhandler, (
+    MPI_Comm_errhandler_function *comm_errhandler_fn,
+    MPI_Errhandler *errhandler))
+BATON_DECL(int, Errhandler_free, (MPI_Errhandler *errhandler))
+
+/* ---- Groups, contexts, communicators and caching ----------------- */
+
+BATON_DECL(int, Comm_size, (MPI_Comm comm, int *size))
+BATON_DECL(int, Comm_rank, (MPI_Comm comm, int *rank))
+BATON_DECL(int, Comm_dup, (MPI_Comm comm, MPI_Comm *newcomm))
+BATON_DECL(int, Comm_idup, (MPI_Comm comm, MPI_Comm *newcomm,
+                            MPI_Request *request))
+BATON_DECL(int, Comm_split, (MPI_Comm comm, int color, int key,
+                             MPI_Comm *newcomm))
+BATON_DECL(int, Comm_split_type, (MPI_Comm comm, int split_type, int key,
+                                  MPI_Info info, MPI_Comm *newcomm))
+BATON_DECL(int, Comm_free, (MPI_Comm *comm))
+BATON_DECL(int, Comm_compare, (MPI_Comm comm1, MPI_Comm comm2, int *result))
+BATON_DECL(int, Comm_set_name, (MPI_Comm comm, const char *comm_name))
+BATON_DECL(int, Comm_get_name, (MPI_Comm comm, char *comm_name,
+                                int *resultlen))
+BATON_DECL(int, Comm_test_inter, (MPI_Comm comm, int *flag))
+BATON_DECL(int, Comm_create, (MPI_Comm comm, MPI_Group group,
+                              MPI_Comm *newcomm))
+BATON_DECL(int, Comm_create_group, (MPI_Comm comm, MPI_Group group, int tag,
+                                    MPI_Comm *newcomm))
+BATON_DECL(int, Comm_group, (MPI_Comm comm, MPI_Group *group))
+BATON_DECL(int, Comm_create_keyval, (
+    MPI_Comm_copy_attr_function *comm_copy_attr_fn,
+    MPI_Comm_delete_attr_function *comm_delete_attr_fn,
+    int *comm_keyval, void *extra_state))
+BATON_DECL(int, Comm_free_keyval, (int *comm_keyval))
+BATON_DECL(int, Comm_set_attr, (MPI_Comm comm, int comm_keyval,
+                                void *attribute_val))
+BATON_DECL(int, Comm_get_attr, (MPI_Comm comm, int comm_keyval,
+                                void *attribute_val, int *flag))
+BATON_DECL(int, Comm_delete_attr, (MPI_Comm comm, int comm_keyval))
+
+BATON_DECL(int, Group_size, (MPI_Group group, int *size))
+BATON_DECL(int, Group_rank, (MPI_Group group, int *rank))
+BATON_DECL(int, Group_free, (MPI_Group *group))
+BATON_DECL(int, Group_translate_ranks, (MPI_Group group1, int n,
+                                        const int ranks1[], MPI_Group group2,
+                                        int ranks2[]))
+BATON_DECL(int, Group_compare, (MPI_Group group1, MPI_Group group2,
+                                int *result))
+BATON_DECL(int, Group_incl, (MPI_Group group, int n, const int ranks[],
+                             MPI_Group *newgroup))
+BATON_DECL(int, Group_excl, (MPI_Group group, int n, const int ranks[],
+                             MPI_Group *newgroup))
+BATON_DECL(int, Group_range_incl, (MPI_Group group, int n, int ranges[][3],
+                                   MPI_Group *newgroup))
+BATON_DECL(int, Group_range_excl, (MPI_Group group, int n, int ranges[][3],
+                                   MPI_Group *newgroup))
+BATON_DECL(int, Group_union, (MPI_Group group1, MPI_Group group2,
+                              MPI_Group *newgroup))
+BATON_DECL(int, Group_intersection, (MPI_Group group1, MPI_Group group2,
+                                     MPI_Group *newgroup))
+BATON_DECL(int, Group_difference, (MPI_Group group1, MPI_Group group2,
+                                   MPI_Group *newgroup))
+
+/* ---- Point-to-point communication -------------------------------- */
+
+/* blocking */
+BATON_DECL(int, Send, (const void *buf, int count, MPI_Datatype datatype,
+                       int dest, int tag, MPI_Comm comm))
+BATON_DECL(int, Recv, (void *buf, int count, MPI_Datatype datatype,
+                       int source, int tag, MPI_Comm comm,
+                       MPI_Status *status))
+BATON_DECL(int, Ssend, (const void *buf, int count, MPI_Datatype datatype,
+                        int dest, int tag, MPI_Comm comm))
+BATON_DECL(int, Bsend, (const void *buf, int count, MPI_Datatype datatype,
+                        int dest, int tag, MPI_Comm comm))
+BATON_DECL(int, Rsend, (const void *buf, int count, MPI_Datatype datatype,
+                        int dest, int tag, MPI_Comm comm))
+
+/* nonblocking */
+BATON_DECL(int, Isend, (const void *buf, int count, MPI_Datatype datatype,
+                        int dest, int tag, MPI_Comm comm,
+                        MPI_Request *request))
+BATON_DECL(int, Irecv, (void *buf, int count, MPI_Datatype datatype,
+                        int source, int tag, MPI_Comm comm,
+                        MPI_Request *request))
+BATON_DECL(int, Issend, (const void *buf, int count, MPI_Datatype datatype,
+                         int dest, int tag, MPI_Comm comm,
+                         MPI_Request *request))
+BATON_DECL(int, Ibsend, (const void *buf, int count, MPI_Datatype datatype,
+                         int dest, int tag, MPI_Comm comm,
+                         MPI_Request *request))
+BATON_DECL(int, Irsend, (const void *buf, int count, MPI_Datatype datatype,
+                         int dest, int tag, MPI_Comm comm,
+                         MPI_Request *request))
+
+/* buffered-mode buffer */
+BATON_DECL(int, Buffer_attach, (void *buffer, int size))
+BATON_DECL(int, Buffer_detach, (void *buffer_addr, int *size))
+
+/* combined send and receive */
+BATON_DECL(int, Sendrecv, (const void *sendbuf, int sendcount,
+                           MPI_Datatype sendtype, int dest, int sendtag,
+                           void *recvbuf, int recvcount,
+                           MPI_Datatype recvtype, int source, int recvtag,
+                           MPI_Comm comm, MPI_Status *status))
+BATON_DECL(int, Sendrecv_replace, (void *buf, int count,
+                                   MPI_Datatype datatype, int dest,
+                                   int sendtag, int source, int recvtag,
+                                   MPI_Comm comm, MPI_Status *status))
+
+/* probing and matched receives */
+BATON_DECL(int, Probe, (int source, int tag, MPI_Comm comm,
+                        MPI_Status *status))
+BATON_DECL(int, Iprobe, (int source, int tag, MPI_Comm comm, int *flag,
+                         MPI_Status *status))
+BATON_DECL(int, Mprobe, (int source, int tag, MPI_Comm comm,
+                         MPI_Message *message, MPI_Status *status))
+BATON_DECL(int, Improbe, (int source, int tag, MPI_Comm comm, int *flag,
+                          MPI_Message *message, MPI_Status *status))
+BATON_DECL(int, Mrecv, (void *buf, int count, MPI_Datatype datatype,
+                        MPI_Message *message, MPI_Status *status))
+BATON_DECL(int, Imrecv, (void *buf, int count, MPI_Datatype datatype,
+                         MPI_Message *message, MPI_Request *request))
+
+/* completion */
+BATON_DECL(int, Wait, (MPI_Request *request, MPI_Status *status))
+BATON_DECL(int, Waitall, (int count, MPI_Request array_of_requests[],
+                          MPI_Status *array_of_statuses))
+BATON_DECL(int, Waitany, (int count, MPI_Request array_of_requests[],
+                          int *indx, MPI_Status *status))
+BATON_DECL(int, Waitsome, (int incount, MPI_Request array_of_requests[],
+                           int *outcount, int array_of_indices[],
+                           MPI_Status *array_of_statuses))
+BATON_DECL(int, Test, (MPI_Request *request, int *flag, MPI_Status *status))
+BATON_DECL(int, Testall, (int count, MPI_Request array_of_requests[],
+                          int *flag, MPI_Status *array_of_statuses))
+BATON_DECL(int, Testany, (int count, MPI_Request array_of_requests[],
+                          int *indx, int *flag, MPI_Status *status))
+BATON_DECL(int, Testsome, (int incount, MPI_Request array_of_requests[],
+                           int *outcount, int array_of_indices[],
+                           MPI_Status *array_of_statuses))
+
+/* request management and cancellation */
+BATON_DECL(int, Request_free, (MPI_Request *request))
+BATON_DECL(int, Request_get_status, (MPI_Request request, int *flag,
+                                     MPI_Status *status))
+BATON_DECL(int, Cancel, (MPI_Request *request))
+BATON_DECL(int, Test_cancelled, (const MPI_Status *status, int *flag))
+
+/* persistent requests */
+BATON_DECL(int, Send_init, (const void *buf, int count,
+                            MPI_Datatype datatype, int dest, int tag,
+                            MPI_Comm comm, MPI_Request *request))
+BATON_DECL(int, Ssend_init, (const void *buf, int count,
+                             MPI_Datatype datatype, int dest, int tag,
+                             MPI_Comm comm, MPI_Request *request))
+BATON_DECL(int, Bsend_init, (const void *buf, int count,
+                             MPI_Datatype datatype, int dest, int tag,
+                             MPI_Comm comm, MPI_Request *request))
+BATON_DECL(int, Rsend_init, (const void *buf, int count,
+                             MPI_Datatype datatype, int dest, int tag,
+                             MPI_Comm comm, MPI_Request *request))
+BATON_DECL(int, Recv_init, (void *buf, int count, MPI_Datatype datatype,
+                            int source, int tag, MPI_Comm comm,
+                            MPI_Request *request))
+BATON_DECL(int, Start, (MPI_Request *request))
+BATON_DECL(int, Startall, (int count, MPI_Request array_of_requests[]))
+
+/* status queries and updates */
+BATON_DECL(int, Get_count, (const MPI_Status *status, MPI_Datatype datatype,
+                            int *count))
+BATON_DECL(int, Get_elements, (const MPI_Status *status,
+                               MPI_Datatype datatype, int *count))
+BATON_DECL(int, Get_elements_x, (const MPI_Status *status,
+                                 MPI_Datatype datatype, MPI_Count *count))
+BATON_DECL(int, Status_set_elements, (MPI_Status *status,
+                                      MPI_Datatype datatype, int count))
+BATON_DECL(int, Status_set_elements_x, (MPI_Status *status,
+                                        MPI_Datatype datatype,
+                                        MPI_Count count))
+BATON_DECL(int, Status_set_cancelled, (MPI_Status *status, int flag))
+
+/* ---- Datatypes ---------------------------------------------------- */
+
+/* constructors */
+BATON_DECL(int, Type_contiguous, (int count, MPI_Datatype oldtype,
+                                  MPI_Datatype *newtype))
+BATON_DECL(int, Type_vector, (int count, int blocklength, int stride,
+                              MPI_Datatype oldtype, MPI_Datatype *newtype))
+BATON_DECL(int, Type_create_hvector, (int count, int blocklength,
+                                      MPI_Aint stride, MPI_Datatype oldtype,
+                                      MPI_Datatype *newtype))
+BATON_DECL(int, Type_indexed, (int count, const int array_of_blocklengths[],
+                               const int array_of_displacements[],
+                               MPI_Datatype oldtype, MPI_Datatype *newtype))
+BATON_DECL(int, Type_create_hindexed, (
+    int count, const int array_of_blocklengths[],
+    const MPI_Aint array_of_displacements[], MPI_Datatype oldtype,
+    MPI_Datatype *newtype))
+BATON_DECL(int, Type_create_indexed_block, (
+    int count, int blocklength, const int array_of_displacements[],
+    MPI_Datatype oldtype, MPI_Datatype *newtype))
+BATON_DECL(int, Type_create_hindexed_block, (
+    int count, int blocklength, const MPI_Aint array_of_displacements[],
+    MPI_Datatype oldtype, MPI_Datatype *newtype))
+BATON_DECL(int, Type_create_struct, (
+    int count, const int array_of_blocklengths[],
+    const MPI_Aint array_of_displacements[],
+    const MPI_Datatype array_of_types[], MPI_Datatype *newtype))
+BATON_DECL(int, Type_create_resized, (MPI_Datatype oldtype, MPI_Aint lb,
+                                      MPI_Aint extent,
+                                      MPI_Datatype *newtype))
+BATON_DECL(int, Type_create_subarray, (
+    int ndims, const int array_of_sizes[], const int array_of_subsizes[],
+    const int array_of_starts[], int order, MPI_Datatype oldtype,
+    MPI_Datatype *newtype))
+
+/* life cycle */
+BATON_DECL(int, Type_commit, (MPI_Datatype *datatype))
+BATON_DECL(int, Type_free, (MPI_Datatype *datatype))
+BATON_DECL(int, Type_dup, (MPI_Datatype oldtype, MPI_Datatype *newtype))
+
+/* size and extent queries */
+BATON_DECL(int, Type_size, (MPI_Datatype datatype, int *size))
+BATON_DECL(int, Type_size_x, (MPI_Datatype datatype, MPI_Count *size))
+BATON_DECL(int, Type_get_extent, (MPI_Datatype datatype, MPI_Aint *lb,
+                                  MPI_Aint *extent))
+BATON_DECL(int, Type_get_extent_x, (MPI_Datatype datatype, MPI_Count *lb,
+                                    MPI_Count *extent))
+BATON_DECL(int, Type_get_true_extent, (MPI_Datatype datatype,
+                                       MPI_Aint *true_lb,
+                                       MPI_Aint *true_extent))
+BATON_DECL(int, Type_get_true_extent_x, (MPI_Datatype datatype,
+                                         MPI_Count *true_lb,
+                                         MPI_Count *true_extent))
+
+/* naming */
+BATON_DECL(int, Type_get_name, (MPI_Datatype datatype, char *type_name,
+                                int *resultlen))
+BATON_DECL(int, Type_set_name, (MPI_Datatype datatype,
+                                const char *type_name))
+
+/* packing */
+BATON_DECL(int, Pack, (const void *inbuf, int incount, MPI_Datatype datatype,
+                       void *outbuf, int outsize, int *position,
+                       MPI_Comm comm))
+BATON_DECL(int, Unpack, (const void *inbuf, int insize, int *position,
+                         void *outbuf, int outcount, MPI_Datatype datatype,
+                         MPI_Comm comm))
+BATON_DECL(int, Pack_size, (int incount, MPI_Datatype datatype,
+                            MPI_Comm comm, int *size))
+
+/* ---- Collective communication ------------------------------------ */
+
+/* blocking */
+BATON_DECL(int, Barrier, (MPI_Comm comm))
+BATON_DECL(int, Bcast, (void *buffer, int count, MPI_Datatype datatype,
+                        int root, MPI_Comm comm))
+BATON_DECL(int, Gather, (const void *sendbuf, int sendcount,
+                         MPI_Datatype sendtype, void *recvbuf, int recvcount,
+                         MPI_Datatype recvtype, int root, MPI_Comm comm))
+BATON_DECL(int, Gatherv, (const void *sendbuf, int sendcount,
+                          MPI_Datatype sendtype, void *recvbuf,
+                          const int recvcounts[], const int displs[],
+                          MPI_Datatype recvtype, int root, MPI_Comm comm))
+BATON_DECL(int, Scatter, (const void *sendbuf, int sendcount,
+                          MPI_Datatype sendtype, void *recvbuf,
+                          int recvcount, MPI_Datatype recvtype, int root,
+                          MPI_Comm comm))
+BATON_DECL(int, Scatterv, (const void *sendbuf, const int sendcounts[],
+                           const int displs[], MPI_Datatype sendtype,
+                           void *recvbuf, int recvcount,
+                           MPI_Datatype recvtype, int root, MPI_Comm comm))
+BATON_DECL(int, Allgather, (const void *sendbuf, int sendcount,
+                            MPI_Datatype sendtype, void *recvbuf,
+                            int recvcount, MPI_Datatype recvtype,
+                            MPI_Comm comm))
+BATON_DECL(int, Allgatherv, (const void *sendbuf, int sendcount,
+                             MPI_Datatype sendtype, void *recvbuf,
+                             const int recvcounts[], const int displs[],
+                             MPI_Datatype recvtype, MPI_Comm comm))
+BATON_DECL(int, Alltoall, (const void *sendbuf, int sendcount,
+                           MPI_Datatype sendtype, void *recvbuf,
+                           int recvcount, MPI_Datatype recvtype,
+                           MPI_Comm comm))
+BATON_DECL(int, Alltoallv, (const void *sendbuf, const int sendcounts[],
+                            const int sdispls[], MPI_Datatype sendtype,
+                            void *recvbuf, const int recvcounts[],
+                            const int rdispls[], MPI_Datatype recvtype,
+                            MPI_Comm comm))
+BATON_DECL(int, Alltoallw, (const void *sendbuf, const int sendcounts[],
+                            const int sdispls[],
+                            const MPI_Datatype sendtypes[], void *recvbuf,
+                            const int recvcounts[], const int rdispls[],
+                            const MPI_Datatype recvtypes[], MPI_Comm comm))
+BATON_DECL(int, Reduce, (const void *sendbuf, void *recvbuf, int count,
+                         MPI_Datatype datatype, MPI_Op op, int root,
+                         MPI_Comm comm))
+BATON_DECL(int, Allreduce, (const void *sendbuf, void *recvbuf, int count,
+                            MPI_Datatype datatype, MPI_Op op,
+                            MPI_Comm comm))
+BATON_DECL(int, Reduce_local, (const void *inbuf, void *inoutbuf, int count,
+                               MPI_Datatype datatype, MPI_Op op))
+BATON_DECL(int, Reduce_scatter, (const void *sendbuf, void *recvbuf,
+                                 const int recvcounts[],
+                                 MPI_Datatype datatype, MPI_Op op,
+                                 MPI_Comm comm))
+BATON_DECL(int, Reduce_scatter_block, (const void *sendbuf, void *recvbuf,
+                                       int recvcount, MPI_Datatype datatype,
+                                       MPI_Op op, MPI_Comm comm))
+BATON_DECL(int, Scan, (const void *sendbuf, void *recvbuf, int count,
+                       MPI_Datatype datatype, MPI_Op op, MPI_Comm comm))
+BATON_DECL(int, Exscan, (const void *sendbuf, void *recvbuf, int count,
+                         MPI_Datatype datatype, MPI_Op op, MPI_Comm comm))
+
+/* nonblocking */
+BATON_DECL(int, Ibarrier, (MPI_Comm comm, MPI_Request *request))
+BATON_DECL(int, Ibcast, (void *buffer, int count, MPI_Datatype datatype,
+                         int root, MPI_Comm comm, MPI_Request *request))
+BATON_DECL(int, Igather, (const void *sendbuf, int sendcount,
+                          MPI_Datatype sendtype, void *recvbuf,
+                          int recvcount, MPI_Datatype recvtype, int root,
+                          MPI_Comm comm, MPI_Request *request))
+BATON_DECL(int, Igatherv, (const void *sendbuf, int sendcount,
+                           MPI_Datatype sendtype, void *recvbuf,
+                           const int recvcounts[], const int displs[],
+                           MPI_Datatype recvtype, int root, MPI_Comm comm,
+                           MPI_Request *request))
+BATON_DECL(int, Iscatter, (const void *sendbuf, int sendcount,
+                           MPI_Datatype sendtype, void *recvbuf,
+                           int recvcount, MPI_Datatype recvtype, int root,
+                           MPI_Comm comm, MPI_Request *request))
+BATON_DECL(int, Iscatterv, (const void *sendbuf, const int sendcounts[],
+                            const int displs[], MPI_Datatype sendtype,
+                            void *recvbuf, int recvcount,
+                            MPI_Datatype recvtype, int root, MPI_Comm comm,
+                            MPI_Request *request))
+BATON_DECL(int, Iallgather, (const void *sendbuf, int sendcount,
+                             MPI_Datatype sendtype, void *recvbuf,
+                             int recvcount, MPI_Datatype recvtype,
+                             MPI_Comm comm, MPI_Request *request))
+BATON_DECL(int, Iallgatherv, (const void *sendbuf, int sendcount,
+                              MPI_Datatype sendtype, void *recvbuf,
+                              const int recvcounts[], const int displs[],
+                              MPI_Datatype recvtype, MPI_Comm comm,
+                              MPI_Request *request))
+BATON_DECL(int, Ialltoall, (const void *sendbuf, int sendcount,
+                            MPI_Datatype sendtype, void *recvbuf,
+                            int recvcount, MPI_Datatype recvtype,
+                            MPI_Comm comm, MPI_Request *request))
+BATON_DECL(int, Ialltoallv, (const void *sendbuf, const int sendcounts[],
+                             const int sdispls[], MPI_Datatype sendtype,
+                             void *recvbuf, const int recvcounts[],
+                             const int rdispls[], MPI_Datatype recvtype,
+                             MPI_Comm comm, MPI_Request *request))
+BATON_DECL(int, Ialltoallw, (const void *sendbuf, const int sendcounts[],
+                             const int sdispls[],
+                             const MPI_Datatype sendtypes[], void *recvbuf,
+                             const int recvcounts[], const int rdispls[],
+                             const MPI_Datatype recvtypes[], MPI_Comm comm,
+                             MPI_Request *request))
+BATON_DECL(int, Ireduce, (const void *sendbuf, void *recvbuf, int count,
+                          MPI_Datatype datatype, MPI_Op op, int root,
+                          MPI_Comm comm, MPI_Request *request))
+BATON_DECL(int, Iallreduce, (const void *sendbuf, void *recvbuf, int count,
+                             MPI_Datatype datatype, MPI_Op op,
+                             MPI_Comm comm, MPI_Request *request))
+BATON_DECL(int, Ireduce_scatter, (const void *sendbuf, void *recvbuf,
+                                  const int recvcounts[],
+                                  MPI_Datatype datatype, MPI_Op op,
+                                  MPI_Comm comm, MPI_Request *request))
+BATON_DECL(int, Ireduce_scatter_block, (const void *sendbuf, void *recvbuf,
+                                        int recvcount,
+                                        MPI_Datatype datatype, MPI_Op op,
+                                        MPI_Comm comm,
+                                        MPI_Request *request))
+BATON_DECL(int, Iscan, (const void *sendbuf, void *recvbuf, int count,
+                        MPI_Datatype datatype, MPI_Op op, MPI_Comm comm,
+                        MPI_Request *request))
+BATON_DECL(int, Iexscan, (const void *sendbuf, void *recvbuf, int count,
+                          MPI_Datatype datatype, MPI_Op op, MPI_Comm comm,
+                          MPI_Request *request))
+
+/* ---- Reduction operations ---------------------------------------- */
+
+BATON_DECL(int, Op_create, (MPI_User_function *user_fn, int commute,
+                            MPI_Op *op))
+BATON_DECL(int, Op_free, (MPI_Op *op))
+BATON_DECL(int, Op_commutative, (MPI_Op op, int *commute))
+
+#undef BATON_DECL
+
+#if defined(__cplusplus)
+} /* extern "C" */
+#endif
+
+#endif /* BATON_MPI_H */
