@@ -1,0 +1,66 @@
+# Baton build. `make` builds into build/, `make install PREFIX=dir` installs.
+# `make SAN=1` builds with AddressSanitizer + UBSan into build-san/.
+PREFIX   ?= $(CURDIR)/.venv
+CC       ?= cc
+ifeq ($(SAN),1)
+BUILD    ?= build-san
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+OPT      ?= -O1 -g
+else
+BUILD    ?= build
+SANFLAGS :=
+OPT      ?= -O2 -g
+endif
+WARN     := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wstrict-prototypes
+CFLAGS_COMMON := -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(SANFLAGS) -pthread
+LIB_CFLAGS := $(CFLAGS_COMMON) -fPIC -fvisibility=hidden -Iinclude -Isrc
+LIB_LDFLAGS := -shared -Wl,--version-script=src/libmpi.map -Wl,-soname,libmpi.so.0 -Wl,-z,defs $(SANFLAGS) -pthread
+
+LIB_SRCS := $(shell find src -name '*.c' | sort)
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+MPIEXEC_SRCS := $(sort $(wildcard tools/mpiexec/*.c))
+MPICC_SRCS := $(sort $(wildcard tools/mpicc/*.c))
+
+LIB := $(BUILD)/lib/libmpi.so
+MPIEXEC := $(BUILD)/bin/mpiexec
+MPICC := $(BUILD)/bin/mpicc
+
+all: $(LIB) $(MPIEXEC) $(MPICC) $(BUILD)/include/mpi.h $(BUILD)/bin/mpirun
+
+$(BUILD)/obj/%.o: %.c $(wildcard include/*.h) $(shell find src -name '*.h')
+	@mkdir -p $(dir $@)
+	$(CC) $(LIB_CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJS) src/libmpi.map
+	@mkdir -p $(dir $@)
+	$(CC) $(LIB_LDFLAGS) -o $@.0 $(LIB_OBJS) -lrt
+	ln -sf libmpi.so.0 $@
+
+$(MPIEXEC): $(MPIEXEC_SRCS) $(wildcard tools/mpiexec/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_COMMON) -o $@ $(MPIEXEC_SRCS)
+
+$(BUILD)/bin/mpirun: $(MPIEXEC)
+	ln -sf mpiexec $@
+
+$(MPICC): $(MPICC_SRCS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_COMMON) -o $@ $(MPICC_SRCS)
+
+$(BUILD)/include/mpi.h: include/mpi.h
+	@mkdir -p $(dir $@)
+	cp $< $@
+
+install: all
+	mkdir -p $(PREFIX)/bin $(PREFIX)/lib $(PREFIX)/include
+	cp $(LIB).0 $(PREFIX)/lib/libmpi.so.0
+	ln -sf libmpi.so.0 $(PREFIX)/lib/libmpi.so
+	cp include/mpi.h $(PREFIX)/include/mpi.h
+	cp $(MPIEXEC) $(PREFIX)/bin/mpiexec
+	ln -sf mpiexec $(PREFIX)/bin/mpirun
+	cp $(MPICC) $(PREFIX)/bin/mpicc
+
+clean:
+	rm -rf build build-san
+
+.PHONY: all install clean

@@ -1,0 +1,53 @@
+/* What every MPI_* entry point uses: the big lock, the initialized check, error
+ * reporting through error handlers, and the profiling alias. */
+#ifndef BT_API_H
+#define BT_API_H
+
+#include "api/bt_mpi.h"
+#include "comm/bt_comm.h"
+#include "datatype/bt_datatype.h"
+#include "runtime/bt_runtime.h"
+#include "util/bt_util.h"
+
+/* Every entry point is written as PMPI_X; MPI_X is a weak alias so that tools can
+ * interpose MPI_X and still reach us through PMPI_X. */
+#define BT_ALIAS(name) \
+    extern __typeof__(P##name) name __attribute__((weak, alias("P" #name)))
+
+/* MPI_THREAD_MULTIPLE: one recursive lock around every call, released while a
+ * blocking call sleeps. Taken only when the level is MULTIPLE. The guard unlocks
+ * on every return path. */
+int  bt_api_lock(void);
+void bt_api_unlock(int *taken);
+#define BT_API_LOCK() int bt_api_taken_ __attribute__((cleanup(bt_api_unlock))) = bt_api_lock()
+
+/* Report an error raised by `call` on comm (NULL: MPI_COMM_SELF, as MPI-4 says for
+ * calls on no object). Builds an error code that carries the message, runs the
+ * error handler, returns the code for the call to return. */
+int bt_err_comm(bt_comm_t *comm, int errclass, const char *call, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Raises the error a completed request carries (truncation, ...) on its
+ * communicator, with the details of the transfer. */
+struct bt_request;
+int bt_err_request(const char *call, const struct bt_request *req, int rc);
+
+/* Calls made before MPI_Init or after MPI_Finalize. */
+int bt_err_not_initialized(const char *call);
+
+/* Argument checks shared by the entry points. Each returns MPI_SUCCESS, or raises
+ * the error (on comm when it is known) and returns its code. */
+int bt_check_comm(const char *call, MPI_Comm h, bt_comm_t **comm_p);
+/* count >= 0, a committed datatype, and no NULL buffer where data must be. */
+int bt_check_buffer(const char *call, bt_comm_t *comm, const void *buf, MPI_Count count,
+                    MPI_Datatype type, const char *what, bt_datatype_t **dt_p);
+/* 0 <= rank < size, or MPI_PROC_NULL, or (allow_any) MPI_ANY_SOURCE. */
+int bt_check_rank(const char *call, bt_comm_t *comm, int rank, const char *what, int allow_any);
+int bt_check_root(const char *call, bt_comm_t *comm, int root);
+int bt_check_tag(const char *call, bt_comm_t *comm, int tag, int allow_any);
+
+/* Common argument checks; each returns MPI_SUCCESS or the raised error code. */
+#define BT_CHECK_INIT(call) \
+    do { if (bt_unlikely(bt_rt.state != BT_RT_RUNNING)) return bt_err_not_initialized(call); } while (0)
+
+#endif

@@ -1,0 +1,62 @@
+#include "api/bt_api.h"
+#include "datatype/bt_datatype.h"
+
+#include <limits.h>
+
+int bt_check_comm(const char *call, MPI_Comm h, bt_comm_t **comm_p)
+{
+    bt_comm_t *comm = bt_comm_get(h);
+    if (bt_unlikely(!comm))
+        return bt_err_comm(NULL, MPI_ERR_COMM, call, "invalid communicator%s",
+                           h == MPI_COMM_NULL ? " (MPI_COMM_NULL)" : "");
+    *comm_p = comm;
+    return MPI_SUCCESS;
+}
+
+int bt_check_buffer(const char *call, bt_comm_t *comm, const void *buf, MPI_Count count,
+                    MPI_Datatype type, const char *what, bt_datatype_t **dt_p)
+{
+    bt_datatype_t *dt;
+
+    if (bt_unlikely(count < 0))
+        return bt_err_comm(comm, MPI_ERR_COUNT, call, "%scount is %lld, must be non-negative",
+                           what, (long long)count);
+    dt = bt_datatype_get(type);
+    if (bt_unlikely(!dt))
+        return bt_err_comm(comm, MPI_ERR_TYPE, call, "invalid %sdatatype%s", what,
+                           type == MPI_DATATYPE_NULL ? " (MPI_DATATYPE_NULL)" : "");
+    if (bt_unlikely(!dt->committed))
+        return bt_err_comm(comm, MPI_ERR_TYPE, call, "%sdatatype is not committed "
+                           "(call MPI_Type_commit first)", what);
+    /* MPI_BOTTOM is NULL too: only a type that starts at offset 0 rules it out. */
+    if (bt_unlikely(!buf && count > 0 && dt->size > 0 && dt->true_lb == 0))
+        return bt_err_comm(comm, MPI_ERR_BUFFER, call, "%sbuffer is NULL but count is %lld",
+                           what, (long long)count);
+    *dt_p = dt;
+    return MPI_SUCCESS;
+}
+
+int bt_check_rank(const char *call, bt_comm_t *comm, int rank, const char *what, int allow_any)
+{
+    if (bt_likely(rank >= 0 && rank < comm->size) || rank == MPI_PROC_NULL ||
+        (allow_any && rank == MPI_ANY_SOURCE))
+        return MPI_SUCCESS;
+    return bt_err_comm(comm, MPI_ERR_RANK, call, "%s is %d, the communicator has %d rank%s",
+                       what, rank, comm->size, comm->size == 1 ? "" : "s");
+}
+
+int bt_check_root(const char *call, bt_comm_t *comm, int root)
+{
+    if (bt_likely(root >= 0 && root < comm->size))
+        return MPI_SUCCESS;
+    return bt_err_comm(comm, MPI_ERR_ROOT, call, "root is %d, the communicator has %d rank%s",
+                       root, comm->size, comm->size == 1 ? "" : "s");
+}
+
+int bt_check_tag(const char *call, bt_comm_t *comm, int tag, int allow_any)
+{
+    if (bt_likely(tag >= 0) || (allow_any && tag == MPI_ANY_TAG))
+        return MPI_SUCCESS;
+    return bt_err_comm(comm, MPI_ERR_TAG, call, "tag is %d, must be between 0 and %d%s", tag,
+                       INT_MAX, allow_any ? " or MPI_ANY_TAG" : "");
+}

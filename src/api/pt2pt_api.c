@@ -1,0 +1,416 @@
+/* Point-to-point entry points: sends, receives, probes, buffered-send buffers. */
+#include "api/bt_api.h"
+#include "pt2pt/bt_pt2pt.h"
+
+#include <string.h>
+
+static int bt_send_common(const char *call, const void *buf, int count, MPI_Datatype type,
+                          int dest, int tag, MPI_Comm h, int mode, int blocking,
+                          MPI_Request *request)
+{
+    bt_comm_t *comm;
+    bt_datatype_t *dt;
+    bt_request_t *req;
+    int rc;
+
+    if ((rc = bt_check_comm(call, h, &comm)) ||
+        (rc = bt_check_buffer(call, comm, buf, count, type, "", &dt)) ||
+        (rc = bt_check_rank(call, comm, dest, "dest", 0)) ||
+        (rc = bt_check_tag(call, comm, tag, 0)))
+        return rc;
+    if (!blocking && !request)
+        return bt_err_comm(comm, MPI_ERR_ARG, call, "request is NULL");
+    rc = bt_pt2pt_isend(buf, count, dt, dest, tag, comm, comm->ctx, mode, &req);
+    if (rc == MPI_ERR_BUFFER)
+        return bt_err_comm(comm, rc, call, "the buffer of MPI_Buffer_attach has no room for "
+                           "%lld bytes plus MPI_BSEND_OVERHEAD", (long long)(count * dt->size));
+    if (!blocking) {
+        *request = (MPI_Request)req;
+        return MPI_SUCCESS;
+    }
+    rc = bt_request_wait(req);
+    bt_request_release(req);
+    return rc == MPI_SUCCESS ? rc : bt_err_comm(comm, rc, call, "the send failed");
+}
+
+#define BT_SEND_FN(Name, IName, mode)                                                            \
+    int PMPI_##Name(const void *buf, int count, MPI_Datatype datatype, int dest, int tag,   \
+                    MPI_Comm comm)                                                          \
+    {                                                                                       \
+        BT_API_LOCK();                                                                      \
+        BT_CHECK_INIT("MPI_" #Name);                                                        \
+        return bt_send_common("MPI_" #Name, buf, count, datatype, dest, tag, comm, mode, 1, \
+                              NULL);                                                        \
+    }                                                                                       \
+    BT_ALIAS(MPI_##Name);                                                                   \
+    int PMPI_##IName(const void *buf, int count, MPI_Datatype datatype, int dest, int tag,  \
+                     MPI_Comm comm, MPI_Request *request)                                   \
+    {                                                                                       \
+        BT_API_LOCK();                                                                      \
+        BT_CHECK_INIT("MPI_" #IName);                                                       \
+        return bt_send_common("MPI_" #IName, buf, count, datatype, dest, tag, comm, mode, 0,\
+                              request);                                                     \
+    }                                                                                       \
+    BT_ALIAS(MPI_##IName);
+
+BT_SEND_FN(Send, Isend, BT_MODE_STANDARD)
+BT_SEND_FN(Ssend, Issend, BT_MODE_SYNC)
+BT_SEND_FN(Rsend, Irsend, BT_MODE_READY)
+BT_SEND_FN(Bsend, Ibsend, BT_MODE_BUFFERED)
+#undef BT_SEND_FN
+
+static int bt_recv_check(const char *call, void *buf, int count, MPI_Datatype type, int source,
+                         int tag, MPI_Comm h, bt_comm_t **comm_p, bt_datatype_t **dt_p)
+{
+    int rc;
+    if ((rc = bt_check_comm(call, h, comm_p)) ||
+        (rc = bt_check_buffer(call, *comm_p, buf, count, type, "", dt_p)) ||
+        (rc = bt_check_rank(call, *comm_p, source, "source", 1)) ||
+        (rc = bt_check_tag(call, *comm_p, tag, 1)))
+        return rc;
+    return MPI_SUCCESS;
+}
+
+int PMPI_Recv(void *buf, int count, MPI_Datatype datatype, int source, int tag, MPI_Comm h,
+              MPI_Status *status)
+{
+    bt_comm_t *comm;
+    bt_datatype_t *dt;
+    bt_request_t *req;
+    int rc;
+
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Recv");
+    if ((rc = bt_recv_check("MPI_Recv", buf, count, datatype, source, tag, h, &comm, &dt)))
+        return rc;
+    bt_pt2pt_irecv(buf, count, dt, source, tag, comm, comm->ctx, &req);
+    rc = bt_request_wait(req);
+    bt_request_fill_status(req, status);
+    if (rc != MPI_SUCCESS)
+        rc = bt_err_request("MPI_Recv", req, rc);
+    bt_request_release(req);
+    return rc;
+}
+BT_ALIAS(MPI_Recv);
+
+int PMPI_Irecv(void *buf, int count, MPI_Datatype datatype, int source, int tag, MPI_Comm h,
+               MPI_Request *request)
+{
+    bt_comm_t *comm;
+    bt_datatype_t *dt;
+    bt_request_t *req;
+    int rc;
+
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Irecv");
+    if ((rc = bt_recv_check("MPI_Irecv", buf, count, datatype, source, tag, h, &comm, &dt)))
+        return rc;
+    if (!request)
+        return bt_err_comm(comm, MPI_ERR_ARG, "MPI_Irecv", "request is NULL");
+    bt_pt2pt_irecv(buf, count, dt, source, tag, comm, comm->ctx, &req);
+    *request = (MPI_Request)req;
+    return MPI_SUCCESS;
+}
+BT_ALIAS(MPI_Irecv);
+
+int PMPI_Sendrecv(const void *sendbuf, int sendcount, MPI_Datatype sendtype, int dest,
+                  int sendtag, void *recvbuf, int recvcount, MPI_Datatype recvtype, int source,
+                  int recvtag, MPI_Comm h, MPI_Status *status)
+{
+    static const char call[] = "MPI_Sendrecv";
+    bt_comm_t *comm;
+    bt_datatype_t *sdt, *rdt;
+    bt_request_t *reqs[2];
+    int rc;
+
+    BT_API_LOCK();
+    BT_CHECK_INIT(call);
+    if ((rc = bt_check_comm(call, h, &comm)) ||
+        (rc = bt_check_buffer(call, comm, sendbuf, sendcount, sendtype, "send", &sdt)) ||
+        (rc = bt_check_rank(call, comm, dest, "dest", 0)) ||
+        (rc = bt_check_tag(call, comm, sendtag, 0)) ||
+        (rc = bt_check_buffer(call, comm, recvbuf, recvcount, recvtype, "receive ", &rdt)) ||
+        (rc = bt_check_rank(call, comm, source, "source", 1)) ||
+        (rc = bt_check_tag(call, comm, recvtag, 1)))
+        return rc;
+    bt_pt2pt_irecv(recvbuf, recvcount, rdt, source, recvtag, comm, comm->ctx, &reqs[0]);
+    bt_pt2pt_isend(sendbuf, sendcount, sdt, dest, sendtag, comm, comm->ctx, BT_MODE_STANDARD,
+                   &reqs[1]);
+    bt_request_waitall(2, reqs);
+    bt_request_fill_status(reqs[0], status);
+    rc = reqs[0]->st_error;
+    if (rc != MPI_SUCCESS)
+        rc = bt_err_request(call, reqs[0], rc);
+    bt_request_release(reqs[0]);
+    bt_request_release(reqs[1]);
+    return rc;
+}
+BT_ALIAS(MPI_Sendrecv);
+
+int PMPI_Sendrecv_replace(void *buf, int count, MPI_Datatype datatype, int dest, int sendtag,
+                          int source, int recvtag, MPI_Comm h, MPI_Status *status)
+{
+    static const char call[] = "MPI_Sendrecv_replace";
+    bt_comm_t *comm;
+    bt_datatype_t *dt, *byte_dt = bt_datatype_get(MPI_BYTE);
+    bt_request_t *reqs[2];
+    char *copy;
+    int rc;
+
+    BT_API_LOCK();
+    BT_CHECK_INIT(call);
+    if ((rc = bt_check_comm(call, h, &comm)) ||
+        (rc = bt_check_buffer(call, comm, buf, count, datatype, "", &dt)) ||
+        (rc = bt_check_rank(call, comm, dest, "dest", 0)) ||
+        (rc = bt_check_tag(call, comm, sendtag, 0)) ||
+        (rc = bt_check_rank(call, comm, source, "source", 1)) ||
+        (rc = bt_check_tag(call, comm, recvtag, 1)))
+        return rc;
+    /* The outgoing bytes leave from a packed copy so the receive may land in buf. */
+    copy = bt_malloc((size_t)(count * dt->size));
+    bt_datatype_pack(dt, count, buf, copy);
+    bt_pt2pt_irecv(buf, count, dt, source, recvtag, comm, comm->ctx, &reqs[0]);
+    bt_pt2pt_isend(copy, count * dt->size, byte_dt, dest, sendtag, comm, comm->ctx,
+                   BT_MODE_STANDARD, &reqs[1]);
+    bt_request_waitall(2, reqs);
+    free(copy);
+    bt_request_fill_status(reqs[0], status);
+    rc = reqs[0]->st_error;
+    if (rc != MPI_SUCCESS)
+        rc = bt_err_request(call, reqs[0], rc);
+    bt_request_release(reqs[0]);
+    bt_request_release(reqs[1]);
+    return rc;
+}
+BT_ALIAS(MPI_Sendrecv_replace);
+
+/* ---- probes ----------------------------------------------------------------------- */
+
+typedef struct {
+    int source, tag, remove, flag;
+    bt_comm_t *comm;
+    MPI_Status *status;
+    void *msg;
+} bt_probe_t;
+
+static int bt_probe_found(void *arg)
+{
+    bt_probe_t *p = arg;
+    bt_pt2pt_iprobe(p->source, p->tag, p->comm, p->comm->ctx, p->remove, &p->flag, p->status,
+                    &p->msg);
+    return p->flag;
+}
+
+static int bt_probe_common(const char *call, int source, int tag, MPI_Comm h, int blocking,
+                           int *flag, MPI_Message *message, MPI_Status *status)
+{
+    bt_probe_t p = { .source = source, .tag = tag, .remove = message != NULL, .status = status };
+    int rc;
+
+    if ((rc = bt_check_comm(call, h, &p.comm)) ||
+        (rc = bt_check_rank(call, p.comm, source, "source", 1)) ||
+        (rc = bt_check_tag(call, p.comm, tag, 1)))
+        return rc;
+    if (!blocking && !flag)
+        return bt_err_comm(p.comm, MPI_ERR_ARG, call, "flag is NULL");
+    if (blocking)
+        bt_progress_until(bt_probe_found, &p);
+    else
+        bt_probe_found(&p);
+    if (flag)
+        *flag = p.flag;
+    if (message && p.flag)
+        *message = p.msg ? (MPI_Message)p.msg : MPI_MESSAGE_NO_PROC;
+    else if (message)
+        *message = MPI_MESSAGE_NULL;
+    return MPI_SUCCESS;
+}
+
+int PMPI_Probe(int source, int tag, MPI_Comm comm, MPI_Status *status)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Probe");
+    return bt_probe_common("MPI_Probe", source, tag, comm, 1, NULL, NULL, status);
+}
+BT_ALIAS(MPI_Probe);
+
+int PMPI_Iprobe(int source, int tag, MPI_Comm comm, int *flag, MPI_Status *status)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Iprobe");
+    return bt_probe_common("MPI_Iprobe", source, tag, comm, 0, flag, NULL, status);
+}
+BT_ALIAS(MPI_Iprobe);
+
+int PMPI_Mprobe(int source, int tag, MPI_Comm comm, MPI_Message *message, MPI_Status *status)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Mprobe");
+    if (!message)
+        return bt_err_comm(bt_comm_get(comm), MPI_ERR_ARG, "MPI_Mprobe", "message is NULL");
+    return bt_probe_common("MPI_Mprobe", source, tag, comm, 1, NULL, message, status);
+}
+BT_ALIAS(MPI_Mprobe);
+
+int PMPI_Improbe(int source, int tag, MPI_Comm comm, int *flag, MPI_Message *message,
+                 MPI_Status *status)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Improbe");
+    if (!message)
+        return bt_err_comm(bt_comm_get(comm), MPI_ERR_ARG, "MPI_Improbe", "message is NULL");
+    return bt_probe_common("MPI_Improbe", source, tag, comm, 0, flag, message, status);
+}
+BT_ALIAS(MPI_Improbe);
+
+static int bt_mrecv_common(const char *call, void *buf, int count, MPI_Datatype type,
+                           MPI_Message *message, bt_request_t **req_p)
+{
+    bt_datatype_t *dt;
+    int rc;
+
+    if (!message || *message == MPI_MESSAGE_NULL)
+        return bt_err_comm(NULL, MPI_ERR_REQUEST, call, "message is %s",
+                           message ? "MPI_MESSAGE_NULL" : "NULL");
+    if ((rc = bt_check_buffer(call, NULL, buf, count, type, "", &dt)))
+        return rc;
+    bt_pt2pt_imrecv(buf, count, dt, *message == MPI_MESSAGE_NO_PROC ? NULL : (void *)*message,
+                    req_p);
+    *message = MPI_MESSAGE_NULL;
+    return MPI_SUCCESS;
+}
+
+int PMPI_Mrecv(void *buf, int count, MPI_Datatype datatype, MPI_Message *message,
+               MPI_Status *status)
+{
+    bt_request_t *req;
+    int rc;
+
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Mrecv");
+    if ((rc = bt_mrecv_common("MPI_Mrecv", buf, count, datatype, message, &req)))
+        return rc;
+    rc = bt_request_wait(req);
+    bt_request_fill_status(req, status);
+    if (rc != MPI_SUCCESS)
+        rc = bt_err_request("MPI_Mrecv", req, rc);
+    bt_request_release(req);
+    return rc;
+}
+BT_ALIAS(MPI_Mrecv);
+
+int PMPI_Imrecv(void *buf, int count, MPI_Datatype datatype, MPI_Message *message,
+                MPI_Request *request)
+{
+    bt_request_t *req;
+    int rc;
+
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Imrecv");
+    if (!request)
+        return bt_err_comm(NULL, MPI_ERR_ARG, "MPI_Imrecv", "request is NULL");
+    if ((rc = bt_mrecv_common("MPI_Imrecv", buf, count, datatype, message, &req)))
+        return rc;
+    *request = (MPI_Request)req;
+    return MPI_SUCCESS;
+}
+BT_ALIAS(MPI_Imrecv);
+
+/* ---- persistent requests ---------------------------------------------------------- */
+
+static int bt_send_init_common(const char *call, const void *buf, int count, MPI_Datatype type,
+                               int dest, int tag, MPI_Comm h, int mode, MPI_Request *request)
+{
+    bt_comm_t *comm;
+    bt_datatype_t *dt;
+    bt_request_t *req;
+    int rc;
+
+    if ((rc = bt_check_comm(call, h, &comm)) ||
+        (rc = bt_check_buffer(call, comm, buf, count, type, "", &dt)) ||
+        (rc = bt_check_rank(call, comm, dest, "dest", 0)) ||
+        (rc = bt_check_tag(call, comm, tag, 0)))
+        return rc;
+    if (!request)
+        return bt_err_comm(comm, MPI_ERR_ARG, call, "request is NULL");
+    bt_pt2pt_send_init(buf, count, dt, dest, tag, comm, mode, &req);
+    *request = (MPI_Request)req;
+    return MPI_SUCCESS;
+}
+
+#define BT_SEND_INIT_FN(Name, mode)                                                         \
+    int PMPI_##Name(const void *buf, int count, MPI_Datatype datatype, int dest, int tag,   \
+                    MPI_Comm comm, MPI_Request *request)                                    \
+    {                                                                                       \
+        BT_API_LOCK();                                                                      \
+        BT_CHECK_INIT("MPI_" #Name);                                                        \
+        return bt_send_init_common("MPI_" #Name, buf, count, datatype, dest, tag, comm,     \
+                                   mode, request);                                          \
+    }                                                                                       \
+    BT_ALIAS(MPI_##Name);
+
+BT_SEND_INIT_FN(Send_init, BT_MODE_STANDARD)
+BT_SEND_INIT_FN(Ssend_init, BT_MODE_SYNC)
+BT_SEND_INIT_FN(Rsend_init, BT_MODE_READY)
+BT_SEND_INIT_FN(Bsend_init, BT_MODE_BUFFERED)
+#undef BT_SEND_INIT_FN
+
+int PMPI_Recv_init(void *buf, int count, MPI_Datatype datatype, int source, int tag, MPI_Comm h,
+                   MPI_Request *request)
+{
+    bt_comm_t *comm;
+    bt_datatype_t *dt;
+    bt_request_t *req;
+    int rc;
+
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Recv_init");
+    if ((rc = bt_recv_check("MPI_Recv_init", buf, count, datatype, source, tag, h, &comm, &dt)))
+        return rc;
+    if (!request)
+        return bt_err_comm(comm, MPI_ERR_ARG, "MPI_Recv_init", "request is NULL");
+    bt_pt2pt_recv_init(buf, count, dt, source, tag, comm, &req);
+    *request = (MPI_Request)req;
+    return MPI_SUCCESS;
+}
+BT_ALIAS(MPI_Recv_init);
+
+/* ---- buffered-send buffer ---------------------------------------------------------- */
+
+int PMPI_Buffer_attach(void *buffer, int size)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Buffer_attach");
+    if (size < 0)
+        return bt_err_comm(NULL, MPI_ERR_ARG, "MPI_Buffer_attach", "size is %d, must be >= 0",
+                           size);
+    if (!buffer && size > 0)
+        return bt_err_comm(NULL, MPI_ERR_BUFFER, "MPI_Buffer_attach", "buffer is NULL");
+    if (bt_bsend_attach(buffer, size) != MPI_SUCCESS)
+        return bt_err_comm(NULL, MPI_ERR_BUFFER, "MPI_Buffer_attach",
+                           "a buffer is already attached (detach it first)");
+    return MPI_SUCCESS;
+}
+BT_ALIAS(MPI_Buffer_attach);
+
+int PMPI_Buffer_detach(void *buffer_addr, int *size)
+{
+    void *buf;
+    MPI_Count n;
+
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Buffer_detach");
+    if (!buffer_addr || !size)
+        return bt_err_comm(NULL, MPI_ERR_ARG, "MPI_Buffer_detach", "%s is NULL",
+                           buffer_addr ? "size" : "buffer_addr");
+    if (bt_bsend_detach(&buf, &n) != MPI_SUCCESS) {
+        /* Nothing attached: the standard has us return a NULL buffer of size 0. */
+        *(void **)buffer_addr = NULL;
+        *size = 0;
+        return MPI_SUCCESS;
+    }
+    *(void **)buffer_addr = buf;
+    *size = (int)n;
+    return MPI_SUCCESS;
+}
+BT_ALIAS(MPI_Buffer_detach);

@@ -1,0 +1,575 @@
+/* Completion entry points: wait, test and their many-request forms, persistent
+ * starts, cancel, and the status accessors. */
+#include "api/bt_api.h"
+#include "pt2pt/bt_pt2pt.h"
+
+#include <limits.h>
+#include <string.h>
+
+int bt_err_request(const char *call, const bt_request_t *req, int rc)
+{
+    if (rc == MPI_ERR_TRUNCATE)
+        return bt_err_comm(req->comm, rc, call, "message truncated: the receive buffer holds "
+                           "%lld bytes, the message from rank %d (tag %d) is larger",
+                           (long long)(req->count * (req->dt ? req->dt->size : 0)),
+                           req->st_source, req->st_tag);
+    return bt_err_comm(req->comm, rc, call, "the operation failed");
+}
+
+static bt_request_t *bt_req_get(MPI_Request h)
+{
+    bt_request_t *r;
+    if (h == MPI_REQUEST_NULL || BT_HANDLE_IS_PREDEFINED(h))
+        return NULL;
+    r = (bt_request_t *)h;
+    return r->magic == BT_REQUEST_MAGIC ? r : NULL;
+}
+
+static void bt_status_empty(MPI_Status *st)
+{
+    if (!st)
+        return;
+    st->MPI_SOURCE = MPI_ANY_SOURCE;
+    st->MPI_TAG = MPI_ANY_TAG;
+    memset(st->MPI_internal, 0, sizeof(st->MPI_internal));
+}
+
+/* A null handle or an inactive persistent request takes part in no completion. */
+static int bt_req_active(const bt_request_t *r)
+{
+    return r && (!r->persistent || r->active);
+}
+
+/* Hands a completed request's outcome to the caller and frees it, or makes a
+ * persistent one inactive. */
+static int bt_req_finish(MPI_Request *h, bt_request_t *r, MPI_Status *st)
+{
+    int err = r->st_error;
+    bt_request_fill_status(r, st);
+    if (r->persistent)
+        r->active = 0;
+    else {
+        bt_request_release(r);
+        *h = MPI_REQUEST_NULL;
+    }
+    return err;
+}
+
+static int bt_req_check_array(const char *call, int count, MPI_Request reqs[])
+{
+    if (count < 0)
+        return bt_err_comm(NULL, MPI_ERR_COUNT, call, "count is %d, must be non-negative", count);
+    if (count > 0 && !reqs)
+        return bt_err_comm(NULL, MPI_ERR_ARG, call, "array_of_requests is NULL");
+    for (int i = 0; i < count; i++)
+        if (reqs[i] != MPI_REQUEST_NULL && !bt_req_get(reqs[i]))
+            return bt_err_comm(NULL, MPI_ERR_REQUEST, call,
+                               "array_of_requests[%d] is not a valid request", i);
+    return MPI_SUCCESS;
+}
+
+int PMPI_Wait(MPI_Request *request, MPI_Status *status)
+{
+    bt_request_t *r;
+    int rc;
+
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Wait");
+    if (!request)
+        return bt_err_comm(NULL, MPI_ERR_ARG, "MPI_Wait", "request is NULL");
+    r = bt_req_get(*request);
+    if (!r && *request != MPI_REQUEST_NULL)
+        return bt_err_comm(NULL, MPI_ERR_REQUEST, "MPI_Wait", "invalid request");
+    if (!bt_req_active(r)) {
+        bt_status_empty(status);
+        return MPI_SUCCESS;
+    }
+    bt_request_wait(r);
+    if (r->st_error != MPI_SUCCESS)
+        rc = bt_err_request("MPI_Wait", r, r->st_error);
+    else
+        rc = MPI_SUCCESS;
+    bt_req_finish(request, r, status);
+    return rc;
+}
+BT_ALIAS(MPI_Wait);
+
+int PMPI_Test(MPI_Request *request, int *flag, MPI_Status *status)
+{
+    bt_request_t *r;
+    int rc = MPI_SUCCESS;
+
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Test");
+    if (!request || !flag)
+        return bt_err_comm(NULL, MPI_ERR_ARG, "MPI_Test", "%s is NULL",
+                           request ? "flag" : "request");
+    r = bt_req_get(*request);
+    if (!r && *request != MPI_REQUEST_NULL)
+        return bt_err_comm(NULL, MPI_ERR_REQUEST, "MPI_Test", "invalid request");
+    if (!bt_req_active(r)) {
+        *flag = 1;
+        bt_status_empty(status);
+        return MPI_SUCCESS;
+    }
+    if (!r->done)
+        bt_progress_poll();
+    *flag = r->done;
+    if (!r->done)
+        return MPI_SUCCESS;
+    if (r->st_error != MPI_SUCCESS)
+        rc = bt_err_request("MPI_Test", r, r->st_error);
+    bt_req_finish(request, r, status);
+    return rc;
+}
+BT_ALIAS(MPI_Test);
+
+/* Completes every done request of the array into statuses; the multi-request
+ * calls report failures as MPI_ERR_IN_STATUS with each status's MPI_ERROR set. */
+static int bt_req_finish_many(const char *call, int count, MPI_Request reqs[],
+                              MPI_Status statuses[], int only_done, int *outcount,
+                              int indices[])
+{
+    int failed = 0, n = 0;
+    bt_comm_t *fail_comm = NULL;
+
+    for (int i = 0; i < count; i++) {
+        bt_request_t *r = bt_req_get(reqs[i]);
+        MPI_Status *st = statuses ? &statuses[indices ? n : i] : NULL;
+        int err;
+
+        if (!bt_req_active(r)) {
+            if (!indices)
+                bt_status_empty(st);
+            if (st && !indices)
+                st->MPI_ERROR = MPI_SUCCESS;
+            continue;
+        }
+        if (only_done && !r->done) {
+            if (st && !indices)
+                st->MPI_ERROR = MPI_ERR_PENDING;
+            continue;
+        }
+        if (r->st_error != MPI_SUCCESS && !failed) {
+            failed = 1;
+            fail_comm = r->comm;
+            bt_comm_retain(fail_comm);
+        }
+        err = bt_req_finish(&reqs[i], r, st);
+        if (st)
+            st->MPI_ERROR = err;
+        if (indices)
+            indices[n] = i;
+        n++;
+    }
+    if (outcount)
+        *outcount = n;
+    if (failed) {
+        int rc = bt_err_comm(fail_comm, MPI_ERR_IN_STATUS, call,
+                             "at least one request failed: see the MPI_ERROR field of the "
+                             "statuses");
+        bt_comm_release(fail_comm);
+        return rc;
+    }
+    return MPI_SUCCESS;
+}
+
+typedef struct {
+    int count, need_all;
+    MPI_Request *reqs;
+} bt_waitset_t;
+
+static int bt_waitset_ready(void *arg)
+{
+    bt_waitset_t *w = arg;
+    int active = 0, done = 0;
+
+    for (int i = 0; i < w->count; i++) {
+        bt_request_t *r = bt_req_get(w->reqs[i]);
+        if (!bt_req_active(r))
+            continue;
+        active++;
+        if (r->done) {
+            if (!w->need_all)
+                return 1;
+            done++;
+        }
+    }
+    return w->need_all ? done == active : active == 0;
+}
+
+int PMPI_Waitall(int count, MPI_Request array_of_requests[], MPI_Status *array_of_statuses)
+{
+    bt_waitset_t w = { count, 1, array_of_requests };
+    int rc;
+
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Waitall");
+    if ((rc = bt_req_check_array("MPI_Waitall", count, array_of_requests)))
+        return rc;
+    bt_progress_until(bt_waitset_ready, &w);
+    return bt_req_finish_many("MPI_Waitall", count, array_of_requests, array_of_statuses, 0,
+                              NULL, NULL);
+}
+BT_ALIAS(MPI_Waitall);
+
+int PMPI_Testall(int count, MPI_Request array_of_requests[], int *flag,
+                 MPI_Status *array_of_statuses)
+{
+    bt_waitset_t w = { count, 1, array_of_requests };
+    int rc;
+
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Testall");
+    if ((rc = bt_req_check_array("MPI_Testall", count, array_of_requests)))
+        return rc;
+    if (!flag)
+        return bt_err_comm(NULL, MPI_ERR_ARG, "MPI_Testall", "flag is NULL");
+    bt_progress_poll();
+    *flag = bt_waitset_ready(&w);
+    if (!*flag)
+        return MPI_SUCCESS;
+    return bt_req_finish_many("MPI_Testall", count, array_of_requests, array_of_statuses, 0,
+                              NULL, NULL);
+}
+BT_ALIAS(MPI_Testall);
+
+static int bt_any_index(int count, MPI_Request reqs[], int *nactive)
+{
+    *nactive = 0;
+    for (int i = 0; i < count; i++) {
+        bt_request_t *r = bt_req_get(reqs[i]);
+        if (!bt_req_active(r))
+            continue;
+        (*nactive)++;
+        if (r->done)
+            return i;
+    }
+    return -1;
+}
+
+static int bt_anyset_ready(void *arg)
+{
+    bt_waitset_t *w = arg;
+    int nactive;
+    return bt_any_index(w->count, w->reqs, &nactive) >= 0 || nactive == 0;
+}
+
+static int bt_any_common(const char *call, int count, MPI_Request reqs[], int *index,
+                         int *flag, MPI_Status *status)
+{
+    bt_waitset_t w = { count, 0, reqs };
+    int nactive, i, rc;
+
+    if ((rc = bt_req_check_array(call, count, reqs)))
+        return rc;
+    if (!index)
+        return bt_err_comm(NULL, MPI_ERR_ARG, call, "index is NULL");
+    if (flag)
+        bt_progress_poll();
+    else
+        bt_progress_until(bt_anyset_ready, &w);
+    i = bt_any_index(count, reqs, &nactive);
+    if (flag)
+        *flag = i >= 0 || nactive == 0;
+    if (i < 0) {
+        *index = MPI_UNDEFINED;
+        if (nactive == 0)
+            bt_status_empty(status);
+        return MPI_SUCCESS;
+    }
+    *index = i;
+    {
+        bt_request_t *r = bt_req_get(reqs[i]);
+        rc = r->st_error != MPI_SUCCESS ? bt_err_request(call, r, r->st_error) : MPI_SUCCESS;
+        bt_req_finish(&reqs[i], r, status);
+    }
+    return rc;
+}
+
+int PMPI_Waitany(int count, MPI_Request array_of_requests[], int *index, MPI_Status *status)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Waitany");
+    return bt_any_common("MPI_Waitany", count, array_of_requests, index, NULL, status);
+}
+BT_ALIAS(MPI_Waitany);
+
+int PMPI_Testany(int count, MPI_Request array_of_requests[], int *index, int *flag,
+                 MPI_Status *status)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Testany");
+    if (!flag)
+        return bt_err_comm(NULL, MPI_ERR_ARG, "MPI_Testany", "flag is NULL");
+    return bt_any_common("MPI_Testany", count, array_of_requests, index, flag, status);
+}
+BT_ALIAS(MPI_Testany);
+
+static int bt_some_common(const char *call, int count, MPI_Request reqs[], int *outcount,
+                          int indices[], MPI_Status *statuses, int blocking)
+{
+    bt_waitset_t w = { count, 0, reqs };
+    int nactive, rc;
+
+    if ((rc = bt_req_check_array(call, count, reqs)))
+        return rc;
+    if (!outcount || (count > 0 && !indices))
+        return bt_err_comm(NULL, MPI_ERR_ARG, call, "%s is NULL",
+                           outcount ? "array_of_indices" : "outcount");
+    if (blocking)
+        bt_progress_until(bt_anyset_ready, &w);
+    else
+        bt_progress_poll();
+    if (bt_any_index(count, reqs, &nactive) < 0 && nactive == 0) {
+        *outcount = MPI_UNDEFINED;
+        return MPI_SUCCESS;
+    }
+    return bt_req_finish_many(call, count, reqs, statuses, 1, outcount, indices);
+}
+
+int PMPI_Waitsome(int incount, MPI_Request array_of_requests[], int *outcount,
+                  int array_of_indices[], MPI_Status *array_of_statuses)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Waitsome");
+    return bt_some_common("MPI_Waitsome", incount, array_of_requests, outcount,
+                          array_of_indices, array_of_statuses, 1);
+}
+BT_ALIAS(MPI_Waitsome);
+
+int PMPI_Testsome(int incount, MPI_Request array_of_requests[], int *outcount,
+                  int array_of_indices[], MPI_Status array_of_statuses[])
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Testsome");
+    return bt_some_common("MPI_Testsome", incount, array_of_requests, outcount,
+                          array_of_indices, array_of_statuses, 0);
+}
+BT_ALIAS(MPI_Testsome);
+
+int PMPI_Request_get_status(MPI_Request request, int *flag, MPI_Status *status)
+{
+    bt_request_t *r;
+
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Request_get_status");
+    if (!flag)
+        return bt_err_comm(NULL, MPI_ERR_ARG, "MPI_Request_get_status", "flag is NULL");
+    r = bt_req_get(request);
+    if (!r && request != MPI_REQUEST_NULL)
+        return bt_err_comm(NULL, MPI_ERR_REQUEST, "MPI_Request_get_status", "invalid request");
+    if (!bt_req_active(r)) {
+        *flag = 1;
+        bt_status_empty(status);
+        return MPI_SUCCESS;
+    }
+    if (!r->done)
+        bt_progress_poll();
+    *flag = r->done;
+    if (r->done)
+        bt_request_fill_status(r, status);
+    return MPI_SUCCESS;
+}
+BT_ALIAS(MPI_Request_get_status);
+
+int PMPI_Request_free(MPI_Request *request)
+{
+    bt_request_t *r;
+
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Request_free");
+    if (!request)
+        return bt_err_comm(NULL, MPI_ERR_ARG, "MPI_Request_free", "request is NULL");
+    r = bt_req_get(*request);
+    if (!r)
+        return bt_err_comm(NULL, MPI_ERR_REQUEST, "MPI_Request_free", "invalid request%s",
+                           *request == MPI_REQUEST_NULL ? " (MPI_REQUEST_NULL)" : "");
+    /* An operation in flight keeps its own hold and goes on to completion. */
+    r->user_freed = 1;
+    bt_request_release(r);
+    *request = MPI_REQUEST_NULL;
+    return MPI_SUCCESS;
+}
+BT_ALIAS(MPI_Request_free);
+
+int PMPI_Cancel(MPI_Request *request)
+{
+    bt_request_t *r;
+
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Cancel");
+    if (!request)
+        return bt_err_comm(NULL, MPI_ERR_ARG, "MPI_Cancel", "request is NULL");
+    r = bt_req_get(*request);
+    if (!r)
+        return bt_err_comm(NULL, MPI_ERR_REQUEST, "MPI_Cancel", "invalid request");
+    if (bt_req_active(r))
+        bt_pt2pt_cancel(r);
+    return MPI_SUCCESS;
+}
+BT_ALIAS(MPI_Cancel);
+
+int PMPI_Test_cancelled(const MPI_Status *status, int *flag)
+{
+    BT_CHECK_INIT("MPI_Test_cancelled");
+    if (!status || !flag)
+        return bt_err_comm(NULL, MPI_ERR_ARG, "MPI_Test_cancelled", "%s is NULL",
+                           status ? "flag" : "status");
+    *flag = status->MPI_internal[2] != 0;
+    return MPI_SUCCESS;
+}
+BT_ALIAS(MPI_Test_cancelled);
+
+int PMPI_Status_set_cancelled(MPI_Status *status, int flag)
+{
+    BT_CHECK_INIT("MPI_Status_set_cancelled");
+    if (!status)
+        return bt_err_comm(NULL, MPI_ERR_ARG, "MPI_Status_set_cancelled", "status is NULL");
+    status->MPI_internal[2] = flag != 0;
+    return MPI_SUCCESS;
+}
+BT_ALIAS(MPI_Status_set_cancelled);
+
+static int bt_start_one(const char *call, MPI_Request *request, int index)
+{
+    bt_request_t *r = request ? bt_req_get(*request) : NULL;
+    if (!r || !r->persistent)
+        return bt_err_comm(NULL, MPI_ERR_REQUEST, call, "request%s is not a persistent request",
+                           index >= 0 ? " of the array" : "");
+    if (r->active)
+        return bt_err_comm(r->comm, MPI_ERR_REQUEST, call,
+                           "request is already active (complete it with a wait or test first)");
+    return bt_pt2pt_start(r) == MPI_SUCCESS
+               ? MPI_SUCCESS
+               : bt_err_comm(r->comm, MPI_ERR_BUFFER, call,
+                             "the buffer of MPI_Buffer_attach has no room for this message");
+}
+
+int PMPI_Start(MPI_Request *request)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Start");
+    return bt_start_one("MPI_Start", request, -1);
+}
+BT_ALIAS(MPI_Start);
+
+int PMPI_Startall(int count, MPI_Request array_of_requests[])
+{
+    int rc;
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Startall");
+    if ((rc = bt_req_check_array("MPI_Startall", count, array_of_requests)))
+        return rc;
+    for (int i = 0; i < count; i++)
+        if ((rc = bt_start_one("MPI_Startall", &array_of_requests[i], i)))
+            return rc;
+    return MPI_SUCCESS;
+}
+BT_ALIAS(MPI_Startall);
+
+/* ---- status accessors -------------------------------------------------------------- */
+
+static MPI_Count bt_status_bytes(const MPI_Status *st)
+{
+    return (MPI_Count)((uint64_t)(uint32_t)st->MPI_internal[0] |
+                       ((uint64_t)(uint32_t)st->MPI_internal[1] << 32));
+}
+
+static void bt_status_set_bytes(MPI_Status *st, MPI_Count bytes)
+{
+    st->MPI_internal[0] = (int)(uint32_t)((uint64_t)bytes & 0xffffffffu);
+    st->MPI_internal[1] = (int)(uint32_t)((uint64_t)bytes >> 32);
+}
+
+static int bt_status_dt(const char *call, const MPI_Status *st, MPI_Datatype type,
+                        bt_datatype_t **dt_p)
+{
+    if (!st)
+        return bt_err_comm(NULL, MPI_ERR_ARG, call, "status is NULL (MPI_STATUS_IGNORE?)");
+    *dt_p = bt_datatype_get(type);
+    if (!*dt_p)
+        return bt_err_comm(NULL, MPI_ERR_TYPE, call, "invalid datatype");
+    return MPI_SUCCESS;
+}
+
+int PMPI_Get_count(const MPI_Status *status, MPI_Datatype datatype, int *count)
+{
+    bt_datatype_t *dt;
+    MPI_Count bytes;
+    int rc;
+
+    BT_CHECK_INIT("MPI_Get_count");
+    if ((rc = bt_status_dt("MPI_Get_count", status, datatype, &dt)))
+        return rc;
+    if (!count)
+        return bt_err_comm(NULL, MPI_ERR_ARG, "MPI_Get_count", "count is NULL");
+    bytes = bt_status_bytes(status);
+    if (dt->size == 0)
+        *count = 0;
+    else if (bytes % dt->size || bytes / dt->size > INT_MAX)
+        *count = MPI_UNDEFINED;
+    else
+        *count = (int)(bytes / dt->size);
+    return MPI_SUCCESS;
+}
+BT_ALIAS(MPI_Get_count);
+
+int PMPI_Get_elements_x(const MPI_Status *status, MPI_Datatype datatype, MPI_Count *count)
+{
+    bt_datatype_t *dt;
+    int rc;
+
+    BT_CHECK_INIT("MPI_Get_elements_x");
+    if ((rc = bt_status_dt("MPI_Get_elements_x", status, datatype, &dt)))
+        return rc;
+    if (!count)
+        return bt_err_comm(NULL, MPI_ERR_ARG, "MPI_Get_elements_x", "count is NULL");
+    *count = bt_datatype_elements(dt, bt_status_bytes(status));
+    return MPI_SUCCESS;
+}
+BT_ALIAS(MPI_Get_elements_x);
+
+int PMPI_Get_elements(const MPI_Status *status, MPI_Datatype datatype, int *count)
+{
+    bt_datatype_t *dt;
+    MPI_Count n;
+    int rc;
+
+    BT_CHECK_INIT("MPI_Get_elements");
+    if ((rc = bt_status_dt("MPI_Get_elements", status, datatype, &dt)))
+        return rc;
+    if (!count)
+        return bt_err_comm(NULL, MPI_ERR_ARG, "MPI_Get_elements", "count is NULL");
+    n = bt_datatype_elements(dt, bt_status_bytes(status));
+    *count = n > INT_MAX ? MPI_UNDEFINED : (int)n;
+    return MPI_SUCCESS;
+}
+BT_ALIAS(MPI_Get_elements);
+
+int PMPI_Status_set_elements_x(MPI_Status *status, MPI_Datatype datatype, MPI_Count count)
+{
+    bt_datatype_t *dt;
+    int rc;
+
+    BT_CHECK_INIT("MPI_Status_set_elements_x");
+    if ((rc = bt_status_dt("MPI_Status_set_elements_x", status, datatype, &dt)))
+        return rc;
+    if (count < 0)
+        return bt_err_comm(NULL, MPI_ERR_COUNT, "MPI_Status_set_elements_x",
+                           "count is %lld, must be non-negative", (long long)count);
+    /* count basic elements of dt: whole elements plus the leftover basic ones. */
+    if (dt->nbasic > 0)
+        bt_status_set_bytes(status, count / dt->nbasic * dt->size +
+                                        (count % dt->nbasic) * (dt->size / dt->nbasic));
+    else
+        bt_status_set_bytes(status, 0);
+    return MPI_SUCCESS;
+}
+BT_ALIAS(MPI_Status_set_elements_x);
+
+int PMPI_Status_set_elements(MPI_Status *status, MPI_Datatype datatype, int count)
+{
+    return PMPI_Status_set_elements_x(status, datatype, count);
+}
+BT_ALIAS(MPI_Status_set_elements);

@@ -1,0 +1,109 @@
+/* Point-to-point: requests, matching, eager and rendezvous protocols, progress.
+ *
+ * Everything above this layer (the MPI_* entry points, collectives, communicator
+ * creation) moves data with bt_pt2pt_isend/irecv on a context id and completes it
+ * with bt_request_wait*. Collectives use BT_CTX_COLL(comm) so they never match
+ * user traffic. */
+#ifndef BT_PT2PT_H
+#define BT_PT2PT_H
+
+#include "api/bt_mpi.h"
+#include "comm/bt_comm.h"
+#include "datatype/bt_datatype.h"
+#include <stdint.h>
+
+#define BT_REQUEST_MAGIC 0x42745271u
+
+typedef enum {
+    BT_REQ_SEND,
+    BT_REQ_RECV,
+    BT_REQ_GENERIC,    /* completed by its poll callback (nonblocking collectives) */
+} bt_req_kind_t;
+
+enum { BT_MODE_STANDARD, BT_MODE_SYNC, BT_MODE_READY, BT_MODE_BUFFERED };
+
+typedef struct bt_request bt_request_t;
+struct bt_request {
+    uint32_t      magic;
+    uint8_t       kind;
+    uint8_t       persistent;   /* MPI_*_init: survives completion, restarted by MPI_Start */
+    uint8_t       active;       /* persistent: started and not yet completed by a wait/test */
+    uint8_t       user_freed;   /* MPI_Request_free while in flight: release when done */
+    int           done;
+    int           refs;         /* the user's handle + the protocol's hold while in flight */
+
+    /* Status of the completed operation. */
+    int           st_source, st_tag, st_error, st_cancelled;
+    MPI_Count     st_bytes;
+
+    /* The operation. */
+    void         *buf;
+    MPI_Count     count;
+    bt_datatype_t *dt;
+    int           peer;         /* rank in comm, or MPI_ANY_SOURCE / MPI_PROC_NULL */
+    int           tag;
+    bt_comm_t    *comm;
+    uint32_t      ctx;
+    int           mode;
+
+    /* Protocol state, private to pt2pt/. */
+    char         *data;         /* the message's contiguous bytes: user buffer or tmp */
+    char         *tmp;          /* packed data for non-contiguous buffers and buffered sends */
+    MPI_Count     total;        /* send: message bytes; recv: bytes accepted */
+    MPI_Count     offset;       /* bytes moved so far (streamed rendezvous) */
+    int           world_peer;
+    uint64_t      proto_cookie; /* rendezvous: the peer's request for this message */
+    bt_request_t *next;         /* queue link */
+
+    /* BT_REQ_GENERIC: called by the progress engine until it returns nonzero
+     * (complete). free_fn releases the state when the request goes away. */
+    int         (*poll_fn)(bt_request_t *req);
+    void        (*free_fn)(bt_request_t *req);
+    void         *state;
+    bt_request_t *gnext;        /* list of active generic requests */
+};
+
+int bt_pt2pt_isend(const void *buf, MPI_Count count, bt_datatype_t *dt, int dest, int tag,
+                   bt_comm_t *comm, uint32_t ctx, int mode, bt_request_t **req_p);
+int bt_pt2pt_irecv(void *buf, MPI_Count count, bt_datatype_t *dt, int source, int tag,
+                   bt_comm_t *comm, uint32_t ctx, bt_request_t **req_p);
+
+/* Probe and matched probe (MPI_Message is an unexpected message taken out of the queue). */
+int bt_pt2pt_iprobe(int source, int tag, bt_comm_t *comm, uint32_t ctx, int remove,
+                    int *flag_p, MPI_Status *status, void **msg_p);
+int bt_pt2pt_imrecv(void *buf, MPI_Count count, bt_datatype_t *dt, void *msg,
+                    bt_request_t **req_p);
+int bt_pt2pt_cancel(bt_request_t *req);
+
+/* Requests. */
+bt_request_t *bt_request_new(bt_req_kind_t kind);
+void bt_request_complete(bt_request_t *req);    /* protocol: marks done, drops its hold */
+void bt_request_release(bt_request_t *req);     /* drops one reference */
+void bt_request_generic_start(bt_request_t *req); /* puts a BT_REQ_GENERIC on the poll list */
+void bt_request_fill_status(const bt_request_t *req, MPI_Status *status);
+int  bt_request_wait(bt_request_t *req);        /* returns req->st_error */
+int  bt_request_waitall(int n, bt_request_t **reqs);
+
+/* Progress: one pass over every transport and generic request. Returns nonzero
+ * when something happened. */
+int  bt_progress_poll(void);
+/* Progress until ready(arg) is true: spin, then sleep on this rank's doorbell.
+ * Releases the big lock while it sleeps. */
+void bt_progress_until(int (*ready)(void *), void *arg);
+
+/* Persistent requests: bt_pt2pt_*_init fill an inactive request, bt_pt2pt_start
+ * (MPI_Start) starts it again. */
+int bt_pt2pt_send_init(const void *buf, MPI_Count count, bt_datatype_t *dt, int dest, int tag,
+                       bt_comm_t *comm, int mode, bt_request_t **req_p);
+int bt_pt2pt_recv_init(void *buf, MPI_Count count, bt_datatype_t *dt, int source, int tag,
+                       bt_comm_t *comm, bt_request_t **req_p);
+int bt_pt2pt_start(bt_request_t *req);
+
+/* MPI_Buffer_attach/detach. */
+int bt_bsend_attach(void *buf, MPI_Count size);
+int bt_bsend_detach(void **buf_p, MPI_Count *size_p);
+
+int  bt_pt2pt_init(void);
+void bt_pt2pt_finalize(void);
+
+#endif

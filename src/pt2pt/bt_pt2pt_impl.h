@@ -1,0 +1,82 @@
+/* Private to pt2pt/: protocol messages, queues, shared state. */
+#ifndef BT_PT2PT_IMPL_H
+#define BT_PT2PT_IMPL_H
+
+#include "pt2pt/bt_pt2pt.h"
+#include "transport/bt_transport.h"
+
+/* Protocol messages (bt_msg_hdr_t.type). */
+enum {
+    BT_MSG_EAGER = 1,  /* data inline; SYNC flag: cookie = sender request, answer ACK */
+    BT_MSG_RTS,        /* rendezvous: payload bt_rts_t, cookie = sender request */
+    BT_MSG_CTS,        /* receiver matched, send the data through the ring: bt_cts_t */
+    BT_MSG_DATA,       /* a piece of a streamed rendezvous, cookie = receiver request */
+    BT_MSG_FIN,        /* receiver pulled the data itself (single copy) */
+    BT_MSG_ACK,        /* synchronous eager send matched */
+};
+#define BT_MSGF_SYNC 1
+
+typedef struct bt_rts {
+    uint64_t size;
+    uint64_t addr;     /* sender's contiguous bytes, for process_vm_readv */
+} bt_rts_t;
+
+typedef struct bt_cts {
+    uint64_t rreq;
+    uint64_t accept;   /* bytes the receiver takes (less than size when truncated) */
+} bt_cts_t;
+
+/* A message that arrived before its receive was posted. */
+typedef struct bt_unexp {
+    struct bt_unexp *next;
+    uint32_t         ctx;
+    int              src, tag;
+    int              src_world;
+    int              type;        /* BT_MSG_EAGER, BT_MSG_RTS, or BT_UX_SELF */
+    int              flags;
+    uint64_t         cookie;
+    MPI_Count        size;
+    uint64_t         addr;
+    bt_request_t    *self_sreq;   /* BT_UX_SELF: the send of this very process */
+    char             data[];      /* eager payload */
+} bt_unexp_t;
+#define BT_UX_SELF 100
+
+/* Work waiting for room in a ring, in the order it must be sent. */
+enum { BT_OUT_SEND, BT_OUT_CTRL, BT_OUT_STREAM };
+typedef struct bt_out {
+    struct bt_out *next;
+    int            kind;
+    bt_request_t  *req;
+    bt_msg_hdr_t   hdr;
+    uint64_t       ctrl[2];
+    size_t         ctrl_len;
+} bt_out_t;
+
+typedef struct bt_out_queue {
+    bt_out_t *head, *tail;
+} bt_out_queue_t;
+
+typedef struct bt_pt2pt_state {
+    bt_request_t   *posted_head, *posted_tail;
+    bt_unexp_t     *unexp_head, *unexp_tail;
+    bt_out_queue_t *out;          /* by local rank */
+    int             nout;         /* queues that are not empty */
+    bt_request_t   *generic;      /* active BT_REQ_GENERIC requests */
+    size_t          eager_max;
+    size_t          cma_min;
+    double          spin_s;       /* how long a waiter polls before it sleeps */
+    int             shm_up;
+} bt_pt2pt_state_t;
+
+extern bt_pt2pt_state_t bt_p2p;
+
+/* Space in the MPI_Buffer_attach buffer for one buffered send (NULL: no room). */
+void *bt_bsend_alloc(MPI_Count bytes);
+void  bt_bsend_release(bt_request_t *inner);
+
+void bt_pt2pt_on_frame(int src_local, const bt_msg_hdr_t *hdr, const void *payload, size_t len);
+int  bt_pt2pt_drain_out(void);
+void bt_pt2pt_out_push(int peer, bt_out_t *o);
+
+#endif

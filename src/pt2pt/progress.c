@@ -1,0 +1,141 @@
+/* The progress engine: one pass polls the rings, pushes queued frames and runs the
+ * generic requests; waiting spins for a while, then sleeps on the doorbell. */
+#include "pt2pt/bt_pt2pt_impl.h"
+
+#include "runtime/bt_runtime.h"
+#include "transport/shm/bt_shm.h"
+#include "util/bt_util.h"
+
+static inline void bt_cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+static int bt_progress_generic(void)
+{
+    bt_request_t **link = &bt_p2p.generic;
+    int n = 0;
+
+    while (*link) {
+        bt_request_t *req = *link;
+        if (req->poll_fn(req)) {
+            *link = req->gnext;
+            req->gnext = NULL;
+            bt_request_complete(req);
+            n++;
+        } else {
+            link = &req->gnext;
+        }
+    }
+    return n;
+}
+
+int bt_progress_poll(void)
+{
+    int n = 0;
+
+    if (bt_p2p.shm_up)
+        n += bt_shm_poll(bt_pt2pt_on_frame);
+    if (bt_p2p.nout)
+        n += bt_pt2pt_drain_out();
+    if (bt_p2p.generic)
+        n += bt_progress_generic();
+    return n;
+}
+
+void bt_progress_until(int (*ready)(void *), void *arg)
+{
+    double spin_start = 0;
+    int polls = 0;
+
+    while (!ready(arg)) {
+        if (bt_progress_poll()) {
+            spin_start = 0;
+            continue;
+        }
+        if (ready(arg))
+            return;
+        if (bt_rt.thread_multiple) {
+            /* Let the other threads in, one of them may be the one we wait for. */
+            int depth = bt_lock_release_all();
+            bt_cpu_relax();
+            bt_lock_restore(depth);
+        } else {
+            bt_cpu_relax();
+        }
+        if (++polls & 63)
+            continue;
+        if (spin_start == 0) {
+            spin_start = bt_time_now();
+            continue;
+        }
+        if (bt_time_now() - spin_start < bt_p2p.spin_s)
+            continue;
+        {
+            uint32_t seen = bt_shm_bell_arm();
+            if (!bt_progress_poll() && !ready(arg)) {
+                int depth = bt_lock_release_all();
+                bt_shm_bell_wait(seen, 200);
+                bt_lock_restore(depth);
+            }
+            bt_shm_bell_disarm();
+            spin_start = 0;
+        }
+    }
+}
+
+int bt_pt2pt_init(void)
+{
+    int oversubscribed = bt_rt.local_size > bt_rt.ncpus;
+    double spin_us;
+
+    if (bt_shm_init() != 0)
+        return -1;
+    bt_p2p.shm_up = 1;
+    bt_p2p.out = bt_calloc((size_t)bt_rt.local_size, sizeof(bt_out_queue_t));
+    bt_p2p.eager_max = BT_MIN(bt_env_size("BATON_EAGER_MAX", 32 << 10), bt_shm_frame_max());
+    bt_p2p.cma_min = bt_env_size("BATON_CMA_MIN", 256 << 10);
+    if (!bt_shm_cma_usable())
+        bt_p2p.cma_min = SIZE_MAX;
+    /* Polling past a scheduler slice only steals the core from the rank we wait
+     * for when there are more ranks than cores: then sleep almost at once. */
+    spin_us = (double)bt_env_long("BATON_SPIN_US", oversubscribed ? 2 : 100);
+    bt_p2p.spin_s = spin_us * 1e-6;
+    return 0;
+}
+
+static int bt_out_empty(void *arg)
+{
+    return bt_p2p.nout == 0;
+}
+
+static int bt_finalize_reached(void *arg)
+{
+    return bt_shm_barrier_reached(*(uint64_t *)arg);
+}
+
+void bt_pt2pt_finalize(void)
+{
+    uint64_t target;
+
+    /* Push out what is queued (peers keep polling until everyone is here), then
+     * keep draining rings until every local rank has arrived, so that no peer is
+     * left waiting for room in a ring this rank should have emptied. */
+    bt_progress_until(bt_out_empty, NULL);
+    target = bt_shm_barrier_arrive();
+    bt_progress_until(bt_finalize_reached, &target);
+    while (bt_p2p.unexp_head) {
+        bt_unexp_t *u = bt_p2p.unexp_head;
+        bt_p2p.unexp_head = u->next;
+        free(u);
+    }
+    bt_p2p.unexp_tail = NULL;
+    free(bt_p2p.out);
+    bt_p2p.out = NULL;
+    bt_shm_finalize();
+    bt_p2p.shm_up = 0;
+}

@@ -1,0 +1,640 @@
+/* Matching and the eager and rendezvous protocols.
+ *
+ * Messages of a pair travel one FIFO ring, and both queues are FIFO, so matching
+ * in arrival order keeps the standard's non-overtaking rule. Up to eager_max bytes
+ * travel inline; larger messages send a request-to-send and the receiver either
+ * pulls the bytes with one process_vm_readv (large messages, where the kernel lets
+ * us) or asks the sender to stream them through the ring (clear-to-send). */
+#include "pt2pt/bt_pt2pt_impl.h"
+
+#include "runtime/bt_runtime.h"
+#include "transport/shm/bt_shm.h"
+#include "util/bt_util.h"
+
+#include <string.h>
+
+bt_pt2pt_state_t bt_p2p;
+
+static inline int bt_match(uint32_t ctx, int src, int tag, uint32_t want_ctx, int want_src,
+                           int want_tag)
+{
+    return ctx == want_ctx && (want_src == MPI_ANY_SOURCE || want_src == src) &&
+           (want_tag == MPI_ANY_TAG || want_tag == tag);
+}
+
+/* ---- queues ---------------------------------------------------------------- */
+
+static bt_request_t *bt_posted_take(uint32_t ctx, int src, int tag)
+{
+    bt_request_t *prev = NULL;
+
+    for (bt_request_t *r = bt_p2p.posted_head; r; prev = r, r = r->next) {
+        if (!bt_match(ctx, src, tag, r->ctx, r->peer, r->tag))
+            continue;
+        if (prev)
+            prev->next = r->next;
+        else
+            bt_p2p.posted_head = r->next;
+        if (bt_p2p.posted_tail == r)
+            bt_p2p.posted_tail = prev;
+        r->next = NULL;
+        return r;
+    }
+    return NULL;
+}
+
+static void bt_posted_append(bt_request_t *r)
+{
+    r->next = NULL;
+    if (bt_p2p.posted_tail)
+        bt_p2p.posted_tail->next = r;
+    else
+        bt_p2p.posted_head = r;
+    bt_p2p.posted_tail = r;
+}
+
+static bt_unexp_t *bt_unexp_find(uint32_t ctx, int src, int tag, int remove)
+{
+    bt_unexp_t *prev = NULL;
+
+    for (bt_unexp_t *u = bt_p2p.unexp_head; u; prev = u, u = u->next) {
+        if (!bt_match(u->ctx, u->src, u->tag, ctx, src, tag))
+            continue;
+        if (remove) {
+            if (prev)
+                prev->next = u->next;
+            else
+                bt_p2p.unexp_head = u->next;
+            if (bt_p2p.unexp_tail == u)
+                bt_p2p.unexp_tail = prev;
+            u->next = NULL;
+        }
+        return u;
+    }
+    return NULL;
+}
+
+static bt_unexp_t *bt_unexp_new(const bt_msg_hdr_t *hdr, int src_world, int type, size_t datalen)
+{
+    bt_unexp_t *u = bt_malloc(sizeof(*u) + datalen);
+
+    u->next = NULL;
+    u->ctx = hdr->ctx;
+    u->src = hdr->src;
+    u->tag = hdr->tag;
+    u->src_world = src_world;
+    u->type = type;
+    u->flags = hdr->flags;
+    u->cookie = hdr->cookie;
+    u->size = (MPI_Count)datalen;
+    u->addr = 0;
+    u->self_sreq = NULL;
+    if (bt_p2p.unexp_tail)
+        bt_p2p.unexp_tail->next = u;
+    else
+        bt_p2p.unexp_head = u;
+    bt_p2p.unexp_tail = u;
+    return u;
+}
+
+void bt_pt2pt_out_push(int peer, bt_out_t *o)
+{
+    bt_out_queue_t *q = &bt_p2p.out[peer];
+
+    o->next = NULL;
+    if (q->tail)
+        q->tail->next = o;
+    else {
+        q->head = o;
+        bt_p2p.nout++;
+    }
+    q->tail = o;
+}
+
+/* ---- sending frames --------------------------------------------------------- */
+
+static void bt_send_ctrl(int peer, int type, uint64_t cookie, const void *payload, size_t len)
+{
+    bt_msg_hdr_t hdr = { .type = (uint8_t)type, .cookie = cookie };
+    bt_out_t *o;
+
+    if (!bt_p2p.out[peer].head) {
+        void *p = bt_shm_reserve(peer, &hdr, len);
+        if (p) {
+            memcpy(p, payload, len);
+            bt_shm_commit(peer);
+            return;
+        }
+    }
+    o = bt_calloc(1, sizeof(*o));
+    o->kind = BT_OUT_CTRL;
+    o->hdr = hdr;
+    memcpy(o->ctrl, payload, len);
+    o->ctrl_len = len;
+    bt_pt2pt_out_push(peer, o);
+}
+
+static void bt_send_hdr(const bt_request_t *s, bt_msg_hdr_t *hdr)
+{
+    memset(hdr, 0, sizeof(*hdr));
+    hdr->type = s->total <= (MPI_Count)bt_p2p.eager_max ? BT_MSG_EAGER : BT_MSG_RTS;
+    hdr->flags = s->mode == BT_MODE_SYNC ? BT_MSGF_SYNC : 0;
+    hdr->ctx = s->ctx;
+    hdr->tag = s->tag;
+    hdr->src = s->comm->rank;
+    hdr->cookie = (uint64_t)(uintptr_t)s;
+}
+
+/* Writes the first frame of send s; 0 when the ring is full. */
+static int bt_send_try(int peer, bt_request_t *s, const bt_msg_hdr_t *hdr)
+{
+    if (hdr->type == BT_MSG_EAGER) {
+        void *p = bt_shm_reserve(peer, hdr, (size_t)s->total);
+        if (!p)
+            return 0;
+        memcpy(p, s->data, (size_t)s->total);
+        bt_shm_commit(peer);
+        if (!(hdr->flags & BT_MSGF_SYNC))
+            bt_request_complete(s);
+    } else {
+        bt_rts_t *rts = bt_shm_reserve(peer, hdr, sizeof(*rts));
+        if (!rts)
+            return 0;
+        rts->size = (uint64_t)s->total;
+        rts->addr = (uint64_t)(uintptr_t)s->data;
+        bt_shm_commit(peer);
+    }
+    return 1;
+}
+
+/* Streams what the ring takes of a rendezvous send; 1 when all of it is out. */
+static int bt_stream_try(int peer, bt_request_t *s)
+{
+    bt_msg_hdr_t hdr = { .type = BT_MSG_DATA, .cookie = (uint64_t)s->proto_cookie };
+    size_t chunk_max = bt_shm_frame_max();
+
+    while (s->offset < s->total) {
+        size_t chunk = (size_t)BT_MIN((MPI_Count)chunk_max, s->total - s->offset);
+        void *p = bt_shm_reserve(peer, &hdr, chunk);
+        if (!p)
+            return 0;
+        memcpy(p, s->data + s->offset, chunk);
+        bt_shm_commit(peer);
+        s->offset += (MPI_Count)chunk;
+    }
+    bt_request_complete(s);
+    return 1;
+}
+
+static int bt_out_try(int peer, bt_out_t *o)
+{
+    switch (o->kind) {
+    case BT_OUT_SEND:
+        return bt_send_try(peer, o->req, &o->hdr);
+    case BT_OUT_STREAM:
+        return bt_stream_try(peer, o->req);
+    default: {
+        void *p = bt_shm_reserve(peer, &o->hdr, o->ctrl_len);
+        if (!p)
+            return 0;
+        memcpy(p, o->ctrl, o->ctrl_len);
+        bt_shm_commit(peer);
+        return 1;
+    }
+    }
+}
+
+int bt_pt2pt_drain_out(void)
+{
+    int moved = 0;
+
+    for (int peer = 0; peer < bt_rt.local_size && bt_p2p.nout; peer++) {
+        bt_out_queue_t *q = &bt_p2p.out[peer];
+        while (q->head && bt_out_try(peer, q->head)) {
+            bt_out_t *o = q->head;
+            q->head = o->next;
+            if (!q->head) {
+                q->tail = NULL;
+                bt_p2p.nout--;
+            }
+            free(o);
+            moved++;
+        }
+    }
+    return moved;
+}
+
+/* ---- receiving ------------------------------------------------------------------ */
+
+static void bt_recv_set_status(bt_request_t *r, int src, int tag, MPI_Count size)
+{
+    MPI_Count cap = r->count * r->dt->size;
+
+    r->st_source = src;
+    r->st_tag = tag;
+    r->st_bytes = BT_MIN(size, cap);
+    r->st_error = size > cap ? MPI_ERR_TRUNCATE : MPI_SUCCESS;
+}
+
+static void bt_recv_deliver(bt_request_t *r, int src, int tag, const void *data, MPI_Count size)
+{
+    bt_recv_set_status(r, src, tag, size);
+    if (r->st_bytes) {
+        if (r->dt->contig)
+            memcpy((char *)r->buf + r->dt->true_lb, data, (size_t)r->st_bytes);
+        else
+            bt_datatype_unpack(r->dt, r->count, data, r->st_bytes, r->buf);
+    }
+    bt_request_complete(r);
+}
+
+static void bt_rndv_finish(bt_request_t *r)
+{
+    if (r->tmp)
+        bt_datatype_unpack(r->dt, r->count, r->tmp, r->total, r->buf);
+    bt_request_complete(r);
+}
+
+/* A rendezvous message matched receive r: pull it, or ask for it. */
+static void bt_rndv_recv(bt_request_t *r, int peer, int src, int tag, MPI_Count size,
+                         uint64_t addr, uint64_t sreq)
+{
+    bt_recv_set_status(r, src, tag, size);
+    r->total = r->st_bytes;
+    r->offset = 0;
+    if (r->dt->contig || r->total == 0)
+        r->data = (char *)r->buf + r->dt->true_lb;
+    else
+        r->data = r->tmp = bt_malloc((size_t)r->total);
+
+    if (r->total > 0 && (size_t)size >= bt_p2p.cma_min) {
+        if (bt_shm_cma_read(peer, r->data, addr, (size_t)r->total) == 0) {
+            bt_send_ctrl(peer, BT_MSG_FIN, sreq, NULL, 0);
+            bt_rndv_finish(r);
+            return;
+        }
+        /* Not permitted after all (a sandbox, ptrace rules): copy through the ring. */
+        bt_p2p.cma_min = SIZE_MAX;
+    }
+    {
+        bt_cts_t cts = { (uint64_t)(uintptr_t)r, (uint64_t)r->total };
+        bt_send_ctrl(peer, BT_MSG_CTS, sreq, &cts, sizeof(cts));
+    }
+    if (r->total == 0)
+        bt_rndv_finish(r);
+}
+
+static void bt_recv_from_unexp(bt_request_t *r, bt_unexp_t *u)
+{
+    switch (u->type) {
+    case BT_MSG_EAGER:
+        bt_recv_deliver(r, u->src, u->tag, u->data, u->size);
+        if (u->flags & BT_MSGF_SYNC)
+            bt_send_ctrl(bt_rt.local_of[u->src_world], BT_MSG_ACK, u->cookie, NULL, 0);
+        break;
+    case BT_MSG_RTS:
+        bt_rndv_recv(r, bt_rt.local_of[u->src_world], u->src, u->tag, u->size, u->addr, u->cookie);
+        break;
+    default: { /* BT_UX_SELF */
+        bt_request_t *s = u->self_sreq;
+        bt_recv_deliver(r, u->src, u->tag, s->data, s->total);
+        bt_request_complete(s);
+        break;
+    }
+    }
+    free(u);
+}
+
+void bt_pt2pt_on_frame(int src_local, const bt_msg_hdr_t *hdr, const void *payload, size_t len)
+{
+    bt_request_t *r;
+
+    switch (hdr->type) {
+    case BT_MSG_EAGER:
+        r = bt_posted_take(hdr->ctx, hdr->src, hdr->tag);
+        if (r) {
+            bt_recv_deliver(r, hdr->src, hdr->tag, payload, (MPI_Count)len);
+            if (hdr->flags & BT_MSGF_SYNC)
+                bt_send_ctrl(src_local, BT_MSG_ACK, hdr->cookie, NULL, 0);
+        } else {
+            bt_unexp_t *u = bt_unexp_new(hdr, bt_rt.local_ranks[src_local], BT_MSG_EAGER, len);
+            memcpy(u->data, payload, len);
+        }
+        break;
+    case BT_MSG_RTS: {
+        const bt_rts_t *rts = payload;
+        r = bt_posted_take(hdr->ctx, hdr->src, hdr->tag);
+        if (r) {
+            bt_rndv_recv(r, src_local, hdr->src, hdr->tag, (MPI_Count)rts->size, rts->addr,
+                         hdr->cookie);
+        } else {
+            bt_unexp_t *u = bt_unexp_new(hdr, bt_rt.local_ranks[src_local], BT_MSG_RTS, 0);
+            u->size = (MPI_Count)rts->size;
+            u->addr = rts->addr;
+        }
+        break;
+    }
+    case BT_MSG_CTS: {
+        const bt_cts_t *cts = payload;
+        bt_request_t *s = (bt_request_t *)(uintptr_t)hdr->cookie;
+        bt_out_t *o;
+
+        s->proto_cookie = cts->rreq;
+        s->total = (MPI_Count)cts->accept;
+        s->offset = 0;
+        if (s->total == 0) {
+            bt_request_complete(s);
+            break;
+        }
+        o = bt_calloc(1, sizeof(*o));
+        o->kind = BT_OUT_STREAM;
+        o->req = s;
+        bt_pt2pt_out_push(src_local, o);
+        break;
+    }
+    case BT_MSG_DATA:
+        r = (bt_request_t *)(uintptr_t)hdr->cookie;
+        memcpy(r->data + r->offset, payload, len);
+        r->offset += (MPI_Count)len;
+        if (r->offset == r->total)
+            bt_rndv_finish(r);
+        break;
+    case BT_MSG_FIN:
+    case BT_MSG_ACK:
+        bt_request_complete((bt_request_t *)(uintptr_t)hdr->cookie);
+        break;
+    default:
+        break;
+    }
+}
+
+/* ---- starting operations ---------------------------------------------------------- */
+
+static void bt_send_self(bt_request_t *s)
+{
+    bt_msg_hdr_t hdr;
+    bt_request_t *r = bt_posted_take(s->ctx, s->comm->rank, s->tag);
+    bt_unexp_t *u;
+
+    if (r) {
+        bt_recv_deliver(r, s->comm->rank, s->tag, s->data, s->total);
+        bt_request_complete(s);
+        return;
+    }
+    bt_send_hdr(s, &hdr);
+    if (hdr.type == BT_MSG_EAGER && s->mode != BT_MODE_SYNC) {
+        /* Buffer small messages, as a message to another rank would be. */
+        u = bt_unexp_new(&hdr, bt_rt.rank, BT_MSG_EAGER, (size_t)s->total);
+        memcpy(u->data, s->data, (size_t)s->total);
+        bt_request_complete(s);
+    } else {
+        u = bt_unexp_new(&hdr, bt_rt.rank, BT_UX_SELF, 0);
+        u->size = s->total;
+        u->self_sreq = s;
+    }
+}
+
+static void bt_request_begin(bt_request_t *req)
+{
+    req->done = 0;
+    req->refs++;                     /* the protocol's hold, dropped at completion */
+    req->st_source = MPI_ANY_SOURCE;
+    req->st_tag = MPI_ANY_TAG;
+    req->st_error = MPI_SUCCESS;
+    req->st_cancelled = 0;
+    req->st_bytes = 0;
+    req->offset = 0;
+    req->tmp = NULL;
+    req->data = NULL;
+}
+
+static int bt_proc_null_complete(bt_request_t *req)
+{
+    req->st_source = MPI_PROC_NULL;
+    req->st_tag = MPI_ANY_TAG;
+    bt_request_complete(req);
+    return MPI_SUCCESS;
+}
+
+static int bt_send_start(bt_request_t *s)
+{
+    bt_datatype_t *dt = s->dt;
+    bt_msg_hdr_t hdr;
+    int peer;
+
+    bt_request_begin(s);
+    if (s->peer == MPI_PROC_NULL)
+        return bt_proc_null_complete(s);
+    s->total = s->count * dt->size;
+    if (dt->contig || s->total == 0) {
+        s->data = (char *)s->buf + dt->true_lb;
+    } else {
+        s->data = s->tmp = bt_malloc((size_t)s->total);
+        bt_datatype_pack(dt, s->count, s->buf, s->tmp);
+    }
+    s->world_peer = bt_comm_world_rank(s->comm, s->peer);
+    if (s->world_peer == bt_rt.rank) {
+        bt_send_self(s);
+        return MPI_SUCCESS;
+    }
+    peer = bt_rt.local_of[s->world_peer];
+    bt_send_hdr(s, &hdr);
+    if (!bt_p2p.out[peer].head && bt_send_try(peer, s, &hdr))
+        return MPI_SUCCESS;
+    {
+        bt_out_t *o = bt_calloc(1, sizeof(*o));
+        o->kind = BT_OUT_SEND;
+        o->req = s;
+        o->hdr = hdr;
+        bt_pt2pt_out_push(peer, o);
+    }
+    return MPI_SUCCESS;
+}
+
+static int bt_recv_start(bt_request_t *r)
+{
+    bt_unexp_t *u;
+
+    bt_request_begin(r);
+    if (r->peer == MPI_PROC_NULL)
+        return bt_proc_null_complete(r);
+    u = bt_unexp_find(r->ctx, r->peer, r->tag, 1);
+    if (u)
+        bt_recv_from_unexp(r, u);
+    else
+        bt_posted_append(r);
+    return MPI_SUCCESS;
+}
+
+static bt_request_t *bt_request_prepare(bt_req_kind_t kind, void *buf, MPI_Count count,
+                                        bt_datatype_t *dt, int peer, int tag, bt_comm_t *comm,
+                                        uint32_t ctx, int mode)
+{
+    bt_request_t *req = bt_request_new(kind);
+
+    req->buf = buf;
+    req->count = count;
+    req->dt = dt;
+    bt_datatype_retain(dt);
+    req->peer = peer;
+    req->tag = tag;
+    req->comm = comm;
+    bt_comm_retain(comm);
+    req->ctx = ctx;
+    req->mode = mode;
+    return req;
+}
+
+int bt_pt2pt_isend(const void *buf, MPI_Count count, bt_datatype_t *dt, int dest, int tag,
+                   bt_comm_t *comm, uint32_t ctx, int mode, bt_request_t **req_p)
+{
+    bt_request_t *req;
+
+    if (mode == BT_MODE_BUFFERED && dest != MPI_PROC_NULL) {
+        /* The bytes go into the attached buffer and travel on an internal request;
+         * the caller's request is complete as soon as they are copied. */
+        MPI_Count bytes = count * dt->size;
+        void *space = bt_bsend_alloc(bytes);
+        bt_request_t *inner;
+
+        if (!space)
+            return MPI_ERR_BUFFER;
+        bt_datatype_pack(dt, count, buf, space);
+        inner = bt_request_prepare(BT_REQ_SEND, space, bytes, bt_datatype_get(MPI_BYTE), dest,
+                                   tag, comm, ctx, BT_MODE_STANDARD);
+        inner->state = space;
+        inner->free_fn = bt_bsend_release;
+        bt_send_start(inner);
+        bt_request_release(inner);
+        req = bt_request_new(BT_REQ_SEND);
+        bt_request_begin(req);
+        *req_p = req;
+        bt_request_complete(req);
+        return MPI_SUCCESS;
+    }
+    req = bt_request_prepare(BT_REQ_SEND, (void *)buf, count, dt, dest, tag, comm,
+                                           ctx, mode);
+    *req_p = req;
+    return bt_send_start(req);
+}
+
+int bt_pt2pt_irecv(void *buf, MPI_Count count, bt_datatype_t *dt, int source, int tag,
+                   bt_comm_t *comm, uint32_t ctx, bt_request_t **req_p)
+{
+    bt_request_t *req = bt_request_prepare(BT_REQ_RECV, buf, count, dt, source, tag, comm, ctx,
+                                           BT_MODE_STANDARD);
+    *req_p = req;
+    return bt_recv_start(req);
+}
+
+int bt_pt2pt_send_init(const void *buf, MPI_Count count, bt_datatype_t *dt, int dest, int tag,
+                       bt_comm_t *comm, int mode, bt_request_t **req_p)
+{
+    bt_request_t *req = bt_request_prepare(BT_REQ_SEND, (void *)buf, count, dt, dest, tag, comm,
+                                           comm->ctx, mode);
+    req->persistent = 1;
+    req->done = 1;
+    *req_p = req;
+    return MPI_SUCCESS;
+}
+
+int bt_pt2pt_recv_init(void *buf, MPI_Count count, bt_datatype_t *dt, int source, int tag,
+                       bt_comm_t *comm, bt_request_t **req_p)
+{
+    bt_request_t *req = bt_request_prepare(BT_REQ_RECV, buf, count, dt, source, tag, comm,
+                                           comm->ctx, BT_MODE_STANDARD);
+    req->persistent = 1;
+    req->done = 1;
+    *req_p = req;
+    return MPI_SUCCESS;
+}
+
+int bt_pt2pt_start(bt_request_t *req)
+{
+    req->active = 1;
+    if (req->kind == BT_REQ_RECV)
+        return bt_recv_start(req);
+    if (req->mode == BT_MODE_BUFFERED) {
+        bt_request_t *inner;
+        int rc = bt_pt2pt_isend(req->buf, req->count, req->dt, req->peer, req->tag, req->comm,
+                                req->ctx, BT_MODE_BUFFERED, &inner);
+        bt_request_begin(req);
+        req->st_error = rc;
+        if (rc == MPI_SUCCESS)
+            bt_request_release(inner);
+        bt_request_complete(req);
+        return rc;
+    }
+    return bt_send_start(req);
+}
+
+/* ---- probe, matched receive, cancel ----------------------------------------------- */
+
+int bt_pt2pt_iprobe(int source, int tag, bt_comm_t *comm, uint32_t ctx, int remove, int *flag_p,
+                    MPI_Status *status, void **msg_p)
+{
+    bt_unexp_t *u;
+
+    if (source == MPI_PROC_NULL) {
+        *flag_p = 1;
+        if (status) {
+            status->MPI_SOURCE = MPI_PROC_NULL;
+            status->MPI_TAG = MPI_ANY_TAG;
+            memset(status->MPI_internal, 0, sizeof(status->MPI_internal));
+        }
+        if (msg_p)
+            *msg_p = NULL;
+        return MPI_SUCCESS;
+    }
+    bt_progress_poll();
+    u = bt_unexp_find(ctx, source, tag, remove);
+    *flag_p = u != NULL;
+    if (!u)
+        return MPI_SUCCESS;
+    if (status) {
+        bt_request_t tmp = { .st_source = u->src, .st_tag = u->tag, .st_bytes = u->size };
+        bt_request_fill_status(&tmp, status);
+    }
+    if (msg_p)
+        *msg_p = u;
+    return MPI_SUCCESS;
+}
+
+int bt_pt2pt_imrecv(void *buf, MPI_Count count, bt_datatype_t *dt, void *msg,
+                    bt_request_t **req_p)
+{
+    bt_unexp_t *u = msg;
+    bt_request_t *r = bt_request_prepare(BT_REQ_RECV, buf, count, dt,
+                                         u ? u->src : MPI_PROC_NULL, u ? u->tag : MPI_ANY_TAG,
+                                         &bt_comm_self, 0, BT_MODE_STANDARD);
+    *req_p = r;
+    bt_request_begin(r);
+    if (!u)
+        return bt_proc_null_complete(r);
+    bt_recv_from_unexp(r, u);
+    return MPI_SUCCESS;
+}
+
+int bt_pt2pt_cancel(bt_request_t *req)
+{
+    bt_request_t *prev = NULL;
+
+    /* Only a receive that has not matched can be taken back; a send that has left
+     * is not cancelled, which the standard allows (MPI_Test_cancelled says so). */
+    if (req->kind != BT_REQ_RECV || req->done)
+        return MPI_SUCCESS;
+    for (bt_request_t *r = bt_p2p.posted_head; r; prev = r, r = r->next) {
+        if (r != req)
+            continue;
+        if (prev)
+            prev->next = r->next;
+        else
+            bt_p2p.posted_head = r->next;
+        if (bt_p2p.posted_tail == r)
+            bt_p2p.posted_tail = prev;
+        r->st_cancelled = 1;
+        bt_request_complete(r);
+        break;
+    }
+    return MPI_SUCCESS;
+}

@@ -1,0 +1,102 @@
+/* Request life cycle and waiting. */
+#include "pt2pt/bt_pt2pt_impl.h"
+
+#include "transport/shm/bt_shm.h"
+#include "runtime/bt_runtime.h"
+#include "util/bt_util.h"
+
+#include <string.h>
+
+bt_request_t *bt_request_new(bt_req_kind_t kind)
+{
+    bt_request_t *req = bt_calloc(1, sizeof(*req));
+
+    req->magic = BT_REQUEST_MAGIC;
+    req->kind = (uint8_t)kind;
+    req->refs = 1;             /* the creator's handle */
+    req->st_source = MPI_ANY_SOURCE;
+    req->st_tag = MPI_ANY_TAG;
+    return req;
+}
+
+void bt_request_release(bt_request_t *req)
+{
+    if (--req->refs > 0)
+        return;
+    if (req->free_fn)
+        req->free_fn(req);
+    if (req->dt)
+        bt_datatype_release(req->dt);
+    if (req->comm)
+        bt_comm_release(req->comm);
+    free(req->tmp);
+    req->magic = 0;
+    free(req);
+}
+
+void bt_request_complete(bt_request_t *req)
+{
+    /* A send's packed copy is not needed once the bytes have left; a receive's is
+     * unpacked by the protocol before it completes the request. */
+    free(req->tmp);
+    req->tmp = NULL;
+    req->done = 1;
+    if (bt_rt.thread_multiple)
+        bt_shm_bell_ring_self();   /* another thread may sleep waiting for this */
+    bt_request_release(req);
+}
+
+void bt_request_generic_start(bt_request_t *req)
+{
+    req->done = 0;
+    req->refs++;
+    req->gnext = bt_p2p.generic;
+    bt_p2p.generic = req;
+}
+
+void bt_request_fill_status(const bt_request_t *req, MPI_Status *status)
+{
+    if (!status)
+        return;
+    status->MPI_SOURCE = req->st_source;
+    status->MPI_TAG = req->st_tag;
+    /* internal[0..1]: byte count, internal[2]: cancelled. MPI_ERROR is set only by
+     * the calls that complete several requests, as the standard says. */
+    status->MPI_internal[0] = (int)(uint32_t)((uint64_t)req->st_bytes & 0xffffffffu);
+    status->MPI_internal[1] = (int)(uint32_t)((uint64_t)req->st_bytes >> 32);
+    status->MPI_internal[2] = req->st_cancelled;
+}
+
+static int bt_request_is_done(void *arg)
+{
+    return ((bt_request_t *)arg)->done;
+}
+
+int bt_request_wait(bt_request_t *req)
+{
+    if (!req->done)
+        bt_progress_until(bt_request_is_done, req);
+    return req->st_error;
+}
+
+typedef struct { int n; bt_request_t **reqs; } bt_waitall_t;
+
+static int bt_all_done(void *arg)
+{
+    bt_waitall_t *w = arg;
+    while (w->n > 0 && (!w->reqs[w->n - 1] || w->reqs[w->n - 1]->done))
+        w->n--;
+    return w->n == 0;
+}
+
+int bt_request_waitall(int n, bt_request_t **reqs)
+{
+    bt_waitall_t w = { n, reqs };
+    int rc = MPI_SUCCESS;
+
+    bt_progress_until(bt_all_done, &w);
+    for (int i = 0; i < n; i++)
+        if (reqs[i] && reqs[i]->st_error != MPI_SUCCESS && rc == MPI_SUCCESS)
+            rc = reqs[i]->st_error;
+    return rc;
+}

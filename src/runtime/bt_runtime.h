@@ -1,0 +1,39 @@
+/* Process-wide state: who I am in the job and on my node, thread level, life cycle. */
+#ifndef BT_RUNTIME_H
+#define BT_RUNTIME_H
+
+#include "api/bt_mpi.h"
+#include <pthread.h>
+
+enum { BT_RT_UNINIT = 0, BT_RT_RUNNING = 1, BT_RT_FINALIZED = 2 };
+
+typedef struct bt_runtime {
+    int        state;
+    int        rank, size;          /* MPI_COMM_WORLD */
+    int        appnum, universe_size;
+    int        thread_level;        /* provided */
+    int        thread_multiple;     /* take the big lock in every call */
+    pthread_t  main_thread;
+    int        local_rank, local_size;
+    int       *local_ranks;         /* world rank of each rank on my node, by local index */
+    int       *local_of;            /* world rank -> local index, -1 when on another node */
+    int        ncpus;               /* CPUs this process may run on */
+    char       processor_name[MPI_MAX_PROCESSOR_NAME];
+    char       jobid[128];
+} bt_runtime_t;
+
+extern bt_runtime_t bt_rt;
+
+/* The big lock of MPI_THREAD_MULTIPLE (recursive). A blocking call hands it back
+ * entirely while it sleeps and takes it again after. */
+int  bt_lock_enter(void);          /* 1 when taken */
+void bt_lock_leave(void);
+int  bt_lock_release_all(void);    /* returns the depth to restore */
+void bt_lock_restore(int depth);
+
+int  bt_runtime_init(int required, int *provided_p);
+int  bt_runtime_finalize(void);
+/* Ends the whole job: tells the launcher, then exits with code. */
+void bt_runtime_abort(int code, const char *msg) __attribute__((noreturn));
+
+#endif

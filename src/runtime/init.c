@@ -1,0 +1,123 @@
+/* MPI_Init and MPI_Finalize below the API: launcher, node, layers in order. */
+#include "runtime/bt_runtime.h"
+
+#include "comm/bt_comm.h"
+#include "datatype/bt_datatype.h"
+#include "pt2pt/bt_pt2pt.h"
+#include "runtime/bt_pmi.h"
+#include "util/bt_util.h"
+
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+bt_runtime_t bt_rt;
+
+/* Which world ranks share my node: from the launcher when it says so (our mpiexec,
+ * Hydra), else from the host names every rank publishes. */
+static int bt_runtime_find_node(const bt_pmi_info_t *info)
+{
+    int n = bt_rt.size;
+
+    bt_rt.local_of = bt_malloc((size_t)n * sizeof(int));
+    bt_rt.local_ranks = bt_malloc((size_t)n * sizeof(int));
+    if (info->local_size == n) {
+        for (int i = 0; i < n; i++)
+            bt_rt.local_of[i] = bt_rt.local_ranks[i] = i;
+        bt_rt.local_size = n;
+        bt_rt.local_rank = bt_rt.rank;
+        return 0;
+    }
+    {
+        char key[32], host[MPI_MAX_PROCESSOR_NAME], other[MPI_MAX_PROCESSOR_NAME];
+        int nlocal = 0;
+
+        snprintf(key, sizeof(key), "bt-host-%d", bt_rt.rank);
+        if (bt_pmi_put(key, bt_rt.processor_name) != 0 || bt_pmi_fence() != 0)
+            return -1;
+        bt_strlcpy(host, bt_rt.processor_name, sizeof(host));
+        for (int i = 0; i < n; i++) {
+            snprintf(key, sizeof(key), "bt-host-%d", i);
+            if (bt_pmi_get(i, key, other, sizeof(other)) != 0)
+                return -1;
+            bt_rt.local_of[i] = -1;
+            if (strcmp(host, other) == 0) {
+                if (i == bt_rt.rank)
+                    bt_rt.local_rank = nlocal;
+                bt_rt.local_of[i] = nlocal;
+                bt_rt.local_ranks[nlocal++] = i;
+            }
+        }
+        bt_rt.local_size = nlocal;
+        if (nlocal != n) {
+            if (bt_rt.rank == 0)
+                fprintf(stderr, "Baton: this job spans several nodes (%d of %d ranks on %s); "
+                                "Baton runs on one node only for now\n", nlocal, n, host);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int bt_runtime_count_cpus(void)
+{
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof(set), &set) == 0)
+        return CPU_COUNT(&set);
+    return (int)sysconf(_SC_NPROCESSORS_ONLN);
+}
+
+int bt_runtime_init(int required, int *provided_p)
+{
+    bt_pmi_info_t info;
+
+    if (bt_pmi_init(&info) != 0)
+        return MPI_ERR_OTHER;
+    bt_rt.rank = info.rank;
+    bt_rt.size = info.size;
+    bt_rt.appnum = info.appnum;
+    bt_rt.universe_size = info.universe_size > 0 ? info.universe_size : info.size;
+    bt_strlcpy(bt_rt.jobid, info.kvsname, sizeof(bt_rt.jobid));
+    if (gethostname(bt_rt.processor_name, sizeof(bt_rt.processor_name) - 1) != 0)
+        bt_strlcpy(bt_rt.processor_name, "localhost", sizeof(bt_rt.processor_name));
+    bt_rt.ncpus = bt_runtime_count_cpus();
+
+    /* Every level is provided; MULTIPLE serializes calls with one lock. */
+    if (required < MPI_THREAD_SINGLE)
+        required = MPI_THREAD_SINGLE;
+    if (required > MPI_THREAD_MULTIPLE)
+        required = MPI_THREAD_MULTIPLE;
+    bt_rt.thread_level = required;
+    bt_rt.main_thread = pthread_self();
+
+    if (bt_runtime_find_node(&info) != 0)
+        return MPI_ERR_OTHER;
+    if (bt_datatype_init() != 0 || bt_comm_init() != 0 || bt_pt2pt_init() != 0)
+        return MPI_ERR_OTHER;
+    bt_rt.thread_multiple = required == MPI_THREAD_MULTIPLE;
+    bt_rt.state = BT_RT_RUNNING;
+    *provided_p = required;
+    return MPI_SUCCESS;
+}
+
+int bt_runtime_finalize(void)
+{
+    bt_pt2pt_finalize();
+    bt_comm_finalize();
+    bt_datatype_finalize();
+    bt_rt.state = BT_RT_FINALIZED;
+    bt_pmi_finalize();
+    free(bt_rt.local_of);
+    free(bt_rt.local_ranks);
+    bt_rt.local_of = bt_rt.local_ranks = NULL;
+    return MPI_SUCCESS;
+}
+
+void bt_runtime_abort(int code, const char *msg)
+{
+    fflush(stdout);
+    fflush(stderr);
+    bt_pmi_abort(code, msg);
+    _exit(code);
+}

@@ -1,0 +1,51 @@
+/* Shared-memory transport: one segment per node, a single-producer/single-consumer
+ * ring per ordered pair of local ranks, a futex doorbell per rank.
+ *
+ * Rings are reserved for every pair but their pages are touched only when a pair
+ * talks, and a receiver polls only the senders that have announced themselves. */
+#ifndef BT_SHM_H
+#define BT_SHM_H
+
+#include "transport/bt_transport.h"
+#include <stddef.h>
+#include <stdint.h>
+
+/* Called for every frame that arrives; payload points into the ring and is valid
+ * until the callback returns. */
+typedef void (*bt_shm_recv_fn)(int src_local, const bt_msg_hdr_t *hdr, const void *payload,
+                               size_t len);
+
+int  bt_shm_init(void);            /* collective over the node, uses PMI */
+void bt_shm_finalize(void);
+
+/* Largest payload one frame can carry (a quarter of a ring). */
+size_t bt_shm_frame_max(void);
+
+/* Reserves room for a frame of len payload bytes to local rank peer and returns
+ * where the payload goes, or NULL when the ring has no room now. The frame is
+ * invisible to the receiver until bt_shm_commit. One reservation per peer at a time. */
+void *bt_shm_reserve(int peer, const bt_msg_hdr_t *hdr, size_t len);
+void  bt_shm_commit(int peer);
+
+/* Delivers the frames that have arrived; returns how many. */
+int bt_shm_poll(bt_shm_recv_fn fn);
+
+/* Doorbell: arm (announce that a thread of this rank is about to sleep), then
+ * re-check for work, then wait; every commit to this rank and every freed ring
+ * slot for it rings the bell of a rank that is armed. */
+uint32_t bt_shm_bell_arm(void);
+void     bt_shm_bell_wait(uint32_t seen, int timeout_ms);
+void     bt_shm_bell_disarm(void);
+void     bt_shm_bell_ring_self(void);   /* another thread of this rank made progress */
+
+/* Single copy: reads len bytes at addr in local rank peer's memory. 0 or an errno. */
+int bt_shm_cma_read(int peer, void *dst, uint64_t addr, size_t len);
+int bt_shm_cma_usable(void);
+
+/* Barrier of the local ranks, for MPI_Finalize: arrive returns a target that
+ * reached() compares against; the caller keeps progressing while it waits, and
+ * the last rank to arrive rings every bell. */
+uint64_t bt_shm_barrier_arrive(void);
+int      bt_shm_barrier_reached(uint64_t target);
+
+#endif

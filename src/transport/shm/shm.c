@@ -1,0 +1,453 @@
+/* The node's shared segment: layout, creation and attach, rings, doorbells.
+ *
+ * Segment layout (every part cache-line aligned):
+ *   bt_shm_seg_t                 header
+ *   bt_shm_rank_t[n]             per-rank doorbell, pid, announced-sender count
+ *   uint16_t[n][n]               per receiver: senders that announced themselves (+1)
+ *   bt_shm_head_t[n][n]          per ring: bytes the receiver has consumed
+ *   ring bytes [n][n]            ring (receiver r, sender s) at index r*n+s
+ *
+ * The segment is a memfd: it has no name in /dev/shm at any time, so no crash can
+ * leave it behind. The other ranks of the node open it through the creator's
+ * /proc/<pid>/fd entry right after the creator published it. */
+#include "transport/shm/bt_shm.h"
+
+#include "runtime/bt_pmi.h"
+#include "runtime/bt_runtime.h"
+#include "util/bt_util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#define BT_SHM_MAGIC 0x4261746f6e53484dull   /* "BatonSHM" */
+#define BT_SHM_WRAP  0xff                     /* frame type: skip to the ring's start */
+#define BT_FRAME_HDR 32
+
+typedef struct bt_shm_seg {
+    uint64_t         magic;
+    uint32_t         nlocal;
+    uint32_t         ring_bytes;
+    _Atomic uint32_t attached;
+    uint32_t         pad0;
+    _Atomic uint64_t barrier;
+} __attribute__((aligned(BT_CACHELINE))) bt_shm_seg_t;
+
+typedef struct bt_shm_rank {
+    _Atomic uint32_t bell;      /* futex word, bumped by every ring */
+    _Atomic uint32_t sleeping;  /* threads of this rank between arm and disarm */
+    _Atomic uint32_t nactive;   /* senders announced in this rank's active list */
+    int32_t          pid;
+} __attribute__((aligned(BT_CACHELINE))) bt_shm_rank_t;
+
+typedef struct bt_shm_head {
+    _Atomic uint64_t head;
+} __attribute__((aligned(BT_CACHELINE))) bt_shm_head_t;
+
+typedef struct bt_shm_frame {
+    _Atomic uint32_t seq;       /* written last, with release: the frame is there */
+    uint32_t         len;
+    bt_msg_hdr_t     hdr;
+} bt_shm_frame_t;
+
+_Static_assert(sizeof(bt_shm_frame_t) == BT_FRAME_HDR, "frame header is 32 bytes");
+
+/* This rank's private view of one outgoing ring. */
+typedef struct bt_shm_tx {
+    uint64_t        tail;        /* bytes written */
+    uint64_t        head_cache;  /* last seen receiver head */
+    uint32_t        seq;
+    int             announced;
+    bt_shm_frame_t *reserved;
+    size_t          reserved_size;
+} bt_shm_tx_t;
+
+/* This rank's private view of one incoming ring. */
+typedef struct bt_shm_rx {
+    uint64_t head;
+    uint32_t seq;
+} bt_shm_rx_t;
+
+static struct {
+    char           *base;
+    size_t          size;
+    int             fd;
+    int             n, me;
+    size_t          ring_bytes, frame_max;
+    bt_shm_seg_t   *seg;
+    bt_shm_rank_t  *ranks;
+    _Atomic uint16_t *active;
+    bt_shm_head_t  *heads;
+    char           *rings;
+    bt_shm_tx_t    *tx;
+    bt_shm_rx_t    *rx;
+    int            *senders;     /* senders announced to me, polled in this order */
+    int             nsenders;
+    int             cma;
+} shm = { .fd = -1 };
+
+static size_t bt_shm_ring_default(int n)
+{
+    if (n <= 8)
+        return 128 << 10;
+    if (n <= 16)
+        return 64 << 10;
+    if (n <= 64)
+        return 16 << 10;
+    return 4 << 10;
+}
+
+static void bt_shm_layout(int n, size_t ring_bytes, size_t offs[5])
+{
+    size_t off = BT_ALIGN_UP(sizeof(bt_shm_seg_t), BT_CACHELINE);
+    offs[0] = off;                                   /* ranks */
+    off += (size_t)n * sizeof(bt_shm_rank_t);
+    offs[1] = off;                                   /* active lists */
+    off = BT_ALIGN_UP(off + (size_t)n * n * sizeof(uint16_t), BT_CACHELINE);
+    offs[2] = off;                                   /* heads */
+    off += (size_t)n * n * sizeof(bt_shm_head_t);
+    off = BT_ALIGN_UP(off, 4096);
+    offs[3] = off;                                   /* rings */
+    off += (size_t)n * n * ring_bytes;
+    offs[4] = off;                                   /* total */
+}
+
+static inline char *bt_shm_ring(int receiver, int sender)
+{
+    return shm.rings + ((size_t)receiver * shm.n + sender) * shm.ring_bytes;
+}
+
+static inline bt_shm_head_t *bt_shm_head_of(int receiver, int sender)
+{
+    return &shm.heads[(size_t)receiver * shm.n + sender];
+}
+
+static long bt_futex(_Atomic uint32_t *addr, int op, uint32_t val, const struct timespec *ts)
+{
+    return syscall(SYS_futex, (uint32_t *)addr, op, val, ts, NULL, 0);
+}
+
+static inline void bt_shm_wake(int peer)
+{
+    bt_shm_rank_t *r = &shm.ranks[peer];
+    atomic_fetch_add_explicit(&r->bell, 1, memory_order_release);
+    bt_futex(&r->bell, FUTEX_WAKE, INT_MAX, NULL);
+}
+
+static int bt_shm_cma_probe(void)
+{
+    /* Let any process of ours read our memory even where Yama restricts ptrace to
+     * descendants; then check that the system call itself is allowed. */
+    uint64_t src = 0x5eed, dst = 0;
+    struct iovec l = { &dst, sizeof(dst) }, r = { &src, sizeof(src) };
+
+    (void)prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
+    if (process_vm_readv(getpid(), &l, 1, &r, 1, 0) != (ssize_t)sizeof(dst) || dst != src)
+        return 0;
+    return 1;
+}
+
+int bt_shm_init(void)
+{
+    int n = bt_rt.local_size, me = bt_rt.local_rank;
+    size_t ring = bt_env_size("BATON_SHM_RING", bt_shm_ring_default(n));
+    size_t offs[5];
+    char key[64], val[128];
+    int leader = bt_rt.local_ranks[0];
+    int populate;
+
+    ring = BT_ALIGN_UP(BT_MAX(ring, (size_t)1024), (size_t)BT_CACHELINE);
+    bt_shm_layout(n, ring, offs);
+    shm.n = n;
+    shm.me = me;
+    shm.ring_bytes = ring;
+    shm.frame_max = ring / 4 - BT_FRAME_HDR;
+    shm.size = offs[4];
+    /* Small segments are touched up front: a first-touch fault costs ~10 us a page. */
+    populate = shm.size <= ((size_t)64 << 20) ? MAP_POPULATE : 0;
+
+    snprintf(key, sizeof(key), "bt-shm-%d", leader);
+    if (me == 0) {
+        shm.fd = memfd_create("baton-shm", MFD_CLOEXEC);
+        if (shm.fd < 0 || ftruncate(shm.fd, (off_t)shm.size) != 0) {
+            fprintf(stderr, "Baton: rank %d: cannot create the shared segment (%zu bytes): %s\n",
+                    bt_rt.rank, shm.size, strerror(errno));
+            return -1;
+        }
+        shm.base = mmap(NULL, shm.size, PROT_READ | PROT_WRITE, MAP_SHARED | populate, shm.fd, 0);
+        if (shm.base == MAP_FAILED)
+            goto err_map;
+        shm.seg = (bt_shm_seg_t *)shm.base;
+        shm.seg->nlocal = (uint32_t)n;
+        shm.seg->ring_bytes = (uint32_t)ring;
+        atomic_store(&shm.seg->attached, 0);
+        shm.seg->magic = BT_SHM_MAGIC;
+        snprintf(val, sizeof(val), "%d:%d:%zu", (int)getpid(), shm.fd, shm.size);
+        if (bt_pmi_put(key, val) != 0)
+            return -1;
+    }
+    if (bt_pmi_fence() != 0)
+        return -1;
+    if (me != 0) {
+        int pid, fd;
+        size_t size;
+        char path[64];
+
+        if (bt_pmi_get(leader, key, val, sizeof(val)) != 0 ||
+            sscanf(val, "%d:%d:%zu", &pid, &fd, &size) != 3 || size != shm.size) {
+            fprintf(stderr, "Baton: rank %d: no shared segment published by rank %d\n",
+                    bt_rt.rank, leader);
+            return -1;
+        }
+        snprintf(path, sizeof(path), "/proc/%d/fd/%d", pid, fd);
+        shm.fd = open(path, O_RDWR | O_CLOEXEC);
+        if (shm.fd < 0) {
+            fprintf(stderr, "Baton: rank %d: cannot open the node's shared segment %s: %s\n",
+                    bt_rt.rank, path, strerror(errno));
+            return -1;
+        }
+        shm.base = mmap(NULL, shm.size, PROT_READ | PROT_WRITE, MAP_SHARED | populate, shm.fd, 0);
+        if (shm.base == MAP_FAILED)
+            goto err_map;
+        shm.seg = (bt_shm_seg_t *)shm.base;
+        if (shm.seg->magic != BT_SHM_MAGIC || shm.seg->nlocal != (uint32_t)n) {
+            fprintf(stderr, "Baton: rank %d: the shared segment does not match this job\n",
+                    bt_rt.rank);
+            return -1;
+        }
+    }
+    shm.ranks = (bt_shm_rank_t *)(shm.base + offs[0]);
+    shm.active = (_Atomic uint16_t *)(shm.base + offs[1]);
+    shm.heads = (bt_shm_head_t *)(shm.base + offs[2]);
+    shm.rings = shm.base + offs[3];
+    shm.ranks[me].pid = (int32_t)getpid();
+    shm.tx = bt_calloc((size_t)n, sizeof(bt_shm_tx_t));
+    shm.rx = bt_calloc((size_t)n, sizeof(bt_shm_rx_t));
+    shm.senders = bt_calloc((size_t)n, sizeof(int));
+    for (int i = 0; i < n; i++) {
+        shm.tx[i].seq = 1;
+        shm.rx[i].seq = 1;
+    }
+    /* The creator keeps its descriptor for the life of the job (late ranks open it
+     * through /proc); the others need theirs no longer once mapped. */
+    if (me != 0) {
+        close(shm.fd);
+        shm.fd = -1;
+    }
+    atomic_fetch_add(&shm.seg->attached, 1);
+    {
+        const char *mode = bt_env_str("BATON_SHM_LMT", "auto");
+        shm.cma = strcmp(mode, "copy") != 0 && bt_shm_cma_probe();
+        if (strcmp(mode, "cma") == 0 && !shm.cma) {
+            fprintf(stderr, "Baton: BATON_SHM_LMT=cma but single copy (process_vm_readv) is not "
+                            "permitted here\n");
+            return -1;
+        }
+    }
+    return 0;
+
+err_map:
+    fprintf(stderr, "Baton: rank %d: cannot map the shared segment (%zu bytes): %s\n",
+            bt_rt.rank, shm.size, strerror(errno));
+    return -1;
+}
+
+void bt_shm_finalize(void)
+{
+    if (shm.base && shm.base != MAP_FAILED)
+        munmap(shm.base, shm.size);
+    if (shm.fd >= 0)
+        close(shm.fd);
+    free(shm.tx);
+    free(shm.rx);
+    free(shm.senders);
+    memset(&shm, 0, sizeof(shm));
+    shm.fd = -1;
+}
+
+size_t bt_shm_frame_max(void)
+{
+    return shm.frame_max;
+}
+
+int bt_shm_cma_usable(void)
+{
+    return shm.cma;
+}
+
+void *bt_shm_reserve(int peer, const bt_msg_hdr_t *hdr, size_t len)
+{
+    bt_shm_tx_t *tx = &shm.tx[peer];
+    size_t size = BT_ALIGN_UP(BT_FRAME_HDR + len, (size_t)BT_CACHELINE);
+    size_t pos = (size_t)(tx->tail % shm.ring_bytes);
+    size_t pad = (pos + size > shm.ring_bytes) ? shm.ring_bytes - pos : 0;
+    char *ring = bt_shm_ring(peer, shm.me);
+    bt_shm_frame_t *f;
+
+    if (tx->tail + pad + size - tx->head_cache > shm.ring_bytes) {
+        tx->head_cache = atomic_load_explicit(&bt_shm_head_of(peer, shm.me)->head,
+                                              memory_order_acquire);
+        if (tx->tail + pad + size - tx->head_cache > shm.ring_bytes)
+            return NULL;
+    }
+    if (bt_unlikely(!tx->announced)) {
+        /* First frame to this peer: add myself to its list of senders to poll. */
+        bt_shm_rank_t *r = &shm.ranks[peer];
+        uint32_t slot = atomic_fetch_add(&r->nactive, 1);
+        atomic_store_explicit(&shm.active[(size_t)peer * shm.n + slot], (uint16_t)(shm.me + 1),
+                              memory_order_release);
+        tx->announced = 1;
+    }
+    if (pad) {
+        f = (bt_shm_frame_t *)(ring + pos);
+        f->len = 0;
+        f->hdr.type = BT_SHM_WRAP;
+        atomic_store_explicit(&f->seq, tx->seq++, memory_order_release);
+        tx->tail += pad;
+        pos = 0;
+    }
+    f = (bt_shm_frame_t *)(ring + pos);
+    f->len = (uint32_t)len;
+    f->hdr = *hdr;
+    tx->reserved = f;
+    tx->reserved_size = size;
+    return (char *)f + BT_FRAME_HDR;
+}
+
+void bt_shm_commit(int peer)
+{
+    bt_shm_tx_t *tx = &shm.tx[peer];
+
+    atomic_store_explicit(&tx->reserved->seq, tx->seq++, memory_order_release);
+    tx->tail += tx->reserved_size;
+    tx->reserved = NULL;
+    /* Pairs with the armed receiver's store to `sleeping` before its last poll. */
+    atomic_thread_fence(memory_order_seq_cst);
+    if (atomic_load_explicit(&shm.ranks[peer].sleeping, memory_order_relaxed))
+        bt_shm_wake(peer);
+}
+
+static void bt_shm_discover_senders(void)
+{
+    bt_shm_rank_t *me = &shm.ranks[shm.me];
+    uint32_t n = atomic_load_explicit(&me->nactive, memory_order_acquire);
+
+    while ((uint32_t)shm.nsenders < n) {
+        uint16_t v = atomic_load_explicit(&shm.active[(size_t)shm.me * shm.n + shm.nsenders],
+                                          memory_order_acquire);
+        if (!v)
+            break;   /* the sender took the slot but has not written it yet */
+        shm.senders[shm.nsenders++] = v - 1;
+    }
+}
+
+int bt_shm_poll(bt_shm_recv_fn fn)
+{
+    int delivered = 0;
+
+    bt_shm_discover_senders();
+    for (int i = 0; i < shm.nsenders; i++) {
+        int s = shm.senders[i];
+        bt_shm_rx_t *rx = &shm.rx[s];
+        char *ring = bt_shm_ring(shm.me, s);
+        int got = 0;
+
+        /* A bounded batch per sender keeps one busy sender from starving the rest. */
+        while (got < 64) {
+            bt_shm_frame_t *f = (bt_shm_frame_t *)(ring + rx->head % shm.ring_bytes);
+            size_t pos = (size_t)(rx->head % shm.ring_bytes);
+
+            if (atomic_load_explicit(&f->seq, memory_order_acquire) != rx->seq)
+                break;
+            rx->seq++;
+            if (f->hdr.type == BT_SHM_WRAP) {
+                rx->head += shm.ring_bytes - pos;
+                continue;
+            }
+            fn(s, &f->hdr, (char *)f + BT_FRAME_HDR, f->len);
+            rx->head += BT_ALIGN_UP(BT_FRAME_HDR + (size_t)f->len, (size_t)BT_CACHELINE);
+            got++;
+        }
+        if (got) {
+            atomic_store_explicit(&bt_shm_head_of(shm.me, s)->head, rx->head, memory_order_release);
+            /* The sender may be asleep waiting for room in this ring. */
+            atomic_thread_fence(memory_order_seq_cst);
+            if (atomic_load_explicit(&shm.ranks[s].sleeping, memory_order_relaxed))
+                bt_shm_wake(s);
+            delivered += got;
+        }
+    }
+    return delivered;
+}
+
+uint32_t bt_shm_bell_arm(void)
+{
+    bt_shm_rank_t *me = &shm.ranks[shm.me];
+    uint32_t seen = atomic_load(&me->bell);
+    atomic_fetch_add(&me->sleeping, 1);
+    return seen;
+}
+
+void bt_shm_bell_wait(uint32_t seen, int timeout_ms)
+{
+    struct timespec ts = { timeout_ms / 1000, (long)(timeout_ms % 1000) * 1000000L };
+    bt_futex(&shm.ranks[shm.me].bell, FUTEX_WAIT, seen, &ts);
+}
+
+void bt_shm_bell_disarm(void)
+{
+    atomic_fetch_sub(&shm.ranks[shm.me].sleeping, 1);
+}
+
+void bt_shm_bell_ring_self(void)
+{
+    if (shm.ranks && atomic_load_explicit(&shm.ranks[shm.me].sleeping, memory_order_relaxed))
+        bt_shm_wake(shm.me);
+}
+
+int bt_shm_cma_read(int peer, void *dst, uint64_t addr, size_t len)
+{
+    pid_t pid = shm.ranks[peer].pid;
+    char *d = dst;
+
+    while (len) {
+        /* Large reads go in pieces: the kernel may return short counts. */
+        size_t piece = BT_MIN(len, (size_t)1 << 30);
+        struct iovec l = { d, piece }, r = { (void *)(uintptr_t)addr, piece };
+        ssize_t got = process_vm_readv(pid, &l, 1, &r, 1, 0);
+        if (got <= 0)
+            return got < 0 ? errno : EIO;
+        d += got;
+        addr += (uint64_t)got;
+        len -= (size_t)got;
+    }
+    return 0;
+}
+
+uint64_t bt_shm_barrier_arrive(void)
+{
+    uint64_t n = (uint64_t)shm.n;
+    uint64_t v = atomic_fetch_add(&shm.seg->barrier, 1) + 1;
+
+    if (v % n == 0) {
+        for (int i = 0; i < shm.n; i++)
+            if (i != shm.me)
+                bt_shm_wake(i);
+    }
+    return (v + n - 1) / n * n;
+}
+
+int bt_shm_barrier_reached(uint64_t target)
+{
+    return atomic_load_explicit(&shm.seg->barrier, memory_order_acquire) >= target;
+}

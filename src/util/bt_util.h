@@ -1,0 +1,35 @@
+/* Small shared helpers: branch hints, alignment, allocation, environment. */
+#ifndef BT_UTIL_H
+#define BT_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#define BT_CACHELINE 64
+#define bt_likely(x)   __builtin_expect(!!(x), 1)
+#define bt_unlikely(x) __builtin_expect(!!(x), 0)
+#define BT_ALIGN_UP(x, a) (((x) + ((a) - 1)) & ~((__typeof__(x))(a) - 1))
+#define BT_MIN(a, b) ((a) < (b) ? (a) : (b))
+#define BT_MAX(a, b) ((a) > (b) ? (a) : (b))
+#define BT_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Allocation that never returns NULL: out of memory ends the process with a message. */
+void *bt_malloc(size_t size);
+void *bt_calloc(size_t n, size_t size);
+void *bt_realloc(void *p, size_t size);
+char *bt_strdup(const char *s);
+
+/* Configuration from the environment (every variable starts with BATON_). */
+long        bt_env_long(const char *name, long dflt);
+const char *bt_env_str(const char *name, const char *dflt);
+/* Parses sizes such as "64k", "4M"; returns dflt when unset or malformed. */
+size_t      bt_env_size(const char *name, size_t dflt);
+
+/* Monotonic time in seconds. */
+double bt_time_now(void);
+
+/* Copies at most size-1 bytes and always terminates dst. */
+void bt_strlcpy(char *dst, const char *src, size_t size);
+
+#endif

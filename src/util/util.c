@@ -1,0 +1,104 @@
+#include "util/bt_util.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static void bt_oom(size_t size)
+{
+    char msg[128];
+    int n = snprintf(msg, sizeof(msg), "Baton: out of memory allocating %zu bytes\n", size);
+    if (n > 0)
+        (void)!write(2, msg, (size_t)n);
+    _exit(1);
+}
+
+void *bt_malloc(size_t size)
+{
+    void *p = malloc(size ? size : 1);
+    if (!p)
+        bt_oom(size);
+    return p;
+}
+
+void *bt_calloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size ? size : 1);
+    if (!p)
+        bt_oom(n * size);
+    return p;
+}
+
+void *bt_realloc(void *p, size_t size)
+{
+    void *q = realloc(p, size ? size : 1);
+    if (!q)
+        bt_oom(size);
+    return q;
+}
+
+char *bt_strdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = bt_malloc(n);
+    memcpy(d, s, n);
+    return d;
+}
+
+long bt_env_long(const char *name, long dflt)
+{
+    const char *s = getenv(name);
+    char *end;
+    long v;
+
+    if (!s || !*s)
+        return dflt;
+    v = strtol(s, &end, 0);
+    return *end ? dflt : v;
+}
+
+const char *bt_env_str(const char *name, const char *dflt)
+{
+    const char *s = getenv(name);
+    return (s && *s) ? s : dflt;
+}
+
+size_t bt_env_size(const char *name, size_t dflt)
+{
+    const char *s = getenv(name);
+    char *end;
+    unsigned long long v;
+
+    if (!s || !*s)
+        return dflt;
+    v = strtoull(s, &end, 0);
+    switch (tolower((unsigned char)*end)) {
+    case 'k': v <<= 10; end++; break;
+    case 'm': v <<= 20; end++; break;
+    case 'g': v <<= 30; end++; break;
+    default: break;
+    }
+    if (*end == 'b' || *end == 'B')
+        end++;
+    return *end ? dflt : (size_t)v;
+}
+
+double bt_time_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+void bt_strlcpy(char *dst, const char *src, size_t size)
+{
+    size_t n = strlen(src);
+    if (!size)
+        return;
+    if (n >= size)
+        n = size - 1;
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
