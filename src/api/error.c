@@ -1,0 +1,172 @@
+/* Error reporting for every entry point, and the error code and class calls. */
+#include "api/bt_api.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Not yet declared by mpi.h. */
+#pragma GCC visibility push(default)
+int PMPI_Add_error_class(int *errorclass);
+int PMPI_Add_error_code(int errorclass, int *errorcode);
+int PMPI_Add_error_string(int errorcode, const char *string);
+int PMPI_Remove_error_class(int errorclass);
+int PMPI_Remove_error_code(int errorcode);
+int PMPI_Remove_error_string(int errorcode);
+#pragma GCC visibility pop
+
+int bt_err_comm(bt_comm_t *comm, int errclass, const char *call, const char *fmt, ...)
+{
+    char msg[MPI_MAX_ERROR_STRING];
+    va_list ap;
+    int n;
+
+    n = snprintf(msg, sizeof(msg), "%s: ", call);
+    if (n < 0 || n >= (int)sizeof(msg))
+        n = 0;
+    va_start(ap, fmt);
+    vsnprintf(msg + n, sizeof(msg) - (size_t)n, fmt, ap);
+    va_end(ap);
+    return bt_comm_raise(comm, bt_errcode_new(errclass, msg));
+}
+
+int bt_err_comm_code(bt_comm_t *comm, int code, const char *call)
+{
+    const char *desc = bt_errclass_desc(code);
+
+    if (code > MPI_SUCCESS && desc)
+        return bt_err_comm(comm, code, call, "%s", desc);
+    return bt_comm_raise(comm, code);
+}
+
+int bt_err_bad_comm(MPI_Comm h, const char *call)
+{
+    if (h == MPI_COMM_NULL)
+        return bt_err_comm(NULL, MPI_ERR_COMM, call, "invalid communicator (comm = MPI_COMM_NULL)");
+    return bt_err_comm(NULL, MPI_ERR_COMM, call, "invalid communicator (comm = %p)", (void *)h);
+}
+
+int bt_err_not_initialized(const char *call)
+{
+    /* No error handler exists yet (or any more), and the standard makes the call
+     * erroneous: say so and stop rather than return into undefined behavior. */
+    fprintf(stderr, "Baton: %s called %s\n", call,
+            bt_rt.state == BT_RT_FINALIZED ? "after MPI_Finalize" : "before MPI_Init");
+    fflush(stderr);
+    exit(1);
+}
+
+/* Allowed before MPI_Init and after MPI_Finalize. */
+int PMPI_Error_class(int errorcode, int *errorclass)
+{
+    BT_API_LOCK();
+    int cls;
+
+    if (!errorclass)
+        return bt_err_comm(NULL, MPI_ERR_ARG, "MPI_Error_class",
+                           "null pointer argument (errorclass = NULL)");
+    cls = bt_errcode_class(errorcode);
+    if (cls < 0)
+        return bt_err_comm(NULL, MPI_ERR_ARG, "MPI_Error_class",
+                           "invalid error code (errorcode = %d)", errorcode);
+    *errorclass = cls;
+    return MPI_SUCCESS;
+}
+BT_ALIAS(MPI_Error_class);
+
+/* Allowed before MPI_Init and after MPI_Finalize. */
+int PMPI_Error_string(int errorcode, char *string, int *resultlen)
+{
+    BT_API_LOCK();
+    char buf[MPI_MAX_ERROR_STRING];
+    int n;
+
+    if (!string || !resultlen)
+        return bt_err_comm(NULL, MPI_ERR_ARG, "MPI_Error_string",
+                           "null pointer argument (%s = NULL)", !string ? "string" : "resultlen");
+    n = bt_errcode_string(errorcode, buf, sizeof(buf));
+    if (n < 0)
+        return bt_err_comm(NULL, MPI_ERR_ARG, "MPI_Error_string",
+                           "invalid error code (errorcode = %d)", errorcode);
+    memcpy(string, buf, (size_t)n + 1);
+    *resultlen = n;
+    return MPI_SUCCESS;
+}
+BT_ALIAS(MPI_Error_string);
+
+int PMPI_Add_error_class(int *errorclass)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Add_error_class");
+    if (!errorclass)
+        return bt_err_comm(NULL, MPI_ERR_ARG, "MPI_Add_error_class",
+                           "null pointer argument (errorclass = NULL)");
+    return bt_errcode_add_class(errorclass);
+}
+BT_ALIAS(MPI_Add_error_class);
+
+int PMPI_Add_error_code(int errorclass, int *errorcode)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Add_error_code");
+    if (!errorcode)
+        return bt_err_comm(NULL, MPI_ERR_ARG, "MPI_Add_error_code",
+                           "null pointer argument (errorcode = NULL)");
+    if (bt_errcode_add_code(errorclass, errorcode) != MPI_SUCCESS)
+        return bt_err_comm(NULL, MPI_ERR_ARG, "MPI_Add_error_code",
+                           "invalid error class (errorclass = %d)", errorclass);
+    return MPI_SUCCESS;
+}
+BT_ALIAS(MPI_Add_error_code);
+
+int PMPI_Add_error_string(int errorcode, const char *string)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Add_error_string");
+    if (!string)
+        return bt_err_comm(NULL, MPI_ERR_ARG, "MPI_Add_error_string",
+                           "null pointer argument (string = NULL)");
+    if (strlen(string) >= MPI_MAX_ERROR_STRING)
+        return bt_err_comm(NULL, MPI_ERR_ARG, "MPI_Add_error_string",
+                           "string longer than MPI_MAX_ERROR_STRING - 1 (%zu characters)",
+                           strlen(string));
+    if (bt_errcode_add_string(errorcode, string) != MPI_SUCCESS)
+        return bt_err_comm(NULL, MPI_ERR_ARG, "MPI_Add_error_string",
+                           "not a user-added error code or class (errorcode = %d)", errorcode);
+    return MPI_SUCCESS;
+}
+BT_ALIAS(MPI_Add_error_string);
+
+int PMPI_Remove_error_class(int errorclass)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Remove_error_class");
+    if (bt_errcode_remove(errorclass, 1) != MPI_SUCCESS)
+        return bt_err_comm(NULL, MPI_ERR_ARG, "MPI_Remove_error_class",
+                           "not a user-added error class, or codes of it remain "
+                           "(errorclass = %d)", errorclass);
+    return MPI_SUCCESS;
+}
+BT_ALIAS(MPI_Remove_error_class);
+
+int PMPI_Remove_error_code(int errorcode)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Remove_error_code");
+    if (bt_errcode_remove(errorcode, 0) != MPI_SUCCESS)
+        return bt_err_comm(NULL, MPI_ERR_ARG, "MPI_Remove_error_code",
+                           "not a user-added error code (errorcode = %d)", errorcode);
+    return MPI_SUCCESS;
+}
+BT_ALIAS(MPI_Remove_error_code);
+
+int PMPI_Remove_error_string(int errorcode)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Remove_error_string");
+    if (bt_errcode_remove_string(errorcode) != MPI_SUCCESS)
+        return bt_err_comm(NULL, MPI_ERR_ARG, "MPI_Remove_error_string",
+                           "not a user-added error code or class (errorcode = %d)", errorcode);
+    return MPI_SUCCESS;
+}
+BT_ALIAS(MPI_Remove_error_string);

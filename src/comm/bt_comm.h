@@ -1,0 +1,151 @@
+/* Groups, communicators, context ids, attributes and error handlers. */
+#ifndef BT_COMM_H
+#define BT_COMM_H
+
+#include "api/bt_mpi.h"
+#include <stddef.h>
+#include <stdint.h>
+
+#define BT_GROUP_MAGIC 0x42744770u
+#define BT_COMM_MAGIC  0x42744363u
+#define BT_ERRH_MAGIC  0x42744568u
+
+typedef struct bt_group {
+    uint32_t  magic;
+    int       refcount;
+    int       size;
+    int       rank;        /* my rank in the group, MPI_UNDEFINED if not a member */
+    int      *world;       /* world rank of each member */
+    MPI_Group handle;
+} bt_group_t;
+
+typedef enum { BT_ERRH_COMM, BT_ERRH_WIN, BT_ERRH_FILE, BT_ERRH_SESSION } bt_errh_kind_t;
+
+typedef struct bt_errhandler {
+    uint32_t       magic;
+    int            refcount;
+    bt_errh_kind_t kind;
+    MPI_Comm_errhandler_function *comm_fn;  /* NULL for the predefined ones */
+    MPI_Errhandler handle;
+} bt_errhandler_t;
+
+struct bt_attr;   /* private to comm/ */
+struct bt_coll_comm; /* private to coll/ */
+
+/* Context ids are even; a communicator's collectives use ctx + 1 so that they
+ * never match its point-to-point traffic. */
+typedef struct bt_comm {
+    uint32_t         magic;
+    int              refcount;    /* user handle + operations in flight */
+    uint32_t         ctx;
+    int              rank, size;
+    bt_group_t      *group;
+    bt_errhandler_t *errh;
+    uint32_t         coll_seq;    /* collectives started here, the tag of the next one */
+    struct bt_attr  *attrs;
+    struct bt_coll_comm *coll;    /* node-aware collective state, owned by coll/ */
+    MPI_Comm         handle;
+    char             name[MPI_MAX_OBJECT_NAME];
+} bt_comm_t;
+
+#define BT_CTX_COLL(comm) ((comm)->ctx + 1)
+
+extern bt_comm_t bt_comm_world, bt_comm_self;
+
+/* NULL when h is not a live communicator (MPI_COMM_NULL included). */
+bt_comm_t *bt_comm_get(MPI_Comm h);
+static inline int bt_comm_world_rank(const bt_comm_t *comm, int rank)
+{
+    return comm->group->world[rank];
+}
+void bt_comm_retain(bt_comm_t *comm);
+void bt_comm_release(bt_comm_t *comm);
+
+bt_group_t      *bt_group_get(MPI_Group h);
+bt_errhandler_t *bt_errhandler_get(MPI_Errhandler h);
+
+/* Builds MPI_COMM_WORLD and MPI_COMM_SELF once the runtime knows rank and size. */
+int  bt_comm_init(void);
+void bt_comm_finalize(void);
+
+/* Runs comm's error handler for code (raised by `call`); returns code. */
+int bt_comm_raise(bt_comm_t *comm, int code);
+
+/* ---- Additions below: helpers the comm/ API files (and other layers) use. ---- */
+
+/* Groups. bt_group_new copies world[] (world ranks, size n); n == 0 gives the
+ * predefined empty group. Every returned group carries one reference. */
+extern bt_group_t bt_group_empty;
+bt_group_t *bt_group_new(int n, const int *world);
+void bt_group_retain(bt_group_t *group);
+void bt_group_release(bt_group_t *group);
+int  bt_group_compare(const bt_group_t *a, const bt_group_t *b);  /* MPI_IDENT, ... */
+/* Rank in group of a world rank, MPI_UNDEFINED when absent (a linear scan). */
+int  bt_group_rank_of(const bt_group_t *group, int world_rank);
+/* World rank -> rank in group (MPI_UNDEFINED when absent), bt_rt.size entries;
+ * the caller frees it. For lookups of many ranks. */
+int *bt_group_world_map(const bt_group_t *group);
+bt_group_t *bt_group_union(const bt_group_t *a, const bt_group_t *b);
+bt_group_t *bt_group_intersection(const bt_group_t *a, const bt_group_t *b);
+bt_group_t *bt_group_difference(const bt_group_t *a, const bt_group_t *b);
+/* ranks[] already validated: in range, distinct. */
+bt_group_t *bt_group_incl(const bt_group_t *group, int n, const int *ranks);
+bt_group_t *bt_group_excl(const bt_group_t *group, int n, const int *ranks);
+
+/* Communicator construction; all collective over the parent unless said. Return
+ * MPI_SUCCESS or an error code (a class, or the code an attribute callback gave). */
+int bt_comm_dup(bt_comm_t *comm, bt_comm_t **newcomm_p);
+/* color MPI_UNDEFINED: *newcomm_p = NULL. */
+int bt_comm_split(bt_comm_t *comm, int color, int key, bt_comm_t **newcomm_p);
+/* group: a subset of comm's group; non-members get NULL. */
+int bt_comm_create(bt_comm_t *comm, bt_group_t *group, bt_comm_t **newcomm_p);
+/* Collective over the members of group only; tag keeps concurrent calls apart. */
+int bt_comm_create_group(bt_comm_t *comm, bt_group_t *group, int tag, bt_comm_t **newcomm_p);
+/* Drops the user's handle: runs the attribute delete callbacks first (an error
+ * from one stops the free and is returned). */
+int bt_comm_free(bt_comm_t *comm);
+int bt_comm_compare(const bt_comm_t *a, const bt_comm_t *b);      /* MPI_IDENT, ... */
+/* The node of this process as a split color (MPI_COMM_TYPE_SHARED). */
+int bt_comm_node_color(void);
+
+/* Error handlers. Predefined ones are static and never freed. */
+bt_errhandler_t *bt_errhandler_create(bt_errh_kind_t kind, MPI_Comm_errhandler_function *fn);
+void bt_errhandler_retain(bt_errhandler_t *errh);
+void bt_errhandler_release(bt_errhandler_t *errh);
+int  bt_errhandler_is_predefined(const bt_errhandler_t *errh);
+/* Replaces comm's handler (takes a new reference). */
+void bt_comm_set_errhandler(bt_comm_t *comm, bt_errhandler_t *errh);
+/* MPI_ERRORS_ARE_FATAL / MPI_ERRORS_ABORT: one line on stderr, then the job ends. */
+void bt_errhandler_fatal(int code) __attribute__((noreturn));
+
+/* Error codes: code = slot * 64 + class, the slot holding the message (see
+ * comm/errcode.c); codes above MPI_ERR_LASTCODE are user-added (MPI_Add_error_*). */
+int  bt_errcode_new(int errclass, const char *msg);
+int  bt_errcode_class(int code);                /* -1 when code is not valid */
+/* The text of MPI_Error_string; returns its length, -1 when code is not valid. */
+int  bt_errcode_string(int code, char *buf, size_t size);
+/* "MPI_ERR_COUNT: invalid count argument" for a standard class, NULL otherwise. */
+const char *bt_errclass_name(int errclass);
+const char *bt_errclass_desc(int errclass);
+extern int bt_errcode_lastused;                 /* MPI_LASTUSEDCODE */
+int  bt_errcode_add_class(int *errclass_p);
+int  bt_errcode_add_code(int errclass, int *code_p);
+int  bt_errcode_add_string(int code, const char *string);
+int  bt_errcode_remove(int code, int is_class);  /* class with codes left: MPI_ERR_ARG */
+int  bt_errcode_remove_string(int code);
+
+/* Attributes on communicators. Keyvals above the predefined ones (MPI_TAG_UB...). */
+int  bt_keyval_create(MPI_Comm_copy_attr_function *copy_fn,
+                      MPI_Comm_delete_attr_function *delete_fn, void *extra_state,
+                      int *keyval_p);
+/* 1: a live user keyval, 2: predefined (read only), 0: invalid. */
+int  bt_keyval_check(int keyval);
+int  bt_keyval_free(int keyval);
+int  bt_attr_set(bt_comm_t *comm, int keyval, void *value);
+/* Predefined keys give a pointer to an int, as the standard says. */
+int  bt_attr_get(bt_comm_t *comm, int keyval, void **value_p, int *flag_p);
+int  bt_attr_delete(bt_comm_t *comm, int keyval);
+int  bt_attr_copy_all(bt_comm_t *oldcomm, bt_comm_t *newcomm);
+int  bt_attr_delete_all(bt_comm_t *comm);
+
+#endif

@@ -1,0 +1,279 @@
+/* Communicators: the two predefined ones, handles, and the constructors. */
+#include "comm/bt_comm_impl.h"
+#include "runtime/bt_runtime.h"
+#include "util/bt_util.h"
+
+#include <string.h>
+
+bt_comm_t bt_comm_world, bt_comm_self;
+
+/* coll/ keeps per-communicator state in comm->coll and frees it here when it
+ * defines this function; a weak reference so that comm/ does not need coll/. */
+void bt_coll_comm_free(bt_comm_t *comm) __attribute__((weak));
+
+static int bt_handle_ok(uintptr_t h)
+{
+    return h >= 0x10000 && (h & (sizeof(void *) - 1)) == 0;
+}
+
+bt_comm_t *bt_comm_get(MPI_Comm h)
+{
+    bt_comm_t *c;
+
+    if (h == MPI_COMM_WORLD)
+        c = &bt_comm_world;
+    else if (h == MPI_COMM_SELF)
+        c = &bt_comm_self;
+    else if (BT_HANDLE_IS_PREDEFINED(h) || !bt_handle_ok((uintptr_t)h))
+        return NULL;
+    else
+        c = (bt_comm_t *)h;
+    return c->magic == BT_COMM_MAGIC ? c : NULL;
+}
+
+static int bt_comm_is_static(const bt_comm_t *comm)
+{
+    return comm == &bt_comm_world || comm == &bt_comm_self;
+}
+
+void bt_comm_retain(bt_comm_t *comm)
+{
+    comm->refcount++;
+}
+
+void bt_comm_release(bt_comm_t *comm)
+{
+    if (--comm->refcount > 0 || bt_comm_is_static(comm))
+        return;
+    if (comm->coll && bt_coll_comm_free)
+        bt_coll_comm_free(comm);
+    bt_group_release(comm->group);
+    bt_errhandler_release(comm->errh);
+    bt_ctxid_free(comm->ctx);
+    comm->magic = 0;
+    free(comm);
+}
+
+static void bt_comm_setup(bt_comm_t *c, uint32_t ctx, bt_group_t *group, bt_errhandler_t *errh,
+                          MPI_Comm handle)
+{
+    c->magic = BT_COMM_MAGIC;
+    c->refcount = 1;
+    c->ctx = ctx;
+    c->group = group;           /* takes the caller's reference */
+    c->rank = group->rank;
+    c->size = group->size;
+    c->errh = errh;
+    bt_errhandler_retain(errh);
+    c->coll_seq = 0;
+    c->attrs = NULL;
+    c->coll = NULL;
+    c->handle = handle;
+    c->name[0] = '\0';
+}
+
+static bt_comm_t *bt_comm_new(uint32_t ctx, bt_group_t *group, bt_errhandler_t *errh)
+{
+    bt_comm_t *c = bt_calloc(1, sizeof(*c));
+
+    bt_comm_setup(c, ctx, group, errh, (MPI_Comm)c);
+    return c;
+}
+
+int bt_comm_init(void)
+{
+    int *w = bt_malloc((size_t)BT_MAX(bt_rt.size, 1) * sizeof(int));
+    bt_errhandler_t *fatal = bt_errhandler_get(MPI_ERRORS_ARE_FATAL);
+
+    bt_ctxid_init();
+    for (int i = 0; i < bt_rt.size; i++)
+        w[i] = i;
+    bt_comm_setup(&bt_comm_world, 0, bt_group_new(bt_rt.size, w), fatal, MPI_COMM_WORLD);
+    bt_strlcpy(bt_comm_world.name, "MPI_COMM_WORLD", sizeof(bt_comm_world.name));
+    free(w);
+    bt_comm_setup(&bt_comm_self, 2, bt_group_new(1, &bt_rt.rank), fatal, MPI_COMM_SELF);
+    bt_strlcpy(bt_comm_self.name, "MPI_COMM_SELF", sizeof(bt_comm_self.name));
+    return MPI_SUCCESS;
+}
+
+/* To be called first thing in MPI_Finalize, while MPI calls are still allowed:
+ * the standard runs MPI_COMM_SELF's attribute delete callbacks then (in reverse
+ * order of setting), as if MPI_COMM_SELF were freed; world's follow. */
+void bt_comm_finalize(void)
+{
+    bt_comm_t *statics[2] = { &bt_comm_self, &bt_comm_world };
+
+    for (int i = 0; i < 2; i++) {
+        bt_comm_t *c = statics[i];
+        if (c->magic != BT_COMM_MAGIC)
+            continue;
+        bt_attr_delete_all(c);
+        if (c->coll && bt_coll_comm_free)
+            bt_coll_comm_free(c);
+    }
+    for (int i = 0; i < 2; i++) {
+        bt_comm_t *c = statics[i];
+        if (c->magic != BT_COMM_MAGIC)
+            continue;
+        bt_group_release(c->group);
+        bt_errhandler_release(c->errh);
+        c->group = NULL;
+        c->errh = NULL;
+        c->magic = 0;
+    }
+}
+
+static bt_comm_part_t bt_comm_part_all(bt_comm_t *comm)
+{
+    bt_comm_part_t p = { comm, comm->size, comm->rank, NULL, bt_comm_next_tag(comm) };
+    return p;
+}
+
+int bt_comm_dup(bt_comm_t *comm, bt_comm_t **newcomm_p)
+{
+    bt_comm_part_t p = bt_comm_part_all(comm);
+    bt_comm_t *c;
+    uint32_t ctx;
+    int rc;
+
+    if ((rc = bt_ctxid_alloc(&p, 1, &ctx)) != MPI_SUCCESS)
+        return rc;
+    bt_group_retain(comm->group);
+    c = bt_comm_new(ctx, comm->group, comm->errh);
+    if ((rc = bt_attr_copy_all(comm, c)) != MPI_SUCCESS) {
+        bt_comm_release(c);
+        return rc;
+    }
+    *newcomm_p = c;
+    return MPI_SUCCESS;
+}
+
+typedef struct { int key, rank; } bt_split_entry_t;
+
+static int bt_split_cmp(const void *a, const void *b)
+{
+    const bt_split_entry_t *x = a, *y = b;
+
+    if (x->key != y->key)
+        return x->key < y->key ? -1 : 1;
+    return (x->rank > y->rank) - (x->rank < y->rank);
+}
+
+int bt_comm_split(bt_comm_t *comm, int color, int key, bt_comm_t **newcomm_p)
+{
+    bt_comm_part_t p = bt_comm_part_all(comm);
+    int mine[2] = { color, key }, *all, *w = NULL, n = 0, rc;
+    bt_split_entry_t *sel = NULL;
+    uint32_t ctx;
+
+    all = bt_malloc((size_t)comm->size * 2 * sizeof(int));
+    if ((rc = bt_comm_allgather(&p, mine, all, sizeof(mine))) != MPI_SUCCESS)
+        goto out;
+    /* Every process of comm takes part in the agreement, also those that get no
+     * communicator: one id serves all colors, their groups being disjoint. */
+    p.tag = bt_comm_next_tag(comm);
+    if ((rc = bt_ctxid_alloc(&p, color != MPI_UNDEFINED, &ctx)) != MPI_SUCCESS)
+        goto out;
+    if (color == MPI_UNDEFINED) {
+        *newcomm_p = NULL;
+        goto out;
+    }
+    sel = bt_malloc((size_t)comm->size * sizeof(*sel));
+    for (int r = 0; r < comm->size; r++)
+        if (all[2 * r] == color) {
+            sel[n].key = all[2 * r + 1];
+            sel[n].rank = r;
+            n++;
+        }
+    /* Ties in key keep the order of the old ranks. */
+    qsort(sel, (size_t)n, sizeof(*sel), bt_split_cmp);
+    w = bt_malloc((size_t)n * sizeof(int));
+    for (int i = 0; i < n; i++)
+        w[i] = comm->group->world[sel[i].rank];
+    *newcomm_p = bt_comm_new(ctx, bt_group_new(n, w), comm->errh);
+out:
+    free(w);
+    free(sel);
+    free(all);
+    return rc;
+}
+
+int bt_comm_create(bt_comm_t *comm, bt_group_t *group, bt_comm_t **newcomm_p)
+{
+    bt_comm_part_t p = bt_comm_part_all(comm);
+    int member = group->rank != MPI_UNDEFINED, rc;
+    uint32_t ctx;
+
+    if ((rc = bt_ctxid_alloc(&p, member, &ctx)) != MPI_SUCCESS)
+        return rc;
+    if (!member) {
+        *newcomm_p = NULL;
+        return MPI_SUCCESS;
+    }
+    bt_group_retain(group);
+    *newcomm_p = bt_comm_new(ctx, group, comm->errh);
+    return MPI_SUCCESS;
+}
+
+int bt_comm_create_group(bt_comm_t *comm, bt_group_t *group, int tag, bt_comm_t **newcomm_p)
+{
+    bt_comm_part_t p;
+    int *map, *members, rc;
+    uint32_t ctx;
+
+    if (group->rank == MPI_UNDEFINED) {
+        *newcomm_p = NULL;
+        return MPI_SUCCESS;
+    }
+    map = bt_group_world_map(comm->group);
+    members = bt_malloc((size_t)group->size * sizeof(int));
+    for (int i = 0; i < group->size; i++)
+        members[i] = map[group->world[i]];
+    free(map);
+    /* Not comm->coll_seq: only the members take part, the others' counters
+     * would fall behind. The user's tag tells concurrent calls apart. */
+    p.parent = comm;
+    p.n = group->size;
+    p.me = group->rank;
+    p.members = members;
+    p.tag = BT_TAG_CREATE_GROUP | (tag & BT_TAG_SEQ_MASK);
+    rc = bt_ctxid_alloc(&p, 1, &ctx);
+    free(members);
+    if (rc != MPI_SUCCESS)
+        return rc;
+    bt_group_retain(group);
+    *newcomm_p = bt_comm_new(ctx, group, comm->errh);
+    return MPI_SUCCESS;
+}
+
+int bt_comm_free(bt_comm_t *comm)
+{
+    int rc = bt_attr_delete_all(comm);
+
+    if (rc != MPI_SUCCESS)
+        return rc;
+    bt_comm_release(comm);
+    return MPI_SUCCESS;
+}
+
+int bt_comm_compare(const bt_comm_t *a, const bt_comm_t *b)
+{
+    if (a == b)
+        return MPI_IDENT;
+    switch (bt_group_compare(a->group, b->group)) {
+    case MPI_IDENT:   return MPI_CONGRUENT;
+    case MPI_SIMILAR: return MPI_SIMILAR;
+    default:          return MPI_UNEQUAL;
+    }
+}
+
+int bt_comm_node_color(void)
+{
+    int color = bt_rt.rank;
+
+    /* The lowest world rank on my node names the node. */
+    if (bt_rt.local_ranks)
+        for (int i = 0; i < bt_rt.local_size; i++)
+            color = BT_MIN(color, bt_rt.local_ranks[i]);
+    return color;
+}
