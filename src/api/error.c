@@ -39,13 +39,6 @@ int bt_err_comm_code(bt_comm_t *comm, int code, const char *call)
     return bt_comm_raise(comm, code);
 }
 
-int bt_err_bad_comm(MPI_Comm h, const char *call)
-{
-    if (h == MPI_COMM_NULL)
-        return bt_err_comm(NULL, MPI_ERR_COMM, call, "invalid communicator (comm = MPI_COMM_NULL)");
-    return bt_err_comm(NULL, MPI_ERR_COMM, call, "invalid communicator (comm = %p)", (void *)h);
-}
-
 int bt_err_not_initialized(const char *call)
 {
     /* No error handler exists yet (or any more), and the standard makes the call

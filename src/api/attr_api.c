@@ -1,0 +1,182 @@
+/* Attribute caching entry points on communicators, and the MPI-1 spellings. */
+#include "api/bt_api.h"
+
+/* Not yet declared by mpi.h (deprecated since MPI-2, still in MPI 4.1). */
+#pragma GCC visibility push(default)
+int PMPI_Keyval_create(MPI_Copy_function *copy_fn, MPI_Delete_function *delete_fn,
+                       int *keyval, void *extra_state);
+int PMPI_Keyval_free(int *keyval);
+int PMPI_Attr_put(MPI_Comm comm, int keyval, void *attribute_val);
+int PMPI_Attr_get(MPI_Comm comm, int keyval, void *attribute_val, int *flag);
+int PMPI_Attr_delete(MPI_Comm comm, int keyval);
+#pragma GCC visibility pop
+
+static int bt_keyval_arg(const char *call, bt_comm_t *comm, int keyval, int writable)
+{
+    switch (bt_keyval_check(keyval)) {
+    case 1:
+        return MPI_SUCCESS;
+    case 2:
+        if (!writable)
+            return MPI_SUCCESS;
+        return bt_err_comm(comm, MPI_ERR_KEYVAL, call, "keyval %d is predefined and read-only",
+                           keyval);
+    default:
+        return bt_err_comm(comm, MPI_ERR_KEYVAL, call, "invalid keyval %d%s", keyval,
+                           keyval == MPI_KEYVAL_INVALID ? " (MPI_KEYVAL_INVALID)" : "");
+    }
+}
+
+static int bt_keyval_create_common(const char *call, MPI_Comm_copy_attr_function *copy_fn,
+                                   MPI_Comm_delete_attr_function *delete_fn, int *keyval,
+                                   void *extra_state)
+{
+    if (!keyval)
+        return bt_err_comm(NULL, MPI_ERR_ARG, call, "keyval is NULL");
+    return bt_keyval_create(copy_fn, delete_fn, extra_state, keyval);
+}
+
+int PMPI_Comm_create_keyval(MPI_Comm_copy_attr_function *copy_fn,
+                            MPI_Comm_delete_attr_function *delete_fn, int *keyval,
+                            void *extra_state)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Comm_create_keyval");
+    return bt_keyval_create_common("MPI_Comm_create_keyval", copy_fn, delete_fn, keyval,
+                                   extra_state);
+}
+BT_ALIAS(MPI_Comm_create_keyval);
+
+int PMPI_Keyval_create(MPI_Copy_function *copy_fn, MPI_Delete_function *delete_fn,
+                       int *keyval, void *extra_state)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Keyval_create");
+    return bt_keyval_create_common("MPI_Keyval_create", copy_fn, delete_fn, keyval,
+                                   extra_state);
+}
+BT_ALIAS(MPI_Keyval_create);
+
+static int bt_keyval_free_common(const char *call, int *keyval)
+{
+    int rc;
+
+    if (!keyval)
+        return bt_err_comm(NULL, MPI_ERR_ARG, call, "keyval is NULL");
+    if ((rc = bt_keyval_arg(call, NULL, *keyval, 1)) != MPI_SUCCESS)
+        return rc;
+    bt_keyval_free(*keyval);
+    *keyval = MPI_KEYVAL_INVALID;
+    return MPI_SUCCESS;
+}
+
+int PMPI_Comm_free_keyval(int *keyval)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Comm_free_keyval");
+    return bt_keyval_free_common("MPI_Comm_free_keyval", keyval);
+}
+BT_ALIAS(MPI_Comm_free_keyval);
+
+int PMPI_Keyval_free(int *keyval)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Keyval_free");
+    return bt_keyval_free_common("MPI_Keyval_free", keyval);
+}
+BT_ALIAS(MPI_Keyval_free);
+
+static int bt_attr_set_common(const char *call, MPI_Comm h, int keyval, void *value)
+{
+    bt_comm_t *comm = NULL;
+    int rc;
+
+    if ((rc = bt_check_comm(call, h, &comm)) != MPI_SUCCESS)
+        return rc;
+    if ((rc = bt_keyval_arg(call, comm, keyval, 1)) != MPI_SUCCESS)
+        return rc;
+    /* Fails only when the delete callback of the value replaced fails. */
+    if ((rc = bt_attr_set(comm, keyval, value)) != MPI_SUCCESS)
+        return bt_err_comm_code(comm, rc, call);
+    return MPI_SUCCESS;
+}
+
+int PMPI_Comm_set_attr(MPI_Comm comm, int keyval, void *attribute_val)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Comm_set_attr");
+    return bt_attr_set_common("MPI_Comm_set_attr", comm, keyval, attribute_val);
+}
+BT_ALIAS(MPI_Comm_set_attr);
+
+int PMPI_Attr_put(MPI_Comm comm, int keyval, void *attribute_val)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Attr_put");
+    return bt_attr_set_common("MPI_Attr_put", comm, keyval, attribute_val);
+}
+BT_ALIAS(MPI_Attr_put);
+
+static int bt_attr_get_common(const char *call, MPI_Comm h, int keyval, void *attribute_val,
+                              int *flag)
+{
+    bt_comm_t *comm = NULL;
+    int rc;
+
+    if ((rc = bt_check_comm(call, h, &comm)) != MPI_SUCCESS)
+        return rc;
+    if ((rc = bt_keyval_arg(call, comm, keyval, 0)) != MPI_SUCCESS)
+        return rc;
+    if (!attribute_val || !flag)
+        return bt_err_comm(comm, MPI_ERR_ARG, call, "%s is NULL",
+                           !attribute_val ? "attribute_val" : "flag");
+    /* attribute_val is really a void **: the value stored, or for the predefined
+     * keys a pointer to their int. */
+    return bt_attr_get(comm, keyval, (void **)attribute_val, flag);
+}
+
+int PMPI_Comm_get_attr(MPI_Comm comm, int keyval, void *attribute_val, int *flag)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Comm_get_attr");
+    return bt_attr_get_common("MPI_Comm_get_attr", comm, keyval, attribute_val, flag);
+}
+BT_ALIAS(MPI_Comm_get_attr);
+
+int PMPI_Attr_get(MPI_Comm comm, int keyval, void *attribute_val, int *flag)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Attr_get");
+    return bt_attr_get_common("MPI_Attr_get", comm, keyval, attribute_val, flag);
+}
+BT_ALIAS(MPI_Attr_get);
+
+static int bt_attr_delete_common(const char *call, MPI_Comm h, int keyval)
+{
+    bt_comm_t *comm = NULL;
+    int rc;
+
+    if ((rc = bt_check_comm(call, h, &comm)) != MPI_SUCCESS)
+        return rc;
+    if ((rc = bt_keyval_arg(call, comm, keyval, 1)) != MPI_SUCCESS)
+        return rc;
+    if ((rc = bt_attr_delete(comm, keyval)) != MPI_SUCCESS)
+        return bt_err_comm_code(comm, rc, call);
+    return MPI_SUCCESS;
+}
+
+int PMPI_Comm_delete_attr(MPI_Comm comm, int keyval)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Comm_delete_attr");
+    return bt_attr_delete_common("MPI_Comm_delete_attr", comm, keyval);
+}
+BT_ALIAS(MPI_Comm_delete_attr);
+
+int PMPI_Attr_delete(MPI_Comm comm, int keyval)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Attr_delete");
+    return bt_attr_delete_common("MPI_Attr_delete", comm, keyval);
+}
+BT_ALIAS(MPI_Attr_delete);

@@ -1,0 +1,388 @@
+/* Communicator entry points: queries, constructors, names, free. */
+#include "api/bt_api.h"
+#include "pt2pt/bt_pt2pt.h"
+
+#include <string.h>
+
+/* Not yet declared by mpi.h. */
+#pragma GCC visibility push(default)
+int PMPI_Comm_dup_with_info(MPI_Comm comm, MPI_Info info, MPI_Comm *newcomm);
+int PMPI_Comm_idup_with_info(MPI_Comm comm, MPI_Info info, MPI_Comm *newcomm,
+                             MPI_Request *request);
+int PMPI_Comm_get_parent(MPI_Comm *parent);
+int PMPI_Comm_remote_size(MPI_Comm comm, int *size);
+int PMPI_Comm_remote_group(MPI_Comm comm, MPI_Group *group);
+#pragma GCC visibility pop
+
+#define BT_CHECK_PTR(comm, call, p, name) \
+    do { if (bt_unlikely(!(p))) return bt_err_comm(comm, MPI_ERR_ARG, call, name " is NULL"); } while (0)
+
+int PMPI_Comm_size(MPI_Comm h, int *size)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Comm_size");
+    bt_comm_t *comm = NULL;
+    int rc;
+
+    if ((rc = bt_check_comm("MPI_Comm_size", h, &comm)) != MPI_SUCCESS)
+        return rc;
+    BT_CHECK_PTR(comm, "MPI_Comm_size", size, "size");
+    *size = comm->size;
+    return MPI_SUCCESS;
+}
+BT_ALIAS(MPI_Comm_size);
+
+int PMPI_Comm_rank(MPI_Comm h, int *rank)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Comm_rank");
+    bt_comm_t *comm = NULL;
+    int rc;
+
+    if ((rc = bt_check_comm("MPI_Comm_rank", h, &comm)) != MPI_SUCCESS)
+        return rc;
+    BT_CHECK_PTR(comm, "MPI_Comm_rank", rank, "rank");
+    *rank = comm->rank;
+    return MPI_SUCCESS;
+}
+BT_ALIAS(MPI_Comm_rank);
+
+static int bt_comm_dup_common(const char *call, MPI_Comm h, MPI_Comm *newcomm,
+                              MPI_Request *request, int want_request)
+{
+    bt_comm_t *comm = NULL, *c = NULL;
+    int rc;
+
+    if ((rc = bt_check_comm(call, h, &comm)) != MPI_SUCCESS)
+        return rc;
+    BT_CHECK_PTR(comm, call, newcomm, "newcomm");
+    if (want_request)
+        BT_CHECK_PTR(comm, call, request, "request");
+    if ((rc = bt_comm_dup(comm, &c)) != MPI_SUCCESS)
+        return bt_err_comm_code(comm, rc, call);
+    *newcomm = c->handle;
+    if (want_request) {
+        /* The duplication is done here, blocking, so the request is born complete
+         * (empty status). The agreement needs every member in the call at once,
+         * which MPI_Comm_idup's rules make true at the latest by its wait. */
+        bt_request_t *req = bt_request_new(BT_REQ_GENERIC);
+        req->done = 1;
+        *request = (MPI_Request)req;
+    }
+    return MPI_SUCCESS;
+}
+
+int PMPI_Comm_dup(MPI_Comm comm, MPI_Comm *newcomm)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Comm_dup");
+    return bt_comm_dup_common("MPI_Comm_dup", comm, newcomm, NULL, 0);
+}
+BT_ALIAS(MPI_Comm_dup);
+
+/* Info hints are accepted and ignored: none changes what Baton does. */
+int PMPI_Comm_dup_with_info(MPI_Comm comm, MPI_Info info, MPI_Comm *newcomm)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Comm_dup_with_info");
+    return bt_comm_dup_common("MPI_Comm_dup_with_info", comm, newcomm, NULL, 0);
+}
+BT_ALIAS(MPI_Comm_dup_with_info);
+
+int PMPI_Comm_idup(MPI_Comm comm, MPI_Comm *newcomm, MPI_Request *request)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Comm_idup");
+    return bt_comm_dup_common("MPI_Comm_idup", comm, newcomm, request, 1);
+}
+BT_ALIAS(MPI_Comm_idup);
+
+int PMPI_Comm_idup_with_info(MPI_Comm comm, MPI_Info info, MPI_Comm *newcomm,
+                             MPI_Request *request)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Comm_idup_with_info");
+    return bt_comm_dup_common("MPI_Comm_idup_with_info", comm, newcomm, request, 1);
+}
+BT_ALIAS(MPI_Comm_idup_with_info);
+
+static int bt_comm_split_common(const char *call, bt_comm_t *comm, int color, int key,
+                                MPI_Comm *newcomm)
+{
+    bt_comm_t *c;
+    int rc;
+
+    if ((rc = bt_comm_split(comm, color, key, &c)) != MPI_SUCCESS)
+        return bt_err_comm_code(comm, rc, call);
+    *newcomm = c ? c->handle : MPI_COMM_NULL;
+    return MPI_SUCCESS;
+}
+
+int PMPI_Comm_split(MPI_Comm h, int color, int key, MPI_Comm *newcomm)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Comm_split");
+    bt_comm_t *comm = NULL;
+    int rc;
+
+    if ((rc = bt_check_comm("MPI_Comm_split", h, &comm)) != MPI_SUCCESS)
+        return rc;
+    BT_CHECK_PTR(comm, "MPI_Comm_split", newcomm, "newcomm");
+    if (color < 0 && color != MPI_UNDEFINED)
+        return bt_err_comm(comm, MPI_ERR_ARG, "MPI_Comm_split",
+                           "color is %d, must be non-negative or MPI_UNDEFINED", color);
+    return bt_comm_split_common("MPI_Comm_split", comm, color, key, newcomm);
+}
+BT_ALIAS(MPI_Comm_split);
+
+int PMPI_Comm_split_type(MPI_Comm h, int split_type, int key, MPI_Info info, MPI_Comm *newcomm)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Comm_split_type");
+    bt_comm_t *comm = NULL;
+    int rc, color, on_node = 0;
+
+    if ((rc = bt_check_comm("MPI_Comm_split_type", h, &comm)) != MPI_SUCCESS)
+        return rc;
+    BT_CHECK_PTR(comm, "MPI_Comm_split_type", newcomm, "newcomm");
+    switch (split_type) {
+    case MPI_UNDEFINED:
+        color = MPI_UNDEFINED;
+        break;
+    case MPI_COMM_TYPE_SHARED:
+        color = bt_comm_node_color();
+        break;
+    case MPI_COMM_TYPE_HW_UNGUIDED:
+        /* The only level of hardware Baton knows is the node. The result must be
+         * a strict subset of comm; when comm lies within one node there is none.
+         * Every member reaches the same verdict. */
+        for (int i = 0; i < comm->size; i++)
+            on_node += bt_rt.local_of[bt_comm_world_rank(comm, i)] >= 0;
+        color = on_node < comm->size ? bt_comm_node_color() : MPI_UNDEFINED;
+        break;
+    case MPI_COMM_TYPE_HW_GUIDED:
+    case MPI_COMM_TYPE_RESOURCE_GUIDED:
+        /* No hardware or resource name is recognized yet: MPI_COMM_NULL, which
+         * the standard prescribes for an unknown resource type. */
+        color = MPI_UNDEFINED;
+        break;
+    default:
+        return bt_err_comm(comm, MPI_ERR_ARG, "MPI_Comm_split_type",
+                           "split_type is %d, not a known split type", split_type);
+    }
+    return bt_comm_split_common("MPI_Comm_split_type", comm, color, key, newcomm);
+}
+BT_ALIAS(MPI_Comm_split_type);
+
+static int bt_group_check_subset(const char *call, bt_comm_t *comm, bt_group_t *group)
+{
+    int *map = bt_group_world_map(comm->group), bad = -1;
+
+    for (int i = 0; i < group->size && bad < 0; i++)
+        if (map[group->world[i]] == MPI_UNDEFINED)
+            bad = i;
+    free(map);
+    if (bad >= 0)
+        return bt_err_comm(comm, MPI_ERR_GROUP, call, "group is not a subset of the "
+                           "communicator's group (its rank %d is not a member)", bad);
+    return MPI_SUCCESS;
+}
+
+static int bt_group_arg(const char *call, bt_comm_t *comm, MPI_Group h, bt_group_t **group_p)
+{
+    bt_group_t *g = bt_group_get(h);
+
+    if (!g)
+        return bt_err_comm(comm, MPI_ERR_GROUP, call, "invalid group%s",
+                           h == MPI_GROUP_NULL ? " (MPI_GROUP_NULL)" : "");
+    *group_p = g;
+    return MPI_SUCCESS;
+}
+
+int PMPI_Comm_create(MPI_Comm h, MPI_Group gh, MPI_Comm *newcomm)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Comm_create");
+    bt_comm_t *comm = NULL, *c = NULL;
+    bt_group_t *group = NULL;
+    int rc;
+
+    if ((rc = bt_check_comm("MPI_Comm_create", h, &comm)) != MPI_SUCCESS)
+        return rc;
+    if ((rc = bt_group_arg("MPI_Comm_create", comm, gh, &group)) != MPI_SUCCESS)
+        return rc;
+    BT_CHECK_PTR(comm, "MPI_Comm_create", newcomm, "newcomm");
+    if ((rc = bt_group_check_subset("MPI_Comm_create", comm, group)) != MPI_SUCCESS)
+        return rc;
+    if ((rc = bt_comm_create(comm, group, &c)) != MPI_SUCCESS)
+        return bt_err_comm_code(comm, rc, "MPI_Comm_create");
+    *newcomm = c ? c->handle : MPI_COMM_NULL;
+    return MPI_SUCCESS;
+}
+BT_ALIAS(MPI_Comm_create);
+
+int PMPI_Comm_create_group(MPI_Comm h, MPI_Group gh, int tag, MPI_Comm *newcomm)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Comm_create_group");
+    bt_comm_t *comm = NULL, *c = NULL;
+    bt_group_t *group = NULL;
+    int rc;
+
+    if ((rc = bt_check_comm("MPI_Comm_create_group", h, &comm)) != MPI_SUCCESS)
+        return rc;
+    if ((rc = bt_group_arg("MPI_Comm_create_group", comm, gh, &group)) != MPI_SUCCESS)
+        return rc;
+    BT_CHECK_PTR(comm, "MPI_Comm_create_group", newcomm, "newcomm");
+    if ((rc = bt_check_tag("MPI_Comm_create_group", comm, tag, 0)) != MPI_SUCCESS)
+        return rc;
+    if ((rc = bt_group_check_subset("MPI_Comm_create_group", comm, group)) != MPI_SUCCESS)
+        return rc;
+    if ((rc = bt_comm_create_group(comm, group, tag, &c)) != MPI_SUCCESS)
+        return bt_err_comm_code(comm, rc, "MPI_Comm_create_group");
+    *newcomm = c ? c->handle : MPI_COMM_NULL;
+    return MPI_SUCCESS;
+}
+BT_ALIAS(MPI_Comm_create_group);
+
+int PMPI_Comm_free(MPI_Comm *h)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Comm_free");
+    bt_comm_t *comm = NULL;
+    int rc;
+
+    if (!h)
+        return bt_err_comm(NULL, MPI_ERR_ARG, "MPI_Comm_free", "comm is NULL");
+    if ((rc = bt_check_comm("MPI_Comm_free", *h, &comm)) != MPI_SUCCESS)
+        return rc;
+    if (comm == &bt_comm_world || comm == &bt_comm_self)
+        return bt_err_comm(comm, MPI_ERR_COMM, "MPI_Comm_free", "%s cannot be freed",
+                           comm == &bt_comm_world ? "MPI_COMM_WORLD" : "MPI_COMM_SELF");
+    /* A delete callback's error stops the free; the handle stays valid. */
+    if ((rc = bt_comm_free(comm)) != MPI_SUCCESS)
+        return bt_err_comm_code(comm, rc, "MPI_Comm_free");
+    *h = MPI_COMM_NULL;
+    return MPI_SUCCESS;
+}
+BT_ALIAS(MPI_Comm_free);
+
+int PMPI_Comm_compare(MPI_Comm h1, MPI_Comm h2, int *result)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Comm_compare");
+    bt_comm_t *c1 = NULL, *c2 = NULL;
+    int rc;
+
+    if ((rc = bt_check_comm("MPI_Comm_compare", h1, &c1)) != MPI_SUCCESS)
+        return rc;
+    if ((rc = bt_check_comm("MPI_Comm_compare", h2, &c2)) != MPI_SUCCESS)
+        return rc;
+    BT_CHECK_PTR(c1, "MPI_Comm_compare", result, "result");
+    *result = bt_comm_compare(c1, c2);
+    return MPI_SUCCESS;
+}
+BT_ALIAS(MPI_Comm_compare);
+
+int PMPI_Comm_set_name(MPI_Comm h, const char *name)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Comm_set_name");
+    bt_comm_t *comm = NULL;
+    int rc;
+
+    if ((rc = bt_check_comm("MPI_Comm_set_name", h, &comm)) != MPI_SUCCESS)
+        return rc;
+    BT_CHECK_PTR(comm, "MPI_Comm_set_name", name, "comm_name");
+    /* Longer names are truncated, as the standard allows. */
+    bt_strlcpy(comm->name, name, sizeof(comm->name));
+    return MPI_SUCCESS;
+}
+BT_ALIAS(MPI_Comm_set_name);
+
+int PMPI_Comm_get_name(MPI_Comm h, char *name, int *resultlen)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Comm_get_name");
+    bt_comm_t *comm = NULL;
+    int rc;
+
+    if ((rc = bt_check_comm("MPI_Comm_get_name", h, &comm)) != MPI_SUCCESS)
+        return rc;
+    BT_CHECK_PTR(comm, "MPI_Comm_get_name", name, "comm_name");
+    BT_CHECK_PTR(comm, "MPI_Comm_get_name", resultlen, "resultlen");
+    bt_strlcpy(name, comm->name, MPI_MAX_OBJECT_NAME);
+    *resultlen = (int)strlen(name);
+    return MPI_SUCCESS;
+}
+BT_ALIAS(MPI_Comm_get_name);
+
+int PMPI_Comm_test_inter(MPI_Comm h, int *flag)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Comm_test_inter");
+    bt_comm_t *comm = NULL;
+    int rc;
+
+    if ((rc = bt_check_comm("MPI_Comm_test_inter", h, &comm)) != MPI_SUCCESS)
+        return rc;
+    BT_CHECK_PTR(comm, "MPI_Comm_test_inter", flag, "flag");
+    *flag = 0;           /* no intercommunicators yet */
+    return MPI_SUCCESS;
+}
+BT_ALIAS(MPI_Comm_test_inter);
+
+int PMPI_Comm_remote_size(MPI_Comm h, int *size)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Comm_remote_size");
+    bt_comm_t *comm = NULL;
+    int rc;
+
+    if ((rc = bt_check_comm("MPI_Comm_remote_size", h, &comm)) != MPI_SUCCESS)
+        return rc;
+    return bt_err_comm(comm, MPI_ERR_COMM, "MPI_Comm_remote_size",
+                       "comm is not an intercommunicator");
+}
+BT_ALIAS(MPI_Comm_remote_size);
+
+int PMPI_Comm_remote_group(MPI_Comm h, MPI_Group *group)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Comm_remote_group");
+    bt_comm_t *comm = NULL;
+    int rc;
+
+    if ((rc = bt_check_comm("MPI_Comm_remote_group", h, &comm)) != MPI_SUCCESS)
+        return rc;
+    return bt_err_comm(comm, MPI_ERR_COMM, "MPI_Comm_remote_group",
+                       "comm is not an intercommunicator");
+}
+BT_ALIAS(MPI_Comm_remote_group);
+
+int PMPI_Comm_get_parent(MPI_Comm *parent)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Comm_get_parent");
+    if (!parent)
+        return bt_err_comm(NULL, MPI_ERR_ARG, "MPI_Comm_get_parent", "parent is NULL");
+    *parent = MPI_COMM_NULL;   /* no process is spawned by MPI_Comm_spawn yet */
+    return MPI_SUCCESS;
+}
+BT_ALIAS(MPI_Comm_get_parent);
+
+int PMPI_Comm_group(MPI_Comm h, MPI_Group *group)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Comm_group");
+    bt_comm_t *comm = NULL;
+    int rc;
+
+    if ((rc = bt_check_comm("MPI_Comm_group", h, &comm)) != MPI_SUCCESS)
+        return rc;
+    BT_CHECK_PTR(comm, "MPI_Comm_group", group, "group");
+    bt_group_retain(comm->group);
+    *group = comm->group->handle;
+    return MPI_SUCCESS;
+}
+BT_ALIAS(MPI_Comm_group);
