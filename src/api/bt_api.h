@@ -35,6 +35,11 @@ int bt_err_request(const char *call, const struct bt_request *req, int rc);
 /* Calls made before MPI_Init or after MPI_Finalize. */
 int bt_err_not_initialized(const char *call);
 
+/* Raise code from `call` on comm: a standard class gets a message naming the call;
+ * a code that already carries one (from a lower layer, or a user callback's
+ * return value) is raised as it is. */
+int bt_err_comm_code(bt_comm_t *comm, int code, const char *call);
+
 /* Argument checks shared by the entry points. Each returns MPI_SUCCESS, or raises
  * the error (on comm when it is known) and returns its code. */
 int bt_check_comm(const char *call, MPI_Comm h, bt_comm_t **comm_p);
