@@ -1,0 +1,166 @@
+/* MPI_Comm_split and MPI_Comm_split_type: colors, keys, MPI_UNDEFINED, and traffic
+ * on the new communicators kept apart from the parent's. */
+#include <mpi.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static int rank;
+
+#define CHECK(cond, ...)                                                   \
+    do {                                                                   \
+        if (!(cond)) {                                                     \
+            printf("FAIL: ");                                              \
+            printf(__VA_ARGS__);                                           \
+            printf(" on rank %d\n", rank);                                 \
+            fflush(stdout);                                                \
+            MPI_Abort(MPI_COMM_WORLD, 1);                                  \
+        }                                                                  \
+    } while (0)
+
+/* Passes a token around comm's ring: checks that ranks and routing agree. */
+static void ring(MPI_Comm comm, const char *what)
+{
+    int r, n, token = -1;
+
+    MPI_Comm_rank(comm, &r);
+    MPI_Comm_size(comm, &n);
+    if (n == 1)
+        return;
+    if (r == 0) {
+        token = 1000;
+        MPI_Send(&token, 1, MPI_INT, 1, 7, comm);
+        MPI_Recv(&token, 1, MPI_INT, n - 1, 7, comm, MPI_STATUS_IGNORE);
+        CHECK(token == 1000 + n - 1, "%s: ring token %d, expected %d", what, token, 1000 + n - 1);
+    } else {
+        MPI_Recv(&token, 1, MPI_INT, r - 1, 7, comm, MPI_STATUS_IGNORE);
+        CHECK(token == 1000 + r - 1, "%s: token %d from rank %d", what, token, r - 1);
+        token++;
+        MPI_Send(&token, 1, MPI_INT, (r + 1) % n, 7, comm);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    int size, r, n, color, expect_n;
+    MPI_Comm even_odd, some, shared, world2;
+
+    MPI_Init(&argc, &argv);
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+
+    /* Odd/even with reversed keys: the highest old rank becomes rank 0. */
+    color = rank % 2;
+    MPI_Comm_split(MPI_COMM_WORLD, color, size - rank, &even_odd);
+    CHECK(even_odd != MPI_COMM_NULL, "split gave MPI_COMM_NULL");
+    MPI_Comm_rank(even_odd, &r);
+    MPI_Comm_size(even_odd, &n);
+    expect_n = color == 0 ? (size + 1) / 2 : size / 2;
+    CHECK(n == expect_n, "split size %d, expected %d", n, expect_n);
+    {
+        /* Members of my color in decreasing old rank. */
+        int last = color == 0 ? ((size - 1) / 2) * 2 : ((size - 2) / 2) * 2 + 1;
+        int expect_r = (last - rank) / 2;
+        CHECK(r == expect_r, "split rank %d, expected %d", r, expect_r);
+    }
+    ring(even_odd, "odd/even");
+
+    /* The new group, translated back, lists the world ranks in key order. */
+    {
+        MPI_Group g, wg;
+        int *ranks = malloc(sizeof(int) * (size_t)n), *out = malloc(sizeof(int) * (size_t)n);
+        MPI_Comm_group(even_odd, &g);
+        MPI_Comm_group(MPI_COMM_WORLD, &wg);
+        for (int i = 0; i < n; i++)
+            ranks[i] = i;
+        MPI_Group_translate_ranks(g, n, ranks, wg, out);
+        for (int i = 1; i < n; i++)
+            CHECK(out[i] == out[i - 1] - 2, "member %d is world rank %d after %d", i, out[i],
+                  out[i - 1]);
+        MPI_Group_free(&g);
+        MPI_Group_free(&wg);
+        free(ranks);
+        free(out);
+    }
+
+    /* Same key everywhere: ties keep the old order. */
+    MPI_Comm_split(MPI_COMM_WORLD, 0, 0, &world2);
+    MPI_Comm_rank(world2, &r);
+    CHECK(r == rank, "equal keys: rank %d, expected %d", r, rank);
+    {
+        int result;
+        MPI_Comm_compare(world2, MPI_COMM_WORLD, &result);
+        CHECK(result == MPI_CONGRUENT, "split(0,0) vs world: %d, expected MPI_CONGRUENT", result);
+    }
+
+    /* MPI_UNDEFINED: rank 0 and the last rank sit out. */
+    color = (rank == 0 || rank == size - 1) ? MPI_UNDEFINED : 5;
+    MPI_Comm_split(MPI_COMM_WORLD, color, rank, &some);
+    if (color == MPI_UNDEFINED) {
+        CHECK(some == MPI_COMM_NULL, "MPI_UNDEFINED color did not give MPI_COMM_NULL");
+    } else {
+        CHECK(some != MPI_COMM_NULL, "color 5 gave MPI_COMM_NULL");
+        MPI_Comm_size(some, &n);
+        MPI_Comm_rank(some, &r);
+        CHECK(n == size - 2, "split with MPI_UNDEFINED: size %d, expected %d", n, size - 2);
+        CHECK(r == rank - 1, "split with MPI_UNDEFINED: rank %d, expected %d", r, rank - 1);
+        ring(some, "undefined split");
+        MPI_Comm_free(&some);
+        CHECK(some == MPI_COMM_NULL, "MPI_Comm_free did not reset the handle");
+    }
+
+    /* Everyone MPI_UNDEFINED. */
+    MPI_Comm_split(MPI_COMM_WORLD, MPI_UNDEFINED, 0, &some);
+    CHECK(some == MPI_COMM_NULL, "all-undefined split gave a communicator");
+
+    /* A message on the split communicator is not matched by a receive on the
+     * parent with the same source and tag, and the other way round. */
+    if (size >= 3) {
+        MPI_Comm pair;
+        int in_pair = rank < 2;
+        MPI_Comm_split(MPI_COMM_WORLD, in_pair ? 1 : MPI_UNDEFINED, rank, &pair);
+        if (in_pair) {
+            int a = 11, b = 22, x = 0, y = 0;
+            if (rank == 0) {
+                MPI_Send(&a, 1, MPI_INT, 1, 3, MPI_COMM_WORLD);
+                MPI_Send(&b, 1, MPI_INT, 1, 3, pair);
+            } else {
+                MPI_Recv(&y, 1, MPI_INT, 0, 3, pair, MPI_STATUS_IGNORE);
+                MPI_Recv(&x, 1, MPI_INT, 0, 3, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+                CHECK(x == 11 && y == 22, "context mix-up: world got %d, pair got %d", x, y);
+            }
+            MPI_Comm_free(&pair);
+        }
+    }
+
+    /* Split of a split. */
+    {
+        MPI_Comm half;
+        MPI_Comm_rank(even_odd, &r);
+        MPI_Comm_split(even_odd, r < 2, r, &half);
+        MPI_Comm_size(half, &n);
+        MPI_Comm_size(even_odd, &expect_n);
+        expect_n = r < 2 ? (expect_n < 2 ? expect_n : 2) : expect_n - 2;
+        CHECK(n == expect_n, "split of split: size %d, expected %d", n, expect_n);
+        ring(half, "split of split");
+        MPI_Comm_free(&half);
+    }
+
+    /* Shared memory: every rank of this job runs on this node. */
+    MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank, MPI_INFO_NULL, &shared);
+    CHECK(shared != MPI_COMM_NULL, "MPI_COMM_TYPE_SHARED gave MPI_COMM_NULL");
+    MPI_Comm_size(shared, &n);
+    MPI_Comm_rank(shared, &r);
+    CHECK(n == size && r == rank, "shared split: rank %d of %d", r, n);
+    ring(shared, "shared");
+    MPI_Comm_free(&shared);
+    MPI_Comm_split_type(MPI_COMM_WORLD, MPI_UNDEFINED, rank, MPI_INFO_NULL, &shared);
+    CHECK(shared == MPI_COMM_NULL, "split_type MPI_UNDEFINED gave a communicator");
+    /* One node: no strict subset of it exists. */
+    MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_HW_UNGUIDED, rank, MPI_INFO_NULL, &shared);
+    CHECK(shared == MPI_COMM_NULL, "HW_UNGUIDED on one node gave a communicator");
+
+    MPI_Comm_free(&world2);
+    MPI_Comm_free(&even_odd);
+    MPI_Finalize();
+    return 0;
+}
