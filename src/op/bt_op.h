@@ -20,4 +20,11 @@ int  bt_op_is_commutative(const bt_op_t *op);
 void bt_op_retain(bt_op_t *op);
 void bt_op_release(bt_op_t *op);
 
+/* ---- Added by the op layer (everything above is the original contract) ---- */
+
+/* A user op (MPI_Op_create, MPI_Op_create_c: exactly one of fn, fn_c), refcount 1. */
+bt_op_t *bt_op_create(MPI_User_function *fn, MPI_User_function_c *fn_c, int commute);
+MPI_Op   bt_op_handle(const bt_op_t *op);
+int      bt_op_is_predefined(const bt_op_t *op);
+
 #endif
