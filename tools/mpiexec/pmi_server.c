@@ -232,19 +232,19 @@ static int bt_pmisrv_put(bt_job_t *job, const char *key, const char *value,
                          const char **why_p)
 {
     if (key == NULL || value == NULL || *key == '\0') {
-        *why_p = "missing key or value";
+        *why_p = "missing_key_or_value";
         return -1;
     }
     if (strlen(key) >= BT_PMI_KEY_MAX + sizeof(BT_NODE_ATTR_PREFIX)) {
-        *why_p = "key too long";
+        *why_p = "key_too_long";
         return -1;
     }
     if (strlen(value) >= BT_PMI_VALUE_MAX) {
-        *why_p = "value too long";
+        *why_p = "value_too_long";
         return -1;
     }
     if (bt_kvs_put(&job->kvs, key, value) != 0) {
-        *why_p = "out of memory";
+        *why_p = "out_of_memory";
         return -1;
     }
     return 0;

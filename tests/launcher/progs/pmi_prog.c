@@ -165,22 +165,51 @@ static int mode_sleep(int ignore_term)
     return 0;
 }
 
-/* Reads stdin to EOF; prints byte count and a checksum. */
+static volatile sig_atomic_t sigints;
+
+static void on_sigint(int sig)
+{
+    (void)sig;
+    sigints++;
+}
+
+/* Counts SIGINTs: a Ctrl-C must reach each rank once, not twice. */
+static int mode_count_int(void)
+{
+    struct sigaction sa = { .sa_handler = on_sigint };
+
+    init();
+    sigaction(SIGINT, &sa, NULL);
+    fence();
+    printf("pid %d rank %d\n", (int)getpid(), info.rank);
+    fflush(stdout);
+    while (sigints == 0)
+        pause();
+    usleep(300 * 1000); /* time for a second one to arrive */
+    printf("rank %d got %d SIGINT\n", info.rank, (int)sigints);
+    fflush(stdout);
+    finalize();
+    return 0;
+}
+
+/* Reads stdin to EOF; prints the byte count and its Adler-32. */
 static int mode_stdin(void)
 {
     unsigned long long count = 0;
-    unsigned int sum = 0;
+    unsigned long a = 1, b = 0;
     unsigned char buf[65536];
     ssize_t n;
 
     init();
     while ((n = read(0, buf, sizeof(buf))) > 0) {
-        for (ssize_t i = 0; i < n; i++)
-            sum = sum * 31 + buf[i];
+        for (ssize_t i = 0; i < n; i++) {
+            a = (a + buf[i]) % 65521;
+            b = (b + a) % 65521;
+        }
         count += (unsigned long long)n;
     }
     finalize();
-    printf("rank %d read %llu bytes sum %u\n", info.rank, count, sum);
+    printf("rank %d read %llu bytes adler32 %lu\n", info.rank, count, (b << 16) | a);
     return 0;
 }
 
@@ -228,6 +257,8 @@ int main(int argc, char **argv)
         return mode_nofinalize(atoi(argv[2]));
     if (strcmp(mode, "sleep") == 0)
         return mode_sleep(argc > 2 && strcmp(argv[2], "ignore-term") == 0);
+    if (strcmp(mode, "count-int") == 0)
+        return mode_count_int();
     if (strcmp(mode, "stdin") == 0)
         return mode_stdin();
     if (strcmp(mode, "spam") == 0 && argc > 3)
@@ -235,6 +266,6 @@ int main(int argc, char **argv)
     if (strcmp(mode, "env") == 0)
         return mode_env(argc - 2, argv + 2);
     fprintf(stderr, "usage: pmi_prog exchange|info|victim|nofinalize|sleep|stdin|"
-            "spam|env ...\n");
+            "spam|env|count-int ...\n");
     return 2;
 }

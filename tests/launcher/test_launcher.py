@@ -1,0 +1,459 @@
+"""Tests of mpiexec and of the PMI client (src/runtime/pmi.c).
+
+Each test names what it checks; a failing assertion prints mpiexec's exit
+status, timing, stdout and stderr.
+"""
+import fcntl
+import os
+import pty
+import random
+import re
+import select
+import signal
+import subprocess
+import sys
+import termios
+import time
+import zlib
+from pathlib import Path
+
+import pytest
+
+from conftest import clean_env
+
+RAW_PMI = str(Path(__file__).resolve().parent / "progs" / "raw_pmi.py")
+
+
+def pids_of(out):
+    """{rank: pid} from the "pid P rank R" lines the test ranks print."""
+    return {int(r): int(p) for p, r in re.findall(r"^pid (\d+) rank (\d+)$", out, re.M)}
+
+
+def assert_gone(pids):
+    alive = [p for p in pids if os.path.exists("/proc/%d" % p)]
+    assert not alive, "ranks still alive after mpiexec returned: %r" % alive
+
+
+def wait_for_lines(proc, pattern, count, timeout=10.0):
+    """Reads proc.stdout until `count` lines match; returns everything read."""
+    text, deadline = "", time.monotonic() + timeout
+    fd = proc.stdout.fileno()
+    while len(re.findall(pattern, text, re.M)) < count:
+        left = deadline - time.monotonic()
+        assert left > 0, "timed out waiting for %d lines %r; got:\n%s" % (count, pattern, text)
+        ready, _, _ = select.select([fd], [], [], left)
+        if ready:
+            chunk = os.read(fd, 65536)
+            assert chunk, "mpiexec closed stdout early; got:\n%s" % text
+            text += chunk.decode()
+    return text
+
+
+# ---- PMI wire-up --------------------------------------------------------
+
+@pytest.mark.parametrize("n", [1, 2, 4])
+def test_pmi1_put_fence_get_across_ranks(run, prog, n):
+    res = run("-n", str(n), prog, "exchange", "3")
+    assert res.rc == 0, res
+    assert sorted(res.out.splitlines()) == sorted(
+        "ok rank %d of %d local %d/%d" % (r, n, r, n) for r in range(n)), res
+    assert res.err == "", res
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_pmi2_put_fence_get_across_ranks(run, prog, n):
+    res = run("-n", str(n), prog, "exchange", "3", env=clean_env(BATON_PMI="2"))
+    assert res.rc == 0, res
+    assert len(res.out.splitlines()) == n, res
+    assert res.err == "", res
+
+
+@pytest.mark.parametrize("pmi", ["1", "2"])
+def test_eight_ranks_on_two_cores(run, prog, pmi):
+    res = run("-n", "8", prog, "exchange", "2", env=clean_env(BATON_PMI=pmi))
+    assert res.rc == 0, res
+    assert len(res.out.splitlines()) == 8, res
+
+
+def test_info_under_mpiexec(run, prog):
+    res = run("-n", "3", prog, "info")
+    assert res.rc == 0, res
+    lines = sorted(res.out.splitlines())
+    assert len(lines) == 3, res
+    kvsnames = set()
+    for r, line in enumerate(lines):
+        fields = dict(f.split("=", 1) for f in line.split())
+        assert fields["rank"] == str(r) and fields["size"] == "3", line
+        assert fields["local_rank"] == str(r) and fields["local_size"] == "3", line
+        assert fields["singleton"] == "0" and fields["appnum"] == "0", line
+        assert fields["universe"] == "3", line
+        kvsnames.add(fields["kvsname"])
+    assert len(kvsnames) == 1, "ranks disagree on the job id: %r" % kvsnames
+
+
+def test_singleton_without_pmi_environment(prog):
+    res = subprocess.run([prog, "info"], capture_output=True, text=True, env=clean_env(),
+                         timeout=10)
+    assert res.returncode == 0, res
+    fields = dict(f.split("=", 1) for f in res.stdout.split())
+    assert fields["rank"] == "0" and fields["size"] == "1", res.stdout
+    assert fields["singleton"] == "1" and fields["local_size"] == "1", res.stdout
+
+
+def test_client_refuses_a_job_it_cannot_join(prog):
+    res = subprocess.run([prog, "info"], capture_output=True, text=True,
+                         env=clean_env(PMI_SIZE="4", PMI_RANK="1"), timeout=10)
+    assert res.returncode == 99, res
+    assert "PMI_FD" in res.stderr, res.stderr
+
+
+def test_client_reports_a_dead_launcher(prog):
+    # PMI_FD names a socket whose other end is closed: a clear error, no hang.
+    import socket
+    a, b = socket.socketpair()
+    b.close()
+    res = subprocess.run([prog, "info"], capture_output=True, text=True, timeout=10,
+                         env=clean_env(PMI_FD=str(a.fileno()), PMI_RANK="0", PMI_SIZE="1"),
+                         pass_fds=[a.fileno()])
+    a.close()
+    assert res.returncode == 99, res
+    assert "launcher" in res.stderr, res.stderr
+
+
+@pytest.mark.parametrize("mode", ["v1", "v2", "v2-direct"])
+def test_pmi_server_wire_protocol(run, mode):
+    res = run("-n", "3", sys.executable, RAW_PMI, mode)
+    assert res.rc == 0, res
+    assert res.out.splitlines() == ["raw ok"] * 3, res
+
+
+# ---- how a job ends ------------------------------------------------------
+
+def test_rank_exit_code_is_the_job_status(run, prog):
+    res = run("-n", "3", prog, "victim", "exit", "1", "3")
+    assert res.rc == 3, res
+    assert res.mpiexec_lines() == ["mpiexec: rank 1 exited with status 3"], res
+    assert res.elapsed < 5, res
+    assert_gone(pids_of(res.out).values())
+
+
+def test_rank_killed_while_others_wait_in_fence(run, prog):
+    res = run("-n", "4", prog, "victim", "kill", "2", "0")
+    assert res.rc == 137, res
+    pids = pids_of(res.out)
+    assert res.mpiexec_lines() == [
+        "mpiexec: rank 2 (pid %d) was killed by signal 9 (Killed)" % pids[2]], res
+    assert res.elapsed < 2.0, res
+    assert_gone(pids.values())
+
+
+@pytest.mark.parametrize("pmi", ["1", "2"])
+def test_abort_sets_the_job_status(run, prog, pmi):
+    res = run("-n", "3", prog, "victim", "abort", "2", "5", env=clean_env(BATON_PMI=pmi))
+    assert res.rc == 5, res
+    assert res.mpiexec_lines() == ["mpiexec: rank 2 called MPI_Abort with error code 5"], res
+    assert "rank 2 aborting" in res.err, res
+    assert res.elapsed < 2.0, res
+    assert_gone(pids_of(res.out).values())
+
+
+def test_exit_without_finalize_is_a_failure(run, prog):
+    res = run("-n", "3", prog, "nofinalize", "1")
+    assert res.rc == 1, res
+    assert res.mpiexec_lines() == ["mpiexec: rank 1 exited without calling MPI_Finalize"], res
+
+
+def test_rank_leaving_a_fence_others_wait_in(run, prog):
+    res = run("-n", "3", prog, "victim", "skip", "0", "0")
+    assert res.rc == 1, res
+    assert res.mpiexec_lines() == [
+        "mpiexec: rank 0 exited while other ranks wait for it in a PMI fence"], res
+    assert res.elapsed < 2.0, res
+
+
+def test_programs_without_pmi_exit_normally(run):
+    res = run("-n", "2", "/bin/true")
+    assert (res.rc, res.out, res.err) == (0, "", ""), res
+    res = run("-n", "3", "sh", "-c", "echo rank $PMI_RANK")
+    assert res.rc == 0 and sorted(res.out.splitlines()) == ["rank 0", "rank 1", "rank 2"], res
+
+
+def test_plain_program_killed_by_signal(run):
+    res = run("-n", "2", "sh", "-c", 'if [ "$PMI_RANK" = 1 ]; then kill -9 $$; fi; sleep 20')
+    assert res.rc == 137, res
+    assert len(res.mpiexec_lines()) == 1, res
+    assert re.fullmatch(r"mpiexec: rank 1 \(pid \d+\) was killed by signal 9 \(Killed\)",
+                        res.mpiexec_lines()[0]), res
+    assert res.elapsed < 2.0, res
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])
+def test_signal_to_mpiexec_ends_every_rank(mpiexec, prog, sig):
+    p = subprocess.Popen([mpiexec, "-n", "3", prog, "sleep"], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, env=clean_env())
+    try:
+        text = wait_for_lines(p, r"^pid \d+ rank \d+$", 3)
+        start = time.monotonic()
+        p.send_signal(sig)
+        out, err = p.communicate(timeout=10)
+        elapsed = time.monotonic() - start
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    assert p.returncode == 128 + sig, (p.returncode, err)
+    assert elapsed < 1.5, elapsed
+    lines = [l for l in err.decode().splitlines() if l.startswith("mpiexec:")]
+    assert lines == ["mpiexec: received signal %d (%s), ended the job"
+                     % (sig, signal.strsignal(sig))], err
+    assert_gone(pids_of(text).values())
+
+
+def test_rank_ignoring_sigterm_gets_sigkill(mpiexec, prog):
+    p = subprocess.Popen([mpiexec, "-n", "2", prog, "sleep", "ignore-term"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         env=clean_env(BATON_KILL_TIMEOUT="0.3"))
+    try:
+        text = wait_for_lines(p, r"^pid \d+ rank \d+$", 2)
+        start = time.monotonic()
+        p.terminate()
+        p.communicate(timeout=10)
+        elapsed = time.monotonic() - start
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    assert p.returncode == 128 + signal.SIGTERM
+    assert 0.25 < elapsed < 1.2, elapsed
+    assert_gone(pids_of(text).values())
+
+
+def test_ranks_die_when_mpiexec_is_killed(mpiexec, prog):
+    p = subprocess.Popen([mpiexec, "-n", "3", prog, "sleep"], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, env=clean_env())
+    try:
+        text = wait_for_lines(p, r"^pid \d+ rank \d+$", 3)
+        p.kill()
+        p.wait(timeout=5)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    p.stdout.close()
+    p.stderr.close()
+    # The ranks become our children (subreaper): wait for them to be killed.
+    for pid in pids_of(text).values():
+        deadline = time.monotonic() + 3
+        while True:
+            try:
+                done, status = os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                break  # already reaped
+            if done:
+                assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
+                break
+            assert time.monotonic() < deadline, "rank %d survived mpiexec" % pid
+            time.sleep(0.01)
+
+
+def test_ctrl_c_in_a_terminal_reaches_each_rank_once(mpiexec, prog):
+    """The terminal sends SIGINT to the whole foreground group: mpiexec must
+    not forward it a second time, and must end with one message."""
+    master, slave = pty.openpty()
+
+    def make_controlling_tty():
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+    p = subprocess.Popen([mpiexec, "-n", "2", prog, "count-int"], stdin=slave,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=clean_env(),
+                         start_new_session=True, preexec_fn=make_controlling_tty)
+    os.close(slave)
+    try:
+        text = wait_for_lines(p, r"^pid \d+ rank \d+$", 2)
+        os.write(master, b"\x03")
+        out, err = p.communicate(timeout=10)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+        os.close(master)
+    out = text + out.decode()
+    assert sorted(re.findall(r"^rank \d got \d+ SIGINT$", out, re.M)) == [
+        "rank 0 got 1 SIGINT", "rank 1 got 1 SIGINT"], out
+    assert p.returncode == 128 + signal.SIGINT, (p.returncode, err)
+    lines = [l for l in err.decode().splitlines() if l.startswith("mpiexec:")]
+    assert len(lines) == 1, err
+    assert_gone(pids_of(out).values())
+
+
+def test_grandchild_holding_the_output_pipe_does_not_hang_the_job(run):
+    res = run("-n", "1", "sh", "-c", "sleep 30 & echo $!")
+    assert res.rc == 0, res
+    assert res.elapsed < 1.5, res
+    assert_gone([int(res.out.split()[0])])
+
+
+# ---- I/O forwarding ------------------------------------------------------
+
+def test_stdin_goes_to_rank_0_only(run, prog):
+    data = random.Random(7).randbytes(3 << 20)
+    res = run("-n", "3", prog, "stdin", input=data, text=False)
+    assert res.rc == 0, res
+    lines = sorted(res.out.decode().splitlines())
+    assert lines == ["rank 0 read %d bytes adler32 %d" % (len(data), zlib.adler32(data)),
+                     "rank 1 read 0 bytes adler32 1", "rank 2 read 0 bytes adler32 1"], lines
+
+
+def test_stdin_unread_by_rank_0_is_harmless(run):
+    res = run("-n", "2", "/bin/true", input=b"x" * (4 << 20), text=False)
+    assert res.rc == 0, res
+    assert res.elapsed < 2.0, res
+
+
+def test_lines_of_ranks_are_never_spliced(run, prog):
+    n, nlines, maxlen = 4, 2000, 3000
+    res = run("-n", str(n), prog, "spam", str(nlines), str(maxlen))
+    assert res.rc == 0, res.err
+    seen = {r: 0 for r in range(n)}
+    for line in res.out.split("\n")[:-1]:
+        m = re.fullmatch(r"(\d+):(\d+):([a-z]+)", line)
+        assert m, "spliced or broken line: %r" % line[:200]
+        r, i, payload = int(m[1]), int(m[2]), m[3]
+        assert i == seen[r], "rank %d: line %d came where %d was due" % (r, i, seen[r])
+        assert payload == chr(ord("a") + r) * ((i * 37 + r * 11) % maxlen + 1), \
+            "rank %d line %d damaged" % (r, i)
+        seen[r] += 1
+    assert seen == {r: nlines for r in range(n)}, seen
+    assert res.out.endswith("\n")
+
+
+def test_tag_output_prefixes_every_line(run, prog):
+    for flag in ["--tag-output", "-tag-output", "-prepend-rank", "-l"]:
+        res = run("-n", "3", flag, prog, "spam", "200", "5000")
+        assert res.rc == 0, res
+        lines = res.out.split("\n")[:-1]
+        assert len(lines) == 600, res
+        for line in lines:
+            m = re.fullmatch(r"\[(\d)\] (\d):\d+:[a-z]+", line)
+            assert m and m[1] == m[2], "bad prefix: %r" % line[:100]
+    res = run("-n", "2", "--tag-output", "sh", "-c", "echo out; echo err >&2")
+    assert sorted(res.out.splitlines()) == ["[0] out", "[1] out"], res
+    assert sorted(res.err.splitlines()) == ["[0] err", "[1] err"], res
+
+
+def test_partial_last_line_is_delivered(run):
+    res = run("-n", "1", "printf", "abc")
+    assert (res.rc, res.out) == (0, "abc"), res
+    res = run("-n", "3", "sh", "-c", 'printf "x$PMI_RANK"')
+    assert sorted(res.out.split()) == ["x0", "x1", "x2"], res
+    assert len(res.out.splitlines()) == 3, "partial lines spliced: %r" % res.out
+
+
+def test_line_longer_than_the_buffer(run):
+    res = run("-n", "1", "sh", "-c", "head -c 200000 /dev/zero | tr '\\0' a; echo")
+    assert res.rc == 0, res
+    assert res.out == "a" * 200000 + "\n"
+
+
+def test_closed_stdout_ends_the_job(mpiexec):
+    p = subprocess.Popen([mpiexec, "-n", "2", "yes"], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, env=clean_env())
+    try:
+        assert p.stdout.readline() == b"y\n"
+        p.stdout.close()
+        p.wait(timeout=5)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+        p.stderr.close()
+    # the ranks died of SIGPIPE, as `yes | head -1` would
+    assert p.returncode == 128 + signal.SIGPIPE
+
+
+# ---- options -------------------------------------------------------------
+
+def test_environment_options(run, prog):
+    env = clean_env(MYVAR="from-mpiexec", OVERRIDDEN="old")
+    env.pop("NOT_SET_ANYWHERE", None)
+    res = run("-np", "2", "-genv", "FOO", "bar baz", "-x", "QUX=1=2", "-x", "MYVAR",
+              "-x", "NOT_SET_ANYWHERE", "-genv", "OVERRIDDEN", "new", prog, "env", "FOO",
+              "QUX", "MYVAR", "NOT_SET_ANYWHERE", "OVERRIDDEN", env=env)
+    assert res.rc == 0, res
+    for r in range(2):
+        for expect in ["FOO=bar baz", "QUX=1=2", "MYVAR=from-mpiexec",
+                       "NOT_SET_ANYWHERE=(unset)", "OVERRIDDEN=new"]:
+            assert "rank %d %s" % (r, expect) in res.out.splitlines(), res
+
+
+def test_launcher_environment_of_ranks(run, prog):
+    res = run("-n", "2", prog, "env", "PMI_FD", "PMI_RANK", "PMI_SIZE", "MPI_LOCALRANKID",
+              "MPI_LOCALNRANKS", "BATON_JOBID", env=clean_env(PMI_JOBID="stale"))
+    assert res.rc == 0, res
+    values = dict(re.findall(r"^rank (\d \w+)=(.*)$", res.out, re.M))
+    for r in "01":
+        assert values[r + " PMI_FD"] == "3"
+        assert values[r + " PMI_RANK"] == r and values[r + " MPI_LOCALRANKID"] == r
+        assert values[r + " PMI_SIZE"] == "2" and values[r + " MPI_LOCALNRANKS"] == "2"
+    assert values["0 BATON_JOBID"] == values["1 BATON_JOBID"] != "(unset)"
+
+
+@pytest.mark.parametrize("opt", [["-host", "a,b"], ["-hosts", "a"], ["--host", "a"],
+                                 ["-f", "hosts"], ["-hostfile", "h"], ["--hostfile", "h"],
+                                 ["-machinefile", "h"], ["-ppn", "2"], ["--map-by", "node"]])
+def test_multinode_options_are_rejected(run, tmp_path, opt):
+    marker = tmp_path / "started"
+    res = run(*opt, "-n", "2", "sh", "-c", "touch %s" % marker)
+    assert res.rc == 2, res
+    assert "not supported" in res.err and "srun --mpi=pmi2" in res.err, res
+    assert not marker.exists(), "ranks were started"
+
+
+def test_unknown_option(run):
+    res = run("--frobnicate", "/bin/true")
+    assert res.rc == 2, res
+    assert "unknown option '--frobnicate'" in res.err, res
+
+
+def test_open_mpi_options_are_accepted(run):
+    res = run("--oversubscribe", "--allow-run-as-root", "-np", "3", "/bin/true")
+    assert (res.rc, res.err) == (0, ""), res
+
+
+def test_bad_rank_counts(run):
+    for bad in ["0", "-1", "x", "3x"]:
+        res = run("-n", bad, "/bin/true")
+        assert res.rc == 2, (bad, res)
+    res = run()
+    assert res.rc == 2 and "no program" in res.err, res
+
+
+def test_unknown_program(run):
+    res = run("-n", "4", "no-such-program-baton")
+    assert res.rc == 127, res
+    assert res.err == "mpiexec: no-such-program-baton: command not found\n", res
+    res = run("-n", "4", "./no/such/path")
+    assert res.rc == 127, res
+    assert res.err.count("\n") == 1 and "No such file" in res.err, res
+
+
+def test_help_and_version(run):
+    res = run("--help")
+    assert res.rc == 0 and "Usage: mpiexec" in res.out, res
+    res = run("-h")
+    assert res.rc == 0 and "srun --mpi=pmi2" in res.out, res
+    res = run("--version")
+    assert res.rc == 0 and "Baton" in res.out, res
+
+
+def test_mpirun_is_the_same_program(mpiexec, tmp_path):
+    mpirun = tmp_path / "mpirun"
+    mpirun.symlink_to(os.path.abspath(mpiexec))
+    res = subprocess.run([str(mpirun), "-np", "2", "echo", "hi"], capture_output=True,
+                         text=True, env=clean_env(), timeout=10)
+    assert (res.returncode, res.stdout) == (0, "hi\nhi\n"), res
+
+
+def test_startup_is_fast(run):
+    best = min(run("-n", "4", "/bin/true").elapsed for _ in range(5))
+    assert best < 0.1, "mpiexec -n 4 /bin/true took %.3f s" % best
