@@ -93,7 +93,7 @@ int bt_group_compare(const bt_group_t *a, const bt_group_t *b)
         return MPI_IDENT;
     if (a->size != b->size)
         return MPI_UNEQUAL;
-    if (!memcmp(a->world, b->world, (size_t)a->size * sizeof(int)))
+    if (a->size == 0 || !memcmp(a->world, b->world, (size_t)a->size * sizeof(int)))
         return MPI_IDENT;
     map = bt_group_world_map(b);
     for (int i = 0; i < a->size; i++)
@@ -131,7 +131,8 @@ bt_group_t *bt_group_union(const bt_group_t *a, const bt_group_t *b)
     bt_group_t *g;
 
     /* All of a in order, then the members of b not in a, in b's order. */
-    memcpy(w, a->world, (size_t)a->size * sizeof(int));
+    if (a->size)
+        memcpy(w, a->world, (size_t)a->size * sizeof(int));
     for (int i = 0; i < b->size; i++)
         if (map[b->world[i]] == MPI_UNDEFINED)
             w[n++] = b->world[i];
