@@ -349,6 +349,30 @@ def test_partial_last_line_is_delivered(run):
     assert len(res.out.splitlines()) == 3, "partial lines spliced: %r" % res.out
 
 
+def test_unfinished_line_reaches_a_terminal(mpiexec):
+    """A prompt without newline shows on a terminal soon, not at exit."""
+    master, slave = pty.openpty()
+    p = subprocess.Popen([mpiexec, "-n", "1", "sh", "-c", "printf 'Name? '; sleep 2; echo"],
+                         stdout=slave, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
+                         env=clean_env())
+    os.close(slave)
+    try:
+        start, seen = time.monotonic(), b""
+        while b"Name? " not in seen and time.monotonic() - start < 1.5:
+            ready, _, _ = select.select([master], [], [], 0.1)
+            if ready:
+                seen += os.read(master, 1024)
+        elapsed = time.monotonic() - start
+        p.terminate()  # mpiexec ends the rank and the rank's `sleep`
+        p.wait(timeout=5)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+        os.close(master)
+    assert b"Name? " in seen and elapsed < 1.0, (seen, elapsed)
+
+
 def test_line_longer_than_the_buffer(run):
     res = run("-n", "1", "sh", "-c", "head -c 200000 /dev/zero | tr '\\0' a; echo")
     assert res.rc == 0, res

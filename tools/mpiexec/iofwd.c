@@ -13,8 +13,8 @@
 
 int bt_iofwd_init(bt_job_t *job)
 {
-    job->sinks[0] = (bt_sink_t){ .fd = STDOUT_FILENO };
-    job->sinks[1] = (bt_sink_t){ .fd = STDERR_FILENO };
+    job->sinks[0] = (bt_sink_t){ .fd = STDOUT_FILENO, .is_tty = isatty(STDOUT_FILENO) };
+    job->sinks[1] = (bt_sink_t){ .fd = STDERR_FILENO, .is_tty = isatty(STDERR_FILENO) };
     job->scratch_cap = 2 * BT_STREAM_BUF;
     job->scratch = malloc(job->scratch_cap);
     job->in.from_fd = -1;
@@ -118,6 +118,7 @@ void bt_iofwd_close(bt_job_t *job, bt_stream_t *s)
         return;
     bt_iofwd_emit(job, s, s->len);
     s->len = 0;
+    s->partial_since_ms = -1;
     close(s->fd);
     s->fd = -1;
 }
@@ -162,6 +163,38 @@ void bt_iofwd_read(bt_job_t *job, bt_stream_t *s)
         bt_iofwd_emit(job, s, s->len);
         s->len = 0;
     }
+    if (s->len == 0)
+        s->partial_since_ms = -1;
+    else if (s->partial_since_ms < 0)
+        s->partial_since_ms = bt_now_ms();
+}
+
+/* A prompt or a progress bar never ends its line: on a terminal, show an
+ * unfinished line once it has waited BT_PARTIAL_MS.  Pipes and files get
+ * whole lines only. */
+int64_t bt_iofwd_flush_stale(bt_job_t *job, int64_t now_ms)
+{
+    int64_t next = -1;
+
+    for (int i = 0; i < job->nranks; i++) {
+        bt_stream_t *streams[2] = { &job->ranks[i].out, &job->ranks[i].err };
+
+        for (int j = 0; j < 2; j++) {
+            bt_stream_t *s = streams[j];
+            int64_t due = s->partial_since_ms + BT_PARTIAL_MS;
+
+            if (s->partial_since_ms < 0 || !job->sinks[s->which].is_tty)
+                continue;
+            if (due <= now_ms) {
+                bt_iofwd_emit(job, s, s->len);
+                s->len = 0;
+                s->partial_since_ms = -1;
+            } else if (next < 0 || due < next) {
+                next = due;
+            }
+        }
+    }
+    return next;
 }
 
 void bt_iofwd_message(bt_job_t *job, const char *fmt, ...)

@@ -198,7 +198,7 @@ static int bt_job_run(bt_job_t *job, int sigfd)
         goto out_free;
     }
     for (;;) {
-        int64_t now = bt_now_ms(), wake = -1;
+        int64_t now = bt_now_ms(), wake, stale;
         size_t n = 0;
         int timeout, ready;
 
@@ -234,8 +234,10 @@ static int bt_job_run(bt_job_t *job, int sigfd)
         }
 #undef BT_EV_ADD
 
-        if (job->kill_at_ms >= 0)
-            wake = job->kill_at_ms;
+        wake = job->kill_at_ms;
+        stale = bt_iofwd_flush_stale(job, now);
+        if (stale >= 0 && (wake < 0 || stale < wake))
+            wake = stale;
         if (job->nalive == 0 && (wake < 0 || job->drain_until_ms < wake))
             wake = job->drain_until_ms;
         timeout = wake < 0 ? -1 : wake <= now ? 0 : (int)(wake - now);
@@ -341,161 +343,189 @@ static int bt_main_stdin_fd(void)
     return STDIN_FILENO;
 }
 
+/* The job's state, before any rank starts. */
+static int bt_job_create(bt_job_t *job, const bt_opts_t *opts, const char *exe)
+{
+    char map[64];
+
+    job->opts = opts;
+    job->nranks = opts->nranks;
+    job->exe = exe;
+    job->self = getpid();
+    job->kill_at_ms = -1;
+    job->drain_until_ms = -1;
+    if (bt_main_nofile(job) != 0)
+        return -1;
+    job->ranks = calloc((size_t)job->nranks, sizeof(*job->ranks));
+    if (job->ranks == NULL)
+        goto err_nomem;
+    for (int i = 0; i < job->nranks; i++) {
+        bt_rank_t *rk = &job->ranks[i];
+
+        rk->rank = i;
+        rk->pmi.fd = -1;
+        rk->out = (bt_stream_t){ .fd = -1, .which = 0, .rank = i, .at_line_start = 1,
+                                 .partial_since_ms = -1 };
+        rk->err = (bt_stream_t){ .fd = -1, .which = 1, .rank = i, .at_line_start = 1,
+                                 .partial_since_ms = -1 };
+    }
+    bt_main_jobid(job);
+    if (bt_kvs_init(&job->kvs) != 0)
+        goto err_free_ranks;
+    /* PMI-1 clients read the job's layout as a key: one node, every rank */
+    snprintf(map, sizeof(map), "(vector,(0,1,%d))", job->nranks);
+    if (bt_kvs_put(&job->kvs, "PMI_process_mapping", map) != 0)
+        goto err_free_kvs;
+    if (bt_proc_env_build(job) != 0)
+        goto err_free_kvs;
+    if (bt_iofwd_init(job) != 0)
+        goto err_free_env;
+    return 0;
+
+err_free_env:
+    bt_proc_env_free(job);
+err_free_kvs:
+    bt_kvs_fini(&job->kvs);
+err_free_ranks:
+    free(job->ranks);
+    job->ranks = NULL;
+err_nomem:
+    fprintf(stderr, "mpiexec: out of memory\n");
+    return -1;
+}
+
+static void bt_job_destroy(bt_job_t *job)
+{
+    bt_iofwd_fini(job);
+    bt_proc_env_free(job);
+    bt_kvs_fini(&job->kvs);
+    free(job->ranks);
+    job->ranks = NULL;
+}
+
+/* Signals arrive through a signalfd, in the event loop.  Returns the fd. */
+static int bt_main_signals(bt_job_t *job)
+{
+    static const int sigs[] = { SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
+    struct sigaction ign = { .sa_handler = SIG_IGN }, dfl = { .sa_handler = SIG_DFL };
+    sigset_t mask;
+    int sigfd;
+
+    sigemptyset(&mask);
+    for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+        sigaddset(&mask, sigs[i]);
+    sigprocmask(SIG_BLOCK, &mask, &job->child_mask);
+    sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+    if (sigfd < 0) {
+        fprintf(stderr, "mpiexec: signalfd: %s\n", strerror(errno));
+        sigprocmask(SIG_SETMASK, &job->child_mask, NULL);
+        return -1;
+    }
+    /* An inherited SIG_IGN for SIGCHLD would reap the ranks behind our back. */
+    sigaction(SIGCHLD, &dfl, NULL);
+    sigaction(SIGPIPE, &ign, &job->child_sigpipe);
+    /* Orphans of the ranks become our children, so that we can end them. */
+    prctl(PR_SET_CHILD_SUBREAPER, 1);
+    return sigfd;
+}
+
+static void bt_job_spawn_all(bt_job_t *job)
+{
+    int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+    if (devnull < 0) {
+        bt_job_fail(job, 1, "/dev/null: %s", strerror(errno));
+        return;
+    }
+    for (int i = 0; i < job->nranks; i++) {
+        if (bt_proc_spawn(job, &job->ranks[i], devnull, i == 0 ? &job->in.to_fd : NULL) != 0) {
+            bt_job_fail(job, 1, "cannot start rank %d: %s", i, strerror(errno));
+            break;
+        }
+        job->nstarted++;
+        job->nalive++;
+    }
+    close(devnull);
+    job->in.from_fd = bt_main_stdin_fd();
+    if (job->in.from_fd < 0)
+        bt_iofwd_stdin_close(job);
+}
+
+/* Last output, stragglers, and the one line that says how the job ended.
+ * Returns mpiexec's exit status. */
+static int bt_job_finish(bt_job_t *job)
+{
+    int status = 0;
+
+    for (int i = 0; i < job->nranks; i++) {
+        bt_iofwd_close(job, &job->ranks[i].out);
+        bt_iofwd_close(job, &job->ranks[i].err);
+        bt_pmisrv_drain(job, &job->ranks[i]);
+    }
+    bt_iofwd_stdin_close(job);
+    bt_proc_reap_strays();
+
+    if (job->end_kind == BT_END_ABORT) {
+        bt_rank_t *rk = &job->ranks[job->abort_rank];
+
+        if (!job->abort_code_known && !rk->alive && WIFEXITED(rk->wstatus)) {
+            job->abort_code = WEXITSTATUS(rk->wstatus);
+            job->abort_code_known = 1;
+        }
+        if (!job->abort_code_known) {
+            bt_iofwd_message(job, "mpiexec: rank %d called MPI_Abort", job->abort_rank);
+            return 1;
+        }
+        /* as the code would read in a shell: its low byte, but never 0 for non-0 */
+        status = job->abort_code & 0xff;
+        if (status == 0 && job->abort_code != 0)
+            status = 1;
+        bt_iofwd_message(job, "mpiexec: rank %d called MPI_Abort with error code %d",
+                         job->abort_rank, job->abort_code);
+    } else if (job->end_kind == BT_END_FAILURE) {
+        status = job->exit_status;
+        bt_iofwd_message(job, "mpiexec: %s", job->end_msg);
+    }
+    return status;
+}
+
 int main(int argc, char **argv)
 {
     bt_opts_t opts;
     bt_job_t job = { 0 };
-    sigset_t mask;
-    struct sigaction ign = { .sa_handler = SIG_IGN }, dfl = { .sa_handler = SIG_DFL };
-    int status, sigfd, devnull, i;
     char *exe = NULL;
+    int status, sigfd;
 
     status = bt_opts_parse(argc, argv, &opts);
-    if (status == 1)
-        return 0;
     if (status != 0)
-        return 2;
+        return status == 1 ? 0 : 2;
     bt_main_std_fds();
     status = bt_proc_find_program(opts.argv[0], &exe);
     if (status != 0)
-        goto out_opts;
-
-    job.opts = &opts;
-    job.nranks = opts.nranks;
-    job.exe = exe;
-    job.self = getpid();
-    job.kill_at_ms = -1;
-    job.drain_until_ms = -1;
+        goto out_free_opts;
     status = 1;
-    if (bt_main_nofile(&job) != 0)
-        goto out_exe;
-    job.ranks = calloc((size_t)job.nranks, sizeof(*job.ranks));
-    if (job.ranks == NULL)
-        goto err_nomem;
-    for (i = 0; i < job.nranks; i++) {
-        bt_rank_t *rk = &job.ranks[i];
-        rk->rank = i;
-        rk->pmi.fd = rk->out.fd = rk->err.fd = -1;
-        rk->out = (bt_stream_t){ .fd = -1, .which = 0, .rank = i, .at_line_start = 1 };
-        rk->err = (bt_stream_t){ .fd = -1, .which = 1, .rank = i, .at_line_start = 1 };
-    }
+    if (bt_job_create(&job, &opts, exe) != 0)
+        goto out_free_exe;
+    sigfd = bt_main_signals(&job);
+    if (sigfd < 0)
+        goto out_destroy_job;
 
-    /* Signals arrive through a signalfd, in the event loop. */
-    sigemptyset(&mask);
-    sigaddset(&mask, SIGCHLD);
-    sigaddset(&mask, SIGINT);
-    sigaddset(&mask, SIGTERM);
-    sigaddset(&mask, SIGHUP);
-    sigaddset(&mask, SIGQUIT);
-    sigaddset(&mask, SIGUSR1);
-    sigaddset(&mask, SIGUSR2);
-    sigprocmask(SIG_BLOCK, &mask, &job.child_mask);
-    sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
-    if (sigfd < 0) {
-        fprintf(stderr, "mpiexec: signalfd: %s\n", strerror(errno));
-        goto out_ranks;
-    }
-    /* An inherited SIG_IGN for SIGCHLD would reap the ranks behind our back. */
-    sigaction(SIGCHLD, &dfl, NULL);
-    sigaction(SIGPIPE, &ign, &job.child_sigpipe);
-    /* Orphans of the ranks become our children, so that we can end them. */
-    prctl(PR_SET_CHILD_SUBREAPER, 1);
-
-    bt_main_jobid(&job);
-    if (bt_kvs_init(&job.kvs) != 0)
-        goto err_close_sigfd;
-    {
-        char map[64];
-        snprintf(map, sizeof(map), "(vector,(0,1,%d))", job.nranks);
-        if (bt_kvs_put(&job.kvs, "PMI_process_mapping", map) != 0)
-            goto err_free_kvs;
-    }
-    if (bt_proc_env_build(&job) != 0)
-        goto err_free_kvs;
-    if (bt_iofwd_init(&job) != 0)
-        goto err_free_env;
-    devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    if (devnull < 0) {
-        fprintf(stderr, "mpiexec: /dev/null: %s\n", strerror(errno));
-        goto out_iofwd;
-    }
-
-    for (i = 0; i < job.nranks; i++) {
-        bt_rank_t *rk = &job.ranks[i];
-
-        if (bt_proc_spawn(&job, rk, devnull, i == 0 ? &job.in.to_fd : NULL) != 0) {
-            bt_job_fail(&job, 1, "cannot start rank %d: %s", i, strerror(errno));
-            break;
-        }
-        job.nstarted++;
-        job.nalive++;
-    }
-    close(devnull);
-    job.in.from_fd = bt_main_stdin_fd();
-    if (job.in.from_fd < 0)
-        bt_iofwd_stdin_close(&job);
+    bt_job_spawn_all(&job);
     if (job.nalive == 0)
         job.drain_until_ms = bt_now_ms();
-
     if (bt_job_run(&job, sigfd) != 0) {
         /* cannot go on: take everyone down with us */
         bt_proc_signal_all(&job, SIGKILL, -1);
         bt_job_fail(&job, 1, "internal error, job killed");
     }
+    status = bt_job_finish(&job);
 
-    for (i = 0; i < job.nranks; i++) {
-        bt_iofwd_close(&job, &job.ranks[i].out);
-        bt_iofwd_close(&job, &job.ranks[i].err);
-        bt_pmisrv_drain(&job, &job.ranks[i]);
-    }
-    bt_iofwd_stdin_close(&job);
-    bt_proc_reap_strays();
-
-    status = 0;
-    if (job.end_kind == BT_END_ABORT) {
-        bt_rank_t *rk = &job.ranks[job.abort_rank];
-
-        if (!job.abort_code_known && !rk->alive && WIFEXITED(rk->wstatus)) {
-            job.abort_code = WEXITSTATUS(rk->wstatus);
-            job.abort_code_known = 1;
-        }
-        if (job.abort_code_known) {
-            status = job.abort_code & 0xff;
-            if (status == 0 && job.abort_code != 0)
-                status = 1;
-            bt_iofwd_message(&job, "mpiexec: rank %d called MPI_Abort with error "
-                             "code %d", job.abort_rank, job.abort_code);
-        } else {
-            status = 1;
-            bt_iofwd_message(&job, "mpiexec: rank %d called MPI_Abort", job.abort_rank);
-        }
-    } else if (job.end_kind == BT_END_FAILURE) {
-        status = job.exit_status;
-        bt_iofwd_message(&job, "mpiexec: %s", job.end_msg);
-    }
-    goto out_iofwd;
-
-err_nomem:
-    fprintf(stderr, "mpiexec: out of memory\n");
-    goto out_exe;
-err_free_env:
-    bt_proc_env_free(&job);
-err_free_kvs:
-    bt_kvs_fini(&job.kvs);
-err_close_sigfd:
     close(sigfd);
-    fprintf(stderr, "mpiexec: out of memory\n");
-    goto out_ranks;
-out_iofwd:
-    bt_iofwd_fini(&job);
-    bt_proc_env_free(&job);
-    bt_kvs_fini(&job.kvs);
-    close(sigfd);
-out_ranks:
-    free(job.ranks);
-out_exe:
+out_destroy_job:
+    bt_job_destroy(&job);
+out_free_exe:
     free(exe);
-out_opts:
+out_free_opts:
     bt_opts_free(&opts);
     return status;
 }

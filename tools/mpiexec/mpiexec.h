@@ -27,6 +27,7 @@
 #define BT_PMI_KEY_MAX      64          /* including the NUL, as PMI-1 says */
 #define BT_PMI_VALUE_MAX    1024
 #define BT_DRAIN_MS         200         /* output grace once every rank is reaped */
+#define BT_PARTIAL_MS       200         /* a terminal sees an unfinished line after this */
 #define BT_MAX_RANKS        (1 << 16)
 #define BT_CODE_UNKNOWN     INT_MIN
 
@@ -91,6 +92,7 @@ typedef struct bt_stream {
     int which;               /* 0: stdout, 1: stderr */
     int rank;
     int at_line_start;
+    int64_t partial_since_ms; /* -1, or when an unfinished line began waiting */
     size_t len;
     char *buf;               /* BT_STREAM_BUF bytes */
 } bt_stream_t;
@@ -108,6 +110,7 @@ typedef struct bt_rank {
 typedef struct bt_sink {
     int fd;
     int broken;              /* EPIPE: the reader is gone */
+    int is_tty;              /* a person watches: show unfinished lines too */
     bt_stream_t *partial;    /* the stream whose line was left unfinished */
 } bt_sink_t;
 
@@ -168,6 +171,7 @@ int  bt_iofwd_init(bt_job_t *job);
 void bt_iofwd_fini(bt_job_t *job);
 void bt_iofwd_read(bt_job_t *job, bt_stream_t *s);   /* the pipe is readable */
 void bt_iofwd_close(bt_job_t *job, bt_stream_t *s);  /* flush what is left, close */
+int64_t bt_iofwd_flush_stale(bt_job_t *job, int64_t now_ms); /* next deadline or -1 */
 void bt_iofwd_message(bt_job_t *job, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void bt_iofwd_stdin_read(bt_job_t *job);
