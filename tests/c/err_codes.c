@@ -40,6 +40,12 @@ int main(int argc, char **argv)
     int rc, cls, x, len, flag, *lastused;
     char s[MPI_MAX_ERROR_STRING];
 
+    /* MPI_Error_class and MPI_Error_string work before MPI_Init... */
+    CHECK(MPI_Error_class(MPI_ERR_TYPE, &cls) == MPI_SUCCESS && cls == MPI_ERR_TYPE,
+          "MPI_Error_class before MPI_Init");
+    CHECK(MPI_Error_string(MPI_ERR_TYPE, s, &len) == MPI_SUCCESS && len > 0,
+          "MPI_Error_string before MPI_Init");
+
     MPI_Init(&argc, &argv);
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_dup(MPI_COMM_WORLD, &dup2);
@@ -95,6 +101,13 @@ int main(int argc, char **argv)
     }
 
     MPI_Comm_free(&dup2);
+    rc = MPI_Comm_size(MPI_COMM_NULL, &x);
     MPI_Finalize();
+
+    /* ... and after MPI_Finalize, also for a code raised while running. */
+    CHECK(MPI_Error_class(rc, &cls) == MPI_SUCCESS && cls == MPI_ERR_COMM,
+          "MPI_Error_class after MPI_Finalize: %d", cls);
+    CHECK(MPI_Error_string(rc, s, &len) == MPI_SUCCESS && strstr(s, "MPI_Comm_size") != NULL,
+          "MPI_Error_string after MPI_Finalize: '%s'", s);
     return 0;
 }
