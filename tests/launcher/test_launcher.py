@@ -120,6 +120,105 @@ def test_client_reports_a_dead_launcher(prog):
     assert "launcher" in res.stderr, res.stderr
 
 
+class FakeLauncher:
+    """Serves one client from a script of (request must contain, answer) pairs,
+    in the exact formats of other launchers."""
+
+    def __init__(self, script):
+        import socket
+        import threading
+        self.ours, self.theirs = socket.socketpair()
+        self.script, self.errors, self.requests = script, [], []
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _recv(self):
+        chunk = self.ours.recv(4096)
+        if not chunk:
+            raise EOFError("client closed the connection")
+        self.buf += chunk
+
+    def _request(self):
+        """The next PMI-1 line, or PMI-2 frame body (starts with a digit or space)."""
+        while not self.buf:
+            self._recv()
+        if self.buf[:1].isdigit() or self.buf[:1] == b" ":
+            while len(self.buf) < 6 or len(self.buf) < 6 + int(self.buf[:6]):
+                self._recv()
+            n = int(self.buf[:6])
+            req, self.buf = self.buf[6:6 + n], self.buf[6 + n:]
+        else:
+            while b"\n" not in self.buf:
+                self._recv()
+            req, self.buf = self.buf.split(b"\n", 1)
+        return req.decode()
+
+    def _serve(self):
+        self.buf = b""
+        try:
+            for want, answer in self.script:
+                req = self._request()
+                self.requests.append(req)
+                if want not in req:
+                    self.errors.append("expected %r in request %r" % (want, req))
+                    return
+                data = answer.encode()
+                if not answer.endswith("\n"):  # a PMI-2 frame
+                    data = b"%-6d" % len(data) + data
+                self.ours.sendall(data)
+        except Exception as e:  # reported by the test
+            self.errors.append(repr(e))
+
+    def run(self, prog, env):
+        env = clean_env(PMI_FD=str(self.theirs.fileno()), **env)
+        res = subprocess.run([prog, "info"], capture_output=True, text=True, timeout=10,
+                             env=env, pass_fds=[self.theirs.fileno()])
+        self.theirs.close()
+        self.thread.join(5)
+        self.ours.close()
+        assert not self.errors, (self.errors, self.requests, res.stderr)
+        assert res.returncode == 0, res
+        return dict(f.split("=", 1) for f in res.stdout.split())
+
+
+def test_client_against_slurm_pmi2_answers(prog):
+    # Slurm's mpi/pmi2 plugin: PMI-1 init line first, "%-6d" frames, appnum=-1,
+    # locality only through PMI_process_mapping.
+    fake = FakeLauncher([
+        ("cmd=init pmi_version=2 pmi_subversion=0",
+         "cmd=response_to_init rc=0 pmi_version=2 pmi_subversion=0\n"),
+        ("cmd=fullinit;pmijobid=777.0;pmirank=3;threaded=FALSE;",
+         "cmd=fullinit-response;rc=0;pmi-version=2;pmi-subversion=0;rank=3;size=4;"
+         "appnum=-1;debugged=FALSE;pmiverbose=FALSE;"),
+        ("cmd=job-getid;", "cmd=job-getid-response;rc=0;jobid=777.0;"),
+        ("key=universeSize;", "cmd=info-getjobattr-response;rc=0;found=FALSE;"),
+        ("key=PMI_process_mapping;",
+         "cmd=info-getjobattr-response;rc=0;found=TRUE;value=(vector,(0,2,2));"),
+        ("cmd=finalize;", "cmd=finalize-response;rc=0;"),
+    ])
+    info = fake.run(prog, dict(PMI_RANK="3", PMI_SIZE="4", PMI_JOBID="777.0"))
+    assert info == dict(rank="3", size="4", local_rank="1", local_size="2", singleton="0",
+                        appnum="-1", universe="4", kvsname="777.0"), info
+
+
+def test_client_against_hydra_pmi1_answers(prog):
+    # Hydra-style PMI-1 answers carry extra fields; locality from the KVS key.
+    fake = FakeLauncher([
+        ("cmd=init pmi_version=1 pmi_subversion=1",
+         "cmd=response_to_init pmi_version=1 pmi_subversion=1 rc=0\n"),
+        ("cmd=get_maxes", "cmd=maxes kvsname_max=256 keylen_max=64 vallen_max=1024\n"),
+        ("cmd=get_my_kvsname", "cmd=my_kvsname kvsname=kvs_42_0\n"),
+        ("cmd=get_appnum", "cmd=appnum appnum=0\n"),
+        ("cmd=get_universe_size", "cmd=universe_size size=3\n"),
+        ("cmd=get kvsname=kvs_42_0 key=PMI_process_mapping",
+         "cmd=get_result rc=0 msg=success value=(vector,(0,1,1),(1,1,2))\n"),
+        ("cmd=finalize", "cmd=finalize_ack\n"),
+    ])
+    info = fake.run(prog, dict(PMI_RANK="2", PMI_SIZE="3"))
+    assert info == dict(rank="2", size="3", local_rank="1", local_size="2", singleton="0",
+                        appnum="0", universe="3", kvsname="kvs_42_0"), info
+
+
 @pytest.mark.parametrize("mode", ["v1", "v2", "v2-direct"])
 def test_pmi_server_wire_protocol(run, mode):
     res = run("-n", "3", sys.executable, RAW_PMI, mode)
