@@ -1,6 +1,6 @@
 /* Attribute caching on communicators: keyvals with copy and delete callbacks,
  * and the attributes the standard predefines (MPI_TAG_UB, ...). */
-#include "comm/bt_comm.h"
+#include "comm/bt_comm_impl.h"
 #include "runtime/bt_runtime.h"
 #include "util/bt_util.h"
 
@@ -268,4 +268,15 @@ int bt_attr_delete_all(bt_comm_t *comm)
         free(a);
     }
     return MPI_SUCCESS;
+}
+
+void bt_attr_delete_all_anyway(bt_comm_t *comm)
+{
+    while (comm->attrs) {
+        struct bt_attr *a = comm->attrs;
+        comm->attrs = a->next;
+        (void)bt_attr_call_delete(comm, a);
+        bt_keyval_release(a->keyval);
+        free(a);
+    }
 }

@@ -67,6 +67,11 @@ bt_errhandler_t *bt_errhandler_get(MPI_Errhandler h);
 /* Builds MPI_COMM_WORLD and MPI_COMM_SELF once the runtime knows rank and size. */
 int  bt_comm_init(void);
 void bt_comm_finalize(void);
+/* The first thing MPI_Finalize must do, while every layer still works: delete the
+ * attributes of MPI_COMM_SELF (the standard's finalize hook: their callbacks may
+ * communicate), then those of MPI_COMM_WORLD. bt_comm_finalize does it too if it
+ * has not been done. */
+void bt_comm_finalize_begin(void);
 
 /* Runs comm's error handler for code (raised by `call`); returns code. */
 int bt_comm_raise(bt_comm_t *comm, int code);

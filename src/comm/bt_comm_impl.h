@@ -38,4 +38,8 @@ int  bt_ctxid_alloc(const bt_comm_part_t *p, int commit, uint32_t *ctx_p);
 void bt_ctxid_free(uint32_t ctx);
 void bt_ctxid_init(void);
 
+/* Deletes every attribute of comm, calling each delete callback once; one that
+ * fails does not stop the others (MPI_Finalize has no caller to report to). */
+void bt_attr_delete_all_anyway(bt_comm_t *comm);
+
 #endif

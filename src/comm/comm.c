@@ -96,19 +96,24 @@ int bt_comm_init(void)
     return MPI_SUCCESS;
 }
 
-/* To be called first thing in MPI_Finalize, while MPI calls are still allowed:
- * the standard runs MPI_COMM_SELF's attribute delete callbacks then (in reverse
- * order of setting), as if MPI_COMM_SELF were freed; world's follow. */
+void bt_comm_finalize_begin(void)
+{
+    /* As if MPI_COMM_SELF were freed: its delete callbacks run in the reverse
+     * order of setting (the list is newest first). Errors have no one to go to. */
+    if (bt_comm_self.magic == BT_COMM_MAGIC)
+        bt_attr_delete_all_anyway(&bt_comm_self);
+    if (bt_comm_world.magic == BT_COMM_MAGIC)
+        bt_attr_delete_all_anyway(&bt_comm_world);
+}
+
 void bt_comm_finalize(void)
 {
     bt_comm_t *statics[2] = { &bt_comm_self, &bt_comm_world };
 
+    bt_comm_finalize_begin();
     for (int i = 0; i < 2; i++) {
         bt_comm_t *c = statics[i];
-        if (c->magic != BT_COMM_MAGIC)
-            continue;
-        bt_attr_delete_all(c);
-        if (c->coll && bt_coll_comm_free)
+        if (c->magic == BT_COMM_MAGIC && c->coll && bt_coll_comm_free)
             bt_coll_comm_free(c);
     }
     for (int i = 0; i < 2; i++) {
