@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -658,6 +659,7 @@ int bt_pmi_init(bt_pmi_info_t *info_p)
     long fd, rank, size, local_rank, local_size;
     int version, status;
     char map[1024];
+    struct stat st;
 
     if (bt_pmi.mode == BT_PMI_MODE_FINALIZED) {
         bt_pmi_error("bt_pmi_init called after bt_pmi_finalize");
@@ -676,11 +678,14 @@ int bt_pmi_init(bt_pmi_info_t *info_p)
 
     status = bt_pmi_env_int("PMI_FD", 0, 1 << 30, &fd);
     if (status == -1) {
+        /* Started as one of several copies by a launcher we cannot talk
+         * to: running as N singletons would be silently wrong. */
         if (bt_pmi_env_int("PMI_SIZE", 2, 1 << 30, &size) == 0 ||
-            getenv("PMI_PORT") != NULL) {
-            bt_pmi_error("PMI_SIZE or PMI_PORT is set but PMI_FD is not: this "
-                         "launcher is not supported (use Baton's mpiexec or "
-                         "srun --mpi=pmi2)");
+            getenv("PMI_PORT") != NULL ||
+            bt_pmi_env_int("OMPI_COMM_WORLD_SIZE", 2, 1 << 30, &size) == 0) {
+            bt_pmi_error("started by a launcher Baton cannot talk to (PMI_SIZE, "
+                         "PMI_PORT or OMPI_COMM_WORLD_SIZE set, no PMI_FD): use "
+                         "Baton's mpiexec, or srun --mpi=pmi2 under Slurm");
             return -1;
         }
         bt_pmi_singleton_init();
@@ -691,8 +696,11 @@ int bt_pmi_init(bt_pmi_info_t *info_p)
         bt_pmi_error("PMI_FD=%s is not a file descriptor number", getenv("PMI_FD"));
         return -1;
     }
-    if (fcntl((int)fd, F_GETFD) < 0) {
-        bt_pmi_error("PMI_FD=%ld is not open in this process", fd);
+    /* A program run by a rank inherits PMI_FD in its environment but not
+     * the socket (close-on-exec below); the number may name another file. */
+    if (fstat((int)fd, &st) != 0 || !S_ISSOCK(st.st_mode)) {
+        bt_pmi_error("PMI_FD=%ld is not a socket open in this process (was this "
+                     "program started by a rank rather than by the launcher?)", fd);
         return -1;
     }
     /* Programs this rank runs must not inherit the launcher's socket. */

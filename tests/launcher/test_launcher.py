@@ -100,11 +100,20 @@ def test_singleton_without_pmi_environment(prog):
     assert fields["singleton"] == "1" and fields["local_size"] == "1", res.stdout
 
 
-def test_client_refuses_a_job_it_cannot_join(prog):
+@pytest.mark.parametrize("env", [dict(PMI_SIZE="4", PMI_RANK="1"),
+                                 dict(OMPI_COMM_WORLD_SIZE="2", OMPI_COMM_WORLD_RANK="0")])
+def test_client_refuses_a_job_it_cannot_join(prog, env):
     res = subprocess.run([prog, "info"], capture_output=True, text=True,
-                         env=clean_env(PMI_SIZE="4", PMI_RANK="1"), timeout=10)
+                         env=clean_env(**env), timeout=10)
     assert res.returncode == 99, res
-    assert "PMI_FD" in res.stderr, res.stderr
+    assert "launcher Baton cannot talk to" in res.stderr, res.stderr
+
+
+def test_program_started_by_a_rank_does_not_use_the_rank_socket(run, prog, tmp_path):
+    # The child inherits PMI_FD=3 but not the socket; fd 3 is a plain file here.
+    res = run("-n", "1", "sh", "-c", '%s info 3<"%s"' % (prog, prog))
+    assert res.rc == 99, res
+    assert "PMI_FD=3 is not a socket" in res.err, res
 
 
 def test_client_reports_a_dead_launcher(prog):

@@ -126,6 +126,8 @@ static void bt_job_signal(bt_job_t *job, const struct signalfd_siginfo *si)
     }
     if (!from_tty)
         bt_proc_signal_all(job, sig, -1);
+    else
+        bt_proc_signal_other_groups(job, sig);
     /* A second signal is impatience: kill now. */
     at = job->signals_received > 1 ? bt_now_ms()
                                    : bt_now_ms() + job->opts->kill_timeout_ms;
@@ -251,9 +253,12 @@ static int bt_job_run(bt_job_t *job, int sigfd)
             goto out_free;
         }
         /* Signals last: a rank's last PMI words and output come first. */
+        if (pfds[0].revents != 0)
+            ready--;
         for (size_t i = 1; i < n && ready > 0; i++) {
             if (pfds[i].revents == 0)
                 continue;
+            ready--;
             switch (evs[i].kind) {
             case BT_EV_STDIN:
                 bt_iofwd_stdin_read(job);

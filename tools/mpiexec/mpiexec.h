@@ -185,6 +185,7 @@ int  bt_proc_env_build(bt_job_t *job);
 void bt_proc_env_free(bt_job_t *job);
 int  bt_proc_spawn(bt_job_t *job, bt_rank_t *rk, int devnull_fd, int *stdin_fd_p);
 void bt_proc_signal_all(bt_job_t *job, int sig, int spare_rank);
+void bt_proc_signal_other_groups(bt_job_t *job, int sig);
 void bt_proc_reap_strays(void);
 
 /* ---- main.c: how the job ends ---- */

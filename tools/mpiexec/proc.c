@@ -309,6 +309,20 @@ void bt_proc_signal_all(bt_job_t *job, int sig, int spare_rank)
     }
 }
 
+/* For a signal the terminal sent to our process group: the ranks that left
+ * the group (setpgid, setsid) did not get it. */
+void bt_proc_signal_other_groups(bt_job_t *job, int sig)
+{
+    pid_t group = getpgrp();
+
+    for (int i = 0; i < job->nranks; i++) {
+        bt_rank_t *rk = &job->ranks[i];
+
+        if (rk->alive && getpgid(rk->pid) != group)
+            kill(rk->pid, sig);
+    }
+}
+
 /* SIGKILL to every child of ours; as a subreaper, that includes whatever
  * the ranks left behind.  Returns how many. */
 static int bt_proc_kill_children(void)
