@@ -103,6 +103,8 @@ int bt_runtime_init(int required, int *provided_p)
 
 int bt_runtime_finalize(void)
 {
+    /* MPI_COMM_SELF's attributes are deleted first, while MPI still works. */
+    bt_comm_finalize_begin();
     bt_pt2pt_finalize();
     bt_comm_finalize();
     bt_datatype_finalize();
