@@ -1,0 +1,723 @@
+/* Collective entry points: argument checks, then one call to coll/. The blocking
+ * form of each collective starts the same schedule as the nonblocking one and waits
+ * for it. */
+#include "api/bt_api.h"
+#include "coll/bt_coll.h"
+#include "op/bt_op.h"
+#include "pt2pt/bt_pt2pt.h"
+
+#include <string.h>
+
+/* ---- shared checks ------------------------------------------------------------------ */
+
+static const char *bt_op_name(MPI_Op h)
+{
+    static const struct { MPI_Op op; const char *name; } names[] = {
+        { MPI_SUM, "MPI_SUM" },       { MPI_MIN, "MPI_MIN" },       { MPI_MAX, "MPI_MAX" },
+        { MPI_PROD, "MPI_PROD" },     { MPI_BAND, "MPI_BAND" },     { MPI_BOR, "MPI_BOR" },
+        { MPI_BXOR, "MPI_BXOR" },     { MPI_LAND, "MPI_LAND" },     { MPI_LOR, "MPI_LOR" },
+        { MPI_LXOR, "MPI_LXOR" },     { MPI_MINLOC, "MPI_MINLOC" }, { MPI_MAXLOC, "MPI_MAXLOC" },
+        { MPI_REPLACE, "MPI_REPLACE" }, { MPI_NO_OP, "MPI_NO_OP" },
+    };
+    for (size_t i = 0; i < BT_ARRAY_LEN(names); i++)
+        if (names[i].op == h)
+            return names[i].name;
+    return "the user-defined op";
+}
+
+static int bt_coll_check_op(const char *call, bt_comm_t *comm, MPI_Op h, const bt_datatype_t *dt,
+                            bt_op_t **op_p)
+{
+    bt_op_t *op = bt_op_get(h);
+
+    if (!op)
+        return bt_err_comm(comm, MPI_ERR_OP, call, "invalid op%s",
+                           h == MPI_OP_NULL ? " (MPI_OP_NULL)" : "");
+    if (bt_op_check(op, dt) != MPI_SUCCESS)
+        return bt_err_comm(comm, MPI_ERR_OP, call, "%s is not defined for %s", bt_op_name(h),
+                           dt->name[0] ? dt->name : "this datatype");
+    *op_p = op;
+    return MPI_SUCCESS;
+}
+
+static int bt_coll_check_request(const char *call, bt_comm_t *comm, int blocking,
+                                 MPI_Request *request)
+{
+    if (!blocking && !request)
+        return bt_err_comm(comm, MPI_ERR_ARG, call, "request is NULL");
+    return MPI_SUCCESS;
+}
+
+static int bt_coll_no_in_place(const char *call, bt_comm_t *comm, const void *buf,
+                               const char *what, const char *why)
+{
+    if (buf == MPI_IN_PLACE)
+        return bt_err_comm(comm, MPI_ERR_BUFFER, call, "%s is MPI_IN_PLACE%s", what, why);
+    return MPI_SUCCESS;
+}
+
+/* Two distinct user buffers that are the same memory: only MPI_IN_PLACE may say so. */
+static int bt_coll_no_alias(const char *call, bt_comm_t *comm, const void *sendbuf,
+                            const void *recvbuf, MPI_Count bytes)
+{
+    if (sendbuf == recvbuf && sendbuf && bytes > 0)
+        return bt_err_comm(comm, MPI_ERR_BUFFER, call, "sendbuf and recvbuf are the same "
+                           "buffer (pass MPI_IN_PLACE as sendbuf instead)");
+    return MPI_SUCCESS;
+}
+
+/* counts[0..n) >= 0 and present; the sum in *total_p. */
+static int bt_coll_check_counts(const char *call, bt_comm_t *comm, const int *counts,
+                                const int *displs, int n, const char *cname, const char *dname,
+                                MPI_Count *total_p)
+{
+    MPI_Count total = 0;
+
+    if (!counts)
+        return bt_err_comm(comm, MPI_ERR_ARG, call, "%s is NULL", cname);
+    if (dname && !displs)
+        return bt_err_comm(comm, MPI_ERR_ARG, call, "%s is NULL", dname);
+    for (int i = 0; i < n; i++) {
+        if (counts[i] < 0)
+            return bt_err_comm(comm, MPI_ERR_COUNT, call, "%s[%d] is %d, must be non-negative",
+                               cname, i, counts[i]);
+        total += counts[i];
+    }
+    if (total_p)
+        *total_p = total;
+    return MPI_SUCCESS;
+}
+
+/* Starts the collective; the blocking form waits for it, the other hands it out. */
+static int bt_coll_run(const char *call, const bt_coll_args_t *args, int blocking,
+                       MPI_Request *request)
+{
+    bt_request_t *req;
+    int rc = bt_coll_start(args, &req);
+
+    if (rc != MPI_SUCCESS)
+        return bt_err_comm(args->comm, rc, call, "could not start the collective");
+    if (!blocking) {
+        *request = (MPI_Request)req;
+        return MPI_SUCCESS;
+    }
+    rc = bt_request_wait(req);
+    bt_request_release(req);
+    if (rc == MPI_ERR_TRUNCATE)
+        return bt_err_comm(args->comm, rc, call, "a message was truncated: the counts and "
+                           "datatypes do not match across the ranks");
+    if (rc != MPI_SUCCESS)
+        return bt_err_comm(args->comm, rc, call, "the collective failed");
+    return MPI_SUCCESS;
+}
+
+/* Defines PMPI_Name (blocking) and PMPI_IName over one implementation
+ * bt_name(call, <params>, blocking, request). */
+#define BT_COLL_PAIR(Name, IName, impl, params, args)                                     \
+    int PMPI_##Name params                                                                \
+    {                                                                                     \
+        MPI_Request *request = NULL;                                                      \
+        BT_API_LOCK();                                                                    \
+        BT_CHECK_INIT("MPI_" #Name);                                                      \
+        return impl("MPI_" #Name, BT_UNPAREN args, 1, request);                           \
+    }                                                                                     \
+    BT_ALIAS(MPI_##Name);                                                                 \
+    int PMPI_##IName(BT_UNPAREN params, MPI_Request *request)                             \
+    {                                                                                     \
+        BT_API_LOCK();                                                                    \
+        BT_CHECK_INIT("MPI_" #IName);                                                     \
+        return impl("MPI_" #IName, BT_UNPAREN args, 0, request);                          \
+    }                                                                                     \
+    BT_ALIAS(MPI_##IName);
+#define BT_UNPAREN(...) __VA_ARGS__
+
+/* ---- barrier, bcast ------------------------------------------------------------------ */
+
+static int bt_barrier(const char *call, MPI_Comm h, int blocking, MPI_Request *request)
+{
+    bt_coll_args_t a = { .kind = BT_COLL_BARRIER };
+    int rc;
+
+    if ((rc = bt_check_comm(call, h, &a.comm)) ||
+        (rc = bt_coll_check_request(call, a.comm, blocking, request)))
+        return rc;
+    return bt_coll_run(call, &a, blocking, request);
+}
+
+int PMPI_Barrier(MPI_Comm comm)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Barrier");
+    return bt_barrier("MPI_Barrier", comm, 1, NULL);
+}
+BT_ALIAS(MPI_Barrier);
+
+int PMPI_Ibarrier(MPI_Comm comm, MPI_Request *request)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Ibarrier");
+    return bt_barrier("MPI_Ibarrier", comm, 0, request);
+}
+BT_ALIAS(MPI_Ibarrier);
+
+static int bt_bcast(const char *call, void *buffer, int count, MPI_Datatype type, int root,
+                    MPI_Comm h, int blocking, MPI_Request *request)
+{
+    bt_coll_args_t a = { .kind = BT_COLL_BCAST, .recvbuf = buffer, .count = count, .root = root };
+    int rc;
+
+    if ((rc = bt_check_comm(call, h, &a.comm)) ||
+        (rc = bt_check_root(call, a.comm, root)) ||
+        (rc = bt_coll_no_in_place(call, a.comm, buffer, "buffer", "")) ||
+        (rc = bt_check_buffer(call, a.comm, buffer, count, type, "", &a.dt)) ||
+        (rc = bt_coll_check_request(call, a.comm, blocking, request)))
+        return rc;
+    return bt_coll_run(call, &a, blocking, request);
+}
+
+BT_COLL_PAIR(Bcast, Ibcast, bt_bcast,
+             (void *buffer, int count, MPI_Datatype datatype, int root, MPI_Comm comm),
+             (buffer, count, datatype, root, comm))
+
+/* ---- gather, scatter ----------------------------------------------------------------- */
+
+static int bt_gather(const char *call, const void *sendbuf, int sendcount, MPI_Datatype sendtype,
+                     void *recvbuf, int recvcount, MPI_Datatype recvtype, int root, MPI_Comm h,
+                     int blocking, MPI_Request *request)
+{
+    bt_coll_args_t a = { .kind = BT_COLL_GATHER, .sendbuf = sendbuf, .sendcount = sendcount,
+                         .recvcount = recvcount, .root = root };
+    int rc;
+
+    if ((rc = bt_check_comm(call, h, &a.comm)) || (rc = bt_check_root(call, a.comm, root)))
+        return rc;
+    if (a.comm->rank == root) {
+        a.recvbuf = recvbuf;
+        if ((rc = bt_coll_no_in_place(call, a.comm, recvbuf, "recvbuf", "")) ||
+            (rc = bt_check_buffer(call, a.comm, recvbuf, recvcount, recvtype, "receive ",
+                                  &a.recvtype)))
+            return rc;
+        if (sendbuf != MPI_IN_PLACE &&
+            ((rc = bt_check_buffer(call, a.comm, sendbuf, sendcount, sendtype, "send ",
+                                   &a.sendtype)) ||
+             (rc = bt_coll_no_alias(call, a.comm, sendbuf, recvbuf,
+                                    (MPI_Count)recvcount * a.recvtype->size))))
+            return rc;
+    } else {
+        a.recvcount = 0;
+        if ((rc = bt_coll_no_in_place(call, a.comm, sendbuf, "sendbuf",
+                                      " on a rank that is not the root")) ||
+            (rc = bt_check_buffer(call, a.comm, sendbuf, sendcount, sendtype, "send ",
+                                  &a.sendtype)))
+            return rc;
+    }
+    if ((rc = bt_coll_check_request(call, a.comm, blocking, request)))
+        return rc;
+    return bt_coll_run(call, &a, blocking, request);
+}
+
+BT_COLL_PAIR(Gather, Igather, bt_gather,
+             (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
+              int recvcount, MPI_Datatype recvtype, int root, MPI_Comm comm),
+             (sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, root, comm))
+
+static int bt_gatherv(const char *call, const void *sendbuf, int sendcount, MPI_Datatype sendtype,
+                      void *recvbuf, const int recvcounts[], const int displs[],
+                      MPI_Datatype recvtype, int root, MPI_Comm h, int blocking,
+                      MPI_Request *request)
+{
+    bt_coll_args_t a = { .kind = BT_COLL_GATHERV, .sendbuf = sendbuf, .sendcount = sendcount,
+                         .root = root };
+    MPI_Count total;
+    int rc;
+
+    if ((rc = bt_check_comm(call, h, &a.comm)) || (rc = bt_check_root(call, a.comm, root)))
+        return rc;
+    if (a.comm->rank == root) {
+        a.recvbuf = recvbuf;
+        a.recvcounts = recvcounts;
+        a.rdispls = displs;
+        if ((rc = bt_coll_no_in_place(call, a.comm, recvbuf, "recvbuf", "")) ||
+            (rc = bt_coll_check_counts(call, a.comm, recvcounts, displs, a.comm->size,
+                                       "recvcounts", "displs", &total)) ||
+            (rc = bt_check_buffer(call, a.comm, recvbuf, total, recvtype, "receive ",
+                                  &a.recvtype)))
+            return rc;
+        if (sendbuf != MPI_IN_PLACE &&
+            (rc = bt_check_buffer(call, a.comm, sendbuf, sendcount, sendtype, "send ",
+                                  &a.sendtype)))
+            return rc;
+    } else {
+        if ((rc = bt_coll_no_in_place(call, a.comm, sendbuf, "sendbuf",
+                                      " on a rank that is not the root")) ||
+            (rc = bt_check_buffer(call, a.comm, sendbuf, sendcount, sendtype, "send ",
+                                  &a.sendtype)))
+            return rc;
+    }
+    if ((rc = bt_coll_check_request(call, a.comm, blocking, request)))
+        return rc;
+    return bt_coll_run(call, &a, blocking, request);
+}
+
+BT_COLL_PAIR(Gatherv, Igatherv, bt_gatherv,
+             (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
+              const int recvcounts[], const int displs[], MPI_Datatype recvtype, int root,
+              MPI_Comm comm),
+             (sendbuf, sendcount, sendtype, recvbuf, recvcounts, displs, recvtype, root, comm))
+
+static int bt_scatter(const char *call, const void *sendbuf, int sendcount, MPI_Datatype sendtype,
+                      void *recvbuf, int recvcount, MPI_Datatype recvtype, int root, MPI_Comm h,
+                      int blocking, MPI_Request *request)
+{
+    bt_coll_args_t a = { .kind = BT_COLL_SCATTER, .recvbuf = recvbuf, .recvcount = recvcount,
+                         .root = root };
+    int rc;
+
+    if ((rc = bt_check_comm(call, h, &a.comm)) || (rc = bt_check_root(call, a.comm, root)))
+        return rc;
+    if (a.comm->rank == root) {
+        a.sendbuf = sendbuf;
+        a.sendcount = sendcount;
+        if ((rc = bt_coll_no_in_place(call, a.comm, sendbuf, "sendbuf", "")) ||
+            (rc = bt_check_buffer(call, a.comm, sendbuf, sendcount, sendtype, "send ",
+                                  &a.sendtype)))
+            return rc;
+        if (recvbuf != MPI_IN_PLACE &&
+            ((rc = bt_check_buffer(call, a.comm, recvbuf, recvcount, recvtype, "receive ",
+                                   &a.recvtype)) ||
+             (rc = bt_coll_no_alias(call, a.comm, sendbuf, recvbuf,
+                                    (MPI_Count)sendcount * a.sendtype->size))))
+            return rc;
+    } else {
+        if ((rc = bt_coll_no_in_place(call, a.comm, recvbuf, "recvbuf",
+                                      " on a rank that is not the root")) ||
+            (rc = bt_check_buffer(call, a.comm, recvbuf, recvcount, recvtype, "receive ",
+                                  &a.recvtype)))
+            return rc;
+    }
+    if ((rc = bt_coll_check_request(call, a.comm, blocking, request)))
+        return rc;
+    return bt_coll_run(call, &a, blocking, request);
+}
+
+BT_COLL_PAIR(Scatter, Iscatter, bt_scatter,
+             (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
+              int recvcount, MPI_Datatype recvtype, int root, MPI_Comm comm),
+             (sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, root, comm))
+
+static int bt_scatterv(const char *call, const void *sendbuf, const int sendcounts[],
+                       const int displs[], MPI_Datatype sendtype, void *recvbuf, int recvcount,
+                       MPI_Datatype recvtype, int root, MPI_Comm h, int blocking,
+                       MPI_Request *request)
+{
+    bt_coll_args_t a = { .kind = BT_COLL_SCATTERV, .recvbuf = recvbuf, .recvcount = recvcount,
+                         .root = root };
+    MPI_Count total;
+    int rc;
+
+    if ((rc = bt_check_comm(call, h, &a.comm)) || (rc = bt_check_root(call, a.comm, root)))
+        return rc;
+    if (a.comm->rank == root) {
+        a.sendbuf = sendbuf;
+        a.sendcounts = sendcounts;
+        a.sdispls = displs;
+        if ((rc = bt_coll_no_in_place(call, a.comm, sendbuf, "sendbuf", "")) ||
+            (rc = bt_coll_check_counts(call, a.comm, sendcounts, displs, a.comm->size,
+                                       "sendcounts", "displs", &total)) ||
+            (rc = bt_check_buffer(call, a.comm, sendbuf, total, sendtype, "send ", &a.sendtype)))
+            return rc;
+        if (recvbuf != MPI_IN_PLACE &&
+            (rc = bt_check_buffer(call, a.comm, recvbuf, recvcount, recvtype, "receive ",
+                                  &a.recvtype)))
+            return rc;
+    } else {
+        if ((rc = bt_coll_no_in_place(call, a.comm, recvbuf, "recvbuf",
+                                      " on a rank that is not the root")) ||
+            (rc = bt_check_buffer(call, a.comm, recvbuf, recvcount, recvtype, "receive ",
+                                  &a.recvtype)))
+            return rc;
+    }
+    if ((rc = bt_coll_check_request(call, a.comm, blocking, request)))
+        return rc;
+    return bt_coll_run(call, &a, blocking, request);
+}
+
+BT_COLL_PAIR(Scatterv, Iscatterv, bt_scatterv,
+             (const void *sendbuf, const int sendcounts[], const int displs[],
+              MPI_Datatype sendtype, void *recvbuf, int recvcount, MPI_Datatype recvtype,
+              int root, MPI_Comm comm),
+             (sendbuf, sendcounts, displs, sendtype, recvbuf, recvcount, recvtype, root, comm))
+
+/* ---- allgather, alltoall --------------------------------------------------------------- */
+
+/* sendbuf may be MPI_IN_PLACE, recvbuf never. */
+static int bt_coll_check_send_recv(const char *call, bt_coll_args_t *a, const void *sendbuf,
+                                   MPI_Count sendcount, MPI_Datatype sendtype, void *recvbuf,
+                                   MPI_Count recvcount, MPI_Datatype recvtype)
+{
+    int rc;
+
+    if ((rc = bt_coll_no_in_place(call, a->comm, recvbuf, "recvbuf", "")) ||
+        (rc = bt_check_buffer(call, a->comm, recvbuf, recvcount, recvtype, "receive ",
+                              &a->recvtype)))
+        return rc;
+    if (sendbuf != MPI_IN_PLACE &&
+        ((rc = bt_check_buffer(call, a->comm, sendbuf, sendcount, sendtype, "send ",
+                               &a->sendtype)) ||
+         (rc = bt_coll_no_alias(call, a->comm, sendbuf, recvbuf,
+                                sendcount * a->sendtype->size))))
+        return rc;
+    return MPI_SUCCESS;
+}
+
+static int bt_allgather(const char *call, const void *sendbuf, int sendcount,
+                        MPI_Datatype sendtype, void *recvbuf, int recvcount,
+                        MPI_Datatype recvtype, MPI_Comm h, int blocking, MPI_Request *request)
+{
+    bt_coll_args_t a = { .kind = BT_COLL_ALLGATHER, .sendbuf = sendbuf, .recvbuf = recvbuf,
+                         .sendcount = sendcount, .recvcount = recvcount };
+    int rc;
+
+    if ((rc = bt_check_comm(call, h, &a.comm)))
+        return rc;
+    if (recvcount < 0)
+        return bt_err_comm(a.comm, MPI_ERR_COUNT, call,
+                           "receive count is %d, must be non-negative", recvcount);
+    if ((rc = bt_coll_check_send_recv(call, &a, sendbuf, sendcount, sendtype, recvbuf,
+                                      (MPI_Count)recvcount * a.comm->size, recvtype)) ||
+        (rc = bt_coll_check_request(call, a.comm, blocking, request)))
+        return rc;
+    return bt_coll_run(call, &a, blocking, request);
+}
+
+BT_COLL_PAIR(Allgather, Iallgather, bt_allgather,
+             (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
+              int recvcount, MPI_Datatype recvtype, MPI_Comm comm),
+             (sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, comm))
+
+static int bt_allgatherv(const char *call, const void *sendbuf, int sendcount,
+                         MPI_Datatype sendtype, void *recvbuf, const int recvcounts[],
+                         const int displs[], MPI_Datatype recvtype, MPI_Comm h, int blocking,
+                         MPI_Request *request)
+{
+    bt_coll_args_t a = { .kind = BT_COLL_ALLGATHERV, .sendbuf = sendbuf, .recvbuf = recvbuf,
+                         .sendcount = sendcount, .recvcounts = recvcounts, .rdispls = displs };
+    MPI_Count total;
+    int rc;
+
+    if ((rc = bt_check_comm(call, h, &a.comm)) ||
+        (rc = bt_coll_check_counts(call, a.comm, recvcounts, displs, a.comm->size, "recvcounts",
+                                   "displs", &total)) ||
+        (rc = bt_coll_check_send_recv(call, &a, sendbuf, sendcount, sendtype, recvbuf, total,
+                                      recvtype)) ||
+        (rc = bt_coll_check_request(call, a.comm, blocking, request)))
+        return rc;
+    return bt_coll_run(call, &a, blocking, request);
+}
+
+BT_COLL_PAIR(Allgatherv, Iallgatherv, bt_allgatherv,
+             (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
+              const int recvcounts[], const int displs[], MPI_Datatype recvtype, MPI_Comm comm),
+             (sendbuf, sendcount, sendtype, recvbuf, recvcounts, displs, recvtype, comm))
+
+static int bt_alltoall(const char *call, const void *sendbuf, int sendcount,
+                       MPI_Datatype sendtype, void *recvbuf, int recvcount, MPI_Datatype recvtype,
+                       MPI_Comm h, int blocking, MPI_Request *request)
+{
+    bt_coll_args_t a = { .kind = BT_COLL_ALLTOALL, .sendbuf = sendbuf, .recvbuf = recvbuf,
+                         .sendcount = sendcount, .recvcount = recvcount };
+    int rc;
+
+    if ((rc = bt_check_comm(call, h, &a.comm)))
+        return rc;
+    if (sendcount < 0 && sendbuf != MPI_IN_PLACE)
+        return bt_err_comm(a.comm, MPI_ERR_COUNT, call,
+                           "send count is %d, must be non-negative", sendcount);
+    if (recvcount < 0)
+        return bt_err_comm(a.comm, MPI_ERR_COUNT, call,
+                           "receive count is %d, must be non-negative", recvcount);
+    if ((rc = bt_coll_check_send_recv(call, &a, sendbuf, (MPI_Count)sendcount * a.comm->size,
+                                      sendtype, recvbuf, (MPI_Count)recvcount * a.comm->size,
+                                      recvtype)) ||
+        (rc = bt_coll_check_request(call, a.comm, blocking, request)))
+        return rc;
+    return bt_coll_run(call, &a, blocking, request);
+}
+
+BT_COLL_PAIR(Alltoall, Ialltoall, bt_alltoall,
+             (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
+              int recvcount, MPI_Datatype recvtype, MPI_Comm comm),
+             (sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, comm))
+
+static int bt_alltoallv(const char *call, const void *sendbuf, const int sendcounts[],
+                        const int sdispls[], MPI_Datatype sendtype, void *recvbuf,
+                        const int recvcounts[], const int rdispls[], MPI_Datatype recvtype,
+                        MPI_Comm h, int blocking, MPI_Request *request)
+{
+    bt_coll_args_t a = { .kind = BT_COLL_ALLTOALLV, .sendbuf = sendbuf, .recvbuf = recvbuf,
+                         .recvcounts = recvcounts, .rdispls = rdispls };
+    MPI_Count stotal = 0, rtotal;
+    int rc;
+
+    if ((rc = bt_check_comm(call, h, &a.comm)) ||
+        (rc = bt_coll_check_counts(call, a.comm, recvcounts, rdispls, a.comm->size,
+                                   "recvcounts", "rdispls", &rtotal)))
+        return rc;
+    if (sendbuf != MPI_IN_PLACE) {
+        a.sendcounts = sendcounts;
+        a.sdispls = sdispls;
+        if ((rc = bt_coll_check_counts(call, a.comm, sendcounts, sdispls, a.comm->size,
+                                       "sendcounts", "sdispls", &stotal)))
+            return rc;
+    }
+    if ((rc = bt_coll_check_send_recv(call, &a, sendbuf, stotal, sendtype, recvbuf, rtotal,
+                                      recvtype)) ||
+        (rc = bt_coll_check_request(call, a.comm, blocking, request)))
+        return rc;
+    return bt_coll_run(call, &a, blocking, request);
+}
+
+BT_COLL_PAIR(Alltoallv, Ialltoallv, bt_alltoallv,
+             (const void *sendbuf, const int sendcounts[], const int sdispls[],
+              MPI_Datatype sendtype, void *recvbuf, const int recvcounts[], const int rdispls[],
+              MPI_Datatype recvtype, MPI_Comm comm),
+             (sendbuf, sendcounts, sdispls, sendtype, recvbuf, recvcounts, rdispls, recvtype,
+              comm))
+
+/* Each peer's (count, type) of alltoallw, resolved to datatype objects in types. */
+static int bt_coll_check_w(const char *call, bt_comm_t *comm, const void *buf, const int counts[],
+                           const int displs[], const MPI_Datatype handles[], const char *what,
+                           bt_datatype_t **types)
+{
+    const char *cname = what[0] == 's' ? "sendcounts" : "recvcounts";
+    const char *dname = what[0] == 's' ? "sdispls" : "rdispls";
+    int rc;
+
+    if ((rc = bt_coll_check_counts(call, comm, counts, displs, comm->size, cname, dname, NULL)))
+        return rc;
+    if (!handles)
+        return bt_err_comm(comm, MPI_ERR_ARG, call, "%stypes is NULL",
+                           what[0] == 's' ? "send" : "recv");
+    for (int i = 0; i < comm->size; i++) {
+        /* With byte displacements buf may be MPI_BOTTOM (NULL): only a block at
+         * displacement 0 of a NULL buffer is certainly wrong. */
+        const void *b = buf ? buf : (displs[i] ? (const void *)1 : NULL);
+        if ((rc = bt_check_buffer(call, comm, b, counts[i], handles[i], what, &types[i])))
+            return rc;
+    }
+    return MPI_SUCCESS;
+}
+
+static int bt_alltoallw(const char *call, const void *sendbuf, const int sendcounts[],
+                        const int sdispls[], const MPI_Datatype sendtypes[], void *recvbuf,
+                        const int recvcounts[], const int rdispls[],
+                        const MPI_Datatype recvtypes[], MPI_Comm h, int blocking,
+                        MPI_Request *request)
+{
+    bt_coll_args_t a = { .kind = BT_COLL_ALLTOALLW, .sendbuf = sendbuf, .recvbuf = recvbuf,
+                         .recvcounts = recvcounts, .rdispls = rdispls };
+    bt_datatype_t **types;
+    int rc, p;
+
+    if ((rc = bt_check_comm(call, h, &a.comm)) ||
+        (rc = bt_coll_no_in_place(call, a.comm, recvbuf, "recvbuf", "")) ||
+        (rc = bt_coll_check_request(call, a.comm, blocking, request)))
+        return rc;
+    p = a.comm->size;
+    types = bt_malloc(2 * (size_t)p * sizeof(*types));
+    rc = bt_coll_check_w(call, a.comm, recvbuf, recvcounts, rdispls, recvtypes, "receive ",
+                         types + p);
+    if (rc == MPI_SUCCESS && sendbuf != MPI_IN_PLACE) {
+        a.sendcounts = sendcounts;
+        a.sdispls = sdispls;
+        a.sendtypes = types;
+        rc = bt_coll_check_w(call, a.comm, sendbuf, sendcounts, sdispls, sendtypes, "send ",
+                             types);
+    }
+    if (rc == MPI_SUCCESS) {
+        a.recvtypes = types + p;
+        rc = bt_coll_run(call, &a, blocking, request);
+    }
+    /* The schedule holds its own references to the types. */
+    free(types);
+    return rc;
+}
+
+BT_COLL_PAIR(Alltoallw, Ialltoallw, bt_alltoallw,
+             (const void *sendbuf, const int sendcounts[], const int sdispls[],
+              const MPI_Datatype sendtypes[], void *recvbuf, const int recvcounts[],
+              const int rdispls[], const MPI_Datatype recvtypes[], MPI_Comm comm),
+             (sendbuf, sendcounts, sdispls, sendtypes, recvbuf, recvcounts, rdispls, recvtypes,
+              comm))
+
+/* ---- reductions -------------------------------------------------------------------- */
+
+/* Checks of the reductions whose every rank has count elements in and out. */
+static int bt_coll_check_reduction(const char *call, bt_coll_args_t *a, MPI_Comm h,
+                                   const void *sendbuf, void *recvbuf, MPI_Count count,
+                                   MPI_Datatype type, MPI_Op op, int recv_here)
+{
+    int rc;
+
+    if ((rc = bt_check_comm(call, h, &a->comm)))
+        return rc;
+    a->sendbuf = sendbuf;
+    a->count = count;
+    if (sendbuf == MPI_IN_PLACE && !recv_here)
+        return bt_err_comm(a->comm, MPI_ERR_BUFFER, call,
+                           "sendbuf is MPI_IN_PLACE on a rank that is not the root");
+    if (recv_here) {
+        a->recvbuf = recvbuf;
+        if ((rc = bt_coll_no_in_place(call, a->comm, recvbuf, "recvbuf", "")) ||
+            (rc = bt_check_buffer(call, a->comm, recvbuf, count, type, "", &a->dt)))
+            return rc;
+    }
+    if (sendbuf != MPI_IN_PLACE &&
+        (rc = bt_check_buffer(call, a->comm, sendbuf, count, type, "", &a->dt)))
+        return rc;
+    if ((rc = bt_coll_check_op(call, a->comm, op, a->dt, &a->op)))
+        return rc;
+    if (recv_here && sendbuf != MPI_IN_PLACE &&
+        (rc = bt_coll_no_alias(call, a->comm, sendbuf, recvbuf, count * a->dt->size)))
+        return rc;
+    return MPI_SUCCESS;
+}
+
+static int bt_reduce(const char *call, const void *sendbuf, void *recvbuf, int count,
+                     MPI_Datatype type, MPI_Op op, int root, MPI_Comm h, int blocking,
+                     MPI_Request *request)
+{
+    bt_coll_args_t a = { .kind = BT_COLL_REDUCE, .root = root };
+    bt_comm_t *comm;
+    int rc;
+
+    if ((rc = bt_check_comm(call, h, &comm)) || (rc = bt_check_root(call, comm, root)) ||
+        (rc = bt_coll_check_reduction(call, &a, h, sendbuf, recvbuf, count, type, op,
+                                      comm->rank == root)) ||
+        (rc = bt_coll_check_request(call, a.comm, blocking, request)))
+        return rc;
+    return bt_coll_run(call, &a, blocking, request);
+}
+
+BT_COLL_PAIR(Reduce, Ireduce, bt_reduce,
+             (const void *sendbuf, void *recvbuf, int count, MPI_Datatype datatype, MPI_Op op,
+              int root, MPI_Comm comm),
+             (sendbuf, recvbuf, count, datatype, op, root, comm))
+
+/* allreduce, scan, exscan */
+static int bt_reduce_all(const char *call, bt_coll_kind_t kind, const void *sendbuf,
+                         void *recvbuf, int count, MPI_Datatype type, MPI_Op op, MPI_Comm h,
+                         int blocking, MPI_Request *request)
+{
+    bt_coll_args_t a = { .kind = kind };
+    int rc;
+
+    if ((rc = bt_coll_check_reduction(call, &a, h, sendbuf, recvbuf, count, type, op, 1)) ||
+        (rc = bt_coll_check_request(call, a.comm, blocking, request)))
+        return rc;
+    return bt_coll_run(call, &a, blocking, request);
+}
+
+static int bt_allreduce(const char *call, const void *sendbuf, void *recvbuf, int count,
+                        MPI_Datatype type, MPI_Op op, MPI_Comm h, int blocking,
+                        MPI_Request *request)
+{
+    return bt_reduce_all(call, BT_COLL_ALLREDUCE, sendbuf, recvbuf, count, type, op, h, blocking,
+                         request);
+}
+
+static int bt_scan(const char *call, const void *sendbuf, void *recvbuf, int count,
+                   MPI_Datatype type, MPI_Op op, MPI_Comm h, int blocking, MPI_Request *request)
+{
+    return bt_reduce_all(call, BT_COLL_SCAN, sendbuf, recvbuf, count, type, op, h, blocking,
+                         request);
+}
+
+static int bt_exscan(const char *call, const void *sendbuf, void *recvbuf, int count,
+                     MPI_Datatype type, MPI_Op op, MPI_Comm h, int blocking,
+                     MPI_Request *request)
+{
+    return bt_reduce_all(call, BT_COLL_EXSCAN, sendbuf, recvbuf, count, type, op, h, blocking,
+                         request);
+}
+
+BT_COLL_PAIR(Allreduce, Iallreduce, bt_allreduce,
+             (const void *sendbuf, void *recvbuf, int count, MPI_Datatype datatype, MPI_Op op,
+              MPI_Comm comm),
+             (sendbuf, recvbuf, count, datatype, op, comm))
+BT_COLL_PAIR(Scan, Iscan, bt_scan,
+             (const void *sendbuf, void *recvbuf, int count, MPI_Datatype datatype, MPI_Op op,
+              MPI_Comm comm),
+             (sendbuf, recvbuf, count, datatype, op, comm))
+BT_COLL_PAIR(Exscan, Iexscan, bt_exscan,
+             (const void *sendbuf, void *recvbuf, int count, MPI_Datatype datatype, MPI_Op op,
+              MPI_Comm comm),
+             (sendbuf, recvbuf, count, datatype, op, comm))
+
+/* reduce_scatter and reduce_scatter_block: the input has sum(recvcounts) elements,
+ * the output recvcounts[rank]. */
+static int bt_coll_check_rs(const char *call, bt_coll_args_t *a, const void *sendbuf,
+                            void *recvbuf, MPI_Count mine, MPI_Count total, MPI_Datatype type,
+                            MPI_Op op)
+{
+    int rc;
+
+    if ((rc = bt_coll_no_in_place(call, a->comm, recvbuf, "recvbuf", "")) ||
+        (rc = bt_check_buffer(call, a->comm, recvbuf,
+                              sendbuf == MPI_IN_PLACE ? total : mine, type, "", &a->dt)))
+        return rc;
+    if (sendbuf != MPI_IN_PLACE &&
+        ((rc = bt_check_buffer(call, a->comm, sendbuf, total, type, "", &a->dt)) ||
+         (rc = bt_coll_no_alias(call, a->comm, sendbuf, recvbuf, mine * a->dt->size))))
+        return rc;
+    return bt_coll_check_op(call, a->comm, op, a->dt, &a->op);
+}
+
+static int bt_reduce_scatter(const char *call, const void *sendbuf, void *recvbuf,
+                             const int recvcounts[], MPI_Datatype type, MPI_Op op, MPI_Comm h,
+                             int blocking, MPI_Request *request)
+{
+    bt_coll_args_t a = { .kind = BT_COLL_REDUCE_SCATTER, .sendbuf = sendbuf, .recvbuf = recvbuf,
+                         .recvcounts = recvcounts };
+    MPI_Count total;
+    int rc;
+
+    if ((rc = bt_check_comm(call, h, &a.comm)) ||
+        (rc = bt_coll_check_counts(call, a.comm, recvcounts, NULL, a.comm->size, "recvcounts",
+                                   NULL, &total)) ||
+        (rc = bt_coll_check_rs(call, &a, sendbuf, recvbuf, recvcounts[a.comm->rank], total, type,
+                               op)) ||
+        (rc = bt_coll_check_request(call, a.comm, blocking, request)))
+        return rc;
+    return bt_coll_run(call, &a, blocking, request);
+}
+
+BT_COLL_PAIR(Reduce_scatter, Ireduce_scatter, bt_reduce_scatter,
+             (const void *sendbuf, void *recvbuf, const int recvcounts[], MPI_Datatype datatype,
+              MPI_Op op, MPI_Comm comm),
+             (sendbuf, recvbuf, recvcounts, datatype, op, comm))
+
+static int bt_reduce_scatter_block(const char *call, const void *sendbuf, void *recvbuf,
+                                   int recvcount, MPI_Datatype type, MPI_Op op, MPI_Comm h,
+                                   int blocking, MPI_Request *request)
+{
+    bt_coll_args_t a = { .kind = BT_COLL_REDUCE_SCATTER_BLOCK, .sendbuf = sendbuf,
+                         .recvbuf = recvbuf, .count = recvcount };
+    int rc;
+
+    if ((rc = bt_check_comm(call, h, &a.comm)))
+        return rc;
+    if (recvcount < 0)
+        return bt_err_comm(a.comm, MPI_ERR_COUNT, call, "recvcount is %d, must be non-negative",
+                           recvcount);
+    if ((rc = bt_coll_check_rs(call, &a, sendbuf, recvbuf, recvcount,
+                               (MPI_Count)recvcount * a.comm->size, type, op)) ||
+        (rc = bt_coll_check_request(call, a.comm, blocking, request)))
+        return rc;
+    return bt_coll_run(call, &a, blocking, request);
+}
+
+BT_COLL_PAIR(Reduce_scatter_block, Ireduce_scatter_block, bt_reduce_scatter_block,
+             (const void *sendbuf, void *recvbuf, int recvcount, MPI_Datatype datatype,
+              MPI_Op op, MPI_Comm comm),
+             (sendbuf, recvbuf, recvcount, datatype, op, comm))

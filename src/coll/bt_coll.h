@@ -1,0 +1,71 @@
+/* Collective operations: what the entry points call.
+ *
+ * Every collective, blocking or not, is one call: bt_coll_start builds the schedule
+ * of the algorithm the selection table picks and returns a started generic request.
+ * The nonblocking entry points hand that request to the user; the blocking ones wait
+ * for it. Arguments arrive validated. */
+#ifndef BT_COLL_H
+#define BT_COLL_H
+
+#include "api/bt_mpi.h"
+#include "comm/bt_comm.h"
+#include "datatype/bt_datatype.h"
+#include "op/bt_op.h"
+#include "pt2pt/bt_pt2pt.h"
+
+typedef enum {
+    BT_COLL_BARRIER,
+    BT_COLL_BCAST,
+    BT_COLL_GATHER,
+    BT_COLL_GATHERV,
+    BT_COLL_SCATTER,
+    BT_COLL_SCATTERV,
+    BT_COLL_ALLGATHER,
+    BT_COLL_ALLGATHERV,
+    BT_COLL_ALLTOALL,
+    BT_COLL_ALLTOALLV,
+    BT_COLL_ALLTOALLW,
+    BT_COLL_REDUCE,
+    BT_COLL_ALLREDUCE,
+    BT_COLL_REDUCE_SCATTER,
+    BT_COLL_REDUCE_SCATTER_BLOCK,
+    BT_COLL_SCAN,
+    BT_COLL_EXSCAN,
+    BT_COLL_NKINDS
+} bt_coll_kind_t;
+
+/* The arguments of any collective. What a collective does not take, or what is not
+ * significant on this rank, is 0/NULL. sendbuf is MPI_IN_PLACE where the standard
+ * allows it and the user passed it.
+ *   bcast:                 recvbuf, count, dt, root
+ *   gather/scatter(v):     sendbuf/sendcount(s)/sendtype, recvbuf/recvcount(s)/recvtype,
+ *                          displs in sdispls (scatterv) or rdispls (gatherv), root
+ *   allgather(v), alltoall(v): as gather, without root
+ *   alltoallw:             sendtypes/recvtypes per peer, displacements in bytes
+ *   reduce, allreduce, scan, exscan: sendbuf, recvbuf, count, dt, op (root)
+ *   reduce_scatter:        sendbuf, recvbuf, recvcounts, dt, op
+ *   reduce_scatter_block:  sendbuf, recvbuf, count (the block), dt, op */
+typedef struct bt_coll_args {
+    bt_coll_kind_t        kind;
+    bt_comm_t            *comm;
+    const void           *sendbuf;
+    void                 *recvbuf;
+    MPI_Count             count;
+    bt_datatype_t        *dt;
+    MPI_Count             sendcount, recvcount;
+    bt_datatype_t        *sendtype, *recvtype;
+    const int            *sendcounts, *sdispls, *recvcounts, *rdispls;
+    bt_datatype_t *const *sendtypes, *const *recvtypes;
+    bt_op_t              *op;
+    int                   root;
+} bt_coll_args_t;
+
+/* Takes the collective's tag (comm->coll_seq), builds the schedule and starts it.
+ * *req_p is a BT_REQ_GENERIC request, possibly already complete. */
+int bt_coll_start(const bt_coll_args_t *args, bt_request_t **req_p);
+
+/* The name of the algorithm the table (or BATON_COLL_<NAME>) picks for args, after
+ * fallbacks: for tests and diagnostics. */
+const char *bt_coll_algorithm_name(const bt_coll_args_t *args);
+
+#endif

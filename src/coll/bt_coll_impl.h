@@ -1,0 +1,146 @@
+/* Private to coll/: the schedule engine and the algorithm builders.
+ *
+ * A schedule is a list of rounds; a round is a list of steps (send, receive, local
+ * copy, local reduction). When a round starts its steps run in the order they were
+ * added: local steps at once, sends and receives are posted. The next round starts
+ * when every send and receive of this one has completed. So a step that needs data
+ * received in round k goes in round k+1 (bt_coll_sched_fence between them).
+ *
+ * All buffers are fixed when the schedule is built; an algorithm that would swap
+ * buffers at run time swaps them while it builds instead. Messages of one schedule
+ * share one tag; between two ranks they are posted in the same order on both sides,
+ * so that non-overtaking matching pairs them up. */
+#ifndef BT_COLL_IMPL_H
+#define BT_COLL_IMPL_H
+
+#include "coll/bt_coll.h"
+#include "util/bt_util.h"
+
+typedef struct bt_sched bt_sched_t;
+
+bt_sched_t *bt_coll_sched_new(bt_comm_t *comm, int tag);
+void bt_coll_sched_send(bt_sched_t *s, const void *buf, MPI_Count count, bt_datatype_t *dt,
+                        int peer);
+void bt_coll_sched_recv(bt_sched_t *s, void *buf, MPI_Count count, bt_datatype_t *dt, int peer);
+/* dst = src, converting the layout (the packed bytes are the same). */
+void bt_coll_sched_copy(bt_sched_t *s, const void *src, MPI_Count scount, bt_datatype_t *sdt,
+                        void *dst, MPI_Count dcount, bt_datatype_t *ddt);
+/* inout = in op inout; `in` is the operand of the lower ranks. */
+void bt_coll_sched_reduce(bt_sched_t *s, const void *in, void *inout, MPI_Count count,
+                          bt_datatype_t *dt, bt_op_t *op);
+/* Ends the current round. */
+void bt_coll_sched_fence(bt_sched_t *s);
+/* Scratch memory freed with the schedule. */
+void *bt_coll_sched_alloc(bt_sched_t *s, size_t bytes);
+/* Room for count elements of dt laid out as dt says (for reductions): the
+ * returned pointer is the buffer address to use with dt, not the allocation. */
+void *bt_coll_sched_tmp(bt_sched_t *s, MPI_Count count, const bt_datatype_t *dt);
+/* Wraps the schedule in a generic request and runs its first round. */
+bt_request_t *bt_coll_sched_start(bt_sched_t *s);
+void bt_coll_sched_free(bt_sched_t *s);
+bt_comm_t *bt_coll_sched_comm(const bt_sched_t *s);
+
+/* Bytes in send and receive steps through MPI_BYTE. */
+bt_datatype_t *bt_coll_byte(void);
+
+/* ---- helpers ---------------------------------------------------------------------- */
+
+/* Element i of a buffer of dt. */
+#define BT_COLL_AT(buf, i, dt) ((char *)(buf) + (MPI_Aint)(i) * (dt)->extent)
+
+static inline int bt_coll_pof2(int n)   /* largest power of two <= n */
+{
+    int p = 1;
+    while (p * 2 <= n)
+        p *= 2;
+    return p;
+}
+
+static inline int bt_coll_in_place(const void *sendbuf)
+{
+    return sendbuf == MPI_IN_PLACE;
+}
+
+/* ---- algorithms -------------------------------------------------------------------
+ * bt_coll_<algorithm>_<collective>(s, args) appends the algorithm's steps to s.
+ * bt_coll_<algorithm>_<collective>_ok(args) says whether it handles args; without
+ * one, an algorithm handles every case. */
+
+void bt_coll_dissemination_barrier(bt_sched_t *s, const bt_coll_args_t *a);
+void bt_coll_linear_barrier(bt_sched_t *s, const bt_coll_args_t *a);
+
+void bt_coll_binomial_bcast(bt_sched_t *s, const bt_coll_args_t *a);
+void bt_coll_scatter_allgather_bcast(bt_sched_t *s, const bt_coll_args_t *a);
+int  bt_coll_scatter_allgather_bcast_ok(const bt_coll_args_t *a);
+void bt_coll_linear_bcast(bt_sched_t *s, const bt_coll_args_t *a);
+
+void bt_coll_binomial_gather(bt_sched_t *s, const bt_coll_args_t *a);
+void bt_coll_linear_gather(bt_sched_t *s, const bt_coll_args_t *a);
+void bt_coll_linear_gatherv(bt_sched_t *s, const bt_coll_args_t *a);
+void bt_coll_binomial_scatter(bt_sched_t *s, const bt_coll_args_t *a);
+void bt_coll_linear_scatter(bt_sched_t *s, const bt_coll_args_t *a);
+void bt_coll_linear_scatterv(bt_sched_t *s, const bt_coll_args_t *a);
+
+void bt_coll_recursive_doubling_allgather(bt_sched_t *s, const bt_coll_args_t *a);
+void bt_coll_bruck_allgather(bt_sched_t *s, const bt_coll_args_t *a);
+void bt_coll_ring_allgather(bt_sched_t *s, const bt_coll_args_t *a);
+void bt_coll_linear_allgather(bt_sched_t *s, const bt_coll_args_t *a);
+void bt_coll_ring_allgatherv(bt_sched_t *s, const bt_coll_args_t *a);
+void bt_coll_linear_allgatherv(bt_sched_t *s, const bt_coll_args_t *a);
+
+void bt_coll_bruck_alltoall(bt_sched_t *s, const bt_coll_args_t *a);
+void bt_coll_pairwise_alltoall(bt_sched_t *s, const bt_coll_args_t *a);
+void bt_coll_linear_alltoall(bt_sched_t *s, const bt_coll_args_t *a);
+void bt_coll_pairwise_alltoallv(bt_sched_t *s, const bt_coll_args_t *a);
+void bt_coll_linear_alltoallv(bt_sched_t *s, const bt_coll_args_t *a);
+void bt_coll_pairwise_alltoallw(bt_sched_t *s, const bt_coll_args_t *a);
+void bt_coll_linear_alltoallw(bt_sched_t *s, const bt_coll_args_t *a);
+
+void bt_coll_binomial_reduce(bt_sched_t *s, const bt_coll_args_t *a);
+void bt_coll_rabenseifner_reduce(bt_sched_t *s, const bt_coll_args_t *a);
+int  bt_coll_rabenseifner_ok(const bt_coll_args_t *a);
+void bt_coll_linear_reduce(bt_sched_t *s, const bt_coll_args_t *a);
+
+void bt_coll_recursive_doubling_allreduce(bt_sched_t *s, const bt_coll_args_t *a);
+void bt_coll_ring_allreduce(bt_sched_t *s, const bt_coll_args_t *a);
+void bt_coll_rabenseifner_allreduce(bt_sched_t *s, const bt_coll_args_t *a);
+void bt_coll_reduce_bcast_allreduce(bt_sched_t *s, const bt_coll_args_t *a);
+
+/* reduce_scatter_block arrives here as reduce_scatter with equal counts. */
+void bt_coll_recursive_halving_reduce_scatter(bt_sched_t *s, const bt_coll_args_t *a);
+void bt_coll_pairwise_reduce_scatter(bt_sched_t *s, const bt_coll_args_t *a);
+void bt_coll_reduce_scatterv_reduce_scatter(bt_sched_t *s, const bt_coll_args_t *a);
+
+void bt_coll_recursive_doubling_scan(bt_sched_t *s, const bt_coll_args_t *a);
+void bt_coll_linear_scan(bt_sched_t *s, const bt_coll_args_t *a);
+void bt_coll_recursive_doubling_exscan(bt_sched_t *s, const bt_coll_args_t *a);
+void bt_coll_linear_exscan(bt_sched_t *s, const bt_coll_args_t *a);
+
+/* One peer's block of a buffer: count elements of dt at buf. */
+typedef struct bt_coll_block {
+    void          *buf;
+    MPI_Count      count;
+    bt_datatype_t *dt;
+} bt_coll_block_t;
+/* The per-peer send and receive blocks of alltoall, alltoallv, alltoallw (arrays in
+ * s). With MPI_IN_PLACE the send blocks are a packed copy of recvbuf, taken by copy
+ * steps added to the current round: call this before adding any other step. */
+void bt_coll_a2a_blocks(bt_sched_t *s, const bt_coll_args_t *a, bt_coll_block_t **send_p,
+                        bt_coll_block_t **recv_p);
+
+/* Algorithms that need a commutative op. */
+int bt_coll_commutative_ok(const bt_coll_args_t *a);
+
+/* Building blocks shared by several algorithms. */
+
+/* Binomial-tree reduction of every rank's `in` into `out` on rank troot (out is
+ * ignored elsewhere; in == out on troot means in place). The tree combines
+ * contiguous rank ranges, lower range first, so with troot == 0 non-commutative ops
+ * are applied in rank order. */
+void bt_coll_binomial_reduce_tree(bt_sched_t *s, const void *in, void *out, MPI_Count count,
+                                  bt_datatype_t *dt, bt_op_t *op, int troot);
+/* Binomial broadcast of count elements of dt at buf from root. */
+void bt_coll_binomial_bcast_tree(bt_sched_t *s, void *buf, MPI_Count count, bt_datatype_t *dt,
+                                 int root);
+
+#endif

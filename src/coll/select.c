@@ -1,0 +1,370 @@
+/* Algorithm selection: a table of rules, first match wins, and an environment
+ * variable per collective that forces an algorithm.
+ *
+ *   BATON_COLL_<COLLECTIVE>=<algorithm>   (also governs the nonblocking form)
+ *
+ *   collective            algorithms
+ *   BARRIER               dissemination, linear
+ *   BCAST                 binomial, scatter_allgather, linear
+ *   GATHER                binomial, linear
+ *   GATHERV               linear
+ *   SCATTER               binomial, linear
+ *   SCATTERV              linear
+ *   ALLGATHER             recursive_doubling, bruck, ring, linear
+ *   ALLGATHERV            ring, linear
+ *   ALLTOALL              bruck, pairwise, linear
+ *   ALLTOALLV             pairwise, linear
+ *   ALLTOALLW             pairwise, linear
+ *   REDUCE                binomial, rabenseifner, linear
+ *   ALLREDUCE             recursive_doubling, ring, rabenseifner, reduce_bcast
+ *   REDUCE_SCATTER        recursive_halving, pairwise, reduce_scatterv
+ *   REDUCE_SCATTER_BLOCK  recursive_halving, pairwise, reduce_scatterv
+ *   SCAN                  recursive_doubling, linear
+ *   EXSCAN                recursive_doubling, linear
+ *
+ * An algorithm that cannot handle a call (ring, rabenseifner, recursive_halving and
+ * pairwise reduce_scatter need a commutative op; rabenseifner needs count >= the
+ * largest power of two <= p; scatter_allgather needs at least a byte per rank) is
+ * passed over, forced or not, and the table picks among the others. Every
+ * collective's last rule names an algorithm that handles everything.
+ *
+ * Every rank must pick the same algorithm, so rules only look at what all ranks
+ * agree on: the communicator size, the op, and the size below (never a v-variant's
+ * per-rank counts).
+ *   bcast                      count * size of the type
+ *   gather, scatter            bytes of one rank's block
+ *   allgather                  bytes of all blocks together
+ *   allgatherv                 bytes of all blocks together
+ *   alltoall                   bytes of one block
+ *   reduce, allreduce, scan    count * size of the type
+ *   reduce_scatter(_block)     bytes of the whole input vector
+ *   others                     0 */
+#include "coll/bt_coll_impl.h"
+#include "runtime/bt_runtime.h"
+
+#include <ctype.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Tags below 2^30, as the communicator layer's own collectives use them. */
+#define BT_COLL_TAG_MASK 0x3fffffffu
+
+enum bt_coll_alg_id {
+    BT_ALG_BARRIER_DISSEMINATION, BT_ALG_BARRIER_LINEAR,
+    BT_ALG_BCAST_BINOMIAL, BT_ALG_BCAST_SCATTER_ALLGATHER, BT_ALG_BCAST_LINEAR,
+    BT_ALG_GATHER_BINOMIAL, BT_ALG_GATHER_LINEAR,
+    BT_ALG_GATHERV_LINEAR,
+    BT_ALG_SCATTER_BINOMIAL, BT_ALG_SCATTER_LINEAR,
+    BT_ALG_SCATTERV_LINEAR,
+    BT_ALG_ALLGATHER_RECURSIVE_DOUBLING, BT_ALG_ALLGATHER_BRUCK, BT_ALG_ALLGATHER_RING,
+    BT_ALG_ALLGATHER_LINEAR,
+    BT_ALG_ALLGATHERV_RING, BT_ALG_ALLGATHERV_LINEAR,
+    BT_ALG_ALLTOALL_BRUCK, BT_ALG_ALLTOALL_PAIRWISE, BT_ALG_ALLTOALL_LINEAR,
+    BT_ALG_ALLTOALLV_PAIRWISE, BT_ALG_ALLTOALLV_LINEAR,
+    BT_ALG_ALLTOALLW_PAIRWISE, BT_ALG_ALLTOALLW_LINEAR,
+    BT_ALG_REDUCE_BINOMIAL, BT_ALG_REDUCE_RABENSEIFNER, BT_ALG_REDUCE_LINEAR,
+    BT_ALG_ALLREDUCE_RECURSIVE_DOUBLING, BT_ALG_ALLREDUCE_RING, BT_ALG_ALLREDUCE_RABENSEIFNER,
+    BT_ALG_ALLREDUCE_REDUCE_BCAST,
+    BT_ALG_RS_RECURSIVE_HALVING, BT_ALG_RS_PAIRWISE, BT_ALG_RS_REDUCE_SCATTERV,
+    BT_ALG_RSB_RECURSIVE_HALVING, BT_ALG_RSB_PAIRWISE, BT_ALG_RSB_REDUCE_SCATTERV,
+    BT_ALG_SCAN_RECURSIVE_DOUBLING, BT_ALG_SCAN_LINEAR,
+    BT_ALG_EXSCAN_RECURSIVE_DOUBLING, BT_ALG_EXSCAN_LINEAR,
+    BT_ALG_COUNT
+};
+
+typedef struct bt_coll_alg {
+    bt_coll_kind_t kind;
+    const char    *name;
+    void         (*build)(bt_sched_t *s, const bt_coll_args_t *a);
+    int          (*ok)(const bt_coll_args_t *a);   /* NULL: handles every call */
+} bt_coll_alg_t;
+
+int bt_coll_commutative_ok(const bt_coll_args_t *a)
+{
+    return bt_op_is_commutative(a->op);
+}
+
+static const bt_coll_alg_t bt_coll_algs[BT_ALG_COUNT] = {
+#define A(id, kind, name, build, ok) [BT_ALG_##id] = { BT_COLL_##kind, name, build, ok }
+    A(BARRIER_DISSEMINATION, BARRIER, "dissemination", bt_coll_dissemination_barrier, NULL),
+    A(BARRIER_LINEAR, BARRIER, "linear", bt_coll_linear_barrier, NULL),
+    A(BCAST_BINOMIAL, BCAST, "binomial", bt_coll_binomial_bcast, NULL),
+    A(BCAST_SCATTER_ALLGATHER, BCAST, "scatter_allgather", bt_coll_scatter_allgather_bcast,
+      bt_coll_scatter_allgather_bcast_ok),
+    A(BCAST_LINEAR, BCAST, "linear", bt_coll_linear_bcast, NULL),
+    A(GATHER_BINOMIAL, GATHER, "binomial", bt_coll_binomial_gather, NULL),
+    A(GATHER_LINEAR, GATHER, "linear", bt_coll_linear_gather, NULL),
+    A(GATHERV_LINEAR, GATHERV, "linear", bt_coll_linear_gatherv, NULL),
+    A(SCATTER_BINOMIAL, SCATTER, "binomial", bt_coll_binomial_scatter, NULL),
+    A(SCATTER_LINEAR, SCATTER, "linear", bt_coll_linear_scatter, NULL),
+    A(SCATTERV_LINEAR, SCATTERV, "linear", bt_coll_linear_scatterv, NULL),
+    A(ALLGATHER_RECURSIVE_DOUBLING, ALLGATHER, "recursive_doubling",
+      bt_coll_recursive_doubling_allgather, NULL),
+    A(ALLGATHER_BRUCK, ALLGATHER, "bruck", bt_coll_bruck_allgather, NULL),
+    A(ALLGATHER_RING, ALLGATHER, "ring", bt_coll_ring_allgather, NULL),
+    A(ALLGATHER_LINEAR, ALLGATHER, "linear", bt_coll_linear_allgather, NULL),
+    A(ALLGATHERV_RING, ALLGATHERV, "ring", bt_coll_ring_allgatherv, NULL),
+    A(ALLGATHERV_LINEAR, ALLGATHERV, "linear", bt_coll_linear_allgatherv, NULL),
+    A(ALLTOALL_BRUCK, ALLTOALL, "bruck", bt_coll_bruck_alltoall, NULL),
+    A(ALLTOALL_PAIRWISE, ALLTOALL, "pairwise", bt_coll_pairwise_alltoall, NULL),
+    A(ALLTOALL_LINEAR, ALLTOALL, "linear", bt_coll_linear_alltoall, NULL),
+    A(ALLTOALLV_PAIRWISE, ALLTOALLV, "pairwise", bt_coll_pairwise_alltoallv, NULL),
+    A(ALLTOALLV_LINEAR, ALLTOALLV, "linear", bt_coll_linear_alltoallv, NULL),
+    A(ALLTOALLW_PAIRWISE, ALLTOALLW, "pairwise", bt_coll_pairwise_alltoallw, NULL),
+    A(ALLTOALLW_LINEAR, ALLTOALLW, "linear", bt_coll_linear_alltoallw, NULL),
+    A(REDUCE_BINOMIAL, REDUCE, "binomial", bt_coll_binomial_reduce, NULL),
+    A(REDUCE_RABENSEIFNER, REDUCE, "rabenseifner", bt_coll_rabenseifner_reduce,
+      bt_coll_rabenseifner_ok),
+    A(REDUCE_LINEAR, REDUCE, "linear", bt_coll_linear_reduce, NULL),
+    A(ALLREDUCE_RECURSIVE_DOUBLING, ALLREDUCE, "recursive_doubling",
+      bt_coll_recursive_doubling_allreduce, NULL),
+    A(ALLREDUCE_RING, ALLREDUCE, "ring", bt_coll_ring_allreduce, bt_coll_commutative_ok),
+    A(ALLREDUCE_RABENSEIFNER, ALLREDUCE, "rabenseifner", bt_coll_rabenseifner_allreduce,
+      bt_coll_rabenseifner_ok),
+    A(ALLREDUCE_REDUCE_BCAST, ALLREDUCE, "reduce_bcast", bt_coll_reduce_bcast_allreduce, NULL),
+    A(RS_RECURSIVE_HALVING, REDUCE_SCATTER, "recursive_halving",
+      bt_coll_recursive_halving_reduce_scatter, bt_coll_commutative_ok),
+    A(RS_PAIRWISE, REDUCE_SCATTER, "pairwise", bt_coll_pairwise_reduce_scatter,
+      bt_coll_commutative_ok),
+    A(RS_REDUCE_SCATTERV, REDUCE_SCATTER, "reduce_scatterv",
+      bt_coll_reduce_scatterv_reduce_scatter, NULL),
+    A(RSB_RECURSIVE_HALVING, REDUCE_SCATTER_BLOCK, "recursive_halving",
+      bt_coll_recursive_halving_reduce_scatter, bt_coll_commutative_ok),
+    A(RSB_PAIRWISE, REDUCE_SCATTER_BLOCK, "pairwise", bt_coll_pairwise_reduce_scatter,
+      bt_coll_commutative_ok),
+    A(RSB_REDUCE_SCATTERV, REDUCE_SCATTER_BLOCK, "reduce_scatterv",
+      bt_coll_reduce_scatterv_reduce_scatter, NULL),
+    A(SCAN_RECURSIVE_DOUBLING, SCAN, "recursive_doubling", bt_coll_recursive_doubling_scan, NULL),
+    A(SCAN_LINEAR, SCAN, "linear", bt_coll_linear_scan, NULL),
+    A(EXSCAN_RECURSIVE_DOUBLING, EXSCAN, "recursive_doubling", bt_coll_recursive_doubling_exscan,
+      NULL),
+    A(EXSCAN_LINEAR, EXSCAN, "linear", bt_coll_linear_exscan, NULL),
+#undef A
+};
+
+/* ---- the selection table ------------------------------------------------------------
+ * A rule applies when the communicator has min_ranks..max_ranks ranks, the size
+ * (see above) is at most max_bytes, the shape condition holds, and its algorithm
+ * handles the call. The thresholds follow Thakur, Rabenseifner and Gropp (2005) and
+ * MPICH's defaults. A node-aware algorithm is one more row (with a condition that
+ * looks at the communicator's node layout) ahead of the generic ones. */
+
+enum { BT_WHEN_ANY, BT_WHEN_POW2 };
+
+typedef struct bt_coll_rule {
+    bt_coll_kind_t kind;
+    int            min_ranks, max_ranks;
+    MPI_Count      max_bytes;
+    int            when;
+    int            alg;
+} bt_coll_rule_t;
+
+#define ANY_P 1, INT_MAX
+#define ANY_B ((MPI_Count)1 << 62)
+#define K(n) ((MPI_Count)(n) << 10)
+
+static const bt_coll_rule_t bt_coll_rules[] = {
+    /* collective                     ranks       bytes    shape         algorithm */
+    { BT_COLL_BARRIER,                ANY_P,      ANY_B,   BT_WHEN_ANY,  BT_ALG_BARRIER_DISSEMINATION },
+
+    { BT_COLL_BCAST,                  1, 7,       ANY_B,   BT_WHEN_ANY,  BT_ALG_BCAST_BINOMIAL },
+    { BT_COLL_BCAST,                  ANY_P,      K(12),   BT_WHEN_ANY,  BT_ALG_BCAST_BINOMIAL },
+    { BT_COLL_BCAST,                  ANY_P,      ANY_B,   BT_WHEN_ANY,  BT_ALG_BCAST_SCATTER_ALLGATHER },
+    { BT_COLL_BCAST,                  ANY_P,      ANY_B,   BT_WHEN_ANY,  BT_ALG_BCAST_BINOMIAL },
+
+    { BT_COLL_GATHER,                 ANY_P,      ANY_B,   BT_WHEN_ANY,  BT_ALG_GATHER_BINOMIAL },
+    { BT_COLL_GATHERV,                ANY_P,      ANY_B,   BT_WHEN_ANY,  BT_ALG_GATHERV_LINEAR },
+    { BT_COLL_SCATTER,                ANY_P,      ANY_B,   BT_WHEN_ANY,  BT_ALG_SCATTER_BINOMIAL },
+    { BT_COLL_SCATTERV,               ANY_P,      ANY_B,   BT_WHEN_ANY,  BT_ALG_SCATTERV_LINEAR },
+
+    { BT_COLL_ALLGATHER,              ANY_P,      K(512),  BT_WHEN_POW2, BT_ALG_ALLGATHER_RECURSIVE_DOUBLING },
+    { BT_COLL_ALLGATHER,              ANY_P,      K(80),   BT_WHEN_ANY,  BT_ALG_ALLGATHER_BRUCK },
+    { BT_COLL_ALLGATHER,              ANY_P,      ANY_B,   BT_WHEN_ANY,  BT_ALG_ALLGATHER_RING },
+
+    { BT_COLL_ALLGATHERV,             1, 8,       K(32),   BT_WHEN_ANY,  BT_ALG_ALLGATHERV_LINEAR },
+    { BT_COLL_ALLGATHERV,             ANY_P,      ANY_B,   BT_WHEN_ANY,  BT_ALG_ALLGATHERV_RING },
+
+    { BT_COLL_ALLTOALL,               8, INT_MAX, 256,     BT_WHEN_ANY,  BT_ALG_ALLTOALL_BRUCK },
+    { BT_COLL_ALLTOALL,               ANY_P,      K(32),   BT_WHEN_ANY,  BT_ALG_ALLTOALL_LINEAR },
+    { BT_COLL_ALLTOALL,               ANY_P,      ANY_B,   BT_WHEN_ANY,  BT_ALG_ALLTOALL_PAIRWISE },
+
+    { BT_COLL_ALLTOALLV,              1, 32,      ANY_B,   BT_WHEN_ANY,  BT_ALG_ALLTOALLV_LINEAR },
+    { BT_COLL_ALLTOALLV,              ANY_P,      ANY_B,   BT_WHEN_ANY,  BT_ALG_ALLTOALLV_PAIRWISE },
+    { BT_COLL_ALLTOALLW,              1, 32,      ANY_B,   BT_WHEN_ANY,  BT_ALG_ALLTOALLW_LINEAR },
+    { BT_COLL_ALLTOALLW,              ANY_P,      ANY_B,   BT_WHEN_ANY,  BT_ALG_ALLTOALLW_PAIRWISE },
+
+    { BT_COLL_REDUCE,                 ANY_P,      K(2),    BT_WHEN_ANY,  BT_ALG_REDUCE_BINOMIAL },
+    { BT_COLL_REDUCE,                 ANY_P,      ANY_B,   BT_WHEN_ANY,  BT_ALG_REDUCE_RABENSEIFNER },
+    { BT_COLL_REDUCE,                 ANY_P,      ANY_B,   BT_WHEN_ANY,  BT_ALG_REDUCE_BINOMIAL },
+
+    { BT_COLL_ALLREDUCE,              ANY_P,      K(2),    BT_WHEN_ANY,  BT_ALG_ALLREDUCE_RECURSIVE_DOUBLING },
+    { BT_COLL_ALLREDUCE,              ANY_P,      K(1024), BT_WHEN_ANY,  BT_ALG_ALLREDUCE_RABENSEIFNER },
+    { BT_COLL_ALLREDUCE,              ANY_P,      ANY_B,   BT_WHEN_ANY,  BT_ALG_ALLREDUCE_RING },
+    { BT_COLL_ALLREDUCE,              ANY_P,      ANY_B,   BT_WHEN_ANY,  BT_ALG_ALLREDUCE_RECURSIVE_DOUBLING },
+
+    { BT_COLL_REDUCE_SCATTER,         ANY_P,      K(512),  BT_WHEN_ANY,  BT_ALG_RS_RECURSIVE_HALVING },
+    { BT_COLL_REDUCE_SCATTER,         ANY_P,      ANY_B,   BT_WHEN_ANY,  BT_ALG_RS_PAIRWISE },
+    { BT_COLL_REDUCE_SCATTER,         ANY_P,      ANY_B,   BT_WHEN_ANY,  BT_ALG_RS_REDUCE_SCATTERV },
+    { BT_COLL_REDUCE_SCATTER_BLOCK,   ANY_P,      K(512),  BT_WHEN_ANY,  BT_ALG_RSB_RECURSIVE_HALVING },
+    { BT_COLL_REDUCE_SCATTER_BLOCK,   ANY_P,      ANY_B,   BT_WHEN_ANY,  BT_ALG_RSB_PAIRWISE },
+    { BT_COLL_REDUCE_SCATTER_BLOCK,   ANY_P,      ANY_B,   BT_WHEN_ANY,  BT_ALG_RSB_REDUCE_SCATTERV },
+
+    { BT_COLL_SCAN,                   ANY_P,      ANY_B,   BT_WHEN_ANY,  BT_ALG_SCAN_RECURSIVE_DOUBLING },
+    { BT_COLL_EXSCAN,                 ANY_P,      ANY_B,   BT_WHEN_ANY,  BT_ALG_EXSCAN_RECURSIVE_DOUBLING },
+};
+
+#undef ANY_P
+#undef ANY_B
+#undef K
+
+static const char *const bt_coll_kind_names[BT_COLL_NKINDS] = {
+    [BT_COLL_BARRIER] = "BARRIER", [BT_COLL_BCAST] = "BCAST", [BT_COLL_GATHER] = "GATHER",
+    [BT_COLL_GATHERV] = "GATHERV", [BT_COLL_SCATTER] = "SCATTER",
+    [BT_COLL_SCATTERV] = "SCATTERV", [BT_COLL_ALLGATHER] = "ALLGATHER",
+    [BT_COLL_ALLGATHERV] = "ALLGATHERV", [BT_COLL_ALLTOALL] = "ALLTOALL",
+    [BT_COLL_ALLTOALLV] = "ALLTOALLV", [BT_COLL_ALLTOALLW] = "ALLTOALLW",
+    [BT_COLL_REDUCE] = "REDUCE", [BT_COLL_ALLREDUCE] = "ALLREDUCE",
+    [BT_COLL_REDUCE_SCATTER] = "REDUCE_SCATTER",
+    [BT_COLL_REDUCE_SCATTER_BLOCK] = "REDUCE_SCATTER_BLOCK", [BT_COLL_SCAN] = "SCAN",
+    [BT_COLL_EXSCAN] = "EXSCAN",
+};
+
+/* BATON_COLL_<NAME>, read once: the algorithm forced per collective, or -1. */
+static int bt_coll_forced[BT_COLL_NKINDS];
+static int bt_coll_env_read;
+
+static void bt_coll_read_env(void)
+{
+    char var[64];
+
+    for (int k = 0; k < BT_COLL_NKINDS; k++) {
+        const char *val;
+        int found = -1;
+
+        bt_coll_forced[k] = -1;
+        snprintf(var, sizeof(var), "BATON_COLL_%s", bt_coll_kind_names[k]);
+        val = bt_env_str(var, NULL);
+        if (!val || !*val)
+            continue;
+        for (int i = 0; i < BT_ALG_COUNT; i++)
+            if (bt_coll_algs[i].kind == (bt_coll_kind_t)k && strcmp(bt_coll_algs[i].name, val) == 0)
+                found = i;
+        if (found < 0 && bt_rt.rank == 0) {
+            fprintf(stderr, "baton: %s=%s is not an algorithm of this collective (one of:", var,
+                    val);
+            for (int i = 0; i < BT_ALG_COUNT; i++)
+                if (bt_coll_algs[i].kind == (bt_coll_kind_t)k)
+                    fprintf(stderr, " %s", bt_coll_algs[i].name);
+            fprintf(stderr, "); using the default choice\n");
+        }
+        bt_coll_forced[k] = found;
+    }
+    bt_coll_env_read = 1;
+}
+
+static MPI_Count bt_coll_size_of(const bt_coll_args_t *a)
+{
+    int p = a->comm->size, root = a->comm->rank == a->root;
+    MPI_Count total = 0;
+
+    switch (a->kind) {
+    case BT_COLL_BCAST:
+    case BT_COLL_REDUCE:
+    case BT_COLL_ALLREDUCE:
+    case BT_COLL_SCAN:
+    case BT_COLL_EXSCAN:
+        return a->count * a->dt->size;
+    case BT_COLL_GATHER:
+        return root ? a->recvcount * a->recvtype->size : a->sendcount * a->sendtype->size;
+    case BT_COLL_SCATTER:
+        return root ? a->sendcount * a->sendtype->size : a->recvcount * a->recvtype->size;
+    case BT_COLL_ALLGATHER:
+        return p * a->recvcount * a->recvtype->size;
+    case BT_COLL_ALLGATHERV:
+        for (int i = 0; i < p; i++)
+            total += a->recvcounts[i];
+        return total * a->recvtype->size;
+    case BT_COLL_ALLTOALL:
+        return a->recvcount * a->recvtype->size;
+    case BT_COLL_REDUCE_SCATTER:
+    case BT_COLL_REDUCE_SCATTER_BLOCK:
+        for (int i = 0; i < p; i++)
+            total += a->recvcounts[i];
+        return total * a->dt->size;
+    default:
+        return 0;
+    }
+}
+
+static int bt_coll_alg_ok(int alg, const bt_coll_args_t *a)
+{
+    return !bt_coll_algs[alg].ok || bt_coll_algs[alg].ok(a);
+}
+
+static int bt_coll_pick(const bt_coll_args_t *a)
+{
+    int p = a->comm->size, forced, last = -1;
+    MPI_Count bytes;
+
+    if (!bt_coll_env_read)
+        bt_coll_read_env();
+    forced = bt_coll_forced[a->kind];
+    if (forced >= 0 && bt_coll_alg_ok(forced, a))
+        return forced;
+    bytes = bt_coll_size_of(a);
+    for (size_t i = 0; i < BT_ARRAY_LEN(bt_coll_rules); i++) {
+        const bt_coll_rule_t *rule = &bt_coll_rules[i];
+        if (rule->kind != a->kind)
+            continue;
+        last = rule->alg;
+        if (p < rule->min_ranks || p > rule->max_ranks || bytes > rule->max_bytes)
+            continue;
+        if (rule->when == BT_WHEN_POW2 && (p & (p - 1)))
+            continue;
+        if (bt_coll_alg_ok(rule->alg, a))
+            return rule->alg;
+    }
+    return last;   /* the table ends every collective with a universal algorithm */
+}
+
+/* reduce_scatter_block runs as reduce_scatter with equal counts. */
+static void bt_coll_prepare(bt_sched_t *s, bt_coll_args_t *a)
+{
+    if (a->kind == BT_COLL_REDUCE_SCATTER_BLOCK) {
+        int p = a->comm->size;
+        int *counts = bt_coll_sched_alloc(s, (size_t)p * sizeof(*counts));
+        for (int i = 0; i < p; i++)
+            counts[i] = (int)a->count;
+        a->recvcounts = counts;
+    }
+}
+
+int bt_coll_start(const bt_coll_args_t *args, bt_request_t **req_p)
+{
+    bt_coll_args_t a = *args;
+    int tag = (int)(a.comm->coll_seq++ & BT_COLL_TAG_MASK);
+    bt_sched_t *s = bt_coll_sched_new(a.comm, tag);
+
+    bt_coll_prepare(s, &a);
+    bt_coll_algs[bt_coll_pick(&a)].build(s, &a);
+    *req_p = bt_coll_sched_start(s);
+    return MPI_SUCCESS;
+}
+
+const char *bt_coll_algorithm_name(const bt_coll_args_t *args)
+{
+    bt_coll_args_t a = *args;
+    int p = a.comm->size, *counts = NULL;
+    const char *name;
+
+    if (a.kind == BT_COLL_REDUCE_SCATTER_BLOCK) {
+        counts = bt_malloc((size_t)p * sizeof(*counts));
+        for (int i = 0; i < p; i++)
+            counts[i] = (int)a.count;
+        a.recvcounts = counts;
+    }
+    name = bt_coll_algs[bt_coll_pick(&a)].name;
+    free(counts);
+    return name;
+}
