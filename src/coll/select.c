@@ -22,6 +22,9 @@
  *   SCAN                  recursive_doubling, linear
  *   EXSCAN                recursive_doubling, linear
  *
+ *   BATON_COLL_TRACE=1    print each collective's algorithm on stderr (rank 0 of the
+ *                         communicator), to check what the table and forcing pick
+ *
  * An algorithm that cannot handle a call (ring, rabenseifner, recursive_halving and
  * pairwise reduce_scatter need a commutative op; rabenseifner needs count >= the
  * largest power of two <= p; scatter_allgather needs at least a byte per rank) is
@@ -233,6 +236,7 @@ static const char *const bt_coll_kind_names[BT_COLL_NKINDS] = {
 /* BATON_COLL_<NAME>, read once: the algorithm forced per collective, or -1. */
 static int bt_coll_forced[BT_COLL_NKINDS];
 static int bt_coll_env_read;
+static int bt_coll_trace;
 
 static void bt_coll_read_env(void)
 {
@@ -260,6 +264,7 @@ static void bt_coll_read_env(void)
         }
         bt_coll_forced[k] = found;
     }
+    bt_coll_trace = (int)bt_env_long("BATON_COLL_TRACE", 0);
     bt_coll_env_read = 1;
 }
 
@@ -346,8 +351,14 @@ int bt_coll_start(const bt_coll_args_t *args, bt_request_t **req_p)
     int tag = (int)(a.comm->coll_seq++ & BT_COLL_TAG_MASK);
     bt_sched_t *s = bt_coll_sched_new(a.comm, tag);
 
+    int alg;
+
     bt_coll_prepare(s, &a);
-    bt_coll_algs[bt_coll_pick(&a)].build(s, &a);
+    alg = bt_coll_pick(&a);
+    if (bt_coll_trace && a.comm->rank == 0)
+        fprintf(stderr, "baton: %s on %d ranks (%lld bytes): %s\n", bt_coll_kind_names[a.kind],
+                a.comm->size, (long long)bt_coll_size_of(&a), bt_coll_algs[alg].name);
+    bt_coll_algs[alg].build(s, &a);
     *req_p = bt_coll_sched_start(s);
     return MPI_SUCCESS;
 }
