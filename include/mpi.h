@@ -720,6 +720,12 @@ BATON_DECL(int, Get_version, (int *version, int *subversion))
 BATON_DECL(int, Get_library_version, (char *version, int *resultlen))
 BATON_DECL(int, Error_string, (int errorcode, char *string, int *resultlen))
 BATON_DECL(int, Error_class, (int errorcode, int *errorclass))
+BATON_DECL(int, Add_error_class, (int *errorclass))
+BATON_DECL(int, Add_error_code, (int errorclass, int *errorcode))
+BATON_DECL(int, Add_error_string, (int errorcode, const char *string))
+BATON_DECL(int, Remove_error_class, (int errorclass))
+BATON_DECL(int, Remove_error_code, (int errorcode))
+BATON_DECL(int, Remove_error_string, (int errorcode))
 BATON_DECL(int, Alloc_mem, (MPI_Aint size, MPI_Info info, void *baseptr))
 BATON_DECL(int, Free_mem, (void *base))
 BATON_DECL(int, Get_address, (const void *location, MPI_Aint *address))
@@ -755,6 +761,19 @@ BATON_DECL(int, Comm_set_name, (MPI_Comm comm, const char *comm_name))
 BATON_DECL(int, Comm_get_name, (MPI_Comm comm, char *comm_name,
                                 int *resultlen))
 BATON_DECL(int, Comm_test_inter, (MPI_Comm comm, int *flag))
+BATON_DECL(int, Comm_dup_with_info, (MPI_Comm comm, MPI_Info info, MPI_Comm *newcomm))
+BATON_DECL(int, Comm_idup_with_info, (MPI_Comm comm, MPI_Info info, MPI_Comm *newcomm,
+                                      MPI_Request *request))
+BATON_DECL(int, Comm_get_parent, (MPI_Comm *parent))
+BATON_DECL(int, Comm_remote_size, (MPI_Comm comm, int *size))
+BATON_DECL(int, Comm_remote_group, (MPI_Comm comm, MPI_Group *group))
+/* MPI-1 attribute names, deprecated but still in the standard. */
+BATON_DECL(int, Keyval_create, (MPI_Copy_function *copy_fn, MPI_Delete_function *delete_fn,
+                                int *keyval, void *extra_state))
+BATON_DECL(int, Keyval_free, (int *keyval))
+BATON_DECL(int, Attr_put, (MPI_Comm comm, int keyval, void *attribute_val))
+BATON_DECL(int, Attr_get, (MPI_Comm comm, int keyval, void *attribute_val, int *flag))
+BATON_DECL(int, Attr_delete, (MPI_Comm comm, int keyval))
 BATON_DECL(int, Comm_create, (MPI_Comm comm, MPI_Group group,
                               MPI_Comm *newcomm))
 BATON_DECL(int, Comm_create_group, (MPI_Comm comm, MPI_Group group, int tag,

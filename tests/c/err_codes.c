@@ -5,14 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Until mpi.h declares them. */
-int MPI_Add_error_class(int *errorclass);
-int MPI_Add_error_code(int errorclass, int *errorcode);
-int MPI_Add_error_string(int errorcode, const char *string);
-int MPI_Remove_error_class(int errorclass);
-int MPI_Remove_error_code(int errorcode);
-int MPI_Remove_error_string(int errorcode);
-
 static int rank;
 
 #define CHECK(cond, ...)                                                   \
