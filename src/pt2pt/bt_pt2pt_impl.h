@@ -66,6 +66,7 @@ typedef struct bt_pt2pt_state {
     size_t          eager_max;
     size_t          cma_min;
     double          spin_s;       /* how long a waiter polls before it sleeps */
+    double          spin_short_s; /* the same when more threads are awake than cores */
     int             shm_up;
 } bt_pt2pt_state_t;
 

@@ -73,7 +73,10 @@ void bt_progress_until(int (*ready)(void *), void *arg)
             spin_start = bt_time_now();
             continue;
         }
-        if (bt_time_now() - spin_start < bt_p2p.spin_s)
+        /* Polling past a few microseconds only steals the core from the rank we
+         * wait for when more threads are awake than there are cores. */
+        if (bt_time_now() - spin_start <
+            (bt_shm_awake() > bt_rt.ncpus ? bt_p2p.spin_short_s : bt_p2p.spin_s))
             continue;
         {
             uint32_t seen = bt_shm_bell_arm();
@@ -90,8 +93,6 @@ void bt_progress_until(int (*ready)(void *), void *arg)
 
 int bt_pt2pt_init(void)
 {
-    int oversubscribed = bt_rt.local_size > bt_rt.ncpus;
-    double spin_us;
 
     if (bt_shm_init() != 0)
         return -1;
@@ -101,10 +102,8 @@ int bt_pt2pt_init(void)
     bt_p2p.cma_min = bt_env_size("BATON_CMA_MIN", 256 << 10);
     if (!bt_shm_cma_usable())
         bt_p2p.cma_min = SIZE_MAX;
-    /* Polling past a scheduler slice only steals the core from the rank we wait
-     * for when there are more ranks than cores: then sleep almost at once. */
-    spin_us = (double)bt_env_long("BATON_SPIN_US", oversubscribed ? 2 : 100);
-    bt_p2p.spin_s = spin_us * 1e-6;
+    bt_p2p.spin_s = 1e-6 * (double)bt_env_long("BATON_SPIN_US", 100);
+    bt_p2p.spin_short_s = 1e-6 * (double)bt_env_long("BATON_SPIN_BUSY_US", 2);
     return 0;
 }
 

@@ -36,7 +36,9 @@ int bt_shm_poll(bt_shm_recv_fn fn);
 uint32_t bt_shm_bell_arm(void);
 void     bt_shm_bell_wait(uint32_t seen, int timeout_ms);
 void     bt_shm_bell_disarm(void);
-void     bt_shm_bell_ring_self(void);   /* another thread of this rank made progress */
+void     bt_shm_bell_ring_self(void);
+/* Threads of this node's ranks that are not asleep on their doorbell. */
+int      bt_shm_awake(void);   /* another thread of this rank made progress */
 
 /* Single copy: reads len bytes at addr in local rank peer's memory. 0 or an errno. */
 int bt_shm_cma_read(int peer, void *dst, uint64_t addr, size_t len);

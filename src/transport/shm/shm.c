@@ -41,6 +41,9 @@ typedef struct bt_shm_seg {
     _Atomic uint32_t attached;
     uint32_t         pad0;
     _Atomic uint64_t barrier;
+    /* Threads of the node's ranks that are not asleep on their doorbell: when they
+     * outnumber the cores, a waiter should give its core away rather than poll. */
+    _Atomic int32_t  awake __attribute__((aligned(BT_CACHELINE)));
 } __attribute__((aligned(BT_CACHELINE))) bt_shm_seg_t;
 
 typedef struct bt_shm_rank {
@@ -244,6 +247,7 @@ int bt_shm_init(void)
         close(shm.fd);
         shm.fd = -1;
     }
+    atomic_fetch_add(&shm.seg->awake, 1);
     atomic_fetch_add(&shm.seg->attached, 1);
     {
         const char *mode = bt_env_str("BATON_SHM_LMT", "auto");
@@ -395,6 +399,7 @@ uint32_t bt_shm_bell_arm(void)
     bt_shm_rank_t *me = &shm.ranks[shm.me];
     uint32_t seen = atomic_load(&me->bell);
     atomic_fetch_add(&me->sleeping, 1);
+    atomic_fetch_sub_explicit(&shm.seg->awake, 1, memory_order_relaxed);
     return seen;
 }
 
@@ -406,7 +411,13 @@ void bt_shm_bell_wait(uint32_t seen, int timeout_ms)
 
 void bt_shm_bell_disarm(void)
 {
+    atomic_fetch_add_explicit(&shm.seg->awake, 1, memory_order_relaxed);
     atomic_fetch_sub(&shm.ranks[shm.me].sleeping, 1);
+}
+
+int bt_shm_awake(void)
+{
+    return atomic_load_explicit(&shm.seg->awake, memory_order_relaxed);
 }
 
 void bt_shm_bell_ring_self(void)
