@@ -33,6 +33,47 @@ BT_DT_DECL(int, Unpack_c, (const void *inbuf, MPI_Count insize, MPI_Count *posit
                            MPI_Comm comm))
 BT_DT_DECL(int, Pack_size_c, (MPI_Count incount, MPI_Datatype datatype, MPI_Comm comm,
                               MPI_Count *size))
+BT_DT_DECL(int, Type_vector_c, (MPI_Count count, MPI_Count blocklength, MPI_Count stride,
+                                MPI_Datatype oldtype, MPI_Datatype *newtype))
+BT_DT_DECL(int, Type_create_hvector_c, (MPI_Count count, MPI_Count blocklength, MPI_Count stride,
+                                        MPI_Datatype oldtype, MPI_Datatype *newtype))
+BT_DT_DECL(int, Type_indexed_c, (MPI_Count count, const MPI_Count array_of_blocklengths[],
+                                 const MPI_Count array_of_displacements[], MPI_Datatype oldtype,
+                                 MPI_Datatype *newtype))
+BT_DT_DECL(int, Type_create_hindexed_c, (MPI_Count count, const MPI_Count array_of_blocklengths[],
+                                         const MPI_Count array_of_displacements[],
+                                         MPI_Datatype oldtype, MPI_Datatype *newtype))
+BT_DT_DECL(int, Type_create_indexed_block_c, (MPI_Count count, MPI_Count blocklength,
+                                              const MPI_Count array_of_displacements[],
+                                              MPI_Datatype oldtype, MPI_Datatype *newtype))
+BT_DT_DECL(int, Type_create_hindexed_block_c, (MPI_Count count, MPI_Count blocklength,
+                                               const MPI_Count array_of_displacements[],
+                                               MPI_Datatype oldtype, MPI_Datatype *newtype))
+BT_DT_DECL(int, Type_create_struct_c, (MPI_Count count, const MPI_Count array_of_blocklengths[],
+                                       const MPI_Count array_of_displacements[],
+                                       const MPI_Datatype array_of_types[], MPI_Datatype *newtype))
+BT_DT_DECL(int, Type_create_resized_c, (MPI_Datatype oldtype, MPI_Count lb, MPI_Count extent,
+                                        MPI_Datatype *newtype))
+BT_DT_DECL(int, Type_create_subarray_c, (int ndims, const MPI_Count array_of_sizes[],
+                                         const MPI_Count array_of_subsizes[],
+                                         const MPI_Count array_of_starts[], int order,
+                                         MPI_Datatype oldtype, MPI_Datatype *newtype))
+BT_DT_DECL(int, Type_create_darray_c, (int size, int rank, int ndims,
+                                       const MPI_Count array_of_gsizes[],
+                                       const int array_of_distribs[], const int array_of_dargs[],
+                                       const int array_of_psizes[], int order,
+                                       MPI_Datatype oldtype, MPI_Datatype *newtype))
+BT_DT_DECL(int, Type_get_value_index, (MPI_Datatype value_type, MPI_Datatype index_type,
+                                       MPI_Datatype *pair_type))
+BT_DT_DECL(int, Type_get_envelope_c, (MPI_Datatype datatype, MPI_Count *num_integers,
+                                      MPI_Count *num_addresses, MPI_Count *num_large_counts,
+                                      MPI_Count *num_datatypes, int *combiner))
+BT_DT_DECL(int, Type_get_contents_c, (MPI_Datatype datatype, MPI_Count max_integers,
+                                      MPI_Count max_addresses, MPI_Count max_large_counts,
+                                      MPI_Count max_datatypes, int array_of_integers[],
+                                      MPI_Aint array_of_addresses[],
+                                      MPI_Count array_of_large_counts[],
+                                      MPI_Datatype array_of_datatypes[]))
 #undef BT_DT_DECL
 #pragma GCC visibility pop
 
@@ -64,17 +105,6 @@ static int bt_dt_check_ptr(const char *call, const void *p, const char *what)
     return MPI_SUCCESS;
 }
 
-/* Blocklengths: MPI_ERR_ARG for a negative one, naming its index. */
-static int bt_dt_check_blocklens(const char *call, int count, const int blocklens[])
-{
-    for (int i = 0; i < count; i++)
-        if (bt_unlikely(blocklens[i] < 0))
-            return bt_err_comm(NULL, MPI_ERR_ARG, call,
-                               "array_of_blocklengths[%d] is %d, must be non-negative", i,
-                               blocklens[i]);
-    return MPI_SUCCESS;
-}
-
 /* A constructor's result: raise its failure or hand out the handle. */
 static int bt_dt_created(const char *call, int status, bt_datatype_t *dt, MPI_Datatype *newtype)
 {
@@ -85,42 +115,54 @@ static int bt_dt_created(const char *call, int status, bt_datatype_t *dt, MPI_Da
     return MPI_SUCCESS;
 }
 
-/* ---- constructors ---- */
+/* ---- constructors ----
+ *
+ * Each constructor has one core taking MPI_Count arguments; the int entry points
+ * widen their arrays and call it. `large` says which envelope the type gets: the
+ * int form of the classic constructors, or the large-count form of the _c ones. */
 
-int PMPI_Type_contiguous(int count, MPI_Datatype oldtype, MPI_Datatype *newtype)
+/* The int arrays of a classic constructor as MPI_Count (NULL stays NULL). */
+static MPI_Count *bt_dt_widen(const int *a, MPI_Count n)
 {
-    static const char call[] = "MPI_Type_contiguous";
-    bt_datatype_t *old = NULL, *dt = NULL;
-    int rc;
-
-    BT_API_LOCK();
-    BT_CHECK_INIT(call);
-    if ((rc = bt_dt_check_count(call, count, "count")) ||
-        (rc = bt_dt_check_type(call, oldtype, "oldtype", &old)) ||
-        (rc = bt_dt_check_ptr(call, newtype, "newtype")))
-        return rc;
-    rc = bt_datatype_create_contiguous(count, old, &dt);
-    if (rc == MPI_SUCCESS)
-        bt_datatype_set_contents(dt, MPI_COMBINER_CONTIGUOUS, 1, &count, 0, NULL, 0, NULL, 1, &old);
-    return bt_dt_created(call, rc, dt, newtype);
+    MPI_Count *w;
+    if (!a)
+        return NULL;
+    w = bt_malloc((size_t)BT_MAX(n, 1) * sizeof(*w));
+    for (MPI_Count i = 0; i < n; i++)
+        w[i] = a[i];
+    return w;
 }
-BT_ALIAS(MPI_Type_contiguous);
 
-int PMPI_Type_contiguous_c(MPI_Count count, MPI_Datatype oldtype, MPI_Datatype *newtype)
+/* Copies n counts into an int envelope array (the classic constructors' values fit). */
+static int *bt_dt_narrow_into(int *dst, const MPI_Count *src, MPI_Count n)
 {
-    static const char call[] = "MPI_Type_contiguous_c";
+    for (MPI_Count i = 0; i < n; i++)
+        dst[i] = (int)src[i];
+    return dst + n;
+}
+
+static int bt_dt_check_blocklens(const char *call, MPI_Count count, const MPI_Count blocklens[])
+{
+    for (MPI_Count i = 0; i < count; i++)
+        if (bt_unlikely(blocklens[i] < 0))
+            return bt_err_comm(NULL, MPI_ERR_ARG, call,
+                               "array_of_blocklengths[%lld] is %lld, must be non-negative",
+                               (long long)i, (long long)blocklens[i]);
+    return MPI_SUCCESS;
+}
+
+static int bt_dt_api_contiguous(const char *call, MPI_Count count, MPI_Datatype oldtype,
+                                MPI_Datatype *newtype, int large)
+{
     bt_datatype_t *old = NULL, *dt = NULL;
     int rc;
 
-    BT_API_LOCK();
-    BT_CHECK_INIT(call);
     if ((rc = bt_dt_check_count(call, count, "count")) ||
         (rc = bt_dt_check_type(call, oldtype, "oldtype", &old)) ||
         (rc = bt_dt_check_ptr(call, newtype, "newtype")))
         return rc;
     rc = bt_datatype_create_contiguous(count, old, &dt);
-    if (rc == MPI_SUCCESS && count <= INT_MAX) {
-        /* Fits the int envelope: describe it as MPI_Type_contiguous would. */
+    if (rc == MPI_SUCCESS && !large) {
         int icount = (int)count;
         bt_datatype_set_contents(dt, MPI_COMBINER_CONTIGUOUS, 1, &icount, 0, NULL, 0, NULL, 1, &old);
     } else if (rc == MPI_SUCCESS) {
@@ -128,69 +170,105 @@ int PMPI_Type_contiguous_c(MPI_Count count, MPI_Datatype oldtype, MPI_Datatype *
     }
     return bt_dt_created(call, rc, dt, newtype);
 }
+
+int PMPI_Type_contiguous(int count, MPI_Datatype oldtype, MPI_Datatype *newtype)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Type_contiguous");
+    return bt_dt_api_contiguous("MPI_Type_contiguous", count, oldtype, newtype, 0);
+}
+BT_ALIAS(MPI_Type_contiguous);
+
+int PMPI_Type_contiguous_c(MPI_Count count, MPI_Datatype oldtype, MPI_Datatype *newtype)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Type_contiguous_c");
+    return bt_dt_api_contiguous("MPI_Type_contiguous_c", count, oldtype, newtype, 1);
+}
 BT_ALIAS(MPI_Type_contiguous_c);
+
+/* vector (stride in extents of oldtype) and hvector (stride in bytes). */
+static int bt_dt_api_vector(const char *call, MPI_Count count, MPI_Count blocklength,
+                            MPI_Count stride, int hvector, MPI_Datatype oldtype,
+                            MPI_Datatype *newtype, int large)
+{
+    bt_datatype_t *old = NULL, *dt = NULL;
+    MPI_Aint bytes = (MPI_Aint)stride;
+    int rc;
+
+    if ((rc = bt_dt_check_count(call, count, "count")) ||
+        (rc = bt_dt_check_type(call, oldtype, "oldtype", &old)) ||
+        (rc = bt_dt_check_ptr(call, newtype, "newtype")))
+        return rc;
+    if (blocklength < 0)
+        return bt_err_comm(NULL, MPI_ERR_ARG, call, "blocklength is %lld, must be non-negative",
+                           (long long)blocklength);
+    if (!hvector && __builtin_mul_overflow((MPI_Aint)stride, old->extent, &bytes))
+        return bt_err_comm(NULL, MPI_ERR_ARG, call, "stride %lld times the extent of oldtype "
+                           "does not fit in an address", (long long)stride);
+    rc = bt_datatype_create_hvector(count, blocklength, bytes, old, &dt);
+    if (rc == MPI_SUCCESS) {
+        int combiner = hvector ? MPI_COMBINER_HVECTOR : MPI_COMBINER_VECTOR;
+        if (large) {
+            MPI_Count counts[3] = {count, blocklength, stride};
+            bt_datatype_set_contents(dt, combiner, 0, NULL, 0, NULL, 3, counts, 1, &old);
+        } else {
+            int ints[3] = {(int)count, (int)blocklength, (int)stride};
+            MPI_Aint astride = (MPI_Aint)stride;
+            bt_datatype_set_contents(dt, combiner, hvector ? 2 : 3, ints, hvector ? 1 : 0,
+                                     &astride, 0, NULL, 1, &old);
+        }
+    }
+    return bt_dt_created(call, rc, dt, newtype);
+}
 
 int PMPI_Type_vector(int count, int blocklength, int stride, MPI_Datatype oldtype,
                      MPI_Datatype *newtype)
 {
-    static const char call[] = "MPI_Type_vector";
-    bt_datatype_t *old = NULL, *dt = NULL;
-    MPI_Aint bytes;
-    int rc;
-
     BT_API_LOCK();
-    BT_CHECK_INIT(call);
-    if ((rc = bt_dt_check_count(call, count, "count")) ||
-        (rc = bt_dt_check_type(call, oldtype, "oldtype", &old)) ||
-        (rc = bt_dt_check_ptr(call, newtype, "newtype")))
-        return rc;
-    if (blocklength < 0)
-        return bt_err_comm(NULL, MPI_ERR_ARG, call, "blocklength is %d, must be non-negative",
-                           blocklength);
-    if (__builtin_mul_overflow((MPI_Aint)stride, old->extent, &bytes))
-        return bt_err_comm(NULL, MPI_ERR_ARG, call, "stride %d times the extent of oldtype "
-                           "does not fit in an address", stride);
-    rc = bt_datatype_create_hvector(count, blocklength, bytes, old, &dt);
-    if (rc == MPI_SUCCESS) {
-        int ints[3] = {count, blocklength, stride};
-        bt_datatype_set_contents(dt, MPI_COMBINER_VECTOR, 3, ints, 0, NULL, 0, NULL, 1, &old);
-    }
-    return bt_dt_created(call, rc, dt, newtype);
+    BT_CHECK_INIT("MPI_Type_vector");
+    return bt_dt_api_vector("MPI_Type_vector", count, blocklength, stride, 0, oldtype, newtype, 0);
 }
 BT_ALIAS(MPI_Type_vector);
+
+int PMPI_Type_vector_c(MPI_Count count, MPI_Count blocklength, MPI_Count stride,
+                       MPI_Datatype oldtype, MPI_Datatype *newtype)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Type_vector_c");
+    return bt_dt_api_vector("MPI_Type_vector_c", count, blocklength, stride, 0, oldtype, newtype,
+                            1);
+}
+BT_ALIAS(MPI_Type_vector_c);
 
 int PMPI_Type_create_hvector(int count, int blocklength, MPI_Aint stride, MPI_Datatype oldtype,
                              MPI_Datatype *newtype)
 {
-    static const char call[] = "MPI_Type_create_hvector";
-    bt_datatype_t *old = NULL, *dt = NULL;
-    int rc;
-
     BT_API_LOCK();
-    BT_CHECK_INIT(call);
-    if ((rc = bt_dt_check_count(call, count, "count")) ||
-        (rc = bt_dt_check_type(call, oldtype, "oldtype", &old)) ||
-        (rc = bt_dt_check_ptr(call, newtype, "newtype")))
-        return rc;
-    if (blocklength < 0)
-        return bt_err_comm(NULL, MPI_ERR_ARG, call, "blocklength is %d, must be non-negative",
-                           blocklength);
-    rc = bt_datatype_create_hvector(count, blocklength, stride, old, &dt);
-    if (rc == MPI_SUCCESS) {
-        int ints[2] = {count, blocklength};
-        bt_datatype_set_contents(dt, MPI_COMBINER_HVECTOR, 2, ints, 1, &stride, 0, NULL, 1, &old);
-    }
-    return bt_dt_created(call, rc, dt, newtype);
+    BT_CHECK_INIT("MPI_Type_create_hvector");
+    return bt_dt_api_vector("MPI_Type_create_hvector", count, blocklength, stride, 1, oldtype,
+                            newtype, 0);
 }
 BT_ALIAS(MPI_Type_create_hvector);
 
-/* The indexed family: ints as the user gave them, displacements in bytes. */
-static int bt_dt_indexed_common(const char *call, int count, const int blocklens[],
-                                int blocklen, const int idisps[], const MPI_Aint adisps[],
-                                MPI_Datatype oldtype, MPI_Datatype *newtype, int combiner)
+int PMPI_Type_create_hvector_c(MPI_Count count, MPI_Count blocklength, MPI_Count stride,
+                               MPI_Datatype oldtype, MPI_Datatype *newtype)
 {
-    /* INDEXED and HINDEXED have a length per block, the _BLOCK variants one for all;
-     * HINDEXED* take displacements in bytes (adisps), the others in extents. */
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Type_create_hvector_c");
+    return bt_dt_api_vector("MPI_Type_create_hvector_c", count, blocklength, stride, 1, oldtype,
+                            newtype, 1);
+}
+BT_ALIAS(MPI_Type_create_hvector_c);
+
+/* The indexed family. INDEXED and HINDEXED have a length per block (blocklens),
+ * the _BLOCK variants one for all (blocklen); HINDEXED* take displacements in
+ * bytes, the others in extents of oldtype. */
+static int bt_dt_api_indexed(const char *call, int combiner, MPI_Count count,
+                             const MPI_Count blocklens[], MPI_Count blocklen,
+                             const MPI_Count disps[], MPI_Datatype oldtype, MPI_Datatype *newtype,
+                             int large)
+{
     const int per_block = combiner == MPI_COMBINER_INDEXED || combiner == MPI_COMBINER_HINDEXED;
     const int in_bytes = combiner == MPI_COMBINER_HINDEXED || combiner == MPI_COMBINER_HINDEXED_BLOCK;
     bt_datatype_t *old = NULL, *dt = NULL;
@@ -202,53 +280,77 @@ static int bt_dt_indexed_common(const char *call, int count, const int blocklens
         (rc = bt_dt_check_type(call, oldtype, "oldtype", &old)) ||
         (rc = bt_dt_check_ptr(call, newtype, "newtype")))
         return rc;
-    if (count > 0 &&
-        ((rc = bt_dt_check_ptr(call, adisps ? (const void *)adisps : (const void *)idisps,
-                               "array_of_displacements")) ||
-         (per_block && (rc = bt_dt_check_ptr(call, blocklens, "array_of_blocklengths")))))
+    if (count > 0 && ((rc = bt_dt_check_ptr(call, disps, "array_of_displacements")) ||
+                      (per_block && (rc = bt_dt_check_ptr(call, blocklens, "array_of_blocklengths")))))
         return rc;
     if (per_block && (rc = bt_dt_check_blocklens(call, count, blocklens)))
         return rc;
     if (!per_block && blocklen < 0)
-        return bt_err_comm(NULL, MPI_ERR_ARG, call, "blocklength is %d, must be non-negative",
-                           blocklen);
+        return bt_err_comm(NULL, MPI_ERR_ARG, call, "blocklength is %lld, must be non-negative",
+                           (long long)blocklen);
 
     lens = bt_malloc((size_t)BT_MAX(count, 1) * sizeof(*lens));
     bytes = bt_malloc((size_t)BT_MAX(count, 1) * sizeof(*bytes));
-    for (int i = 0; i < count; i++) {
+    for (MPI_Count i = 0; i < count; i++) {
         lens[i] = per_block ? blocklens[i] : blocklen;
-        if (in_bytes) {
-            bytes[i] = adisps[i];
-        } else if (__builtin_mul_overflow((MPI_Aint)idisps[i], old->extent, &bytes[i])) {
-            rc = bt_err_comm(NULL, MPI_ERR_ARG, call, "array_of_displacements[%d] times the "
-                             "extent of oldtype does not fit in an address", i);
+        bytes[i] = (MPI_Aint)disps[i];
+        if (!in_bytes && __builtin_mul_overflow((MPI_Aint)disps[i], old->extent, &bytes[i])) {
+            rc = bt_err_comm(NULL, MPI_ERR_ARG, call, "array_of_displacements[%lld] times the "
+                             "extent of oldtype does not fit in an address", (long long)i);
             goto out_free;
         }
     }
     rc = bt_datatype_create_hindexed(count, lens, bytes, old, &dt);
     if (rc == MPI_SUCCESS) {
-        /* Envelope integers: count, then blocklengths (or the one blocklength), then
-         * integer displacements. */
-        int ni = 1 + (per_block ? count : 1) + (in_bytes ? 0 : count);
-        int *ints = bt_malloc((size_t)ni * sizeof(int)), k = 0;
-        ints[k++] = count;
-        if (per_block) {
+        /* Envelope: count, the blocklengths (or the one blocklength), displacements:
+         * all in counts (large), or in ints with byte displacements as addresses. */
+        MPI_Count nlen = per_block ? count : 1;
+        if (large) {
+            MPI_Count *c = bt_malloc((size_t)(1 + nlen + count) * sizeof(*c));
+            c[0] = count;
+            memcpy(&c[1], per_block ? blocklens : &blocklen, (size_t)nlen * sizeof(*c));
             if (count)
-                memcpy(&ints[k], blocklens, (size_t)count * sizeof(int));
-            k += count;
+                memcpy(&c[1 + nlen], disps, (size_t)count * sizeof(*c));
+            bt_datatype_set_contents(dt, combiner, 0, NULL, 0, NULL, (int)(1 + nlen + count), c, 1,
+                                     &old);
+            free(c);
         } else {
-            ints[k++] = blocklen;
+            int ni = (int)(1 + nlen + (in_bytes ? 0 : count));
+            int *ints = bt_malloc((size_t)ni * sizeof(int)), *p = ints;
+            *p++ = (int)count;
+            p = bt_dt_narrow_into(p, per_block ? blocklens : &blocklen, nlen);
+            if (!in_bytes)
+                bt_dt_narrow_into(p, disps, count);
+            bt_datatype_set_contents(dt, combiner, ni, ints, in_bytes ? (int)count : 0, bytes, 0,
+                                     NULL, 1, &old);
+            free(ints);
         }
-        if (!in_bytes && count)
-            memcpy(&ints[k], idisps, (size_t)count * sizeof(int));
-        bt_datatype_set_contents(dt, combiner, ni, ints, in_bytes ? count : 0, adisps, 0, NULL, 1,
-                                 &old);
-        free(ints);
     }
     rc = bt_dt_created(call, rc, dt, newtype);
 
 out_free:
     free(bytes);
+    free(lens);
+    return rc;
+}
+
+/* The int-array entry points of the indexed family. */
+static int bt_dt_api_indexed_int(const char *call, int combiner, int count, const int blocklens[],
+                                 int blocklen, const int idisps[], const MPI_Aint adisps[],
+                                 MPI_Datatype oldtype, MPI_Datatype *newtype)
+{
+    MPI_Count *lens = bt_dt_widen(blocklens, count), *disps;
+    int rc;
+
+    if (adisps) {
+        disps = bt_malloc((size_t)BT_MAX(count, 1) * sizeof(*disps));
+        for (int i = 0; i < count; i++)
+            disps[i] = adisps[i];
+    } else {
+        disps = bt_dt_widen(idisps, count);
+    }
+    rc = bt_dt_api_indexed(call, combiner, count, lens, blocklen, disps, oldtype, newtype, 0);
+    free(disps);
     free(lens);
     return rc;
 }
@@ -259,9 +361,12 @@ int PMPI_Type_indexed(int count, const int array_of_blocklengths[],
 {
     BT_API_LOCK();
     BT_CHECK_INIT("MPI_Type_indexed");
-    return bt_dt_indexed_common("MPI_Type_indexed", count, array_of_blocklengths, 0,
-                                array_of_displacements, NULL, oldtype, newtype,
-                                MPI_COMBINER_INDEXED);
+    if (count > 0 && (!array_of_blocklengths || !array_of_displacements))
+        return bt_err_comm(NULL, MPI_ERR_ARG, "MPI_Type_indexed", "array_of_%s is NULL",
+                           !array_of_blocklengths ? "blocklengths" : "displacements");
+    return bt_dt_api_indexed_int("MPI_Type_indexed", MPI_COMBINER_INDEXED, count,
+                                 array_of_blocklengths, 0, array_of_displacements, NULL, oldtype,
+                                 newtype);
 }
 BT_ALIAS(MPI_Type_indexed);
 
@@ -271,9 +376,12 @@ int PMPI_Type_create_hindexed(int count, const int array_of_blocklengths[],
 {
     BT_API_LOCK();
     BT_CHECK_INIT("MPI_Type_create_hindexed");
-    return bt_dt_indexed_common("MPI_Type_create_hindexed", count, array_of_blocklengths, 0,
-                                NULL, array_of_displacements, oldtype, newtype,
-                                MPI_COMBINER_HINDEXED);
+    if (count > 0 && (!array_of_blocklengths || !array_of_displacements))
+        return bt_err_comm(NULL, MPI_ERR_ARG, "MPI_Type_create_hindexed", "array_of_%s is NULL",
+                           !array_of_blocklengths ? "blocklengths" : "displacements");
+    return bt_dt_api_indexed_int("MPI_Type_create_hindexed", MPI_COMBINER_HINDEXED, count,
+                                 array_of_blocklengths, 0, NULL, array_of_displacements, oldtype,
+                                 newtype);
 }
 BT_ALIAS(MPI_Type_create_hindexed);
 
@@ -282,9 +390,12 @@ int PMPI_Type_create_indexed_block(int count, int blocklength, const int array_o
 {
     BT_API_LOCK();
     BT_CHECK_INIT("MPI_Type_create_indexed_block");
-    return bt_dt_indexed_common("MPI_Type_create_indexed_block", count, NULL, blocklength,
-                                array_of_displacements, NULL, oldtype, newtype,
-                                MPI_COMBINER_INDEXED_BLOCK);
+    if (count > 0 && !array_of_displacements)
+        return bt_err_comm(NULL, MPI_ERR_ARG, "MPI_Type_create_indexed_block",
+                           "array_of_displacements is NULL");
+    return bt_dt_api_indexed_int("MPI_Type_create_indexed_block", MPI_COMBINER_INDEXED_BLOCK,
+                                 count, NULL, blocklength, array_of_displacements, NULL, oldtype,
+                                 newtype);
 }
 BT_ALIAS(MPI_Type_create_indexed_block);
 
@@ -294,83 +405,188 @@ int PMPI_Type_create_hindexed_block(int count, int blocklength,
 {
     BT_API_LOCK();
     BT_CHECK_INIT("MPI_Type_create_hindexed_block");
-    return bt_dt_indexed_common("MPI_Type_create_hindexed_block", count, NULL, blocklength, NULL,
-                                array_of_displacements, oldtype, newtype,
-                                MPI_COMBINER_HINDEXED_BLOCK);
+    if (count > 0 && !array_of_displacements)
+        return bt_err_comm(NULL, MPI_ERR_ARG, "MPI_Type_create_hindexed_block",
+                           "array_of_displacements is NULL");
+    return bt_dt_api_indexed_int("MPI_Type_create_hindexed_block", MPI_COMBINER_HINDEXED_BLOCK,
+                                 count, NULL, blocklength, NULL, array_of_displacements, oldtype,
+                                 newtype);
 }
 BT_ALIAS(MPI_Type_create_hindexed_block);
+
+int PMPI_Type_indexed_c(MPI_Count count, const MPI_Count array_of_blocklengths[],
+                        const MPI_Count array_of_displacements[], MPI_Datatype oldtype,
+                        MPI_Datatype *newtype)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Type_indexed_c");
+    return bt_dt_api_indexed("MPI_Type_indexed_c", MPI_COMBINER_INDEXED, count,
+                             array_of_blocklengths, 0, array_of_displacements, oldtype, newtype, 1);
+}
+BT_ALIAS(MPI_Type_indexed_c);
+
+int PMPI_Type_create_hindexed_c(MPI_Count count, const MPI_Count array_of_blocklengths[],
+                                const MPI_Count array_of_displacements[], MPI_Datatype oldtype,
+                                MPI_Datatype *newtype)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Type_create_hindexed_c");
+    return bt_dt_api_indexed("MPI_Type_create_hindexed_c", MPI_COMBINER_HINDEXED, count,
+                             array_of_blocklengths, 0, array_of_displacements, oldtype, newtype, 1);
+}
+BT_ALIAS(MPI_Type_create_hindexed_c);
+
+int PMPI_Type_create_indexed_block_c(MPI_Count count, MPI_Count blocklength,
+                                     const MPI_Count array_of_displacements[],
+                                     MPI_Datatype oldtype, MPI_Datatype *newtype)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Type_create_indexed_block_c");
+    return bt_dt_api_indexed("MPI_Type_create_indexed_block_c", MPI_COMBINER_INDEXED_BLOCK, count,
+                             NULL, blocklength, array_of_displacements, oldtype, newtype, 1);
+}
+BT_ALIAS(MPI_Type_create_indexed_block_c);
+
+int PMPI_Type_create_hindexed_block_c(MPI_Count count, MPI_Count blocklength,
+                                      const MPI_Count array_of_displacements[],
+                                      MPI_Datatype oldtype, MPI_Datatype *newtype)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Type_create_hindexed_block_c");
+    return bt_dt_api_indexed("MPI_Type_create_hindexed_block_c", MPI_COMBINER_HINDEXED_BLOCK,
+                             count, NULL, blocklength, array_of_displacements, oldtype, newtype, 1);
+}
+BT_ALIAS(MPI_Type_create_hindexed_block_c);
+
+static int bt_dt_api_struct(const char *call, MPI_Count count, const MPI_Count blocklens[],
+                            const MPI_Count disps[], const MPI_Datatype array_of_types[],
+                            MPI_Datatype *newtype, int large)
+{
+    bt_datatype_t **types = NULL, *dt = NULL;
+    MPI_Aint *bytes = NULL;
+    int rc;
+
+    if ((rc = bt_dt_check_count(call, count, "count")) ||
+        (rc = bt_dt_check_ptr(call, newtype, "newtype")))
+        return rc;
+    if (count > 0 && ((rc = bt_dt_check_ptr(call, blocklens, "array_of_blocklengths")) ||
+                      (rc = bt_dt_check_ptr(call, disps, "array_of_displacements")) ||
+                      (rc = bt_dt_check_ptr(call, array_of_types, "array_of_types")) ||
+                      (rc = bt_dt_check_blocklens(call, count, blocklens))))
+        return rc;
+
+    types = bt_malloc((size_t)BT_MAX(count, 1) * sizeof(*types));
+    bytes = bt_malloc((size_t)BT_MAX(count, 1) * sizeof(*bytes));
+    for (MPI_Count i = 0; i < count; i++) {
+        types[i] = bt_datatype_get(array_of_types[i]);
+        if (!types[i]) {
+            rc = bt_err_comm(NULL, MPI_ERR_TYPE, call, "array_of_types[%lld] is not a valid "
+                             "datatype%s", (long long)i,
+                             array_of_types[i] == MPI_DATATYPE_NULL ? " (MPI_DATATYPE_NULL)" : "");
+            goto out_free;
+        }
+        bytes[i] = (MPI_Aint)disps[i];
+    }
+    rc = bt_datatype_create_struct(count, blocklens, bytes, types, &dt);
+    if (rc == MPI_SUCCESS && large) {
+        MPI_Count *c = bt_malloc((size_t)(1 + 2 * count) * sizeof(*c));
+        c[0] = count;
+        if (count) {
+            memcpy(&c[1], blocklens, (size_t)count * sizeof(*c));
+            memcpy(&c[1 + count], disps, (size_t)count * sizeof(*c));
+        }
+        bt_datatype_set_contents(dt, MPI_COMBINER_STRUCT, 0, NULL, 0, NULL, (int)(1 + 2 * count), c,
+                                 (int)count, types);
+        free(c);
+    } else if (rc == MPI_SUCCESS) {
+        int *ints = bt_malloc((size_t)(count + 1) * sizeof(int));
+        ints[0] = (int)count;
+        bt_dt_narrow_into(&ints[1], blocklens, count);
+        bt_datatype_set_contents(dt, MPI_COMBINER_STRUCT, (int)count + 1, ints, (int)count, bytes,
+                                 0, NULL, (int)count, types);
+        free(ints);
+    }
+    rc = bt_dt_created(call, rc, dt, newtype);
+
+out_free:
+    free(bytes);
+    free(types);
+    return rc;
+}
 
 int PMPI_Type_create_struct(int count, const int array_of_blocklengths[],
                             const MPI_Aint array_of_displacements[],
                             const MPI_Datatype array_of_types[], MPI_Datatype *newtype)
 {
     static const char call[] = "MPI_Type_create_struct";
-    bt_datatype_t **types = NULL, *dt = NULL;
-    MPI_Count *lens = NULL;
+    MPI_Count *lens, *disps = NULL;
     int rc;
 
     BT_API_LOCK();
     BT_CHECK_INIT(call);
-    if ((rc = bt_dt_check_count(call, count, "count")) ||
-        (rc = bt_dt_check_ptr(call, newtype, "newtype")))
-        return rc;
-    if (count > 0 && ((rc = bt_dt_check_ptr(call, array_of_blocklengths, "array_of_blocklengths")) ||
-                      (rc = bt_dt_check_ptr(call, array_of_displacements, "array_of_displacements")) ||
-                      (rc = bt_dt_check_ptr(call, array_of_types, "array_of_types")) ||
-                      (rc = bt_dt_check_blocklens(call, count, array_of_blocklengths))))
-        return rc;
-
-    types = bt_malloc((size_t)BT_MAX(count, 1) * sizeof(*types));
-    lens = bt_malloc((size_t)BT_MAX(count, 1) * sizeof(*lens));
-    for (int i = 0; i < count; i++) {
-        types[i] = bt_datatype_get(array_of_types[i]);
-        if (!types[i]) {
-            rc = bt_err_comm(NULL, MPI_ERR_TYPE, call, "array_of_types[%d] is not a valid "
-                             "datatype%s", i,
-                             array_of_types[i] == MPI_DATATYPE_NULL ? " (MPI_DATATYPE_NULL)" : "");
-            goto out_free;
-        }
-        lens[i] = array_of_blocklengths[i];
+    if (count > 0 && (!array_of_blocklengths || !array_of_displacements))
+        return bt_err_comm(NULL, MPI_ERR_ARG, call, "array_of_%s is NULL",
+                           !array_of_blocklengths ? "blocklengths" : "displacements");
+    lens = bt_dt_widen(array_of_blocklengths, count);
+    if (array_of_displacements) {
+        disps = bt_malloc((size_t)BT_MAX(count, 1) * sizeof(*disps));
+        for (int i = 0; i < count; i++)
+            disps[i] = array_of_displacements[i];
     }
-    rc = bt_datatype_create_struct(count, lens, array_of_displacements, types, &dt);
-    if (rc == MPI_SUCCESS) {
-        int *ints = bt_malloc((size_t)(count + 1) * sizeof(int));
-        ints[0] = count;
-        if (count)
-            memcpy(&ints[1], array_of_blocklengths, (size_t)count * sizeof(int));
-        bt_datatype_set_contents(dt, MPI_COMBINER_STRUCT, count + 1, ints, count,
-                                 array_of_displacements, 0, NULL, count, types);
-        free(ints);
-    }
-    rc = bt_dt_created(call, rc, dt, newtype);
-
-out_free:
+    rc = bt_dt_api_struct(call, count, lens, disps, array_of_types, newtype, 0);
+    free(disps);
     free(lens);
-    free(types);
     return rc;
 }
 BT_ALIAS(MPI_Type_create_struct);
 
-int PMPI_Type_create_resized(MPI_Datatype oldtype, MPI_Aint lb, MPI_Aint extent,
-                             MPI_Datatype *newtype)
+int PMPI_Type_create_struct_c(MPI_Count count, const MPI_Count array_of_blocklengths[],
+                              const MPI_Count array_of_displacements[],
+                              const MPI_Datatype array_of_types[], MPI_Datatype *newtype)
 {
-    static const char call[] = "MPI_Type_create_resized";
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Type_create_struct_c");
+    return bt_dt_api_struct("MPI_Type_create_struct_c", count, array_of_blocklengths,
+                            array_of_displacements, array_of_types, newtype, 1);
+}
+BT_ALIAS(MPI_Type_create_struct_c);
+
+static int bt_dt_api_resized(const char *call, MPI_Datatype oldtype, MPI_Count lb,
+                             MPI_Count extent, MPI_Datatype *newtype, int large)
+{
     bt_datatype_t *old = NULL, *dt = NULL;
     int rc;
 
-    BT_API_LOCK();
-    BT_CHECK_INIT(call);
     if ((rc = bt_dt_check_type(call, oldtype, "oldtype", &old)) ||
         (rc = bt_dt_check_ptr(call, newtype, "newtype")))
         return rc;
-    rc = bt_datatype_create_resized(old, lb, extent, &dt);
+    rc = bt_datatype_create_resized(old, (MPI_Aint)lb, (MPI_Aint)extent, &dt);
     if (rc == MPI_SUCCESS) {
-        MPI_Aint aints[2] = {lb, extent};
-        bt_datatype_set_contents(dt, MPI_COMBINER_RESIZED, 0, NULL, 2, aints, 0, NULL, 1, &old);
+        MPI_Aint aints[2] = {(MPI_Aint)lb, (MPI_Aint)extent};
+        MPI_Count counts[2] = {lb, extent};
+        bt_datatype_set_contents(dt, MPI_COMBINER_RESIZED, 0, NULL, large ? 0 : 2, aints,
+                                 large ? 2 : 0, counts, 1, &old);
     }
     return bt_dt_created(call, rc, dt, newtype);
 }
+
+int PMPI_Type_create_resized(MPI_Datatype oldtype, MPI_Aint lb, MPI_Aint extent,
+                             MPI_Datatype *newtype)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Type_create_resized");
+    return bt_dt_api_resized("MPI_Type_create_resized", oldtype, lb, extent, newtype, 0);
+}
 BT_ALIAS(MPI_Type_create_resized);
+
+int PMPI_Type_create_resized_c(MPI_Datatype oldtype, MPI_Count lb, MPI_Count extent,
+                               MPI_Datatype *newtype)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Type_create_resized_c");
+    return bt_dt_api_resized("MPI_Type_create_resized_c", oldtype, lb, extent, newtype, 1);
+}
+BT_ALIAS(MPI_Type_create_resized_c);
 
 static int bt_dt_check_order(const char *call, int order)
 {
@@ -380,85 +596,103 @@ static int bt_dt_check_order(const char *call, int order)
     return MPI_SUCCESS;
 }
 
-int PMPI_Type_create_subarray(int ndims, const int array_of_sizes[], const int array_of_subsizes[],
-                              const int array_of_starts[], int order, MPI_Datatype oldtype,
-                              MPI_Datatype *newtype)
+static int bt_dt_api_subarray(const char *call, int ndims, const MPI_Count sizes[],
+                              const MPI_Count subsizes[], const MPI_Count starts[], int order,
+                              MPI_Datatype oldtype, MPI_Datatype *newtype, int large)
 {
-    static const char call[] = "MPI_Type_create_subarray";
     bt_datatype_t *old = NULL, *dt = NULL;
-    MPI_Count *sizes = NULL, *subsizes, *starts;
     int rc;
 
-    BT_API_LOCK();
-    BT_CHECK_INIT(call);
     if (ndims < 1)
         return bt_err_comm(NULL, MPI_ERR_ARG, call, "ndims is %d, must be positive", ndims);
-    if ((rc = bt_dt_check_ptr(call, array_of_sizes, "array_of_sizes")) ||
-        (rc = bt_dt_check_ptr(call, array_of_subsizes, "array_of_subsizes")) ||
-        (rc = bt_dt_check_ptr(call, array_of_starts, "array_of_starts")) ||
+    if ((rc = bt_dt_check_ptr(call, sizes, "array_of_sizes")) ||
+        (rc = bt_dt_check_ptr(call, subsizes, "array_of_subsizes")) ||
+        (rc = bt_dt_check_ptr(call, starts, "array_of_starts")) ||
         (rc = bt_dt_check_order(call, order)) ||
         (rc = bt_dt_check_type(call, oldtype, "oldtype", &old)) ||
         (rc = bt_dt_check_ptr(call, newtype, "newtype")))
         return rc;
     for (int i = 0; i < ndims; i++) {
-        if (array_of_sizes[i] < 1)
-            return bt_err_comm(NULL, MPI_ERR_ARG, call, "array_of_sizes[%d] is %d, must be "
-                               "positive", i, array_of_sizes[i]);
-        if (array_of_subsizes[i] < 0 || array_of_subsizes[i] > array_of_sizes[i])
-            return bt_err_comm(NULL, MPI_ERR_ARG, call, "array_of_subsizes[%d] is %d, must be "
-                               "between 0 and array_of_sizes[%d] = %d", i,
-                               array_of_subsizes[i], i, array_of_sizes[i]);
-        if (array_of_starts[i] < 0 ||
-            array_of_starts[i] > array_of_sizes[i] - array_of_subsizes[i])
-            return bt_err_comm(NULL, MPI_ERR_ARG, call, "array_of_starts[%d] is %d, must be "
-                               "between 0 and %d (size - subsize)", i, array_of_starts[i],
-                               array_of_sizes[i] - array_of_subsizes[i]);
-    }
-
-    sizes = bt_malloc(3 * (size_t)ndims * sizeof(MPI_Count));
-    subsizes = sizes + ndims;
-    starts = subsizes + ndims;
-    for (int i = 0; i < ndims; i++) {
-        sizes[i] = array_of_sizes[i];
-        subsizes[i] = array_of_subsizes[i];
-        starts[i] = array_of_starts[i];
+        if (sizes[i] < 1)
+            return bt_err_comm(NULL, MPI_ERR_ARG, call, "array_of_sizes[%d] is %lld, must be "
+                               "positive", i, (long long)sizes[i]);
+        if (subsizes[i] < 0 || subsizes[i] > sizes[i])
+            return bt_err_comm(NULL, MPI_ERR_ARG, call, "array_of_subsizes[%d] is %lld, must be "
+                               "between 0 and array_of_sizes[%d] = %lld", i,
+                               (long long)subsizes[i], i, (long long)sizes[i]);
+        if (starts[i] < 0 || starts[i] > sizes[i] - subsizes[i])
+            return bt_err_comm(NULL, MPI_ERR_ARG, call, "array_of_starts[%d] is %lld, must be "
+                               "between 0 and %lld (size - subsize)", i, (long long)starts[i],
+                               (long long)(sizes[i] - subsizes[i]));
     }
     rc = bt_datatype_create_subarray(ndims, sizes, subsizes, starts, order, old, &dt);
-    if (rc == MPI_SUCCESS) {
-        int ni = 3 * ndims + 2;
-        int *ints = bt_malloc((size_t)ni * sizeof(int));
-        ints[0] = ndims;
-        memcpy(&ints[1], array_of_sizes, (size_t)ndims * sizeof(int));
-        memcpy(&ints[1 + ndims], array_of_subsizes, (size_t)ndims * sizeof(int));
-        memcpy(&ints[1 + 2 * ndims], array_of_starts, (size_t)ndims * sizeof(int));
-        ints[1 + 3 * ndims] = order;
-        bt_datatype_set_contents(dt, MPI_COMBINER_SUBARRAY, ni, ints, 0, NULL, 0, NULL, 1, &old);
-        free(ints);
+    if (rc != MPI_SUCCESS)
+        return bt_err_comm(NULL, rc, call, "the array is too large for an address (MPI_Aint)");
+    if (large) {
+        int ints[2] = {ndims, order};
+        MPI_Count *c = bt_malloc(3 * (size_t)ndims * sizeof(*c));
+        memcpy(c, sizes, (size_t)ndims * sizeof(*c));
+        memcpy(c + ndims, subsizes, (size_t)ndims * sizeof(*c));
+        memcpy(c + 2 * ndims, starts, (size_t)ndims * sizeof(*c));
+        bt_datatype_set_contents(dt, MPI_COMBINER_SUBARRAY, 2, ints, 0, NULL, 3 * ndims, c, 1, &old);
+        free(c);
     } else {
-        rc = bt_err_comm(NULL, rc, call, "the array is too large for an address (MPI_Aint)");
-        goto out_free;
+        int *ints = bt_malloc((3 * (size_t)ndims + 2) * sizeof(int)), *p = ints;
+        *p++ = ndims;
+        p = bt_dt_narrow_into(p, sizes, ndims);
+        p = bt_dt_narrow_into(p, subsizes, ndims);
+        p = bt_dt_narrow_into(p, starts, ndims);
+        *p = order;
+        bt_datatype_set_contents(dt, MPI_COMBINER_SUBARRAY, 3 * ndims + 2, ints, 0, NULL, 0, NULL,
+                                 1, &old);
+        free(ints);
     }
     *newtype = dt->handle;
+    return MPI_SUCCESS;
+}
 
-out_free:
+int PMPI_Type_create_subarray(int ndims, const int array_of_sizes[], const int array_of_subsizes[],
+                              const int array_of_starts[], int order, MPI_Datatype oldtype,
+                              MPI_Datatype *newtype)
+{
+    MPI_Count *sizes, *subsizes, *starts;
+    int rc, n = BT_MAX(ndims, 0);
+
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Type_create_subarray");
+    sizes = bt_dt_widen(array_of_sizes, n);
+    subsizes = bt_dt_widen(array_of_subsizes, n);
+    starts = bt_dt_widen(array_of_starts, n);
+    rc = bt_dt_api_subarray("MPI_Type_create_subarray", ndims, sizes, subsizes, starts, order,
+                            oldtype, newtype, 0);
+    free(starts);
+    free(subsizes);
     free(sizes);
     return rc;
 }
 BT_ALIAS(MPI_Type_create_subarray);
 
-int PMPI_Type_create_darray(int size, int rank, int ndims, const int array_of_gsizes[],
-                            const int array_of_distribs[], const int array_of_dargs[],
-                            const int array_of_psizes[], int order, MPI_Datatype oldtype,
-                            MPI_Datatype *newtype)
+int PMPI_Type_create_subarray_c(int ndims, const MPI_Count array_of_sizes[],
+                                const MPI_Count array_of_subsizes[],
+                                const MPI_Count array_of_starts[], int order, MPI_Datatype oldtype,
+                                MPI_Datatype *newtype)
 {
-    static const char call[] = "MPI_Type_create_darray";
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Type_create_subarray_c");
+    return bt_dt_api_subarray("MPI_Type_create_subarray_c", ndims, array_of_sizes,
+                              array_of_subsizes, array_of_starts, order, oldtype, newtype, 1);
+}
+BT_ALIAS(MPI_Type_create_subarray_c);
+
+static int bt_dt_api_darray(const char *call, int size, int rank, int ndims,
+                            const MPI_Count gsizes[], const int distribs[], const int dargs[],
+                            const int psizes[], int order, MPI_Datatype oldtype,
+                            MPI_Datatype *newtype, int large)
+{
     bt_datatype_t *old = NULL, *dt = NULL;
-    MPI_Count *gsizes = NULL;
     long long nprocs = 1;
     int rc;
 
-    BT_API_LOCK();
-    BT_CHECK_INIT(call);
     if (size < 1)
         return bt_err_comm(NULL, MPI_ERR_ARG, call, "size is %d, must be positive", size);
     if (rank < 0 || rank >= size)
@@ -466,20 +700,21 @@ int PMPI_Type_create_darray(int size, int rank, int ndims, const int array_of_gs
                            rank, size - 1);
     if (ndims < 1)
         return bt_err_comm(NULL, MPI_ERR_ARG, call, "ndims is %d, must be positive", ndims);
-    if ((rc = bt_dt_check_ptr(call, array_of_gsizes, "array_of_gsizes")) ||
-        (rc = bt_dt_check_ptr(call, array_of_distribs, "array_of_distribs")) ||
-        (rc = bt_dt_check_ptr(call, array_of_dargs, "array_of_dargs")) ||
-        (rc = bt_dt_check_ptr(call, array_of_psizes, "array_of_psizes")) ||
+    if ((rc = bt_dt_check_ptr(call, gsizes, "array_of_gsizes")) ||
+        (rc = bt_dt_check_ptr(call, distribs, "array_of_distribs")) ||
+        (rc = bt_dt_check_ptr(call, dargs, "array_of_dargs")) ||
+        (rc = bt_dt_check_ptr(call, psizes, "array_of_psizes")) ||
         (rc = bt_dt_check_order(call, order)) ||
         (rc = bt_dt_check_type(call, oldtype, "oldtype", &old)) ||
         (rc = bt_dt_check_ptr(call, newtype, "newtype")))
         return rc;
     for (int i = 0; i < ndims; i++) {
-        int g = array_of_gsizes[i], p = array_of_psizes[i], d = array_of_distribs[i];
-        int a = array_of_dargs[i];
+        MPI_Count g = gsizes[i];
+        int p = psizes[i], d = distribs[i], a = dargs[i];
         if (g < 1 || p < 1)
-            return bt_err_comm(NULL, MPI_ERR_ARG, call, "array_of_gsizes[%d] is %d and "
-                               "array_of_psizes[%d] is %d, both must be positive", i, g, i, p);
+            return bt_err_comm(NULL, MPI_ERR_ARG, call, "array_of_gsizes[%d] is %lld and "
+                               "array_of_psizes[%d] is %d, both must be positive", i,
+                               (long long)g, i, p);
         if (d != MPI_DISTRIBUTE_NONE && d != MPI_DISTRIBUTE_BLOCK && d != MPI_DISTRIBUTE_CYCLIC)
             return bt_err_comm(NULL, MPI_ERR_ARG, call, "array_of_distribs[%d] is %d, not a "
                                "distribution", i, d);
@@ -489,9 +724,10 @@ int PMPI_Type_create_darray(int size, int rank, int ndims, const int array_of_gs
         if (d == MPI_DISTRIBUTE_NONE && p != 1)
             return bt_err_comm(NULL, MPI_ERR_ARG, call, "array_of_psizes[%d] is %d, must be 1 "
                                "for MPI_DISTRIBUTE_NONE", i, p);
-        if (d == MPI_DISTRIBUTE_BLOCK && a != MPI_DISTRIBUTE_DFLT_DARG && (long long)a * p < g)
+        if (d == MPI_DISTRIBUTE_BLOCK && a != MPI_DISTRIBUTE_DFLT_DARG && (MPI_Count)a * p < g)
             return bt_err_comm(NULL, MPI_ERR_ARG, call, "array_of_dargs[%d] is %d: %d blocks of "
-                               "it do not cover array_of_gsizes[%d] = %d", i, a, p, i, g);
+                               "it do not cover array_of_gsizes[%d] = %lld", i, a, p, i,
+                               (long long)g);
         nprocs *= p;
         if (nprocs > size)
             break;
@@ -500,35 +736,60 @@ int PMPI_Type_create_darray(int size, int rank, int ndims, const int array_of_gs
         return bt_err_comm(NULL, MPI_ERR_ARG, call, "the product of array_of_psizes does not "
                            "equal size (%d)", size);
 
-    gsizes = bt_malloc((size_t)ndims * sizeof(MPI_Count));
-    for (int i = 0; i < ndims; i++)
-        gsizes[i] = array_of_gsizes[i];
-    rc = bt_datatype_create_darray(size, rank, ndims, gsizes, array_of_distribs, array_of_dargs,
-                                   array_of_psizes, order, old, &dt);
-    if (rc != MPI_SUCCESS) {
-        rc = bt_err_comm(NULL, rc, call, "the array is too large for an address (MPI_Aint)");
-        goto out_free;
-    }
+    rc = bt_datatype_create_darray(size, rank, ndims, gsizes, distribs, dargs, psizes, order, old,
+                                   &dt);
+    if (rc != MPI_SUCCESS)
+        return bt_err_comm(NULL, rc, call, "the array is too large for an address (MPI_Aint)");
     {
-        int ni = 4 * ndims + 4, *ints = bt_malloc((size_t)ni * sizeof(int));
-        ints[0] = size;
-        ints[1] = rank;
-        ints[2] = ndims;
-        memcpy(&ints[3], array_of_gsizes, (size_t)ndims * sizeof(int));
-        memcpy(&ints[3 + ndims], array_of_distribs, (size_t)ndims * sizeof(int));
-        memcpy(&ints[3 + 2 * ndims], array_of_dargs, (size_t)ndims * sizeof(int));
-        memcpy(&ints[3 + 3 * ndims], array_of_psizes, (size_t)ndims * sizeof(int));
-        ints[3 + 4 * ndims] = order;
-        bt_datatype_set_contents(dt, MPI_COMBINER_DARRAY, ni, ints, 0, NULL, 0, NULL, 1, &old);
+        /* ints: size, rank, ndims, [gsizes,] distribs, dargs, psizes, order. */
+        int ni = (large ? 3 : 4) * ndims + 4, *ints = bt_malloc((size_t)ni * sizeof(int)), *p = ints;
+        *p++ = size;
+        *p++ = rank;
+        *p++ = ndims;
+        if (!large)
+            p = bt_dt_narrow_into(p, gsizes, ndims);
+        memcpy(p, distribs, (size_t)ndims * sizeof(int));
+        memcpy(p + ndims, dargs, (size_t)ndims * sizeof(int));
+        memcpy(p + 2 * ndims, psizes, (size_t)ndims * sizeof(int));
+        p[3 * ndims] = order;
+        bt_datatype_set_contents(dt, MPI_COMBINER_DARRAY, ni, ints, 0, NULL, large ? ndims : 0,
+                                 gsizes, 1, &old);
         free(ints);
     }
     *newtype = dt->handle;
+    return MPI_SUCCESS;
+}
 
-out_free:
+int PMPI_Type_create_darray(int size, int rank, int ndims, const int array_of_gsizes[],
+                            const int array_of_distribs[], const int array_of_dargs[],
+                            const int array_of_psizes[], int order, MPI_Datatype oldtype,
+                            MPI_Datatype *newtype)
+{
+    MPI_Count *gsizes;
+    int rc;
+
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Type_create_darray");
+    gsizes = bt_dt_widen(array_of_gsizes, BT_MAX(ndims, 0));
+    rc = bt_dt_api_darray("MPI_Type_create_darray", size, rank, ndims, gsizes, array_of_distribs,
+                          array_of_dargs, array_of_psizes, order, oldtype, newtype, 0);
     free(gsizes);
     return rc;
 }
 BT_ALIAS(MPI_Type_create_darray);
+
+int PMPI_Type_create_darray_c(int size, int rank, int ndims, const MPI_Count array_of_gsizes[],
+                              const int array_of_distribs[], const int array_of_dargs[],
+                              const int array_of_psizes[], int order, MPI_Datatype oldtype,
+                              MPI_Datatype *newtype)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Type_create_darray_c");
+    return bt_dt_api_darray("MPI_Type_create_darray_c", size, rank, ndims, array_of_gsizes,
+                            array_of_distribs, array_of_dargs, array_of_psizes, order, oldtype,
+                            newtype, 1);
+}
+BT_ALIAS(MPI_Type_create_darray_c);
 
 int PMPI_Type_dup(MPI_Datatype oldtype, MPI_Datatype *newtype)
 {
@@ -547,6 +808,36 @@ int PMPI_Type_dup(MPI_Datatype oldtype, MPI_Datatype *newtype)
     return bt_dt_created(call, rc, dt, newtype);
 }
 BT_ALIAS(MPI_Type_dup);
+
+/* Pair types for MINLOC/MAXLOC by their parts (MPI-4.1 6.9.4). */
+int PMPI_Type_get_value_index(MPI_Datatype value_type, MPI_Datatype index_type,
+                              MPI_Datatype *pair_type)
+{
+    static const char call[] = "MPI_Type_get_value_index";
+    static const struct { MPI_Datatype v, i, pair; } pairs[] = {
+        {MPI_FLOAT, MPI_INT, MPI_FLOAT_INT}, {MPI_DOUBLE, MPI_INT, MPI_DOUBLE_INT},
+        {MPI_LONG, MPI_INT, MPI_LONG_INT}, {MPI_INT, MPI_INT, MPI_2INT},
+        {MPI_SHORT, MPI_INT, MPI_SHORT_INT}, {MPI_LONG_DOUBLE, MPI_INT, MPI_LONG_DOUBLE_INT},
+        {MPI_REAL, MPI_REAL, MPI_2REAL},
+        {MPI_DOUBLE_PRECISION, MPI_DOUBLE_PRECISION, MPI_2DOUBLE_PRECISION},
+        {MPI_INTEGER, MPI_INTEGER, MPI_2INTEGER},
+    };
+    bt_datatype_t *v = NULL, *i = NULL;
+    int rc;
+
+    BT_API_LOCK();
+    BT_CHECK_INIT(call);
+    if ((rc = bt_dt_check_type(call, value_type, "value_type", &v)) ||
+        (rc = bt_dt_check_type(call, index_type, "index_type", &i)) ||
+        (rc = bt_dt_check_ptr(call, pair_type, "pair_type")))
+        return rc;
+    *pair_type = MPI_DATATYPE_NULL;   /* no predefined pair of these two */
+    for (size_t k = 0; k < BT_ARRAY_LEN(pairs); k++)
+        if (pairs[k].v == value_type && pairs[k].i == index_type)
+            *pair_type = pairs[k].pair;
+    return MPI_SUCCESS;
+}
+BT_ALIAS(MPI_Type_get_value_index);
 
 /* ---- life cycle ---- */
 
@@ -766,6 +1057,66 @@ int PMPI_Type_get_contents(MPI_Datatype datatype, int max_integers, int max_addr
     return MPI_SUCCESS;
 }
 BT_ALIAS(MPI_Type_get_contents);
+
+int PMPI_Type_get_envelope_c(MPI_Datatype datatype, MPI_Count *num_integers,
+                             MPI_Count *num_addresses, MPI_Count *num_large_counts,
+                             MPI_Count *num_datatypes, int *combiner)
+{
+    static const char call[] = "MPI_Type_get_envelope_c";
+    bt_datatype_t *dt = NULL;
+    int rc, ni, na, nc, nd;
+
+    BT_API_LOCK();
+    BT_CHECK_INIT(call);
+    if ((rc = bt_dt_check_type(call, datatype, "datatype", &dt)) ||
+        (rc = bt_dt_check_ptr(call, num_integers, "num_integers")) ||
+        (rc = bt_dt_check_ptr(call, num_addresses, "num_addresses")) ||
+        (rc = bt_dt_check_ptr(call, num_large_counts, "num_large_counts")) ||
+        (rc = bt_dt_check_ptr(call, num_datatypes, "num_datatypes")) ||
+        (rc = bt_dt_check_ptr(call, combiner, "combiner")))
+        return rc;
+    bt_datatype_get_envelope(dt, &ni, &na, &nc, &nd, combiner);
+    *num_integers = ni;
+    *num_addresses = na;
+    *num_large_counts = nc;
+    *num_datatypes = nd;
+    return MPI_SUCCESS;
+}
+BT_ALIAS(MPI_Type_get_envelope_c);
+
+int PMPI_Type_get_contents_c(MPI_Datatype datatype, MPI_Count max_integers,
+                             MPI_Count max_addresses, MPI_Count max_large_counts,
+                             MPI_Count max_datatypes, int array_of_integers[],
+                             MPI_Aint array_of_addresses[], MPI_Count array_of_large_counts[],
+                             MPI_Datatype array_of_datatypes[])
+{
+    static const char call[] = "MPI_Type_get_contents_c";
+    bt_datatype_t *dt = NULL;
+    int rc, ni, na, nc, nd, combiner;
+
+    BT_API_LOCK();
+    BT_CHECK_INIT(call);
+    if ((rc = bt_dt_check_type(call, datatype, "datatype", &dt)))
+        return rc;
+    bt_datatype_get_envelope(dt, &ni, &na, &nc, &nd, &combiner);
+    if (combiner == MPI_COMBINER_NAMED)
+        return bt_err_comm(NULL, MPI_ERR_TYPE, call, "%s is predefined: it has no contents",
+                           dt->name);
+    if (max_integers < ni || max_addresses < na || max_large_counts < nc || max_datatypes < nd)
+        return bt_err_comm(NULL, MPI_ERR_ARG, call, "the arrays hold %lld integers, %lld "
+                           "addresses, %lld counts and %lld datatypes; the type needs %d, %d, %d "
+                           "and %d", (long long)max_integers, (long long)max_addresses,
+                           (long long)max_large_counts, (long long)max_datatypes, ni, na, nc, nd);
+    if ((ni && (rc = bt_dt_check_ptr(call, array_of_integers, "array_of_integers"))) ||
+        (na && (rc = bt_dt_check_ptr(call, array_of_addresses, "array_of_addresses"))) ||
+        (nc && (rc = bt_dt_check_ptr(call, array_of_large_counts, "array_of_large_counts"))) ||
+        (nd && (rc = bt_dt_check_ptr(call, array_of_datatypes, "array_of_datatypes"))))
+        return rc;
+    bt_datatype_get_contents(dt, array_of_integers, array_of_addresses, array_of_large_counts,
+                             array_of_datatypes);
+    return MPI_SUCCESS;
+}
+BT_ALIAS(MPI_Type_get_contents_c);
 
 int PMPI_Type_get_name(MPI_Datatype datatype, char *type_name, int *resultlen)
 {
