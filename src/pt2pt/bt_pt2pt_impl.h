@@ -38,6 +38,7 @@ typedef struct bt_unexp {
     MPI_Count        size;
     uint64_t         addr;
     bt_request_t    *self_sreq;   /* BT_UX_SELF: the send of this very process */
+    bt_comm_t       *comm;        /* set when a matched probe takes the message */
     char             data[];      /* eager payload */
 } bt_unexp_t;
 #define BT_UX_SELF 100

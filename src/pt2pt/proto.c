@@ -89,6 +89,7 @@ static bt_unexp_t *bt_unexp_new(const bt_msg_hdr_t *hdr, int src_world, int type
     u->size = (MPI_Count)datalen;
     u->addr = 0;
     u->self_sreq = NULL;
+    u->comm = NULL;
     if (bt_p2p.unexp_tail)
         bt_p2p.unexp_tail->next = u;
     else
@@ -595,8 +596,10 @@ int bt_pt2pt_iprobe(int source, int tag, bt_comm_t *comm, uint32_t ctx, int remo
         bt_request_t tmp = { .st_source = u->src, .st_tag = u->tag, .st_bytes = u->size };
         bt_request_fill_status(&tmp, status);
     }
-    if (msg_p)
+    if (msg_p) {
+        u->comm = comm;
         *msg_p = u;
+    }
     return MPI_SUCCESS;
 }
 
@@ -606,7 +609,8 @@ int bt_pt2pt_imrecv(void *buf, MPI_Count count, bt_datatype_t *dt, void *msg,
     bt_unexp_t *u = msg;
     bt_request_t *r = bt_request_prepare(BT_REQ_RECV, buf, count, dt,
                                          u ? u->src : MPI_PROC_NULL, u ? u->tag : MPI_ANY_TAG,
-                                         &bt_comm_self, 0, BT_MODE_STANDARD);
+                                         u ? u->comm : &bt_comm_self, u ? u->ctx : 0,
+                                         BT_MODE_STANDARD);
     *req_p = r;
     bt_request_begin(r);
     if (!u)
