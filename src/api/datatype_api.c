@@ -74,6 +74,22 @@ BT_DT_DECL(int, Type_get_contents_c, (MPI_Datatype datatype, MPI_Count max_integ
                                       MPI_Aint array_of_addresses[],
                                       MPI_Count array_of_large_counts[],
                                       MPI_Datatype array_of_datatypes[]))
+BT_DT_DECL(int, Pack_external, (const char datarep[], const void *inbuf, int incount,
+                                MPI_Datatype datatype, void *outbuf, MPI_Aint outsize,
+                                MPI_Aint *position))
+BT_DT_DECL(int, Pack_external_c, (const char datarep[], const void *inbuf, MPI_Count incount,
+                                  MPI_Datatype datatype, void *outbuf, MPI_Count outsize,
+                                  MPI_Count *position))
+BT_DT_DECL(int, Unpack_external, (const char datarep[], const void *inbuf, MPI_Aint insize,
+                                  MPI_Aint *position, void *outbuf, int outcount,
+                                  MPI_Datatype datatype))
+BT_DT_DECL(int, Unpack_external_c, (const char datarep[], const void *inbuf, MPI_Count insize,
+                                    MPI_Count *position, void *outbuf, MPI_Count outcount,
+                                    MPI_Datatype datatype))
+BT_DT_DECL(int, Pack_external_size, (const char datarep[], int incount, MPI_Datatype datatype,
+                                     MPI_Aint *size))
+BT_DT_DECL(int, Pack_external_size_c, (const char datarep[], MPI_Count incount,
+                                       MPI_Datatype datatype, MPI_Count *size))
 #undef BT_DT_DECL
 #pragma GCC visibility pop
 
@@ -1322,6 +1338,171 @@ int PMPI_Pack_size_c(MPI_Count incount, MPI_Datatype datatype, MPI_Comm comm, MP
     return bt_dt_pack_size("MPI_Pack_size_c", incount, datatype, comm, size);
 }
 BT_ALIAS(MPI_Pack_size_c);
+
+/* ---- external32 ---- */
+
+static int bt_dt_check_datarep(const char *call, const char *datarep)
+{
+    if (!datarep)
+        return bt_err_comm(NULL, MPI_ERR_ARG, call, "datarep is NULL");
+    if (strcmp(datarep, "external32") != 0)
+        return bt_err_comm(NULL, MPI_ERR_ARG, call, "datarep is \"%.64s\"; only \"external32\" "
+                           "is supported", datarep);
+    return MPI_SUCCESS;
+}
+
+static int bt_dt_pack_external(const char *call, const char *datarep, const void *inbuf,
+                               MPI_Count incount, MPI_Datatype datatype, void *outbuf,
+                               MPI_Count outsize, MPI_Count *position)
+{
+    bt_datatype_t *dt = NULL;
+    MPI_Count bytes;
+    int rc;
+
+    if ((rc = bt_dt_check_datarep(call, datarep)) ||
+        (rc = bt_check_buffer(call, NULL, inbuf, incount, datatype, "", &dt)) ||
+        (rc = bt_dt_check_ptr(call, position, "position")))
+        return rc;
+    if (outsize < 0 || *position < 0 || *position > outsize)
+        return bt_err_comm(NULL, MPI_ERR_ARG, call, "position is %lld and outsize %lld: need "
+                           "0 <= position <= outsize", (long long)*position, (long long)outsize);
+    bytes = incount * bt_datatype_external32_size(dt);
+    if (bytes > outsize - *position)
+        return bt_err_comm(NULL, MPI_ERR_TRUNCATE, call, "packing %lld bytes at position %lld "
+                           "overflows outsize (%lld)", (long long)bytes, (long long)*position,
+                           (long long)outsize);
+    if (bytes > 0 && !outbuf)
+        return bt_err_comm(NULL, MPI_ERR_BUFFER, call, "outbuf is NULL");
+    bt_datatype_pack_external32(dt, incount, inbuf, (char *)outbuf + *position);
+    *position += bytes;
+    return MPI_SUCCESS;
+}
+
+int PMPI_Pack_external(const char datarep[], const void *inbuf, int incount, MPI_Datatype datatype,
+                       void *outbuf, MPI_Aint outsize, MPI_Aint *position)
+{
+    MPI_Count pos;
+    int rc;
+
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Pack_external");
+    if (!position)
+        return bt_err_comm(NULL, MPI_ERR_ARG, "MPI_Pack_external", "position is NULL");
+    pos = *position;
+    rc = bt_dt_pack_external("MPI_Pack_external", datarep, inbuf, incount, datatype, outbuf,
+                             outsize, &pos);
+    if (rc == MPI_SUCCESS)
+        *position = (MPI_Aint)pos;
+    return rc;
+}
+BT_ALIAS(MPI_Pack_external);
+
+int PMPI_Pack_external_c(const char datarep[], const void *inbuf, MPI_Count incount,
+                         MPI_Datatype datatype, void *outbuf, MPI_Count outsize,
+                         MPI_Count *position)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Pack_external_c");
+    return bt_dt_pack_external("MPI_Pack_external_c", datarep, inbuf, incount, datatype, outbuf,
+                               outsize, position);
+}
+BT_ALIAS(MPI_Pack_external_c);
+
+static int bt_dt_unpack_external(const char *call, const char *datarep, const void *inbuf,
+                                 MPI_Count insize, MPI_Count *position, void *outbuf,
+                                 MPI_Count outcount, MPI_Datatype datatype)
+{
+    bt_datatype_t *dt = NULL;
+    MPI_Count bytes;
+    int rc;
+
+    if ((rc = bt_dt_check_datarep(call, datarep)) ||
+        (rc = bt_check_buffer(call, NULL, outbuf, outcount, datatype, "", &dt)) ||
+        (rc = bt_dt_check_ptr(call, position, "position")))
+        return rc;
+    if (insize < 0 || *position < 0 || *position > insize)
+        return bt_err_comm(NULL, MPI_ERR_ARG, call, "position is %lld and insize %lld: need "
+                           "0 <= position <= insize", (long long)*position, (long long)insize);
+    bytes = outcount * bt_datatype_external32_size(dt);
+    if (bytes > insize - *position)
+        return bt_err_comm(NULL, MPI_ERR_TRUNCATE, call, "unpacking %lld bytes at position "
+                           "%lld reads past insize (%lld)", (long long)bytes,
+                           (long long)*position, (long long)insize);
+    if (bytes > 0 && !inbuf)
+        return bt_err_comm(NULL, MPI_ERR_BUFFER, call, "inbuf is NULL");
+    bt_datatype_unpack_external32(dt, outcount, (const char *)inbuf + *position, outbuf);
+    *position += bytes;
+    return MPI_SUCCESS;
+}
+
+int PMPI_Unpack_external(const char datarep[], const void *inbuf, MPI_Aint insize,
+                         MPI_Aint *position, void *outbuf, int outcount, MPI_Datatype datatype)
+{
+    MPI_Count pos;
+    int rc;
+
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Unpack_external");
+    if (!position)
+        return bt_err_comm(NULL, MPI_ERR_ARG, "MPI_Unpack_external", "position is NULL");
+    pos = *position;
+    rc = bt_dt_unpack_external("MPI_Unpack_external", datarep, inbuf, insize, &pos, outbuf,
+                               outcount, datatype);
+    if (rc == MPI_SUCCESS)
+        *position = (MPI_Aint)pos;
+    return rc;
+}
+BT_ALIAS(MPI_Unpack_external);
+
+int PMPI_Unpack_external_c(const char datarep[], const void *inbuf, MPI_Count insize,
+                           MPI_Count *position, void *outbuf, MPI_Count outcount,
+                           MPI_Datatype datatype)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Unpack_external_c");
+    return bt_dt_unpack_external("MPI_Unpack_external_c", datarep, inbuf, insize, position,
+                                 outbuf, outcount, datatype);
+}
+BT_ALIAS(MPI_Unpack_external_c);
+
+static int bt_dt_pack_external_size(const char *call, const char *datarep, MPI_Count incount,
+                                    MPI_Datatype datatype, MPI_Count *size)
+{
+    bt_datatype_t *dt = NULL;
+    int rc;
+
+    if ((rc = bt_dt_check_datarep(call, datarep)) ||
+        (rc = bt_dt_check_count(call, incount, "incount")) ||
+        (rc = bt_dt_check_type(call, datatype, "datatype", &dt)) ||
+        (rc = bt_dt_check_ptr(call, size, "size")))
+        return rc;
+    *size = incount * bt_datatype_external32_size(dt);
+    return MPI_SUCCESS;
+}
+
+int PMPI_Pack_external_size(const char datarep[], int incount, MPI_Datatype datatype,
+                            MPI_Aint *size)
+{
+    MPI_Count sz;
+    int rc;
+
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Pack_external_size");
+    rc = bt_dt_pack_external_size("MPI_Pack_external_size", datarep, incount, datatype, &sz);
+    if (rc == MPI_SUCCESS)
+        *size = (MPI_Aint)sz;
+    return rc;
+}
+BT_ALIAS(MPI_Pack_external_size);
+
+int PMPI_Pack_external_size_c(const char datarep[], MPI_Count incount, MPI_Datatype datatype,
+                              MPI_Count *size)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Pack_external_size_c");
+    return bt_dt_pack_external_size("MPI_Pack_external_size_c", datarep, incount, datatype, size);
+}
+BT_ALIAS(MPI_Pack_external_size_c);
 
 /* ---- addresses ---- */
 

@@ -142,4 +142,12 @@ void bt_datatype_get_envelope(const bt_datatype_t *dt, int *ni_p, int *na_p, int
 void bt_datatype_get_contents(const bt_datatype_t *dt, int ints[], MPI_Aint aints[],
                               MPI_Count counts[], MPI_Datatype types[]);
 
+/* The "external32" representation (MPI_Pack_external): bytes per element, and
+ * conversion of count elements to and from it. */
+MPI_Count bt_datatype_external32_size(const bt_datatype_t *dt);
+void bt_datatype_pack_external32(const bt_datatype_t *dt, MPI_Count count, const void *buf,
+                                 void *ext);
+void bt_datatype_unpack_external32(const bt_datatype_t *dt, MPI_Count count, const void *ext,
+                                   void *buf);
+
 #endif
