@@ -50,4 +50,14 @@ int bt_shm_cma_usable(void);
 uint64_t bt_shm_barrier_arrive(void);
 int      bt_shm_barrier_reached(uint64_t target);
 
+/* Collective rounds of all the node's ranks (the collectives of MPI_COMM_WORLD on
+ * one node): every rank takes the next round, writes its slot, arrives, waits
+ * until the round is complete, then reads any rank's slot of that round. One
+ * round in flight per rank at a time. */
+size_t   bt_shm_coll_slot_max(void);
+uint64_t bt_shm_coll_next(void);
+void    *bt_shm_coll_slot(uint64_t round, int local_rank);
+void     bt_shm_coll_arrive(uint64_t round);
+int      bt_shm_coll_complete(uint64_t round);
+
 #endif

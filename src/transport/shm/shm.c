@@ -6,6 +6,7 @@
  *   uint16_t[n][n]               per receiver: senders that announced themselves (+1)
  *   bt_shm_head_t[n][n]          per ring: bytes the receiver has consumed
  *   ring bytes [n][n]            ring (receiver r, sender s) at index r*n+s
+ *   collective rounds            2 sets of n slots of coll_slot bytes (MPI_COMM_WORLD)
  *
  * The segment is a memfd: it has no name in /dev/shm at any time, so no crash can
  * leave it behind. The other ranks of the node open it through the creator's
@@ -44,6 +45,9 @@ typedef struct bt_shm_seg {
     /* Threads of the node's ranks that are not asleep on their doorbell: when they
      * outnumber the cores, a waiter should give its core away rather than poll. */
     _Atomic int32_t  awake __attribute__((aligned(BT_CACHELINE)));
+    /* Arrivals at collective rounds of the node, ever: round k is complete when
+     * it reaches k * nlocal. */
+    _Atomic uint64_t coll_arrived __attribute__((aligned(BT_CACHELINE)));
 } __attribute__((aligned(BT_CACHELINE))) bt_shm_seg_t;
 
 typedef struct bt_shm_rank {
@@ -94,6 +98,9 @@ static struct {
     char           *rings;
     bt_shm_tx_t    *tx;
     bt_shm_rx_t    *rx;
+    char           *coll;        /* collective round slots */
+    size_t          coll_slot;
+    uint64_t        coll_round;  /* rounds this rank has entered */
     int            *senders;     /* senders announced to me, polled in this order */
     int             nsenders;
     int             cma;
@@ -110,7 +117,7 @@ static size_t bt_shm_ring_default(int n)
     return 4 << 10;
 }
 
-static void bt_shm_layout(int n, size_t ring_bytes, size_t offs[5])
+static void bt_shm_layout(int n, size_t ring_bytes, size_t coll_slot, size_t offs[6])
 {
     size_t off = BT_ALIGN_UP(sizeof(bt_shm_seg_t), BT_CACHELINE);
     offs[0] = off;                                   /* ranks */
@@ -122,7 +129,9 @@ static void bt_shm_layout(int n, size_t ring_bytes, size_t offs[5])
     off = BT_ALIGN_UP(off, 4096);
     offs[3] = off;                                   /* rings */
     off += (size_t)n * n * ring_bytes;
-    offs[4] = off;                                   /* total */
+    offs[4] = off;                                   /* collective slots */
+    off += 2 * (size_t)n * coll_slot;
+    offs[5] = off;                                   /* total */
 }
 
 static inline char *bt_shm_ring(int receiver, int sender)
@@ -164,18 +173,20 @@ int bt_shm_init(void)
 {
     int n = bt_rt.local_size, me = bt_rt.local_rank;
     size_t ring = bt_env_size("BATON_SHM_RING", bt_shm_ring_default(n));
-    size_t offs[5];
+    size_t coll_slot = BT_ALIGN_UP(bt_env_size("BATON_SHM_COLL_MAX", 8 << 10), (size_t)BT_CACHELINE);
+    size_t offs[6];
     char key[64], val[128];
     int leader = bt_rt.local_ranks[0];
     int populate;
 
     ring = BT_ALIGN_UP(BT_MAX(ring, (size_t)1024), (size_t)BT_CACHELINE);
-    bt_shm_layout(n, ring, offs);
+    bt_shm_layout(n, ring, coll_slot, offs);
     shm.n = n;
     shm.me = me;
     shm.ring_bytes = ring;
     shm.frame_max = ring / 4 - BT_FRAME_HDR;
-    shm.size = offs[4];
+    shm.size = offs[5];
+    shm.coll_slot = coll_slot;
     /* Small segments are touched up front: a first-touch fault costs ~10 us a page. */
     populate = shm.size <= ((size_t)64 << 20) ? MAP_POPULATE : 0;
 
@@ -233,6 +244,7 @@ int bt_shm_init(void)
     shm.active = (_Atomic uint16_t *)(shm.base + offs[1]);
     shm.heads = (bt_shm_head_t *)(shm.base + offs[2]);
     shm.rings = shm.base + offs[3];
+    shm.coll = shm.base + offs[4];
     shm.ranks[me].pid = (int32_t)getpid();
     shm.tx = bt_calloc((size_t)n, sizeof(bt_shm_tx_t));
     shm.rx = bt_calloc((size_t)n, sizeof(bt_shm_rx_t));
@@ -461,4 +473,41 @@ uint64_t bt_shm_barrier_arrive(void)
 int bt_shm_barrier_reached(uint64_t target)
 {
     return atomic_load_explicit(&shm.seg->barrier, memory_order_acquire) >= target;
+}
+
+size_t bt_shm_coll_slot_max(void)
+{
+    return shm.coll_slot;
+}
+
+uint64_t bt_shm_coll_next(void)
+{
+    return ++shm.coll_round;
+}
+
+void *bt_shm_coll_slot(uint64_t round, int local_rank)
+{
+    /* Two sets alternate: a rank writes round k's set only after round k-1 is
+     * complete, when every rank has finished reading round k-2 from it. */
+    return shm.coll + ((size_t)(round & 1) * shm.n + (size_t)local_rank) * shm.coll_slot;
+}
+
+void bt_shm_coll_arrive(uint64_t round)
+{
+    uint64_t target = round * (uint64_t)shm.n;
+    uint64_t v = atomic_fetch_add_explicit(&shm.seg->coll_arrived, 1, memory_order_acq_rel) + 1;
+
+    if (v == target) {
+        /* Last to arrive: wake the ranks that went to sleep waiting. */
+        atomic_thread_fence(memory_order_seq_cst);
+        for (int i = 0; i < shm.n; i++)
+            if (i != shm.me && atomic_load_explicit(&shm.ranks[i].sleeping, memory_order_relaxed))
+                bt_shm_wake(i);
+    }
+}
+
+int bt_shm_coll_complete(uint64_t round)
+{
+    return atomic_load_explicit(&shm.seg->coll_arrived, memory_order_acquire) >=
+           round * (uint64_t)shm.n;
 }
