@@ -90,6 +90,7 @@ BT_DT_DECL(int, Pack_external_size, (const char datarep[], int incount, MPI_Data
                                      MPI_Aint *size))
 BT_DT_DECL(int, Pack_external_size_c, (const char datarep[], MPI_Count incount,
                                        MPI_Datatype datatype, MPI_Count *size))
+BT_DT_DECL(int, Type_match_size, (int typeclass, int size, MPI_Datatype *datatype))
 #undef BT_DT_DECL
 #pragma GCC visibility pop
 
@@ -854,6 +855,40 @@ int PMPI_Type_get_value_index(MPI_Datatype value_type, MPI_Datatype index_type,
     return MPI_SUCCESS;
 }
 BT_ALIAS(MPI_Type_get_value_index);
+
+/* The Fortran type of a given class and byte size (MPI-4.1 19.2.5). */
+int PMPI_Type_match_size(int typeclass, int size, MPI_Datatype *datatype)
+{
+    static const char call[] = "MPI_Type_match_size";
+    static const struct { int typeclass, size; MPI_Datatype type; } sized[] = {
+        {MPI_TYPECLASS_INTEGER, 1, MPI_INTEGER1}, {MPI_TYPECLASS_INTEGER, 2, MPI_INTEGER2},
+        {MPI_TYPECLASS_INTEGER, 4, MPI_INTEGER4}, {MPI_TYPECLASS_INTEGER, 8, MPI_INTEGER8},
+        {MPI_TYPECLASS_INTEGER, 16, MPI_INTEGER16}, {MPI_TYPECLASS_REAL, 2, MPI_REAL2},
+        {MPI_TYPECLASS_REAL, 4, MPI_REAL4}, {MPI_TYPECLASS_REAL, 8, MPI_REAL8},
+        {MPI_TYPECLASS_REAL, 16, MPI_REAL16}, {MPI_TYPECLASS_COMPLEX, 4, MPI_COMPLEX4},
+        {MPI_TYPECLASS_COMPLEX, 8, MPI_COMPLEX8}, {MPI_TYPECLASS_COMPLEX, 16, MPI_COMPLEX16},
+        {MPI_TYPECLASS_COMPLEX, 32, MPI_COMPLEX32},
+    };
+
+    BT_API_LOCK();
+    BT_CHECK_INIT(call);
+    if (!datatype)
+        return bt_err_comm(NULL, MPI_ERR_ARG, call, "datatype is NULL");
+    if (typeclass != MPI_TYPECLASS_INTEGER && typeclass != MPI_TYPECLASS_REAL &&
+        typeclass != MPI_TYPECLASS_COMPLEX)
+        return bt_err_comm(NULL, MPI_ERR_ARG, call, "typeclass is %d, not MPI_TYPECLASS_INTEGER, "
+                           "_REAL or _COMPLEX", typeclass);
+    for (size_t k = 0; k < BT_ARRAY_LEN(sized); k++) {
+        if (sized[k].typeclass == typeclass && sized[k].size == size) {
+            *datatype = sized[k].type;
+            return MPI_SUCCESS;
+        }
+    }
+    return bt_err_comm(NULL, MPI_ERR_ARG, call, "no %s type of %d bytes",
+                       typeclass == MPI_TYPECLASS_INTEGER ? "integer"
+                       : typeclass == MPI_TYPECLASS_REAL  ? "real" : "complex", size);
+}
+BT_ALIAS(MPI_Type_match_size);
 
 /* ---- life cycle ---- */
 

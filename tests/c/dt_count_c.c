@@ -1,6 +1,6 @@
 /* The large-count (_c) constructors build the same type maps as the classic
  * ones, and report their arguments through MPI_Type_get_envelope_c and
- * MPI_Type_get_contents_c as counts; MPI_Type_get_value_index. */
+ * MPI_Type_get_contents_c as counts; MPI_Type_get_value_index, MPI_Type_match_size. */
 #include <mpi.h>
 
 #include <stdint.h>
@@ -46,6 +46,7 @@ int MPI_Type_get_contents_c(MPI_Datatype datatype, MPI_Count max_integers,
                             MPI_Datatype array_of_datatypes[]);
 int MPI_Type_get_value_index(MPI_Datatype value_type, MPI_Datatype index_type,
                              MPI_Datatype *pair_type);
+int MPI_Type_match_size(int typeclass, int size, MPI_Datatype *datatype);
 
 static int rank;
 
@@ -207,6 +208,17 @@ int main(int argc, char **argv)
     CHECK(a == MPI_2INTEGER, "value_index(INTEGER, INTEGER)");
     MPI_Type_get_value_index(MPI_DOUBLE, MPI_LONG, &a);
     CHECK(a == MPI_DATATYPE_NULL, "value_index(DOUBLE, LONG) has no pair type");
+
+    /* Fortran types by size. */
+    MPI_Type_match_size(MPI_TYPECLASS_REAL, 8, &a);
+    CHECK(a == MPI_REAL8, "match_size(REAL, 8)");
+    MPI_Type_match_size(MPI_TYPECLASS_INTEGER, 2, &a);
+    CHECK(a == MPI_INTEGER2, "match_size(INTEGER, 2)");
+    MPI_Type_match_size(MPI_TYPECLASS_COMPLEX, 16, &a);
+    CHECK(a == MPI_COMPLEX16, "match_size(COMPLEX, 16)");
+    rc = MPI_Type_match_size(MPI_TYPECLASS_REAL, 3, &a);
+    MPI_Error_class(rc, &cls);
+    CHECK(cls == MPI_ERR_ARG, "match_size(REAL, 3): class %d", cls);
 
     MPI_Finalize();
     return 0;
