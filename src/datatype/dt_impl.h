@@ -29,8 +29,8 @@ static inline bt_dt_priv_t *bt_dt_priv(const bt_datatype_t *dt)
 /* The size of the value part of a pair type (MPI_Get_elements counts it alone), 0 otherwise. */
 MPI_Aint bt_dt_pair_value_size(int idx);
 
-/* Builds the block list, flags and the contig bit of a type whose runs, bounds and
- * size are set. */
+/* Derives from a type's runs (lb and extent already set): the block list, size,
+ * true bounds, basic/nbasic, element count and the contig bit. */
 void bt_dt_finish(bt_datatype_t *dt);
 
 bt_datatype_t *bt_dt_alloc(void);
