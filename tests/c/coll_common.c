@@ -155,3 +155,108 @@ CT_HELPER void ct_mat_prod(int lo, int hi, long long i, unsigned out[4])
         ct_matmul(m, out, &len, NULL);
     }
 }
+
+/* ---- reductions ------------------------------------------------------------------
+ * The (op, type) pairs the reduction tests run: a predefined op, a commutative user
+ * op, a non-commutative user op (2x2 matrix product), and a predefined op on a
+ * non-contiguous type. Element i of rank r's contribution is known to every rank,
+ * so the reduction over ranks [lo, hi) is computed locally. */
+
+enum { CT_SUM, CT_USUM, CT_MAT, CT_GSUM, CT_NREDOPS };
+
+typedef struct {
+    const char  *name;
+    MPI_Op       op;
+    MPI_Datatype type;
+    int          ints;      /* ints of memory per element */
+    long long    max_count; /* largest count worth running */
+} ct_redop_t;
+
+static ct_redop_t ct_redops[CT_NREDOPS];
+
+static void ct_usum(void *in, void *inout, int *len, MPI_Datatype *dt)
+{
+    const int *a = in;
+    int *b = inout;
+    for (int k = 0; k < *len; k++)
+        b[k] += a[k];
+}
+
+CT_HELPER void ct_redops_create(void)
+{
+    MPI_Datatype mat;
+    MPI_Op usum, matmul;
+
+    MPI_Type_contiguous(4, MPI_UNSIGNED, &mat);
+    MPI_Type_commit(&mat);
+    MPI_Op_create(ct_usum, 1, &usum);
+    MPI_Op_create(ct_matmul, 0, &matmul);
+    ct_redops[CT_SUM] = (ct_redop_t){ "MPI_SUM on MPI_INT", MPI_SUM, MPI_INT, 1, 1LL << 40 };
+    ct_redops[CT_USUM] = (ct_redop_t){ "commutative user op on MPI_INT", usum, MPI_INT, 1, 1031 };
+    ct_redops[CT_MAT] = (ct_redop_t){ "non-commutative user op (2x2 matrix product)", matmul, mat,
+                                      4, 1031 };
+    ct_redops[CT_GSUM] = (ct_redop_t){ "MPI_SUM on a non-contiguous type", MPI_SUM,
+                                       ct_gapped_type(), 4, 1031 };
+}
+
+CT_HELPER void ct_redops_free(void)
+{
+    MPI_Op_free(&ct_redops[CT_USUM].op);
+    MPI_Op_free(&ct_redops[CT_MAT].op);
+    MPI_Type_free(&ct_redops[CT_MAT].type);
+    MPI_Type_free(&ct_redops[CT_GSUM].type);
+}
+
+/* Rank r's contribution: elements [first, first + count) of its vector. The gaps of
+ * the non-contiguous type hold -3. */
+CT_HELPER void ct_red_fill(int kind, int r, void *buf, long long first, long long count)
+{
+    int *b = buf;
+    for (long long e = 0; e < count; e++) {
+        long long i = first + e;
+        switch (kind) {
+        case CT_MAT:
+            ct_mat(r, i, (unsigned *)(b + 4 * e));
+            break;
+        case CT_GSUM:
+            b[4 * e] = ct_val(r, 2 * i);
+            b[4 * e + 1] = -3;
+            b[4 * e + 2] = ct_val(r, 2 * i + 1);
+            b[4 * e + 3] = -3;
+            break;
+        default:
+            b[e] = ct_val(r, i);
+        }
+    }
+}
+
+/* Checks elements [first, first + count) of the reduction over ranks [lo, hi). */
+CT_HELPER void ct_red_check(int kind, const void *buf, long long first, long long count, int lo,
+                            int hi, const char *what)
+{
+    const int *b = buf;
+    for (long long e = 0; e < count; e++) {
+        long long i = first + e;
+        if (kind == CT_MAT) {
+            unsigned want[4];
+            ct_mat_prod(lo, hi, i, want);
+            for (int k = 0; k < 4; k++)
+                CT_CHECK((unsigned)b[4 * e + k] == want[k], "%s: element %lld entry %d is %u, "
+                         "expected %u (ranks %d..%d in order)", what, i, k, (unsigned)b[4 * e + k],
+                         want[k], lo, hi - 1);
+        } else if (kind == CT_GSUM) {
+            int w0 = 0, w1 = 0;
+            for (int r = lo; r < hi; r++) {
+                w0 += ct_val(r, 2 * i);
+                w1 += ct_val(r, 2 * i + 1);
+            }
+            CT_CHECK(b[4 * e] == w0 && b[4 * e + 2] == w1, "%s: element %lld is (%d, %d), "
+                     "expected (%d, %d)", what, i, b[4 * e], b[4 * e + 2], w0, w1);
+        } else {
+            int w = 0;
+            for (int r = lo; r < hi; r++)
+                w += ct_val(r, i);
+            CT_CHECK(b[e] == w, "%s: element %lld is %d, expected %d", what, i, b[e], w);
+        }
+    }
+}
