@@ -1,0 +1,69 @@
+/* MPI_Reduce_scatter/Ireduce_scatter: uneven blocks (some empty), in place and not,
+ * world and a split communicator; a predefined op, a commutative and a
+ * non-commutative user op (in rank order), a non-contiguous type. */
+/* np: 1 2 3 4 5 8 */
+/* env-matrix: BATON_COLL_REDUCE_SCATTER=recursive_halving,pairwise,reduce_scatterv */
+#include "coll_common.c"
+
+static void check_reduce_scatter(MPI_Comm comm, int kind, long long count, int in_place,
+                                 int nonblocking)
+{
+    const ct_redop_t *o = &ct_redops[kind];
+    int rank, size, *counts, *sbuf, *rbuf;
+    long long total = 0, first = 0;
+    char what[160];
+    MPI_Request req;
+
+    MPI_Comm_rank(comm, &rank);
+    MPI_Comm_size(comm, &size);
+    snprintf(what, sizeof(what), "%s%s, %s",
+             nonblocking ? "MPI_Ireduce_scatter" : "MPI_Reduce_scatter",
+             in_place ? " in place" : "", o->name);
+    ct_set(what, size, -1, count);
+    counts = ct_malloc((size_t)size * sizeof(int));
+    for (int r = 0; r < size; r++) {
+        counts[r] = count ? (int)count + r % 3 - 1 : 0;
+        if (r < rank)
+            first += counts[r];
+        total += counts[r];
+    }
+    sbuf = ct_malloc((size_t)(total * o->ints) * sizeof(int));
+    rbuf = ct_malloc((size_t)((in_place ? total : counts[rank]) * o->ints) * sizeof(int));
+    ct_red_fill(kind, rank, in_place ? rbuf : sbuf, 0, total);
+    {
+        const void *s = in_place ? MPI_IN_PLACE : sbuf;
+        if (nonblocking) {
+            MPI_Ireduce_scatter(s, rbuf, counts, o->type, o->op, comm, &req);
+            MPI_Wait(&req, MPI_STATUS_IGNORE);
+        } else {
+            MPI_Reduce_scatter(s, rbuf, counts, o->type, o->op, comm);
+        }
+    }
+    ct_red_check(kind, rbuf, first, counts[rank], 0, size, "recvbuf");
+    free(counts);
+    free(sbuf);
+    free(rbuf);
+}
+
+int main(int argc, char **argv)
+{
+    ct_init(&argc, &argv, "BATON_COLL_REDUCE_SCATTER");
+    ct_comms_create();
+    ct_redops_create();
+    for (int c = 0; c < CT_NCOMMS; c++) {
+        int size;
+        MPI_Comm_size(ct_comms[c], &size);
+        for (int kind = 0; kind < CT_NREDOPS; kind++)
+            for (int k = 0; k < CT_NCOUNTS; k++) {
+                long long count = ct_counts[k] / (k == CT_NCOUNTS - 1 ? size : 1);
+                if (count > ct_redops[kind].max_count)
+                    continue;
+                check_reduce_scatter(ct_comms[c], kind, count, 0, k % 2);
+                check_reduce_scatter(ct_comms[c], kind, count, 1, (k + 1) % 2);
+            }
+    }
+    ct_redops_free();
+    ct_comms_free();
+    MPI_Finalize();
+    return 0;
+}
