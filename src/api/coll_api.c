@@ -193,7 +193,7 @@ static int bt_gather(const char *call, const void *sendbuf, int sendcount, MPI_D
         return rc;
     if (a.comm->rank == root) {
         a.recvbuf = recvbuf;
-        if ((rc = bt_coll_no_in_place(call, a.comm, recvbuf, "recvbuf", "")) ||
+        if ((rc = bt_coll_no_in_place(call, a.comm, recvbuf, "recvbuf", " (only sendbuf may be)")) ||
             (rc = bt_check_buffer(call, a.comm, recvbuf, recvcount, recvtype, "receive ",
                                   &a.recvtype)))
             return rc;
@@ -237,7 +237,7 @@ static int bt_gatherv(const char *call, const void *sendbuf, int sendcount, MPI_
         a.recvbuf = recvbuf;
         a.recvcounts = recvcounts;
         a.rdispls = displs;
-        if ((rc = bt_coll_no_in_place(call, a.comm, recvbuf, "recvbuf", "")) ||
+        if ((rc = bt_coll_no_in_place(call, a.comm, recvbuf, "recvbuf", " (only sendbuf may be)")) ||
             (rc = bt_coll_check_counts(call, a.comm, recvcounts, displs, a.comm->size,
                                        "recvcounts", "displs", &total)) ||
             (rc = bt_check_buffer(call, a.comm, recvbuf, total, recvtype, "receive ",
@@ -278,7 +278,8 @@ static int bt_scatter(const char *call, const void *sendbuf, int sendcount, MPI_
     if (a.comm->rank == root) {
         a.sendbuf = sendbuf;
         a.sendcount = sendcount;
-        if ((rc = bt_coll_no_in_place(call, a.comm, sendbuf, "sendbuf", "")) ||
+        if ((rc = bt_coll_no_in_place(call, a.comm, sendbuf, "sendbuf",
+                                      " (only recvbuf may be, at the root)")) ||
             (rc = bt_check_buffer(call, a.comm, sendbuf, sendcount, sendtype, "send ",
                                   &a.sendtype)))
             return rc;
@@ -321,7 +322,8 @@ static int bt_scatterv(const char *call, const void *sendbuf, const int sendcoun
         a.sendbuf = sendbuf;
         a.sendcounts = sendcounts;
         a.sdispls = displs;
-        if ((rc = bt_coll_no_in_place(call, a.comm, sendbuf, "sendbuf", "")) ||
+        if ((rc = bt_coll_no_in_place(call, a.comm, sendbuf, "sendbuf",
+                                      " (only recvbuf may be, at the root)")) ||
             (rc = bt_coll_check_counts(call, a.comm, sendcounts, displs, a.comm->size,
                                        "sendcounts", "displs", &total)) ||
             (rc = bt_check_buffer(call, a.comm, sendbuf, total, sendtype, "send ", &a.sendtype)))
@@ -357,7 +359,7 @@ static int bt_coll_check_send_recv(const char *call, bt_coll_args_t *a, const vo
 {
     int rc;
 
-    if ((rc = bt_coll_no_in_place(call, a->comm, recvbuf, "recvbuf", "")) ||
+    if ((rc = bt_coll_no_in_place(call, a->comm, recvbuf, "recvbuf", " (only sendbuf may be)")) ||
         (rc = bt_check_buffer(call, a->comm, recvbuf, recvcount, recvtype, "receive ",
                               &a->recvtype)))
         return rc;
@@ -520,7 +522,7 @@ static int bt_alltoallw(const char *call, const void *sendbuf, const int sendcou
     int rc, p;
 
     if ((rc = bt_check_comm(call, h, &a.comm)) ||
-        (rc = bt_coll_no_in_place(call, a.comm, recvbuf, "recvbuf", "")) ||
+        (rc = bt_coll_no_in_place(call, a.comm, recvbuf, "recvbuf", " (only sendbuf may be)")) ||
         (rc = bt_coll_check_request(call, a.comm, blocking, request)))
         return rc;
     p = a.comm->size;
@@ -568,7 +570,7 @@ static int bt_coll_check_reduction(const char *call, bt_coll_args_t *a, MPI_Comm
                            "sendbuf is MPI_IN_PLACE on a rank that is not the root");
     if (recv_here) {
         a->recvbuf = recvbuf;
-        if ((rc = bt_coll_no_in_place(call, a->comm, recvbuf, "recvbuf", "")) ||
+        if ((rc = bt_coll_no_in_place(call, a->comm, recvbuf, "recvbuf", " (only sendbuf may be)")) ||
             (rc = bt_check_buffer(call, a->comm, recvbuf, count, type, "", &a->dt)))
             return rc;
     }
@@ -662,7 +664,7 @@ static int bt_coll_check_rs(const char *call, bt_coll_args_t *a, const void *sen
 {
     int rc;
 
-    if ((rc = bt_coll_no_in_place(call, a->comm, recvbuf, "recvbuf", "")) ||
+    if ((rc = bt_coll_no_in_place(call, a->comm, recvbuf, "recvbuf", " (only sendbuf may be)")) ||
         (rc = bt_check_buffer(call, a->comm, recvbuf,
                               sendbuf == MPI_IN_PLACE ? total : mine, type, "", &a->dt)))
         return rc;

@@ -91,7 +91,7 @@ CT_HELPER int ct_val(int r, long long i)
 static const long long ct_counts[] = { 0, 1, 7, 1031, 262147 };
 #define CT_NCOUNTS ((int)(sizeof(ct_counts) / sizeof(ct_counts[0])))
 
-static void *ct_malloc(size_t n)
+CT_HELPER void *ct_malloc(size_t n)
 {
     void *p = malloc(n ? n : 1);
     if (!p)
