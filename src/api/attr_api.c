@@ -1,22 +1,6 @@
 /* Attribute caching entry points on communicators, and the MPI-1 spellings. */
 #include "api/bt_api.h"
 
-/* Not yet declared by mpi.h (deprecated since MPI-2, still in MPI 4.1). */
-#pragma GCC visibility push(default)
-int PMPI_Keyval_create(MPI_Copy_function *copy_fn, MPI_Delete_function *delete_fn,
-                       int *keyval, void *extra_state);
-int MPI_Keyval_create(MPI_Copy_function *copy_fn, MPI_Delete_function *delete_fn,
-                       int *keyval, void *extra_state);
-int PMPI_Keyval_free(int *keyval);
-int MPI_Keyval_free(int *keyval);
-int PMPI_Attr_put(MPI_Comm comm, int keyval, void *attribute_val);
-int MPI_Attr_put(MPI_Comm comm, int keyval, void *attribute_val);
-int PMPI_Attr_get(MPI_Comm comm, int keyval, void *attribute_val, int *flag);
-int MPI_Attr_get(MPI_Comm comm, int keyval, void *attribute_val, int *flag);
-int PMPI_Attr_delete(MPI_Comm comm, int keyval);
-int MPI_Attr_delete(MPI_Comm comm, int keyval);
-#pragma GCC visibility pop
-
 static int bt_keyval_arg(const char *call, bt_comm_t *comm, int keyval, int writable)
 {
     switch (bt_keyval_check(keyval)) {

@@ -4,22 +4,6 @@
 
 #include <string.h>
 
-/* Not yet declared by mpi.h. */
-#pragma GCC visibility push(default)
-int PMPI_Comm_dup_with_info(MPI_Comm comm, MPI_Info info, MPI_Comm *newcomm);
-int MPI_Comm_dup_with_info(MPI_Comm comm, MPI_Info info, MPI_Comm *newcomm);
-int PMPI_Comm_idup_with_info(MPI_Comm comm, MPI_Info info, MPI_Comm *newcomm,
-                             MPI_Request *request);
-int MPI_Comm_idup_with_info(MPI_Comm comm, MPI_Info info, MPI_Comm *newcomm,
-                            MPI_Request *request);
-int PMPI_Comm_get_parent(MPI_Comm *parent);
-int MPI_Comm_get_parent(MPI_Comm *parent);
-int PMPI_Comm_remote_size(MPI_Comm comm, int *size);
-int MPI_Comm_remote_size(MPI_Comm comm, int *size);
-int PMPI_Comm_remote_group(MPI_Comm comm, MPI_Group *group);
-int MPI_Comm_remote_group(MPI_Comm comm, MPI_Group *group);
-#pragma GCC visibility pop
-
 #define BT_CHECK_PTR(comm, call, p, name) \
     do { if (bt_unlikely(!(p))) return bt_err_comm(comm, MPI_ERR_ARG, call, name " is NULL"); } while (0)
 

@@ -5,22 +5,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Not yet declared by mpi.h. */
-#pragma GCC visibility push(default)
-int PMPI_Add_error_class(int *errorclass);
-int MPI_Add_error_class(int *errorclass);
-int PMPI_Add_error_code(int errorclass, int *errorcode);
-int MPI_Add_error_code(int errorclass, int *errorcode);
-int PMPI_Add_error_string(int errorcode, const char *string);
-int MPI_Add_error_string(int errorcode, const char *string);
-int PMPI_Remove_error_class(int errorclass);
-int MPI_Remove_error_class(int errorclass);
-int PMPI_Remove_error_code(int errorcode);
-int MPI_Remove_error_code(int errorcode);
-int PMPI_Remove_error_string(int errorcode);
-int MPI_Remove_error_string(int errorcode);
-#pragma GCC visibility pop
-
 int bt_err_comm(bt_comm_t *comm, int errclass, const char *call, const char *fmt, ...)
 {
     char msg[MPI_MAX_ERROR_STRING];

@@ -6,16 +6,6 @@
 
 #include <string.h>
 
-/* Not (yet) declared by mpi.h; declared here so that they are exported. */
-#pragma GCC visibility push(default)
-int MPI_Op_create_c(MPI_User_function_c *user_fn, int commute, MPI_Op *op);
-int PMPI_Op_create_c(MPI_User_function_c *user_fn, int commute, MPI_Op *op);
-int MPI_Reduce_local_c(const void *inbuf, void *inoutbuf, MPI_Count count, MPI_Datatype datatype,
-                       MPI_Op op);
-int PMPI_Reduce_local_c(const void *inbuf, void *inoutbuf, MPI_Count count, MPI_Datatype datatype,
-                        MPI_Op op);
-#pragma GCC visibility pop
-
 static const char *bt_op_api_name(MPI_Op h)
 {
     if (h == MPI_SUM) return "MPI_SUM";

@@ -122,7 +122,8 @@ static void bt_send_ctrl(int peer, int type, uint64_t cookie, const void *payloa
     if (!bt_p2p.out[peer].head) {
         void *p = bt_shm_reserve(peer, &hdr, len);
         if (p) {
-            memcpy(p, payload, len);
+            if (len)
+                memcpy(p, payload, len);
             bt_shm_commit(peer);
             return;
         }
@@ -130,7 +131,8 @@ static void bt_send_ctrl(int peer, int type, uint64_t cookie, const void *payloa
     o = bt_calloc(1, sizeof(*o));
     o->kind = BT_OUT_CTRL;
     o->hdr = hdr;
-    memcpy(o->ctrl, payload, len);
+    if (len)
+        memcpy(o->ctrl, payload, len);
     o->ctrl_len = len;
     bt_pt2pt_out_push(peer, o);
 }
@@ -198,7 +200,8 @@ static int bt_out_try(int peer, bt_out_t *o)
         void *p = bt_shm_reserve(peer, &o->hdr, o->ctrl_len);
         if (!p)
             return 0;
-        memcpy(p, o->ctrl, o->ctrl_len);
+        if (o->ctrl_len)
+            memcpy(p, o->ctrl, o->ctrl_len);
         bt_shm_commit(peer);
         return 1;
     }

@@ -1,6 +1,6 @@
 /* MPI_Exscan/Iexscan (rank r gets the reduction over ranks 0..r-1): every size, in
- * place and not, world and a split communicator; a predefined op, a commutative and a non-commutative user op (in rank order), a
- * non-contiguous type. */
+ * place and not, world and a split communicator; a predefined op, a commutative and
+ * a non-commutative user op (in rank order), a non-contiguous type. */
 /* np: 1 2 3 4 5 8 */
 /* env-matrix: BATON_COLL_EXSCAN=recursive_doubling,linear */
 #include "coll_common.c"

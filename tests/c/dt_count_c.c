@@ -7,47 +7,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Until mpi.h declares them. */
-int MPI_Type_contiguous_c(MPI_Count count, MPI_Datatype oldtype, MPI_Datatype *newtype);
-int MPI_Type_vector_c(MPI_Count count, MPI_Count blocklength, MPI_Count stride,
-                      MPI_Datatype oldtype, MPI_Datatype *newtype);
-int MPI_Type_create_hvector_c(MPI_Count count, MPI_Count blocklength, MPI_Count stride,
-                              MPI_Datatype oldtype, MPI_Datatype *newtype);
-int MPI_Type_indexed_c(MPI_Count count, const MPI_Count array_of_blocklengths[],
-                       const MPI_Count array_of_displacements[], MPI_Datatype oldtype,
-                       MPI_Datatype *newtype);
-int MPI_Type_create_hindexed_c(MPI_Count count, const MPI_Count array_of_blocklengths[],
-                               const MPI_Count array_of_displacements[], MPI_Datatype oldtype,
-                               MPI_Datatype *newtype);
-int MPI_Type_create_indexed_block_c(MPI_Count count, MPI_Count blocklength,
-                                    const MPI_Count array_of_displacements[],
-                                    MPI_Datatype oldtype, MPI_Datatype *newtype);
-int MPI_Type_create_hindexed_block_c(MPI_Count count, MPI_Count blocklength,
-                                     const MPI_Count array_of_displacements[],
-                                     MPI_Datatype oldtype, MPI_Datatype *newtype);
-int MPI_Type_create_struct_c(MPI_Count count, const MPI_Count array_of_blocklengths[],
-                             const MPI_Count array_of_displacements[],
-                             const MPI_Datatype array_of_types[], MPI_Datatype *newtype);
-int MPI_Type_create_resized_c(MPI_Datatype oldtype, MPI_Count lb, MPI_Count extent,
-                              MPI_Datatype *newtype);
-int MPI_Type_create_subarray_c(int ndims, const MPI_Count array_of_sizes[],
-                               const MPI_Count array_of_subsizes[],
-                               const MPI_Count array_of_starts[], int order, MPI_Datatype oldtype,
-                               MPI_Datatype *newtype);
-int MPI_Type_get_envelope(MPI_Datatype datatype, int *num_integers, int *num_addresses,
-                          int *num_datatypes, int *combiner);
-int MPI_Type_get_envelope_c(MPI_Datatype datatype, MPI_Count *num_integers,
-                            MPI_Count *num_addresses, MPI_Count *num_large_counts,
-                            MPI_Count *num_datatypes, int *combiner);
-int MPI_Type_get_contents_c(MPI_Datatype datatype, MPI_Count max_integers,
-                            MPI_Count max_addresses, MPI_Count max_large_counts,
-                            MPI_Count max_datatypes, int array_of_integers[],
-                            MPI_Aint array_of_addresses[], MPI_Count array_of_large_counts[],
-                            MPI_Datatype array_of_datatypes[]);
-int MPI_Type_get_value_index(MPI_Datatype value_type, MPI_Datatype index_type,
-                             MPI_Datatype *pair_type);
-int MPI_Type_match_size(int typeclass, int size, MPI_Datatype *datatype);
-
 static int rank;
 
 #define CHECK(cond, ...)                                                   \

@@ -9,14 +9,6 @@
 #include <string.h>
 #include <wchar.h>
 
-/* Until mpi.h declares them. */
-int MPI_Pack_external(const char datarep[], const void *inbuf, int incount, MPI_Datatype datatype,
-                      void *outbuf, MPI_Aint outsize, MPI_Aint *position);
-int MPI_Unpack_external(const char datarep[], const void *inbuf, MPI_Aint insize,
-                        MPI_Aint *position, void *outbuf, int outcount, MPI_Datatype datatype);
-int MPI_Pack_external_size(const char datarep[], int incount, MPI_Datatype datatype,
-                           MPI_Aint *size);
-
 static int rank;
 
 #define CHECK(cond, ...)                                                   \

@@ -10,15 +10,6 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Until mpi.h declares them. */
-int MPI_Type_contiguous_c(MPI_Count count, MPI_Datatype oldtype, MPI_Datatype *newtype);
-int MPI_Pack_c(const void *inbuf, MPI_Count incount, MPI_Datatype datatype, void *outbuf,
-               MPI_Count outsize, MPI_Count *position, MPI_Comm comm);
-int MPI_Unpack_c(const void *inbuf, MPI_Count insize, MPI_Count *position, void *outbuf,
-                 MPI_Count outcount, MPI_Datatype datatype, MPI_Comm comm);
-int MPI_Pack_size_c(MPI_Count incount, MPI_Datatype datatype, MPI_Comm comm, MPI_Count *size);
-int MPI_Type_get_extent_c(MPI_Datatype datatype, MPI_Count *lb, MPI_Count *extent);
-
 static int rank, size;
 
 #define CHECK(cond, ...)                                                   \

@@ -10,13 +10,6 @@
 #include <string.h>
 #include <wchar.h>
 
-/* Until mpi.h declares them. */
-int MPI_Type_get_envelope(MPI_Datatype datatype, int *num_integers, int *num_addresses,
-                          int *num_datatypes, int *combiner);
-int MPI_Type_get_contents(MPI_Datatype datatype, int max_integers, int max_addresses,
-                          int max_datatypes, int array_of_integers[],
-                          MPI_Aint array_of_addresses[], MPI_Datatype array_of_datatypes[]);
-
 static int rank;
 
 #define CHECK(cond, ...)                                                   \

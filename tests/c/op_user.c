@@ -9,11 +9,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Until mpi.h declares them. */
-int MPI_Op_create_c(MPI_User_function_c *user_fn, int commute, MPI_Op *op);
-int MPI_Reduce_local_c(const void *inbuf, void *inoutbuf, MPI_Count count, MPI_Datatype datatype,
-                       MPI_Op op);
-
 static int rank;
 
 #define CHECK(cond, ...)                                                   \
