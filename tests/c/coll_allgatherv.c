@@ -55,7 +55,8 @@ static void check_allgatherv(MPI_Comm comm, long long count, int in_place, int n
 
 int main(int argc, char **argv)
 {
-    ct_init(&argc, &argv, "BATON_COLL_ALLGATHERV");
+    MPI_Init(&argc, &argv);
+    ct_init("BATON_COLL_ALLGATHERV");
     ct_comms_create();
     for (int c = 0; c < CT_NCOMMS; c++) {
         int size;

@@ -112,7 +112,8 @@ static void check_reproducible(MPI_Comm comm, long long count)
 
 int main(int argc, char **argv)
 {
-    ct_init(&argc, &argv, "BATON_COLL_ALLREDUCE");
+    MPI_Init(&argc, &argv);
+    ct_init("BATON_COLL_ALLREDUCE");
     ct_comms_create();
     ct_redops_create();
     for (int c = 0; c < CT_NCOMMS; c++) {

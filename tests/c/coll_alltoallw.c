@@ -105,7 +105,8 @@ static void check_alltoallw(MPI_Comm comm, long long count, int in_place, int no
 
 int main(int argc, char **argv)
 {
-    ct_init(&argc, &argv, "BATON_COLL_ALLTOALLW");
+    MPI_Init(&argc, &argv);
+    ct_init("BATON_COLL_ALLTOALLW");
     ct_comms_create();
     gapped = ct_gapped_type();
     for (int c = 0; c < CT_NCOMMS; c++) {

@@ -49,12 +49,11 @@ CT_HELPER void ct_fail(const char *fmt, ...)
             ct_fail(__VA_ARGS__);    \
     } while (0)
 
-/* Runs MPI_Init and notes which algorithm the environment forces. */
-CT_HELPER void ct_init(int *argc, char ***argv, const char *envvar)
+/* After MPI_Init: who am I, and which algorithm the environment forces. */
+CT_HELPER void ct_init(const char *envvar)
 {
     const char *a;
 
-    MPI_Init(argc, argv);
     MPI_Comm_rank(MPI_COMM_WORLD, &wrank);
     MPI_Comm_size(MPI_COMM_WORLD, &wsize);
     a = envvar ? getenv(envvar) : NULL;

@@ -29,7 +29,8 @@ int main(int argc, char **argv)
     MPI_Request req;
     MPI_Datatype uncommitted;
 
-    ct_init(&argc, &argv, NULL);
+    MPI_Init(&argc, &argv);
+    ct_init(NULL);
     MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
     MPI_Comm_set_errhandler(MPI_COMM_SELF, MPI_ERRORS_RETURN);
     for (int i = 0; i < 64; i++) {

@@ -45,7 +45,8 @@ static void check_exscan(MPI_Comm comm, int kind, long long count, int in_place,
 
 int main(int argc, char **argv)
 {
-    ct_init(&argc, &argv, "BATON_COLL_EXSCAN");
+    MPI_Init(&argc, &argv);
+    ct_init("BATON_COLL_EXSCAN");
     ct_comms_create();
     ct_redops_create();
     for (int c = 0; c < CT_NCOMMS; c++)

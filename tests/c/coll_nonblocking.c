@@ -17,7 +17,8 @@ int main(int argc, char **argv)
     int *ar_in, *ar_out, *ar2_out, *bc, *a2a_in, *a2a_out, *ag_out, *g_out = NULL, *sc_out;
     int *rsb_in, *rsb_out, *red_out = NULL, bar_dummy = 0;
 
-    ct_init(&argc, &argv, NULL);
+    MPI_Init(&argc, &argv);
+    ct_init(NULL);
     ct_comms_create();
     split = ct_comms[1];
     MPI_Comm_rank(split, &srank);

@@ -45,7 +45,8 @@ static void check_reduce(MPI_Comm comm, int kind, long long count, int root, int
 
 int main(int argc, char **argv)
 {
-    ct_init(&argc, &argv, "BATON_COLL_REDUCE");
+    MPI_Init(&argc, &argv);
+    ct_init("BATON_COLL_REDUCE");
     ct_comms_create();
     ct_redops_create();
     for (int c = 0; c < CT_NCOMMS; c++) {

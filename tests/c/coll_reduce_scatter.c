@@ -47,7 +47,8 @@ static void check_reduce_scatter(MPI_Comm comm, int kind, long long count, int i
 
 int main(int argc, char **argv)
 {
-    ct_init(&argc, &argv, "BATON_COLL_REDUCE_SCATTER");
+    MPI_Init(&argc, &argv);
+    ct_init("BATON_COLL_REDUCE_SCATTER");
     ct_comms_create();
     ct_redops_create();
     for (int c = 0; c < CT_NCOMMS; c++) {

@@ -39,7 +39,8 @@ static void check_rsb(MPI_Comm comm, int kind, long long count, int in_place, in
 
 int main(int argc, char **argv)
 {
-    ct_init(&argc, &argv, "BATON_COLL_REDUCE_SCATTER_BLOCK");
+    MPI_Init(&argc, &argv);
+    ct_init("BATON_COLL_REDUCE_SCATTER_BLOCK");
     ct_comms_create();
     ct_redops_create();
     for (int c = 0; c < CT_NCOMMS; c++) {

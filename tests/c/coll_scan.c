@@ -41,7 +41,8 @@ static void check_scan(MPI_Comm comm, int kind, long long count, int in_place, i
 
 int main(int argc, char **argv)
 {
-    ct_init(&argc, &argv, "BATON_COLL_SCAN");
+    MPI_Init(&argc, &argv);
+    ct_init("BATON_COLL_SCAN");
     ct_comms_create();
     ct_redops_create();
     for (int c = 0; c < CT_NCOMMS; c++)
