@@ -16,7 +16,8 @@ import sys
 from collections import defaultdict
 
 K, M = 1024, 1024 * 1024
-MEM_FIELDS = ("hwm_kib_mean", "anon_kib_mean", "shm_pss_kib_total", "shm_size_kib_max")
+MEM_FIELDS = ("hwm_kib_mean", "pss_kib_mean", "anon_kib_mean", "shm_pss_kib_total",
+              "shm_size_kib_max")
 
 
 def human_bytes(b):
@@ -528,14 +529,16 @@ def render(d, summary, pngs, plot_note):
         section("Memory (after MPI_Init, and after all pairs exchanged 64 B)")
         names = d.shown()
         L.append("VmHWM: peak resident set per rank, mean over ranks (shared pages it touched "
-                 "included). RssAnon: private memory per rank. Node shm: sum over ranks of the "
+                 "included). Pss: resident set with shared pages divided among the processes that map "
+                 "them. RssAnon: private memory per rank. Node shm: sum over ranks of the "
                  "Pss of shared mappings (every resident shared page of the job counted once); "
                  "mapped: the largest shared mapping size of one rank. MiB.")
         L.append("")
         L.append("| ranks | phase | measure | " + " | ".join(label(d, n) for n in names) +
                  " | Baton / best peer |")
         L.append("| ---: | --- | --- |" + " ---: |" * (len(names) + 1))
-        fields = {"hwm_kib_mean": "VmHWM per rank", "anon_kib_mean": "RssAnon per rank",
+        fields = {"hwm_kib_mean": "VmHWM per rank", "pss_kib_mean": "Pss per rank",
+                  "anon_kib_mean": "RssAnon per rank",
                   "shm_pss_kib_total": "node shm (resident)",
                   "shm_size_kib_max": "shm mapped per rank"}
         ranks = sorted({n for (v, n, nb) in d.keys("mem")})

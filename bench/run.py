@@ -369,7 +369,8 @@ def probe_target(t):
     r = run(t.launch(1, [os.path.join(t.bindir, "version")]), env=t.run_env(), timeout=60)
     if r["rc"] != 0 or r["timeout"]:
         return "does not run: %s" % ("timeout" if r["timeout"] else tail(r["err"] or r["out"]))
-    t.version = " ".join(r["out"].strip().splitlines()[0].split())[:160] if r["out"].strip() else "?"
+    first = r["out"].strip().splitlines()[:1]
+    t.version = " ".join(first[0].split())[:160] if first else "?"
     return None
 
 

@@ -4,14 +4,15 @@
  *   "allpairs" after every rank has exchanged a 64-byte message with every
  *              other rank (what all-pairs structures cost when all are used).
  * Per rank: VmHWM (peak resident set, shared pages included), RssAnon,
- * ru_maxrss. Shared memory: the sum over ranks of the Pss of the rank's shared
- * mappings ("s" in /proc/self/smaps: memfd, /dev/shm or /tmp files, SysV
- * segments) counts every resident shared page of the node once; also the
- * largest mapped size of shared mappings in one rank. Linux only. */
+ * ru_maxrss, Pss (resident set with shared pages divided among their users).
+ * Shared memory: the sum over ranks of the Pss of the rank's shared mappings
+ * ("s" in /proc/self/smaps: memfd, /dev/shm or /tmp files, SysV segments)
+ * counts every resident shared page of the node once; also the largest
+ * mapped size of shared mappings in one rank. Linux only. */
 #include "bench_common.h"
 #include <sys/resource.h>
 
-enum { M_HWM, M_ANON, M_MAXRSS, M_SHM_PSS, M_SHM_RSS, M_SHM_SIZE, M_N };
+enum { M_HWM, M_ANON, M_MAXRSS, M_PSS, M_SHM_PSS, M_SHM_RSS, M_SHM_SIZE, M_N };
 
 static double status_kib(const char *key)
 {
@@ -23,6 +24,22 @@ static double status_kib(const char *key)
     while (fgets(line, sizeof line, f))
         if (strncmp(line, key, k) == 0 && line[k] == ':') {
             v = atof(line + k + 1);
+            break;
+        }
+    fclose(f);
+    return v;
+}
+
+/* Proportional resident set: shared pages divided among their users. */
+static double rollup_pss_kib(void)
+{
+    FILE *f = fopen("/proc/self/smaps_rollup", "r");
+    char line[256];
+    double v = -1;
+    if (!f) return -1;
+    while (fgets(line, sizeof line, f))
+        if (strncmp(line, "Pss:", 4) == 0) {
+            v = atof(line + 4);
             break;
         }
     fclose(f);
@@ -59,6 +76,7 @@ static void report(const char *phase, int rank, int size)
     m[M_HWM] = status_kib("VmHWM");
     m[M_ANON] = status_kib("RssAnon");
     m[M_MAXRSS] = (double)ru.ru_maxrss;
+    m[M_PSS] = rollup_pss_kib();
     smaps_shared(&m[M_SHM_PSS], &m[M_SHM_RSS], &m[M_SHM_SIZE]);
     if (rank == 0)
         all = malloc(sizeof(double) * M_N * (size_t)size);
@@ -75,10 +93,12 @@ static void report(const char *phase, int rank, int size)
     printf("{\"bench\": \"mem\", \"variant\": \"%s\", \"ranks\": %d, \"bytes\": 0, "
            "\"value\": %.1f, \"unit\": \"KiB\", "
            "\"hwm_kib_mean\": %.1f, \"hwm_kib_max\": %.1f, \"anon_kib_mean\": %.1f, "
-           "\"maxrss_kib_mean\": %.1f, \"shm_pss_kib_total\": %.1f, \"shm_rss_kib_max\": %.1f, "
+           "\"maxrss_kib_mean\": %.1f, \"pss_kib_mean\": %.1f, "
+           "\"shm_pss_kib_total\": %.1f, \"shm_rss_kib_max\": %.1f, "
            "\"shm_size_kib_max\": %.1f}\n",
            phase, size, sum[M_HWM] / size, sum[M_HWM] / size, max[M_HWM], sum[M_ANON] / size,
-           sum[M_MAXRSS] / size, sum[M_SHM_PSS], max[M_SHM_RSS], max[M_SHM_SIZE]);
+           sum[M_MAXRSS] / size, sum[M_PSS] / size, sum[M_SHM_PSS], max[M_SHM_RSS],
+           max[M_SHM_SIZE]);
     fflush(stdout);
     free(all);
 }
