@@ -16,7 +16,7 @@ static void bt_block_recv(const bt_coll_args_t *a, int i, bt_coll_block_t *b)
         b->dt = a->recvtype;
         break;
     default:   /* alltoallw: displacements in bytes */
-        b->buf = (char *)a->recvbuf + a->rdispls[i];
+        b->buf = BT_COLL_OFF(a->recvbuf, a->rdispls[i]);
         b->count = a->recvcounts[i];
         b->dt = a->recvtypes[i];
         break;
@@ -37,7 +37,7 @@ static void bt_block_send(const bt_coll_args_t *a, int i, bt_coll_block_t *b)
         b->dt = a->sendtype;
         break;
     default:
-        b->buf = (char *)a->sendbuf + a->sdispls[i];
+        b->buf = BT_COLL_OFF(a->sendbuf, a->sdispls[i]);
         b->count = a->sendcounts[i];
         b->dt = a->sendtypes[i];
         break;

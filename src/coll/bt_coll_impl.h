@@ -45,8 +45,11 @@ bt_datatype_t *bt_coll_byte(void);
 
 /* ---- helpers ---------------------------------------------------------------------- */
 
+/* bytes past buf; through an integer since buf may be MPI_BOTTOM (NULL) with
+ * absolute displacements. */
+#define BT_COLL_OFF(buf, bytes) ((char *)((uintptr_t)(buf) + (uintptr_t)(MPI_Aint)(bytes)))
 /* Element i of a buffer of dt. */
-#define BT_COLL_AT(buf, i, dt) ((char *)(buf) + (MPI_Aint)(i) * (dt)->extent)
+#define BT_COLL_AT(buf, i, dt) BT_COLL_OFF(buf, (MPI_Aint)(i) * (dt)->extent)
 
 static inline int bt_coll_pof2(int n)   /* largest power of two <= n */
 {

@@ -25,7 +25,7 @@ void bt_coll_scatter_allgather_bcast(bt_sched_t *s, const bt_coll_args_t *a)
     if (nbytes == 0)
         return;
     if (dt->contig) {
-        w = (char *)a->recvbuf + dt->true_lb;
+        w = BT_COLL_OFF(a->recvbuf, dt->true_lb);
     } else {
         w = bt_coll_sched_alloc(s, (size_t)nbytes);
         if (r == root)

@@ -162,7 +162,7 @@ void *bt_coll_sched_tmp(bt_sched_t *s, MPI_Count count, const bt_datatype_t *dt)
     last = (MPI_Aint)(count - 1) * dt->extent;
     lo = BT_MIN((MPI_Aint)0, last) + dt->true_lb;
     hi = BT_MAX((MPI_Aint)0, last) + dt->true_lb + dt->true_extent;
-    return (char *)bt_coll_sched_alloc(s, (size_t)(hi - lo)) - lo;
+    return BT_COLL_OFF(bt_coll_sched_alloc(s, (size_t)(hi - lo)), -lo);
 }
 
 /* Copies between two layouts of the same packed bytes. */
@@ -175,12 +175,12 @@ static void bt_step_copy(const bt_step_t *st)
     if (bytes == 0)
         return;
     if (sdt->contig && ddt->contig) {
-        memmove((char *)st->dst + ddt->true_lb, (const char *)st->src + sdt->true_lb,
+        memmove(BT_COLL_OFF(st->dst, ddt->true_lb), BT_COLL_OFF(st->src, sdt->true_lb),
                 (size_t)bytes);
     } else if (sdt->contig) {
-        bt_datatype_unpack(ddt, st->dcount, (const char *)st->src + sdt->true_lb, bytes, st->dst);
+        bt_datatype_unpack(ddt, st->dcount, BT_COLL_OFF(st->src, sdt->true_lb), bytes, st->dst);
     } else if (ddt->contig && sbytes <= dbytes) {
-        bt_datatype_pack(sdt, st->count, st->src, (char *)st->dst + ddt->true_lb);
+        bt_datatype_pack(sdt, st->count, st->src, BT_COLL_OFF(st->dst, ddt->true_lb));
     } else {
         void *packed = bt_malloc((size_t)sbytes);
         bt_datatype_pack(sdt, st->count, st->src, packed);

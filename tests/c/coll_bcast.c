@@ -1,5 +1,5 @@
 /* MPI_Bcast and MPI_Ibcast: every root, every size, world and a split communicator,
- * a contiguous and a non-contiguous datatype. */
+ * a contiguous and a non-contiguous datatype, MPI_BOTTOM with absolute addresses. */
 /* np: 1 2 3 4 5 8 */
 /* env-matrix: BATON_COLL_BCAST=binomial,scatter_allgather,linear */
 #include "coll_common.c"
@@ -29,6 +29,30 @@ static void check_bcast(MPI_Comm comm, long long count, int root, MPI_Datatype t
     free(buf);
 }
 
+/* MPI_BOTTOM and a type holding the buffer's absolute address. */
+static void check_bcast_bottom(MPI_Comm comm, long long count, int root)
+{
+    int rank, size, blen = (int)count;
+    int *buf = ct_malloc((size_t)count * sizeof(int));
+    MPI_Aint addr;
+    MPI_Datatype abs_type, int_type = MPI_INT;
+
+    MPI_Comm_rank(comm, &rank);
+    MPI_Comm_size(comm, &size);
+    ct_set("MPI_Bcast from MPI_BOTTOM", size, root, count);
+    for (long long i = 0; i < count; i++)
+        buf[i] = rank == root ? ct_val(root, i) : -1;
+    MPI_Get_address(buf, &addr);
+    MPI_Type_create_struct(1, &blen, &addr, &int_type, &abs_type);
+    MPI_Type_commit(&abs_type);
+    MPI_Bcast(MPI_BOTTOM, 1, abs_type, root, comm);
+    MPI_Type_free(&abs_type);
+    for (long long i = 0; i < count; i++)
+        CT_CHECK(buf[i] == ct_val(root, i), "buffer[%lld] is %d, expected %d", i, buf[i],
+                 ct_val(root, i));
+    free(buf);
+}
+
 int main(int argc, char **argv)
 {
     MPI_Datatype gapped;
@@ -46,6 +70,7 @@ int main(int argc, char **argv)
         for (int root = 0; root < size; root++) {
             check_bcast(ct_comms[c], 1000, root, gapped, root % 2);
             check_bcast(ct_comms[c], 3, root, gapped, 0);
+            check_bcast_bottom(ct_comms[c], 1031, root);
         }
     }
     MPI_Type_free(&gapped);
