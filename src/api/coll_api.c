@@ -6,8 +6,6 @@
 #include "op/bt_op.h"
 #include "pt2pt/bt_pt2pt.h"
 
-#include <string.h>
-
 /* ---- shared checks ------------------------------------------------------------------ */
 
 static const char *bt_op_name(MPI_Op h)

@@ -64,8 +64,4 @@ typedef struct bt_coll_args {
  * *req_p is a BT_REQ_GENERIC request, possibly already complete. */
 int bt_coll_start(const bt_coll_args_t *args, bt_request_t **req_p);
 
-/* The name of the algorithm the table (or BATON_COLL_<NAME>) picks for args, after
- * fallbacks: for tests and diagnostics. */
-const char *bt_coll_algorithm_name(const bt_coll_args_t *args);
-
 #endif

@@ -350,7 +350,6 @@ int bt_coll_start(const bt_coll_args_t *args, bt_request_t **req_p)
     bt_coll_args_t a = *args;
     int tag = (int)(a.comm->coll_seq++ & BT_COLL_TAG_MASK);
     bt_sched_t *s = bt_coll_sched_new(a.comm, tag);
-
     int alg;
 
     bt_coll_prepare(s, &a);
@@ -361,21 +360,4 @@ int bt_coll_start(const bt_coll_args_t *args, bt_request_t **req_p)
     bt_coll_algs[alg].build(s, &a);
     *req_p = bt_coll_sched_start(s);
     return MPI_SUCCESS;
-}
-
-const char *bt_coll_algorithm_name(const bt_coll_args_t *args)
-{
-    bt_coll_args_t a = *args;
-    int p = a.comm->size, *counts = NULL;
-    const char *name;
-
-    if (a.kind == BT_COLL_REDUCE_SCATTER_BLOCK) {
-        counts = bt_malloc((size_t)p * sizeof(*counts));
-        for (int i = 0; i < p; i++)
-            counts[i] = (int)a.count;
-        a.recvcounts = counts;
-    }
-    name = bt_coll_algs[bt_coll_pick(&a)].name;
-    free(counts);
-    return name;
 }
