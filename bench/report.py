@@ -579,9 +579,10 @@ def render(d, summary, pngs, plot_note):
     L.append("")
     L.append("Programs in `bench/c/` (plain MPI-3 C, built with each MPI's own `mpicc -O2`) and "
              "`bench/python/pybench.py`; driver `bench/run.py`, this report `bench/report.py`. "
-             "Buffers are allocated and touched once per program. Per point: one probe "
-             "iteration, a warm-up of a fifth of the time budget, then as many iterations as fit "
-             "the budget (at least 3), agreed by all ranks outside the timed loop. A run that "
+             "Buffers are allocated and touched once per program. Per point: warm-up rounds "
+             "until one takes a fifth of the time budget, then as many iterations as fit the "
+             "budget (at least 3), stopping early past twice the budget, agreed by all ranks "
+             "outside the timed loop. A run that "
              "exceeds its time-out is ended and not retried in later repetitions.")
     L.append("")
     return "\n".join(L)

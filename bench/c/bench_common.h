@@ -3,12 +3,13 @@
  *
  * Plain MPI-3 C: every program here compiles with any MPI's mpicc.
  *
- * Timing of one point (one message size):
- *   1. one probe iteration, its time agreed on by all ranks (max);
- *   2. warm-up: as many iterations as fit in a fifth of the budget (at most -w);
- *   3. the iteration count that fits in the budget (-t seconds), clamped to
- *      [-i min, -I max], agreed on by all ranks;
- *   4. barrier, then the timed loop.
+ * Timing of one point (one message size), see bench_time_point:
+ *   1. warm-up rounds of growing length until one takes a fifth of the budget
+ *      (-t seconds) or -w iterations in all;
+ *   2. the iteration count that fits in the budget at the warm-up's speed,
+ *      clamped to [-i min, -I max];
+ *   3. barrier, then the timed loop, in 8 chunks; the ranks stop early, all
+ *      together, if the loop takes more than twice the budget.
  * The control traffic (Allreduce on the benchmark's communicator) is never
  * inside the timed region. An oversubscribed MPI that takes a scheduler slice
  * per operation thus still finishes each point in about the budget. */
@@ -91,7 +92,7 @@ static inline void bench_parse(bench_opts_t *o, int argc, char **argv, size_t fi
     memset(o, 0, sizeof *o);
     bench_default_sizes(o, first_size);
     o->budget_s = 0.5;
-    o->warmup_max = 100;
+    o->warmup_max = 1000000;
     o->iters_min = 3;
     o->iters_max = 100000;
     o->variant = "";
@@ -165,32 +166,54 @@ static inline long bench_clamp(double v, long lo, long hi)
 }
 
 /* Runs one point; returns the seconds per iteration measured on this rank and
- * stores the agreed iteration count in *iters_p. */
+ * stores the iteration count (the same on all ranks) in *iters_p.
+ *
+ * Warm-up rounds of 1, then ever more iterations, until one round has taken
+ * the slowest rank a fifth of the budget: the estimate then covers a stretch of
+ * time long enough to include what the scheduler does to an oversubscribed
+ * MPI, not just a lucky microsecond. The timed loop runs the count that fits
+ * the budget at that speed, in 8 chunks; between chunks, outside the timed
+ * region, the ranks agree to stop once the slowest has used twice the budget.
+ * Every decision is taken on values agreed by MPI_Allreduce, so all ranks run
+ * the same iterations. */
 static inline double bench_time_point(MPI_Comm comm, const bench_opts_t *o, bench_body_fn body,
-                               void *ctx, long *iters_p)
+                                      void *ctx, long *iters_p)
 {
-    double t, probe, per;
-    long n;
+    double t, round_max, per, spent = 0, spent_max;
+    long n = 1, warm = 0, done = 0, chunk;
 
     MPI_Barrier(comm);
-    t = MPI_Wtime();
-    body(ctx, 1);
-    t = MPI_Wtime() - t;
-    MPI_Allreduce(&t, &probe, 1, MPI_DOUBLE, MPI_MAX, comm);
-
-    n = bench_clamp(0.2 * o->budget_s / (probe > 0 ? probe : 1e-9), 1, o->warmup_max);
-    t = MPI_Wtime();
-    body(ctx, n);
-    t = (MPI_Wtime() - t) / (double)n;
-    MPI_Allreduce(&t, &per, 1, MPI_DOUBLE, MPI_MAX, comm);
+    for (;;) {
+        t = MPI_Wtime();
+        body(ctx, n);
+        t = MPI_Wtime() - t;
+        warm += n;
+        MPI_Allreduce(&t, &round_max, 1, MPI_DOUBLE, MPI_MAX, comm);
+        if (round_max >= 0.2 * o->budget_s || warm >= o->warmup_max)
+            break;
+        /* Aim at a quarter of the budget for the next round, growing at most 8x. */
+        double grow = round_max > 0 ? 0.25 * o->budget_s / round_max : 8;
+        n = bench_clamp(n * (grow < 8 ? grow : 8), n + 1, o->warmup_max);
+    }
+    per = round_max / (double)n;
 
     n = bench_clamp(o->budget_s / (per > 0 ? per : 1e-9), o->iters_min, o->iters_max);
+    chunk = n / 8 > 0 ? n / 8 : 1;
     MPI_Barrier(comm);
-    t = MPI_Wtime();
-    body(ctx, n);
-    t = MPI_Wtime() - t;
-    *iters_p = n;
-    return t / (double)n;
+    while (done < n) {
+        long k = chunk < n - done ? chunk : n - done;
+        t = MPI_Wtime();
+        body(ctx, k);
+        spent += MPI_Wtime() - t;
+        done += k;
+        if (done < n) {
+            MPI_Allreduce(&spent, &spent_max, 1, MPI_DOUBLE, MPI_MAX, comm);
+            if (spent_max > 2 * o->budget_s && done >= o->iters_min)
+                break;
+        }
+    }
+    *iters_p = done;
+    return spent / (double)done;
 }
 
 static inline void bench_print(const char *bench, const bench_opts_t *o, int ranks, size_t bytes,

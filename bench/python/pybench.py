@@ -10,8 +10,8 @@ Operations (NumPy float64 arrays of 8 B, 4 KiB and 1 MiB unless noted):
   Send/Recv numpy  buffer Send/Recv, one way
   bcast, Bcast     lowercase (pickled) and buffer broadcast from rank 0
   allreduce, Allreduce   lowercase (pickled, sums the arrays) and buffer, MPI.SUM
-Timing per point as in bench/c/bench_common.h: a probe, a warm-up of a fifth
-of the budget, then as many iterations as fit the budget (--time seconds).
+Timing per point as in bench/c/bench_common.h: warm-up rounds until one takes a
+fifth of the budget, then as many iterations as fit the budget (--time seconds).
 """
 import argparse
 import json
@@ -28,7 +28,7 @@ def parse_args():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--sizes", default="8,4096,1048576", help="bytes, comma-separated")
     p.add_argument("--time", type=float, default=0.5, help="seconds of timed loop per point")
-    p.add_argument("--warmup-max", type=int, default=100)
+    p.add_argument("--warmup-max", type=int, default=1000000)
     p.add_argument("--min-iters", type=int, default=3)
     p.add_argument("--max-iters", type=int, default=100000)
     p.add_argument("--ops", default="all", help="comma-separated operation names or 'all'")
@@ -40,20 +40,36 @@ def clamp(v, lo, hi):
 
 
 def time_point(comm, args, body):
-    """Seconds per iteration on this rank; the iteration count is agreed by all ranks."""
+    """Seconds per iteration on this rank and the iteration count (the same on all
+    ranks), as bench_time_point in bench/c/bench_common.h: warm-up rounds of
+    growing length until one takes a fifth of the budget, then the count that
+    fits the budget, in 8 chunks, stopping early (all ranks together) past
+    twice the budget."""
     comm.Barrier()
-    t = time.perf_counter()
-    body(1)
-    probe = comm.allreduce(time.perf_counter() - t, op=MPI.MAX)
-    n = clamp(0.2 * args.time / max(probe, 1e-9), 1, args.warmup_max)
-    t = time.perf_counter()
-    body(n)
-    per = comm.allreduce((time.perf_counter() - t) / n, op=MPI.MAX)
+    n, warm = 1, 0
+    while True:
+        t = time.perf_counter()
+        body(n)
+        round_max = comm.allreduce(time.perf_counter() - t, op=MPI.MAX)
+        warm += n
+        if round_max >= 0.2 * args.time or warm >= args.warmup_max:
+            break
+        grow = min(8.0, 0.25 * args.time / round_max) if round_max > 0 else 8.0
+        n = clamp(n * grow, n + 1, args.warmup_max)
+    per = round_max / n
     n = clamp(args.time / max(per, 1e-9), args.min_iters, args.max_iters)
+    chunk, done, spent = max(1, n // 8), 0, 0.0
     comm.Barrier()
-    t = time.perf_counter()
-    body(n)
-    return (time.perf_counter() - t) / n, n
+    while done < n:
+        k = min(chunk, n - done)
+        t = time.perf_counter()
+        body(k)
+        spent += time.perf_counter() - t
+        done += k
+        if done < n and comm.allreduce(spent, op=MPI.MAX) > 2 * args.time \
+                and done >= args.min_iters:
+            break
+    return spent / done, done
 
 
 def pingpong(comm, rank, send, recv):
