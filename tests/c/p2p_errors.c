@@ -1,7 +1,6 @@
 /* Argument errors of the point-to-point calls under MPI_ERRORS_RETURN (on
  * MPI_COMM_WORLD, and on MPI_COMM_SELF for errors with no valid communicator):
- * (MPI_ANY_TAG is -2, MPI_ANY_SOURCE -1, MPI_PROC_NULL -3 in the standard ABI: the
- * bad values avoid them) negative count -> MPI_ERR_COUNT, rank out of range -> MPI_ERR_RANK, negative tag
+ * negative count -> MPI_ERR_COUNT, rank out of range -> MPI_ERR_RANK, negative tag
  * or MPI_ANY_TAG on a send -> MPI_ERR_TAG, MPI_DATATYPE_NULL or an uncommitted
  * derived type -> MPI_ERR_TYPE, MPI_COMM_NULL -> MPI_ERR_COMM, invalid requests and
  * messages -> MPI_ERR_REQUEST, NULL buffer with data -> MPI_ERR_BUFFER. Each is
