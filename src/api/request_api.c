@@ -547,6 +547,38 @@ int PMPI_Get_elements(const MPI_Status *status, MPI_Datatype datatype, int *coun
 }
 BT_ALIAS(MPI_Get_elements);
 
+/* Bytes of a packed stream of dt that hold `count` basic elements: whole elements,
+ * then the type map of one element run by run (a pair counts two, its value one). */
+static MPI_Count bt_elements_to_bytes(const bt_datatype_t *dt, MPI_Count count)
+{
+    MPI_Count bytes, rem;
+    const bt_dt_run_t *runs;
+    size_t nruns;
+
+    if (dt->nbasic == 0)
+        return 0;
+    bytes = count / dt->nbasic * dt->size;
+    rem = count % dt->nbasic;
+    runs = bt_datatype_runs(dt, &nruns);
+    for (size_t i = 0; i < nruns && rem > 0; i++) {
+        const bt_datatype_t *p = bt_datatype_predefined(runs[i].idx);
+        MPI_Count whole = BT_MIN(runs[i].n, rem / p->nbasic);
+
+        bytes += whole * p->size;
+        rem -= whole * p->nbasic;
+        if (whole < runs[i].n && rem > 0) {
+            for (MPI_Count b = 1; b < p->size; b++) {
+                if (bt_datatype_elements(p, b) == rem) {
+                    bytes += b;
+                    break;
+                }
+            }
+            rem = 0;
+        }
+    }
+    return bytes;
+}
+
 int PMPI_Status_set_elements_x(MPI_Status *status, MPI_Datatype datatype, MPI_Count count)
 {
     bt_datatype_t *dt;
@@ -558,12 +590,7 @@ int PMPI_Status_set_elements_x(MPI_Status *status, MPI_Datatype datatype, MPI_Co
     if (count < 0)
         return bt_err_comm(NULL, MPI_ERR_COUNT, "MPI_Status_set_elements_x",
                            "count is %lld, must be non-negative", (long long)count);
-    /* count basic elements of dt: whole elements plus the leftover basic ones. */
-    if (dt->nbasic > 0)
-        bt_status_set_bytes(status, count / dt->nbasic * dt->size +
-                                        (count % dt->nbasic) * (dt->size / dt->nbasic));
-    else
-        bt_status_set_bytes(status, 0);
+    bt_status_set_bytes(status, bt_elements_to_bytes(dt, count));
     return MPI_SUCCESS;
 }
 BT_ALIAS(MPI_Status_set_elements_x);

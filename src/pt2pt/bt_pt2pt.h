@@ -29,6 +29,7 @@ struct bt_request {
     uint8_t       persistent;   /* MPI_*_init: survives completion, restarted by MPI_Start */
     uint8_t       active;       /* persistent: started and not yet completed by a wait/test */
     uint8_t       user_freed;   /* MPI_Request_free while in flight: release when done */
+    uint8_t       cancel_sent;  /* a send whose receiver was asked to drop it */
     int           done;
     int           refs;         /* the user's handle + the protocol's hold while in flight */
 

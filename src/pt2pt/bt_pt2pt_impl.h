@@ -13,8 +13,11 @@ enum {
     BT_MSG_DATA,       /* a piece of a streamed rendezvous, cookie = receiver request */
     BT_MSG_FIN,        /* receiver pulled the data itself (single copy) */
     BT_MSG_ACK,        /* synchronous eager send matched */
+    BT_MSG_CANCEL,     /* drop the unmatched message of sender request cookie */
+    BT_MSG_CANCEL_ACK, /* answer: flags BT_MSGF_CANCELLED when it was dropped */
 };
 #define BT_MSGF_SYNC 1
+#define BT_MSGF_CANCELLED 2
 
 typedef struct bt_rts {
     uint64_t size;

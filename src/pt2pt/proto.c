@@ -114,9 +114,10 @@ void bt_pt2pt_out_push(int peer, bt_out_t *o)
 
 /* ---- sending frames --------------------------------------------------------- */
 
-static void bt_send_ctrl(int peer, int type, uint64_t cookie, const void *payload, size_t len)
+static void bt_send_ctrl_flags(int peer, int type, int flags, uint64_t cookie,
+                               const void *payload, size_t len)
 {
-    bt_msg_hdr_t hdr = { .type = (uint8_t)type, .cookie = cookie };
+    bt_msg_hdr_t hdr = { .type = (uint8_t)type, .flags = (uint8_t)flags, .cookie = cookie };
     bt_out_t *o;
 
     if (!bt_p2p.out[peer].head) {
@@ -137,6 +138,11 @@ static void bt_send_ctrl(int peer, int type, uint64_t cookie, const void *payloa
     bt_pt2pt_out_push(peer, o);
 }
 
+static void bt_send_ctrl(int peer, int type, uint64_t cookie, const void *payload, size_t len)
+{
+    bt_send_ctrl_flags(peer, type, 0, cookie, payload, len);
+}
+
 static void bt_send_hdr(const bt_request_t *s, bt_msg_hdr_t *hdr)
 {
     memset(hdr, 0, sizeof(*hdr));
@@ -145,7 +151,8 @@ static void bt_send_hdr(const bt_request_t *s, bt_msg_hdr_t *hdr)
     hdr->ctx = s->ctx;
     hdr->tag = s->tag;
     hdr->src = s->comm->rank;
-    hdr->cookie = (uint64_t)(uintptr_t)s;
+    /* Only a sender that waits for an answer names its request. */
+    hdr->cookie = (hdr->type == BT_MSG_RTS || hdr->flags) ? (uint64_t)(uintptr_t)s : 0;
 }
 
 /* Writes the first frame of send s; 0 when the ring is full. */
@@ -367,6 +374,37 @@ void bt_pt2pt_on_frame(int src_local, const bt_msg_hdr_t *hdr, const void *paylo
     case BT_MSG_ACK:
         bt_request_complete((bt_request_t *)(uintptr_t)hdr->cookie);
         break;
+    case BT_MSG_CANCEL: {
+        /* Drop the sender's message if no receive has taken it yet. */
+        int src_world = bt_rt.local_ranks[src_local], flags = 0;
+        bt_unexp_t *prev = NULL;
+        for (bt_unexp_t *u = bt_p2p.unexp_head; u; prev = u, u = u->next) {
+            /* Only a sender still waiting (rendezvous, synchronous) can ask: its
+             * request address is live, unlike that of a finished eager send. */
+            if (u->cookie != hdr->cookie || u->src_world != src_world ||
+                !(u->type == BT_MSG_RTS || (u->type == BT_MSG_EAGER && (u->flags & BT_MSGF_SYNC))))
+                continue;
+            if (prev)
+                prev->next = u->next;
+            else
+                bt_p2p.unexp_head = u->next;
+            if (bt_p2p.unexp_tail == u)
+                bt_p2p.unexp_tail = prev;
+            free(u);
+            flags = BT_MSGF_CANCELLED;
+            break;
+        }
+        bt_send_ctrl_flags(src_local, BT_MSG_CANCEL_ACK, flags, hdr->cookie, NULL, 0);
+        break;
+    }
+    case BT_MSG_CANCEL_ACK:
+        /* Not dropped: the message matched and its FIN/ACK/CTS came before this. */
+        if (hdr->flags & BT_MSGF_CANCELLED) {
+            bt_request_t *s = (bt_request_t *)(uintptr_t)hdr->cookie;
+            s->st_cancelled = 1;
+            bt_request_complete(s);
+        }
+        break;
     default:
         break;
     }
@@ -406,6 +444,7 @@ static void bt_request_begin(bt_request_t *req)
     req->st_tag = MPI_ANY_TAG;
     req->st_error = MPI_SUCCESS;
     req->st_cancelled = 0;
+    req->cancel_sent = 0;
     req->st_bytes = 0;
     req->offset = 0;
     req->tmp = NULL;
@@ -622,12 +661,66 @@ int bt_pt2pt_imrecv(void *buf, MPI_Count count, bt_datatype_t *dt, void *msg,
     return MPI_SUCCESS;
 }
 
+/* A send is cancelled where it still is: queued here, buffered as a message to
+ * this very process, or unmatched at the receiver (asked with BT_MSG_CANCEL). A
+ * send that already completed, or matched meanwhile, is not cancelled, which
+ * the standard allows; either way the wait for it returns. */
+static void bt_send_cancel(bt_request_t *req)
+{
+    bt_out_queue_t *q;
+    bt_out_t *prev = NULL;
+
+    if (req->done || req->cancel_sent || req->peer == MPI_PROC_NULL)
+        return;
+    if (req->world_peer == bt_rt.rank) {
+        bt_unexp_t *uprev = NULL;
+        for (bt_unexp_t *u = bt_p2p.unexp_head; u; uprev = u, u = u->next) {
+            if (u->self_sreq != req)
+                continue;
+            if (uprev)
+                uprev->next = u->next;
+            else
+                bt_p2p.unexp_head = u->next;
+            if (bt_p2p.unexp_tail == u)
+                bt_p2p.unexp_tail = uprev;
+            free(u);
+            req->st_cancelled = 1;
+            bt_request_complete(req);
+            return;
+        }
+        return;
+    }
+    q = &bt_p2p.out[bt_rt.local_of[req->world_peer]];
+    for (bt_out_t *o = q->head; o; prev = o, o = o->next) {
+        if (o->kind != BT_OUT_SEND || o->req != req)
+            continue;
+        if (prev)
+            prev->next = o->next;
+        else
+            q->head = o->next;
+        if (q->tail == o)
+            q->tail = prev;
+        if (!q->head)
+            bt_p2p.nout--;
+        free(o);
+        req->st_cancelled = 1;
+        bt_request_complete(req);
+        return;
+    }
+    req->cancel_sent = 1;
+    bt_send_ctrl(bt_rt.local_of[req->world_peer], BT_MSG_CANCEL, (uint64_t)(uintptr_t)req,
+                 NULL, 0);
+}
+
 int bt_pt2pt_cancel(bt_request_t *req)
 {
     bt_request_t *prev = NULL;
 
-    /* Only a receive that has not matched can be taken back; a send that has left
-     * is not cancelled, which the standard allows (MPI_Test_cancelled says so). */
+    if (req->kind == BT_REQ_SEND) {
+        bt_send_cancel(req);
+        return MPI_SUCCESS;
+    }
+    /* A receive can be taken back until it has matched. */
     if (req->kind != BT_REQ_RECV || req->done)
         return MPI_SUCCESS;
     for (bt_request_t *r = bt_p2p.posted_head; r; prev = r, r = r->next) {
