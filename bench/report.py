@@ -16,6 +16,9 @@ import sys
 from collections import defaultdict
 
 K, M = 1024, 1024 * 1024
+# Display order of variants (the mpi4py operations, start-up commands).
+VARIANT_ORDER = ("send/recv dict", "send/recv numpy", "Send/Recv numpy", "bcast", "Bcast",
+                 "allreduce", "Allreduce", "hello", "python", "launcher")
 MEM_FIELDS = ("hwm_kib_mean", "pss_kib_mean", "anon_kib_mean", "shm_pss_kib_total",
               "shm_size_kib_max")
 
@@ -85,7 +88,8 @@ class Data:
         for (t, b, v, n, nb) in self.stats:
             if b == bench and (variant is None or v == variant) and (ranks is None or n == ranks):
                 out.add((v, n, nb))
-        return sorted(out, key=lambda k: (k[1], k[0], k[2]))
+        order = {v: i for i, v in enumerate(VARIANT_ORDER)}
+        return sorted(out, key=lambda k: (k[1], order.get(k[0], len(order)), k[0], k[2]))
 
     def sizes(self, bench, variant, ranks):
         return sorted({nb for (v, n, nb) in self.keys(bench, variant, ranks)})
