@@ -54,7 +54,7 @@ bt_datatype_t *bt_coll_byte(void);
 static inline int bt_coll_pof2(int n)   /* largest power of two <= n */
 {
     int p = 1;
-    while (p * 2 <= n)
+    while (p <= n / 2)
         p *= 2;
     return p;
 }
