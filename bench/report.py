@@ -83,12 +83,15 @@ class Data:
     def get(self, target, bench, variant, ranks, nbytes):
         return self.stats.get((target, bench, variant, ranks, nbytes))
 
-    def keys(self, bench, variant=None, ranks=None):
+    def keys(self, bench, variant=None, ranks=None, by_variant=False):
+        """(variant, ranks, bytes) present for bench, by ranks first (or variant first)."""
         out = set()
         for (t, b, v, n, nb) in self.stats:
             if b == bench and (variant is None or v == variant) and (ranks is None or n == ranks):
                 out.add((v, n, nb))
         order = {v: i for i, v in enumerate(VARIANT_ORDER)}
+        if by_variant:
+            return sorted(out, key=lambda k: (order.get(k[0], len(order)), k[0], k[1], k[2]))
         return sorted(out, key=lambda k: (k[1], order.get(k[0], len(order)), k[0], k[2]))
 
     def sizes(self, bench, variant, ranks):
@@ -255,6 +258,19 @@ def build_summary(d):
               ratio <= 1.0)
     else:
         s.add("Peak RSS per rank (VmHWM)", "≤ 1.0× best peer", "not measured", "–", "–", None)
+    # The same with shared pages divided among the ranks that map them (information:
+    # VmHWM counts the whole shared segment in every rank that touched it).
+    worst = None
+    for (v, n, nb) in d.keys("mem", "allpairs/pss_kib_mean"):
+        r = d.ratio("mem", v, n, 0, False)
+        if r and (worst is None or r[2] > worst[1][2]):
+            worst = (n, r)
+    if worst:
+        n, (bs, (peer, ps), ratio) = worst
+        s.add("(information) Pss per rank", "≤ 1.0× best peer",
+              "%s MiB at %d ranks" % (fmt(bs.median / 1024), n),
+              "%s MiB (%s)" % (fmt(ps.median / 1024), label(d, peer)), "%.2f×" % ratio,
+              ratio <= 1.0)
     return s
 
 
@@ -522,7 +538,7 @@ def render(d, summary, pngs, plot_note):
         what = {"hello": "`./hello` (Init + Finalize)",
                 "python": "`python -c \"from mpi4py import MPI\"`",
                 "launcher": "`/bin/true` (launcher alone)"}
-        for (v, rk, nb) in d.keys("startup"):
+        for (v, rk, nb) in d.keys("startup", by_variant=True):
             cells = [(d.get(n, "startup", v, rk, 0).cell() if d.get(n, "startup", v, rk, 0)
                       else "–") for n in names]
             r = d.ratio("startup", v, rk, 0, False)

