@@ -46,7 +46,8 @@ int bt_bsend_detach(void **buf_p, MPI_Count *size_p)
 
 void *bt_bsend_alloc(MPI_Count bytes)
 {
-    size_t need = BT_ALIGN_UP((size_t)bytes + MPI_BSEND_OVERHEAD, (size_t)16);
+    /* Exactly what the standard tells users to provide: packed size + overhead. */
+    size_t need = (size_t)bytes + MPI_BSEND_OVERHEAD;
     bt_bsend_block_t **link = &bsend.used, *b;
     size_t off = 0;
 
