@@ -165,7 +165,8 @@ class Summary:
             self.add(what, cond, "not measured", "–", "–", None)
             return
         desc, s = max(values, key=lambda x: x[1].median)
-        self.add(what, cond, "%s %s%s" % (fmt(s.median), unit, desc), "–", "–", s.median < limit)
+        self.add(what, cond, "%s %s%s" % (fmt(s.median), unit, desc), "–", "–",
+                 s.median < limit)
 
     def render(self):
         out = ["| target | condition | Baton (worst point) | best peer there | ratio | meets |",
@@ -209,8 +210,8 @@ def build_summary(d):
               "%s MB/s at %s" % (fmt(st.median), human_bytes(nb)),
               "%s MB/s (memcpy)" % fmt(mc.median), "%.2f×" % r, r >= 0.9)
     else:
-        s.add("Reused-buffer bandwidth ≥ 1 MiB", "≥ 0.9× memcpy (4 MiB, one core)", "not measured",
-              "–", "–", None)
+        s.add("Reused-buffer bandwidth ≥ 1 MiB", "≥ 0.9× memcpy (4 MiB, one core)",
+              "not measured", "–", "–", None)
     for coll in ("allreduce",):
         sz = d.sizes(coll, coll, 2)
         s.ratio_check("Allreduce 8 B–4 KiB, 2 ranks", "≤ 0.8× best peer",
@@ -234,7 +235,8 @@ def build_summary(d):
     pys = [(v, n, nb) for (v, n, nb) in d.keys("py")]
     s.ratio_check("Every mpi4py benchmark (2 ranks)", "≤ 1.0× best peer",
                   [("py", v, n, nb) for (v, n, nb) in pys], False, 1.0)
-    if d.get("baton", "py", "Send/Recv numpy", 2, 8) or d.best_peer("py", "Send/Recv numpy", 2, 8, False):
+    if d.get("baton", "py", "Send/Recv numpy", 2, 8) or \
+            d.best_peer("py", "Send/Recv numpy", 2, 8, False):
         s.ratio_check("mpi4py Send/Recv 8 B", "≤ 0.8× best peer",
                       [("py", "Send/Recv numpy", 2, 8)], False, 0.8)
     for n, limit, name in ((32, 64 * M, "64 MiB"), (256, 1024 * M, "1 GiB")):
@@ -257,7 +259,8 @@ def build_summary(d):
               "%s MiB (%s)" % (fmt(ps.median / 1024), label(d, peer)), "%.2f×" % ratio,
               ratio <= 1.0)
     else:
-        s.add("Peak RSS per rank (VmHWM)", "≤ 1.0× best peer", "not measured", "–", "–", None)
+        s.add("Peak RSS per rank (VmHWM)", "≤ 1.0× best peer", "not measured", "–", "–",
+              None)
     # The same with shared pages divided among the ranks that map them (information:
     # VmHWM counts the whole shared segment in every rank that touched it).
     worst = None
@@ -345,7 +348,8 @@ def plots(d, outdir):
 
     lat_ranks = [n for n in (2, 4, 8) if d.sizes("latency", "", n)]
     if lat_ranks:
-        fig, axes = plt.subplots(1, len(lat_ranks), figsize=(5.5 * len(lat_ranks), 4), squeeze=False)
+        fig, axes = plt.subplots(1, len(lat_ranks), figsize=(5.5 * len(lat_ranks), 4),
+                                 squeeze=False)
         for ax, n in zip(axes[0], lat_ranks):
             series(ax, "latency", "", n, "one-way latency (µs)",
                    "Ping-pong, 2 of %d ranks (median, min–max)" % n)
@@ -380,7 +384,8 @@ def plots(d, outdir):
     pys = d.keys("py")
     if pys:
         names = d.shown()
-        labels = ["%s %s" % (v, human_bytes(nb) if v != "send/recv dict" else "") for (v, n, nb) in pys]
+        labels = ["%s %s" % (v, human_bytes(nb) if v != "send/recv dict" else "")
+                  for (v, n, nb) in pys]
         fig, ax = plt.subplots(figsize=(max(8, 0.6 * len(pys)), 4.5))
         w = 0.8 / max(1, len(names))
         for i, n in enumerate(names):
@@ -456,7 +461,8 @@ def render(d, summary, pngs, plot_note):
         launcher[0] = os.path.basename(launcher[0])
         c = "missing: %s" % t["missing"] if t["missing"] else "`%s`, `%s`" % (
             os.path.basename(t["mpicc"]), " ".join(launcher))
-        py = "–" if t["missing"] else ("missing: %s" % t["py_missing"] if t["py_missing"] else "yes")
+        py = "–" if t["missing"] else (
+            "missing: %s" % t["py_missing"] if t["py_missing"] else "yes")
         L.append("| %s | %s | %s | %s |" % (t["label"], t["version"] or "–", c, py))
     L.append("")
     L.append("## Summary: Baton against the targets")
@@ -489,7 +495,8 @@ def render(d, summary, pngs, plot_note):
     section("Point-to-point latency (µs, one way)", "latency.png")
     for n in (2, 4, 8):
         add_table("Ping-pong between ranks 0 and 1 of %d%s" % (
-            n, "" if n == 2 else " (the others wait in MPI_Barrier)"), "latency", "", n, "us", False)
+            n, "" if n == 2 else " (the others wait in MPI_Barrier)"),
+            "latency", "", n, "us", False)
     section("Bandwidth (MB/s, window of 64)", "bandwidth.png")
     add_table("Uni-directional, distinct buffers (each pending receive has its own)",
               "bw", "distinct", 2, "MB/s", True)
@@ -526,8 +533,9 @@ def render(d, summary, pngs, plot_note):
             cells = [(d.get(n, "py", v, rk, nb).cell() if d.get(n, "py", v, rk, nb) else "–")
                      for n in names]
             r = d.ratio("py", v, rk, nb, False)
-            L.append("| %s | %s | %s | %s |" % (v, "–" if v == "send/recv dict" else human_bytes(nb),
-                                                " | ".join(cells), "%.2f×" % r[2] if r else "–"))
+            size = "–" if v == "send/recv dict" else human_bytes(nb)
+            L.append("| %s | %s | %s | %s |" % (v, size, " | ".join(cells),
+                                                "%.2f×" % r[2] if r else "–"))
         L.append("")
     if d.keys("startup"):
         section("Start-up (wall ms of the whole `mpiexec` command)", "startup.png")
@@ -549,8 +557,8 @@ def render(d, summary, pngs, plot_note):
         section("Memory (after MPI_Init, and after all pairs exchanged 64 B)")
         names = d.shown()
         L.append("VmHWM: peak resident set per rank, mean over ranks (shared pages it touched "
-                 "included). Pss: resident set with shared pages divided among the processes that map "
-                 "them. RssAnon: private memory per rank. Node shm: sum over ranks of the "
+                 "included). Pss: resident set with shared pages divided among the processes "
+                 "that map them. RssAnon: private memory per rank. Node shm: sum over ranks of the "
                  "Pss of shared mappings (every resident shared page of the job counted once); "
                  "mapped: the largest shared mapping size of one rank. MiB.")
         L.append("")

@@ -149,7 +149,8 @@ def run(argv, env=None, timeout=60, cwd=None):
     if leftovers:
         # A launcher that exited but left ranks behind: end them too, and say so.
         end_tree(proc, tag)
-        err += ("\nbench: ended %d process(es) left behind: %s" % (len(leftovers), leftovers)).encode()
+        err += ("\nbench: ended %d process(es) left behind: %s"
+                % (len(leftovers), leftovers)).encode()
     return {"rc": proc.returncode, "out": out.decode(errors="replace"),
             "err": err.decode(errors="replace"), "wall": wall, "timeout": timed_out}
 
@@ -237,7 +238,7 @@ def setup_apt(args):
     if all(shutil.which(c) for c in want):
         return
     if args.no_install:
-        log("setup: Debian's MPICH/Open MPI missing, --no-install given: they will be reported missing")
+        log("setup: Debian's MPICH/Open MPI missing, --no-install given: reported missing")
         return
     if not IS_ROOT and not shutil.which("sudo"):
         log("setup: Debian's MPICH/Open MPI missing and not root: reported missing")
@@ -485,7 +486,8 @@ def run_job(t, job, point_time):
     if job.kind == "mpi":
         argv = t.launch(job.ranks, [os.path.join(t.bindir, job.program)] + job.argv)
     elif job.kind == "python":
-        argv = t.launch(job.ranks, [t.python, os.path.join(HERE, "python", "pybench.py")] + job.argv)
+        script = os.path.join(HERE, "python", "pybench.py")
+        argv = t.launch(job.ranks, [t.python, script] + job.argv)
     elif job.kind == "startup":
         argv = t.launch(job.ranks, [os.path.join(t.bindir, job.program)])
     elif job.kind == "startup-python":
