@@ -113,7 +113,7 @@ int PMPI_Test(MPI_Request *request, int *flag, MPI_Status *status)
         return MPI_SUCCESS;
     }
     if (!r->done)
-        bt_progress_poll();
+        bt_progress_test();
     *flag = r->done;
     if (!r->done)
         return MPI_SUCCESS;
@@ -225,7 +225,7 @@ int PMPI_Testall(int count, MPI_Request array_of_requests[], int *flag,
         return rc;
     if (!flag)
         return bt_err_comm(NULL, MPI_ERR_ARG, "MPI_Testall", "flag is NULL");
-    bt_progress_poll();
+    bt_progress_test();
     *flag = bt_waitset_ready(&w);
     if (!*flag)
         return MPI_SUCCESS;
@@ -266,7 +266,7 @@ static int bt_any_common(const char *call, int count, MPI_Request reqs[], int *i
     if (!index)
         return bt_err_comm(NULL, MPI_ERR_ARG, call, "index is NULL");
     if (flag)
-        bt_progress_poll();
+        bt_progress_test();
     else
         bt_progress_until(bt_anyset_ready, &w);
     i = bt_any_index(count, reqs, &nactive);
@@ -320,7 +320,7 @@ static int bt_some_common(const char *call, int count, MPI_Request reqs[], int *
     if (blocking)
         bt_progress_until(bt_anyset_ready, &w);
     else
-        bt_progress_poll();
+        bt_progress_test();
     if (bt_any_index(count, reqs, &nactive) < 0 && nactive == 0) {
         *outcount = MPI_UNDEFINED;
         return MPI_SUCCESS;
@@ -365,7 +365,7 @@ int PMPI_Request_get_status(MPI_Request request, int *flag, MPI_Status *status)
         return MPI_SUCCESS;
     }
     if (!r->done)
-        bt_progress_poll();
+        bt_progress_test();
     *flag = r->done;
     if (r->done)
         bt_request_fill_status(r, status);

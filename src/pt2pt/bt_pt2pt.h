@@ -88,6 +88,9 @@ int  bt_request_waitall(int n, bt_request_t **reqs);
 /* Progress: one pass over every transport and generic request. Returns nonzero
  * when something happened. */
 int  bt_progress_poll(void);
+/* The pass of MPI_Test and friends: gives the core away when nothing happened and
+ * the node has more awake threads than cores. */
+int  bt_progress_test(void);
 /* Progress until ready(arg) is true: spin, then sleep on this rank's doorbell.
  * Releases the big lock while it sleeps. */
 void bt_progress_until(int (*ready)(void *), void *arg);

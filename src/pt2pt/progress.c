@@ -6,6 +6,8 @@
 #include "transport/shm/bt_shm.h"
 #include "util/bt_util.h"
 
+#include <sched.h>
+
 static inline void bt_cpu_relax(void)
 {
 #if defined(__x86_64__) || defined(__i386__)
@@ -44,6 +46,16 @@ int bt_progress_poll(void)
         n += bt_pt2pt_drain_out();
     if (bt_p2p.generic)
         n += bt_progress_generic();
+    return n;
+}
+
+int bt_progress_test(void)
+{
+    int n = bt_progress_poll();
+    /* A program that polls with MPI_Test while the node has more awake threads than
+     * cores would keep the core from the rank it waits for. */
+    if (!n && bt_p2p.shm_up && bt_shm_awake() > bt_rt.ncpus)
+        sched_yield();
     return n;
 }
 

@@ -629,7 +629,7 @@ int bt_pt2pt_iprobe(int source, int tag, bt_comm_t *comm, uint32_t ctx, int remo
             *msg_p = NULL;
         return MPI_SUCCESS;
     }
-    bt_progress_poll();
+    bt_progress_test();
     u = bt_unexp_find(ctx, source, tag, remove);
     *flag_p = u != NULL;
     if (!u)
