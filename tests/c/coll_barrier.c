@@ -58,8 +58,8 @@ int main(int argc, char **argv)
         check_late_rank(ct_comms[c], 0, 0);
         check_late_rank(ct_comms[c], size - 1, 0);
         check_late_rank(ct_comms[c], size / 2, 1);
-        ct_set("MPI_Barrier, 300 in a row", size, -1, 0);
-        for (int i = 0; i < 300; i++)
+        ct_set("MPI_Barrier, 100 in a row", size, -1, 0);
+        for (int i = 0; i < 100; i++)
             MPI_Barrier(ct_comms[c]);
     }
     {
