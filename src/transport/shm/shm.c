@@ -391,7 +391,16 @@ int bt_shm_poll(bt_shm_recv_fn fn)
                 continue;
             }
             fn(s, &f->hdr, (char *)f + BT_FRAME_HDR, f->len);
-            rx->head += BT_ALIGN_UP(BT_FRAME_HDR + (size_t)f->len, (size_t)BT_CACHELINE);
+            {
+                /* A later frame's header may start on any line of this one: stamp
+                 * each line with a sequence number already consumed, so that stale
+                 * payload bytes can never pass for the next frame. */
+                size_t fsize = BT_ALIGN_UP(BT_FRAME_HDR + (size_t)f->len, (size_t)BT_CACHELINE);
+                for (size_t o = BT_CACHELINE; o < fsize; o += BT_CACHELINE)
+                    atomic_store_explicit((_Atomic uint32_t *)((char *)f + o), rx->seq - 1,
+                                          memory_order_relaxed);
+                rx->head += fsize;
+            }
             got++;
         }
         if (got) {
