@@ -462,9 +462,16 @@ def make_plan(quick, point_time):
 
 
 def job_timeout(job, point_time):
-    # Launch, plus at most ~4x each point's budget (probe, warm-up, control),
-    # plus a second per rank for oversubscribed start-up and wire-up.
-    return 20 + job.ranks * 1.0 + job.points * (4 * point_time + 0.5)
+    """Launch, plus at most ~4x each point's budget (warm-up, control), plus a
+    second per rank for oversubscribed start-up and wire-up; doubled when the
+    ranks outnumber the cores, and stretched by the machine's current load
+    (up to 4x) since other work on the cores slows every launch."""
+    cores = os.cpu_count() or 1
+    t = 20 + job.ranks * 1.0 + job.points * (4 * point_time + 0.5)
+    if job.ranks > cores:
+        t *= 2
+    load = (loadavg() or [0])[0]
+    return t * max(1.0, min(4.0, load / cores))
 
 
 def parse_lines(text):

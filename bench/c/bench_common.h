@@ -8,7 +8,7 @@
  *      (-t seconds) or -w iterations in all;
  *   2. the iteration count that fits in the budget at the warm-up's speed,
  *      clamped to [-i min, -I max];
- *   3. barrier, then the timed loop, in 8 chunks; the ranks stop early, all
+ *   3. barrier, then the timed loop, in chunks; the ranks stop early, all
  *      together, if the loop takes more than twice the budget.
  * The control traffic (Allreduce on the benchmark's communicator) is never
  * inside the timed region. An oversubscribed MPI that takes a scheduler slice
@@ -172,8 +172,9 @@ static inline long bench_clamp(double v, long lo, long hi)
  * the slowest rank a fifth of the budget: the estimate then covers a stretch of
  * time long enough to include what the scheduler does to an oversubscribed
  * MPI, not just a lucky microsecond. The timed loop runs the count that fits
- * the budget at that speed, in 8 chunks; between chunks, outside the timed
- * region, the ranks agree to stop once the slowest has used twice the budget.
+ * the budget at that speed, in 8 chunks (one if 64 or fewer); between chunks,
+ * outside the timed region, the ranks agree to stop once the slowest has used
+ * twice the budget.
  * Every decision is taken on values agreed by MPI_Allreduce, so all ranks run
  * the same iterations. */
 static inline double bench_time_point(MPI_Comm comm, const bench_opts_t *o, bench_body_fn body,
@@ -198,7 +199,10 @@ static inline double bench_time_point(MPI_Comm comm, const bench_opts_t *o, benc
     per = round_max / (double)n;
 
     n = bench_clamp(o->budget_s / (per > 0 ? per : 1e-9), o->iters_min, o->iters_max);
-    chunk = n / 8 > 0 ? n / 8 : 1;
+    /* Slow points (few iterations) run in one piece: with an MPI that takes a
+     * scheduler slice per operation, a control Allreduce per chunk would cost
+     * as much as the chunk itself. */
+    chunk = n <= 64 ? n : n / 8;
     MPI_Barrier(comm);
     while (done < n) {
         long k = chunk < n - done ? chunk : n - done;

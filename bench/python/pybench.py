@@ -58,7 +58,7 @@ def time_point(comm, args, body):
         n = clamp(n * grow, n + 1, args.warmup_max)
     per = round_max / n
     n = clamp(args.time / max(per, 1e-9), args.min_iters, args.max_iters)
-    chunk, done, spent = max(1, n // 8), 0, 0.0
+    chunk, done, spent = (n if n <= 64 else n // 8), 0, 0.0
     comm.Barrier()
     while done < n:
         k = min(chunk, n - done)
