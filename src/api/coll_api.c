@@ -91,7 +91,11 @@ static int bt_coll_run(const char *call, const bt_coll_args_t *args, int blockin
                        MPI_Request *request)
 {
     bt_request_t *req;
-    int rc = bt_coll_start(args, &req);
+    bt_coll_args_t a = *args;
+    int rc;
+
+    a.blocking = blocking;
+    rc = bt_coll_start(&a, &req);
 
     if (rc != MPI_SUCCESS)
         return bt_err_comm(args->comm, rc, call, "could not start the collective");

@@ -58,6 +58,7 @@ typedef struct bt_coll_args {
     bt_datatype_t *const *sendtypes, *const *recvtypes;
     bt_op_t              *op;
     int                   root;
+    int                   blocking;   /* the caller waits at once: no other round can overlap */
 } bt_coll_args_t;
 
 /* Takes the collective's tag (comm->coll_seq), builds the schedule and starts it.

@@ -4,8 +4,8 @@
  *   BATON_COLL_<COLLECTIVE>=<algorithm>   (also governs the nonblocking form)
  *
  *   collective            algorithms
- *   BARRIER               dissemination, linear
- *   BCAST                 binomial, scatter_allgather, linear
+ *   BARRIER               shm, dissemination, linear
+ *   BCAST                 shm, binomial, scatter_allgather, linear
  *   GATHER                binomial, linear
  *   GATHERV               linear
  *   SCATTER               binomial, linear
@@ -15,8 +15,8 @@
  *   ALLTOALL              bruck, pairwise, linear
  *   ALLTOALLV             pairwise, linear
  *   ALLTOALLW             pairwise, linear
- *   REDUCE                binomial, rabenseifner, linear
- *   ALLREDUCE             recursive_doubling, ring, rabenseifner, reduce_bcast
+ *   REDUCE                shm, binomial, rabenseifner, linear
+ *   ALLREDUCE             shm, recursive_doubling, ring, rabenseifner, reduce_bcast
  *   REDUCE_SCATTER        recursive_halving, pairwise, reduce_scatterv
  *   REDUCE_SCATTER_BLOCK  recursive_halving, pairwise, reduce_scatterv
  *   SCAN                  recursive_doubling, linear
@@ -24,6 +24,9 @@
  *
  *   BATON_COLL_TRACE=1    print each collective's algorithm on stderr (rank 0 of the
  *                         communicator), to check what the table and forcing pick
+ *
+ * shm runs through the node's shared segment: only blocking calls on MPI_COMM_WORLD
+ * of a job on one node, contiguous buffers up to BATON_SHM_COLL_MAX bytes (8 KiB).
  *
  * An algorithm that cannot handle a call (ring, rabenseifner, recursive_halving and
  * pairwise reduce_scatter need a commutative op; rabenseifner needs count >= the
@@ -54,6 +57,7 @@
 #define BT_COLL_TAG_MASK 0x3fffffffu
 
 enum bt_coll_alg_id {
+    BT_ALG_BARRIER_SHM, BT_ALG_BCAST_SHM, BT_ALG_REDUCE_SHM, BT_ALG_ALLREDUCE_SHM,
     BT_ALG_BARRIER_DISSEMINATION, BT_ALG_BARRIER_LINEAR,
     BT_ALG_BCAST_BINOMIAL, BT_ALG_BCAST_SCATTER_ALLGATHER, BT_ALG_BCAST_LINEAR,
     BT_ALG_GATHER_BINOMIAL, BT_ALG_GATHER_LINEAR,
@@ -81,6 +85,7 @@ typedef struct bt_coll_alg {
     const char    *name;
     void         (*build)(bt_sched_t *s, const bt_coll_args_t *a);
     int          (*ok)(const bt_coll_args_t *a);   /* NULL: handles every call */
+    bt_request_t *(*run)(const bt_coll_args_t *a); /* instead of build: runs at once */
 } bt_coll_alg_t;
 
 int bt_coll_commutative_ok(const bt_coll_args_t *a)
@@ -89,7 +94,13 @@ int bt_coll_commutative_ok(const bt_coll_args_t *a)
 }
 
 static const bt_coll_alg_t bt_coll_algs[BT_ALG_COUNT] = {
-#define A(id, kind, name, build, ok) [BT_ALG_##id] = { BT_COLL_##kind, name, build, ok }
+#define A(id, kind, name, build, ok) [BT_ALG_##id] = { BT_COLL_##kind, name, build, ok, NULL }
+#define S(id, kind, run) [BT_ALG_##id] = { BT_COLL_##kind, "shm", NULL, bt_coll_shm_ok, run }
+    S(BARRIER_SHM, BARRIER, bt_coll_shm_barrier),
+    S(BCAST_SHM, BCAST, bt_coll_shm_bcast),
+    S(REDUCE_SHM, REDUCE, bt_coll_shm_reduce),
+    S(ALLREDUCE_SHM, ALLREDUCE, bt_coll_shm_allreduce),
+#undef S
     A(BARRIER_DISSEMINATION, BARRIER, "dissemination", bt_coll_dissemination_barrier, NULL),
     A(BARRIER_LINEAR, BARRIER, "linear", bt_coll_linear_barrier, NULL),
     A(BCAST_BINOMIAL, BCAST, "binomial", bt_coll_binomial_bcast, NULL),
@@ -169,8 +180,10 @@ typedef struct bt_coll_rule {
 
 static const bt_coll_rule_t bt_coll_rules[] = {
     /* collective                     ranks       bytes    shape         algorithm */
+    { BT_COLL_BARRIER,                ANY_P,      ANY_B,   BT_WHEN_ANY,  BT_ALG_BARRIER_SHM },
     { BT_COLL_BARRIER,                ANY_P,      ANY_B,   BT_WHEN_ANY,  BT_ALG_BARRIER_DISSEMINATION },
 
+    { BT_COLL_BCAST,                  ANY_P,      K(8),    BT_WHEN_ANY,  BT_ALG_BCAST_SHM },
     { BT_COLL_BCAST,                  1, 7,       ANY_B,   BT_WHEN_ANY,  BT_ALG_BCAST_BINOMIAL },
     { BT_COLL_BCAST,                  ANY_P,      K(12),   BT_WHEN_ANY,  BT_ALG_BCAST_BINOMIAL },
     { BT_COLL_BCAST,                  ANY_P,      ANY_B,   BT_WHEN_ANY,  BT_ALG_BCAST_SCATTER_ALLGATHER },
@@ -197,10 +210,12 @@ static const bt_coll_rule_t bt_coll_rules[] = {
     { BT_COLL_ALLTOALLW,              1, 32,      ANY_B,   BT_WHEN_ANY,  BT_ALG_ALLTOALLW_LINEAR },
     { BT_COLL_ALLTOALLW,              ANY_P,      ANY_B,   BT_WHEN_ANY,  BT_ALG_ALLTOALLW_PAIRWISE },
 
+    { BT_COLL_REDUCE,                 ANY_P,      K(8),    BT_WHEN_ANY,  BT_ALG_REDUCE_SHM },
     { BT_COLL_REDUCE,                 ANY_P,      K(2),    BT_WHEN_ANY,  BT_ALG_REDUCE_BINOMIAL },
     { BT_COLL_REDUCE,                 ANY_P,      ANY_B,   BT_WHEN_ANY,  BT_ALG_REDUCE_RABENSEIFNER },
     { BT_COLL_REDUCE,                 ANY_P,      ANY_B,   BT_WHEN_ANY,  BT_ALG_REDUCE_BINOMIAL },
 
+    { BT_COLL_ALLREDUCE,              ANY_P,      K(8),    BT_WHEN_ANY,  BT_ALG_ALLREDUCE_SHM },
     { BT_COLL_ALLREDUCE,              ANY_P,      K(2),    BT_WHEN_ANY,  BT_ALG_ALLREDUCE_RECURSIVE_DOUBLING },
     { BT_COLL_ALLREDUCE,              ANY_P,      K(1024), BT_WHEN_ANY,  BT_ALG_ALLREDUCE_RABENSEIFNER },
     { BT_COLL_ALLREDUCE,              ANY_P,      ANY_B,   BT_WHEN_ANY,  BT_ALG_ALLREDUCE_RING },
@@ -357,6 +372,11 @@ int bt_coll_start(const bt_coll_args_t *args, bt_request_t **req_p)
     if (bt_coll_trace && a.comm->rank == 0)
         fprintf(stderr, "baton: %s on %d ranks (%lld bytes): %s\n", bt_coll_kind_names[a.kind],
                 a.comm->size, (long long)bt_coll_size_of(&a), bt_coll_algs[alg].name);
+    if (bt_coll_algs[alg].run) {
+        bt_coll_sched_free(s);
+        *req_p = bt_coll_algs[alg].run(&a);
+        return MPI_SUCCESS;
+    }
     bt_coll_algs[alg].build(s, &a);
     *req_p = bt_coll_sched_start(s);
     return MPI_SUCCESS;

@@ -1,0 +1,111 @@
+/* Node-local collectives through the shared segment, for the small blocking
+ * collectives of MPI_COMM_WORLD when the whole job is on one node.
+ *
+ * One round per call: each rank writes its contribution into its slot, arrives,
+ * and the round is complete when every rank has. A waiter polls briefly, then
+ * sleeps on its doorbell and the last rank to arrive wakes it: there is no
+ * scheduler slice to wait out when ranks outnumber cores. Reductions are computed
+ * by each rank that needs the result, from the slots, in rank order: the result
+ * is the same on every rank and from run to run. */
+#include "coll/bt_coll_impl.h"
+
+#include "runtime/bt_runtime.h"
+#include "transport/shm/bt_shm.h"
+
+#include <string.h>
+
+static uint64_t bt_coll_shm_last;   /* the round this rank entered last */
+
+static int bt_coll_shm_complete(void *arg)
+{
+    return bt_shm_coll_complete(*(uint64_t *)arg);
+}
+
+static void bt_coll_shm_wait(uint64_t round)
+{
+    if (!bt_shm_coll_complete(round))
+        bt_progress_until(bt_coll_shm_complete, &round);
+}
+
+/* Enters the next round; the previous one must be complete before this rank may
+ * write into a slot set that others could still be reading (see bt_shm.h). */
+static uint64_t bt_coll_shm_enter(void)
+{
+    if (bt_coll_shm_last)
+        bt_coll_shm_wait(bt_coll_shm_last);
+    return bt_coll_shm_last = bt_shm_coll_next();
+}
+
+int bt_coll_shm_ok(const bt_coll_args_t *a)
+{
+    const bt_datatype_t *dt = a->dt;
+
+    if (!a->blocking || a->comm != &bt_comm_world || bt_rt.local_size != bt_rt.size)
+        return 0;
+    if (a->kind == BT_COLL_BARRIER)
+        return 1;
+    /* Contributions are the raw bytes of contiguous buffers. */
+    return dt->contig && dt->true_lb == 0 &&
+           (size_t)(a->count * dt->size) <= bt_shm_coll_slot_max();
+}
+
+static bt_request_t *bt_coll_shm_done(void)
+{
+    bt_request_t *req = bt_request_new(BT_REQ_GENERIC);
+    req->done = 1;
+    return req;
+}
+
+bt_request_t *bt_coll_shm_barrier(const bt_coll_args_t *a)
+{
+    uint64_t round = bt_coll_shm_enter();
+    bt_shm_coll_arrive(round);
+    bt_coll_shm_wait(round);
+    return bt_coll_shm_done();
+}
+
+bt_request_t *bt_coll_shm_bcast(const bt_coll_args_t *a)
+{
+    uint64_t round = bt_coll_shm_enter();
+    size_t bytes = (size_t)(a->count * a->dt->size);
+    int me = a->comm->rank;
+
+    if (me == a->root)
+        memcpy(bt_shm_coll_slot(round, me), a->recvbuf, bytes);
+    bt_shm_coll_arrive(round);
+    if (me != a->root) {
+        bt_coll_shm_wait(round);
+        memcpy(a->recvbuf, bt_shm_coll_slot(round, a->root), bytes);
+    }
+    return bt_coll_shm_done();
+}
+
+/* Reduce and allreduce: result = s0 op (s1 op (... op s_{n-1})), the lower rank's
+ * operand always on the left. */
+static bt_request_t *bt_coll_shm_reduce_to(const bt_coll_args_t *a, int all)
+{
+    uint64_t round = bt_coll_shm_enter();
+    size_t bytes = (size_t)(a->count * a->dt->size);
+    int me = a->comm->rank, n = a->comm->size;
+    const void *mine = a->sendbuf == MPI_IN_PLACE ? a->recvbuf : a->sendbuf;
+
+    memcpy(bt_shm_coll_slot(round, me), mine, bytes);
+    bt_shm_coll_arrive(round);
+    if (all || me == a->root) {
+        bt_coll_shm_wait(round);
+        memcpy(a->recvbuf, bt_shm_coll_slot(round, n - 1), bytes);
+        for (int i = n - 2; i >= 0; i--)
+            bt_op_apply(a->op, bt_shm_coll_slot(round, i), a->recvbuf, a->count, a->dt);
+    }
+    return bt_coll_shm_done();
+}
+
+bt_request_t *bt_coll_shm_reduce(const bt_coll_args_t *a)
+{
+    return bt_coll_shm_reduce_to(a, 0);
+}
+
+bt_request_t *bt_coll_shm_allreduce(const bt_coll_args_t *a)
+{
+    return bt_coll_shm_reduce_to(a, 1);
+}
