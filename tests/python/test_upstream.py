@@ -11,8 +11,11 @@ MODULES... -x ...` (one job rather than one per module saves ~60 interpreter
 start-ups). upstream_runner.py drives mpi4py's test/main.py unchanged and records
 every test's outcome per rank; each (N, module) is then one pytest test, which
 fails when a test of that module failed or errored on any rank, or started and
-never finished (a hang: the job is ended after BATON_UPSTREAM_TIMEOUT seconds). Tests named in upstream_exclusions.EXCLUDED are not run (main.py's own
--x option), each for a stated reason naming the MPI feature Baton lacks.
+never finished (a hang: the job is ended after BATON_UPSTREAM_TIMEOUT seconds).
+Tests named in upstream_exclusions.EXCLUDED are not run (main.py's own -x
+option), each for a stated reason naming the MPI feature Baton lacks. The
+counts per process count (run, passed, failed, skipped, excluded) are printed at
+the end of the session and written to build/python/upstream-summary.json.
 
 BATON_UPSTREAM_NP="1 2" limits the process counts; BATON_UPSTREAM_MODULES
 limits the modules; BATON_UPSTREAM_RUN_EXCLUDED=1 runs the excluded tests too
@@ -86,7 +89,10 @@ def _fetch_suite():
                     "--no-binary", "mpi4py", "--no-cache-dir", "--dest", str(WORK),
                     "mpi4py==%s" % VERSION], check=True, env=clean_env())
     with tarfile.open(WORK / ("mpi4py-%s.tar.gz" % VERSION)) as tar:
-        tar.extractall(WORK)
+        try:
+            tar.extractall(WORK, filter="data")
+        except TypeError:   # Python without extraction filters
+            tar.extractall(WORK)
 
 
 def _selected_modules():
