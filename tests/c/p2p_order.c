@@ -29,10 +29,10 @@ static int rank, size;
         }                                                                  \
     } while (0)
 
-#define N 60
-static const int sizes[] = { 0, 8, 993, 300000, 500, 991, 5000, 40000, 1, 270000, 33000 };
+#define N 44
+static const int sizes[] = { 0, 8, 993, 120000, 500, 991, 5000, 40000, 1, 270000, 33000 };
 #define NSIZES ((int)(sizeof(sizes) / sizeof(sizes[0])))
-#define MAXSIZE 300000
+#define MAXSIZE 270000
 
 static int msg_size(int k)
 {

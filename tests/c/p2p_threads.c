@@ -29,7 +29,7 @@ static int rank, size, peer;
         }                                                                  \
     } while (0)
 
-#define ITERS 100
+#define ITERS 60
 #define BIG 50000   /* ints: 200 KB */
 
 static inline int val(int src, int thread, int it, int i)
