@@ -53,6 +53,8 @@ $(BUILD)/include/mpi.h: include/mpi.h
 
 install: all
 	mkdir -p $(PREFIX)/bin $(PREFIX)/lib $(PREFIX)/include
+	@# A running mpiexec or a loaded libmpi keeps its old, unlinked file.
+	rm -f $(PREFIX)/lib/libmpi.so.0 $(PREFIX)/bin/mpiexec $(PREFIX)/bin/mpicc
 	cp $(LIB).0 $(PREFIX)/lib/libmpi.so.0
 	ln -sf libmpi.so.0 $(PREFIX)/lib/libmpi.so
 	cp include/mpi.h $(PREFIX)/include/mpi.h
