@@ -1,11 +1,11 @@
 /* MPI_ERR_TRUNCATE under MPI_ERRORS_RETURN, around the ring (to rank+1, from rank-1;
  * to itself at one rank): messages larger than the receive buffer, eager, streamed
  * and single-copy rendezvous, posted and unexpected, contiguous and vector receive
- * types, a zero-count receive; through MPI_Recv, MPI_Wait, MPI_Waitall
- * (MPI_ERR_IN_STATUS, MPI_ERROR of each status), MPI_Sendrecv, MPI_Mrecv. Each
- * time: the error class, an error string naming the call, the part that fits has
- * arrived, nothing past the buffer is written, the send succeeded, and the next
- * message on the pair arrives intact. */
+ * types, a zero-count receive; through MPI_Recv, MPI_Wait, MPI_Waitany, MPI_Waitall,
+ * MPI_Waitsome and MPI_Testsome (MPI_ERR_IN_STATUS, MPI_ERROR of each status),
+ * MPI_Sendrecv, MPI_Mrecv. Each time: the error class, an error string naming the
+ * call, the part that fits has arrived, nothing past the buffer is written, the send
+ * succeeded, and the next message on the pair arrives intact. */
 /* np: 1 2 3 4 8 */
 /* env-matrix: BATON_SHM_LMT=auto,copy,cma */
 /* env-matrix: BATON_SHM_RING=4096,131072 */
@@ -209,6 +209,41 @@ int main(int argc, char **argv)
         CHECK(MPI_Waitall(2, s, MPI_STATUSES_IGNORE) == MPI_SUCCESS, "%s: sends failed", what);
         tag += 2;
         follow_up(tag++, what);
+    }
+
+    /* MPI_Waitany (the error of the one request it completed) and MPI_Waitsome,
+     * MPI_Testsome (MPI_ERR_IN_STATUS, MPI_ERROR set in the statuses). */
+    for (int k = 0; k < 3; k++) {
+        const char *calls[3] = { "MPI_Waitany", "MPI_Waitsome", "MPI_Testsome" };
+        MPI_Request r[2] = { MPI_REQUEST_NULL, MPI_REQUEST_NULL }, s;
+        MPI_Status sts[2];
+        int index = -1, outcount = 0, indices[2], c = -1;
+
+        memset(rb, 0xcd, 100 + GUARD);
+        MPI_Irecv(rb, 100, MPI_BYTE, prev, tag, MPI_COMM_WORLD, &r[1]);
+        s = start_send(k == 0 ? 150 : 50000, tag);
+        if (k == 0) {
+            rc = MPI_Waitany(2, r, &index, &sts[0]);
+            expect_err(rc, MPI_ERR_TRUNCATE, calls[k], "MPI_Waitany truncated");
+            CHECK(index == 1 && r[1] == MPI_REQUEST_NULL, "MPI_Waitany truncated: index %d",
+                  index);
+        } else {
+            sts[0].MPI_ERROR = -1;
+            do {
+                if (k == 1)
+                    rc = MPI_Waitsome(2, r, &outcount, indices, sts);
+                else
+                    rc = MPI_Testsome(2, r, &outcount, indices, sts);
+            } while (rc == MPI_SUCCESS && outcount == 0);
+            expect_err(rc, MPI_ERR_IN_STATUS, calls[k], "truncated");
+            CHECK(outcount == 1 && indices[0] == 1, "%s truncated: outcount %d index %d",
+                  calls[k], outcount, indices[0]);
+            MPI_Error_class(sts[0].MPI_ERROR, &c);
+            CHECK(c == MPI_ERR_TRUNCATE, "%s truncated: MPI_ERROR has class %d", calls[k], c);
+        }
+        check_fit(100, tag, calls[k]);
+        finish_send(&s, calls[k]);
+        follow_up(tag++, calls[k]);
     }
 
     /* MPI_Sendrecv. */
