@@ -297,6 +297,12 @@ int PMPI_Comm_get_name(MPI_Comm h, char *name, int *resultlen)
     bt_comm_t *comm = NULL;
     int rc;
 
+    if (h == MPI_COMM_NULL && name && resultlen) {
+        /* MPI 4.1: the null handle has a name too. */
+        bt_strlcpy(name, "MPI_COMM_NULL", MPI_MAX_OBJECT_NAME);
+        *resultlen = (int)strlen(name);
+        return MPI_SUCCESS;
+    }
     if ((rc = bt_check_comm("MPI_Comm_get_name", h, &comm)) != MPI_SUCCESS)
         return rc;
     BT_CHECK_PTR(comm, "MPI_Comm_get_name", name, "comm_name");

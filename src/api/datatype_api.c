@@ -1090,6 +1090,12 @@ int PMPI_Type_get_name(MPI_Datatype datatype, char *type_name, int *resultlen)
 
     BT_API_LOCK();
     BT_CHECK_INIT(call);
+    if (datatype == MPI_DATATYPE_NULL && type_name && resultlen) {
+        /* MPI 4.1: the null handle has a name too. */
+        bt_strlcpy(type_name, "MPI_DATATYPE_NULL", MPI_MAX_OBJECT_NAME);
+        *resultlen = (int)strlen(type_name);
+        return MPI_SUCCESS;
+    }
     if ((rc = bt_dt_check_type(call, datatype, "datatype", &dt)) ||
         (rc = bt_dt_check_ptr(call, type_name, "type_name")) ||
         (rc = bt_dt_check_ptr(call, resultlen, "resultlen")))

@@ -126,8 +126,8 @@ int PMPI_Remove_error_class(int errorclass)
     BT_CHECK_INIT("MPI_Remove_error_class");
     if (bt_errcode_remove(errorclass, 1) != MPI_SUCCESS)
         return bt_err_comm(NULL, MPI_ERR_ARG, "MPI_Remove_error_class",
-                           "not a user-added error class, or codes of it remain "
-                           "(errorclass = %d)", errorclass);
+                           "not a user-added error class, or codes or a string of it "
+                           "remain (errorclass = %d)", errorclass);
     return MPI_SUCCESS;
 }
 BT_ALIAS(MPI_Remove_error_class);
@@ -138,7 +138,8 @@ int PMPI_Remove_error_code(int errorcode)
     BT_CHECK_INIT("MPI_Remove_error_code");
     if (bt_errcode_remove(errorcode, 0) != MPI_SUCCESS)
         return bt_err_comm(NULL, MPI_ERR_ARG, "MPI_Remove_error_code",
-                           "not a user-added error code (errorcode = %d)", errorcode);
+                           "not a user-added error code, or its string remains "
+                           "(errorcode = %d)", errorcode);
     return MPI_SUCCESS;
 }
 BT_ALIAS(MPI_Remove_error_code);

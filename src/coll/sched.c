@@ -97,7 +97,9 @@ void bt_coll_sched_copy(bt_sched_t *s, const void *src, MPI_Count scount, bt_dat
 {
     bt_step_t *st;
 
-    if (scount == 0 || dcount == 0 || src == dst)
+    /* In place only when it is the same data: with MPI_BOTTOM both addresses are
+     * NULL and the datatypes say where the bytes are. */
+    if (scount == 0 || dcount == 0 || (src == dst && sdt == ddt && scount == dcount))
         return;
     st = bt_sched_add(s, BT_STEP_COPY);
     st->src = src;

@@ -293,7 +293,8 @@ int bt_errcode_remove(int code, int is_class)
 {
     bt_usererr_t *u = bt_usererr_get(code);
 
-    if (!u || u->is_class != is_class)
+    /* MPI 4.1: the string must be removed first, and a class's codes too. */
+    if (!u || u->is_class != is_class || u->string)
         return MPI_ERR_ARG;
     if (is_class)
         for (int i = 0; i < bt_nusererrs; i++)

@@ -121,24 +121,18 @@ int bt_pt2pt_init(void)
 
 static int bt_out_empty(void *arg)
 {
-    return bt_p2p.nout == 0;
-}
-
-static int bt_finalize_reached(void *arg)
-{
-    return bt_shm_barrier_reached(*(uint64_t *)arg);
+    return bt_p2p.nout == 0 && bt_shm_all_attached();
 }
 
 void bt_pt2pt_finalize(void)
 {
-    uint64_t target;
-
-    /* Push out what is queued (peers keep polling until everyone is here), then
-     * keep draining rings until every local rank has arrived, so that no peer is
-     * left waiting for room in a ring this rank should have emptied. */
+    /* Push out what is still queued (answers a peer may wait for: FIN, ACK, CTS);
+     * peers consume their rings from any MPI call, so this ends. There is no
+     * barrier: a rank that leaves MPI_Finalize, or exits with an error after it,
+     * must not wait for ranks that may never get here (the launcher ends the job
+     * when a rank exits with an error). The segment's creator also stays until
+     * every local rank has mapped it. */
     bt_progress_until(bt_out_empty, NULL);
-    target = bt_shm_barrier_arrive();
-    bt_progress_until(bt_finalize_reached, &target);
     while (bt_p2p.unexp_head) {
         bt_unexp_t *u = bt_p2p.unexp_head;
         bt_p2p.unexp_head = u->next;

@@ -17,6 +17,9 @@ typedef void (*bt_shm_recv_fn)(int src_local, const bt_msg_hdr_t *hdr, const voi
 
 int  bt_shm_init(void);            /* collective over the node, uses PMI */
 void bt_shm_finalize(void);
+/* Every local rank has mapped the segment: until then its creator must stay, the
+ * others open it through the creator's /proc/<pid>/fd. */
+int  bt_shm_all_attached(void);
 
 /* Largest payload one frame can carry (a quarter of a ring). */
 size_t bt_shm_frame_max(void);
@@ -44,11 +47,6 @@ int      bt_shm_awake(void);   /* another thread of this rank made progress */
 int bt_shm_cma_read(int peer, void *dst, uint64_t addr, size_t len);
 int bt_shm_cma_usable(void);
 
-/* Barrier of the local ranks, for MPI_Finalize: arrive returns a target that
- * reached() compares against; the caller keeps progressing while it waits, and
- * the last rank to arrive rings every bell. */
-uint64_t bt_shm_barrier_arrive(void);
-int      bt_shm_barrier_reached(uint64_t target);
 
 /* Collective rounds of all the node's ranks (the collectives of MPI_COMM_WORLD on
  * one node): every rank takes the next round, writes its slot, arrives, waits

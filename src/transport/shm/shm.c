@@ -40,8 +40,6 @@ typedef struct bt_shm_seg {
     uint32_t         nlocal;
     uint32_t         ring_bytes;
     _Atomic uint32_t attached;
-    uint32_t         pad0;
-    _Atomic uint64_t barrier;
     /* Threads of the node's ranks that are not asleep on their doorbell: when they
      * outnumber the cores, a waiter should give its core away rather than poll. */
     _Atomic int32_t  awake __attribute__((aligned(BT_CACHELINE)));
@@ -260,7 +258,9 @@ int bt_shm_init(void)
         shm.fd = -1;
     }
     atomic_fetch_add(&shm.seg->awake, 1);
-    atomic_fetch_add(&shm.seg->attached, 1);
+    /* The creator may be asleep in MPI_Finalize waiting for the last of us. */
+    if (atomic_fetch_add(&shm.seg->attached, 1) + 1 == (uint32_t)n && me != 0)
+        bt_shm_wake(0);
     {
         const char *mode = bt_env_str("BATON_SHM_LMT", "auto");
         shm.cma = strcmp(mode, "copy") != 0 && bt_shm_cma_probe();
@@ -466,24 +466,6 @@ int bt_shm_cma_read(int peer, void *dst, uint64_t addr, size_t len)
     return 0;
 }
 
-uint64_t bt_shm_barrier_arrive(void)
-{
-    uint64_t n = (uint64_t)shm.n;
-    uint64_t v = atomic_fetch_add(&shm.seg->barrier, 1) + 1;
-
-    if (v % n == 0) {
-        for (int i = 0; i < shm.n; i++)
-            if (i != shm.me)
-                bt_shm_wake(i);
-    }
-    return (v + n - 1) / n * n;
-}
-
-int bt_shm_barrier_reached(uint64_t target)
-{
-    return atomic_load_explicit(&shm.seg->barrier, memory_order_acquire) >= target;
-}
-
 size_t bt_shm_coll_slot_max(void)
 {
     return shm.coll_slot;
@@ -519,4 +501,9 @@ int bt_shm_coll_complete(uint64_t round)
 {
     return atomic_load_explicit(&shm.seg->coll_arrived, memory_order_acquire) >=
            round * (uint64_t)shm.n;
+}
+
+int bt_shm_all_attached(void)
+{
+    return atomic_load(&shm.seg->attached) == (uint32_t)shm.n;
 }
