@@ -81,12 +81,17 @@ int main(int argc, char **argv)
         MPI_Comm_call_errhandler(dup2, ecode1);
         CHECK(last_code == ecode1, "user code through the handler: %d", last_code);
 
-        /* Removal (MPI 4.1): a class goes only after its codes. */
+        /* Removal (MPI 4.1): a class goes only after its codes, and a code or class
+         * only after its string. */
         rc = MPI_Remove_error_class(ecls);
         CHECK(rc != MPI_SUCCESS, "removed a class that still has codes");
+        rc = MPI_Remove_error_code(ecode1);
+        CHECK(rc != MPI_SUCCESS, "removed a code that still has a string");
         CHECK(MPI_Remove_error_string(ecode1) == MPI_SUCCESS, "Remove_error_string failed");
         CHECK(MPI_Remove_error_code(ecode1) == MPI_SUCCESS, "Remove_error_code failed");
+        MPI_Remove_error_string(ecode2);
         CHECK(MPI_Remove_error_code(ecode2) == MPI_SUCCESS, "Remove_error_code failed");
+        MPI_Remove_error_string(ecls);
         CHECK(MPI_Remove_error_class(ecls) == MPI_SUCCESS, "Remove_error_class failed");
         rc = MPI_Error_class(ecode1, &cls);
         CHECK(rc != MPI_SUCCESS, "a removed code still has a class");
