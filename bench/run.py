@@ -424,8 +424,8 @@ def make_plan(quick, point_time):
             Job("coll-4", "mpi", 4, ["-v", "barrier,allreduce", "-s", "8"] + t, 2,
                 program="coll"),
             Job("python-2", "python", 2, ["--sizes", "8", "--time", str(point_time)], 7),
-            Job("startup-hello-4", "startup", 4, program="hello"),
-            Job("startup-python-4", "startup-python", 4),
+            Job("startup-hello-4", "startup", 4, program="hello", repeat=3),
+            Job("startup-python-4", "startup-python", 4, repeat=2),
             Job("mem-4", "mpi", 4, [], 1, program="mem"),
         ]
         return jobs
