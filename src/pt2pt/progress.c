@@ -114,14 +114,16 @@ int bt_pt2pt_init(void)
     bt_p2p.cma_min = bt_env_size("BATON_CMA_MIN", 256 << 10);
     if (!bt_shm_cma_usable())
         bt_p2p.cma_min = SIZE_MAX;
-    bt_p2p.spin_s = 1e-6 * (double)bt_env_long("BATON_SPIN_US", 100);
+    /* Long enough to outlast a wake-up of an idle virtual CPU (~100 us here), or a
+     * ping-pong can settle into both sides sleeping in turn. */
+    bt_p2p.spin_s = 1e-6 * (double)bt_env_long("BATON_SPIN_US", 2000);
     bt_p2p.spin_short_s = 1e-6 * (double)bt_env_long("BATON_SPIN_BUSY_US", 2);
     return 0;
 }
 
 static int bt_out_empty(void *arg)
 {
-    return bt_p2p.nout == 0 && bt_shm_all_attached();
+    return bt_p2p.nout == 0 && (bt_rt.local_rank != 0 || bt_shm_all_attached());
 }
 
 void bt_pt2pt_finalize(void)
