@@ -71,6 +71,7 @@ typedef struct bt_pt2pt_state {
     size_t          cma_min;
     double          spin_s;       /* how long a waiter polls before it sleeps */
     double          spin_short_s; /* the same when more threads are awake than cores */
+    double          yield_s;      /* then, until this long, sched_yield between polls */
     int             shm_up;
 } bt_pt2pt_state_t;
 

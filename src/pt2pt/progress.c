@@ -85,11 +85,22 @@ void bt_progress_until(int (*ready)(void *), void *arg)
             spin_start = bt_time_now();
             continue;
         }
-        /* Polling past a few microseconds only steals the core from the rank we
-         * wait for when more threads are awake than there are cores. */
-        if (bt_time_now() - spin_start <
-            (bt_shm_awake() > bt_rt.ncpus ? bt_p2p.spin_short_s : bt_p2p.spin_s))
-            continue;
+        {
+            /* Polling only steals the core from the rank we wait for when more
+             * threads are awake than there are cores: then poll briefly, hand the
+             * core over with sched_yield for a while (the peer runs at once, no
+             * wake-up to wait for), and only then sleep on the doorbell. */
+            double waited = bt_time_now() - spin_start;
+            if (bt_shm_awake() <= bt_rt.ncpus) {
+                if (waited < bt_p2p.spin_s)
+                    continue;
+            } else if (waited < bt_p2p.spin_short_s) {
+                continue;
+            } else if (waited < bt_p2p.yield_s) {
+                sched_yield();
+                continue;
+            }
+        }
         {
             uint32_t seen = bt_shm_bell_arm();
             if (!bt_progress_poll() && !ready(arg)) {
@@ -118,6 +129,7 @@ int bt_pt2pt_init(void)
      * ping-pong can settle into both sides sleeping in turn. */
     bt_p2p.spin_s = 1e-6 * (double)bt_env_long("BATON_SPIN_US", 2000);
     bt_p2p.spin_short_s = 1e-6 * (double)bt_env_long("BATON_SPIN_BUSY_US", 2);
+    bt_p2p.yield_s = 1e-6 * (double)bt_env_long("BATON_YIELD_US", 1000);
     return 0;
 }
 
