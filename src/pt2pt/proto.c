@@ -24,6 +24,30 @@ static inline int bt_match(uint32_t ctx, int src, int tag, uint32_t want_ctx, in
 
 /* ---- queues ---------------------------------------------------------------- */
 
+/* Unlinks r, which follows prev (NULL: the head), from the posted queue. */
+static void bt_posted_unlink(bt_request_t *prev, bt_request_t *r)
+{
+    if (prev)
+        prev->next = r->next;
+    else
+        bt_p2p.posted_head = r->next;
+    if (bt_p2p.posted_tail == r)
+        bt_p2p.posted_tail = prev;
+    r->next = NULL;
+}
+
+/* Unlinks u, which follows prev (NULL: the head), from the unexpected queue. */
+static void bt_unexp_unlink(bt_unexp_t *prev, bt_unexp_t *u)
+{
+    if (prev)
+        prev->next = u->next;
+    else
+        bt_p2p.unexp_head = u->next;
+    if (bt_p2p.unexp_tail == u)
+        bt_p2p.unexp_tail = prev;
+    u->next = NULL;
+}
+
 static bt_request_t *bt_posted_take(uint32_t ctx, int src, int tag)
 {
     bt_request_t *prev = NULL;
@@ -31,13 +55,7 @@ static bt_request_t *bt_posted_take(uint32_t ctx, int src, int tag)
     for (bt_request_t *r = bt_p2p.posted_head; r; prev = r, r = r->next) {
         if (!bt_match(ctx, src, tag, r->ctx, r->peer, r->tag))
             continue;
-        if (prev)
-            prev->next = r->next;
-        else
-            bt_p2p.posted_head = r->next;
-        if (bt_p2p.posted_tail == r)
-            bt_p2p.posted_tail = prev;
-        r->next = NULL;
+        bt_posted_unlink(prev, r);
         return r;
     }
     return NULL;
@@ -60,15 +78,8 @@ static bt_unexp_t *bt_unexp_find(uint32_t ctx, int src, int tag, int remove)
     for (bt_unexp_t *u = bt_p2p.unexp_head; u; prev = u, u = u->next) {
         if (!bt_match(u->ctx, u->src, u->tag, ctx, src, tag))
             continue;
-        if (remove) {
-            if (prev)
-                prev->next = u->next;
-            else
-                bt_p2p.unexp_head = u->next;
-            if (bt_p2p.unexp_tail == u)
-                bt_p2p.unexp_tail = prev;
-            u->next = NULL;
-        }
+        if (remove)
+            bt_unexp_unlink(prev, u);
         return u;
     }
     return NULL;
@@ -384,12 +395,7 @@ void bt_pt2pt_on_frame(int src_local, const bt_msg_hdr_t *hdr, const void *paylo
             if (u->cookie != hdr->cookie || u->src_world != src_world ||
                 !(u->type == BT_MSG_RTS || (u->type == BT_MSG_EAGER && (u->flags & BT_MSGF_SYNC))))
                 continue;
-            if (prev)
-                prev->next = u->next;
-            else
-                bt_p2p.unexp_head = u->next;
-            if (bt_p2p.unexp_tail == u)
-                bt_p2p.unexp_tail = prev;
+            bt_unexp_unlink(prev, u);
             free(u);
             flags = BT_MSGF_CANCELLED;
             break;
@@ -677,12 +683,7 @@ static void bt_send_cancel(bt_request_t *req)
         for (bt_unexp_t *u = bt_p2p.unexp_head; u; uprev = u, u = u->next) {
             if (u->self_sreq != req)
                 continue;
-            if (uprev)
-                uprev->next = u->next;
-            else
-                bt_p2p.unexp_head = u->next;
-            if (bt_p2p.unexp_tail == u)
-                bt_p2p.unexp_tail = uprev;
+            bt_unexp_unlink(uprev, u);
             free(u);
             req->st_cancelled = 1;
             bt_request_complete(req);
@@ -726,12 +727,7 @@ int bt_pt2pt_cancel(bt_request_t *req)
     for (bt_request_t *r = bt_p2p.posted_head; r; prev = r, r = r->next) {
         if (r != req)
             continue;
-        if (prev)
-            prev->next = r->next;
-        else
-            bt_p2p.posted_head = r->next;
-        if (bt_p2p.posted_tail == r)
-            bt_p2p.posted_tail = prev;
+        bt_posted_unlink(prev, r);
         r->st_cancelled = 1;
         bt_request_complete(r);
         break;
