@@ -92,6 +92,10 @@ void bt_progress_until(int (*ready)(void *), void *arg)
              * wake-up to wait for), and only then sleep on the doorbell. */
             double waited = bt_time_now() - spin_start;
             if (bt_shm_awake() <= bt_rt.ncpus) {
+                /* Other programs may want the core that the rank we wait for needs:
+                 * past a short while, let them run (cheap when nobody wants it). */
+                if (waited > 20e-6)
+                    sched_yield();
                 if (waited < bt_p2p.spin_s)
                     continue;
             } else if (waited < bt_p2p.spin_short_s) {
