@@ -60,6 +60,32 @@ static int bt_runtime_find_node(const bt_pmi_info_t *info)
     return 0;
 }
 
+/* When the ranks fit the CPUs, local rank r runs on the r-th allowed CPU. Without it, a futex
+ * wake-up tends to pull the woken rank onto the waker's core, and two ranks that
+ * poll can end up sharing one core while another program holds the other. */
+static void bt_runtime_bind(void)
+{
+    cpu_set_t set, one;
+    int want, seen = 0;
+
+    if (strcmp(bt_env_str("BATON_BIND", "core"), "none") == 0 || bt_rt.local_size < 2)
+        return;
+    /* Oversubscribed, the scheduler's balancing does better than a fixed share. */
+    if (sched_getaffinity(0, sizeof(set), &set) != 0 || CPU_COUNT(&set) < bt_rt.local_size)
+        return;
+    want = bt_rt.local_rank % CPU_COUNT(&set);
+    for (int cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+        if (!CPU_ISSET(cpu, &set))
+            continue;
+        if (seen++ == want) {
+            CPU_ZERO(&one);
+            CPU_SET(cpu, &one);
+            (void)sched_setaffinity(0, sizeof(one), &one);
+            return;
+        }
+    }
+}
+
 static int bt_runtime_count_cpus(void)
 {
     cpu_set_t set;
@@ -93,6 +119,7 @@ int bt_runtime_init(int required, int *provided_p)
 
     if (bt_runtime_find_node(&info) != 0)
         return MPI_ERR_OTHER;
+    bt_runtime_bind();
     if (bt_datatype_init() != 0 || bt_comm_init() != 0 || bt_pt2pt_init() != 0)
         return MPI_ERR_OTHER;
     bt_rt.thread_multiple = required == MPI_THREAD_MULTIPLE;
