@@ -4,8 +4,11 @@
 
 #include <string.h>
 
+/* How a send or receive entry point hands back its operation. */
+enum { BT_CALL_BLOCKING, BT_CALL_NONBLOCKING, BT_CALL_PERSISTENT };
+
 static int bt_send_common(const char *call, const void *buf, int count, MPI_Datatype type,
-                          int dest, int tag, MPI_Comm h, int mode, int blocking,
+                          int dest, int tag, MPI_Comm h, int mode, int how,
                           MPI_Request *request)
 {
     bt_comm_t *comm;
@@ -18,13 +21,18 @@ static int bt_send_common(const char *call, const void *buf, int count, MPI_Data
         (rc = bt_check_rank(call, comm, dest, "dest", 0)) ||
         (rc = bt_check_tag(call, comm, tag, 0)))
         return rc;
-    if (!blocking && !request)
+    if (how != BT_CALL_BLOCKING && !request)
         return bt_err_comm(comm, MPI_ERR_ARG, call, "request is NULL");
+    if (how == BT_CALL_PERSISTENT) {
+        bt_pt2pt_send_init(buf, count, dt, dest, tag, comm, mode, &req);
+        *request = (MPI_Request)req;
+        return MPI_SUCCESS;
+    }
     rc = bt_pt2pt_isend(buf, count, dt, dest, tag, comm, comm->ctx, mode, &req);
     if (rc == MPI_ERR_BUFFER)
         return bt_err_comm(comm, rc, call, "the buffer of MPI_Buffer_attach has no room for "
                            "%lld bytes plus MPI_BSEND_OVERHEAD", (long long)(count * dt->size));
-    if (!blocking) {
+    if (how == BT_CALL_NONBLOCKING) {
         *request = (MPI_Request)req;
         return MPI_SUCCESS;
     }
@@ -33,14 +41,14 @@ static int bt_send_common(const char *call, const void *buf, int count, MPI_Data
     return rc == MPI_SUCCESS ? rc : bt_err_comm(comm, rc, call, "the send failed");
 }
 
-#define BT_SEND_FN(Name, IName, mode)                                                            \
+#define BT_SEND_FN(Name, IName, mode)                                                       \
     int PMPI_##Name(const void *buf, int count, MPI_Datatype datatype, int dest, int tag,   \
                     MPI_Comm comm)                                                          \
     {                                                                                       \
         BT_API_LOCK();                                                                      \
         BT_CHECK_INIT("MPI_" #Name);                                                        \
-        return bt_send_common("MPI_" #Name, buf, count, datatype, dest, tag, comm, mode, 1, \
-                              NULL);                                                        \
+        return bt_send_common("MPI_" #Name, buf, count, datatype, dest, tag, comm, mode,    \
+                              BT_CALL_BLOCKING, NULL);                                      \
     }                                                                                       \
     BT_ALIAS(MPI_##Name);                                                                   \
     int PMPI_##IName(const void *buf, int count, MPI_Datatype datatype, int dest, int tag,  \
@@ -48,8 +56,8 @@ static int bt_send_common(const char *call, const void *buf, int count, MPI_Data
     {                                                                                       \
         BT_API_LOCK();                                                                      \
         BT_CHECK_INIT("MPI_" #IName);                                                       \
-        return bt_send_common("MPI_" #IName, buf, count, datatype, dest, tag, comm, mode, 0,\
-                              request);                                                     \
+        return bt_send_common("MPI_" #IName, buf, count, datatype, dest, tag, comm, mode,   \
+                              BT_CALL_NONBLOCKING, request);                                \
     }                                                                                       \
     BT_ALIAS(MPI_##IName);
 
@@ -93,23 +101,34 @@ int PMPI_Recv(void *buf, int count, MPI_Datatype datatype, int source, int tag, 
 }
 BT_ALIAS(MPI_Recv);
 
-int PMPI_Irecv(void *buf, int count, MPI_Datatype datatype, int source, int tag, MPI_Comm h,
-               MPI_Request *request)
+/* MPI_Irecv and MPI_Recv_init. */
+static int bt_recv_post(const char *call, void *buf, int count, MPI_Datatype datatype, int source,
+                        int tag, MPI_Comm h, int how, MPI_Request *request)
 {
     bt_comm_t *comm;
     bt_datatype_t *dt;
     bt_request_t *req;
     int rc;
 
-    BT_API_LOCK();
-    BT_CHECK_INIT("MPI_Irecv");
-    if ((rc = bt_recv_check("MPI_Irecv", buf, count, datatype, source, tag, h, &comm, &dt)))
+    if ((rc = bt_recv_check(call, buf, count, datatype, source, tag, h, &comm, &dt)))
         return rc;
     if (!request)
-        return bt_err_comm(comm, MPI_ERR_ARG, "MPI_Irecv", "request is NULL");
-    bt_pt2pt_irecv(buf, count, dt, source, tag, comm, comm->ctx, &req);
+        return bt_err_comm(comm, MPI_ERR_ARG, call, "request is NULL");
+    if (how == BT_CALL_PERSISTENT)
+        bt_pt2pt_recv_init(buf, count, dt, source, tag, comm, &req);
+    else
+        bt_pt2pt_irecv(buf, count, dt, source, tag, comm, comm->ctx, &req);
     *request = (MPI_Request)req;
     return MPI_SUCCESS;
+}
+
+int PMPI_Irecv(void *buf, int count, MPI_Datatype datatype, int source, int tag, MPI_Comm h,
+               MPI_Request *request)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Irecv");
+    return bt_recv_post("MPI_Irecv", buf, count, datatype, source, tag, h, BT_CALL_NONBLOCKING,
+                        request);
 }
 BT_ALIAS(MPI_Irecv);
 
@@ -318,34 +337,14 @@ BT_ALIAS(MPI_Imrecv);
 
 /* ---- persistent requests ---------------------------------------------------------- */
 
-static int bt_send_init_common(const char *call, const void *buf, int count, MPI_Datatype type,
-                               int dest, int tag, MPI_Comm h, int mode, MPI_Request *request)
-{
-    bt_comm_t *comm;
-    bt_datatype_t *dt;
-    bt_request_t *req;
-    int rc;
-
-    if ((rc = bt_check_comm(call, h, &comm)) ||
-        (rc = bt_check_buffer(call, comm, buf, count, type, "", &dt)) ||
-        (rc = bt_check_rank(call, comm, dest, "dest", 0)) ||
-        (rc = bt_check_tag(call, comm, tag, 0)))
-        return rc;
-    if (!request)
-        return bt_err_comm(comm, MPI_ERR_ARG, call, "request is NULL");
-    bt_pt2pt_send_init(buf, count, dt, dest, tag, comm, mode, &req);
-    *request = (MPI_Request)req;
-    return MPI_SUCCESS;
-}
-
 #define BT_SEND_INIT_FN(Name, mode)                                                         \
     int PMPI_##Name(const void *buf, int count, MPI_Datatype datatype, int dest, int tag,   \
                     MPI_Comm comm, MPI_Request *request)                                    \
     {                                                                                       \
         BT_API_LOCK();                                                                      \
         BT_CHECK_INIT("MPI_" #Name);                                                        \
-        return bt_send_init_common("MPI_" #Name, buf, count, datatype, dest, tag, comm,     \
-                                   mode, request);                                          \
+        return bt_send_common("MPI_" #Name, buf, count, datatype, dest, tag, comm, mode,    \
+                              BT_CALL_PERSISTENT, request);                                 \
     }                                                                                       \
     BT_ALIAS(MPI_##Name);
 
@@ -358,20 +357,10 @@ BT_SEND_INIT_FN(Bsend_init, BT_MODE_BUFFERED)
 int PMPI_Recv_init(void *buf, int count, MPI_Datatype datatype, int source, int tag, MPI_Comm h,
                    MPI_Request *request)
 {
-    bt_comm_t *comm;
-    bt_datatype_t *dt;
-    bt_request_t *req;
-    int rc;
-
     BT_API_LOCK();
     BT_CHECK_INIT("MPI_Recv_init");
-    if ((rc = bt_recv_check("MPI_Recv_init", buf, count, datatype, source, tag, h, &comm, &dt)))
-        return rc;
-    if (!request)
-        return bt_err_comm(comm, MPI_ERR_ARG, "MPI_Recv_init", "request is NULL");
-    bt_pt2pt_recv_init(buf, count, dt, source, tag, comm, &req);
-    *request = (MPI_Request)req;
-    return MPI_SUCCESS;
+    return bt_recv_post("MPI_Recv_init", buf, count, datatype, source, tag, h, BT_CALL_PERSISTENT,
+                        request);
 }
 BT_ALIAS(MPI_Recv_init);
 
