@@ -25,13 +25,11 @@ static bt_request_t *bt_req_get(MPI_Request h)
     return r->magic == BT_REQUEST_MAGIC ? r : NULL;
 }
 
+/* The status of a null or inactive request: any source, any tag, no data. */
 static void bt_status_empty(MPI_Status *st)
 {
-    if (!st)
-        return;
-    st->MPI_SOURCE = MPI_ANY_SOURCE;
-    st->MPI_TAG = MPI_ANY_TAG;
-    memset(st->MPI_internal, 0, sizeof(st->MPI_internal));
+    static const bt_request_t none = { .st_source = MPI_ANY_SOURCE, .st_tag = MPI_ANY_TAG };
+    bt_request_fill_status(&none, st);
 }
 
 /* A null handle or an inactive persistent request takes part in no completion. */

@@ -139,7 +139,7 @@ int bt_pt2pt_init(void)
 
 static int bt_out_empty(void *arg)
 {
-    return bt_p2p.nout == 0 && (bt_rt.local_rank != 0 || bt_shm_all_attached());
+    return bt_p2p.nout == 0 && bt_shm_can_detach();
 }
 
 void bt_pt2pt_finalize(void)
@@ -149,7 +149,7 @@ void bt_pt2pt_finalize(void)
      * barrier: a rank that leaves MPI_Finalize, or exits with an error after it,
      * must not wait for ranks that may never get here (the launcher ends the job
      * when a rank exits with an error). The segment's creator also stays until
-     * every local rank has mapped it. */
+     * every local rank has mapped it (bt_shm_can_detach). */
     bt_progress_until(bt_out_empty, NULL);
     while (bt_p2p.unexp_head) {
         bt_unexp_t *u = bt_p2p.unexp_head;

@@ -625,12 +625,9 @@ int bt_pt2pt_iprobe(int source, int tag, bt_comm_t *comm, uint32_t ctx, int remo
     bt_unexp_t *u;
 
     if (source == MPI_PROC_NULL) {
+        bt_request_t none = { .st_source = MPI_PROC_NULL, .st_tag = MPI_ANY_TAG };
         *flag_p = 1;
-        if (status) {
-            status->MPI_SOURCE = MPI_PROC_NULL;
-            status->MPI_TAG = MPI_ANY_TAG;
-            memset(status->MPI_internal, 0, sizeof(status->MPI_internal));
-        }
+        bt_request_fill_status(&none, status);
         if (msg_p)
             *msg_p = NULL;
         return MPI_SUCCESS;

@@ -17,9 +17,9 @@ typedef void (*bt_shm_recv_fn)(int src_local, const bt_msg_hdr_t *hdr, const voi
 
 int  bt_shm_init(void);            /* collective over the node, uses PMI */
 void bt_shm_finalize(void);
-/* Every local rank has mapped the segment: until then its creator must stay, the
- * others open it through the creator's /proc/<pid>/fd. */
-int  bt_shm_all_attached(void);
+/* This rank may leave the segment: always, but for its creator, which must stay
+ * until every local rank has mapped it (they open it through its /proc/<pid>/fd). */
+int  bt_shm_can_detach(void);
 
 /* Largest payload one frame can carry (a quarter of a ring). */
 size_t bt_shm_frame_max(void);

@@ -503,7 +503,7 @@ int bt_shm_coll_complete(uint64_t round)
            round * (uint64_t)shm.n;
 }
 
-int bt_shm_all_attached(void)
+int bt_shm_can_detach(void)
 {
-    return atomic_load(&shm.seg->attached) == (uint32_t)shm.n;
+    return shm.me != 0 || atomic_load(&shm.seg->attached) == (uint32_t)shm.n;
 }
