@@ -23,6 +23,9 @@ static int bt_send_common(const char *call, const void *buf, int count, MPI_Data
         return rc;
     if (how != BT_CALL_BLOCKING && !request)
         return bt_err_comm(comm, MPI_ERR_ARG, call, "request is NULL");
+    if (how == BT_CALL_BLOCKING && (mode == BT_MODE_STANDARD || mode == BT_MODE_READY) &&
+        bt_pt2pt_send_now(buf, count, dt, dest, tag, comm))
+        return MPI_SUCCESS;
     if (how == BT_CALL_PERSISTENT) {
         bt_pt2pt_send_init(buf, count, dt, dest, tag, comm, mode, &req);
         *request = (MPI_Request)req;

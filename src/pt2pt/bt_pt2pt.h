@@ -66,6 +66,11 @@ struct bt_request {
 
 int bt_pt2pt_isend(const void *buf, MPI_Count count, bt_datatype_t *dt, int dest, int tag,
                    bt_comm_t *comm, uint32_t ctx, int mode, bt_request_t **req_p);
+/* The blocking standard send's short cut: a small contiguous message to another
+ * local rank whose ring is idle leaves at once, without a request. Returns 1 when
+ * it left, 0 when the caller must take the general path. */
+int bt_pt2pt_send_now(const void *buf, MPI_Count count, bt_datatype_t *dt, int dest, int tag,
+                      bt_comm_t *comm);
 int bt_pt2pt_irecv(void *buf, MPI_Count count, bt_datatype_t *dt, int source, int tag,
                    bt_comm_t *comm, uint32_t ctx, bt_request_t **req_p);
 
@@ -80,6 +85,7 @@ int bt_pt2pt_cancel(bt_request_t *req);
 bt_request_t *bt_request_new(bt_req_kind_t kind);
 void bt_request_complete(bt_request_t *req);    /* protocol: marks done, drops its hold */
 void bt_request_release(bt_request_t *req);     /* drops one reference */
+void bt_request_cache_drain(void);              /* frees the kept released requests */
 void bt_request_generic_start(bt_request_t *req); /* puts a BT_REQ_GENERIC on the poll list */
 void bt_request_fill_status(const bt_request_t *req, MPI_Status *status);
 int  bt_request_wait(bt_request_t *req);        /* returns req->st_error */

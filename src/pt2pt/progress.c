@@ -159,6 +159,7 @@ void bt_pt2pt_finalize(void)
     bt_p2p.unexp_tail = NULL;
     free(bt_p2p.out);
     bt_p2p.out = NULL;
+    bt_request_cache_drain();
     bt_shm_finalize();
     bt_p2p.shm_up = 0;
 }

@@ -515,6 +515,33 @@ static int bt_recv_start(bt_request_t *r)
     return MPI_SUCCESS;
 }
 
+int bt_pt2pt_send_now(const void *buf, MPI_Count count, bt_datatype_t *dt, int dest, int tag,
+                      bt_comm_t *comm)
+{
+    MPI_Count total = count * dt->size;
+    int world, peer;
+    void *p;
+
+    if (!dt->contig || total > (MPI_Count)bt_p2p.eager_max || dest == MPI_PROC_NULL)
+        return 0;
+    world = bt_comm_world_rank(comm, dest);
+    if (world == bt_rt.rank)
+        return 0;
+    peer = bt_rt.local_of[world];
+    if (bt_p2p.out[peer].head)
+        return 0;
+    {
+        bt_msg_hdr_t hdr = { .type = BT_MSG_EAGER, .ctx = comm->ctx, .tag = tag,
+                             .src = comm->rank };
+        p = bt_shm_reserve(peer, &hdr, (size_t)total);
+    }
+    if (!p)
+        return 0;
+    memcpy(p, (const char *)buf + dt->true_lb, (size_t)total);
+    bt_shm_commit(peer);
+    return 1;
+}
+
 static bt_request_t *bt_request_prepare(bt_req_kind_t kind, void *buf, MPI_Count count,
                                         bt_datatype_t *dt, int peer, int tag, bt_comm_t *comm,
                                         uint32_t ctx, int mode)

@@ -7,9 +7,43 @@
 
 #include <string.h>
 
+/* Released requests are kept for reuse: a message's round trip through malloc and
+ * free cost a quarter of the small-message latency. The sanitizer builds free them
+ * at once, so that a use after release is still caught. */
+#if defined(__SANITIZE_ADDRESS__)
+#define BT_REQUEST_CACHE 0
+#else
+#define BT_REQUEST_CACHE 64
+#endif
+static bt_request_t *bt_request_cache;
+static int bt_request_ncached;
+
+/* Clears a request with plain stores: the compiler's memset of this size is a
+ * `rep stos`, whose start-up alone was 10% of a small message's time. The empty
+ * asm keeps the loop from being turned back into that memset. */
+static inline void bt_request_clear(bt_request_t *req)
+{
+    typedef uint64_t bt_word_t __attribute__((may_alias));
+    bt_word_t *w = (bt_word_t *)req;
+
+    _Static_assert(sizeof(*req) % sizeof(bt_word_t) == 0, "requests are whole words");
+    for (size_t i = 0; i < sizeof(*req) / sizeof(bt_word_t); i++) {
+        w[i] = 0;
+        __asm__ __volatile__("" ::: "memory");
+    }
+}
+
 bt_request_t *bt_request_new(bt_req_kind_t kind)
 {
-    bt_request_t *req = bt_calloc(1, sizeof(*req));
+    bt_request_t *req = bt_request_cache;
+
+    if (req) {
+        bt_request_cache = req->next;
+        bt_request_ncached--;
+        bt_request_clear(req);
+    } else {
+        req = bt_calloc(1, sizeof(*req));
+    }
 
     req->magic = BT_REQUEST_MAGIC;
     req->kind = (uint8_t)kind;
@@ -31,7 +65,23 @@ void bt_request_release(bt_request_t *req)
         bt_comm_release(req->comm);
     free(req->tmp);
     req->magic = 0;
+    if (bt_request_ncached < BT_REQUEST_CACHE) {
+        req->next = bt_request_cache;
+        bt_request_cache = req;
+        bt_request_ncached++;
+        return;
+    }
     free(req);
+}
+
+void bt_request_cache_drain(void)
+{
+    while (bt_request_cache) {
+        bt_request_t *req = bt_request_cache;
+        bt_request_cache = req->next;
+        free(req);
+    }
+    bt_request_ncached = 0;
 }
 
 void bt_request_complete(bt_request_t *req)
