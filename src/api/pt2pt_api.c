@@ -94,6 +94,8 @@ int PMPI_Recv(void *buf, int count, MPI_Datatype datatype, int source, int tag, 
     BT_CHECK_INIT("MPI_Recv");
     if ((rc = bt_recv_check("MPI_Recv", buf, count, datatype, source, tag, h, &comm, &dt)))
         return rc;
+    if (bt_pt2pt_recv_now(buf, count, dt, source, tag, comm, status))
+        return MPI_SUCCESS;
     bt_pt2pt_irecv(buf, count, dt, source, tag, comm, comm->ctx, &req);
     rc = bt_request_wait(req);
     bt_request_fill_status(req, status);

@@ -71,6 +71,13 @@ int bt_pt2pt_isend(const void *buf, MPI_Count count, bt_datatype_t *dt, int dest
  * it left, 0 when the caller must take the general path. */
 int bt_pt2pt_send_now(const void *buf, MPI_Count count, bt_datatype_t *dt, int dest, int tag,
                       bt_comm_t *comm);
+/* The blocking receive's short cut: when no receive is posted and nothing is
+ * queued as unexpected, waits a little on the ring of the one local sender and
+ * copies its next message straight into buf if it is a small one that matches.
+ * Returns 1 when the receive is done (status filled), 0 when the caller must take
+ * the general path (the message, if any, is still first in line). */
+int bt_pt2pt_recv_now(void *buf, MPI_Count count, bt_datatype_t *dt, int source, int tag,
+                      bt_comm_t *comm, MPI_Status *status);
 int bt_pt2pt_irecv(void *buf, MPI_Count count, bt_datatype_t *dt, int source, int tag,
                    bt_comm_t *comm, uint32_t ctx, bt_request_t **req_p);
 
@@ -88,6 +95,7 @@ void bt_request_release(bt_request_t *req);     /* drops one reference */
 void bt_request_cache_drain(void);              /* frees the kept released requests */
 void bt_request_generic_start(bt_request_t *req); /* puts a BT_REQ_GENERIC on the poll list */
 void bt_request_fill_status(const bt_request_t *req, MPI_Status *status);
+void bt_status_set(MPI_Status *status, int source, int tag, MPI_Count bytes, int cancelled);
 int  bt_request_wait(bt_request_t *req);        /* returns req->st_error */
 int  bt_request_waitall(int n, bt_request_t **reqs);
 

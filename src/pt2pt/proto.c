@@ -542,6 +542,42 @@ int bt_pt2pt_send_now(const void *buf, MPI_Count count, bt_datatype_t *dt, int d
     return 1;
 }
 
+int bt_pt2pt_recv_now(void *buf, MPI_Count count, bt_datatype_t *dt, int source, int tag,
+                      bt_comm_t *comm, MPI_Status *status)
+{
+    const bt_msg_hdr_t *hdr;
+    const void *payload;
+    size_t len;
+    int world, peer;
+
+    /* Another thread may need the lock, an earlier receive or message may match
+     * first, or the core may be needed by the rank we wait for: take the general
+     * path. */
+    if (bt_rt.thread_multiple || source < 0 || !dt->contig || bt_p2p.posted_head ||
+        bt_p2p.unexp_head)
+        return 0;
+    world = bt_comm_world_rank(comm, source);
+    if (world == bt_rt.rank || bt_shm_awake() > bt_rt.ncpus)
+        return 0;
+    peer = bt_rt.local_of[world];
+    /* Long enough for an answer in a ping-pong; other rings and queued work wait
+     * no longer than this before the general path polls them. */
+    for (int spins = 0; spins < 1024; spins++) {
+        payload = bt_shm_peek(peer, &hdr, &len);
+        if (!payload)
+            continue;
+        if (hdr->type != BT_MSG_EAGER || hdr->flags ||
+            !bt_match(hdr->ctx, hdr->src, hdr->tag, comm->ctx, source, tag) ||
+            (MPI_Count)len > count * dt->size)
+            return 0;
+        memcpy((char *)buf + dt->true_lb, payload, len);
+        bt_status_set(status, hdr->src, hdr->tag, (MPI_Count)len, 0);
+        bt_shm_consume(peer);
+        return 1;
+    }
+    return 0;
+}
+
 static bt_request_t *bt_request_prepare(bt_req_kind_t kind, void *buf, MPI_Count count,
                                         bt_datatype_t *dt, int peer, int tag, bt_comm_t *comm,
                                         uint32_t ctx, int mode)

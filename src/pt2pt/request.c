@@ -104,17 +104,22 @@ void bt_request_generic_start(bt_request_t *req)
     bt_p2p.generic = req;
 }
 
-void bt_request_fill_status(const bt_request_t *req, MPI_Status *status)
+void bt_status_set(MPI_Status *status, int source, int tag, MPI_Count bytes, int cancelled)
 {
     if (!status)
         return;
-    status->MPI_SOURCE = req->st_source;
-    status->MPI_TAG = req->st_tag;
+    status->MPI_SOURCE = source;
+    status->MPI_TAG = tag;
     /* internal[0..1]: byte count, internal[2]: cancelled. MPI_ERROR is set only by
      * the calls that complete several requests, as the standard says. */
-    status->MPI_internal[0] = (int)(uint32_t)((uint64_t)req->st_bytes & 0xffffffffu);
-    status->MPI_internal[1] = (int)(uint32_t)((uint64_t)req->st_bytes >> 32);
-    status->MPI_internal[2] = req->st_cancelled;
+    status->MPI_internal[0] = (int)(uint32_t)((uint64_t)bytes & 0xffffffffu);
+    status->MPI_internal[1] = (int)(uint32_t)((uint64_t)bytes >> 32);
+    status->MPI_internal[2] = cancelled;
+}
+
+void bt_request_fill_status(const bt_request_t *req, MPI_Status *status)
+{
+    bt_status_set(status, req->st_source, req->st_tag, req->st_bytes, req->st_cancelled);
 }
 
 static int bt_request_is_done(void *arg)

@@ -33,6 +33,12 @@ void  bt_shm_commit(int peer);
 /* Delivers the frames that have arrived; returns how many. */
 int bt_shm_poll(bt_shm_recv_fn fn);
 
+/* The next frame from local rank peer without delivering it: its payload, or NULL
+ * when none has arrived. bt_shm_consume drops that frame; until then it stays
+ * first in line for bt_shm_poll. */
+const void *bt_shm_peek(int peer, const bt_msg_hdr_t **hdr, size_t *len);
+void        bt_shm_consume(int peer);
+
 /* Doorbell: arm (announce that a thread of this rank is about to sleep), then
  * re-check for work, then wait; every commit to this rank and every freed ring
  * slot for it rings the bell of a rank that is armed. */

@@ -367,6 +367,51 @@ static void bt_shm_discover_senders(void)
     }
 }
 
+/* The next frame from sender s, past any wrap marker; NULL when none has arrived. */
+static inline bt_shm_frame_t *bt_shm_rx_next(int s)
+{
+    bt_shm_rx_t *rx = &shm.rx[s];
+    char *ring = bt_shm_ring(shm.me, s);
+
+    for (;;) {
+        size_t pos = (size_t)(rx->head % shm.ring_bytes);
+        bt_shm_frame_t *f = (bt_shm_frame_t *)(ring + pos);
+
+        if (atomic_load_explicit(&f->seq, memory_order_acquire) != rx->seq)
+            return NULL;
+        if (f->hdr.type != BT_SHM_WRAP)
+            return f;
+        rx->seq++;
+        rx->head += shm.ring_bytes - pos;
+    }
+}
+
+/* Frees the room of frame f, which bt_shm_rx_next returned and whose sequence
+ * number has been taken (rx->seq advanced past it). */
+static inline void bt_shm_rx_free(int s, bt_shm_frame_t *f)
+{
+    bt_shm_rx_t *rx = &shm.rx[s];
+    /* A later frame's header may start on any line of this one: stamp each line
+     * with a sequence number already consumed, so that stale payload bytes can
+     * never pass for the next frame. */
+    size_t fsize = BT_ALIGN_UP(BT_FRAME_HDR + (size_t)f->len, (size_t)BT_CACHELINE);
+
+    for (size_t o = BT_CACHELINE; o < fsize; o += BT_CACHELINE)
+        atomic_store_explicit((_Atomic uint32_t *)((char *)f + o), rx->seq - 1,
+                              memory_order_relaxed);
+    rx->head += fsize;
+}
+
+/* Tells sender s how far this rank has consumed its ring. */
+static inline void bt_shm_rx_publish(int s)
+{
+    atomic_store_explicit(&bt_shm_head_of(shm.me, s)->head, shm.rx[s].head, memory_order_release);
+    /* The sender may be asleep waiting for room in this ring. */
+    atomic_thread_fence(memory_order_seq_cst);
+    if (atomic_load_explicit(&shm.ranks[s].sleeping, memory_order_relaxed))
+        bt_shm_wake(s);
+}
+
 int bt_shm_poll(bt_shm_recv_fn fn)
 {
     int delivered = 0;
@@ -374,45 +419,42 @@ int bt_shm_poll(bt_shm_recv_fn fn)
     bt_shm_discover_senders();
     for (int i = 0; i < shm.nsenders; i++) {
         int s = shm.senders[i];
-        bt_shm_rx_t *rx = &shm.rx[s];
-        char *ring = bt_shm_ring(shm.me, s);
+        bt_shm_frame_t *f;
         int got = 0;
 
         /* A bounded batch per sender keeps one busy sender from starving the rest. */
-        while (got < 64) {
-            bt_shm_frame_t *f = (bt_shm_frame_t *)(ring + rx->head % shm.ring_bytes);
-            size_t pos = (size_t)(rx->head % shm.ring_bytes);
-
-            if (atomic_load_explicit(&f->seq, memory_order_acquire) != rx->seq)
-                break;
-            rx->seq++;
-            if (f->hdr.type == BT_SHM_WRAP) {
-                rx->head += shm.ring_bytes - pos;
-                continue;
-            }
+        while (got < 64 && (f = bt_shm_rx_next(s))) {
+            shm.rx[s].seq++;
             fn(s, &f->hdr, (char *)f + BT_FRAME_HDR, f->len);
-            {
-                /* A later frame's header may start on any line of this one: stamp
-                 * each line with a sequence number already consumed, so that stale
-                 * payload bytes can never pass for the next frame. */
-                size_t fsize = BT_ALIGN_UP(BT_FRAME_HDR + (size_t)f->len, (size_t)BT_CACHELINE);
-                for (size_t o = BT_CACHELINE; o < fsize; o += BT_CACHELINE)
-                    atomic_store_explicit((_Atomic uint32_t *)((char *)f + o), rx->seq - 1,
-                                          memory_order_relaxed);
-                rx->head += fsize;
-            }
+            bt_shm_rx_free(s, f);
             got++;
         }
         if (got) {
-            atomic_store_explicit(&bt_shm_head_of(shm.me, s)->head, rx->head, memory_order_release);
-            /* The sender may be asleep waiting for room in this ring. */
-            atomic_thread_fence(memory_order_seq_cst);
-            if (atomic_load_explicit(&shm.ranks[s].sleeping, memory_order_relaxed))
-                bt_shm_wake(s);
+            bt_shm_rx_publish(s);
             delivered += got;
         }
     }
     return delivered;
+}
+
+const void *bt_shm_peek(int peer, const bt_msg_hdr_t **hdr, size_t *len)
+{
+    bt_shm_frame_t *f = bt_shm_rx_next(peer);
+
+    if (!f)
+        return NULL;
+    *hdr = &f->hdr;
+    *len = f->len;
+    return (char *)f + BT_FRAME_HDR;
+}
+
+void bt_shm_consume(int peer)
+{
+    bt_shm_frame_t *f = bt_shm_rx_next(peer);
+
+    shm.rx[peer].seq++;
+    bt_shm_rx_free(peer, f);
+    bt_shm_rx_publish(peer);
 }
 
 uint32_t bt_shm_bell_arm(void)
