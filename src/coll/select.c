@@ -364,19 +364,25 @@ int bt_coll_start(const bt_coll_args_t *args, bt_request_t **req_p)
 {
     bt_coll_args_t a = *args;
     int tag = (int)(a.comm->coll_seq++ & BT_COLL_TAG_MASK);
-    bt_sched_t *s = bt_coll_sched_new(a.comm, tag);
+    /* Only reduce_scatter_block needs its schedule before the pick; the others get
+     * one only if the algorithm picked runs as a schedule. */
+    bt_sched_t *s = a.kind == BT_COLL_REDUCE_SCATTER_BLOCK ? bt_coll_sched_new(a.comm, tag) : NULL;
     int alg;
 
-    bt_coll_prepare(s, &a);
+    if (s)
+        bt_coll_prepare(s, &a);
     alg = bt_coll_pick(&a);
     if (bt_coll_trace && a.comm->rank == 0)
         fprintf(stderr, "baton: %s on %d ranks (%lld bytes): %s\n", bt_coll_kind_names[a.kind],
                 a.comm->size, (long long)bt_coll_size_of(&a), bt_coll_algs[alg].name);
     if (bt_coll_algs[alg].run) {
-        bt_coll_sched_free(s);
+        if (s)
+            bt_coll_sched_free(s);
         *req_p = bt_coll_algs[alg].run(&a);
         return MPI_SUCCESS;
     }
+    if (!s)
+        s = bt_coll_sched_new(a.comm, tag);
     bt_coll_algs[alg].build(s, &a);
     *req_p = bt_coll_sched_start(s);
     return MPI_SUCCESS;

@@ -1,9 +1,11 @@
 /* Node-local collectives through the shared segment, for the small blocking
  * collectives of MPI_COMM_WORLD when the whole job is on one node.
  *
- * One round per call: each rank writes its contribution into its slot, arrives,
- * and the round is complete when every rank has. A waiter polls briefly, then
- * sleeps on its doorbell and the last rank to arrive wakes it: there is no
+ * One round per call: a rank writes its contribution into its slot of the round
+ * and announces its arrival; a rank that needs others' slots waits for those
+ * ranks' arrivals only (a broadcast's readers wait for the root, a reduction's
+ * root for everyone, nobody waits for a broadcast's readers). A waiter polls
+ * briefly, then sleeps on its doorbell and an arriving rank wakes it: there is no
  * scheduler slice to wait out when ranks outnumber cores. Reductions are computed
  * by each rank that needs the result, from the slots, in rank order: the result
  * is the same on every rank and from run to run. */
@@ -14,26 +16,37 @@
 
 #include <string.h>
 
-static uint64_t bt_coll_shm_last;   /* the round this rank entered last */
+typedef struct {
+    uint64_t round;
+    int      who;      /* the local rank waited for, or -1: every rank */
+} bt_coll_shm_wait_t;
 
-static int bt_coll_shm_complete(void *arg)
+static int bt_coll_shm_ready(void *arg)
 {
-    return bt_shm_coll_complete(*(uint64_t *)arg);
+    const bt_coll_shm_wait_t *w = arg;
+    return w->who < 0 ? bt_shm_coll_all_arrived(w->round) : bt_shm_coll_arrived(w->round, w->who);
 }
 
-static void bt_coll_shm_wait(uint64_t round)
+static int bt_coll_shm_writable(void *arg)
 {
-    if (!bt_shm_coll_complete(round))
-        bt_progress_until(bt_coll_shm_complete, &round);
+    return bt_shm_coll_writable(*(uint64_t *)arg);
 }
 
-/* Enters the next round; the previous one must be complete before this rank may
- * write into a slot set that others could still be reading (see bt_shm.h). */
+/* Waits until rank who (-1: every rank) has arrived at round. */
+static void bt_coll_shm_wait(uint64_t round, int who)
+{
+    bt_coll_shm_wait_t w = { round, who };
+    if (!bt_coll_shm_ready(&w))
+        bt_progress_until(bt_coll_shm_ready, &w);
+}
+
+/* Enters the next round once its slot set is no longer read by anyone. */
 static uint64_t bt_coll_shm_enter(void)
 {
-    if (bt_coll_shm_last)
-        bt_coll_shm_wait(bt_coll_shm_last);
-    return bt_coll_shm_last = bt_shm_coll_next();
+    uint64_t round = bt_shm_coll_next();
+    if (!bt_shm_coll_writable(round))
+        bt_progress_until(bt_coll_shm_writable, &round);
+    return round;
 }
 
 int bt_coll_shm_ok(const bt_coll_args_t *a)
@@ -60,7 +73,7 @@ bt_request_t *bt_coll_shm_barrier(const bt_coll_args_t *a)
 {
     uint64_t round = bt_coll_shm_enter();
     bt_shm_coll_arrive(round);
-    bt_coll_shm_wait(round);
+    bt_coll_shm_wait(round, -1);
     return bt_coll_shm_done();
 }
 
@@ -74,7 +87,7 @@ bt_request_t *bt_coll_shm_bcast(const bt_coll_args_t *a)
         memcpy(bt_shm_coll_slot(round, me), a->recvbuf, bytes);
     bt_shm_coll_arrive(round);
     if (me != a->root) {
-        bt_coll_shm_wait(round);
+        bt_coll_shm_wait(round, a->root);
         memcpy(a->recvbuf, bt_shm_coll_slot(round, a->root), bytes);
     }
     return bt_coll_shm_done();
@@ -92,7 +105,7 @@ static bt_request_t *bt_coll_shm_reduce_to(const bt_coll_args_t *a, int all)
     memcpy(bt_shm_coll_slot(round, me), mine, bytes);
     bt_shm_coll_arrive(round);
     if (all || me == a->root) {
-        bt_coll_shm_wait(round);
+        bt_coll_shm_wait(round, -1);
         memcpy(a->recvbuf, bt_shm_coll_slot(round, n - 1), bytes);
         for (int i = n - 2; i >= 0; i--)
             bt_op_apply(a->op, bt_shm_coll_slot(round, i), a->recvbuf, a->count, a->dt);

@@ -55,13 +55,16 @@ int bt_shm_cma_usable(void);
 
 
 /* Collective rounds of all the node's ranks (the collectives of MPI_COMM_WORLD on
- * one node): every rank takes the next round, writes its slot, arrives, waits
- * until the round is complete, then reads any rank's slot of that round. One
- * round in flight per rank at a time. */
+ * one node): every rank takes the next round, waits until the round's slot set is
+ * writable, writes its slot, arrives, then waits for the ranks whose slots it
+ * reads (bt_shm_coll_arrived / _all_arrived) and reads them. One round in flight
+ * per rank at a time. */
 size_t   bt_shm_coll_slot_max(void);
 uint64_t bt_shm_coll_next(void);
+int      bt_shm_coll_writable(uint64_t round);
 void    *bt_shm_coll_slot(uint64_t round, int local_rank);
 void     bt_shm_coll_arrive(uint64_t round);
-int      bt_shm_coll_complete(uint64_t round);
+int      bt_shm_coll_arrived(uint64_t round, int local_rank);
+int      bt_shm_coll_all_arrived(uint64_t round);
 
 #endif

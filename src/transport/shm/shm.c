@@ -6,7 +6,8 @@
  *   uint16_t[n][n]               per receiver: senders that announced themselves (+1)
  *   bt_shm_head_t[n][n]          per ring: bytes the receiver has consumed
  *   ring bytes [n][n]            ring (receiver r, sender s) at index r*n+s
- *   collective rounds            2 sets of n slots of coll_slot bytes (MPI_COMM_WORLD)
+ *   bt_shm_flag_t[n]             per rank: the last collective round it arrived at
+ *   collective rounds            BT_SHM_COLL_SETS sets of n slots of coll_slot bytes
  *
  * The segment is a memfd: it has no name in /dev/shm at any time, so no crash can
  * leave it behind. The other ranks of the node open it through the creator's
@@ -21,6 +22,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/futex.h>
+#include <linux/membarrier.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
@@ -40,13 +42,21 @@ typedef struct bt_shm_seg {
     uint32_t         nlocal;
     uint32_t         ring_bytes;
     _Atomic uint32_t attached;
+    uint32_t         asym;        /* the node's ranks use membarrier (bt_shm_publish_fence) */
     /* Threads of the node's ranks that are not asleep on their doorbell: when they
      * outnumber the cores, a waiter should give its core away rather than poll. */
     _Atomic int32_t  awake __attribute__((aligned(BT_CACHELINE)));
-    /* Arrivals at collective rounds of the node, ever: round k is complete when
-     * it reaches k * nlocal. */
-    _Atomic uint64_t coll_arrived __attribute__((aligned(BT_CACHELINE)));
 } __attribute__((aligned(BT_CACHELINE))) bt_shm_seg_t;
+
+/* Collective rounds: each rank announces its arrival on a line of its own, so
+ * arrivals never contend for one line, and a rank that waits for one other rank
+ * (the root of a broadcast) reads just that line. Slot sets are reused every
+ * BT_SHM_COLL_SETS rounds: a root runs that many rounds ahead of its readers. */
+#define BT_SHM_COLL_SETS 4
+
+typedef struct bt_shm_flag {
+    _Atomic uint64_t round;
+} __attribute__((aligned(BT_CACHELINE))) bt_shm_flag_t;
 
 typedef struct bt_shm_rank {
     _Atomic uint32_t bell;      /* futex word, bumped by every ring */
@@ -96,13 +106,38 @@ static struct {
     char           *rings;
     bt_shm_tx_t    *tx;
     bt_shm_rx_t    *rx;
+    bt_shm_flag_t  *flags;       /* collective arrivals, by local rank */
     char           *coll;        /* collective round slots */
     size_t          coll_slot;
     uint64_t        coll_round;  /* rounds this rank has entered */
+    uint64_t        coll_min;    /* every rank has arrived at this round (seen last) */
     int            *senders;     /* senders announced to me, polled in this order */
     int             nsenders;
     int             cma;
+    int             asym;        /* sleepers fence for everyone (membarrier) */
 } shm = { .fd = -1 };
+
+/* Waking a sleeper is the Dekker pattern: the side that publishes (a frame, a
+ * consumed head, an arrival) stores, then loads the peer's `sleeping`; the side
+ * that goes to sleep stores `sleeping`, then looks for work once more. Each side
+ * needs a full fence between its store and its load, or both can miss the other.
+ * The publishing side runs for every message and its fence waits for the cache
+ * line it just wrote to leave the peer's cache; the sleeping side runs when a
+ * rank has waited for a millisecond. So where the kernel allows it, the sleeper
+ * forces the fence on every CPU that runs a rank (membarrier, a few microseconds)
+ * and the publishers only keep the compiler from reordering. */
+static inline void bt_shm_publish_fence(void)
+{
+    if (shm.asym)
+        atomic_signal_fence(memory_order_seq_cst);
+    else
+        atomic_thread_fence(memory_order_seq_cst);
+}
+
+static int bt_shm_membarrier(int cmd)
+{
+    return (int)syscall(SYS_membarrier, cmd, 0, 0);
+}
 
 static size_t bt_shm_ring_default(int n)
 {
@@ -115,7 +150,7 @@ static size_t bt_shm_ring_default(int n)
     return 4 << 10;
 }
 
-static void bt_shm_layout(int n, size_t ring_bytes, size_t coll_slot, size_t offs[6])
+static void bt_shm_layout(int n, size_t ring_bytes, size_t coll_slot, size_t offs[7])
 {
     size_t off = BT_ALIGN_UP(sizeof(bt_shm_seg_t), BT_CACHELINE);
     offs[0] = off;                                   /* ranks */
@@ -124,12 +159,14 @@ static void bt_shm_layout(int n, size_t ring_bytes, size_t coll_slot, size_t off
     off = BT_ALIGN_UP(off + (size_t)n * n * sizeof(uint16_t), BT_CACHELINE);
     offs[2] = off;                                   /* heads */
     off += (size_t)n * n * sizeof(bt_shm_head_t);
+    offs[3] = off;                                   /* collective arrivals */
+    off += (size_t)n * sizeof(bt_shm_flag_t);
     off = BT_ALIGN_UP(off, 4096);
-    offs[3] = off;                                   /* rings */
+    offs[4] = off;                                   /* rings */
     off += (size_t)n * n * ring_bytes;
-    offs[4] = off;                                   /* collective slots */
-    off += 2 * (size_t)n * coll_slot;
-    offs[5] = off;                                   /* total */
+    offs[5] = off;                                   /* collective slots */
+    off += BT_SHM_COLL_SETS * (size_t)n * coll_slot;
+    offs[6] = off;                                   /* total */
 }
 
 static inline char *bt_shm_ring(int receiver, int sender)
@@ -172,7 +209,7 @@ int bt_shm_init(void)
     int n = bt_rt.local_size, me = bt_rt.local_rank;
     size_t ring = bt_env_size("BATON_SHM_RING", bt_shm_ring_default(n));
     size_t coll_slot = BT_ALIGN_UP(bt_env_size("BATON_SHM_COLL_MAX", 8 << 10), (size_t)BT_CACHELINE);
-    size_t offs[6];
+    size_t offs[7];
     char key[64], val[128];
     int leader = bt_rt.local_ranks[0];
     int populate;
@@ -183,7 +220,7 @@ int bt_shm_init(void)
     shm.me = me;
     shm.ring_bytes = ring;
     shm.frame_max = ring / 4 - BT_FRAME_HDR;
-    shm.size = offs[5];
+    shm.size = offs[6];
     shm.coll_slot = coll_slot;
     /* Small segments are touched up front: a first-touch fault costs ~10 us a page. */
     populate = shm.size <= ((size_t)64 << 20) ? MAP_POPULATE : 0;
@@ -202,6 +239,11 @@ int bt_shm_init(void)
         shm.seg = (bt_shm_seg_t *)shm.base;
         shm.seg->nlocal = (uint32_t)n;
         shm.seg->ring_bytes = (uint32_t)ring;
+        {
+            const char *mb = bt_env_str("BATON_SHM_MEMBARRIER", "auto");
+            int cmds = strcmp(mb, "off") == 0 ? 0 : bt_shm_membarrier(MEMBARRIER_CMD_QUERY);
+            shm.seg->asym = cmds > 0 && (cmds & MEMBARRIER_CMD_GLOBAL_EXPEDITED);
+        }
         atomic_store(&shm.seg->attached, 0);
         shm.seg->magic = BT_SHM_MAGIC;
         snprintf(val, sizeof(val), "%d:%d:%zu", (int)getpid(), shm.fd, shm.size);
@@ -241,8 +283,9 @@ int bt_shm_init(void)
     shm.ranks = (bt_shm_rank_t *)(shm.base + offs[0]);
     shm.active = (_Atomic uint16_t *)(shm.base + offs[1]);
     shm.heads = (bt_shm_head_t *)(shm.base + offs[2]);
-    shm.rings = shm.base + offs[3];
-    shm.coll = shm.base + offs[4];
+    shm.flags = (bt_shm_flag_t *)(shm.base + offs[3]);
+    shm.rings = shm.base + offs[4];
+    shm.coll = shm.base + offs[5];
     shm.ranks[me].pid = (int32_t)getpid();
     shm.tx = bt_calloc((size_t)n, sizeof(bt_shm_tx_t));
     shm.rx = bt_calloc((size_t)n, sizeof(bt_shm_rx_t));
@@ -257,6 +300,13 @@ int bt_shm_init(void)
         close(shm.fd);
         shm.fd = -1;
     }
+    /* Every rank of the node must take part, or none: the creator decides. */
+    if (shm.seg->asym && bt_shm_membarrier(MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED) != 0) {
+        fprintf(stderr, "Baton: rank %d: membarrier registration failed (%s); run with "
+                        "BATON_SHM_MEMBARRIER=off\n", bt_rt.rank, strerror(errno));
+        return -1;
+    }
+    shm.asym = (int)shm.seg->asym;
     atomic_fetch_add(&shm.seg->awake, 1);
     /* The creator may be asleep in MPI_Finalize waiting for the last of us. */
     if (atomic_fetch_add(&shm.seg->attached, 1) + 1 == (uint32_t)n && me != 0)
@@ -348,7 +398,7 @@ void bt_shm_commit(int peer)
     tx->tail += tx->reserved_size;
     tx->reserved = NULL;
     /* Pairs with the armed receiver's store to `sleeping` before its last poll. */
-    atomic_thread_fence(memory_order_seq_cst);
+    bt_shm_publish_fence();
     if (atomic_load_explicit(&shm.ranks[peer].sleeping, memory_order_relaxed))
         bt_shm_wake(peer);
 }
@@ -407,7 +457,7 @@ static inline void bt_shm_rx_publish(int s)
 {
     atomic_store_explicit(&bt_shm_head_of(shm.me, s)->head, shm.rx[s].head, memory_order_release);
     /* The sender may be asleep waiting for room in this ring. */
-    atomic_thread_fence(memory_order_seq_cst);
+    bt_shm_publish_fence();
     if (atomic_load_explicit(&shm.ranks[s].sleeping, memory_order_relaxed))
         bt_shm_wake(s);
 }
@@ -462,7 +512,9 @@ uint32_t bt_shm_bell_arm(void)
     bt_shm_rank_t *me = &shm.ranks[shm.me];
     uint32_t seen = atomic_load(&me->bell);
     atomic_fetch_add(&me->sleeping, 1);
-    atomic_fetch_sub_explicit(&shm.seg->awake, 1, memory_order_relaxed);
+    atomic_fetch_sub(&shm.seg->awake, 1);
+    if (shm.asym)
+        bt_shm_membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED);
     return seen;
 }
 
@@ -520,29 +572,49 @@ uint64_t bt_shm_coll_next(void)
 
 void *bt_shm_coll_slot(uint64_t round, int local_rank)
 {
-    /* Two sets alternate: a rank writes round k's set only after round k-1 is
-     * complete, when every rank has finished reading round k-2 from it. */
-    return shm.coll + ((size_t)(round & 1) * shm.n + (size_t)local_rank) * shm.coll_slot;
+    return shm.coll + ((size_t)(round % BT_SHM_COLL_SETS) * shm.n + (size_t)local_rank) *
+                      shm.coll_slot;
+}
+
+int bt_shm_coll_writable(uint64_t round)
+{
+    /* Round k uses the set of round k - SETS, which a rank has finished reading
+     * once it arrived at the round after that one. */
+    return round <= BT_SHM_COLL_SETS || bt_shm_coll_all_arrived(round - BT_SHM_COLL_SETS + 1);
 }
 
 void bt_shm_coll_arrive(uint64_t round)
 {
-    uint64_t target = round * (uint64_t)shm.n;
-    uint64_t v = atomic_fetch_add_explicit(&shm.seg->coll_arrived, 1, memory_order_acq_rel) + 1;
-
-    if (v == target) {
-        /* Last to arrive: wake the ranks that went to sleep waiting. */
-        atomic_thread_fence(memory_order_seq_cst);
-        for (int i = 0; i < shm.n; i++)
-            if (i != shm.me && atomic_load_explicit(&shm.ranks[i].sleeping, memory_order_relaxed))
-                bt_shm_wake(i);
-    }
+    atomic_store_explicit(&shm.flags[shm.me].round, round, memory_order_release);
+    /* Pairs with a waiter's arm (bt_shm_bell_arm) before its last look: either it
+     * sees this arrival, or this sees it asleep. */
+    bt_shm_publish_fence();
+    if (atomic_load_explicit(&shm.seg->awake, memory_order_relaxed) >= shm.n)
+        return;
+    for (int i = 0; i < shm.n; i++)
+        if (i != shm.me && atomic_load_explicit(&shm.ranks[i].sleeping, memory_order_relaxed))
+            bt_shm_wake(i);
 }
 
-int bt_shm_coll_complete(uint64_t round)
+int bt_shm_coll_arrived(uint64_t round, int local_rank)
 {
-    return atomic_load_explicit(&shm.seg->coll_arrived, memory_order_acquire) >=
-           round * (uint64_t)shm.n;
+    return atomic_load_explicit(&shm.flags[local_rank].round, memory_order_acquire) >= round;
+}
+
+int bt_shm_coll_all_arrived(uint64_t round)
+{
+    uint64_t min = UINT64_MAX;
+
+    if (shm.coll_min >= round)
+        return 1;
+    for (int i = 0; i < shm.n; i++) {
+        uint64_t r = atomic_load_explicit(&shm.flags[i].round, memory_order_acquire);
+        if (r < round)
+            return 0;
+        min = BT_MIN(min, r);
+    }
+    shm.coll_min = min;
+    return 1;
 }
 
 int bt_shm_can_detach(void)
