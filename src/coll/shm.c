@@ -17,7 +17,7 @@
 #include <string.h>
 
 typedef struct {
-    uint64_t round;
+    uint64_t round;    /* first: bt_coll_shm_behind reads it as a round's address */
     int      who;      /* the local rank waited for, or -1: every rank */
 } bt_coll_shm_wait_t;
 
@@ -25,6 +25,14 @@ static int bt_coll_shm_ready(void *arg)
 {
     const bt_coll_shm_wait_t *w = arg;
     return w->who < 0 ? bt_shm_coll_all_arrived(w->round) : bt_shm_coll_arrived(w->round, w->who);
+}
+
+/* Every rank of the node takes part in every round, so a rank sharing this CPU
+ * that is behind this round needs the CPU before anything else does; when none
+ * is, the ranks waited for run elsewhere. */
+static int bt_coll_shm_behind(void *arg)
+{
+    return bt_shm_coll_mate_behind(*(uint64_t *)arg);
 }
 
 static int bt_coll_shm_writable(void *arg)
@@ -37,7 +45,7 @@ static void bt_coll_shm_wait(uint64_t round, int who)
 {
     bt_coll_shm_wait_t w = { round, who };
     if (!bt_coll_shm_ready(&w))
-        bt_progress_until(bt_coll_shm_ready, &w);
+        bt_progress_until_mates(bt_coll_shm_ready, bt_coll_shm_behind, &w);
 }
 
 /* Enters the next round once its slot set is no longer read by anyone. */
@@ -45,7 +53,7 @@ static uint64_t bt_coll_shm_enter(void)
 {
     uint64_t round = bt_shm_coll_next();
     if (!bt_shm_coll_writable(round))
-        bt_progress_until(bt_coll_shm_writable, &round);
+        bt_progress_until_mates(bt_coll_shm_writable, bt_coll_shm_behind, &round);
     return round;
 }
 

@@ -108,6 +108,10 @@ int  bt_progress_test(void);
 /* Progress until ready(arg) is true: spin, then sleep on this rank's doorbell.
  * Releases the big lock while it sleeps. */
 void bt_progress_until(int (*ready)(void *), void *arg);
+/* The same, for a wait that knows which local ranks it needs: behind(arg) tells
+ * whether one of them that has not got there yet last ran on this CPU. When ranks
+ * outnumber cores, the waiter then yields exactly when that is so. */
+void bt_progress_until_mates(int (*ready)(void *), int (*behind)(void *), void *arg);
 
 /* Persistent requests: bt_pt2pt_*_init fill an inactive request, bt_pt2pt_start
  * (MPI_Start) starts it again. */

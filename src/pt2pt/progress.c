@@ -59,11 +59,20 @@ int bt_progress_test(void)
     return n;
 }
 
-void bt_progress_until(int (*ready)(void *), void *arg)
+void bt_progress_until_mates(int (*ready)(void *), int (*behind)(void *), void *arg)
 {
+    /* What a poll that found nothing does with the core: keep it, hand it over
+     * with sched_yield each time, or hand it over while a rank that this wait
+     * needs runs on the same CPU (behind). */
+    enum { BT_KEEP, BT_GIVE, BT_GIVE_TO_MATES } give = BT_KEEP;
     double spin_start = 0;
     int polls = 0;
 
+    /* Oversubscribed and told who we wait for: from the first poll, yield exactly
+     * when one of them needs this CPU, and keep polling when they all run on
+     * other CPUs (a yield there only lets a rank that has nothing to do run). */
+    if (behind && bt_shm_awake() > bt_rt.ncpus)
+        give = BT_GIVE_TO_MATES;
     while (!ready(arg)) {
         if (bt_progress_poll()) {
             spin_start = 0;
@@ -79,6 +88,8 @@ void bt_progress_until(int (*ready)(void *), void *arg)
         } else {
             bt_cpu_relax();
         }
+        if (give == BT_GIVE || (give == BT_GIVE_TO_MATES && behind(arg)))
+            sched_yield();
         if (++polls & 63)
             continue;
         if (spin_start == 0) {
@@ -92,16 +103,21 @@ void bt_progress_until(int (*ready)(void *), void *arg)
              * wake-up to wait for), and only then sleep on the doorbell. */
             double waited = bt_time_now() - spin_start;
             if (bt_shm_awake() <= bt_rt.ncpus) {
+                give = BT_KEEP;
                 /* Other programs may want the core that the rank we wait for needs:
                  * past a short while, let them run (cheap when nobody wants it). */
                 if (waited > 20e-6)
                     sched_yield();
                 if (waited < bt_p2p.spin_s)
                     continue;
+            } else if (behind) {
+                give = BT_GIVE_TO_MATES;
+                if (waited < bt_p2p.yield_s)
+                    continue;
             } else if (waited < bt_p2p.spin_short_s) {
                 continue;
             } else if (waited < bt_p2p.yield_s) {
-                sched_yield();
+                give = BT_GIVE;
                 continue;
             }
         }
@@ -116,6 +132,11 @@ void bt_progress_until(int (*ready)(void *), void *arg)
             spin_start = 0;
         }
     }
+}
+
+void bt_progress_until(int (*ready)(void *), void *arg)
+{
+    bt_progress_until_mates(ready, NULL, arg);
 }
 
 int bt_pt2pt_init(void)

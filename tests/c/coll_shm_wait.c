@@ -45,12 +45,13 @@ int main(int argc, char **argv)
     MPI_Comm_size(MPI_COMM_WORLD, &size);
     t0 = MPI_Wtime();
 
-    /* A */
-    for (int r = 0; r < ROUNDS; r++) {
-        int root = r % size;
+    /* A: one root for more rounds than there are slot sets (64 at most), then
+     * rotating roots. */
+    for (int r = 0; r < 300; r++) {
+        int root = r < 200 ? 0 : (r / 7) % size;
         long v[4] = { 0 };
-        if (r % 3 == 0)
-            late((root + 1) % size, r);
+        if (r % 100 == 1 || r % 10 == 0)
+            late(size - 1 - root, r);
         if (rank == root)
             for (int i = 0; i < 4; i++)
                 v[i] = 1000L * r + i;
@@ -60,10 +61,10 @@ int main(int argc, char **argv)
     }
 
     /* B */
-    for (int r = 0; r < ROUNDS; r++) {
-        int root = (size - 1 + r) % size;
+    for (int r = 0; r < 150; r++) {
+        int root = (size - 1 + r / 9) % size;
         long mine = rank + 100L * r, sum = -1;
-        if (r % 4 == 1)
+        if (r % 10 == 1)
             late(root, r);
         MPI_Reduce(&mine, &sum, 1, MPI_LONG, MPI_SUM, root, MPI_COMM_WORLD);
         if (rank == root)

@@ -66,5 +66,7 @@ void    *bt_shm_coll_slot(uint64_t round, int local_rank);
 void     bt_shm_coll_arrive(uint64_t round);
 int      bt_shm_coll_arrived(uint64_t round, int local_rank);
 int      bt_shm_coll_all_arrived(uint64_t round);
+/* Some rank that shares this CPU (as far as it last said) has not arrived at round. */
+int      bt_shm_coll_mate_behind(uint64_t round);
 
 #endif

@@ -7,7 +7,7 @@
  *   bt_shm_head_t[n][n]          per ring: bytes the receiver has consumed
  *   ring bytes [n][n]            ring (receiver r, sender s) at index r*n+s
  *   bt_shm_flag_t[n]             per rank: the last collective round it arrived at
- *   collective rounds            BT_SHM_COLL_SETS sets of n slots of coll_slot bytes
+ *   collective rounds            coll_sets sets of n slots of coll_slot bytes
  *
  * The segment is a memfd: it has no name in /dev/shm at any time, so no crash can
  * leave it behind. The other ranks of the node open it through the creator's
@@ -23,6 +23,7 @@
 #include <limits.h>
 #include <linux/futex.h>
 #include <linux/membarrier.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
@@ -51,11 +52,17 @@ typedef struct bt_shm_seg {
 /* Collective rounds: each rank announces its arrival on a line of its own, so
  * arrivals never contend for one line, and a rank that waits for one other rank
  * (the root of a broadcast) reads just that line. Slot sets are reused every
- * BT_SHM_COLL_SETS rounds: a root runs that many rounds ahead of its readers. */
-#define BT_SHM_COLL_SETS 4
+ * coll_sets rounds: a root runs that many rounds ahead of its readers, which
+ * matters most when ranks share cores (a reader then takes many rounds in one
+ * turn on its core instead of a turn per round). */
+static size_t bt_shm_coll_sets(int n)
+{
+    return n <= 8 ? 64 : n <= 32 ? 16 : 4;   /* 4 MiB of 8 KiB slots up to 32 ranks */
+}
 
 typedef struct bt_shm_flag {
     _Atomic uint64_t round;
+    _Atomic int32_t  cpu;       /* the CPU the rank last ran on, plus 1 (0: not known) */
 } __attribute__((aligned(BT_CACHELINE))) bt_shm_flag_t;
 
 typedef struct bt_shm_rank {
@@ -109,6 +116,7 @@ static struct {
     bt_shm_flag_t  *flags;       /* collective arrivals, by local rank */
     char           *coll;        /* collective round slots */
     size_t          coll_slot;
+    size_t          coll_sets;
     uint64_t        coll_round;  /* rounds this rank has entered */
     uint64_t        coll_min;    /* every rank has arrived at this round (seen last) */
     int            *senders;     /* senders announced to me, polled in this order */
@@ -165,7 +173,7 @@ static void bt_shm_layout(int n, size_t ring_bytes, size_t coll_slot, size_t off
     offs[4] = off;                                   /* rings */
     off += (size_t)n * n * ring_bytes;
     offs[5] = off;                                   /* collective slots */
-    off += BT_SHM_COLL_SETS * (size_t)n * coll_slot;
+    off += bt_shm_coll_sets(n) * (size_t)n * coll_slot;
     offs[6] = off;                                   /* total */
 }
 
@@ -222,6 +230,7 @@ int bt_shm_init(void)
     shm.frame_max = ring / 4 - BT_FRAME_HDR;
     shm.size = offs[6];
     shm.coll_slot = coll_slot;
+    shm.coll_sets = bt_shm_coll_sets(n);
     /* Small segments are touched up front: a first-touch fault costs ~10 us a page. */
     populate = shm.size <= ((size_t)64 << 20) ? MAP_POPULATE : 0;
 
@@ -572,7 +581,7 @@ uint64_t bt_shm_coll_next(void)
 
 void *bt_shm_coll_slot(uint64_t round, int local_rank)
 {
-    return shm.coll + ((size_t)(round % BT_SHM_COLL_SETS) * shm.n + (size_t)local_rank) *
+    return shm.coll + ((size_t)(round % shm.coll_sets) * shm.n + (size_t)local_rank) *
                       shm.coll_slot;
 }
 
@@ -580,11 +589,12 @@ int bt_shm_coll_writable(uint64_t round)
 {
     /* Round k uses the set of round k - SETS, which a rank has finished reading
      * once it arrived at the round after that one. */
-    return round <= BT_SHM_COLL_SETS || bt_shm_coll_all_arrived(round - BT_SHM_COLL_SETS + 1);
+    return round <= shm.coll_sets || bt_shm_coll_all_arrived(round - shm.coll_sets + 1);
 }
 
 void bt_shm_coll_arrive(uint64_t round)
 {
+    atomic_store_explicit(&shm.flags[shm.me].cpu, sched_getcpu() + 1, memory_order_relaxed);
     atomic_store_explicit(&shm.flags[shm.me].round, round, memory_order_release);
     /* Pairs with a waiter's arm (bt_shm_bell_arm) before its last look: either it
      * sees this arrival, or this sees it asleep. */
@@ -615,6 +625,23 @@ int bt_shm_coll_all_arrived(uint64_t round)
     }
     shm.coll_min = min;
     return 1;
+}
+
+int bt_shm_coll_mate_behind(uint64_t round)
+{
+    int cpu = sched_getcpu() + 1;
+
+    atomic_store_explicit(&shm.flags[shm.me].cpu, cpu, memory_order_relaxed);
+    for (int i = 0; i < shm.n; i++) {
+        int other;
+        if (i == shm.me ||
+            atomic_load_explicit(&shm.flags[i].round, memory_order_relaxed) >= round)
+            continue;
+        other = atomic_load_explicit(&shm.flags[i].cpu, memory_order_relaxed);
+        if (other == cpu || other == 0)
+            return 1;
+    }
+    return 0;
 }
 
 int bt_shm_can_detach(void)
