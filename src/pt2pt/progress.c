@@ -8,15 +8,6 @@
 
 #include <sched.h>
 
-static inline void bt_cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#elif defined(__aarch64__)
-    __asm__ __volatile__("yield");
-#endif
-}
-
 static int bt_progress_generic(void)
 {
     bt_request_t **link = &bt_p2p.generic;
@@ -80,14 +71,11 @@ void bt_progress_until_mates(int (*ready)(void *), int (*behind)(void *), void *
         }
         if (ready(arg))
             return;
-        if (bt_rt.thread_multiple) {
-            /* Let the other threads in, one of them may be the one we wait for. */
-            int depth = bt_lock_release_all();
+        /* Let another thread in when it asks: it may be the one we wait for. */
+        if (bt_rt.thread_multiple && bt_lock_contended())
+            bt_lock_hand_over();
+        else
             bt_cpu_relax();
-            bt_lock_restore(depth);
-        } else {
-            bt_cpu_relax();
-        }
         if (give == BT_GIVE || (give == BT_GIVE_TO_MATES && behind(arg)))
             sched_yield();
         if (++polls & 63)

@@ -550,11 +550,9 @@ int bt_pt2pt_recv_now(void *buf, MPI_Count count, bt_datatype_t *dt, int source,
     size_t len;
     int world, peer;
 
-    /* Another thread may need the lock, an earlier receive or message may match
-     * first, or the core may be needed by the rank we wait for: take the general
-     * path. */
-    if (bt_rt.thread_multiple || source < 0 || !dt->contig || bt_p2p.posted_head ||
-        bt_p2p.unexp_head)
+    /* An earlier receive or message may match first, or the core may be needed by
+     * the rank we wait for: take the general path. */
+    if (source < 0 || !dt->contig || bt_p2p.posted_head || bt_p2p.unexp_head)
         return 0;
     world = bt_comm_world_rank(comm, source);
     if (world == bt_rt.rank || bt_shm_awake() > bt_rt.ncpus)
@@ -564,8 +562,12 @@ int bt_pt2pt_recv_now(void *buf, MPI_Count count, bt_datatype_t *dt, int source,
      * no longer than this before the general path polls them. */
     for (int spins = 0; spins < 1024; spins++) {
         payload = bt_shm_peek(peer, &hdr, &len);
-        if (!payload)
+        if (!payload) {
+            /* Another thread waits for the lock: the general path lets it in. */
+            if (bt_rt.thread_multiple && bt_lock_contended())
+                return 0;
             continue;
+        }
         if (hdr->type != BT_MSG_EAGER || hdr->flags ||
             !bt_match(hdr->ctx, hdr->src, hdr->tag, comm->ctx, source, tag) ||
             (MPI_Count)len > count * dt->size)

@@ -25,11 +25,14 @@ typedef struct bt_runtime {
 extern bt_runtime_t bt_rt;
 
 /* The big lock of MPI_THREAD_MULTIPLE (recursive). A blocking call hands it back
- * entirely while it sleeps and takes it again after. */
+ * entirely while it sleeps and takes it again after, and hands it over while it
+ * polls when another thread is waiting for it. */
 int  bt_lock_enter(void);          /* 1 when taken */
 void bt_lock_leave(void);
 int  bt_lock_release_all(void);    /* returns the depth to restore */
 void bt_lock_restore(int depth);
+int  bt_lock_contended(void);      /* another thread waits for the lock */
+void bt_lock_hand_over(void);      /* lets it in, then takes the lock back */
 
 int  bt_runtime_init(int required, int *provided_p);
 int  bt_runtime_finalize(void);

@@ -32,4 +32,14 @@ double bt_time_now(void);
 /* Copies at most size-1 bytes and always terminates dst. */
 void bt_strlcpy(char *dst, const char *src, size_t size);
 
+/* A polling loop's pause between two looks at memory. */
+static inline void bt_cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
 #endif
