@@ -95,7 +95,7 @@ void bt_errhandler_fatal(int code)
     /* One write so that the line is not mixed with other output. */
     if (n > 0)
         (void)!write(2, line, (size_t)n);
-    bt_runtime_abort(1, msg);
+    bt_runtime_abort_on_error(1, msg);
 }
 
 int bt_comm_raise(bt_comm_t *comm, int code)

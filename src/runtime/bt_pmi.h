@@ -55,7 +55,9 @@ int bt_pmi_get(int rank, const char *key, char *value, size_t len);
 
 /* Tells the launcher that this rank aborts the whole job with exitcode.
  * Returns; the caller then exits with the same code: _exit(exitcode). */
-void bt_pmi_abort(int exitcode, const char *msg);
+/* Tells the launcher that this rank ends the job: error says whether an MPI error
+ * under MPI_ERRORS_ARE_FATAL did (rather than MPI_Abort). */
+void bt_pmi_abort(int exitcode, const char *msg, int error);
 
 /* 0 on success, -1 on failure (message on stderr).  Closes the connection. */
 int bt_pmi_finalize(void);

@@ -38,5 +38,7 @@ int  bt_runtime_init(int required, int *provided_p);
 int  bt_runtime_finalize(void);
 /* Ends the whole job: tells the launcher, then exits with code. */
 void bt_runtime_abort(int code, const char *msg) __attribute__((noreturn));
+/* The same for an MPI error under MPI_ERRORS_ARE_FATAL (the launcher says so). */
+void bt_runtime_abort_on_error(int code, const char *msg) __attribute__((noreturn));
 
 #endif

@@ -143,10 +143,20 @@ int bt_runtime_finalize(void)
     return MPI_SUCCESS;
 }
 
-void bt_runtime_abort(int code, const char *msg)
+static void __attribute__((noreturn)) bt_runtime_end(int code, const char *msg, int error)
 {
     fflush(stdout);
     fflush(stderr);
-    bt_pmi_abort(code, msg);
+    bt_pmi_abort(code, msg, error);
     _exit(code);
+}
+
+void bt_runtime_abort(int code, const char *msg)
+{
+    bt_runtime_end(code, msg, 0);
+}
+
+void bt_runtime_abort_on_error(int code, const char *msg)
+{
+    bt_runtime_end(code, msg, 1);
 }

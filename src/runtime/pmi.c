@@ -930,13 +930,15 @@ size_t bt_pmi_value_max(void)
 
 /* ---- end -------------------------------------------------------------- */
 
-void bt_pmi_abort(int exitcode, const char *msg)
+void bt_pmi_abort(int exitcode, const char *msg, int error)
 {
     char req[1024], text[512];
     size_t i;
 
     if (bt_pmi.mode == BT_PMI_MODE_V1) {
-        if (bt_pmi_format(req, sizeof(req), "cmd=abort exitcode=%d\n", exitcode) == 0)
+        /* A launcher that does not know the key ignores it (Hydra does). */
+        if (bt_pmi_format(req, sizeof(req), "cmd=abort exitcode=%d%s\n", exitcode,
+                          error ? " reason=error" : "") == 0)
             bt_pmi_io_send(req, strlen(req));
     } else if (bt_pmi.mode == BT_PMI_MODE_V2) {
         /* PMI-2 carries no exit code: the launcher takes it from the exit status. */
@@ -946,7 +948,7 @@ void bt_pmi_abort(int exitcode, const char *msg)
             if (c < ' ' || c >= 0x7f || c == ';')
                 text[i] = ' ';
         }
-        snprintf(req, sizeof(req), "cmd=abort;isworld=TRUE;msg=%s;", text);
+        snprintf(req, sizeof(req), "cmd=abort;isworld=TRUE;msg=%s%s;", error ? "error: " : "", text);
         {
             char frame[1100];
             int n = snprintf(frame, sizeof(frame), "%-6zu%s", strlen(req), req);

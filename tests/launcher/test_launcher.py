@@ -265,6 +265,18 @@ def test_abort_sets_the_job_status(run, prog, pmi):
     assert_gone(pids_of(res.out).values())
 
 
+@pytest.mark.parametrize("pmi", ["1", "2"])
+def test_fatal_error_is_not_called_an_abort(run, prog, pmi):
+    """MPI_ERRORS_ARE_FATAL ends the job through the same PMI abort as MPI_Abort;
+    the launcher says which it was (the rank has printed the error itself)."""
+    res = run("-n", "3", prog, "victim", "error", "1", "1", env=clean_env(BATON_PMI=pmi))
+    assert res.rc == 1, res
+    assert res.mpiexec_lines() == [
+        "mpiexec: rank 1 ended the job on an MPI error (MPI_ERRORS_ARE_FATAL; its message "
+        "is above)"], res
+    assert_gone(pids_of(res.out).values())
+
+
 def test_exit_without_finalize_is_a_failure(run, prog):
     res = run("-n", "3", prog, "nofinalize", "1")
     assert res.rc == 1, res

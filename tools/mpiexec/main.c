@@ -51,12 +51,13 @@ void bt_job_fail(bt_job_t *job, int exit_status, const char *fmt, ...)
     bt_job_terminate(job, -1);
 }
 
-void bt_job_abort(bt_job_t *job, bt_rank_t *rk, int code)
+void bt_job_abort(bt_job_t *job, bt_rank_t *rk, int code, int on_error)
 {
     if (job->end_kind != BT_END_NONE)
         return;
     job->end_kind = BT_END_ABORT;
     job->abort_rank = rk->rank;
+    job->abort_on_error = on_error;
     job->abort_code = code;
     job->abort_code_known = code != BT_CODE_UNKNOWN;
     /* the aborting rank exits by itself (and is killed if it does not) */
@@ -477,16 +478,20 @@ static int bt_job_finish(bt_job_t *job)
             job->abort_code = WEXITSTATUS(rk->wstatus);
             job->abort_code_known = 1;
         }
-        if (!job->abort_code_known) {
-            bt_iofwd_message(job, "mpiexec: rank %d called MPI_Abort", job->abort_rank);
-            return 1;
-        }
+        if (!job->abort_code_known)
+            job->abort_code = 1;
         /* as the code would read in a shell: its low byte, but never 0 for non-0 */
         status = job->abort_code & 0xff;
         if (status == 0 && job->abort_code != 0)
             status = 1;
-        bt_iofwd_message(job, "mpiexec: rank %d called MPI_Abort with error code %d",
-                         job->abort_rank, job->abort_code);
+        if (job->abort_on_error)
+            bt_iofwd_message(job, "mpiexec: rank %d ended the job on an MPI error "
+                             "(MPI_ERRORS_ARE_FATAL; its message is above)", job->abort_rank);
+        else if (!job->abort_code_known)
+            bt_iofwd_message(job, "mpiexec: rank %d called MPI_Abort", job->abort_rank);
+        else
+            bt_iofwd_message(job, "mpiexec: rank %d called MPI_Abort with error code %d",
+                             job->abort_rank, job->abort_code);
     } else if (job->end_kind == BT_END_FAILURE) {
         status = job->exit_status;
         bt_iofwd_message(job, "mpiexec: %s", job->end_msg);

@@ -153,7 +153,8 @@ typedef struct bt_job {
     bt_end_kind_t end_kind;
     int exit_status;
     int abort_rank, abort_code;
-    int abort_code_known;    /* PMI-2 aborts carry none: take the exit status */
+    int abort_code_known;
+    int abort_on_error;      /* MPI_ERRORS_ARE_FATAL, not MPI_Abort */    /* PMI-2 aborts carry none: take the exit status */
     char end_msg[512];
     int signals_received;
     int64_t kill_at_ms;      /* SIGKILL every live rank then; -1: not planned */
@@ -193,7 +194,8 @@ void bt_proc_reap_strays(void);
 int64_t bt_now_ms(void);
 void bt_job_fail(bt_job_t *job, int exit_status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-void bt_job_abort(bt_job_t *job, bt_rank_t *rk, int code); /* BT_CODE_UNKNOWN: none */
+/* code BT_CODE_UNKNOWN: none given; on_error: MPI_ERRORS_ARE_FATAL rather than MPI_Abort */
+void bt_job_abort(bt_job_t *job, bt_rank_t *rk, int code, int on_error);
 void bt_job_fence_check(bt_job_t *job);
 
 #endif /* BT_MPIEXEC_H */

@@ -308,9 +308,11 @@ static void bt_pmisrv_v1(bt_job_t *job, bt_rank_t *rk, char *line)
         bt_reply_add(&r, "cmd=finalize_ack rc=0\n");
     } else if (strcmp(cmd, "abort") == 0) {
         const char *code = bt_pmi_req_get(&req, "exitcode");
+        const char *reason = bt_pmi_req_get(&req, "reason");
 
         rk->pmi.state = BT_PMI_STATE_ABORTED;
-        bt_job_abort(job, rk, code != NULL ? atoi(code) : BT_CODE_UNKNOWN);
+        bt_job_abort(job, rk, code != NULL ? atoi(code) : BT_CODE_UNKNOWN,
+                     reason != NULL && strcmp(reason, "error") == 0);
         return;
     } else {
         bt_reply_add(&r, "cmd=%.64s_result rc=-1 msg=unknown_command\n", cmd);
@@ -396,8 +398,10 @@ static void bt_pmisrv_v2(bt_job_t *job, bt_rank_t *rk, char *body)
         bt_reply_add(&r, "cmd=finalize-response;rc=0;");
     } else if (strcmp(cmd, "abort") == 0) {
         /* PMI-2 has no exit code: the rank's exit status gives it. */
+        const char *msg = bt_pmi_req_get(&req, "msg");
+
         rk->pmi.state = BT_PMI_STATE_ABORTED;
-        bt_job_abort(job, rk, BT_CODE_UNKNOWN);
+        bt_job_abort(job, rk, BT_CODE_UNKNOWN, msg != NULL && strncmp(msg, "error: ", 7) == 0);
         return;
     } else {
         bt_reply_add(&r, "cmd=%.64s-response;rc=-1;errmsg=unknown command;", cmd);

@@ -127,9 +127,9 @@ static int mode_victim(const char *how, int victim, int code)
         usleep(100 * 1000);
         raise(SIGKILL);
     }
-    if (strcmp(how, "abort") == 0) {
+    if (strcmp(how, "abort") == 0 || strcmp(how, "error") == 0) {
         fprintf(stderr, "rank %d aborting\n", info.rank);
-        bt_pmi_abort(code, "test abort");
+        bt_pmi_abort(code, "test abort", strcmp(how, "error") == 0);
         _exit(code);
     }
     if (strcmp(how, "skip") == 0) {
