@@ -122,6 +122,13 @@ def end_tree(proc, tag):
             pass
 
 
+def shm_files():
+    try:
+        return set(os.listdir("/dev/shm"))
+    except OSError:
+        return set()
+
+
 def run(argv, env=None, timeout=60, cwd=None):
     """Runs argv in its own session; returns dict(rc, out, err, wall, timeout)."""
     tag = uuid.uuid4().hex[:12]
@@ -135,6 +142,7 @@ def run(argv, env=None, timeout=60, cwd=None):
     except OSError as e:
         return {"rc": None, "out": "", "err": str(e), "wall": 0.0, "timeout": False}
     timed_out = False
+    shm_before = shm_files()
     try:
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -151,6 +159,15 @@ def run(argv, env=None, timeout=60, cwd=None):
         end_tree(proc, tag)
         err += ("\nbench: ended %d process(es) left behind: %s"
                 % (len(leftovers), leftovers)).encode()
+    if timed_out or leftovers:
+        # Ranks that were killed cannot remove their shared-memory files (MPICH's
+        # /dev/shm/mpich_*): remove what this launch created.
+        for name in sorted(shm_files() - shm_before):
+            try:
+                os.unlink(os.path.join("/dev/shm", name))
+                err += ("\nbench: removed /dev/shm/%s left by the killed ranks" % name).encode()
+            except OSError:
+                pass
     return {"rc": proc.returncode, "out": out.decode(errors="replace"),
             "err": err.decode(errors="replace"), "wall": wall, "timeout": timed_out}
 
