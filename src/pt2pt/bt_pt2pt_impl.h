@@ -11,10 +11,11 @@ enum {
     BT_MSG_RTS,        /* rendezvous: payload bt_rts_t, cookie = sender request */
     BT_MSG_CTS,        /* receiver matched, send the data through the ring: bt_cts_t */
     BT_MSG_DATA,       /* a piece of a streamed rendezvous, cookie = receiver request */
-    BT_MSG_FIN,        /* receiver pulled the data itself (single copy) */
+    BT_MSG_FIN,        /* the single copy of the request in cookie is complete */
     BT_MSG_ACK,        /* synchronous eager send matched */
     BT_MSG_CANCEL,     /* drop the unmatched message of sender request cookie */
     BT_MSG_CANCEL_ACK, /* answer: flags BT_MSGF_CANCELLED when it was dropped */
+    BT_MSG_PULL,       /* receiver copies with single copy, the sender may help: bt_pull_t */
 };
 #define BT_MSGF_SYNC 1
 #define BT_MSGF_CANCELLED 2
@@ -28,6 +29,12 @@ typedef struct bt_cts {
     uint64_t rreq;
     uint64_t accept;   /* bytes the receiver takes (less than size when truncated) */
 } bt_cts_t;
+
+typedef struct bt_pull {
+    uint64_t rreq;
+    uint64_t addr;     /* where the receiver takes the message's bytes */
+    uint64_t job;      /* the receiver's copy job (bt_shm_job_open) */
+} bt_pull_t;
 
 /* A message that arrived before its receive was posted. */
 typedef struct bt_unexp {
@@ -53,7 +60,7 @@ typedef struct bt_out {
     int            kind;
     bt_request_t  *req;
     bt_msg_hdr_t   hdr;
-    uint64_t       ctrl[2];
+    uint64_t       ctrl[3];
     size_t         ctrl_len;
 } bt_out_t;
 
@@ -69,6 +76,7 @@ typedef struct bt_pt2pt_state {
     bt_request_t   *generic;      /* active BT_REQ_GENERIC requests */
     size_t          eager_max;
     size_t          cma_min;
+    int             cma_proven;   /* a single copy from another rank has worked */
     double          spin_s;       /* how long a waiter polls before it sleeps */
     double          spin_short_s; /* the same when more threads are awake than cores */
     double          yield_s;      /* then, until this long, sched_yield between polls */

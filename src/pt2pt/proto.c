@@ -3,14 +3,18 @@
  * Messages of a pair travel one FIFO ring, and both queues are FIFO, so matching
  * in arrival order keeps the standard's non-overtaking rule. Up to eager_max bytes
  * travel inline; larger messages send a request-to-send and the receiver either
- * pulls the bytes with one process_vm_readv (large messages, where the kernel lets
- * us) or asks the sender to stream them through the ring (clear-to-send). */
+ * asks the sender to stream them through the ring (clear-to-send) or, for large
+ * messages where the kernel lets us, copies them with single copy: it reads from
+ * the front of the sender's buffer and asks the sender to write the back into its
+ * own (pull), so that two cores copy; whichever end copies the last byte tells
+ * the other (fin). */
 #include "pt2pt/bt_pt2pt_impl.h"
 
 #include "runtime/bt_runtime.h"
 #include "transport/shm/bt_shm.h"
 #include "util/bt_util.h"
 
+#include <stdio.h>
 #include <string.h>
 
 bt_pt2pt_state_t bt_p2p;
@@ -277,6 +281,18 @@ static void bt_rndv_finish(bt_request_t *r)
     bt_request_complete(r);
 }
 
+/* A copy job can fail only where single copy has worked before: nothing else
+ * can move the piece it claimed, so the message cannot complete. */
+static void bt_rndv_check(int rc, const char *what)
+{
+    char msg[128];
+
+    if (!rc)
+        return;
+    snprintf(msg, sizeof(msg), "single copy (%s) failed: %s", what, strerror(rc));
+    bt_runtime_abort(1, msg);
+}
+
 /* A rendezvous message matched receive r: pull it, or ask for it. */
 static void bt_rndv_recv(bt_request_t *r, int peer, int src, int tag, MPI_Count size,
                          uint64_t addr, uint64_t sreq)
@@ -290,7 +306,24 @@ static void bt_rndv_recv(bt_request_t *r, int peer, int src, int tag, MPI_Count 
         r->data = r->tmp = bt_malloc((size_t)r->total);
 
     if (r->total > 0 && (size_t)size >= bt_p2p.cma_min) {
+        /* Only once single copy has worked may the sender help: a failure of its
+         * part could not be undone. */
+        int job = bt_p2p.cma_proven ? bt_shm_job_open((uint64_t)r->total) : -1;
+        if (job >= 0) {
+            /* The sender copies the back of the message meanwhile, if it is in MPI. */
+            bt_pull_t pull = { (uint64_t)(uintptr_t)r, (uint64_t)(uintptr_t)r->data,
+                               (uint64_t)job };
+            int last;
+            bt_send_ctrl(peer, BT_MSG_PULL, sreq, &pull, sizeof(pull));
+            bt_rndv_check(bt_shm_job_pull(peer, job, r->data, addr, &last), "read");
+            if (last) {
+                bt_send_ctrl(peer, BT_MSG_FIN, sreq, NULL, 0);
+                bt_rndv_finish(r);
+            }
+            return;
+        }
         if (bt_shm_cma_read(peer, r->data, addr, (size_t)r->total) == 0) {
+            bt_p2p.cma_proven = 1;
             bt_send_ctrl(peer, BT_MSG_FIN, sreq, NULL, 0);
             bt_rndv_finish(r);
             return;
@@ -381,7 +414,27 @@ void bt_pt2pt_on_frame(int src_local, const bt_msg_hdr_t *hdr, const void *paylo
         if (r->offset == r->total)
             bt_rndv_finish(r);
         break;
+    case BT_MSG_PULL: {
+        const bt_pull_t *pull = payload;
+        bt_request_t *s = (bt_request_t *)(uintptr_t)hdr->cookie;
+        int last;
+
+        bt_rndv_check(bt_shm_job_push(src_local, (int)pull->job, s->data, pull->addr, &last),
+                      "write");
+        if (last) {
+            bt_send_ctrl(src_local, BT_MSG_FIN, pull->rreq, NULL, 0);
+            bt_request_complete(s);
+        }
+        break;
+    }
     case BT_MSG_FIN:
+        /* Whichever end copied the last byte tells the other. */
+        r = (bt_request_t *)(uintptr_t)hdr->cookie;
+        if (r->kind == BT_REQ_RECV)
+            bt_rndv_finish(r);
+        else
+            bt_request_complete(r);
+        break;
     case BT_MSG_ACK:
         bt_request_complete((bt_request_t *)(uintptr_t)hdr->cookie);
         break;

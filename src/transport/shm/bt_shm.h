@@ -53,6 +53,16 @@ int      bt_shm_awake(void);   /* another thread of this rank made progress */
 int bt_shm_cma_read(int peer, void *dst, uint64_t addr, size_t len);
 int bt_shm_cma_usable(void);
 
+/* Large messages that both ends copy with single copy. The receiver opens a job
+ * for the bytes it accepts (-1: all its jobs are busy), tells the sender, and
+ * both run it: the receiver reads pieces from the front of the message, the
+ * sender writes pieces from the back, each claiming as it goes until nothing is
+ * left. Addresses are those of the message's first byte. *last_p: this end
+ * copied the last byte, so it completes both requests. 0 or an errno. */
+int bt_shm_job_open(uint64_t total);
+int bt_shm_job_pull(int peer, int job, void *dst, uint64_t src, int *last_p);
+int bt_shm_job_push(int peer, int job, const void *src, uint64_t dst, int *last_p);
+
 
 /* Collective rounds of all the node's ranks (the collectives of MPI_COMM_WORLD on
  * one node): every rank takes the next round, waits until the round's slot set is

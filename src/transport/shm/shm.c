@@ -5,8 +5,9 @@
  *   bt_shm_rank_t[n]             per-rank doorbell, pid, announced-sender count
  *   uint16_t[n][n]               per receiver: senders that announced themselves (+1)
  *   bt_shm_head_t[n][n]          per ring: bytes the receiver has consumed
- *   ring bytes [n][n]            ring (receiver r, sender s) at index r*n+s
  *   bt_shm_flag_t[n]             per rank: the last collective round it arrived at
+ *   bt_shm_job_t[n][BT_SHM_JOBS] per receiver: large messages both ends copy
+ *   ring bytes [n][n]            ring (receiver r, sender s) at index r*n+s
  *   collective rounds            coll_sets sets of n slots of coll_slot bytes
  *
  * The segment is a memfd: it has no name in /dev/shm at any time, so no crash can
@@ -37,6 +38,7 @@
 #define BT_SHM_MAGIC 0x4261746f6e53484dull   /* "BatonSHM" */
 #define BT_SHM_WRAP  0xff                     /* frame type: skip to the ring's start */
 #define BT_FRAME_HDR 32
+#define BT_SHM_JOBS  16                       /* open copy jobs per receiver */
 
 typedef struct bt_shm_seg {
     uint64_t         magic;
@@ -84,6 +86,17 @@ typedef struct bt_shm_frame {
 
 _Static_assert(sizeof(bt_shm_frame_t) == BT_FRAME_HDR, "frame header is 32 bytes");
 
+/* One large message that both ends copy with the kernel's single copy: the
+ * receiver reads pieces from the front, the sender writes pieces from the back,
+ * each claiming as it goes, so the copy runs on two cores when the sender is in
+ * MPI and on the receiver's alone when it is not. */
+typedef struct bt_shm_job {
+    _Atomic uint64_t claimed;   /* bytes claimed, from either end */
+    _Atomic uint64_t done;      /* bytes copied */
+    uint64_t         total;
+    _Atomic uint32_t users;     /* ends not yet finished with the job; free at 0 */
+} __attribute__((aligned(BT_CACHELINE))) bt_shm_job_t;
+
 /* This rank's private view of one outgoing ring. */
 typedef struct bt_shm_tx {
     uint64_t        tail;        /* bytes written */
@@ -110,6 +123,7 @@ static struct {
     bt_shm_rank_t  *ranks;
     _Atomic uint16_t *active;
     bt_shm_head_t  *heads;
+    bt_shm_job_t   *jobs;
     char           *rings;
     bt_shm_tx_t    *tx;
     bt_shm_rx_t    *rx;
@@ -123,6 +137,7 @@ static struct {
     int             nsenders;
     int             cma;
     int             asym;        /* sleepers fence for everyone (membarrier) */
+    size_t          job_piece;   /* smallest claim of a copy job */
 } shm = { .fd = -1 };
 
 /* Waking a sleeper is the Dekker pattern: the side that publishes (a frame, a
@@ -158,7 +173,7 @@ static size_t bt_shm_ring_default(int n)
     return 4 << 10;
 }
 
-static void bt_shm_layout(int n, size_t ring_bytes, size_t coll_slot, size_t offs[7])
+static void bt_shm_layout(int n, size_t ring_bytes, size_t coll_slot, size_t offs[8])
 {
     size_t off = BT_ALIGN_UP(sizeof(bt_shm_seg_t), BT_CACHELINE);
     offs[0] = off;                                   /* ranks */
@@ -169,12 +184,14 @@ static void bt_shm_layout(int n, size_t ring_bytes, size_t coll_slot, size_t off
     off += (size_t)n * n * sizeof(bt_shm_head_t);
     offs[3] = off;                                   /* collective arrivals */
     off += (size_t)n * sizeof(bt_shm_flag_t);
+    offs[4] = off;                                   /* copy jobs */
+    off += (size_t)n * BT_SHM_JOBS * sizeof(bt_shm_job_t);
     off = BT_ALIGN_UP(off, 4096);
-    offs[4] = off;                                   /* rings */
+    offs[5] = off;                                   /* rings */
     off += (size_t)n * n * ring_bytes;
-    offs[5] = off;                                   /* collective slots */
+    offs[6] = off;                                   /* collective slots */
     off += bt_shm_coll_sets(n) * (size_t)n * coll_slot;
-    offs[6] = off;                                   /* total */
+    offs[7] = off;                                   /* total */
 }
 
 static inline char *bt_shm_ring(int receiver, int sender)
@@ -217,7 +234,7 @@ int bt_shm_init(void)
     int n = bt_rt.local_size, me = bt_rt.local_rank;
     size_t ring = bt_env_size("BATON_SHM_RING", bt_shm_ring_default(n));
     size_t coll_slot = BT_ALIGN_UP(bt_env_size("BATON_SHM_COLL_MAX", 8 << 10), (size_t)BT_CACHELINE);
-    size_t offs[7];
+    size_t offs[8];
     char key[64], val[128];
     int leader = bt_rt.local_ranks[0];
     int populate;
@@ -228,7 +245,7 @@ int bt_shm_init(void)
     shm.me = me;
     shm.ring_bytes = ring;
     shm.frame_max = ring / 4 - BT_FRAME_HDR;
-    shm.size = offs[6];
+    shm.size = offs[7];
     shm.coll_slot = coll_slot;
     shm.coll_sets = bt_shm_coll_sets(n);
     /* Small segments are touched up front: a first-touch fault costs ~10 us a page. */
@@ -293,8 +310,9 @@ int bt_shm_init(void)
     shm.active = (_Atomic uint16_t *)(shm.base + offs[1]);
     shm.heads = (bt_shm_head_t *)(shm.base + offs[2]);
     shm.flags = (bt_shm_flag_t *)(shm.base + offs[3]);
-    shm.rings = shm.base + offs[4];
-    shm.coll = shm.base + offs[5];
+    shm.jobs = (bt_shm_job_t *)(shm.base + offs[4]);
+    shm.rings = shm.base + offs[5];
+    shm.coll = shm.base + offs[6];
     shm.ranks[me].pid = (int32_t)getpid();
     shm.tx = bt_calloc((size_t)n, sizeof(bt_shm_tx_t));
     shm.rx = bt_calloc((size_t)n, sizeof(bt_shm_rx_t));
@@ -323,6 +341,7 @@ int bt_shm_init(void)
     {
         const char *mode = bt_env_str("BATON_SHM_LMT", "auto");
         shm.cma = strcmp(mode, "copy") != 0 && bt_shm_cma_probe();
+        shm.job_piece = BT_MAX(bt_env_size("BATON_CMA_PIECE", 64 << 10), (size_t)4096);
         if (strcmp(mode, "cma") == 0 && !shm.cma) {
             fprintf(stderr, "Baton: BATON_SHM_LMT=cma but single copy (process_vm_readv) is not "
                             "permitted here\n");
@@ -550,23 +569,95 @@ void bt_shm_bell_ring_self(void)
         bt_shm_wake(shm.me);
 }
 
-int bt_shm_cma_read(int peer, void *dst, uint64_t addr, size_t len)
+/* Copies len bytes between local and addr in local rank peer's memory: reads
+ * them (process_vm_readv) or, with write, writes them. 0 or an errno. */
+static int bt_shm_cma_copy(int peer, char *local, uint64_t addr, size_t len, int write)
 {
     pid_t pid = shm.ranks[peer].pid;
-    char *d = dst;
 
     while (len) {
-        /* Large reads go in pieces: the kernel may return short counts. */
+        /* Large copies go in pieces: the kernel may return short counts. */
         size_t piece = BT_MIN(len, (size_t)1 << 30);
-        struct iovec l = { d, piece }, r = { (void *)(uintptr_t)addr, piece };
-        ssize_t got = process_vm_readv(pid, &l, 1, &r, 1, 0);
+        struct iovec l = { local, piece }, r = { (void *)(uintptr_t)addr, piece };
+        ssize_t got = write ? process_vm_writev(pid, &l, 1, &r, 1, 0)
+                            : process_vm_readv(pid, &l, 1, &r, 1, 0);
         if (got <= 0)
             return got < 0 ? errno : EIO;
-        d += got;
+        local += got;
         addr += (uint64_t)got;
         len -= (size_t)got;
     }
     return 0;
+}
+
+int bt_shm_cma_read(int peer, void *dst, uint64_t addr, size_t len)
+{
+    return bt_shm_cma_copy(peer, dst, addr, len, 0);
+}
+
+int bt_shm_job_open(uint64_t total)
+{
+    bt_shm_job_t *jobs = &shm.jobs[(size_t)shm.me * BT_SHM_JOBS];
+
+    for (int i = 0; i < BT_SHM_JOBS; i++) {
+        bt_shm_job_t *j = &jobs[i];
+        /* Pairs with the release of the last end to leave the job. */
+        if (atomic_load_explicit(&j->users, memory_order_acquire))
+            continue;
+        j->total = total;
+        atomic_store_explicit(&j->claimed, 0, memory_order_relaxed);
+        atomic_store_explicit(&j->done, 0, memory_order_relaxed);
+        /* The sender learns of the job from a frame committed after this. */
+        atomic_store_explicit(&j->users, 2, memory_order_relaxed);
+        return i;
+    }
+    return -1;
+}
+
+/* Runs one end of job `job` of receiver `owner`, then leaves it. */
+static int bt_shm_job_run(int owner, int job, int peer, char *local, uint64_t remote, int *last_p)
+{
+    bt_shm_job_t *j = &shm.jobs[(size_t)owner * BT_SHM_JOBS + job];
+    int pull = owner == shm.me;
+    uint64_t mine = 0;   /* claimed by this end: the receiver's from the front, the sender's
+                          * from the back, so the two never overlap */
+    int rc = 0;
+
+    *last_p = 0;
+    for (;;) {
+        uint64_t c = atomic_load_explicit(&j->claimed, memory_order_relaxed), len, off;
+        /* Each claim takes half of what is left (at least a piece): few system
+         * calls, and the two ends still finish close together. */
+        do {
+            uint64_t left = j->total - c;
+            if (!left)
+                goto out;
+            len = BT_MAX(BT_ALIGN_UP(left / 2, (uint64_t)4096), (uint64_t)shm.job_piece);
+            len = BT_MIN(len, left);
+        } while (!atomic_compare_exchange_weak_explicit(&j->claimed, &c, c + len,
+                                                        memory_order_relaxed,
+                                                        memory_order_relaxed));
+        off = pull ? mine : j->total - mine - len;
+        mine += len;
+        rc = bt_shm_cma_copy(peer, local + off, remote + off, (size_t)len, !pull);
+        if (rc)
+            break;
+        if (atomic_fetch_add_explicit(&j->done, len, memory_order_acq_rel) + len == j->total)
+            *last_p = 1;
+    }
+out:
+    atomic_fetch_sub_explicit(&j->users, 1, memory_order_release);
+    return rc;
+}
+
+int bt_shm_job_pull(int peer, int job, void *dst, uint64_t src, int *last_p)
+{
+    return bt_shm_job_run(shm.me, job, peer, dst, src, last_p);
+}
+
+int bt_shm_job_push(int peer, int job, const void *src, uint64_t dst, int *last_p)
+{
+    return bt_shm_job_run(peer, job, peer, (char *)src, dst, last_p);
 }
 
 size_t bt_shm_coll_slot_max(void)
