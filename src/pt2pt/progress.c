@@ -135,7 +135,7 @@ int bt_pt2pt_init(void)
     bt_p2p.shm_up = 1;
     bt_p2p.out = bt_calloc((size_t)bt_rt.local_size, sizeof(bt_out_queue_t));
     bt_p2p.eager_max = BT_MIN(bt_env_size("BATON_EAGER_MAX", 32 << 10), bt_shm_frame_max());
-    bt_p2p.cma_min = bt_env_size("BATON_CMA_MIN", 256 << 10);
+    bt_p2p.cma_min = bt_env_size("BATON_CMA_MIN", 128 << 10);
     if (!bt_shm_cma_usable())
         bt_p2p.cma_min = SIZE_MAX;
     /* Long enough to outlast a wake-up of an idle virtual CPU (~100 us here), or a
