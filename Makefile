@@ -6,15 +6,19 @@ ifeq ($(SAN),1)
 BUILD    ?= build-san
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 OPT      ?= -O1 -g
+LTO      ?=
 else
 BUILD    ?= build
 SANFLAGS :=
 OPT      ?= -O2 -g
+# Whole-library optimization: the entry points, checks and protocol live in
+# different files, and inlining across them is 5-25% of a small message's time.
+LTO      ?= -flto=auto
 endif
 WARN     := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wstrict-prototypes
 CFLAGS_COMMON := -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(SANFLAGS) -pthread
-LIB_CFLAGS := $(CFLAGS_COMMON) -fPIC -fvisibility=hidden -Iinclude -Isrc
-LIB_LDFLAGS := -shared -Wl,--version-script=src/libmpi.map -Wl,-soname,libmpi.so.0 -Wl,-z,defs $(SANFLAGS) -pthread
+LIB_CFLAGS := $(CFLAGS_COMMON) $(LTO) -fPIC -fvisibility=hidden -Iinclude -Isrc
+LIB_LDFLAGS := -shared -Wl,--version-script=src/libmpi.map -Wl,-soname,libmpi.so.0 -Wl,-z,defs $(SANFLAGS) -pthread $(LTO) $(OPT) $(WARN)
 
 LIB_SRCS := $(shell find src -name '*.c' | sort)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)

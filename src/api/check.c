@@ -6,10 +6,11 @@
 int bt_check_comm(const char *call, MPI_Comm h, bt_comm_t **comm_p)
 {
     bt_comm_t *comm = bt_comm_get(h);
+
+    *comm_p = comm;   /* NULL on failure: callers' compilers see it set on every path */
     if (bt_unlikely(!comm))
         return bt_err_comm(NULL, MPI_ERR_COMM, call, "invalid communicator%s",
                            h == MPI_COMM_NULL ? " (MPI_COMM_NULL)" : "");
-    *comm_p = comm;
     return MPI_SUCCESS;
 }
 

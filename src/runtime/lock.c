@@ -14,7 +14,10 @@
 #include <unistd.h>
 
 static _Atomic uint32_t bt_lock_word;
-static __thread int bt_lock_depth;
+/* initial-exec: every MPI call reads it, and the general TLS model costs a call
+ * to __tls_get_addr each time (4 bytes fit the static TLS that glibc keeps for
+ * libraries opened later, as Python opens ours). */
+static __thread int bt_lock_depth __attribute__((tls_model("initial-exec")));
 
 static void bt_futex(uint32_t op, uint32_t val)
 {

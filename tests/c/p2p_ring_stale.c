@@ -3,7 +3,7 @@
  * in the ring by medium messages; then small messages land on those positions.
  * Without the stamping of consumed lines, a message is lost or garbage arrives. */
 /* np: 2 */
-/* env-matrix: BATON_SHM_RING=4096,65536,131072 */
+/* env-matrix: BATON_SHM_RING=4096,5000,65536,131072 */
 #include <mpi.h>
 #include <stdio.h>
 

@@ -239,7 +239,13 @@ int bt_shm_init(void)
     int leader = bt_rt.local_ranks[0];
     int populate;
 
-    ring = BT_ALIGN_UP(BT_MAX(ring, (size_t)1024), (size_t)BT_CACHELINE);
+    /* A power of two, so that a position in the ring is a mask, not a division. */
+    {
+        size_t pow2 = 1024;
+        while (pow2 < ring)
+            pow2 <<= 1;
+        ring = pow2;
+    }
     bt_shm_layout(n, ring, coll_slot, offs);
     shm.n = n;
     shm.me = me;
@@ -383,7 +389,7 @@ void *bt_shm_reserve(int peer, const bt_msg_hdr_t *hdr, size_t len)
 {
     bt_shm_tx_t *tx = &shm.tx[peer];
     size_t size = BT_ALIGN_UP(BT_FRAME_HDR + len, (size_t)BT_CACHELINE);
-    size_t pos = (size_t)(tx->tail % shm.ring_bytes);
+    size_t pos = (size_t)(tx->tail & (shm.ring_bytes - 1));
     size_t pad = (pos + size > shm.ring_bytes) ? shm.ring_bytes - pos : 0;
     char *ring = bt_shm_ring(peer, shm.me);
     bt_shm_frame_t *f;
@@ -452,7 +458,7 @@ static inline bt_shm_frame_t *bt_shm_rx_next(int s)
     char *ring = bt_shm_ring(shm.me, s);
 
     for (;;) {
-        size_t pos = (size_t)(rx->head % shm.ring_bytes);
+        size_t pos = (size_t)(rx->head & (shm.ring_bytes - 1));
         bt_shm_frame_t *f = (bt_shm_frame_t *)(ring + pos);
 
         if (atomic_load_explicit(&f->seq, memory_order_acquire) != rx->seq)
