@@ -182,6 +182,12 @@ def build_summary(d):
     small = [nb for nb in d.sizes("latency", "", 2) if nb <= 64]
     s.ratio_check("Ping-pong latency 0–64 B, 2 ranks", "≤ 0.75× best peer",
                   [("latency", "", 2, nb) for nb in small], False, 0.75)
+    cl = d.get("machine", "cacheline", "", 2, 64)
+    lat8 = d.get("baton", "latency", "", 2, 8)
+    if cl and lat8:
+        s.add("(information) hardware floor of that latency", "cache-line ping-pong, one way",
+              "%s at 8 B" % fmt(lat8.median), "%s (two CPUs)" % fmt(cl.median),
+              "%.2f×" % (lat8.median / cl.median), None)
     for variant in ("distinct", "reused"):
         sz = d.sizes("bw", variant, 2)
         s.ratio_check("Bandwidth (%s) 4–128 KiB" % variant, "≥ 1.2× best peer",
@@ -497,6 +503,13 @@ def render(d, summary, pngs, plot_note):
         add_table("Ping-pong between ranks 0 and 1 of %d%s" % (
             n, "" if n == 2 else " (the others wait in MPI_Barrier)"),
             "latency", "", n, "us", False)
+    cl = d.get("machine", "cacheline", "", 2, 64)
+    if cl:
+        L.append("**Cache-line ping-pong between the two CPUs, one way (µs)**: %s. This is "
+                 "the hardware floor of a one-way message (bench/c/cacheline.c); on a VM it "
+                 "depends on where the host places the two virtual CPUs, so read the "
+                 "latencies above against it." % cl.cell())
+        L.append("")
     section("Bandwidth (MB/s, window of 64)", "bandwidth.png")
     add_table("Uni-directional, distinct buffers (each pending receive has its own)",
               "bw", "distinct", 2, "MB/s", True)

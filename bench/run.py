@@ -647,6 +647,10 @@ def main():
     memcpy = os.path.join(BUILD, "bin", "memcpy_bw")
     r = run(["cc", "-O2", "-o", memcpy, os.path.join(HERE, "c", "memcpy_bw.c")], timeout=120)
     have_memcpy = r["rc"] == 0
+    cacheline = os.path.join(BUILD, "bin", "cacheline")
+    r = run(["cc", "-O2", "-pthread", "-o", cacheline, os.path.join(HERE, "c", "cacheline.c")],
+            timeout=120)
+    have_cacheline = r["rc"] == 0
     if args.setup_only:
         log("setup done")
         return 0
@@ -666,6 +670,11 @@ def main():
             r = run([memcpy, "-t", str(max(point_time, 0.05) * 2)], timeout=120)
             for rec in parse_lines(r["out"]):
                 rec.update(target="machine", rep=rep, job="memcpy")
+                records.append(rec)
+        if have_cacheline:
+            r = run([cacheline, "-t", str(max(point_time, 0.05))], timeout=120)
+            for rec in parse_lines(r["out"]):
+                rec.update(target="machine", rep=rep, job="cacheline")
                 records.append(rec)
         for job in jobs:
             # Rotate the order of the MPIs each repetition: none always runs first.
