@@ -199,6 +199,21 @@ static inline char *bt_shm_ring(int receiver, int sender)
     return shm.rings + ((size_t)receiver * shm.n + sender) * shm.ring_bytes;
 }
 
+/* Maps [p, p+len) into this process ahead of use. The pages may be in use by other
+ * ranks already: writes must not change them, so the fallback only reads. */
+static void bt_shm_prefault(char *p, size_t len)
+{
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23   /* Linux 5.14 */
+#endif
+    char *start = (char *)((uintptr_t)p & ~(uintptr_t)4095);
+
+    if (madvise(start, (size_t)(p + len - start), MADV_POPULATE_WRITE) == 0)
+        return;
+    for (size_t o = 0; o < len; o += 4096)
+        (void)*(volatile char *)(p + o);
+}
+
 static inline bt_shm_head_t *bt_shm_head_of(int receiver, int sender)
 {
     return &shm.heads[(size_t)receiver * shm.n + sender];
@@ -254,8 +269,10 @@ int bt_shm_init(void)
     shm.size = offs[7];
     shm.coll_slot = coll_slot;
     shm.coll_sets = bt_shm_coll_sets(n);
-    /* Small segments are touched up front: a first-touch fault costs ~10 us a page. */
-    populate = shm.size <= ((size_t)64 << 20) ? MAP_POPULATE : 0;
+    /* Small segments: this rank's own parts are touched up front (below), since a
+     * first-touch fault costs ~10 us a page; the rest only as it is used, so that
+     * a rank's resident memory does not count the rings of every other pair. */
+    populate = shm.size <= ((size_t)64 << 20);
 
     snprintf(key, sizeof(key), "bt-shm-%d", leader);
     if (me == 0) {
@@ -265,7 +282,7 @@ int bt_shm_init(void)
                     bt_rt.rank, shm.size, strerror(errno));
             return -1;
         }
-        shm.base = mmap(NULL, shm.size, PROT_READ | PROT_WRITE, MAP_SHARED | populate, shm.fd, 0);
+        shm.base = mmap(NULL, shm.size, PROT_READ | PROT_WRITE, MAP_SHARED, shm.fd, 0);
         if (shm.base == MAP_FAILED)
             goto err_map;
         shm.seg = (bt_shm_seg_t *)shm.base;
@@ -302,7 +319,7 @@ int bt_shm_init(void)
                     bt_rt.rank, path, strerror(errno));
             return -1;
         }
-        shm.base = mmap(NULL, shm.size, PROT_READ | PROT_WRITE, MAP_SHARED | populate, shm.fd, 0);
+        shm.base = mmap(NULL, shm.size, PROT_READ | PROT_WRITE, MAP_SHARED, shm.fd, 0);
         if (shm.base == MAP_FAILED)
             goto err_map;
         shm.seg = (bt_shm_seg_t *)shm.base;
@@ -319,6 +336,11 @@ int bt_shm_init(void)
     shm.jobs = (bt_shm_job_t *)(shm.base + offs[4]);
     shm.rings = shm.base + offs[5];
     shm.coll = shm.base + offs[6];
+    if (populate) {
+        /* The headers, and the rings this rank receives on (senders write them). */
+        bt_shm_prefault(shm.base, offs[5]);
+        bt_shm_prefault(bt_shm_ring(me, 0), (size_t)n * ring);
+    }
     shm.ranks[me].pid = (int32_t)getpid();
     shm.tx = bt_calloc((size_t)n, sizeof(bt_shm_tx_t));
     shm.rx = bt_calloc((size_t)n, sizeof(bt_shm_rx_t));
