@@ -6,23 +6,15 @@
 #include "runtime/bt_runtime.h"
 #include "util/bt_util.h"
 
-#include <limits.h>
 #include <linux/futex.h>
 #include <sched.h>
 #include <stdatomic.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 static _Atomic uint32_t bt_lock_word;
 /* initial-exec: every MPI call reads it, and the general TLS model costs a call
  * to __tls_get_addr each time (4 bytes fit the static TLS that glibc keeps for
  * libraries opened later, as Python opens ours). */
 static __thread int bt_lock_depth __attribute__((tls_model("initial-exec")));
-
-static void bt_futex(uint32_t op, uint32_t val)
-{
-    syscall(SYS_futex, (uint32_t *)&bt_lock_word, op | FUTEX_PRIVATE_FLAG, val, NULL, NULL, 0);
-}
 
 static void bt_lock_acquire(void)
 {
@@ -40,7 +32,7 @@ static void bt_lock_acquire(void)
     }
     c = atomic_exchange(&bt_lock_word, 2);
     while (c != 0) {
-        bt_futex(FUTEX_WAIT, 2);
+        bt_futex(&bt_lock_word, FUTEX_WAIT | FUTEX_PRIVATE_FLAG, 2, NULL);
         c = atomic_exchange(&bt_lock_word, 2);
     }
 }
@@ -48,7 +40,7 @@ static void bt_lock_acquire(void)
 static void bt_lock_release(void)
 {
     if (atomic_exchange(&bt_lock_word, 0) == 2)
-        bt_futex(FUTEX_WAKE, 1);
+        bt_futex(&bt_lock_word, FUTEX_WAKE | FUTEX_PRIVATE_FLAG, 1, NULL);
 }
 
 int bt_lock_enter(void)

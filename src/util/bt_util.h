@@ -32,6 +32,11 @@ double bt_time_now(void);
 /* Copies at most size-1 bytes and always terminates dst. */
 void bt_strlcpy(char *dst, const char *src, size_t size);
 
+/* futex(2) on a 32-bit word (op FUTEX_WAIT/FUTEX_WAKE, with FUTEX_PRIVATE_FLAG for a
+ * word that no other process maps); ts: a relative time-out for FUTEX_WAIT, or NULL. */
+struct timespec;
+long bt_futex(_Atomic uint32_t *addr, int op, uint32_t val, const struct timespec *ts);
+
 /* A polling loop's pause between two looks at memory. */
 static inline void bt_cpu_relax(void)
 {

@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -101,4 +102,9 @@ void bt_strlcpy(char *dst, const char *src, size_t size)
         n = size - 1;
     memcpy(dst, src, n);
     dst[n] = '\0';
+}
+
+long bt_futex(_Atomic uint32_t *addr, int op, uint32_t val, const struct timespec *ts)
+{
+    return syscall(SYS_futex, (uint32_t *)addr, op, val, ts, NULL, 0);
 }

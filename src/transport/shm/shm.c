@@ -219,16 +219,19 @@ static inline bt_shm_head_t *bt_shm_head_of(int receiver, int sender)
     return &shm.heads[(size_t)receiver * shm.n + sender];
 }
 
-static long bt_futex(_Atomic uint32_t *addr, int op, uint32_t val, const struct timespec *ts)
-{
-    return syscall(SYS_futex, (uint32_t *)addr, op, val, ts, NULL, 0);
-}
-
 static inline void bt_shm_wake(int peer)
 {
     bt_shm_rank_t *r = &shm.ranks[peer];
     atomic_fetch_add_explicit(&r->bell, 1, memory_order_release);
     bt_futex(&r->bell, FUTEX_WAKE, INT_MAX, NULL);
+}
+
+/* Wakes local rank peer if a thread of it sleeps on its doorbell; the caller has
+ * published what the sleeper waits for and fenced (bt_shm_publish_fence). */
+static inline void bt_shm_wake_if_asleep(int peer)
+{
+    if (atomic_load_explicit(&shm.ranks[peer].sleeping, memory_order_relaxed))
+        bt_shm_wake(peer);
 }
 
 static int bt_shm_cma_probe(void)
@@ -455,8 +458,7 @@ void bt_shm_commit(int peer)
     tx->reserved = NULL;
     /* Pairs with the armed receiver's store to `sleeping` before its last poll. */
     bt_shm_publish_fence();
-    if (atomic_load_explicit(&shm.ranks[peer].sleeping, memory_order_relaxed))
-        bt_shm_wake(peer);
+    bt_shm_wake_if_asleep(peer);
 }
 
 static void bt_shm_discover_senders(void)
@@ -473,22 +475,27 @@ static void bt_shm_discover_senders(void)
     }
 }
 
+/* Where the next frame from sender s starts (or will). */
+static inline bt_shm_frame_t *bt_shm_rx_at(int s)
+{
+    return (bt_shm_frame_t *)(bt_shm_ring(shm.me, s) +
+                              (shm.rx[s].head & (shm.ring_bytes - 1)));
+}
+
 /* The next frame from sender s, past any wrap marker; NULL when none has arrived. */
 static inline bt_shm_frame_t *bt_shm_rx_next(int s)
 {
     bt_shm_rx_t *rx = &shm.rx[s];
-    char *ring = bt_shm_ring(shm.me, s);
 
     for (;;) {
-        size_t pos = (size_t)(rx->head & (shm.ring_bytes - 1));
-        bt_shm_frame_t *f = (bt_shm_frame_t *)(ring + pos);
+        bt_shm_frame_t *f = bt_shm_rx_at(s);
 
         if (atomic_load_explicit(&f->seq, memory_order_acquire) != rx->seq)
             return NULL;
         if (f->hdr.type != BT_SHM_WRAP)
             return f;
         rx->seq++;
-        rx->head += shm.ring_bytes - pos;
+        rx->head += shm.ring_bytes - (rx->head & (shm.ring_bytes - 1));
     }
 }
 
@@ -514,8 +521,7 @@ static inline void bt_shm_rx_publish(int s)
     atomic_store_explicit(&bt_shm_head_of(shm.me, s)->head, shm.rx[s].head, memory_order_release);
     /* The sender may be asleep waiting for room in this ring. */
     bt_shm_publish_fence();
-    if (atomic_load_explicit(&shm.ranks[s].sleeping, memory_order_relaxed))
-        bt_shm_wake(s);
+    bt_shm_wake_if_asleep(s);
 }
 
 int bt_shm_poll(bt_shm_recv_fn fn)
@@ -556,7 +562,8 @@ const void *bt_shm_peek(int peer, const bt_msg_hdr_t **hdr, size_t *len)
 
 void bt_shm_consume(int peer)
 {
-    bt_shm_frame_t *f = bt_shm_rx_next(peer);
+    /* bt_shm_peek found the frame and stepped past any wrap marker before it. */
+    bt_shm_frame_t *f = bt_shm_rx_at(peer);
 
     shm.rx[peer].seq++;
     bt_shm_rx_free(peer, f);
@@ -593,8 +600,8 @@ int bt_shm_awake(void)
 
 void bt_shm_bell_ring_self(void)
 {
-    if (shm.ranks && atomic_load_explicit(&shm.ranks[shm.me].sleeping, memory_order_relaxed))
-        bt_shm_wake(shm.me);
+    if (shm.ranks)
+        bt_shm_wake_if_asleep(shm.me);
 }
 
 /* Copies len bytes between local and addr in local rank peer's memory: reads
@@ -711,9 +718,21 @@ int bt_shm_coll_writable(uint64_t round)
     return round <= shm.coll_sets || bt_shm_coll_all_arrived(round - shm.coll_sets + 1);
 }
 
+/* This rank's CPU (plus 1), recorded on its collective line when it changed, so
+ * that ranks deciding whether to yield (bt_shm_coll_mate_behind) see it. */
+static int bt_shm_note_cpu(void)
+{
+    _Atomic int32_t *mine = &shm.flags[shm.me].cpu;
+    int cpu = sched_getcpu() + 1;
+
+    if (atomic_load_explicit(mine, memory_order_relaxed) != cpu)
+        atomic_store_explicit(mine, cpu, memory_order_relaxed);
+    return cpu;
+}
+
 void bt_shm_coll_arrive(uint64_t round)
 {
-    atomic_store_explicit(&shm.flags[shm.me].cpu, sched_getcpu() + 1, memory_order_relaxed);
+    bt_shm_note_cpu();
     atomic_store_explicit(&shm.flags[shm.me].round, round, memory_order_release);
     /* Pairs with a waiter's arm (bt_shm_bell_arm) before its last look: either it
      * sees this arrival, or this sees it asleep. */
@@ -721,8 +740,8 @@ void bt_shm_coll_arrive(uint64_t round)
     if (atomic_load_explicit(&shm.seg->awake, memory_order_relaxed) >= shm.n)
         return;
     for (int i = 0; i < shm.n; i++)
-        if (i != shm.me && atomic_load_explicit(&shm.ranks[i].sleeping, memory_order_relaxed))
-            bt_shm_wake(i);
+        if (i != shm.me)
+            bt_shm_wake_if_asleep(i);
 }
 
 int bt_shm_coll_arrived(uint64_t round, int local_rank)
@@ -748,9 +767,8 @@ int bt_shm_coll_all_arrived(uint64_t round)
 
 int bt_shm_coll_mate_behind(uint64_t round)
 {
-    int cpu = sched_getcpu() + 1;
+    int cpu = bt_shm_note_cpu();
 
-    atomic_store_explicit(&shm.flags[shm.me].cpu, cpu, memory_order_relaxed);
     for (int i = 0; i < shm.n; i++) {
         int other;
         if (i == shm.me ||
