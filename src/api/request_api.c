@@ -28,8 +28,7 @@ static bt_request_t *bt_req_get(MPI_Request h)
 /* The status of a null or inactive request: any source, any tag, no data. */
 static void bt_status_empty(MPI_Status *st)
 {
-    static const bt_request_t none = { .st_source = MPI_ANY_SOURCE, .st_tag = MPI_ANY_TAG };
-    bt_request_fill_status(&none, st);
+    bt_status_set(st, MPI_ANY_SOURCE, MPI_ANY_TAG, 0, 0);
 }
 
 /* A null handle or an inactive persistent request takes part in no completion. */

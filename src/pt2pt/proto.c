@@ -113,6 +113,20 @@ static bt_unexp_t *bt_unexp_new(const bt_msg_hdr_t *hdr, int src_world, int type
     return u;
 }
 
+/* Unlinks o, which follows prev (NULL: the head), from queue q and frees it. */
+static void bt_out_unlink(bt_out_queue_t *q, bt_out_t *prev, bt_out_t *o)
+{
+    if (prev)
+        prev->next = o->next;
+    else
+        q->head = o->next;
+    if (q->tail == o)
+        q->tail = prev;
+    if (!q->head)
+        bt_p2p.nout--;
+    free(o);
+}
+
 void bt_pt2pt_out_push(int peer, bt_out_t *o)
 {
     bt_out_queue_t *q = &bt_p2p.out[peer];
@@ -129,21 +143,28 @@ void bt_pt2pt_out_push(int peer, bt_out_t *o)
 
 /* ---- sending frames --------------------------------------------------------- */
 
+/* Writes one frame of len payload bytes to local rank peer; 0 when its ring has no
+ * room now. */
+static int bt_frame_put(int peer, const bt_msg_hdr_t *hdr, const void *payload, size_t len)
+{
+    void *p = bt_shm_reserve(peer, hdr, len);
+
+    if (!p)
+        return 0;
+    if (len)
+        memcpy(p, payload, len);
+    bt_shm_commit(peer);
+    return 1;
+}
+
 static void bt_send_ctrl_flags(int peer, int type, int flags, uint64_t cookie,
                                const void *payload, size_t len)
 {
     bt_msg_hdr_t hdr = { .type = (uint8_t)type, .flags = (uint8_t)flags, .cookie = cookie };
     bt_out_t *o;
 
-    if (!bt_p2p.out[peer].head) {
-        void *p = bt_shm_reserve(peer, &hdr, len);
-        if (p) {
-            if (len)
-                memcpy(p, payload, len);
-            bt_shm_commit(peer);
-            return;
-        }
-    }
+    if (!bt_p2p.out[peer].head && bt_frame_put(peer, &hdr, payload, len))
+        return;
     o = bt_calloc(1, sizeof(*o));
     o->kind = BT_OUT_CTRL;
     o->hdr = hdr;
@@ -174,20 +195,14 @@ static void bt_send_hdr(const bt_request_t *s, bt_msg_hdr_t *hdr)
 static int bt_send_try(int peer, bt_request_t *s, const bt_msg_hdr_t *hdr)
 {
     if (hdr->type == BT_MSG_EAGER) {
-        void *p = bt_shm_reserve(peer, hdr, (size_t)s->total);
-        if (!p)
+        if (!bt_frame_put(peer, hdr, s->data, (size_t)s->total))
             return 0;
-        memcpy(p, s->data, (size_t)s->total);
-        bt_shm_commit(peer);
         if (!(hdr->flags & BT_MSGF_SYNC))
             bt_request_complete(s);
     } else {
-        bt_rts_t *rts = bt_shm_reserve(peer, hdr, sizeof(*rts));
-        if (!rts)
+        bt_rts_t rts = { (uint64_t)s->total, (uint64_t)(uintptr_t)s->data };
+        if (!bt_frame_put(peer, hdr, &rts, sizeof(rts)))
             return 0;
-        rts->size = (uint64_t)s->total;
-        rts->addr = (uint64_t)(uintptr_t)s->data;
-        bt_shm_commit(peer);
     }
     return 1;
 }
@@ -200,11 +215,8 @@ static int bt_stream_try(int peer, bt_request_t *s)
 
     while (s->offset < s->total) {
         size_t chunk = (size_t)BT_MIN((MPI_Count)chunk_max, s->total - s->offset);
-        void *p = bt_shm_reserve(peer, &hdr, chunk);
-        if (!p)
+        if (!bt_frame_put(peer, &hdr, s->data + s->offset, chunk))
             return 0;
-        memcpy(p, s->data + s->offset, chunk);
-        bt_shm_commit(peer);
         s->offset += (MPI_Count)chunk;
     }
     bt_request_complete(s);
@@ -218,15 +230,8 @@ static int bt_out_try(int peer, bt_out_t *o)
         return bt_send_try(peer, o->req, &o->hdr);
     case BT_OUT_STREAM:
         return bt_stream_try(peer, o->req);
-    default: {
-        void *p = bt_shm_reserve(peer, &o->hdr, o->ctrl_len);
-        if (!p)
-            return 0;
-        if (o->ctrl_len)
-            memcpy(p, o->ctrl, o->ctrl_len);
-        bt_shm_commit(peer);
-        return 1;
-    }
+    default:
+        return bt_frame_put(peer, &o->hdr, o->ctrl, o->ctrl_len);
     }
 }
 
@@ -237,13 +242,7 @@ int bt_pt2pt_drain_out(void)
     for (int peer = 0; peer < bt_rt.local_size && bt_p2p.nout; peer++) {
         bt_out_queue_t *q = &bt_p2p.out[peer];
         while (q->head && bt_out_try(peer, q->head)) {
-            bt_out_t *o = q->head;
-            q->head = o->next;
-            if (!q->head) {
-                q->tail = NULL;
-                bt_p2p.nout--;
-            }
-            free(o);
+            bt_out_unlink(q, NULL, q->head);
             moved++;
         }
     }
@@ -572,8 +571,8 @@ int bt_pt2pt_send_now(const void *buf, MPI_Count count, bt_datatype_t *dt, int d
                       bt_comm_t *comm)
 {
     MPI_Count total = count * dt->size;
+    bt_msg_hdr_t hdr = { .type = BT_MSG_EAGER, .ctx = comm->ctx, .tag = tag, .src = comm->rank };
     int world, peer;
-    void *p;
 
     if (!dt->contig || total > (MPI_Count)bt_p2p.eager_max || dest == MPI_PROC_NULL)
         return 0;
@@ -581,18 +580,8 @@ int bt_pt2pt_send_now(const void *buf, MPI_Count count, bt_datatype_t *dt, int d
     if (world == bt_rt.rank)
         return 0;
     peer = bt_rt.local_of[world];
-    if (bt_p2p.out[peer].head)
-        return 0;
-    {
-        bt_msg_hdr_t hdr = { .type = BT_MSG_EAGER, .ctx = comm->ctx, .tag = tag,
-                             .src = comm->rank };
-        p = bt_shm_reserve(peer, &hdr, (size_t)total);
-    }
-    if (!p)
-        return 0;
-    memcpy(p, (const char *)buf + dt->true_lb, (size_t)total);
-    bt_shm_commit(peer);
-    return 1;
+    return !bt_p2p.out[peer].head &&
+           bt_frame_put(peer, &hdr, (const char *)buf + dt->true_lb, (size_t)total);
 }
 
 int bt_pt2pt_recv_now(void *buf, MPI_Count count, bt_datatype_t *dt, int source, int tag,
@@ -743,9 +732,8 @@ int bt_pt2pt_iprobe(int source, int tag, bt_comm_t *comm, uint32_t ctx, int remo
     bt_unexp_t *u;
 
     if (source == MPI_PROC_NULL) {
-        bt_request_t none = { .st_source = MPI_PROC_NULL, .st_tag = MPI_ANY_TAG };
         *flag_p = 1;
-        bt_request_fill_status(&none, status);
+        bt_status_set(status, MPI_PROC_NULL, MPI_ANY_TAG, 0, 0);
         if (msg_p)
             *msg_p = NULL;
         return MPI_SUCCESS;
@@ -755,10 +743,7 @@ int bt_pt2pt_iprobe(int source, int tag, bt_comm_t *comm, uint32_t ctx, int remo
     *flag_p = u != NULL;
     if (!u)
         return MPI_SUCCESS;
-    if (status) {
-        bt_request_t tmp = { .st_source = u->src, .st_tag = u->tag, .st_bytes = u->size };
-        bt_request_fill_status(&tmp, status);
-    }
+    bt_status_set(status, u->src, u->tag, u->size, 0);
     if (msg_p) {
         u->comm = comm;
         *msg_p = u;
@@ -810,15 +795,7 @@ static void bt_send_cancel(bt_request_t *req)
     for (bt_out_t *o = q->head; o; prev = o, o = o->next) {
         if (o->kind != BT_OUT_SEND || o->req != req)
             continue;
-        if (prev)
-            prev->next = o->next;
-        else
-            q->head = o->next;
-        if (q->tail == o)
-            q->tail = prev;
-        if (!q->head)
-            bt_p2p.nout--;
-        free(o);
+        bt_out_unlink(q, prev, o);
         req->st_cancelled = 1;
         bt_request_complete(req);
         return;
