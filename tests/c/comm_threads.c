@@ -7,16 +7,7 @@
 
 static int rank, size;
 
-#define CHECK(cond, ...)                                                   \
-    do {                                                                   \
-        if (!(cond)) {                                                     \
-            printf("FAIL: ");                                              \
-            printf(__VA_ARGS__);                                           \
-            printf(" on rank %d\n", rank);                                 \
-            fflush(stdout);                                                \
-            MPI_Abort(MPI_COMM_WORLD, 1);                                  \
-        }                                                                  \
-    } while (0)
+#include "check.h"
 
 #define ROUNDS 60
 

@@ -8,16 +8,7 @@
 
 static int rank;
 
-#define CHECK(cond, ...)                                                   \
-    do {                                                                   \
-        if (!(cond)) {                                                     \
-            printf("FAIL: ");                                              \
-            printf(__VA_ARGS__);                                           \
-            printf(" on rank %d\n", rank);                                 \
-            fflush(stdout);                                                \
-            MPI_Abort(MPI_COMM_WORLD, 1);                                  \
-        }                                                                  \
-    } while (0)
+#include "check.h"
 
 /* Sends nbytes to self and receives them as rcount of rtype; checks the counts. */
 static void check(const char *what, int nbytes, MPI_Datatype rtype, int rcount, int want_elems,

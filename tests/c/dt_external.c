@@ -11,16 +11,7 @@
 
 static int rank;
 
-#define CHECK(cond, ...)                                                   \
-    do {                                                                   \
-        if (!(cond)) {                                                     \
-            printf("FAIL: ");                                              \
-            printf(__VA_ARGS__);                                           \
-            printf(" on rank %d\n", rank);                                 \
-            fflush(stdout);                                                \
-            MPI_Abort(MPI_COMM_WORLD, 1);                                  \
-        }                                                                  \
-    } while (0)
+#include "check.h"
 
 /* Packs one element of t from buf and compares with want; unpacks into out. */
 static void check_bytes(const char *what, const void *buf, MPI_Datatype t,

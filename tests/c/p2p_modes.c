@@ -20,16 +20,7 @@
 
 static int rank, size;
 
-#define CHECK(cond, ...)                                                   \
-    do {                                                                   \
-        if (!(cond)) {                                                     \
-            printf("FAIL: ");                                              \
-            printf(__VA_ARGS__);                                           \
-            printf(" on rank %d\n", rank);                                 \
-            fflush(stdout);                                                \
-            MPI_Abort(MPI_COMM_WORLD, 1);                                  \
-        }                                                                  \
-    } while (0)
+#include "check.h"
 
 #define BIG 100000   /* ints: 400 KB, rendezvous (and single copy where allowed) */
 
