@@ -253,33 +253,26 @@ def build_summary(d):
                 vals.append((" (%s)" % phase, Stats([x / 1024 for x in st.values])))
         s.absolute_check("Shared memory per node, %d ranks" % n, "< %s" % name, vals,
                          limit / M, "MiB")
-    worst = None
-    for (v, n, nb) in d.keys("mem", "allpairs/hwm_kib_mean"):
-        r = d.ratio("mem", v, n, 0, False)
-        if r and (worst is None or r[2] > worst[1][2]):
-            worst = (n, r)
-    if worst:
+    def memory_row(what, variant, required):
+        """The worst ratio to the best peer over the rank counts of one measure."""
+        worst = None
+        for (v, n, nb) in d.keys("mem", variant):
+            r = d.ratio("mem", v, n, 0, False)
+            if r and (worst is None or r[2] > worst[1][2]):
+                worst = (n, r)
+        if not worst:
+            if required:
+                s.add(what, "≤ 1.0× best peer", "not measured", "–", "–", None)
+            return
         n, (bs, (peer, ps), ratio) = worst
-        s.add("Peak RSS per rank (VmHWM)", "≤ 1.0× best peer",
-              "%s MiB at %d ranks" % (fmt(bs.median / 1024), n),
+        s.add(what, "≤ 1.0× best peer", "%s MiB at %d ranks" % (fmt(bs.median / 1024), n),
               "%s MiB (%s)" % (fmt(ps.median / 1024), label(d, peer)), "%.2f×" % ratio,
               ratio <= 1.0)
-    else:
-        s.add("Peak RSS per rank (VmHWM)", "≤ 1.0× best peer", "not measured", "–", "–",
-              None)
+
+    memory_row("Peak RSS per rank (VmHWM)", "allpairs/hwm_kib_mean", True)
     # The same with shared pages divided among the ranks that map them (information:
     # VmHWM counts the whole shared segment in every rank that touched it).
-    worst = None
-    for (v, n, nb) in d.keys("mem", "allpairs/pss_kib_mean"):
-        r = d.ratio("mem", v, n, 0, False)
-        if r and (worst is None or r[2] > worst[1][2]):
-            worst = (n, r)
-    if worst:
-        n, (bs, (peer, ps), ratio) = worst
-        s.add("(information) Pss per rank", "≤ 1.0× best peer",
-              "%s MiB at %d ranks" % (fmt(bs.median / 1024), n),
-              "%s MiB (%s)" % (fmt(ps.median / 1024), label(d, peer)), "%.2f×" % ratio,
-              ratio <= 1.0)
+    memory_row("(information) Pss per rank", "allpairs/pss_kib_mean", False)
     return s
 
 
