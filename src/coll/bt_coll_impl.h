@@ -49,6 +49,9 @@ bt_request_t *bt_coll_shm_barrier(const bt_coll_args_t *a);
 bt_request_t *bt_coll_shm_bcast(const bt_coll_args_t *a);
 bt_request_t *bt_coll_shm_reduce(const bt_coll_args_t *a);
 bt_request_t *bt_coll_shm_allreduce(const bt_coll_args_t *a);
+int bt_coll_shm_large_ok(const bt_coll_args_t *a);
+bt_request_t *bt_coll_shm_large_reduce(const bt_coll_args_t *a);
+bt_request_t *bt_coll_shm_large_allreduce(const bt_coll_args_t *a);
 
 /* ---- helpers ---------------------------------------------------------------------- */
 

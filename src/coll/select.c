@@ -15,8 +15,9 @@
  *   ALLTOALL              bruck, pairwise, linear
  *   ALLTOALLV             pairwise, linear
  *   ALLTOALLW             pairwise, linear
- *   REDUCE                shm, binomial, rabenseifner, linear
- *   ALLREDUCE             shm, recursive_doubling, ring, rabenseifner, reduce_bcast
+ *   REDUCE                shm, shm_large, binomial, rabenseifner, linear
+ *   ALLREDUCE             shm, shm_large, recursive_doubling, ring, rabenseifner,
+ *                         reduce_bcast
  *   REDUCE_SCATTER        recursive_halving, pairwise, reduce_scatterv
  *   REDUCE_SCATTER_BLOCK  recursive_halving, pairwise, reduce_scatterv
  *   SCAN                  recursive_doubling, linear
@@ -26,7 +27,9 @@
  *                         communicator), to check what the table and forcing pick
  *
  * shm runs through the node's shared segment: only blocking calls on MPI_COMM_WORLD
- * of a job on one node, contiguous buffers up to BATON_SHM_COLL_MAX bytes (8 KiB).
+ * of a job on one node, contiguous buffers up to BATON_SHM_COLL_MAX bytes (8 KiB);
+ * shm_large takes the larger reductions there, BATON_SHM_COLL_LARGE bytes a rank
+ * at a time.
  *
  * An algorithm that cannot handle a call (ring, rabenseifner, recursive_halving and
  * pairwise reduce_scatter need a commutative op; rabenseifner needs count >= the
@@ -58,6 +61,7 @@
 
 enum bt_coll_alg_id {
     BT_ALG_BARRIER_SHM, BT_ALG_BCAST_SHM, BT_ALG_REDUCE_SHM, BT_ALG_ALLREDUCE_SHM,
+    BT_ALG_REDUCE_SHM_LARGE, BT_ALG_ALLREDUCE_SHM_LARGE,
     BT_ALG_BARRIER_DISSEMINATION, BT_ALG_BARRIER_LINEAR,
     BT_ALG_BCAST_BINOMIAL, BT_ALG_BCAST_SCATTER_ALLGATHER, BT_ALG_BCAST_LINEAR,
     BT_ALG_GATHER_BINOMIAL, BT_ALG_GATHER_LINEAR,
@@ -101,6 +105,10 @@ static const bt_coll_alg_t bt_coll_algs[BT_ALG_COUNT] = {
     S(REDUCE_SHM, REDUCE, bt_coll_shm_reduce),
     S(ALLREDUCE_SHM, ALLREDUCE, bt_coll_shm_allreduce),
 #undef S
+    [BT_ALG_REDUCE_SHM_LARGE] = { BT_COLL_REDUCE, "shm_large", NULL, bt_coll_shm_large_ok,
+                                  bt_coll_shm_large_reduce },
+    [BT_ALG_ALLREDUCE_SHM_LARGE] = { BT_COLL_ALLREDUCE, "shm_large", NULL, bt_coll_shm_large_ok,
+                                     bt_coll_shm_large_allreduce },
     A(BARRIER_DISSEMINATION, BARRIER, "dissemination", bt_coll_dissemination_barrier, NULL),
     A(BARRIER_LINEAR, BARRIER, "linear", bt_coll_linear_barrier, NULL),
     A(BCAST_BINOMIAL, BCAST, "binomial", bt_coll_binomial_bcast, NULL),
@@ -211,11 +219,13 @@ static const bt_coll_rule_t bt_coll_rules[] = {
     { BT_COLL_ALLTOALLW,              ANY_P,      ANY_B,   BT_WHEN_ANY,  BT_ALG_ALLTOALLW_PAIRWISE },
 
     { BT_COLL_REDUCE,                 ANY_P,      K(8),    BT_WHEN_ANY,  BT_ALG_REDUCE_SHM },
+    { BT_COLL_REDUCE,                 ANY_P,      ANY_B,   BT_WHEN_ANY,  BT_ALG_REDUCE_SHM_LARGE },
     { BT_COLL_REDUCE,                 ANY_P,      K(2),    BT_WHEN_ANY,  BT_ALG_REDUCE_BINOMIAL },
     { BT_COLL_REDUCE,                 ANY_P,      ANY_B,   BT_WHEN_ANY,  BT_ALG_REDUCE_RABENSEIFNER },
     { BT_COLL_REDUCE,                 ANY_P,      ANY_B,   BT_WHEN_ANY,  BT_ALG_REDUCE_BINOMIAL },
 
     { BT_COLL_ALLREDUCE,              ANY_P,      K(8),    BT_WHEN_ANY,  BT_ALG_ALLREDUCE_SHM },
+    { BT_COLL_ALLREDUCE,              ANY_P,      ANY_B,   BT_WHEN_ANY,  BT_ALG_ALLREDUCE_SHM_LARGE },
     { BT_COLL_ALLREDUCE,              ANY_P,      K(2),    BT_WHEN_ANY,  BT_ALG_ALLREDUCE_RECURSIVE_DOUBLING },
     { BT_COLL_ALLREDUCE,              ANY_P,      K(1024), BT_WHEN_ANY,  BT_ALG_ALLREDUCE_RABENSEIFNER },
     { BT_COLL_ALLREDUCE,              ANY_P,      ANY_B,   BT_WHEN_ANY,  BT_ALG_ALLREDUCE_RING },

@@ -14,6 +14,7 @@
 #include "runtime/bt_runtime.h"
 #include "transport/shm/bt_shm.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 typedef struct {
@@ -57,17 +58,23 @@ static uint64_t bt_coll_shm_enter(void)
     return round;
 }
 
+/* Contributions are the raw bytes of contiguous buffers. */
+static int bt_coll_shm_node_ok(const bt_coll_args_t *a)
+{
+    return a->blocking && a->comm == &bt_comm_world && bt_rt.local_size == bt_rt.size &&
+           (a->kind == BT_COLL_BARRIER || (a->dt->contig && a->dt->true_lb == 0));
+}
+
 int bt_coll_shm_ok(const bt_coll_args_t *a)
 {
-    const bt_datatype_t *dt = a->dt;
+    return bt_coll_shm_node_ok(a) &&
+           (a->kind == BT_COLL_BARRIER || (size_t)(a->count * a->dt->size) <= bt_shm_coll_slot_max());
+}
 
-    if (!a->blocking || a->comm != &bt_comm_world || bt_rt.local_size != bt_rt.size)
-        return 0;
-    if (a->kind == BT_COLL_BARRIER)
-        return 1;
-    /* Contributions are the raw bytes of contiguous buffers. */
-    return dt->contig && dt->true_lb == 0 &&
-           (size_t)(a->count * dt->size) <= bt_shm_coll_slot_max();
+int bt_coll_shm_large_ok(const bt_coll_args_t *a)
+{
+    return bt_coll_shm_node_ok(a) && a->dt->size > 0 &&
+           (size_t)a->dt->size <= bt_shm_coll_large_max();
 }
 
 static bt_request_t *bt_coll_shm_done(void)
@@ -129,4 +136,68 @@ bt_request_t *bt_coll_shm_reduce(const bt_coll_args_t *a)
 bt_request_t *bt_coll_shm_allreduce(const bt_coll_args_t *a)
 {
     return bt_coll_shm_reduce_to(a, 1);
+}
+
+/* Large reduce and allreduce, a slot's worth of elements at a time (a use of the
+ * large sets): every rank copies its part into its slot; rank i reduces the i-th
+ * share of all slots, in rank order as above, and writes the result back over its
+ * own share; then the ranks that want the result copy the others' shares out.
+ * Each rank reads 1/n of every contribution instead of all of them. */
+static uint64_t bt_coll_shm_large_use;   /* uses of the large sets so far */
+
+static bt_request_t *bt_coll_shm_large_to(const bt_coll_args_t *a, int all)
+{
+    uint64_t use = bt_coll_shm_large_use;
+    size_t es = (size_t)a->dt->size;
+    MPI_Count per = (MPI_Count)(bt_shm_coll_large_max() / es);
+    int me = a->comm->rank, n = a->comm->size, want = all || me == a->root;
+    const char *mine = a->sendbuf == MPI_IN_PLACE ? a->recvbuf : a->sendbuf;
+    char *out = a->recvbuf, *tmp = NULL;
+
+    if (!want) {
+        /* A reduction's other ranks reduce their shares here (recvbuf is the root's). */
+        tmp = bt_malloc((size_t)((per + n - 1) / n) * es);
+    }
+    for (MPI_Count off = 0; off < a->count; off += per, use++) {
+        MPI_Count c = BT_MIN(per, a->count - off);
+        MPI_Count lo = c * me / n, hi = c * (me + 1) / n;
+        uint64_t round = bt_coll_shm_enter();
+
+        memcpy(bt_shm_coll_large(use, me), mine + off * es, (size_t)c * es);
+        bt_shm_coll_arrive(round);
+        bt_coll_shm_wait(round, -1);
+        if (hi > lo) {
+            char *acc = want ? out + (off + lo) * es : tmp;
+            size_t at = (size_t)lo * es, len = (size_t)(hi - lo) * es;
+
+            memcpy(acc, (char *)bt_shm_coll_large(use, n - 1) + at, len);
+            for (int i = n - 2; i >= 0; i--)
+                bt_op_apply(a->op, (char *)bt_shm_coll_large(use, i) + at, acc, hi - lo, a->dt);
+            memcpy((char *)bt_shm_coll_large(use, me) + at, acc, len);
+        }
+        round = bt_coll_shm_enter();
+        bt_shm_coll_arrive(round);
+        if (!want)
+            continue;
+        bt_coll_shm_wait(round, -1);
+        for (int j = 0; j < n; j++) {
+            MPI_Count jlo = c * j / n, jhi = c * (j + 1) / n;
+            if (j != me && jhi > jlo)
+                memcpy(out + (off + jlo) * es, (char *)bt_shm_coll_large(use, j) + jlo * es,
+                       (size_t)(jhi - jlo) * es);
+        }
+    }
+    bt_coll_shm_large_use = use;
+    free(tmp);
+    return bt_coll_shm_done();
+}
+
+bt_request_t *bt_coll_shm_large_reduce(const bt_coll_args_t *a)
+{
+    return bt_coll_shm_large_to(a, 0);
+}
+
+bt_request_t *bt_coll_shm_large_allreduce(const bt_coll_args_t *a)
+{
+    return bt_coll_shm_large_to(a, 1);
 }

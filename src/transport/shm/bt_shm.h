@@ -76,6 +76,13 @@ void    *bt_shm_coll_slot(uint64_t round, int local_rank);
 void     bt_shm_coll_arrive(uint64_t round);
 int      bt_shm_coll_arrived(uint64_t round, int local_rank);
 int      bt_shm_coll_all_arrived(uint64_t round);
+/* Large reductions: two sets (use & 1) of a slot per rank, bt_shm_coll_large_max
+ * bytes each. The ranks read a set only in the rounds of the use that wrote it,
+ * and a use starts with a round every rank waits for all ranks to reach; so a
+ * rank that completed use u has seen every rank done with use u - 1, and may
+ * write set (u + 1) & 1 at once. */
+size_t   bt_shm_coll_large_max(void);
+void    *bt_shm_coll_large(uint64_t use, int local_rank);
 /* Some rank that shares this CPU (as far as it last said) has not arrived at round. */
 int      bt_shm_coll_mate_behind(uint64_t round);
 

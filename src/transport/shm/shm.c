@@ -9,6 +9,7 @@
  *   bt_shm_job_t[n][BT_SHM_JOBS] per receiver: large messages both ends copy
  *   ring bytes [n][n]            ring (receiver r, sender s) at index r*n+s
  *   collective rounds            coll_sets sets of n slots of coll_slot bytes
+ *   large collectives            2 sets of n slots of coll_large bytes
  *
  * The segment is a memfd: it has no name in /dev/shm at any time, so no crash can
  * leave it behind. The other ranks of the node open it through the creator's
@@ -133,6 +134,9 @@ static struct {
     size_t          coll_sets;
     uint64_t        coll_round;  /* rounds this rank has entered */
     uint64_t        coll_min;    /* every rank has arrived at this round (seen last) */
+    char           *large;       /* large collectives' slots */
+    size_t          coll_large;
+    int             large_touched;
     int            *senders;     /* senders announced to me, polled in this order */
     int             nsenders;
     int             cma;
@@ -173,7 +177,16 @@ static size_t bt_shm_ring_default(int n)
     return 4 << 10;
 }
 
-static void bt_shm_layout(int n, size_t ring_bytes, size_t coll_slot, size_t offs[8])
+/* Per rank and set, the part of a large reduction one round carries: the slots
+ * of one set should stay in the caches the ranks share (about 512 KiB a set at
+ * 2 ranks), and the whole area small next to the rings. */
+static size_t bt_shm_coll_large_default(int n)
+{
+    return n <= 2 ? 256 << 10 : n <= 8 ? 128 << 10 : 64 << 10;
+}
+
+static void bt_shm_layout(int n, size_t ring_bytes, size_t coll_slot, size_t coll_large,
+                          size_t offs[9])
 {
     size_t off = BT_ALIGN_UP(sizeof(bt_shm_seg_t), BT_CACHELINE);
     offs[0] = off;                                   /* ranks */
@@ -191,7 +204,10 @@ static void bt_shm_layout(int n, size_t ring_bytes, size_t coll_slot, size_t off
     off += (size_t)n * n * ring_bytes;
     offs[6] = off;                                   /* collective slots */
     off += bt_shm_coll_sets(n) * (size_t)n * coll_slot;
-    offs[7] = off;                                   /* total */
+    off = BT_ALIGN_UP(off, 4096);
+    offs[7] = off;                                   /* large collectives */
+    off += 2 * (size_t)n * coll_large;
+    offs[8] = off;                                   /* total */
 }
 
 static inline char *bt_shm_ring(int receiver, int sender)
@@ -252,7 +268,10 @@ int bt_shm_init(void)
     int n = bt_rt.local_size, me = bt_rt.local_rank;
     size_t ring = bt_env_size("BATON_SHM_RING", bt_shm_ring_default(n));
     size_t coll_slot = BT_ALIGN_UP(bt_env_size("BATON_SHM_COLL_MAX", 8 << 10), (size_t)BT_CACHELINE);
-    size_t offs[8];
+    size_t coll_large = BT_ALIGN_UP(BT_MAX(bt_env_size("BATON_SHM_COLL_LARGE",
+                                                       bt_shm_coll_large_default(n)), (size_t)1),
+                                    (size_t)4096);
+    size_t offs[9];
     char key[64], val[128];
     int leader = bt_rt.local_ranks[0];
     int populate;
@@ -264,14 +283,15 @@ int bt_shm_init(void)
             pow2 <<= 1;
         ring = pow2;
     }
-    bt_shm_layout(n, ring, coll_slot, offs);
+    bt_shm_layout(n, ring, coll_slot, coll_large, offs);
     shm.n = n;
     shm.me = me;
     shm.ring_bytes = ring;
     shm.frame_max = ring / 4 - BT_FRAME_HDR;
-    shm.size = offs[7];
+    shm.size = offs[8];
     shm.coll_slot = coll_slot;
     shm.coll_sets = bt_shm_coll_sets(n);
+    shm.coll_large = coll_large;
     /* Small segments: this rank's own parts are touched up front (below), since a
      * first-touch fault costs ~10 us a page; the rest only as it is used, so that
      * a rank's resident memory does not count the rings of every other pair. */
@@ -339,6 +359,7 @@ int bt_shm_init(void)
     shm.jobs = (bt_shm_job_t *)(shm.base + offs[4]);
     shm.rings = shm.base + offs[5];
     shm.coll = shm.base + offs[6];
+    shm.large = shm.base + offs[7];
     if (populate) {
         /* The headers, and the rings this rank receives on (senders write them). */
         bt_shm_prefault(shm.base, offs[5]);
@@ -709,6 +730,23 @@ void *bt_shm_coll_slot(uint64_t round, int local_rank)
 {
     return shm.coll + ((size_t)(round % shm.coll_sets) * shm.n + (size_t)local_rank) *
                       shm.coll_slot;
+}
+
+size_t bt_shm_coll_large_max(void)
+{
+    return shm.coll_large;
+}
+
+void *bt_shm_coll_large(uint64_t use, int local_rank)
+{
+    if (!shm.large_touched) {
+        /* Both of this rank's slots at once: a fault a page costs more than the copy. */
+        for (int set = 0; set < 2; set++)
+            bt_shm_prefault(shm.large + ((size_t)set * shm.n + (size_t)shm.me) * shm.coll_large,
+                            shm.coll_large);
+        shm.large_touched = 1;
+    }
+    return shm.large + ((size_t)(use & 1) * shm.n + (size_t)local_rank) * shm.coll_large;
 }
 
 int bt_shm_coll_writable(uint64_t round)
