@@ -99,11 +99,11 @@ bt_request_t *bt_coll_shm_bcast(const bt_coll_args_t *a)
     int me = a->comm->rank;
 
     if (me == a->root)
-        memcpy(bt_shm_coll_slot(round, me), a->recvbuf, bytes);
+        bt_copy(bt_shm_coll_slot(round, me), a->recvbuf, bytes);
     bt_shm_coll_arrive(round);
     if (me != a->root) {
         bt_coll_shm_wait(round, a->root);
-        memcpy(a->recvbuf, bt_shm_coll_slot(round, a->root), bytes);
+        bt_copy(a->recvbuf, bt_shm_coll_slot(round, a->root), bytes);
     }
     return bt_coll_shm_done();
 }
@@ -117,11 +117,11 @@ static bt_request_t *bt_coll_shm_reduce_to(const bt_coll_args_t *a, int all)
     int me = a->comm->rank, n = a->comm->size;
     const void *mine = a->sendbuf == MPI_IN_PLACE ? a->recvbuf : a->sendbuf;
 
-    memcpy(bt_shm_coll_slot(round, me), mine, bytes);
+    bt_copy(bt_shm_coll_slot(round, me), mine, bytes);
     bt_shm_coll_arrive(round);
     if (all || me == a->root) {
         bt_coll_shm_wait(round, -1);
-        memcpy(a->recvbuf, bt_shm_coll_slot(round, n - 1), bytes);
+        bt_copy(a->recvbuf, bt_shm_coll_slot(round, n - 1), bytes);
         for (int i = n - 2; i >= 0; i--)
             bt_op_apply(a->op, bt_shm_coll_slot(round, i), a->recvbuf, a->count, a->dt);
     }
@@ -163,17 +163,17 @@ static bt_request_t *bt_coll_shm_large_to(const bt_coll_args_t *a, int all)
         MPI_Count lo = c * me / n, hi = c * (me + 1) / n;
         uint64_t round = bt_coll_shm_enter();
 
-        memcpy(bt_shm_coll_large(use, me), mine + off * es, (size_t)c * es);
+        bt_copy(bt_shm_coll_large(use, me), mine + off * es, (size_t)c * es);
         bt_shm_coll_arrive(round);
         bt_coll_shm_wait(round, -1);
         if (hi > lo) {
             char *acc = want ? out + (off + lo) * es : tmp;
             size_t at = (size_t)lo * es, len = (size_t)(hi - lo) * es;
 
-            memcpy(acc, (char *)bt_shm_coll_large(use, n - 1) + at, len);
+            bt_copy(acc, (char *)bt_shm_coll_large(use, n - 1) + at, len);
             for (int i = n - 2; i >= 0; i--)
                 bt_op_apply(a->op, (char *)bt_shm_coll_large(use, i) + at, acc, hi - lo, a->dt);
-            memcpy((char *)bt_shm_coll_large(use, me) + at, acc, len);
+            bt_copy((char *)bt_shm_coll_large(use, me) + at, acc, len);
         }
         round = bt_coll_shm_enter();
         bt_shm_coll_arrive(round);
@@ -183,7 +183,7 @@ static bt_request_t *bt_coll_shm_large_to(const bt_coll_args_t *a, int all)
         for (int j = 0; j < n; j++) {
             MPI_Count jlo = c * j / n, jhi = c * (j + 1) / n;
             if (j != me && jhi > jlo)
-                memcpy(out + (off + jlo) * es, (char *)bt_shm_coll_large(use, j) + jlo * es,
+                bt_copy(out + (off + jlo) * es, (char *)bt_shm_coll_large(use, j) + jlo * es,
                        (size_t)(jhi - jlo) * es);
         }
     }

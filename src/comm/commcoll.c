@@ -95,7 +95,7 @@ int bt_comm_allgather(const bt_comm_part_t *p, const void *send, void *recv, siz
     char *out = recv;
     int rc = MPI_SUCCESS;
 
-    memcpy(out + (size_t)p->me * blk, send, blk);
+    bt_copy(out + (size_t)p->me * blk, send, blk);
     if (p->n <= 1)
         return MPI_SUCCESS;
     /* Gather: after round m, participant me holds the blocks of [me, me + 2m). */

@@ -51,9 +51,9 @@ static void bt_dt_copy_whole(const bt_datatype_t *dt, MPI_Count n, char *elem, c
         for (size_t b = 0; b < nblocks; b++) {
             size_t len = (size_t)blocks[b].len;
             if (dir == BT_DT_PACK)
-                memcpy(stream, BT_DT_PTR(e, blocks[b].disp), len);
+                bt_copy(stream, BT_DT_PTR(e, blocks[b].disp), len);
             else
-                memcpy(BT_DT_PTR(e, blocks[b].disp), stream, len);
+                bt_copy(BT_DT_PTR(e, blocks[b].disp), stream, len);
             stream += len;
         }
     }
@@ -73,9 +73,9 @@ static void bt_dt_copy_range(const bt_datatype_t *dt, char *buf, char *stream, M
     if (dt->contig) {
         char *data = BT_DT_PTR(buf, dt->true_lb + offset);
         if (dir == BT_DT_PACK)
-            memcpy(stream, data, (size_t)bytes);
+            bt_copy(stream, data, (size_t)bytes);
         else
-            memcpy(data, stream, (size_t)bytes);
+            bt_copy(data, stream, (size_t)bytes);
         return;
     }
 
@@ -98,9 +98,9 @@ static void bt_dt_copy_range(const bt_datatype_t *dt, char *buf, char *stream, M
         MPI_Aint len = BT_MIN(dt->blocks[b].len - (MPI_Aint)skip, (MPI_Aint)bytes);
         char *data = BT_DT_PTR(elem, dt->blocks[b].disp + skip);
         if (dir == BT_DT_PACK)
-            memcpy(stream, data, (size_t)len);
+            bt_copy(stream, data, (size_t)len);
         else
-            memcpy(data, stream, (size_t)len);
+            bt_copy(data, stream, (size_t)len);
         stream += len;
         bytes -= len;
         skip += len;

@@ -152,7 +152,7 @@ static int bt_frame_put(int peer, const bt_msg_hdr_t *hdr, const void *payload, 
     if (!p)
         return 0;
     if (len)
-        memcpy(p, payload, len);
+        bt_copy(p, payload, len);
     bt_shm_commit(peer);
     return 1;
 }
@@ -266,7 +266,7 @@ static void bt_recv_deliver(bt_request_t *r, int src, int tag, const void *data,
     bt_recv_set_status(r, src, tag, size);
     if (r->st_bytes) {
         if (r->dt->contig)
-            memcpy((char *)r->buf + r->dt->true_lb, data, (size_t)r->st_bytes);
+            bt_copy((char *)r->buf + r->dt->true_lb, data, (size_t)r->st_bytes);
         else
             bt_datatype_unpack(r->dt, r->count, data, r->st_bytes, r->buf);
     }
@@ -372,7 +372,7 @@ void bt_pt2pt_on_frame(int src_local, const bt_msg_hdr_t *hdr, const void *paylo
                 bt_send_ctrl(src_local, BT_MSG_ACK, hdr->cookie, NULL, 0);
         } else {
             bt_unexp_t *u = bt_unexp_new(hdr, bt_rt.local_ranks[src_local], BT_MSG_EAGER, len);
-            memcpy(u->data, payload, len);
+            bt_copy(u->data, payload, len);
         }
         break;
     case BT_MSG_RTS: {
@@ -408,7 +408,7 @@ void bt_pt2pt_on_frame(int src_local, const bt_msg_hdr_t *hdr, const void *paylo
     }
     case BT_MSG_DATA:
         r = (bt_request_t *)(uintptr_t)hdr->cookie;
-        memcpy(r->data + r->offset, payload, len);
+        bt_copy(r->data + r->offset, payload, len);
         r->offset += (MPI_Count)len;
         if (r->offset == r->total)
             bt_rndv_finish(r);
@@ -485,7 +485,7 @@ static void bt_send_self(bt_request_t *s)
     if (hdr.type == BT_MSG_EAGER && s->mode != BT_MODE_SYNC) {
         /* Buffer small messages, as a message to another rank would be. */
         u = bt_unexp_new(&hdr, bt_rt.rank, BT_MSG_EAGER, (size_t)s->total);
-        memcpy(u->data, s->data, (size_t)s->total);
+        bt_copy(u->data, s->data, (size_t)s->total);
         bt_request_complete(s);
     } else {
         u = bt_unexp_new(&hdr, bt_rt.rank, BT_UX_SELF, 0);
@@ -614,7 +614,7 @@ int bt_pt2pt_recv_now(void *buf, MPI_Count count, bt_datatype_t *dt, int source,
             !bt_match(hdr->ctx, hdr->src, hdr->tag, comm->ctx, source, tag) ||
             (MPI_Count)len > count * dt->size)
             return 0;
-        memcpy((char *)buf + dt->true_lb, payload, len);
+        bt_copy((char *)buf + dt->true_lb, payload, len);
         bt_status_set(status, hdr->src, hdr->tag, (MPI_Count)len, 0);
         bt_shm_consume(peer);
         return 1;

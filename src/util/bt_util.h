@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define BT_CACHELINE 64
 #define bt_likely(x)   __builtin_expect(!!(x), 1)
@@ -36,6 +37,25 @@ void bt_strlcpy(char *dst, const char *src, size_t size);
  * word that no other process maps); ts: a relative time-out for FUTEX_WAIT, or NULL. */
 struct timespec;
 long bt_futex(_Atomic uint32_t *addr, int op, uint32_t val, const struct timespec *ts);
+
+/* memcpy for message data. glibc's memcpy copies 2 KiB to about 1 MiB with
+ * `rep movsb`, and on AMD CPUs with fast short rep movsb (FSRM) that runs at
+ * 3 GB/s instead of 40-90 when the destination is 1-31 bytes past the source modulo
+ * 4 KiB (measured on an EPYC, glibc 2.36). That is the common case of a
+ * page-aligned buffer of ours and a large malloc'd user buffer (page + 16, such as
+ * every big NumPy array). Such copies go in 2 KiB pieces, which glibc copies with
+ * vector loads and stores (about 90% of the normal speed). */
+void bt_copy_near(void *dst, const void *src, size_t n);
+
+static inline void bt_copy(void *dst, const void *src, size_t n)
+{
+    uintptr_t dist = ((uintptr_t)dst - (uintptr_t)src) & 4095;
+
+    if (bt_likely(n <= 2048 || dist == 0 || dist >= 32))
+        memcpy(dst, src, n);
+    else
+        bt_copy_near(dst, src, n);
+}
 
 /* A polling loop's pause between two looks at memory. */
 static inline void bt_cpu_relax(void)
