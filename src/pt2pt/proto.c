@@ -304,7 +304,10 @@ static void bt_rndv_recv(bt_request_t *r, int peer, int src, int tag, MPI_Count 
     else
         r->data = r->tmp = bt_malloc((size_t)r->total);
 
-    if (r->total > 0 && (size_t)size >= bt_p2p.cma_min) {
+    /* Single copy, unless the kernel's copy would run into bt_copy's trap: the
+     * ring's two copies (each end's bt_copy) are then four times faster. */
+    if (r->total > 0 && (size_t)size >= bt_p2p.cma_min &&
+        !bt_copy_near_page((uintptr_t)r->data, (uintptr_t)addr)) {
         /* Only once single copy has worked may the sender help: a failure of its
          * part could not be undone. */
         int job = bt_p2p.cma_proven ? bt_shm_job_open((uint64_t)r->total) : -1;

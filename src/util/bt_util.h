@@ -47,11 +47,17 @@ long bt_futex(_Atomic uint32_t *addr, int op, uint32_t val, const struct timespe
  * vector loads and stores (about 90% of the normal speed). */
 void bt_copy_near(void *dst, const void *src, size_t n);
 
+/* The destination is 1-31 bytes past the source modulo 4 KiB. The kernel's copy
+ * (process_vm_readv/writev) has the same trap: 2.4 GB/s instead of 11. */
+static inline int bt_copy_near_page(uintptr_t dst, uintptr_t src)
+{
+    uintptr_t dist = (dst - src) & 4095;
+    return dist != 0 && dist < 32;
+}
+
 static inline void bt_copy(void *dst, const void *src, size_t n)
 {
-    uintptr_t dist = ((uintptr_t)dst - (uintptr_t)src) & 4095;
-
-    if (bt_likely(n <= 2048 || dist == 0 || dist >= 32))
+    if (bt_likely(n <= 2048 || !bt_copy_near_page((uintptr_t)dst, (uintptr_t)src)))
         memcpy(dst, src, n);
     else
         bt_copy_near(dst, src, n);
