@@ -86,6 +86,28 @@ static void bt_runtime_bind(void)
     }
 }
 
+/* glibc's malloc serves 128 KiB and more with a fresh mmap, whose pages fault in on
+ * first touch (about 2 us a page on these VMs), until a block of that kind is freed:
+ * then it raises the threshold to the freed block's size (and keeps twice that
+ * free at the top of the heap before it returns memory), so that buffers up to
+ * that size are reused from the heap. Programs that send NumPy arrays through
+ * pickle (mpi4py's send/recv) allocate and free a few buffers of each message's
+ * size; with 1 MiB arrays the threshold lands just below what they need and every
+ * message faults in three fresh MiB (740 faults, 1.35 ms of the 1.5 ms a message
+ * takes). So Baton frees one 16 MiB block at start-up, as a program that once
+ * freed a large array would have. A threshold the program set (mallopt,
+ * MALLOC_MMAP_THRESHOLD_) stays: glibc then ignores the free. Another malloc
+ * merely serves and frees the block. BATON_MALLOC_PRIME=0 leaves malloc alone. */
+static void bt_runtime_prime_malloc(void)
+{
+    void *volatile block;
+
+    if (!bt_env_long("BATON_MALLOC_PRIME", 1))
+        return;
+    block = malloc(((size_t)16 << 20) - 4096);
+    free(block);
+}
+
 static int bt_runtime_count_cpus(void)
 {
     cpu_set_t set;
@@ -120,6 +142,7 @@ int bt_runtime_init(int required, int *provided_p)
     if (bt_runtime_find_node(&info) != 0)
         return MPI_ERR_OTHER;
     bt_runtime_bind();
+    bt_runtime_prime_malloc();
     if (bt_datatype_init() != 0 || bt_comm_init() != 0 || bt_pt2pt_init() != 0)
         return MPI_ERR_OTHER;
     bt_rt.thread_multiple = required == MPI_THREAD_MULTIPLE;
