@@ -6,13 +6,13 @@
  *   collective            algorithms
  *   BARRIER               shm, dissemination, linear
  *   BCAST                 shm, binomial, scatter_allgather, linear
- *   GATHER                binomial, linear
+ *   GATHER                shm, binomial, linear
  *   GATHERV               linear
- *   SCATTER               binomial, linear
+ *   SCATTER               shm, binomial, linear
  *   SCATTERV              linear
- *   ALLGATHER             recursive_doubling, bruck, ring, linear
+ *   ALLGATHER             shm, recursive_doubling, bruck, ring, linear
  *   ALLGATHERV            ring, linear
- *   ALLTOALL              bruck, pairwise, linear
+ *   ALLTOALL              shm, bruck, pairwise, linear
  *   ALLTOALLV             pairwise, linear
  *   ALLTOALLW             pairwise, linear
  *   REDUCE                shm, shm_large, binomial, rabenseifner, linear
@@ -27,7 +27,10 @@
  *                         communicator), to check what the table and forcing pick
  *
  * shm runs through the node's shared segment: only blocking calls on MPI_COMM_WORLD
- * of a job on one node, contiguous buffers up to BATON_SHM_COLL_MAX bytes (8 KiB);
+ * of a job on one node, when what a rank puts in its slot is at most
+ * BATON_SHM_COLL_MAX bytes (8 KiB): the message (bcast, reduce, allreduce, whose
+ * type must be contiguous), its block (gather, allgather) or all n blocks
+ * (scatter, alltoall);
  * shm_large takes the larger reductions there, BATON_SHM_COLL_LARGE bytes a rank
  * at a time.
  *
@@ -61,7 +64,8 @@
 
 enum bt_coll_alg_id {
     BT_ALG_BARRIER_SHM, BT_ALG_BCAST_SHM, BT_ALG_REDUCE_SHM, BT_ALG_ALLREDUCE_SHM,
-    BT_ALG_REDUCE_SHM_LARGE, BT_ALG_ALLREDUCE_SHM_LARGE,
+    BT_ALG_REDUCE_SHM_LARGE, BT_ALG_ALLREDUCE_SHM_LARGE, BT_ALG_GATHER_SHM, BT_ALG_SCATTER_SHM,
+    BT_ALG_ALLGATHER_SHM, BT_ALG_ALLTOALL_SHM,
     BT_ALG_BARRIER_DISSEMINATION, BT_ALG_BARRIER_LINEAR,
     BT_ALG_BCAST_BINOMIAL, BT_ALG_BCAST_SCATTER_ALLGATHER, BT_ALG_BCAST_LINEAR,
     BT_ALG_GATHER_BINOMIAL, BT_ALG_GATHER_LINEAR,
@@ -104,6 +108,10 @@ static const bt_coll_alg_t bt_coll_algs[BT_ALG_COUNT] = {
     S(BCAST_SHM, BCAST, bt_coll_shm_bcast),
     S(REDUCE_SHM, REDUCE, bt_coll_shm_reduce),
     S(ALLREDUCE_SHM, ALLREDUCE, bt_coll_shm_allreduce),
+    S(GATHER_SHM, GATHER, bt_coll_shm_gather),
+    S(SCATTER_SHM, SCATTER, bt_coll_shm_scatter),
+    S(ALLGATHER_SHM, ALLGATHER, bt_coll_shm_allgather),
+    S(ALLTOALL_SHM, ALLTOALL, bt_coll_shm_alltoall),
 #undef S
     [BT_ALG_REDUCE_SHM_LARGE] = { BT_COLL_REDUCE, "shm_large", NULL, bt_coll_shm_large_ok,
                                   bt_coll_shm_large_reduce },
@@ -197,11 +205,14 @@ static const bt_coll_rule_t bt_coll_rules[] = {
     { BT_COLL_BCAST,                  ANY_P,      ANY_B,   BT_WHEN_ANY,  BT_ALG_BCAST_SCATTER_ALLGATHER },
     { BT_COLL_BCAST,                  ANY_P,      ANY_B,   BT_WHEN_ANY,  BT_ALG_BCAST_BINOMIAL },
 
+    { BT_COLL_GATHER,                 ANY_P,      ANY_B,   BT_WHEN_ANY,  BT_ALG_GATHER_SHM },
     { BT_COLL_GATHER,                 ANY_P,      ANY_B,   BT_WHEN_ANY,  BT_ALG_GATHER_BINOMIAL },
     { BT_COLL_GATHERV,                ANY_P,      ANY_B,   BT_WHEN_ANY,  BT_ALG_GATHERV_LINEAR },
+    { BT_COLL_SCATTER,                ANY_P,      ANY_B,   BT_WHEN_ANY,  BT_ALG_SCATTER_SHM },
     { BT_COLL_SCATTER,                ANY_P,      ANY_B,   BT_WHEN_ANY,  BT_ALG_SCATTER_BINOMIAL },
     { BT_COLL_SCATTERV,               ANY_P,      ANY_B,   BT_WHEN_ANY,  BT_ALG_SCATTERV_LINEAR },
 
+    { BT_COLL_ALLGATHER,              ANY_P,      ANY_B,   BT_WHEN_ANY,  BT_ALG_ALLGATHER_SHM },
     { BT_COLL_ALLGATHER,              ANY_P,      K(512),  BT_WHEN_POW2, BT_ALG_ALLGATHER_RECURSIVE_DOUBLING },
     { BT_COLL_ALLGATHER,              ANY_P,      K(80),   BT_WHEN_ANY,  BT_ALG_ALLGATHER_BRUCK },
     { BT_COLL_ALLGATHER,              ANY_P,      ANY_B,   BT_WHEN_ANY,  BT_ALG_ALLGATHER_RING },
@@ -209,6 +220,7 @@ static const bt_coll_rule_t bt_coll_rules[] = {
     { BT_COLL_ALLGATHERV,             1, 8,       K(32),   BT_WHEN_ANY,  BT_ALG_ALLGATHERV_LINEAR },
     { BT_COLL_ALLGATHERV,             ANY_P,      ANY_B,   BT_WHEN_ANY,  BT_ALG_ALLGATHERV_RING },
 
+    { BT_COLL_ALLTOALL,               ANY_P,      ANY_B,   BT_WHEN_ANY,  BT_ALG_ALLTOALL_SHM },
     { BT_COLL_ALLTOALL,               8, INT_MAX, 256,     BT_WHEN_ANY,  BT_ALG_ALLTOALL_BRUCK },
     { BT_COLL_ALLTOALL,               ANY_P,      K(32),   BT_WHEN_ANY,  BT_ALG_ALLTOALL_LINEAR },
     { BT_COLL_ALLTOALL,               ANY_P,      ANY_B,   BT_WHEN_ANY,  BT_ALG_ALLTOALL_PAIRWISE },

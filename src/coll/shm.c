@@ -58,22 +58,54 @@ static uint64_t bt_coll_shm_enter(void)
     return round;
 }
 
-/* Contributions are the raw bytes of contiguous buffers. */
+/* The bytes each rank puts in its slot for a call, or -1 when the call is not for
+ * the node's slots. They depend only on what every rank agrees on (sizes, not the
+ * datatypes' layouts), so that every rank makes the same choice: data moves
+ * through the slots packed, and only the reductions, whose datatype is the same
+ * on every rank, need it contiguous (the op runs on the slots). */
+static MPI_Count bt_coll_shm_bytes(const bt_coll_args_t *a)
+{
+    int n = a->comm->size, root = a->comm->rank == a->root;
+
+    switch (a->kind) {
+    case BT_COLL_BARRIER:
+        return 0;
+    case BT_COLL_BCAST:
+        return a->count * a->dt->size;
+    case BT_COLL_REDUCE:
+    case BT_COLL_ALLREDUCE:
+        return a->dt->contig && a->dt->true_lb == 0 ? a->count * a->dt->size : -1;
+    case BT_COLL_GATHER:
+        return root ? a->recvcount * a->recvtype->size : a->sendcount * a->sendtype->size;
+    case BT_COLL_ALLGATHER:
+        return a->recvcount * a->recvtype->size;
+    case BT_COLL_SCATTER:   /* the root's slot holds every rank's block */
+        return n * (root ? a->sendcount * a->sendtype->size : a->recvcount * a->recvtype->size);
+    case BT_COLL_ALLTOALL:
+        return n * a->recvcount * a->recvtype->size;
+    default:
+        return -1;
+    }
+}
+
 static int bt_coll_shm_node_ok(const bt_coll_args_t *a)
 {
-    return a->blocking && a->comm == &bt_comm_world && bt_rt.local_size == bt_rt.size &&
-           (a->kind == BT_COLL_BARRIER || (a->dt->contig && a->dt->true_lb == 0));
+    return a->blocking && a->comm == &bt_comm_world && bt_rt.local_size == bt_rt.size;
 }
 
 int bt_coll_shm_ok(const bt_coll_args_t *a)
 {
-    return bt_coll_shm_node_ok(a) &&
-           (a->kind == BT_COLL_BARRIER || (size_t)(a->count * a->dt->size) <= bt_shm_coll_slot_max());
+    MPI_Count bytes;
+
+    if (!bt_coll_shm_node_ok(a))
+        return 0;
+    bytes = bt_coll_shm_bytes(a);
+    return bytes >= 0 && (size_t)bytes <= bt_shm_coll_slot_max();
 }
 
 int bt_coll_shm_large_ok(const bt_coll_args_t *a)
 {
-    return bt_coll_shm_node_ok(a) && a->dt->size > 0 &&
+    return bt_coll_shm_node_ok(a) && a->dt->contig && a->dt->true_lb == 0 && a->dt->size > 0 &&
            (size_t)a->dt->size <= bt_shm_coll_large_max();
 }
 
@@ -95,16 +127,108 @@ bt_request_t *bt_coll_shm_barrier(const bt_coll_args_t *a)
 bt_request_t *bt_coll_shm_bcast(const bt_coll_args_t *a)
 {
     uint64_t round = bt_coll_shm_enter();
-    size_t bytes = (size_t)(a->count * a->dt->size);
+    MPI_Count bytes = a->count * a->dt->size;
     int me = a->comm->rank;
 
     if (me == a->root)
-        bt_copy(bt_shm_coll_slot(round, me), a->recvbuf, bytes);
+        bt_datatype_pack(a->dt, a->count, a->recvbuf, bt_shm_coll_slot(round, me));
     bt_shm_coll_arrive(round);
     if (me != a->root) {
         bt_coll_shm_wait(round, a->root);
-        bt_copy(a->recvbuf, bt_shm_coll_slot(round, a->root), bytes);
+        bt_datatype_unpack(a->dt, a->count, bt_shm_coll_slot(round, a->root), bytes, a->recvbuf);
     }
+    return bt_coll_shm_done();
+}
+
+/* Gather: every rank's block in its slot; the root unpacks them in rank order. */
+bt_request_t *bt_coll_shm_gather(const bt_coll_args_t *a)
+{
+    uint64_t round = bt_coll_shm_enter();
+    int me = a->comm->rank, n = a->comm->size;
+
+    if (me != a->root || !bt_coll_in_place(a->sendbuf))
+        bt_datatype_pack(a->sendtype, a->sendcount, a->sendbuf, bt_shm_coll_slot(round, me));
+    bt_shm_coll_arrive(round);
+    if (me == a->root) {
+        MPI_Count bytes = a->recvcount * a->recvtype->size;
+        bt_coll_shm_wait(round, -1);
+        for (int i = 0; i < n; i++)
+            if (i != me || !bt_coll_in_place(a->sendbuf))
+                bt_datatype_unpack(a->recvtype, a->recvcount, bt_shm_coll_slot(round, i), bytes,
+                                   BT_COLL_AT(a->recvbuf, (MPI_Count)i * a->recvcount,
+                                              a->recvtype));
+    }
+    return bt_coll_shm_done();
+}
+
+/* Allgather: as gather, and every rank unpacks every slot (its own block is in
+ * recvbuf already when in place). */
+bt_request_t *bt_coll_shm_allgather(const bt_coll_args_t *a)
+{
+    uint64_t round = bt_coll_shm_enter();
+    int me = a->comm->rank, n = a->comm->size;
+    MPI_Count bytes = a->recvcount * a->recvtype->size;
+
+    if (bt_coll_in_place(a->sendbuf))
+        bt_datatype_pack(a->recvtype, a->recvcount,
+                         BT_COLL_AT(a->recvbuf, (MPI_Count)me * a->recvcount, a->recvtype),
+                         bt_shm_coll_slot(round, me));
+    else
+        bt_datatype_pack(a->sendtype, a->sendcount, a->sendbuf, bt_shm_coll_slot(round, me));
+    bt_shm_coll_arrive(round);
+    bt_coll_shm_wait(round, -1);
+    for (int i = 0; i < n; i++)
+        if (i != me || !bt_coll_in_place(a->sendbuf))
+            bt_datatype_unpack(a->recvtype, a->recvcount, bt_shm_coll_slot(round, i), bytes,
+                               BT_COLL_AT(a->recvbuf, (MPI_Count)i * a->recvcount, a->recvtype));
+    return bt_coll_shm_done();
+}
+
+/* Scatter: the root packs every rank's block into its slot, block i at i * bytes. */
+bt_request_t *bt_coll_shm_scatter(const bt_coll_args_t *a)
+{
+    uint64_t round = bt_coll_shm_enter();
+    int me = a->comm->rank, n = a->comm->size;
+    char *slot = bt_shm_coll_slot(round, a->root);
+
+    if (me == a->root) {
+        MPI_Count bytes = a->sendcount * a->sendtype->size;
+        for (int i = 0; i < n; i++)
+            bt_datatype_pack(a->sendtype, a->sendcount,
+                             BT_COLL_AT(a->sendbuf, (MPI_Count)i * a->sendcount, a->sendtype),
+                             slot + i * bytes);
+    }
+    bt_shm_coll_arrive(round);
+    if (me != a->root)
+        bt_coll_shm_wait(round, a->root);
+    if (me != a->root || !bt_coll_in_place(a->recvbuf)) {
+        MPI_Count bytes = a->recvcount * a->recvtype->size;
+        bt_datatype_unpack(a->recvtype, a->recvcount, slot + me * bytes, bytes, a->recvbuf);
+    }
+    return bt_coll_shm_done();
+}
+
+/* Alltoall: every rank packs its n blocks into its slot; rank i takes block i of
+ * every slot. In place, the blocks come from recvbuf, packed before any arrives. */
+bt_request_t *bt_coll_shm_alltoall(const bt_coll_args_t *a)
+{
+    uint64_t round = bt_coll_shm_enter();
+    int me = a->comm->rank, n = a->comm->size;
+    int in_place = bt_coll_in_place(a->sendbuf);
+    const void *src = in_place ? a->recvbuf : a->sendbuf;
+    MPI_Count scount = in_place ? a->recvcount : a->sendcount;
+    bt_datatype_t *stype = in_place ? a->recvtype : a->sendtype;
+    MPI_Count bytes = a->recvcount * a->recvtype->size;
+    char *mine = bt_shm_coll_slot(round, me);
+
+    for (int i = 0; i < n; i++)
+        bt_datatype_pack(stype, scount, BT_COLL_AT(src, (MPI_Count)i * scount, stype),
+                         mine + i * bytes);
+    bt_shm_coll_arrive(round);
+    bt_coll_shm_wait(round, -1);
+    for (int j = 0; j < n; j++)
+        bt_datatype_unpack(a->recvtype, a->recvcount, (char *)bt_shm_coll_slot(round, j) + me * bytes,
+                           bytes, BT_COLL_AT(a->recvbuf, (MPI_Count)j * a->recvcount, a->recvtype));
     return bt_coll_shm_done();
 }
 

@@ -1,7 +1,7 @@
 /* MPI_Alltoall/Ialltoall: block counts 0, 1, 7, ~4 KiB and ~1 MiB in all, in place
  * and not, world and a split communicator, type conversion. */
 /* np: 1 2 3 4 5 8 */
-/* env-matrix: BATON_COLL_ALLTOALL=bruck,pairwise,linear */
+/* env-matrix: BATON_COLL_ALLTOALL=shm,bruck,pairwise,linear */
 #include "coll_common.c"
 
 /* Element i of the block rank `from` sends to rank `to`. */

@@ -2,7 +2,7 @@
  * at the root and not, world and a split communicator, type conversion (ints into
  * a non-contiguous receive type). */
 /* np: 1 2 3 4 5 8 */
-/* env-matrix: BATON_COLL_SCATTER=binomial,linear */
+/* env-matrix: BATON_COLL_SCATTER=shm,binomial,linear */
 #include "coll_common.c"
 
 static void check_scatter(MPI_Comm comm, long long count, int root, int in_place, int nonblocking)
