@@ -87,18 +87,19 @@ static int bt_coll_check_counts(const char *call, bt_comm_t *comm, const int *co
 }
 
 /* Starts the collective; the blocking form waits for it, the other hands it out. */
-static int bt_coll_run(const char *call, const bt_coll_args_t *args, int blocking,
+static int bt_coll_run(const char *call, bt_coll_args_t *args, int blocking,
                        MPI_Request *request)
 {
     bt_request_t *req;
-    bt_coll_args_t a = *args;
     int rc;
 
-    a.blocking = blocking;
-    rc = bt_coll_start(&a, &req);
+    args->blocking = blocking;
+    rc = bt_coll_start(args, &req);
 
     if (rc != MPI_SUCCESS)
         return bt_err_comm(args->comm, rc, call, "could not start the collective");
+    if (!req)
+        return MPI_SUCCESS;   /* done already (blocking only) */
     if (!blocking) {
         *request = (MPI_Request)req;
         return MPI_SUCCESS;

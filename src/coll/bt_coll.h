@@ -62,7 +62,9 @@ typedef struct bt_coll_args {
 } bt_coll_args_t;
 
 /* Takes the collective's tag (comm->coll_seq), builds the schedule and starts it.
- * *req_p is a BT_REQ_GENERIC request, possibly already complete. */
-int bt_coll_start(const bt_coll_args_t *args, bt_request_t **req_p);
+ * *req_p is a BT_REQ_GENERIC request, possibly already complete, or NULL when a
+ * blocking call ran to completion at once (the node's shared-memory algorithms).
+ * args may be changed on the way. */
+int bt_coll_start(bt_coll_args_t *args, bt_request_t **req_p);
 
 #endif

@@ -93,7 +93,7 @@ typedef struct bt_coll_alg {
     const char    *name;
     void         (*build)(bt_sched_t *s, const bt_coll_args_t *a);
     int          (*ok)(const bt_coll_args_t *a);   /* NULL: handles every call */
-    bt_request_t *(*run)(const bt_coll_args_t *a); /* instead of build: runs at once */
+    void (*run)(const bt_coll_args_t *a);   /* instead of build: runs to completion at once */
 } bt_coll_alg_t;
 
 int bt_coll_commutative_ok(const bt_coll_args_t *a)
@@ -382,30 +382,30 @@ static void bt_coll_prepare(bt_sched_t *s, bt_coll_args_t *a)
     }
 }
 
-int bt_coll_start(const bt_coll_args_t *args, bt_request_t **req_p)
+int bt_coll_start(bt_coll_args_t *a, bt_request_t **req_p)
 {
-    bt_coll_args_t a = *args;
-    int tag = (int)(a.comm->coll_seq++ & BT_COLL_TAG_MASK);
+    int tag = (int)(a->comm->coll_seq++ & BT_COLL_TAG_MASK);
     /* Only reduce_scatter_block needs its schedule before the pick; the others get
      * one only if the algorithm picked runs as a schedule. */
-    bt_sched_t *s = a.kind == BT_COLL_REDUCE_SCATTER_BLOCK ? bt_coll_sched_new(a.comm, tag) : NULL;
+    bt_sched_t *s = a->kind == BT_COLL_REDUCE_SCATTER_BLOCK ? bt_coll_sched_new(a->comm, tag) : NULL;
     int alg;
 
     if (s)
-        bt_coll_prepare(s, &a);
-    alg = bt_coll_pick(&a);
-    if (bt_coll_trace && a.comm->rank == 0)
-        fprintf(stderr, "baton: %s on %d ranks (%lld bytes): %s\n", bt_coll_kind_names[a.kind],
-                a.comm->size, (long long)bt_coll_size_of(&a), bt_coll_algs[alg].name);
+        bt_coll_prepare(s, a);
+    alg = bt_coll_pick(a);
+    if (bt_coll_trace && a->comm->rank == 0)
+        fprintf(stderr, "baton: %s on %d ranks (%lld bytes): %s\n", bt_coll_kind_names[a->kind],
+                a->comm->size, (long long)bt_coll_size_of(a), bt_coll_algs[alg].name);
     if (bt_coll_algs[alg].run) {
         if (s)
             bt_coll_sched_free(s);
-        *req_p = bt_coll_algs[alg].run(&a);
+        bt_coll_algs[alg].run(a);
+        *req_p = NULL;
         return MPI_SUCCESS;
     }
     if (!s)
-        s = bt_coll_sched_new(a.comm, tag);
-    bt_coll_algs[alg].build(s, &a);
+        s = bt_coll_sched_new(a->comm, tag);
+    bt_coll_algs[alg].build(s, a);
     *req_p = bt_coll_sched_start(s);
     return MPI_SUCCESS;
 }

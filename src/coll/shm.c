@@ -109,22 +109,14 @@ int bt_coll_shm_large_ok(const bt_coll_args_t *a)
            (size_t)a->dt->size <= bt_shm_coll_large_max();
 }
 
-static bt_request_t *bt_coll_shm_done(void)
-{
-    bt_request_t *req = bt_request_new(BT_REQ_GENERIC);
-    req->done = 1;
-    return req;
-}
-
-bt_request_t *bt_coll_shm_barrier(const bt_coll_args_t *a)
+void bt_coll_shm_barrier(const bt_coll_args_t *a)
 {
     uint64_t round = bt_coll_shm_enter();
     bt_shm_coll_arrive(round);
     bt_coll_shm_wait(round, -1);
-    return bt_coll_shm_done();
 }
 
-bt_request_t *bt_coll_shm_bcast(const bt_coll_args_t *a)
+void bt_coll_shm_bcast(const bt_coll_args_t *a)
 {
     uint64_t round = bt_coll_shm_enter();
     MPI_Count bytes = a->count * a->dt->size;
@@ -137,11 +129,10 @@ bt_request_t *bt_coll_shm_bcast(const bt_coll_args_t *a)
         bt_coll_shm_wait(round, a->root);
         bt_datatype_unpack(a->dt, a->count, bt_shm_coll_slot(round, a->root), bytes, a->recvbuf);
     }
-    return bt_coll_shm_done();
 }
 
 /* Gather: every rank's block in its slot; the root unpacks them in rank order. */
-bt_request_t *bt_coll_shm_gather(const bt_coll_args_t *a)
+void bt_coll_shm_gather(const bt_coll_args_t *a)
 {
     uint64_t round = bt_coll_shm_enter();
     int me = a->comm->rank, n = a->comm->size;
@@ -158,12 +149,11 @@ bt_request_t *bt_coll_shm_gather(const bt_coll_args_t *a)
                                    BT_COLL_AT(a->recvbuf, (MPI_Count)i * a->recvcount,
                                               a->recvtype));
     }
-    return bt_coll_shm_done();
 }
 
 /* Allgather: as gather, and every rank unpacks every slot (its own block is in
  * recvbuf already when in place). */
-bt_request_t *bt_coll_shm_allgather(const bt_coll_args_t *a)
+void bt_coll_shm_allgather(const bt_coll_args_t *a)
 {
     uint64_t round = bt_coll_shm_enter();
     int me = a->comm->rank, n = a->comm->size;
@@ -181,11 +171,10 @@ bt_request_t *bt_coll_shm_allgather(const bt_coll_args_t *a)
         if (i != me || !bt_coll_in_place(a->sendbuf))
             bt_datatype_unpack(a->recvtype, a->recvcount, bt_shm_coll_slot(round, i), bytes,
                                BT_COLL_AT(a->recvbuf, (MPI_Count)i * a->recvcount, a->recvtype));
-    return bt_coll_shm_done();
 }
 
 /* Scatter: the root packs every rank's block into its slot, block i at i * bytes. */
-bt_request_t *bt_coll_shm_scatter(const bt_coll_args_t *a)
+void bt_coll_shm_scatter(const bt_coll_args_t *a)
 {
     uint64_t round = bt_coll_shm_enter();
     int me = a->comm->rank, n = a->comm->size;
@@ -205,12 +194,11 @@ bt_request_t *bt_coll_shm_scatter(const bt_coll_args_t *a)
         MPI_Count bytes = a->recvcount * a->recvtype->size;
         bt_datatype_unpack(a->recvtype, a->recvcount, slot + me * bytes, bytes, a->recvbuf);
     }
-    return bt_coll_shm_done();
 }
 
 /* Alltoall: every rank packs its n blocks into its slot; rank i takes block i of
  * every slot. In place, the blocks come from recvbuf, packed before any arrives. */
-bt_request_t *bt_coll_shm_alltoall(const bt_coll_args_t *a)
+void bt_coll_shm_alltoall(const bt_coll_args_t *a)
 {
     uint64_t round = bt_coll_shm_enter();
     int me = a->comm->rank, n = a->comm->size;
@@ -229,12 +217,11 @@ bt_request_t *bt_coll_shm_alltoall(const bt_coll_args_t *a)
     for (int j = 0; j < n; j++)
         bt_datatype_unpack(a->recvtype, a->recvcount, (char *)bt_shm_coll_slot(round, j) + me * bytes,
                            bytes, BT_COLL_AT(a->recvbuf, (MPI_Count)j * a->recvcount, a->recvtype));
-    return bt_coll_shm_done();
 }
 
 /* Reduce and allreduce: result = s0 op (s1 op (... op s_{n-1})), the lower rank's
  * operand always on the left. */
-static bt_request_t *bt_coll_shm_reduce_to(const bt_coll_args_t *a, int all)
+static void bt_coll_shm_reduce_to(const bt_coll_args_t *a, int all)
 {
     uint64_t round = bt_coll_shm_enter();
     size_t bytes = (size_t)(a->count * a->dt->size);
@@ -249,17 +236,16 @@ static bt_request_t *bt_coll_shm_reduce_to(const bt_coll_args_t *a, int all)
         for (int i = n - 2; i >= 0; i--)
             bt_op_apply(a->op, bt_shm_coll_slot(round, i), a->recvbuf, a->count, a->dt);
     }
-    return bt_coll_shm_done();
 }
 
-bt_request_t *bt_coll_shm_reduce(const bt_coll_args_t *a)
+void bt_coll_shm_reduce(const bt_coll_args_t *a)
 {
-    return bt_coll_shm_reduce_to(a, 0);
+    bt_coll_shm_reduce_to(a, 0);
 }
 
-bt_request_t *bt_coll_shm_allreduce(const bt_coll_args_t *a)
+void bt_coll_shm_allreduce(const bt_coll_args_t *a)
 {
-    return bt_coll_shm_reduce_to(a, 1);
+    bt_coll_shm_reduce_to(a, 1);
 }
 
 /* Large reduce and allreduce, a slot's worth of elements at a time (a use of the
@@ -269,7 +255,7 @@ bt_request_t *bt_coll_shm_allreduce(const bt_coll_args_t *a)
  * Each rank reads 1/n of every contribution instead of all of them. */
 static uint64_t bt_coll_shm_large_use;   /* uses of the large sets so far */
 
-static bt_request_t *bt_coll_shm_large_to(const bt_coll_args_t *a, int all)
+static void bt_coll_shm_large_to(const bt_coll_args_t *a, int all)
 {
     uint64_t use = bt_coll_shm_large_use;
     size_t es = (size_t)a->dt->size;
@@ -313,15 +299,14 @@ static bt_request_t *bt_coll_shm_large_to(const bt_coll_args_t *a, int all)
     }
     bt_coll_shm_large_use = use;
     free(tmp);
-    return bt_coll_shm_done();
 }
 
-bt_request_t *bt_coll_shm_large_reduce(const bt_coll_args_t *a)
+void bt_coll_shm_large_reduce(const bt_coll_args_t *a)
 {
-    return bt_coll_shm_large_to(a, 0);
+    bt_coll_shm_large_to(a, 0);
 }
 
-bt_request_t *bt_coll_shm_large_allreduce(const bt_coll_args_t *a)
+void bt_coll_shm_large_allreduce(const bt_coll_args_t *a)
 {
-    return bt_coll_shm_large_to(a, 1);
+    bt_coll_shm_large_to(a, 1);
 }
