@@ -230,12 +230,21 @@ static void bt_coll_shm_reduce_to(const bt_coll_args_t *a, int all)
 
     bt_copy(bt_shm_coll_slot(round, me), mine, bytes);
     bt_shm_coll_arrive(round);
-    if (all || me == a->root) {
+    if (!all && me != a->root)
+        return;
+    /* Two ranks and an op whose operands may swap: start from my own part while
+     * the other arrives, then read its slot once. */
+    if (n == 2 && bt_op_swaps_exactly(a->op, a->dt)) {
+        if (mine != a->recvbuf)
+            bt_copy(a->recvbuf, mine, bytes);
         bt_coll_shm_wait(round, -1);
-        bt_copy(a->recvbuf, bt_shm_coll_slot(round, n - 1), bytes);
-        for (int i = n - 2; i >= 0; i--)
-            bt_op_apply(a->op, bt_shm_coll_slot(round, i), a->recvbuf, a->count, a->dt);
+        bt_op_apply(a->op, bt_shm_coll_slot(round, 1 - me), a->recvbuf, a->count, a->dt);
+        return;
     }
+    bt_coll_shm_wait(round, -1);
+    bt_copy(a->recvbuf, bt_shm_coll_slot(round, n - 1), bytes);
+    for (int i = n - 2; i >= 0; i--)
+        bt_op_apply(a->op, bt_shm_coll_slot(round, i), a->recvbuf, a->count, a->dt);
 }
 
 void bt_coll_shm_reduce(const bt_coll_args_t *a)

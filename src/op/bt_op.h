@@ -17,6 +17,10 @@ int  bt_op_check(const bt_op_t *op, const bt_datatype_t *dt);
 void bt_op_apply(const bt_op_t *op, const void *in, void *inout, MPI_Count count,
                  const bt_datatype_t *dt);
 int  bt_op_is_commutative(const bt_op_t *op);
+/* a op b and b op a are the same bits for every a, b of dt: a predefined sum,
+ * product, logical or bitwise op, or MIN/MAX on integers (not on floating point,
+ * where a NaN operand makes the order show). */
+int  bt_op_swaps_exactly(const bt_op_t *op, const bt_datatype_t *dt);
 void bt_op_retain(bt_op_t *op);
 void bt_op_release(bt_op_t *op);
 

@@ -172,6 +172,25 @@ int bt_op_is_commutative(const bt_op_t *op)
     return op->commute;
 }
 
+int bt_op_swaps_exactly(const bt_op_t *op, const bt_datatype_t *dt)
+{
+    int ct;
+
+    if (!op->predefined || dt->basic < 0)
+        return 0;
+    ct = bt_op_types[dt->basic].ct;
+    switch (op->kind) {
+    case BT_OPK_SUM: case BT_OPK_PROD:
+    case BT_OPK_LAND: case BT_OPK_LOR: case BT_OPK_LXOR:
+    case BT_OPK_BAND: case BT_OPK_BOR: case BT_OPK_BXOR:
+        return 1;
+    case BT_OPK_MIN: case BT_OPK_MAX:
+        return ct >= BT_CT_I8 && ct <= BT_CT_BOOL;
+    default:
+        return 0;
+    }
+}
+
 void bt_op_retain(bt_op_t *op)
 {
     if (!op->predefined)
