@@ -842,7 +842,25 @@ int PMPI_Type_free(MPI_Datatype *datatype)
 }
 BT_ALIAS(MPI_Type_free);
 
-/* ---- queries ---- */
+/* ---- queries ----
+ * A datatype's size and bounds are fixed when it is made, so these queries
+ * answer without the big lock when there is nothing to report: mpi4py asks for a
+ * buffer's extent on every Send and Recv, and under MPI_THREAD_MULTIPLE the lock
+ * costs two atomic operations. (A datatype freed by one thread while another asks
+ * about it is erroneous either way.) Anything amiss takes the checked path. */
+static inline bt_datatype_t *bt_dt_quick(MPI_Datatype h, const void *out1, const void *out2)
+{
+    return bt_likely(bt_rt.state == BT_RT_RUNNING && out1 && out2) ? bt_datatype_get(h) : NULL;
+}
+
+#define BT_DT_QUICK(h, out1, out2, set)                      \
+    do {                                                     \
+        bt_datatype_t *quick_ = bt_dt_quick(h, out1, out2);  \
+        if (bt_likely(quick_ != NULL)) {                     \
+            set;                                             \
+            return MPI_SUCCESS;                              \
+        }                                                    \
+    } while (0)
 
 int PMPI_Type_size(MPI_Datatype datatype, int *size)
 {
@@ -850,6 +868,8 @@ int PMPI_Type_size(MPI_Datatype datatype, int *size)
     bt_datatype_t *dt = NULL;
     int rc;
 
+    BT_DT_QUICK(datatype, size, size,
+                *size = quick_->size > INT_MAX ? MPI_UNDEFINED : (int)quick_->size);
     BT_API_LOCK();
     BT_CHECK_INIT(call);
     if ((rc = bt_dt_check_type(call, datatype, "datatype", &dt)) ||
@@ -874,6 +894,7 @@ static int bt_dt_size_x(const char *call, MPI_Datatype datatype, MPI_Count *size
 
 int PMPI_Type_size_x(MPI_Datatype datatype, MPI_Count *size)
 {
+    BT_DT_QUICK(datatype, size, size, *size = quick_->size);
     BT_API_LOCK();
     BT_CHECK_INIT("MPI_Type_size_x");
     return bt_dt_size_x("MPI_Type_size_x", datatype, size);
@@ -882,6 +903,7 @@ BT_ALIAS(MPI_Type_size_x);
 
 int PMPI_Type_size_c(MPI_Datatype datatype, MPI_Count *size)
 {
+    BT_DT_QUICK(datatype, size, size, *size = quick_->size);
     BT_API_LOCK();
     BT_CHECK_INIT("MPI_Type_size_c");
     return bt_dt_size_x("MPI_Type_size_c", datatype, size);
@@ -921,6 +943,7 @@ static int bt_dt_bounds_x(const char *call, MPI_Datatype datatype, int true_boun
 
 int PMPI_Type_get_extent(MPI_Datatype datatype, MPI_Aint *lb, MPI_Aint *extent)
 {
+    BT_DT_QUICK(datatype, lb, extent, (*lb = quick_->lb, *extent = quick_->extent));
     BT_API_LOCK();
     BT_CHECK_INIT("MPI_Type_get_extent");
     return bt_dt_bounds("MPI_Type_get_extent", datatype, 0, lb, extent);
@@ -929,6 +952,7 @@ BT_ALIAS(MPI_Type_get_extent);
 
 int PMPI_Type_get_extent_x(MPI_Datatype datatype, MPI_Count *lb, MPI_Count *extent)
 {
+    BT_DT_QUICK(datatype, lb, extent, (*lb = quick_->lb, *extent = quick_->extent));
     BT_API_LOCK();
     BT_CHECK_INIT("MPI_Type_get_extent_x");
     return bt_dt_bounds_x("MPI_Type_get_extent_x", datatype, 0, lb, extent);
@@ -937,6 +961,7 @@ BT_ALIAS(MPI_Type_get_extent_x);
 
 int PMPI_Type_get_extent_c(MPI_Datatype datatype, MPI_Count *lb, MPI_Count *extent)
 {
+    BT_DT_QUICK(datatype, lb, extent, (*lb = quick_->lb, *extent = quick_->extent));
     BT_API_LOCK();
     BT_CHECK_INIT("MPI_Type_get_extent_c");
     return bt_dt_bounds_x("MPI_Type_get_extent_c", datatype, 0, lb, extent);
@@ -945,6 +970,8 @@ BT_ALIAS(MPI_Type_get_extent_c);
 
 int PMPI_Type_get_true_extent(MPI_Datatype datatype, MPI_Aint *true_lb, MPI_Aint *true_extent)
 {
+    BT_DT_QUICK(datatype, true_lb, true_extent,
+                (*true_lb = quick_->true_lb, *true_extent = quick_->true_extent));
     BT_API_LOCK();
     BT_CHECK_INIT("MPI_Type_get_true_extent");
     return bt_dt_bounds("MPI_Type_get_true_extent", datatype, 1, true_lb, true_extent);
@@ -953,6 +980,8 @@ BT_ALIAS(MPI_Type_get_true_extent);
 
 int PMPI_Type_get_true_extent_x(MPI_Datatype datatype, MPI_Count *true_lb, MPI_Count *true_extent)
 {
+    BT_DT_QUICK(datatype, true_lb, true_extent,
+                (*true_lb = quick_->true_lb, *true_extent = quick_->true_extent));
     BT_API_LOCK();
     BT_CHECK_INIT("MPI_Type_get_true_extent_x");
     return bt_dt_bounds_x("MPI_Type_get_true_extent_x", datatype, 1, true_lb, true_extent);
@@ -961,6 +990,8 @@ BT_ALIAS(MPI_Type_get_true_extent_x);
 
 int PMPI_Type_get_true_extent_c(MPI_Datatype datatype, MPI_Count *true_lb, MPI_Count *true_extent)
 {
+    BT_DT_QUICK(datatype, true_lb, true_extent,
+                (*true_lb = quick_->true_lb, *true_extent = quick_->true_extent));
     BT_API_LOCK();
     BT_CHECK_INIT("MPI_Type_get_true_extent_c");
     return bt_dt_bounds_x("MPI_Type_get_true_extent_c", datatype, 1, true_lb, true_extent);
