@@ -95,17 +95,14 @@ static int bt_coll_run(const char *call, bt_coll_args_t *args, int blocking,
 
     args->blocking = blocking;
     rc = bt_coll_start(args, &req);
-
-    if (rc != MPI_SUCCESS)
-        return bt_err_comm(args->comm, rc, call, "could not start the collective");
-    if (!req)
-        return MPI_SUCCESS;   /* done already (blocking only) */
-    if (!blocking) {
-        *request = (MPI_Request)req;
-        return MPI_SUCCESS;
+    if (rc == MPI_SUCCESS && req) {   /* no request: done already (blocking only) */
+        if (!blocking) {
+            *request = (MPI_Request)req;
+            return MPI_SUCCESS;
+        }
+        rc = bt_request_wait(req);
+        bt_request_release(req);
     }
-    rc = bt_request_wait(req);
-    bt_request_release(req);
     if (rc == MPI_ERR_TRUNCATE)
         return bt_err_comm(args->comm, rc, call, "a message was truncated: the counts and "
                            "datatypes do not match across the ranks");

@@ -63,8 +63,8 @@ typedef struct bt_coll_args {
 
 /* Takes the collective's tag (comm->coll_seq), builds the schedule and starts it.
  * *req_p is a BT_REQ_GENERIC request, possibly already complete, or NULL when a
- * blocking call ran to completion at once (the node's shared-memory algorithms).
- * args may be changed on the way. */
+ * blocking call ran to completion at once (the node's shared-memory algorithms;
+ * the return value is then its outcome). args may be changed on the way. */
 int bt_coll_start(bt_coll_args_t *args, bt_request_t **req_p);
 
 #endif

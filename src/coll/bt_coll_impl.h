@@ -43,19 +43,20 @@ bt_comm_t *bt_coll_sched_comm(const bt_sched_t *s);
 /* Bytes in send and receive steps through MPI_BYTE. */
 bt_datatype_t *bt_coll_byte(void);
 
-/* Node-local algorithms (shm.c): blocking only, they run to completion at once. */
+/* Node-local algorithms (shm.c): blocking only, they run to completion at once and
+ * return MPI_SUCCESS or MPI_ERR_TRUNCATE (counts that do not match across ranks). */
 int bt_coll_shm_ok(const bt_coll_args_t *a);
-void bt_coll_shm_barrier(const bt_coll_args_t *a);
-void bt_coll_shm_bcast(const bt_coll_args_t *a);
-void bt_coll_shm_reduce(const bt_coll_args_t *a);
-void bt_coll_shm_allreduce(const bt_coll_args_t *a);
-void bt_coll_shm_gather(const bt_coll_args_t *a);
-void bt_coll_shm_scatter(const bt_coll_args_t *a);
-void bt_coll_shm_allgather(const bt_coll_args_t *a);
-void bt_coll_shm_alltoall(const bt_coll_args_t *a);
+int bt_coll_shm_barrier(const bt_coll_args_t *a);
+int bt_coll_shm_bcast(const bt_coll_args_t *a);
+int bt_coll_shm_reduce(const bt_coll_args_t *a);
+int bt_coll_shm_allreduce(const bt_coll_args_t *a);
+int bt_coll_shm_gather(const bt_coll_args_t *a);
+int bt_coll_shm_scatter(const bt_coll_args_t *a);
+int bt_coll_shm_allgather(const bt_coll_args_t *a);
+int bt_coll_shm_alltoall(const bt_coll_args_t *a);
 int bt_coll_shm_large_ok(const bt_coll_args_t *a);
-void bt_coll_shm_large_reduce(const bt_coll_args_t *a);
-void bt_coll_shm_large_allreduce(const bt_coll_args_t *a);
+int bt_coll_shm_large_reduce(const bt_coll_args_t *a);
+int bt_coll_shm_large_allreduce(const bt_coll_args_t *a);
 
 /* ---- helpers ---------------------------------------------------------------------- */
 

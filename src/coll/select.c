@@ -93,7 +93,7 @@ typedef struct bt_coll_alg {
     const char    *name;
     void         (*build)(bt_sched_t *s, const bt_coll_args_t *a);
     int          (*ok)(const bt_coll_args_t *a);   /* NULL: handles every call */
-    void (*run)(const bt_coll_args_t *a);   /* instead of build: runs to completion at once */
+    int (*run)(const bt_coll_args_t *a);   /* instead of build: runs to completion at once */
 } bt_coll_alg_t;
 
 int bt_coll_commutative_ok(const bt_coll_args_t *a)
@@ -399,9 +399,8 @@ int bt_coll_start(bt_coll_args_t *a, bt_request_t **req_p)
     if (bt_coll_algs[alg].run) {
         if (s)
             bt_coll_sched_free(s);
-        bt_coll_algs[alg].run(a);
         *req_p = NULL;
-        return MPI_SUCCESS;
+        return bt_coll_algs[alg].run(a);
     }
     if (!s)
         s = bt_coll_sched_new(a->comm, tag);

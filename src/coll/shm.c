@@ -93,14 +93,72 @@ static int bt_coll_shm_node_ok(const bt_coll_args_t *a)
     return a->blocking && a->comm == &bt_comm_world && bt_rt.local_size == bt_rt.size;
 }
 
+/* A rank publishes the bytes it put in its slot twice: as the tag of its arrival,
+ * which a reader gets in the very load that saw the arrival, and in a seal after
+ * the data (the round and the bytes, at the next multiple of 8), for a reader
+ * that looks once the rank has gone on to later rounds. A reader compares them
+ * with what its own counts say, so counts and datatypes that do not match across
+ * the ranks (an erroneous program) are MPI_ERR_TRUNCATE, as on the point-to-point
+ * path, rather than a silent wrong answer. */
+typedef struct {
+    uint64_t round;
+    int64_t  bytes;
+} bt_coll_shm_seal_t;
+
+#define BT_COLL_SHM_SEAL_AT(bytes) BT_ALIGN_UP((size_t)(bytes), (size_t)8)
+
+/* Seals rank me's slot at `at`, before the data go in: the seal's line is
+ * then fetched while the data are copied, not after them, where the arrival's
+ * store would wait for it. */
+static void bt_coll_shm_seal_at(uint64_t round, int me, size_t at, MPI_Count bytes)
+{
+    bt_coll_shm_seal_t seal = { round, (int64_t)bytes };
+    memcpy((char *)bt_shm_coll_slot(round, me) + at, &seal, sizeof(seal));
+}
+
+static void bt_coll_shm_seal(uint64_t round, int me, MPI_Count bytes)
+{
+    bt_coll_shm_seal_at(round, me, BT_COLL_SHM_SEAL_AT(bytes), bytes);
+}
+
+/* MPI_SUCCESS when rank's slot of this round holds the bytes expected (its seal
+ * at `at`). */
+static int bt_coll_shm_check_at(uint64_t round, int rank, size_t at, MPI_Count bytes)
+{
+    bt_coll_shm_seal_t seal;
+    uint32_t tag;
+
+    if (bt_shm_coll_tag(round, rank, &tag))
+        return tag == ((uint32_t)bytes & BT_SHM_COLL_TAG_MASK) ? MPI_SUCCESS : MPI_ERR_TRUNCATE;
+    memcpy(&seal, (char *)bt_shm_coll_slot(round, rank) + at, sizeof(seal));
+    return seal.round == round && seal.bytes == (int64_t)bytes ? MPI_SUCCESS : MPI_ERR_TRUNCATE;
+}
+
+static int bt_coll_shm_check(uint64_t round, int rank, MPI_Count bytes)
+{
+    return bt_coll_shm_check_at(round, rank, BT_COLL_SHM_SEAL_AT(bytes), bytes);
+}
+
+/* The same for every rank's slot; at: where the seal is, or -1: after the data. */
+static int bt_coll_shm_check_all(uint64_t round, int n, long at, MPI_Count bytes)
+{
+    size_t where = at < 0 ? BT_COLL_SHM_SEAL_AT(bytes) : (size_t)at;
+    for (int i = 0; i < n; i++)
+        if (bt_coll_shm_check_at(round, i, where, bytes) != MPI_SUCCESS)
+            return MPI_ERR_TRUNCATE;
+    return MPI_SUCCESS;
+}
+
+/* bytes of data and the seal fit a slot. */
+static int bt_coll_shm_fits(MPI_Count bytes)
+{
+    return bytes >= 0 &&
+           BT_COLL_SHM_SEAL_AT(bytes) + sizeof(bt_coll_shm_seal_t) <= bt_shm_coll_slot_max();
+}
+
 int bt_coll_shm_ok(const bt_coll_args_t *a)
 {
-    MPI_Count bytes;
-
-    if (!bt_coll_shm_node_ok(a))
-        return 0;
-    bytes = bt_coll_shm_bytes(a);
-    return bytes >= 0 && (size_t)bytes <= bt_shm_coll_slot_max();
+    return bt_coll_shm_node_ok(a) && bt_coll_shm_fits(bt_coll_shm_bytes(a));
 }
 
 int bt_coll_shm_large_ok(const bt_coll_args_t *a)
@@ -109,96 +167,117 @@ int bt_coll_shm_large_ok(const bt_coll_args_t *a)
            (size_t)a->dt->size <= bt_shm_coll_large_max();
 }
 
-void bt_coll_shm_barrier(const bt_coll_args_t *a)
+int bt_coll_shm_barrier(const bt_coll_args_t *a)
 {
     uint64_t round = bt_coll_shm_enter();
-    bt_shm_coll_arrive(round);
+    bt_shm_coll_arrive(round, 0);
     bt_coll_shm_wait(round, -1);
+    return MPI_SUCCESS;
 }
 
-void bt_coll_shm_bcast(const bt_coll_args_t *a)
+int bt_coll_shm_bcast(const bt_coll_args_t *a)
 {
     uint64_t round = bt_coll_shm_enter();
     MPI_Count bytes = a->count * a->dt->size;
     int me = a->comm->rank;
 
-    if (me == a->root)
+    if (me == a->root) {
+        bt_coll_shm_seal(round, me, bytes);
         bt_datatype_pack(a->dt, a->count, a->recvbuf, bt_shm_coll_slot(round, me));
-    bt_shm_coll_arrive(round);
-    if (me != a->root) {
-        bt_coll_shm_wait(round, a->root);
-        bt_datatype_unpack(a->dt, a->count, bt_shm_coll_slot(round, a->root), bytes, a->recvbuf);
+        bt_shm_coll_arrive(round, (uint32_t)bytes);
+        return MPI_SUCCESS;
     }
+    bt_shm_coll_arrive(round, 0);
+    bt_coll_shm_wait(round, a->root);
+    /* Checked after the copy: the root has usually gone on, so the seal is read,
+     * and after the data it is often in the cache already. */
+    bt_datatype_unpack(a->dt, a->count, bt_shm_coll_slot(round, a->root), bytes, a->recvbuf);
+    return bt_coll_shm_check(round, a->root, bytes);
 }
 
 /* Gather: every rank's block in its slot; the root unpacks them in rank order. */
-void bt_coll_shm_gather(const bt_coll_args_t *a)
+int bt_coll_shm_gather(const bt_coll_args_t *a)
 {
     uint64_t round = bt_coll_shm_enter();
-    int me = a->comm->rank, n = a->comm->size;
+    int me = a->comm->rank, n = a->comm->size, in_place = bt_coll_in_place(a->sendbuf);
+    MPI_Count bytes = me == a->root ? a->recvcount * a->recvtype->size
+                                    : a->sendcount * a->sendtype->size;
 
-    if (me != a->root || !bt_coll_in_place(a->sendbuf))
+    bt_coll_shm_seal(round, me, bytes);   /* in place: only to pass the check */
+    if (me != a->root || !in_place)
         bt_datatype_pack(a->sendtype, a->sendcount, a->sendbuf, bt_shm_coll_slot(round, me));
-    bt_shm_coll_arrive(round);
-    if (me == a->root) {
-        MPI_Count bytes = a->recvcount * a->recvtype->size;
-        bt_coll_shm_wait(round, -1);
-        for (int i = 0; i < n; i++)
-            if (i != me || !bt_coll_in_place(a->sendbuf))
-                bt_datatype_unpack(a->recvtype, a->recvcount, bt_shm_coll_slot(round, i), bytes,
-                                   BT_COLL_AT(a->recvbuf, (MPI_Count)i * a->recvcount,
-                                              a->recvtype));
-    }
+    bt_shm_coll_arrive(round, (uint32_t)bytes);
+    if (me != a->root)
+        return MPI_SUCCESS;
+    bt_coll_shm_wait(round, -1);
+    if (bt_coll_shm_check_all(round, n, -1, bytes) != MPI_SUCCESS)
+        return MPI_ERR_TRUNCATE;
+    for (int i = 0; i < n; i++)
+        if (i != me || !in_place)
+            bt_datatype_unpack(a->recvtype, a->recvcount, bt_shm_coll_slot(round, i), bytes,
+                               BT_COLL_AT(a->recvbuf, (MPI_Count)i * a->recvcount, a->recvtype));
+    return MPI_SUCCESS;
 }
 
 /* Allgather: as gather, and every rank unpacks every slot (its own block is in
  * recvbuf already when in place). */
-void bt_coll_shm_allgather(const bt_coll_args_t *a)
+int bt_coll_shm_allgather(const bt_coll_args_t *a)
 {
     uint64_t round = bt_coll_shm_enter();
-    int me = a->comm->rank, n = a->comm->size;
+    int me = a->comm->rank, n = a->comm->size, in_place = bt_coll_in_place(a->sendbuf);
     MPI_Count bytes = a->recvcount * a->recvtype->size;
+    MPI_Count sbytes = in_place ? bytes : a->sendcount * a->sendtype->size;
 
-    if (bt_coll_in_place(a->sendbuf))
+    /* The choice went by the receive side; a send side that does not match (and
+     * may not fit) leaves the slot unsealed, which every rank reports. */
+    if (sbytes == bytes)
+        bt_coll_shm_seal(round, me, bytes);
+    if (in_place)
         bt_datatype_pack(a->recvtype, a->recvcount,
                          BT_COLL_AT(a->recvbuf, (MPI_Count)me * a->recvcount, a->recvtype),
                          bt_shm_coll_slot(round, me));
-    else
+    else if (sbytes == bytes)
         bt_datatype_pack(a->sendtype, a->sendcount, a->sendbuf, bt_shm_coll_slot(round, me));
-    bt_shm_coll_arrive(round);
+    bt_shm_coll_arrive(round, (uint32_t)sbytes);
     bt_coll_shm_wait(round, -1);
+    if (bt_coll_shm_check_all(round, n, -1, bytes) != MPI_SUCCESS)
+        return MPI_ERR_TRUNCATE;
     for (int i = 0; i < n; i++)
-        if (i != me || !bt_coll_in_place(a->sendbuf))
+        if (i != me || !in_place)
             bt_datatype_unpack(a->recvtype, a->recvcount, bt_shm_coll_slot(round, i), bytes,
                                BT_COLL_AT(a->recvbuf, (MPI_Count)i * a->recvcount, a->recvtype));
+    return MPI_SUCCESS;
 }
 
 /* Scatter: the root packs every rank's block into its slot, block i at i * bytes. */
-void bt_coll_shm_scatter(const bt_coll_args_t *a)
+int bt_coll_shm_scatter(const bt_coll_args_t *a)
 {
     uint64_t round = bt_coll_shm_enter();
     int me = a->comm->rank, n = a->comm->size;
     char *slot = bt_shm_coll_slot(round, a->root);
+    MPI_Count bytes = me == a->root ? a->sendcount * a->sendtype->size
+                                    : a->recvcount * a->recvtype->size;
 
     if (me == a->root) {
-        MPI_Count bytes = a->sendcount * a->sendtype->size;
+        bt_coll_shm_seal(round, me, n * bytes);
         for (int i = 0; i < n; i++)
             bt_datatype_pack(a->sendtype, a->sendcount,
                              BT_COLL_AT(a->sendbuf, (MPI_Count)i * a->sendcount, a->sendtype),
                              slot + i * bytes);
-    }
-    bt_shm_coll_arrive(round);
-    if (me != a->root)
+        bt_shm_coll_arrive(round, (uint32_t)(n * bytes));
+    } else {
+        bt_shm_coll_arrive(round, 0);
         bt_coll_shm_wait(round, a->root);
-    if (me != a->root || !bt_coll_in_place(a->recvbuf)) {
-        MPI_Count bytes = a->recvcount * a->recvtype->size;
-        bt_datatype_unpack(a->recvtype, a->recvcount, slot + me * bytes, bytes, a->recvbuf);
     }
+    if (me != a->root || !bt_coll_in_place(a->recvbuf))
+        bt_datatype_unpack(a->recvtype, a->recvcount, slot + me * bytes, bytes, a->recvbuf);
+    /* Checked after the copy, as in bcast. */
+    return me == a->root ? MPI_SUCCESS : bt_coll_shm_check(round, a->root, n * bytes);
 }
 
 /* Alltoall: every rank packs its n blocks into its slot; rank i takes block i of
  * every slot. In place, the blocks come from recvbuf, packed before any arrives. */
-void bt_coll_shm_alltoall(const bt_coll_args_t *a)
+int bt_coll_shm_alltoall(const bt_coll_args_t *a)
 {
     uint64_t round = bt_coll_shm_enter();
     int me = a->comm->rank, n = a->comm->size;
@@ -206,65 +285,79 @@ void bt_coll_shm_alltoall(const bt_coll_args_t *a)
     const void *src = in_place ? a->recvbuf : a->sendbuf;
     MPI_Count scount = in_place ? a->recvcount : a->sendcount;
     bt_datatype_t *stype = in_place ? a->recvtype : a->sendtype;
-    MPI_Count bytes = a->recvcount * a->recvtype->size;
+    MPI_Count bytes = a->recvcount * a->recvtype->size, sbytes = scount * stype->size;
     char *mine = bt_shm_coll_slot(round, me);
 
-    for (int i = 0; i < n; i++)
-        bt_datatype_pack(stype, scount, BT_COLL_AT(src, (MPI_Count)i * scount, stype),
-                         mine + i * bytes);
-    bt_shm_coll_arrive(round);
+    /* As in allgather: a send side that does not match leaves the slot unsealed. */
+    if (sbytes == bytes) {
+        bt_coll_shm_seal(round, me, n * bytes);
+        for (int i = 0; i < n; i++)
+            bt_datatype_pack(stype, scount, BT_COLL_AT(src, (MPI_Count)i * scount, stype),
+                             mine + i * bytes);
+    }
+    bt_shm_coll_arrive(round, (uint32_t)(n * sbytes));
     bt_coll_shm_wait(round, -1);
+    if (bt_coll_shm_check_all(round, n, -1, n * bytes) != MPI_SUCCESS)
+        return MPI_ERR_TRUNCATE;
     for (int j = 0; j < n; j++)
-        bt_datatype_unpack(a->recvtype, a->recvcount, (char *)bt_shm_coll_slot(round, j) + me * bytes,
-                           bytes, BT_COLL_AT(a->recvbuf, (MPI_Count)j * a->recvcount, a->recvtype));
+        bt_datatype_unpack(a->recvtype, a->recvcount,
+                           (char *)bt_shm_coll_slot(round, j) + me * bytes, bytes,
+                           BT_COLL_AT(a->recvbuf, (MPI_Count)j * a->recvcount, a->recvtype));
+    return MPI_SUCCESS;
 }
 
 /* Reduce and allreduce: result = s0 op (s1 op (... op s_{n-1})), the lower rank's
  * operand always on the left. */
-static void bt_coll_shm_reduce_to(const bt_coll_args_t *a, int all)
+static int bt_coll_shm_reduce_to(const bt_coll_args_t *a, int all)
 {
     uint64_t round = bt_coll_shm_enter();
-    size_t bytes = (size_t)(a->count * a->dt->size);
+    MPI_Count bytes = a->count * a->dt->size;
     int me = a->comm->rank, n = a->comm->size;
     const void *mine = a->sendbuf == MPI_IN_PLACE ? a->recvbuf : a->sendbuf;
+    int swap = n == 2 && bt_op_swaps_exactly(a->op, a->dt);
 
-    bt_copy(bt_shm_coll_slot(round, me), mine, bytes);
-    bt_shm_coll_arrive(round);
+    bt_coll_shm_seal(round, me, bytes);
+    bt_copy(bt_shm_coll_slot(round, me), mine, (size_t)bytes);
+    bt_shm_coll_arrive(round, (uint32_t)bytes);
     if (!all && me != a->root)
-        return;
+        return MPI_SUCCESS;
     /* Two ranks and an op whose operands may swap: start from my own part while
      * the other arrives, then read its slot once. */
-    if (n == 2 && bt_op_swaps_exactly(a->op, a->dt)) {
-        if (mine != a->recvbuf)
-            bt_copy(a->recvbuf, mine, bytes);
-        bt_coll_shm_wait(round, -1);
-        bt_op_apply(a->op, bt_shm_coll_slot(round, 1 - me), a->recvbuf, a->count, a->dt);
-        return;
-    }
+    if (swap && mine != a->recvbuf)
+        bt_copy(a->recvbuf, mine, (size_t)bytes);
     bt_coll_shm_wait(round, -1);
-    bt_copy(a->recvbuf, bt_shm_coll_slot(round, n - 1), bytes);
+    if (bt_coll_shm_check_all(round, n, -1, bytes) != MPI_SUCCESS)
+        return MPI_ERR_TRUNCATE;
+    if (swap) {
+        bt_op_apply(a->op, bt_shm_coll_slot(round, 1 - me), a->recvbuf, a->count, a->dt);
+        return MPI_SUCCESS;
+    }
+    bt_copy(a->recvbuf, bt_shm_coll_slot(round, n - 1), (size_t)bytes);
     for (int i = n - 2; i >= 0; i--)
         bt_op_apply(a->op, bt_shm_coll_slot(round, i), a->recvbuf, a->count, a->dt);
+    return MPI_SUCCESS;
 }
 
-void bt_coll_shm_reduce(const bt_coll_args_t *a)
+int bt_coll_shm_reduce(const bt_coll_args_t *a)
 {
-    bt_coll_shm_reduce_to(a, 0);
+    return bt_coll_shm_reduce_to(a, 0);
 }
 
-void bt_coll_shm_allreduce(const bt_coll_args_t *a)
+int bt_coll_shm_allreduce(const bt_coll_args_t *a)
 {
-    bt_coll_shm_reduce_to(a, 1);
+    return bt_coll_shm_reduce_to(a, 1);
 }
 
 /* Large reduce and allreduce, a slot's worth of elements at a time (a use of the
  * large sets): every rank copies its part into its slot; rank i reduces the i-th
  * share of all slots, in rank order as above, and writes the result back over its
  * own share; then the ranks that want the result copy the others' shares out.
- * Each rank reads 1/n of every contribution instead of all of them. */
+ * Each rank reads 1/n of every contribution instead of all of them. The first
+ * round's (otherwise unused) small slots carry the seals of the whole message:
+ * every rank checks them all, so that on a mismatch all stop after that round. */
 static uint64_t bt_coll_shm_large_use;   /* uses of the large sets so far */
 
-static void bt_coll_shm_large_to(const bt_coll_args_t *a, int all)
+static int bt_coll_shm_large_to(const bt_coll_args_t *a, int all)
 {
     uint64_t use = bt_coll_shm_large_use;
     size_t es = (size_t)a->dt->size;
@@ -272,6 +365,7 @@ static void bt_coll_shm_large_to(const bt_coll_args_t *a, int all)
     int me = a->comm->rank, n = a->comm->size, want = all || me == a->root;
     const char *mine = a->sendbuf == MPI_IN_PLACE ? a->recvbuf : a->sendbuf;
     char *out = a->recvbuf, *tmp = NULL;
+    int rc = MPI_SUCCESS;
 
     if (!want) {
         /* A reduction's other ranks reduce their shares here (recvbuf is the root's). */
@@ -282,9 +376,15 @@ static void bt_coll_shm_large_to(const bt_coll_args_t *a, int all)
         MPI_Count lo = c * me / n, hi = c * (me + 1) / n;
         uint64_t round = bt_coll_shm_enter();
 
+        if (off == 0)
+            bt_coll_shm_seal_at(round, me, 0, a->count * a->dt->size);
         bt_copy(bt_shm_coll_large(use, me), mine + off * es, (size_t)c * es);
-        bt_shm_coll_arrive(round);
+        bt_shm_coll_arrive(round, off == 0 ? (uint32_t)(a->count * a->dt->size) : 0);
         bt_coll_shm_wait(round, -1);
+        if (off == 0 && (rc = bt_coll_shm_check_all(round, n, 0, a->count * a->dt->size))) {
+            use++;
+            break;
+        }
         if (hi > lo) {
             char *acc = want ? out + (off + lo) * es : tmp;
             size_t at = (size_t)lo * es, len = (size_t)(hi - lo) * es;
@@ -295,7 +395,7 @@ static void bt_coll_shm_large_to(const bt_coll_args_t *a, int all)
             bt_copy((char *)bt_shm_coll_large(use, me) + at, acc, len);
         }
         round = bt_coll_shm_enter();
-        bt_shm_coll_arrive(round);
+        bt_shm_coll_arrive(round, 0);
         if (!want)
             continue;
         bt_coll_shm_wait(round, -1);
@@ -308,14 +408,15 @@ static void bt_coll_shm_large_to(const bt_coll_args_t *a, int all)
     }
     bt_coll_shm_large_use = use;
     free(tmp);
+    return rc;
 }
 
-void bt_coll_shm_large_reduce(const bt_coll_args_t *a)
+int bt_coll_shm_large_reduce(const bt_coll_args_t *a)
 {
-    bt_coll_shm_large_to(a, 0);
+    return bt_coll_shm_large_to(a, 0);
 }
 
-void bt_coll_shm_large_allreduce(const bt_coll_args_t *a)
+int bt_coll_shm_large_allreduce(const bt_coll_args_t *a)
 {
-    bt_coll_shm_large_to(a, 1);
+    return bt_coll_shm_large_to(a, 1);
 }

@@ -73,8 +73,13 @@ size_t   bt_shm_coll_slot_max(void);
 uint64_t bt_shm_coll_next(void);
 int      bt_shm_coll_writable(uint64_t round);
 void    *bt_shm_coll_slot(uint64_t round, int local_rank);
-void     bt_shm_coll_arrive(uint64_t round);
+/* An arrival carries a 24-bit tag of the caller's (the collective layer: the
+ * bytes in the rank's slot). bt_shm_coll_tag reads it while local_rank's latest
+ * arrival is still that round: 1 and *tag_p, else 0 (it has gone on). */
+#define BT_SHM_COLL_TAG_MASK 0xffffffu
+void     bt_shm_coll_arrive(uint64_t round, uint32_t tag);
 int      bt_shm_coll_arrived(uint64_t round, int local_rank);
+int      bt_shm_coll_tag(uint64_t round, int local_rank, uint32_t *tag_p);
 int      bt_shm_coll_all_arrived(uint64_t round);
 /* Large reductions: two sets (use & 1) of a slot per rank, bt_shm_coll_large_max
  * bytes each. The ranks read a set only in the rounds of the use that wrote it,

@@ -60,11 +60,18 @@ typedef struct bt_shm_seg {
  * turn on its core instead of a turn per round). */
 static size_t bt_shm_coll_sets(int n)
 {
-    return n <= 8 ? 64 : n <= 32 ? 16 : 4;   /* 4 MiB of 8 KiB slots up to 32 ranks */
+    /* A power of two (a set is round & (sets - 1)): 4 MiB of 8 KiB slots up to 32 ranks. */
+    return n <= 8 ? 64 : n <= 32 ? 16 : 4;
 }
 
+/* A rank's arrival word: the round in the high bits, the arrival's 24-bit tag
+ * (bt_shm_coll_arrive) in the low ones, so that a reader that sees the round sees
+ * its tag in the same load. */
+#define BT_SHM_TAG_BITS 24
+#define BT_SHM_ARRIVAL(round) ((uint64_t)(round) << BT_SHM_TAG_BITS)
+
 typedef struct bt_shm_flag {
-    _Atomic uint64_t round;
+    _Atomic uint64_t round;     /* BT_SHM_ARRIVAL(round) | tag */
     _Atomic int32_t  cpu;       /* the CPU the rank last ran on, plus 1 (0: not known) */
 } __attribute__((aligned(BT_CACHELINE))) bt_shm_flag_t;
 
@@ -267,7 +274,11 @@ int bt_shm_init(void)
 {
     int n = bt_rt.local_size, me = bt_rt.local_rank;
     size_t ring = bt_env_size("BATON_SHM_RING", bt_shm_ring_default(n));
-    size_t coll_slot = BT_ALIGN_UP(bt_env_size("BATON_SHM_COLL_MAX", 8 << 10), (size_t)BT_CACHELINE);
+    /* A slot holds BATON_SHM_COLL_MAX bytes of data and the collective layer's
+     * seal after them; slots start on a page, as page-aligned user buffers do
+     * (memcpy between buffers at different offsets in their pages is slower). */
+    size_t coll_max = bt_env_size("BATON_SHM_COLL_MAX", 8 << 10);
+    size_t coll_slot = BT_ALIGN_UP(coll_max + BT_CACHELINE, (size_t)4096);
     size_t coll_large = BT_ALIGN_UP(BT_MAX(bt_env_size("BATON_SHM_COLL_LARGE",
                                                        bt_shm_coll_large_default(n)), (size_t)1),
                                     (size_t)4096);
@@ -728,7 +739,7 @@ uint64_t bt_shm_coll_next(void)
 
 void *bt_shm_coll_slot(uint64_t round, int local_rank)
 {
-    return shm.coll + ((size_t)(round % shm.coll_sets) * shm.n + (size_t)local_rank) *
+    return shm.coll + ((size_t)(round & (shm.coll_sets - 1)) * shm.n + (size_t)local_rank) *
                       shm.coll_slot;
 }
 
@@ -768,10 +779,12 @@ static int bt_shm_note_cpu(void)
     return cpu;
 }
 
-void bt_shm_coll_arrive(uint64_t round)
+void bt_shm_coll_arrive(uint64_t round, uint32_t tag)
 {
     bt_shm_note_cpu();
-    atomic_store_explicit(&shm.flags[shm.me].round, round, memory_order_release);
+    atomic_store_explicit(&shm.flags[shm.me].round,
+                          BT_SHM_ARRIVAL(round) | (tag & BT_SHM_COLL_TAG_MASK),
+                          memory_order_release);
     /* Pairs with a waiter's arm (bt_shm_bell_arm) before its last look: either it
      * sees this arrival, or this sees it asleep. */
     bt_shm_publish_fence();
@@ -784,7 +797,18 @@ void bt_shm_coll_arrive(uint64_t round)
 
 int bt_shm_coll_arrived(uint64_t round, int local_rank)
 {
-    return atomic_load_explicit(&shm.flags[local_rank].round, memory_order_acquire) >= round;
+    return atomic_load_explicit(&shm.flags[local_rank].round, memory_order_acquire) >=
+           BT_SHM_ARRIVAL(round);
+}
+
+int bt_shm_coll_tag(uint64_t round, int local_rank, uint32_t *tag_p)
+{
+    uint64_t w = atomic_load_explicit(&shm.flags[local_rank].round, memory_order_acquire);
+
+    if (w >> BT_SHM_TAG_BITS != round)
+        return 0;
+    *tag_p = (uint32_t)(w & BT_SHM_COLL_TAG_MASK);
+    return 1;
 }
 
 int bt_shm_coll_all_arrived(uint64_t round)
@@ -794,7 +818,8 @@ int bt_shm_coll_all_arrived(uint64_t round)
     if (shm.coll_min >= round)
         return 1;
     for (int i = 0; i < shm.n; i++) {
-        uint64_t r = atomic_load_explicit(&shm.flags[i].round, memory_order_acquire);
+        uint64_t r = atomic_load_explicit(&shm.flags[i].round, memory_order_acquire) >>
+                     BT_SHM_TAG_BITS;
         if (r < round)
             return 0;
         min = BT_MIN(min, r);
@@ -810,7 +835,8 @@ int bt_shm_coll_mate_behind(uint64_t round)
     for (int i = 0; i < shm.n; i++) {
         int other;
         if (i == shm.me ||
-            atomic_load_explicit(&shm.flags[i].round, memory_order_relaxed) >= round)
+            atomic_load_explicit(&shm.flags[i].round, memory_order_relaxed) >=
+                BT_SHM_ARRIVAL(round))
             continue;
         other = atomic_load_explicit(&shm.flags[i].cpu, memory_order_relaxed);
         if (other == cpu || other == 0)
