@@ -195,20 +195,13 @@ int bt_coll_shm_bcast(const bt_coll_args_t *a)
     return bt_coll_shm_check(round, a->root, bytes);
 }
 
-/* Gather: every rank's block in its slot; the root unpacks them in rank order. */
-int bt_coll_shm_gather(const bt_coll_args_t *a)
+/* Gather's and allgather's end: waits for every rank and unpacks their blocks into
+ * recvbuf in rank order (not my own in place: it is there already). */
+static int bt_coll_shm_gather_blocks(const bt_coll_args_t *a, uint64_t round, MPI_Count bytes,
+                                     int in_place)
 {
-    uint64_t round = bt_coll_shm_enter();
-    int me = a->comm->rank, n = a->comm->size, in_place = bt_coll_in_place(a->sendbuf);
-    MPI_Count bytes = me == a->root ? a->recvcount * a->recvtype->size
-                                    : a->sendcount * a->sendtype->size;
+    int me = a->comm->rank, n = a->comm->size;
 
-    bt_coll_shm_seal(round, me, bytes);   /* in place: only to pass the check */
-    if (me != a->root || !in_place)
-        bt_datatype_pack(a->sendtype, a->sendcount, a->sendbuf, bt_shm_coll_slot(round, me));
-    bt_shm_coll_arrive(round, (uint32_t)bytes);
-    if (me != a->root)
-        return MPI_SUCCESS;
     bt_coll_shm_wait(round, -1);
     if (bt_coll_shm_check_all(round, n, -1, bytes) != MPI_SUCCESS)
         return MPI_ERR_TRUNCATE;
@@ -219,12 +212,29 @@ int bt_coll_shm_gather(const bt_coll_args_t *a)
     return MPI_SUCCESS;
 }
 
+/* Gather: every rank's block in its slot; the root unpacks them in rank order. */
+int bt_coll_shm_gather(const bt_coll_args_t *a)
+{
+    uint64_t round = bt_coll_shm_enter();
+    int me = a->comm->rank, in_place = bt_coll_in_place(a->sendbuf);
+    MPI_Count bytes = me == a->root ? a->recvcount * a->recvtype->size
+                                    : a->sendcount * a->sendtype->size;
+
+    bt_coll_shm_seal(round, me, bytes);   /* in place: only to pass the check */
+    if (me != a->root || !in_place)
+        bt_datatype_pack(a->sendtype, a->sendcount, a->sendbuf, bt_shm_coll_slot(round, me));
+    bt_shm_coll_arrive(round, (uint32_t)bytes);
+    if (me != a->root)
+        return MPI_SUCCESS;
+    return bt_coll_shm_gather_blocks(a, round, bytes, in_place);
+}
+
 /* Allgather: as gather, and every rank unpacks every slot (its own block is in
  * recvbuf already when in place). */
 int bt_coll_shm_allgather(const bt_coll_args_t *a)
 {
     uint64_t round = bt_coll_shm_enter();
-    int me = a->comm->rank, n = a->comm->size, in_place = bt_coll_in_place(a->sendbuf);
+    int me = a->comm->rank, in_place = bt_coll_in_place(a->sendbuf);
     MPI_Count bytes = a->recvcount * a->recvtype->size;
     MPI_Count sbytes = in_place ? bytes : a->sendcount * a->sendtype->size;
 
@@ -239,14 +249,7 @@ int bt_coll_shm_allgather(const bt_coll_args_t *a)
     else if (sbytes == bytes)
         bt_datatype_pack(a->sendtype, a->sendcount, a->sendbuf, bt_shm_coll_slot(round, me));
     bt_shm_coll_arrive(round, (uint32_t)sbytes);
-    bt_coll_shm_wait(round, -1);
-    if (bt_coll_shm_check_all(round, n, -1, bytes) != MPI_SUCCESS)
-        return MPI_ERR_TRUNCATE;
-    for (int i = 0; i < n; i++)
-        if (i != me || !in_place)
-            bt_datatype_unpack(a->recvtype, a->recvcount, bt_shm_coll_slot(round, i), bytes,
-                               BT_COLL_AT(a->recvbuf, (MPI_Count)i * a->recvcount, a->recvtype));
-    return MPI_SUCCESS;
+    return bt_coll_shm_gather_blocks(a, round, bytes, in_place);
 }
 
 /* Scatter: the root packs every rank's block into its slot, block i at i * bytes. */
