@@ -139,12 +139,11 @@ static int bt_coll_shm_check(uint64_t round, int rank, MPI_Count bytes)
     return bt_coll_shm_check_at(round, rank, BT_COLL_SHM_SEAL_AT(bytes), bytes);
 }
 
-/* The same for every rank's slot; at: where the seal is, or -1: after the data. */
-static int bt_coll_shm_check_all(uint64_t round, int n, long at, MPI_Count bytes)
+/* The same for every rank's slot, the seals at `at`. */
+static int bt_coll_shm_check_all(uint64_t round, int n, size_t at, MPI_Count bytes)
 {
-    size_t where = at < 0 ? BT_COLL_SHM_SEAL_AT(bytes) : (size_t)at;
     for (int i = 0; i < n; i++)
-        if (bt_coll_shm_check_at(round, i, where, bytes) != MPI_SUCCESS)
+        if (bt_coll_shm_check_at(round, i, at, bytes) != MPI_SUCCESS)
             return MPI_ERR_TRUNCATE;
     return MPI_SUCCESS;
 }
@@ -203,7 +202,7 @@ static int bt_coll_shm_gather_blocks(const bt_coll_args_t *a, uint64_t round, MP
     int me = a->comm->rank, n = a->comm->size;
 
     bt_coll_shm_wait(round, -1);
-    if (bt_coll_shm_check_all(round, n, -1, bytes) != MPI_SUCCESS)
+    if (bt_coll_shm_check_all(round, n, BT_COLL_SHM_SEAL_AT(bytes), bytes) != MPI_SUCCESS)
         return MPI_ERR_TRUNCATE;
     for (int i = 0; i < n; i++)
         if (i != me || !in_place)
@@ -300,7 +299,7 @@ int bt_coll_shm_alltoall(const bt_coll_args_t *a)
     }
     bt_shm_coll_arrive(round, (uint32_t)(n * sbytes));
     bt_coll_shm_wait(round, -1);
-    if (bt_coll_shm_check_all(round, n, -1, n * bytes) != MPI_SUCCESS)
+    if (bt_coll_shm_check_all(round, n, BT_COLL_SHM_SEAL_AT(n * bytes), n * bytes) != MPI_SUCCESS)
         return MPI_ERR_TRUNCATE;
     for (int j = 0; j < n; j++)
         bt_datatype_unpack(a->recvtype, a->recvcount,
@@ -329,7 +328,7 @@ static int bt_coll_shm_reduce_to(const bt_coll_args_t *a, int all)
     if (swap && mine != a->recvbuf)
         bt_copy(a->recvbuf, mine, (size_t)bytes);
     bt_coll_shm_wait(round, -1);
-    if (bt_coll_shm_check_all(round, n, -1, bytes) != MPI_SUCCESS)
+    if (bt_coll_shm_check_all(round, n, BT_COLL_SHM_SEAL_AT(bytes), bytes) != MPI_SUCCESS)
         return MPI_ERR_TRUNCATE;
     if (swap) {
         bt_op_apply(a->op, bt_shm_coll_slot(round, 1 - me), a->recvbuf, a->count, a->dt);
@@ -364,6 +363,7 @@ static int bt_coll_shm_large_to(const bt_coll_args_t *a, int all)
 {
     uint64_t use = bt_coll_shm_large_use;
     size_t es = (size_t)a->dt->size;
+    MPI_Count total = a->count * a->dt->size;
     MPI_Count per = (MPI_Count)(bt_shm_coll_large_max() / es);
     int me = a->comm->rank, n = a->comm->size, want = all || me == a->root;
     const char *mine = a->sendbuf == MPI_IN_PLACE ? a->recvbuf : a->sendbuf;
@@ -380,11 +380,11 @@ static int bt_coll_shm_large_to(const bt_coll_args_t *a, int all)
         uint64_t round = bt_coll_shm_enter();
 
         if (off == 0)
-            bt_coll_shm_seal_at(round, me, 0, a->count * a->dt->size);
+            bt_coll_shm_seal_at(round, me, 0, total);
         bt_copy(bt_shm_coll_large(use, me), mine + off * es, (size_t)c * es);
-        bt_shm_coll_arrive(round, off == 0 ? (uint32_t)(a->count * a->dt->size) : 0);
+        bt_shm_coll_arrive(round, off == 0 ? (uint32_t)total : 0);
         bt_coll_shm_wait(round, -1);
-        if (off == 0 && (rc = bt_coll_shm_check_all(round, n, 0, a->count * a->dt->size))) {
+        if (off == 0 && (rc = bt_coll_shm_check_all(round, n, 0, total))) {
             use++;
             break;
         }

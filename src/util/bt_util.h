@@ -45,6 +45,7 @@ long bt_futex(_Atomic uint32_t *addr, int op, uint32_t val, const struct timespe
  * page-aligned buffer of ours and a large malloc'd user buffer (page + 16, such as
  * every big NumPy array). Such copies go in 2 KiB pieces, which glibc copies with
  * vector loads and stores (about 90% of the normal speed). */
+#define BT_COPY_PIECE 2048
 void bt_copy_near(void *dst, const void *src, size_t n);
 
 /* The destination is 1-31 bytes past the source modulo 4 KiB. The kernel's copy
@@ -57,7 +58,7 @@ static inline int bt_copy_near_page(uintptr_t dst, uintptr_t src)
 
 static inline void bt_copy(void *dst, const void *src, size_t n)
 {
-    if (bt_likely(n <= 2048 || !bt_copy_near_page((uintptr_t)dst, (uintptr_t)src)))
+    if (bt_likely(n <= BT_COPY_PIECE || !bt_copy_near_page((uintptr_t)dst, (uintptr_t)src)))
         memcpy(dst, src, n);
     else
         bt_copy_near(dst, src, n);

@@ -97,7 +97,7 @@ void bt_copy_near(void *dst, const void *src, size_t n)
 {
     char *d = dst;
     const char *s = src;
-    size_t piece = 2048;
+    size_t piece = BT_COPY_PIECE;
 
     /* An opaque size, or gcc expands each piece inline as `rep movsq`. */
     __asm__("" : "+r"(piece));

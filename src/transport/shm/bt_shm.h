@@ -76,7 +76,8 @@ void    *bt_shm_coll_slot(uint64_t round, int local_rank);
 /* An arrival carries a 24-bit tag of the caller's (the collective layer: the
  * bytes in the rank's slot). bt_shm_coll_tag reads it while local_rank's latest
  * arrival is still that round: 1 and *tag_p, else 0 (it has gone on). */
-#define BT_SHM_COLL_TAG_MASK 0xffffffu
+#define BT_SHM_COLL_TAG_BITS 24
+#define BT_SHM_COLL_TAG_MASK ((1u << BT_SHM_COLL_TAG_BITS) - 1)
 void     bt_shm_coll_arrive(uint64_t round, uint32_t tag);
 int      bt_shm_coll_arrived(uint64_t round, int local_rank);
 int      bt_shm_coll_tag(uint64_t round, int local_rank, uint32_t *tag_p);

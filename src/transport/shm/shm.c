@@ -64,14 +64,13 @@ static size_t bt_shm_coll_sets(int n)
     return n <= 8 ? 64 : n <= 32 ? 16 : 4;
 }
 
-/* A rank's arrival word: the round in the high bits, the arrival's 24-bit tag
- * (bt_shm_coll_arrive) in the low ones, so that a reader that sees the round sees
- * its tag in the same load. */
-#define BT_SHM_TAG_BITS 24
-#define BT_SHM_ARRIVAL(round) ((uint64_t)(round) << BT_SHM_TAG_BITS)
+/* A rank's arrival word: the round in the high bits, the arrival's tag
+ * (bt_shm_coll_arrive) in the low BT_SHM_COLL_TAG_BITS, so that a reader that sees
+ * the round sees its tag in the same load. */
+#define BT_SHM_ARRIVAL(round) ((uint64_t)(round) << BT_SHM_COLL_TAG_BITS)
 
 typedef struct bt_shm_flag {
-    _Atomic uint64_t round;     /* BT_SHM_ARRIVAL(round) | tag */
+    _Atomic uint64_t arrival;   /* BT_SHM_ARRIVAL(round) | tag */
     _Atomic int32_t  cpu;       /* the CPU the rank last ran on, plus 1 (0: not known) */
 } __attribute__((aligned(BT_CACHELINE))) bt_shm_flag_t;
 
@@ -782,7 +781,7 @@ static int bt_shm_note_cpu(void)
 void bt_shm_coll_arrive(uint64_t round, uint32_t tag)
 {
     bt_shm_note_cpu();
-    atomic_store_explicit(&shm.flags[shm.me].round,
+    atomic_store_explicit(&shm.flags[shm.me].arrival,
                           BT_SHM_ARRIVAL(round) | (tag & BT_SHM_COLL_TAG_MASK),
                           memory_order_release);
     /* Pairs with a waiter's arm (bt_shm_bell_arm) before its last look: either it
@@ -797,15 +796,15 @@ void bt_shm_coll_arrive(uint64_t round, uint32_t tag)
 
 int bt_shm_coll_arrived(uint64_t round, int local_rank)
 {
-    return atomic_load_explicit(&shm.flags[local_rank].round, memory_order_acquire) >=
+    return atomic_load_explicit(&shm.flags[local_rank].arrival, memory_order_acquire) >=
            BT_SHM_ARRIVAL(round);
 }
 
 int bt_shm_coll_tag(uint64_t round, int local_rank, uint32_t *tag_p)
 {
-    uint64_t w = atomic_load_explicit(&shm.flags[local_rank].round, memory_order_acquire);
+    uint64_t w = atomic_load_explicit(&shm.flags[local_rank].arrival, memory_order_acquire);
 
-    if (w >> BT_SHM_TAG_BITS != round)
+    if (w >> BT_SHM_COLL_TAG_BITS != round)
         return 0;
     *tag_p = (uint32_t)(w & BT_SHM_COLL_TAG_MASK);
     return 1;
@@ -818,8 +817,8 @@ int bt_shm_coll_all_arrived(uint64_t round)
     if (shm.coll_min >= round)
         return 1;
     for (int i = 0; i < shm.n; i++) {
-        uint64_t r = atomic_load_explicit(&shm.flags[i].round, memory_order_acquire) >>
-                     BT_SHM_TAG_BITS;
+        uint64_t r = atomic_load_explicit(&shm.flags[i].arrival, memory_order_acquire) >>
+                     BT_SHM_COLL_TAG_BITS;
         if (r < round)
             return 0;
         min = BT_MIN(min, r);
@@ -835,7 +834,7 @@ int bt_shm_coll_mate_behind(uint64_t round)
     for (int i = 0; i < shm.n; i++) {
         int other;
         if (i == shm.me ||
-            atomic_load_explicit(&shm.flags[i].round, memory_order_relaxed) >=
+            atomic_load_explicit(&shm.flags[i].arrival, memory_order_relaxed) >=
                 BT_SHM_ARRIVAL(round))
             continue;
         other = atomic_load_explicit(&shm.flags[i].cpu, memory_order_relaxed);
