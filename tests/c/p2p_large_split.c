@@ -26,24 +26,7 @@
 static int rank, size, next, prev;
 
 #include "check.h"
-
-static inline unsigned char pat(int src, int msg, size_t i)
-{
-    return (unsigned char)(src * 29 + msg * 13 + i + (i >> 9) * 7 + (i >> 17) * 3);
-}
-
-static void fill(unsigned char *b, size_t n, int src, int msg)
-{
-    for (size_t i = 0; i < n; i++)
-        b[i] = pat(src, msg, i);
-}
-
-static void check(const unsigned char *b, size_t n, int src, int msg, const char *what)
-{
-    for (size_t i = 0; i < n; i++)
-        CHECK(b[i] == pat(src, msg, i), "%s: message %d of %zu bytes: byte %zu is %d, expected %d",
-              what, msg, n, i, b[i], pat(src, msg, i));
-}
+#include "pattern.h"
 
 static void check_count(MPI_Status *st, MPI_Datatype t, int expect, const char *what)
 {
@@ -83,7 +66,7 @@ static void part_a(void)
         for (int i = 0; i < N; i++) {
             int off = (i * 3 + round) % 8;
             check_count(&st[i], MPI_BYTE, (int)sizes[i], "A");
-            check(rb[i] + off, sizes[i], prev, i + round * N, "A");
+            verify(rb[i] + off, sizes[i], prev, i + round * N, "A");
             for (size_t g = sizes[i] + off; g < sizes[i] + 8 + 64; g++)
                 CHECK(rb[i][g] == 0xee, "A: message %d: byte %zu past the message was written",
                       i, g - off);
@@ -107,7 +90,7 @@ static void part_b(void)
         MPI_Isend(sb, (int)n, MPI_BYTE, next, 7, MPI_COMM_WORLD, &sreq);
         MPI_Recv(rb, (int)n, MPI_BYTE, prev, 7, MPI_COMM_WORLD, &st);
         check_count(&st, MPI_BYTE, (int)n, "B");
-        check(rb, n, prev, 100 + m, "B");
+        verify(rb, n, prev, 100 + m, "B");
         MPI_Wait(&sreq, MPI_STATUS_IGNORE);
     }
     free(sb);
@@ -174,7 +157,7 @@ static void part_d(void)
         MPI_Error_class(st[0].MPI_ERROR, &cls);
         CHECK(cls == MPI_ERR_TRUNCATE, "D: receive error class %d, expected MPI_ERR_TRUNCATE", cls);
         CHECK(st[1].MPI_ERROR == MPI_SUCCESS, "D: the send failed (%d)", st[1].MPI_ERROR);
-        check(rb, cap, prev, 200 + m, "D");
+        verify(rb, cap, prev, 200 + m, "D");
         for (size_t g = cap; g < cap + 64; g++)
             CHECK(rb[g] == 0xee, "D: byte %zu past the receive buffer was written", g);
     }
@@ -209,7 +192,7 @@ static void part_e(void)
     MPI_Waitall(2 * M, req, st);
     for (int m = 0; m < M; m++) {
         check_count(&st[m], MPI_BYTE, (int)n, "E");
-        check(rb + m * n, n, prev, 300 + m, "E");
+        verify(rb + m * n, n, prev, 300 + m, "E");
     }
     free(sb);
     free(rb);

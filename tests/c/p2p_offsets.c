@@ -15,11 +15,7 @@
 static int rank, size;
 
 #include "check.h"
-
-static unsigned char pattern(size_t i, int seed)
-{
-    return (unsigned char)(i * 131 + (i >> 11) * 7 + (size_t)seed * 29 + 1);
-}
+#include "pattern.h"
 
 int main(int argc, char **argv)
 {
@@ -27,6 +23,7 @@ int main(int argc, char **argv)
     static const int offs[] = { 0, 1, 8, 15, 16, 24, 31, 32, 48 };
     enum { MAXB = 300001 + 8192 };
     unsigned char *sbase, *rbase;
+    char what[96];
     int seed = 0;
 
     MPI_Init(&argc, &argv);
@@ -44,16 +41,14 @@ int main(int argc, char **argv)
                 if (size == 1)
                     continue;
                 if (rank == 0) {
-                    for (size_t i = 0; i < n; i++)
-                        sb[i] = pattern(i, seed);
+                    fill(sb, n, 0, seed);
                     MPI_Send(sb, (int)n, MPI_BYTE, size - 1, seed, MPI_COMM_WORLD);
                 } else if (rank == size - 1) {
                     memset(rbase, 0, MAXB);
                     MPI_Recv(rb, (int)n, MPI_BYTE, 0, seed, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-                    for (size_t i = 0; i < n; i++)
-                        CHECK(rb[i] == pattern(i, seed),
-                              "A: %zu bytes, send offset %d, receive offset %d: byte %zu is %d",
-                              n, so, offs[o], i, rb[i]);
+                    snprintf(what, sizeof(what), "A: send offset %d, receive offset %d", so,
+                             offs[o]);
+                    verify(rb, n, 0, seed, what);
                     CHECK(rb[n] == 0, "A: %zu bytes at offset %d: wrote past the end", n, offs[o]);
                 }
             }
@@ -67,21 +62,19 @@ int main(int argc, char **argv)
 
             memset(rbase, 0, MAXB);
             if (rank == root)
-                for (size_t i = 0; i < n; i++)
-                    b[i] = pattern(i, seed);
+                fill(b, n, 0, seed);
             MPI_Bcast(b, (int)n, MPI_BYTE, root, MPI_COMM_WORLD);
-            for (size_t i = 0; i < n; i++)
-                CHECK(b[i] == pattern(i, seed), "B: Bcast of %zu bytes at offset %d: byte %zu",
-                      n, offs[o], i);
+            snprintf(what, sizeof(what), "B: Bcast at offset %d", offs[o]);
+            verify(b, n, 0, seed, what);
             CHECK(b[n] == 0, "B: Bcast of %zu bytes at offset %d wrote past the end", n, offs[o]);
 
-            for (size_t i = 0; i < n; i++)
-                sbase[i] = (unsigned char)(rank == 0 ? pattern(i, seed) : 0);
+            memset(sbase, 0, n);
+            if (rank == 0)
+                fill(sbase, n, 0, seed);
             memset(rbase, 0, MAXB);
             MPI_Allreduce(sbase, b, (int)n, MPI_BYTE, MPI_BOR, MPI_COMM_WORLD);
-            for (size_t i = 0; i < n; i++)
-                CHECK(b[i] == pattern(i, seed), "B: Allreduce of %zu bytes at offset %d: byte %zu",
-                      n, offs[o], i);
+            snprintf(what, sizeof(what), "B: Allreduce at offset %d", offs[o]);
+            verify(b, n, 0, seed, what);
             CHECK(b[n] == 0, "B: Allreduce of %zu bytes at offset %d wrote past the end", n,
                   offs[o]);
         }

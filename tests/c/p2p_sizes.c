@@ -18,24 +18,7 @@
 static int rank, size;
 
 #include "check.h"
-
-static inline unsigned char pat(int src, int msg, size_t i)
-{
-    return (unsigned char)(src * 37 + msg * 11 + i + (i >> 8) * 3 + (i >> 16) * 5);
-}
-
-static void fill(unsigned char *b, size_t n, int src, int msg)
-{
-    for (size_t i = 0; i < n; i++)
-        b[i] = pat(src, msg, i);
-}
-
-static void verify(const unsigned char *b, size_t n, int src, int msg, const char *what)
-{
-    for (size_t i = 0; i < n; i++)
-        CHECK(b[i] == pat(src, msg, i), "%s: message %d of %zu bytes from %d: byte %zu is %u, "
-              "expected %u", what, msg, n, src, i, b[i], pat(src, msg, i));
-}
+#include "pattern.h"
 
 /* The library's eager limit as the transport derives it from the environment:
  * min(BATON_EAGER_MAX, ring/4 - frame header). */
