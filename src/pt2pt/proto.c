@@ -577,7 +577,9 @@ int bt_pt2pt_send_now(const void *buf, MPI_Count count, bt_datatype_t *dt, int d
     bt_msg_hdr_t hdr = { .type = BT_MSG_EAGER, .ctx = comm->ctx, .tag = tag, .src = comm->rank };
     int world, peer;
 
-    if (!dt->contig || total > (MPI_Count)bt_p2p.eager_max || dest == MPI_PROC_NULL)
+    if (dest == MPI_PROC_NULL)
+        return 1;   /* nothing to send: done (a halo exchange's edge, every step) */
+    if (!dt->contig || total > (MPI_Count)bt_p2p.eager_max)
         return 0;
     world = bt_comm_world_rank(comm, dest);
     if (world == bt_rt.rank)
@@ -595,6 +597,10 @@ int bt_pt2pt_recv_now(void *buf, MPI_Count count, bt_datatype_t *dt, int source,
     size_t len;
     int world, peer;
 
+    if (source == MPI_PROC_NULL) {
+        bt_status_set(status, MPI_PROC_NULL, MPI_ANY_TAG, 0, 0);
+        return 1;
+    }
     /* An earlier receive or message may match first, or the core may be needed by
      * the rank we wait for: take the general path. */
     if (source < 0 || !dt->contig || bt_p2p.posted_head || bt_p2p.unexp_head)
