@@ -218,6 +218,15 @@ def build_summary(d):
     else:
         s.add("Reused-buffer bandwidth ≥ 1 MiB", "≥ 0.9× memcpy (4 MiB, one core)",
               "not measured", "–", "–", None)
+    # What one copy between two processes can move on this kernel at all.
+    cma2 = d.get("machine", "cma", "two", 2, 4 * M)
+    if cma2 and large:
+        nb, st = min(large, key=lambda x: x[1].median)
+        s.add("(information) ceiling of that bandwidth",
+              "kernel single copy, 4 MiB split over two cores",
+              "%s MB/s at %s" % (fmt(st.median), human_bytes(nb)),
+              "%s MB/s (process_vm_readv + writev)" % fmt(cma2.median),
+              "%.2f×" % (st.median / cma2.median), None)
     for coll in ("allreduce",):
         sz = d.sizes(coll, coll, 2)
         s.ratio_check("Allreduce 8 B–4 KiB, 2 ranks", "≤ 0.8× best peer",
@@ -513,6 +522,21 @@ def render(d, summary, pngs, plot_note):
         L.append("**memcpy, one core (MB/s)**: " + ", ".join(
             "%s: %s" % (human_bytes(nb), d.get("machine", "memcpy", "", 1, nb).cell())
             for nb in mcs))
+        L.append("")
+    cmas = [(v, n, nb) for v, n in (("one", 1), ("two", 2)) for nb in d.sizes("cma", v, n)]
+    if cmas:
+        L.append("**The kernel's copy between two processes (MB/s)** (bench/c/cma_bw.c; "
+                 "`process_vm_readv`, the single copy every MPI here uses for large "
+                 "messages): " + "; ".join(
+                     "%s, %s: %s" % ("one core" if v == "one" else
+                                     "two cores, one message split (readv + writev)",
+                                     human_bytes(nb), d.get("machine", "cma", v, n, nb).cell())
+                     for v, n, nb in cmas) +
+                 ". Without a user-space mapping of another process's memory (XPMEM, not in "
+                 "this kernel), a message moves either through this copy or through two "
+                 "memcpy's via shared memory; both ends' cores together reach about the "
+                 "two-core figure either way, which caps the reused-buffer bandwidth of any "
+                 "MPI on this machine below 0.9× the one-core memcpy.")
         L.append("")
     colls = ("barrier", "bcast", "reduce", "allreduce", "gather", "scatter", "allgather",
              "alltoall")

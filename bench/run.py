@@ -651,6 +651,9 @@ def main():
     r = run(["cc", "-O2", "-pthread", "-o", cacheline, os.path.join(HERE, "c", "cacheline.c")],
             timeout=120)
     have_cacheline = r["rc"] == 0
+    cma = os.path.join(BUILD, "bin", "cma_bw")
+    r = run(["cc", "-O2", "-o", cma, os.path.join(HERE, "c", "cma_bw.c")], timeout=120)
+    have_cma = r["rc"] == 0
     if args.setup_only:
         log("setup done")
         return 0
@@ -675,6 +678,11 @@ def main():
             r = run([cacheline, "-t", str(max(point_time, 0.05))], timeout=120)
             for rec in parse_lines(r["out"]):
                 rec.update(target="machine", rep=rep, job="cacheline")
+                records.append(rec)
+        if have_cma:
+            r = run([cma, "-t", str(max(point_time, 0.05))], timeout=120)
+            for rec in parse_lines(r["out"]):
+                rec.update(target="machine", rep=rep, job="cma")
                 records.append(rec)
         for job in jobs:
             # Rotate the order of the MPIs each repetition: none always runs first.

@@ -5,25 +5,15 @@
  * cache complex or not), which can change from one hour to the next: the report
  * shows it beside the ping-pong latencies. Value: µs one way, the best of 5
  * rounds of about -t seconds each (default 0.2). */
-#define _GNU_SOURCE
+#include "tool_common.h"
+
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
 
 static _Alignas(64) _Atomic long ping;
 static _Alignas(64) _Atomic long pong;
 static long rounds;
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 static void pin(int cpu)
 {
@@ -67,7 +57,10 @@ static double measure(long n, int cpu_b)
 
 int main(int argc, char **argv)
 {
-    double budget = argc > 2 && strcmp(argv[1], "-t") == 0 ? atof(argv[2]) : 0.2;
+    tool_opts_t o = { .budget = 0.2 };
+    if (tool_parse(&o, argc, argv, "[-t SECONDS]"))
+        return 2;
+    double budget = o.budget;
     cpu_set_t set;
     int cpus[2], found = 0;
     double best = 1e9, one;
