@@ -254,6 +254,19 @@ def build_summary(d):
             d.best_peer("py", "Send/Recv numpy", 2, 8, False):
         s.ratio_check("mpi4py Send/Recv 8 B", "≤ 0.8× best peer",
                       [("py", "Send/Recv numpy", 2, 8)], False, 0.8)
+        # What Python and mpi4py add to the C one-way latency, on Baton and on the
+        # peer that is best through mpi4py: the part no MPI's transfer can shorten.
+        bpy, bc = d.get("baton", "py", "Send/Recv numpy", 2, 8), d.get("baton", "latency", "", 2, 8)
+        peer = d.best_peer("py", "Send/Recv numpy", 2, 8, False)
+        if bpy and bc and peer and d.get(peer[0], "latency", "", 2, 8):
+            pc = d.get(peer[0], "latency", "", 2, 8)
+            mine, theirs = bpy.median - bc.median, peer[1].median - pc.median
+            s.add("(information) Python's part of that (mpi4py Send/Recv 8 B minus C "
+                  "ping-pong 8 B)", "0.8× needs Baton's C one-way ≤ 0.8 × %s − %s = %s" % (
+                      fmt(peer[1].median), fmt(mine), fmt(0.8 * peer[1].median - mine)),
+                  "%s (C one-way %s)" % (fmt(mine), fmt(bc.median)),
+                  "%s (%s, C one-way %s)" % (fmt(theirs), label(d, peer[0]), fmt(pc.median)),
+                  "%.2f×" % (mine / theirs), None)
     for n, limit, name in ((32, 64 * M, "64 MiB"), (256, 1024 * M, "1 GiB")):
         vals = []
         for phase in ("init", "allpairs"):

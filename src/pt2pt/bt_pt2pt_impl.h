@@ -66,6 +66,7 @@ typedef struct bt_out {
 
 typedef struct bt_out_queue {
     bt_out_t *head, *tail;
+    int       rndv;               /* rendezvous sends to this rank not finished */
 } bt_out_queue_t;
 
 typedef struct bt_pt2pt_state {

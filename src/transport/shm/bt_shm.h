@@ -52,6 +52,10 @@ int      bt_shm_awake(void);   /* another thread of this rank made progress */
 /* Single copy: reads len bytes at addr in local rank peer's memory. 0 or an errno. */
 int bt_shm_cma_read(int peer, void *dst, uint64_t addr, size_t len);
 int bt_shm_cma_usable(void);
+/* 1 when this rank and local rank peer each run on one CPU and the two CPUs share
+ * a last-level cache (as the kernel reports it), so that lines one writes reach
+ * the other without leaving that cache. */
+int bt_shm_share_cache(int peer);
 
 /* Large messages that both ends copy with single copy. The receiver opens a job
  * for the bytes it accepts (-1: all its jobs are busy), tells the sender, and

@@ -28,6 +28,7 @@
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -79,6 +80,7 @@ typedef struct bt_shm_rank {
     _Atomic uint32_t sleeping;  /* threads of this rank between arm and disarm */
     _Atomic uint32_t nactive;   /* senders announced in this rank's active list */
     int32_t          pid;
+    int32_t          llc;       /* id of the last-level cache of its one CPU, or -1 */
 } __attribute__((aligned(BT_CACHELINE))) bt_shm_rank_t;
 
 typedef struct bt_shm_head {
@@ -143,6 +145,7 @@ static struct {
     char           *large;       /* large collectives' slots */
     size_t          coll_large;
     int             large_touched;
+    int8_t         *share;       /* by local rank: bt_shm_share_cache, -1 not known yet */
     int            *senders;     /* senders announced to me, polled in this order */
     int             nsenders;
     int             cma;
@@ -170,6 +173,54 @@ static inline void bt_shm_publish_fence(void)
 static int bt_shm_membarrier(int cmd)
 {
     return (int)syscall(SYS_membarrier, cmd, 0, 0);
+}
+
+/* A number from a one-line file of sysfs; 0 or -1. */
+static int bt_shm_read_long(const char *path, long *v)
+{
+    char buf[32];
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ssize_t n;
+
+    if (fd < 0)
+        return -1;
+    n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0)
+        return -1;
+    buf[n] = 0;
+    *v = strtol(buf, NULL, 10);
+    return 0;
+}
+
+/* The id of the last-level cache of the one CPU this process may run on; -1 when it
+ * may run on several or the kernel does not say. */
+static int32_t bt_shm_llc_id(void)
+{
+    cpu_set_t set;
+    int cpu = -1, best_level = 0;
+    int32_t id = -1;
+
+    if (sched_getaffinity(0, sizeof(set), &set) != 0 || CPU_COUNT(&set) != 1)
+        return -1;
+    for (int c = 0; c < CPU_SETSIZE && cpu < 0; c++)
+        if (CPU_ISSET(c, &set))
+            cpu = c;
+    for (int index = 0; index < 8; index++) {
+        char path[96];
+        long level, v;
+        snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/cache/index%d/level", cpu,
+                 index);
+        if (bt_shm_read_long(path, &level) != 0)
+            break;
+        snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/cache/index%d/id", cpu,
+                 index);
+        if (level > best_level && bt_shm_read_long(path, &v) == 0) {
+            best_level = (int)level;
+            id = (int32_t)v;
+        }
+    }
+    return best_level >= 2 ? id : -1;
 }
 
 static size_t bt_shm_ring_default(int n)
@@ -376,9 +427,12 @@ int bt_shm_init(void)
         bt_shm_prefault(bt_shm_ring(me, 0), (size_t)n * ring);
     }
     shm.ranks[me].pid = (int32_t)getpid();
+    shm.ranks[me].llc = bt_shm_llc_id();
     shm.tx = bt_calloc((size_t)n, sizeof(bt_shm_tx_t));
     shm.rx = bt_calloc((size_t)n, sizeof(bt_shm_rx_t));
     shm.senders = bt_calloc((size_t)n, sizeof(int));
+    shm.share = bt_malloc((size_t)n);
+    memset(shm.share, -1, (size_t)n);
     for (int i = 0; i < n; i++) {
         shm.tx[i].seq = 1;
         shm.rx[i].seq = 1;
@@ -427,6 +481,7 @@ void bt_shm_finalize(void)
     free(shm.tx);
     free(shm.rx);
     free(shm.senders);
+    free(shm.share);
     memset(&shm, 0, sizeof(shm));
     shm.fd = -1;
 }
@@ -439,6 +494,16 @@ size_t bt_shm_frame_max(void)
 int bt_shm_cma_usable(void)
 {
     return shm.cma;
+}
+
+int bt_shm_share_cache(int peer)
+{
+    if (shm.share[peer] < 0) {
+        /* Both wrote theirs before MPI_Init's end, and it does not change. */
+        int32_t a = shm.ranks[shm.me].llc, b = shm.ranks[peer].llc;
+        shm.share[peer] = (int8_t)(a >= 0 && a == b);
+    }
+    return shm.share[peer];
 }
 
 void *bt_shm_reserve(int peer, const bt_msg_hdr_t *hdr, size_t len)
