@@ -146,6 +146,7 @@ static struct {
     size_t          coll_large;
     int             large_touched;
     int8_t         *share;       /* by local rank: bt_shm_share_cache, -1 not known yet */
+    int             bound_cpu;   /* the one CPU this rank may run on, plus 1; 0: several */
     int            *senders;     /* senders announced to me, polled in this order */
     int             nsenders;
     int             cma;
@@ -193,19 +194,28 @@ static int bt_shm_read_long(const char *path, long *v)
     return 0;
 }
 
-/* The id of the last-level cache of the one CPU this process may run on; -1 when it
- * may run on several or the kernel does not say. */
-static int32_t bt_shm_llc_id(void)
+/* The one CPU this process may run on (MPI_Init binds ranks that fit the CPUs),
+ * or -1. */
+static int bt_shm_one_cpu(void)
 {
     cpu_set_t set;
-    int cpu = -1, best_level = 0;
-    int32_t id = -1;
 
     if (sched_getaffinity(0, sizeof(set), &set) != 0 || CPU_COUNT(&set) != 1)
         return -1;
-    for (int c = 0; c < CPU_SETSIZE && cpu < 0; c++)
+    for (int c = 0; c < CPU_SETSIZE; c++)
         if (CPU_ISSET(c, &set))
-            cpu = c;
+            return c;
+    return -1;
+}
+
+/* The id of the last-level cache of cpu; -1 when the kernel does not say. */
+static int32_t bt_shm_llc_id(int cpu)
+{
+    int best_level = 0;
+    int32_t id = -1;
+
+    if (cpu < 0)
+        return -1;
     for (int index = 0; index < 8; index++) {
         char path[96];
         long level, v;
@@ -427,7 +437,8 @@ int bt_shm_init(void)
         bt_shm_prefault(bt_shm_ring(me, 0), (size_t)n * ring);
     }
     shm.ranks[me].pid = (int32_t)getpid();
-    shm.ranks[me].llc = bt_shm_llc_id();
+    shm.bound_cpu = bt_shm_one_cpu() + 1;
+    shm.ranks[me].llc = bt_shm_llc_id(shm.bound_cpu - 1);
     shm.tx = bt_calloc((size_t)n, sizeof(bt_shm_tx_t));
     shm.rx = bt_calloc((size_t)n, sizeof(bt_shm_rx_t));
     shm.senders = bt_calloc((size_t)n, sizeof(int));
@@ -845,7 +856,8 @@ int bt_shm_coll_writable(uint64_t round)
 static int bt_shm_note_cpu(void)
 {
     _Atomic int32_t *mine = &shm.flags[shm.me].cpu;
-    int cpu = sched_getcpu() + 1;
+    /* A bound rank stays where it is: no need to ask (10 ns a collective). */
+    int cpu = shm.bound_cpu ? shm.bound_cpu : sched_getcpu() + 1;
 
     if (atomic_load_explicit(mine, memory_order_relaxed) != cpu)
         atomic_store_explicit(mine, cpu, memory_order_relaxed);
