@@ -209,8 +209,8 @@ def build_summary(d):
     large = [(nb, d.get("baton", "bw", "reused", 2, nb)) for nb in d.sizes("bw", "reused", 2)
              if nb >= M]
     large = [(nb, st) for nb, st in large if st]
+    nb, st = min(large, key=lambda x: x[1].median) if large else (0, None)
     if mc and large:
-        nb, st = min(large, key=lambda x: x[1].median)
         r = st.median / mc.median
         s.add("Reused-buffer bandwidth ≥ 1 MiB", "≥ 0.9× memcpy (4 MiB, one core)",
               "%s MB/s at %s" % (fmt(st.median), human_bytes(nb)),
@@ -221,7 +221,6 @@ def build_summary(d):
     # What one copy between two processes can move on this kernel at all.
     cma2 = d.get("machine", "cma", "two", 2, 4 * M)
     if cma2 and large:
-        nb, st = min(large, key=lambda x: x[1].median)
         s.add("(information) ceiling of that bandwidth",
               "kernel single copy, 4 MiB split over two cores",
               "%s MB/s at %s" % (fmt(st.median), human_bytes(nb)),
@@ -258,8 +257,8 @@ def build_summary(d):
         # peer that is best through mpi4py: the part no MPI's transfer can shorten.
         bpy, bc = d.get("baton", "py", "Send/Recv numpy", 2, 8), d.get("baton", "latency", "", 2, 8)
         peer = d.best_peer("py", "Send/Recv numpy", 2, 8, False)
-        if bpy and bc and peer and d.get(peer[0], "latency", "", 2, 8):
-            pc = d.get(peer[0], "latency", "", 2, 8)
+        pc = peer and d.get(peer[0], "latency", "", 2, 8)
+        if bpy and bc and pc:
             mine, theirs = bpy.median - bc.median, peer[1].median - pc.median
             s.add("(information) Python's part of that (mpi4py Send/Recv 8 B minus C "
                   "ping-pong 8 B)", "0.8× needs Baton's C one-way ≤ 0.8 × %s − %s = %s" % (

@@ -644,16 +644,16 @@ def main():
             t.py_missing = probe_python(t)
         log("target %s: %s%s" % (t.name, t.version,
                                  "" if not t.py_missing else " (python: %s)" % t.py_missing))
-    memcpy = os.path.join(BUILD, "bin", "memcpy_bw")
-    r = run(["cc", "-O2", "-o", memcpy, os.path.join(HERE, "c", "memcpy_bw.c")], timeout=120)
-    have_memcpy = r["rc"] == 0
-    cacheline = os.path.join(BUILD, "bin", "cacheline")
-    r = run(["cc", "-O2", "-pthread", "-o", cacheline, os.path.join(HERE, "c", "cacheline.c")],
-            timeout=120)
-    have_cacheline = r["rc"] == 0
-    cma = os.path.join(BUILD, "bin", "cma_bw")
-    r = run(["cc", "-O2", "-o", cma, os.path.join(HERE, "c", "cma_bw.c")], timeout=120)
-    have_cma = r["rc"] == 0
+    # The machine's floors and ceilings (plain C, no MPI), measured every repetition:
+    # (program, job name, seconds per measurement as a multiple of the point time).
+    tools = []
+    for prog, job, scale in (("memcpy_bw", "memcpy", 2), ("cacheline", "cacheline", 1),
+                             ("cma_bw", "cma", 1)):
+        exe = os.path.join(BUILD, "bin", prog)
+        r = run(["cc", "-O2", "-pthread", "-o", exe, os.path.join(HERE, "c", prog + ".c")],
+                timeout=120)
+        if r["rc"] == 0:
+            tools.append((exe, job, scale))
     if args.setup_only:
         log("setup done")
         return 0
@@ -669,20 +669,10 @@ def main():
     t_start = time.monotonic()
     for rep in range(reps):
         log("repetition %d/%d" % (rep + 1, reps))
-        if have_memcpy:
-            r = run([memcpy, "-t", str(max(point_time, 0.05) * 2)], timeout=120)
+        for exe, job, scale in tools:
+            r = run([exe, "-t", str(max(point_time, 0.05) * scale)], timeout=120)
             for rec in parse_lines(r["out"]):
-                rec.update(target="machine", rep=rep, job="memcpy")
-                records.append(rec)
-        if have_cacheline:
-            r = run([cacheline, "-t", str(max(point_time, 0.05))], timeout=120)
-            for rec in parse_lines(r["out"]):
-                rec.update(target="machine", rep=rep, job="cacheline")
-                records.append(rec)
-        if have_cma:
-            r = run([cma, "-t", str(max(point_time, 0.05))], timeout=120)
-            for rec in parse_lines(r["out"]):
-                rec.update(target="machine", rep=rep, job="cma")
+                rec.update(target="machine", rep=rep, job=job)
                 records.append(rec)
         for job in jobs:
             # Rotate the order of the MPIs each repetition: none always runs first.

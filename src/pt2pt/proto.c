@@ -157,6 +157,12 @@ static int bt_frame_put(int peer, const bt_msg_hdr_t *hdr, const void *payload, 
     return 1;
 }
 
+/* Whether send s goes by rendezvous (an RTS frame, then the data) or inline. */
+static inline int bt_send_is_rndv(const bt_request_t *s)
+{
+    return s->total > (MPI_Count)bt_p2p.eager_max;
+}
+
 /* Rendezvous send s to local rank peer has moved all its bytes (or was cancelled). */
 static void bt_rndv_send_done(int peer, bt_request_t *s)
 {
@@ -189,7 +195,7 @@ static void bt_send_ctrl(int peer, int type, uint64_t cookie, const void *payloa
 static void bt_send_hdr(const bt_request_t *s, bt_msg_hdr_t *hdr)
 {
     memset(hdr, 0, sizeof(*hdr));
-    hdr->type = s->total <= (MPI_Count)bt_p2p.eager_max ? BT_MSG_EAGER : BT_MSG_RTS;
+    hdr->type = bt_send_is_rndv(s) ? BT_MSG_RTS : BT_MSG_EAGER;
     hdr->flags = s->mode == BT_MODE_SYNC ? BT_MSGF_SYNC : 0;
     hdr->ctx = s->ctx;
     hdr->tag = s->tag;
@@ -478,7 +484,7 @@ void bt_pt2pt_on_frame(int src_local, const bt_msg_hdr_t *hdr, const void *paylo
         if (hdr->flags & BT_MSGF_CANCELLED) {
             bt_request_t *s = (bt_request_t *)(uintptr_t)hdr->cookie;
             s->st_cancelled = 1;
-            if (s->total > (MPI_Count)bt_p2p.eager_max)
+            if (bt_send_is_rndv(s))
                 bt_rndv_send_done(src_local, s);
             else
                 bt_request_complete(s);   /* a synchronous eager send */

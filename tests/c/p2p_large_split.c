@@ -28,14 +28,6 @@ static int rank, size, next, prev;
 #include "check.h"
 #include "pattern.h"
 
-static void check_count(MPI_Status *st, MPI_Datatype t, int expect, const char *what)
-{
-    int count;
-    MPI_Get_count(st, t, &count);
-    CHECK(count == expect, "%s: count %d, expected %d", what, count, expect);
-    CHECK(st->MPI_SOURCE == prev, "%s: source %d, expected %d", what, st->MPI_SOURCE, prev);
-}
-
 /* A: all sizes in flight at once, each in its own buffer at an odd offset. */
 static void part_a(void)
 {
@@ -65,7 +57,7 @@ static void part_a(void)
         MPI_Waitall(2 * N, req, st);
         for (int i = 0; i < N; i++) {
             int off = (i * 3 + round) % 8;
-            check_count(&st[i], MPI_BYTE, (int)sizes[i], "A");
+            check_status(&st[i], MPI_BYTE, (int)sizes[i], prev, "A");
             verify(rb[i] + off, sizes[i], prev, i + round * N, "A");
             for (size_t g = sizes[i] + off; g < sizes[i] + 8 + 64; g++)
                 CHECK(rb[i][g] == 0xee, "A: message %d: byte %zu past the message was written",
@@ -89,7 +81,7 @@ static void part_b(void)
         fill(sb, n, rank, 100 + m);
         MPI_Isend(sb, (int)n, MPI_BYTE, next, 7, MPI_COMM_WORLD, &sreq);
         MPI_Recv(rb, (int)n, MPI_BYTE, prev, 7, MPI_COMM_WORLD, &st);
-        check_count(&st, MPI_BYTE, (int)n, "B");
+        check_status(&st, MPI_BYTE, (int)n, prev, "B");
         verify(rb, n, prev, 100 + m, "B");
         MPI_Wait(&sreq, MPI_STATUS_IGNORE);
     }
@@ -124,7 +116,7 @@ static void part_c(void)
             strided[i] = i % 2 ? -2 : rank * 1e6 + round * 1e5 + i / 2;
         MPI_Sendrecv(strided, 1, vec, next, 9, contig, count, MPI_DOUBLE, prev, 9,
                      MPI_COMM_WORLD, &st);
-        check_count(&st, MPI_DOUBLE, count, "C");
+        check_status(&st, MPI_DOUBLE, count, prev, "C");
         for (int i = 0; i < count; i++)
             CHECK(contig[i] == prev * 1e6 + round * 1e5 + i,
                   "C: vector send, round %d: element %d is %g", round, i, contig[i]);
@@ -191,7 +183,7 @@ static void part_e(void)
     }
     MPI_Waitall(2 * M, req, st);
     for (int m = 0; m < M; m++) {
-        check_count(&st[m], MPI_BYTE, (int)n, "E");
+        check_status(&st[m], MPI_BYTE, (int)n, prev, "E");
         verify(rb + m * n, n, prev, 300 + m, "E");
     }
     free(sb);

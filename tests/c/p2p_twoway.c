@@ -25,15 +25,6 @@ static int rank, size, partner;
 static const size_t sizes[] = { 40000, 131072, 131073, 300001, (1 << 20) + 7, 4 << 20 };
 #define NSIZES ((int)(sizeof(sizes) / sizeof(sizes[0])))
 
-static void check_count(MPI_Status *st, MPI_Datatype t, int expect, const char *what)
-{
-    int count;
-    MPI_Get_count(st, t, &count);
-    CHECK(count == expect, "%s: count %d, expected %d", what, count, expect);
-    CHECK(st->MPI_SOURCE == partner, "%s: source %d, expected %d", what, st->MPI_SOURCE,
-          partner);
-}
-
 static void part_a(int round)
 {
     unsigned char *sb[NSIZES], *rb[NSIZES];
@@ -50,7 +41,7 @@ static void part_a(int round)
         MPI_Isend(sb[m], (int)sizes[m], MPI_BYTE, partner, m, MPI_COMM_WORLD, &req[NSIZES + m]);
     MPI_Waitall(2 * NSIZES, req, st);
     for (int m = 0; m < NSIZES; m++) {
-        check_count(&st[m], MPI_BYTE, (int)sizes[m], "A");
+        check_status(&st[m], MPI_BYTE, (int)sizes[m], partner, "A");
         verify(rb[m], sizes[m], partner, m + 10 * round, "A");
         free(sb[m]);
         free(rb[m]);
@@ -68,7 +59,7 @@ static void part_b(void)
         memset(r, 0, n);
         MPI_Sendrecv(s, (int)n, MPI_BYTE, partner, 7, r, (int)n, MPI_BYTE, partner, 7,
                      MPI_COMM_WORLD, &st);
-        check_count(&st, MPI_BYTE, (int)n, "B");
+        check_status(&st, MPI_BYTE, (int)n, partner, "B");
         verify(r, n, partner, 100 + it, "B");
     }
     free(s);
@@ -145,7 +136,7 @@ static void part_e(void)
     MPI_Irecv(r, 1, vec, partner, 9, MPI_COMM_WORLD, &req[0]);
     MPI_Isend(s, 1, vec, partner, 9, MPI_COMM_WORLD, &req[1]);
     MPI_Waitall(2, req, st);
-    check_count(&st[0], vec, 1, "E");
+    check_status(&st[0], vec, 1, partner, "E");
     for (int b = 0; b < blocks; b++)
         memcpy(packed + (size_t)b * blen, r + (size_t)b * stride, (size_t)blen);
     verify(packed, n, partner, 400, "E");
