@@ -14,8 +14,9 @@ BUILD = ROOT / os.environ.get("BATON_BUILDS", "build").split()[0]
 WARN = ["-Wall", "-Wextra", "-Werror"]
 TOOLS = {  # program: (options, the (bench, variant) records it must print)
     "cacheline": (["-t", "0.01"], {("cacheline", "")}),
-    "memcpy_bw": (["-t", "0.01", "-s", "1"], {("memcpy", "")}),
-    "cma_bw": (["-t", "0.01", "-s", "1"], {("cma", "one"), ("cma", "two")}),
+    "memcpy_bw": (["-t", "0.01", "-s", "1"], {("memcpy", ""), ("memcpy", "2m")}),
+    "cma_bw": (["-t", "0.01", "-s", "1"],
+               {("cma", "one"), ("cma", "two"), ("cma", "one-2m"), ("cma", "two-2m")}),
 }
 MPI_PROGRAMS = sorted(p.stem for p in BENCH.glob("*.c") if p.stem not in TOOLS)
 
@@ -36,6 +37,14 @@ def test_machine_tool(name, tmp_path):
         return
     assert got == want, r.stdout
     assert all(rec["value"] > 0 for rec in recs), r.stdout
+    if name != "cacheline":
+        # -v picks variants by their whole name ("two" is not "two-2m").
+        pick = max(want)
+        r = subprocess.run([str(exe), *opts, "-v", pick[1]], capture_output=True, text=True,
+                           timeout=60)
+        assert r.returncode == 0, r.stderr
+        recs = [json.loads(line) for line in r.stdout.splitlines()]
+        assert [(rec["bench"], rec["variant"]) for rec in recs] == [pick], r.stdout
     # A bad option is a usage error, not a run.
     r = subprocess.run([str(exe), "-x"], capture_output=True, text=True, timeout=60)
     assert r.returncode == 2 and "usage" in r.stderr

@@ -6,7 +6,11 @@
  *   -v one   the parent alone, one process_vm_readv per message (one core);
  *   -v two   the parent reads the front half while the child writes the back
  *            half (process_vm_writev), as Baton splits a large message between
- *            both ends (two cores).
+ *            both ends (two cores);
+ *   -v one-2m, two-2m  the same between buffers on 2 MiB pages (transparent
+ *            huge pages; the others are on 4 KiB pages): the kernel pins the
+ *            other process's pages one by one, and that, not the copy, is what
+ *            holds it to a fraction of memcpy on small pages.
  * Buffers are page-aligned (a copy whose destination sits a few bytes past its
  * source modulo 4 KiB is 4-10x slower on some CPUs). Value: MB/s (10^6 bytes of
  * message per second), the best of 5 rounds of about -t seconds (default 0.2);
@@ -66,35 +70,25 @@ static void child(int in, int out, pid_t parent, char *src, char *dst)
     _exit(0);
 }
 
-int main(int argc, char **argv)
+/* Measures the variants on buffers of max bytes on one page size; 0 or an errno. */
+static int measure(const tool_opts_t *o, size_t max, int huge)
 {
-    tool_opts_t o = { .budget = 0.2, .sizes = {(size_t)1 << 20, (size_t)4 << 20}, .nsizes = 2 };
-    if (tool_parse(&o, argc, argv, "[-s MIB,MIB...] [-t SECONDS] [-v one,two]"))
-        return 2;
-    int want_one = !o.variants || strstr(o.variants, "one");
-    int want_two = !o.variants || strstr(o.variants, "two");
-    double budget = o.budget;
-    size_t *sizes = o.sizes;
-    int nsizes = o.nsizes;
-    size_t max = 0;
-    for (int s = 0; s < nsizes; s++)
-        if (sizes[s] > max)
-            max = sizes[s];
-    if (!max)
-        return 2;
+    const char *names[2][2] = {{"one", "two"}, {"one-2m", "two-2m"}};
+    if (!tool_wants(o->variants, names[huge][0]) && !tool_wants(o->variants, names[huge][1]))
+        return 0;
     /* Allocated before the fork: the same addresses in both processes. Each side
      * writes its own copy afterwards, so neither shares pages with the other. */
-    char *src = aligned_alloc(4096, max), *dst = aligned_alloc(4096, max);
+    char *src = tool_alloc(max, huge), *dst = tool_alloc(max, huge);
     if (!src || !dst) {
         fprintf(stderr, "cma_bw: out of memory\n");
-        return 2;
+        return ENOMEM;
     }
     int to_child[2], from_child[2];
     if (pipe(to_child) || pipe(from_child))
-        return 2;
+        return errno;
     pid_t parent = getpid(), pid = fork();
     if (pid < 0)
-        return 2;
+        return errno;
     if (pid == 0) {
         memset(src, 1, max);
         memset(dst, 3, max);
@@ -109,20 +103,20 @@ int main(int argc, char **argv)
     int rc = 0;
     {
         /* The child has written its buffer once it answers an order. */
-        order_t o = { 1, 0, 4096 };
-        if (write(to_child[1], &o, sizeof(o)) != sizeof(o) ||
+        order_t ord = { 1, 0, 4096 };
+        if (write(to_child[1], &ord, sizeof(ord)) != sizeof(ord) ||
             read_full(from_child[0], &rc, sizeof(rc)))
             rc = EPIPE;
     }
-    for (int s = 0; s < nsizes && !rc; s++) {
-        size_t n = sizes[s], half = n / 2 / 4096 * 4096;
+    for (int s = 0; s < o->nsizes && !rc; s++) {
+        size_t n = o->sizes[s], half = n / 2 / 4096 * 4096;
         for (int two = 0; two < 2 && !rc; two++) {
-            if (!(two ? want_two : want_one))
+            if (!tool_wants(o->variants, names[huge][two]))
                 continue;
             double t = now();
             rc = cma(pid, dst, src, n, 0);
             double one = now() - t;
-            long reps = (long)(budget / (one > 0 ? one : 1e-9));
+            long reps = (long)(o->budget / (one > 0 ? one : 1e-9));
             if (reps < 1)
                 reps = 1;
             double best = 0;
@@ -130,8 +124,8 @@ int main(int argc, char **argv)
                 int crc = 0;
                 t = now();
                 if (two) {
-                    order_t o = { reps, half, n - half };
-                    if (write(to_child[1], &o, sizeof(o)) != sizeof(o))
+                    order_t ord = { reps, half, n - half };
+                    if (write(to_child[1], &ord, sizeof(ord)) != sizeof(ord))
                         rc = EPIPE;
                     for (long r = 0; r < reps && !rc; r++)
                         rc = cma(pid, dst, src, half, 0);
@@ -150,16 +144,36 @@ int main(int argc, char **argv)
             if (!rc)
                 printf("{\"bench\": \"cma\", \"variant\": \"%s\", \"ranks\": %d, \"bytes\": %zu, "
                        "\"value\": %.6g, \"unit\": \"MB/s\", \"iters\": %ld}\n",
-                       two ? "two" : "one", two ? 2 : 1, n, best, reps * 5);
+                       names[huge][two], two ? 2 : 1, n, best, reps * 5);
         }
     }
-    if (rc)
-        fprintf(stderr, "cma_bw: process_vm_readv/writev: %s\n", strerror(rc));
     {
         order_t stop = { 0, 0, 0 };
         (void)!write(to_child[1], &stop, sizeof(stop));
     }
     close(to_child[1]);
+    close(from_child[0]);
     waitpid(pid, NULL, 0);
+    free(src);
+    free(dst);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    tool_opts_t o = { .budget = 0.2, .sizes = {(size_t)1 << 20, (size_t)4 << 20}, .nsizes = 2 };
+    if (tool_parse(&o, argc, argv, "[-s MIB,MIB...] [-t SECONDS] [-v one,two,one-2m,two-2m]"))
+        return 2;
+    size_t max = 0;
+    for (int s = 0; s < o.nsizes; s++)
+        if (o.sizes[s] > max)
+            max = o.sizes[s];
+    if (!max)
+        return 2;
+    int rc = 0;
+    for (int huge = 0; huge < 2 && !rc; huge++)
+        rc = measure(&o, max, huge);
+    if (rc)
+        fprintf(stderr, "cma_bw: process_vm_readv/writev: %s\n", strerror(rc));
     return 0;
 }

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 static double now(void)
@@ -51,6 +52,30 @@ static int tool_parse(tool_opts_t *o, int argc, char **argv, const char *usage)
         }
     }
     return 0;
+}
+
+/* A buffer of n bytes on 4 KiB pages (huge 0) or on 2 MiB transparent huge pages
+ * where the kernel grants them (huge 1), whatever malloc's own setting; not yet
+ * touched. NULL when out of memory. */
+static inline char *tool_alloc(size_t n, int huge)
+{
+    size_t align = huge ? (size_t)2 << 20 : 4096, len = (n + align - 1) / align * align;
+    char *p = aligned_alloc(align, len ? len : align);
+
+    if (p)
+        (void)madvise(p, len, huge ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
+    return p;
+}
+
+/* Whether the comma-separated list (NULL: everything) names word. */
+static inline int tool_wants(const char *list, const char *word)
+{
+    size_t n = strlen(word);
+
+    for (const char *p = list; p; p = strchr(p, ','), p = p ? p + 1 : NULL)
+        if (strncmp(p, word, n) == 0 && (p[n] == ',' || p[n] == '\0'))
+            return 1;
+    return list == NULL;
 }
 
 #endif

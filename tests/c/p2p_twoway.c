@@ -1,9 +1,10 @@
 /* Large messages both ways at once between partners (rank ^ 1; a rank without a
  * partner exchanges with itself). Bound ranks that share a last-level cache move
- * them through the ring while the other direction is in flight; others use single
- * copy: BATON_BIND=none runs the same program the other way.
- *   A: sizes around the single-copy threshold and far above it, odd lengths, all
- *      in flight in both directions, each message in its own buffer;
+ * those under 2 MiB through the ring while the other direction is in flight;
+ * larger ones, and all of them between unbound ranks, use single copy:
+ * BATON_BIND=none runs the same program the other way.
+ *   A: sizes around the single-copy threshold, around 2 MiB and far above, odd
+ *      lengths, all in flight in both directions, each message in its own buffer;
  *   B: MPI_Sendrecv of 2 MiB both ways, ten times, reused buffers;
  *   C: a receive buffer smaller than the message (MPI_ERR_TRUNCATE under
  *      MPI_ERRORS_RETURN): the part that fits arrives, nothing past it is written;
@@ -22,7 +23,8 @@ static int rank, size, partner;
 #include "check.h"
 #include "pattern.h"
 
-static const size_t sizes[] = { 40000, 131072, 131073, 300001, (1 << 20) + 7, 4 << 20 };
+static const size_t sizes[] = { 40000, 131072, 131073, 300001, (1 << 20) + 7, (2 << 20) - 1,
+                                 4 << 20 };
 #define NSIZES ((int)(sizeof(sizes) / sizeof(sizes[0])))
 
 static void part_a(int round)

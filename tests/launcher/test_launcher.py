@@ -542,6 +542,27 @@ def test_launcher_environment_of_ranks(run, prog):
     assert values["0 BATON_JOBID"] == values["1 BATON_JOBID"] != "(unset)"
 
 
+@pytest.mark.parametrize("given, extra, expect", [
+    (None, [], "glibc.malloc.hugetlb=1"),
+    ("glibc.malloc.check=0", [], "glibc.malloc.check=0:glibc.malloc.hugetlb=1"),
+    (None, ["-genv", "GLIBC_TUNABLES", "glibc.malloc.tcache_count=0"],
+     "glibc.malloc.tcache_count=0:glibc.malloc.hugetlb=1"),
+    ("glibc.malloc.hugetlb=0", [], "glibc.malloc.hugetlb=0"),   # the user's choice stands
+    (None, ["-genv", "BATON_MALLOC_THP", "0"], "(unset)"),
+    ("glibc.malloc.check=0", ["-x", "BATON_MALLOC_THP=0"], "glibc.malloc.check=0"),
+])
+def test_malloc_huge_pages_for_ranks(run, prog, given, extra, expect):
+    env = clean_env()
+    env.pop("GLIBC_TUNABLES", None)
+    env.pop("BATON_MALLOC_THP", None)
+    if given is not None:
+        env["GLIBC_TUNABLES"] = given
+    res = run("-n", "2", *extra, prog, "env", "GLIBC_TUNABLES", env=env)
+    assert res.rc == 0, res
+    for r in range(2):
+        assert "rank %d GLIBC_TUNABLES=%s" % (r, expect) in res.out.splitlines(), res
+
+
 @pytest.mark.parametrize("opt", [["-host", "a,b"], ["-hosts", "a"], ["--host", "a"],
                                  ["-f", "hosts"], ["-hostfile", "h"], ["--hostfile", "h"],
                                  ["-machinefile", "h"], ["-ppn", "2"], ["--map-by", "node"]])

@@ -137,6 +137,7 @@ typedef struct bt_job {
     const char *exe;         /* resolved path of the program */
     char **envp;             /* environment template of the ranks */
     char *env_rank, *env_localrank; /* the per-rank entries of envp */
+    char *env_tunables;      /* GLIBC_TUNABLES with huge pages for malloc, or NULL */
     sigset_t child_mask;     /* signal mask the ranks start with */
     struct sigaction child_sigpipe;
     struct rlimit child_nofile;

@@ -118,6 +118,48 @@ static int bt_proc_env_in(const char *entry, const char *const *names, int n)
     return 0;
 }
 
+static char **bt_proc_env_find(char **envp, size_t n, const char *name)
+{
+    size_t len = strlen(name);
+
+    for (size_t i = 0; i < n; i++)
+        if (strncmp(envp[i], name, len) == 0 && envp[i][len] == '=')
+            return &envp[i];
+    return NULL;
+}
+
+/* glibc's malloc asks for transparent huge pages (madvise MADV_HUGEPAGE) on the
+ * blocks of 2 MiB and more it maps and on its heap as it grows, when the ranks
+ * run with glibc.malloc.hugetlb=1 (glibc 2.35 and later; it does nothing when
+ * the kernel's THP mode is "always" or "never"). A large message buffer backed
+ * by 2 MiB pages is copied between two processes (process_vm_readv/writev) at
+ * about memcpy speed instead of less than half of it, as the kernel then pins
+ * one page where it pinned 512, and it costs one page fault instead of 512.
+ * Added to what GLIBC_TUNABLES already holds; a hugetlb setting there, or
+ * BATON_MALLOC_THP=0, leaves it alone. Returns the entry count, or -1. */
+static int bt_proc_env_tunables(bt_job_t *job, char **envp, size_t n)
+{
+    static const char tunable[] = "glibc.malloc.hugetlb=1";
+    char **thp = bt_proc_env_find(envp, n, "BATON_MALLOC_THP");
+    char **old = bt_proc_env_find(envp, n, "GLIBC_TUNABLES");
+    const char *was = old != NULL ? strchr(*old, '=') + 1 : "";
+    size_t len;
+
+    if ((thp != NULL && strcmp(strchr(*thp, '=') + 1, "0") == 0) ||
+        strstr(was, "glibc.malloc.hugetlb") != NULL)
+        return (int)n;
+    len = strlen("GLIBC_TUNABLES=") + strlen(was) + 1 + sizeof(tunable);
+    job->env_tunables = malloc(len);
+    if (job->env_tunables == NULL)
+        return -1;
+    snprintf(job->env_tunables, len, "GLIBC_TUNABLES=%s%s%s", was, *was ? ":" : "", tunable);
+    if (old != NULL)
+        *old = job->env_tunables;
+    else
+        envp[n++] = job->env_tunables;
+    return (int)n;
+}
+
 /* mpiexec's environment, then -genv/-x, then mpiexec's own variables;
  * PMI_RANK and MPI_LOCALRANKID are rewritten before each fork. */
 int bt_proc_env_build(bt_job_t *job)
@@ -128,7 +170,7 @@ int bt_proc_env_build(bt_job_t *job)
 
     while (environ[count] != NULL)
         count++;
-    envp = calloc(count + (size_t)opts->nenv + 8, sizeof(char *));
+    envp = calloc(count + (size_t)opts->nenv + 9, sizeof(char *));
     if (envp == NULL)
         return -1;
     for (size_t i = 0; i < count; i++) {
@@ -145,6 +187,15 @@ int bt_proc_env_build(bt_job_t *job)
             continue;
         }
         envp[n++] = opts->env[i];
+    }
+    {
+        int with = bt_proc_env_tunables(job, envp, n);
+
+        if (with < 0) {
+            free(envp);
+            return -1;
+        }
+        n = (size_t)with;
     }
     snprintf(bt_proc_env_own[0], sizeof(bt_proc_env_own[0]), "PMI_FD=%d", BT_PMI_CHILD_FD);
     snprintf(bt_proc_env_own[1], sizeof(bt_proc_env_own[1]), "PMI_SIZE=%d", job->nranks);
@@ -163,6 +214,8 @@ void bt_proc_env_free(bt_job_t *job)
 {
     free(job->envp);
     job->envp = NULL;
+    free(job->env_tunables);
+    job->env_tunables = NULL;
 }
 
 /* ---- starting a rank ---- */
