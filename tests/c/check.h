@@ -18,4 +18,13 @@
         }                                                                  \
     } while (0)
 
+/* NO_GLIBC_MALLOC: built with AddressSanitizer, whose allocator replaces glibc's. */
+#if defined(__SANITIZE_ADDRESS__)
+#define NO_GLIBC_MALLOC 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define NO_GLIBC_MALLOC 1
+#endif
+#endif
+
 #endif

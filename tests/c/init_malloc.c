@@ -16,14 +16,6 @@ static int rank;
 
 #include "check.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define NO_GLIBC_MALLOC 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define NO_GLIBC_MALLOC 1
-#endif
-#endif
-
 #ifndef NO_GLIBC_MALLOC
 /* The word glibc keeps before a block: its size and flags. */
 static size_t size_word(const void *p)

@@ -22,14 +22,6 @@ static int rank;
 
 #include "check.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define NO_GLIBC_MALLOC 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define NO_GLIBC_MALLOC 1
-#endif
-#endif
-
 #define HUGE ((size_t)2 << 20)
 
 #ifndef NO_GLIBC_MALLOC
