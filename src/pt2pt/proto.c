@@ -19,10 +19,6 @@
 
 bt_pt2pt_state_t bt_p2p;
 
-/* Two-way large messages of this size and more take single copy even when the
- * ring would be faster for 4 KiB pages: the size of an x86-64 huge page. */
-#define BT_TWOWAY_RING_MAX ((size_t)2 << 20)
-
 static inline int bt_match(uint32_t ctx, int src, int tag, uint32_t want_ctx, int want_src,
                            int want_tag)
 {
@@ -325,18 +321,17 @@ static void bt_rndv_recv(bt_request_t *r, int peer, int src, int tag, MPI_Count 
      * - the kernel's copy would run into bt_copy's trap: the ring's two copies
      *   (each end's bt_copy) are then four times faster;
      * - this rank is sending to the peer too, the two share a last-level cache
-     *   and the message is smaller than a huge page: each end then copies into
-     *   the ring and out of it at memcpy speed, where each would otherwise spend
-     *   its core on the kernel's copy of 4 KiB pages, three times slower (osu_bibw,
-     *   2 ranks, 128 KiB-1 MiB: 1.1-1.4x). From 2 MiB on, a buffer that malloc
-     *   backs with 2 MiB pages (mpiexec asks glibc for them) is copied by the
-     *   kernel at memcpy speed, and single copy wins (2-4 MiB: 1.4-1.7x; 0.93x
-     *   on 4 KiB pages). Between caches, every ring line crosses twice per lap
-     *   and the kernel's copy wins (0.6x on a VM whose two CPUs sat on different
-     *   cache complexes). */
+     *   and malloc does not give large buffers 2 MiB pages: each end then copies
+     *   into the ring and out of it at memcpy speed, where each would otherwise
+     *   spend its core on the kernel's copy of 4 KiB pages, three times slower
+     *   (osu_bibw, 2 ranks, 128 KiB-4 MiB: 1.03-1.4x). On 2 MiB pages (mpiexec
+     *   asks glibc for them) the kernel copies at memcpy speed and single copy
+     *   wins from 128 KiB on (35-47 GB/s against the ring's 23-26). Between
+     *   caches, every ring line crosses twice per lap and the kernel's copy wins
+     *   even on 4 KiB pages (0.6x on a VM whose two CPUs sat on different cache
+     *   complexes, and the ring fell to 9 GB/s). */
     if (r->total > 0 && (size_t)size >= bt_p2p.cma_min &&
-        !(bt_p2p.out[peer].rndv && (size_t)size < BT_TWOWAY_RING_MAX &&
-          bt_shm_share_cache(peer)) &&
+        !(bt_p2p.out[peer].rndv && !bt_rt.malloc_thp && bt_shm_share_cache(peer)) &&
         !bt_copy_near_page((uintptr_t)r->data, (uintptr_t)addr)) {
         /* Only once single copy has worked may the sender help: a failure of its
          * part could not be undone. */

@@ -139,8 +139,7 @@ static void bt_runtime_align_heap(void)
     void *volatile probe;  /* or the compiler drops a malloc that is freed unused */
     size_t gap;
 
-    if (bt_rt.local_size > bt_rt.ncpus || !bt_runtime_malloc_thp() ||
-        (probe = malloc(large)) == NULL)
+    if (bt_rt.local_size > bt_rt.ncpus || !bt_rt.malloc_thp || (probe = malloc(large)) == NULL)
         return;
     gap = (huge - ((uintptr_t)probe - 16) % huge) % huge;
     free(probe);
@@ -202,6 +201,7 @@ int bt_runtime_init(int required, int *provided_p)
     if (bt_runtime_find_node(&info) != 0)
         return MPI_ERR_OTHER;
     bt_runtime_bind();
+    bt_rt.malloc_thp = bt_runtime_malloc_thp();
     bt_runtime_prime_malloc();
     if (bt_datatype_init() != 0 || bt_comm_init() != 0 || bt_pt2pt_init() != 0)
         return MPI_ERR_OTHER;

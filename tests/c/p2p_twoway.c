@@ -1,8 +1,8 @@
 /* Large messages both ways at once between partners (rank ^ 1; a rank without a
  * partner exchanges with itself). Bound ranks that share a last-level cache move
- * those under 2 MiB through the ring while the other direction is in flight;
- * larger ones, and all of them between unbound ranks, use single copy:
- * BATON_BIND=none runs the same program the other way.
+ * them through the ring while the other direction is in flight, unless malloc
+ * gives large buffers 2 MiB pages (mpiexec's default); otherwise they use single
+ * copy: BATON_BIND=none and BATON_MALLOC_THP=1 run the same program that way.
  *   A: sizes around the single-copy threshold, around 2 MiB and far above, odd
  *      lengths, all in flight in both directions, each message in its own buffer;
  *   B: MPI_Sendrecv of 2 MiB both ways, ten times, reused buffers;
@@ -13,6 +13,7 @@
  * Bytes depend on the sender, the message and the position, checked one by one. */
 /* np: 1 2 3 4 8 */
 /* env-matrix: BATON_BIND=core,none */
+/* env-matrix: BATON_MALLOC_THP=0,1 */
 #include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
