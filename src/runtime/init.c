@@ -7,6 +7,7 @@
 #include "runtime/bt_pmi.h"
 #include "util/bt_util.h"
 
+#include <malloc.h>
 #include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -126,34 +127,38 @@ static int bt_runtime_malloc_thp(void)
  * moves at a third of the speed of the rest: osu_bw's 1 MiB messages, from the
  * front of its buffers, ran at 22 GB/s instead of 40. So Baton moves the top to the
  * next 2 MiB boundary with one filler block that it keeps (virtual memory only, but
- * the top's header then faults in a 2 MiB page there: up to 2 MiB more resident per
- * rank, which the program's next blocks use). Not when the node has more ranks than
- * CPUs, where memory counts for more than the speed of large messages between
- * ranks that wait for a core anyway. glibc puts a block of b bytes in
- * a chunk of (b + 8) rounded up to 16 whose user memory starts 16 bytes in; the
- * result is checked and the filler given back if the top did not move there. */
+ * the top's header then faults in a 2 MiB page there: 2 MiB more resident per rank,
+ * which the program's next blocks use). Not when the node has more ranks than CPUs,
+ * where memory counts for more than the speed of large messages between ranks that
+ * wait for a core anyway. The top begins at the break less its size (mallinfo2's
+ * keepcost); glibc carves a block of b bytes from there as a chunk of (b + 8)
+ * rounded up to 16 whose user memory starts 16 bytes in, and grows the heap to
+ * the 2 MiB boundary past the block plus 128 KiB. A filler that came from
+ * anywhere else (another arena, another allocator) is given back. */
 static void bt_runtime_align_heap(void)
 {
-    const size_t huge = (size_t)2 << 20, large = (size_t)4 << 20;
-    static void *volatile filler;   /* kept (reachable for leak checkers) */
-    void *volatile probe;  /* or the compiler drops a malloc that is freed unused */
-    size_t gap;
+#if defined(__GLIBC__) && __GLIBC_PREREQ(2, 33)
+    const uintptr_t huge = (uintptr_t)2 << 20;
+    static void *volatile filler;   /* kept; volatile, or the compiler drops it */
+    uintptr_t brk, top, to;
 
-    if (bt_rt.local_size > bt_rt.ncpus || !bt_rt.malloc_thp || (probe = malloc(large)) == NULL)
+    if (bt_rt.local_size > bt_rt.ncpus || !bt_rt.malloc_thp)
         return;
-    gap = (huge - ((uintptr_t)probe - 16) % huge) % huge;
-    free(probe);
-    if (gap == 0)
-        return;
-    if (gap < 4096)   /* not worth a chunk of its own: skip a whole stretch */
-        gap += huge;
-    filler = malloc(gap - 8);
-    probe = malloc(large);
-    if (probe != NULL && ((uintptr_t)probe - 16) % huge != 0) {
+    brk = (uintptr_t)sbrk(0);
+    top = brk - mallinfo2().keepcost;
+    to = (top + 32 + huge - 1) / huge * huge;   /* a chunk is at least 32 bytes */
+    /* The boundary must lie at or past the break: growing the heap to it then
+     * maps (and marks for huge pages) the whole stretch after it before the top's
+     * header is written there, which puts a 2 MiB page there at once. A stretch
+     * the heap already reaches into would get a 4 KiB page, and keep it. */
+    if (to < brk)
+        to += huge;
+    filler = malloc(to - top - 8);
+    if ((uintptr_t)filler != top + 16) {
         free(filler);
         filler = NULL;
     }
-    free(probe);
+#endif
 }
 
 static void bt_runtime_prime_malloc(void)
@@ -162,7 +167,7 @@ static void bt_runtime_prime_malloc(void)
 
     if (!bt_env_long("BATON_MALLOC_PRIME", 1))
         return;
-    block = malloc(((size_t)16 << 20) - 4096);
+    block = malloc(((size_t)16 << 20) - 65536);
     free(block);
     bt_runtime_align_heap();
 }
