@@ -89,18 +89,6 @@ static void bt_runtime_bind(void)
     }
 }
 
-/* glibc's malloc serves 128 KiB and more with a fresh mmap, whose pages fault in on
- * first touch (about 2 us a page on these VMs), until a block of that kind is freed:
- * then it raises the threshold to the freed block's size (and keeps twice that
- * free at the top of the heap before it returns memory), so that buffers up to
- * that size are reused from the heap. Programs that send NumPy arrays through
- * pickle (mpi4py's send/recv) allocate and free a few buffers of each message's
- * size; with 1 MiB arrays the threshold lands just below what they need and every
- * message faults in three fresh MiB (740 faults, 1.35 ms of the 1.5 ms a message
- * takes). So Baton frees one 16 MiB block at start-up, as a program that once
- * freed a large array would have. A threshold the program set (mallopt,
- * MALLOC_MMAP_THRESHOLD_) stays: glibc then ignores the free. Another malloc
- * merely serves and frees the block. BATON_MALLOC_PRIME=0 leaves malloc alone. */
 /* Whether glibc's malloc asks for transparent huge pages: the kernel gives them to
  * every large enough mapping ("always"), or only to those marked for them
  * ("madvise") and malloc marks its heap (glibc.malloc.hugetlb=1, which mpiexec sets). */
@@ -161,6 +149,20 @@ static void bt_runtime_align_heap(void)
 #endif
 }
 
+/* glibc's malloc serves 128 KiB and more with a fresh mmap, whose pages fault in on
+ * first touch (about 2 us a page on these VMs), until a block of that kind is freed:
+ * then it raises the threshold to the freed block's size (and keeps twice that
+ * free at the top of the heap before it returns memory), so that buffers up to
+ * that size are reused from the heap. Programs that send NumPy arrays through
+ * pickle (mpi4py's send/recv) allocate and free a few buffers of each message's
+ * size; with 1 MiB arrays the threshold lands just below what they need and every
+ * message faults in three fresh MiB (740 faults, 1.35 ms of the 1.5 ms a message
+ * takes). So Baton frees one block of almost 16 MiB at start-up, as a program that
+ * once freed a large array would have (64 KiB short: a mapping of a multiple of
+ * 2 MiB is placed on a 2 MiB boundary, and glibc's header would then fault in a
+ * whole huge page). A threshold the program set (mallopt,
+ * MALLOC_MMAP_THRESHOLD_) stays: glibc then ignores the free. Another malloc
+ * merely serves and frees the block. BATON_MALLOC_PRIME=0 leaves malloc alone. */
 static void bt_runtime_prime_malloc(void)
 {
     void *volatile block;
