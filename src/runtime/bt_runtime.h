@@ -18,7 +18,8 @@ typedef struct bt_runtime {
     int       *local_ranks;         /* world rank of each rank on my node, by local index */
     int       *local_of;            /* world rank -> local index, -1 when on another node */
     int        ncpus;               /* CPUs this process may run on */
-    int        malloc_thp;          /* glibc's malloc gets 2 MiB pages for large blocks */
+    int        malloc_thp;          /* glibc's malloc gets 2 MiB pages for large blocks
+                                     * (1: kernel, 2: glibc.malloc.hugetlb=1) */
     char       processor_name[MPI_MAX_PROCESSOR_NAME];
     char       jobid[128];
 } bt_runtime_t;

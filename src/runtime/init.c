@@ -89,9 +89,11 @@ static void bt_runtime_bind(void)
     }
 }
 
-/* Whether glibc's malloc asks for transparent huge pages: the kernel gives them to
- * every large enough mapping ("always"), or only to those marked for them
- * ("madvise") and malloc marks its heap (glibc.malloc.hugetlb=1, which mpiexec sets). */
+/* Whether glibc's malloc gets transparent huge pages: 1 when the kernel gives them
+ * to every large enough mapping ("always"), 2 when it gives them to those marked
+ * for them ("madvise") and malloc marks its blocks and heap, growing the heap to
+ * 2 MiB boundaries (glibc.malloc.hugetlb=1, which mpiexec sets; glibc ignores it
+ * in the other modes); else 0. */
 static int bt_runtime_malloc_thp(void)
 {
     char mode[128] = "";
@@ -103,9 +105,10 @@ static int bt_runtime_malloc_thp(void)
     if (fgets(mode, sizeof(mode), f) == NULL)
         mode[0] = '\0';
     fclose(f);
-    return strstr(mode, "[always]") != NULL ||
-           (strstr(mode, "[madvise]") != NULL && tunables != NULL &&
-            strstr(tunables, "glibc.malloc.hugetlb=1") != NULL);
+    if (strstr(mode, "[always]") != NULL)
+        return 1;
+    return strstr(mode, "[madvise]") != NULL && tunables != NULL &&
+           strstr(tunables, "glibc.malloc.hugetlb=1") != NULL ? 2 : 0;
 }
 
 /* A block gets 2 MiB pages only for the aligned 2 MiB stretches that hold no 4 KiB
@@ -122,7 +125,8 @@ static int bt_runtime_malloc_thp(void)
  * keepcost); glibc carves a block of b bytes from there as a chunk of (b + 8)
  * rounded up to 16 whose user memory starts 16 bytes in, and grows the heap to
  * the 2 MiB boundary past the block plus 128 KiB. A filler that came from
- * anywhere else (another arena, another allocator) is given back. */
+ * anywhere else (another arena, another allocator) is given back. Only where
+ * glibc grows the heap to 2 MiB boundaries itself (bt_runtime_malloc_thp 2). */
 static void bt_runtime_align_heap(void)
 {
 #if defined(__GLIBC__) && __GLIBC_PREREQ(2, 33)
@@ -130,7 +134,7 @@ static void bt_runtime_align_heap(void)
     static void *volatile filler;   /* kept; volatile, or the compiler drops it */
     uintptr_t brk, top, to;
 
-    if (bt_rt.local_size > bt_rt.ncpus || !bt_rt.malloc_thp)
+    if (bt_rt.local_size > bt_rt.ncpus || bt_rt.malloc_thp != 2)
         return;
     brk = (uintptr_t)sbrk(0);
     top = brk - mallinfo2().keepcost;
