@@ -120,10 +120,10 @@ static int bt_proc_env_in(const char *entry, const char *const *names, int n)
 
 static char **bt_proc_env_find(char **envp, size_t n, const char *name)
 {
-    size_t len = strlen(name);
+    const char *const names[] = { name, NULL };
 
     for (size_t i = 0; i < n; i++)
-        if (strncmp(envp[i], name, len) == 0 && envp[i][len] == '=')
+        if (bt_proc_env_in(envp[i], names, -1))
             return &envp[i];
     return NULL;
 }
@@ -136,18 +136,19 @@ static char **bt_proc_env_find(char **envp, size_t n, const char *name)
  * about memcpy speed instead of less than half of it, as the kernel then pins
  * one page where it pinned 512, and it costs one page fault instead of 512.
  * Added to what GLIBC_TUNABLES already holds; a hugetlb setting there, or
- * BATON_MALLOC_THP=0, leaves it alone. Returns the entry count, or -1. */
-static int bt_proc_env_tunables(bt_job_t *job, char **envp, size_t n)
+ * BATON_MALLOC_THP=0, leaves it alone. Adds to or replaces an entry of the *n_p
+ * in envp; 0, or -1 when out of memory. */
+static int bt_proc_env_tunables(bt_job_t *job, char **envp, size_t *n_p)
 {
     static const char tunable[] = "glibc.malloc.hugetlb=1";
-    char **thp = bt_proc_env_find(envp, n, "BATON_MALLOC_THP");
-    char **old = bt_proc_env_find(envp, n, "GLIBC_TUNABLES");
+    char **thp = bt_proc_env_find(envp, *n_p, "BATON_MALLOC_THP");
+    char **old = bt_proc_env_find(envp, *n_p, "GLIBC_TUNABLES");
     const char *was = old != NULL ? strchr(*old, '=') + 1 : "";
     size_t len;
 
     if ((thp != NULL && strcmp(strchr(*thp, '=') + 1, "0") == 0) ||
         strstr(was, "glibc.malloc.hugetlb") != NULL)
-        return (int)n;
+        return 0;
     len = strlen("GLIBC_TUNABLES=") + strlen(was) + 1 + sizeof(tunable);
     job->env_tunables = malloc(len);
     if (job->env_tunables == NULL)
@@ -156,8 +157,8 @@ static int bt_proc_env_tunables(bt_job_t *job, char **envp, size_t n)
     if (old != NULL)
         *old = job->env_tunables;
     else
-        envp[n++] = job->env_tunables;
-    return (int)n;
+        envp[(*n_p)++] = job->env_tunables;
+    return 0;
 }
 
 /* mpiexec's environment, then -genv/-x, then mpiexec's own variables;
@@ -188,14 +189,9 @@ int bt_proc_env_build(bt_job_t *job)
         }
         envp[n++] = opts->env[i];
     }
-    {
-        int with = bt_proc_env_tunables(job, envp, n);
-
-        if (with < 0) {
-            free(envp);
-            return -1;
-        }
-        n = (size_t)with;
+    if (bt_proc_env_tunables(job, envp, &n) != 0) {
+        free(envp);
+        return -1;
     }
     snprintf(bt_proc_env_own[0], sizeof(bt_proc_env_own[0]), "PMI_FD=%d", BT_PMI_CHILD_FD);
     snprintf(bt_proc_env_own[1], sizeof(bt_proc_env_own[1]), "PMI_SIZE=%d", job->nranks);
