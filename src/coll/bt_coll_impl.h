@@ -57,6 +57,9 @@ int bt_coll_shm_alltoall(const bt_coll_args_t *a);
 int bt_coll_shm_large_ok(const bt_coll_args_t *a);
 int bt_coll_shm_large_reduce(const bt_coll_args_t *a);
 int bt_coll_shm_large_allreduce(const bt_coll_args_t *a);
+/* Gives comm (not MPI_COMM_WORLD) its node channel, or records that it has none:
+ * collective over comm, at its first blocking collective. */
+int bt_coll_shm_attach(bt_comm_t *comm);
 
 /* ---- helpers ---------------------------------------------------------------------- */
 

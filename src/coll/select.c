@@ -26,13 +26,14 @@
  *   BATON_COLL_TRACE=1    print each collective's algorithm on stderr (rank 0 of the
  *                         communicator), to check what the table and forcing pick
  *
- * shm runs through the node's shared segment: only blocking calls on MPI_COMM_WORLD
- * of a job on one node, when what a rank puts in its slot is at most
+ * shm runs through the node's shared segment: only blocking calls on a communicator
+ * whose ranks are all on this node and that has a channel of the segment (shm.c),
+ * when what a rank puts in its slot is at most
  * BATON_SHM_COLL_MAX bytes (8 KiB): the message (bcast, reduce, allreduce, whose
  * type must be contiguous), its block (gather, allgather) or all n blocks
  * (scatter, alltoall);
- * shm_large takes the larger reductions there, BATON_SHM_COLL_LARGE bytes a rank
- * at a time.
+ * shm_large takes the larger reductions of MPI_COMM_WORLD there,
+ * BATON_SHM_COLL_LARGE bytes a rank at a time.
  *
  * An algorithm that cannot handle a call (ring, rabenseifner, recursive_halving and
  * pairwise reduce_scatter need a commutative op; rabenseifner needs count >= the
@@ -398,12 +399,18 @@ static void bt_coll_prepare(bt_sched_t *s, bt_coll_args_t *a)
 
 int bt_coll_start(bt_coll_args_t *a, bt_request_t **req_p)
 {
-    int tag = (int)(a->comm->coll_seq++ & BT_COLL_TAG_MASK);
+    int tag;
+    bt_sched_t *s;
+    int alg, rc;
+
+    *req_p = NULL;
+    if (a->blocking && !a->comm->coll && a->comm != &bt_comm_world &&
+        (rc = bt_coll_shm_attach(a->comm)) != MPI_SUCCESS)
+        return rc;
+    tag = (int)(a->comm->coll_seq++ & BT_COLL_TAG_MASK);
     /* Only reduce_scatter_block needs its schedule before the pick; the others get
      * one only if the algorithm picked runs as a schedule. */
-    bt_sched_t *s = a->kind == BT_COLL_REDUCE_SCATTER_BLOCK ? bt_coll_sched_new(a->comm, tag) : NULL;
-    int alg;
-
+    s = a->kind == BT_COLL_REDUCE_SCATTER_BLOCK ? bt_coll_sched_new(a->comm, tag) : NULL;
     if (s)
         bt_coll_prepare(s, a);
     alg = bt_coll_pick(a);
@@ -413,7 +420,6 @@ int bt_coll_start(bt_coll_args_t *a, bt_request_t **req_p)
     if (bt_coll_algs[alg].run) {
         if (s)
             bt_coll_sched_free(s);
-        *req_p = NULL;
         return bt_coll_algs[alg].run(a);
     }
     if (!s)

@@ -1,5 +1,7 @@
 /* Node-local collectives through the shared segment, for the small blocking
- * collectives of MPI_COMM_WORLD when the whole job is on one node.
+ * collectives of a communicator whose ranks are all on this node: MPI_COMM_WORLD
+ * (when the whole job is on one node) through the node's channel 0, any other
+ * through a channel of its own (see bt_coll_shm_attach).
  *
  * One round per call: a rank writes its contribution into its slot of the round
  * and announces its arrival; a rank that needs others' slots waits for those
@@ -17,45 +19,107 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Per communicator other than MPI_COMM_WORLD (comm->coll): its channel, NULL when
+ * it has none. */
+struct bt_coll_comm {
+    bt_shm_chan_t *chan;
+};
+
 typedef struct {
-    uint64_t round;    /* first: bt_coll_shm_behind reads it as a round's address */
-    int      who;      /* the local rank waited for, or -1: every rank */
+    bt_shm_chan_t *ch;
+    uint64_t       round;
+    int            who;      /* the rank waited for, or -1: every rank */
 } bt_coll_shm_wait_t;
 
 static int bt_coll_shm_ready(void *arg)
 {
     const bt_coll_shm_wait_t *w = arg;
-    return w->who < 0 ? bt_shm_coll_all_arrived(w->round) : bt_shm_coll_arrived(w->round, w->who);
+    return w->who < 0 ? bt_shm_coll_all_arrived(w->ch, w->round)
+                      : bt_shm_coll_arrived(w->ch, w->round, w->who);
 }
 
-/* Every rank of the node takes part in every round, so a rank sharing this CPU
- * that is behind this round needs the CPU before anything else does; when none
- * is, the ranks waited for run elsewhere. */
+/* Every member takes part in every round of its channel, so a member sharing this
+ * CPU that is behind this round needs the CPU before anything else does; when
+ * none is, the ranks waited for run elsewhere. */
 static int bt_coll_shm_behind(void *arg)
 {
-    return bt_shm_coll_mate_behind(*(uint64_t *)arg);
+    const bt_coll_shm_wait_t *w = arg;
+    return bt_shm_coll_mate_behind(w->ch, w->round);
 }
 
 static int bt_coll_shm_writable(void *arg)
 {
-    return bt_shm_coll_writable(*(uint64_t *)arg);
+    const bt_coll_shm_wait_t *w = arg;
+    return bt_shm_coll_writable(w->ch, w->round);
 }
 
 /* Waits until rank who (-1: every rank) has arrived at round. */
-static void bt_coll_shm_wait(uint64_t round, int who)
+static void bt_coll_shm_wait(bt_shm_chan_t *ch, uint64_t round, int who)
 {
-    bt_coll_shm_wait_t w = { round, who };
+    bt_coll_shm_wait_t w = { ch, round, who };
     if (!bt_coll_shm_ready(&w))
         bt_progress_until_mates(bt_coll_shm_ready, bt_coll_shm_behind, &w);
 }
 
 /* Enters the next round once its slot set is no longer read by anyone. */
-static uint64_t bt_coll_shm_enter(void)
+static uint64_t bt_coll_shm_enter(bt_shm_chan_t *ch)
 {
-    uint64_t round = bt_shm_coll_next();
-    if (!bt_shm_coll_writable(round))
-        bt_progress_until_mates(bt_coll_shm_writable, bt_coll_shm_behind, &round);
-    return round;
+    bt_coll_shm_wait_t w = { ch, bt_shm_coll_next(ch), -1 };
+    if (!bt_shm_coll_writable(ch, w.round))
+        bt_progress_until_mates(bt_coll_shm_writable, bt_coll_shm_behind, &w);
+    return w.round;
+}
+
+/* comm's channel, or NULL: a call that finds none runs point to point. */
+static bt_shm_chan_t *bt_coll_shm_chan(const bt_comm_t *comm)
+{
+    if (comm == &bt_comm_world)
+        return bt_rt.local_size == bt_rt.size ? bt_shm_chan_world() : NULL;
+    return comm->coll ? comm->coll->chan : NULL;
+}
+
+/* A communicator other than MPI_COMM_WORLD gets its channel at its first blocking
+ * collective, which is the same call on every member (so that communicators never
+ * used for a collective, as many are, take none): when its ranks are all on this
+ * node, its rank 0 takes a free channel and broadcasts its number and first round
+ * point to point. When the node has none free, the communicator's collectives run
+ * point to point for good (the choice must be the same on every member). */
+int bt_coll_shm_attach(bt_comm_t *comm)
+{
+    struct { int64_t id; uint64_t base; } got = { -1, 0 };
+    int n = comm->size, *locals, rc;
+    bt_coll_args_t a = { .kind = BT_COLL_BCAST, .comm = comm, .recvbuf = &got,
+                         .count = sizeof(got), .dt = bt_datatype_get(MPI_BYTE) };
+    bt_request_t *req;
+
+    comm->coll = bt_calloc(1, sizeof(*comm->coll));
+    if (n < 2)
+        return MPI_SUCCESS;
+    locals = bt_malloc((size_t)n * sizeof(int));
+    for (int i = 0; i < n; i++)
+        if ((locals[i] = bt_rt.local_of[bt_comm_world_rank(comm, i)]) < 0) {
+            free(locals);   /* the same on every member: not all on one node */
+            return MPI_SUCCESS;
+        }
+    if (comm->rank == 0)
+        got.id = bt_shm_chan_take(n, &got.base);
+    /* Nonblocking: point to point (this function is not called again). */
+    rc = bt_coll_start(&a, &req);
+    if (rc == MPI_SUCCESS && req) {
+        rc = bt_request_wait(req);
+        bt_request_release(req);
+    }
+    if (rc == MPI_SUCCESS && got.id >= 0)
+        comm->coll->chan = bt_shm_chan_open((int)got.id, locals, n, comm->rank, got.base);
+    free(locals);
+    return rc;
+}
+
+void bt_coll_comm_free(bt_comm_t *comm)
+{
+    bt_shm_chan_close(comm->coll->chan);
+    free(comm->coll);
+    comm->coll = NULL;
 }
 
 /* The bytes each rank puts in its slot for a call, or -1 when the call is not for
@@ -90,7 +154,7 @@ static MPI_Count bt_coll_shm_bytes(const bt_coll_args_t *a)
 
 static int bt_coll_shm_node_ok(const bt_coll_args_t *a)
 {
-    return a->blocking && a->comm == &bt_comm_world && bt_rt.local_size == bt_rt.size;
+    return a->blocking && bt_coll_shm_chan(a->comm);
 }
 
 /* A rank publishes the bytes it put in its slot twice: as the tag of its arrival,
@@ -110,40 +174,43 @@ typedef struct {
 /* Seals rank me's slot at `at`, before the data go in: the seal's line is
  * then fetched while the data are copied, not after them, where the arrival's
  * store would wait for it. */
-static void bt_coll_shm_seal_at(uint64_t round, int me, size_t at, MPI_Count bytes)
+static void bt_coll_shm_seal_at(bt_shm_chan_t *ch, uint64_t round, int me, size_t at,
+                                MPI_Count bytes)
 {
     bt_coll_shm_seal_t seal = { round, (int64_t)bytes };
-    memcpy((char *)bt_shm_coll_slot(round, me) + at, &seal, sizeof(seal));
+    memcpy((char *)bt_shm_coll_slot(ch, round, me) + at, &seal, sizeof(seal));
 }
 
-static void bt_coll_shm_seal(uint64_t round, int me, MPI_Count bytes)
+static void bt_coll_shm_seal(bt_shm_chan_t *ch, uint64_t round, int me, MPI_Count bytes)
 {
-    bt_coll_shm_seal_at(round, me, BT_COLL_SHM_SEAL_AT(bytes), bytes);
+    bt_coll_shm_seal_at(ch, round, me, BT_COLL_SHM_SEAL_AT(bytes), bytes);
 }
 
 /* MPI_SUCCESS when rank's slot of this round holds the bytes expected (its seal
  * at `at`). */
-static int bt_coll_shm_check_at(uint64_t round, int rank, size_t at, MPI_Count bytes)
+static int bt_coll_shm_check_at(bt_shm_chan_t *ch, uint64_t round, int rank, size_t at,
+                                MPI_Count bytes)
 {
     bt_coll_shm_seal_t seal;
     uint32_t tag;
 
-    if (bt_shm_coll_tag(round, rank, &tag))
+    if (bt_shm_coll_tag(ch, round, rank, &tag))
         return tag == ((uint32_t)bytes & BT_SHM_COLL_TAG_MASK) ? MPI_SUCCESS : MPI_ERR_TRUNCATE;
-    memcpy(&seal, (char *)bt_shm_coll_slot(round, rank) + at, sizeof(seal));
+    memcpy(&seal, (char *)bt_shm_coll_slot(ch, round, rank) + at, sizeof(seal));
     return seal.round == round && seal.bytes == (int64_t)bytes ? MPI_SUCCESS : MPI_ERR_TRUNCATE;
 }
 
-static int bt_coll_shm_check(uint64_t round, int rank, MPI_Count bytes)
+static int bt_coll_shm_check(bt_shm_chan_t *ch, uint64_t round, int rank, MPI_Count bytes)
 {
-    return bt_coll_shm_check_at(round, rank, BT_COLL_SHM_SEAL_AT(bytes), bytes);
+    return bt_coll_shm_check_at(ch, round, rank, BT_COLL_SHM_SEAL_AT(bytes), bytes);
 }
 
 /* The same for every rank's slot, the seals at `at`. */
-static int bt_coll_shm_check_all(uint64_t round, int n, size_t at, MPI_Count bytes)
+static int bt_coll_shm_check_all(bt_shm_chan_t *ch, uint64_t round, int n, size_t at,
+                                 MPI_Count bytes)
 {
     for (int i = 0; i < n; i++)
-        if (bt_coll_shm_check_at(round, i, at, bytes) != MPI_SUCCESS)
+        if (bt_coll_shm_check_at(ch, round, i, at, bytes) != MPI_SUCCESS)
             return MPI_ERR_TRUNCATE;
     return MPI_SUCCESS;
 }
@@ -160,38 +227,41 @@ int bt_coll_shm_ok(const bt_coll_args_t *a)
     return bt_coll_shm_node_ok(a) && bt_coll_shm_fits(bt_coll_shm_bytes(a));
 }
 
+/* The large sets are channel 0's: MPI_COMM_WORLD only. */
 int bt_coll_shm_large_ok(const bt_coll_args_t *a)
 {
-    return bt_coll_shm_node_ok(a) && a->dt->contig && a->dt->true_lb == 0 && a->dt->size > 0 &&
+    return a->comm == &bt_comm_world && bt_coll_shm_node_ok(a) && a->dt->contig && a->dt->true_lb == 0 && a->dt->size > 0 &&
            (size_t)a->dt->size <= bt_shm_coll_large_max();
 }
 
 int bt_coll_shm_barrier(const bt_coll_args_t *a)
 {
-    uint64_t round = bt_coll_shm_enter();
-    bt_shm_coll_arrive(round, 0);
-    bt_coll_shm_wait(round, -1);
+    bt_shm_chan_t *ch = bt_coll_shm_chan(a->comm);
+    uint64_t round = bt_coll_shm_enter(ch);
+    bt_shm_coll_arrive(ch, round, 0);
+    bt_coll_shm_wait(ch, round, -1);
     return MPI_SUCCESS;
 }
 
 int bt_coll_shm_bcast(const bt_coll_args_t *a)
 {
-    uint64_t round = bt_coll_shm_enter();
+    bt_shm_chan_t *ch = bt_coll_shm_chan(a->comm);
+    uint64_t round = bt_coll_shm_enter(ch);
     MPI_Count bytes = a->count * a->dt->size;
     int me = a->comm->rank;
 
     if (me == a->root) {
-        bt_coll_shm_seal(round, me, bytes);
-        bt_datatype_pack(a->dt, a->count, a->recvbuf, bt_shm_coll_slot(round, me));
-        bt_shm_coll_arrive(round, (uint32_t)bytes);
+        bt_coll_shm_seal(ch, round, me, bytes);
+        bt_datatype_pack(a->dt, a->count, a->recvbuf, bt_shm_coll_slot(ch, round, me));
+        bt_shm_coll_arrive(ch, round, (uint32_t)bytes);
         return MPI_SUCCESS;
     }
-    bt_shm_coll_arrive(round, 0);
-    bt_coll_shm_wait(round, a->root);
+    bt_shm_coll_arrive(ch, round, 0);
+    bt_coll_shm_wait(ch, round, a->root);
     /* Checked after the copy: the root has usually gone on, so the seal is read,
      * and after the data it is often in the cache already. */
-    bt_datatype_unpack(a->dt, a->count, bt_shm_coll_slot(round, a->root), bytes, a->recvbuf);
-    return bt_coll_shm_check(round, a->root, bytes);
+    bt_datatype_unpack(a->dt, a->count, bt_shm_coll_slot(ch, round, a->root), bytes, a->recvbuf);
+    return bt_coll_shm_check(ch, round, a->root, bytes);
 }
 
 /* Gather's and allgather's end: waits for every rank and unpacks their blocks into
@@ -199,14 +269,15 @@ int bt_coll_shm_bcast(const bt_coll_args_t *a)
 static int bt_coll_shm_gather_blocks(const bt_coll_args_t *a, uint64_t round, MPI_Count bytes,
                                      int in_place)
 {
+    bt_shm_chan_t *ch = bt_coll_shm_chan(a->comm);
     int me = a->comm->rank, n = a->comm->size;
 
-    bt_coll_shm_wait(round, -1);
-    if (bt_coll_shm_check_all(round, n, BT_COLL_SHM_SEAL_AT(bytes), bytes) != MPI_SUCCESS)
+    bt_coll_shm_wait(ch, round, -1);
+    if (bt_coll_shm_check_all(ch, round, n, BT_COLL_SHM_SEAL_AT(bytes), bytes) != MPI_SUCCESS)
         return MPI_ERR_TRUNCATE;
     for (int i = 0; i < n; i++)
         if (i != me || !in_place)
-            bt_datatype_unpack(a->recvtype, a->recvcount, bt_shm_coll_slot(round, i), bytes,
+            bt_datatype_unpack(a->recvtype, a->recvcount, bt_shm_coll_slot(ch, round, i), bytes,
                                BT_COLL_AT(a->recvbuf, (MPI_Count)i * a->recvcount, a->recvtype));
     return MPI_SUCCESS;
 }
@@ -214,15 +285,16 @@ static int bt_coll_shm_gather_blocks(const bt_coll_args_t *a, uint64_t round, MP
 /* Gather: every rank's block in its slot; the root unpacks them in rank order. */
 int bt_coll_shm_gather(const bt_coll_args_t *a)
 {
-    uint64_t round = bt_coll_shm_enter();
+    bt_shm_chan_t *ch = bt_coll_shm_chan(a->comm);
+    uint64_t round = bt_coll_shm_enter(ch);
     int me = a->comm->rank, in_place = bt_coll_in_place(a->sendbuf);
     MPI_Count bytes = me == a->root ? a->recvcount * a->recvtype->size
                                     : a->sendcount * a->sendtype->size;
 
-    bt_coll_shm_seal(round, me, bytes);   /* in place: only to pass the check */
+    bt_coll_shm_seal(ch, round, me, bytes);   /* in place: only to pass the check */
     if (me != a->root || !in_place)
-        bt_datatype_pack(a->sendtype, a->sendcount, a->sendbuf, bt_shm_coll_slot(round, me));
-    bt_shm_coll_arrive(round, (uint32_t)bytes);
+        bt_datatype_pack(a->sendtype, a->sendcount, a->sendbuf, bt_shm_coll_slot(ch, round, me));
+    bt_shm_coll_arrive(ch, round, (uint32_t)bytes);
     if (me != a->root)
         return MPI_SUCCESS;
     return bt_coll_shm_gather_blocks(a, round, bytes, in_place);
@@ -232,7 +304,8 @@ int bt_coll_shm_gather(const bt_coll_args_t *a)
  * recvbuf already when in place). */
 int bt_coll_shm_allgather(const bt_coll_args_t *a)
 {
-    uint64_t round = bt_coll_shm_enter();
+    bt_shm_chan_t *ch = bt_coll_shm_chan(a->comm);
+    uint64_t round = bt_coll_shm_enter(ch);
     int me = a->comm->rank, in_place = bt_coll_in_place(a->sendbuf);
     MPI_Count bytes = a->recvcount * a->recvtype->size;
     MPI_Count sbytes = in_place ? bytes : a->sendcount * a->sendtype->size;
@@ -240,70 +313,72 @@ int bt_coll_shm_allgather(const bt_coll_args_t *a)
     /* The choice went by the receive side; a send side that does not match (and
      * may not fit) leaves the slot unsealed, which every rank reports. */
     if (sbytes == bytes)
-        bt_coll_shm_seal(round, me, bytes);
+        bt_coll_shm_seal(ch, round, me, bytes);
     if (in_place)
         bt_datatype_pack(a->recvtype, a->recvcount,
                          BT_COLL_AT(a->recvbuf, (MPI_Count)me * a->recvcount, a->recvtype),
-                         bt_shm_coll_slot(round, me));
+                         bt_shm_coll_slot(ch, round, me));
     else if (sbytes == bytes)
-        bt_datatype_pack(a->sendtype, a->sendcount, a->sendbuf, bt_shm_coll_slot(round, me));
-    bt_shm_coll_arrive(round, (uint32_t)sbytes);
+        bt_datatype_pack(a->sendtype, a->sendcount, a->sendbuf, bt_shm_coll_slot(ch, round, me));
+    bt_shm_coll_arrive(ch, round, (uint32_t)sbytes);
     return bt_coll_shm_gather_blocks(a, round, bytes, in_place);
 }
 
 /* Scatter: the root packs every rank's block into its slot, block i at i * bytes. */
 int bt_coll_shm_scatter(const bt_coll_args_t *a)
 {
-    uint64_t round = bt_coll_shm_enter();
+    bt_shm_chan_t *ch = bt_coll_shm_chan(a->comm);
+    uint64_t round = bt_coll_shm_enter(ch);
     int me = a->comm->rank, n = a->comm->size;
-    char *slot = bt_shm_coll_slot(round, a->root);
+    char *slot = bt_shm_coll_slot(ch, round, a->root);
     MPI_Count bytes = me == a->root ? a->sendcount * a->sendtype->size
                                     : a->recvcount * a->recvtype->size;
 
     if (me == a->root) {
-        bt_coll_shm_seal(round, me, n * bytes);
+        bt_coll_shm_seal(ch, round, me, n * bytes);
         for (int i = 0; i < n; i++)
             bt_datatype_pack(a->sendtype, a->sendcount,
                              BT_COLL_AT(a->sendbuf, (MPI_Count)i * a->sendcount, a->sendtype),
                              slot + i * bytes);
-        bt_shm_coll_arrive(round, (uint32_t)(n * bytes));
+        bt_shm_coll_arrive(ch, round, (uint32_t)(n * bytes));
     } else {
-        bt_shm_coll_arrive(round, 0);
-        bt_coll_shm_wait(round, a->root);
+        bt_shm_coll_arrive(ch, round, 0);
+        bt_coll_shm_wait(ch, round, a->root);
     }
     if (me != a->root || !bt_coll_in_place(a->recvbuf))
         bt_datatype_unpack(a->recvtype, a->recvcount, slot + me * bytes, bytes, a->recvbuf);
     /* Checked after the copy, as in bcast. */
-    return me == a->root ? MPI_SUCCESS : bt_coll_shm_check(round, a->root, n * bytes);
+    return me == a->root ? MPI_SUCCESS : bt_coll_shm_check(ch, round, a->root, n * bytes);
 }
 
 /* Alltoall: every rank packs its n blocks into its slot; rank i takes block i of
  * every slot. In place, the blocks come from recvbuf, packed before any arrives. */
 int bt_coll_shm_alltoall(const bt_coll_args_t *a)
 {
-    uint64_t round = bt_coll_shm_enter();
+    bt_shm_chan_t *ch = bt_coll_shm_chan(a->comm);
+    uint64_t round = bt_coll_shm_enter(ch);
     int me = a->comm->rank, n = a->comm->size;
     int in_place = bt_coll_in_place(a->sendbuf);
     const void *src = in_place ? a->recvbuf : a->sendbuf;
     MPI_Count scount = in_place ? a->recvcount : a->sendcount;
     bt_datatype_t *stype = in_place ? a->recvtype : a->sendtype;
     MPI_Count bytes = a->recvcount * a->recvtype->size, sbytes = scount * stype->size;
-    char *mine = bt_shm_coll_slot(round, me);
+    char *mine = bt_shm_coll_slot(ch, round, me);
 
     /* As in allgather: a send side that does not match leaves the slot unsealed. */
     if (sbytes == bytes) {
-        bt_coll_shm_seal(round, me, n * bytes);
+        bt_coll_shm_seal(ch, round, me, n * bytes);
         for (int i = 0; i < n; i++)
             bt_datatype_pack(stype, scount, BT_COLL_AT(src, (MPI_Count)i * scount, stype),
                              mine + i * bytes);
     }
-    bt_shm_coll_arrive(round, (uint32_t)(n * sbytes));
-    bt_coll_shm_wait(round, -1);
-    if (bt_coll_shm_check_all(round, n, BT_COLL_SHM_SEAL_AT(n * bytes), n * bytes) != MPI_SUCCESS)
+    bt_shm_coll_arrive(ch, round, (uint32_t)(n * sbytes));
+    bt_coll_shm_wait(ch, round, -1);
+    if (bt_coll_shm_check_all(ch, round, n, BT_COLL_SHM_SEAL_AT(n * bytes), n * bytes) != MPI_SUCCESS)
         return MPI_ERR_TRUNCATE;
     for (int j = 0; j < n; j++)
         bt_datatype_unpack(a->recvtype, a->recvcount,
-                           (char *)bt_shm_coll_slot(round, j) + me * bytes, bytes,
+                           (char *)bt_shm_coll_slot(ch, round, j) + me * bytes, bytes,
                            BT_COLL_AT(a->recvbuf, (MPI_Count)j * a->recvcount, a->recvtype));
     return MPI_SUCCESS;
 }
@@ -312,31 +387,32 @@ int bt_coll_shm_alltoall(const bt_coll_args_t *a)
  * operand always on the left. */
 static int bt_coll_shm_reduce_to(const bt_coll_args_t *a, int all)
 {
-    uint64_t round = bt_coll_shm_enter();
+    bt_shm_chan_t *ch = bt_coll_shm_chan(a->comm);
+    uint64_t round = bt_coll_shm_enter(ch);
     MPI_Count bytes = a->count * a->dt->size;
     int me = a->comm->rank, n = a->comm->size;
     const void *mine = a->sendbuf == MPI_IN_PLACE ? a->recvbuf : a->sendbuf;
     int swap = n == 2 && bt_op_swaps_exactly(a->op, a->dt);
 
-    bt_coll_shm_seal(round, me, bytes);
-    bt_copy(bt_shm_coll_slot(round, me), mine, (size_t)bytes);
-    bt_shm_coll_arrive(round, (uint32_t)bytes);
+    bt_coll_shm_seal(ch, round, me, bytes);
+    bt_copy(bt_shm_coll_slot(ch, round, me), mine, (size_t)bytes);
+    bt_shm_coll_arrive(ch, round, (uint32_t)bytes);
     if (!all && me != a->root)
         return MPI_SUCCESS;
     /* Two ranks and an op whose operands may swap: start from my own part while
      * the other arrives, then read its slot once. */
     if (swap && mine != a->recvbuf)
         bt_copy(a->recvbuf, mine, (size_t)bytes);
-    bt_coll_shm_wait(round, -1);
-    if (bt_coll_shm_check_all(round, n, BT_COLL_SHM_SEAL_AT(bytes), bytes) != MPI_SUCCESS)
+    bt_coll_shm_wait(ch, round, -1);
+    if (bt_coll_shm_check_all(ch, round, n, BT_COLL_SHM_SEAL_AT(bytes), bytes) != MPI_SUCCESS)
         return MPI_ERR_TRUNCATE;
     if (swap) {
-        bt_op_apply(a->op, bt_shm_coll_slot(round, 1 - me), a->recvbuf, a->count, a->dt);
+        bt_op_apply(a->op, bt_shm_coll_slot(ch, round, 1 - me), a->recvbuf, a->count, a->dt);
         return MPI_SUCCESS;
     }
-    bt_copy(a->recvbuf, bt_shm_coll_slot(round, n - 1), (size_t)bytes);
+    bt_copy(a->recvbuf, bt_shm_coll_slot(ch, round, n - 1), (size_t)bytes);
     for (int i = n - 2; i >= 0; i--)
-        bt_op_apply(a->op, bt_shm_coll_slot(round, i), a->recvbuf, a->count, a->dt);
+        bt_op_apply(a->op, bt_shm_coll_slot(ch, round, i), a->recvbuf, a->count, a->dt);
     return MPI_SUCCESS;
 }
 
@@ -361,6 +437,7 @@ static uint64_t bt_coll_shm_large_use;   /* uses of the large sets so far */
 
 static int bt_coll_shm_large_to(const bt_coll_args_t *a, int all)
 {
+    bt_shm_chan_t *ch = bt_coll_shm_chan(a->comm);
     uint64_t use = bt_coll_shm_large_use;
     size_t es = (size_t)a->dt->size;
     MPI_Count total = a->count * a->dt->size;
@@ -377,14 +454,14 @@ static int bt_coll_shm_large_to(const bt_coll_args_t *a, int all)
     for (MPI_Count off = 0; off < a->count; off += per, use++) {
         MPI_Count c = BT_MIN(per, a->count - off);
         MPI_Count lo = c * me / n, hi = c * (me + 1) / n;
-        uint64_t round = bt_coll_shm_enter();
+        uint64_t round = bt_coll_shm_enter(ch);
 
         if (off == 0)
-            bt_coll_shm_seal_at(round, me, 0, total);
+            bt_coll_shm_seal_at(ch, round, me, 0, total);
         bt_copy(bt_shm_coll_large(use, me), mine + off * es, (size_t)c * es);
-        bt_shm_coll_arrive(round, off == 0 ? (uint32_t)total : 0);
-        bt_coll_shm_wait(round, -1);
-        if (off == 0 && (rc = bt_coll_shm_check_all(round, n, 0, total))) {
+        bt_shm_coll_arrive(ch, round, off == 0 ? (uint32_t)total : 0);
+        bt_coll_shm_wait(ch, round, -1);
+        if (off == 0 && (rc = bt_coll_shm_check_all(ch, round, n, 0, total))) {
             use++;
             break;
         }
@@ -397,11 +474,11 @@ static int bt_coll_shm_large_to(const bt_coll_args_t *a, int all)
                 bt_op_apply(a->op, (char *)bt_shm_coll_large(use, i) + at, acc, hi - lo, a->dt);
             bt_copy((char *)bt_shm_coll_large(use, me) + at, acc, len);
         }
-        round = bt_coll_shm_enter();
-        bt_shm_coll_arrive(round, 0);
+        round = bt_coll_shm_enter(ch);
+        bt_shm_coll_arrive(ch, round, 0);
         if (!want)
             continue;
-        bt_coll_shm_wait(round, -1);
+        bt_coll_shm_wait(ch, round, -1);
         for (int j = 0; j < n; j++) {
             MPI_Count jlo = c * j / n, jhi = c * (j + 1) / n;
             if (j != me && jhi > jlo)

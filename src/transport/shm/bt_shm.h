@@ -68,24 +68,36 @@ int bt_shm_job_pull(int peer, int job, void *dst, uint64_t src, int *last_p);
 int bt_shm_job_push(int peer, int job, const void *src, uint64_t dst, int *last_p);
 
 
-/* Collective rounds of all the node's ranks (the collectives of MPI_COMM_WORLD on
- * one node): every rank takes the next round, waits until the round's slot set is
- * writable, writes its slot, arrives, then waits for the ranks whose slots it
+/* Collective channels. A channel is a sequence of rounds among some of the node's
+ * ranks, its members (indexed as the ranks of the communicator that uses it):
+ * every member takes the next round, waits until the round's slot set is
+ * writable, writes its slot, arrives, then waits for the members whose slots it
  * reads (bt_shm_coll_arrived / _all_arrived) and reads them. One round in flight
- * per rank at a time. */
+ * per member at a time. Channel 0 (bt_shm_chan_world) has every rank of the node,
+ * member i being local rank i. The node has 31 more: a member (the leader) takes a
+ * free one for m members (bt_shm_chan_take: its id and the round to start after,
+ * -1 when none is free) and tells the others; each opens it with the members'
+ * local ranks and its own index, and closes it when done with it for good. It is
+ * free again once every member has closed it. */
+typedef struct bt_shm_chan bt_shm_chan_t;
+bt_shm_chan_t *bt_shm_chan_world(void);
+int            bt_shm_chan_take(int m, uint64_t *base_p);
+bt_shm_chan_t *bt_shm_chan_open(int id, const int *locals, int m, int me, uint64_t base);
+void           bt_shm_chan_close(bt_shm_chan_t *ch);
+
 size_t   bt_shm_coll_slot_max(void);
-uint64_t bt_shm_coll_next(void);
-int      bt_shm_coll_writable(uint64_t round);
-void    *bt_shm_coll_slot(uint64_t round, int local_rank);
+uint64_t bt_shm_coll_next(bt_shm_chan_t *ch);
+int      bt_shm_coll_writable(bt_shm_chan_t *ch, uint64_t round);
+void    *bt_shm_coll_slot(const bt_shm_chan_t *ch, uint64_t round, int member);
 /* An arrival carries a 24-bit tag of the caller's (the collective layer: the
- * bytes in the rank's slot). bt_shm_coll_tag reads it while local_rank's latest
+ * bytes in the member's slot). bt_shm_coll_tag reads it while the member's latest
  * arrival is still that round: 1 and *tag_p, else 0 (it has gone on). */
 #define BT_SHM_COLL_TAG_BITS 24
 #define BT_SHM_COLL_TAG_MASK ((1u << BT_SHM_COLL_TAG_BITS) - 1)
-void     bt_shm_coll_arrive(uint64_t round, uint32_t tag);
-int      bt_shm_coll_arrived(uint64_t round, int local_rank);
-int      bt_shm_coll_tag(uint64_t round, int local_rank, uint32_t *tag_p);
-int      bt_shm_coll_all_arrived(uint64_t round);
+void     bt_shm_coll_arrive(bt_shm_chan_t *ch, uint64_t round, uint32_t tag);
+int      bt_shm_coll_arrived(const bt_shm_chan_t *ch, uint64_t round, int member);
+int      bt_shm_coll_tag(const bt_shm_chan_t *ch, uint64_t round, int member, uint32_t *tag_p);
+int      bt_shm_coll_all_arrived(bt_shm_chan_t *ch, uint64_t round);
 /* Large reductions: two sets (use & 1) of a slot per rank, bt_shm_coll_large_max
  * bytes each. The ranks read a set only in the rounds of the use that wrote it,
  * and a use starts with a round every rank waits for all ranks to reach; so a
@@ -93,7 +105,7 @@ int      bt_shm_coll_all_arrived(uint64_t round);
  * write set (u + 1) & 1 at once. */
 size_t   bt_shm_coll_large_max(void);
 void    *bt_shm_coll_large(uint64_t use, int local_rank);
-/* Some rank that shares this CPU (as far as it last said) has not arrived at round. */
-int      bt_shm_coll_mate_behind(uint64_t round);
+/* Some member that shares this CPU (as far as it last said) has not arrived at round. */
+int      bt_shm_coll_mate_behind(const bt_shm_chan_t *ch, uint64_t round);
 
 #endif

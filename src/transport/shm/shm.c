@@ -10,6 +10,8 @@
  *   ring bytes [n][n]            ring (receiver r, sender s) at index r*n+s
  *   collective rounds            coll_sets sets of n slots of coll_slot bytes
  *   large collectives            2 sets of n slots of coll_large bytes
+ *   bt_shm_flag_t[CHANS-1][n]    the arrivals of each further collective channel
+ *   further channels' rounds     CHANS-1 times chan_sets sets of n slots
  *
  * The segment is a memfd: it has no name in /dev/shm at any time, so no crash can
  * leave it behind. The other ranks of the node open it through the creator's
@@ -41,6 +43,9 @@
 #define BT_SHM_WRAP  0xff                     /* frame type: skip to the ring's start */
 #define BT_FRAME_HDR 32
 #define BT_SHM_JOBS  16                       /* open copy jobs per receiver */
+/* Collective channels: 0 is MPI_COMM_WORLD's, the others go to other
+ * communicators of the node's ranks, one each, as long as there are free ones. */
+#define BT_SHM_CHANS 32
 
 typedef struct bt_shm_seg {
     uint64_t         magic;
@@ -65,6 +70,13 @@ static size_t bt_shm_coll_sets(int n)
     return n <= 8 ? 64 : n <= 32 ? 16 : 4;
 }
 
+/* The further channels' sets: fewer, as there are 31 of them (only the slots of
+ * a channel's members are ever touched; the rest is address space). */
+static size_t bt_shm_chan_sets(int n)
+{
+    return n <= 8 ? 16 : n <= 32 ? 8 : 4;
+}
+
 /* A rank's arrival word: the round in the high bits, the arrival's tag
  * (bt_shm_coll_arrive) in the low BT_SHM_COLL_TAG_BITS, so that a reader that sees
  * the round sees its tag in the same load. */
@@ -72,8 +84,23 @@ static size_t bt_shm_coll_sets(int n)
 
 typedef struct bt_shm_flag {
     _Atomic uint64_t arrival;   /* BT_SHM_ARRIVAL(round) | tag */
-    _Atomic int32_t  cpu;       /* the CPU the rank last ran on, plus 1 (0: not known) */
+    _Atomic int32_t  cpu;       /* the CPU the rank last ran on, plus 1 (0: not known);
+                                 * kept in channel 0's flags only */
 } __attribute__((aligned(BT_CACHELINE))) bt_shm_flag_t;
+
+/* A rank's view of a collective channel: the members (by index, as the
+ * communicator's ranks) and where their arrivals and slots are. */
+struct bt_shm_chan {
+    int            id;
+    int            m, me;       /* members, my index */
+    int           *local;       /* member index -> local rank; NULL: the same */
+    bt_shm_flag_t *flags;       /* by local rank */
+    char          *slots;       /* sets of n slots, by local rank */
+    size_t         sets;
+    uint64_t       base;        /* the round before the channel's first here */
+    uint64_t       round;       /* rounds this rank has entered */
+    uint64_t       min;         /* every member has arrived at this round (seen last) */
+};
 
 typedef struct bt_shm_rank {
     _Atomic uint32_t bell;      /* futex word, bumped by every ring */
@@ -137,11 +164,12 @@ static struct {
     bt_shm_tx_t    *tx;
     bt_shm_rx_t    *rx;
     bt_shm_flag_t  *flags;       /* collective arrivals, by local rank */
-    char           *coll;        /* collective round slots */
+    bt_shm_flag_t  *chan_flags;  /* the same for channels 1.., CHANS-1 times n */
+    _Atomic int32_t *chan_refs;  /* by channel: members that have not closed it (0: free) */
     size_t          coll_slot;
-    size_t          coll_sets;
-    uint64_t        coll_round;  /* rounds this rank has entered */
-    uint64_t        coll_min;    /* every rank has arrived at this round (seen last) */
+    bt_shm_chan_t   world;       /* channel 0 */
+    char           *chan_slots;  /* channels 1..: chan_sets sets of n slots each */
+    size_t          chan_sets;
     char           *large;       /* large collectives' slots */
     size_t          coll_large;
     int             large_touched;
@@ -253,7 +281,7 @@ static size_t bt_shm_coll_large_default(int n)
 }
 
 static void bt_shm_layout(int n, size_t ring_bytes, size_t coll_slot, size_t coll_large,
-                          size_t offs[9])
+                          size_t offs[11])
 {
     size_t off = BT_ALIGN_UP(sizeof(bt_shm_seg_t), BT_CACHELINE);
     offs[0] = off;                                   /* ranks */
@@ -274,6 +302,12 @@ static void bt_shm_layout(int n, size_t ring_bytes, size_t coll_slot, size_t col
     off = BT_ALIGN_UP(off, 4096);
     offs[7] = off;                                   /* large collectives */
     off += 2 * (size_t)n * coll_large;
+    offs[9] = off;                                   /* further channels' users, arrivals */
+    off += BT_ALIGN_UP(BT_SHM_CHANS * sizeof(int32_t), BT_CACHELINE) +
+           (size_t)(BT_SHM_CHANS - 1) * n * sizeof(bt_shm_flag_t);
+    off = BT_ALIGN_UP(off, 4096);
+    offs[10] = off;                                  /* further channels' slots */
+    off += (size_t)(BT_SHM_CHANS - 1) * bt_shm_chan_sets(n) * n * coll_slot;
     offs[8] = off;                                   /* total */
 }
 
@@ -342,7 +376,7 @@ int bt_shm_init(void)
     size_t coll_large = BT_ALIGN_UP(BT_MAX(bt_env_size("BATON_SHM_COLL_LARGE",
                                                        bt_shm_coll_large_default(n)), (size_t)1),
                                     (size_t)4096);
-    size_t offs[9];
+    size_t offs[11];
     char key[64], val[128];
     int leader = bt_rt.local_ranks[0];
     int populate;
@@ -361,12 +395,13 @@ int bt_shm_init(void)
     shm.frame_max = ring / 4 - BT_FRAME_HDR;
     shm.size = offs[8];
     shm.coll_slot = coll_slot;
-    shm.coll_sets = bt_shm_coll_sets(n);
+    shm.chan_sets = bt_shm_chan_sets(n);
     shm.coll_large = coll_large;
     /* Small segments: this rank's own parts are touched up front (below), since a
      * first-touch fault costs ~10 us a page; the rest only as it is used, so that
-     * a rank's resident memory does not count the rings of every other pair. */
-    populate = shm.size <= ((size_t)64 << 20);
+     * a rank's resident memory does not count the rings of every other pair. (The
+     * further channels' slots do not count: they are touched only when used.) */
+    populate = offs[9] <= ((size_t)64 << 20);
 
     snprintf(key, sizeof(key), "bt-shm-%d", leader);
     if (me == 0) {
@@ -429,11 +464,17 @@ int bt_shm_init(void)
     shm.flags = (bt_shm_flag_t *)(shm.base + offs[3]);
     shm.jobs = (bt_shm_job_t *)(shm.base + offs[4]);
     shm.rings = shm.base + offs[5];
-    shm.coll = shm.base + offs[6];
+    shm.chan_refs = (_Atomic int32_t *)(shm.base + offs[9]);
+    shm.chan_flags = (bt_shm_flag_t *)(shm.base + offs[9] +
+                                       BT_ALIGN_UP(BT_SHM_CHANS * sizeof(int32_t), BT_CACHELINE));
+    shm.chan_slots = shm.base + offs[10];
     shm.large = shm.base + offs[7];
+    shm.world = (bt_shm_chan_t){ .id = 0, .m = n, .me = me, .flags = shm.flags,
+                                 .slots = shm.base + offs[6], .sets = bt_shm_coll_sets(n) };
     if (populate) {
         /* The headers, and the rings this rank receives on (senders write them). */
         bt_shm_prefault(shm.base, offs[5]);
+        bt_shm_prefault(shm.base + offs[9], offs[10] - offs[9]);
         bt_shm_prefault(bt_shm_ring(me, 0), (size_t)n * ring);
     }
     shm.ranks[me].pid = (int32_t)getpid();
@@ -816,15 +857,80 @@ size_t bt_shm_coll_slot_max(void)
     return shm.coll_slot;
 }
 
-uint64_t bt_shm_coll_next(void)
+bt_shm_chan_t *bt_shm_chan_world(void)
 {
-    return ++shm.coll_round;
+    return &shm.world;
 }
 
-void *bt_shm_coll_slot(uint64_t round, int local_rank)
+int bt_shm_chan_take(int m, uint64_t *base_p)
 {
-    return shm.coll + ((size_t)(round & (shm.coll_sets - 1)) * shm.n + (size_t)local_rank) *
-                      shm.coll_slot;
+    for (int id = 1; id < BT_SHM_CHANS; id++) {
+        int32_t free_refs = 0;
+        uint64_t base = 0;
+
+        if (atomic_load_explicit(&shm.chan_refs[id], memory_order_relaxed) != 0 ||
+            !atomic_compare_exchange_strong_explicit(&shm.chan_refs[id], &free_refs, m,
+                                                     memory_order_acquire,
+                                                     memory_order_relaxed))
+            continue;
+        /* Every earlier member has closed it, after its last round: rounds past
+         * the highest arrival cannot be mistaken for old ones. */
+        for (int i = 0; i < shm.n; i++)
+            base = BT_MAX(base, atomic_load_explicit(&shm.chan_flags[(size_t)(id - 1) * shm.n + i]
+                                                          .arrival, memory_order_relaxed) >>
+                                    BT_SHM_COLL_TAG_BITS);
+        *base_p = base;
+        return id;
+    }
+    return -1;
+}
+
+bt_shm_chan_t *bt_shm_chan_open(int id, const int *locals, int m, int me, uint64_t base)
+{
+    bt_shm_chan_t *ch = bt_calloc(1, sizeof(*ch));
+
+    ch->id = id;
+    ch->m = m;
+    ch->me = me;
+    ch->local = bt_malloc((size_t)m * sizeof(int));
+    memcpy(ch->local, locals, (size_t)m * sizeof(int));
+    ch->flags = shm.chan_flags + (size_t)(id - 1) * shm.n;
+    ch->sets = shm.chan_sets;
+    ch->slots = shm.chan_slots + (size_t)(id - 1) * ch->sets * shm.n * shm.coll_slot;
+    ch->base = base;
+    ch->round = base;
+    ch->min = base;
+    return ch;
+}
+
+void bt_shm_chan_close(bt_shm_chan_t *ch)
+{
+    if (!ch)
+        return;
+    atomic_fetch_sub_explicit(&shm.chan_refs[ch->id], 1, memory_order_release);
+    free(ch->local);
+    free(ch);
+}
+
+static inline int bt_shm_chan_local(const bt_shm_chan_t *ch, int member)
+{
+    return ch->local ? ch->local[member] : member;
+}
+
+static inline _Atomic uint64_t *bt_shm_chan_arrival(const bt_shm_chan_t *ch, int member)
+{
+    return &ch->flags[bt_shm_chan_local(ch, member)].arrival;
+}
+
+uint64_t bt_shm_coll_next(bt_shm_chan_t *ch)
+{
+    return ++ch->round;
+}
+
+void *bt_shm_coll_slot(const bt_shm_chan_t *ch, uint64_t round, int member)
+{
+    return ch->slots + ((size_t)(round & (ch->sets - 1)) * shm.n +
+                        (size_t)bt_shm_chan_local(ch, member)) * shm.coll_slot;
 }
 
 size_t bt_shm_coll_large_max(void)
@@ -844,11 +950,12 @@ void *bt_shm_coll_large(uint64_t use, int local_rank)
     return shm.large + ((size_t)(use & 1) * shm.n + (size_t)local_rank) * shm.coll_large;
 }
 
-int bt_shm_coll_writable(uint64_t round)
+int bt_shm_coll_writable(bt_shm_chan_t *ch, uint64_t round)
 {
     /* Round k uses the set of round k - SETS, which a rank has finished reading
-     * once it arrived at the round after that one. */
-    return round <= shm.coll_sets || bt_shm_coll_all_arrived(round - shm.coll_sets + 1);
+     * once it arrived at the round after that one (a channel's first SETS rounds
+     * reuse no set of its members'). */
+    return round <= ch->base + ch->sets || bt_shm_coll_all_arrived(ch, round - ch->sets + 1);
 }
 
 /* This rank's CPU (plus 1), recorded on its collective line when it changed, so
@@ -864,10 +971,10 @@ static int bt_shm_note_cpu(void)
     return cpu;
 }
 
-void bt_shm_coll_arrive(uint64_t round, uint32_t tag)
+void bt_shm_coll_arrive(bt_shm_chan_t *ch, uint64_t round, uint32_t tag)
 {
     bt_shm_note_cpu();
-    atomic_store_explicit(&shm.flags[shm.me].arrival,
+    atomic_store_explicit(bt_shm_chan_arrival(ch, ch->me),
                           BT_SHM_ARRIVAL(round) | (tag & BT_SHM_COLL_TAG_MASK),
                           memory_order_release);
     /* Pairs with a waiter's arm (bt_shm_bell_arm) before its last look: either it
@@ -875,20 +982,20 @@ void bt_shm_coll_arrive(uint64_t round, uint32_t tag)
     bt_shm_publish_fence();
     if (atomic_load_explicit(&shm.seg->awake, memory_order_relaxed) >= shm.n)
         return;
-    for (int i = 0; i < shm.n; i++)
-        if (i != shm.me)
-            bt_shm_wake_if_asleep(i);
+    for (int i = 0; i < ch->m; i++)
+        if (i != ch->me)
+            bt_shm_wake_if_asleep(bt_shm_chan_local(ch, i));
 }
 
-int bt_shm_coll_arrived(uint64_t round, int local_rank)
+int bt_shm_coll_arrived(const bt_shm_chan_t *ch, uint64_t round, int member)
 {
-    return atomic_load_explicit(&shm.flags[local_rank].arrival, memory_order_acquire) >=
+    return atomic_load_explicit(bt_shm_chan_arrival(ch, member), memory_order_acquire) >=
            BT_SHM_ARRIVAL(round);
 }
 
-int bt_shm_coll_tag(uint64_t round, int local_rank, uint32_t *tag_p)
+int bt_shm_coll_tag(const bt_shm_chan_t *ch, uint64_t round, int member, uint32_t *tag_p)
 {
-    uint64_t w = atomic_load_explicit(&shm.flags[local_rank].arrival, memory_order_acquire);
+    uint64_t w = atomic_load_explicit(bt_shm_chan_arrival(ch, member), memory_order_acquire);
 
     if (w >> BT_SHM_COLL_TAG_BITS != round)
         return 0;
@@ -896,34 +1003,35 @@ int bt_shm_coll_tag(uint64_t round, int local_rank, uint32_t *tag_p)
     return 1;
 }
 
-int bt_shm_coll_all_arrived(uint64_t round)
+int bt_shm_coll_all_arrived(bt_shm_chan_t *ch, uint64_t round)
 {
     uint64_t min = UINT64_MAX;
 
-    if (shm.coll_min >= round)
+    if (ch->min >= round)
         return 1;
-    for (int i = 0; i < shm.n; i++) {
-        uint64_t r = atomic_load_explicit(&shm.flags[i].arrival, memory_order_acquire) >>
+    for (int i = 0; i < ch->m; i++) {
+        uint64_t r = atomic_load_explicit(bt_shm_chan_arrival(ch, i), memory_order_acquire) >>
                      BT_SHM_COLL_TAG_BITS;
         if (r < round)
             return 0;
         min = BT_MIN(min, r);
     }
-    shm.coll_min = min;
+    ch->min = min;
     return 1;
 }
 
-int bt_shm_coll_mate_behind(uint64_t round)
+int bt_shm_coll_mate_behind(const bt_shm_chan_t *ch, uint64_t round)
 {
     int cpu = bt_shm_note_cpu();
 
-    for (int i = 0; i < shm.n; i++) {
+    for (int i = 0; i < ch->m; i++) {
         int other;
-        if (i == shm.me ||
-            atomic_load_explicit(&shm.flags[i].arrival, memory_order_relaxed) >=
+        if (i == ch->me ||
+            atomic_load_explicit(bt_shm_chan_arrival(ch, i), memory_order_relaxed) >=
                 BT_SHM_ARRIVAL(round))
             continue;
-        other = atomic_load_explicit(&shm.flags[i].cpu, memory_order_relaxed);
+        other = atomic_load_explicit(&shm.flags[bt_shm_chan_local(ch, i)].cpu,
+                                     memory_order_relaxed);
         if (other == cpu || other == 0)
             return 1;
     }
