@@ -243,9 +243,20 @@ def build_summary(d):
                       [(coll, coll, 2, nb) for nb in sz if nb > 4 * K], False, 1.0)
     s.ratio_check("Barrier, 2 ranks", "≤ 0.8× best peer", [("barrier", "barrier", 2, 0)],
                   False, 0.8)
+    sw = d.get("machine", "cswitch", "", 2, 0)
     for n in (4, 8):
         s.ratio_check("Barrier, %d ranks on 2 cores" % n, "≤ 0.5× Open MPI",
                       [("barrier", "barrier", n, 0)], False, 0.5, family="openmpi")
+        bar = d.get("baton", "barrier", "barrier", n, 0)
+        if sw and bar:
+            # r ranks per core: every rank runs once per barrier, the last to arrive
+            # goes on to the next one in the same turn.
+            per_core = n // 2 - 1
+            s.add("(information) floor of that barrier",
+                  "%d switch%s between processes on a core (%s µs each)" % (
+                      per_core, "" if per_core == 1 else "es", fmt(sw.median)),
+                  fmt(bar.median), fmt(per_core * sw.median),
+                  "%.2f×" % (bar.median / (per_core * sw.median)), None)
         s.ratio_check("Allreduce 8 B, %d ranks on 2 cores" % n, "≤ 0.5× Open MPI",
                       [("allreduce", "allreduce", n, 8)], False, 0.5, family="openmpi")
     vals = [(" at %s" % human_bytes(nb), d.get("baton", "latency", "", 8, nb))
@@ -577,6 +588,13 @@ def render(d, summary, pngs, plot_note):
         for c in present:
             if c == "barrier":
                 add_table("Barrier", c, c, n, "us", False, size_col=False)
+                sw = d.get("machine", "cswitch", "", 2, 0)
+                if sw and n > 2:
+                    L.append("**Switch between two processes on one CPU (µs)**: %s "
+                             "(bench/c/cswitch.c). With %d ranks a core, a barrier needs at "
+                             "least %d such switch%s on each core." % (
+                                 sw.cell(), n // 2, n // 2 - 1, "" if n == 4 else "es"))
+                    L.append("")
             else:
                 add_table(c.capitalize() + (" (bytes per rank)" if c in (
                     "gather", "scatter", "allgather", "alltoall") else " (doubles, sum)"

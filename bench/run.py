@@ -648,7 +648,7 @@ def main():
     # (program, job name, seconds per measurement as a multiple of the point time).
     tools = []
     for prog, job, scale in (("memcpy_bw", "memcpy", 2), ("cacheline", "cacheline", 1),
-                             ("cma_bw", "cma", 1)):
+                             ("cma_bw", "cma", 1), ("cswitch", "cswitch", 1)):
         exe = os.path.join(BUILD, "bin", prog)
         r = run(["cc", "-O2", "-pthread", "-o", exe, os.path.join(HERE, "c", prog + ".c")],
                 timeout=120)

@@ -14,6 +14,7 @@ BUILD = ROOT / os.environ.get("BATON_BUILDS", "build").split()[0]
 WARN = ["-Wall", "-Wextra", "-Werror"]
 TOOLS = {  # program: (options, the (bench, variant) records it must print)
     "cacheline": (["-t", "0.01"], {("cacheline", "")}),
+    "cswitch": (["-t", "0.01"], {("cswitch", "")}),
     "memcpy_bw": (["-t", "0.01", "-s", "1"], {("memcpy", ""), ("memcpy", "2m")}),
     "cma_bw": (["-t", "0.01", "-s", "1"],
                {("cma", "one"), ("cma", "two"), ("cma", "one-2m"), ("cma", "two-2m")}),
@@ -37,7 +38,7 @@ def test_machine_tool(name, tmp_path):
         return
     assert got == want, r.stdout
     assert all(rec["value"] > 0 for rec in recs), r.stdout
-    if name != "cacheline":
+    if name not in ("cacheline", "cswitch"):
         # -v picks variants by their whole name ("two" is not "two-2m").
         pick = max(want)
         r = subprocess.run([str(exe), *opts, "-v", pick[1]], capture_output=True, text=True,
