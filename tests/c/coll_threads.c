@@ -1,6 +1,6 @@
-/* MPI_THREAD_MULTIPLE: two threads per rank run collectives at the same time, each
- * on its own communicator (blocking in one, nonblocking in the other), and neither
- * mixes with the other nor stalls it. */
+/* MPI_THREAD_MULTIPLE: three threads per rank run collectives at the same time, each
+ * on its own communicator (blocking in two, each through its own node channel, and
+ * nonblocking in the third), and none mixes with the others nor stalls them. */
 /* np: 1 2 3 4 5 8 */
 #include "coll_common.c"
 
@@ -8,7 +8,9 @@
 
 #define ITERS 100
 
-static MPI_Comm comms[2];
+#define NT 3
+
+static MPI_Comm comms[NT];
 
 static void *worker(void *arg)
 {
@@ -21,7 +23,11 @@ static void *worker(void *arg)
         int n = 1 + (it * 7) % 64;
         for (int i = 0; i < n; i++)
             buf[i] = ct_val(rank + 100 * t, it + i);
-        if (t == 0) {
+        if (t != 1) {
+            int root = (it + t) % size, v = rank == root ? it * 10 + t : -1;
+            MPI_Bcast(&v, 1, MPI_INT, root, comm);
+            CT_CHECK(v == it * 10 + t, "thread %d iteration %d bcast from %d: %d", t, it, root,
+                     v);
             MPI_Allreduce(buf, out, n, MPI_INT, MPI_SUM, comm);
         } else {
             MPI_Request req;
@@ -44,11 +50,11 @@ static void *worker(void *arg)
 int main(int argc, char **argv)
 {
     int provided;
-    pthread_t th[2];
+    pthread_t th[NT];
 
     MPI_Init_thread(&argc, &argv, MPI_THREAD_MULTIPLE, &provided);
     ct_init(NULL);
-    ct_set("collectives from two threads", wsize, -1, 64);
+    ct_set("collectives from three threads", wsize, -1, 64);
     if (provided < MPI_THREAD_MULTIPLE) {
         if (wrank == 0)
             printf("MPI_THREAD_MULTIPLE not provided: skipped\n");
@@ -57,12 +63,13 @@ int main(int argc, char **argv)
     }
     MPI_Comm_dup(MPI_COMM_WORLD, &comms[0]);
     MPI_Comm_split(MPI_COMM_WORLD, 0, wsize - wrank, &comms[1]);
-    for (long t = 0; t < 2; t++)
+    MPI_Comm_split(MPI_COMM_WORLD, 0, (wrank + 1) % wsize, &comms[2]);
+    for (long t = 0; t < NT; t++)
         pthread_create(&th[t], NULL, worker, (void *)t);
-    for (int t = 0; t < 2; t++)
+    for (int t = 0; t < NT; t++)
         pthread_join(th[t], NULL);
-    MPI_Comm_free(&comms[0]);
-    MPI_Comm_free(&comms[1]);
+    for (int t = 0; t < NT; t++)
+        MPI_Comm_free(&comms[t]);
     MPI_Finalize();
     return 0;
 }
