@@ -91,15 +91,16 @@ typedef struct bt_shm_flag {
 /* A rank's view of a collective channel: the members (by index, as the
  * communicator's ranks) and where their arrivals and slots are. */
 struct bt_shm_chan {
-    int            id;
-    int            m, me;       /* members, my index */
-    int           *local;       /* member index -> local rank; NULL: the same */
-    bt_shm_flag_t *flags;       /* by local rank */
-    char          *slots;       /* sets of n slots, by local rank */
-    size_t         sets;
-    uint64_t       base;        /* the round before the channel's first here */
+    /* What every round uses first: one cache line, where the struct is aligned. */
     uint64_t       round;       /* rounds this rank has entered */
     uint64_t       min;         /* every member has arrived at this round (seen last) */
+    uint64_t       base;        /* the round before the channel's first here */
+    size_t         sets;
+    bt_shm_flag_t *flags;       /* by local rank */
+    int           *local;       /* member index -> local rank; NULL: the same */
+    char          *slots;       /* sets of n slots, by local rank */
+    int            m, me;       /* members, my index */
+    int            id;
 };
 
 typedef struct bt_shm_rank {
@@ -167,7 +168,7 @@ static struct {
     bt_shm_flag_t  *chan_flags;  /* the same for channels 1.., CHANS-1 times n */
     _Atomic int32_t *chan_refs;  /* by channel: members that have not closed it (0: free) */
     size_t          coll_slot;
-    bt_shm_chan_t   world;       /* channel 0 */
+    bt_shm_chan_t   world __attribute__((aligned(BT_CACHELINE)));   /* channel 0 */
     char           *chan_slots;  /* channels 1..: chan_sets sets of n slots each */
     size_t          chan_sets;
     char           *large;       /* large collectives' slots */
