@@ -269,6 +269,17 @@ def build_summary(d):
     pys = [(v, n, nb) for (v, n, nb) in d.keys("py")]
     s.ratio_check("Every mpi4py benchmark (2 ranks)", "≤ 1.0× best peer",
                   [("py", v, n, nb) for (v, n, nb) in pys], False, 1.0)
+    # The worst of them with the spread of both sides over the repetitions: where the
+    # ranges overlap, the run cannot tell the two apart.
+    worst = [(r[2], v, nb, r) for (v, n, nb) in pys if n == 2
+             for r in [d.ratio("py", v, 2, nb, False)] if r]
+    if worst:
+        ratio, v, nb, (bs, (peer, ps), _) = max(worst, key=lambda x: x[0])
+        overlap = bs.lo <= ps.hi and ps.lo <= bs.hi
+        s.add("(information) spread of the worst of those: %s %s" % (v, human_bytes(nb)),
+              "median (fastest–slowest) of the repetitions",
+              bs.cell(), "%s (%s)" % (ps.cell(), label(d, peer)),
+              "ranges %s" % ("overlap" if overlap else "apart"), None)
     if d.get("baton", "py", "Send/Recv numpy", 2, 8) or \
             d.best_peer("py", "Send/Recv numpy", 2, 8, False):
         s.ratio_check("mpi4py Send/Recv 8 B", "≤ 0.8× best peer",
