@@ -183,6 +183,17 @@ def best_memcpy(d):
     return max(got, key=lambda m: m.median) if got else None
 
 
+def barrier_switches(n):
+    """The fewest switches between processes per core that a barrier of n ranks on 2
+    cores needs: every rank runs once per barrier, and the last to arrive goes on to
+    the next one in the same turn (r ranks a core: r - 1)."""
+    return n // 2 - 1
+
+
+def switch_word(k):
+    return "switch" if k == 1 else "switches"
+
+
 def build_summary(d):
     s = Summary(d)
     small = [nb for nb in d.sizes("latency", "", 2) if nb <= 64]
@@ -249,12 +260,10 @@ def build_summary(d):
                       [("barrier", "barrier", n, 0)], False, 0.5, family="openmpi")
         bar = d.get("baton", "barrier", "barrier", n, 0)
         if sw and bar:
-            # r ranks per core: every rank runs once per barrier, the last to arrive
-            # goes on to the next one in the same turn.
-            per_core = n // 2 - 1
+            per_core = barrier_switches(n)
             s.add("(information) floor of that barrier",
-                  "%d switch%s between processes on a core (%s µs each)" % (
-                      per_core, "" if per_core == 1 else "es", fmt(sw.median)),
+                  "%d %s between processes on a core (%s µs each)" % (
+                      per_core, switch_word(per_core), fmt(sw.median)),
                   fmt(bar.median), fmt(per_core * sw.median),
                   "%.2f×" % (bar.median / (per_core * sw.median)), None)
         s.ratio_check("Allreduce 8 B, %d ranks on 2 cores" % n, "≤ 0.5× Open MPI",
@@ -603,8 +612,9 @@ def render(d, summary, pngs, plot_note):
                 if sw and n > 2:
                     L.append("**Switch between two processes on one CPU (µs)**: %s "
                              "(bench/c/cswitch.c). With %d ranks a core, a barrier needs at "
-                             "least %d such switch%s on each core." % (
-                                 sw.cell(), n // 2, n // 2 - 1, "" if n == 4 else "es"))
+                             "least %d such %s on each core." % (
+                                 sw.cell(), n // 2, barrier_switches(n),
+                                 switch_word(barrier_switches(n))))
                     L.append("")
             else:
                 add_table(c.capitalize() + (" (bytes per rank)" if c in (

@@ -282,7 +282,7 @@ static size_t bt_shm_coll_large_default(int n)
 }
 
 static void bt_shm_layout(int n, size_t ring_bytes, size_t coll_slot, size_t coll_large,
-                          size_t offs[11])
+                          size_t offs[12])
 {
     size_t off = BT_ALIGN_UP(sizeof(bt_shm_seg_t), BT_CACHELINE);
     offs[0] = off;                                   /* ranks */
@@ -303,9 +303,10 @@ static void bt_shm_layout(int n, size_t ring_bytes, size_t coll_slot, size_t col
     off = BT_ALIGN_UP(off, 4096);
     offs[7] = off;                                   /* large collectives */
     off += 2 * (size_t)n * coll_large;
-    offs[9] = off;                                   /* further channels' users, arrivals */
-    off += BT_ALIGN_UP(BT_SHM_CHANS * sizeof(int32_t), BT_CACHELINE) +
-           (size_t)(BT_SHM_CHANS - 1) * n * sizeof(bt_shm_flag_t);
+    offs[9] = off;                                   /* further channels' users */
+    off += BT_ALIGN_UP(BT_SHM_CHANS * sizeof(int32_t), BT_CACHELINE);
+    offs[11] = off;                                  /* further channels' arrivals */
+    off += (size_t)(BT_SHM_CHANS - 1) * n * sizeof(bt_shm_flag_t);
     off = BT_ALIGN_UP(off, 4096);
     offs[10] = off;                                  /* further channels' slots */
     off += (size_t)(BT_SHM_CHANS - 1) * bt_shm_chan_sets(n) * n * coll_slot;
@@ -377,7 +378,7 @@ int bt_shm_init(void)
     size_t coll_large = BT_ALIGN_UP(BT_MAX(bt_env_size("BATON_SHM_COLL_LARGE",
                                                        bt_shm_coll_large_default(n)), (size_t)1),
                                     (size_t)4096);
-    size_t offs[11];
+    size_t offs[12];
     char key[64], val[128];
     int leader = bt_rt.local_ranks[0];
     int populate;
@@ -466,8 +467,7 @@ int bt_shm_init(void)
     shm.jobs = (bt_shm_job_t *)(shm.base + offs[4]);
     shm.rings = shm.base + offs[5];
     shm.chan_refs = (_Atomic int32_t *)(shm.base + offs[9]);
-    shm.chan_flags = (bt_shm_flag_t *)(shm.base + offs[9] +
-                                       BT_ALIGN_UP(BT_SHM_CHANS * sizeof(int32_t), BT_CACHELINE));
+    shm.chan_flags = (bt_shm_flag_t *)(shm.base + offs[11]);
     shm.chan_slots = shm.base + offs[10];
     shm.large = shm.base + offs[7];
     shm.world = (bt_shm_chan_t){ .id = 0, .m = n, .me = me, .flags = shm.flags,
@@ -863,6 +863,12 @@ bt_shm_chan_t *bt_shm_chan_world(void)
     return &shm.world;
 }
 
+/* Channel id's arrival lines (id >= 1), by local rank. */
+static bt_shm_flag_t *bt_shm_chan_flags(int id)
+{
+    return shm.chan_flags + (size_t)(id - 1) * shm.n;
+}
+
 int bt_shm_chan_take(int m, uint64_t *base_p)
 {
     for (int id = 1; id < BT_SHM_CHANS; id++) {
@@ -877,8 +883,8 @@ int bt_shm_chan_take(int m, uint64_t *base_p)
         /* Every earlier member has closed it, after its last round: rounds past
          * the highest arrival cannot be mistaken for old ones. */
         for (int i = 0; i < shm.n; i++)
-            base = BT_MAX(base, atomic_load_explicit(&shm.chan_flags[(size_t)(id - 1) * shm.n + i]
-                                                          .arrival, memory_order_relaxed) >>
+            base = BT_MAX(base, atomic_load_explicit(&bt_shm_chan_flags(id)[i].arrival,
+                                                     memory_order_relaxed) >>
                                     BT_SHM_COLL_TAG_BITS);
         *base_p = base;
         return id;
@@ -895,7 +901,7 @@ bt_shm_chan_t *bt_shm_chan_open(int id, const int *locals, int m, int me, uint64
     ch->me = me;
     ch->local = bt_malloc((size_t)m * sizeof(int));
     memcpy(ch->local, locals, (size_t)m * sizeof(int));
-    ch->flags = shm.chan_flags + (size_t)(id - 1) * shm.n;
+    ch->flags = bt_shm_chan_flags(id);
     ch->sets = shm.chan_sets;
     ch->slots = shm.chan_slots + (size_t)(id - 1) * ch->sets * shm.n * shm.coll_slot;
     ch->base = base;
