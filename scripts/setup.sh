@@ -11,6 +11,7 @@ command -v make >/dev/null 2>&1 || need+=(make)
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need+=(python3-venv)
 python3 -c 'import sysconfig, os, sys; sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' \
     || need+=(python3-dev)
+[ -f /usr/include/rdma/fabric.h ] || need+=(libfabric-dev)   # the network transport
 if [ ${#need[@]} -gt 0 ]; then
     sudo=""
     [ "$(id -u)" -eq 0 ] || sudo=sudo

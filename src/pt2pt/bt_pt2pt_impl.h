@@ -33,7 +33,7 @@ typedef struct bt_cts {
 typedef struct bt_pull {
     uint64_t rreq;
     uint64_t addr;     /* where the receiver takes the message's bytes */
-    uint64_t job;      /* the receiver's copy job (bt_shm_job_open) */
+    uint64_t job;      /* the receiver's copy job (bt_tp_job_open) */
 } bt_pull_t;
 
 /* A message that arrived before its receive was posted. */
@@ -72,7 +72,7 @@ typedef struct bt_out_queue {
 typedef struct bt_pt2pt_state {
     bt_request_t   *posted_head, *posted_tail;
     bt_unexp_t     *unexp_head, *unexp_tail;
-    bt_out_queue_t *out;          /* by local rank */
+    bt_out_queue_t *out;          /* by world rank */
     int             nout;         /* queues that are not empty */
     bt_request_t   *generic;      /* active BT_REQ_GENERIC requests */
     size_t          eager_max;
@@ -81,7 +81,7 @@ typedef struct bt_pt2pt_state {
     double          spin_s;       /* how long a waiter polls before it sleeps */
     double          spin_short_s; /* the same when more threads are awake than cores */
     double          yield_s;      /* then, until this long, sched_yield between polls */
-    int             shm_up;
+    int             tp_up;        /* the transports are open */
 } bt_pt2pt_state_t;
 
 extern bt_pt2pt_state_t bt_p2p;
@@ -90,7 +90,7 @@ extern bt_pt2pt_state_t bt_p2p;
 void *bt_bsend_alloc(MPI_Count bytes);
 void  bt_bsend_release(bt_request_t *inner);
 
-void bt_pt2pt_on_frame(int src_local, const bt_msg_hdr_t *hdr, const void *payload, size_t len);
+void bt_pt2pt_on_frame(int src_world, const bt_msg_hdr_t *hdr, const void *payload, size_t len);
 int  bt_pt2pt_drain_out(void);
 void bt_pt2pt_out_push(int peer, bt_out_t *o);
 

@@ -3,11 +3,10 @@
 #include "pt2pt/bt_pt2pt_impl.h"
 
 #include "runtime/bt_runtime.h"
-#include "transport/shm/bt_shm.h"
+#include "transport/bt_transport.h"
 #include "util/bt_util.h"
 
 #include <sched.h>
-#include <stdio.h>
 
 static int bt_progress_generic(void)
 {
@@ -32,8 +31,8 @@ int bt_progress_poll(void)
 {
     int n = 0;
 
-    if (bt_p2p.shm_up)
-        n += bt_shm_poll(bt_pt2pt_on_frame);
+    if (bt_p2p.tp_up)
+        n += bt_tp_poll(bt_pt2pt_on_frame);
     if (bt_p2p.nout)
         n += bt_pt2pt_drain_out();
     if (bt_p2p.generic)
@@ -46,7 +45,7 @@ int bt_progress_test(void)
     int n = bt_progress_poll();
     /* A program that polls with MPI_Test while the node has more awake threads than
      * cores would keep the core from the rank it waits for. */
-    if (!n && bt_p2p.shm_up && bt_shm_awake() > bt_rt.ncpus)
+    if (!n && bt_p2p.tp_up && bt_tp_awake() > bt_rt.ncpus)
         sched_yield();
     return n;
 }
@@ -63,7 +62,7 @@ void bt_progress_until_mates(int (*ready)(void *), int (*behind)(void *), void *
     /* Oversubscribed and told who we wait for: from the first poll, yield exactly
      * when one of them needs this CPU, and keep polling when they all run on
      * other CPUs (a yield there only lets a rank that has nothing to do run). */
-    if (behind && bt_shm_awake() > bt_rt.ncpus)
+    if (behind && bt_tp_awake() > bt_rt.ncpus)
         give = BT_GIVE_TO_MATES;
     while (!ready(arg)) {
         if (bt_progress_poll()) {
@@ -91,7 +90,7 @@ void bt_progress_until_mates(int (*ready)(void *), int (*behind)(void *), void *
              * core over with sched_yield for a while (the peer runs at once, no
              * wake-up to wait for), and only then sleep on the doorbell. */
             double waited = bt_time_now() - spin_start;
-            if (bt_shm_awake() <= bt_rt.ncpus) {
+            if (bt_tp_awake() <= bt_rt.ncpus) {
                 give = BT_KEEP;
                 /* Other programs may want the core that the rank we wait for needs:
                  * past a short while, let them run (cheap when nobody wants it). */
@@ -111,13 +110,13 @@ void bt_progress_until_mates(int (*ready)(void *), int (*behind)(void *), void *
             }
         }
         {
-            uint32_t seen = bt_shm_bell_arm();
+            uint32_t seen = bt_tp_bell_arm();
             if (!bt_progress_poll() && !ready(arg)) {
                 int depth = bt_lock_release_all();
-                bt_shm_bell_wait(seen, 200);
+                bt_tp_bell_wait(seen, 200);
                 bt_lock_restore(depth);
             }
-            bt_shm_bell_disarm();
+            bt_tp_bell_disarm();
             spin_start = 0;
         }
     }
@@ -130,19 +129,13 @@ void bt_progress_until(int (*ready)(void *), void *arg)
 
 int bt_pt2pt_init(void)
 {
-    if (bt_rt.nnodes > 1) {
-        if (bt_rt.rank == 0)
-            fprintf(stderr, "Baton: this job spans %d nodes; the network transport is not "
-                            "there yet\n", bt_rt.nnodes);
+    if (bt_tp_init() != 0)
         return -1;
-    }
-    if (bt_shm_init() != 0)
-        return -1;
-    bt_p2p.shm_up = 1;
-    bt_p2p.out = bt_calloc((size_t)bt_rt.local_size, sizeof(bt_out_queue_t));
-    bt_p2p.eager_max = BT_MIN(bt_env_size("BATON_EAGER_MAX", 32 << 10), bt_shm_frame_max());
+    bt_p2p.tp_up = 1;
+    bt_p2p.out = bt_calloc((size_t)bt_rt.size, sizeof(bt_out_queue_t));
+    bt_p2p.eager_max = BT_MIN(bt_env_size("BATON_EAGER_MAX", 32 << 10), bt_tp_frame_min());
     bt_p2p.cma_min = bt_env_size("BATON_CMA_MIN", 128 << 10);
-    if (!bt_shm_cma_usable())
+    if (!bt_tp_cma_usable())
         bt_p2p.cma_min = SIZE_MAX;
     /* Long enough to outlast a wake-up of an idle virtual CPU (~100 us here), or a
      * ping-pong can settle into both sides sleeping in turn. */
@@ -154,7 +147,7 @@ int bt_pt2pt_init(void)
 
 static int bt_out_empty(void *arg)
 {
-    return bt_p2p.nout == 0 && bt_shm_can_detach();
+    return bt_p2p.nout == 0 && bt_tp_quiet();
 }
 
 void bt_pt2pt_finalize(void)
@@ -164,7 +157,8 @@ void bt_pt2pt_finalize(void)
      * barrier: a rank that leaves MPI_Finalize, or exits with an error after it,
      * must not wait for ranks that may never get here (the launcher ends the job
      * when a rank exits with an error). The segment's creator also stays until
-     * every local rank has mapped it (bt_shm_can_detach). */
+     * every local rank has mapped it (bt_tp_quiet), and the network has taken
+     * every frame of ours. */
     bt_progress_until(bt_out_empty, NULL);
     while (bt_p2p.unexp_head) {
         bt_unexp_t *u = bt_p2p.unexp_head;
@@ -175,6 +169,6 @@ void bt_pt2pt_finalize(void)
     free(bt_p2p.out);
     bt_p2p.out = NULL;
     bt_request_cache_drain();
-    bt_shm_finalize();
-    bt_p2p.shm_up = 0;
+    bt_tp_finalize();
+    bt_p2p.tp_up = 0;
 }

@@ -11,7 +11,6 @@
 #include "pt2pt/bt_pt2pt_impl.h"
 
 #include "runtime/bt_runtime.h"
-#include "transport/shm/bt_shm.h"
 #include "util/bt_util.h"
 
 #include <stdio.h>
@@ -143,17 +142,17 @@ void bt_pt2pt_out_push(int peer, bt_out_t *o)
 
 /* ---- sending frames --------------------------------------------------------- */
 
-/* Writes one frame of len payload bytes to local rank peer; 0 when its ring has no
- * room now. */
+/* Writes one frame of len payload bytes to peer (a world rank); 0 when its
+ * transport has no room now. */
 static int bt_frame_put(int peer, const bt_msg_hdr_t *hdr, const void *payload, size_t len)
 {
-    void *p = bt_shm_reserve(peer, hdr, len);
+    void *p = bt_tp_reserve(peer, hdr, len);
 
     if (!p)
         return 0;
     if (len)
         bt_copy(p, payload, len);
-    bt_shm_commit(peer);
+    bt_tp_commit(peer);
     return 1;
 }
 
@@ -163,7 +162,7 @@ static inline int bt_send_is_rndv(const bt_request_t *s)
     return s->total > (MPI_Count)bt_p2p.eager_max;
 }
 
-/* Rendezvous send s to local rank peer has moved all its bytes (or was cancelled). */
+/* Rendezvous send s to peer has moved all its bytes (or was cancelled). */
 static void bt_rndv_send_done(int peer, bt_request_t *s)
 {
     bt_p2p.out[peer].rndv--;
@@ -224,7 +223,7 @@ static int bt_send_try(int peer, bt_request_t *s, const bt_msg_hdr_t *hdr)
 static int bt_stream_try(int peer, bt_request_t *s)
 {
     bt_msg_hdr_t hdr = { .type = BT_MSG_DATA, .cookie = (uint64_t)s->proto_cookie };
-    size_t chunk_max = bt_shm_frame_max();
+    size_t chunk_max = bt_tp_frame_max(peer);
 
     while (s->offset < s->total) {
         size_t chunk = (size_t)BT_MIN((MPI_Count)chunk_max, s->total - s->offset);
@@ -252,7 +251,7 @@ int bt_pt2pt_drain_out(void)
 {
     int moved = 0;
 
-    for (int peer = 0; peer < bt_rt.local_size && bt_p2p.nout; peer++) {
+    for (int peer = 0; peer < bt_rt.size && bt_p2p.nout; peer++) {
         bt_out_queue_t *q = &bt_p2p.out[peer];
         while (q->head && bt_out_try(peer, q->head)) {
             bt_out_unlink(q, NULL, q->head);
@@ -330,26 +329,26 @@ static void bt_rndv_recv(bt_request_t *r, int peer, int src, int tag, MPI_Count 
      *   caches, every ring line crosses twice per lap and the kernel's copy wins
      *   even on 4 KiB pages (0.6x on a VM whose two CPUs sat on different cache
      *   complexes, and the ring fell to 9 GB/s). */
-    if (r->total > 0 && (size_t)size >= bt_p2p.cma_min &&
-        !(bt_p2p.out[peer].rndv && !bt_rt.malloc_thp && bt_shm_share_cache(peer)) &&
+    if (r->total > 0 && (size_t)size >= bt_p2p.cma_min && bt_tp_is_local(peer) &&
+        !(bt_p2p.out[peer].rndv && !bt_rt.malloc_thp && bt_tp_share_cache(peer)) &&
         !bt_copy_near_page((uintptr_t)r->data, (uintptr_t)addr)) {
         /* Only once single copy has worked may the sender help: a failure of its
          * part could not be undone. */
-        int job = bt_p2p.cma_proven ? bt_shm_job_open((uint64_t)r->total) : -1;
+        int job = bt_p2p.cma_proven ? bt_tp_job_open((uint64_t)r->total) : -1;
         if (job >= 0) {
             /* The sender copies the back of the message meanwhile, if it is in MPI. */
             bt_pull_t pull = { (uint64_t)(uintptr_t)r, (uint64_t)(uintptr_t)r->data,
                                (uint64_t)job };
             int last;
             bt_send_ctrl(peer, BT_MSG_PULL, sreq, &pull, sizeof(pull));
-            bt_rndv_check(bt_shm_job_pull(peer, job, r->data, addr, &last), "read");
+            bt_rndv_check(bt_tp_job_pull(peer, job, r->data, addr, &last), "read");
             if (last) {
                 bt_send_ctrl(peer, BT_MSG_FIN, sreq, NULL, 0);
                 bt_rndv_finish(r);
             }
             return;
         }
-        if (bt_shm_cma_read(peer, r->data, addr, (size_t)r->total) == 0) {
+        if (bt_tp_cma_read(peer, r->data, addr, (size_t)r->total) == 0) {
             bt_p2p.cma_proven = 1;
             bt_send_ctrl(peer, BT_MSG_FIN, sreq, NULL, 0);
             bt_rndv_finish(r);
@@ -372,10 +371,10 @@ static void bt_recv_from_unexp(bt_request_t *r, bt_unexp_t *u)
     case BT_MSG_EAGER:
         bt_recv_deliver(r, u->src, u->tag, u->data, u->size);
         if (u->flags & BT_MSGF_SYNC)
-            bt_send_ctrl(bt_rt.local_of[u->src_world], BT_MSG_ACK, u->cookie, NULL, 0);
+            bt_send_ctrl(u->src_world, BT_MSG_ACK, u->cookie, NULL, 0);
         break;
     case BT_MSG_RTS:
-        bt_rndv_recv(r, bt_rt.local_of[u->src_world], u->src, u->tag, u->size, u->addr, u->cookie);
+        bt_rndv_recv(r, u->src_world, u->src, u->tag, u->size, u->addr, u->cookie);
         break;
     default: { /* BT_UX_SELF */
         bt_request_t *s = u->self_sreq;
@@ -387,7 +386,7 @@ static void bt_recv_from_unexp(bt_request_t *r, bt_unexp_t *u)
     free(u);
 }
 
-void bt_pt2pt_on_frame(int src_local, const bt_msg_hdr_t *hdr, const void *payload, size_t len)
+void bt_pt2pt_on_frame(int src_world, const bt_msg_hdr_t *hdr, const void *payload, size_t len)
 {
     bt_request_t *r;
 
@@ -397,9 +396,9 @@ void bt_pt2pt_on_frame(int src_local, const bt_msg_hdr_t *hdr, const void *paylo
         if (r) {
             bt_recv_deliver(r, hdr->src, hdr->tag, payload, (MPI_Count)len);
             if (hdr->flags & BT_MSGF_SYNC)
-                bt_send_ctrl(src_local, BT_MSG_ACK, hdr->cookie, NULL, 0);
+                bt_send_ctrl(src_world, BT_MSG_ACK, hdr->cookie, NULL, 0);
         } else {
-            bt_unexp_t *u = bt_unexp_new(hdr, bt_rt.local_ranks[src_local], BT_MSG_EAGER, len);
+            bt_unexp_t *u = bt_unexp_new(hdr, src_world, BT_MSG_EAGER, len);
             bt_copy(u->data, payload, len);
         }
         break;
@@ -407,10 +406,10 @@ void bt_pt2pt_on_frame(int src_local, const bt_msg_hdr_t *hdr, const void *paylo
         const bt_rts_t *rts = payload;
         r = bt_posted_take(hdr->ctx, hdr->src, hdr->tag);
         if (r) {
-            bt_rndv_recv(r, src_local, hdr->src, hdr->tag, (MPI_Count)rts->size, rts->addr,
+            bt_rndv_recv(r, src_world, hdr->src, hdr->tag, (MPI_Count)rts->size, rts->addr,
                          hdr->cookie);
         } else {
-            bt_unexp_t *u = bt_unexp_new(hdr, bt_rt.local_ranks[src_local], BT_MSG_RTS, 0);
+            bt_unexp_t *u = bt_unexp_new(hdr, src_world, BT_MSG_RTS, 0);
             u->size = (MPI_Count)rts->size;
             u->addr = rts->addr;
         }
@@ -425,13 +424,13 @@ void bt_pt2pt_on_frame(int src_local, const bt_msg_hdr_t *hdr, const void *paylo
         s->total = (MPI_Count)cts->accept;
         s->offset = 0;
         if (s->total == 0) {
-            bt_rndv_send_done(src_local, s);
+            bt_rndv_send_done(src_world, s);
             break;
         }
         o = bt_calloc(1, sizeof(*o));
         o->kind = BT_OUT_STREAM;
         o->req = s;
-        bt_pt2pt_out_push(src_local, o);
+        bt_pt2pt_out_push(src_world, o);
         break;
     }
     case BT_MSG_DATA:
@@ -446,11 +445,11 @@ void bt_pt2pt_on_frame(int src_local, const bt_msg_hdr_t *hdr, const void *paylo
         bt_request_t *s = (bt_request_t *)(uintptr_t)hdr->cookie;
         int last;
 
-        bt_rndv_check(bt_shm_job_push(src_local, (int)pull->job, s->data, pull->addr, &last),
+        bt_rndv_check(bt_tp_job_push(src_world, (int)pull->job, s->data, pull->addr, &last),
                       "write");
         if (last) {
-            bt_send_ctrl(src_local, BT_MSG_FIN, pull->rreq, NULL, 0);
-            bt_rndv_send_done(src_local, s);
+            bt_send_ctrl(src_world, BT_MSG_FIN, pull->rreq, NULL, 0);
+            bt_rndv_send_done(src_world, s);
         }
         break;
     }
@@ -460,14 +459,14 @@ void bt_pt2pt_on_frame(int src_local, const bt_msg_hdr_t *hdr, const void *paylo
         if (r->kind == BT_REQ_RECV)
             bt_rndv_finish(r);
         else
-            bt_rndv_send_done(src_local, r);
+            bt_rndv_send_done(src_world, r);
         break;
     case BT_MSG_ACK:
         bt_request_complete((bt_request_t *)(uintptr_t)hdr->cookie);
         break;
     case BT_MSG_CANCEL: {
         /* Drop the sender's message if no receive has taken it yet. */
-        int src_world = bt_rt.local_ranks[src_local], flags = 0;
+        int flags = 0;
         bt_unexp_t *prev = NULL;
         for (bt_unexp_t *u = bt_p2p.unexp_head; u; prev = u, u = u->next) {
             /* Only a sender still waiting (rendezvous, synchronous) can ask: its
@@ -480,7 +479,7 @@ void bt_pt2pt_on_frame(int src_local, const bt_msg_hdr_t *hdr, const void *paylo
             flags = BT_MSGF_CANCELLED;
             break;
         }
-        bt_send_ctrl_flags(src_local, BT_MSG_CANCEL_ACK, flags, hdr->cookie, NULL, 0);
+        bt_send_ctrl_flags(src_world, BT_MSG_CANCEL_ACK, flags, hdr->cookie, NULL, 0);
         break;
     }
     case BT_MSG_CANCEL_ACK:
@@ -489,7 +488,7 @@ void bt_pt2pt_on_frame(int src_local, const bt_msg_hdr_t *hdr, const void *paylo
             bt_request_t *s = (bt_request_t *)(uintptr_t)hdr->cookie;
             s->st_cancelled = 1;
             if (bt_send_is_rndv(s))
-                bt_rndv_send_done(src_local, s);
+                bt_rndv_send_done(src_world, s);
             else
                 bt_request_complete(s);   /* a synchronous eager send */
         }
@@ -569,7 +568,7 @@ static int bt_send_start(bt_request_t *s)
         bt_send_self(s);
         return MPI_SUCCESS;
     }
-    peer = bt_rt.local_of[s->world_peer];
+    peer = s->world_peer;
     bt_send_hdr(s, &hdr);
     if (hdr.type == BT_MSG_RTS)
         bt_p2p.out[peer].rndv++;
@@ -614,7 +613,7 @@ int bt_pt2pt_send_now(const void *buf, MPI_Count count, bt_datatype_t *dt, int d
     world = bt_comm_world_rank(comm, dest);
     if (world == bt_rt.rank)
         return 0;
-    peer = bt_rt.local_of[world];
+    peer = world;
     return !bt_p2p.out[peer].head &&
            bt_frame_put(peer, &hdr, (const char *)buf + dt->true_lb, (size_t)total);
 }
@@ -636,13 +635,13 @@ int bt_pt2pt_recv_now(void *buf, MPI_Count count, bt_datatype_t *dt, int source,
     if (source < 0 || !dt->contig || bt_p2p.posted_head || bt_p2p.unexp_head)
         return 0;
     world = bt_comm_world_rank(comm, source);
-    if (world == bt_rt.rank || bt_shm_awake() > bt_rt.ncpus)
+    if (world == bt_rt.rank || !bt_tp_is_local(world) || bt_tp_awake() > bt_rt.ncpus)
         return 0;
-    peer = bt_rt.local_of[world];
+    peer = world;
     /* Long enough for an answer in a ping-pong; other rings and queued work wait
      * no longer than this before the general path polls them. */
     for (int spins = 0; spins < 1024; spins++) {
-        payload = bt_shm_peek(peer, &hdr, &len);
+        payload = bt_tp_peek(peer, &hdr, &len);
         if (!payload) {
             /* Another thread waits for the lock: the general path lets it in. */
             if (bt_rt.thread_multiple && bt_lock_contended())
@@ -655,7 +654,7 @@ int bt_pt2pt_recv_now(void *buf, MPI_Count count, bt_datatype_t *dt, int source,
             return 0;
         bt_copy((char *)buf + dt->true_lb, payload, len);
         bt_status_set(status, hdr->src, hdr->tag, (MPI_Count)len, 0);
-        bt_shm_consume(peer);
+        bt_tp_consume(peer);
         return 1;
     }
     return 0;
@@ -830,7 +829,7 @@ static void bt_send_cancel(bt_request_t *req)
         }
         return;
     }
-    q = &bt_p2p.out[bt_rt.local_of[req->world_peer]];
+    q = &bt_p2p.out[req->world_peer];
     for (bt_out_t *o = q->head; o; prev = o, o = o->next) {
         if (o->kind != BT_OUT_SEND || o->req != req)
             continue;
@@ -840,7 +839,7 @@ static void bt_send_cancel(bt_request_t *req)
         return;
     }
     req->cancel_sent = 1;
-    bt_send_ctrl(bt_rt.local_of[req->world_peer], BT_MSG_CANCEL, (uint64_t)(uintptr_t)req,
+    bt_send_ctrl(req->world_peer, BT_MSG_CANCEL, (uint64_t)(uintptr_t)req,
                  NULL, 0);
 }
 

@@ -1,7 +1,7 @@
 /* Request life cycle and waiting. */
 #include "pt2pt/bt_pt2pt_impl.h"
 
-#include "transport/shm/bt_shm.h"
+#include "transport/bt_transport.h"
 #include "runtime/bt_runtime.h"
 #include "util/bt_util.h"
 
@@ -92,7 +92,7 @@ void bt_request_complete(bt_request_t *req)
     req->tmp = NULL;
     req->done = 1;
     if (bt_rt.thread_multiple)
-        bt_shm_bell_ring_self();   /* another thread may sleep waiting for this */
+        bt_tp_bell_ring_self();   /* another thread may sleep waiting for this */
     bt_request_release(req);
 }
 

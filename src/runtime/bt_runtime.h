@@ -44,5 +44,8 @@ int  bt_runtime_finalize(void);
 void bt_runtime_abort(int code, const char *msg) __attribute__((noreturn));
 /* The same for an MPI error under MPI_ERRORS_ARE_FATAL (the launcher says so). */
 void bt_runtime_abort_on_error(int code, const char *msg) __attribute__((noreturn));
+/* An internal failure that this rank cannot recover from (a peer gone, a malformed
+ * message): says so on stderr, naming this rank, and ends the job. */
+void bt_runtime_fail(const char *msg) __attribute__((noreturn));
 
 #endif

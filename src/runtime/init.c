@@ -274,3 +274,9 @@ void bt_runtime_abort_on_error(int code, const char *msg)
 {
     bt_runtime_end(code, msg, 1);
 }
+
+void bt_runtime_fail(const char *msg)
+{
+    fprintf(stderr, "Baton: rank %d: %s\n", bt_rt.rank, msg);
+    bt_runtime_end(1, msg, 1);
+}

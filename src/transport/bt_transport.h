@@ -1,20 +1,123 @@
-/* What the protocol layer hands a transport: a small header and a payload.
- * The transport knows nothing of matching; pt2pt/ gives the fields their meaning. */
+/* The interface between the protocol layer (pt2pt/) and the transports.
+ *
+ * A transport moves frames, a small header and a payload, from one rank to
+ * another, in order per pair; it knows nothing of matching, and pt2pt/ gives the
+ * header's fields their meaning. Every peer is named by its rank in
+ * MPI_COMM_WORLD: the ranks of my node are reached through shared memory
+ * (transport/shm/), all others through the network (transport/net/), in one job.
+ * Which is which comes from the launcher (bt_rt.local_of). The calls below
+ * choose the transport per peer; pt2pt/ calls no transport directly. */
 #ifndef BT_TRANSPORT_H
 #define BT_TRANSPORT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
-typedef struct bt_msg_hdr {
-    uint8_t  type;     /* pt2pt protocol message (BT_MSG_*) */
-    uint8_t  flags;
-    uint16_t reserved;
-    uint32_t ctx;      /* context id */
-    int32_t  tag;
-    int32_t  src;      /* sender's rank in the communicator */
-    uint64_t cookie;   /* a request of the sender or receiver, echoed back */
-} bt_msg_hdr_t;
+#include "transport/bt_frame.h"
 
-_Static_assert(sizeof(bt_msg_hdr_t) == 24, "bt_msg_hdr_t is part of the 32-byte frame header");
+#include "runtime/bt_runtime.h"
+#include "transport/net/bt_net.h"
+#include "transport/shm/bt_shm.h"
+
+/* Collective over the job (uses PMI): the node's segment, and the network
+ * endpoint when the job spans nodes. */
+int  bt_tp_init(void);
+void bt_tp_finalize(void);
+/* Nothing of this rank's is still in flight, and it may leave: its sends have
+ * left, and the segment's creator has seen every local rank map it. */
+int  bt_tp_quiet(void);
+
+static inline int bt_tp_is_local(int peer)
+{
+    return bt_rt.local_of[peer] >= 0;
+}
+
+/* Largest payload one frame to peer can carry. */
+static inline size_t bt_tp_frame_max(int peer)
+{
+    return bt_tp_is_local(peer) ? bt_shm_frame_max() : bt_net_frame_max();
+}
+
+/* Smallest frame_max over all peers: what an eager message may be. */
+size_t bt_tp_frame_min(void);
+
+/* Reserves room for a frame of len payload bytes to peer and returns where the
+ * payload goes, or NULL when there is no room now. The frame is invisible to
+ * the receiver until bt_tp_commit. One reservation per peer at a time. */
+static inline void *bt_tp_reserve(int peer, const bt_msg_hdr_t *hdr, size_t len)
+{
+    int local = bt_rt.local_of[peer];
+    return local >= 0 ? bt_shm_reserve(local, hdr, len) : bt_net_reserve(peer, hdr, len);
+}
+
+static inline void bt_tp_commit(int peer)
+{
+    int local = bt_rt.local_of[peer];
+    if (local >= 0)
+        bt_shm_commit(local);
+    else
+        bt_net_commit(peer);
+}
+
+/* Delivers the frames that have arrived from every transport; returns how many. */
+int bt_tp_poll(bt_tp_recv_fn fn);
+
+/* The next frame from a peer on the node without delivering it (NULL: none, or
+ * the peer is on another node); bt_tp_consume drops it. */
+static inline const void *bt_tp_peek(int peer, const bt_msg_hdr_t **hdr, size_t *len)
+{
+    int local = bt_rt.local_of[peer];
+    return local >= 0 ? bt_shm_peek(local, hdr, len) : NULL;
+}
+
+static inline void bt_tp_consume(int peer)
+{
+    bt_shm_consume(bt_rt.local_of[peer]);
+}
+
+/* Waiting: arm (announce that a thread of this rank is about to sleep), re-check
+ * for work, then wait until a local peer or the network has something for this
+ * rank (or timeout_ms passes), then disarm. */
+uint32_t bt_tp_bell_arm(void);
+void     bt_tp_bell_wait(uint32_t seen, int timeout_ms);
+void     bt_tp_bell_disarm(void);
+/* Wakes a thread of this rank that sleeps in bt_tp_bell_wait. */
+void     bt_tp_bell_ring_self(void);
+/* Threads of this node's ranks that are not asleep. */
+static inline int bt_tp_awake(void)
+{
+    return bt_shm_awake();
+}
+
+/* Single copy between ranks of the node (process_vm_readv/writev); see bt_shm.h. */
+static inline int bt_tp_cma_usable(void)
+{
+    return bt_shm_cma_usable();
+}
+
+static inline int bt_tp_cma_read(int peer, void *dst, uint64_t addr, size_t len)
+{
+    return bt_shm_cma_read(bt_rt.local_of[peer], dst, addr, len);
+}
+
+static inline int bt_tp_share_cache(int peer)
+{
+    return bt_shm_share_cache(bt_rt.local_of[peer]);
+}
+
+static inline int bt_tp_job_open(uint64_t total)
+{
+    return bt_shm_job_open(total);
+}
+
+static inline int bt_tp_job_pull(int peer, int job, void *dst, uint64_t src, int *last_p)
+{
+    return bt_shm_job_pull(bt_rt.local_of[peer], job, dst, src, last_p);
+}
+
+static inline int bt_tp_job_push(int peer, int job, const void *src, uint64_t dst, int *last_p)
+{
+    return bt_shm_job_push(bt_rt.local_of[peer], job, src, dst, last_p);
+}
 
 #endif

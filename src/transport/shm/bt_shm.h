@@ -6,14 +6,10 @@
 #ifndef BT_SHM_H
 #define BT_SHM_H
 
-#include "transport/bt_transport.h"
+#include "transport/bt_frame.h"
 #include <stddef.h>
 #include <stdint.h>
 
-/* Called for every frame that arrives; payload points into the ring and is valid
- * until the callback returns. */
-typedef void (*bt_shm_recv_fn)(int src_local, const bt_msg_hdr_t *hdr, const void *payload,
-                               size_t len);
 
 int  bt_shm_init(void);            /* collective over the node, uses PMI */
 void bt_shm_finalize(void);
@@ -30,8 +26,9 @@ size_t bt_shm_frame_max(void);
 void *bt_shm_reserve(int peer, const bt_msg_hdr_t *hdr, size_t len);
 void  bt_shm_commit(int peer);
 
-/* Delivers the frames that have arrived; returns how many. */
-int bt_shm_poll(bt_shm_recv_fn fn);
+/* Delivers the frames that have arrived (fn gets the sender's world rank; the
+ * payload points into the ring); returns how many. */
+int bt_shm_poll(bt_tp_recv_fn fn);
 
 /* The next frame from local rank peer without delivering it: its payload, or NULL
  * when none has arrived. bt_shm_consume drops that frame; until then it stays

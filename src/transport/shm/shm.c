@@ -673,7 +673,7 @@ static inline void bt_shm_rx_publish(int s)
     bt_shm_wake_if_asleep(s);
 }
 
-int bt_shm_poll(bt_shm_recv_fn fn)
+int bt_shm_poll(bt_tp_recv_fn fn)
 {
     int delivered = 0;
 
@@ -687,7 +687,7 @@ int bt_shm_poll(bt_shm_recv_fn fn)
         /* A bounded batch per sender keeps one busy sender from starving the rest. */
         while (got < 64 && (f = bt_shm_rx_next(s))) {
             shm.rx[s].seq++;
-            fn(s, &f->hdr, (char *)f + BT_FRAME_HDR, f->len);
+            fn(bt_rt.local_ranks[s], &f->hdr, (char *)f + BT_FRAME_HDR, f->len);
             bt_shm_rx_free(s, f);
             got++;
             /* Large frames: give their room back as they are copied out, so that the

@@ -1,0 +1,41 @@
+/* Network transport: ranks on other nodes, through libfabric.
+ *
+ * One reliable-datagram endpoint per rank (FI_EP_RDM), plain messages (FI_MSG)
+ * in order per pair (FI_ORDER_SAS), chosen by capabilities from what fi_getinfo
+ * offers (tcp;ofi_rxm on Ethernet; verbs, cxi, efa, psm3 on clusters). Every
+ * frame goes through a registered bounce buffer, so providers that need local
+ * memory registered (FI_MR_LOCAL) work as well. Each frame carries the job's
+ * secret (drawn by rank 0, shared through the launcher's key-value space), the
+ * sender's rank, a per-pair sequence number and its length; a frame without the
+ * secret is dropped and counted, a frame of the job that fails any other check
+ * ends the job with a message naming the peer. */
+#ifndef BT_NET_H
+#define BT_NET_H
+
+#include "transport/bt_frame.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Opens the endpoint and publishes its address (before the job's PMI fence). */
+int  bt_net_open(void);
+/* After the fence: the addresses of every rank on another node. */
+int  bt_net_connect(void);
+/* Waits until this rank's sends have left, then closes the endpoint. */
+void bt_net_close(void);
+
+size_t bt_net_frame_max(void);
+void  *bt_net_reserve(int peer, const bt_msg_hdr_t *hdr, size_t len);
+void   bt_net_commit(int peer);
+int    bt_net_poll(bt_tp_recv_fn fn);
+/* Every frame handed to the network has left (the provider completed it). */
+int    bt_net_quiet(void);
+
+/* Whether the endpoint is idle, so that a waiter may sleep (1), or has work that
+ * a poll would find (0). */
+int    bt_net_trywait(void);
+
+/* Frames from outside the job dropped so far. */
+uint64_t bt_net_dropped(void);
+
+#endif

@@ -1,0 +1,609 @@
+/* Network transport on libfabric: see bt_net.h.
+ *
+ * Frames go out of, and arrive in, buffers of BT_NET_BUF bytes that this file
+ * owns (registered with the domain when the provider asks for it). A sender
+ * takes a free buffer, the protocol layer writes the payload after our header,
+ * and the commit posts it; the buffer is free again at its send completion. The
+ * receiver keeps BT_NET_RECVS buffers posted; each is checked, delivered and
+ * posted again. Large messages thus move as a pipeline of frames, as many in
+ * flight as there are send buffers. */
+#include "transport/net/bt_net.h"
+
+#include "runtime/bt_pmi.h"
+#include "runtime/bt_runtime.h"
+#include "util/bt_util.h"
+
+#include <rdma/fabric.h>
+#include <rdma/fi_cm.h>
+#include <rdma/fi_domain.h>
+#include <rdma/fi_endpoint.h>
+#include <rdma/fi_errno.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#define BT_NET_BUF        (64 << 10)  /* a frame, header included */
+#define BT_NET_RECVS      64          /* receive buffers kept posted */
+#define BT_NET_SENDS_MAX  256         /* send buffers at most (16 MiB in flight) */
+#define BT_NET_SLAB       16          /* buffers allocated (and registered) at once */
+#define BT_NET_ADDR_MAX   256         /* bytes of an endpoint address */
+#define BT_NET_CQ_BATCH   16
+#define BT_NET_REORDER    1024        /* frames a peer may be ahead of its sequence */
+
+/* What precedes every payload on the wire. */
+typedef struct bt_net_hdr {
+    uint64_t     job[2];    /* the job's secret: frames without it are not ours */
+    uint32_t     src;       /* sender's world rank */
+    uint32_t     seq;       /* per ordered pair, from 0 */
+    uint32_t     len;       /* payload bytes */
+    uint32_t     reserved;
+    bt_msg_hdr_t msg;
+} bt_net_hdr_t;
+
+typedef struct bt_net_buf {
+    struct fi_context2 ctx;   /* the provider's, first: the completion's op_context */
+    struct bt_net_buf *next;
+    void              *desc;  /* memory registration descriptor, or NULL */
+    int                peer;
+    size_t             len;   /* bytes to send: header and payload */
+    _Alignas(64) unsigned char data[BT_NET_BUF];
+} bt_net_buf_t;
+
+typedef struct bt_net_slab {
+    struct bt_net_slab *next;
+    struct fid_mr      *mr;
+    bt_net_buf_t        bufs[BT_NET_SLAB];
+} bt_net_slab_t;
+
+static struct {
+    struct fi_info     *info;
+    struct fid_fabric  *fabric;
+    struct fid_domain  *domain;
+    struct fid_cq      *cq;
+    struct fid_av      *av;
+    struct fid_ep      *ep;
+    int                 mr_local;    /* the provider wants buffers registered */
+    int                 no_wait;     /* the CQ has no wait object (no fi_trywait) */
+    fi_addr_t          *addr;        /* by world rank (FI_ADDR_NOTAVAIL: on my node) */
+    uint32_t           *seq_out, *seq_in;
+    bt_net_buf_t      **reserved;    /* by world rank: the frame being written */
+    bt_net_buf_t      **early;       /* by world rank: frames ahead of seq_in, by seq */
+    bt_net_buf_t       *free_recv;   /* receive buffers not posted */
+    int                 nearly;      /* frames held in early */
+    uint64_t            job[2];
+    bt_net_slab_t      *slabs;
+    int                 nsend;       /* send buffers allocated */
+    bt_net_buf_t       *free_send;
+    bt_net_buf_t       *pend_head, *pend_tail; /* committed, not accepted by the provider yet */
+    int                 inflight;    /* posted sends not completed */
+    uint64_t            dropped;
+    int                 up;
+} net;
+
+static void __attribute__((noreturn)) bt_net_fail(const char *what, int rc)
+{
+    char msg[256];
+
+    snprintf(msg, sizeof(msg), "network transport: %s: %s", what, fi_strerror(-rc));
+    bt_runtime_fail(msg);
+}
+
+/* ---- choosing a provider ----------------------------------------------------- */
+
+static struct fi_info *bt_net_hints(void)
+{
+    struct fi_info *hints = fi_allocinfo();
+    const char *prov = getenv("BATON_OFI_PROVIDER");
+
+    if (hints == NULL)
+        return NULL;
+    hints->ep_attr->type = FI_EP_RDM;
+    hints->caps = FI_MSG | FI_REMOTE_COMM;
+    hints->mode = FI_CONTEXT | FI_CONTEXT2;
+    hints->domain_attr->mr_mode = FI_MR_LOCAL | FI_MR_ALLOCATED | FI_MR_VIRT_ADDR |
+                                  FI_MR_PROV_KEY;
+    hints->domain_attr->threading = FI_THREAD_DOMAIN;
+    hints->domain_attr->data_progress = FI_PROGRESS_MANUAL;
+    hints->domain_attr->control_progress = FI_PROGRESS_MANUAL;
+    hints->tx_attr->msg_order = FI_ORDER_SAS;
+    hints->rx_attr->msg_order = FI_ORDER_SAS;
+    if (prov != NULL && *prov != '\0')
+        hints->fabric_attr->prov_name = bt_strdup(prov);
+    return hints;
+}
+
+/* The first offer that meets our needs: on the interface asked for, if any, and
+ * off loopback unless the job's address is there (every "host" on one machine). */
+static struct fi_info *bt_net_choose(struct fi_info *list, const char *iface, int want_lo)
+{
+    for (struct fi_info *i = list; i != NULL; i = i->next) {
+        const char *dom = i->domain_attr->name ? i->domain_attr->name : "";
+        if ((i->tx_attr->msg_order & FI_ORDER_SAS) == 0)
+            continue;
+        if (iface != NULL && strcmp(dom, iface) != 0)
+            continue;
+        if (iface == NULL && !want_lo && strcmp(dom, "lo") == 0)
+            continue;
+        return i;
+    }
+    return NULL;
+}
+
+static int bt_net_getinfo(void)
+{
+    struct fi_info *hints = bt_net_hints(), *list = NULL, *pick;
+    const char *addr = getenv("BATON_NET_ADDR");
+    const char *iface = getenv("BATON_OFI_IFACE");
+    int rc;
+
+    if (hints == NULL)
+        return -FI_ENOMEM;
+    if (iface != NULL && *iface == '\0')
+        iface = NULL;
+    if (addr != NULL && *addr == '\0')
+        addr = NULL;
+    /* Bind to the address the hosts talk on (the launcher knows it). */
+    rc = fi_getinfo(FI_VERSION(1, 11), addr, NULL, addr ? FI_SOURCE : 0, hints, &list);
+    fi_freeinfo(hints);
+    if (rc != 0)
+        return rc;
+    pick = bt_net_choose(list, iface, addr != NULL && strncmp(addr, "127.", 4) == 0);
+    if (pick == NULL)
+        pick = iface == NULL ? list : NULL;
+    if (pick == NULL) {
+        fi_freeinfo(list);
+        return -FI_ENODATA;
+    }
+    net.info = fi_dupinfo(pick);
+    fi_freeinfo(list);
+    return net.info ? 0 : -FI_ENOMEM;
+}
+
+/* ---- buffers ------------------------------------------------------------------ */
+
+static int bt_net_slab_new(bt_net_buf_t **free_p)
+{
+    bt_net_slab_t *slab = aligned_alloc(64, BT_ALIGN_UP(sizeof(*slab), (size_t)64));
+    void *desc = NULL;
+
+    if (slab == NULL)
+        return -FI_ENOMEM;
+    slab->mr = NULL;
+    if (net.mr_local) {
+        int rc = fi_mr_reg(net.domain, slab->bufs, sizeof(slab->bufs), FI_SEND | FI_RECV, 0, 0,
+                           0, &slab->mr, NULL);
+        if (rc != 0) {
+            free(slab);
+            return rc;
+        }
+        desc = fi_mr_desc(slab->mr);
+    }
+    for (int i = 0; i < BT_NET_SLAB; i++) {
+        slab->bufs[i].desc = desc;
+        slab->bufs[i].next = *free_p;
+        *free_p = &slab->bufs[i];
+    }
+    slab->next = net.slabs;
+    net.slabs = slab;
+    return 0;
+}
+
+static void bt_net_post_recv(bt_net_buf_t *b)
+{
+    ssize_t rc;
+
+    while ((rc = fi_recv(net.ep, b->data, BT_NET_BUF, b->desc, FI_ADDR_UNSPEC, &b->ctx)) ==
+           -FI_EAGAIN)
+        (void)fi_cq_read(net.cq, NULL, 0);
+    if (rc != 0)
+        bt_net_fail("posting a receive", (int)rc);
+}
+
+/* ---- start-up ------------------------------------------------------------------- */
+
+static void bt_net_hex(char *out, const void *in, size_t n)
+{
+    static const char digits[] = "0123456789abcdef";
+    const unsigned char *p = in;
+
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[p[i] >> 4];
+        out[2 * i + 1] = digits[p[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+static int bt_net_unhex(void *out, size_t max, const char *in, size_t *n_p)
+{
+    size_t len = strlen(in);
+    unsigned char *p = out;
+
+    if (len % 2 || len / 2 > max)
+        return -1;
+    for (size_t i = 0; i < len / 2; i++) {
+        unsigned v = 0;
+        for (int k = 0; k < 2; k++) {
+            char c = in[2 * i + k];
+            v <<= 4;
+            if (c >= '0' && c <= '9')
+                v |= (unsigned)(c - '0');
+            else if (c >= 'a' && c <= 'f')
+                v |= (unsigned)(c - 'a' + 10);
+            else
+                return -1;
+        }
+        p[i] = (unsigned char)v;
+    }
+    *n_p = len / 2;
+    return 0;
+}
+
+int bt_net_open(void)
+{
+    struct fi_cq_attr cq_attr = { .format = FI_CQ_FORMAT_MSG, .size = 4096,
+                                  .wait_obj = FI_WAIT_FD };
+    struct fi_av_attr av_attr = { .type = FI_AV_TABLE, .count = (size_t)bt_rt.size };
+    unsigned char name[BT_NET_ADDR_MAX];
+    size_t name_len = sizeof(name);
+    char key[64], val[2 * BT_NET_ADDR_MAX + 1];
+    bt_net_buf_t *recvs = NULL;
+    int rc;
+
+    /* rxm sends messages beyond its buffer size by a rendezvous of its own, a round
+     * trip more, and they may complete after later frames: make room for ours. */
+    setenv("FI_OFI_RXM_BUFFER_SIZE", "66000", 0);
+    if ((rc = bt_net_getinfo()) != 0) {
+        fprintf(stderr, "Baton: rank %d: no network provider for a job across nodes "
+                        "(fi_getinfo: %s; BATON_OFI_PROVIDER=%s, BATON_OFI_IFACE=%s, "
+                        "BATON_NET_ADDR=%s)\n", bt_rt.rank, fi_strerror(-rc),
+                bt_env_str("BATON_OFI_PROVIDER", ""), bt_env_str("BATON_OFI_IFACE", ""),
+                bt_env_str("BATON_NET_ADDR", ""));
+        return -1;
+    }
+    net.mr_local = (net.info->domain_attr->mr_mode & FI_MR_LOCAL) != 0;
+    if ((rc = fi_fabric(net.info->fabric_attr, &net.fabric, NULL)) != 0 ||
+        (rc = fi_domain(net.fabric, net.info, &net.domain, NULL)) != 0)
+        goto err;
+    if (fi_cq_open(net.domain, &cq_attr, &net.cq, NULL) != 0) {
+        /* A provider without a wait object: fi_trywait is then not available. */
+        cq_attr.wait_obj = FI_WAIT_NONE;
+        if ((rc = fi_cq_open(net.domain, &cq_attr, &net.cq, NULL)) != 0)
+            goto err;
+        net.no_wait = 1;
+    }
+    if ((rc = fi_av_open(net.domain, &av_attr, &net.av, NULL)) != 0 ||
+        (rc = fi_endpoint(net.domain, net.info, &net.ep, NULL)) != 0 ||
+        (rc = fi_ep_bind(net.ep, &net.cq->fid, FI_TRANSMIT | FI_RECV)) != 0 ||
+        (rc = fi_ep_bind(net.ep, &net.av->fid, 0)) != 0 || (rc = fi_enable(net.ep)) != 0 ||
+        (rc = fi_getname(&net.ep->fid, name, &name_len)) != 0)
+        goto err;
+
+    net.addr = bt_malloc((size_t)bt_rt.size * sizeof(*net.addr));
+    net.seq_out = bt_calloc((size_t)bt_rt.size, sizeof(*net.seq_out));
+    net.seq_in = bt_calloc((size_t)bt_rt.size, sizeof(*net.seq_in));
+    net.reserved = bt_calloc((size_t)bt_rt.size, sizeof(*net.reserved));
+    net.early = bt_calloc((size_t)bt_rt.size, sizeof(*net.early));
+
+    for (int i = 0; i < BT_NET_RECVS / BT_NET_SLAB; i++) {
+        if ((rc = bt_net_slab_new(&recvs)) != 0)
+            goto err;
+    }
+    while (recvs) {
+        bt_net_buf_t *b = recvs;
+        recvs = b->next;
+        bt_net_post_recv(b);
+    }
+
+    bt_net_hex(val, name, name_len);
+    snprintf(key, sizeof(key), "bt-net-%d", bt_rt.rank);
+    if (bt_pmi_put(key, val) != 0)
+        return -1;
+    if (bt_rt.rank == 0) {
+        /* The job's secret travels the launcher's key-value space, which only the
+         * job's processes reach. */
+        if (getrandom(net.job, sizeof(net.job), 0) != (ssize_t)sizeof(net.job))
+            return -1;
+        bt_net_hex(val, net.job, sizeof(net.job));
+        if (bt_pmi_put("bt-net-job", val) != 0)
+            return -1;
+    }
+    net.up = 1;
+    return 0;
+
+err:
+    fprintf(stderr, "Baton: rank %d: cannot open the network endpoint (%s, %s): %s\n",
+            bt_rt.rank, net.info->fabric_attr->prov_name, net.info->domain_attr->name,
+            fi_strerror(-rc));
+    return -1;
+}
+
+int bt_net_connect(void)
+{
+    char key[64], val[2 * BT_NET_ADDR_MAX + 1];
+    unsigned char name[BT_NET_ADDR_MAX];
+    size_t len;
+
+    if (bt_pmi_get(0, "bt-net-job", val, sizeof(val)) != 0 ||
+        bt_net_unhex(net.job, sizeof(net.job), val, &len) != 0 || len != sizeof(net.job)) {
+        fprintf(stderr, "Baton: rank %d: the job's network secret is missing\n", bt_rt.rank);
+        return -1;
+    }
+    for (int r = 0; r < bt_rt.size; r++) {
+        net.addr[r] = FI_ADDR_NOTAVAIL;
+        if (bt_rt.local_of[r] >= 0)
+            continue;
+        snprintf(key, sizeof(key), "bt-net-%d", r);
+        if (bt_pmi_get(r, key, val, sizeof(val)) != 0 ||
+            bt_net_unhex(name, sizeof(name), val, &len) != 0) {
+            fprintf(stderr, "Baton: rank %d: rank %d published no network address\n",
+                    bt_rt.rank, r);
+            return -1;
+        }
+        if (fi_av_insert(net.av, name, 1, &net.addr[r], 0, NULL) != 1) {
+            fprintf(stderr, "Baton: rank %d: the network address of rank %d is not usable\n",
+                    bt_rt.rank, r);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* ---- sending ------------------------------------------------------------------------ */
+
+size_t bt_net_frame_max(void)
+{
+    return BT_NET_BUF - sizeof(bt_net_hdr_t);
+}
+
+void *bt_net_reserve(int peer, const bt_msg_hdr_t *hdr, size_t len)
+{
+    bt_net_buf_t *b = net.free_send;
+    bt_net_hdr_t *h;
+
+    if (b == NULL) {
+        if (net.nsend >= BT_NET_SENDS_MAX || bt_net_slab_new(&net.free_send) != 0)
+            return NULL;
+        net.nsend += BT_NET_SLAB;
+        b = net.free_send;
+    }
+    net.free_send = b->next;
+    b->next = NULL;
+    b->peer = peer;
+    b->len = sizeof(*h) + len;
+    h = (bt_net_hdr_t *)b->data;
+    h->job[0] = net.job[0];
+    h->job[1] = net.job[1];
+    h->src = (uint32_t)bt_rt.rank;
+    h->len = (uint32_t)len;
+    h->reserved = 0;
+    h->msg = *hdr;
+    net.reserved[peer] = b;
+    return b->data + sizeof(*h);
+}
+
+static int bt_net_post_send(bt_net_buf_t *b)
+{
+    ssize_t rc = fi_send(net.ep, b->data, b->len, b->desc, net.addr[b->peer], &b->ctx);
+
+    if (rc == -FI_EAGAIN)
+        return 0;
+    if (rc != 0)
+        bt_net_fail("sending", (int)rc);
+    net.inflight++;
+    return 1;
+}
+
+void bt_net_commit(int peer)
+{
+    bt_net_buf_t *b = net.reserved[peer];
+
+    net.reserved[peer] = NULL;
+    ((bt_net_hdr_t *)b->data)->seq = net.seq_out[peer]++;
+    /* Frames leave in the order they were committed. */
+    if (net.pend_head == NULL && bt_net_post_send(b))
+        return;
+    if (net.pend_tail)
+        net.pend_tail->next = b;
+    else
+        net.pend_head = b;
+    net.pend_tail = b;
+}
+
+static int bt_net_post_pending(void)
+{
+    int n = 0;
+
+    while (net.pend_head && bt_net_post_send(net.pend_head)) {
+        net.pend_head = net.pend_head->next;
+        if (net.pend_head == NULL)
+            net.pend_tail = NULL;
+        n++;
+    }
+    return n;
+}
+
+/* ---- receiving -------------------------------------------------------------------- */
+
+static void __attribute__((noreturn)) bt_net_malformed(int src, const char *what,
+                                                      unsigned long long value)
+{
+    char msg[256];
+
+    if (src >= 0)
+        snprintf(msg, sizeof(msg), "malformed frame from rank %d over the network: %s (%llu)",
+                 src, what, value);
+    else
+        snprintf(msg, sizeof(msg), "malformed frame over the network: %s (%llu)", what, value);
+    bt_runtime_fail(msg);
+}
+
+/* Checks a frame before anything in it is used: 0 when it is not the job's, 1
+ * when it is the next from its sender, 2 when it came ahead of earlier ones
+ * (a provider may complete a long frame after a short one behind it). */
+static int bt_net_check(const bt_net_hdr_t *h, size_t got)
+{
+    uint32_t ahead;
+
+    if (got < sizeof(*h) || h->job[0] != net.job[0] || h->job[1] != net.job[1])
+        return 0;
+    if (h->src >= (uint32_t)bt_rt.size || bt_rt.local_of[h->src] >= 0)
+        bt_net_malformed(-1, "source rank not on another node", h->src);
+    if (h->len != got - sizeof(*h))
+        bt_net_malformed((int)h->src, "length does not match the frame", h->len);
+    ahead = h->seq - net.seq_in[h->src];
+    if (ahead == 0)
+        return 1;
+    if (ahead >= BT_NET_REORDER || net.nearly >= BT_NET_REORDER)
+        bt_net_malformed((int)h->src, "out of sequence", h->seq);
+    return 2;
+}
+
+/* Holds frame b, ahead of its sender's sequence, in order among the others. */
+static void bt_net_hold(bt_net_buf_t *b)
+{
+    const bt_net_hdr_t *h = (const bt_net_hdr_t *)b->data;
+    bt_net_buf_t **link = &net.early[h->src];
+    uint32_t base = net.seq_in[h->src];
+
+    while (*link && ((const bt_net_hdr_t *)(*link)->data)->seq - base < h->seq - base)
+        link = &(*link)->next;
+    if (*link && ((const bt_net_hdr_t *)(*link)->data)->seq == h->seq)
+        bt_net_malformed((int)h->src, "sequence number repeated", h->seq);
+    b->next = *link;
+    *link = b;
+    net.nearly++;
+}
+
+static void bt_net_deliver(bt_net_buf_t *b, bt_tp_recv_fn fn)
+{
+    const bt_net_hdr_t *h = (const bt_net_hdr_t *)b->data;
+
+    net.seq_in[h->src]++;
+    fn((int)h->src, &h->msg, b->data + sizeof(*h), h->len);
+}
+
+static void bt_net_cq_error(void)
+{
+    struct fi_cq_err_entry err = { 0 };
+    char what[160];
+
+    if (fi_cq_readerr(net.cq, &err, 0) < 0)
+        bt_net_fail("reading an error", -FI_EOTHER);
+    if (err.flags & FI_SEND) {
+        bt_net_buf_t *b = err.op_context;
+        snprintf(what, sizeof(what), "a frame to rank %d was lost (the rank or its host "
+                                     "is gone?)", b ? b->peer : -1);
+    } else {
+        snprintf(what, sizeof(what), "a receive failed (%zu bytes)", err.len);
+    }
+    bt_net_fail(what, -err.err);
+}
+
+int bt_net_poll(bt_tp_recv_fn fn)
+{
+    struct fi_cq_msg_entry e[BT_NET_CQ_BATCH];
+    ssize_t got = fi_cq_read(net.cq, e, BT_NET_CQ_BATCH);
+    int n = 0;
+
+    if (got == -FI_EAVAIL)
+        bt_net_cq_error();
+    for (ssize_t i = 0; i < got; i++) {
+        bt_net_buf_t *b = e[i].op_context;
+        if (e[i].flags & FI_RECV) {
+            int kind = bt_net_check((const bt_net_hdr_t *)b->data, e[i].len);
+            if (kind == 0) {
+                net.dropped++;
+                bt_net_post_recv(b);
+                continue;
+            }
+            if (kind == 2) {
+                /* Keep it, and keep as many receives posted as before. */
+                bt_net_hold(b);
+                if (net.free_recv == NULL && bt_net_slab_new(&net.free_recv) != 0)
+                    bt_net_fail("holding a frame", -FI_ENOMEM);
+                b = net.free_recv;
+                net.free_recv = b->next;
+                bt_net_post_recv(b);
+                continue;
+            }
+            {
+                int src = (int)((const bt_net_hdr_t *)b->data)->src;
+                bt_net_buf_t *next;
+
+                bt_net_deliver(b, fn);
+                bt_net_post_recv(b);
+                n++;
+                /* The held buffers' places were taken by fresh ones: they go
+                 * to free_recv, for the next frame held. */
+                while ((next = net.early[src]) != NULL &&
+                       ((const bt_net_hdr_t *)next->data)->seq == net.seq_in[src]) {
+                    net.early[src] = next->next;
+                    net.nearly--;
+                    bt_net_deliver(next, fn);
+                    next->next = net.free_recv;
+                    net.free_recv = next;
+                    n++;
+                }
+            }
+        } else {
+            net.inflight--;
+            b->next = net.free_send;
+            net.free_send = b;
+        }
+    }
+    if (net.pend_head)
+        n += bt_net_post_pending();
+    return n;
+}
+
+int bt_net_quiet(void)
+{
+    return net.inflight == 0 && net.pend_head == NULL;
+}
+
+int bt_net_trywait(void)
+{
+    struct fid *fids[1] = { &net.cq->fid };
+
+    if (net.no_wait)
+        return 1;
+    return fi_trywait(net.fabric, fids, 1) == 0;
+}
+
+uint64_t bt_net_dropped(void)
+{
+    return net.dropped;
+}
+
+void bt_net_close(void)
+{
+    if (!net.up)
+        return;
+    net.up = 0;
+    if (net.ep)
+        fi_close(&net.ep->fid);
+    if (net.av)
+        fi_close(&net.av->fid);
+    if (net.cq)
+        fi_close(&net.cq->fid);
+    while (net.slabs) {
+        bt_net_slab_t *s = net.slabs;
+        net.slabs = s->next;
+        if (s->mr)
+            fi_close(&s->mr->fid);
+        free(s);
+    }
+    if (net.domain)
+        fi_close(&net.domain->fid);
+    if (net.fabric)
+        fi_close(&net.fabric->fid);
+    fi_freeinfo(net.info);
+    free(net.addr);
+    free(net.seq_out);
+    free(net.seq_in);
+    free(net.reserved);
+    free(net.early);
+    memset(&net, 0, sizeof(net));
+}

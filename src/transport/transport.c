@@ -1,0 +1,88 @@
+/* The transports together: start-up in the order their PMI exchanges need,
+ * polling both, and sleeping until either has work.
+ *
+ * A waiting rank sleeps on its futex doorbell in the node's segment, which its
+ * local peers ring. The network cannot ring a futex, and the wait descriptor of
+ * tcp;ofi_rxm (libfabric 1.17) is not signalled when data arrives while nobody
+ * drives its progress, so a rank of a job across nodes sleeps in steps of
+ * BT_TP_NET_NAP_MS and polls the network in between: after its spin phase a
+ * waiting rank costs a wake-up a millisecond instead of a core, and a message
+ * from another node may wait that long for it. */
+#include "transport/bt_transport.h"
+
+#include "util/bt_util.h"
+
+#define BT_TP_NET_NAP_MS 1
+
+static struct {
+    int    net_up;
+    size_t frame_min;
+} tp;
+
+int bt_tp_init(void)
+{
+    tp.net_up = bt_rt.nnodes > 1;
+    /* The network publishes its address before the segment's fence and reads
+     * the others' after it: one fence for both. */
+    if (tp.net_up && bt_net_open() != 0)
+        return -1;
+    if (bt_shm_init() != 0)
+        return -1;
+    tp.frame_min = bt_shm_frame_max();
+    if (!tp.net_up)
+        return 0;
+    if (bt_net_connect() != 0)
+        return -1;
+    tp.frame_min = BT_MIN(tp.frame_min, bt_net_frame_max());
+    return 0;
+}
+
+void bt_tp_finalize(void)
+{
+    if (tp.net_up)
+        bt_net_close();
+    tp.net_up = 0;
+    bt_shm_finalize();
+}
+
+int bt_tp_quiet(void)
+{
+    return (!tp.net_up || bt_net_quiet()) && bt_shm_can_detach();
+}
+
+size_t bt_tp_frame_min(void)
+{
+    return tp.frame_min;
+}
+
+int bt_tp_poll(bt_tp_recv_fn fn)
+{
+    int n = bt_shm_poll(fn);
+
+    if (tp.net_up)
+        n += bt_net_poll(fn);
+    return n;
+}
+
+uint32_t bt_tp_bell_arm(void)
+{
+    return bt_shm_bell_arm();
+}
+
+void bt_tp_bell_wait(uint32_t seen, int timeout_ms)
+{
+    /* The endpoint may hold work that the last poll did not see: then no nap. */
+    if (tp.net_up && !bt_net_trywait())
+        return;
+    bt_shm_bell_wait(seen, tp.net_up ? BT_MIN(timeout_ms, BT_TP_NET_NAP_MS) : timeout_ms);
+}
+
+void bt_tp_bell_disarm(void)
+{
+    bt_shm_bell_disarm();
+}
+
+void bt_tp_bell_ring_self(void)
+{
+    bt_shm_bell_ring_self();
+}
