@@ -130,11 +130,27 @@ def _wait_for(pred, timeout, step=0.05):
         time.sleep(step)
 
 
+def _spawn(argv, log, pidfile, env=None, cwd=None, timeout=10.0):
+    """Start argv detached (its own session, not our child: a test's
+    child-subreaper or leftover-children check never sees the harness's
+    daemons) and return its pid, which `sh` writes before exec'ing argv."""
+    script = 'echo $$ > "$0.tmp" && mv "$0.tmp" "$0" && exec "$@"'
+    with open(log, "ab") as lf:
+        p = subprocess.Popen(["setsid", "--fork", "sh", "-c", script, pidfile, *argv],
+                             stdin=subprocess.DEVNULL, stdout=lf, stderr=subprocess.STDOUT,
+                             env=env, cwd=cwd)
+    p.wait(timeout=timeout)
+    if not _wait_for(lambda: os.path.exists(pidfile), timeout):
+        raise ClusterError(f"{argv[0]} did not start within {timeout:.0f} s:\n" + _tail(log))
+    with open(pidfile) as f:
+        return int(f.read().strip())
+
+
 def cluster_available():
     """(ok, reason): can this process build a namespace cluster here?"""
     if os.geteuid() != 0:
         return False, "the namespace cluster needs root (network namespaces, sshd)"
-    for tool in ("ip", "nsenter", "unshare", "ssh", "ssh-keygen"):
+    for tool in ("ip", "nsenter", "unshare", "setsid", "ssh", "ssh-keygen"):
         if shutil.which(tool) is None:
             return False, f"`{tool}` not found (packages: iproute2, util-linux, openssh-client)"
     if not os.access(SSHD, os.X_OK):
@@ -240,8 +256,8 @@ class Cluster:
         self.bin_dir = None
         self.ssh_config = None
         self._lock_fd = None
-        self._holders = {}       # host -> Popen of the holder
-        self._daemons = []       # (name, Popen, logpath), started by the harness
+        self._holders = {}       # host -> pid of the holder
+        self._daemons = []       # (name, pid, logpath), started by the harness
         self._popens = []        # processes started by popen()
         self._namespaces = []
         self._down_hooks = []    # callables run first by down() (Slurm)
@@ -271,7 +287,7 @@ class Cluster:
         return int(host[1:])
 
     def holder_pid(self, host):
-        return self._holders[host].pid
+        return self._holders[host]
 
     def host_dir(self, host):
         return os.path.join(self.tmpdir, host)
@@ -366,6 +382,7 @@ class Cluster:
             f.write(f"{os.getpid()}\n")
         self.bin_dir = os.path.join(self.tmpdir, "bin")
         os.mkdir(self.bin_dir)
+        os.mkdir(os.path.join(self.tmpdir, "pids"))
         for h in self.hosts:
             os.mkdir(self.host_dir(h))
         lines = ["127.0.0.1\tlocalhost"]
@@ -412,23 +429,19 @@ class Cluster:
         script = ('set -e; hostname "$1"; mount --bind "$2" /etc/hosts; '
                   ': > "$3"; exec sleep infinity')
         for h in self.hosts:
-            ready = os.path.join(self.host_dir(h), "holder.ready")
-            log = open(os.path.join(self.host_dir(h), "holder.log"), "w")
-            p = subprocess.Popen(
+            d = self.host_dir(h)
+            self._holders[h] = _spawn(
                 ["ip", "netns", "exec", self.ns(h), "unshare", "--uts",
-                 "sh", "-c", script, "holder", h,
-                 os.path.join(self.host_dir(h), "hosts"), ready],
-                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                start_new_session=True)
-            log.close()
-            self._holders[h] = p
+                 "sh", "-c", script, "holder", h, os.path.join(d, "hosts"),
+                 os.path.join(d, "holder.ready")],
+                os.path.join(d, "holder.log"), os.path.join(d, "holder.pid"))
         for h in self.hosts:
             ready = os.path.join(self.host_dir(h), "holder.ready")
-            p = self._holders[h]
-            if not _wait_for(lambda: os.path.exists(ready) or p.poll() is not None, 10):
+            pid = self._holders[h]
+            if not _wait_for(lambda: os.path.exists(ready) or not _alive(pid), 10):
                 raise ClusterError(f"holder of {h} not ready after 10 s")
-            if p.poll() is not None:
-                raise ClusterError(f"holder of {h} exited ({p.returncode}):\n"
+            if not _alive(pid):
+                raise ClusterError(f"holder of {h} exited:\n"
                                    + _tail(os.path.join(self.host_dir(h), "holder.log")))
 
     def _make_ssh(self):
@@ -507,9 +520,9 @@ Host *
             addr_hex = "".join(f"{int(x):02X}" for x in reversed(self.addr(h).split(".")))
 
             def listening(h=h, want=f"{addr_hex}{port_hex}"):
-                name, p, log = self._daemon_of(f"sshd-{h}")
-                if p.poll() is not None:
-                    raise ClusterError(f"sshd of {h} exited ({p.returncode}):\n" + _tail(log))
+                name, pid, log = self._daemon_of(f"sshd-{h}")
+                if not _alive(pid):
+                    raise ClusterError(f"sshd of {h} exited:\n" + _tail(log))
                 r = self.run(h, ["cat", "/proc/net/tcp"], stdout=subprocess.PIPE,
                              text=True, timeout=10)
                 return any(want in line and " 0A " in line for line in r.stdout.splitlines())
@@ -522,7 +535,7 @@ Host *
         """The command prefix that enters host's namespaces (net, uts, mount)."""
         if not self._is_up or host not in self._holders:
             raise ClusterError(f"cluster is not up (host {host})")
-        hp = self._holders[host].pid
+        hp = self._holders[host]
         return ["nsenter", f"--net=/run/netns/{self.ns(host)}",
                 f"--uts=/proc/{hp}/ns/uts", f"--mount=/proc/{hp}/ns/mnt",
                 f"--wd={os.path.abspath(cwd or os.getcwd())}", "--"]
@@ -553,13 +566,14 @@ Host *
         return [self.ssh_path, host, *cmd]
 
     def _daemon(self, host, name, argv, log, env=None):
-        with open(log, "ab") as lf:
-            p = subprocess.Popen(self.nsenter_argv(host, self.tmpdir) + argv,
-                                 stdin=subprocess.DEVNULL, stdout=lf,
-                                 stderr=subprocess.STDOUT, env=env,
-                                 start_new_session=True)
-        self._daemons.append((name, p, log))
-        return p
+        """Start a daemon (in the foreground mode) inside host; returns its pid."""
+        pid = _spawn(self.nsenter_argv(host, self.tmpdir) + argv, log,
+                     os.path.join(self.tmpdir, "pids", name), env=env)
+        self._daemons.append((name, pid, log))
+        return pid
+
+    def daemon_alive(self, name):
+        return _alive(self._daemon_of(name)[1])
 
     def _daemon_of(self, name):
         for d in self._daemons:
@@ -570,10 +584,11 @@ Host *
     def stop_daemons(self, names):
         """End the harness's daemons with these names (by their pids)."""
         chosen = [d for d in self._daemons if d[0] in names]
-        _kill_pids([p.pid for _, p, _ in chosen if p.poll() is None])
+        left = _kill_pids([pid for _, pid, _ in chosen])
         for d in chosen:
-            d[1].poll()
             self._daemons.remove(d)
+        if left:
+            raise ClusterError(f"daemons {left} survived SIGKILL")
 
     def pids(self):
         """Every pid now in the cluster's namespaces."""
@@ -596,15 +611,18 @@ Host *
                 errors.append(f"down hook: {e}")
         self._down_hooks.clear()
         # our own processes first (by pid): popen()s, daemons, holders
-        mine = [p for p in self._popens if p.poll() is None]
-        mine += [p for _, p, _ in reversed(self._daemons) if p.poll() is None]
-        _kill_pids([p.pid for p in mine], grace=1.0)
-        _kill_pids([p.pid for p in self._holders.values() if p.poll() is None], grace=1.0)
-        for p in mine + list(self._holders.values()):
+        popens = [p for p in self._popens if p.poll() is None]
+        _kill_pids([p.pid for p in popens], grace=1.0)
+        for p in popens:
             try:
                 p.wait(timeout=1)
             except subprocess.TimeoutExpired:
                 errors.append(f"pid {p.pid} did not exit")
+        for group in ([pid for _, pid, _ in reversed(self._daemons)],
+                      list(self._holders.values())):
+            left = _kill_pids(group, grace=1.0)
+            if left:
+                errors.append(f"pids {left} survived SIGKILL")
         # anything else living in our namespaces (ranks, ssh sessions, ...)
         for _ in range(3):
             rest = self.pids()
@@ -716,9 +734,9 @@ class SlurmCluster:
             f"--log-file={log}", f"--seed-file={os.path.join(mdir, 'munged.seed')}",
             "--num-threads=2"], os.path.join(mdir, "munged.out"))
         self._names.append("munged")
-        p = c._daemon_of("munged")[1]
-        if not _wait_for(lambda: os.path.exists(self.munge_socket) or p.poll() is not None, 10) \
-                or p.poll() is not None:
+        pid = c._daemon_of("munged")[1]
+        if not _wait_for(lambda: os.path.exists(self.munge_socket) or not _alive(pid), 10) \
+                or not _alive(pid):
             raise ClusterError("munged did not come up:\n" + _tail(log)
                                + "\n" + _tail(os.path.join(mdir, "munged.out")))
 
@@ -763,7 +781,6 @@ AccountingStorageType=accounting_storage/none
 JobCompType=jobcomp/none
 SwitchType=switch/none
 MpiDefault=none
-LaunchParameters=use_interactive_step
 ReturnToService=2
 SchedulerType=sched/builtin
 SelectType=select/cons_tres
@@ -809,10 +826,9 @@ PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP OverSubscrib
         deadline = time.monotonic() + self.timeout
         while time.monotonic() < deadline:
             for name in self._names:
-                p = c._daemon_of(name)[1]
-                if p.poll() is not None:
-                    raise ClusterError(f"{name} exited ({p.returncode}) while Slurm was "
-                                       f"coming up\n{self.logs()}")
+                if not c.daemon_alive(name):
+                    raise ClusterError(f"{name} exited while Slurm was coming up\n"
+                                       f"{self.logs()}")
             r = self.run(["sinfo", "-h", "-N", "-o", "%N %t"], timeout=15,
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
             last = r.stdout.strip()
