@@ -256,6 +256,7 @@ class Cluster:
         self.bin_dir = None
         self.ssh_config = None
         self._lock_fd = None
+        self._lock_path = None
         self._holders = {}       # host -> pid of the holder
         self._daemons = []       # (name, pid, logpath), started by the harness
         self._popens = []        # processes started by popen()
@@ -309,8 +310,8 @@ class Cluster:
         deadline = time.monotonic() + self.lock_timeout
         while True:
             for pfx in candidates:
-                fd = os.open(os.path.join(LOCK_DIR, f"{pfx}-cluster.lock"),
-                             os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+                path = os.path.join(LOCK_DIR, f"{pfx}-cluster.lock")
+                fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
                 try:
                     fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 except OSError as e:
@@ -318,7 +319,15 @@ class Cluster:
                     if e.errno not in (errno.EAGAIN, errno.EACCES):
                         raise
                     continue
+                try:
+                    same = os.stat(path).st_ino == os.fstat(fd).st_ino
+                except FileNotFoundError:
+                    same = False
+                if not same:      # its owner's down() unlinked it meanwhile
+                    os.close(fd)
+                    continue
                 self._lock_fd = fd
+                self._lock_path = path
                 self.prefix = pfx
                 return
             if time.monotonic() >= deadline:
@@ -646,6 +655,10 @@ Host *
             if self in _live:
                 _live.remove(self)
         if self._lock_fd is not None:
+            try:
+                os.unlink(self._lock_path)    # still locked: nobody else holds it
+            except OSError:
+                pass
             os.close(self._lock_fd)
             self._lock_fd = None
         self.down_seconds = time.monotonic() - t0
