@@ -34,6 +34,9 @@ import threading
 import time
 
 SSHD = "/usr/sbin/sshd"
+# absolute paths: run()/popen() callers may pass an env= without PATH
+NSENTER = shutil.which("nsenter") or "/usr/bin/nsenter"
+SETSID = shutil.which("setsid") or "/usr/bin/setsid"
 SUBNET = "10.47.0"
 LOCK_DIR = "/run/lock" if os.path.isdir("/run/lock") else tempfile.gettempdir()
 
@@ -136,7 +139,7 @@ def _spawn(argv, log, pidfile, env=None, cwd=None, timeout=10.0):
     daemons) and return its pid, which `sh` writes before exec'ing argv."""
     script = 'echo $$ > "$0.tmp" && mv "$0.tmp" "$0" && exec "$@"'
     with open(log, "ab") as lf:
-        p = subprocess.Popen(["setsid", "--fork", "sh", "-c", script, pidfile, *argv],
+        p = subprocess.Popen([SETSID, "--fork", "/bin/sh", "-c", script, pidfile, *argv],
                              stdin=subprocess.DEVNULL, stdout=lf, stderr=subprocess.STDOUT,
                              env=env, cwd=cwd)
     p.wait(timeout=timeout)
@@ -545,7 +548,7 @@ Host *
         if not self._is_up or host not in self._holders:
             raise ClusterError(f"cluster is not up (host {host})")
         hp = self._holders[host]
-        return ["nsenter", f"--net=/run/netns/{self.ns(host)}",
+        return [NSENTER, f"--net=/run/netns/{self.ns(host)}",
                 f"--uts=/proc/{hp}/ns/uts", f"--mount=/proc/{hp}/ns/mnt",
                 f"--wd={os.path.abspath(cwd or os.getcwd())}", "--"]
 
