@@ -212,10 +212,15 @@ def _on_signal(signum, frame):
         os.kill(os.getpid(), signum)
 
 
+_atexit_done = []
+
+
 def _install_handlers():
+    if not _atexit_done:
+        atexit.register(_cleanup_all)
+        _atexit_done.append(True)
     if _prev_handlers or threading.current_thread() is not threading.main_thread():
         return
-    atexit.register(_cleanup_all)
     for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         try:
             _prev_handlers[s] = signal.signal(s, _on_signal)
@@ -720,7 +725,7 @@ class SlurmCluster:
         t0 = time.monotonic()
         c = self.c
         self.dir = os.path.join(c.tmpdir, "slurm")
-        os.makedirs(self.dir, mode=0o700)
+        os.makedirs(self.dir, mode=0o700, exist_ok=True)
         self._is_up = True
         c._down_hooks.append(self.down)
         try:
@@ -737,7 +742,7 @@ class SlurmCluster:
     def _start_munge(self):
         c = self.c
         mdir = self._p("munge")
-        os.makedirs(mdir, mode=0o700)
+        os.makedirs(mdir, mode=0o700, exist_ok=True)
         key = os.path.join(mdir, "munge.key")
         _run(["dd", "if=/dev/urandom", f"of={key}", "bs=1024", "count=1"])
         os.chmod(key, 0o400)

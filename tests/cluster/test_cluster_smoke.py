@@ -109,6 +109,47 @@ def test_tcp_between_hosts(cluster):
         srv.stdout.close()
 
 
+ICMP_ECHO = textwrap.dedent("""
+    import os, socket, struct, sys, time
+    def csum(b):
+        s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+        s = (s >> 16) + (s & 0xffff); s += s >> 16
+        return ~s & 0xffff
+    ident = os.getpid() & 0xffff
+    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+    s.settimeout(1)
+    for seq in range(3):
+        body = struct.pack("!BBHHH", 8, 0, 0, ident, seq) + b"baton-cluster!"  # even length
+        pkt = body[:2] + struct.pack("!H", csum(body)) + body[4:]
+        s.sendto(pkt, (sys.argv[1], 0))
+        try:
+            while True:
+                data, peer = s.recvfrom(256)
+                t, _, _, i, q = struct.unpack("!BBHHH", data[20:28])
+                if t == 0 and i == ident and q == seq:
+                    print("reply from", peer[0]); sys.exit(0)
+        except socket.timeout:
+            pass
+    print("no reply"); sys.exit(1)
+""")
+
+
+def test_icmp_echo_between_hosts(cluster):
+    # `ping` (iputils-ping) may not be installed: the same echo from Python
+    for src, dst in (("h1", "h2"), ("h2", "h1")):
+        got = out(run(cluster, src, [sys.executable, "-c", ICMP_ECHO, cluster.addr(dst)],
+                      timeout=15)).strip()
+        assert got == f"reply from {cluster.addr(dst)}", f"{src} -> {dst}: {got}"
+
+
+def test_self_loopback_option():
+    with Cluster(2, prefix="btnl", self_loopback=True) as c:
+        got = out(run(c, "h1", ["getent", "ahostsv4", "h1"])).split()[0]
+        assert got == "127.0.1.1", f"with self_loopback, h1 resolves to {got} in h1"
+        got = out(run(c, "h2", ["getent", "ahostsv4", "h1"])).split()[0]
+        assert got == c.addr("h1"), f"with self_loopback, h1 resolves to {got} in h2"
+
+
 def test_three_hosts(cluster3):
     assert cluster3.hosts == ["h1", "h2", "h3"]
     assert cluster3.prefix != "" and all(ns in netns_names()
