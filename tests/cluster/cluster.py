@@ -607,6 +607,30 @@ Host *
         if left:
             raise ClusterError(f"daemons {left} survived SIGKILL")
 
+    def set_link(self, host, up):
+        """Unplug (up=False) or plug back (up=True) host's cable at the
+        switch: its traffic to the other hosts stops or resumes, its
+        processes keep running.  A test that unplugs plugs back (finally:)."""
+        _run(["ip", "-n", self.sw_ns, "link", "set", f"{self.prefix}-{host}",
+              "up" if up else "down"])
+
+    def host_pids(self, host):
+        """The pids in host's namespace that are not the harness's own
+        (holder, sshd, Slurm daemons): what tests and launchers started."""
+        ours = {pid for _, pid, _ in self._daemons} | set(self._holders.values())
+        return [p for p in _netns_pids(self.ns(host)) if p not in ours]
+
+    def kill_host_processes(self, host, sig=signal.SIGKILL):
+        """Send sig to every process host_pids(host) lists (a host "dying"
+        under a job, while its sshd stays)."""
+        pids = self.host_pids(host)
+        for pid in pids:
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:
+                pass
+        return pids
+
     def pids(self):
         """Every pid now in the cluster's namespaces."""
         out = []

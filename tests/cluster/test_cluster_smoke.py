@@ -75,6 +75,9 @@ def test_ssh_by_name_between_hosts(cluster):
     # `ssh` found through PATH (the launcher's default)
     got = out(run(cluster, "h1", ["ssh", "h2", "echo", "ok"], env=cluster.env())).strip()
     assert got == "ok"
+    # and by address
+    got = out(run(cluster, "h1", [cluster.ssh_path, cluster.addr("h2"), "hostname"])).strip()
+    assert got == "h2"
 
 
 def test_tcp_between_hosts(cluster):
@@ -148,6 +151,51 @@ def test_self_loopback_option():
         assert got == "127.0.1.1", f"with self_loopback, h1 resolves to {got} in h1"
         got = out(run(c, "h2", ["getent", "ahostsv4", "h1"])).split()[0]
         assert got == c.addr("h1"), f"with self_loopback, h1 resolves to {got} in h2"
+
+
+def test_unplug_and_kill_host_processes(cluster):
+    probe = [sys.executable, "-c",
+             "import socket; socket.create_connection(('h2', 22), timeout=1).close()"]
+    cluster.set_link("h2", False)
+    try:
+        r = run(cluster, "h1", probe)
+        assert r.returncode != 0, "h1 still reaches h2 with h2 unplugged"
+    finally:
+        cluster.set_link("h2", True)
+    ok = lambda: run(cluster, "h1", probe).returncode == 0
+    deadline = time.monotonic() + 5
+    while not ok():
+        assert time.monotonic() < deadline, "h1 does not reach h2 after plugging it back"
+        time.sleep(0.1)
+    # processes started over ssh are a test's own; the harness's daemons are not
+    before = set(cluster.host_pids("h2"))
+    out(run(cluster, "h1", [cluster.ssh_path, "h2", "nohup sleep 302 >/dev/null 2>&1 &"]))
+    new = _wait(lambda: set(cluster.host_pids("h2")) - before, 5)
+    assert new, "the process started over ssh is not in host_pids(h2)"
+    killed = cluster.kill_host_processes("h2")
+    assert new <= set(killed)
+    assert _wait(lambda: not (set(cluster.host_pids("h2")) & new), 5), "still alive"
+    got = out(run(cluster, "h1", [cluster.ssh_path, "h2", "hostname"])).strip()
+    assert got == "h2", "sshd of h2 did not survive kill_host_processes"
+
+
+def _wait(pred, timeout):
+    deadline = time.monotonic() + timeout
+    while True:
+        r = pred()
+        if r or time.monotonic() > deadline:
+            return r
+        time.sleep(0.05)
+
+
+def test_two_clusters_at_once():
+    with Cluster(2, prefix="btnp") as a, Cluster(2, prefix="btnp") as b:
+        assert a.prefix != b.prefix and a.prefix.startswith("btnp") \
+            and b.prefix.startswith("btnp"), (a.prefix, b.prefix)
+        assert not set(a.pids()) & set(b.pids())
+        for c in (a, b):
+            got = out(run(c, "h1", [c.ssh_path, "h2", "hostname"])).strip()
+            assert got == "h2"
 
 
 def test_three_hosts(cluster3):
