@@ -598,10 +598,28 @@ Host *
                 return d
         raise KeyError(name)
 
+    def _ours(self, pids):
+        """Those of pids that still live in one of our network namespaces (a
+        daemon that died by itself may have its pid reused by a stranger)."""
+        inodes = set()
+        for ns in self._namespaces:
+            try:
+                inodes.add(os.stat(f"/run/netns/{ns}").st_ino)
+            except OSError:
+                pass
+        out = []
+        for pid in pids:
+            try:
+                if os.stat(f"/proc/{pid}/ns/net").st_ino in inodes:
+                    out.append(pid)
+            except OSError:
+                pass
+        return out
+
     def stop_daemons(self, names):
         """End the harness's daemons with these names (by their pids)."""
         chosen = [d for d in self._daemons if d[0] in names]
-        left = _kill_pids([pid for _, pid, _ in chosen])
+        left = _kill_pids(self._ours([pid for _, pid, _ in chosen]))
         for d in chosen:
             self._daemons.remove(d)
         if left:
@@ -661,7 +679,7 @@ Host *
                 errors.append(f"pid {p.pid} did not exit")
         for group in ([pid for _, pid, _ in reversed(self._daemons)],
                       list(self._holders.values())):
-            left = _kill_pids(group, grace=1.0)
+            left = _kill_pids(self._ours(group), grace=1.0)
             if left:
                 errors.append(f"pids {left} survived SIGKILL")
         # anything else living in our namespaces (ranks, ssh sessions, ...)
@@ -840,7 +858,9 @@ MinJobAge=10
 {nodes}
 PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP OverSubscribe=YES
 """)
-        # no cgroups: proctrack/linuxproc and task/none need none
+        # proctrack/linuxproc, task/none and jobacct_gather/none load no cgroup
+        # plugin (and the hosts' mount namespaces have no /sys/fs/cgroup); should
+        # one be loaded anyway, v1 with nothing constrained is what works here.
         with open(self._p("cgroup.conf"), "w") as f:
             f.write("CgroupPlugin=cgroup/v1\nCgroupAutomount=no\nConstrainCores=no\n"
                     "ConstrainRAMSpace=no\nConstrainDevices=no\n")
@@ -858,7 +878,8 @@ PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP OverSubscrib
 
     def logs(self, lines=15):
         out = []
-        for name in ("munge/munged.log", "log/slurmctld.out", "log/slurmctld.log"):
+        for name in ("munge/munged.out", "munge/munged.log", "log/slurmctld.out",
+                     "log/slurmctld.log"):
             out.append(f"--- {name}\n" + _tail(self._p(name), lines))
         for h in self.c.hosts:
             for name in (f"log/slurmd.{h}.out", f"log/slurmd.{h}.log"):
