@@ -29,6 +29,7 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -938,3 +939,39 @@ PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP OverSubscrib
         self._names = []
         if self.down in self.c._down_hooks:
             self.c._down_hooks.remove(self.down)
+
+
+# --------------------------------------------------------------------------
+
+def main(argv=None):
+    """python3 tests/cluster/cluster.py [-n N] [--slurm] [--host hI] [CMD...]
+
+    Bring a cluster up, run CMD (default: an interactive shell) inside a host
+    with the cluster's PATH (and SLURM_CONF with --slurm), then take it all
+    down again.  For trying things by hand."""
+    import argparse
+    ap = argparse.ArgumentParser(description=main.__doc__.split("\n\n")[1])
+    ap.add_argument("-n", type=int, default=2, help="number of hosts (2)")
+    ap.add_argument("--slurm", action="store_true", help="also start Slurm")
+    ap.add_argument("--host", default="h1", help="where CMD runs (h1)")
+    ap.add_argument("--prefix", default="btn")
+    ap.add_argument("cmd", nargs=argparse.REMAINDER)
+    a = ap.parse_args(argv)
+    ok, why = cluster_available()
+    if not ok:
+        print(f"cluster unavailable: {why}", file=sys.stderr)
+        return 2
+    cmd = a.cmd[1:] if a.cmd[:1] == ["--"] else a.cmd
+    with Cluster(a.n, prefix=a.prefix) as c:
+        s = SlurmCluster(c).up() if a.slurm else None
+        env = (s or c).env(PS1=f"[{a.host}] \\w# ")
+        print(f"cluster {c.prefix}: hosts {', '.join(c.hosts)} "
+              f"({', '.join(c.addr(h) for h in c.hosts)}), up in {c.up_seconds:.2f} s; "
+              f"ssh: {c.ssh_path}; temp dir {c.tmpdir}"
+              + (f"; SLURM_CONF={s.conf}" if s else ""), file=sys.stderr)
+        rc = c.run(a.host, cmd or ["bash", "--norc", "-i"], env=env, timeout=None).returncode
+    return rc
+
+
+if __name__ == "__main__":
+    sys.exit(main())
