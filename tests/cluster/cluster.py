@@ -969,6 +969,9 @@ def main(argv=None):
               f"({', '.join(c.addr(h) for h in c.hosts)}), up in {c.up_seconds:.2f} s; "
               f"ssh: {c.ssh_path}; temp dir {c.tmpdir}"
               + (f"; SLURM_CONF={s.conf}" if s else ""), file=sys.stderr)
+        # Ctrl-C is for CMD (same process group); the cluster goes down when
+        # CMD ends.  A handler, not SIG_IGN, which CMD would inherit.
+        signal.signal(signal.SIGINT, lambda *_: None)
         rc = c.run(a.host, cmd or ["bash", "--norc", "-i"], env=env, timeout=None).returncode
     return rc
 
