@@ -8,8 +8,8 @@ Layout (prefix "btn", n hosts):
 
     netns btn-sw    bridge btn-br0 (10.47.0.254/24), one veth port per host
     netns btn-hI    eth0 = 10.47.0.I/24, lo up, IPv6 off;
-                    a holder process (unshare --uts, hostname hI, private
-                    /etc/hosts by a bind mount in its mount namespace) that
+                    a holder process (unshare --uts, hostname hI; in its mount
+                    namespace its own /etc/hosts, /dev/shm and boot_id) that
                     every process of the host joins (net + uts + mount)
     sshd per host   listens on 10.47.0.I:22, keys in the temp dir
     <tmp>/bin/ssh   ssh wrapper with the cluster's client config: from inside
@@ -244,7 +244,7 @@ class Cluster:
     """
 
     def __init__(self, n=2, prefix="btn", subnet=SUBNET, self_loopback=False,
-                 keep_tmp=None, lock_timeout=600.0):
+                 private_shm=True, own_boot_id=True, keep_tmp=None, lock_timeout=600.0):
         if not 1 <= n <= 9:
             raise ValueError("n must be 1..9")
         self.n = n
@@ -255,6 +255,8 @@ class Cluster:
         # reproduces that in each host's /etc/hosts (a launcher must not hand
         # out the address its own hostname resolves to).
         self.self_loopback = self_loopback
+        self.private_shm = private_shm
+        self.own_boot_id = own_boot_id
         if keep_tmp is None:
             keep_tmp = os.environ.get("BATON_CLUSTER_KEEP", "") not in ("", "0")
         self.keep_tmp = keep_tmp
@@ -444,14 +446,25 @@ class Cluster:
         # The holder's mount namespace is the one `ip netns exec` makes (a
         # slave of the root one: later mounts still propagate in; its /sys
         # shows this netns's interfaces); it adds a private /etc/hosts.
-        script = ('set -e; hostname "$1"; mount --bind "$2" /etc/hosts; '
-                  ': > "$3"; exec sleep infinity')
+        # A host's own /dev/shm and boot_id, as on separate machines: what
+        # wrongly takes two hosts for one node fails here as it would there,
+        # and peers that detect "same node" by boot_id do not use shared
+        # memory between hosts.
+        script = 'set -e; hostname "$1"; mount --bind "$2" /etc/hosts; '
+        if self.private_shm:
+            script += 'mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs /dev/shm; '
+        if self.own_boot_id:
+            script += 'mount --bind "$4" /proc/sys/kernel/random/boot_id; '
+        script += ': > "$3"; exec sleep infinity'
         for h in self.hosts:
             d = self.host_dir(h)
+            boot_id = os.path.join(d, "boot_id")
+            with open("/proc/sys/kernel/random/uuid") as f, open(boot_id, "w") as g:
+                g.write(f.read())
             self._holders[h] = _spawn(
                 ["ip", "netns", "exec", self.ns(h), "unshare", "--uts",
                  "sh", "-c", script, "holder", h, os.path.join(d, "hosts"),
-                 os.path.join(d, "holder.ready")],
+                 os.path.join(d, "holder.ready"), boot_id],
                 os.path.join(d, "holder.log"), os.path.join(d, "holder.pid"))
         for h in self.hosts:
             ready = os.path.join(self.host_dir(h), "holder.ready")

@@ -60,6 +60,26 @@ def test_ipv6_is_off(cluster):
         assert v6 == "", f"{h} still has IPv6 addresses:\n{v6}"
 
 
+def test_hosts_do_not_share_dev_shm_or_boot_id(cluster):
+    name = f"/dev/shm/btn-smoke-{os.getpid()}"
+    out(run(cluster, "h1", ["sh", "-c", f"echo h1 > {name}"]))
+    try:
+        assert not os.path.exists(name), "h1's /dev/shm is the machine's"
+        r = run(cluster, "h2", ["cat", name])
+        assert r.returncode != 0, f"h2 sees h1's {name}"
+        assert out(run(cluster, "h1", ["cat", name])).strip() == "h1"
+    finally:
+        run(cluster, "h1", ["rm", "-f", name])
+    ids = [out(run(cluster, h, ["cat", "/proc/sys/kernel/random/boot_id"])).strip()
+           for h in cluster.hosts]
+    with open("/proc/sys/kernel/random/boot_id") as f:
+        ids.append(f.read().strip())
+    assert len(set(ids)) == len(ids), f"boot_ids of {cluster.hosts} + machine: {ids}"
+    # the file system itself is shared
+    tmp = out(run(cluster, "h2", ["ls", "-d", cluster.tmpdir])).strip()
+    assert tmp == cluster.tmpdir
+
+
 def test_host_names_resolve_inside_hosts(cluster):
     for h in cluster.hosts:
         for other in cluster.hosts:
