@@ -274,6 +274,7 @@ class Cluster:
         self._namespaces = []
         self._down_hooks = []    # callables run first by down() (Slurm)
         self._is_up = False
+        self._closing = False
         self._owner = os.getpid()
         self.up_seconds = None
         self.down_seconds = None
@@ -673,8 +674,15 @@ Host *
     def down(self):
         """End everything up() and popen() started, delete the namespaces and
         the temp dir.  Idempotent; safe on a half-made cluster."""
-        if not self._is_up or os.getpid() != self._owner:
+        if not self._is_up or os.getpid() != self._owner or self._closing:
             return
+        self._closing = True      # a signal arriving during down() does not re-enter
+        try:
+            self._down()
+        finally:
+            self._closing = False
+
+    def _down(self):
         t0 = time.monotonic()
         errors = []
         for hook in reversed(self._down_hooks):
