@@ -12,6 +12,13 @@ python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need+=(python3-venv)
 python3 -c 'import sysconfig, os, sys; sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' \
     || need+=(python3-dev)
 [ -f /usr/include/rdma/fabric.h ] || need+=(libfabric-dev)   # the network transport
+# The tests across hosts (tests/cluster: network namespaces, sshd, Slurm) need root
+# and these; without root they are skipped, so only root or passwordless sudo installs them.
+cluster_pkgs=(openssh-server iproute2 slurm-wlm munge util-linux)
+if ! dpkg -s "${cluster_pkgs[@]}" >/dev/null 2>&1 \
+    && { [ "$(id -u)" -eq 0 ] || sudo -n true 2>/dev/null; }; then
+    need+=("${cluster_pkgs[@]}")
+fi
 if [ ${#need[@]} -gt 0 ]; then
     sudo=""
     [ "$(id -u)" -eq 0 ] || sudo=sudo
