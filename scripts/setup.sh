@@ -11,6 +11,7 @@ command -v make >/dev/null 2>&1 || need+=(make)
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need+=(python3-venv)
 python3 -c 'import sysconfig, os, sys; sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' \
     || need+=(python3-dev)
+[ -e /usr/include/sodium.h ] || need+=(libsodium-dev)   # mpiexec's job key (HMAC-SHA-256)
 if [ ${#need[@]} -gt 0 ]; then
     sudo=""
     [ "$(id -u)" -eq 0 ] || sudo=sudo

@@ -337,6 +337,7 @@ def test_working_directory_is_mpiexecs(mpiexec, tmp_path):
 def test_program_missing_on_the_hosts(run):
     res = run(*FORK3, "-n", "3", "no-such-program-baton")
     assert res.rc == 127, res
+    assert res.elapsed < 2.0, res
     lines = res.mpiexec_lines()
     assert len(lines) == 1, res
     assert re.fullmatch(r"mpiexec: host [abc]: no-such-program-baton: command not found",
@@ -470,7 +471,7 @@ def test_ssh_command_line(run, prog, tmp_path):
     assert len(calls) == 2, calls
     for i, call in enumerate(sorted(calls)):
         m = re.fullmatch(r"-x -o BatchMode=yes (\S+) '(/[^']+/baton-proxy)' --index (\d) "
-                         r"--connect 127\.0\.0\.1:(\d+)", call)
+                         r"--connect '127\.0\.0\.1:(\d+)'", call)
         assert m and m[1] == "127.0.0.%d" % (i + 1) and m[3] == str(i), call
         assert os.access(m[2], os.X_OK)
     rows = jobinfo(res.out)

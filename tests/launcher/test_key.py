@@ -28,7 +28,7 @@ def start_held_job(mpiexec, tmp_path, *args):
     deadline = time.monotonic() + 10
     while True:
         text = log.read_text() if log.exists() else ""
-        m = re.search(r"--connect (127\.0\.0\.1):(\d+)", text)
+        m = re.search(r"--connect '(127\.0\.0\.1):(\d+)'", text)
         if m:
             return p, go, (m[1], int(m[2]))
         if time.monotonic() > deadline or p.poll() is not None:

@@ -130,6 +130,7 @@ static void bt_head_accept(bt_job_t *job)
 }
 
 static void bt_head_setup(bt_job_t *job, int h);
+static void bt_head_host_lost(bt_job_t *job, int h, const char *why);
 
 /* The proxy's nonce and proof: exactly 64 bytes are read, nothing more. */
 static void bt_head_pending_read(bt_job_t *job, int i)
@@ -257,8 +258,7 @@ static void bt_head_setup(bt_job_t *job, int h)
     hd->nin++;
     if (job->end_kind != BT_END_NONE) {
         /* too late: it starts nothing, and its proxy exits on the close */
-        bt_chan_close(&hr->ch);
-        hr->in = 0;
+        bt_head_host_lost(job, h, "the job had ended");
         return;
     }
     bt_pack_u32(&pk, (uint32_t)job->nranks);
@@ -776,7 +776,7 @@ int bt_head_start(bt_job_t *job, const bt_hostlist_t *hosts, const int *host_of,
         hd->hosts[host_of[r]].nalive++;
     }
     if (opts->launcher != BT_LAUNCH_FORK) {
-        hd->listen_fd = bt_launch_listen(hosts->hosts[0].name, addr, sizeof(addr), &port);
+        hd->listen_fd = bt_launch_listen(hosts, addr, sizeof(addr), &port);
         if (hd->listen_fd < 0)
             return -1;
         snprintf(connect_to, sizeof(connect_to), "%s:%d", addr, port);

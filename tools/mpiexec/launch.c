@@ -39,17 +39,42 @@ char *bt_launch_proxy_path(void)
     return path;
 }
 
-/* The address this host talks to first_remote from: the kernel's route
- * choice, found by connecting a UDP socket (which sends nothing). */
-static int bt_launch_local_addr(const char *first_remote, struct sockaddr_storage *ss,
+static int bt_launch_is_loopback(const struct sockaddr *sa)
+{
+    if (sa->sa_family == AF_INET)
+        return (ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr) >> 24) == 127;
+    if (sa->sa_family == AF_INET6)
+        return IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)sa)->sin6_addr);
+    return 0;
+}
+
+/* The address this host talks to the hosts from: the kernel's route choice
+ * towards the first host that is not a loopback address (a host's own name
+ * often resolves to 127.0.1.1 in /etc/hosts; the others could not call
+ * back there), found by connecting a UDP socket, which sends nothing. */
+static int bt_launch_local_addr(const bt_hostlist_t *hosts, struct sockaddr_storage *ss,
                                 socklen_t *len_p)
 {
     struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_DGRAM };
     struct addrinfo *res = NULL, *ai;
-    int err = getaddrinfo(first_remote, "9", &hints, &res);
+    const char *target = hosts->hosts[0].name;
+    int err;
 
-    if (err != 0) {
-        fprintf(stderr, "mpiexec: host %s: %s\n", first_remote, gai_strerror(err));
+    for (int h = 0; h < hosts->n; h++) {
+        /* a host that does not resolve here fails through its launcher */
+        if (getaddrinfo(hosts->hosts[h].name, "9", &hints, &res) != 0) {
+            res = NULL;
+            continue;
+        }
+        if (!bt_launch_is_loopback(res->ai_addr)) {
+            target = hosts->hosts[h].name;
+            break;
+        }
+        freeaddrinfo(res);
+        res = NULL;
+    }
+    if (res == NULL && (err = getaddrinfo(target, "9", &hints, &res)) != 0) {
+        fprintf(stderr, "mpiexec: host %s: %s\n", target, gai_strerror(err));
         return -1;
     }
     for (ai = res; ai != NULL; ai = ai->ai_next) {
@@ -67,19 +92,19 @@ static int bt_launch_local_addr(const char *first_remote, struct sockaddr_storag
         close(fd);
     }
     freeaddrinfo(res);
-    fprintf(stderr, "mpiexec: host %s: no route to it\n", first_remote);
+    fprintf(stderr, "mpiexec: host %s: no route to it\n", target);
     return -1;
 }
 
 /* Listens on the address the hosts talk on, never on every interface;
  * port 0: the kernel picks.  Returns the fd, addr "a.b.c.d" and the port. */
-int bt_launch_listen(const char *first_remote, char *addr, size_t addrlen, int *port_p)
+int bt_launch_listen(const bt_hostlist_t *hosts, char *addr, size_t addrlen, int *port_p)
 {
     struct sockaddr_storage ss;
     socklen_t len;
     int fd;
 
-    if (bt_launch_local_addr(first_remote, &ss, &len) != 0)
+    if (bt_launch_local_addr(hosts, &ss, &len) != 0)
         return -1;
     if (ss.ss_family == AF_INET)
         ((struct sockaddr_in *)&ss)->sin_port = 0;
@@ -163,7 +188,7 @@ static void bt_launch_child(char **argv, int stdin_fd, int keep_fd, const char *
 pid_t bt_launch_start(bt_job_t *job, const bt_launch_req_t *req, int *key_fd_p)
 {
     const bt_opts_t *opts = job->opts;
-    char *proxy = bt_launch_proxy_path(), *qproxy = NULL, *cmd = NULL;
+    char *proxy = bt_launch_proxy_path(), *qproxy = NULL, *qconnect = NULL, *cmd = NULL;
     char index[16], fdarg[16], nodes[32], nodelist[64];
     char *argv[16];
     int kp[2] = { -1, -1 }, argc = 0;
@@ -187,8 +212,9 @@ pid_t bt_launch_start(bt_job_t *job, const bt_launch_req_t *req, int *key_fd_p)
     } else if (opts->launcher == BT_LAUNCH_SSH) {
         /* the remote command is one shell string: every word quoted */
         qproxy = bt_launch_quote(proxy);
-        if (qproxy == NULL || asprintf(&cmd, "%s --index %d --connect %s", qproxy,
-                                       req->index, req->connect) < 0) {
+        qconnect = bt_launch_quote(req->connect); /* "[v6]:port" is a glob */
+        if (qproxy == NULL || qconnect == NULL ||
+            asprintf(&cmd, "%s --index %d --connect %s", qproxy, req->index, qconnect) < 0) {
             cmd = NULL;
             goto out;
         }
@@ -249,6 +275,7 @@ out:
     else if (kp[1] >= 0)
         close(kp[1]);
     free(cmd);
+    free(qconnect);
     free(qproxy);
     free(proxy);
     return pid;

@@ -128,10 +128,10 @@ static int bt_main_head(bt_opts_t *opts)
     if (sigfd < 0)
         goto out_destroy_job;
     if (bt_head_start(&job, &opts->hosts, host_of, nused) != 0) {
-        status = 1;
-        bt_head_kill(&job, -1);
-        if (job.end_kind == BT_END_NONE)
-            bt_job_fail(&job, 1, "cannot start the job");
+        /* nothing started; the reason is printed */
+        status = 255;
+        close(sigfd);
+        goto out_destroy_job;
     }
     if (bt_job_run(&job, sigfd) != 0)
         bt_job_fail(&job, 1, "internal error, job killed");

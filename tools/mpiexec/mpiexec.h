@@ -428,7 +428,7 @@ typedef struct bt_launch_req {
 
 char  *bt_launch_proxy_path(void);
 pid_t  bt_launch_start(bt_job_t *job, const bt_launch_req_t *req, int *key_fd_p);
-int    bt_launch_listen(const char *first_remote, char *addr, size_t addrlen, int *port_p);
+int    bt_launch_listen(const bt_hostlist_t *hosts, char *addr, size_t addrlen, int *port_p);
 
 /* ---- proxy.c (used by job.c) ---- */
 

@@ -244,7 +244,12 @@ static int bt_proxy_fail_early(bt_chan_t *ch, int status, const char *msg)
     for (int64_t end = bt_now_ms() + 5000; bt_now_ms() < end; ) {
         struct pollfd pfd = { .fd = ch->fd, .events = POLLIN };
         const char *why;
+        bt_unpack_t body;
+        uint32_t type;
 
+        /* a frame may have come with SETUP, already read */
+        if (bt_chan_next(ch, &type, &body, &why) != 0)
+            break;
         if (poll(&pfd, 1, 100) > 0 && bt_chan_read(ch, &why) < 0)
             break;
     }
@@ -355,6 +360,12 @@ int main(int argc, char **argv)
     if (sigfd < 0)
         goto out_destroy;
     bt_job_spawn_all(&job);
+    {
+        /* frames that came with SETUP (stdin, a signal) wait in the buffer */
+        bt_ev_t ev = { .kind = BT_EV_PROXY };
+
+        bt_proxy_event(&job, &ev, POLLIN);
+    }
     if (job.nalive == 0)
         job.drain_until_ms = bt_now_ms();
     if (bt_job_run(&job, sigfd) != 0) {
