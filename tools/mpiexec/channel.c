@@ -54,7 +54,7 @@ void bt_pack_u32(bt_pack_t *pk, uint32_t v)
 
 void bt_pack_bytes(bt_pack_t *pk, const void *data, size_t len)
 {
-    if (bt_pack_reserve(pk, len) != 0)
+    if (len == 0 || bt_pack_reserve(pk, len) != 0)
         return;
     memcpy(pk->buf + pk->len, data, len);
     pk->len += len;
