@@ -534,3 +534,54 @@ def test_slurm_allocation_is_used(run, prog, tmp_path):
     res = run("-n", "2", prog, "env", "BATON_PROXY_KEY", "SLURM_NODEID", env=env)
     assert res.rc == 0, res
     assert "rank 0 BATON_PROXY_KEY=(unset)" in res.out.splitlines(), res
+
+
+def test_ctrl_c_in_a_terminal_reaches_each_rank_on_every_host_once(mpiexec, prog):
+    """Proxies and their ranks are out of the terminal's process group: the
+    terminal's SIGINT reaches them through mpiexec only, once."""
+    import fcntl
+    import pty
+    import termios
+    master, slave = pty.openpty()
+
+    def make_controlling_tty():
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+    p = subprocess.Popen([mpiexec, *FORK3, "-n", "4", prog, "count-int"], stdin=slave,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=clean_env(),
+                         start_new_session=True, preexec_fn=make_controlling_tty)
+    os.close(slave)
+    try:
+        text = wait_for_lines(p, r"^pid \d+ rank \d+$", 4)
+        os.write(master, b"\x03")
+        out, err = p.communicate(timeout=10)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+        os.close(master)
+    out = text + out.decode()
+    assert sorted(re.findall(r"^rank \d got \d+ SIGINT$", out, re.M)) == [
+        "rank %d got 1 SIGINT" % r for r in range(4)], out
+    assert p.returncode == 128 + signal.SIGINT, (p.returncode, err)
+    lines = [l for l in err.decode().splitlines() if l.startswith("mpiexec:")]
+    assert len(lines) == 1, err
+    assert_gone(pids_of(out).values())
+
+
+def test_slow_reader_loses_no_output_of_remote_ranks(mpiexec, prog):
+    """While mpiexec waits for its reader, the proxies' queues fill and their
+    ranks' output waits in the pipes; none of it is lost when the ranks exit."""
+    p = subprocess.Popen([mpiexec, "-launcher", "fork", "-hosts", "a,b", "-n", "4", prog,
+                          "spam", "2000", "3000"], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, env=clean_env())
+    try:
+        time.sleep(1.5)
+        out, err = p.communicate(timeout=30)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    assert p.returncode == 0, err
+    lines = out.split(b"\n")[:-1]
+    assert len(lines) == 8000, (len(lines), err)

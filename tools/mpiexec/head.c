@@ -163,6 +163,7 @@ static void bt_head_pending_read(bt_job_t *job, int i)
         return;
     }
     p->authed = 1;
+    bt_chan_keepalive(p->fd);
     bt_chan_init(&p->ch, p->fd);
 }
 
@@ -726,12 +727,17 @@ void bt_head_child_exited(bt_job_t *job, pid_t pid, int wstatus)
             bt_job_fail(job, 255, "cannot start the proxy on host %s: %s %s", hr->name,
                         how, what);
             bt_head_host_lost(job, h, what);
-        } else if (job->opts->launcher == BT_LAUNCH_FORK && hr->nalive > 0 &&
-                   !(WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0)) {
-            char why[80];
+        } else if (hr->nalive > 0 && !hr->ended) {
+            /* the proxy (fork) or the ssh connection to its host is gone;
+             * what the proxy said before it went comes first */
+            char why[PATH_MAX];
 
-            snprintf(why, sizeof(why), "its proxy %s", what);
-            bt_head_host_lost(job, h, why);
+            if (hr->ch.fd >= 0)
+                bt_head_chan_event(job, h, POLLIN);
+            snprintf(why, sizeof(why), "%s %s", job->opts->launcher == BT_LAUNCH_FORK
+                     ? "its proxy" : how, what);
+            if (hr->nalive > 0)
+                bt_head_host_lost(job, h, why);
         }
         return;
     }

@@ -243,6 +243,13 @@ static int bt_job_done(bt_job_t *job, int64_t now)
         return bt_head_done(job, now);
     if (job->role == BT_ROLE_PROXY && bt_proxy_done(job))
         return 1;
+    if (job->role == BT_ROLE_PROXY && !bt_proxy_output_ok(job)) {
+        /* output waits in the pipes while the head catches up: the grace
+         * for stragglers starts when we read again */
+        if (job->nalive == 0)
+            job->drain_until_ms = now + BT_DRAIN_MS;
+        return 0;
+    }
     return job->nalive == 0 && (!bt_job_streams_open(job) || now >= job->drain_until_ms);
 }
 

@@ -183,6 +183,7 @@ typedef struct bt_chan {
 
 void   bt_chan_init(bt_chan_t *ch, int fd);
 void   bt_chan_close(bt_chan_t *ch);
+void   bt_chan_keepalive(int fd);
 /* 0 queued (and sent as far as the socket takes it), -1 the channel failed */
 int    bt_chan_send(bt_chan_t *ch, uint32_t type, const void *body, size_t len);
 int    bt_chan_send_pack(bt_chan_t *ch, uint32_t type, bt_pack_t *pk);

@@ -309,6 +309,7 @@ int main(int argc, char **argv)
         fd = bt_proxy_connect(connect_arg, job.key, job.net_addr, sizeof(job.net_addr));
         if (fd < 0)
             return 1;
+        bt_chan_keepalive(fd);
     } else {
         /* a local proxy: the hosts are this machine, so are the endpoints */
         fcntl(fd, F_SETFD, FD_CLOEXEC);
@@ -373,8 +374,9 @@ int main(int argc, char **argv)
         bt_job_fail(&job, 1, "internal error in the proxy, its ranks killed");
     }
     bt_job_finish(&job);
-    /* the last output and exits reach the head before we go */
-    bt_chan_flush_wait(&px.ch, 5000);
+    /* the last output and exits reach the head before we go; a head that
+     * is gone fails the wait at once */
+    bt_chan_flush_wait(&px.ch, 60000);
     close(sigfd);
     status = 0;
 out_destroy:
