@@ -10,6 +10,8 @@ import re
 import socket
 import subprocess
 import time
+
+import pytest
 from pathlib import Path
 
 from conftest import clean_env
@@ -182,3 +184,22 @@ def test_head_listens_narrowly_and_only_until_the_proxies_are_in(mpiexec, prog, 
             p.kill()
             p.wait()
     assert_gone(pids_of(text).values())
+
+
+EVIL = str(Path(__file__).resolve().parent / "progs" / "evil_proxy.py")
+
+
+@pytest.mark.parametrize("evil", [
+    "unknown-type", "huge-length", "rank-of-another-host", "rank-out-of-range",
+    "truncated-body", "string-past-the-end", "pairs-count-lies", "reserved-key",
+    "nul-in-string", "hello-twice", "stdin-ack-beyond-sent", "head-only-frame",
+])
+def test_malformed_frames_from_a_proxy_end_the_job_cleanly(run, prog, evil):
+    """A proxy that knows the key but breaks the protocol: its host is dropped
+    and the job ends, with one line naming the host; mpiexec never crashes."""
+    res = run("-launcher-exec", EVIL, "-hosts", "127.0.0.1:2,127.0.0.2", prog, "sleep",
+              env=clean_env(EVIL_PROXY=evil), timeout=30)
+    assert res.rc not in (0, 128 + 6, 128 + 11, -6, -11), res
+    lines = res.mpiexec_lines()
+    assert len(lines) == 1 and "127.0.0.2" in lines[0], res
+    assert res.elapsed < 5, res

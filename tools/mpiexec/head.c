@@ -131,6 +131,7 @@ static void bt_head_accept(bt_job_t *job)
 
 static void bt_head_setup(bt_job_t *job, int h);
 static void bt_head_host_lost(bt_job_t *job, int h, const char *why);
+static void bt_head_host_drop(bt_job_t *job, int h, const char *why);
 
 /* The proxy's nonce and proof: exactly 64 bytes are read, nothing more. */
 static void bt_head_pending_read(bt_job_t *job, int i)
@@ -375,7 +376,8 @@ static bt_rank_t *bt_head_rank(bt_job_t *job, int h, uint32_t rank)
     return &job->ranks[rank];
 }
 
-static void bt_head_host_lost(bt_job_t *job, int h, const char *why)
+/* The host's channel is over; bad: it broke the protocol rather than went away. */
+static void bt_head_host_end(bt_job_t *job, int h, const char *why, int bad)
 {
     struct bt_head *hd = job->head;
     bt_hostrec_t *hr = &hd->hosts[h];
@@ -385,7 +387,9 @@ static void bt_head_host_lost(bt_job_t *job, int h, const char *why)
     hr->ended = 1;
     hd->nended++;
     bt_chan_close(&hr->ch);
-    if (hr->nalive > 0)
+    if (bad)
+        bt_job_fail(job, 255, "host %s broke the protocol (%s): dropped it", hr->name, why);
+    else if (hr->nalive > 0)
         bt_job_fail(job, 255, "lost the connection to host %s (%s)", hr->name, why);
     for (int r = 0; r < job->nranks; r++) {
         bt_rank_t *rk = &job->ranks[r];
@@ -400,6 +404,16 @@ static void bt_head_host_lost(bt_job_t *job, int h, const char *why)
         hr->in_fence = 0;
         hd->fence_in--;
     }
+}
+
+static void bt_head_host_lost(bt_job_t *job, int h, const char *why)
+{
+    bt_head_host_end(job, h, why, 0);
+}
+
+static void bt_head_host_drop(bt_job_t *job, int h, const char *why)
+{
+    bt_head_host_end(job, h, why, 1);
 }
 
 /* 0, or -1: the frame was malformed (the host is dropped). */
@@ -513,7 +527,7 @@ static void bt_head_chan_event(bt_job_t *job, int h, short revents)
             break;
     }
     if (hr->ch.fd >= 0 && got < 0)
-        bt_head_host_lost(job, h, why != NULL ? why : "malformed frame");
+        bt_head_host_drop(job, h, why != NULL ? why : "malformed frame");
     else if (hr->ch.fd >= 0 && rd < 0)
         bt_head_host_lost(job, h, read_why);
 }
