@@ -585,3 +585,19 @@ def test_slow_reader_loses_no_output_of_remote_ranks(mpiexec, prog):
     assert p.returncode == 0, err
     lines = out.split(b"\n")[:-1]
     assert len(lines) == 8000, (len(lines), err)
+
+
+def test_working_directory_missing_on_a_host(mpiexec, prog, tmp_path):
+    if os.geteuid() != 0 or subprocess.run(["unshare", "-m", "true"]).returncode != 0:
+        pytest.skip("needs root and unshare to hide a directory from a fake host")
+    work = tmp_path / "hidden" / "work"
+    work.mkdir(parents=True)
+    env = clean_env(FAKESSH_HIDE=str(tmp_path / "hidden"))
+    res = subprocess.run([mpiexec, "-launcher-exec", FAKESSH, "-hosts", "127.0.0.1,127.0.0.2",
+                          "-n", "2", prog, "sleep"], cwd=work, capture_output=True, text=True,
+                         env=env, timeout=30)
+    assert res.returncode == 1, res
+    lines = [l for l in res.stderr.splitlines() if l.startswith("mpiexec:")]
+    assert len(lines) == 1, res
+    assert re.fullmatch(r"mpiexec: host 127\.0\.0\.[12]: cannot change to directory %s: No "
+                        r"such file or directory" % re.escape(str(work)), lines[0]), res

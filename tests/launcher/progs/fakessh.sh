@@ -4,6 +4,8 @@
 # this machine in a clean environment, as sshd would on another host.
 #   FAKESSH_LOG  file that gets one line per call
 #   FAKESSH_GO   wait (at most 20 s) until this file exists before starting
+#   FAKESSH_HIDE a directory this "host" does not have (root only: an empty
+#                tmpfs over it in a mount namespace of the remote command)
 if [ $# -ne 5 ] || [ "$1" != -x ] || [ "$2" != -o ] || [ "$3" != BatchMode=yes ]; then
     echo "fakessh: unexpected arguments: $*" >&2
     exit 98
@@ -22,4 +24,8 @@ case $host in
 *)  echo "ssh: Could not resolve hostname $host: Name or service not known" >&2
     exit 255 ;;
 esac
+if [ -n "$FAKESSH_HIDE" ]; then
+    exec unshare -m /bin/sh -c 'mount -t tmpfs none "$1" && exec env -i PATH="$PATH" HOME="$HOME" /bin/sh -c "$2"' \
+        fakessh "$FAKESSH_HIDE" "$5"
+fi
 exec env -i PATH="$PATH" HOME="$HOME" /bin/sh -c "$5"
