@@ -354,7 +354,7 @@ static int bt_head_pairs(bt_job_t *job, bt_unpack_t *u)
         char *key = bt_unpack_str(u), *value = bt_unpack_str(u);
 
         if (key == NULL || value == NULL || *key == '\0' ||
-            strlen(key) >= BT_PMI_KEY_MAX || strlen(value) >= BT_PMI_VALUE_MAX ||
+            strlen(key) >= BT_PMI_KEY_BOUND || strlen(value) >= BT_PMI_VALUE_MAX ||
             strcmp(key, BT_JOB_KEY_NAME) == 0 || bt_kvs_put(&job->kvs, key, value) != 0) {
             u->failed = 1;
         } else {

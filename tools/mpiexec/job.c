@@ -329,7 +329,8 @@ int bt_job_run(bt_job_t *job, int sigfd)
         stale = bt_iofwd_flush_stale(job, now);
         if (stale >= 0 && (wake < 0 || stale < wake))
             wake = stale;
-        if (job->nalive == 0 && (wake < 0 || job->drain_until_ms < wake))
+        if (job->nalive == 0 && job->drain_until_ms >= 0 &&
+            (wake < 0 || job->drain_until_ms < wake))
             wake = job->drain_until_ms;
         timeout = wake < 0 ? -1 : wake <= now ? 0 : (int)(wake - now);
 

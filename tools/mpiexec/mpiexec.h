@@ -36,6 +36,8 @@
 #define BT_PMI_KVSNAME_MAX  256
 #define BT_PMI_KEY_MAX      64          /* including the NUL, as PMI-1 says */
 #define BT_PMI_VALUE_MAX    1024
+/* a put's key is shorter than this (node attributes carry a 16-byte prefix) */
+#define BT_PMI_KEY_BOUND    (BT_PMI_KEY_MAX + 17)
 #define BT_DRAIN_MS         200         /* output grace once every rank is reaped */
 #define BT_PARTIAL_MS       200         /* a terminal sees an unfinished line after this */
 #define BT_MAX_RANKS        (1 << 16)

@@ -17,6 +17,8 @@
 
 #define BT_PMI_MAX_PAIRS 64
 #define BT_NODE_ATTR_PREFIX "baton-node-attr:"
+_Static_assert(sizeof(BT_NODE_ATTR_PREFIX) == BT_PMI_KEY_BOUND - BT_PMI_KEY_MAX,
+               "BT_PMI_KEY_BOUND holds the node attribute prefix");
 
 typedef struct bt_pmi_req {
     int npairs;
@@ -252,7 +254,7 @@ static int bt_pmisrv_put(bt_job_t *job, const char *key, const char *value, int 
         *why_p = "reserved_key";
         return -1;
     }
-    if (strlen(key) >= BT_PMI_KEY_MAX + sizeof(BT_NODE_ATTR_PREFIX)) {
+    if (strlen(key) >= BT_PMI_KEY_BOUND) {
         *why_p = "key_too_long";
         return -1;
     }
