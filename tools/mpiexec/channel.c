@@ -72,6 +72,8 @@ void bt_pack_str(bt_pack_t *pk, const char *s)
 
 void bt_pack_free(bt_pack_t *pk)
 {
+    if (pk == NULL)
+        return; /* a frame without a body */
     free(pk->buf);
     *pk = (bt_pack_t){ 0 };
 }

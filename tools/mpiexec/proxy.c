@@ -4,21 +4,11 @@
  * ends its ranks and exits.  proxy_main.c starts it. */
 #include "mpiexec.h"
 
-#include <arpa/inet.h>
-#include <errno.h>
-#include <stdarg.h>
-#include <fcntl.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #define BT_PROXY_OUT_MAX    (4 << 20)  /* output queued for the head before ranks wait */
-
 
 /* ---- reports to the head ---- */
 
