@@ -389,6 +389,10 @@ def test_hostfile_duplicate_host(run, tmp_path):
     res = run("-launcher", "fork", "-f", path, "/bin/true")
     assert res.rc == 2, res
     assert res.err == "mpiexec: %s:4: host 'H2' is listed twice (first on line 2)\n" % path
+    res = run("-launcher", "fork", "-hosts", "h2", "-f", write(tmp_path, "h1\nh2\n", "h"),
+              "/bin/true")
+    assert res.rc == 2, res
+    assert res.err.endswith(":2: host 'h2' was given before, by another option\n"), res
 
 
 @pytest.mark.parametrize("text, what", [("", "no hosts"), ("# only a comment\n\n", "no hosts")])

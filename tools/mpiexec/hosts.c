@@ -95,7 +95,8 @@ static int bt_hosts_seen(const bt_hostlist_t *hl, int *table, size_t nslots, int
     }
 }
 
-/* where[i]: how to name the origin of host i in an error ("FILE:LINE"). */
+/* Refuses a host of hl from index first on that an earlier one names again;
+ * lines[i - first]: the line of host i when they come from the file what. */
 static int bt_hosts_check_dups(const bt_hostlist_t *hl, int first, const char *what,
                                const int *lines)
 {
@@ -114,10 +115,12 @@ static int bt_hosts_check_dups(const bt_hostlist_t *hl, int first, const char *w
 
         if (prev < 0 || i < first)
             continue;
-        if (lines != NULL)
+        if (lines != NULL && prev >= first)
             fprintf(stderr, "mpiexec: %s:%d: host '%s' is listed twice (first on line %d)\n",
-                    what, lines[i - first], hl->hosts[i].name,
-                    prev >= first ? lines[prev - first] : 0);
+                    what, lines[i - first], hl->hosts[i].name, lines[prev - first]);
+        else if (lines != NULL)
+            fprintf(stderr, "mpiexec: %s:%d: host '%s' was given before, by another "
+                    "option\n", what, lines[i - first], hl->hosts[i].name);
         else
             fprintf(stderr, "mpiexec: %s: host '%s' is given twice\n", what,
                     hl->hosts[i].name);
