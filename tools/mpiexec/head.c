@@ -263,11 +263,17 @@ static void bt_head_setup(bt_job_t *job, int h)
         bt_head_host_lost(job, h, "the job had ended");
         return;
     }
+    if (cwd == NULL) {
+        bt_job_fail(job, 1, "cannot tell the hosts the working directory: %s",
+                    strerror(errno));
+        bt_head_host_lost(job, h, "no job for it");
+        return;
+    }
     bt_pack_u32(&pk, (uint32_t)job->nranks);
     bt_pack_u32(&pk, (uint32_t)opts->kill_timeout_ms);
     bt_pack_str(&pk, job->jobid);
     bt_pack_str(&pk, job->mapping);
-    bt_pack_str(&pk, cwd != NULL ? cwd : "/");
+    bt_pack_str(&pk, cwd);
     bt_pack_u32(&pk, (uint32_t)hr->nranks);
     for (int r = 0; r < job->nranks; r++) {
         if (hd->host_of[r] == h)
@@ -699,6 +705,8 @@ void bt_head_signal(bt_job_t *job, int sig)
             kill(hd->hosts[h].pid, SIGTERM);
         }
     }
+    if (ending && hd->srun_pid > 0 && hd->nin < hd->nhosts)
+        kill(hd->srun_pid, SIGTERM);
     if (ending)
         bt_head_plan_give_up(job);
 }
