@@ -55,9 +55,10 @@ def prog(tmp_path_factory):
 
 
 def clean_env(**extra):
-    """Our environment without anything a launcher may have set."""
+    """Our environment without anything a launcher may have set (inside a
+    Slurm allocation mpiexec would use its nodes)."""
     env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("PMI_", "BATON_", "MPI_LOCAL"))}
+           if not k.startswith(("PMI_", "BATON_", "MPI_LOCAL", "SLURM_"))}
     env.update(extra)
     return env
 

@@ -108,8 +108,19 @@ static void bt_head_accept(bt_job_t *job)
 
         if (fd < 0)
             return; /* EAGAIN, or out of fds: try again on the next round */
-        if (hd->npending == BT_PENDING_MAX)
-            bt_head_refuse(job, 0, "too many connections waiting for their proof");
+        if (hd->npending == BT_PENDING_MAX) {
+            /* the oldest stranger goes; proxies that proved the key stay */
+            int oldest = 0;
+
+            while (oldest < hd->npending && hd->pending[oldest].authed)
+                oldest++;
+            if (oldest == hd->npending) {
+                close(fd);
+                hd->refused++;
+                continue;
+            }
+            bt_head_refuse(job, oldest, "too many connections waiting for their proof");
+        }
         p = &hd->pending[hd->npending];
         *p = (bt_pending_t){ .fd = fd, .since_ms = bt_now_ms() };
         p->ch.fd = -1;
