@@ -605,3 +605,32 @@ def test_working_directory_missing_on_a_host(mpiexec, prog, tmp_path):
     assert len(lines) == 1, res
     assert re.fullmatch(r"mpiexec: host 127\.0\.0\.[12]: cannot change to directory %s: No "
                         r"such file or directory" % re.escape(str(work)), lines[0]), res
+
+
+def test_ssh_command_quotes_the_proxy_path(run, prog, mpiexec, tmp_path):
+    """The remote command is one shell string: a path with spaces, quotes and
+    shell syntax still names one file there."""
+    import shutil
+    weird = tmp_path / "it's a $(dir) `x`;"
+    weird.mkdir()
+    proxy = weird / "baton-proxy"
+    shutil.copy(os.path.join(os.path.dirname(mpiexec), "baton-proxy"), proxy)
+    res = run("-launcher-exec", FAKESSH, "-hosts", "127.0.0.1,127.0.0.2", "-n", "2", prog,
+              "exchange", "1", env=ssh_env(tmp_path, BATON_PROXY=str(proxy)))
+    assert res.rc == 0, res
+    assert len(res.out.splitlines()) == 2, res
+
+
+def test_explicit_slurm_launcher_with_hosts(run, prog, tmp_path):
+    srun = tmp_path / "fake-srun"
+    srun.write_text('#!/bin/sh\necho "$@" > "%s"\n'
+                    'while [ "${1#--}" != "$1" ]; do shift; done\n'
+                    'SLURM_NODEID=1 "$@" & SLURM_NODEID=0 "$@" & wait\n'
+                    % (tmp_path / "srun.log"))
+    srun.chmod(0o755)
+    res = run("-launcher", "slurm", "-launcher-exec", str(srun), "-hosts",
+              "127.0.0.1:2,127.0.0.2", prog, "jobinfo")
+    assert res.rc == 0, res
+    rows = jobinfo(res.out)
+    assert [rows[r]["local"] for r in range(3)] == ["0/2", "1/2", "0/1"], rows
+    assert "--nodelist=127.0.0.1,127.0.0.2" in (tmp_path / "srun.log").read_text()
