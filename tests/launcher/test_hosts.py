@@ -10,7 +10,6 @@ ssh are 127.0.0.x: all loopback, so the head listens on 127.0.0.1.
 import os
 import re
 import signal
-import socket
 import subprocess
 import time
 from pathlib import Path
