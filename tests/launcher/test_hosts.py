@@ -372,6 +372,8 @@ def test_hostfile_forms(run, prog, tmp_path, opt):
     ("-oProxyCommand=x\n", 1, "-oProxyCommand=x"),
     ("h1:2 slots=3\n", 1, "h1:2 slots=3"),
     ("bad/name\n", 1, "bad/name"),
+    ("h0\nh1\x00h2\n", 2, "h1"),
+    ("h1\rh2\n", 1, "h1?h2"),
 ])
 def test_hostfile_bad_lines(run, tmp_path, text, line, value):
     path = write(tmp_path, text)
@@ -633,3 +635,23 @@ def test_explicit_slurm_launcher_with_hosts(run, prog, tmp_path):
     rows = jobinfo(res.out)
     assert [rows[r]["local"] for r in range(3)] == ["0/2", "1/2", "0/1"], rows
     assert "--nodelist=127.0.0.1,127.0.0.2" in (tmp_path / "srun.log").read_text()
+
+
+def test_random_hostfiles_and_host_lists_never_crash_mpiexec(run, tmp_path):
+    """200 random hostfiles and host lists (seeded): each is refused with one
+    line and status 2, or runs /bin/true; mpiexec never dies of a signal."""
+    import random
+    rng = random.Random(1234)
+    alphabet = "ab.-_:# \t=slots0123456789\n\r\x00\xff/'\"$"
+    for i in range(200):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 60)))
+        if i % 2:
+            path = tmp_path / "hf"
+            path.write_bytes(text.encode("utf-8", "surrogateescape"))
+            args = ["-f", str(path)]
+        else:
+            args = ["-hosts", text.replace("\x00", "")]
+        res = run("-launcher", "fork", "-n", "2", *args, "/bin/true", timeout=20)
+        assert res.rc in (0, 2), (args, text, res)
+        if res.rc == 2:
+            assert res.err.count("\n") == 1 and res.err.startswith("mpiexec: "), (text, res)

@@ -29,6 +29,19 @@ static int bt_hosts_name_ok(const char *name, size_t len)
     return 1;
 }
 
+/* An input value as an error message shows it: at most 200 bytes, control
+ * characters as '?', so that the message stays one line. */
+static const char *bt_hosts_shown(const char *s, size_t len)
+{
+    static char out[204];
+    size_t n = len < 200 ? len : 200;
+
+    for (size_t i = 0; i < n; i++)
+        out[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
+    strcpy(out + n, len > n ? "..." : "");
+    return out;
+}
+
 /* slots: a decimal number from 1 to BT_MAX_RANKS */
 static int bt_hosts_slots(const char *s, size_t len, int *slots_p)
 {
@@ -150,9 +163,8 @@ int bt_hosts_parse_list(bt_hostlist_t *hl, const char *list, const char *opt)
 
         if (!bt_hosts_name_ok(p, nlen) ||
             (colon != NULL && bt_hosts_slots(colon + 1, len - nlen - 1, &slots) != 0)) {
-            fprintf(stderr, "mpiexec: %s: bad host '%.*s' (expected NAME or NAME:SLOTS, "
-                    "slots from 1 to %d)\n", opt, (int)(len > 300 ? 300 : len), p,
-                    BT_MAX_RANKS);
+            fprintf(stderr, "mpiexec: %s: bad host '%s' (expected NAME or NAME:SLOTS, "
+                    "slots from 1 to %d)\n", opt, bt_hosts_shown(p, len), BT_MAX_RANKS);
             return 2;
         }
         if (hl->n == BT_MAX_HOSTS) {
@@ -224,25 +236,28 @@ int bt_hosts_parse_file(bt_hostlist_t *hl, const char *path)
     while ((len = getline(&line, &cap, f)) >= 0) {
         char *hash, *name, *shown;
         size_t nlen;
-        int slots;
+        int slots, has_nul;
 
         lineno++;
         if (len > 0 && line[len - 1] == '\n')
             line[--len] = '\0';
         if (len > 0 && line[len - 1] == '\r')
             line[--len] = '\0';
+        /* a NUL would hide the rest of the line from the parser */
+        has_nul = memchr(line, '\0', (size_t)len) != NULL;
         shown = strdup(line);
         hash = strchr(line, '#');
         if (hash != NULL)
             *hash = '\0';
-        if (line[strspn(line, " \t")] == '\0') {
+        if (!has_nul && line[strspn(line, " \t")] == '\0') {
             free(shown);
             continue;
         }
-        if (shown == NULL || bt_hosts_parse_line(line, &name, &nlen, &slots) != 0) {
-            fprintf(stderr, "mpiexec: %s:%d: bad line '%.200s' (expected HOST, HOST:SLOTS "
+        if (shown == NULL || has_nul || bt_hosts_parse_line(line, &name, &nlen, &slots) != 0) {
+            fprintf(stderr, "mpiexec: %s:%d: bad line '%s' (expected HOST, HOST:SLOTS "
                     "or HOST slots=SLOTS, slots from 1 to %d)\n", path, lineno,
-                    shown != NULL ? shown : "", BT_MAX_RANKS);
+                    shown != NULL ? bt_hosts_shown(shown, strlen(shown)) : "",
+                    BT_MAX_RANKS);
             free(shown);
             status = 2;
             break;
