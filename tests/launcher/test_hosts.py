@@ -655,3 +655,31 @@ def test_random_hostfiles_and_host_lists_never_crash_mpiexec(run, tmp_path):
         assert res.rc in (0, 2), (args, text, res)
         if res.rc == 2:
             assert res.err.count("\n") == 1 and res.err.startswith("mpiexec: "), (text, res)
+
+
+def test_unfinished_line_of_a_remote_rank_reaches_a_terminal(mpiexec):
+    """A prompt without newline on another host shows on mpiexec's terminal
+    soon, not at exit."""
+    import pty
+    import select
+    master, slave = pty.openpty()
+    p = subprocess.Popen([mpiexec, *FORK3, "-n", "1", "sh", "-c",
+                          "printf 'Name? '; sleep 2; echo"],
+                         stdout=slave, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
+                         env=clean_env())
+    os.close(slave)
+    try:
+        start, seen = time.monotonic(), b""
+        while b"Name? " not in seen and time.monotonic() - start < 1.5:
+            ready, _, _ = select.select([master], [], [], 0.1)
+            if ready:
+                seen += os.read(master, 1024)
+        elapsed = time.monotonic() - start
+        p.terminate()
+        p.wait(timeout=5)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+        os.close(master)
+    assert b"Name? " in seen and elapsed < 1.0, (seen, elapsed)

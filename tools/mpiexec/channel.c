@@ -148,6 +148,8 @@ size_t bt_chan_queued(const bt_chan_t *ch)
     return ch->out_len - ch->out_off;
 }
 
+/* A failed send drops what is queued: the peer closed, and what it said
+ * before it did is still to be read, so the reading side reports the loss. */
 int bt_chan_flush(bt_chan_t *ch)
 {
     while (ch->fd >= 0 && ch->out_off < ch->out_len) {
@@ -159,6 +161,8 @@ int bt_chan_flush(bt_chan_t *ch)
                 continue;
             if (errno == EAGAIN || errno == EWOULDBLOCK)
                 return 0;
+            ch->broken = 1;
+            ch->out_off = ch->out_len = 0;
             return -1;
         }
         ch->out_off += (size_t)n;
@@ -176,7 +180,7 @@ int bt_chan_flush_wait(bt_chan_t *ch, int timeout_ms)
         struct pollfd pfd = { .fd = ch->fd, .events = POLLOUT };
         int64_t left = deadline - bt_now_ms();
 
-        if (ch->fd < 0 || left <= 0)
+        if (ch->fd < 0 || ch->broken || left <= 0)
             return -1;
         if (poll(&pfd, 1, (int)left) < 0 && errno != EINTR)
             return -1;
@@ -195,7 +199,7 @@ int bt_chan_send(bt_chan_t *ch, uint32_t type, const void *body, size_t len)
         (unsigned char)(len >> 8), (unsigned char)len };
     size_t need;
 
-    if (ch->fd < 0 || len > BT_CHAN_MAX)
+    if (ch->fd < 0 || ch->broken || len > BT_CHAN_MAX)
         return -1;
     /* move what is left to the front before growing */
     if (ch->out_off > 0) {

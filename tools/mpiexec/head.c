@@ -48,7 +48,13 @@ typedef struct bt_hostrec {
     pid_t pid;               /* the fork proxy or ssh; 0 when none or reaped */
     int nranks, nalive;
     int in_fence;
+    int64_t gone_at_ms;      /* its launcher exited with the channel open, or -1 */
+    char gone_why[96];
 } bt_hostrec_t;
+
+/* How long a channel may stay open after its proxy or ssh exited: the
+ * proxy's last frames may still be on their way. */
+#define BT_GONE_MS 2000
 
 struct bt_head {
     int nhosts, nin, nended;
@@ -229,11 +235,11 @@ static void bt_head_send(bt_job_t *job, int h, uint32_t type, bt_pack_t *pk)
         bt_pack_free(pk);
         return;
     }
-    if (pk != NULL ? bt_chan_send_pack(&hr->ch, type, pk)
-                   : bt_chan_send(&hr->ch, type, NULL, 0)) {
-        /* its reading side will report the loss */
-        shutdown(hr->ch.fd, SHUT_RDWR);
-    }
+    /* a failure is reported by the reading side, after what the proxy said */
+    if (pk != NULL)
+        bt_chan_send_pack(&hr->ch, type, pk);
+    else
+        bt_chan_send(&hr->ch, type, NULL, 0);
 }
 
 static void bt_head_env_add(bt_pack_t *pk, uint32_t *n, const char *entry)
@@ -257,7 +263,8 @@ extern char **environ;
 /* SETUP: u32 nranks, u32 kill timeout ms, str jobid, str mapping, str cwd,
  * u32 n + n x u32 rank (this host's), u32 argc + argc x str, u32 n + n x str
  * (mpiexec's environment, for -genvall/-genvlist), u32 n + n x str
- * (-genv/-x), u32 flags (bit 0: send the ranks' output as it comes). */
+ * (-genv/-x), u32 flags (bit 0: mpiexec's stdout is a terminal, bit 1: its
+ * stderr is). */
 static void bt_head_setup(bt_job_t *job, int h)
 {
     struct bt_head *hd = job->head;
@@ -312,7 +319,8 @@ static void bt_head_setup(bt_job_t *job, int h)
     bt_pack_u32(&pk, (uint32_t)opts->nenv);
     for (int i = 0; i < opts->nenv; i++)
         bt_pack_str(&pk, opts->env[i]);
-    bt_pack_u32(&pk, 0);
+    /* a person watches: proxies show unfinished lines (prompts) too */
+    bt_pack_u32(&pk, (uint32_t)(job->sinks[0].is_tty | job->sinks[1].is_tty << 1));
     free(cwd);
     if (pk.len > BT_CHAN_MAX) {
         bt_pack_free(&pk);
@@ -519,10 +527,8 @@ static void bt_head_chan_event(bt_job_t *job, int h, short revents)
     uint32_t type;
     int got = 0, rd;
 
-    if ((revents & POLLOUT) && bt_chan_flush(&hr->ch) != 0) {
-        bt_head_host_lost(job, h, "cannot send to it");
-        return;
-    }
+    if (revents & POLLOUT)
+        bt_chan_flush(&hr->ch); /* a failure: the reading side says why */
     if (!(revents & (POLLIN | POLLHUP | POLLERR)))
         return;
     /* what arrived before a close is handled first: it says why */
@@ -606,6 +612,8 @@ size_t bt_head_poll(bt_job_t *job, struct pollfd *pfds, bt_ev_t *evs, size_t n,
         if (hr->ch.fd >= 0)
             BT_HEAD_ADD(hr->ch.fd, POLLIN | (bt_chan_queued(&hr->ch) > 0 ? POLLOUT : 0),
                         BT_EV_HEAD, h);
+        if (hr->gone_at_ms >= 0 && (*wake_p < 0 || hr->gone_at_ms + BT_GONE_MS < *wake_p))
+            *wake_p = hr->gone_at_ms + BT_GONE_MS;
     }
 #undef BT_HEAD_ADD
     if (hd->give_up_ms >= 0 && (*wake_p < 0 || hd->give_up_ms < *wake_p))
@@ -645,6 +653,17 @@ void bt_head_timers(bt_job_t *job, int64_t now)
             bt_head_refuse(job, i, "timed out");
         else
             i++;
+    }
+    for (int h = 0; h < hd->nhosts; h++) {
+        bt_hostrec_t *hr = &hd->hosts[h];
+
+        if (hr->gone_at_ms >= 0 && now >= hr->gone_at_ms + BT_GONE_MS && !hr->ended) {
+            hr->gone_at_ms = -1;
+            if (!hr->in)
+                bt_job_fail(job, 255, "cannot start the proxy on host %s: %s", hr->name,
+                            hr->gone_why);
+            bt_head_host_lost(job, h, hr->gone_why);
+        }
     }
     if (hd->give_up_ms >= 0 && now >= hd->give_up_ms) {
         /* proxies that did not report in time: their transport goes */
@@ -756,21 +775,17 @@ void bt_head_child_exited(bt_job_t *job, pid_t pid, int wstatus)
         if (hr->pid != pid)
             continue;
         hr->pid = 0;
-        if (!hr->in && !hr->ended) {
+        if (!hr->in && !hr->ended && hr->ch.fd < 0) {
             bt_job_fail(job, 255, "cannot start the proxy on host %s: %s %s", hr->name,
                         how, what);
             bt_head_host_lost(job, h, what);
         } else if (hr->nalive > 0 && !hr->ended) {
-            /* the proxy (fork) or the ssh connection to its host is gone;
-             * what the proxy said before it went comes first */
-            char why[PATH_MAX];
-
-            if (hr->ch.fd >= 0)
-                bt_head_chan_event(job, h, POLLIN);
-            snprintf(why, sizeof(why), "%s %s", job->opts->launcher == BT_LAUNCH_FORK
-                     ? "its proxy" : how, what);
-            if (hr->nalive > 0)
-                bt_head_host_lost(job, h, why);
+            /* the proxy (fork) or the ssh connection to its host is gone; what
+             * the proxy said before it went may still be on its way: the
+             * channel's end decides, or BT_GONE_MS */
+            snprintf(hr->gone_why, sizeof(hr->gone_why), "%s %s",
+                     job->opts->launcher == BT_LAUNCH_FORK ? "its proxy" : how, what);
+            hr->gone_at_ms = bt_now_ms();
         }
         return;
     }
@@ -809,6 +824,7 @@ int bt_head_start(bt_job_t *job, const bt_hostlist_t *hosts, const int *host_of,
     for (int h = 0; h < nhosts; h++) {
         hd->hosts[h].name = hosts->hosts[h].name;
         hd->hosts[h].ch.fd = -1;
+        hd->hosts[h].gone_at_ms = -1;
     }
     for (int r = 0; r < job->nranks; r++) {
         hd->hosts[host_of[r]].nranks++;

@@ -181,6 +181,7 @@ typedef struct bt_chan {
     size_t in_len, in_off, in_cap;
     unsigned char *out;      /* queued for sending */
     size_t out_len, out_off, out_cap;
+    int broken;              /* sending failed: the peer is gone; reading tells the rest */
 } bt_chan_t;
 
 void   bt_chan_init(bt_chan_t *ch, int fd);

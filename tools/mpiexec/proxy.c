@@ -20,10 +20,11 @@ static void bt_proxy_send(bt_job_t *job, uint32_t type, bt_pack_t *pk)
         bt_pack_free(pk);
         return;
     }
-    if (pk != NULL ? bt_chan_send_pack(&px->ch, type, pk)
-                   : bt_chan_send(&px->ch, type, NULL, 0)) {
-        shutdown(px->ch.fd, SHUT_RDWR); /* the reading side ends the job */
-    }
+    /* a failure: the head is gone, which the reading side finds out */
+    if (pk != NULL)
+        bt_chan_send_pack(&px->ch, type, pk);
+    else
+        bt_chan_send(&px->ch, type, NULL, 0);
 }
 
 int bt_proxy_output_ok(const bt_job_t *job)
@@ -229,10 +230,8 @@ void bt_proxy_event(bt_job_t *job, bt_ev_t *ev, short revents)
     uint32_t type;
     int got = 0, rd;
 
-    if ((revents & POLLOUT) && bt_chan_flush(&px->ch) != 0) {
-        bt_proxy_head_lost(job);
-        return;
-    }
+    if (revents & POLLOUT)
+        bt_chan_flush(&px->ch); /* a failure: the reading side finds out */
     if (!(revents & (POLLIN | POLLHUP | POLLERR)))
         return;
     rd = bt_chan_read(&px->ch, &why);

@@ -138,6 +138,7 @@ static int bt_proxy_wait_setup(bt_chan_t *ch, bt_unpack_t *body_p)
 typedef struct bt_setup {
     bt_opts_t opts;
     int nlocal;
+    int ttys;                /* bit 0: mpiexec's stdout is a terminal, bit 1: stderr */
     int *ranks;
     char *mapping, *cwd;
     char **argv;
@@ -227,7 +228,7 @@ static int bt_proxy_parse_setup(bt_unpack_t *u, bt_job_t *job, bt_setup_t *su)
             return -1;
         su->opts.nenv++;
     }
-    (void)bt_unpack_u32(u); /* flags: none yet */
+    su->ttys = (int)bt_unpack_u32(u);
     return u->failed ? -1 : 0;
 }
 
@@ -357,6 +358,9 @@ int main(int argc, char **argv)
     }
     if (bt_proc_env_build(&job) != 0)
         goto out_destroy;
+    /* unfinished lines go to the head after a while, as mpiexec shows them */
+    job.sinks[0].is_tty = su.ttys & 1;
+    job.sinks[1].is_tty = (su.ttys >> 1) & 1;
     sigfd = bt_job_signals(&job);
     if (sigfd < 0)
         goto out_destroy;
