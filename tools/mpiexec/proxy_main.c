@@ -64,6 +64,28 @@ static int bt_proxy_key_stdin(unsigned char *key)
     return bt_auth_key_parse(line, key);
 }
 
+/* connect() within BT_PROXY_CONNECT_MS, not the kernel's minutes of SYN
+ * retries towards a head that a firewall hides.  0, or an errno value. */
+static int bt_proxy_connect_wait(int fd, const struct sockaddr *sa, socklen_t len)
+{
+    struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+    socklen_t elen = sizeof(int);
+    int err = 0, n;
+
+    if (connect(fd, sa, len) == 0)
+        return 0;
+    if (errno != EINPROGRESS)
+        return errno;
+    do {
+        n = poll(&pfd, 1, BT_PROXY_CONNECT_MS);
+    } while (n < 0 && errno == EINTR);
+    if (n == 0)
+        return ETIMEDOUT;
+    if (n < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) != 0)
+        return errno;
+    return err;
+}
+
 /* "a.b.c.d:port" or "[v6]:port", connected and proven; the fd, or -1. */
 static int bt_proxy_connect(const char *spec, const unsigned char *key, char *local,
                             size_t locallen)
@@ -89,15 +111,15 @@ static int bt_proxy_connect(const char *spec, const unsigned char *key, char *lo
     err = getaddrinfo(host, colon + 1, &hints, &res);
     if (err != 0)
         return bt_proxy_die("--connect %s: %s", spec, gai_strerror(err)), -1;
-    fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0 || connect(fd, res->ai_addr, res->ai_addrlen) != 0) {
-        bt_proxy_die("cannot connect to mpiexec at %s: %s", spec, strerror(errno));
-        freeaddrinfo(res);
+    fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    err = fd < 0 ? errno : bt_proxy_connect_wait(fd, res->ai_addr, res->ai_addrlen);
+    freeaddrinfo(res);
+    if (err != 0) {
+        bt_proxy_die("cannot connect to mpiexec at %s: %s", spec, strerror(err));
         if (fd >= 0)
             close(fd);
         return -1;
     }
-    freeaddrinfo(res);
     if (bt_auth_proxy_handshake(fd, key, BT_PROXY_CONNECT_MS, &why) != 0) {
         bt_proxy_die("mpiexec at %s: %s", spec, why);
         close(fd);
@@ -115,7 +137,7 @@ static int bt_proxy_connect(const char *spec, const unsigned char *key, char *lo
     return fd;
 }
 
-/* Blocks until the head's SETUP (or the head is gone: NULL). */
+/* Blocks until the head's SETUP: 0, or -1 when the head is gone or had no job for us. */
 static int bt_proxy_wait_setup(bt_chan_t *ch, bt_unpack_t *body_p)
 {
     for (;;) {
