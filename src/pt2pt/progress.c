@@ -7,6 +7,7 @@
 #include "util/bt_util.h"
 
 #include <sched.h>
+#include <stdio.h>
 
 static int bt_progress_generic(void)
 {
@@ -129,7 +130,12 @@ void bt_progress_until(int (*ready)(void *), void *arg)
 
 int bt_pt2pt_init(void)
 {
-
+    if (bt_rt.nnodes > 1) {
+        if (bt_rt.rank == 0)
+            fprintf(stderr, "Baton: this job spans %d nodes; the network transport is not "
+                            "there yet\n", bt_rt.nnodes);
+        return -1;
+    }
     if (bt_shm_init() != 0)
         return -1;
     bt_p2p.shm_up = 1;

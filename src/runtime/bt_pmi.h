@@ -66,6 +66,11 @@ int bt_pmi_finalize(void);
 size_t bt_pmi_key_max(void);
 size_t bt_pmi_value_max(void);
 
+/* The node of every rank of the job (node_of[size], numbered densely from 0 in the
+ * order of their first rank) from the launcher's PMI_process_mapping: the number
+ * of nodes, 0 when the launcher gave no mapping, -1 when it is malformed. */
+int bt_pmi_node_map(int *node_of);
+
 /* A job attribute of the launcher, e.g. "PMI_process_mapping"; same
  * return convention as bt_pmi_get. */
 int bt_pmi_get_job_attr(const char *name, char *value, size_t len);

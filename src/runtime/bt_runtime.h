@@ -14,6 +14,8 @@ typedef struct bt_runtime {
     int        thread_level;        /* provided */
     int        thread_multiple;     /* take the big lock in every call */
     pthread_t  main_thread;
+    int        node, nnodes;        /* my node, and how many the job spans */
+    int       *node_of;             /* world rank -> node (from the launcher's mapping) */
     int        local_rank, local_size;
     int       *local_ranks;         /* world rank of each rank on my node, by local index */
     int       *local_of;            /* world rank -> local index, -1 when on another node */

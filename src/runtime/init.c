@@ -17,48 +17,67 @@
 
 bt_runtime_t bt_rt;
 
-/* Which world ranks share my node: from the launcher when it says so (our mpiexec,
- * Hydra), else from the host names every rank publishes. */
+/* Which world ranks share my node: from the launcher's layout of the job
+ * (PMI_process_mapping: our mpiexec, Hydra, Slurm), never from host names, which
+ * separate hosts may share. A launcher that gives no layout but says that every
+ * rank is local (MPI_LOCALNRANKS) has one node; only one that says neither makes
+ * the ranks compare the host names they publish. */
+static int bt_runtime_hosts_by_name(int *node_of)
+{
+    int n = bt_rt.size, nnodes = 0;
+    char key[32], (*hosts)[MPI_MAX_PROCESSOR_NAME] = bt_malloc((size_t)n * sizeof(*hosts));
+
+    snprintf(key, sizeof(key), "bt-host-%d", bt_rt.rank);
+    if (bt_pmi_put(key, bt_rt.processor_name) != 0 || bt_pmi_fence() != 0)
+        goto err_free;
+    for (int i = 0; i < n; i++) {
+        snprintf(key, sizeof(key), "bt-host-%d", i);
+        if (bt_pmi_get(i, key, hosts[i], sizeof(hosts[i])) != 0)
+            goto err_free;
+        node_of[i] = -1;
+        for (int q = 0; q < i && node_of[i] < 0; q++) {
+            if (strcmp(hosts[q], hosts[i]) == 0)
+                node_of[i] = node_of[q];
+        }
+        if (node_of[i] < 0)
+            node_of[i] = nnodes++;
+    }
+    free(hosts);
+    return nnodes;
+
+err_free:
+    free(hosts);
+    return -1;
+}
+
 static int bt_runtime_find_node(const bt_pmi_info_t *info)
 {
-    int n = bt_rt.size;
+    int n = bt_rt.size, nnodes;
 
+    bt_rt.node_of = bt_malloc((size_t)n * sizeof(int));
     bt_rt.local_of = bt_malloc((size_t)n * sizeof(int));
     bt_rt.local_ranks = bt_malloc((size_t)n * sizeof(int));
-    if (info->local_size == n) {
+    nnodes = bt_pmi_node_map(bt_rt.node_of);
+    if (nnodes < 0)
+        return -1;
+    if (nnodes == 0 && info->local_size == n) {
         for (int i = 0; i < n; i++)
-            bt_rt.local_of[i] = bt_rt.local_ranks[i] = i;
-        bt_rt.local_size = n;
-        bt_rt.local_rank = bt_rt.rank;
-        return 0;
+            bt_rt.node_of[i] = 0;
+        nnodes = 1;
     }
-    {
-        char key[32], host[MPI_MAX_PROCESSOR_NAME], other[MPI_MAX_PROCESSOR_NAME];
-        int nlocal = 0;
-
-        snprintf(key, sizeof(key), "bt-host-%d", bt_rt.rank);
-        if (bt_pmi_put(key, bt_rt.processor_name) != 0 || bt_pmi_fence() != 0)
-            return -1;
-        bt_strlcpy(host, bt_rt.processor_name, sizeof(host));
-        for (int i = 0; i < n; i++) {
-            snprintf(key, sizeof(key), "bt-host-%d", i);
-            if (bt_pmi_get(i, key, other, sizeof(other)) != 0)
-                return -1;
-            bt_rt.local_of[i] = -1;
-            if (strcmp(host, other) == 0) {
-                if (i == bt_rt.rank)
-                    bt_rt.local_rank = nlocal;
-                bt_rt.local_of[i] = nlocal;
-                bt_rt.local_ranks[nlocal++] = i;
-            }
-        }
-        bt_rt.local_size = nlocal;
-        if (nlocal != n) {
-            if (bt_rt.rank == 0)
-                fprintf(stderr, "Baton: this job spans several nodes (%d of %d ranks on %s); "
-                                "Baton runs on one node only for now\n", nlocal, n, host);
-            return -1;
-        }
+    if (nnodes == 0 && (nnodes = bt_runtime_hosts_by_name(bt_rt.node_of)) < 0)
+        return -1;
+    bt_rt.nnodes = nnodes;
+    bt_rt.node = bt_rt.node_of[bt_rt.rank];
+    bt_rt.local_size = 0;
+    for (int i = 0; i < n; i++) {
+        bt_rt.local_of[i] = -1;
+        if (bt_rt.node_of[i] != bt_rt.node)
+            continue;
+        if (i == bt_rt.rank)
+            bt_rt.local_rank = bt_rt.local_size;
+        bt_rt.local_of[i] = bt_rt.local_size;
+        bt_rt.local_ranks[bt_rt.local_size++] = i;
     }
     return 0;
 }
@@ -233,7 +252,8 @@ int bt_runtime_finalize(void)
     bt_pmi_finalize();
     free(bt_rt.local_of);
     free(bt_rt.local_ranks);
-    bt_rt.local_of = bt_rt.local_ranks = NULL;
+    free(bt_rt.node_of);
+    bt_rt.local_of = bt_rt.local_ranks = bt_rt.node_of = NULL;
     return MPI_SUCCESS;
 }
 

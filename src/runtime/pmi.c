@@ -47,6 +47,7 @@ static struct {
     bt_pmi_info_t info;
     size_t key_max, value_max;
     bt_pmi_kv_t *local;
+    char *map;                     /* PMI_process_mapping, NULL when not given */
     size_t rlen;                   /* bytes received, not consumed yet */
     char rbuf[BT_PMI_BUF_SIZE];
     char msg[BT_PMI_BUF_SIZE];     /* the last answer, NUL-terminated */
@@ -523,6 +524,43 @@ static void bt_pmi_map_locality(const char *map, bt_pmi_info_t *info)
     info->local_size = local_size;
 }
 
+int bt_pmi_node_map(int *node_of)
+{
+    static bt_pmi_map_block_t blocks[BT_PMI_MAP_BLOCKS];
+    int nblocks, nnodes = 0;
+    long total = 0, *seen;
+
+    if (bt_pmi.map == NULL)
+        return 0;
+    nblocks = bt_pmi_map_parse(bt_pmi.map, blocks, BT_PMI_MAP_BLOCKS);
+    if (nblocks <= 0) {
+        bt_pmi_error("PMI_process_mapping '%.200s' is not a vector of blocks", bt_pmi.map);
+        return -1;
+    }
+    for (int b = 0; b < nblocks; b++)
+        total += blocks[b].count * blocks[b].per_node;
+    /* Nodes are numbered densely in the order their first rank appears, whatever
+     * numbers the launcher gave them. */
+    seen = malloc((size_t)bt_pmi.info.size * sizeof(long));
+    if (seen == NULL)
+        return -1;
+    for (int r = 0; r < bt_pmi.info.size; r++) {
+        long node = bt_pmi_map_node_of(blocks, nblocks, total, r);
+        int dense = nnodes;
+        for (int q = 0; q < nnodes; q++) {
+            if (seen[q] == node) {
+                dense = q;
+                break;
+            }
+        }
+        if (dense == nnodes)
+            seen[nnodes++] = node;
+        node_of[r] = dense;
+    }
+    free(seen);
+    return nnodes;
+}
+
 /* ---- init ------------------------------------------------------------- */
 
 static int bt_pmi_v1_init(void)
@@ -737,17 +775,19 @@ int bt_pmi_init(bt_pmi_info_t *info_p)
     if (bt_pmi.key_max > 256)
         bt_pmi.key_max = 256;
 
+    /* The layout of the whole job: which ranks share a node (bt_pmi_node_map). */
+    status = bt_pmi_get_job_attr("PMI_process_mapping", map, sizeof(map));
+    if (status < 0)
+        goto err_close;
+    if (status == 0)
+        bt_pmi.map = strdup(map);
     if (bt_pmi_env_int("MPI_LOCALRANKID", 0, 1 << 30, &local_rank) == 0 &&
         bt_pmi_env_int("MPI_LOCALNRANKS", 1, 1 << 30, &local_size) == 0 &&
         local_rank < local_size) {
         bt_pmi.info.local_rank = (int)local_rank;
         bt_pmi.info.local_size = (int)local_size;
-    } else {
-        status = bt_pmi_get_job_attr("PMI_process_mapping", map, sizeof(map));
-        if (status < 0)
-            goto err_close;
-        if (status == 0)
-            bt_pmi_map_locality(map, &bt_pmi.info);
+    } else if (status == 0) {
+        bt_pmi_map_locality(map, &bt_pmi.info);
     }
     *info_p = bt_pmi.info;
     return 0;
@@ -963,6 +1003,8 @@ int bt_pmi_finalize(void)
 {
     int status = 0;
 
+    free(bt_pmi.map);
+    bt_pmi.map = NULL;
     switch (bt_pmi.mode) {
     case BT_PMI_MODE_SINGLETON:
         bt_pmi_local_free();
