@@ -141,17 +141,18 @@ int  bt_auth_proxy_handshake(int fd, const unsigned char *key, int timeout_ms,
 
 enum bt_msg {
     BT_MSG_HELLO = 1,        /* up:   u32 host index */
-    BT_MSG_SETUP,            /* down: the job (see proxy.c) */
+    BT_MSG_SETUP,            /* down: the job (see bt_head_setup in head.c) */
     BT_MSG_PAIRS,            /* both: u32 n, then n times str key, str value */
     BT_MSG_FENCE,            /* up:   every rank of the host entered the fence */
     BT_MSG_FENCE_DONE,       /* down: every host did; the pairs came before */
     BT_MSG_OUTPUT,           /* up:   u32 rank, u32 stream (0 out, 1 err), bytes */
     BT_MSG_STDIN,            /* down: bytes for rank 0; empty: end of input */
-    BT_MSG_STDIN_ACK,        /* up:   u32 bytes consumed (credit for more) */
+    BT_MSG_STDIN_ACK,        /* up:   u32 bytes consumed (credit for more), u32 still open */
     BT_MSG_EXIT,             /* up:   u32 rank, u32 pid, u32 wait status, u32 PMI state */
     BT_MSG_ABORT,            /* up:   u32 rank, u32 code, u32 code known, u32 on error */
     BT_MSG_FAIL,             /* up:   u32 exit status, str message */
-    BT_MSG_SIGNAL,           /* down: u32 signal to pass to every rank */
+    BT_MSG_SIGNAL,           /* down: u32 signal to pass to every rank, u32 ending (SIGKILL
+                                      after the kill timeout, at once on a second one) */
     BT_MSG_KILL,             /* down: u32 rank to spare + 1 (0: none): end the ranks */
     BT_MSG_END_
 };
