@@ -54,13 +54,14 @@ def children_named(parent, word):
 # ---- placement and what ranks learn ---------------------------------------
 
 @pytest.mark.parametrize("args, mapping, hosts", [
-    (["-hosts", "a,b,c", "-n", "5"], "(vector,(0,3,1),(0,2,1))", [0, 1, 2, 0, 1]),
+    (["-hosts", "a,b,c", "-n", "5"], "(vector,(0,3,1))", [0, 1, 2, 0, 1]),
     (["-hosts", "a:3,b:2", "-n", "5"], "(vector,(0,1,3),(1,1,2))", [0, 0, 0, 1, 1]),
     (["-hosts", "a:3,b:2"], "(vector,(0,1,3),(1,1,2))", [0, 0, 0, 1, 1]),
     (["-hosts", "a,b,c", "-ppn", "2", "-n", "5"], "(vector,(0,2,2),(2,1,1))",
      [0, 0, 1, 1, 2]),
-    (["-hosts", "a:1,b:2", "-n", "7"], "(vector,(0,1,1),(1,1,2),(0,1,1),(1,1,2),(0,1,1))",
-     [0, 1, 1, 0, 1, 1, 0]),
+    (["-hosts", "a:1,b:2", "-n", "7"], "(vector,(0,1,1),(1,1,2))", [0, 1, 1, 0, 1, 1, 0]),
+    (["-hosts", "a,b", "-ppn", "2", "-n", "7"], "(vector,(0,2,2))", [0, 0, 1, 1, 0, 0, 1]),
+    (["-hosts", "a", "-n", "4"], "(vector,(0,1,4))", [0, 0, 0, 0]),
     (["-hosts", "a:4,b:4", "-n", "3"], "(vector,(0,1,3))", [0, 0, 0]),
 ])
 @pytest.mark.parametrize("pmi", ["1", "2"])
@@ -683,3 +684,15 @@ def test_unfinished_line_of_a_remote_rank_reaches_a_terminal(mpiexec):
             p.wait()
         os.close(master)
     assert b"Name? " in seen and elapsed < 1.0, (seen, elapsed)
+
+
+def test_many_ranks_wrapping_round_few_hosts(run, prog):
+    """The mapping stays one round of the pattern (short, however many ranks),
+    and the head needs no descriptors per rank."""
+    res = run("-launcher", "fork", "-hosts", "a:1,b:2", "-n", "300", prog, "jobinfo",
+              timeout=60)
+    assert res.rc == 0, res.err[-2000:]
+    rows = jobinfo(res.out)
+    assert len(rows) == 300 and {f["map"] for f in rows.values()} == {
+        "(vector,(0,1,1),(1,1,2))"}, res.err[-500:]
+    assert rows[297]["local"] == "99/100" and rows[299]["local"] == "199/200", rows[299]

@@ -409,7 +409,9 @@ static void bt_job_id(bt_job_t *job)
 int bt_job_nofile(bt_job_t *job, int extra)
 {
     struct rlimit rl;
-    rlim_t need = 5 * (rlim_t)job->nprocs + 32 + (rlim_t)extra;
+    /* the head holds no descriptor of a rank, only the channels (extra) */
+    rlim_t per_rank = job->role == BT_ROLE_HEAD ? 0 : 5;
+    rlim_t need = per_rank * (rlim_t)job->nprocs + 32 + (rlim_t)extra;
 
     if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
         return 0;
@@ -421,8 +423,8 @@ int bt_job_nofile(bt_job_t *job, int extra)
     }
     if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need) {
         fprintf(stderr, "mpiexec: %d ranks need %llu open files, the limit is %llu "
-                "(ulimit -n)\n", job->nprocs, (unsigned long long)need,
-                (unsigned long long)rl.rlim_cur);
+                "(ulimit -n)\n", job->role == BT_ROLE_HEAD ? job->nranks : job->nprocs,
+                (unsigned long long)need, (unsigned long long)rl.rlim_cur);
         return -1;
     }
     return 0;

@@ -32,9 +32,18 @@ int bt_place(const bt_hostlist_t *hl, int nranks, int ppn, int **host_of_p, int 
 }
 
 /* Runs of ranks on one host, written as blocks "(node,1,count)", with
- * consecutive hosts of equal counts merged into "(node,nnodes,count)". */
+ * consecutive hosts of equal counts merged into "(node,nnodes,count)".
+ * Readers repeat the pattern until every rank has a node, and every round
+ * of bt_place is the same, so one round says it all: the value stays short
+ * however often the ranks wrap round the hosts. */
 char *bt_place_mapping(const int *host_of, int nranks)
 {
+    int round = 1;
+
+    /* a round ends where host 0 comes round again */
+    while (round < nranks && !(host_of[round] == 0 && host_of[round - 1] != 0))
+        round++;
+    nranks = round;
     size_t cap = 64, len;
     char *s = malloc(cap);
     int r = 0;
