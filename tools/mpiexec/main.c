@@ -108,6 +108,11 @@ static int bt_main_head(bt_opts_t *opts)
         fprintf(stderr, "mpiexec: out of memory\n");
         goto out_free;
     }
+    if (strlen(mapping) >= BT_PMI_VALUE_MAX)
+        fprintf(stderr, "mpiexec: warning: PMI_process_mapping of this placement has %zu "
+                "characters, more than PMI values may (%d): ranks may not learn which "
+                "ranks share their host; equal slots per host keep it short\n",
+                strlen(mapping), BT_PMI_VALUE_MAX - 1);
     job.nranks = opts->nranks;
     job.argv = opts->argv;
     job.mapping = mapping;
