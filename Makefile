@@ -22,14 +22,18 @@ LIB_LDFLAGS := -shared -Wl,--version-script=src/libmpi.map -Wl,-soname,libmpi.so
 
 LIB_SRCS := $(shell find src -name '*.c' | sort)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
-MPIEXEC_SRCS := $(sort $(wildcard tools/mpiexec/*.c))
+# mpiexec and baton-proxy share every file but their main.
+MPIEXEC_ALL  := $(sort $(wildcard tools/mpiexec/*.c))
+MPIEXEC_SRCS := $(filter-out tools/mpiexec/proxy_main.c,$(MPIEXEC_ALL))
+PROXY_SRCS   := $(filter-out tools/mpiexec/main.c,$(MPIEXEC_ALL))
 MPICC_SRCS := $(sort $(wildcard tools/mpicc/*.c))
 
 LIB := $(BUILD)/lib/libmpi.so
 MPIEXEC := $(BUILD)/bin/mpiexec
+PROXY := $(BUILD)/bin/baton-proxy
 MPICC := $(BUILD)/bin/mpicc
 
-all: $(LIB) $(MPIEXEC) $(MPICC) $(BUILD)/include/mpi.h $(BUILD)/bin/mpirun
+all: $(LIB) $(MPIEXEC) $(PROXY) $(MPICC) $(BUILD)/include/mpi.h $(BUILD)/bin/mpirun
 
 $(BUILD)/obj/%.o: %.c $(wildcard include/*.h) $(shell find src -name '*.h')
 	@mkdir -p $(dir $@)
@@ -42,7 +46,11 @@ $(LIB): $(LIB_OBJS) src/libmpi.map
 
 $(MPIEXEC): $(MPIEXEC_SRCS) $(wildcard tools/mpiexec/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_COMMON) -o $@ $(MPIEXEC_SRCS)
+	$(CC) $(CFLAGS_COMMON) -o $@ $(MPIEXEC_SRCS) -lsodium
+
+$(PROXY): $(PROXY_SRCS) $(wildcard tools/mpiexec/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_COMMON) -o $@ $(PROXY_SRCS) -lsodium
 
 $(BUILD)/bin/mpirun: $(MPIEXEC)
 	ln -sf mpiexec $@
@@ -58,11 +66,12 @@ $(BUILD)/include/mpi.h: include/mpi.h
 install: all
 	mkdir -p $(PREFIX)/bin $(PREFIX)/lib $(PREFIX)/include
 	@# A running mpiexec or a loaded libmpi keeps its old, unlinked file.
-	rm -f $(PREFIX)/lib/libmpi.so.0 $(PREFIX)/bin/mpiexec $(PREFIX)/bin/mpicc
+	rm -f $(PREFIX)/lib/libmpi.so.0 $(PREFIX)/bin/mpiexec $(PREFIX)/bin/baton-proxy $(PREFIX)/bin/mpicc
 	cp $(LIB).0 $(PREFIX)/lib/libmpi.so.0
 	ln -sf libmpi.so.0 $(PREFIX)/lib/libmpi.so
 	cp include/mpi.h $(PREFIX)/include/mpi.h
 	cp $(MPIEXEC) $(PREFIX)/bin/mpiexec
+	cp $(PROXY) $(PREFIX)/bin/baton-proxy
 	ln -sf mpiexec $(PREFIX)/bin/mpirun
 	cp $(MPICC) $(PREFIX)/bin/mpicc
 

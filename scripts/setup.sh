@@ -19,6 +19,7 @@ if ! dpkg -s "${cluster_pkgs[@]}" >/dev/null 2>&1 \
     && { [ "$(id -u)" -eq 0 ] || sudo -n true 2>/dev/null; }; then
     need+=("${cluster_pkgs[@]}")
 fi
+[ -e /usr/include/sodium.h ] || need+=(libsodium-dev)   # mpiexec's job key (HMAC-SHA-256)
 if [ ${#need[@]} -gt 0 ]; then
     sudo=""
     [ "$(id -u)" -eq 0 ] || sudo=sudo

@@ -1,7 +1,7 @@
 """Fixtures for the launcher tests.
 
-mpiexec: $BATON_MPIEXEC, else build/bin/mpiexec (built here with the
-project's command when missing or older than its sources).
+mpiexec: $BATON_MPIEXEC, else build/bin/mpiexec, with baton-proxy beside it
+(built here with `make` when missing or older than their sources).
 The test ranks (progs/*.c) are built against src/runtime/pmi.c alone, so the
 tests do not depend on libmpi.  $BATON_TEST_CFLAGS adds compiler flags, e.g.
 "-fsanitize=address,undefined".
@@ -40,11 +40,7 @@ def mpiexec():
     if path:
         return path
     exe = ROOT / "build" / "bin" / "mpiexec"
-    srcs = sorted((ROOT / "tools" / "mpiexec").glob("*.c"))
-    newest = max(p.stat().st_mtime for p in srcs + sorted((ROOT / "tools" / "mpiexec").glob("*.h")))
-    if not exe.exists() or exe.stat().st_mtime < newest:
-        exe.parent.mkdir(parents=True, exist_ok=True)
-        _build(["gcc", *CFLAGS, "-o", "build/bin/mpiexec", *[str(p.relative_to(ROOT)) for p in srcs]])
+    _build(["make", "-s", "build/bin/mpiexec", "build/bin/baton-proxy"])
     return str(exe)
 
 
@@ -59,9 +55,10 @@ def prog(tmp_path_factory):
 
 
 def clean_env(**extra):
-    """Our environment without anything a launcher may have set."""
+    """Our environment without anything a launcher may have set (inside a
+    Slurm allocation mpiexec would use its nodes)."""
     env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("PMI_", "BATON_", "MPI_LOCAL"))}
+           if not k.startswith(("PMI_", "BATON_", "MPI_LOCAL", "SLURM_"))}
     env.update(extra)
     return env
 

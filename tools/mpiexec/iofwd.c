@@ -24,7 +24,7 @@ int bt_iofwd_init(bt_job_t *job)
 
 void bt_iofwd_fini(bt_job_t *job)
 {
-    for (int i = 0; i < job->nranks; i++) {
+    for (int i = 0; i < job->nprocs; i++) {
         free(job->ranks[i].out.buf);
         free(job->ranks[i].err.buf);
         job->ranks[i].out.buf = job->ranks[i].err.buf = NULL;
@@ -71,15 +71,22 @@ static int bt_iofwd_scratch_reserve(bt_job_t *job, size_t need)
     return 0;
 }
 
-/* Writes the first len bytes of the stream's buffer to its sink in one go. */
-static void bt_iofwd_emit(bt_job_t *job, bt_stream_t *s, size_t len)
+/* Writes len bytes of s's output to its sink in one go; a proxy sends them
+ * to the head instead, which tags them and writes them. */
+void bt_iofwd_emit_data(bt_job_t *job, bt_stream_t *s, const char *data, size_t len)
 {
     bt_sink_t *sink = &job->sinks[s->which];
     char prefix[24];
     size_t plen = 0, nlines = 0, o = 0;
-    const char *p = s->buf, *end = s->buf + len;
+    const char *p = data, *end = data + len;
 
-    if (sink->broken || len == 0)
+    if (len == 0)
+        return;
+    if (job->role == BT_ROLE_PROXY) {
+        bt_proxy_output(job, s, data, len);
+        return;
+    }
+    if (sink->broken)
         return;
     if (job->opts->tag_output)
         plen = (size_t)snprintf(prefix, sizeof(prefix), "[%d] ", s->rank);
@@ -87,7 +94,7 @@ static void bt_iofwd_emit(bt_job_t *job, bt_stream_t *s, size_t len)
         nlines++;
     if (bt_iofwd_scratch_reserve(job, len + 1 + (nlines + 1) * plen) != 0) {
         /* no memory for the prefixes: pass the bytes on untouched */
-        bt_iofwd_write_all(sink, s->buf, len);
+        bt_iofwd_write_all(sink, data, len);
         return;
     }
     /* Another rank left a line unfinished: end it rather than splice. */
@@ -110,6 +117,11 @@ static void bt_iofwd_emit(bt_job_t *job, bt_stream_t *s, size_t len)
     }
     sink->partial = s->at_line_start ? NULL : s;
     bt_iofwd_write_all(sink, job->scratch, o);
+}
+
+static void bt_iofwd_emit(bt_job_t *job, bt_stream_t *s, size_t len)
+{
+    bt_iofwd_emit_data(job, s, s->buf, len);
 }
 
 void bt_iofwd_close(bt_job_t *job, bt_stream_t *s)
@@ -176,7 +188,7 @@ int64_t bt_iofwd_flush_stale(bt_job_t *job, int64_t now_ms)
 {
     int64_t next = -1;
 
-    for (int i = 0; i < job->nranks; i++) {
+    for (int i = 0; i < job->nprocs; i++) {
         bt_stream_t *streams[2] = { &job->ranks[i].out, &job->ranks[i].err };
 
         for (int j = 0; j < 2; j++) {
@@ -224,6 +236,8 @@ void bt_iofwd_message(bt_job_t *job, const char *fmt, ...)
 
 void bt_iofwd_stdin_close(bt_job_t *job)
 {
+    if (job->in.to_fd >= 0 && job->role == BT_ROLE_PROXY)
+        bt_proxy_stdin_done(job, job->in.len - job->in.off, 0); /* the head stops */
     if (job->in.to_fd >= 0)
         close(job->in.to_fd);
     job->in.to_fd = -1;
@@ -265,6 +279,9 @@ void bt_iofwd_stdin_write(bt_job_t *job)
         return;
     }
     in->off += (size_t)n;
-    if (in->off == in->len)
+    if (in->off == in->len) {
+        if (job->role == BT_ROLE_PROXY)
+            bt_proxy_stdin_done(job, in->len, 1); /* the head may send the next */
         in->len = in->off = 0;
+    }
 }

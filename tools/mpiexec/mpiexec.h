@@ -2,15 +2,25 @@
  * Baton's mpiexec: starts the ranks of a job on this node, serves them the
  * PMI-1/PMI-2 wire protocol, forwards their output and ends the job as one.
  *
- * Objects, one file each: options.c (command line), kvs.c (the job's
- * key-value store), pmi_server.c (PMI connections and the fence),
- * iofwd.c (stdout/stderr/stdin forwarding), proc.c (starting, signalling
- * and reaping processes), main.c (the event loop and how the job ends).
+ * On many hosts the same code runs in two programs: mpiexec, the head, which
+ * starts one baton-proxy per host and keeps the job's key-value store and
+ * failure duties, and baton-proxy, which forks its host's ranks, serves their
+ * PMI and forwards their output over an authenticated channel to the head.
+ *
+ * Objects, one file each: options.c (command line), hosts.c (host lists and
+ * hostfiles), place.c (which rank runs on which host), kvs.c (the job's
+ * key-value store), pmi_server.c (PMI connections and the fence), iofwd.c
+ * (stdout/stderr/stdin forwarding), proc.c (starting, signalling and reaping
+ * processes), job.c (the event loop and how the job ends), auth.c (the job
+ * key and the challenge-response), channel.c (frames between head and
+ * proxies), launch.c (starting the proxies), head.c (mpiexec's side of the
+ * channels), proxy.c (baton-proxy), main.c (mpiexec's main).
  */
 #ifndef BT_MPIEXEC_H
 #define BT_MPIEXEC_H
 
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -26,25 +36,169 @@
 #define BT_PMI_KVSNAME_MAX  256
 #define BT_PMI_KEY_MAX      64          /* including the NUL, as PMI-1 says */
 #define BT_PMI_VALUE_MAX    1024
+/* a put's key is shorter than this (node attributes carry a 16-byte prefix) */
+#define BT_PMI_KEY_BOUND    (BT_PMI_KEY_MAX + 17)
 #define BT_DRAIN_MS         200         /* output grace once every rank is reaped */
 #define BT_PARTIAL_MS       200         /* a terminal sees an unfinished line after this */
 #define BT_MAX_RANKS        (1 << 16)
 #define BT_CODE_UNKNOWN     INT_MIN
 
+/* ---- hosts.c ---- */
+
+#define BT_MAX_HOSTS     4096       /* one head with more proxies needs a tree */
+#define BT_HOST_NAME_MAX 255
+
+typedef struct bt_host {
+    char *name;
+    int slots;
+} bt_host_t;
+
+typedef struct bt_hostlist {
+    bt_host_t *hosts;
+    int n, cap;
+} bt_hostlist_t;
+
+/* Each returns 0, or 2 after printing a one-line error naming the input. */
+int  bt_hosts_parse_list(bt_hostlist_t *hl, const char *list, const char *opt);
+int  bt_hosts_parse_file(bt_hostlist_t *hl, const char *path);
+int  bt_hosts_from_slurm(bt_hostlist_t *hl);
+void bt_hosts_free(bt_hostlist_t *hl);
+
+/* ---- place.c ---- */
+
+/* host_of[rank]: the host index of every rank, by slots in order, wrapping
+ * round-robin when the ranks outnumber the slots; ppn > 0 replaces every
+ * host's slots.  *nused_p: hosts that got ranks (always a prefix). */
+int   bt_place(const bt_hostlist_t *hl, int nranks, int ppn, int **host_of_p,
+               int *nused_p);
+/* PMI_process_mapping of the placement ("(vector,(node,count,per_node),...)") */
+char *bt_place_mapping(const int *host_of, int nranks);
+
 /* ---- options.c ---- */
+
+typedef enum bt_launcher {
+    BT_LAUNCH_DEFAULT = 0,   /* slurm inside an allocation, else ssh */
+    BT_LAUNCH_SSH,
+    BT_LAUNCH_FORK,
+    BT_LAUNCH_SLURM
+} bt_launcher_t;
+
+typedef enum bt_genv {
+    BT_GENV_ALL = 0,         /* mpiexec's whole environment reaches the ranks */
+    BT_GENV_NONE,
+    BT_GENV_LIST
+} bt_genv_t;
 
 typedef struct bt_opts {
     int nranks;
+    int nranks_given;
     int tag_output;
+    int verbose;
     int kill_timeout_ms;    /* SIGTERM to SIGKILL (BATON_KILL_TIMEOUT seconds) */
     char **argv;            /* the program and its arguments (points into argv) */
     char **env;             /* "NAME=VALUE" from -genv/-env/-x, in order */
     int nenv;
+    bt_hostlist_t hosts;    /* empty: this host only, no proxies */
+    int ppn;                /* 0: by slots */
+    bt_launcher_t launcher;
+    const char *launcher_exec;
+    bt_genv_t genv;
+    char **genvlist;        /* names, for BT_GENV_LIST */
+    int ngenvlist;
 } bt_opts_t;
 
 /* 0: run the job; 1: done, exit 0 (help, version); 2: error reported, exit 2. */
 int  bt_opts_parse(int argc, char **argv, bt_opts_t *opts_p);
 void bt_opts_free(bt_opts_t *opts);
+
+/* ---- auth.c ---- */
+
+#define BT_KEY_LEN   32
+#define BT_NONCE_LEN 32
+#define BT_PROOF_LEN 32
+#define BT_KEY_HEX   (2 * BT_KEY_LEN)
+#define BT_PROOF_HEAD  'H'
+#define BT_PROOF_PROXY 'P'
+
+int  bt_auth_init(void);
+int  bt_auth_random(void *buf, size_t len);
+void bt_auth_key_hex(const unsigned char *key, char *hex);   /* BT_KEY_HEX + 1 bytes */
+int  bt_auth_key_parse(const char *hex, unsigned char *key);
+void bt_auth_proof(const unsigned char *key, char role, const unsigned char *nonce_head,
+                   const unsigned char *nonce_proxy, unsigned char *proof);
+int  bt_auth_verify(const unsigned char *key, char role, const unsigned char *nonce_head,
+                    const unsigned char *nonce_proxy, const unsigned char *proof);
+/* The proxy's side, blocking up to timeout_ms: 0, or -1 with *why_p set. */
+int  bt_auth_proxy_handshake(int fd, const unsigned char *key, int timeout_ms,
+                             const char **why_p);
+
+/* ---- channel.c ---- */
+
+/* Frames between head and proxy: a header of two big-endian 32-bit words,
+ * type and body length, then the body.  See channel.c for the types. */
+#define BT_CHAN_HDR 8
+#define BT_CHAN_MAX (1 << 20)        /* longest body */
+
+enum bt_msg {
+    BT_MSG_HELLO = 1,        /* up:   u32 host index */
+    BT_MSG_SETUP,            /* down: the job (see bt_head_setup in head.c) */
+    BT_MSG_PAIRS,            /* both: u32 n, then n times str key, str value */
+    BT_MSG_FENCE,            /* up:   every rank of the host entered the fence */
+    BT_MSG_FENCE_DONE,       /* down: every host did; the pairs came before */
+    BT_MSG_OUTPUT,           /* up:   u32 rank, u32 stream (0 out, 1 err), bytes */
+    BT_MSG_STDIN,            /* down: bytes for rank 0; empty: end of input */
+    BT_MSG_STDIN_ACK,        /* up:   u32 bytes consumed (credit for more), u32 still open */
+    BT_MSG_EXIT,             /* up:   u32 rank, u32 pid, u32 wait status, u32 PMI state */
+    BT_MSG_ABORT,            /* up:   u32 rank, u32 code, u32 code known, u32 on error */
+    BT_MSG_FAIL,             /* up:   u32 exit status, str message */
+    BT_MSG_SIGNAL,           /* down: u32 signal to pass to every rank, u32 ending (SIGKILL
+                                      after the kill timeout, at once on a second one) */
+    BT_MSG_KILL,             /* down: u32 rank to spare + 1 (0: none): end the ranks */
+    BT_MSG_END_
+};
+
+typedef struct bt_pack {
+    unsigned char *buf;
+    size_t len, cap;
+    int failed;              /* out of memory: the frame is not sent */
+} bt_pack_t;
+
+typedef struct bt_unpack {
+    const unsigned char *p;
+    size_t left;
+    int failed;              /* read past the end or a bad string */
+} bt_unpack_t;
+
+void     bt_pack_u32(bt_pack_t *pk, uint32_t v);
+void     bt_pack_bytes(bt_pack_t *pk, const void *data, size_t len);
+void     bt_pack_str(bt_pack_t *pk, const char *s);
+void     bt_pack_free(bt_pack_t *pk);
+uint32_t bt_unpack_u32(bt_unpack_t *u);
+char    *bt_unpack_str(bt_unpack_t *u);  /* malloc'd, NULL on failure */
+
+typedef struct bt_chan {
+    int fd;                  /* -1: closed */
+    unsigned char *in;       /* received, not yet handled */
+    size_t in_len, in_off, in_cap;
+    unsigned char *out;      /* queued for sending */
+    size_t out_len, out_off, out_cap;
+    int broken;              /* sending failed: the peer is gone; reading tells the rest */
+} bt_chan_t;
+
+void   bt_chan_init(bt_chan_t *ch, int fd);
+void   bt_chan_close(bt_chan_t *ch);
+void   bt_chan_keepalive(int fd);
+/* 0 queued (and sent as far as the socket takes it), -1 the channel failed */
+int    bt_chan_send(bt_chan_t *ch, uint32_t type, const void *body, size_t len);
+int    bt_chan_send_pack(bt_chan_t *ch, uint32_t type, bt_pack_t *pk);
+int    bt_chan_flush(bt_chan_t *ch);
+int    bt_chan_flush_wait(bt_chan_t *ch, int timeout_ms);
+size_t bt_chan_queued(const bt_chan_t *ch);
+/* 1: read bytes, 0: nothing now, -1: closed or failed (*why_p) */
+int    bt_chan_read(bt_chan_t *ch, const char **why_p);
+/* 1: a frame (body valid until the next call), 0: none complete, -1: bad header */
+int    bt_chan_next(bt_chan_t *ch, uint32_t *type_p, bt_unpack_t *body_p,
+                    const char **why_p);
 
 /* ---- kvs.c ---- */
 
@@ -98,8 +252,10 @@ typedef struct bt_stream {
 } bt_stream_t;
 
 typedef struct bt_rank {
-    int rank;
-    pid_t pid;               /* 0 when never started */
+    int rank;                /* in the job */
+    int host;                /* index of its host; 0 on one host */
+    int remote;              /* the head's record of a rank a proxy runs */
+    pid_t pid;               /* 0 when never started (or not yet told) */
     int alive;               /* started and not reaped yet */
     int wstatus;
     bt_pmi_conn_t pmi;
@@ -127,10 +283,28 @@ typedef enum bt_end_kind {
     BT_END_ABORT             /* a rank called MPI_Abort; code maybe from exit status */
 } bt_end_kind_t;
 
+typedef enum bt_role {
+    BT_ROLE_SINGLE = 0,      /* mpiexec on one host: forks every rank */
+    BT_ROLE_HEAD,            /* mpiexec with proxies: forks none */
+    BT_ROLE_PROXY            /* baton-proxy: forks its host's ranks */
+} bt_role_t;
+
+struct bt_head;
+struct bt_proxy;
+
 typedef struct bt_job {
     const bt_opts_t *opts;
-    int nranks;
+    bt_role_t role;
+    int nranks;              /* in the job */
+    int nprocs;              /* entries of ranks: every rank, or a proxy's own */
     bt_rank_t *ranks;
+    char **argv;             /* the program and its arguments */
+    unsigned char key[BT_KEY_LEN];
+    char key_hex[BT_KEY_HEX + 1]; /* what ranks get as baton_job_key */
+    char net_addr[64];       /* BATON_NET_ADDR of the ranks, or "" */
+    const char *mapping;     /* PMI_process_mapping */
+    struct bt_head *head;    /* BT_ROLE_HEAD */
+    struct bt_proxy *proxy;  /* BT_ROLE_PROXY */
     int nstarted, nalive, nexited_ok;
     pid_t self;
     char jobid[BT_PMI_KVSNAME_MAX];
@@ -164,7 +338,10 @@ typedef struct bt_job {
 
 /* ---- pmi_server.c ---- */
 
+#define BT_JOB_KEY_NAME "baton_job_key" /* served from memory, never in the KVS */
+
 void bt_pmisrv_read(bt_job_t *job, bt_rank_t *rk);   /* the socket is readable */
+void bt_pmisrv_fence_release(bt_job_t *job);         /* every rank of the job is in */
 void bt_pmisrv_drain(bt_job_t *job, bt_rank_t *rk);  /* the rank is gone: last words, close */
 
 /* ---- iofwd.c ---- */
@@ -173,6 +350,8 @@ int  bt_iofwd_init(bt_job_t *job);
 void bt_iofwd_fini(bt_job_t *job);
 void bt_iofwd_read(bt_job_t *job, bt_stream_t *s);   /* the pipe is readable */
 void bt_iofwd_close(bt_job_t *job, bt_stream_t *s);  /* flush what is left, close */
+/* Output of s's rank that arrived in a frame from a proxy: whole lines. */
+void bt_iofwd_emit_data(bt_job_t *job, bt_stream_t *s, const char *data, size_t len);
 int64_t bt_iofwd_flush_stale(bt_job_t *job, int64_t now_ms); /* next deadline or -1 */
 void bt_iofwd_message(bt_job_t *job, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -182,7 +361,8 @@ void bt_iofwd_stdin_close(bt_job_t *job);
 
 /* ---- proc.c ---- */
 
-int  bt_proc_find_program(const char *name, char **path_p); /* 0, or the exit status */
+/* 0, or the exit status with a message (no prefix, no newline) in msg */
+int  bt_proc_find_program(const char *name, char **path_p, char *msg, size_t msglen);
 int  bt_proc_env_build(bt_job_t *job);
 void bt_proc_env_free(bt_job_t *job);
 int  bt_proc_spawn(bt_job_t *job, bt_rank_t *rk, int devnull_fd, int *stdin_fd_p);
@@ -190,13 +370,95 @@ void bt_proc_signal_all(bt_job_t *job, int sig, int spare_rank);
 void bt_proc_signal_other_groups(bt_job_t *job, int sig);
 void bt_proc_reap_strays(void);
 
-/* ---- main.c: how the job ends ---- */
+/* ---- job.c: the event loop and how the job ends ---- */
 
 int64_t bt_now_ms(void);
+int  bt_job_create(bt_job_t *job, const bt_opts_t *opts, bt_role_t role, int nprocs);
+void bt_job_destroy(bt_job_t *job);
+int  bt_job_signals(bt_job_t *job);          /* the signalfd, or -1 */
+void bt_job_spawn_all(bt_job_t *job);
+int  bt_job_run(bt_job_t *job, int sigfd);
+int  bt_job_finish(bt_job_t *job);           /* mpiexec's exit status */
+void bt_job_terminate(bt_job_t *job, int spare_rank);
+/* A rank is gone (reaped here, or told by a proxy): decides whether the job fails. */
+void bt_job_rank_exited(bt_job_t *job, bt_rank_t *rk, int wstatus);
 void bt_job_fail(bt_job_t *job, int exit_status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* code BT_CODE_UNKNOWN: none given; on_error: MPI_ERRORS_ARE_FATAL rather than MPI_Abort */
 void bt_job_abort(bt_job_t *job, bt_rank_t *rk, int code, int on_error);
 void bt_job_fence_check(bt_job_t *job);
+int  bt_job_nofile(bt_job_t *job, int extra);
+
+/* ---- events of the head and of a proxy, for job.c's loop ---- */
+
+typedef struct bt_ev {
+    int kind;
+    bt_rank_t *rk;
+    void *ptr;
+} bt_ev_t;
+
+enum { BT_EV_SIGNAL, BT_EV_STDIN, BT_EV_RANK0_IN, BT_EV_PMI, BT_EV_OUT, BT_EV_ERR,
+       BT_EV_HEAD, BT_EV_PROXY };
+
+/* ---- head.c ---- */
+
+const char *bt_head_host_name(const bt_job_t *job, int host);
+int     bt_head_start(bt_job_t *job, const bt_hostlist_t *hosts, const int *host_of,
+                      int nhosts);
+void    bt_head_stop(bt_job_t *job);
+size_t  bt_head_nfds(const bt_job_t *job);
+size_t  bt_head_poll(bt_job_t *job, struct pollfd *pfds, bt_ev_t *evs, size_t n,
+                     int64_t *wake_p);
+void    bt_head_event(bt_job_t *job, bt_ev_t *ev, short revents);
+void    bt_head_timers(bt_job_t *job, int64_t now);
+int     bt_head_done(bt_job_t *job, int64_t now);
+void    bt_head_kill(bt_job_t *job, int spare_rank);
+void    bt_head_signal(bt_job_t *job, int sig);
+void    bt_head_child_exited(bt_job_t *job, pid_t pid, int wstatus);
+void    bt_head_stdin_read(bt_job_t *job);
+void    bt_head_report(bt_job_t *job);
+
+/* ---- launch.c ---- */
+
+/* Starts the proxy of host index i (fork, ssh or launcher-exec), or with
+ * slurm every proxy at once (i = -1).  0, or -1 with a message. */
+typedef struct bt_launch_req {
+    const char *host;        /* NULL with slurm */
+    int index;
+    int fd;                  /* fork: the proxy's end of the socketpair */
+    const char *connect;     /* "addr:port" of the head, tcp only */
+    const char *nodelist;    /* slurm: h1,h2,... */
+    int nhosts;
+} bt_launch_req_t;
+
+char  *bt_launch_proxy_path(void);
+pid_t  bt_launch_start(bt_job_t *job, const bt_launch_req_t *req, int *key_fd_p);
+int    bt_launch_listen(const bt_hostlist_t *hosts, char *addr, size_t addrlen, int *port_p);
+
+/* ---- proxy.c (used by job.c) ---- */
+
+struct bt_proxy {          /* baton-proxy's link to the head */
+    bt_chan_t ch;
+    int index;
+    int lost;                /* the head is gone: end everything */
+    bt_pack_t pairs;         /* puts since the last fence */
+    uint32_t npairs;
+    int stdin_closed_sent;
+    char host[BT_HOST_NAME_MAX + 1];
+};
+
+
+size_t bt_proxy_nfds(const bt_job_t *job);
+size_t bt_proxy_poll(bt_job_t *job, struct pollfd *pfds, bt_ev_t *evs, size_t n);
+void   bt_proxy_event(bt_job_t *job, bt_ev_t *ev, short revents);
+int    bt_proxy_done(bt_job_t *job);
+int    bt_proxy_output_ok(const bt_job_t *job);
+void   bt_proxy_stdin_done(bt_job_t *job, size_t len, int open);
+void   bt_proxy_output(bt_job_t *job, bt_stream_t *s, const char *data, size_t len);
+void   bt_proxy_put(bt_job_t *job, const char *key, const char *value);
+void   bt_proxy_fence(bt_job_t *job);
+void   bt_proxy_abort(bt_job_t *job, bt_rank_t *rk, int code, int on_error);
+void   bt_proxy_fail(bt_job_t *job, int status, const char *msg);
+void   bt_proxy_rank_exited(bt_job_t *job, bt_rank_t *rk);
 
 #endif /* BT_MPIEXEC_H */

@@ -12,42 +12,63 @@ static const char bt_opts_usage_text[] =
     "Usage: mpiexec [options] program [arguments...]\n"
     "       mpirun  [options] program [arguments...]\n"
     "\n"
-    "Starts the ranks of an MPI job on this machine.\n"
+    "Starts the ranks of an MPI job on this machine, or on several hosts with\n"
+    "one baton-proxy per host.\n"
     "\n"
     "Options:\n"
-    "  -n N, -np N            number of ranks (default 1)\n"
+    "  -n N, -np N            number of ranks (default 1; with hosts, their slots)\n"
+    "  -hosts H1,H2:SLOTS,... hosts to run on (also -host, --host, -H); a host\n"
+    "                         without :SLOTS has one slot\n"
+    "  -f FILE                hostfile (also -hostfile, -machinefile): lines\n"
+    "                         HOST, HOST:SLOTS or HOST slots=SLOTS; # comments\n"
+    "  -ppn N                 N ranks per host instead of their slots\n"
+    "  -launcher ssh|fork|slurm\n"
+    "                         how proxies start (also -bootstrap): ssh by default,\n"
+    "                         slurm inside an allocation; fork runs every host's\n"
+    "                         proxy on this machine, as a separate node\n"
+    "  -launcher-exec PATH    run PATH instead of ssh (also -bootstrap-exec)\n"
+    "  -genvall               mpiexec's environment reaches every rank (default)\n"
+    "  -genvnone              only -genv/-x variables reach remote ranks\n"
+    "  -genvlist A,B          only A, B and -genv/-x variables reach remote ranks\n"
     "  -genv NAME VALUE       set NAME=VALUE in the environment of every rank\n"
     "                         (also -env NAME VALUE)\n"
     "  -x NAME=VALUE          the same; -x NAME passes mpiexec's own value\n"
     "  --tag-output, -l       prefix every output line with \"[rank] \"\n"
     "                         (also -tag-output, -prepend-rank)\n"
+    "  -v, --verbose          report refused connections and the proxies' start\n"
     "  --oversubscribe, --allow-run-as-root\n"
     "                         accepted and ignored\n"
     "  -h, --help             this text\n"
     "  --version              version of Baton\n"
     "\n"
     "Every rank inherits mpiexec's environment and gets PMI_FD, PMI_RANK,\n"
-    "PMI_SIZE, MPI_LOCALRANKID, MPI_LOCALNRANKS and BATON_JOBID, and\n"
-    "glibc.malloc.hugetlb=1 added to GLIBC_TUNABLES (huge pages for large\n"
-    "buffers; BATON_MALLOC_THP=0 leaves it out).  stdin goes to\n"
-    "rank 0.  If a rank fails, the others get SIGTERM, then SIGKILL after\n"
-    "BATON_KILL_TIMEOUT seconds (default 1).  The exit status is 0 when every\n"
-    "rank exits 0, else that of the first rank that failed.\n"
+    "PMI_SIZE, MPI_LOCALRANKID, MPI_LOCALNRANKS and BATON_JOBID (and on several\n"
+    "hosts BATON_NET_ADDR), and glibc.malloc.hugetlb=1 added to GLIBC_TUNABLES\n"
+    "(huge pages for large buffers; BATON_MALLOC_THP=0 leaves it out).  stdin\n"
+    "goes to rank 0.  If a rank fails, the others get SIGTERM, then SIGKILL\n"
+    "after BATON_KILL_TIMEOUT seconds (default 1).  The exit status is 0 when\n"
+    "every rank exits 0, else that of the first rank that failed.\n"
     "\n"
-    "Only one node is supported.  On a cluster, launch with Slurm:\n"
+    "On a cluster, Slurm can also start the ranks itself:\n"
     "  srun --mpi=pmi2 -n N program\n";
 
-/* Options of other launchers that place ranks on several hosts. */
-static const char *const bt_opts_multinode[] = {
-    "-host", "--host", "-hosts", "--hosts", "-H", "-f", "-hostfile", "--hostfile",
-    "-machinefile", "--machinefile", "-machine", "-ppn", "--ppn", "-map-by",
-    "--map-by", "-npernode", "--npernode", "-N", "-rf", "--rankfile",
-    "-launcher", "-bootstrap", "-rmk", "-iface", "--prefix", "-prefix", NULL
+/* Options of other launchers that Baton does not offer. */
+static const char *const bt_opts_unsupported[] = {
+    "-machine", "-map-by", "--map-by", "-npernode", "--npernode", "-N", "-rf",
+    "--rankfile", "-rmk", "-iface", "--prefix", "-prefix", NULL
 };
 
 static const char *const bt_opts_ignored[] = {
     "--oversubscribe", "-oversubscribe", "--allow-run-as-root",
-    "-allow-run-as-root", "-genvall", "-envall", NULL
+    "-allow-run-as-root", NULL
+};
+
+static const char *const bt_opts_host[] = {
+    "-host", "--host", "-hosts", "--hosts", "-H", NULL
+};
+
+static const char *const bt_opts_hostfile[] = {
+    "-f", "-hostfile", "--hostfile", "-machinefile", "--machinefile", NULL
 };
 
 static int bt_opts_in(const char *name, const char *const *list)
@@ -92,6 +113,35 @@ static int bt_opts_env_add(bt_opts_t *opts, const char *name, size_t name_len,
 err_nomem:
     fprintf(stderr, "mpiexec: out of memory\n");
     return -1;
+}
+
+/* -genvlist A,B: names only */
+static int bt_opts_genvlist(bt_opts_t *opts, const char *opt, const char *list)
+{
+    const char *p = list;
+
+    opts->genv = BT_GENV_LIST;
+    for (;;) {
+        size_t len = strcspn(p, ",");
+        char **grown;
+
+        if (!bt_opts_env_name_ok(p, len)) {
+            fprintf(stderr, "mpiexec: %s: '%.*s' is not a variable name\n", opt,
+                    (int)(len > 200 ? 200 : len), p);
+            return 2;
+        }
+        grown = realloc(opts->genvlist, (size_t)(opts->ngenvlist + 1) * sizeof(char *));
+        if (grown == NULL)
+            return 2;
+        opts->genvlist = grown;
+        opts->genvlist[opts->ngenvlist] = strndup(p, len);
+        if (opts->genvlist[opts->ngenvlist] == NULL)
+            return 2;
+        opts->ngenvlist++;
+        if (p[len] == '\0')
+            return 0;
+        p += len + 1;
+    }
 }
 
 static int bt_opts_error(const char *fmt, const char *arg)
@@ -193,6 +243,7 @@ int bt_opts_parse(int argc, char **argv, bt_opts_t *opts_p)
                 goto err_free;
             }
             opts.nranks = (int)n;
+            opts.nranks_given = 1;
         } else if (strcmp(name, "-genv") == 0 || strcmp(name, "-env") == 0 ||
                    strcmp(name, "--genv") == 0) {
             const char *var, *value;
@@ -239,13 +290,84 @@ int bt_opts_parse(int argc, char **argv, bt_opts_t *opts_p)
                    strcmp(name, "--prepend-rank") == 0 ||
                    strcmp(name, "-l") == 0) {
             opts.tag_output = 1;
+        } else if (bt_opts_in(name, bt_opts_host)) {
+            const char *v;
+
+            BT_OPTS_VALUE(v);
+            status = bt_hosts_parse_list(&opts.hosts, v, name);
+            if (status != 0)
+                goto err_free;
+        } else if (bt_opts_in(name, bt_opts_hostfile)) {
+            const char *v;
+
+            BT_OPTS_VALUE(v);
+            status = bt_hosts_parse_file(&opts.hosts, v);
+            if (status != 0)
+                goto err_free;
+        } else if (strcmp(name, "-ppn") == 0 || strcmp(name, "--ppn") == 0) {
+            const char *v;
+            char *end;
+            long n;
+
+            BT_OPTS_VALUE(v);
+            errno = 0;
+            n = strtol(v, &end, 10);
+            if (errno != 0 || *end != '\0' || end == v || n < 1 || n > BT_MAX_RANKS) {
+                fprintf(stderr, "mpiexec: %s: expected a number of ranks per host from "
+                        "1 to %d, got '%s'\n", name, BT_MAX_RANKS, v);
+                status = 2;
+                goto err_free;
+            }
+            opts.ppn = (int)n;
+        } else if (strcmp(name, "-launcher") == 0 || strcmp(name, "-bootstrap") == 0 ||
+                   strcmp(name, "--launcher") == 0 || strcmp(name, "--bootstrap") == 0) {
+            const char *v;
+
+            BT_OPTS_VALUE(v);
+            if (strcmp(v, "ssh") == 0 || strcmp(v, "rsh") == 0)
+                opts.launcher = BT_LAUNCH_SSH;
+            else if (strcmp(v, "fork") == 0)
+                opts.launcher = BT_LAUNCH_FORK;
+            else if (strcmp(v, "slurm") == 0)
+                opts.launcher = BT_LAUNCH_SLURM;
+            else {
+                fprintf(stderr, "mpiexec: %s: expected ssh, fork or slurm, got '%s'\n",
+                        name, v);
+                status = 2;
+                goto err_free;
+            }
+        } else if (strcmp(name, "-launcher-exec") == 0 ||
+                   strcmp(name, "-bootstrap-exec") == 0 ||
+                   strcmp(name, "--launcher-exec") == 0 ||
+                   strcmp(name, "--bootstrap-exec") == 0) {
+            const char *v;
+
+            BT_OPTS_VALUE(v);
+            if (*v == '\0') {
+                fprintf(stderr, "mpiexec: %s: empty program name\n", name);
+                status = 2;
+                goto err_free;
+            }
+            opts.launcher_exec = v;
+        } else if (strcmp(name, "-genvall") == 0 || strcmp(name, "-envall") == 0) {
+            opts.genv = BT_GENV_ALL;
+        } else if (strcmp(name, "-genvnone") == 0 || strcmp(name, "-envnone") == 0) {
+            opts.genv = BT_GENV_NONE;
+        } else if (strcmp(name, "-genvlist") == 0 || strcmp(name, "-envlist") == 0) {
+            const char *v;
+
+            BT_OPTS_VALUE(v);
+            status = bt_opts_genvlist(&opts, name, v);
+            if (status != 0)
+                goto err_free;
+        } else if (strcmp(name, "-v") == 0 || strcmp(name, "--verbose") == 0 ||
+                   strcmp(name, "-verbose") == 0) {
+            opts.verbose = 1;
         } else if (bt_opts_in(name, bt_opts_ignored)) {
             /* pasted from Open MPI or MPICH command lines; nothing to do */
-        } else if (bt_opts_in(name, bt_opts_multinode) ||
-                   strncmp(name, "-host", 5) == 0 || strncmp(name, "--host", 6) == 0) {
-            fprintf(stderr, "mpiexec: %s: launching on several nodes is not "
-                    "supported yet; on a cluster use Slurm: srun --mpi=pmi2 -n N "
-                    "program\n", name);
+        } else if (bt_opts_in(name, bt_opts_unsupported)) {
+            fprintf(stderr, "mpiexec: %s: not supported; place ranks with -hosts, -f "
+                    "and -ppn, or use Slurm: srun --mpi=pmi2 -n N program\n", name);
             status = 2;
             goto err_free;
         } else {
@@ -270,6 +392,12 @@ err_free:
 
 void bt_opts_free(bt_opts_t *opts)
 {
+    for (int i = 0; i < opts->ngenvlist; i++)
+        free(opts->genvlist[i]);
+    free(opts->genvlist);
+    opts->genvlist = NULL;
+    opts->ngenvlist = 0;
+    bt_hosts_free(&opts->hosts);
     for (int i = 0; i < opts->nenv; i++)
         free(opts->env[i]);
     free(opts->env);

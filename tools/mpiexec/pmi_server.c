@@ -17,6 +17,8 @@
 
 #define BT_PMI_MAX_PAIRS 64
 #define BT_NODE_ATTR_PREFIX "baton-node-attr:"
+_Static_assert(sizeof(BT_NODE_ATTR_PREFIX) == BT_PMI_KEY_BOUND - BT_PMI_KEY_MAX,
+               "BT_PMI_KEY_BOUND holds the node attribute prefix");
 
 typedef struct bt_pmi_req {
     int npairs;
@@ -201,8 +203,6 @@ static void bt_pmisrv_send(bt_job_t *job, bt_rank_t *rk, bt_reply_t *r)
 
 static void bt_pmisrv_fence_enter(bt_job_t *job, bt_rank_t *rk)
 {
-    bt_reply_t r = { 0 };
-
     if (rk->pmi.in_fence) {
         bt_pmisrv_protocol_error(job, rk, "entered a fence twice");
         return;
@@ -210,9 +210,22 @@ static void bt_pmisrv_fence_enter(bt_job_t *job, bt_rank_t *rk)
     rk->pmi.in_fence = 1;
     job->fence_count++;
     bt_job_fence_check(job);
-    if (job->fence_count < job->nranks)
+    if (job->fence_count < job->nprocs)
         return;
-    for (int i = 0; i < job->nranks; i++) {
+    if (job->role == BT_ROLE_PROXY) {
+        /* this host's ranks are in: the head combines the hosts */
+        bt_proxy_fence(job);
+        return;
+    }
+    bt_pmisrv_fence_release(job);
+}
+
+/* Every rank of the job is in the fence: let this process's ranks go. */
+void bt_pmisrv_fence_release(bt_job_t *job)
+{
+    bt_reply_t r = { 0 };
+
+    for (int i = 0; i < job->nprocs; i++) {
         bt_rank_t *other = &job->ranks[i];
 
         if (!other->pmi.in_fence)
@@ -228,14 +241,20 @@ static void bt_pmisrv_fence_enter(bt_job_t *job, bt_rank_t *rk)
     job->fence_count = 0;
 }
 
-static int bt_pmisrv_put(bt_job_t *job, const char *key, const char *value,
+/* node: a node attribute, which stays on this host */
+static int bt_pmisrv_put(bt_job_t *job, const char *key, const char *value, int node,
                          const char **why_p)
 {
     if (key == NULL || value == NULL || *key == '\0') {
         *why_p = "missing_key_or_value";
         return -1;
     }
-    if (strlen(key) >= BT_PMI_KEY_MAX + sizeof(BT_NODE_ATTR_PREFIX)) {
+    /* the job key is the launcher's to give, never a rank's to set */
+    if (strcmp(key, BT_JOB_KEY_NAME) == 0) {
+        *why_p = "reserved_key";
+        return -1;
+    }
+    if (strlen(key) >= BT_PMI_KEY_BOUND) {
         *why_p = "key_too_long";
         return -1;
     }
@@ -247,7 +266,19 @@ static int bt_pmisrv_put(bt_job_t *job, const char *key, const char *value,
         *why_p = "out_of_memory";
         return -1;
     }
+    if (job->role == BT_ROLE_PROXY && !node)
+        bt_proxy_put(job, key, value); /* goes to the head at the next fence */
     return 0;
+}
+
+/* A key every process of the job may ask for but no rank may put. */
+static const char *bt_pmisrv_lookup(bt_job_t *job, const char *key)
+{
+    if (key == NULL)
+        return NULL;
+    if (strcmp(key, BT_JOB_KEY_NAME) == 0)
+        return job->key_hex;
+    return bt_kvs_get(&job->kvs, key);
 }
 
 /* ---- PMI-1 ---- */
@@ -288,13 +319,12 @@ static void bt_pmisrv_v1(bt_job_t *job, bt_rank_t *rk, char *line)
         bt_reply_add(&r, "cmd=universe_size rc=0 size=%d\n", job->nranks);
     } else if (strcmp(cmd, "put") == 0) {
         if (bt_pmisrv_put(job, bt_pmi_req_get(&req, "key"),
-                          bt_pmi_req_get(&req, "value"), &why) == 0)
+                          bt_pmi_req_get(&req, "value"), 0, &why) == 0)
             bt_reply_add(&r, "cmd=put_result rc=0\n");
         else
             bt_reply_add(&r, "cmd=put_result rc=-1 msg=%s\n", why);
     } else if (strcmp(cmd, "get") == 0) {
-        const char *key = bt_pmi_req_get(&req, "key");
-        const char *value = key != NULL ? bt_kvs_get(&job->kvs, key) : NULL;
+        const char *value = bt_pmisrv_lookup(job, bt_pmi_req_get(&req, "key"));
 
         if (value != NULL)
             bt_reply_add(&r, "cmd=get_result rc=0 value=%s\n", value);
@@ -355,7 +385,7 @@ static void bt_pmisrv_v2(bt_job_t *job, bt_rank_t *rk, char *body)
     } else if (strcmp(cmd, "job-getid") == 0) {
         bt_reply_add(&r, "cmd=job-getid-response;rc=0;jobid=%s;", job->jobid);
     } else if (strcmp(cmd, "kvs-put") == 0) {
-        if (bt_pmisrv_put(job, key, bt_pmi_req_get(&req, "value"), &why) == 0)
+        if (bt_pmisrv_put(job, key, bt_pmi_req_get(&req, "value"), 0, &why) == 0)
             bt_reply_add(&r, "cmd=kvs-put-response;rc=0;");
         else
             bt_reply_add(&r, "cmd=kvs-put-response;rc=-1;errmsg=%s;", why);
@@ -372,8 +402,9 @@ static void bt_pmisrv_v2(bt_job_t *job, bt_rank_t *rk, char *body)
         if (key != NULL && strcmp(key, "universeSize") == 0) {
             snprintf(universe, sizeof(universe), "%d", job->nranks);
             value = universe;
-        } else if (key != NULL && strcmp(key, "PMI_process_mapping") == 0) {
-            value = bt_kvs_get(&job->kvs, key);
+        } else if (key != NULL && (strcmp(key, "PMI_process_mapping") == 0 ||
+                                   strcmp(key, BT_JOB_KEY_NAME) == 0)) {
+            value = bt_pmisrv_lookup(job, key);
         }
         bt_pmisrv_v2_found(&r, "info-getjobattr-response", value);
     } else if (strcmp(cmd, "info-putnodeattr") == 0 ||
@@ -388,7 +419,7 @@ static void bt_pmisrv_v2(bt_job_t *job, bt_rank_t *rk, char *body)
             if (!put)
                 bt_pmisrv_v2_found(&r, "info-getnodeattr-response",
                                    bt_kvs_get(&job->kvs, attr));
-            else if (bt_pmisrv_put(job, attr, bt_pmi_req_get(&req, "value"), &why) == 0)
+            else if (bt_pmisrv_put(job, attr, bt_pmi_req_get(&req, "value"), 1, &why) == 0)
                 bt_reply_add(&r, "cmd=info-putnodeattr-response;rc=0;");
             else
                 bt_reply_add(&r, "cmd=info-putnodeattr-response;rc=-1;errmsg=%s;", why);

@@ -23,10 +23,11 @@ extern char **environ;
 /* Set by mpiexec for each rank; inherited values would mislead the ranks. */
 static const char *const bt_proc_env_ours[] = {
     "PMI_FD", "PMI_RANK", "PMI_SIZE", "PMI_JOBID", "PMI_PORT", "PMI_ID",
-    "PMI_SPAWNED", "MPI_LOCALRANKID", "MPI_LOCALNRANKS", "BATON_JOBID", NULL
+    "PMI_SPAWNED", "MPI_LOCALRANKID", "MPI_LOCALNRANKS", "BATON_JOBID",
+    "BATON_NET_ADDR", "BATON_PROXY_KEY", NULL
 };
 
-static char bt_proc_env_own[6][BT_PMI_KVSNAME_MAX + 32];
+static char bt_proc_env_own[7][BT_PMI_KVSNAME_MAX + 32];
 
 /* ---- the program ---- */
 
@@ -45,7 +46,7 @@ static int bt_proc_is_executable(const char *path, int *denied_p)
 
 /* Resolves name like execvp does, once, so that a missing program is
  * reported once rather than by every rank. */
-int bt_proc_find_program(const char *name, char **path_p)
+int bt_proc_find_program(const char *name, char **path_p, char *msg, size_t msglen)
 {
     const char *path, *dir;
     size_t nlen = strlen(name);
@@ -54,22 +55,25 @@ int bt_proc_find_program(const char *name, char **path_p)
 
     if (strchr(name, '/') != NULL) {
         if (stat(name, &st) != 0) {
-            fprintf(stderr, "mpiexec: %s: %s\n", name, strerror(errno));
-            return errno == ENOENT || errno == ENOTDIR ? 127 : 126;
+            int err = errno;
+
+            snprintf(msg, msglen, "%s: %s", name, strerror(err));
+            return err == ENOENT || err == ENOTDIR ? 127 : 126;
         }
         if (S_ISDIR(st.st_mode)) {
-            fprintf(stderr, "mpiexec: %s: Is a directory\n", name);
+            snprintf(msg, msglen, "%s: Is a directory", name);
             return 126;
         }
         if (access(name, X_OK) != 0) {
-            fprintf(stderr, "mpiexec: %s: Permission denied\n", name);
+            snprintf(msg, msglen, "%s: Permission denied", name);
             return 126;
         }
         *path_p = strdup(name);
+        snprintf(msg, msglen, "out of memory");
         return *path_p != NULL ? 0 : 126;
     }
     if (nlen == 0) {
-        fprintf(stderr, "mpiexec: empty program name\n");
+        snprintf(msg, msglen, "empty program name");
         return 127;
     }
     path = getenv("PATH");
@@ -80,8 +84,10 @@ int bt_proc_find_program(const char *name, char **path_p)
         size_t dlen = colon != NULL ? (size_t)(colon - dir) : strlen(dir);
         char *cand = malloc(dlen + nlen + 3);
 
-        if (cand == NULL)
+        if (cand == NULL) {
+            snprintf(msg, msglen, "out of memory");
             return 126;
+        }
         /* an empty PATH element means the current directory */
         if (dlen == 0)
             snprintf(cand, dlen + nlen + 3, "./%s", name);
@@ -97,10 +103,10 @@ int bt_proc_find_program(const char *name, char **path_p)
         dir = colon + 1;
     }
     if (denied) {
-        fprintf(stderr, "mpiexec: %s: Permission denied\n", name);
+        snprintf(msg, msglen, "%s: Permission denied", name);
         return 126;
     }
-    fprintf(stderr, "mpiexec: %s: command not found\n", name);
+    snprintf(msg, msglen, "%s: command not found", name);
     return 127;
 }
 
@@ -171,7 +177,7 @@ int bt_proc_env_build(bt_job_t *job)
 
     while (environ[count] != NULL)
         count++;
-    envp = calloc(count + (size_t)opts->nenv + 9, sizeof(char *));
+    envp = calloc(count + (size_t)opts->nenv + 10, sizeof(char *));
     if (envp == NULL)
         return -1;
     for (size_t i = 0; i < count; i++) {
@@ -195,12 +201,18 @@ int bt_proc_env_build(bt_job_t *job)
     }
     snprintf(bt_proc_env_own[0], sizeof(bt_proc_env_own[0]), "PMI_FD=%d", BT_PMI_CHILD_FD);
     snprintf(bt_proc_env_own[1], sizeof(bt_proc_env_own[1]), "PMI_SIZE=%d", job->nranks);
-    snprintf(bt_proc_env_own[2], sizeof(bt_proc_env_own[2]), "MPI_LOCALNRANKS=%d", job->nranks);
+    snprintf(bt_proc_env_own[2], sizeof(bt_proc_env_own[2]), "MPI_LOCALNRANKS=%d", job->nprocs);
     snprintf(bt_proc_env_own[3], sizeof(bt_proc_env_own[3]), "BATON_JOBID=%s", job->jobid);
     job->env_rank = bt_proc_env_own[4];
     job->env_localrank = bt_proc_env_own[5];
     for (int i = 0; i < 6; i++)
         envp[n++] = bt_proc_env_own[i];
+    /* the address the ranks' network endpoints bind to: the one the hosts talk on */
+    if (job->net_addr[0] != '\0') {
+        snprintf(bt_proc_env_own[6], sizeof(bt_proc_env_own[6]), "BATON_NET_ADDR=%s",
+                 job->net_addr);
+        envp[n++] = bt_proc_env_own[6];
+    }
     envp[n] = NULL;
     job->envp = envp;
     return 0;
@@ -258,19 +270,19 @@ static void bt_proc_child(bt_job_t *job, int in_fd, int out_fd, int err_fd,
     setrlimit(RLIMIT_NOFILE, &job->child_nofile);
     sigprocmask(SIG_SETMASK, &job->child_mask, NULL);
 
-    execve(job->exe, job->opts->argv, job->envp);
+    execve(job->exe, job->argv, job->envp);
     err = errno;
     if (err == ENOEXEC) {
         /* a script without "#!": run it with sh, as execvp does */
         int argc = 0;
-        while (job->opts->argv[argc] != NULL)
+        while (job->argv[argc] != NULL)
             argc++;
         char **argv = calloc((size_t)argc + 2, sizeof(char *));
         if (argv != NULL) {
             argv[0] = (char *)"sh";
             argv[1] = (char *)job->exe;
             for (int i = 1; i < argc; i++)
-                argv[i + 1] = job->opts->argv[i];
+                argv[i + 1] = job->argv[i];
             execve("/bin/sh", argv, job->envp);
         }
     }
@@ -307,7 +319,7 @@ int bt_proc_spawn(bt_job_t *job, bt_rank_t *rk, int devnull_fd, int *stdin_fd_p)
         goto err_close;
     snprintf(job->env_rank, sizeof(bt_proc_env_own[0]), "PMI_RANK=%d", rk->rank);
     snprintf(job->env_localrank, sizeof(bt_proc_env_own[0]), "MPI_LOCALRANKID=%d",
-             rk->rank);
+             (int)(rk - job->ranks));
 
     pid = fork();
     if (pid < 0)
@@ -346,10 +358,11 @@ err_close:
 /* Only unreaped ranks: their pids cannot have been reused. */
 void bt_proc_signal_all(bt_job_t *job, int sig, int spare_rank)
 {
-    for (int i = 0; i < job->nranks; i++) {
+    for (int i = 0; i < job->nprocs; i++) {
         bt_rank_t *rk = &job->ranks[i];
 
-        if (!rk->alive || rk->rank == spare_rank)
+        /* the head's records of remote ranks have no pid of ours */
+        if (!rk->alive || rk->remote || rk->pid <= 0 || rk->rank == spare_rank)
             continue;
         kill(rk->pid, sig);
         /* a stopped rank (Ctrl-Z) would hold an ending signal forever */
@@ -364,10 +377,10 @@ void bt_proc_signal_other_groups(bt_job_t *job, int sig)
 {
     pid_t group = getpgrp();
 
-    for (int i = 0; i < job->nranks; i++) {
+    for (int i = 0; i < job->nprocs; i++) {
         bt_rank_t *rk = &job->ranks[i];
 
-        if (rk->alive && getpgid(rk->pid) != group)
+        if (rk->alive && !rk->remote && rk->pid > 0 && getpgid(rk->pid) != group)
             kill(rk->pid, sig);
     }
 }

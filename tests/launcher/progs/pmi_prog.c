@@ -242,6 +242,29 @@ static int mode_env(int argc, char **argv)
     return 0;
 }
 
+/* What a rank learns about the job from the launcher: the process mapping,
+ * the job key (baton_job_key, a job attribute that no rank may put), and
+ * the environment variables of its host. */
+static int mode_jobinfo(void)
+{
+    char map[1100], key[128];
+    int put;
+
+    init();
+    if (bt_pmi_get_job_attr("PMI_process_mapping", map, sizeof(map)) != 0)
+        strcpy(map, "(none)");
+    if (bt_pmi_get_job_attr("baton_job_key", key, sizeof(key)) != 0)
+        strcpy(key, "(none)");
+    put = bt_pmi_put("baton_job_key", "0000");
+    fence();
+    printf("rank=%d local=%s/%s net=%s jobid=%s map=%s key=%s put=%d\n", info.rank,
+           getenv("MPI_LOCALRANKID"), getenv("MPI_LOCALNRANKS"),
+           getenv("BATON_NET_ADDR") ? getenv("BATON_NET_ADDR") : "(unset)",
+           getenv("BATON_JOBID"), map, key, put);
+    finalize();
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *mode = argc > 1 ? argv[1] : "";
@@ -265,7 +288,9 @@ int main(int argc, char **argv)
         return mode_spam(atoi(argv[2]), atoi(argv[3]));
     if (strcmp(mode, "env") == 0)
         return mode_env(argc - 2, argv + 2);
+    if (strcmp(mode, "jobinfo") == 0)
+        return mode_jobinfo();
     fprintf(stderr, "usage: pmi_prog exchange|info|victim|nofinalize|sleep|stdin|"
-            "spam|env|count-int ...\n");
+            "spam|env|count-int|jobinfo ...\n");
     return 2;
 }
