@@ -54,6 +54,8 @@ typedef struct bt_coll_nodes bt_coll_nodes_t;
 struct bt_coll_comm {
     struct bt_shm_chan *chan;    /* NULL: no node channel */
     bt_coll_nodes_t    *nodes;   /* NULL: two levels are of no use (see twolevel.c) */
+    const char         *level;   /* a level of a two-level collective ("node",
+                                  * "leaders"), for BATON_COLL_TRACE; NULL: the user's */
 };
 int bt_coll_comm_setup(bt_comm_t *comm);
 

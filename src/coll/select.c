@@ -442,9 +442,12 @@ int bt_coll_start(bt_coll_args_t *a, bt_request_t **req_p)
     if (s)
         bt_coll_prepare(s, a);
     alg = bt_coll_pick(a);
-    if (bt_coll_trace && a->comm->rank == 0)
-        fprintf(stderr, "baton: %s on %d ranks (%lld bytes): %s\n", bt_coll_kind_names[a->kind],
+    if (bt_coll_trace && a->comm->rank == 0) {
+        const char *level = a->comm->coll ? a->comm->coll->level : NULL;
+        fprintf(stderr, "baton: %s%s%s%s on %d ranks (%lld bytes): %s\n", level ? "  " : "",
+                level ? level : "", level ? " level: " : "", bt_coll_kind_names[a->kind],
                 a->comm->size, (long long)bt_coll_size_of(a), bt_coll_algs[alg].name);
+    }
     if (bt_coll_algs[alg].run) {
         if (s)
             bt_coll_sched_free(s);

@@ -92,12 +92,18 @@ int bt_coll_twolevel_setup(bt_comm_t *comm)
         bt_coll_twolevel_free(t, 0);
         return MPI_SUCCESS;
     }
-    /* The leaders are on different nodes by construction: they never get a node
-     * channel, so they skip the attempt (a broadcast) at their first collective. */
-    if (t->leaders)
+    /* The node's ranks take their channel now, while they are all here anyway. The
+     * leaders are on different nodes by construction: they never get a channel, so
+     * they skip the attempt (a broadcast). */
+    t->node->coll = bt_calloc(1, sizeof(*t->node->coll));
+    t->node->coll->level = "node";
+    rc = bt_coll_shm_attach(t->node);
+    if (t->leaders) {
         t->leaders->coll = bt_calloc(1, sizeof(*t->leaders->coll));
+        t->leaders->coll->level = "leaders";
+    }
     comm->coll->nodes = t;
-    return MPI_SUCCESS;
+    return rc;
 }
 
 void bt_coll_twolevel_free(bt_coll_nodes_t *t, int final)
@@ -321,18 +327,31 @@ int bt_coll_twolevel_allreduce(const bt_coll_args_t *a)
 /* ---- gather and allgather --------------------------------------------------------- */
 
 /* Every node gathers its ranks' blocks (nb bytes each, packed) at its leader, into
- * part (NULL elsewhere); mine is this rank's block. */
+ * part (NULL elsewhere); mine is this rank's block. in_place: the leader's block is
+ * at the start of part already. */
 static void bt_twolevel_node_gather(const bt_coll_nodes_t *t, const bt_coll_block_t *mine,
-                                    char *part, MPI_Count nb, int *rc)
+                                    char *part, MPI_Count nb, int in_place, int *rc)
 {
     bt_coll_args_t b = { .kind = BT_COLL_GATHER, .comm = t->node, .sendbuf = mine->buf,
                          .sendcount = mine->count, .sendtype = mine->dt, .recvbuf = part,
                          .recvcount = nb, .recvtype = bt_coll_byte() };
 
-    if (t->node->size == 1)
-        bt_datatype_pack(mine->dt, mine->count, mine->buf, part);
-    else
+    if (t->leaders && in_place)
+        b.sendbuf = MPI_IN_PLACE;
+    if (t->node->size > 1)
         bt_twolevel_keep(rc, bt_twolevel_run(&b));
+    else if (!in_place)
+        bt_datatype_pack(mine->dt, mine->count, mine->buf, part);
+}
+
+/* Where a rank that wants every block takes them in (packed, grouped by node):
+ * recvbuf itself when that is the same bytes in the same order (nodes are
+ * consecutive ranges of ranks and the receive type is contiguous), which saves a
+ * copy of the whole; NULL otherwise. */
+static char *bt_twolevel_direct(const bt_coll_nodes_t *t, const bt_coll_args_t *a)
+{
+    return t->in_order && a->recvtype->contig ? BT_COLL_OFF(a->recvbuf, a->recvtype->true_lb)
+                                              : NULL;
 }
 
 /* The leaders' counts and displacements (bytes) of the nodes' parts of all. */
@@ -387,20 +406,20 @@ int bt_coll_twolevel_gather(const bt_coll_args_t *a)
     MPI_Count nb = root ? a->recvcount * a->recvtype->size : a->sendcount * a->sendtype->size;
     bt_coll_block_t mine = bt_twolevel_my_block(a);
     MPI_Count mybytes = (MPI_Count)(t->first[t->me + 1] - t->first[t->me]) * nb;
-    char *all = NULL, *part = NULL;
-    int rc = MPI_SUCCESS;
+    char *direct = root ? bt_twolevel_direct(t, a) : NULL, *all = NULL, *part = NULL;
+    int in_place = direct && bt_coll_in_place(a->sendbuf), rc = MPI_SUCCESS;
 
     if (nb == 0)
         return MPI_SUCCESS;
     /* The root and its node's leader hold every block, grouped by node; the other
      * leaders their node's part. */
     if (root || (t->leaders && t->me == rnode)) {
-        all = bt_malloc((size_t)(n * nb));
+        all = direct ? direct : bt_malloc((size_t)(n * nb));
         part = all + (MPI_Count)t->first[t->me] * nb;
     } else if (t->leaders) {
         part = bt_malloc((size_t)mybytes);
     }
-    bt_twolevel_node_gather(t, &mine, t->leaders ? part : NULL, nb, &rc);
+    bt_twolevel_node_gather(t, &mine, part, nb, in_place, &rc);
     if (t->leaders) {
         int *parts = bt_malloc(2 * (size_t)t->nnodes * sizeof(int));
         bt_coll_args_t b = { .kind = BT_COLL_GATHERV, .comm = t->leaders, .sendbuf = part,
@@ -420,9 +439,10 @@ int bt_coll_twolevel_gather(const bt_coll_args_t *a)
     } else if (root) {
         bt_twolevel_keep(&rc, bt_twolevel_node_sendrecv(t, all, n * nb, bt_coll_byte(), 0, 0));
     }
-    if (root && rc == MPI_SUCCESS)
+    if (root && !direct && rc == MPI_SUCCESS)
         bt_twolevel_unpack(t, a, all, nb, bt_coll_in_place(a->sendbuf) ? me : -1);
-    free(all);
+    if (all != direct)
+        free(all);
     return rc;
 }
 
@@ -434,13 +454,15 @@ int bt_coll_twolevel_allgather(const bt_coll_args_t *a)
     int n = a->comm->size;
     MPI_Count nb = a->recvcount * a->recvtype->size;
     bt_coll_block_t mine = bt_twolevel_my_block(a);
-    char *all;
-    int rc = MPI_SUCCESS;
+    char *direct, *all;
+    int in_place, rc = MPI_SUCCESS;
 
     if (nb == 0)
         return MPI_SUCCESS;
-    all = bt_malloc((size_t)(n * nb));
-    bt_twolevel_node_gather(t, &mine, all + (MPI_Count)t->first[t->me] * nb, nb, &rc);
+    direct = bt_twolevel_direct(t, a);
+    all = direct ? direct : bt_malloc((size_t)(n * nb));
+    in_place = direct && bt_coll_in_place(a->sendbuf);
+    bt_twolevel_node_gather(t, &mine, all + (MPI_Count)t->first[t->me] * nb, nb, in_place, &rc);
     if (t->leaders) {
         int *parts = bt_malloc(2 * (size_t)t->nnodes * sizeof(int));
         bt_coll_args_t b = { .kind = BT_COLL_ALLGATHERV, .comm = t->leaders,
@@ -451,8 +473,10 @@ int bt_coll_twolevel_allgather(const bt_coll_args_t *a)
         free(parts);
     }
     bt_twolevel_keep(&rc, bt_twolevel_node_bcast(t, all, n * nb, bt_coll_byte(), 0));
-    if (rc == MPI_SUCCESS)
-        bt_twolevel_unpack(t, a, all, nb, bt_coll_in_place(a->sendbuf) ? a->comm->rank : -1);
-    free(all);
+    if (!direct) {
+        if (rc == MPI_SUCCESS)
+            bt_twolevel_unpack(t, a, all, nb, bt_coll_in_place(a->sendbuf) ? a->comm->rank : -1);
+        free(all);
+    }
     return rc;
 }
