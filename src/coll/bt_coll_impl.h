@@ -81,8 +81,7 @@ int bt_coll_shm_attach(bt_comm_t *comm);
  * span nodes with more than one rank on some node; each level is one collective on a
  * sub-communicator, which the table chooses for again. */
 int bt_coll_twolevel_setup(bt_comm_t *comm);
-/* final: the communicator goes at MPI_Finalize, when the node segment is gone. */
-void bt_coll_twolevel_free(bt_coll_nodes_t *nodes, int final);
+void bt_coll_twolevel_free(bt_coll_nodes_t *nodes);
 static inline int bt_coll_twolevel_spans(const bt_comm_t *comm)
 {
     return comm->coll && comm->coll->nodes;

@@ -20,17 +20,13 @@ int bt_coll_comm_setup(bt_comm_t *comm)
     return rc;
 }
 
-/* Called by comm/ when a communicator goes (a weak reference there). */
+/* Called by comm/ when a communicator goes (a weak reference there), and for the
+ * predefined ones early in MPI_Finalize, while the node segment is still there. */
 void bt_coll_comm_free(bt_comm_t *comm)
 {
-    /* The predefined communicators go at MPI_Finalize, after the transport has
-     * unmapped the node segment that the channels live in. */
-    int final = comm == &bt_comm_world || comm == &bt_comm_self;
-
     if (comm->coll->nodes)
-        bt_coll_twolevel_free(comm->coll->nodes, final);
-    if (!final)
-        bt_shm_chan_close(comm->coll->chan);
+        bt_coll_twolevel_free(comm->coll->nodes);
+    bt_shm_chan_close(comm->coll->chan);
     free(comm->coll);
     comm->coll = NULL;
 }

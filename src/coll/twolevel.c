@@ -65,7 +65,7 @@ int bt_coll_twolevel_setup(bt_comm_t *comm)
     free(seen);
     if (nn < 2 || nn == n) {   /* the same on every member */
         free(count);
-        bt_coll_twolevel_free(t, 0);
+        bt_coll_twolevel_free(t);
         return MPI_SUCCESS;
     }
     t->nnodes = nn;
@@ -89,7 +89,7 @@ int bt_coll_twolevel_setup(bt_comm_t *comm)
         rc = bt_comm_split(comm, t->rank_in[comm->rank] == 0 ? 0 : MPI_UNDEFINED, comm->rank,
                            &t->leaders);
     if (rc != MPI_SUCCESS) {
-        bt_coll_twolevel_free(t, 0);
+        bt_coll_twolevel_free(t);
         return MPI_SUCCESS;
     }
     /* The node's ranks take their channel now, while they are all here anyway. The
@@ -106,17 +106,12 @@ int bt_coll_twolevel_setup(bt_comm_t *comm)
     return rc;
 }
 
-void bt_coll_twolevel_free(bt_coll_nodes_t *t, int final)
+void bt_coll_twolevel_free(bt_coll_nodes_t *t)
 {
-    bt_comm_t *subs[2] = { t->node, t->leaders };
-
-    for (int i = 0; i < 2; i++) {
-        if (!subs[i])
-            continue;
-        if (final && subs[i]->coll)
-            subs[i]->coll->chan = NULL;   /* the segment is unmapped already */
-        bt_comm_release(subs[i]);
-    }
+    if (t->node)
+        bt_comm_release(t->node);
+    if (t->leaders)
+        bt_comm_release(t->leaders);
     free(t->node_of);
     free(t->rank_in);
     free(t->first);
