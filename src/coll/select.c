@@ -39,17 +39,17 @@
  * nodes, with more than one rank on some node: the node's ranks combine through
  * the node's channel, one leader per node exchanges over the network, and each
  * level's algorithm is chosen by this table again on its sub-communicator. It is
- * the first rule of its collectives at every size but allgather's (above 1 MiB
- * in all, the flat ring, which sends each block across each node boundary once,
- * beats gathering and broadcasting the whole on every node); reduce and allreduce
- * need a commutative op, gather and allgather all blocks within 2 GiB. Nonblocking
- * calls keep the flat algorithms.
+ * the first rule of its collectives at every size but allgather's: above 1 MiB in
+ * all, gathering the whole at each leader and broadcasting it on each node costs
+ * more than the flat ring's streaming, where every node boundary the ring crosses
+ * carries each block once. Reduce and allreduce need a commutative op, gather and
+ * allgather all blocks within 2 GiB. Nonblocking calls keep the flat algorithms.
  *
  * An algorithm that cannot handle a call (ring, rabenseifner, recursive_halving and
  * pairwise reduce_scatter need a commutative op; rabenseifner needs count >= the
  * largest power of two <= p; scatter_allgather needs at least a byte per rank;
- * twolevel see above) is
- * passed over, forced or not, and the table picks among the others. Every
+ * twolevel, see above) is passed over, forced or not, and the table picks among
+ * the others. Every
  * collective's last rule names an algorithm that handles everything.
  *
  * Every rank must pick the same algorithm, so rules only look at what all ranks
