@@ -21,7 +21,6 @@
 
 #include <limits.h>
 #include <stdlib.h>
-#include <string.h>
 
 struct bt_coll_nodes {
     bt_comm_t *node;       /* the ranks on my node, in the order of comm */
