@@ -35,6 +35,8 @@ void *bt_coll_sched_alloc(bt_sched_t *s, size_t bytes);
 /* Room for count elements of dt laid out as dt says (for reductions): the
  * returned pointer is the buffer address to use with dt, not the allocation. */
 void *bt_coll_sched_tmp(bt_sched_t *s, MPI_Count count, const bt_datatype_t *dt);
+/* The same outside a schedule: *alloc_p is what to free. */
+void *bt_coll_tmp_new(MPI_Count count, const bt_datatype_t *dt, void **alloc_p);
 /* Wraps the schedule in a generic request and runs its first round. */
 bt_request_t *bt_coll_sched_start(bt_sched_t *s);
 void bt_coll_sched_free(bt_sched_t *s);
@@ -42,6 +44,20 @@ bt_comm_t *bt_coll_sched_comm(const bt_sched_t *s);
 
 /* Bytes in send and receive steps through MPI_BYTE. */
 bt_datatype_t *bt_coll_byte(void);
+
+/* Per-communicator state of the collectives (comm->coll), made at a communicator's
+ * first blocking collective (bt_coll_comm_setup, collective over comm) and freed
+ * with it: the node channel of shm.c, and for a communicator that spans nodes the
+ * layout and sub-communicators of twolevel.c. */
+struct bt_shm_chan;
+typedef struct bt_coll_nodes bt_coll_nodes_t;
+struct bt_coll_comm {
+    struct bt_shm_chan *chan;    /* NULL: no node channel */
+    bt_coll_nodes_t    *nodes;   /* NULL: two levels are of no use (see twolevel.c) */
+    const char         *level;   /* a level of a two-level collective ("node",
+                                  * "leaders"), for BATON_COLL_TRACE; NULL: the user's */
+};
+int bt_coll_comm_setup(bt_comm_t *comm);
 
 /* Node-local algorithms (shm.c): blocking only, they run to completion at once and
  * return MPI_SUCCESS or MPI_ERR_TRUNCATE (counts that do not match across ranks). */
@@ -57,9 +73,28 @@ int bt_coll_shm_alltoall(const bt_coll_args_t *a);
 int bt_coll_shm_large_ok(const bt_coll_args_t *a);
 int bt_coll_shm_large_reduce(const bt_coll_args_t *a);
 int bt_coll_shm_large_allreduce(const bt_coll_args_t *a);
-/* Gives comm (not MPI_COMM_WORLD) its node channel, or records that it has none:
- * collective over comm, at its first blocking collective. */
+/* Gives comm (not MPI_COMM_WORLD) its node channel in comm->coll, or leaves it
+ * NULL: collective over comm, at its first blocking collective. */
 int bt_coll_shm_attach(bt_comm_t *comm);
+
+/* Node-aware algorithms (twolevel.c): blocking only, on a communicator whose ranks
+ * span nodes with more than one rank on some node; each level is one collective on a
+ * sub-communicator, which the table chooses for again. */
+int bt_coll_twolevel_setup(bt_comm_t *comm);
+void bt_coll_twolevel_free(bt_coll_nodes_t *nodes);
+static inline int bt_coll_twolevel_spans(const bt_comm_t *comm)
+{
+    return comm->coll && comm->coll->nodes;
+}
+int bt_coll_twolevel_ok(const bt_coll_args_t *a);
+int bt_coll_twolevel_reduce_ok(const bt_coll_args_t *a);
+int bt_coll_twolevel_gather_ok(const bt_coll_args_t *a);
+int bt_coll_twolevel_barrier(const bt_coll_args_t *a);
+int bt_coll_twolevel_bcast(const bt_coll_args_t *a);
+int bt_coll_twolevel_reduce(const bt_coll_args_t *a);
+int bt_coll_twolevel_allreduce(const bt_coll_args_t *a);
+int bt_coll_twolevel_gather(const bt_coll_args_t *a);
+int bt_coll_twolevel_allgather(const bt_coll_args_t *a);
 
 /* ---- helpers ---------------------------------------------------------------------- */
 

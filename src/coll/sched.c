@@ -142,29 +142,46 @@ void bt_coll_sched_fence(bt_sched_t *s)
     s->ends[s->nrounds++] = s->nsteps;
 }
 
-void *bt_coll_sched_alloc(bt_sched_t *s, size_t bytes)
+/* p is freed with the schedule. */
+static void bt_sched_keep(bt_sched_t *s, void *p)
 {
-    void *p = bt_malloc(bytes ? bytes : 1);
-
     if (s->nbufs == s->bcap) {
         s->bcap = s->bcap ? 2 * s->bcap : 4;
         s->bufs = bt_realloc(s->bufs, s->bcap * sizeof(*s->bufs));
     }
     s->bufs[s->nbufs++] = p;
+}
+
+void *bt_coll_sched_alloc(bt_sched_t *s, size_t bytes)
+{
+    void *p = bt_malloc(bytes ? bytes : 1);
+
+    bt_sched_keep(s, p);
     return p;
 }
 
-void *bt_coll_sched_tmp(bt_sched_t *s, MPI_Count count, const bt_datatype_t *dt)
+void *bt_coll_tmp_new(MPI_Count count, const bt_datatype_t *dt, void **alloc_p)
 {
     MPI_Aint lo, hi, last;
 
-    if (count <= 0)
-        return bt_coll_sched_alloc(s, 1);
+    if (count <= 0) {
+        *alloc_p = bt_malloc(1);
+        return *alloc_p;
+    }
     /* The span the elements touch, whatever the signs of extent and lb. */
     last = (MPI_Aint)(count - 1) * dt->extent;
     lo = BT_MIN((MPI_Aint)0, last) + dt->true_lb;
     hi = BT_MAX((MPI_Aint)0, last) + dt->true_lb + dt->true_extent;
-    return BT_COLL_OFF(bt_coll_sched_alloc(s, (size_t)(hi - lo)), -lo);
+    *alloc_p = bt_malloc((size_t)(hi - lo));
+    return BT_COLL_OFF(*alloc_p, -lo);
+}
+
+void *bt_coll_sched_tmp(bt_sched_t *s, MPI_Count count, const bt_datatype_t *dt)
+{
+    void *alloc, *buf = bt_coll_tmp_new(count, dt, &alloc);
+
+    bt_sched_keep(s, alloc);
+    return buf;
 }
 
 /* Copies between two layouts of the same packed bytes. */

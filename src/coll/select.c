@@ -4,20 +4,20 @@
  *   BATON_COLL_<COLLECTIVE>=<algorithm>   (also governs the nonblocking form)
  *
  *   collective            algorithms
- *   BARRIER               shm, dissemination, linear
- *   BCAST                 shm, binomial, scatter_allgather, linear
- *   GATHER                shm, binomial, linear
+ *   BARRIER               twolevel, shm, dissemination, linear
+ *   BCAST                 twolevel, shm, binomial, scatter_allgather, linear
+ *   GATHER                twolevel, shm, binomial, linear
  *   GATHERV               linear
  *   SCATTER               shm, binomial, linear
  *   SCATTERV              linear
- *   ALLGATHER             shm, recursive_doubling, bruck, ring, linear
+ *   ALLGATHER             twolevel, shm, recursive_doubling, bruck, ring, linear
  *   ALLGATHERV            ring, linear
  *   ALLTOALL              shm, bruck, pairwise, linear
  *   ALLTOALLV             pairwise, linear
  *   ALLTOALLW             pairwise, linear
- *   REDUCE                shm, shm_large, binomial, rabenseifner, linear
- *   ALLREDUCE             shm, shm_large, recursive_doubling, ring, rabenseifner,
- *                         reduce_bcast
+ *   REDUCE                twolevel, shm, shm_large, binomial, rabenseifner, linear
+ *   ALLREDUCE             twolevel, shm, shm_large, recursive_doubling, ring,
+ *                         rabenseifner, reduce_bcast
  *   REDUCE_SCATTER        recursive_halving, pairwise, reduce_scatterv
  *   REDUCE_SCATTER_BLOCK  recursive_halving, pairwise, reduce_scatterv
  *   SCAN                  recursive_doubling, linear
@@ -35,10 +35,21 @@
  * shm_large takes the larger reductions of MPI_COMM_WORLD there,
  * BATON_SHM_COLL_LARGE bytes a rank at a time.
  *
+ * twolevel (twolevel.c) takes the blocking calls of a communicator whose ranks span
+ * nodes, with more than one rank on some node: the node's ranks combine through
+ * the node's channel, one leader per node exchanges over the network, and each
+ * level's algorithm is chosen by this table again on its sub-communicator. It is
+ * the first rule of its collectives at every size but allgather's: above 1 MiB in
+ * all, gathering the whole at each leader and broadcasting it on each node costs
+ * more than the flat ring's streaming, where every node boundary the ring crosses
+ * carries each block once. Reduce and allreduce need a commutative op, gather and
+ * allgather all blocks within 2 GiB. Nonblocking calls keep the flat algorithms.
+ *
  * An algorithm that cannot handle a call (ring, rabenseifner, recursive_halving and
  * pairwise reduce_scatter need a commutative op; rabenseifner needs count >= the
- * largest power of two <= p; scatter_allgather needs at least a byte per rank) is
- * passed over, forced or not, and the table picks among the others. Every
+ * largest power of two <= p; scatter_allgather needs at least a byte per rank;
+ * twolevel, see above) is passed over, forced or not, and the table picks among
+ * the others. Every
  * collective's last rule names an algorithm that handles everything.
  *
  * Every rank must pick the same algorithm, so rules only look at what all ranks
@@ -64,6 +75,8 @@
 #define BT_COLL_TAG_MASK 0x3fffffffu
 
 enum bt_coll_alg_id {
+    BT_ALG_BARRIER_TWOLEVEL, BT_ALG_BCAST_TWOLEVEL, BT_ALG_REDUCE_TWOLEVEL,
+    BT_ALG_ALLREDUCE_TWOLEVEL, BT_ALG_GATHER_TWOLEVEL, BT_ALG_ALLGATHER_TWOLEVEL,
     BT_ALG_BARRIER_SHM, BT_ALG_BCAST_SHM, BT_ALG_REDUCE_SHM, BT_ALG_ALLREDUCE_SHM,
     BT_ALG_REDUCE_SHM_LARGE, BT_ALG_ALLREDUCE_SHM_LARGE, BT_ALG_GATHER_SHM, BT_ALG_SCATTER_SHM,
     BT_ALG_ALLGATHER_SHM, BT_ALG_ALLTOALL_SHM,
@@ -114,6 +127,14 @@ static const bt_coll_alg_t bt_coll_algs[BT_ALG_COUNT] = {
     S(ALLGATHER_SHM, ALLGATHER, bt_coll_shm_allgather),
     S(ALLTOALL_SHM, ALLTOALL, bt_coll_shm_alltoall),
 #undef S
+#define T(id, kind, ok, run) [BT_ALG_##id] = { BT_COLL_##kind, "twolevel", NULL, ok, run }
+    T(BARRIER_TWOLEVEL, BARRIER, bt_coll_twolevel_ok, bt_coll_twolevel_barrier),
+    T(BCAST_TWOLEVEL, BCAST, bt_coll_twolevel_ok, bt_coll_twolevel_bcast),
+    T(REDUCE_TWOLEVEL, REDUCE, bt_coll_twolevel_reduce_ok, bt_coll_twolevel_reduce),
+    T(ALLREDUCE_TWOLEVEL, ALLREDUCE, bt_coll_twolevel_reduce_ok, bt_coll_twolevel_allreduce),
+    T(GATHER_TWOLEVEL, GATHER, bt_coll_twolevel_gather_ok, bt_coll_twolevel_gather),
+    T(ALLGATHER_TWOLEVEL, ALLGATHER, bt_coll_twolevel_gather_ok, bt_coll_twolevel_allgather),
+#undef T
     [BT_ALG_REDUCE_SHM_LARGE] = { BT_COLL_REDUCE, "shm_large", NULL, bt_coll_shm_large_ok,
                                   bt_coll_shm_large_reduce },
     [BT_ALG_ALLREDUCE_SHM_LARGE] = { BT_COLL_ALLREDUCE, "shm_large", NULL, bt_coll_shm_large_ok,
@@ -178,10 +199,10 @@ static const bt_coll_alg_t bt_coll_algs[BT_ALG_COUNT] = {
  * A rule applies when the communicator has min_ranks..max_ranks ranks, the size
  * (see above) is at most max_bytes, the shape condition holds, and its algorithm
  * handles the call. The thresholds follow Thakur, Rabenseifner and Gropp (2005) and
- * MPICH's defaults. A node-aware algorithm is one more row (with a condition that
- * looks at the communicator's node layout) ahead of the generic ones. */
+ * MPICH's defaults. A node-aware algorithm is one more row (BT_WHEN_NODES: the
+ * communicator spans nodes, see twolevel above) ahead of the generic ones. */
 
-enum { BT_WHEN_ANY, BT_WHEN_POW2 };
+enum { BT_WHEN_ANY, BT_WHEN_POW2, BT_WHEN_NODES };
 
 typedef struct bt_coll_rule {
     bt_coll_kind_t kind;
@@ -197,15 +218,18 @@ typedef struct bt_coll_rule {
 
 static const bt_coll_rule_t bt_coll_rules[] = {
     /* collective                     ranks       bytes    shape         algorithm */
+    { BT_COLL_BARRIER,                ANY_P,      ANY_B,   BT_WHEN_NODES, BT_ALG_BARRIER_TWOLEVEL },
     { BT_COLL_BARRIER,                ANY_P,      ANY_B,   BT_WHEN_ANY,  BT_ALG_BARRIER_SHM },
     { BT_COLL_BARRIER,                ANY_P,      ANY_B,   BT_WHEN_ANY,  BT_ALG_BARRIER_DISSEMINATION },
 
+    { BT_COLL_BCAST,                  ANY_P,      ANY_B,   BT_WHEN_NODES, BT_ALG_BCAST_TWOLEVEL },
     { BT_COLL_BCAST,                  ANY_P,      K(8),    BT_WHEN_ANY,  BT_ALG_BCAST_SHM },
     { BT_COLL_BCAST,                  1, 7,       ANY_B,   BT_WHEN_ANY,  BT_ALG_BCAST_BINOMIAL },
     { BT_COLL_BCAST,                  ANY_P,      K(12),   BT_WHEN_ANY,  BT_ALG_BCAST_BINOMIAL },
     { BT_COLL_BCAST,                  ANY_P,      ANY_B,   BT_WHEN_ANY,  BT_ALG_BCAST_SCATTER_ALLGATHER },
     { BT_COLL_BCAST,                  ANY_P,      ANY_B,   BT_WHEN_ANY,  BT_ALG_BCAST_BINOMIAL },
 
+    { BT_COLL_GATHER,                 ANY_P,      ANY_B,   BT_WHEN_NODES, BT_ALG_GATHER_TWOLEVEL },
     { BT_COLL_GATHER,                 ANY_P,      ANY_B,   BT_WHEN_ANY,  BT_ALG_GATHER_SHM },
     { BT_COLL_GATHER,                 ANY_P,      ANY_B,   BT_WHEN_ANY,  BT_ALG_GATHER_BINOMIAL },
     { BT_COLL_GATHERV,                ANY_P,      ANY_B,   BT_WHEN_ANY,  BT_ALG_GATHERV_LINEAR },
@@ -213,6 +237,7 @@ static const bt_coll_rule_t bt_coll_rules[] = {
     { BT_COLL_SCATTER,                ANY_P,      ANY_B,   BT_WHEN_ANY,  BT_ALG_SCATTER_BINOMIAL },
     { BT_COLL_SCATTERV,               ANY_P,      ANY_B,   BT_WHEN_ANY,  BT_ALG_SCATTERV_LINEAR },
 
+    { BT_COLL_ALLGATHER,              ANY_P,      K(1024), BT_WHEN_NODES, BT_ALG_ALLGATHER_TWOLEVEL },
     { BT_COLL_ALLGATHER,              ANY_P,      ANY_B,   BT_WHEN_ANY,  BT_ALG_ALLGATHER_SHM },
     { BT_COLL_ALLGATHER,              ANY_P,      K(512),  BT_WHEN_POW2, BT_ALG_ALLGATHER_RECURSIVE_DOUBLING },
     { BT_COLL_ALLGATHER,              ANY_P,      K(80),   BT_WHEN_ANY,  BT_ALG_ALLGATHER_BRUCK },
@@ -231,12 +256,14 @@ static const bt_coll_rule_t bt_coll_rules[] = {
     { BT_COLL_ALLTOALLW,              1, 32,      ANY_B,   BT_WHEN_ANY,  BT_ALG_ALLTOALLW_LINEAR },
     { BT_COLL_ALLTOALLW,              ANY_P,      ANY_B,   BT_WHEN_ANY,  BT_ALG_ALLTOALLW_PAIRWISE },
 
+    { BT_COLL_REDUCE,                 ANY_P,      ANY_B,   BT_WHEN_NODES, BT_ALG_REDUCE_TWOLEVEL },
     { BT_COLL_REDUCE,                 ANY_P,      K(8),    BT_WHEN_ANY,  BT_ALG_REDUCE_SHM },
     { BT_COLL_REDUCE,                 ANY_P,      ANY_B,   BT_WHEN_ANY,  BT_ALG_REDUCE_SHM_LARGE },
     { BT_COLL_REDUCE,                 ANY_P,      K(2),    BT_WHEN_ANY,  BT_ALG_REDUCE_BINOMIAL },
     { BT_COLL_REDUCE,                 ANY_P,      ANY_B,   BT_WHEN_ANY,  BT_ALG_REDUCE_RABENSEIFNER },
     { BT_COLL_REDUCE,                 ANY_P,      ANY_B,   BT_WHEN_ANY,  BT_ALG_REDUCE_BINOMIAL },
 
+    { BT_COLL_ALLREDUCE,              ANY_P,      ANY_B,   BT_WHEN_NODES, BT_ALG_ALLREDUCE_TWOLEVEL },
     { BT_COLL_ALLREDUCE,              ANY_P,      K(8),    BT_WHEN_ANY,  BT_ALG_ALLREDUCE_SHM },
     { BT_COLL_ALLREDUCE,              ANY_P,      ANY_B,   BT_WHEN_ANY,  BT_ALG_ALLREDUCE_SHM_LARGE },
     { BT_COLL_ALLREDUCE,              ANY_P,      K(2),    BT_WHEN_ANY,  BT_ALG_ALLREDUCE_RECURSIVE_DOUBLING },
@@ -379,6 +406,8 @@ static int bt_coll_pick(const bt_coll_args_t *a)
             continue;
         if (rule->when == BT_WHEN_POW2 && (p & (p - 1)))
             continue;
+        if (rule->when == BT_WHEN_NODES && !bt_coll_twolevel_spans(a->comm))
+            continue;
         if (bt_coll_alg_ok(rule->alg, a))
             return rule->alg;
     }
@@ -404,8 +433,7 @@ int bt_coll_start(bt_coll_args_t *a, bt_request_t **req_p)
     int alg, rc;
 
     *req_p = NULL;
-    if (a->blocking && !a->comm->coll && a->comm != &bt_comm_world &&
-        (rc = bt_coll_shm_attach(a->comm)) != MPI_SUCCESS)
+    if (a->blocking && !a->comm->coll && (rc = bt_coll_comm_setup(a->comm)) != MPI_SUCCESS)
         return rc;
     tag = (int)(a->comm->coll_seq++ & BT_COLL_TAG_MASK);
     /* Only reduce_scatter_block needs its schedule before the pick; the others get
@@ -414,9 +442,12 @@ int bt_coll_start(bt_coll_args_t *a, bt_request_t **req_p)
     if (s)
         bt_coll_prepare(s, a);
     alg = bt_coll_pick(a);
-    if (bt_coll_trace && a->comm->rank == 0)
-        fprintf(stderr, "baton: %s on %d ranks (%lld bytes): %s\n", bt_coll_kind_names[a->kind],
+    if (bt_coll_trace && a->comm->rank == 0) {
+        const char *level = a->comm->coll ? a->comm->coll->level : NULL;
+        fprintf(stderr, "baton: %s%s%s%s on %d ranks (%lld bytes): %s\n", level ? "  " : "",
+                level ? level : "", level ? " level: " : "", bt_coll_kind_names[a->kind],
                 a->comm->size, (long long)bt_coll_size_of(a), bt_coll_algs[alg].name);
+    }
     if (bt_coll_algs[alg].run) {
         if (s)
             bt_coll_sched_free(s);

@@ -19,12 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Per communicator other than MPI_COMM_WORLD (comm->coll): its channel, NULL when
- * it has none. */
-struct bt_coll_comm {
-    bt_shm_chan_t *chan;
-};
-
 typedef struct {
     bt_shm_chan_t *ch;
     uint64_t       round;
@@ -92,7 +86,6 @@ int bt_coll_shm_attach(bt_comm_t *comm)
                          .count = sizeof(got), .dt = bt_datatype_get(MPI_BYTE) };
     bt_request_t *req;
 
-    comm->coll = bt_calloc(1, sizeof(*comm->coll));
     if (n < 2)
         return MPI_SUCCESS;
     locals = bt_malloc((size_t)n * sizeof(int));
@@ -113,13 +106,6 @@ int bt_coll_shm_attach(bt_comm_t *comm)
         comm->coll->chan = bt_shm_chan_open((int)got.id, locals, n, comm->rank, got.base);
     free(locals);
     return rc;
-}
-
-void bt_coll_comm_free(bt_comm_t *comm)
-{
-    bt_shm_chan_close(comm->coll->chan);
-    free(comm->coll);
-    comm->coll = NULL;
 }
 
 /* The bytes each rank puts in its slot for a call, or -1 when the call is not for

@@ -69,8 +69,9 @@ int  bt_comm_init(void);
 void bt_comm_finalize(void);
 /* The first thing MPI_Finalize must do, while every layer still works: delete the
  * attributes of MPI_COMM_SELF (the standard's finalize hook: their callbacks may
- * communicate), then those of MPI_COMM_WORLD. bt_comm_finalize does it too if it
- * has not been done. */
+ * communicate), then those of MPI_COMM_WORLD, then the collectives' state of both
+ * (coll/'s sub-communicators). bt_comm_finalize does it too if it has not been
+ * done. */
 void bt_comm_finalize_begin(void);
 
 /* Runs comm's error handler for code (raised by `call`); returns code. */

@@ -98,12 +98,21 @@ int bt_comm_init(void)
 
 void bt_comm_finalize_begin(void)
 {
+    bt_comm_t *statics[2] = { &bt_comm_self, &bt_comm_world };
+
     /* As if MPI_COMM_SELF were freed: its delete callbacks run in the reverse
      * order of setting (the list is newest first). Errors have no one to go to. */
     if (bt_comm_self.magic == BT_COMM_MAGIC)
         bt_attr_delete_all_anyway(&bt_comm_self);
     if (bt_comm_world.magic == BT_COMM_MAGIC)
         bt_attr_delete_all_anyway(&bt_comm_world);
+    /* Then the collectives' state, while the transport still works: it may hold
+     * sub-communicators with channels in the node's segment. */
+    for (int i = 0; i < 2; i++) {
+        bt_comm_t *c = statics[i];
+        if (c->magic == BT_COMM_MAGIC && c->coll && bt_coll_comm_free)
+            bt_coll_comm_free(c);
+    }
 }
 
 void bt_comm_finalize(void)
@@ -111,11 +120,6 @@ void bt_comm_finalize(void)
     bt_comm_t *statics[2] = { &bt_comm_self, &bt_comm_world };
 
     bt_comm_finalize_begin();
-    for (int i = 0; i < 2; i++) {
-        bt_comm_t *c = statics[i];
-        if (c->magic == BT_COMM_MAGIC && c->coll && bt_coll_comm_free)
-            bt_coll_comm_free(c);
-    }
     for (int i = 0; i < 2; i++) {
         bt_comm_t *c = statics[i];
         if (c->magic != BT_COMM_MAGIC)

@@ -1,7 +1,7 @@
 /* MPI_Allgather/Iallgather: every size (block counts of 0, 1, 7, ~4 KiB, ~1 MiB in
  * all), in place and not, world and a split communicator, type conversion. */
 /* np: 1 2 3 4 5 8 */
-/* env-matrix: BATON_COLL_ALLGATHER=shm,recursive_doubling,bruck,ring,linear */
+/* env-matrix: BATON_COLL_ALLGATHER=twolevel,shm,recursive_doubling,bruck,ring,linear */
 #include "coll_common.c"
 
 static void check_allgather(MPI_Comm comm, long long count, int in_place, int nonblocking)

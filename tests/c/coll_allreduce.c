@@ -3,7 +3,7 @@
  * rank order), a non-contiguous type, MPI_MINLOC on pairs; and bitwise
  * reproducibility of a float sum (the same bytes run after run, and on every rank). */
 /* np: 1 2 3 4 5 8 */
-/* env-matrix: BATON_COLL_ALLREDUCE=shm,shm_large,recursive_doubling,ring,rabenseifner,reduce_bcast */
+/* env-matrix: BATON_COLL_ALLREDUCE=twolevel,shm,shm_large,recursive_doubling,ring,rabenseifner,reduce_bcast */
 #include "coll_common.c"
 
 static void check_allreduce(MPI_Comm comm, int kind, long long count, int in_place,

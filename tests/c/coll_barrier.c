@@ -2,7 +2,7 @@
  * (checked with the node's monotonic clock, which every rank shares), on world and
  * a split communicator; many in a row; several Ibarriers outstanding at once. */
 /* np: 1 2 3 4 5 8 */
-/* env-matrix: BATON_COLL_BARRIER=shm,dissemination,linear */
+/* env-matrix: BATON_COLL_BARRIER=twolevel,shm,dissemination,linear */
 #include "coll_common.c"
 
 #include <time.h>

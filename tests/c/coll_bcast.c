@@ -1,7 +1,7 @@
 /* MPI_Bcast and MPI_Ibcast: every root, every size, world and a split communicator,
  * a contiguous and a non-contiguous datatype, MPI_BOTTOM with absolute addresses. */
 /* np: 1 2 3 4 5 8 */
-/* env-matrix: BATON_COLL_BCAST=shm,binomial,scatter_allgather,linear */
+/* env-matrix: BATON_COLL_BCAST=twolevel,shm,binomial,scatter_allgather,linear */
 #include "coll_common.c"
 
 static void check_bcast(MPI_Comm comm, long long count, int root, MPI_Datatype type, int nonblocking)

@@ -2,7 +2,7 @@
  * the root and not, world and a split communicator, type conversion (a
  * non-contiguous send type into ints). */
 /* np: 1 2 3 4 5 8 */
-/* env-matrix: BATON_COLL_GATHER=shm,binomial,linear */
+/* env-matrix: BATON_COLL_GATHER=twolevel,shm,binomial,linear */
 #include "coll_common.c"
 
 static void check_gather(MPI_Comm comm, long long count, int root, int in_place, int nonblocking)

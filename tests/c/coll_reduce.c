@@ -2,7 +2,7 @@
  * a split communicator; a predefined op, a commutative and a non-commutative user op
  * (applied in rank order), a non-contiguous type. */
 /* np: 1 2 3 4 5 8 */
-/* env-matrix: BATON_COLL_REDUCE=shm,shm_large,binomial,rabenseifner,linear */
+/* env-matrix: BATON_COLL_REDUCE=twolevel,shm,shm_large,binomial,rabenseifner,linear */
 #include "coll_common.c"
 
 static void check_reduce(MPI_Comm comm, int kind, long long count, int root, int in_place,
