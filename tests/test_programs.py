@@ -6,6 +6,13 @@ A program states how it is run in comment lines near its top:
                                          several lines multiply)
   /* expect: fail "MPI_Send" */          the job must fail and stderr must name this
   /* runner: skip */                     not an MPI program (compile-only checks, stubs)
+  /* hosts: skip REASON */               not run across nodes (it checks one node's workings)
+
+Every program is also run across two nodes on this machine: mpiexec -launcher fork
+gives each host name its own proxy and node, so that ranks on different "hosts" talk
+through the network transport (libfabric on loopback) while those of one host share
+memory: 3 ranks as a:2,b:1 in both builds, 5 ranks as a:2,b:3 in the normal build
+(programs for other counts only: 2 ranks as a,b).
 
 BATON_BUILDS names the build trees to test, space-separated (default "build"; the
 full suite uses "build build-san", the AddressSanitizer + UBSan build). Programs are
@@ -38,7 +45,12 @@ def parse(path):
     for var, vals in re.findall(r"/\*\s*env-matrix:\s*(\w+)=([^*]+?)\s*\*/", text):
         envs.append([(var, v.strip()) for v in vals.split(",") if v.strip()])
     m = re.search(r'/\*\s*expect:\s*fail\s+"([^"]*)"\s*\*/', text)
-    return {"nps": nps, "envs": envs, "fail": m.group(1) if m else None}
+    hosts = not re.search(r"/\*\s*hosts:\s*skip", text)
+    return {"nps": nps, "envs": envs, "fail": m.group(1) if m else None, "hosts": hosts}
+
+
+# Placements across two fork "hosts": (build-tree filter, ranks, host list).
+PLACEMENTS = [(None, 3, "a:2,b:1"), ("build", 5, "a:2,b:3")]
 
 
 PROGRAMS = {}
@@ -55,8 +67,21 @@ def cases():
             for np_ in spec["nps"]:
                 for combo in combos:
                     label = ",".join("%s=%s" % kv for kv in combo)
-                    yield pytest.param(build, name, np_, dict(combo), id="%s-%s-n%d%s" % (
+                    yield pytest.param(build, name, np_, dict(combo), None, id="%s-%s-n%d%s" % (
                         build, name, np_, "-" + label if label else ""))
+            if not spec["hosts"]:
+                continue
+            places = [(o, n, h) for o, n, h in PLACEMENTS if n in spec["nps"]]
+            if not places and 2 in spec["nps"]:
+                places = [(None, 2, "a,b")]
+            for only, np_, hosts in places:
+                if only not in (None, build):
+                    continue
+                combo = combos[0]
+                label = ",".join("%s=%s" % kv for kv in combo)
+                yield pytest.param(build, name, np_, dict(combo), hosts,
+                                   id="%s-%s-hosts-%s-n%d%s" % (build, name, hosts, np_,
+                                                                "-" + label if label else ""))
 
 
 def is_san(build):
@@ -98,8 +123,8 @@ def shm_entries():
     return {p for p in os.listdir("/dev/shm") if "baton" in p.lower()}
 
 
-@pytest.mark.parametrize("build,name,np_,env", list(cases()))
-def test_program(build, name, np_, env):
+@pytest.mark.parametrize("build,name,np_,env,hosts", list(cases()))
+def test_program(build, name, np_, env, hosts):
     errors = built(build)[name]
     if errors:
         pytest.fail("compile failed:\n" + errors)
@@ -113,6 +138,11 @@ def test_program(build, name, np_, env):
         full_env.setdefault("ASAN_OPTIONS", "detect_leaks=0:abort_on_error=0")
         full_env.setdefault("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1")
     cmd = [str(tree / "bin" / "mpiexec"), "-n", str(np_), str(tree / "tests" / name)]
+    if hosts:
+        # Every "host" here is this machine: binding would pile each host's local
+        # rank 0 onto CPU 0.
+        cmd[1:1] = ["-launcher", "fork", "-hosts", hosts]
+        full_env["BATON_BIND"] = "none"
     try:
         res = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT, env=full_env)
     except subprocess.TimeoutExpired as e:

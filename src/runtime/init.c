@@ -194,7 +194,6 @@ static void bt_runtime_prime_malloc(void)
         return;
     block = malloc(((size_t)16 << 20) - 65536);
     free(block);
-    bt_runtime_align_heap();
 }
 
 static int bt_runtime_count_cpus(void)
@@ -235,6 +234,10 @@ int bt_runtime_init(int required, int *provided_p)
     bt_runtime_prime_malloc();
     if (bt_datatype_init() != 0 || bt_comm_init() != 0 || bt_pt2pt_init() != 0)
         return MPI_ERR_OTHER;
+    /* Last, after the layers' own allocations (the network's buffers among them),
+     * so that the program's first large buffer gets the aligned top. */
+    if (bt_env_long("BATON_MALLOC_PRIME", 1))
+        bt_runtime_align_heap();
     bt_rt.thread_multiple = required == MPI_THREAD_MULTIPLE;
     bt_rt.state = BT_RT_RUNNING;
     *provided_p = required;

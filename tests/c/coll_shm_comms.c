@@ -16,6 +16,7 @@
  *      then, so that waiters sleep and must be woken by arrivals on their own
  *      channel. */
 /* np: 1 2 3 4 8 */
+/* hosts: skip (counts the node channels that communicators take, on one node) */
 #include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -136,19 +136,39 @@ int main(int argc, char **argv)
         MPI_Comm_free(&half);
     }
 
-    /* Shared memory: every rank of this job runs on this node. */
+    /* Shared memory: the ranks of my node, as the launcher placed them (Baton's
+     * mpiexec and its proxies say how many share this node and my index there;
+     * the key orders them by world rank, as the launcher numbers them). */
     MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank, MPI_INFO_NULL, &shared);
     CHECK(shared != MPI_COMM_NULL, "MPI_COMM_TYPE_SHARED gave MPI_COMM_NULL");
     MPI_Comm_size(shared, &n);
     MPI_Comm_rank(shared, &r);
-    CHECK(n == size && r == rank, "shared split: rank %d of %d", r, n);
+    {
+        const char *ln = getenv("MPI_LOCALNRANKS"), *lr = getenv("MPI_LOCALRANKID");
+        int want_n = ln ? atoi(ln) : size, want_r = lr ? atoi(lr) : rank;
+        CHECK(n == want_n && r == want_r, "shared split: rank %d of %d, expected %d of %d", r,
+              n, want_r, want_n);
+    }
     ring(shared, "shared");
     MPI_Comm_free(&shared);
     MPI_Comm_split_type(MPI_COMM_WORLD, MPI_UNDEFINED, rank, MPI_INFO_NULL, &shared);
     CHECK(shared == MPI_COMM_NULL, "split_type MPI_UNDEFINED gave a communicator");
-    /* One node: no strict subset of it exists. */
+    /* The node is the one level of hardware Baton knows: a strict subset of the
+     * job when it spans nodes, and on one node no strict subset exists. */
     MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_HW_UNGUIDED, rank, MPI_INFO_NULL, &shared);
-    CHECK(shared == MPI_COMM_NULL, "HW_UNGUIDED on one node gave a communicator");
+    {
+        const char *ln = getenv("MPI_LOCALNRANKS");
+        int local_n = ln ? atoi(ln) : size;
+        if (local_n == size) {
+            CHECK(shared == MPI_COMM_NULL, "HW_UNGUIDED on one node gave a communicator");
+        } else {
+            CHECK(shared != MPI_COMM_NULL, "HW_UNGUIDED across nodes gave MPI_COMM_NULL");
+            MPI_Comm_size(shared, &n);
+            CHECK(n == local_n, "HW_UNGUIDED across nodes: %d ranks, the node has %d", n,
+                  local_n);
+            MPI_Comm_free(&shared);
+        }
+    }
 
     MPI_Comm_free(&world2);
     MPI_Comm_free(&even_odd);
