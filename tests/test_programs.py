@@ -11,7 +11,7 @@ A program states how it is run in comment lines near its top:
 Every program is also run across two nodes on this machine: mpiexec -launcher fork
 gives each host name its own proxy and node, so that ranks on different "hosts" talk
 through the network transport (libfabric on loopback) while those of one host share
-memory: 3 ranks as a:2,b:1 in both builds, 5 ranks as a:2,b:3 in the normal build
+memory: 3 ranks as a:2,b:1 in both builds, 4 ranks as a:1,b:3 in the normal build
 (programs for other counts only: 2 ranks as a,b).
 
 BATON_BUILDS names the build trees to test, space-separated (default "build"; the
@@ -50,7 +50,7 @@ def parse(path):
 
 
 # Placements across two fork "hosts": (build-tree filter, ranks, host list).
-PLACEMENTS = [(None, 3, "a:2,b:1"), ("build", 5, "a:2,b:3")]
+PLACEMENTS = [(None, 3, "a:2,b:1"), ("build", 4, "a:1,b:3")]
 
 
 PROGRAMS = {}
