@@ -54,6 +54,7 @@ struct bt_request {
     MPI_Count     offset;       /* bytes moved so far (streamed rendezvous) */
     int           world_peer;
     uint64_t      proto_cookie; /* rendezvous: the peer's request for this message */
+    uint64_t      net_cookie;   /* the handle that names it to a peer on another node */
     bt_request_t *next;         /* queue link */
 
     /* BT_REQ_GENERIC: called by the progress engine until it returns nonzero

@@ -90,6 +90,13 @@ extern bt_pt2pt_state_t bt_p2p;
 void *bt_bsend_alloc(MPI_Count bytes);
 void  bt_bsend_release(bt_request_t *inner);
 
+/* A request's name in the frames to and from peer: its address for a peer on
+ * the node; for one on another node, a handle that bt_pt2pt_cookie_req checks,
+ * valid until the request completes, so that nothing from the network is ever
+ * taken for an address. */
+uint64_t bt_pt2pt_cookie_of(bt_request_t *req, int peer);
+void     bt_pt2pt_cookie_drop(bt_request_t *req);
+
 void bt_pt2pt_on_frame(int src_world, const bt_msg_hdr_t *hdr, const void *payload, size_t len);
 int  bt_pt2pt_drain_out(void);
 void bt_pt2pt_out_push(int peer, bt_out_t *o);

@@ -140,6 +140,87 @@ void bt_pt2pt_out_push(int peer, bt_out_t *o)
     q->tail = o;
 }
 
+/* ---- names of requests on the network ------------------------------------------ */
+
+/* A handle is its slot's index + 1 in the low half and the slot's generation in
+ * the high half, so that a handle from a completed exchange names nothing. */
+typedef struct bt_cookie_slot {
+    bt_request_t *req;
+    uint32_t      gen;
+    int           peer;        /* world rank the handle was given to; next free slot */
+} bt_cookie_slot_t;
+
+static struct {
+    bt_cookie_slot_t *slots;
+    uint32_t          n, cap;
+    int               free;    /* first free slot, -1 none */
+} bt_cookies = { .free = -1 };
+
+uint64_t bt_pt2pt_cookie_of(bt_request_t *req, int peer)
+{
+    bt_cookie_slot_t *slot;
+    uint32_t i;
+
+    if (bt_tp_is_local(peer))
+        return (uint64_t)(uintptr_t)req;
+    if (req->net_cookie)
+        return req->net_cookie;
+    if (bt_cookies.free >= 0) {
+        i = (uint32_t)bt_cookies.free;
+        bt_cookies.free = bt_cookies.slots[i].peer;
+    } else {
+        if (bt_cookies.n == bt_cookies.cap) {
+            bt_cookies.cap = bt_cookies.cap ? 2 * bt_cookies.cap : 64;
+            bt_cookies.slots = bt_realloc(bt_cookies.slots,
+                                          bt_cookies.cap * sizeof(*bt_cookies.slots));
+        }
+        i = bt_cookies.n++;
+        bt_cookies.slots[i].gen = 0;
+    }
+    slot = &bt_cookies.slots[i];
+    slot->req = req;
+    slot->peer = peer;
+    slot->gen++;
+    req->net_cookie = ((uint64_t)slot->gen << 32) | (i + 1);
+    return req->net_cookie;
+}
+
+void bt_pt2pt_cookie_drop(bt_request_t *req)
+{
+    uint32_t i = (uint32_t)(req->net_cookie & 0xffffffffu) - 1;
+
+    bt_cookies.slots[i].req = NULL;
+    bt_cookies.slots[i].peer = bt_cookies.free;
+    bt_cookies.free = (int)i;
+    req->net_cookie = 0;
+}
+
+static void __attribute__((noreturn)) bt_frame_malformed(int src, const char *what,
+                                                        unsigned long long value)
+{
+    char msg[200];
+
+    snprintf(msg, sizeof(msg), "malformed message from rank %d over the network: %s (%llu)",
+             src, what, value);
+    bt_runtime_fail(msg);
+}
+
+/* The request that cookie names in a frame from src; a peer on another node must
+ * name one of ours that it was given and that is still waiting. */
+static bt_request_t *bt_cookie_req(int src, uint64_t cookie)
+{
+    uint32_t i = (uint32_t)(cookie & 0xffffffffu) - 1;
+    bt_cookie_slot_t *slot;
+
+    if (bt_tp_is_local(src))
+        return (bt_request_t *)(uintptr_t)cookie;
+    slot = i < bt_cookies.n ? &bt_cookies.slots[i] : NULL;
+    if (slot == NULL || slot->req == NULL || slot->gen != (uint32_t)(cookie >> 32) ||
+        slot->peer != src)
+        bt_frame_malformed(src, "names no request waiting for it", cookie);
+    return slot->req;
+}
+
 /* ---- sending frames --------------------------------------------------------- */
 
 /* Writes one frame of len payload bytes to peer (a world rank); 0 when its
@@ -191,7 +272,7 @@ static void bt_send_ctrl(int peer, int type, uint64_t cookie, const void *payloa
     bt_send_ctrl_flags(peer, type, 0, cookie, payload, len);
 }
 
-static void bt_send_hdr(const bt_request_t *s, bt_msg_hdr_t *hdr)
+static void bt_send_hdr(bt_request_t *s, bt_msg_hdr_t *hdr)
 {
     memset(hdr, 0, sizeof(*hdr));
     hdr->type = bt_send_is_rndv(s) ? BT_MSG_RTS : BT_MSG_EAGER;
@@ -200,7 +281,8 @@ static void bt_send_hdr(const bt_request_t *s, bt_msg_hdr_t *hdr)
     hdr->tag = s->tag;
     hdr->src = s->comm->rank;
     /* Only a sender that waits for an answer names its request. */
-    hdr->cookie = (hdr->type == BT_MSG_RTS || hdr->flags) ? (uint64_t)(uintptr_t)s : 0;
+    hdr->cookie = (hdr->type == BT_MSG_RTS || hdr->flags) ? bt_pt2pt_cookie_of(s, s->world_peer)
+                                                          : 0;
 }
 
 /* Writes the first frame of send s; 0 when the ring is full. */
@@ -358,7 +440,7 @@ static void bt_rndv_recv(bt_request_t *r, int peer, int src, int tag, MPI_Count 
         bt_p2p.cma_min = SIZE_MAX;
     }
     {
-        bt_cts_t cts = { (uint64_t)(uintptr_t)r, (uint64_t)r->total };
+        bt_cts_t cts = { bt_pt2pt_cookie_of(r, peer), (uint64_t)r->total };
         bt_send_ctrl(peer, BT_MSG_CTS, sreq, &cts, sizeof(cts));
     }
     if (r->total == 0)
@@ -386,10 +468,55 @@ static void bt_recv_from_unexp(bt_request_t *r, bt_unexp_t *u)
     free(u);
 }
 
+/* A frame from another node is checked before anything in it is used: its
+ * type, flags and the payload that type carries (the transport has checked its
+ * sender, length and place in sequence). */
+static void bt_frame_check(int src, const bt_msg_hdr_t *hdr, size_t len)
+{
+    size_t want;
+
+    if (hdr->flags & ~(BT_MSGF_SYNC | BT_MSGF_CANCELLED))
+        bt_frame_malformed(src, "unknown flags", hdr->flags);
+    switch (hdr->type) {
+    case BT_MSG_EAGER:
+    case BT_MSG_DATA:
+        return;
+    case BT_MSG_RTS:
+        want = sizeof(bt_rts_t);
+        break;
+    case BT_MSG_CTS:
+        want = sizeof(bt_cts_t);
+        break;
+    case BT_MSG_ACK:
+    case BT_MSG_CANCEL:
+    case BT_MSG_CANCEL_ACK:
+        want = 0;
+        break;
+    default:   /* BT_MSG_PULL and BT_MSG_FIN are single copy, within a node */
+        bt_frame_malformed(src, "unknown message type", hdr->type);
+    }
+    if (len != want)
+        bt_frame_malformed(src, "payload length does not fit its type", len);
+}
+
+/* A request named by a frame from src must be of the kind the frame answers, and a
+ * piece of data must fall within what the receive accepted. */
+static void bt_frame_check_req(int src, const bt_request_t *r, int kind, MPI_Count end)
+{
+    if (bt_tp_is_local(src))
+        return;
+    if (r->kind != kind)
+        bt_frame_malformed(src, "names a request of another kind", r->kind);
+    if (end > r->total)
+        bt_frame_malformed(src, "data beyond what the receive accepted", (unsigned long long)end);
+}
+
 void bt_pt2pt_on_frame(int src_world, const bt_msg_hdr_t *hdr, const void *payload, size_t len)
 {
     bt_request_t *r;
 
+    if (!bt_tp_is_local(src_world))
+        bt_frame_check(src_world, hdr, len);
     switch (hdr->type) {
     case BT_MSG_EAGER:
         r = bt_posted_take(hdr->ctx, hdr->src, hdr->tag);
@@ -417,9 +544,10 @@ void bt_pt2pt_on_frame(int src_world, const bt_msg_hdr_t *hdr, const void *paylo
     }
     case BT_MSG_CTS: {
         const bt_cts_t *cts = payload;
-        bt_request_t *s = (bt_request_t *)(uintptr_t)hdr->cookie;
+        bt_request_t *s = bt_cookie_req(src_world, hdr->cookie);
         bt_out_t *o;
 
+        bt_frame_check_req(src_world, s, BT_REQ_SEND, (MPI_Count)cts->accept);
         s->proto_cookie = cts->rreq;
         s->total = (MPI_Count)cts->accept;
         s->offset = 0;
@@ -434,7 +562,8 @@ void bt_pt2pt_on_frame(int src_world, const bt_msg_hdr_t *hdr, const void *paylo
         break;
     }
     case BT_MSG_DATA:
-        r = (bt_request_t *)(uintptr_t)hdr->cookie;
+        r = bt_cookie_req(src_world, hdr->cookie);
+        bt_frame_check_req(src_world, r, BT_REQ_RECV, r->offset + (MPI_Count)len);
         bt_copy(r->data + r->offset, payload, len);
         r->offset += (MPI_Count)len;
         if (r->offset == r->total)
@@ -442,7 +571,7 @@ void bt_pt2pt_on_frame(int src_world, const bt_msg_hdr_t *hdr, const void *paylo
         break;
     case BT_MSG_PULL: {
         const bt_pull_t *pull = payload;
-        bt_request_t *s = (bt_request_t *)(uintptr_t)hdr->cookie;
+        bt_request_t *s = bt_cookie_req(src_world, hdr->cookie);
         int last;
 
         bt_rndv_check(bt_tp_job_push(src_world, (int)pull->job, s->data, pull->addr, &last),
@@ -455,14 +584,16 @@ void bt_pt2pt_on_frame(int src_world, const bt_msg_hdr_t *hdr, const void *paylo
     }
     case BT_MSG_FIN:
         /* Whichever end copied the last byte tells the other. */
-        r = (bt_request_t *)(uintptr_t)hdr->cookie;
+        r = bt_cookie_req(src_world, hdr->cookie);
         if (r->kind == BT_REQ_RECV)
             bt_rndv_finish(r);
         else
             bt_rndv_send_done(src_world, r);
         break;
     case BT_MSG_ACK:
-        bt_request_complete((bt_request_t *)(uintptr_t)hdr->cookie);
+        r = bt_cookie_req(src_world, hdr->cookie);
+        bt_frame_check_req(src_world, r, BT_REQ_SEND, 0);
+        bt_request_complete(r);
         break;
     case BT_MSG_CANCEL: {
         /* Drop the sender's message if no receive has taken it yet. */
@@ -485,7 +616,7 @@ void bt_pt2pt_on_frame(int src_world, const bt_msg_hdr_t *hdr, const void *paylo
     case BT_MSG_CANCEL_ACK:
         /* Not dropped: the message matched and its FIN/ACK/CTS came before this. */
         if (hdr->flags & BT_MSGF_CANCELLED) {
-            bt_request_t *s = (bt_request_t *)(uintptr_t)hdr->cookie;
+            bt_request_t *s = bt_cookie_req(src_world, hdr->cookie);
             s->st_cancelled = 1;
             if (bt_send_is_rndv(s))
                 bt_rndv_send_done(src_world, s);
@@ -839,7 +970,7 @@ static void bt_send_cancel(bt_request_t *req)
         return;
     }
     req->cancel_sent = 1;
-    bt_send_ctrl(req->world_peer, BT_MSG_CANCEL, (uint64_t)(uintptr_t)req,
+    bt_send_ctrl(req->world_peer, BT_MSG_CANCEL, bt_pt2pt_cookie_of(req, req->world_peer),
                  NULL, 0);
 }
 

@@ -90,6 +90,8 @@ void bt_request_complete(bt_request_t *req)
      * unpacked by the protocol before it completes the request. */
     free(req->tmp);
     req->tmp = NULL;
+    if (req->net_cookie)
+        bt_pt2pt_cookie_drop(req);
     req->done = 1;
     if (bt_rt.thread_multiple)
         bt_tp_bell_ring_self();   /* another thread may sleep waiting for this */
