@@ -41,7 +41,7 @@ $(BUILD)/obj/%.o: %.c $(wildcard include/*.h) $(shell find src -name '*.h')
 
 $(LIB): $(LIB_OBJS) src/libmpi.map
 	@mkdir -p $(dir $@)
-	$(CC) $(LIB_LDFLAGS) -o $@.0 $(LIB_OBJS) -lrt -lfabric
+	$(CC) $(LIB_LDFLAGS) -o $@.0 $(LIB_OBJS) -lrt
 	ln -sf libmpi.so.0 $@
 
 $(MPIEXEC): $(MPIEXEC_SRCS) $(wildcard tools/mpiexec/*.h)

@@ -1,7 +1,7 @@
 /* Rank 1 dies of SIGSEGV in the middle of an exchange while the other ranks wait
  * for its messages: mpiexec must end the job, fail, and name the signal. */
 /* np: 2 3 4 8 */
-/* expect: fail "signal 11" */
+/* expect: fail "was killed by signal 11" */
 #include <mpi.h>
 #include <signal.h>
 #include <stdio.h>

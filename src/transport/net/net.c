@@ -19,6 +19,8 @@
 #include <rdma/fi_endpoint.h>
 #include <rdma/fi_errno.h>
 
+#include <dlfcn.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,11 +84,48 @@ static struct {
     int                 up;
 } net;
 
+/* libfabric is loaded only by jobs that span nodes: its providers' libraries
+ * (verbs, PSM) cost start-up time, and PSM's install handlers for crash signals
+ * that would turn a rank's SIGSEGV into "exited with status 1" and write files
+ * into the working directory. These are the calls that are not inline. */
+static struct {
+    void *lib;
+    int (*getinfo)(uint32_t, const char *, const char *, uint64_t, const struct fi_info *,
+                   struct fi_info **);
+    void (*freeinfo)(struct fi_info *);
+    struct fi_info *(*dupinfo)(const struct fi_info *);
+    int (*fabric)(struct fi_fabric_attr *, struct fid_fabric **, void *);
+    const char *(*strerror)(int);
+} ofi;
+
+static const int bt_net_crash_signals[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT };
+
+static int bt_net_load(void)
+{
+    ofi.lib = dlopen("libfabric.so.1", RTLD_NOW | RTLD_LOCAL);
+    if (ofi.lib == NULL) {
+        fprintf(stderr, "Baton: rank %d: this job spans nodes, and libfabric cannot be "
+                        "loaded: %s\n", bt_rt.rank, dlerror());
+        return -1;
+    }
+    *(void **)&ofi.getinfo = dlsym(ofi.lib, "fi_getinfo");
+    *(void **)&ofi.freeinfo = dlsym(ofi.lib, "fi_freeinfo");
+    *(void **)&ofi.dupinfo = dlsym(ofi.lib, "fi_dupinfo");
+    *(void **)&ofi.fabric = dlsym(ofi.lib, "fi_fabric");
+    *(void **)&ofi.strerror = dlsym(ofi.lib, "fi_strerror");
+    if (!ofi.getinfo || !ofi.freeinfo || !ofi.dupinfo || !ofi.fabric || !ofi.strerror) {
+        fprintf(stderr, "Baton: rank %d: libfabric.so.1 lacks fi_getinfo and friends\n",
+                bt_rt.rank);
+        return -1;
+    }
+    return 0;
+}
+
 static void __attribute__((noreturn)) bt_net_fail(const char *what, int rc)
 {
     char msg[256];
 
-    snprintf(msg, sizeof(msg), "network transport: %s: %s", what, fi_strerror(-rc));
+    snprintf(msg, sizeof(msg), "network transport: %s: %s", what, ofi.strerror(-rc));
     bt_runtime_fail(msg);
 }
 
@@ -94,7 +133,7 @@ static void __attribute__((noreturn)) bt_net_fail(const char *what, int rc)
 
 static struct fi_info *bt_net_hints(void)
 {
-    struct fi_info *hints = fi_allocinfo();
+    struct fi_info *hints = ofi.dupinfo(NULL);
     const char *prov = getenv("BATON_OFI_PROVIDER");
 
     if (hints == NULL)
@@ -145,19 +184,19 @@ static int bt_net_getinfo(void)
     if (addr != NULL && *addr == '\0')
         addr = NULL;
     /* Bind to the address the hosts talk on (the launcher knows it). */
-    rc = fi_getinfo(FI_VERSION(1, 11), addr, NULL, addr ? FI_SOURCE : 0, hints, &list);
-    fi_freeinfo(hints);
+    rc = ofi.getinfo(FI_VERSION(1, 11), addr, NULL, addr ? FI_SOURCE : 0, hints, &list);
+    ofi.freeinfo(hints);
     if (rc != 0)
         return rc;
     pick = bt_net_choose(list, iface, addr != NULL && strncmp(addr, "127.", 4) == 0);
     if (pick == NULL)
         pick = iface == NULL ? list : NULL;
     if (pick == NULL) {
-        fi_freeinfo(list);
+        ofi.freeinfo(list);
         return -FI_ENODATA;
     }
-    net.info = fi_dupinfo(pick);
-    fi_freeinfo(list);
+    net.info = ofi.dupinfo(pick);
+    ofi.freeinfo(list);
     return net.info ? 0 : -FI_ENOMEM;
 }
 
@@ -240,7 +279,7 @@ static int bt_net_unhex(void *out, size_t max, const char *in, size_t *n_p)
     return 0;
 }
 
-int bt_net_open(void)
+static int bt_net_open_endpoint(void)
 {
     struct fi_cq_attr cq_attr = { .format = FI_CQ_FORMAT_MSG, .size = 4096,
                                   .wait_obj = FI_WAIT_FD };
@@ -257,13 +296,13 @@ int bt_net_open(void)
     if ((rc = bt_net_getinfo()) != 0) {
         fprintf(stderr, "Baton: rank %d: no network provider for a job across nodes "
                         "(fi_getinfo: %s; BATON_OFI_PROVIDER=%s, BATON_OFI_IFACE=%s, "
-                        "BATON_NET_ADDR=%s)\n", bt_rt.rank, fi_strerror(-rc),
+                        "BATON_NET_ADDR=%s)\n", bt_rt.rank, ofi.strerror(-rc),
                 bt_env_str("BATON_OFI_PROVIDER", ""), bt_env_str("BATON_OFI_IFACE", ""),
                 bt_env_str("BATON_NET_ADDR", ""));
         return -1;
     }
     net.mr_local = (net.info->domain_attr->mr_mode & FI_MR_LOCAL) != 0;
-    if ((rc = fi_fabric(net.info->fabric_attr, &net.fabric, NULL)) != 0 ||
+    if ((rc = ofi.fabric(net.info->fabric_attr, &net.fabric, NULL)) != 0 ||
         (rc = fi_domain(net.fabric, net.info, &net.domain, NULL)) != 0)
         goto err;
     if (fi_cq_open(net.domain, &cq_attr, &net.cq, NULL) != 0) {
@@ -315,8 +354,23 @@ int bt_net_open(void)
 err:
     fprintf(stderr, "Baton: rank %d: cannot open the network endpoint (%s, %s): %s\n",
             bt_rt.rank, net.info->fabric_attr->prov_name, net.info->domain_attr->name,
-            fi_strerror(-rc));
+            ofi.strerror(-rc));
     return -1;
+}
+
+int bt_net_open(void)
+{
+    struct sigaction saved[BT_ARRAY_LEN(bt_net_crash_signals)];
+    int rc;
+
+    for (size_t i = 0; i < BT_ARRAY_LEN(bt_net_crash_signals); i++)
+        sigaction(bt_net_crash_signals[i], NULL, &saved[i]);
+    rc = bt_net_load() == 0 ? bt_net_open_endpoint() : -1;
+    /* The providers' libraries took over crash signals as they were loaded and
+     * initialized: give them back to the program (and the launcher). */
+    for (size_t i = 0; i < BT_ARRAY_LEN(bt_net_crash_signals); i++)
+        sigaction(bt_net_crash_signals[i], &saved[i], NULL);
+    return rc;
 }
 
 int bt_net_connect(void)
@@ -599,7 +653,7 @@ void bt_net_close(void)
         fi_close(&net.domain->fid);
     if (net.fabric)
         fi_close(&net.fabric->fid);
-    fi_freeinfo(net.info);
+    ofi.freeinfo(net.info);
     free(net.addr);
     free(net.seq_out);
     free(net.seq_in);
