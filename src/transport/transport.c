@@ -14,9 +14,15 @@
 
 #define BT_TP_NET_NAP_MS 1
 
+/* While frames keep arriving through the segment, the network is polled once in
+ * this many polls: reading its completion queue costs a system call (tcp's
+ * epoll), which would otherwise come with every message between local ranks. */
+#define BT_TP_NET_EVERY 8
+
 static struct {
-    int    net_up;
-    size_t frame_min;
+    int      net_up;
+    unsigned net_skipped;
+    size_t   frame_min;
 } tp;
 
 int bt_tp_init(void)
@@ -59,8 +65,10 @@ int bt_tp_poll(bt_tp_recv_fn fn)
 {
     int n = bt_shm_poll(fn);
 
-    if (tp.net_up)
+    if (tp.net_up && (n == 0 || ++tp.net_skipped >= BT_TP_NET_EVERY)) {
+        tp.net_skipped = 0;
         n += bt_net_poll(fn);
+    }
     return n;
 }
 
