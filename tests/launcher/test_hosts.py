@@ -12,43 +12,27 @@ import re
 import signal
 import subprocess
 import time
-from pathlib import Path
 
 import pytest
 
-from conftest import clean_env
-from test_launcher import assert_gone, pids_of, wait_for_lines
+from conftest import (FAKESSH, assert_gone, assert_signal_ends_the_job, assert_spam_lines,
+                      clean_env, ctrl_c_job, jobinfo, mpiexec_lines, pids_of, proc_children,
+                      prompt_on_terminal, signal_job, started, wait_for_lines)
 
-FAKESSH = str(Path(__file__).resolve().parent / "progs" / "fakessh.sh")
 FORK3 = ["-launcher", "fork", "-hosts", "a,b,c"]
 
 
-def jobinfo(out):
-    """{rank: fields} from pmi_prog jobinfo lines."""
-    rows = {}
-    for line in out.splitlines():
-        if line.startswith("rank="):
-            f = dict(x.split("=", 1) for x in line.split())
-            rows[int(f["rank"])] = f
-    return rows
-
-
 def children_named(parent, word):
-    """pids of the children of parent whose command line contains word."""
-    found = []
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % d) as f:
-                stat = f.read()
-            with open("/proc/%s/cmdline" % d, "rb") as f:
-                cmd = f.read().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        if int(stat[stat.rindex(")") + 2:].split()[1]) == parent and word in cmd:
-            found.append((int(d), cmd))
-    return found
+    """(pid, cmdline) of the children of parent whose command line contains word."""
+    return [(pid, cmd) for pid, _, cmd in proc_children(parent) if word in cmd]
+
+
+def assert_no_tcp_socket(pid):
+    """Process pid holds no TCP socket (checked against /proc/net/tcp*)."""
+    tcp = open("/proc/net/tcp").read() + open("/proc/net/tcp6").read()
+    for fd in os.listdir("/proc/%d/fd" % pid):
+        m = re.fullmatch(r"socket:\[(\d+)\]", os.readlink("/proc/%d/fd/%s" % (pid, fd)))
+        assert not (m and re.search(r"\s%s\s" % m[1], tcp)), "mpiexec has a TCP socket"
 
 
 # ---- placement and what ranks learn ---------------------------------------
@@ -102,43 +86,22 @@ def test_fences_and_gets_across_proxies(run, prog, pmi, n):
 
 
 def test_no_host_option_runs_without_proxies(mpiexec, prog):
-    p = subprocess.Popen([mpiexec, "-n", "2", prog, "sleep"], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, env=clean_env())
-    try:
+    with started([mpiexec, "-n", "2", prog, "sleep"]) as p:
         text = wait_for_lines(p, r"^pid \d+ rank \d+$", 2)
         assert children_named(p.pid, "baton-proxy") == []
-        # no TCP socket at all
-        fds = os.listdir("/proc/%d/fd" % p.pid)
-        inodes = {os.readlink("/proc/%d/fd/%s" % (p.pid, fd)) for fd in fds}
-        tcp = open("/proc/net/tcp").read() + open("/proc/net/tcp6").read()
-        for ino in inodes:
-            m = re.fullmatch(r"socket:\[(\d+)\]", ino)
-            assert not (m and re.search(r"\s%s\s" % m[1], tcp)), "mpiexec has a TCP socket"
+        assert_no_tcp_socket(p.pid)
         p.terminate()
         p.communicate(timeout=10)
-    finally:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
     assert_gone(pids_of(text).values())
 
 
 def test_fork_job_listens_on_no_tcp_port(mpiexec, prog):
-    p = subprocess.Popen([mpiexec, *FORK3, "-n", "3", prog, "sleep"],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=clean_env())
-    try:
+    with started([mpiexec, *FORK3, "-n", "3", prog, "sleep"]) as p:
         text = wait_for_lines(p, r"^pid \d+ rank \d+$", 3)
-        tcp = open("/proc/net/tcp").read() + open("/proc/net/tcp6").read()
-        for fd in os.listdir("/proc/%d/fd" % p.pid):
-            m = re.fullmatch(r"socket:\[(\d+)\]", os.readlink("/proc/%d/fd/%s" % (p.pid, fd)))
-            assert not (m and re.search(r"\s%s\s" % m[1], tcp)), "mpiexec has a TCP socket"
+        assert_no_tcp_socket(p.pid)
         assert len(children_named(p.pid, "baton-proxy")) == 3
         p.terminate()
         p.communicate(timeout=10)
-    finally:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
     assert_gone(pids_of(text).values())
 
 
@@ -189,9 +152,7 @@ def test_rank_leaving_a_fence_on_another_host(run, prog):
 
 
 def test_killed_proxy_ends_the_job(mpiexec, prog):
-    p = subprocess.Popen([mpiexec, "-launcher", "fork", "-hosts", "h1:2,h2:2", prog, "sleep"],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=clean_env())
-    try:
+    with started([mpiexec, "-launcher", "fork", "-hosts", "h1:2,h2:2", prog, "sleep"]) as p:
         text = wait_for_lines(p, r"^pid \d+ rank \d+$", 4)
         proxies = [pid for pid, cmd in children_named(p.pid, "baton-proxy")
                    if "--index 1 " in cmd + " "]
@@ -200,11 +161,7 @@ def test_killed_proxy_ends_the_job(mpiexec, prog):
         os.kill(proxies[0], signal.SIGKILL)
         out, err = p.communicate(timeout=10)
         elapsed = time.monotonic() - start
-    finally:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
-    lines = [l for l in err.decode().splitlines() if l.startswith("mpiexec:")]
+    lines = mpiexec_lines(err.decode())
     assert p.returncode != 0, err
     assert len(lines) == 1 and "host h2" in lines[0], err
     assert elapsed < 2.5, elapsed
@@ -213,57 +170,23 @@ def test_killed_proxy_ends_the_job(mpiexec, prog):
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_signal_reaches_every_host(mpiexec, prog, sig):
-    p = subprocess.Popen([mpiexec, *FORK3, "-n", "5", prog, "sleep"], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, env=clean_env())
-    try:
-        text = wait_for_lines(p, r"^pid \d+ rank \d+$", 5)
-        start = time.monotonic()
-        p.send_signal(sig)
-        out, err = p.communicate(timeout=10)
-        elapsed = time.monotonic() - start
-    finally:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
-    assert p.returncode == 128 + sig, (p.returncode, err)
-    assert elapsed < 1.5, elapsed
-    lines = [l for l in err.decode().splitlines() if l.startswith("mpiexec:")]
-    assert lines == ["mpiexec: received signal %d (%s), ended the job"
-                     % (sig, signal.strsignal(sig))], err
-    assert_gone(pids_of(text).values())
+    assert_signal_ends_the_job([mpiexec, *FORK3, "-n", "5", prog, "sleep"], 5, sig)
 
 
 def test_rank_ignoring_sigterm_on_a_host_gets_sigkill(mpiexec, prog):
-    p = subprocess.Popen([mpiexec, *FORK3, "-n", "3", prog, "sleep", "ignore-term"],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                         env=clean_env(BATON_KILL_TIMEOUT="0.3"))
-    try:
-        text = wait_for_lines(p, r"^pid \d+ rank \d+$", 3)
-        start = time.monotonic()
-        p.terminate()
-        p.communicate(timeout=10)
-        elapsed = time.monotonic() - start
-    finally:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
-    assert p.returncode == 128 + signal.SIGTERM
-    assert 0.25 < elapsed < 1.5, elapsed
-    assert_gone(pids_of(text).values())
+    res = signal_job([mpiexec, *FORK3, "-n", "3", prog, "sleep", "ignore-term"], 3,
+                     signal.SIGTERM, env=clean_env(BATON_KILL_TIMEOUT="0.3"))
+    assert res.rc == 128 + signal.SIGTERM, res
+    assert 0.25 < res.elapsed < 1.5, res
+    assert_gone(pids_of(res.out).values())
 
 
 def test_ranks_and_proxies_die_when_mpiexec_is_killed(mpiexec, prog):
-    p = subprocess.Popen([mpiexec, *FORK3, "-n", "3", prog, "sleep"], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, env=clean_env())
-    try:
+    with started([mpiexec, *FORK3, "-n", "3", prog, "sleep"]) as p:
         text = wait_for_lines(p, r"^pid \d+ rank \d+$", 3)
         proxies = [pid for pid, _ in children_named(p.pid, "baton-proxy")]
         p.kill()
         p.wait(timeout=5)
-    finally:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
     p.stdout.close()
     p.stderr.close()
     deadline = time.monotonic() + 3
@@ -303,15 +226,7 @@ def test_lines_of_ranks_on_several_hosts_are_never_spliced(run, prog):
     res = run("-launcher", "fork", "-hosts", "a,b", "-n", str(n), prog, "spam", str(nlines),
               str(maxlen))
     assert res.rc == 0, res.err
-    seen = {r: 0 for r in range(n)}
-    for line in res.out.split("\n")[:-1]:
-        m = re.fullmatch(r"(\d+):(\d+):([a-z]+)", line)
-        assert m, "spliced or broken line: %r" % line[:200]
-        r, i = int(m[1]), int(m[2])
-        assert i == seen[r], "rank %d: line %d came where %d was due" % (r, i, seen[r])
-        assert m[3] == chr(ord("a") + r) * ((i * 37 + r * 11) % maxlen + 1)
-        seen[r] += 1
-    assert seen == {r: nlines for r in range(n)}, seen
+    assert_spam_lines(res.out, n, nlines, maxlen)
 
 
 def test_tag_output_across_hosts(run, prog):
@@ -545,49 +460,21 @@ def test_slurm_allocation_is_used(run, prog, tmp_path):
 def test_ctrl_c_in_a_terminal_reaches_each_rank_on_every_host_once(mpiexec, prog):
     """Proxies and their ranks are out of the terminal's process group: the
     terminal's SIGINT reaches them through mpiexec only, once."""
-    import fcntl
-    import pty
-    import termios
-    master, slave = pty.openpty()
-
-    def make_controlling_tty():
-        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
-
-    p = subprocess.Popen([mpiexec, *FORK3, "-n", "4", prog, "count-int"], stdin=slave,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=clean_env(),
-                         start_new_session=True, preexec_fn=make_controlling_tty)
-    os.close(slave)
-    try:
-        text = wait_for_lines(p, r"^pid \d+ rank \d+$", 4)
-        os.write(master, b"\x03")
-        out, err = p.communicate(timeout=10)
-    finally:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
-        os.close(master)
-    out = text + out.decode()
+    rc, out, err = ctrl_c_job([mpiexec, *FORK3, "-n", "4", prog, "count-int"], 4)
     assert sorted(re.findall(r"^rank \d got \d+ SIGINT$", out, re.M)) == [
         "rank %d got 1 SIGINT" % r for r in range(4)], out
-    assert p.returncode == 128 + signal.SIGINT, (p.returncode, err)
-    lines = [l for l in err.decode().splitlines() if l.startswith("mpiexec:")]
-    assert len(lines) == 1, err
+    assert rc == 128 + signal.SIGINT, (rc, err)
+    assert len(mpiexec_lines(err)) == 1, err
     assert_gone(pids_of(out).values())
 
 
 def test_slow_reader_loses_no_output_of_remote_ranks(mpiexec, prog):
     """While mpiexec waits for its reader, the proxies' queues fill and their
     ranks' output waits in the pipes; none of it is lost when the ranks exit."""
-    p = subprocess.Popen([mpiexec, "-launcher", "fork", "-hosts", "a,b", "-n", "4", prog,
-                          "spam", "2000", "3000"], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, env=clean_env())
-    try:
+    with started([mpiexec, "-launcher", "fork", "-hosts", "a,b", "-n", "4", prog,
+                  "spam", "2000", "3000"]) as p:
         time.sleep(1.5)
         out, err = p.communicate(timeout=30)
-    finally:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
     assert p.returncode == 0, err
     lines = out.split(b"\n")[:-1]
     assert len(lines) == 8000, (len(lines), err)
@@ -661,28 +548,8 @@ def test_random_hostfiles_and_host_lists_never_crash_mpiexec(run, tmp_path):
 def test_unfinished_line_of_a_remote_rank_reaches_a_terminal(mpiexec):
     """A prompt without newline on another host shows on mpiexec's terminal
     soon, not at exit."""
-    import pty
-    import select
-    master, slave = pty.openpty()
-    p = subprocess.Popen([mpiexec, *FORK3, "-n", "1", "sh", "-c",
-                          "printf 'Name? '; sleep 2; echo"],
-                         stdout=slave, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
-                         env=clean_env())
-    os.close(slave)
-    try:
-        start, seen = time.monotonic(), b""
-        while b"Name? " not in seen and time.monotonic() - start < 1.5:
-            ready, _, _ = select.select([master], [], [], 0.1)
-            if ready:
-                seen += os.read(master, 1024)
-        elapsed = time.monotonic() - start
-        p.terminate()
-        p.wait(timeout=5)
-    finally:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
-        os.close(master)
+    seen, elapsed = prompt_on_terminal(
+        [mpiexec, *FORK3, "-n", "1", "sh", "-c", "printf 'Name? '; sleep 2; echo"])
     assert b"Name? " in seen and elapsed < 1.0, (seen, elapsed)
 
 

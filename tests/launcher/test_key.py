@@ -5,6 +5,7 @@ progs/fakessh.sh holds the proxies back until a file exists, so that the
 port stays open while the test connects to it; every connection goes to
 the head's own address (127.0.0.1 here) and every loop is bounded.
 """
+import contextlib
 import os
 import re
 import socket
@@ -14,30 +15,31 @@ import time
 import pytest
 from pathlib import Path
 
-from conftest import clean_env
-from test_launcher import assert_gone, pids_of, wait_for_lines
+from conftest import FAKESSH, assert_gone, clean_env, pids_of, started, wait_for_lines
 
-FAKESSH = str(Path(__file__).resolve().parent / "progs" / "fakessh.sh")
 HOSTS = "127.0.0.1,127.0.0.2"
 
 
-def start_held_job(mpiexec, tmp_path, *args):
-    """The job, its proxies held back; returns (Popen, go file, (addr, port))."""
+@contextlib.contextmanager
+def held_job(mpiexec, tmp_path, *args):
+    """The job, its proxies held back: yields (Popen, go file, (addr, port));
+    killed on the way out if it still runs."""
     log, go = tmp_path / "ssh.log", tmp_path / "go"
     env = clean_env(FAKESSH_LOG=str(log), FAKESSH_GO=str(go))
-    p = subprocess.Popen([mpiexec, "-v", "-launcher-exec", FAKESSH, "-hosts", HOSTS, *args],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-    deadline = time.monotonic() + 10
-    while True:
-        text = log.read_text() if log.exists() else ""
-        m = re.search(r"--connect '(127\.0\.0\.1):(\d+)'", text)
-        if m:
-            return p, go, (m[1], int(m[2]))
-        if time.monotonic() > deadline or p.poll() is not None:
-            p.kill()
-            out, err = p.communicate()
-            raise AssertionError("no proxy was started: %r" % err)
-        time.sleep(0.02)
+    with started([mpiexec, "-v", "-launcher-exec", FAKESSH, "-hosts", HOSTS, *args],
+                 env=env) as p:
+        deadline = time.monotonic() + 10
+        while True:
+            text = log.read_text() if log.exists() else ""
+            m = re.search(r"--connect '(127\.0\.0\.1):(\d+)'", text)
+            if m:
+                break
+            if time.monotonic() > deadline or p.poll() is not None:
+                p.kill()
+                out, err = p.communicate()
+                raise AssertionError("no proxy was started: %r" % err)
+            time.sleep(0.02)
+        yield p, go, (m[1], int(m[2]))
 
 
 def connect(addr):
@@ -63,19 +65,14 @@ def wait_closed(s):
 
 
 def finish(p, go, timeout=20):
+    """Lets the held proxies start and waits for the job: (status, stdout, stderr)."""
     go.touch()
-    try:
-        out, err = p.communicate(timeout=timeout)
-    finally:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
+    out, err = p.communicate(timeout=timeout)
     return p.returncode, out.decode(), err.decode()
 
 
 def test_strangers_are_refused_and_the_job_completes(mpiexec, prog, tmp_path):
-    p, go, addr = start_held_job(mpiexec, tmp_path, "-n", "4", prog, "exchange", "3")
-    try:
+    with held_job(mpiexec, tmp_path, "-n", "4", prog, "exchange", "3") as (p, go, addr):
         # (a) hangs up at once
         connect(addr).close()
         # (b) random bytes
@@ -113,10 +110,6 @@ def test_strangers_are_refused_and_the_job_completes(mpiexec, prog, tmp_path):
         rc, out, err = finish(p, go)
         for s in idle:
             s.close()
-    finally:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
     assert rc == 0, err
     assert sorted(out.splitlines()) == sorted(
         "ok rank %d of 4 local %d/2" % (r, r // 2) for r in range(4)), out
@@ -130,8 +123,7 @@ def test_strangers_are_refused_and_the_job_completes(mpiexec, prog, tmp_path):
 
 
 def test_silent_stranger_times_out(mpiexec, prog, tmp_path):
-    p, go, addr = start_held_job(mpiexec, tmp_path, "-n", "2", prog, "exchange", "1")
-    try:
+    with held_job(mpiexec, tmp_path, "-n", "2", prog, "exchange", "1") as (p, go, addr):
         s = connect(addr)
         nonce = s.recv(64)
         assert len(nonce) == 32, nonce
@@ -141,10 +133,6 @@ def test_silent_stranger_times_out(mpiexec, prog, tmp_path):
         waited = time.monotonic() - start
         s.close()
         rc, out, err = finish(p, go)
-    finally:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
     assert 4.0 < waited < 7.0, waited
     assert rc == 0, err
     assert re.search(r"^mpiexec: refused connection from 127\.0\.0\.1:\d+: timed out$", err,
@@ -165,8 +153,7 @@ def listening(port):
 
 
 def test_head_listens_narrowly_and_only_until_the_proxies_are_in(mpiexec, prog, tmp_path):
-    p, go, addr = start_held_job(mpiexec, tmp_path, "-n", "2", prog, "sleep")
-    try:
+    with held_job(mpiexec, tmp_path, "-n", "2", prog, "sleep") as (p, go, addr):
         assert listening(addr[1]) == ["0100007F"], listening(addr[1])
         go.touch()
         text = wait_for_lines(p, r"^pid \d+ rank \d+$", 2)
@@ -179,10 +166,6 @@ def test_head_listens_narrowly_and_only_until_the_proxies_are_in(mpiexec, prog, 
         assert refused
         p.terminate()
         p.communicate(timeout=10)
-    finally:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
     assert_gone(pids_of(text).values())
 
 

@@ -3,50 +3,23 @@
 Each test names what it checks; a failing assertion prints mpiexec's exit
 status, timing, stdout and stderr.
 """
-import fcntl
 import os
-import pty
 import random
 import re
-import select
 import signal
 import subprocess
 import sys
-import termios
 import time
 import zlib
 from pathlib import Path
 
 import pytest
 
-from conftest import clean_env
+from conftest import (assert_gone, assert_signal_ends_the_job, assert_spam_lines, clean_env,
+                      ctrl_c_job, mpiexec_lines, pids_of, prompt_on_terminal, signal_job,
+                      started, wait_for_lines)
 
 RAW_PMI = str(Path(__file__).resolve().parent / "progs" / "raw_pmi.py")
-
-
-def pids_of(out):
-    """{rank: pid} from the "pid P rank R" lines the test ranks print."""
-    return {int(r): int(p) for p, r in re.findall(r"^pid (\d+) rank (\d+)$", out, re.M)}
-
-
-def assert_gone(pids):
-    alive = [p for p in pids if os.path.exists("/proc/%d" % p)]
-    assert not alive, "ranks still alive after mpiexec returned: %r" % alive
-
-
-def wait_for_lines(proc, pattern, count, timeout=10.0):
-    """Reads proc.stdout until `count` lines match; returns everything read."""
-    text, deadline = "", time.monotonic() + timeout
-    fd = proc.stdout.fileno()
-    while len(re.findall(pattern, text, re.M)) < count:
-        left = deadline - time.monotonic()
-        assert left > 0, "timed out waiting for %d lines %r; got:\n%s" % (count, pattern, text)
-        ready, _, _ = select.select([fd], [], [], left)
-        if ready:
-            chunk = os.read(fd, 65536)
-            assert chunk, "mpiexec closed stdout early; got:\n%s" % text
-            text += chunk.decode()
-    return text
 
 
 # ---- PMI wire-up --------------------------------------------------------
@@ -309,56 +282,22 @@ def test_plain_program_killed_by_signal(run):
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])
 def test_signal_to_mpiexec_ends_every_rank(mpiexec, prog, sig):
-    p = subprocess.Popen([mpiexec, "-n", "3", prog, "sleep"], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, env=clean_env())
-    try:
-        text = wait_for_lines(p, r"^pid \d+ rank \d+$", 3)
-        start = time.monotonic()
-        p.send_signal(sig)
-        out, err = p.communicate(timeout=10)
-        elapsed = time.monotonic() - start
-    finally:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
-    assert p.returncode == 128 + sig, (p.returncode, err)
-    assert elapsed < 1.5, elapsed
-    lines = [l for l in err.decode().splitlines() if l.startswith("mpiexec:")]
-    assert lines == ["mpiexec: received signal %d (%s), ended the job"
-                     % (sig, signal.strsignal(sig))], err
-    assert_gone(pids_of(text).values())
+    assert_signal_ends_the_job([mpiexec, "-n", "3", prog, "sleep"], 3, sig)
 
 
 def test_rank_ignoring_sigterm_gets_sigkill(mpiexec, prog):
-    p = subprocess.Popen([mpiexec, "-n", "2", prog, "sleep", "ignore-term"],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                         env=clean_env(BATON_KILL_TIMEOUT="0.3"))
-    try:
-        text = wait_for_lines(p, r"^pid \d+ rank \d+$", 2)
-        start = time.monotonic()
-        p.terminate()
-        p.communicate(timeout=10)
-        elapsed = time.monotonic() - start
-    finally:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
-    assert p.returncode == 128 + signal.SIGTERM
-    assert 0.25 < elapsed < 1.2, elapsed
-    assert_gone(pids_of(text).values())
+    res = signal_job([mpiexec, "-n", "2", prog, "sleep", "ignore-term"], 2, signal.SIGTERM,
+                     env=clean_env(BATON_KILL_TIMEOUT="0.3"))
+    assert res.rc == 128 + signal.SIGTERM, res
+    assert 0.25 < res.elapsed < 1.2, res
+    assert_gone(pids_of(res.out).values())
 
 
 def test_ranks_die_when_mpiexec_is_killed(mpiexec, prog):
-    p = subprocess.Popen([mpiexec, "-n", "3", prog, "sleep"], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, env=clean_env())
-    try:
+    with started([mpiexec, "-n", "3", prog, "sleep"]) as p:
         text = wait_for_lines(p, r"^pid \d+ rank \d+$", 3)
         p.kill()
         p.wait(timeout=5)
-    finally:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
     p.stdout.close()
     p.stderr.close()
     # The ranks become our children (subreaper): wait for them to be killed.
@@ -379,30 +318,11 @@ def test_ranks_die_when_mpiexec_is_killed(mpiexec, prog):
 def test_ctrl_c_in_a_terminal_reaches_each_rank_once(mpiexec, prog):
     """The terminal sends SIGINT to the whole foreground group: mpiexec must
     not forward it a second time, and must end with one message."""
-    master, slave = pty.openpty()
-
-    def make_controlling_tty():
-        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
-
-    p = subprocess.Popen([mpiexec, "-n", "2", prog, "count-int"], stdin=slave,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=clean_env(),
-                         start_new_session=True, preexec_fn=make_controlling_tty)
-    os.close(slave)
-    try:
-        text = wait_for_lines(p, r"^pid \d+ rank \d+$", 2)
-        os.write(master, b"\x03")
-        out, err = p.communicate(timeout=10)
-    finally:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
-        os.close(master)
-    out = text + out.decode()
+    rc, out, err = ctrl_c_job([mpiexec, "-n", "2", prog, "count-int"], 2)
     assert sorted(re.findall(r"^rank \d got \d+ SIGINT$", out, re.M)) == [
         "rank 0 got 1 SIGINT", "rank 1 got 1 SIGINT"], out
-    assert p.returncode == 128 + signal.SIGINT, (p.returncode, err)
-    lines = [l for l in err.decode().splitlines() if l.startswith("mpiexec:")]
-    assert len(lines) == 1, err
+    assert rc == 128 + signal.SIGINT, (rc, err)
+    assert len(mpiexec_lines(err)) == 1, err
     assert_gone(pids_of(out).values())
 
 
@@ -434,17 +354,7 @@ def test_lines_of_ranks_are_never_spliced(run, prog):
     n, nlines, maxlen = 4, 2000, 3000
     res = run("-n", str(n), prog, "spam", str(nlines), str(maxlen))
     assert res.rc == 0, res.err
-    seen = {r: 0 for r in range(n)}
-    for line in res.out.split("\n")[:-1]:
-        m = re.fullmatch(r"(\d+):(\d+):([a-z]+)", line)
-        assert m, "spliced or broken line: %r" % line[:200]
-        r, i, payload = int(m[1]), int(m[2]), m[3]
-        assert i == seen[r], "rank %d: line %d came where %d was due" % (r, i, seen[r])
-        assert payload == chr(ord("a") + r) * ((i * 37 + r * 11) % maxlen + 1), \
-            "rank %d line %d damaged" % (r, i)
-        seen[r] += 1
-    assert seen == {r: nlines for r in range(n)}, seen
-    assert res.out.endswith("\n")
+    assert_spam_lines(res.out, n, nlines, maxlen)
 
 
 def test_tag_output_prefixes_every_line(run, prog):
@@ -471,25 +381,8 @@ def test_partial_last_line_is_delivered(run):
 
 def test_unfinished_line_reaches_a_terminal(mpiexec):
     """A prompt without newline shows on a terminal soon, not at exit."""
-    master, slave = pty.openpty()
-    p = subprocess.Popen([mpiexec, "-n", "1", "sh", "-c", "printf 'Name? '; sleep 2; echo"],
-                         stdout=slave, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
-                         env=clean_env())
-    os.close(slave)
-    try:
-        start, seen = time.monotonic(), b""
-        while b"Name? " not in seen and time.monotonic() - start < 1.5:
-            ready, _, _ = select.select([master], [], [], 0.1)
-            if ready:
-                seen += os.read(master, 1024)
-        elapsed = time.monotonic() - start
-        p.terminate()  # mpiexec ends the rank and the rank's `sleep`
-        p.wait(timeout=5)
-    finally:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
-        os.close(master)
+    seen, elapsed = prompt_on_terminal(
+        [mpiexec, "-n", "1", "sh", "-c", "printf 'Name? '; sleep 2; echo"])
     assert b"Name? " in seen and elapsed < 1.0, (seen, elapsed)
 
 
@@ -500,17 +393,11 @@ def test_line_longer_than_the_buffer(run):
 
 
 def test_closed_stdout_ends_the_job(mpiexec):
-    p = subprocess.Popen([mpiexec, "-n", "2", "yes"], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, env=clean_env())
-    try:
+    with started([mpiexec, "-n", "2", "yes"]) as p:
         assert p.stdout.readline() == b"y\n"
         p.stdout.close()
         p.wait(timeout=5)
-    finally:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
-        p.stderr.close()
+    p.stderr.close()
     # the ranks died of SIGPIPE, as `yes | head -1` would
     assert p.returncode == 128 + signal.SIGPIPE
 

@@ -12,8 +12,7 @@ import time
 
 import pytest
 
-from conftest import clean_env
-from test_launcher import assert_gone, pids_of, wait_for_lines
+from conftest import assert_gone, jobinfo, pids_of, signal_job
 
 SSHD = "/usr/sbin/sshd"
 
@@ -79,10 +78,7 @@ HOSTS = ["-hosts", "127.0.0.1:2,127.0.0.2:2"]
 def test_job_over_ssh(run, prog, ssh_exec):
     res = run("-launcher-exec", ssh_exec, *HOSTS, prog, "jobinfo")
     assert res.rc == 0, res
-    rows = {}
-    for line in res.out.splitlines():
-        f = dict(x.split("=", 1) for x in line.split())
-        rows[int(f["rank"])] = f
+    rows = jobinfo(res.out)
     assert sorted(rows) == [0, 1, 2, 3], res
     assert {f["map"] for f in rows.values()} == {"(vector,(0,2,2))"}, rows
     assert [rows[r]["local"] for r in range(4)] == ["0/2", "1/2", "0/2", "1/2"], rows
@@ -121,18 +117,8 @@ def test_unreachable_host_over_ssh(run, prog, ssh_exec):
 
 
 def test_sigterm_over_ssh(mpiexec, prog, ssh_exec):
-    p = subprocess.Popen([mpiexec, "-launcher-exec", ssh_exec, *HOSTS, prog, "sleep"],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=clean_env())
-    try:
-        text = wait_for_lines(p, r"^pid \d+ rank \d+$", 4)
-        start = time.monotonic()
-        p.terminate()
-        out, err = p.communicate(timeout=10)
-        elapsed = time.monotonic() - start
-    finally:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
-    assert p.returncode == 128 + signal.SIGTERM, err
-    assert elapsed < 2.0, elapsed
-    assert_gone(pids_of(text).values())
+    res = signal_job([mpiexec, "-launcher-exec", ssh_exec, *HOSTS, prog, "sleep"], 4,
+                     signal.SIGTERM)
+    assert res.rc == 128 + signal.SIGTERM, res
+    assert res.elapsed < 2.0, res
+    assert_gone(pids_of(res.out).values())

@@ -115,6 +115,24 @@ char *bt_unpack_str(bt_unpack_t *u)
     return s;
 }
 
+/* The next BT_MSG_PAIRS body: as many of the key/value pairs (strings, known
+ * good: they were checked on the way in) in pairs as fit in BT_CHAN_MAX, which
+ * pairs moves past.  frame_p starts empty. */
+void bt_pack_pairs_next(bt_unpack_t *pairs, bt_pack_t *frame_p)
+{
+    const unsigned char *start = pairs->p;
+    uint32_t n = 0;
+
+    while (pairs->left > 0 &&
+           (size_t)(pairs->p - start) < BT_CHAN_MAX - 2 * BT_PMI_VALUE_MAX) {
+        free(bt_unpack_str(pairs));
+        free(bt_unpack_str(pairs));
+        n++;
+    }
+    bt_pack_u32(frame_p, n);
+    bt_pack_bytes(frame_p, start, (size_t)(pairs->p - start));
+}
+
 /* ---- the channel ---- */
 
 void bt_chan_init(bt_chan_t *ch, int fd)

@@ -340,18 +340,9 @@ static void bt_head_fence_done(bt_job_t *job)
     bt_unpack_t u = { .p = hd->fence_pairs.buf, .left = hd->fence_pairs.len };
 
     while (u.left > 0) {
-        const unsigned char *start = u.p;
-        uint32_t n = 0;
         bt_pack_t pk = { 0 };
 
-        /* the pairs are known good: they were checked on the way in */
-        while (u.left > 0 && (size_t)(u.p - start) < BT_CHAN_MAX - 2 * BT_PMI_VALUE_MAX) {
-            free(bt_unpack_str(&u));
-            free(bt_unpack_str(&u));
-            n++;
-        }
-        bt_pack_u32(&pk, n);
-        bt_pack_bytes(&pk, start, (size_t)(u.p - start));
+        bt_pack_pairs_next(&u, &pk);
         for (int h = 0; h < hd->nhosts; h++) {
             bt_pack_t copy = { 0 };
 

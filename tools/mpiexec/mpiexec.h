@@ -175,6 +175,9 @@ void     bt_pack_str(bt_pack_t *pk, const char *s);
 void     bt_pack_free(bt_pack_t *pk);
 uint32_t bt_unpack_u32(bt_unpack_t *u);
 char    *bt_unpack_str(bt_unpack_t *u);  /* malloc'd, NULL on failure */
+/* The next BT_MSG_PAIRS body of key/value pairs, at most BT_CHAN_MAX long;
+ * pairs moves past what went in. */
+void     bt_pack_pairs_next(bt_unpack_t *pairs, bt_pack_t *frame_p);
 
 typedef struct bt_chan {
     int fd;                  /* -1: closed */

@@ -152,6 +152,24 @@ static int bt_opts_error(const char *fmt, const char *arg)
     return 2;
 }
 
+/* The value v of option name, a count of what from 1 to BT_MAX_RANKS:
+ * 0 with *n_p set, or 2 after printing an error naming the option. */
+static int bt_opts_count(const char *name, const char *v, const char *what, int *n_p)
+{
+    char *end;
+    long n;
+
+    errno = 0;
+    n = strtol(v, &end, 10);
+    if (errno != 0 || *end != '\0' || end == v || n < 1 || n > BT_MAX_RANKS) {
+        fprintf(stderr, "mpiexec: %s: expected a number of %s from 1 to %d, got '%s'\n",
+                name, what, BT_MAX_RANKS, v);
+        return 2;
+    }
+    *n_p = (int)n;
+    return 0;
+}
+
 static int bt_opts_kill_timeout(bt_opts_t *opts)
 {
     const char *s = getenv("BATON_KILL_TIMEOUT");
@@ -230,19 +248,11 @@ int bt_opts_parse(int argc, char **argv, bt_opts_t *opts_p)
         } else if (strcmp(name, "-n") == 0 || strcmp(name, "-np") == 0 ||
                    strcmp(name, "--np") == 0 || strcmp(name, "--n") == 0) {
             const char *v;
-            char *end;
-            long n;
 
             BT_OPTS_VALUE(v);
-            errno = 0;
-            n = strtol(v, &end, 10);
-            if (errno != 0 || *end != '\0' || end == v || n < 1 || n > BT_MAX_RANKS) {
-                fprintf(stderr, "mpiexec: %s: expected a number of ranks from 1 "
-                        "to %d, got '%s'\n", name, BT_MAX_RANKS, v);
-                status = 2;
+            status = bt_opts_count(name, v, "ranks", &opts.nranks);
+            if (status != 0)
                 goto err_free;
-            }
-            opts.nranks = (int)n;
             opts.nranks_given = 1;
         } else if (strcmp(name, "-genv") == 0 || strcmp(name, "-env") == 0 ||
                    strcmp(name, "--genv") == 0) {
@@ -306,19 +316,11 @@ int bt_opts_parse(int argc, char **argv, bt_opts_t *opts_p)
                 goto err_free;
         } else if (strcmp(name, "-ppn") == 0 || strcmp(name, "--ppn") == 0) {
             const char *v;
-            char *end;
-            long n;
 
             BT_OPTS_VALUE(v);
-            errno = 0;
-            n = strtol(v, &end, 10);
-            if (errno != 0 || *end != '\0' || end == v || n < 1 || n > BT_MAX_RANKS) {
-                fprintf(stderr, "mpiexec: %s: expected a number of ranks per host from "
-                        "1 to %d, got '%s'\n", name, BT_MAX_RANKS, v);
-                status = 2;
+            status = bt_opts_count(name, v, "ranks per host", &opts.ppn);
+            if (status != 0)
                 goto err_free;
-            }
-            opts.ppn = (int)n;
         } else if (strcmp(name, "-launcher") == 0 || strcmp(name, "-bootstrap") == 0 ||
                    strcmp(name, "--launcher") == 0 || strcmp(name, "--bootstrap") == 0) {
             const char *v;

@@ -63,17 +63,9 @@ void bt_proxy_fence(bt_job_t *job)
     bt_unpack_t u = { .p = px->pairs.buf, .left = px->pairs.len };
 
     while (u.left > 0) {
-        const unsigned char *start = u.p;
-        uint32_t n = 0;
         bt_pack_t pk = { 0 };
 
-        while (u.left > 0 && (size_t)(u.p - start) < BT_CHAN_MAX - 2 * BT_PMI_VALUE_MAX) {
-            free(bt_unpack_str(&u));
-            free(bt_unpack_str(&u));
-            n++;
-        }
-        bt_pack_u32(&pk, n);
-        bt_pack_bytes(&pk, start, (size_t)(u.p - start));
+        bt_pack_pairs_next(&u, &pk);
         bt_proxy_send(job, BT_MSG_PAIRS, &pk);
     }
     bt_pack_free(&px->pairs);
