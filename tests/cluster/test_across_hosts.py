@@ -1,0 +1,270 @@
+"""Baton across the namespace hosts: mpiexec started in h1 reaches h2 (h3) over
+the cluster's ssh (-launcher-exec), one baton-proxy per host, shared memory
+between the ranks of a host and the network transport between hosts.
+
+  - C programs of tests/c (point-to-point, collectives, communicators) with
+    uneven placements: h1:3,h2:2 and h1:2,h2:1,h3:2
+  - tutorial programs (examples/tutorial) with `mpiexec -hosts h1,h2 python`
+  - failure duties: a rank on h2 killed by SIGKILL, MPI_Abort on h2, h2's proxy
+    killed, h2 dying as a whole; the job ends quickly, names rank, host and what
+    happened, and nothing is left on any host
+  - strangers (issue 14): knocking on every port the job listens on
+
+Every host sees the same 2 CPUs: BATON_BIND=none.  Programs are compiled with
+the build's mpicc into a temp dir (/tmp is shared by the hosts).
+"""
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from xhosts import (CDIR, LIBDIR, MPIEXEC, PROGS, PYTHON, ROOT, Job, comm,
+                    compile_programs, job_env, leftovers, mpiexec_argv, ranks_on_hosts,
+                    run_job)
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+P2P = ["p2p_sendrecv", "p2p_order", "p2p_match", "p2p_probe", "p2p_modes", "p2p_cancel",
+       "p2p_truncate", "p2p_status", "p2p_persistent", "p2p_twoway", "p2p_sizes",
+       "p2p_alltoall", "p2p_threads"]
+COLL = ["coll_barrier", "coll_bcast", "coll_reduce", "coll_allreduce", "coll_gather",
+        "coll_allgather", "coll_alltoall", "coll_scan", "coll_reduce_scatter",
+        "coll_nonblocking", "coll_node_aware"]
+COMM = ["comm_split", "comm_create", "comm_threads"]
+THREE = ["p2p_match", "p2p_order", "coll_bcast", "coll_allreduce", "coll_node_aware",
+         "comm_split"]
+# programs run once per value of these variables
+ENV_MATRIX = {"coll_node_aware": [{"BATON_TEST_FORCE_TWOLEVEL": "1"},
+                                  {"BATON_TEST_FORCE_TWOLEVEL": "0"}]}
+JOB_TIMEOUT = 90
+
+
+@pytest.fixture(scope="module")
+def progs(tmp_path_factory):
+    d = tmp_path_factory.mktemp("xhosts-progs")
+    os.chmod(d, 0o755)
+    srcs = [CDIR / f"{n}.c" for n in sorted(set(P2P + COLL + COMM + THREE))]
+    srcs += [PROGS / "xh_traffic.c"]
+    return compile_programs(d, srcs)
+
+
+@pytest.fixture
+def clean(cluster):
+    """The test leaves nothing running on any host (checked after it)."""
+    before = leftovers(cluster, wait=0)
+    assert not before, f"processes left by an earlier test: {before}"
+    yield cluster
+    left = leftovers(cluster, wait=5)
+    if left:
+        for pids in left.values():
+            for pid, _ in pids:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+        pytest.fail(f"processes of the job left on the hosts after it ended: {left}")
+
+
+def cases(names):
+    for n in names:
+        for env in ENV_MATRIX.get(n, [{}]):
+            label = ",".join(f"{k}={v}" for k, v in env.items())
+            yield pytest.param(n, env, id=n + (f"-{label}" if label else ""))
+
+
+def check_program(cluster, progs, name, env, hosts, n):
+    job = run_job(cluster, mpiexec_argv(cluster, hosts, n, progs[name]),
+                  timeout=JOB_TIMEOUT, env=job_env(cluster, **env))
+    assert job.p.returncode == 0, job.describe()
+    assert "FAIL" not in job.stdout, job.describe()
+    return job
+
+
+# ------------------------------------------------------------------ C programs
+
+@pytest.mark.parametrize("name,env", list(cases(P2P + COLL + COMM)))
+def test_program_h1_3_h2_2(clean, progs, name, env):
+    check_program(clean, progs, name, env, "h1:3,h2:2", 5)
+
+
+@pytest.mark.parametrize("name,env", list(cases(THREE)))
+def test_program_three_hosts(cluster3, progs, name, env):
+    check_program(cluster3, progs, name, env, "h1:2,h2:1,h3:2", 5)
+    left = leftovers(cluster3, wait=5)
+    assert not left, f"processes left on the hosts: {left}"
+
+
+def test_ranks_placed_by_slots(clean, progs):
+    """h1:3,h2:2: ranks 0-2 on h1, 3-4 on h2, each rank in its own host's
+    namespace (its hostname), results across the hosts checked."""
+    job = check_program(clean, progs, "xh_traffic", {}, "h1:3,h2:2", 5)
+    assert ranks_on_hosts(job.stdout) == {0: "h1", 1: "h1", 2: "h1", 3: "h2", 4: "h2"}, \
+        job.describe()
+    assert "RESULT OK" in job.stdout, job.describe()
+
+
+def test_ranks_placed_on_three_hosts(cluster3, progs):
+    job = check_program(cluster3, progs, "xh_traffic", {}, "h1:2,h2:1,h3:2", 5)
+    assert ranks_on_hosts(job.stdout) == {0: "h1", 1: "h1", 2: "h2", 3: "h3", 4: "h3"}, \
+        job.describe()
+    assert "RESULT OK" in job.stdout, job.describe()
+
+
+# ------------------------------------------------------------------ tutorial
+
+# Runs a tutorial program unchanged, after printing where this rank runs.
+WHERE = ("import runpy, socket, sys; from mpi4py import MPI; "
+         "print('rank', MPI.COMM_WORLD.Get_rank(), 'of', MPI.COMM_WORLD.Get_size(), "
+         "'on host', socket.gethostname(), flush=True); "
+         "sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')")
+
+
+def tutorial(clean, prog, n=4):
+    path = ROOT / "examples" / "tutorial" / prog
+    argv = [str(MPIEXEC), "-launcher-exec", clean.ssh_path, "-hosts", "h1,h2", "-n", str(n),
+            PYTHON, "-c", WHERE, str(path)]
+    job = run_job(clean, argv, timeout=JOB_TIMEOUT, cwd=str(path.parent))
+    assert job.p.returncode == 0, job.describe()
+    # one slot per host, wrapping round: 0, 2 on h1; 1, 3 on h2
+    assert ranks_on_hosts(job.stdout) == {0: "h1", 1: "h2", 2: "h1", 3: "h2"}, job.describe()
+    return job
+
+
+def test_tutorial_hello_world(clean):
+    job = tutorial(clean, "hello_world.py")
+    for r in range(4):
+        assert re.search(rf"Hi, I am rank\s+{r}\s+among\s+4\s+available ranks!", job.stdout), \
+            job.describe()
+    assert "You can command me privately" in job.stdout, job.describe()
+
+
+def test_tutorial_allreduce_numpy(clean):
+    job = tutorial(clean, "allreduce_numpy.py")
+    # data = arange(10) * 0.1 * rank, summed over ranks 0..3: arange(10) * 0.6
+    after = re.findall(r"Rank\s+(\d)\s+data after\s+allreduce\s+\[([^\]]*)\]", job.stdout)
+    assert sorted(int(r) for r, _ in after) == [0, 1, 2, 3], job.describe()
+    for r, vals in after:
+        got = [float(x) for x in vals.split()]
+        want = [i * 0.6 for i in range(10)]
+        assert len(got) == 10 and all(abs(a - b) < 1e-9 for a, b in zip(got, want)), \
+            f"rank {r}: {got}\n" + job.describe()
+
+
+def test_tutorial_bcast_objects(clean):
+    path = ROOT / "examples" / "tutorial" / "bcast_objects.py"
+    if not path.exists():
+        pytest.skip("examples/tutorial/bcast_objects.py not found")
+    job = tutorial(clean, "bcast_objects.py")
+    assert job.stdout.count("\n") >= 4, job.describe()
+
+
+# ------------------------------------------------------------------ failure duties
+
+def started(job, n, timeout=30):
+    """Wait (bounded) until all n ranks printed their "rank R of N on host H"."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if len(ranks_on_hosts(job.stdout)) == n:
+            return
+        if job.p.poll() is not None:
+            break
+        time.sleep(0.05)
+    job.wait(10)
+    pytest.fail("the job's ranks did not all start\n" + job.describe())
+
+
+KILL_LINES = []      # the lines mpiexec printed for the rank killed on h2 (for the report)
+
+
+def test_rank_killed_on_h2(clean, progs):
+    """Rank 4 (on h2) raises SIGKILL while the others wait in MPI_Barrier: the
+    job ends within a few seconds with status 137 and a line naming rank 4,
+    host h2 and signal 9; nothing is left on any host."""
+    job = Job(clean, "h1", mpiexec_argv(clean, "h1:3,h2:2", 5, progs["xh_traffic"], 0, "kill"),
+              job_env(clean))
+    started(job, 5)
+    t_start = time.monotonic()
+    rc = job.wait(30)
+    took = time.monotonic() - t_start
+    KILL_LINES[:] = [line.rstrip("\n") for line in job.err]
+    sys.stderr.write("mpiexec's stderr for the rank killed on h2:\n" + job.stderr)
+    assert rc == 137, job.describe()
+    assert took < 5, f"the job took {took:.1f} s to end after the ranks started\n" + job.describe()
+    assert re.search(r"rank 4 \(pid \d+\) on host h2 was killed by signal 9", job.stderr), \
+        job.describe()
+    assert "FAIL" not in job.stdout, job.describe()
+
+
+def test_abort_on_h2(clean, progs, tmp_path):
+    """launch_abort: the last rank (4, on h2) calls MPI_Abort(MPI_COMM_WORLD, 3)
+    while the others block in MPI_Recv: exit status 3, the line names rank 4 and
+    h2."""
+    exe = compile_programs(tmp_path, [CDIR / "launch_abort.c"])["launch_abort"]
+    job = Job(clean, "h1", mpiexec_argv(clean, "h1:3,h2:2", 5, exe), job_env(clean))
+    rc = job.wait(30)
+    assert rc == 3, job.describe()
+    assert re.search(r"rank 4 .*on host h2 called MPI_Abort with error code 3", job.stderr), \
+        job.describe()
+    assert job.elapsed < 15, job.describe()
+
+
+def test_exit_without_finalize_on_h2(clean, tmp_path):
+    exe = compile_programs(tmp_path, [CDIR / "launch_no_finalize.c"])["launch_no_finalize"]
+    job = Job(clean, "h1", mpiexec_argv(clean, "h1:3,h2:2", 5, exe), job_env(clean))
+    rc = job.wait(30)
+    assert rc != 0, job.describe()
+    assert re.search(r"rank 4 .*on host h2.*without calling MPI_Finalize", job.stderr), \
+        job.describe()
+
+
+def proxy_pid(cluster, host):
+    pids = [p for p in cluster.host_pids(host) if comm(p) == "baton-proxy"]
+    return pids
+
+
+def long_job(clean, progs, secs=60):
+    job = Job(clean, "h1", mpiexec_argv(clean, "h1:3,h2:2", 5, progs["xh_traffic"], secs),
+              job_env(clean))
+    started(job, 5)
+    return job
+
+
+def test_proxy_killed_on_h2(clean, progs):
+    """h2's baton-proxy is killed (SIGKILL) under a running job: the job ends
+    within a few seconds, fails, and names host h2; h2's ranks die with it."""
+    job = long_job(clean, progs)
+    pids = proxy_pid(clean, "h2")
+    assert len(pids) == 1, f"baton-proxy processes on h2: {pids}\n" + job.describe()
+    os.kill(pids[0], signal.SIGKILL)
+    t0 = time.monotonic()
+    rc = job.wait(30)
+    took = time.monotonic() - t0
+    assert rc != 0, job.describe()
+    assert "h2" in job.stderr, job.describe()
+    assert took < 5, f"the job took {took:.1f} s to end after the proxy died\n" + job.describe()
+
+
+def test_host_h2_dies(clean, progs):
+    """Every process the job has on h2 (ssh session, proxy, ranks) is killed at
+    once, as when the host dies: the job ends naming h2."""
+    job = long_job(clean, progs)
+    killed = clean.kill_host_processes("h2")
+    assert killed, "nothing of the job ran on h2\n" + job.describe()
+    t0 = time.monotonic()
+    rc = job.wait(30)
+    took = time.monotonic() - t0
+    assert rc != 0, job.describe()
+    assert "h2" in job.stderr, job.describe()
+    assert took < 5, f"the job took {took:.1f} s to end after h2 died\n" + job.describe()
+
+
+def test_sigterm_to_mpiexec_reaches_h2(clean, progs):
+    job = long_job(clean, progs)
+    job.p.send_signal(signal.SIGTERM)
+    rc = job.wait(30)
+    assert rc != 0, job.describe()
+    assert job.elapsed < 20, job.describe()
