@@ -268,3 +268,120 @@ def test_sigterm_to_mpiexec_reaches_h2(clean, progs):
     rc = job.wait(30)
     assert rc != 0, job.describe()
     assert job.elapsed < 20, job.describe()
+
+
+# ------------------------------------------------------------------ strangers (issue 14)
+
+KNOCK = PROGS / "knock.py"
+
+
+def listening(cluster, pids_of_job):
+    """{host: ["addr:port", ...]}: the TCP ports the job's processes listen on
+    (`ss -ltnp` inside each host, filtered by the job's pids)."""
+    out = {}
+    for h in cluster.hosts:
+        r = cluster.run(h, ["ss", "-ltnpH"], capture_output=True, text=True, timeout=10)
+        assert r.returncode == 0, r.stderr
+        pids = set(pids_of_job(h))
+        for line in r.stdout.splitlines():
+            f = line.split()
+            if len(f) < 6:
+                continue
+            owners = {int(p) for p in re.findall(r"pid=(\d+)", line)}
+            if owners & pids:
+                out.setdefault(h, []).append(f[3])
+    return out
+
+
+def knock(cluster, modes, targets, hold=1.0, host="h2", timeout=60):
+    import json
+    r = cluster.run(host, [sys.executable, str(KNOCK), modes, str(hold), *targets],
+                    capture_output=True, text=True, timeout=timeout)
+    assert r.returncode == 0, f"knock.py failed:\n{r.stdout}\n{r.stderr}"
+    return json.loads(r.stdout)
+
+
+def delayed_ssh(cluster, tmp_path, host, delay):
+    """A -launcher-exec that starts the ssh to `host` `delay` seconds late: mpiexec's
+    port stays open (waiting for that proxy) long enough to knock on it."""
+    path = tmp_path / "slow-ssh"
+    path.write_text(f'#!/bin/sh\nfor a in "$@"; do [ "$a" = {host} ] && sleep {delay} && break; done\n'
+                    f'exec "{cluster.ssh_path}" "$@"\n')
+    path.chmod(0o755)
+    os.chmod(tmp_path, 0o755)
+    return str(path)
+
+
+def test_strangers_on_mpiexec_port(clean, progs, tmp_path):
+    """While mpiexec waits for h2's proxy (whose ssh starts 4 s late), a process
+    in h2 that is not part of the job finds mpiexec's listening port with ss and
+    (a) hangs up, (b) sends random bytes, (c) leaves 200 connections idle for
+    1.5 s (mpiexec keeps at most 64 unproven ones).  h2's proxy still gets in,
+    the job ends with correct results, and `mpiexec -v` reports the refused
+    connections from h2's address."""
+    slow = delayed_ssh(clean, tmp_path, "h2", 4)
+    argv = [str(MPIEXEC), "-v", "-launcher-exec", slow, "-hosts", "h1:3,h2:2", "-n", "5",
+            str(progs["xh_traffic"]), "1"]
+    job = Job(clean, "h1", argv, job_env(clean))
+    m = job.wait_line(r"^mpiexec: listening on (\S+) for", 10, stream="err")
+    assert m, "mpiexec -v did not say where it listens\n" + job.describe()
+    ports = []
+    deadline = time.monotonic() + 3
+    while not ports and time.monotonic() < deadline:
+        ports = listening(clean, lambda h: [job.p.pid] if h == "h1" else []).get("h1", [])
+    assert ports == [m.group(1)], (f"mpiexec listens on {ports} (ss), says {m.group(1)}\n"
+                                   + job.describe())
+    t0 = time.monotonic()
+    res = knock(clean, "hangup,garbage,idle200", ports, hold=1.5)
+    assert time.monotonic() - t0 < 4, "knocking took longer than h2's proxy was delayed"
+    assert res["hangup"]["connected"] == 1 and res["garbage"]["connected"] == 1, res
+    assert res["idle200"]["connected"] >= 64, res
+    rc = job.wait(60)
+    assert rc == 0, job.describe()
+    assert "RESULT OK" in job.stdout, job.describe()
+    assert ranks_on_hosts(job.stdout) == {0: "h1", 1: "h1", 2: "h1", 3: "h2", 4: "h2"}, \
+        job.describe()
+    refused = re.findall(r"^mpiexec: refused connection from 10\.47\.0\.2:\d+: (.+)$",
+                         job.stderr, re.M)
+    assert "bad proof" in refused, job.describe()
+    assert "closed before proof" in refused, job.describe()
+    m = re.search(r"^mpiexec: refused (\d+) connections$", job.stderr, re.M)
+    assert m and int(m.group(1)) >= 2 + 64, job.describe()
+    assert int(m.group(1)) == len(refused), job.describe()
+    sys.stderr.write("knock.py: %s\nmpiexec -v (refusals counted): %s, reasons %s\n" % (
+        res, m.group(0), sorted(set(refused))))
+
+
+def test_strangers_on_ranks_ports(clean, progs):
+    """During a 2-host job with ~6 s of checked p2p traffic, a process in h2 that
+    is not part of the job connects to every TCP port the job's processes listen
+    on (the ranks' network endpoints on h1 and h2) and (a) hangs up, (b) sends
+    random bytes, (c) leaves 200 connections idle for 1 s.  The job still ends
+    with correct results in normal time, and no rank dies."""
+    argv = [str(MPIEXEC), "-v", "-launcher-exec", clean.ssh_path, "-hosts", "h1:3,h2:2",
+            "-n", "5", str(progs["xh_traffic"]), "6"]
+    job = Job(clean, "h1", argv, job_env(clean))
+    started(job, 5)
+    t_started = time.monotonic()
+    ports = {}
+    deadline = time.monotonic() + 2
+    while time.monotonic() < deadline:
+        ports = listening(clean, lambda h: clean.host_pids(h))
+        if len(ports.get("h1", [])) >= 3 and len(ports.get("h2", [])) >= 2:
+            break
+        time.sleep(0.1)
+    targets = [p for h in sorted(ports) for p in ports[h]]
+    assert targets, "the job listens on no TCP port\n" + job.describe()
+    res = knock(clean, "hangup,garbage,idle200", targets, hold=1.0)
+    assert time.monotonic() - t_started < 6, "the knocking outlasted the job's traffic"
+    for mode in ("hangup", "garbage"):
+        assert res[mode]["connected"] >= 1, res
+    rc = job.wait(60)
+    info = f"ports knocked on: {ports}\nknock.py: {res}\n" + job.describe()
+    assert rc == 0, info
+    assert "RESULT OK" in job.stdout, info
+    assert "FAIL" not in job.stdout, info
+    ok = re.findall(r"^rank (\d) on host (h\d) ok after \d+ rounds$", job.stdout, re.M)
+    assert len(ok) == 5, info
+    assert job.elapsed < 30, info
+    sys.stderr.write(f"ports knocked on: {ports}\nknock.py: {res}\n")
