@@ -81,16 +81,23 @@ class Job:
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True, env=env, cwd=cwd or str(ROOT))
         self.out, self.err = [], []
+        self.when = {}
         self._threads = [threading.Thread(target=self._pump, args=(f, buf), daemon=True)
                          for f, buf in ((self.p.stdout, self.out), (self.p.stderr, self.err))]
         for t in self._threads:
             t.start()
         self.elapsed = None
 
-    @staticmethod
-    def _pump(f, buf):
+    def _pump(self, f, buf):
         for line in f:
+            self.when[line] = self.when.get(line, time.monotonic())
             buf.append(line)
+
+    def arrival(self, pattern):
+        """When (time.monotonic()) the first line matching pattern arrived."""
+        rx = re.compile(pattern)
+        times = [t for line, t in list(self.when.items()) if rx.search(line)]
+        return min(times) if times else None
 
     @property
     def stdout(self):
@@ -129,7 +136,8 @@ class Job:
                                "killed", self.stdout, self.stderr))
         for t in self._threads:
             t.join(timeout=10)
-        self.elapsed = time.monotonic() - self.t0
+        self.t_end = time.monotonic()
+        self.elapsed = self.t_end - self.t0
         return self.p.returncode
 
     def describe(self):

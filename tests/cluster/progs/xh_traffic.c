@@ -40,6 +40,8 @@ int main(int argc, char **argv)
     if (strcmp(mode, "kill") == 0) {
         if (rank == size - 1) {
             usleep(200000);
+            printf("rank %d raises SIGKILL\n", rank);
+            fflush(stdout);
             raise(SIGKILL);
         }
         MPI_Barrier(MPI_COMM_WORLD);
