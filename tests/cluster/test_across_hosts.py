@@ -34,6 +34,9 @@ COLL = ["coll_barrier", "coll_bcast", "coll_reduce", "coll_allreduce", "coll_gat
         "coll_allgather", "coll_alltoall", "coll_nonblocking", "coll_node_aware"]
 COMM = ["comm_split", "comm_create", "comm_threads"]
 THREE = ["p2p_match", "coll_allreduce", "coll_node_aware", "comm_split"]
+# programs for other process counts, with the placement they run in
+OTHER_NP = {"p2p_large_split": ("h1:3,h2:1", 4),   # np: 1 2 3 4
+            "p2p_huge": ("h1:1,h2:1", 2)}          # np: 2; one message > 2 GiB over the network
 # programs run once per value of these variables
 ENV_MATRIX = {"coll_node_aware": [{"BATON_TEST_FORCE_TWOLEVEL": "1"},
                                   {"BATON_TEST_FORCE_TWOLEVEL": "0"}]}
@@ -44,7 +47,7 @@ JOB_TIMEOUT = 90
 def progs(tmp_path_factory):
     d = tmp_path_factory.mktemp("xhosts-progs")
     os.chmod(d, 0o755)
-    srcs = [CDIR / f"{n}.c" for n in sorted(set(P2P + COLL + COMM + THREE))]
+    srcs = [CDIR / f"{n}.c" for n in sorted(set(P2P + COLL + COMM + THREE) | set(OTHER_NP))]
     srcs += [PROGS / "xh_traffic.c"]
     return compile_programs(d, srcs)
 
@@ -86,6 +89,12 @@ def check_program(cluster, progs, name, env, hosts, n):
 @pytest.mark.parametrize("name,env", list(cases(P2P + COLL + COMM)))
 def test_program_h1_3_h2_2(clean, progs, name, env):
     check_program(clean, progs, name, env, "h1:3,h2:2", 5)
+
+
+@pytest.mark.parametrize("name", sorted(OTHER_NP))
+def test_program_other_np(clean, progs, name):
+    hosts, n = OTHER_NP[name]
+    check_program(clean, progs, name, {}, hosts, n)
 
 
 @pytest.mark.parametrize("name,env", list(cases(THREE)))
@@ -143,6 +152,50 @@ def test_own_name_on_loopback(progs):
         assert "RESULT OK" in job.stdout, job.describe()
         assert ranks_on_hosts(job.stdout) == {0: "h1", 1: "h1", 2: "h2", 3: "h2"}, \
             job.describe()
+
+
+# ------------------------------------------------------------------ what reaches the ranks
+
+def sh_job(cluster, hosts, n, script, *extra, stdin=None):
+    argv = [str(MPIEXEC), "-launcher-exec", cluster.ssh_path, "-hosts", hosts, "-n", str(n),
+            *extra, "sh", "-c", script]
+    r = cluster.run("h1", argv, capture_output=True, text=True, timeout=60, input=stdin,
+                    env=job_env(cluster, XH_VALUE="two words"), cwd="/tmp")
+    return r, f"{argv}\nexit {r.returncode}\n--- stdout\n{r.stdout}\n--- stderr\n{r.stderr}"
+
+
+def test_environment_and_cwd_reach_h2(clean):
+    """mpiexec's environment (-genvall by default) and working directory reach
+    the ranks on h2; -genvnone keeps it back but not -genv."""
+    r, d = sh_job(clean, "h1,h2", 2, 'echo "$(hostname) $PMI_RANK $PWD [$XH_VALUE] [$XH_G]"')
+    assert r.returncode == 0, d
+    assert sorted(r.stdout.splitlines()) == ["h1 0 /tmp [two words] []",
+                                             "h2 1 /tmp [two words] []"], d
+    r, d = sh_job(clean, "h1,h2", 2, 'echo "$(hostname) $PMI_RANK [$XH_VALUE] [$XH_G]"',
+                  "-genvnone", "-genv", "XH_G", "g")
+    assert r.returncode == 0, d
+    assert sorted(r.stdout.splitlines()) == ["h1 0 [] [g]", "h2 1 [] [g]"], d
+
+
+def test_stdin_reaches_rank0_on_h2(clean):
+    r, d = sh_job(clean, "h2,h1", 2, 'echo "$(hostname) $PMI_RANK $(cat)"', stdin="from stdin\n")
+    assert r.returncode == 0, d
+    assert sorted(x.strip() for x in r.stdout.splitlines()) == ["h1 1", "h2 0 from stdin"], d
+
+
+def test_exit_status_of_rank_on_h2(clean):
+    r, d = sh_job(clean, "h1,h2", 2, '[ "$PMI_RANK" = 1 ] && exit 7; exec sleep 30')
+    assert r.returncode == 7, d
+    assert "mpiexec: rank 1 on host h2 exited with status 7" in r.stderr, d
+
+
+def test_program_missing_on_h2(clean):
+    argv = [str(MPIEXEC), "-launcher-exec", clean.ssh_path, "-hosts", "h1,h2", "-n", "2",
+            "/nonexistent/xh-prog"]
+    r = clean.run("h1", argv, capture_output=True, text=True, timeout=60, env=job_env(clean))
+    assert r.returncode != 0, r.stderr
+    assert re.search(r"host h\d: /nonexistent/xh-prog: No such file or directory", r.stderr), \
+        r.stderr
 
 
 # ------------------------------------------------------------------ tutorial
