@@ -11,8 +11,8 @@ import subprocess
 
 import pytest
 
-from xhosts import (MPIEXEC, PROGS, compile_programs, job_env, leftovers, ranks_on_hosts,
-                    report)
+from xhosts import (CDIR, MPIEXEC, PROGS, PYTHON, ROOT, compile_programs, job_env, leftovers,
+                    ranks_on_hosts, report)
 
 TIMEOUT = 90
 
@@ -79,8 +79,8 @@ def test_mpiexec_inside_salloc_verbose_uses_srun(slurm, traffic):
     argv = ["salloc", "-N", "2", "-n", "4", str(MPIEXEC), "-v", "-n", "4", str(traffic), "0"]
     r = run(slurm, argv)
     check(slurm, r, " ".join(argv))
-    assert re.search(r"^mpiexec: starting srun .*--nodes=2 .*baton-proxy", r.stderr, re.M), report("no srun in -v output", r.returncode,
-                                                   r.stdout, r.stderr)
+    assert re.search(r"^mpiexec: starting srun .*--nodes=2 .*baton-proxy", r.stderr, re.M), \
+        report("no `mpiexec: starting srun` in -v output", r.returncode, r.stdout, r.stderr)
 
 
 def test_srun_pmi2_rank_killed_on_h2(slurm, tmp_path, traffic):
@@ -94,3 +94,41 @@ def test_srun_pmi2_rank_killed_on_h2(slurm, tmp_path, traffic):
     assert "FAIL" not in r.stdout, desc
     left = leftovers(slurm.c, wait=10)
     assert not left, f"processes of the job left on the hosts: {left}\n{desc}"
+
+
+def test_mpiexec_inside_salloc_rank_killed_on_h2(slurm, traffic):
+    """Inside the allocation, the last rank (3, on h2) raises SIGKILL while the
+    others wait in MPI_Barrier: mpiexec exits with 137 and names rank 3, h2 and
+    the signal; nothing stays behind."""
+    argv = ["salloc", "-N", "2", "-n", "4", str(MPIEXEC), "-n", "4", str(traffic), "0", "kill"]
+    r = run(slurm, argv, timeout=60)
+    desc = report(" ".join(argv), r.returncode, r.stdout, r.stderr)
+    assert r.returncode == 137, desc
+    assert re.search(r"^mpiexec: rank 3 \(pid \d+\) on host h2 was killed by signal 9", r.stderr,
+                     re.M), desc
+    left = leftovers(slurm.c, wait=10)
+    assert not left, f"processes of the job left on the hosts: {left}\n{desc}"
+
+
+def test_mpiexec_inside_salloc_abort_on_h2(slurm, tmp_path):
+    exe = compile_programs(tmp_path, [CDIR / "launch_abort.c"])["launch_abort"]
+    argv = ["salloc", "-N", "2", "-n", "4", str(MPIEXEC), "-n", "4", str(exe)]
+    r = run(slurm, argv, timeout=60)
+    desc = report(" ".join(argv), r.returncode, r.stdout, r.stderr)
+    assert r.returncode == 3, desc
+    assert "mpiexec: rank 3 on host h2 called MPI_Abort with error code 3" in r.stderr, desc
+    left = leftovers(slurm.c, wait=10)
+    assert not left, f"processes of the job left on the hosts: {left}\n{desc}"
+
+
+def test_srun_pmi2_tutorial_hello_world(slurm):
+    """A tutorial program (mpi4py) started directly by srun --mpi=pmi2 on both
+    nodes: every rank reports, and the job's size is 4."""
+    prog = ROOT / "examples" / "tutorial" / "hello_world.py"
+    argv = ["srun", "--mpi=pmi2", "-N", "2", "-n", "4", PYTHON, str(prog)]
+    r = run(slurm, argv)
+    desc = report(" ".join(argv), r.returncode, r.stdout, r.stderr)
+    assert r.returncode == 0, desc
+    got = sorted(int(x) for x in re.findall(r"Hi, I am rank\s+(\d+)\s+among\s+4\s+available",
+                                            r.stdout))
+    assert got == [0, 1, 2, 3], desc
