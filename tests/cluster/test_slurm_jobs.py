@@ -8,6 +8,7 @@ nodes, checks every result and prints its host."""
 import os
 import re
 import subprocess
+import time
 
 import pytest
 
@@ -132,3 +133,32 @@ def test_srun_pmi2_tutorial_hello_world(slurm):
     got = sorted(int(x) for x in re.findall(r"Hi, I am rank\s+(\d+)\s+among\s+4\s+available",
                                             r.stdout))
     assert got == [0, 1, 2, 3], desc
+
+
+@pytest.mark.skipif(os.environ.get("BATON_CLUSTER_SLOW", "") in ("", "0"),
+                    reason="takes ~30 s (TCP keepalive); set BATON_CLUSTER_SLOW=1 to run it")
+def test_mpiexec_inside_salloc_link_to_h2_down(slurm, traffic):
+    """Inside the allocation (no ssh to notice), h2's cable is pulled under a
+    running job: mpiexec's TCP keepalive notices the silent host (about 25 s),
+    ends the job naming h2, and nothing is left once the cable is back."""
+    argv = ["salloc", "-N", "2", "-n", "4", str(MPIEXEC), "-n", "4", str(traffic), "100"]
+    p = slurm.popen(argv, env=slurm_env(slurm), stdin=subprocess.DEVNULL,
+                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                    cwd=str(MPIEXEC.parents[2]))
+    try:
+        time.sleep(4)           # the ranks are up and talking (100 s of traffic)
+        assert p.poll() is None, report("ended early", p.returncode, *p.communicate())
+        slurm.c.set_link("h2", False)
+        try:
+            out, err = p.communicate(timeout=60)
+        finally:
+            slurm.c.set_link("h2", True)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        out, err = p.communicate(timeout=10)
+        pytest.fail(report("no end 60 s after h2's link went down", "killed", out, err))
+    desc = report(" ".join(argv), p.returncode, out, err)
+    assert p.returncode != 0, desc
+    assert "mpiexec: lost the connection to host h2" in err, desc
+    left = leftovers(slurm.c, wait=10)
+    assert not left, f"processes of the job left on the hosts: {left}\n{desc}"
