@@ -4,6 +4,9 @@ between the ranks of a host and the network transport between hosts.
 
   - C programs of tests/c (point-to-point, collectives, communicators) with
     uneven placements: h1:3,h2:2 and h1:2,h2:1,h3:2
+    and every flat algorithm of the node-aware collectives forced (BATON_COLL_*)
+  - placement (slots, hostfile, -ppn), environment, cwd, stdin, a host whose own
+    name maps to 127.0.1.1
   - tutorial programs (examples/tutorial) with `mpiexec -hosts h1,h2 python`
   - failure duties: a rank on h2 killed by SIGKILL, MPI_Abort on h2, h2's proxy
     killed, h2 dying as a whole; the job ends quickly, names rank, host and what
@@ -88,6 +91,30 @@ def check_program(cluster, progs, name, env, hosts, n):
 @pytest.mark.parametrize("name,env", list(cases(P2P + COLL + COMM)))
 def test_program_h1_3_h2_2(clean, progs, name, env):
     check_program(clean, progs, name, env, "h1:3,h2:2", 5)
+
+
+# Every algorithm of the six node-aware collectives that runs over the network,
+# forced with BATON_COLL_<KIND> (round i forces each kind's algorithm i, wrapping round).
+FORCED = {"BARRIER": ["dissemination", "linear"],
+          "BCAST": ["binomial", "scatter_allgather", "linear"],
+          "GATHER": ["binomial", "linear"],
+          "ALLGATHER": ["recursive_doubling", "bruck", "ring", "linear"],
+          "REDUCE": ["binomial", "rabenseifner", "linear"],
+          "ALLREDUCE": ["recursive_doubling", "ring", "rabenseifner", "reduce_bcast"]}
+
+
+@pytest.mark.parametrize("round_", range(max(len(v) for v in FORCED.values())))
+def test_forced_algorithms_across_hosts(clean, progs, round_):
+    """coll_node_aware (its checks, the table's choice not forced to twolevel)
+    with each collective forced to a flat algorithm across h1:3,h2:2; the
+    trace (BATON_COLL_TRACE=1) shows the forced algorithm on the 5 ranks."""
+    force = {k: v[round_ % len(v)] for k, v in FORCED.items()}
+    env = {f"BATON_COLL_{k}": v for k, v in force.items()}
+    env.update(BATON_TEST_FORCE_TWOLEVEL="0", BATON_COLL_TRACE="1")
+    job = check_program(clean, progs, "coll_node_aware", env, "h1:3,h2:2", 5)
+    for kind, alg in force.items():
+        assert re.search(rf"^baton: {kind} on 5 ranks \(\d+ bytes\): {alg}$", job.stderr,
+                         re.M), f"{kind} forced to {alg} never ran so\n" + job.describe(2000)
 
 
 @pytest.mark.parametrize("name", sorted(OTHER_NP))

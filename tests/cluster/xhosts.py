@@ -140,9 +140,9 @@ class Job:
         self.elapsed = self.t_end - self.t0
         return self.p.returncode
 
-    def describe(self):
+    def describe(self, limit=6000):
         return report(f"{' '.join(self.argv)} (in {self.host}, {self.elapsed or 0:.1f} s)",
-                      self.p.returncode, self.stdout, self.stderr)
+                      self.p.returncode, self.stdout, self.stderr, limit=limit)
 
 
 def mpiexec_argv(cluster, hosts, n, prog, *args, extra=()):
