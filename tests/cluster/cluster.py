@@ -82,6 +82,14 @@ def _alive(pid):
         return False
 
 
+def _ppid(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return int(f.read().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def _netns_list():
     p = _run(["ip", "netns", "list"], check=False)
     return [line.split()[0] for line in (p.stdout or "").splitlines() if line.strip()]
@@ -651,7 +659,10 @@ Host *
         """The pids in host's namespace that are not the harness's own
         (holder, sshd, Slurm daemons): what tests and launchers started."""
         ours = {pid for _, pid, _ in self._daemons} | set(self._holders.values())
-        return [p for p in _netns_pids(self.ns(host)) if p not in ours]
+        # slurmctld forks its own helper (slurmscriptd) at start: the harness's too
+        ctld = {pid for name, pid, _ in self._daemons if name == "slurmctld"}
+        return [p for p in _netns_pids(self.ns(host))
+                if p not in ours and not (ctld and _ppid(p) in ctld)]
 
     def kill_host_processes(self, host, sig=signal.SIGKILL):
         """Send sig to every process host_pids(host) lists (a host "dying"
