@@ -860,7 +860,10 @@ def main():
     with open(os.path.join(outdir, "medians.json"), "w") as f:
         json.dump({"meta": {k: v for k, v in d.meta.items() if k != "failures"},
                    "medians": medians(d)}, f, separators=(",", ":"))
-    print("## Summary\n\n" + summary.render() + "\n")
+    if "local" in d.meta.get("sections", ["local"]):
+        print("## Summary\n\n" + summary.render() + "\n")
+    if d.shown(hosts=True):
+        print("## Across hosts\n\n" + hosts_summary(d).render() + "\n")
     if args.latest:
         os.makedirs(args.latest, exist_ok=True)
         for name in os.listdir(args.latest):
