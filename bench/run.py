@@ -822,6 +822,9 @@ def probe_devices(cluster, t):
             if m.group(1) != m.group(2) and "%s -> %s" % m.groups() not in paths:
                 paths.append("%s -> %s" % m.groups())
         add("tcp between the hosts: %s" % (", ".join(sorted(paths)) or "none logged"))
+    if r["stuck"]:
+        add("(this probe hung in MPI_Finalize after its results and was ended after %.0f s)"
+            % r["stuck"])
     return "; ".join(found) or "nothing recognisable in the verbose log: %s" % tail(text)
 
 
