@@ -548,6 +548,9 @@ def render(d, summary, pngs, plot_note):
                  "point; “Open MPI” and “MPICH” the better of the Debian and PyPI builds. "
                  "Latencies in µs, bandwidths in MB/s (10^6 B/s), start-up in ms.")
         L.append("")
+        if d.shown(hosts=True):
+            L.append("The targets across hosts are in the section “Across hosts” below.")
+            L.append("")
     elif d.keys("hosts:latency") or d.keys("hosts:bw") or m.get("hosts"):
         L.append("Across hosts only (`--hosts`): the targets of that section are in it.")
         L.append("")
