@@ -73,6 +73,8 @@ class Data:
     @staticmethod
     def explode(r):
         t, b, v, n = r["target"], r["bench"], r.get("variant", ""), r.get("ranks", 0)
+        if r.get("hosts"):
+            b = "hosts:" + b     # across hosts: kept apart from the one-machine results
         if b == "mem":
             for f in MEM_FIELDS:
                 if f in r:
@@ -101,9 +103,9 @@ class Data:
         return [t["name"] for t in self.targets
                 if t["peer"] and (family is None or t["family"] == family)]
 
-    def shown(self):
-        """Targets with any data, Baton first."""
-        have = {k[0] for k in self.stats}
+    def shown(self, hosts=False):
+        """Targets with any data (across hosts: with data across hosts), Baton first."""
+        have = {k[0] for k in self.stats if k[1].startswith("hosts:") == hosts}
         return [t["name"] for t in self.targets if t["name"] in have]
 
     def best_peer(self, bench, variant, ranks, nbytes, higher, family=None):
@@ -339,8 +341,9 @@ def build_summary(d):
 
 # --------------------------------------------------------------------------- tables
 
-def table(d, bench, variant, ranks, unit, higher, size_col=True, sizes=None, value_scale=1.0):
-    names = d.shown()
+def table(d, bench, variant, ranks, unit, higher, size_col=True, sizes=None, value_scale=1.0,
+          names=None):
+    names = names if names is not None else d.shown()
     sizes = sizes if sizes is not None else d.sizes(bench, variant, ranks)
     if not sizes:
         return None
@@ -376,7 +379,7 @@ def plots(d, outdir):
 
     def series(ax, bench, variant, ranks, ylabel, title):
         any_ = False
-        for n in d.shown():
+        for n in d.shown(hosts=bench.startswith("hosts:")):
             xs, ys, lo, hi = [], [], [], []
             for nb in d.sizes(bench, variant, ranks):
                 st = d.get(n, bench, variant, ranks, nb)
@@ -482,6 +485,16 @@ def plots(d, outdir):
         ax.legend(fontsize=7)
         ax.grid(True, axis="y", alpha=0.3)
         save(fig, "startup.png")
+    hp = [(b, v, n, yl, ti) for (b, v, n, yl, ti) in (
+        ("hosts:latency", "", 2, "one-way latency (µs)", "Latency between two hosts"),
+        ("hosts:bw", "reused", 2, "MB/s", "Bandwidth between two hosts, reused buffer"),
+        ("hosts:allreduce", "allreduce", 4, "µs", "Allreduce, 2 hosts x 2 ranks"))
+        if len(d.sizes(b, v, n)) > 1]
+    if hp:
+        fig, axes = plt.subplots(1, len(hp), figsize=(5.5 * len(hp), 4), squeeze=False)
+        for ax, (b, v, n, yl, ti) in zip(axes[0], hp):
+            series(ax, b, v, n, yl, ti + " (median, min–max)")
+        save(fig, "hosts.png")
     return made, None
 
 
@@ -525,14 +538,22 @@ def render(d, summary, pngs, plot_note):
             "missing: %s" % t["py_missing"] if t["py_missing"] else "yes")
         L.append("| %s | %s | %s | %s |" % (t["label"], t["version"] or "–", c, py))
     L.append("")
-    L.append("## Summary: Baton against the targets")
-    L.append("")
-    L.append(summary.render())
-    L.append("")
-    L.append("“best peer” is the best median among the reference MPIs that produced that "
-             "point; “Open MPI” and “MPICH” the better of the Debian and PyPI builds. "
-             "Latencies in µs, bandwidths in MB/s (10^6 B/s), start-up in ms.")
-    L.append("")
+    local = "local" in m.get("sections", ["local"])
+    if local:
+        L.append("## Summary: Baton against the targets")
+        L.append("")
+        L.append(summary.render())
+        L.append("")
+        L.append("“best peer” is the best median among the reference MPIs that produced that "
+                 "point; “Open MPI” and “MPICH” the better of the Debian and PyPI builds. "
+                 "Latencies in µs, bandwidths in MB/s (10^6 B/s), start-up in ms.")
+        L.append("")
+        if d.shown(hosts=True):
+            L.append("The targets across hosts are in the section “Across hosts” below.")
+            L.append("")
+    elif d.keys("hosts:latency") or d.keys("hosts:bw") or m.get("hosts"):
+        L.append("Across hosts only (`--hosts`): the targets of that section are in it.")
+        L.append("")
     if plot_note:
         L.append("_No plots: %s._" % plot_note)
         L.append("")
@@ -552,135 +573,137 @@ def render(d, summary, pngs, plot_note):
             L.append(t)
             L.append("")
 
-    section("Point-to-point latency (µs, one way)", "latency.png")
-    for n in (2, 4, 8):
-        add_table("Ping-pong between ranks 0 and 1 of %d%s" % (
-            n, "" if n == 2 else " (the others wait in MPI_Barrier)"),
-            "latency", "", n, "us", False)
-    cl = d.get("machine", "cacheline", "", 2, 64)
-    if cl:
-        L.append("**Cache-line ping-pong between the two CPUs, one way (µs)**: %s. This is "
-                 "the hardware floor of a one-way message (bench/c/cacheline.c); on a VM it "
-                 "depends on where the host places the two virtual CPUs, so read the "
-                 "latencies above against it." % cl.cell())
-        L.append("")
-    section("Bandwidth (MB/s, window of 64)", "bandwidth.png")
-    add_table("Uni-directional, distinct buffers (each pending receive has its own)",
-              "bw", "distinct", 2, "MB/s", True)
-    add_table("Uni-directional, reused buffer (as osu_bw)", "bw", "reused", 2, "MB/s", True)
-    add_table("Bi-directional, reused buffers (as osu_bibw)", "bibw", "reused", 2, "MB/s", True)
-    mcs = [(v, nb) for v in ("", "2m") for nb in d.sizes("memcpy", v, 1)]
-    if mcs:
-        L.append("**memcpy, one core (MB/s)**: " + ", ".join(
-            "%s on %s pages: %s" % (human_bytes(nb), "2 MiB" if v else "4 KiB",
-                                    d.get("machine", "memcpy", v, 1, nb).cell())
-            for v, nb in mcs))
-        L.append("")
-    cmas = [(v, n, nb) for v, n in (("one", 1), ("two", 2), ("one-2m", 1), ("two-2m", 2))
-            for nb in d.sizes("cma", v, n)]
-    if cmas:
-        L.append("**The kernel's copy between two processes (MB/s)** (bench/c/cma_bw.c; "
-                 "`process_vm_readv`, the single copy every MPI here uses for large "
-                 "messages): " + "; ".join(
-                     "%s, %s pages, %s: %s" % (
-                         "one core" if n == 1 else "two cores, one message split (readv + writev)",
-                         "2 MiB" if v.endswith("2m") else "4 KiB", human_bytes(nb),
-                         d.get("machine", "cma", v, n, nb).cell())
-                     for v, n, nb in cmas) +
-                 ". The kernel pins the other process's pages one at a time, and on 4 KiB "
-                 "pages that, not the copy, holds it to well under memcpy: both ends' cores "
-                 "together then reach about the two-core figure, below 0.9× the one-core "
-                 "memcpy, whether through this copy or through two memcpy's via shared "
-                 "memory. On 2 MiB pages one core copies at about memcpy speed. Baton's "
-                 "`mpiexec` starts its ranks with `GLIBC_TUNABLES=glibc.malloc.hugetlb=1`, "
-                 "so that malloc asks for 2 MiB pages for its large blocks and its heap "
-                 "(the benchmarks' buffers among them); the other MPIs' launchers leave "
-                 "malloc on 4 KiB pages.")
-        L.append("")
-    colls = ("barrier", "bcast", "reduce", "allreduce", "gather", "scatter", "allgather",
-             "alltoall")
-    for n in (2, 4, 8):
-        present = [c for c in colls if d.sizes(c, c, n)]
-        if not present:
-            continue
-        section("Collectives, %d ranks%s (µs per call, mean over ranks)" %
-                (n, "" if n <= 2 else " on 2 cores"), "collectives-%d.png" % n)
-        for c in present:
-            if c == "barrier":
-                add_table("Barrier", c, c, n, "us", False, size_col=False)
-                sw = d.get("machine", "cswitch", "", 2, 0)
-                if sw and n > 2:
-                    L.append("**Switch between two processes on one CPU (µs)**: %s "
-                             "(bench/c/cswitch.c). With %d ranks a core, a barrier needs at "
-                             "least %d such %s on each core." % (
-                                 sw.cell(), n // 2, barrier_switches(n),
-                                 switch_word(barrier_switches(n))))
-                    L.append("")
-            else:
-                add_table(c.capitalize() + (" (bytes per rank)" if c in (
-                    "gather", "scatter", "allgather", "alltoall") else " (doubles, sum)"
-                    if c in ("reduce", "allreduce") else ""), c, c, n, "us", False)
-    if d.keys("py"):
-        section("mpi4py (µs; send/recv one way, collectives per call)", "python.png")
-        names = d.shown()
-        L.append("| operation | bytes | " + " | ".join(label(d, n) for n in names) +
-                 " | Baton / best peer |")
-        L.append("| --- | ---: |" + " ---: |" * (len(names) + 1))
-        for (v, rk, nb) in d.keys("py"):
-            cells = [(d.get(n, "py", v, rk, nb).cell() if d.get(n, "py", v, rk, nb) else "–")
-                     for n in names]
-            r = d.ratio("py", v, rk, nb, False)
-            size = "–" if v == "send/recv dict" else human_bytes(nb)
-            L.append("| %s | %s | %s | %s |" % (v, size, " | ".join(cells),
-                                                "%.2f×" % r[2] if r else "–"))
-        L.append("")
-    if d.keys("startup"):
-        section("Start-up (wall ms of the whole `mpiexec` command)", "startup.png")
-        names = d.shown()
-        L.append("| command | ranks | " + " | ".join(label(d, n) for n in names) +
-                 " | Baton / best peer |")
-        L.append("| --- | ---: |" + " ---: |" * (len(names) + 1))
-        what = {"hello": "`./hello` (Init + Finalize)",
-                "python": "`python -c \"from mpi4py import MPI\"`",
-                "launcher": "`/bin/true` (launcher alone)"}
-        for (v, rk, nb) in d.keys("startup", by_variant=True):
-            cells = [(d.get(n, "startup", v, rk, 0).cell() if d.get(n, "startup", v, rk, 0)
-                      else "–") for n in names]
-            r = d.ratio("startup", v, rk, 0, False)
-            L.append("| %s | %d | %s | %s |" % (what.get(v, v), rk, " | ".join(cells),
-                                                "%.2f×" % r[2] if r else "–"))
-        L.append("")
-    if d.keys("mem"):
-        section("Memory (after MPI_Init, and after all pairs exchanged 64 B)")
-        names = d.shown()
-        L.append("VmHWM: peak resident set per rank, mean over ranks (shared pages it touched "
-                 "included). Pss: resident set with shared pages divided among the processes "
-                 "that map them. RssAnon: private memory per rank. Node shm: sum over ranks of the "
-                 "Pss of shared mappings (every resident shared page of the job counted once); "
-                 "mapped: the largest shared mapping size of one rank. MiB.")
-        L.append("")
-        L.append("| ranks | phase | measure | " + " | ".join(label(d, n) for n in names) +
-                 " | Baton / best peer |")
-        L.append("| ---: | --- | --- |" + " ---: |" * (len(names) + 1))
-        fields = {"hwm_kib_mean": "VmHWM per rank", "pss_kib_mean": "Pss per rank",
-                  "anon_kib_mean": "RssAnon per rank",
-                  "shm_pss_kib_total": "node shm (resident)",
-                  "shm_size_kib_max": "shm mapped per rank"}
-        ranks = sorted({n for (v, n, nb) in d.keys("mem")})
-        for n in ranks:
-            for phase in ("init", "allpairs"):
-                for f, fname in fields.items():
-                    v = "%s/%s" % (phase, f)
-                    cells = []
-                    for t in names:
-                        st = d.get(t, "mem", v, n, 0)
-                        cells.append(Stats([x / 1024 for x in st.values]).cell() if st else "–")
-                    if all(c == "–" for c in cells):
-                        continue
-                    r = d.ratio("mem", v, n, 0, False)
-                    L.append("| %d | %s | %s | %s | %s |" % (n, phase, fname, " | ".join(cells),
-                                                             "%.2f×" % r[2] if r else "–"))
-        L.append("")
+    if local:
+        section("Point-to-point latency (µs, one way)", "latency.png")
+        for n in (2, 4, 8):
+            add_table("Ping-pong between ranks 0 and 1 of %d%s" % (
+                n, "" if n == 2 else " (the others wait in MPI_Barrier)"),
+                "latency", "", n, "us", False)
+        cl = d.get("machine", "cacheline", "", 2, 64)
+        if cl:
+            L.append("**Cache-line ping-pong between the two CPUs, one way (µs)**: %s. This is "
+                     "the hardware floor of a one-way message (bench/c/cacheline.c); on a VM it "
+                     "depends on where the host places the two virtual CPUs, so read the "
+                     "latencies above against it." % cl.cell())
+            L.append("")
+        section("Bandwidth (MB/s, window of 64)", "bandwidth.png")
+        add_table("Uni-directional, distinct buffers (each pending receive has its own)",
+                  "bw", "distinct", 2, "MB/s", True)
+        add_table("Uni-directional, reused buffer (as osu_bw)", "bw", "reused", 2, "MB/s", True)
+        add_table("Bi-directional, reused buffers (as osu_bibw)", "bibw", "reused", 2, "MB/s", True)
+        mcs = [(v, nb) for v in ("", "2m") for nb in d.sizes("memcpy", v, 1)]
+        if mcs:
+            L.append("**memcpy, one core (MB/s)**: " + ", ".join(
+                "%s on %s pages: %s" % (human_bytes(nb), "2 MiB" if v else "4 KiB",
+                                        d.get("machine", "memcpy", v, 1, nb).cell())
+                for v, nb in mcs))
+            L.append("")
+        cmas = [(v, n, nb) for v, n in (("one", 1), ("two", 2), ("one-2m", 1), ("two-2m", 2))
+                for nb in d.sizes("cma", v, n)]
+        if cmas:
+            L.append("**The kernel's copy between two processes (MB/s)** (bench/c/cma_bw.c; "
+                     "`process_vm_readv`, the single copy every MPI here uses for large "
+                     "messages): " + "; ".join(
+                         "%s, %s pages, %s: %s" % (
+                             "one core" if n == 1 else "two cores, one message split (readv + writev)",
+                             "2 MiB" if v.endswith("2m") else "4 KiB", human_bytes(nb),
+                             d.get("machine", "cma", v, n, nb).cell())
+                         for v, n, nb in cmas) +
+                     ". The kernel pins the other process's pages one at a time, and on 4 KiB "
+                     "pages that, not the copy, holds it to well under memcpy: both ends' cores "
+                     "together then reach about the two-core figure, below 0.9× the one-core "
+                     "memcpy, whether through this copy or through two memcpy's via shared "
+                     "memory. On 2 MiB pages one core copies at about memcpy speed. Baton's "
+                     "`mpiexec` starts its ranks with `GLIBC_TUNABLES=glibc.malloc.hugetlb=1`, "
+                     "so that malloc asks for 2 MiB pages for its large blocks and its heap "
+                     "(the benchmarks' buffers among them); the other MPIs' launchers leave "
+                     "malloc on 4 KiB pages.")
+            L.append("")
+        colls = ("barrier", "bcast", "reduce", "allreduce", "gather", "scatter", "allgather",
+                 "alltoall")
+        for n in (2, 4, 8):
+            present = [c for c in colls if d.sizes(c, c, n)]
+            if not present:
+                continue
+            section("Collectives, %d ranks%s (µs per call, mean over ranks)" %
+                    (n, "" if n <= 2 else " on 2 cores"), "collectives-%d.png" % n)
+            for c in present:
+                if c == "barrier":
+                    add_table("Barrier", c, c, n, "us", False, size_col=False)
+                    sw = d.get("machine", "cswitch", "", 2, 0)
+                    if sw and n > 2:
+                        L.append("**Switch between two processes on one CPU (µs)**: %s "
+                                 "(bench/c/cswitch.c). With %d ranks a core, a barrier needs at "
+                                 "least %d such %s on each core." % (
+                                     sw.cell(), n // 2, barrier_switches(n),
+                                     switch_word(barrier_switches(n))))
+                        L.append("")
+                else:
+                    add_table(c.capitalize() + (" (bytes per rank)" if c in (
+                        "gather", "scatter", "allgather", "alltoall") else " (doubles, sum)"
+                        if c in ("reduce", "allreduce") else ""), c, c, n, "us", False)
+        if d.keys("py"):
+            section("mpi4py (µs; send/recv one way, collectives per call)", "python.png")
+            names = d.shown()
+            L.append("| operation | bytes | " + " | ".join(label(d, n) for n in names) +
+                     " | Baton / best peer |")
+            L.append("| --- | ---: |" + " ---: |" * (len(names) + 1))
+            for (v, rk, nb) in d.keys("py"):
+                cells = [(d.get(n, "py", v, rk, nb).cell() if d.get(n, "py", v, rk, nb) else "–")
+                         for n in names]
+                r = d.ratio("py", v, rk, nb, False)
+                size = "–" if v == "send/recv dict" else human_bytes(nb)
+                L.append("| %s | %s | %s | %s |" % (v, size, " | ".join(cells),
+                                                    "%.2f×" % r[2] if r else "–"))
+            L.append("")
+        if d.keys("startup"):
+            section("Start-up (wall ms of the whole `mpiexec` command)", "startup.png")
+            names = d.shown()
+            L.append("| command | ranks | " + " | ".join(label(d, n) for n in names) +
+                     " | Baton / best peer |")
+            L.append("| --- | ---: |" + " ---: |" * (len(names) + 1))
+            what = {"hello": "`./hello` (Init + Finalize)",
+                    "python": "`python -c \"from mpi4py import MPI\"`",
+                    "launcher": "`/bin/true` (launcher alone)"}
+            for (v, rk, nb) in d.keys("startup", by_variant=True):
+                cells = [(d.get(n, "startup", v, rk, 0).cell() if d.get(n, "startup", v, rk, 0)
+                          else "–") for n in names]
+                r = d.ratio("startup", v, rk, 0, False)
+                L.append("| %s | %d | %s | %s |" % (what.get(v, v), rk, " | ".join(cells),
+                                                    "%.2f×" % r[2] if r else "–"))
+            L.append("")
+        if d.keys("mem"):
+            section("Memory (after MPI_Init, and after all pairs exchanged 64 B)")
+            names = d.shown()
+            L.append("VmHWM: peak resident set per rank, mean over ranks (shared pages it touched "
+                     "included). Pss: resident set with shared pages divided among the processes "
+                     "that map them. RssAnon: private memory per rank. Node shm: sum over ranks of the "
+                     "Pss of shared mappings (every resident shared page of the job counted once); "
+                     "mapped: the largest shared mapping size of one rank. MiB.")
+            L.append("")
+            L.append("| ranks | phase | measure | " + " | ".join(label(d, n) for n in names) +
+                     " | Baton / best peer |")
+            L.append("| ---: | --- | --- |" + " ---: |" * (len(names) + 1))
+            fields = {"hwm_kib_mean": "VmHWM per rank", "pss_kib_mean": "Pss per rank",
+                      "anon_kib_mean": "RssAnon per rank",
+                      "shm_pss_kib_total": "node shm (resident)",
+                      "shm_size_kib_max": "shm mapped per rank"}
+            ranks = sorted({n for (v, n, nb) in d.keys("mem")})
+            for n in ranks:
+                for phase in ("init", "allpairs"):
+                    for f, fname in fields.items():
+                        v = "%s/%s" % (phase, f)
+                        cells = []
+                        for t in names:
+                            st = d.get(t, "mem", v, n, 0)
+                            cells.append(Stats([x / 1024 for x in st.values]).cell() if st else "–")
+                        if all(c == "–" for c in cells):
+                            continue
+                        r = d.ratio("mem", v, n, 0, False)
+                        L.append("| %d | %s | %s | %s | %s |" % (n, phase, fname, " | ".join(cells),
+                                                                 "%.2f×" % r[2] if r else "–"))
+            L.append("")
+    hosts_section(d, L, pngs)
     fails = m.get("failures", [])
     L.append("## Missing and failed")
     L.append("")
@@ -713,6 +736,107 @@ def render(d, summary, pngs, plot_note):
     return "\n".join(L)
 
 
+# --------------------------------------------------------------------------- across hosts
+
+def hosts_summary(d):
+    """The issue's targets across hosts, as ratios to the best peer of the same run."""
+    s = Summary(d)
+    sz = d.sizes("hosts:latency", "", 2)
+    s.ratio_check("Latency between two hosts, %s–%s" % (
+        human_bytes(sz[0]) if sz else "0 B", human_bytes(sz[-1]) if sz else "4 MiB"),
+        "≤ 1.0× best peer", [("hosts:latency", "", 2, nb) for nb in sz], False, 1.0)
+    for variant in ("reused", "distinct"):
+        sz = [nb for nb in d.sizes("hosts:bw", variant, 2) if nb >= 64 * K]
+        if sz or variant == "reused":
+            s.ratio_check("Bandwidth between two hosts (%s), ≥ 64 KiB" % variant,
+                          "≥ 1.0× best peer", [("hosts:bw", variant, 2, nb) for nb in sz],
+                          True, 1.0, worst_is_max=False)
+    sz = d.sizes("hosts:allreduce", "allreduce", 4)
+    s.ratio_check("Allreduce, 2 hosts × 2 ranks%s" % (
+        ", %s" % " and ".join(human_bytes(nb) for nb in sz) if 0 < len(sz) <= 3 else ""),
+        "≤ 0.8× best peer", [("hosts:allreduce", "allreduce", 4, nb) for nb in sz], False, 0.8)
+    s.ratio_check("Barrier, 2 hosts × 2 ranks", "≤ 0.8× best peer",
+                  [("hosts:barrier", "barrier", 4, 0)], False, 0.8)
+    # No target in the issue: shown for information.
+    sz = d.sizes("hosts:bcast", "bcast", 4)
+    if sz:
+        s.ratio_check("(information) Bcast, 2 hosts × 2 ranks", "no target",
+                      [("hosts:bcast", "bcast", 4, nb) for nb in sz], False, 1.0)
+        s.rows[-1] = s.rows[-1][:5] + (None,)
+    if d.get("baton", "hosts:startup", "hello", 8, 0) or \
+            d.best_peer("hosts:startup", "hello", 8, 0, False):
+        s.ratio_check("(information) Start-up, 2 hosts × 4 ranks `./hello`", "no target",
+                      [("hosts:startup", "hello", 8, 0)], False, 1.0)
+        s.rows[-1] = s.rows[-1][:5] + (None,)
+    return s
+
+
+def hosts_section(d, L, pngs):
+    m = d.meta
+    hm = m.get("hosts")
+    names = d.shown(hosts=True)
+    if not hm and not names:
+        return
+    L.append("## Across hosts")
+    L.append("")
+    L.append("Two hosts on this machine: network namespaces `h1` (10.47.0.1) and `h2` "
+             "(10.47.0.2) on a bridge, each with its own `sshd`, hostname and `/dev/shm` "
+             "(tests/cluster/cluster.py); every launcher runs inside `h1` and reaches the hosts "
+             "through the cluster's ssh. The hosts share the machine's 2 cores, so the network "
+             "is the kernel's TCP over a veth pair and bridge (no wire), and every rank of "
+             "both hosts competes for the same 2 CPUs: no MPI binds ranks to CPUs here. "
+             "Latency and bandwidth: rank 0 on h1, rank 1 on h2; collectives: 2 hosts × 2 "
+             "ranks; start-up: 2 hosts × 4 ranks, the whole `mpiexec` measured. Each program's "
+             "first size is run twice and the first measurement dropped: it includes "
+             "connecting the hosts' ranks (every MPI here connects on first use).")
+    L.append("")
+    if hm and hm.get("missing"):
+        L.append("**Not run:** %s" % hm["missing"])
+        L.append("")
+    if hm and (hm.get("launch") or hm.get("devices")):
+        L.append("| MPI | launch (inside h1) | network between the hosts (from its own verbose "
+                 "log) |")
+        L.append("| --- | --- | --- |")
+        for t in d.targets:
+            n = t["name"]
+            if n in hm.get("launch", {}) or n in hm.get("devices", {}):
+                L.append("| %s | `%s` | %s |" % (
+                    t["label"], hm.get("launch", {}).get(n, "–"),
+                    hm.get("devices", {}).get(n, "–").replace("|", "\\|")))
+        L.append("")
+    if not names:
+        return
+    s = hosts_summary(d)
+    L.append("**Targets (issue 12), as ratios to the best peer in this run**")
+    L.append("")
+    L.append(s.render())
+    L.append("")
+    if "hosts.png" in pngs:
+        L.append("![Across hosts](hosts.png)")
+        L.append("")
+
+    def add(title, *a, **kw):
+        t = table(d, *a, names=names, **kw)
+        if t:
+            L.append("**%s**" % title)
+            L.append("")
+            L.append(t)
+            L.append("")
+    add("Latency between two hosts (µs, one way; ping-pong, rank 0 on h1, rank 1 on h2)",
+        "hosts:latency", "", 2, "us", False)
+    add("Bandwidth between two hosts, reused buffer (MB/s, window of 64)",
+        "hosts:bw", "reused", 2, "MB/s", True)
+    add("Bandwidth between two hosts, distinct buffers (MB/s, window of 64)",
+        "hosts:bw", "distinct", 2, "MB/s", True)
+    add("Allreduce, 2 hosts × 2 ranks (µs per call, doubles, sum)",
+        "hosts:allreduce", "allreduce", 4, "us", False)
+    add("Bcast, 2 hosts × 2 ranks (µs per call)", "hosts:bcast", "bcast", 4, "us", False)
+    add("Barrier, 2 hosts × 2 ranks (µs per call)", "hosts:barrier", "barrier", 4, "us", False,
+        size_col=False)
+    add("Start-up, 2 hosts × 4 ranks: `mpiexec ... -n 8 ./hello` (wall ms)",
+        "hosts:startup", "hello", 8, "ms", False, size_col=False)
+
+
 def medians(d):
     out = []
     for (t, b, v, n, nb), st in sorted(d.stats.items()):
@@ -739,7 +863,10 @@ def main():
     with open(os.path.join(outdir, "medians.json"), "w") as f:
         json.dump({"meta": {k: v for k, v in d.meta.items() if k != "failures"},
                    "medians": medians(d)}, f, separators=(",", ":"))
-    print("## Summary\n\n" + summary.render() + "\n")
+    if "local" in d.meta.get("sections", ["local"]):
+        print("## Summary\n\n" + summary.render() + "\n")
+    if d.shown(hosts=True):
+        print("## Across hosts\n\n" + hosts_summary(d).render() + "\n")
     if args.latest:
         os.makedirs(args.latest, exist_ok=True)
         for name in os.listdir(args.latest):

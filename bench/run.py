@@ -129,8 +129,50 @@ def shm_files():
         return set()
 
 
-def run(argv, env=None, timeout=60, cwd=None):
-    """Runs argv in its own session; returns dict(rc, out, err, wall, timeout)."""
+def communicate_watched(proc, timeout, expect_lines, grace):
+    """proc.communicate(timeout), but once stdout holds `expect_lines` result lines
+    (lines starting with "{") and the process has not exited `grace` s later,
+    raises Stuck (carrying the output so far): a job that hangs in MPI_Finalize
+    after it has printed every result."""
+    import threading
+    chunks = {"out": [], "err": []}
+    seen = {"lines": 0, "at": None}
+
+    def reader(stream, key):
+        for line in iter(stream.readline, b""):
+            chunks[key].append(line)
+            if key == "out" and line.lstrip().startswith(b"{"):
+                seen["lines"] += 1
+                if seen["lines"] >= expect_lines and seen["at"] is None:
+                    seen["at"] = time.monotonic()
+        stream.close()
+    threads = [threading.Thread(target=reader, args=(proc.stdout, "out"), daemon=True),
+               threading.Thread(target=reader, args=(proc.stderr, "err"), daemon=True)]
+    for th in threads:
+        th.start()
+    deadline = time.monotonic() + timeout
+    while proc.poll() is None:
+        now = time.monotonic()
+        if now > deadline:
+            raise Stuck(b"".join(chunks["out"]), b"".join(chunks["err"]), threads, None)
+        if seen["at"] is not None and now - seen["at"] > grace:
+            raise Stuck(b"".join(chunks["out"]), b"".join(chunks["err"]), threads, grace)
+        time.sleep(0.05)
+    for th in threads:
+        th.join(timeout=5)
+    return b"".join(chunks["out"]), b"".join(chunks["err"])
+
+
+class Stuck(Exception):
+    def __init__(self, out, err, threads, grace):
+        super().__init__("stuck")
+        self.out, self.err, self.threads, self.grace = out, err, threads, grace
+
+
+def run(argv, env=None, timeout=60, cwd=None, expect_lines=None, grace=10.0):
+    """Runs argv in its own session; returns dict(rc, out, err, wall, timeout).
+    With expect_lines: a process still running `grace` s after printing that many
+    result lines is ended, and "stuck" (the seconds waited) is set in the result."""
     tag = uuid.uuid4().hex[:12]
     env = dict(env if env is not None else base_env())
     env[MARKER] = tag
@@ -142,16 +184,30 @@ def run(argv, env=None, timeout=60, cwd=None):
     except OSError as e:
         return {"rc": None, "out": "", "err": str(e), "wall": 0.0, "timeout": False}
     timed_out = False
+    stuck = None
     shm_before = shm_files()
-    try:
-        out, err = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        timed_out = True
-        end_tree(proc, tag)
+    if expect_lines:
         try:
-            out, err = proc.communicate(timeout=5)
+            out, err = communicate_watched(proc, timeout, expect_lines, grace)
+        except Stuck as e:
+            end_tree(proc, tag)
+            for th in e.threads:
+                th.join(timeout=5)
+            out, err = e.out, e.err
+            if e.grace is None:
+                timed_out = True
+            else:
+                stuck = e.grace
+    else:
+        try:
+            out, err = proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
-            out, err = b"", b"(output lost: a process kept the pipes open)"
+            timed_out = True
+            end_tree(proc, tag)
+            try:
+                out, err = proc.communicate(timeout=5)
+            except subprocess.TimeoutExpired:
+                out, err = b"", b"(output lost: a process kept the pipes open)"
     wall = time.perf_counter() - t0
     leftovers = marked_pids(tag)
     if leftovers:
@@ -159,7 +215,7 @@ def run(argv, env=None, timeout=60, cwd=None):
         end_tree(proc, tag)
         err += ("\nbench: ended %d process(es) left behind: %s"
                 % (len(leftovers), leftovers)).encode()
-    if timed_out or leftovers:
+    if timed_out or leftovers or stuck:
         # Ranks that were killed cannot remove their shared-memory files (MPICH's
         # /dev/shm/mpich_*): remove what this launch created.
         for name in sorted(shm_files() - shm_before):
@@ -169,7 +225,8 @@ def run(argv, env=None, timeout=60, cwd=None):
             except OSError:
                 pass
     return {"rc": proc.returncode, "out": out.decode(errors="replace"),
-            "err": err.decode(errors="replace"), "wall": wall, "timeout": timed_out}
+            "err": err.decode(errors="replace"), "wall": wall, "timeout": timed_out,
+            "stuck": stuck}
 
 
 def tail(text, n=6):
@@ -205,6 +262,43 @@ class Target:
     def run_env(self):
         env = base_env()
         env.update(self.env)
+        return env
+
+    # Across hosts (the namespace cluster). The launcher runs inside h1 and
+    # reaches h2 (and h1) through the cluster's ssh wrapper; ssh passes no
+    # environment, so each launcher forwards it to the ranks itself. Every host
+    # sees the same 2 CPUs: no MPI binds.
+    def launch_hosts(self, cluster, hosts, n, argv):
+        ssh = cluster.ssh_path
+        if self.family == "baton":
+            # mpiexec forwards its whole environment (BATON_BIND=none among it).
+            return [self.launcher[0], "-launcher-exec", ssh, "-hosts", hosts,
+                    "-n", str(n)] + list(argv)
+        if self.family == "mpich":
+            # Hydra: proxies over ssh, -genvall (its default, made explicit).
+            return [self.launcher[0], "-launcher", "ssh", "-launcher-exec", ssh,
+                    "-hosts", hosts, "-bind-to", "none", "-genvall", "-n", str(n)] + list(argv)
+        if self.family == "openmpi":
+            # ob1 over the tcp BTL on eth0 (vader within a host), ORTE's daemons over
+            # the cluster's ssh; -x hands variables to the ranks.
+            fwd = ["-x", "PATH", "-x", MARKER]
+            if "LD_LIBRARY_PATH" in os.environ:
+                fwd += ["-x", "LD_LIBRARY_PATH"]
+            return [self.launcher[0]] + [a for a in self.launcher[1:]] + [
+                "--mca", "plm_rsh_agent", ssh, "--mca", "pml", "ob1",
+                "--mca", "btl", "tcp,self,vader", "--mca", "btl_tcp_if_include", "eth0",
+                "--mca", "oob_tcp_if_include", "eth0", "--bind-to", "none"] + fwd + [
+                "-H", hosts, "-n", str(n)] + list(argv)
+        raise ValueError("no launch across hosts for %s" % self.name)
+
+    def hosts_env(self, cluster):
+        env = cluster.env(self.run_env())
+        if self.family == "baton":
+            env["BATON_BIND"] = "none"
+        elif self.family == "mpich":
+            # Debian's MPICH is ch4:ucx: UCX on the cluster's interface (its tcp
+            # transport; shared memory and CMA within a host).
+            env["UCX_NET_DEVICES"] = "eth0"
         return env
 
 
@@ -416,8 +510,12 @@ class Job:
     """One launch per target per repetition."""
 
     def __init__(self, name, kind, ranks, argv=(), points=1, only_baton=False, repeat=1,
-                 program=None):
+                 program=None, hosts=None, expect=None):
         self.name = name
+        self.expect = expect      # result lines a launch prints (across hosts: see run())
+        # Across hosts: the placement ("h1:1,h2:1") on the namespace cluster; the job
+        # is launched inside h1 through the cluster's ssh, for HOSTS_TARGETS only.
+        self.hosts = hosts
         self.kind = kind          # "mpi" | "python" | "startup" | "startup-python" | "launcher"
         self.ranks = ranks
         self.argv = list(argv)    # arguments after the program
@@ -427,7 +525,57 @@ class Job:
         self.program = program    # C program name for "mpi" and "startup"
 
 
-def make_plan(quick, point_time):
+# The MPIs measured across hosts: Debian's builds, the ones a cluster user has.
+HOSTS_TARGETS = ("baton", "mpich", "openmpi")
+PAIR, TWO_BY_TWO, TWO_BY_FOUR = "h1:1,h2:1", "h1:2,h2:2", "h1:4,h2:4"
+FINALIZE_GRACE = 10.0
+
+
+def warm_sizes(sizes):
+    """-s for a job across hosts: the first size twice. Each MPI connects on first
+    use, and that connection (ms) lands in the warm-up of the first point; the
+    driver keeps the second measurement of a repeated point (dedupe_points)."""
+    return sizes_arg([sizes[0]] + list(sizes))
+
+
+def make_hosts_plan(quick, point_time):
+    """The across-hosts section: 2 hosts of the namespace cluster (tests/cluster)."""
+    t = ["-t", str(point_time)]
+    if quick:
+        lat = [0, 8, 4 * K, 64 * K, M]
+        bw, bw_v = [4 * K, 64 * K, M, 4 * M], "reused"
+        coll = [8, 64 * K]
+    else:
+        lat = [0] + pow2(1, 4 * M)
+        bw, bw_v = sorted(set(pow4(1, 4 * M)) | {64 * K}), "reused,distinct"
+        coll = [8, 64, 512, 4 * K, 64 * K, M]
+    nbw = len(bw) * len(bw_v.split(","))
+    # A job that has printed all its results and has not exited FINALIZE_GRACE s later
+    # is ended and its results kept (MPICH over UCX's tcp transport sometimes hangs in
+    # MPI_Finalize: openucx/ucx#8738); the report lists it under "Missing and failed".
+    # Barrier last: the collectives before it have connected the hosts' ranks.
+    colls = ["-v", "allreduce,bcast,barrier", "-s", warm_sizes(coll)]
+    nvar = len(bw_v.split(","))
+    return [
+        Job("hosts-latency-2", "mpi", 2, ["-s", warm_sizes(lat)] + t, len(lat) + 1,
+            program="latency", hosts=PAIR, expect=len(lat) + 1),
+        Job("hosts-bw-2", "mpi", 2, ["-v", bw_v, "-s", warm_sizes(bw)] + t, nbw + nvar,
+            program="bw", hosts=PAIR, expect=nbw + nvar),
+        Job("hosts-coll-2x2", "mpi", 4, colls + t, 2 * len(coll) + 3, program="coll",
+            hosts=TWO_BY_TWO, expect=2 * len(coll) + 3),
+        Job("hosts-startup-hello-2x4", "startup", 8, program="hello", repeat=3,
+            hosts=TWO_BY_FOUR),
+    ]
+
+
+def make_plan(quick, point_time, local=True, hosts=False):
+    jobs = make_local_plan(quick, point_time) if local else []
+    if hosts:
+        jobs += make_hosts_plan(quick, point_time)
+    return jobs
+
+
+def make_local_plan(quick, point_time):
     t = ["-t", str(point_time)]
     jobs = []
     if quick:
@@ -487,6 +635,9 @@ def job_timeout(job, point_time):
     t = 20 + job.ranks * 1.0 + job.points * (4 * point_time + 0.5)
     if job.ranks > cores:
         t *= 2
+    if job.hosts:
+        # ssh to every host, and TCP: a 4 MiB point takes seconds
+        t += 20 + 2 * job.points
     load = (loadavg() or [0])[0]
     return t * max(1.0, min(4.0, load / cores))
 
@@ -503,29 +654,77 @@ def parse_lines(text):
     return recs
 
 
-def run_job(t, job, point_time):
+def dedupe_points(recs):
+    """Of the records of one launch with the same point, keeps the last (the
+    repeated first size of a job across hosts: the first ran on cold connections)."""
+    last = {}
+    for i, r in enumerate(recs):
+        last[(r.get("bench"), r.get("variant"), r.get("ranks"), r.get("bytes"))] = i
+    return [r for i, r in enumerate(recs)
+            if last[(r.get("bench"), r.get("variant"), r.get("ranks"), r.get("bytes"))] == i]
+
+
+def sweep_hosts(cluster, grace=3.0):
+    """Processes a launch left running on the cluster's hosts (launchers that exit
+    before their remote daemons): waits `grace` s for them, then ends them.
+    Returns the pids it had to end."""
+    deadline = time.monotonic() + grace
+    while True:
+        left = [p for h in cluster.hosts for p in cluster.host_pids(h)]
+        if not left or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    for p in left:
+        try:
+            os.kill(p, signal.SIGKILL)
+        except OSError:
+            pass
+    return left
+
+
+def run_job(t, job, point_time, cluster=None):
     """Returns (records, error or None)."""
     env = t.run_env()
     timeout = job_timeout(job, point_time)
+    if job.hosts:
+        if cluster is None:
+            return [], "no cluster"
+        env = t.hosts_env(cluster)
+        launch = lambda n, argv: (cluster.nsenter_argv("h1", BUILD) +
+                                  t.launch_hosts(cluster, job.hosts, n, argv))
+    else:
+        launch = t.launch
     if job.kind == "mpi":
-        argv = t.launch(job.ranks, [os.path.join(t.bindir, job.program)] + job.argv)
+        argv = launch(job.ranks, [os.path.join(t.bindir, job.program)] + job.argv)
     elif job.kind == "python":
         script = os.path.join(HERE, "python", "pybench.py")
-        argv = t.launch(job.ranks, [t.python, script] + job.argv)
+        argv = launch(job.ranks, [t.python, script] + job.argv)
     elif job.kind == "startup":
-        argv = t.launch(job.ranks, [os.path.join(t.bindir, job.program)])
+        argv = launch(job.ranks, [os.path.join(t.bindir, job.program)])
     elif job.kind == "startup-python":
-        argv = t.launch(job.ranks, [t.python, "-c", "from mpi4py import MPI"])
+        argv = launch(job.ranks, [t.python, "-c", "from mpi4py import MPI"])
     elif job.kind == "launcher":
-        argv = t.launch(job.ranks, ["/bin/true"])
+        argv = launch(job.ranks, ["/bin/true"])
     else:
         raise ValueError(job.kind)
     recs = []
+    stuck = None
     for _ in range(job.repeat):
-        r = run(argv, env=env, timeout=timeout)
+        r = run(argv, env=env, timeout=timeout, expect_lines=job.expect if job.hosts else None,
+                grace=FINALIZE_GRACE)
+        if r.get("stuck"):
+            stuck = ("did not exit %.0f s after printing all %d results (hung in MPI_Finalize "
+                     "or later); ended, its results kept%s" % (
+                         r["stuck"], job.expect,
+                         ": " + tail(r["err"], 3) if r["err"].strip() else ""))
+        if job.hosts:
+            left = sweep_hosts(cluster)
+            if left:
+                log("%s %s: ended %d process(es) left on the hosts: %s"
+                    % (job.name, t.name, len(left), left))
         if r["timeout"]:
             return recs, "timeout after %.0f s" % timeout
-        if r["rc"] != 0:
+        if r["rc"] != 0 and not r.get("stuck"):
             return recs, "exit %s: %s" % (r["rc"], tail(r["err"] or r["out"]))
         if job.kind in ("startup", "startup-python", "launcher"):
             variant = {"startup": "hello", "startup-python": "python",
@@ -536,8 +735,97 @@ def run_job(t, job, point_time):
             got = parse_lines(r["out"])
             if not got:
                 return recs, "no result lines: %s" % tail(r["err"] or r["out"])
-            recs += got
-    return recs, None
+            recs += dedupe_points(got) if job.hosts else got
+    if job.hosts:
+        for rec in recs:
+            rec["hosts"] = job.hosts
+    return recs, stuck
+
+
+# --------------------------------------------------------------------------- across hosts
+
+def import_cluster():
+    """tests/cluster/cluster.py (standard library only), or (None, reason)."""
+    sys.path.insert(0, os.path.join(ROOT, "tests", "cluster"))
+    try:
+        import cluster as mod
+    except Exception as e:  # noqa: BLE001 - any import failure is a reason
+        return None, "cannot import tests/cluster/cluster.py: %s" % e
+    finally:
+        sys.path.pop(0)
+    ok, why = mod.cluster_available()
+    return (mod, None) if ok else (None, why)
+
+
+def probe_devices(cluster, t):
+    """Which network device and transport each MPI uses between the hosts, from its
+    own verbose log of one short job on 2 hosts x 2 ranks (barrier, allreduce)."""
+    exe = os.path.join(t.bindir, "coll")
+    argv = [exe, "-v", "allreduce,barrier", "-s", "8", "-t", "0.01"]
+    env = t.hosts_env(cluster)
+    if t.family == "baton":
+        env["FI_LOG_LEVEL"] = "info"
+    elif t.family == "mpich":
+        env["UCX_LOG_LEVEL"] = "info"
+    launch = t.launch_hosts(cluster, TWO_BY_TWO, 4, argv)
+    if t.family == "openmpi":
+        i = launch.index("-H")
+        launch[i:i] = ["--mca", "btl_base_verbose", "30"]
+    r = run(cluster.nsenter_argv("h1", BUILD) + launch, env=env, timeout=60, expect_lines=2,
+            grace=FINALIZE_GRACE)
+    sweep_hosts(cluster)
+    text = r["out"] + "\n" + r["err"]
+    if (r["rc"] != 0 and not r["stuck"]) or r["timeout"]:
+        return "probe failed (%s): %s" % ("timeout" if r["timeout"] else "exit %s" % r["rc"],
+                                          tail(text))
+    found = []
+
+    def add(x):
+        if x not in found:
+            found.append(x)
+    if t.family == "baton":
+        # libfabric:PID:TS:[FABRIC]:PROVIDER:SUBSYS:function():line<info> ...; the
+        # providers that log once the peers' addresses are in the address vector (after
+        # fi_getinfo's discovery), other than in their fini(), are the ones in use.
+        opened = []
+        at = text.find("inserting addr")
+        for m in re.finditer(r"^libfabric:\d+:\d+:[^:]*:([a-z_0-9]+):[a-z_]+:([a-z_0-9]+)\(",
+                             text[max(at, 0):], re.M):
+            if "fini" not in m.group(2) and m.group(1) not in opened:
+                opened.append(m.group(1))
+        addrs = sorted(set(re.findall(r"inserting addr\s*:?\s*fi_sockaddr_in://([\d.]+)",
+                                      text)))
+        add("libfabric %s" % (";".join(sorted(opened, key=lambda p: p != "tcp")) or
+                              "(no provider opened an endpoint)"))
+        add("peers' addresses: %s" % (", ".join(addrs) or "none logged"))
+        add("shared memory within a host (its own)")
+    elif t.family == "mpich":
+        ver = re.search(r"UCX\s+INFO\s+Version (\S+)", text)
+        add("ch4:ucx, UCX %s" % (ver.group(1) if ver else "?"))
+        tls = []
+        for m in re.finditer(r"ep_cfg\[\d+\]: (.*)$", text, re.M):
+            for tl in re.findall(r"[a-z_]+\(([^)]*)\)", m.group(1)):
+                for dev in tl.split():
+                    if dev not in tls:
+                        tls.append(dev)
+        add("transports of its endpoints: %s" % (", ".join(
+            sorted(tls, key=lambda x: not x.startswith("tcp"))) or "none logged"))
+    elif t.family == "openmpi":
+        btls = []
+        for m in re.finditer(r"Using (\w+) btl for send to \S+ on node (\S+)", text):
+            if m.group(1) not in btls:
+                btls.append(m.group(1))
+        add("pml ob1, btls used: %s" % (", ".join(sorted(btls, key=lambda b: b != "tcp")) or
+                                        "none logged"))
+        paths = []
+        for m in re.finditer(r"btl:tcp: path from (\S+) to (\S+):", text):
+            if m.group(1) != m.group(2) and "%s -> %s" % m.groups() not in paths:
+                paths.append("%s -> %s" % m.groups())
+        add("tcp between the hosts: %s" % (", ".join(sorted(paths)) or "none logged"))
+    if r["stuck"]:
+        add("(this probe hung in MPI_Finalize after its results and was ended after %.0f s)"
+            % r["stuck"])
+    return "; ".join(found) or "nothing recognisable in the verbose log: %s" % tail(text)
 
 
 # --------------------------------------------------------------------------- main
@@ -587,6 +875,9 @@ def main():
     ap.add_argument("--quick", action="store_true",
                     help="few sizes, 2 and 4 ranks, 2 reps, installs only Debian's MPIs and "
                          "matplotlib (well under 2 minutes once those are there)")
+    ap.add_argument("--hosts", action="store_true",
+                    help="only the across-hosts section: Baton, MPICH and Open MPI on a 2-host "
+                         "namespace cluster (tests/cluster; needs root). The full run includes it")
     ap.add_argument("--reps", type=int, default=None, help="repetitions (default 5, quick 2)")
     ap.add_argument("--point-time", type=float, default=None,
                     help="seconds of timed loop per point (default 0.1, quick 0.04)")
@@ -601,14 +892,20 @@ def main():
     quick = args.quick
     reps = args.reps if args.reps is not None else (2 if quick else 5)
     point_time = args.point_time if args.point_time is not None else (0.04 if quick else 0.1)
-    heavy = not quick  # builds of mpi4py and PyPI MPIs take minutes: full mode only
+    # The full run has both sections; --hosts only the one across hosts; --quick alone
+    # only the local one (as before the section existed).
+    local = not args.hosts
+    hosts = args.hosts or not quick
+    # builds of mpi4py and PyPI MPIs take minutes: full mode only (not for --hosts)
+    heavy = not quick and local
 
     os.makedirs(BUILD, exist_ok=True)
     stamp = datetime.datetime.now().strftime("%Y-%m-%d-%H%M")
     out = os.path.abspath(args.out or os.path.join(RESULTS, stamp))
     os.makedirs(out, exist_ok=True)
-    log("bench: %s mode, %d reps, %.3g s per point -> %s" %
-        ("quick" if quick else "full", reps, point_time, os.path.relpath(out, ROOT)))
+    log("bench: %s mode%s, %d reps, %.3g s per point -> %s" %
+        ("quick" if quick else "full", ", across hosts only" if not local else
+         ", with across hosts" if hosts else "", reps, point_time, os.path.relpath(out, ROOT)))
 
     # Setup.
     setup_apt(args)
@@ -617,6 +914,8 @@ def main():
     if args.only:
         keep = set(args.only.split(","))
         targets = [t for t in targets if t.name in keep]
+    if not local:
+        targets = [t for t in targets if t.name in HOSTS_TARGETS]
     m4p = baton_mpi4py_version(targets)
     for t in targets:
         setup_target(t, args, heavy, m4p)
@@ -659,7 +958,7 @@ def main():
         return 0
 
     live = [t for t in targets if not t.missing]
-    jobs = make_plan(quick, point_time)
+    jobs = make_plan(quick, point_time, local=local, hosts=hosts)
     if args.jobs:
         pref = args.jobs.split(",")
         jobs = [j for j in jobs if any(j.name == p or j.name.startswith(p) for p in pref)]
@@ -667,6 +966,95 @@ def main():
     skip = set()   # (target, job) that timed out once: not tried again
     load_before = loadavg()
     t_start = time.monotonic()
+    cluster, hosts_meta = None, None
+    try:
+        if any(j.hosts for j in jobs):
+            cluster, hosts_meta = hosts_up(jobs, live, failures)
+        run_reps(reps, jobs, live, tools if any(not j.hosts for j in jobs) else [],
+                 prog_missing, point_time, records, failures, skip, cluster)
+    finally:
+        if cluster is not None:
+            try:
+                cluster.down()
+                log("cluster down (%.1f s)" % (cluster.down_seconds or 0))
+            except Exception as e:  # noqa: BLE001 - report, never mask the run's own error
+                log("cluster down failed: %s" % e)
+    elapsed = time.monotonic() - t_start
+    log("runs took %.0f s" % elapsed)
+    if hosts_meta is not None and cluster is not None:
+        hosts_meta["down_seconds"] = round(cluster.down_seconds or 0, 2)
+
+    meta = {
+        "date": stamp, "mode": "quick" if quick else "full", "reps": reps,
+        "point_time": point_time, "run_seconds": round(elapsed, 1),
+        "total_seconds": round(time.monotonic() - log.t0, 1),
+        "load_before": load_before, "load_after": loadavg(), "machine": machine_info(),
+        "command": " ".join(["bench/run.py"] + sys.argv[1:]),
+        "notes": [n for n in [baton_install_note()] if n],
+        "targets": [{"name": t.name, "label": t.label, "peer": t.peer, "family": t.family,
+                     "version": t.version, "missing": t.missing, "py_missing": t.py_missing,
+                     "mpicc": t.mpicc, "launcher": " ".join(t.launcher)} for t in targets],
+        "failures": failures,
+        "sections": (["local"] if local else []) + (["hosts"] if hosts else []),
+        "hosts": hosts_meta,
+    }
+    return write_and_report(out, meta, records, args)
+
+
+def hosts_up(jobs, live, failures):
+    """Brings the 2-host cluster up and finds which device each MPI uses there.
+    Returns (cluster or None, the section's metadata). Without a cluster, every
+    job across hosts is listed as failed with the reason."""
+    meta = {"hosts": ["h1", "h2"], "devices": {}, "launch": {}, "placement": {
+        "latency, bw": "rank 0 on h1, rank 1 on h2 (%s)" % PAIR,
+        "collectives": "2 hosts x 2 ranks (%s)" % TWO_BY_TWO,
+        "start-up": "2 hosts x 4 ranks (%s)" % TWO_BY_FOUR}}
+    mod, why = import_cluster()
+    cluster = None
+    if mod is not None:
+        try:
+            cluster = mod.Cluster(2, lock_timeout=120)
+            cluster.up()
+            log("cluster up: h1 %s, h2 %s, prefix %s (%.1f s)" % (
+                cluster.addr("h1"), cluster.addr("h2"), cluster.prefix, cluster.up_seconds))
+        except Exception as e:  # noqa: BLE001
+            why = "the namespace cluster did not come up: %s" % tail(str(e), 8)
+            try:
+                cluster.down()
+            except Exception:  # noqa: BLE001
+                pass
+            cluster = None
+    if cluster is None:
+        log("hosts: %s" % why)
+        meta["missing"] = why
+        for job in jobs:
+            if job.hosts:
+                for t in live:
+                    if t.name in HOSTS_TARGETS:
+                        failures.append({"target": t.name, "job": job.name, "rep": 0,
+                                         "error": "not run: %s" % why})
+        return None, meta
+    meta["up_seconds"] = round(cluster.up_seconds or 0, 2)
+    for t in live:
+        if t.name not in HOSTS_TARGETS:
+            continue
+        argv = t.launch_hosts(cluster, TWO_BY_TWO, 4, ["PROG"])
+        meta["launch"][t.name] = " ".join(
+            "<cluster ssh>" if a == cluster.ssh_path else
+            os.path.relpath(a, ROOT) if a.startswith(ROOT) else a for a in argv)
+        env = t.hosts_env(cluster)
+        extra = [k for k in ("BATON_BIND", "UCX_NET_DEVICES") if k in env]
+        if extra:
+            meta["launch"][t.name] = " ".join("%s=%s" % (k, env[k]) for k in extra) + " " + \
+                meta["launch"][t.name]
+        dev = probe_devices(cluster, t)
+        meta["devices"][t.name] = dev
+        log("hosts: %s uses %s" % (t.name, dev))
+    return cluster, meta
+
+
+def run_reps(reps, jobs, live, tools, prog_missing, point_time, records, failures, skip,
+             cluster):
     for rep in range(reps):
         log("repetition %d/%d" % (rep + 1, reps))
         for exe, job, scale in tools:
@@ -677,6 +1065,10 @@ def main():
         for job in jobs:
             # Rotate the order of the MPIs each repetition: none always runs first.
             order = live[rep % len(live):] + live[:rep % len(live)] if live else []
+            if job.hosts:
+                order = [t for t in order if t.name in HOSTS_TARGETS]
+                if cluster is None:
+                    continue    # listed as failed once, with the reason, by hosts_up
             for t in order:
                 if job.only_baton and t.peer:
                     continue
@@ -693,32 +1085,20 @@ def main():
                                          "error": why})
                     continue
                 t0 = time.monotonic()
-                recs, err = run_job(t, job, point_time)
+                recs, err = run_job(t, job, point_time, cluster)
                 for rec in recs:
                     rec.update(target=t.name, rep=rep, job=job.name)
                 records += recs
-                msg = "%-18s %-13s %5.1fs" % (job.name, t.name, time.monotonic() - t0)
+                msg = "%-24s %-13s %5.1fs" % (job.name, t.name, time.monotonic() - t0)
                 if err:
                     failures.append({"target": t.name, "job": job.name, "rep": rep, "error": err})
                     msg += "  FAILED: " + err[:200]
                     if err.startswith("timeout"):
                         skip.add((t.name, job.name))
                 log(msg)
-    elapsed = time.monotonic() - t_start
-    log("runs took %.0f s" % elapsed)
 
-    meta = {
-        "date": stamp, "mode": "quick" if quick else "full", "reps": reps,
-        "point_time": point_time, "run_seconds": round(elapsed, 1),
-        "total_seconds": round(time.monotonic() - log.t0, 1),
-        "load_before": load_before, "load_after": loadavg(), "machine": machine_info(),
-        "command": " ".join(["bench/run.py"] + sys.argv[1:]),
-        "notes": [n for n in [baton_install_note()] if n],
-        "targets": [{"name": t.name, "label": t.label, "peer": t.peer, "family": t.family,
-                     "version": t.version, "missing": t.missing, "py_missing": t.py_missing,
-                     "mpicc": t.mpicc, "launcher": " ".join(t.launcher)} for t in targets],
-        "failures": failures,
-    }
+
+def write_and_report(out, meta, records, args):
     raw = os.path.join(out, "raw.json")
     with open(raw, "w") as f:
         json.dump({"meta": meta, "records": records}, f, separators=(",", ":"))
@@ -729,7 +1109,10 @@ def main():
     py = venv_python(TOOLS_VENV)
     if not os.path.exists(py):
         py = sys.executable
-    latest = None if args.no_latest else os.path.join(RESULTS, "latest")
+    # A run of the section across hosts alone keeps its own copy: bench/results/latest/
+    # stays the last run of the one-machine benchmarks (quick or full).
+    latest = None if args.no_latest else os.path.join(
+        RESULTS, "latest" if "local" in meta["sections"] else "latest-hosts")
     argv = [py, os.path.join(HERE, "report.py"), raw]
     if latest:
         argv += ["--latest", latest]
