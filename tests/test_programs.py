@@ -12,7 +12,10 @@ Every program is also run across two nodes on this machine: mpiexec -launcher fo
 gives each host name its own proxy and node, so that ranks on different "hosts" talk
 through the network transport (libfabric on loopback) while those of one host share
 memory: 3 ranks as a:2,b:1 in both builds, 4 ranks as a:1,b:3 in the normal build
-(programs for other counts only: 2 ranks as a,b).
+(programs for other counts only: 2 ranks as a,b). The point-to-point programs (p2p_*)
+run the first of these twice: large messages read from the sender's memory (RMA
+read, libfabric's tcp offers it) and streamed through frames (BATON_NET_RMA=0, as
+on a provider without RMA).
 
 BATON_BUILDS names the build trees to test, space-separated (default "build"; the
 full suite uses "build build-san", the AddressSanitizer + UBSan build). Programs are
@@ -74,14 +77,17 @@ def cases():
             places = [(o, n, h) for o, n, h in PLACEMENTS if n in spec["nps"]]
             if not places and 2 in spec["nps"]:
                 places = [(None, 2, "a,b")]
-            for only, np_, hosts in places:
+            for i, (only, np_, hosts) in enumerate(places):
                 if only not in (None, build):
                     continue
-                combo = combos[0]
-                label = ",".join("%s=%s" % kv for kv in combo)
-                yield pytest.param(build, name, np_, dict(combo), hosts,
-                                   id="%s-%s-hosts-%s-n%d%s" % (build, name, hosts, np_,
-                                                                "-" + label if label else ""))
+                variants = [combos[0]]
+                if i == 0 and name.startswith("p2p_"):
+                    variants.append(combos[0] + (("BATON_NET_RMA", "0"),))
+                for combo in variants:
+                    label = ",".join("%s=%s" % kv for kv in combo)
+                    yield pytest.param(build, name, np_, dict(combo), hosts,
+                                       id="%s-%s-hosts-%s-n%d%s" % (
+                                           build, name, hosts, np_, "-" + label if label else ""))
 
 
 def is_san(build):

@@ -55,6 +55,8 @@ struct bt_request {
     int           world_peer;
     uint64_t      proto_cookie; /* rendezvous: the peer's request for this message */
     uint64_t      net_cookie;   /* the handle that names it to a peer on another node */
+    void         *net_mem;      /* rendezvous send to another node: its exposed bytes, */
+    uint64_t      net_addr, net_key; /* which the receiver reads at this address and key */
     bt_request_t *next;         /* queue link */
 
     /* BT_REQ_GENERIC: called by the progress engine until it returns nonzero

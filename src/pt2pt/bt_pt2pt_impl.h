@@ -19,10 +19,12 @@ enum {
 };
 #define BT_MSGF_SYNC 1
 #define BT_MSGF_CANCELLED 2
+#define BT_MSGF_RMA 4      /* RTS from another node: read the bytes (bt_rts_t addr, key) */
 
 typedef struct bt_rts {
     uint64_t size;
-    uint64_t addr;     /* sender's contiguous bytes, for process_vm_readv */
+    uint64_t addr;     /* sender's contiguous bytes, for process_vm_readv or RMA read */
+    uint64_t key;      /* BT_MSGF_RMA: the key of the sender's exposed bytes */
 } bt_rts_t;
 
 typedef struct bt_cts {
@@ -46,7 +48,7 @@ typedef struct bt_unexp {
     int              flags;
     uint64_t         cookie;
     MPI_Count        size;
-    uint64_t         addr;
+    uint64_t         addr, key;   /* BT_MSG_RTS: from bt_rts_t */
     bt_request_t    *self_sreq;   /* BT_UX_SELF: the send of this very process */
     bt_comm_t       *comm;        /* set when a matched probe takes the message */
     char             data[];      /* eager payload */

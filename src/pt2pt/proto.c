@@ -102,6 +102,7 @@ static bt_unexp_t *bt_unexp_new(const bt_msg_hdr_t *hdr, int src_world, int type
     u->cookie = hdr->cookie;
     u->size = (MPI_Count)datalen;
     u->addr = 0;
+    u->key = 0;
     u->self_sreq = NULL;
     u->comm = NULL;
     if (bt_p2p.unexp_tail)
@@ -246,6 +247,10 @@ static inline int bt_send_is_rndv(const bt_request_t *s)
 /* Rendezvous send s to peer has moved all its bytes (or was cancelled). */
 static void bt_rndv_send_done(int peer, bt_request_t *s)
 {
+    if (s->net_mem) {
+        bt_tp_withdraw(s->net_mem);
+        s->net_mem = NULL;
+    }
     bt_p2p.out[peer].rndv--;
     bt_request_complete(s);
 }
@@ -283,6 +288,13 @@ static void bt_send_hdr(bt_request_t *s, bt_msg_hdr_t *hdr)
     /* Only a sender that waits for an answer names its request. */
     hdr->cookie = (hdr->type == BT_MSG_RTS || hdr->flags) ? bt_pt2pt_cookie_of(s, s->world_peer)
                                                           : 0;
+    /* To another node, the receiver reads the bytes where the network can. */
+    if (hdr->type == BT_MSG_RTS) {
+        s->net_mem = bt_tp_expose(s->world_peer, s->data, (size_t)s->total, &s->net_addr,
+                                  &s->net_key);
+        if (s->net_mem)
+            hdr->flags |= BT_MSGF_RMA;
+    }
 }
 
 /* Writes the first frame of send s; 0 when the ring is full. */
@@ -294,7 +306,11 @@ static int bt_send_try(int peer, bt_request_t *s, const bt_msg_hdr_t *hdr)
         if (!(hdr->flags & BT_MSGF_SYNC))
             bt_request_complete(s);
     } else {
-        bt_rts_t rts = { (uint64_t)s->total, (uint64_t)(uintptr_t)s->data };
+        bt_rts_t rts = { (uint64_t)s->total, (uint64_t)(uintptr_t)s->data, 0 };
+        if (s->net_mem) {
+            rts.addr = s->net_addr;
+            rts.key = s->net_key;
+        }
         if (!bt_frame_put(peer, hdr, &rts, sizeof(rts)))
             return 0;
     }
@@ -386,9 +402,20 @@ static void bt_rndv_check(int rc, const char *what)
     bt_runtime_abort(1, msg);
 }
 
-/* A rendezvous message matched receive r: pull it, or ask for it. */
+/* Receive r has read its message from the sender's memory (another node's). */
+static void bt_rndv_read_done(void *arg)
+{
+    bt_request_t *r = arg;
+
+    bt_send_ctrl(r->world_peer, BT_MSG_FIN, r->proto_cookie, NULL, 0);
+    bt_rndv_finish(r);
+}
+
+/* A rendezvous message matched receive r: pull it, or ask for it. flags and key
+ * are the RTS's: BT_MSGF_RMA says that the sender on another node exposed its
+ * bytes for reading at addr with key. */
 static void bt_rndv_recv(bt_request_t *r, int peer, int src, int tag, MPI_Count size,
-                         uint64_t addr, uint64_t sreq)
+                         uint64_t addr, uint64_t key, int flags, uint64_t sreq)
 {
     bt_recv_set_status(r, src, tag, size);
     r->total = r->st_bytes;
@@ -397,6 +424,18 @@ static void bt_rndv_recv(bt_request_t *r, int peer, int src, int tag, MPI_Count 
         r->data = (char *)r->buf + r->dt->true_lb;
     else
         r->data = r->tmp = bt_malloc((size_t)r->total);
+
+    if (flags & BT_MSGF_RMA) {
+        r->world_peer = peer;
+        r->proto_cookie = sreq;
+        if (r->total == 0) {
+            bt_rndv_read_done(r);
+            return;
+        }
+        if (bt_tp_read(peer, r->data, (size_t)r->total, addr, key, bt_rndv_read_done, r) == 0)
+            return;
+        /* The buffer cannot be registered: the sender streams it. */
+    }
 
     /* Single copy, unless
      * - the kernel's copy would run into bt_copy's trap: the ring's two copies
@@ -456,7 +495,8 @@ static void bt_recv_from_unexp(bt_request_t *r, bt_unexp_t *u)
             bt_send_ctrl(u->src_world, BT_MSG_ACK, u->cookie, NULL, 0);
         break;
     case BT_MSG_RTS:
-        bt_rndv_recv(r, u->src_world, u->src, u->tag, u->size, u->addr, u->cookie);
+        bt_rndv_recv(r, u->src_world, u->src, u->tag, u->size, u->addr, u->key, u->flags,
+                     u->cookie);
         break;
     default: { /* BT_UX_SELF */
         bt_request_t *s = u->self_sreq;
@@ -475,7 +515,8 @@ static void bt_frame_check(int src, const bt_msg_hdr_t *hdr, size_t len)
 {
     size_t want;
 
-    if (hdr->flags & ~(BT_MSGF_SYNC | BT_MSGF_CANCELLED))
+    if (hdr->flags & ~(BT_MSGF_SYNC | BT_MSGF_CANCELLED | BT_MSGF_RMA) ||
+        ((hdr->flags & BT_MSGF_RMA) && hdr->type != BT_MSG_RTS))
         bt_frame_malformed(src, "unknown flags", hdr->flags);
     switch (hdr->type) {
     case BT_MSG_EAGER:
@@ -490,9 +531,10 @@ static void bt_frame_check(int src, const bt_msg_hdr_t *hdr, size_t len)
     case BT_MSG_ACK:
     case BT_MSG_CANCEL:
     case BT_MSG_CANCEL_ACK:
+    case BT_MSG_FIN:
         want = 0;
         break;
-    default:   /* BT_MSG_PULL and BT_MSG_FIN are single copy, within a node */
+    default:   /* BT_MSG_PULL is single copy, within a node */
         bt_frame_malformed(src, "unknown message type", hdr->type);
     }
     if (len != want)
@@ -534,11 +576,12 @@ void bt_pt2pt_on_frame(int src_world, const bt_msg_hdr_t *hdr, const void *paylo
         r = bt_posted_take(hdr->ctx, hdr->src, hdr->tag);
         if (r) {
             bt_rndv_recv(r, src_world, hdr->src, hdr->tag, (MPI_Count)rts->size, rts->addr,
-                         hdr->cookie);
+                         rts->key, hdr->flags, hdr->cookie);
         } else {
             bt_unexp_t *u = bt_unexp_new(hdr, src_world, BT_MSG_RTS, 0);
             u->size = (MPI_Count)rts->size;
             u->addr = rts->addr;
+            u->key = rts->key;
         }
         break;
     }
@@ -583,8 +626,12 @@ void bt_pt2pt_on_frame(int src_world, const bt_msg_hdr_t *hdr, const void *paylo
         break;
     }
     case BT_MSG_FIN:
-        /* Whichever end copied the last byte tells the other. */
+        /* Whichever end copied the last byte tells the other; across nodes, the
+         * receiver that read a send's exposed bytes. */
         r = bt_cookie_req(src_world, hdr->cookie);
+        if (!bt_tp_is_local(src_world) && (r->kind != BT_REQ_SEND || r->net_mem == NULL))
+            bt_frame_malformed(src_world, "FIN names no message exposed for reading",
+                               hdr->cookie);
         if (r->kind == BT_REQ_RECV)
             bt_rndv_finish(r);
         else
@@ -668,6 +715,7 @@ static void bt_request_begin(bt_request_t *req)
     req->offset = 0;
     req->tmp = NULL;
     req->data = NULL;
+    req->net_mem = NULL;
 }
 
 static int bt_proc_null_complete(bt_request_t *req)

@@ -23,4 +23,7 @@ _Static_assert(sizeof(bt_msg_hdr_t) == 24, "bt_msg_hdr_t is part of the 32-byte 
  * valid until the callback returns. */
 typedef void (*bt_tp_recv_fn)(int src, const bt_msg_hdr_t *hdr, const void *payload, size_t len);
 
+/* Called when a transport's read of a peer's memory has completed. */
+typedef void (*bt_tp_read_fn)(void *arg);
+
 #endif

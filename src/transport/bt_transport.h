@@ -89,6 +89,26 @@ static inline int bt_tp_awake(void)
     return bt_shm_awake();
 }
 
+/* Rendezvous by RMA read with a peer on another node (see bt_net.h): the
+ * sender exposes its bytes (NULL: not with this peer), the receiver reads them
+ * (-1: it cannot; done(arg) when they are in), the sender withdraws them. */
+static inline void *bt_tp_expose(int peer, const void *buf, size_t len, uint64_t *addr_p,
+                                 uint64_t *key_p)
+{
+    return bt_tp_is_local(peer) ? NULL : bt_net_expose(buf, len, addr_p, key_p);
+}
+
+static inline void bt_tp_withdraw(void *mem)
+{
+    bt_net_withdraw(mem);
+}
+
+static inline int bt_tp_read(int peer, void *dst, size_t len, uint64_t addr, uint64_t key,
+                             bt_tp_read_fn done, void *arg)
+{
+    return bt_tp_is_local(peer) ? -1 : bt_net_read(peer, dst, len, addr, key, done, arg);
+}
+
 /* Single copy between ranks of the node (process_vm_readv/writev); see bt_shm.h. */
 static inline int bt_tp_cma_usable(void)
 {

@@ -2,7 +2,8 @@
  *
  * One reliable-datagram endpoint per rank (FI_EP_RDM), plain messages (FI_MSG)
  * in order per pair (FI_ORDER_SAS), chosen by capabilities from what fi_getinfo
- * offers (tcp;ofi_rxm on Ethernet; verbs, cxi, efa, psm3 on clusters). Every
+ * offers (tcp;ofi_rxm on Ethernet; verbs, cxi, efa, psm3 on clusters), with RMA
+ * read for large messages where the provider has it. Every
  * frame goes through a registered bounce buffer, so providers that need local
  * memory registered (FI_MR_LOCAL) work as well. Each frame carries the job's
  * secret (drawn by rank 0, shared through the launcher's key-value space), the
@@ -28,6 +29,18 @@ size_t bt_net_frame_max(void);
 void  *bt_net_reserve(int peer, const bt_msg_hdr_t *hdr, size_t len);
 void   bt_net_commit(int peer);
 int    bt_net_poll(bt_tp_recv_fn fn);
+/* Rendezvous by RMA read, where the provider offers it (bt_net_rma): the sender
+ * exposes its message's bytes for remote reading (bt_net_expose: a handle, NULL
+ * when it cannot, and the address and key the reader names), the receiver reads
+ * them into its buffer (bt_net_read: done(arg) is called from a poll when all
+ * have arrived; -1 when it cannot start), then tells the sender, which withdraws
+ * them. The registration covers exactly the message: a reader can reach nothing
+ * else of the sender's memory, and nothing once it is withdrawn. */
+int   bt_net_rma(void);
+void *bt_net_expose(const void *buf, size_t len, uint64_t *addr_p, uint64_t *key_p);
+void  bt_net_withdraw(void *mem);
+int   bt_net_read(int peer, void *dst, size_t len, uint64_t addr, uint64_t key,
+                  bt_tp_read_fn done, void *arg);
 /* Every frame handed to the network has left (the provider completed it). */
 int    bt_net_quiet(void);
 

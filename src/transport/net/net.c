@@ -18,6 +18,7 @@
 #include <rdma/fi_domain.h>
 #include <rdma/fi_endpoint.h>
 #include <rdma/fi_errno.h>
+#include <rdma/fi_rma.h>
 
 #include <dlfcn.h>
 #include <signal.h>
@@ -33,6 +34,7 @@
 #define BT_NET_ADDR_MAX   256         /* bytes of an endpoint address */
 #define BT_NET_CQ_BATCH   16
 #define BT_NET_REORDER    1024        /* frames a peer may be ahead of its sequence */
+#define BT_NET_READ_MAX   (1ul << 30) /* bytes of one RMA read at most */
 
 /* What precedes every payload on the wire. */
 typedef struct bt_net_hdr {
@@ -52,6 +54,20 @@ typedef struct bt_net_buf {
     size_t             len;   /* bytes to send: header and payload */
     _Alignas(64) unsigned char data[BT_NET_BUF];
 } bt_net_buf_t;
+
+/* A rendezvous message read from its sender's memory (RMA read), one piece of at
+ * most read_max bytes at a time. */
+typedef struct bt_net_read {
+    struct fi_context2  ctx;  /* first: the completion's op_context */
+    struct bt_net_read *next; /* waiting for the provider to take its next piece */
+    int                 peer;
+    char               *dst;
+    size_t              left, piece;
+    uint64_t            raddr, key;
+    struct fid_mr      *mr;   /* dst registered, when the provider wants it */
+    bt_tp_read_fn       done;
+    void               *arg;
+} bt_net_read_t;
 
 typedef struct bt_net_slab {
     struct bt_net_slab *next;
@@ -80,6 +96,12 @@ static struct {
     bt_net_buf_t       *free_send;
     bt_net_buf_t       *pend_head, *pend_tail; /* committed, not accepted by the provider yet */
     int                 inflight;    /* posted sends not completed */
+    int                 rma;         /* rendezvous by RMA read */
+    int                 mr_virt, mr_prov_key, mr_endpoint;
+    uint64_t            next_key;    /* keys we choose (no FI_MR_PROV_KEY) */
+    size_t              read_max;    /* bytes per RMA read */
+    bt_net_read_t      *read_head, *read_tail; /* pieces to post */
+    int                 reading;     /* reads not completed */
     uint64_t            dropped;
     int                 up;
 } net;
@@ -131,7 +153,7 @@ static void __attribute__((noreturn)) bt_net_fail(const char *what, int rc)
 
 /* ---- choosing a provider ----------------------------------------------------- */
 
-static struct fi_info *bt_net_hints(void)
+static struct fi_info *bt_net_hints(int rma)
 {
     struct fi_info *hints = ofi.dupinfo(NULL);
     const char *prov = getenv("BATON_OFI_PROVIDER");
@@ -139,10 +161,10 @@ static struct fi_info *bt_net_hints(void)
     if (hints == NULL)
         return NULL;
     hints->ep_attr->type = FI_EP_RDM;
-    hints->caps = FI_MSG | FI_REMOTE_COMM;
+    hints->caps = FI_MSG | FI_REMOTE_COMM | (rma ? FI_RMA | FI_READ | FI_REMOTE_READ : 0);
     hints->mode = FI_CONTEXT | FI_CONTEXT2;
     hints->domain_attr->mr_mode = FI_MR_LOCAL | FI_MR_ALLOCATED | FI_MR_VIRT_ADDR |
-                                  FI_MR_PROV_KEY;
+                                  FI_MR_PROV_KEY | FI_MR_ENDPOINT;
     hints->domain_attr->threading = FI_THREAD_DOMAIN;
     hints->domain_attr->data_progress = FI_PROGRESS_MANUAL;
     hints->domain_attr->control_progress = FI_PROGRESS_MANUAL;
@@ -170,9 +192,10 @@ static struct fi_info *bt_net_choose(struct fi_info *list, const char *iface, in
     return NULL;
 }
 
-static int bt_net_getinfo(void)
+/* An offer on the interface asked for, with RMA read if rma (NULL: none). */
+static int bt_net_getinfo_caps(int rma)
 {
-    struct fi_info *hints = bt_net_hints(), *list = NULL, *pick;
+    struct fi_info *hints = bt_net_hints(rma), *list = NULL, *pick;
     const char *addr = getenv("BATON_NET_ADDR");
     const char *iface = getenv("BATON_OFI_IFACE");
     int rc;
@@ -200,7 +223,35 @@ static int bt_net_getinfo(void)
     return net.info ? 0 : -FI_ENOMEM;
 }
 
+/* Providers with RMA read take large messages without a copy on either side;
+ * any other reliable-datagram provider streams them through the frames. */
+static int bt_net_getinfo(void)
+{
+    int rc = bt_net_getinfo_caps(1);
+
+    if (rc == 0) {
+        net.rma = bt_env_long("BATON_NET_RMA", 1) != 0;
+        return 0;
+    }
+    return bt_net_getinfo_caps(0);
+}
+
 /* ---- buffers ------------------------------------------------------------------ */
+
+/* Registers len bytes at buf for access; a provider that scopes registrations
+ * to an endpoint (FI_MR_ENDPOINT) gets it bound to ours. */
+static int bt_net_mr_reg(const void *buf, size_t len, uint64_t access, struct fid_mr **mr_p)
+{
+    uint64_t key = net.mr_prov_key ? 0 : ++net.next_key;
+    int rc = fi_mr_reg(net.domain, buf, len, access, 0, key, 0, mr_p, NULL);
+
+    if (rc == 0 && net.mr_endpoint &&
+        ((rc = fi_mr_bind(*mr_p, &net.ep->fid, 0)) != 0 || (rc = fi_mr_enable(*mr_p)) != 0)) {
+        fi_close(&(*mr_p)->fid);
+        *mr_p = NULL;
+    }
+    return rc;
+}
 
 static int bt_net_slab_new(bt_net_buf_t **free_p)
 {
@@ -211,8 +262,7 @@ static int bt_net_slab_new(bt_net_buf_t **free_p)
         return -FI_ENOMEM;
     slab->mr = NULL;
     if (net.mr_local) {
-        int rc = fi_mr_reg(net.domain, slab->bufs, sizeof(slab->bufs), FI_SEND | FI_RECV, 0, 0,
-                           0, &slab->mr, NULL);
+        int rc = bt_net_mr_reg(slab->bufs, sizeof(slab->bufs), FI_SEND | FI_RECV, &slab->mr);
         if (rc != 0) {
             free(slab);
             return rc;
@@ -302,6 +352,10 @@ static int bt_net_open_endpoint(void)
         return -1;
     }
     net.mr_local = (net.info->domain_attr->mr_mode & FI_MR_LOCAL) != 0;
+    net.mr_virt = (net.info->domain_attr->mr_mode & FI_MR_VIRT_ADDR) != 0;
+    net.mr_prov_key = (net.info->domain_attr->mr_mode & FI_MR_PROV_KEY) != 0;
+    net.mr_endpoint = (net.info->domain_attr->mr_mode & FI_MR_ENDPOINT) != 0;
+    net.read_max = BT_MIN(net.info->ep_attr->max_msg_size, (size_t)BT_NET_READ_MAX);
     if ((rc = ofi.fabric(net.info->fabric_attr, &net.fabric, NULL)) != 0 ||
         (rc = fi_domain(net.fabric, net.info, &net.domain, NULL)) != 0)
         goto err;
@@ -478,6 +532,111 @@ static int bt_net_post_pending(void)
     return n;
 }
 
+/* ---- rendezvous by RMA read ------------------------------------------------------ */
+
+int bt_net_rma(void)
+{
+    return net.rma;
+}
+
+void *bt_net_expose(const void *buf, size_t len, uint64_t *addr_p, uint64_t *key_p)
+{
+    struct fid_mr *mr;
+
+    if (!net.rma || bt_net_mr_reg(buf, len, FI_REMOTE_READ, &mr) != 0)
+        return NULL;
+    *key_p = fi_mr_key(mr);
+    if (*key_p == FI_KEY_NOTAVAIL) {   /* raw keys: not ours to carry */
+        fi_close(&mr->fid);
+        return NULL;
+    }
+    *addr_p = net.mr_virt ? (uint64_t)(uintptr_t)buf : 0;
+    return mr;
+}
+
+void bt_net_withdraw(void *mem)
+{
+    fi_close(&((struct fid_mr *)mem)->fid);
+}
+
+/* Hands the next piece of read rd to the provider; 0 when it has no room now. */
+static int bt_net_post_read(bt_net_read_t *rd)
+{
+    ssize_t rc;
+
+    rd->piece = BT_MIN(rd->left, net.read_max);
+    rc = fi_read(net.ep, rd->dst, rd->piece, rd->mr ? fi_mr_desc(rd->mr) : NULL,
+                 net.addr[rd->peer], rd->raddr, rd->key, &rd->ctx);
+    if (rc == -FI_EAGAIN)
+        return 0;
+    if (rc != 0)
+        bt_net_fail("reading a message", (int)rc);
+    return 1;
+}
+
+static void bt_net_queue_read(bt_net_read_t *rd)
+{
+    if (net.read_head == NULL && bt_net_post_read(rd))
+        return;
+    rd->next = NULL;
+    if (net.read_tail)
+        net.read_tail->next = rd;
+    else
+        net.read_head = rd;
+    net.read_tail = rd;
+}
+
+int bt_net_read(int peer, void *dst, size_t len, uint64_t raddr, uint64_t key,
+                bt_tp_read_fn done, void *arg)
+{
+    bt_net_read_t *rd = bt_calloc(1, sizeof(*rd));
+
+    if (net.mr_local && bt_net_mr_reg(dst, len, FI_READ, &rd->mr) != 0) {
+        free(rd);
+        return -1;
+    }
+    rd->peer = peer;
+    rd->dst = dst;
+    rd->left = len;
+    rd->raddr = raddr;
+    rd->key = key;
+    rd->done = done;
+    rd->arg = arg;
+    net.reading++;
+    bt_net_queue_read(rd);
+    return 0;
+}
+
+/* A piece of rd has arrived: read the next, or finish. */
+static void bt_net_read_piece_done(bt_net_read_t *rd)
+{
+    rd->dst += rd->piece;
+    rd->raddr += rd->piece;
+    rd->left -= rd->piece;
+    if (rd->left > 0) {
+        bt_net_queue_read(rd);
+        return;
+    }
+    net.reading--;
+    if (rd->mr)
+        fi_close(&rd->mr->fid);
+    rd->done(rd->arg);
+    free(rd);
+}
+
+static int bt_net_post_reads(void)
+{
+    int n = 0;
+
+    while (net.read_head && bt_net_post_read(net.read_head)) {
+        net.read_head = net.read_head->next;
+        if (net.read_head == NULL)
+            net.read_tail = NULL;
+        n++;
+    }
+    return n;
+}
+
 /* ---- receiving -------------------------------------------------------------------- */
 
 static void __attribute__((noreturn)) bt_net_malformed(int src, const char *what,
@@ -549,6 +708,10 @@ static void bt_net_cq_error(void)
         bt_net_buf_t *b = err.op_context;
         snprintf(what, sizeof(what), "a frame to rank %d was lost (the rank or its host "
                                      "is gone?)", b ? b->peer : -1);
+    } else if (err.flags & FI_READ) {
+        bt_net_read_t *rd = err.op_context;
+        snprintf(what, sizeof(what), "reading %zu bytes of a message from rank %d failed",
+                 rd ? rd->piece : 0, rd ? rd->peer : -1);
     } else {
         snprintf(what, sizeof(what), "a receive failed (%zu bytes)", err.len);
     }
@@ -601,6 +764,9 @@ int bt_net_poll(bt_tp_recv_fn fn)
                     n++;
                 }
             }
+        } else if (e[i].flags & FI_READ) {
+            bt_net_read_piece_done(e[i].op_context);
+            n++;
         } else {
             net.inflight--;
             b->next = net.free_send;
@@ -609,12 +775,14 @@ int bt_net_poll(bt_tp_recv_fn fn)
     }
     if (net.pend_head)
         n += bt_net_post_pending();
+    if (net.read_head)
+        n += bt_net_post_reads();
     return n;
 }
 
 int bt_net_quiet(void)
 {
-    return net.inflight == 0 && net.pend_head == NULL;
+    return net.inflight == 0 && net.pend_head == NULL && net.reading == 0;
 }
 
 int bt_net_trywait(void)
