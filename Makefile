@@ -23,7 +23,8 @@ LIB_LDFLAGS := -shared -Wl,--version-script=src/libmpi.map -Wl,-soname,libmpi.so
 LIB_SRCS := $(shell find src -name '*.c' | sort)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 # mpiexec and baton-proxy share every file but their main.
-MPIEXEC_ALL  := $(sort $(wildcard tools/mpiexec/*.c))
+# The environment's table (src/util/env.c) is theirs too.
+MPIEXEC_ALL  := $(sort $(wildcard tools/mpiexec/*.c)) src/util/env.c
 MPIEXEC_SRCS := $(filter-out tools/mpiexec/proxy_main.c,$(MPIEXEC_ALL))
 PROXY_SRCS   := $(filter-out tools/mpiexec/main.c,$(MPIEXEC_ALL))
 MPICC_SRCS := $(sort $(wildcard tools/mpicc/*.c))
@@ -44,13 +45,13 @@ $(LIB): $(LIB_OBJS) src/libmpi.map
 	$(CC) $(LIB_LDFLAGS) -o $@.0 $(LIB_OBJS) -lrt
 	ln -sf libmpi.so.0 $@
 
-$(MPIEXEC): $(MPIEXEC_SRCS) $(wildcard tools/mpiexec/*.h)
+$(MPIEXEC): $(MPIEXEC_SRCS) $(wildcard tools/mpiexec/*.h) src/util/bt_env.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_COMMON) -o $@ $(MPIEXEC_SRCS) -lsodium
+	$(CC) $(CFLAGS_COMMON) -Isrc -o $@ $(MPIEXEC_SRCS) -lsodium
 
-$(PROXY): $(PROXY_SRCS) $(wildcard tools/mpiexec/*.h)
+$(PROXY): $(PROXY_SRCS) $(wildcard tools/mpiexec/*.h) src/util/bt_env.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_COMMON) -o $@ $(PROXY_SRCS) -lsodium
+	$(CC) $(CFLAGS_COMMON) -Isrc -o $@ $(PROXY_SRCS) -lsodium
 
 $(BUILD)/bin/mpirun: $(MPIEXEC)
 	ln -sf mpiexec $@

@@ -306,6 +306,33 @@ static int bt_coll_env_read;
 static int bt_coll_first_rule[BT_COLL_NKINDS];
 static int bt_coll_trace;
 
+int bt_coll_env_check(const char *name, const char *value, char *why, size_t len)
+{
+    const char *kind = name + strlen("BATON_COLL_");
+    size_t used;
+
+    for (int k = 0; k < BT_COLL_NKINDS; k++) {
+        if (strcmp(bt_coll_kind_names[k], kind) != 0)
+            continue;
+        for (int i = 0; i < BT_ALG_COUNT; i++)
+            if (bt_coll_algs[i].kind == (bt_coll_kind_t)k && strcmp(bt_coll_algs[i].name, value) == 0)
+                return 0;
+        used = (size_t)snprintf(why, len, "not an algorithm of %s (one of:", kind);
+        for (int i = 0; i < BT_ALG_COUNT && used < len; i++)
+            if (bt_coll_algs[i].kind == (bt_coll_kind_t)k)
+                used += (size_t)snprintf(why + used, len - used, " %s", bt_coll_algs[i].name);
+        if (used < len)
+            snprintf(why + used, len - used, ")");
+        return -1;
+    }
+    used = (size_t)snprintf(why, len, "no such collective (BATON_COLL_ takes");
+    for (int k = 0; k < BT_COLL_NKINDS && used < len; k++)
+        used += (size_t)snprintf(why + used, len - used, " %s", bt_coll_kind_names[k]);
+    if (used < len)
+        snprintf(why + used, len - used, ")");
+    return -1;
+}
+
 static void bt_coll_read_env(void)
 {
     char var[64];
@@ -319,17 +346,10 @@ static void bt_coll_read_env(void)
         val = bt_env_str(var, NULL);
         if (!val || !*val)
             continue;
+        /* MPI_Init has refused any other value. */
         for (int i = 0; i < BT_ALG_COUNT; i++)
             if (bt_coll_algs[i].kind == (bt_coll_kind_t)k && strcmp(bt_coll_algs[i].name, val) == 0)
                 found = i;
-        if (found < 0 && bt_rt.rank == 0) {
-            fprintf(stderr, "baton: %s=%s is not an algorithm of this collective (one of:", var,
-                    val);
-            for (int i = 0; i < BT_ALG_COUNT; i++)
-                if (bt_coll_algs[i].kind == (bt_coll_kind_t)k)
-                    fprintf(stderr, " %s", bt_coll_algs[i].name);
-            fprintf(stderr, "); using the default choice\n");
-        }
         bt_coll_forced[k] = found;
     }
     bt_coll_trace = (int)bt_env_long("BATON_COLL_TRACE", 0);

@@ -1,6 +1,7 @@
 /* MPI_Init and MPI_Finalize below the API: launcher, node, layers in order. */
 #include "runtime/bt_runtime.h"
 
+#include "coll/bt_coll.h"
 #include "comm/bt_comm.h"
 #include "datatype/bt_datatype.h"
 #include "pt2pt/bt_pt2pt.h"
@@ -207,7 +208,14 @@ static int bt_runtime_count_cpus(void)
 int bt_runtime_init(int required, int *provided_p)
 {
     bt_pmi_info_t info;
+    char msg[512];
 
+    /* mpiexec has checked these too; srun and singletons have not. */
+    bt_env_set_family_check("BATON_COLL_", bt_coll_env_check);
+    if (bt_env_check_all(msg, sizeof(msg)) != 0) {
+        fprintf(stderr, "Baton: %s\n", msg);
+        return MPI_ERR_ARG;
+    }
     if (bt_pmi_init(&info) != 0)
         return MPI_ERR_OTHER;
     bt_rt.rank = info.rank;

@@ -9,6 +9,7 @@
  * and Hydra both decide the protocol of a connection from that line.
  */
 #include "bt_pmi.h"
+#include "util/bt_env.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -675,16 +676,10 @@ static int bt_pmi_singleton_init(void)
 /* Which wire protocol; see the rule in bt_pmi.h. */
 static int bt_pmi_choose_version(void)
 {
-    const char *forced = getenv("BATON_PMI");
+    const char *forced = bt_env_str("BATON_PMI", NULL);   /* "1" or "2": checked */
 
-    if (forced != NULL && *forced != '\0') {
-        if (strcmp(forced, "1") == 0)
-            return 1;
-        if (strcmp(forced, "2") == 0)
-            return 2;
-        bt_pmi_error("BATON_PMI=%s: expected 1 or 2", forced);
-        return -1;
-    }
+    if (forced != NULL)
+        return forced[0] - '0';
     if (bt_pmi_env_is("PMI_VERSION", "2"))
         return 2;
     if (getenv("PMI_JOBID") != NULL)

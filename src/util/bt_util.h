@@ -22,10 +22,7 @@ void *bt_realloc(void *p, size_t size);
 char *bt_strdup(const char *s);
 
 /* Configuration from the environment (every variable starts with BATON_). */
-long        bt_env_long(const char *name, long dflt);
-const char *bt_env_str(const char *name, const char *dflt);
-/* Parses sizes such as "64k", "4M"; returns dflt when unset or malformed. */
-size_t      bt_env_size(const char *name, size_t dflt);
+#include "util/bt_env.h"
 
 /* Monotonic time in seconds. */
 double bt_time_now(void);

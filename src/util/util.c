@@ -1,6 +1,5 @@
 #include "util/bt_util.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -46,44 +45,6 @@ char *bt_strdup(const char *s)
     char *d = bt_malloc(n);
     memcpy(d, s, n);
     return d;
-}
-
-long bt_env_long(const char *name, long dflt)
-{
-    const char *s = getenv(name);
-    char *end;
-    long v;
-
-    if (!s || !*s)
-        return dflt;
-    v = strtol(s, &end, 0);
-    return *end ? dflt : v;
-}
-
-const char *bt_env_str(const char *name, const char *dflt)
-{
-    const char *s = getenv(name);
-    return (s && *s) ? s : dflt;
-}
-
-size_t bt_env_size(const char *name, size_t dflt)
-{
-    const char *s = getenv(name);
-    char *end;
-    unsigned long long v;
-
-    if (!s || !*s)
-        return dflt;
-    v = strtoull(s, &end, 0);
-    switch (tolower((unsigned char)*end)) {
-    case 'k': v <<= 10; end++; break;
-    case 'm': v <<= 20; end++; break;
-    case 'g': v <<= 30; end++; break;
-    default: break;
-    }
-    if (*end == 'b' || *end == 'B')
-        end++;
-    return *end ? dflt : (size_t)v;
 }
 
 double bt_time_now(void)

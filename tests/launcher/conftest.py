@@ -2,8 +2,8 @@
 
 mpiexec: $BATON_MPIEXEC, else build/bin/mpiexec, with baton-proxy beside it
 (built here with `make` when missing or older than their sources).
-The test ranks (progs/*.c) are built against src/runtime/pmi.c alone, so the
-tests do not depend on libmpi.  $BATON_TEST_CFLAGS adds compiler flags, e.g.
+The test ranks (progs/*.c) are built against src/runtime/pmi.c and the
+environment's table (src/util/env.c) alone, so the tests do not depend on libmpi.  $BATON_TEST_CFLAGS adds compiler flags, e.g.
 "-fsanitize=address,undefined".
 
 Every test runs with pytest as a child subreaper, so that any process a test
@@ -62,8 +62,8 @@ def prog(tmp_path_factory):
     """Path of the test rank program (progs/pmi_prog.c + the PMI client)."""
     out = tmp_path_factory.mktemp("progs") / "pmi_prog"
     extra = shlex.split(os.environ.get("BATON_TEST_CFLAGS", ""))
-    _build(["gcc", *CFLAGS, *extra, "-Isrc/runtime", "-o", str(out),
-            str(PROGS / "pmi_prog.c"), "src/runtime/pmi.c"])
+    _build(["gcc", *CFLAGS, *extra, "-Isrc/runtime", "-Isrc", "-o", str(out),
+            str(PROGS / "pmi_prog.c"), "src/runtime/pmi.c", "src/util/env.c"])
     return str(out)
 
 

@@ -1,6 +1,7 @@
 /* mpiexec command line: the options of MPICH's and Open MPI's mpiexec that
  * make sense on one node, so that commands pasted from either work. */
 #include "mpiexec.h"
+#include "util/bt_env.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -95,8 +96,16 @@ static int bt_opts_env_add(bt_opts_t *opts, const char *name, size_t name_len,
                            const char *value)
 {
     size_t vlen = strlen(value);
-    char *entry, **grown;
+    char *entry, **grown, var[128], why[256];
 
+    if (name_len < sizeof(var)) {
+        memcpy(var, name, name_len);
+        var[name_len] = '\0';
+        if (bt_env_check(var, value, why, sizeof(why)) != 0) {
+            fprintf(stderr, "mpiexec: %s=%s: %s\n", var, value, why);
+            return -1;
+        }
+    }
     grown = realloc(opts->env, (size_t)(opts->nenv + 1) * sizeof(char *));
     if (grown == NULL)
         goto err_nomem;
@@ -170,23 +179,17 @@ static int bt_opts_count(const char *name, const char *v, const char *what, int 
     return 0;
 }
 
-static int bt_opts_kill_timeout(bt_opts_t *opts)
+/* Every BATON_* variable of mpiexec's environment (which reaches the ranks),
+ * checked against the one table before anything starts. */
+static int bt_opts_check_env(bt_opts_t *opts)
 {
-    const char *s = getenv("BATON_KILL_TIMEOUT");
-    char *end;
-    double secs;
+    char msg[512];
 
-    opts->kill_timeout_ms = 1000;
-    if (s == NULL || *s == '\0')
-        return 0;
-    errno = 0;
-    secs = strtod(s, &end);
-    if (errno != 0 || *end != '\0' || !(secs >= 0.0 && secs <= 3600.0)) {
-        fprintf(stderr, "mpiexec: BATON_KILL_TIMEOUT=%s: expected seconds "
-                "between 0 and 3600\n", s);
+    if (bt_env_check_all(msg, sizeof(msg)) != 0) {
+        fprintf(stderr, "mpiexec: %s\n", msg);
         return 2;
     }
-    opts->kill_timeout_ms = (int)(secs * 1000.0 + 0.5);
+    opts->kill_timeout_ms = (int)(bt_env_seconds("BATON_KILL_TIMEOUT", 1.0) * 1000.0 + 0.5);
     return 0;
 }
 
@@ -195,7 +198,7 @@ int bt_opts_parse(int argc, char **argv, bt_opts_t *opts_p)
     bt_opts_t opts = { .nranks = 1 };
     int i, status;
 
-    status = bt_opts_kill_timeout(&opts);
+    status = bt_opts_check_env(&opts);
     if (status != 0)
         return status;
 

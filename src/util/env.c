@@ -1,0 +1,306 @@
+/* Configuration from the environment: see bt_env.h. */
+#include "util/bt_env.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define KIB 1024ll
+#define MIB (1024ll * KIB)
+#define GIB (1024ll * MIB)
+#define US_MAX 60000000ll   /* a minute in microseconds */
+
+/* Exact names before the prefixes that would cover them. */
+const bt_env_var_t bt_env_vars[] = {
+    { "BATON_EAGER_MAX", BT_ENV_SIZE, 0, GIB, NULL, "32 KiB",
+      "largest message sent inline; larger ones use rendezvous" },
+    { "BATON_CMA_MIN", BT_ENV_SIZE, 0, LLONG_MAX, NULL, "128 KiB",
+      "smallest message copied with single copy rather than streamed through the ring" },
+    { "BATON_CMA_PIECE", BT_ENV_SIZE, 4 * KIB, GIB, NULL, "64 KiB",
+      "smallest piece each end of a single copy claims" },
+    { "BATON_SHM_LMT", BT_ENV_CHOICE, 0, 0, "auto|cma|copy", "auto",
+      "large-message path on the node" },
+    { "BATON_SHM_RING", BT_ENV_SIZE, KIB, 256 * MIB, NULL, "128 KiB ... 4 KiB",
+      "bytes of each per-pair ring" },
+    { "BATON_SPIN_US", BT_ENV_INT, 0, US_MAX, NULL, "2000",
+      "how long a waiting rank polls before it sleeps" },
+    { "BATON_SPIN_BUSY_US", BT_ENV_INT, 0, US_MAX, NULL, "2",
+      "how long it polls while the node has more awake threads than cores" },
+    { "BATON_YIELD_US", BT_ENV_INT, 0, US_MAX, NULL, "1000",
+      "then, oversubscribed, how long it polls with sched_yield before it sleeps" },
+    { "BATON_SHM_COLL_MAX", BT_ENV_SIZE, 0, 64 * MIB, NULL, "8 KiB",
+      "most data a rank puts in its slot in the shared-memory collectives" },
+    { "BATON_SHM_COLL_LARGE", BT_ENV_SIZE, 4 * KIB, 64 * MIB, NULL, "256 KiB ... 64 KiB",
+      "bytes per rank and round of the larger shared-memory reduce/allreduce" },
+    { "BATON_SHM_MEMBARRIER", BT_ENV_CHOICE, 0, 0, "auto|off", "auto",
+      "off: every publish to the shared segment fences" },
+    { "BATON_MALLOC_THP", BT_ENV_BOOL, 0, 0, NULL, "1",
+      "mpiexec asks glibc's malloc for huge pages" },
+    { "BATON_MALLOC_PRIME", BT_ENV_BOOL, 0, 0, NULL, "1",
+      "MPI_Init raises glibc's mmap threshold" },
+    { "BATON_COLL_TRACE", BT_ENV_BOOL, 0, 0, NULL, "0",
+      "print each collective's algorithm on stderr" },
+    { "BATON_COLL_", BT_ENV_CHOICE, 0, 0, NULL, "from the table",
+      "force a collective's algorithm (BATON_COLL_ALLREDUCE=ring)" },
+    { "BATON_BIND", BT_ENV_CHOICE, 0, 0, "core|none", "core",
+      "bind local rank r to the r-th CPU when the node's ranks fit" },
+    { "BATON_PMI", BT_ENV_CHOICE, 0, 0, "1|2", "unset",
+      "force the PMI wire version" },
+    { "BATON_KILL_TIMEOUT", BT_ENV_SECONDS, 0, 3600, NULL, "1",
+      "seconds between SIGTERM and SIGKILL when mpiexec ends a job" },
+    { "BATON_CC", BT_ENV_TEXT, 0, 0, NULL, "cc", "the compiler mpicc runs" },
+    { "BATON_OFI_PROVIDER", BT_ENV_TEXT, 0, 0, NULL, "unset",
+      "the libfabric provider of the network transport" },
+    { "BATON_OFI_IFACE", BT_ENV_TEXT, 0, 0, NULL, "unset",
+      "the interface the network transport uses" },
+    { "BATON_NET_RMA", BT_ENV_BOOL, 0, 0, NULL, "1",
+      "large messages to other nodes by RMA read where the provider offers it" },
+    { "BATON_NET_ADDR", BT_ENV_TEXT, 0, 0, NULL, "set by the proxies",
+      "the address the network endpoint binds to" },
+    { "BATON_PROXY", BT_ENV_TEXT, 0, 0, NULL, "beside mpiexec",
+      "the baton-proxy mpiexec starts on every host" },
+    { "BATON_PROXY_KEY", BT_ENV_TEXT, 0, 0, NULL, "set by mpiexec",
+      "(internal) where a proxy reads the job's key" },
+    { "BATON_JOBID", BT_ENV_TEXT, 0, 0, NULL, "set by mpiexec", "(internal) the job's id" },
+};
+const size_t bt_env_nvars = sizeof(bt_env_vars) / sizeof(bt_env_vars[0]);
+
+static struct {
+    const char      *prefix;
+    bt_env_family_fn check;
+} bt_env_family;
+
+const bt_env_var_t *bt_env_lookup(const char *name)
+{
+    for (size_t i = 0; i < bt_env_nvars; i++) {
+        const char *n = bt_env_vars[i].name;
+        size_t len = strlen(n);
+        if (n[len - 1] == '_' ? strncmp(name, n, len) == 0 && name[len] != '\0'
+                              : strcmp(name, n) == 0)
+            return &bt_env_vars[i];
+    }
+    return NULL;
+}
+
+/* Integers: decimal, optionally signed, nothing after; ERANGE past long long. */
+static int bt_env_parse_int(const char *s, long long *v_p)
+{
+    char *end;
+
+    if (!isdigit((unsigned char)s[*s == '-' || *s == '+']))
+        return -1;
+    errno = 0;
+    *v_p = strtoll(s, &end, 10);
+    if (errno == ERANGE)
+        return -2;
+    return *end == '\0' ? 0 : -1;
+}
+
+/* Sizes: digits, then K, M or G (optionally KiB, KB, ...) or B. */
+static int bt_env_parse_size(const char *s, long long *v_p)
+{
+    unsigned long long v, mult = 1;
+    char *end;
+
+    if (!isdigit((unsigned char)*s))
+        return -1;
+    errno = 0;
+    v = strtoull(s, &end, 10);
+    if (errno == ERANGE)
+        return -2;
+    switch (tolower((unsigned char)*end)) {
+    case 'k': mult = KIB; end++; break;
+    case 'm': mult = MIB; end++; break;
+    case 'g': mult = GIB; end++; break;
+    default: break;
+    }
+    if (mult > 1 && *end == 'i')
+        end++;
+    if (*end == 'b' || *end == 'B')
+        end++;
+    if (*end != '\0')
+        return -1;
+    if (v > (unsigned long long)LLONG_MAX / mult)
+        return -2;
+    *v_p = (long long)(v * mult);
+    return 0;
+}
+
+static int bt_env_parse_bool(const char *s)
+{
+    static const char *const no[] = { "0", "no", "off", "false" };
+    static const char *const yes[] = { "1", "yes", "on", "true" };
+
+    for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
+        if (strcasecmp(s, no[i]) == 0)
+            return 0;
+        if (strcasecmp(s, yes[i]) == 0)
+            return 1;
+    }
+    return -1;
+}
+
+static int bt_env_in_choices(const char *s, const char *choices)
+{
+    size_t len = strlen(s);
+
+    for (const char *c = choices; *c;) {
+        const char *bar = strchr(c, '|');
+        size_t n = bar ? (size_t)(bar - c) : strlen(c);
+        if (n == len && strncmp(c, s, n) == 0)
+            return 1;
+        c += n + (bar != NULL);
+    }
+    return 0;
+}
+
+int bt_env_check(const char *name, const char *value, char *why, size_t len)
+{
+    const bt_env_var_t *v = bt_env_lookup(name);
+    long long n = 0;
+    int rc;
+
+    if (v == NULL || value == NULL || *value == '\0')
+        return 0;
+    switch (v->type) {
+    case BT_ENV_INT:
+    case BT_ENV_SIZE:
+        rc = v->type == BT_ENV_INT ? bt_env_parse_int(value, &n) : bt_env_parse_size(value, &n);
+        if (rc == -1) {
+            snprintf(why, len, v->type == BT_ENV_INT ? "expected an integer"
+                                                     : "expected a size in bytes (a whole "
+                                                       "number, optionally with K, M or G)");
+            return -1;
+        }
+        if (rc == -2 || n < v->min || n > v->max) {
+            if (v->max == LLONG_MAX && rc == -2)
+                snprintf(why, len, "too large");
+            else if (v->max == LLONG_MAX)
+                snprintf(why, len, "out of range (at least %lld)", v->min);
+            else
+                snprintf(why, len, "out of range (%lld to %lld)", v->min, v->max);
+            return -1;
+        }
+        return 0;
+    case BT_ENV_SECONDS: {
+        char *end;
+        double d;
+        errno = 0;
+        d = strtod(value, &end);
+        if (!isdigit((unsigned char)*value) || *end != '\0' || errno != 0 ||
+            !(d >= (double)v->min && d <= (double)v->max)) {
+            snprintf(why, len, "expected seconds from %lld to %lld", v->min, v->max);
+            return -1;
+        }
+        return 0;
+    }
+    case BT_ENV_BOOL:
+        if (bt_env_parse_bool(value) < 0) {
+            snprintf(why, len, "expected 0 or 1 (or no/yes, off/on, false/true)");
+            return -1;
+        }
+        return 0;
+    case BT_ENV_CHOICE:
+        if (v->choices == NULL) {   /* a family: its owner knows the values */
+            if (bt_env_family.check && strcmp(v->name, bt_env_family.prefix) == 0)
+                return bt_env_family.check(name, value, why, len);
+            return 0;
+        }
+        if (!bt_env_in_choices(value, v->choices)) {
+            char list[128];
+            snprintf(list, sizeof(list), "%s", v->choices);
+            for (char *p = list; (p = strchr(p, '|')) != NULL;)
+                *p = ',';
+            snprintf(why, len, "expected one of %s", list);
+            return -1;
+        }
+        return 0;
+    case BT_ENV_TEXT:
+        return 0;
+    }
+    return 0;
+}
+
+void bt_env_set_family_check(const char *prefix, bt_env_family_fn check)
+{
+    bt_env_family.prefix = prefix;
+    bt_env_family.check = check;
+}
+
+int bt_env_check_all(char *msg, size_t len)
+{
+    extern char **environ;
+    char name[128], why[160];
+
+    for (char **e = environ; e && *e; e++) {
+        const char *eq = strchr(*e, '=');
+        size_t n;
+        if (strncmp(*e, "BATON_", 6) != 0 || eq == NULL)
+            continue;
+        n = (size_t)(eq - *e);
+        if (n >= sizeof(name))
+            continue;
+        memcpy(name, *e, n);
+        name[n] = '\0';
+        if (bt_env_check(name, eq + 1, why, sizeof(why)) != 0) {
+            snprintf(msg, len, "%s=%s: %s", name, eq + 1, why);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* ---- typed reads ----------------------------------------------------------------- */
+
+static const char *bt_env_get(const char *name)
+{
+    const char *s = getenv(name);
+    return (s && *s) ? s : NULL;
+}
+
+long bt_env_long(const char *name, long dflt)
+{
+    const char *s = bt_env_get(name);
+    const bt_env_var_t *v = bt_env_lookup(name);
+    long long n;
+    char why[160];
+
+    if (s == NULL || bt_env_check(name, s, why, sizeof(why)) != 0)
+        return dflt;
+    if (v && v->type == BT_ENV_BOOL)
+        return bt_env_parse_bool(s);
+    return bt_env_parse_int(s, &n) == 0 && n >= LONG_MIN && n <= LONG_MAX ? (long)n : dflt;
+}
+
+size_t bt_env_size(const char *name, size_t dflt)
+{
+    const char *s = bt_env_get(name);
+    long long n;
+    char why[160];
+
+    if (s == NULL || bt_env_check(name, s, why, sizeof(why)) != 0 ||
+        bt_env_parse_size(s, &n) != 0 || n < 0)
+        return dflt;
+    return (size_t)n;
+}
+
+double bt_env_seconds(const char *name, double dflt)
+{
+    const char *s = bt_env_get(name);
+    char why[160];
+
+    if (s == NULL || bt_env_check(name, s, why, sizeof(why)) != 0)
+        return dflt;
+    return strtod(s, NULL);
+}
+
+const char *bt_env_str(const char *name, const char *dflt)
+{
+    const char *s = bt_env_get(name);
+    char why[160];
+
+    return (s == NULL || bt_env_check(name, s, why, sizeof(why)) != 0) ? dflt : s;
+}
