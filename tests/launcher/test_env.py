@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from conftest import clean_env
+
+ROOT = Path(__file__).resolve().parents[2]
 BUILD = ROOT / os.environ.get("BATON_BUILDS", "build").split()[0]
 MPIEXEC = str(BUILD / "bin" / "mpiexec")
 
@@ -33,13 +35,6 @@ int main(int argc, char **argv)
     return 0;
 }
 """
-
-
-def clean_env(**extra):
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("PMI_", "BATON_", "MPI_LOCAL", "SLURM_"))}
-    env.update(extra)
-    return env
 
 
 @pytest.fixture(scope="module")
