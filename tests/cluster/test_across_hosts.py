@@ -19,6 +19,7 @@ the build's mpicc into a temp dir (/tmp is shared by the hosts).
 import os
 import re
 import signal
+import subprocess
 import sys
 import time
 
@@ -51,7 +52,14 @@ def progs(tmp_path_factory):
     os.chmod(d, 0o755)
     srcs = [CDIR / f"{n}.c" for n in sorted(set(P2P + COLL + COMM + THREE) | set(OTHER_NP))]
     srcs += [PROGS / "xh_traffic.c"]
-    return compile_programs(d, srcs)
+    progs = compile_programs(d, srcs)
+    # not a rank: a process of its own with libfabric
+    r = subprocess.run(["cc", "-std=c11", "-D_GNU_SOURCE", "-O2", "-Wall", "-Werror", "-o",
+                        str(d / "stranger"), str(PROGS / "stranger.c"), "-lfabric"],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    progs["stranger"] = d / "stranger"
+    return progs
 
 
 @pytest.fixture
@@ -391,6 +399,7 @@ def test_sigterm_to_mpiexec_reaches_h2(clean, progs):
 # ------------------------------------------------------------------ strangers (issue 14)
 
 KNOCK = PROGS / "knock.py"
+STRANGER_MSGS = 5
 
 
 def listening(cluster, pids_of_job):
@@ -432,13 +441,14 @@ def delayed_ssh(cluster, tmp_path, host, delay):
 
 
 def test_strangers_on_mpiexec_port(clean, progs, tmp_path):
-    """While mpiexec waits for h2's proxy (whose ssh starts 5 s late), a process
+    """While mpiexec waits for h2's proxy (whose ssh starts 8 s late), a process
     in h2 that is not part of the job finds mpiexec's listening port with ss and
-    (a) hangs up, (b) sends random bytes, (c) leaves 200 connections idle for
-    1.5 s (mpiexec keeps at most 64 unproven ones).  h2's proxy still gets in,
-    the job ends with correct results, and `mpiexec -v` reports the refused
-    connections from h2's address."""
-    slow = delayed_ssh(clean, tmp_path, "h2", 5)
+    (a) hangs up, (b) sends random bytes, (c) runs the handshake in form with a
+    key that is not the job's, (d) sends 100 MB of garbage, (e) leaves 1,000
+    connections idle for 1.5 s (mpiexec keeps at most 64 unproven ones).  h2's
+    proxy still gets in, the job ends with correct results, and `mpiexec -v`
+    reports the refused connections from h2's address."""
+    slow = delayed_ssh(clean, tmp_path, "h2", 8)
     argv = [str(MPIEXEC), "-v", "-launcher-exec", slow, "-hosts", "h1:3,h2:2", "-n", "5",
             str(progs["xh_traffic"]), "1"]
     job = Job(clean, "h1", argv, job_env(clean))
@@ -451,16 +461,19 @@ def test_strangers_on_mpiexec_port(clean, progs, tmp_path):
     assert ports == [m.group(1)], (f"mpiexec listens on {ports} (ss), says {m.group(1)}\n"
                                    + job.describe())
     t0 = time.monotonic()
-    res = knock(clean, "hangup,garbage", ports)
-    # both refused before the idle ones come (200 at once push out the oldest
-    # unproven connections, which might be these two on a busy machine)
+    res = knock(clean, "hangup,garbage,wellformed,flood100", ports)
+    # refused before the idle ones come (1,000 at once push out the oldest
+    # unproven connections, which might be these on a busy machine)
     for why in ("closed before proof", "bad proof"):
         assert job.wait_line(rf"^mpiexec: refused connection from 10\.47\.0\.2:\d+: {why}$",
                              2, stream="err"), f"no refusal ({why}) within 2 s\n" + job.describe()
-    res.update(knock(clean, "idle200", ports, hold=1.5))
-    assert time.monotonic() - t0 < 5, "knocking took longer than h2's proxy was delayed"
-    assert res["hangup"]["connected"] == 1 and res["garbage"]["connected"] == 1, res
-    assert res["idle200"]["connected"] >= 64, res
+    res.update(knock(clean, "idle1000", ports, hold=1.5))
+    assert time.monotonic() - t0 < 8, "knocking took longer than h2's proxy was delayed"
+    for mode in ("hangup", "garbage", "wellformed", "flood100"):
+        assert res[mode]["connected"] == 1, res
+    assert res["wellformed"].get("answers", 0) == 0, res    # no proof of mpiexec's came back
+    assert res["flood100"]["bytes"] < 100 << 20, res       # mpiexec hung up on it
+    assert res["idle1000"]["connected"] >= 64, res
     rc = job.wait(60)
     assert rc == 0, job.describe()
     assert "RESULT OK" in job.stdout, job.describe()
@@ -471,7 +484,7 @@ def test_strangers_on_mpiexec_port(clean, progs, tmp_path):
     assert "bad proof" in refused, job.describe()
     assert "closed before proof" in refused, job.describe()
     m = re.search(r"^mpiexec: refused (\d+) connections$", job.stderr, re.M)
-    assert m and int(m.group(1)) >= 2 + 64, job.describe()
+    assert m and int(m.group(1)) >= 4 + 64, job.describe()
     assert int(m.group(1)) == len(refused), job.describe()
     sys.stderr.write("knock.py: %s\nmpiexec -v (refusals counted): %s, reasons %s\n" % (
         res, m.group(0), sorted(set(refused))))
@@ -481,8 +494,12 @@ def test_strangers_on_ranks_ports(clean, progs):
     """During a 2-host job with ~6 s of checked p2p traffic, a process in h2 that
     is not part of the job connects to every TCP port the job's processes listen
     on (the ranks' network endpoints on h1 and h2) and (a) hangs up, (b) sends
-    random bytes, (c) leaves 200 connections idle for 1 s.  The job still ends
-    with correct results in normal time, and no rank dies."""
+    random bytes, (c) sends well-formed messages from a libfabric endpoint of its
+    own (tcp;ofi_rxm with Baton's settings, so the transport's handshake lets it
+    in; the messages cannot carry the job's secret), (d) sends 100 MB of garbage,
+    (e) leaves 1,000 connections idle for 1 s.  The job still ends with correct
+    results in normal time, no rank dies, and every rank reports the stranger's
+    messages it dropped."""
     argv = [str(MPIEXEC), "-v", "-launcher-exec", clean.ssh_path, "-hosts", "h1:3,h2:2",
             "-n", "5", str(progs["xh_traffic"]), "6"]
     job = Job(clean, "h1", argv, job_env(clean))
@@ -497,10 +514,15 @@ def test_strangers_on_ranks_ports(clean, progs):
         time.sleep(0.1)
     targets = [p for h in sorted(ports) for p in ports[h]]
     assert targets, "the job listens on no TCP port\n" + job.describe()
-    res = knock(clean, "hangup,garbage,idle200", targets, hold=1.0)
+    res = knock(clean, "hangup,garbage,flood100,idle1000", targets, hold=1.0)
+    r = clean.run("h2", [str(progs["stranger"]), "10.47.0.2", str(STRANGER_MSGS), *targets],
+                  capture_output=True, text=True, timeout=30,
+                  env=dict(os.environ, FI_OFI_RXM_BUFFER_SIZE="66000"))
+    res["wellformed"] = r.stdout.strip() + r.stderr.strip()
     assert time.monotonic() - t_started < 6, "the knocking outlasted the job's traffic"
-    for mode in ("hangup", "garbage"):
+    for mode in ("hangup", "garbage", "flood100"):
         assert res[mode]["connected"] >= 1, res
+    assert res["wellformed"] == "sent %d failed 0" % (STRANGER_MSGS * len(targets)), res
     rc = job.wait(60)
     info = f"ports knocked on: {ports}\nknock.py: {res}\n" + job.describe()
     assert rc == 0, info
@@ -509,6 +531,10 @@ def test_strangers_on_ranks_ports(clean, progs):
     ok = re.findall(r"^rank (\d) on host (h\d) ok after \d+ rounds$", job.stdout, re.M)
     assert len(ok) == 5, info
     assert job.elapsed < 30, info
+    dropped = re.findall(r"^Baton: rank (\d): dropped (\d+) network messages from outside the "
+                         r"job \(without the job's secret\)$", job.stderr, re.M)
+    assert sorted(int(r) for r, _ in dropped) == list(range(5)), info
+    assert all(int(n) == STRANGER_MSGS for _, n in dropped), info
     sys.stderr.write(f"ports knocked on: {ports}\nknock.py: {res}\n")
 
 

@@ -804,6 +804,11 @@ void bt_net_close(void)
     if (!net.up)
         return;
     net.up = 0;
+    /* Someone outside the job reached this endpoint: say so, once. */
+    if (net.dropped)
+        fprintf(stderr, "Baton: rank %d: dropped %llu network message%s from outside the job "
+                        "(without the job's secret)\n", bt_rt.rank,
+                (unsigned long long)net.dropped, net.dropped == 1 ? "" : "s");
     if (net.ep)
         fi_close(&net.ep->fid);
     if (net.av)
