@@ -355,6 +355,17 @@ def long_job(clean, progs, secs=60):
     return job
 
 
+def assert_lost_h2(job, name, what):
+    """The job, whose host h2 was just lost, ends within 5 s naming h2."""
+    t0 = time.monotonic()
+    rc = job.wait(30)
+    sys.stderr.write(f"{name}: exit {rc}:\n{job.stderr}")
+    took = time.monotonic() - t0
+    assert rc != 0, job.describe()
+    assert "mpiexec: lost the connection to host h2" in job.stderr, job.describe()
+    assert took < 5, f"the job took {took:.1f} s to end after {what}\n" + job.describe()
+
+
 def test_proxy_killed_on_h2(clean, progs):
     """h2's baton-proxy is killed (SIGKILL) under a running job: the job ends
     within a few seconds, fails, and names host h2; h2's ranks die with it."""
@@ -362,13 +373,7 @@ def test_proxy_killed_on_h2(clean, progs):
     pids = proxy_pid(clean, "h2")
     assert len(pids) == 1, f"baton-proxy processes on h2: {pids}\n" + job.describe()
     os.kill(pids[0], signal.SIGKILL)
-    t0 = time.monotonic()
-    rc = job.wait(30)
-    sys.stderr.write(f"test_proxy_killed_on_h2: exit {rc}:\n{job.stderr}")
-    took = time.monotonic() - t0
-    assert rc != 0, job.describe()
-    assert "mpiexec: lost the connection to host h2" in job.stderr, job.describe()
-    assert took < 5, f"the job took {took:.1f} s to end after the proxy died\n" + job.describe()
+    assert_lost_h2(job, "test_proxy_killed_on_h2", "the proxy died")
 
 
 def test_host_h2_dies(clean, progs):
@@ -377,13 +382,7 @@ def test_host_h2_dies(clean, progs):
     job = long_job(clean, progs)
     killed = clean.kill_host_processes("h2")
     assert killed, "nothing of the job ran on h2\n" + job.describe()
-    t0 = time.monotonic()
-    rc = job.wait(30)
-    sys.stderr.write(f"test_host_h2_dies: exit {rc}:\n{job.stderr}")
-    took = time.monotonic() - t0
-    assert rc != 0, job.describe()
-    assert "mpiexec: lost the connection to host h2" in job.stderr, job.describe()
-    assert took < 5, f"the job took {took:.1f} s to end after h2 died\n" + job.describe()
+    assert_lost_h2(job, "test_host_h2_dies", "h2 died")
 
 
 def test_sigterm_to_mpiexec_reaches_h2(clean, progs):

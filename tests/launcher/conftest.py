@@ -67,6 +67,17 @@ def prog(tmp_path_factory):
     return str(out)
 
 
+def mpi_program(tmp_path_factory, name, source):
+    """An MPI program built from source (a string) with the build's mpicc
+    ($BATON_BUILDS' first tree, else build/), in a directory others may enter."""
+    tree = ROOT / os.environ.get("BATON_BUILDS", "build").split()[0]
+    d = tmp_path_factory.mktemp(name)
+    os.chmod(d, 0o755)
+    (d / (name + ".c")).write_text(source)
+    _build([str(tree / "bin" / "mpicc"), "-o", str(d / name), str(d / (name + ".c"))])
+    return str(d / name)
+
+
 def clean_env(**extra):
     """Our environment without anything a launcher may have set (inside a
     Slurm allocation mpiexec would use its nodes)."""

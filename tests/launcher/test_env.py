@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import clean_env
+from conftest import clean_env, mpi_program
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = ROOT / os.environ.get("BATON_BUILDS", "build").split()[0]
@@ -39,11 +39,7 @@ int main(int argc, char **argv)
 
 @pytest.fixture(scope="module")
 def hello(tmp_path_factory):
-    d = tmp_path_factory.mktemp("env")
-    (d / "hello.c").write_text(HELLO)
-    subprocess.run([str(BUILD / "bin" / "mpicc"), "-o", str(d / "hello"), str(d / "hello.c")],
-                   check=True)
-    return str(d / "hello")
+    return mpi_program(tmp_path_factory, "hello", HELLO)
 
 
 def variables():

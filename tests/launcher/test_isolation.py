@@ -8,14 +8,11 @@ import json
 import os
 import re
 import subprocess
-from pathlib import Path
 
 import pytest
 
-from conftest import clean_env, started, wait_for_lines
+from conftest import clean_env, mpi_program, started, wait_for_lines
 
-ROOT = Path(__file__).resolve().parents[2]
-BUILD = ROOT / os.environ.get("BATON_BUILDS", "build").split()[0]
 NOBODY = 65534
 
 WAITER = r"""
@@ -44,12 +41,7 @@ pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="needs root to act as 
 
 @pytest.fixture(scope="module")
 def waiter(tmp_path_factory):
-    d = tmp_path_factory.mktemp("iso")
-    (d / "waiter.c").write_text(WAITER)
-    subprocess.run([str(BUILD / "bin" / "mpicc"), "-o", str(d / "waiter"), str(d / "waiter.c")],
-                   check=True)
-    os.chmod(d, 0o755)
-    return str(d / "waiter")
+    return mpi_program(tmp_path_factory, "waiter", WAITER)
 
 
 def as_nobody(paths):
