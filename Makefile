@@ -1,5 +1,6 @@
 # Baton build. `make` builds into build/, `make install PREFIX=dir` installs.
 # `make SAN=1` builds with AddressSanitizer + UBSan into build-san/.
+# `make fuzz` builds the libFuzzer harnesses of tests/fuzz into build-fuzz/ (clang).
 PREFIX   ?= $(CURDIR)/.venv
 CC       ?= cc
 ifeq ($(SAN),1)
@@ -76,7 +77,45 @@ install: all
 	ln -sf mpiexec $(PREFIX)/bin/mpirun
 	cp $(MPICC) $(PREFIX)/bin/mpicc
 
-clean:
-	rm -rf build build-san
+# The fuzz harnesses: each runs the real parsing code on any bytes
+# (tests/fuzz/test_fuzz.py runs them).  The launcher's harnesses take its
+# files but the mains; fuzz_control.c compiles head.c itself and pmi_client.c
+# src/runtime/pmi.c, for code and state those files keep static.
+FUZZ_CC     ?= clang
+FUZZ_BUILD  := build-fuzz
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -O1 -g $(WARN) -pthread \
+               -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+               -Iinclude -Isrc -Itools/mpiexec -Itests/fuzz
+FUZZ_NAMES  := control pmi hostfile options env netheader
+FUZZ_HDRS   := $(wildcard include/*.h) $(shell find src -name '*.h') \
+               $(wildcard tools/mpiexec/*.h) tests/fuzz/bt_fuzz.h
+FUZZ_LAUNCHER := $(filter-out tools/mpiexec/main.c tools/mpiexec/proxy_main.c,$(MPIEXEC_ALL))
+fuzz_control_SRCS   := $(filter-out tools/mpiexec/head.c,$(FUZZ_LAUNCHER)) tests/fuzz/job.c
+fuzz_pmi_SRCS       := $(FUZZ_LAUNCHER) tests/fuzz/job.c tests/fuzz/pmi_client.c
+fuzz_hostfile_SRCS  := tools/mpiexec/hosts.c
+fuzz_options_SRCS   := tools/mpiexec/options.c tools/mpiexec/hosts.c src/util/env.c
+fuzz_env_SRCS       := src/util/env.c
+fuzz_netheader_SRCS := src/transport/net/frame.c
+fuzz_control_LIBS   := -lsodium
+fuzz_pmi_LIBS       := -lsodium
+fuzz_obj = $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(1))
 
-.PHONY: all install clean
+fuzz: $(FUZZ_NAMES:%=$(FUZZ_BUILD)/fuzz_%)
+
+$(FUZZ_BUILD)/obj/%.o: %.c $(FUZZ_HDRS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
+
+$(FUZZ_BUILD)/obj/tests/fuzz/fuzz_control.o: tools/mpiexec/head.c
+$(FUZZ_BUILD)/obj/tests/fuzz/pmi_client.o: src/runtime/pmi.c
+
+.PRECIOUS: $(FUZZ_BUILD)/obj/%.o
+.SECONDEXPANSION:
+$(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/obj/tests/fuzz/fuzz_%.o $(FUZZ_BUILD)/obj/tests/fuzz/util.o \
+                      $$(call fuzz_obj,$$(fuzz_$$*_SRCS))
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^ $(fuzz_$*_LIBS)
+
+clean:
+	rm -rf build build-san $(FUZZ_BUILD)
+
+.PHONY: all install clean fuzz

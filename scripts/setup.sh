@@ -20,6 +20,7 @@ if ! dpkg -s "${cluster_pkgs[@]}" >/dev/null 2>&1 \
     need+=("${cluster_pkgs[@]}")
 fi
 [ -e /usr/include/sodium.h ] || need+=(libsodium-dev)   # mpiexec's job key (HMAC-SHA-256)
+command -v clang >/dev/null 2>&1 || need+=(clang)   # the fuzz tests (libFuzzer, tests/fuzz)
 if [ ${#need[@]} -gt 0 ]; then
     sudo=""
     [ "$(id -u)" -eq 0 ] || sudo=sudo

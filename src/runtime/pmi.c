@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -440,7 +441,9 @@ typedef struct bt_pmi_map_block {
     long node, count, per_node;
 } bt_pmi_map_block_t;
 
-static int bt_pmi_map_parse(const char *s, bt_pmi_map_block_t *blocks, int max)
+/* The blocks of s and, in *total_p, the ranks of the pattern they form. */
+static int bt_pmi_map_parse(const char *s, bt_pmi_map_block_t *blocks, int max,
+                            long *total_p)
 {
     int n = 0;
     long total = 0;
@@ -466,80 +469,93 @@ static int bt_pmi_map_parse(const char *s, bt_pmi_map_block_t *blocks, int max)
             return -1;
         s = end + 1;
         b.per_node = strtol(s, &end, 10);
-        if (end == s || *end != ')' || b.node < 0 || b.count < 0 ||
-            b.per_node < 0)
+        /* Every block places ranks, and node numbers and the pattern's length
+         * stay ints, so that the sums below cannot overflow. */
+        if (end == s || *end != ')' || b.node < 0 || b.count < 1 || b.per_node < 1 ||
+            b.count > INT_MAX - b.node || b.per_node > (INT_MAX - total) / b.count)
             return -1;
         s = end + 1;
         total += b.count * b.per_node;
         blocks[n++] = b;
     }
-    if (*s != ')' || n == 0 || total == 0)
+    if (*s != ')' || n == 0)
         return -1;
+    *total_p = total;
     return n;
 }
 
 /* The node of rank: the blocks form a pattern of `total` ranks that repeats
- * until every rank has a node. */
+ * until every rank has a node.  A step per block, not per rank: a job of one
+ * rank per node asks this for every rank. */
 static long bt_pmi_map_node_of(const bt_pmi_map_block_t *blocks, int nblocks,
                                long total, long rank)
 {
     long r = 0, want = rank % total;
 
     for (int b = 0; b < nblocks; b++) {
-        for (long i = 0; i < blocks[b].count; i++) {
-            if (want < r + blocks[b].per_node)
-                return blocks[b].node + i;
-            r += blocks[b].per_node;
-        }
+        long span = blocks[b].count * blocks[b].per_node;
+
+        if (want < r + span)
+            return blocks[b].node + (want - r) / blocks[b].per_node;
+        r += span;
     }
     return -1; /* not reached: want < total */
+}
+
+/* How many of the pattern's first m ranks are on node. */
+static long bt_pmi_map_count(const bt_pmi_map_block_t *blocks, int nblocks, long node,
+                             long m)
+{
+    long r = 0, n = 0;
+
+    for (int b = 0; b < nblocks; b++) {
+        const bt_pmi_map_block_t *k = &blocks[b];
+
+        if (node >= k->node && node < k->node + k->count) {
+            long before = m - (r + (node - k->node) * k->per_node);
+
+            if (before > 0)
+                n += before < k->per_node ? before : k->per_node;
+        }
+        r += k->count * k->per_node;
+    }
+    return n;
+}
+
+/* How many ranks below rank are on node: whole patterns, then part of one. */
+static long bt_pmi_map_below(const bt_pmi_map_block_t *blocks, int nblocks, long total,
+                             long node, long rank)
+{
+    return rank / total * bt_pmi_map_count(blocks, nblocks, node, total) +
+           bt_pmi_map_count(blocks, nblocks, node, rank % total);
 }
 
 static void bt_pmi_map_locality(const char *map, bt_pmi_info_t *info)
 {
     static bt_pmi_map_block_t blocks[BT_PMI_MAP_BLOCKS];
-    int nblocks = bt_pmi_map_parse(map, blocks, BT_PMI_MAP_BLOCKS);
-    long total = 0, mine, r = 0;
-    int local_rank = 0, local_size = 0;
+    long total, mine;
+    int nblocks = bt_pmi_map_parse(map, blocks, BT_PMI_MAP_BLOCKS, &total);
 
     if (nblocks <= 0)
         return;
-    for (int b = 0; b < nblocks; b++)
-        total += blocks[b].count * blocks[b].per_node;
     mine = bt_pmi_map_node_of(blocks, nblocks, total, info->rank);
-    /* One walk through the pattern, repeated, numbering ranks in order. */
-    while (r < info->size) {
-        for (int b = 0; b < nblocks && r < info->size; b++) {
-            for (long i = 0; i < blocks[b].count && r < info->size; i++) {
-                for (long j = 0; j < blocks[b].per_node && r < info->size; j++, r++) {
-                    if (blocks[b].node + i != mine)
-                        continue;
-                    if (r < info->rank)
-                        local_rank++;
-                    local_size++;
-                }
-            }
-        }
-    }
-    info->local_rank = local_rank;
-    info->local_size = local_size;
+    info->local_rank = (int)bt_pmi_map_below(blocks, nblocks, total, mine, info->rank);
+    info->local_size = (int)bt_pmi_map_below(blocks, nblocks, total, mine, info->size);
 }
 
 int bt_pmi_node_map(int *node_of)
 {
     static bt_pmi_map_block_t blocks[BT_PMI_MAP_BLOCKS];
     int nblocks, nnodes = 0;
-    long total = 0, *seen;
+    long total, *seen;
 
     if (bt_pmi.map == NULL)
         return 0;
-    nblocks = bt_pmi_map_parse(bt_pmi.map, blocks, BT_PMI_MAP_BLOCKS);
+    nblocks = bt_pmi_map_parse(bt_pmi.map, blocks, BT_PMI_MAP_BLOCKS, &total);
     if (nblocks <= 0) {
         bt_pmi_error("PMI_process_mapping '%.200s' is not a vector of blocks", bt_pmi.map);
         return -1;
     }
-    for (int b = 0; b < nblocks; b++)
-        total += blocks[b].count * blocks[b].per_node;
     /* Nodes are numbered densely in the order their first rank appears, whatever
      * numbers the launcher gave them. */
     seen = malloc((size_t)bt_pmi.info.size * sizeof(long));

@@ -299,12 +299,14 @@ int bt_chan_read(bt_chan_t *ch, const char **why_p)
 
 int bt_chan_next(bt_chan_t *ch, uint32_t *type_p, bt_unpack_t *body_p, const char **why_p)
 {
-    const unsigned char *h = ch->in + ch->in_off;
     size_t have = ch->in_len - ch->in_off;
+    const unsigned char *h;
     uint32_t type, len;
 
+    /* before the first read there is no buffer to point into */
     if (have < BT_CHAN_HDR)
         return 0;
+    h = ch->in + ch->in_off;
     type = (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3];
     len = (uint32_t)h[4] << 24 | (uint32_t)h[5] << 16 | (uint32_t)h[6] << 8 | h[7];
     if (type < BT_MSG_HELLO || type >= BT_MSG_END_) {

@@ -187,7 +187,8 @@ static int bt_proxy_frame(bt_job_t *job, uint32_t type, bt_unpack_t *u)
     case BT_MSG_KILL: {
         uint32_t spare = bt_unpack_u32(u);
 
-        if (u->failed)
+        /* a rank of the job + 1, or 0 */
+        if (u->failed || spare > (uint32_t)job->nranks)
             return -1;
         bt_job_terminate(job, (int)spare - 1);
         return 0;

@@ -8,6 +8,7 @@
  * posted again. Large messages thus move as a pipeline of frames, as many in
  * flight as there are send buffers. */
 #include "transport/net/bt_net.h"
+#include "transport/net/bt_net_frame.h"
 
 #include "runtime/bt_pmi.h"
 #include "runtime/bt_runtime.h"
@@ -33,18 +34,7 @@
 #define BT_NET_SLAB       16          /* buffers allocated (and registered) at once */
 #define BT_NET_ADDR_MAX   256         /* bytes of an endpoint address */
 #define BT_NET_CQ_BATCH   16
-#define BT_NET_REORDER    1024        /* frames a peer may be ahead of its sequence */
 #define BT_NET_READ_MAX   (1ul << 30) /* bytes of one RMA read at most */
-
-/* What precedes every payload on the wire. */
-typedef struct bt_net_hdr {
-    uint64_t     job[2];    /* the job's secret: frames without it are not ours */
-    uint32_t     src;       /* sender's world rank */
-    uint32_t     seq;       /* per ordered pair, from 0 */
-    uint32_t     len;       /* payload bytes */
-    uint32_t     reserved;
-    bt_msg_hdr_t msg;
-} bt_net_hdr_t;
 
 typedef struct bt_net_buf {
     struct fi_context2 ctx;   /* the provider's, first: the completion's op_context */
@@ -652,25 +642,18 @@ static void __attribute__((noreturn)) bt_net_malformed(int src, const char *what
     bt_runtime_fail(msg);
 }
 
-/* Checks a frame before anything in it is used: 0 when it is not the job's, 1
- * when it is the next from its sender, 2 when it came ahead of earlier ones
- * (a provider may complete a long frame after a short one behind it). */
+/* Checks a frame before anything in it is used (bt_net_frame_check); a
+ * malformed frame of the job ends the job. */
 static int bt_net_check(const bt_net_hdr_t *h, size_t got)
 {
-    uint32_t ahead;
+    const bt_net_rx_t rx = { .job = net.job, .size = bt_rt.size, .local_of = bt_rt.local_of,
+                             .seq_in = net.seq_in, .nearly = net.nearly };
+    bt_net_bad_t bad;
+    int kind = bt_net_frame_check(h, got, &rx, &bad);
 
-    if (got < sizeof(*h) || h->job[0] != net.job[0] || h->job[1] != net.job[1])
-        return 0;
-    if (h->src >= (uint32_t)bt_rt.size || bt_rt.local_of[h->src] >= 0)
-        bt_net_malformed(-1, "source rank not on another node", h->src);
-    if (h->len != got - sizeof(*h))
-        bt_net_malformed((int)h->src, "length does not match the frame", h->len);
-    ahead = h->seq - net.seq_in[h->src];
-    if (ahead == 0)
-        return 1;
-    if (ahead >= BT_NET_REORDER || net.nearly >= BT_NET_REORDER)
-        bt_net_malformed((int)h->src, "out of sequence", h->seq);
-    return 2;
+    if (kind == BT_NET_FRAME_BAD)
+        bt_net_malformed(bad.src, bad.what, bad.value);
+    return kind;
 }
 
 /* Holds frame b, ahead of its sender's sequence, in order among the others. */
@@ -730,12 +713,12 @@ int bt_net_poll(bt_tp_recv_fn fn)
         bt_net_buf_t *b = e[i].op_context;
         if (e[i].flags & FI_RECV) {
             int kind = bt_net_check((const bt_net_hdr_t *)b->data, e[i].len);
-            if (kind == 0) {
+            if (kind == BT_NET_FRAME_FOREIGN) {
                 net.dropped++;
                 bt_net_post_recv(b);
                 continue;
             }
-            if (kind == 2) {
+            if (kind == BT_NET_FRAME_AHEAD) {
                 /* Keep it, and keep as many receives posted as before. */
                 bt_net_hold(b);
                 if (net.free_recv == NULL && bt_net_slab_new(&net.free_recv) != 0)
