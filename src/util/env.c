@@ -13,58 +13,110 @@
 #define GIB (1024ll * MIB)
 #define US_MAX 60000000ll   /* a minute in microseconds */
 
-/* Exact names before the prefixes that would cover them. */
+/* In the README's order: scripts/gen_env_table.py writes its table from this one. */
 const bt_env_var_t bt_env_vars[] = {
-    { "BATON_EAGER_MAX", BT_ENV_SIZE, 0, GIB, NULL, "32 KiB",
+    { "BATON_EAGER_MAX", BT_ENV_SIZE, 0, GIB, NULL,
+      "32 KiB (at most a quarter of the ring)",
       "largest message sent inline; larger ones use rendezvous" },
-    { "BATON_CMA_MIN", BT_ENV_SIZE, 0, LLONG_MAX, NULL, "128 KiB",
-      "smallest message copied with single copy rather than streamed through the ring" },
-    { "BATON_CMA_PIECE", BT_ENV_SIZE, 4 * KIB, GIB, NULL, "64 KiB",
-      "smallest piece each end of a single copy claims" },
-    { "BATON_SHM_LMT", BT_ENV_CHOICE, 0, 0, "auto|cma|copy", "auto",
-      "large-message path on the node" },
-    { "BATON_SHM_RING", BT_ENV_SIZE, KIB, 256 * MIB, NULL, "128 KiB ... 4 KiB",
-      "bytes of each per-pair ring" },
-    { "BATON_SPIN_US", BT_ENV_INT, 0, US_MAX, NULL, "2000",
-      "how long a waiting rank polls before it sleeps" },
-    { "BATON_SPIN_BUSY_US", BT_ENV_INT, 0, US_MAX, NULL, "2",
-      "how long it polls while the node has more awake threads than cores" },
-    { "BATON_YIELD_US", BT_ENV_INT, 0, US_MAX, NULL, "1000",
-      "then, oversubscribed, how long it polls with sched_yield before it sleeps" },
-    { "BATON_SHM_COLL_MAX", BT_ENV_SIZE, 0, 64 * MIB, NULL, "8 KiB",
-      "most data a rank puts in its slot in the shared-memory collectives" },
-    { "BATON_SHM_COLL_LARGE", BT_ENV_SIZE, 4 * KIB, 64 * MIB, NULL, "256 KiB ... 64 KiB",
-      "bytes per rank and round of the larger shared-memory reduce/allreduce" },
-    { "BATON_SHM_MEMBARRIER", BT_ENV_CHOICE, 0, 0, "auto|off", "auto",
-      "off: every publish to the shared segment fences" },
-    { "BATON_MALLOC_THP", BT_ENV_BOOL, 0, 0, NULL, "1",
-      "mpiexec asks glibc's malloc for huge pages" },
-    { "BATON_MALLOC_PRIME", BT_ENV_BOOL, 0, 0, NULL, "1",
-      "MPI_Init raises glibc's mmap threshold" },
-    { "BATON_COLL_TRACE", BT_ENV_BOOL, 0, 0, NULL, "0",
-      "print each collective's algorithm on stderr" },
-    { "BATON_COLL_", BT_ENV_CHOICE, 0, 0, NULL, "from the table",
-      "force a collective's algorithm (BATON_COLL_ALLREDUCE=ring)" },
-    { "BATON_BIND", BT_ENV_CHOICE, 0, 0, "core|none", "core",
-      "bind local rank r to the r-th CPU when the node's ranks fit" },
-    { "BATON_PMI", BT_ENV_CHOICE, 0, 0, "1|2", "unset",
-      "force the PMI wire version" },
-    { "BATON_KILL_TIMEOUT", BT_ENV_SECONDS, 0, 3600, NULL, "1",
-      "seconds between SIGTERM and SIGKILL when mpiexec ends a job" },
-    { "BATON_CC", BT_ENV_TEXT, 0, 0, NULL, "cc", "the compiler mpicc runs" },
-    { "BATON_OFI_PROVIDER", BT_ENV_TEXT, 0, 0, NULL, "unset",
-      "the libfabric provider of the network transport" },
-    { "BATON_OFI_IFACE", BT_ENV_TEXT, 0, 0, NULL, "unset",
-      "the interface the network transport uses" },
-    { "BATON_NET_RMA", BT_ENV_BOOL, 0, 0, NULL, "1",
-      "large messages to other nodes by RMA read where the provider offers it" },
-    { "BATON_NET_ADDR", BT_ENV_TEXT, 0, 0, NULL, "set by the proxies",
-      "the address the network endpoint binds to" },
-    { "BATON_PROXY", BT_ENV_TEXT, 0, 0, NULL, "beside mpiexec",
-      "the baton-proxy mpiexec starts on every host" },
-    { "BATON_PROXY_KEY", BT_ENV_TEXT, 0, 0, NULL, "set by mpiexec",
+    { "BATON_CMA_MIN", BT_ENV_SIZE, 0, LLONG_MAX, NULL,
+      "128 KiB",
+      "smallest message copied with single copy (`process_vm_readv`/`writev`) rather than "
+      "streamed through the ring" },
+    { "BATON_CMA_PIECE", BT_ENV_SIZE, 4 * KIB, GIB, NULL,
+      "64 KiB",
+      "smallest piece each end of a single copy claims (each claim takes half of what is "
+      "left, at least this)" },
+    { "BATON_SHM_LMT", BT_ENV_CHOICE, 0, 0, "auto|cma|copy",
+      "`auto`",
+      "large-message path: `cma` (single copy, error if not permitted), `copy` (through the"
+      " ring), `auto`" },
+    { "BATON_SHM_RING", BT_ENV_SIZE, KIB, 256 * MIB, NULL,
+      "128 KiB (≤8 ranks per node) … 4 KiB (>64)",
+      "bytes of each per-pair ring (rounded up to a power of two, at least 1 KiB)" },
+    { "BATON_SPIN_US", BT_ENV_INT, 0, US_MAX, NULL,
+      "2000",
+      "how long a waiting rank polls before it sleeps on its doorbell" },
+    { "BATON_SPIN_BUSY_US", BT_ENV_INT, 0, US_MAX, NULL,
+      "2",
+      "how long it polls while the node has more awake threads than cores (a point-to-point"
+      " wait; a node collective yields at once when a rank it waits for last ran on its "
+      "CPU, and polls otherwise)" },
+    { "BATON_YIELD_US", BT_ENV_INT, 0, US_MAX, NULL,
+      "1000",
+      "then, oversubscribed, how long it polls with `sched_yield` before it sleeps" },
+    { "BATON_SHM_COLL_MAX", BT_ENV_SIZE, 0, 64 * MIB, NULL,
+      "8 KiB",
+      "most data a rank puts in its slot in the shared-memory collectives (the message, its"
+      " block, or all blocks of scatter/alltoall); larger calls take the point-to-point "
+      "algorithms (reductions: `shm_large`)" },
+    { "BATON_SHM_COLL_LARGE", BT_ENV_SIZE, 4 * KIB, 64 * MIB, NULL,
+      "256 KiB (2 ranks), 128 KiB (≤ 8), 64 KiB",
+      "bytes per rank and round of the larger shared-memory reduce/allreduce (`shm_large`)" },
+    { "BATON_SHM_MEMBARRIER", BT_ENV_CHOICE, 0, 0, "auto|off",
+      "auto",
+      "`off`: every publish to the shared segment fences; by default a rank about to sleep "
+      "fences all the node's ranks at once with `membarrier(2)` instead, which takes a "
+      "fence off every message" },
+    { "BATON_MALLOC_THP", BT_ENV_BOOL, 0, 0, NULL,
+      "1",
+      "read by `mpiexec`: `0` starts the ranks without adding `glibc.malloc.hugetlb=1` to "
+      "`GLIBC_TUNABLES` (see above)" },
+    { "BATON_MALLOC_PRIME", BT_ENV_BOOL, 0, 0, NULL,
+      "1",
+      "`0`: leave glibc's malloc alone. By default `MPI_Init` mallocs and frees one block "
+      "of almost 16 MiB, which raises glibc's dynamic mmap threshold as freeing any large "
+      "array would: buffers up to 16 MiB are then reused from the heap instead of being "
+      "mmapped (and page-faulted) afresh each time, which is what mpi4py's pickled "
+      "`send`/`recv` of NumPy arrays does per message. A threshold the program set itself "
+      "is left as it is. `0` also leaves the heap's top where it is (see huge pages above)" },
+    { "BATON_COLL_", BT_ENV_CHOICE, 0, 0, NULL,
+      "from the table",
+      "force a collective's algorithm, e.g. `BATON_COLL_ALLREDUCE=ring`; names in "
+      "`src/coll/select.c`" },
+    { "BATON_COLL_TRACE", BT_ENV_BOOL, 0, 0, NULL,
+      "0",
+      "1: print each collective's algorithm on stderr" },
+    { "BATON_BIND", BT_ENV_CHOICE, 0, 0, "core|none",
+      "`core`",
+      "when a node's ranks fit its CPUs, local rank r is bound to the r-th CPU; `none` "
+      "leaves placement to the scheduler" },
+    { "BATON_PMI", BT_ENV_CHOICE, 0, 0, "1|2",
+      "unset",
+      "`1` or `2` forces the PMI wire version" },
+    { "BATON_KILL_TIMEOUT", BT_ENV_SECONDS, 0, 3600, NULL,
+      "1",
+      "seconds between SIGTERM and SIGKILL when `mpiexec` ends a job" },
+    { "BATON_CC", BT_ENV_TEXT, 0, 0, NULL,
+      "`cc`",
+      "the compiler `mpicc` runs" },
+    { "BATON_OFI_PROVIDER", BT_ENV_TEXT, 0, 0, NULL,
+      "unset",
+      "the libfabric provider of the network transport (e.g. `tcp;ofi_rxm`, "
+      "`verbs;ofi_rxm`); unset: the first that offers reliable datagrams in send order. "
+      "`FI_PROVIDER` filters as libfabric documents" },
+    { "BATON_OFI_IFACE", BT_ENV_TEXT, 0, 0, NULL,
+      "unset",
+      "the interface (libfabric's domain name, e.g. `eth0`) the network transport uses" },
+    { "BATON_NET_RMA", BT_ENV_BOOL, 0, 0, NULL,
+      "1",
+      "0: large messages to other nodes are streamed through frames even where the provider"
+      " offers RMA read" },
+    { "BATON_NET_ADDR", BT_ENV_TEXT, 0, 0, NULL,
+      "set by the proxies",
+      "the address the network endpoint binds to: the one this host talks to `mpiexec` on" },
+    { "FI_OFI_RXM_BUFFER_SIZE", BT_ENV_SIZE, 0, GIB, NULL,
+      "66000",
+      "(libfabric's) set by Baton when unset, so that its 64 KiB frames are `ofi_rxm` eager"
+      " messages" },
+    { "BATON_PROXY", BT_ENV_TEXT, 0, 0, NULL,
+      "beside `mpiexec`",
+      "read by `mpiexec`: the `baton-proxy` to start on every host" },
+    { "BATON_PROXY_KEY", BT_ENV_TEXT, 0, 0, NULL,
+      "set by mpiexec",
       "(internal) where a proxy reads the job's key" },
-    { "BATON_JOBID", BT_ENV_TEXT, 0, 0, NULL, "set by mpiexec", "(internal) the job's id" },
+    { "BATON_JOBID", BT_ENV_TEXT, 0, 0, NULL,
+      "set by mpiexec",
+      "(internal) the job's id" },
 };
 const size_t bt_env_nvars = sizeof(bt_env_vars) / sizeof(bt_env_vars[0]);
 
@@ -75,14 +127,18 @@ static struct {
 
 const bt_env_var_t *bt_env_lookup(const char *name)
 {
+    const bt_env_var_t *family = NULL;
+
+    /* An exact name wins over a family that would cover it (BATON_COLL_TRACE). */
     for (size_t i = 0; i < bt_env_nvars; i++) {
         const char *n = bt_env_vars[i].name;
         size_t len = strlen(n);
-        if (n[len - 1] == '_' ? strncmp(name, n, len) == 0 && name[len] != '\0'
-                              : strcmp(name, n) == 0)
+        if (strcmp(name, n) == 0)
             return &bt_env_vars[i];
+        if (n[len - 1] == '_' && strncmp(name, n, len) == 0 && name[len] != '\0')
+            family = &bt_env_vars[i];
     }
-    return NULL;
+    return family;
 }
 
 /* Integers: decimal, optionally signed, nothing after; ERANGE past long long. */
