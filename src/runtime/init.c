@@ -205,10 +205,37 @@ static int bt_runtime_count_cpus(void)
     return (int)sysconf(_SC_NPROCESSORS_ONLN);
 }
 
+/* glibc 2.36 (Debian 12's) decides at malloc's first call, once for the process,
+ * whether the kernel gives transparent huge pages on request: it reads the 23
+ * bytes of /sys/kernel/mm/transparent_hugepage/enabled into a 24-byte array on
+ * its stack and compares it with strcmp, so the answer hangs on whatever byte
+ * the stack held after them. When that first call is ours (a C program that has
+ * not allocated before MPI_Init), it is made on stack that was just cleared, so
+ * that "madvise" is seen as what it is. A program that allocated before keeps
+ * what glibc decided then. */
+static __attribute__((noinline)) void bt_runtime_clear_stack(void)
+{
+    volatile char pad[8192];
+
+    for (size_t i = 0; i < sizeof(pad); i++)
+        pad[i] = 0;
+}
+
+static void bt_runtime_first_malloc(void)
+{
+    void *volatile block;
+
+    bt_runtime_clear_stack();
+    block = malloc(1);
+    free(block);
+}
+
 int bt_runtime_init(int required, int *provided_p)
 {
     bt_pmi_info_t info;
     char msg[512];
+
+    bt_runtime_first_malloc();
 
     /* mpiexec has checked these too; srun and singletons have not. */
     bt_env_set_family_check("BATON_COLL_", bt_coll_env_check);
