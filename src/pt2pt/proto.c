@@ -255,6 +255,16 @@ static void bt_rndv_send_done(int peer, bt_request_t *s)
     bt_request_complete(s);
 }
 
+/* Send s to peer was cancelled before any receive took it. */
+static void bt_send_cancelled(int peer, bt_request_t *s)
+{
+    s->st_cancelled = 1;
+    if (bt_send_is_rndv(s))
+        bt_rndv_send_done(peer, s);
+    else
+        bt_request_complete(s);
+}
+
 static void bt_send_ctrl_flags(int peer, int type, int flags, uint64_t cookie,
                                const void *payload, size_t len)
 {
@@ -662,14 +672,8 @@ void bt_pt2pt_on_frame(int src_world, const bt_msg_hdr_t *hdr, const void *paylo
     }
     case BT_MSG_CANCEL_ACK:
         /* Not dropped: the message matched and its FIN/ACK/CTS came before this. */
-        if (hdr->flags & BT_MSGF_CANCELLED) {
-            bt_request_t *s = bt_cookie_req(src_world, hdr->cookie);
-            s->st_cancelled = 1;
-            if (bt_send_is_rndv(s))
-                bt_rndv_send_done(src_world, s);
-            else
-                bt_request_complete(s);   /* a synchronous eager send */
-        }
+        if (hdr->flags & BT_MSGF_CANCELLED)
+            bt_send_cancelled(src_world, bt_cookie_req(src_world, hdr->cookie));
         break;
     default:
         break;
@@ -1013,8 +1017,7 @@ static void bt_send_cancel(bt_request_t *req)
         if (o->kind != BT_OUT_SEND || o->req != req)
             continue;
         bt_out_unlink(q, prev, o);
-        req->st_cancelled = 1;
-        bt_request_complete(req);
+        bt_send_cancelled(req->world_peer, req);
         return;
     }
     req->cancel_sent = 1;
