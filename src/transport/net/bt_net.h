@@ -29,14 +29,13 @@ size_t bt_net_frame_max(void);
 void  *bt_net_reserve(int peer, const bt_msg_hdr_t *hdr, size_t len);
 void   bt_net_commit(int peer);
 int    bt_net_poll(bt_tp_recv_fn fn);
-/* Rendezvous by RMA read, where the provider offers it (bt_net_rma): the sender
+/* Rendezvous by RMA read, where the provider offers it: the sender
  * exposes its message's bytes for remote reading (bt_net_expose: a handle, NULL
  * when it cannot, and the address and key the reader names), the receiver reads
  * them into its buffer (bt_net_read: done(arg) is called from a poll when all
  * have arrived; -1 when it cannot start), then tells the sender, which withdraws
  * them. The registration covers exactly the message: a reader can reach nothing
  * else of the sender's memory, and nothing once it is withdrawn. */
-int   bt_net_rma(void);
 void *bt_net_expose(const void *buf, size_t len, uint64_t *addr_p, uint64_t *key_p);
 void  bt_net_withdraw(void *mem);
 int   bt_net_read(int peer, void *dst, size_t len, uint64_t addr, uint64_t key,

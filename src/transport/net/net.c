@@ -182,7 +182,8 @@ static struct fi_info *bt_net_choose(struct fi_info *list, const char *iface, in
     return NULL;
 }
 
-/* An offer on the interface asked for, with RMA read if rma (NULL: none). */
+/* Picks an offer on the interface asked for, with RMA read if rma, into
+ * net.info: 0, or libfabric's error. */
 static int bt_net_getinfo_caps(int rma)
 {
     struct fi_info *hints = bt_net_hints(rma), *list = NULL, *pick;
@@ -523,11 +524,6 @@ static int bt_net_post_pending(void)
 }
 
 /* ---- rendezvous by RMA read ------------------------------------------------------ */
-
-int bt_net_rma(void)
-{
-    return net.rma;
-}
 
 void *bt_net_expose(const void *buf, size_t len, uint64_t *addr_p, uint64_t *key_p)
 {
