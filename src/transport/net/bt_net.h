@@ -47,7 +47,4 @@ int    bt_net_quiet(void);
  * a poll would find (0). */
 int    bt_net_trywait(void);
 
-/* Frames from outside the job dropped so far. */
-uint64_t bt_net_dropped(void);
-
 #endif

@@ -773,11 +773,6 @@ int bt_net_trywait(void)
     return fi_trywait(net.fabric, fids, 1) == 0;
 }
 
-uint64_t bt_net_dropped(void)
-{
-    return net.dropped;
-}
-
 void bt_net_close(void)
 {
     if (!net.up)
