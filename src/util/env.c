@@ -311,20 +311,22 @@ int bt_env_check_all(char *msg, size_t len)
 
 /* ---- typed reads ----------------------------------------------------------------- */
 
-static const char *bt_env_get(const char *name)
+/* The value of name when it is set, not empty and valid; else NULL. */
+static const char *bt_env_valid(const char *name)
 {
     const char *s = getenv(name);
-    return (s && *s) ? s : NULL;
+    char why[160];
+
+    return (s && *s && bt_env_check(name, s, why, sizeof(why)) == 0) ? s : NULL;
 }
 
 long bt_env_long(const char *name, long dflt)
 {
-    const char *s = bt_env_get(name);
+    const char *s = bt_env_valid(name);
     const bt_env_var_t *v = bt_env_lookup(name);
     long long n;
-    char why[160];
 
-    if (s == NULL || bt_env_check(name, s, why, sizeof(why)) != 0)
+    if (s == NULL)
         return dflt;
     if (v && v->type == BT_ENV_BOOL)
         return bt_env_parse_bool(s);
@@ -333,30 +335,22 @@ long bt_env_long(const char *name, long dflt)
 
 size_t bt_env_size(const char *name, size_t dflt)
 {
-    const char *s = bt_env_get(name);
+    const char *s = bt_env_valid(name);
     long long n;
-    char why[160];
 
-    if (s == NULL || bt_env_check(name, s, why, sizeof(why)) != 0 ||
-        bt_env_parse_size(s, &n) != 0 || n < 0)
-        return dflt;
-    return (size_t)n;
+    return (s == NULL || bt_env_parse_size(s, &n) != 0 || n < 0) ? dflt : (size_t)n;
 }
 
 double bt_env_seconds(const char *name, double dflt)
 {
-    const char *s = bt_env_get(name);
-    char why[160];
+    const char *s = bt_env_valid(name);
 
-    if (s == NULL || bt_env_check(name, s, why, sizeof(why)) != 0)
-        return dflt;
-    return strtod(s, NULL);
+    return s == NULL ? dflt : strtod(s, NULL);
 }
 
 const char *bt_env_str(const char *name, const char *dflt)
 {
-    const char *s = bt_env_get(name);
-    char why[160];
+    const char *s = bt_env_valid(name);
 
-    return (s == NULL || bt_env_check(name, s, why, sizeof(why)) != 0) ? dflt : s;
+    return s == NULL ? dflt : s;
 }
