@@ -306,6 +306,15 @@ static int bt_coll_env_read;
 static int bt_coll_first_rule[BT_COLL_NKINDS];
 static int bt_coll_trace;
 
+/* The algorithm of collective k named name, or -1. */
+static int bt_coll_alg_named(int k, const char *name)
+{
+    for (int i = 0; i < BT_ALG_COUNT; i++)
+        if (bt_coll_algs[i].kind == (bt_coll_kind_t)k && strcmp(bt_coll_algs[i].name, name) == 0)
+            return i;
+    return -1;
+}
+
 int bt_coll_env_check(const char *name, const char *value, char *why, size_t len)
 {
     const char *kind = name + strlen("BATON_COLL_");
@@ -314,9 +323,8 @@ int bt_coll_env_check(const char *name, const char *value, char *why, size_t len
     for (int k = 0; k < BT_COLL_NKINDS; k++) {
         if (strcmp(bt_coll_kind_names[k], kind) != 0)
             continue;
-        for (int i = 0; i < BT_ALG_COUNT; i++)
-            if (bt_coll_algs[i].kind == (bt_coll_kind_t)k && strcmp(bt_coll_algs[i].name, value) == 0)
-                return 0;
+        if (bt_coll_alg_named(k, value) >= 0)
+            return 0;
         used = (size_t)snprintf(why, len, "not an algorithm of %s (one of:", kind);
         for (int i = 0; i < BT_ALG_COUNT && used < len; i++)
             if (bt_coll_algs[i].kind == (bt_coll_kind_t)k)
@@ -339,18 +347,10 @@ static void bt_coll_read_env(void)
 
     for (int k = 0; k < BT_COLL_NKINDS; k++) {
         const char *val;
-        int found = -1;
 
-        bt_coll_forced[k] = -1;
         snprintf(var, sizeof(var), "BATON_COLL_%s", bt_coll_kind_names[k]);
-        val = bt_env_str(var, NULL);
-        if (!val || !*val)
-            continue;
-        /* MPI_Init has refused any other value. */
-        for (int i = 0; i < BT_ALG_COUNT; i++)
-            if (bt_coll_algs[i].kind == (bt_coll_kind_t)k && strcmp(bt_coll_algs[i].name, val) == 0)
-                found = i;
-        bt_coll_forced[k] = found;
+        val = bt_env_str(var, NULL);   /* MPI_Init has refused any other value */
+        bt_coll_forced[k] = val ? bt_coll_alg_named(k, val) : -1;
     }
     bt_coll_trace = (int)bt_env_long("BATON_COLL_TRACE", 0);
     for (int k = 0; k < BT_COLL_NKINDS; k++)
