@@ -16,57 +16,35 @@ BEGIN = "<!-- generated from src/util/env.c by scripts/gen_env_table.py: edit th
 END = "<!-- end of the generated table -->"
 
 
+STRING = r'"(?:[^"\\]|\\.)*"'
+
+
 def c_fields(entry):
-    """The top-level fields of one C initializer `{ ... }`, adjacent string
-    literals joined, strings unescaped."""
-    fields, cur, i = [], [], 0
-    while i < len(entry):
-        ch = entry[i]
-        if ch == '"':
-            j, lit = i + 1, []
-            while entry[j] != '"':
-                if entry[j] == "\\":
-                    j += 1
-                lit.append(entry[j])
-                j += 1
-            cur.append(("str", "".join(lit)))
-            i = j + 1
-            continue
-        if ch == ",":
-            fields.append(cur)
-            cur = []
-        elif not ch.isspace():
-            if cur and cur[-1][0] == "tok":
-                cur[-1] = ("tok", cur[-1][1] + ch)
-            else:
-                cur.append(("tok", ch))
-        elif cur and cur[-1][0] == "tok":
-            cur.append(("sep", " "))
-        i += 1
-    if cur:
-        fields.append(cur)
+    """The top-level fields of one C initializer `{ ... }`: a field made of
+    string literals is their joined, unescaped text; any other, its tokens."""
     out = []
-    for f in fields:
-        parts = [v for k, v in f if k != "sep"]
-        if f and all(k in ("str", "sep") for k, _ in f):
-            out.append("".join(v for k, v in f if k == "str"))
-        else:
-            out.append(" ".join(parts))
+    for field in re.findall(r'(?:%s|[^,"])+' % STRING, entry):
+        literals = re.findall(STRING, field)
+        out.append("".join(re.sub(r"\\(.)", r"\1", lit[1:-1]) for lit in literals)
+                   if literals else " ".join(field.split()))
     return out
 
 
-def variables():
+def entries():
+    """(name, type, min, max, choices or None, default, what) of every variable of
+    the table, in its order; type without its BT_ENV_ prefix."""
     text = SOURCE.read_text()
     body = re.search(r"const bt_env_var_t bt_env_vars\[\] = \{(.*?)\n\};", text, re.S).group(1)
     body = re.sub(r"/\*.*?\*/", "", body, flags=re.S)
     for entry in re.findall(r"\{(.*?)\}\s*,", body, re.S):
-        name, _type, _lo, _hi, _choices, dflt, what = c_fields(entry)
-        yield name, dflt, what
+        name, kind, lo, hi, choices, dflt, what = c_fields(entry)
+        yield (name, kind.replace("BT_ENV_", ""), lo, hi, None if choices == "NULL" else choices,
+               dflt, what)
 
 
 def table():
     rows = ["| name | default | effect |", "| --- | --- | --- |"]
-    for name, dflt, what in variables():
+    for name, _kind, _lo, _hi, _choices, dflt, what in entries():
         if what.startswith("(internal)"):
             continue
         shown = name + "<NAME>" if name.endswith("_") else name
