@@ -341,6 +341,19 @@ def build_summary(d):
 
 # --------------------------------------------------------------------------- tables
 
+def row_cells(d, names, bench, variant, ranks, nb, higher, value_scale=1.0):
+    """One table row's cells: each MPI's value at a point ("–" where it has none),
+    then Baton's ratio to the best peer."""
+    cells = []
+    for n in names:
+        st = d.get(n, bench, variant, ranks, nb)
+        if st and value_scale != 1.0:
+            st = Stats([x * value_scale for x in st.values])
+        cells.append(st.cell() if st else "–")
+    r = d.ratio(bench, variant, ranks, nb, higher)
+    return cells, "%.2f×" % r[2] if r else "–"
+
+
 def table(d, bench, variant, ranks, unit, higher, size_col=True, sizes=None, value_scale=1.0,
           names=None):
     names = names if names is not None else d.shown()
@@ -350,14 +363,8 @@ def table(d, bench, variant, ranks, unit, higher, size_col=True, sizes=None, val
     head = ["bytes" if size_col else ""] + [label(d, n) for n in names] + ["Baton / best peer"]
     out = ["| " + " | ".join(head) + " |", "|" + " --- |" + " ---: |" * (len(head) - 1)]
     for nb in sizes:
-        row = [human_bytes(nb) if size_col else ""]
-        for n in names:
-            st = d.get(n, bench, variant, ranks, nb)
-            if st and value_scale != 1.0:
-                st = Stats([x * value_scale for x in st.values])
-            row.append(st.cell() if st else "–")
-        r = d.ratio(bench, variant, ranks, nb, higher)
-        row.append("%.2f×" % r[2] if r else "–")
+        cells, ratio = row_cells(d, names, bench, variant, ranks, nb, higher, value_scale)
+        row = [human_bytes(nb) if size_col else ""] + cells + [ratio]
         out.append("| " + " | ".join(row) + " |")
     return "\n".join(out)
 
@@ -649,12 +656,9 @@ def render(d, summary, pngs, plot_note):
                      " | Baton / best peer |")
             L.append("| --- | ---: |" + " ---: |" * (len(names) + 1))
             for (v, rk, nb) in d.keys("py"):
-                cells = [(d.get(n, "py", v, rk, nb).cell() if d.get(n, "py", v, rk, nb) else "–")
-                         for n in names]
-                r = d.ratio("py", v, rk, nb, False)
+                cells, ratio = row_cells(d, names, "py", v, rk, nb, False)
                 size = "–" if v == "send/recv dict" else human_bytes(nb)
-                L.append("| %s | %s | %s | %s |" % (v, size, " | ".join(cells),
-                                                    "%.2f×" % r[2] if r else "–"))
+                L.append("| %s | %s | %s | %s |" % (v, size, " | ".join(cells), ratio))
             L.append("")
         if d.keys("startup"):
             section("Start-up (wall ms of the whole `mpiexec` command)", "startup.png")
@@ -666,11 +670,8 @@ def render(d, summary, pngs, plot_note):
                     "python": "`python -c \"from mpi4py import MPI\"`",
                     "launcher": "`/bin/true` (launcher alone)"}
             for (v, rk, nb) in d.keys("startup", by_variant=True):
-                cells = [(d.get(n, "startup", v, rk, 0).cell() if d.get(n, "startup", v, rk, 0)
-                          else "–") for n in names]
-                r = d.ratio("startup", v, rk, 0, False)
-                L.append("| %s | %d | %s | %s |" % (what.get(v, v), rk, " | ".join(cells),
-                                                    "%.2f×" % r[2] if r else "–"))
+                cells, ratio = row_cells(d, names, "startup", v, rk, 0, False)
+                L.append("| %s | %d | %s | %s |" % (what.get(v, v), rk, " | ".join(cells), ratio))
             L.append("")
         if d.keys("mem"):
             section("Memory (after MPI_Init, and after all pairs exchanged 64 B)")
@@ -693,15 +694,11 @@ def render(d, summary, pngs, plot_note):
                 for phase in ("init", "allpairs"):
                     for f, fname in fields.items():
                         v = "%s/%s" % (phase, f)
-                        cells = []
-                        for t in names:
-                            st = d.get(t, "mem", v, n, 0)
-                            cells.append(Stats([x / 1024 for x in st.values]).cell() if st else "–")
+                        cells, ratio = row_cells(d, names, "mem", v, n, 0, False, 1 / 1024)
                         if all(c == "–" for c in cells):
                             continue
-                        r = d.ratio("mem", v, n, 0, False)
                         L.append("| %d | %s | %s | %s | %s |" % (n, phase, fname, " | ".join(cells),
-                                                                 "%.2f×" % r[2] if r else "–"))
+                                                                 ratio))
             L.append("")
     hosts_section(d, L, pngs)
     fails = m.get("failures", [])
