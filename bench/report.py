@@ -341,6 +341,14 @@ def build_summary(d):
 
 # --------------------------------------------------------------------------- tables
 
+def table_head(d, names, first):
+    """A table's heading and alignment lines: the first columns, as (title,
+    alignment) pairs, then each MPI's, then Baton's ratio to the best peer."""
+    titles = [t for t, _ in first] + [label(d, n) for n in names] + ["Baton / best peer"]
+    aligns = [a for _, a in first] + ["---:"] * (len(names) + 1)
+    return ["| " + " | ".join(titles) + " |", "| " + " | ".join(aligns) + " |"]
+
+
 def row_cells(d, names, bench, variant, ranks, nb, higher, value_scale=1.0):
     """One table row's cells: each MPI's value at a point ("–" where it has none),
     then Baton's ratio to the best peer."""
@@ -360,8 +368,7 @@ def table(d, bench, variant, ranks, unit, higher, size_col=True, sizes=None, val
     sizes = sizes if sizes is not None else d.sizes(bench, variant, ranks)
     if not sizes:
         return None
-    head = ["bytes" if size_col else ""] + [label(d, n) for n in names] + ["Baton / best peer"]
-    out = ["| " + " | ".join(head) + " |", "|" + " --- |" + " ---: |" * (len(head) - 1)]
+    out = table_head(d, names, [("bytes" if size_col else "", "---")])
     for nb in sizes:
         cells, ratio = row_cells(d, names, bench, variant, ranks, nb, higher, value_scale)
         row = [human_bytes(nb) if size_col else ""] + cells + [ratio]
@@ -652,9 +659,7 @@ def render(d, summary, pngs, plot_note):
         if d.keys("py"):
             section("mpi4py (µs; send/recv one way, collectives per call)", "python.png")
             names = d.shown()
-            L.append("| operation | bytes | " + " | ".join(label(d, n) for n in names) +
-                     " | Baton / best peer |")
-            L.append("| --- | ---: |" + " ---: |" * (len(names) + 1))
+            L += table_head(d, names, [("operation", "---"), ("bytes", "---:")])
             for (v, rk, nb) in d.keys("py"):
                 cells, ratio = row_cells(d, names, "py", v, rk, nb, False)
                 size = "–" if v == "send/recv dict" else human_bytes(nb)
@@ -663,9 +668,7 @@ def render(d, summary, pngs, plot_note):
         if d.keys("startup"):
             section("Start-up (wall ms of the whole `mpiexec` command)", "startup.png")
             names = d.shown()
-            L.append("| command | ranks | " + " | ".join(label(d, n) for n in names) +
-                     " | Baton / best peer |")
-            L.append("| --- | ---: |" + " ---: |" * (len(names) + 1))
+            L += table_head(d, names, [("command", "---"), ("ranks", "---:")])
             what = {"hello": "`./hello` (Init + Finalize)",
                     "python": "`python -c \"from mpi4py import MPI\"`",
                     "launcher": "`/bin/true` (launcher alone)"}
@@ -682,9 +685,7 @@ def render(d, summary, pngs, plot_note):
                      "Pss of shared mappings (every resident shared page of the job counted once); "
                      "mapped: the largest shared mapping size of one rank. MiB.")
             L.append("")
-            L.append("| ranks | phase | measure | " + " | ".join(label(d, n) for n in names) +
-                     " | Baton / best peer |")
-            L.append("| ---: | --- | --- |" + " ---: |" * (len(names) + 1))
+            L += table_head(d, names, [("ranks", "---:"), ("phase", "---"), ("measure", "---")])
             fields = {"hwm_kib_mean": "VmHWM per rank", "pss_kib_mean": "Pss per rank",
                       "anon_kib_mean": "RssAnon per rank",
                       "shm_pss_kib_total": "node shm (resident)",
