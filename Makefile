@@ -41,9 +41,12 @@ $(BUILD)/obj/%.o: %.c $(wildcard include/*.h) $(shell find src -name '*.h')
 	@mkdir -p $(dir $@)
 	$(CC) $(LIB_CFLAGS) -c $< -o $@
 
-$(LIB): $(LIB_OBJS) src/libmpi.map
+# The bindings (mpi.h's prototypes, src/api/aliases.ld, src/libmpi.map) are
+# scripts/gen_bindings.py's output from the standard's API; run it after adding
+# or removing an entry point.
+$(LIB): $(LIB_OBJS) src/libmpi.map src/api/aliases.ld
 	@mkdir -p $(dir $@)
-	$(CC) $(LIB_LDFLAGS) -o $@.0 $(LIB_OBJS) -lrt
+	$(CC) $(LIB_LDFLAGS) -o $@.0 $(LIB_OBJS) src/api/aliases.ld -lrt
 	ln -sf libmpi.so.0 $@
 
 $(MPIEXEC): $(MPIEXEC_SRCS) $(wildcard tools/mpiexec/*.h) src/util/bt_env.h

@@ -46,11 +46,12 @@ make -C "$ROOT" install PREFIX="$VENV" >/dev/null
 MPICC=$VENV/bin/mpicc
 test -x "$MPICC" || { echo "setup-python: $MPICC missing after make install" >&2; exit 1; }
 
-# 3. numpy, pytest.
+# 3. numpy, pytest, and the MPI Forum's machine-readable API (scripts/gen_bindings.py
+#    and tests/test_exports.py read the standard's procedures from it).
 export PIP_DISABLE_PIP_VERSION_CHECK=1
-if ! "$PY" -c 'import numpy, pytest' 2>/dev/null; then
-    echo "== installing numpy and pytest"
-    "$PY" -m pip install --quiet numpy pytest
+if ! "$PY" -c 'import numpy, pytest, pympistandard' 2>/dev/null; then
+    echo "== installing numpy, pytest and pympistandard"
+    "$PY" -m pip install --quiet numpy pytest pympistandard==0.2.0
 fi
 
 # 4. mpi4py from source against Baton. Rebuild when the version differs, when

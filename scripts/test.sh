@@ -6,7 +6,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
-[ -x .venv/bin/python ] && .venv/bin/python -c 'import mpi4py, pytest' 2>/dev/null \
+[ -x .venv/bin/python ] && .venv/bin/python -c 'import mpi4py, pytest, pympistandard' 2>/dev/null \
     || bash scripts/setup.sh
 make -j"$(nproc)"
 make -j"$(nproc)" SAN=1

@@ -3,9 +3,12 @@ MPI_X and PMPI_X, and the library exports nothing else (mpi4py's configure step
 trusts both)."""
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+import gen_bindings  # noqa: E402  (the standard's procedures, as the generator reads them)
 
 
 def declared():
@@ -32,3 +35,27 @@ def test_nothing_exported_beyond_mpi_h():
                    if not (s.startswith("MPI_") and s[4:] in names) and
                    not (s.startswith("PMPI_") and s[5:] in names))
     assert not extra, "exported but not declared in mpi.h: %s" % extra
+
+
+def test_bindings_are_the_generators_output():
+    """mpi.h's prototypes, the aliases, the export list and the README's list of
+    missing procedures are scripts/gen_bindings.py's output from the standard and
+    from the entry points src/api defines."""
+    res = subprocess.run([sys.executable, str(ROOT / "scripts" / "gen_bindings.py"), "--check"],
+                         capture_output=True, text=True)
+    assert res.returncode == 0, res.stdout + res.stderr + \
+        "\nrun scripts/gen_bindings.py after adding or removing an entry point"
+
+
+def test_exports_counted_against_the_standard():
+    """Every exported name is one of the standard's C procedures, and the README's
+    count says how many of them Baton has."""
+    api = gen_bindings.standard()
+    names = {s[4:] for s in exported() if s.startswith("MPI_")}
+    strays = sorted(names - set(api))
+    assert not strays, "exported but not in the standard: %s" % strays
+    readme = (ROOT / "README.md").read_text()
+    claim = "exports %d of the %d C procedures" % (len(names), len(api))
+    assert claim in readme, "README should say: " + claim
+    print("Baton exports %d of the standard's %d C procedures; missing: %s"
+          % (len(names), len(api), " ".join(sorted(set(api) - names))))

@@ -35,7 +35,6 @@ int PMPI_Comm_create_keyval(MPI_Comm_copy_attr_function *copy_fn,
     return bt_keyval_create_common("MPI_Comm_create_keyval", copy_fn, delete_fn, keyval,
                                    extra_state);
 }
-BT_ALIAS(MPI_Comm_create_keyval);
 
 int PMPI_Keyval_create(MPI_Copy_function *copy_fn, MPI_Delete_function *delete_fn,
                        int *keyval, void *extra_state)
@@ -45,7 +44,6 @@ int PMPI_Keyval_create(MPI_Copy_function *copy_fn, MPI_Delete_function *delete_f
     return bt_keyval_create_common("MPI_Keyval_create", copy_fn, delete_fn, keyval,
                                    extra_state);
 }
-BT_ALIAS(MPI_Keyval_create);
 
 static int bt_keyval_free_common(const char *call, int *keyval)
 {
@@ -66,7 +64,6 @@ int PMPI_Comm_free_keyval(int *keyval)
     BT_CHECK_INIT("MPI_Comm_free_keyval");
     return bt_keyval_free_common("MPI_Comm_free_keyval", keyval);
 }
-BT_ALIAS(MPI_Comm_free_keyval);
 
 int PMPI_Keyval_free(int *keyval)
 {
@@ -74,7 +71,6 @@ int PMPI_Keyval_free(int *keyval)
     BT_CHECK_INIT("MPI_Keyval_free");
     return bt_keyval_free_common("MPI_Keyval_free", keyval);
 }
-BT_ALIAS(MPI_Keyval_free);
 
 static int bt_attr_set_common(const char *call, MPI_Comm h, int keyval, void *value)
 {
@@ -97,7 +93,6 @@ int PMPI_Comm_set_attr(MPI_Comm comm, int keyval, void *attribute_val)
     BT_CHECK_INIT("MPI_Comm_set_attr");
     return bt_attr_set_common("MPI_Comm_set_attr", comm, keyval, attribute_val);
 }
-BT_ALIAS(MPI_Comm_set_attr);
 
 int PMPI_Attr_put(MPI_Comm comm, int keyval, void *attribute_val)
 {
@@ -105,7 +100,6 @@ int PMPI_Attr_put(MPI_Comm comm, int keyval, void *attribute_val)
     BT_CHECK_INIT("MPI_Attr_put");
     return bt_attr_set_common("MPI_Attr_put", comm, keyval, attribute_val);
 }
-BT_ALIAS(MPI_Attr_put);
 
 static int bt_attr_get_common(const char *call, MPI_Comm h, int keyval, void *attribute_val,
                               int *flag)
@@ -131,7 +125,6 @@ int PMPI_Comm_get_attr(MPI_Comm comm, int keyval, void *attribute_val, int *flag
     BT_CHECK_INIT("MPI_Comm_get_attr");
     return bt_attr_get_common("MPI_Comm_get_attr", comm, keyval, attribute_val, flag);
 }
-BT_ALIAS(MPI_Comm_get_attr);
 
 int PMPI_Attr_get(MPI_Comm comm, int keyval, void *attribute_val, int *flag)
 {
@@ -139,7 +132,6 @@ int PMPI_Attr_get(MPI_Comm comm, int keyval, void *attribute_val, int *flag)
     BT_CHECK_INIT("MPI_Attr_get");
     return bt_attr_get_common("MPI_Attr_get", comm, keyval, attribute_val, flag);
 }
-BT_ALIAS(MPI_Attr_get);
 
 static int bt_attr_delete_common(const char *call, MPI_Comm h, int keyval)
 {
@@ -161,7 +153,6 @@ int PMPI_Comm_delete_attr(MPI_Comm comm, int keyval)
     BT_CHECK_INIT("MPI_Comm_delete_attr");
     return bt_attr_delete_common("MPI_Comm_delete_attr", comm, keyval);
 }
-BT_ALIAS(MPI_Comm_delete_attr);
 
 int PMPI_Attr_delete(MPI_Comm comm, int keyval)
 {
@@ -169,4 +160,3 @@ int PMPI_Attr_delete(MPI_Comm comm, int keyval)
     BT_CHECK_INIT("MPI_Attr_delete");
     return bt_attr_delete_common("MPI_Attr_delete", comm, keyval);
 }
-BT_ALIAS(MPI_Attr_delete);

@@ -1,5 +1,5 @@
 /* What every MPI_* entry point uses: the big lock, the initialized check, error
- * reporting through error handlers, and the profiling alias. */
+ * reporting through error handlers. */
 #ifndef BT_API_H
 #define BT_API_H
 
@@ -9,10 +9,9 @@
 #include "runtime/bt_runtime.h"
 #include "util/bt_util.h"
 
-/* Every entry point is written as PMPI_X; MPI_X is a weak alias so that tools can
- * interpose MPI_X and still reach us through PMPI_X. */
-#define BT_ALIAS(name) \
-    extern __typeof__(P##name) name __attribute__((weak, alias("P" #name)))
+/* Every entry point is written as PMPI_X; the link makes MPI_X the same function
+ * (src/api/aliases.ld, generated), so that tools can interpose MPI_X and still
+ * reach us through PMPI_X. */
 
 /* MPI_THREAD_MULTIPLE: one recursive lock around every call, released while a
  * blocking call sleeps. Taken only when the level is MULTIPLE. The guard unlocks

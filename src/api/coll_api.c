@@ -121,14 +121,12 @@ static int bt_coll_run(const char *call, bt_coll_args_t *args, int blocking,
         BT_CHECK_INIT("MPI_" #Name);                                                      \
         return impl("MPI_" #Name, BT_UNPAREN args, 1, request);                           \
     }                                                                                     \
-    BT_ALIAS(MPI_##Name);                                                                 \
     int PMPI_##IName(BT_UNPAREN params, MPI_Request *request)                             \
     {                                                                                     \
         BT_API_LOCK();                                                                    \
         BT_CHECK_INIT("MPI_" #IName);                                                     \
         return impl("MPI_" #IName, BT_UNPAREN args, 0, request);                          \
-    }                                                                                     \
-    BT_ALIAS(MPI_##IName);
+    }
 #define BT_UNPAREN(...) __VA_ARGS__
 
 /* ---- barrier, bcast ------------------------------------------------------------------ */
@@ -150,7 +148,6 @@ int PMPI_Barrier(MPI_Comm comm)
     BT_CHECK_INIT("MPI_Barrier");
     return bt_barrier("MPI_Barrier", comm, 1, NULL);
 }
-BT_ALIAS(MPI_Barrier);
 
 int PMPI_Ibarrier(MPI_Comm comm, MPI_Request *request)
 {
@@ -158,7 +155,6 @@ int PMPI_Ibarrier(MPI_Comm comm, MPI_Request *request)
     BT_CHECK_INIT("MPI_Ibarrier");
     return bt_barrier("MPI_Ibarrier", comm, 0, request);
 }
-BT_ALIAS(MPI_Ibarrier);
 
 static int bt_bcast(const char *call, void *buffer, int count, MPI_Datatype type, int root,
                     MPI_Comm h, int blocking, MPI_Request *request)

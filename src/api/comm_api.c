@@ -20,7 +20,6 @@ int PMPI_Comm_size(MPI_Comm h, int *size)
     *size = comm->size;
     return MPI_SUCCESS;
 }
-BT_ALIAS(MPI_Comm_size);
 
 int PMPI_Comm_rank(MPI_Comm h, int *rank)
 {
@@ -35,7 +34,6 @@ int PMPI_Comm_rank(MPI_Comm h, int *rank)
     *rank = comm->rank;
     return MPI_SUCCESS;
 }
-BT_ALIAS(MPI_Comm_rank);
 
 static int bt_comm_dup_common(const char *call, MPI_Comm h, MPI_Comm *newcomm,
                               MPI_Request *request, int want_request)
@@ -68,7 +66,6 @@ int PMPI_Comm_dup(MPI_Comm comm, MPI_Comm *newcomm)
     BT_CHECK_INIT("MPI_Comm_dup");
     return bt_comm_dup_common("MPI_Comm_dup", comm, newcomm, NULL, 0);
 }
-BT_ALIAS(MPI_Comm_dup);
 
 /* Info hints are accepted and ignored: none changes what Baton does. */
 int PMPI_Comm_dup_with_info(MPI_Comm comm, MPI_Info info, MPI_Comm *newcomm)
@@ -77,7 +74,6 @@ int PMPI_Comm_dup_with_info(MPI_Comm comm, MPI_Info info, MPI_Comm *newcomm)
     BT_CHECK_INIT("MPI_Comm_dup_with_info");
     return bt_comm_dup_common("MPI_Comm_dup_with_info", comm, newcomm, NULL, 0);
 }
-BT_ALIAS(MPI_Comm_dup_with_info);
 
 int PMPI_Comm_idup(MPI_Comm comm, MPI_Comm *newcomm, MPI_Request *request)
 {
@@ -85,7 +81,6 @@ int PMPI_Comm_idup(MPI_Comm comm, MPI_Comm *newcomm, MPI_Request *request)
     BT_CHECK_INIT("MPI_Comm_idup");
     return bt_comm_dup_common("MPI_Comm_idup", comm, newcomm, request, 1);
 }
-BT_ALIAS(MPI_Comm_idup);
 
 int PMPI_Comm_idup_with_info(MPI_Comm comm, MPI_Info info, MPI_Comm *newcomm,
                              MPI_Request *request)
@@ -94,7 +89,6 @@ int PMPI_Comm_idup_with_info(MPI_Comm comm, MPI_Info info, MPI_Comm *newcomm,
     BT_CHECK_INIT("MPI_Comm_idup_with_info");
     return bt_comm_dup_common("MPI_Comm_idup_with_info", comm, newcomm, request, 1);
 }
-BT_ALIAS(MPI_Comm_idup_with_info);
 
 static int bt_comm_split_common(const char *call, bt_comm_t *comm, int color, int key,
                                 MPI_Comm *newcomm)
@@ -123,7 +117,6 @@ int PMPI_Comm_split(MPI_Comm h, int color, int key, MPI_Comm *newcomm)
                            "color is %d, must be non-negative or MPI_UNDEFINED", color);
     return bt_comm_split_common("MPI_Comm_split", comm, color, key, newcomm);
 }
-BT_ALIAS(MPI_Comm_split);
 
 int PMPI_Comm_split_type(MPI_Comm h, int split_type, int key, MPI_Info info, MPI_Comm *newcomm)
 {
@@ -162,7 +155,6 @@ int PMPI_Comm_split_type(MPI_Comm h, int split_type, int key, MPI_Info info, MPI
     }
     return bt_comm_split_common("MPI_Comm_split_type", comm, color, key, newcomm);
 }
-BT_ALIAS(MPI_Comm_split_type);
 
 static int bt_group_check_subset(const char *call, bt_comm_t *comm, bt_group_t *group)
 {
@@ -209,7 +201,6 @@ int PMPI_Comm_create(MPI_Comm h, MPI_Group gh, MPI_Comm *newcomm)
     *newcomm = c ? c->handle : MPI_COMM_NULL;
     return MPI_SUCCESS;
 }
-BT_ALIAS(MPI_Comm_create);
 
 int PMPI_Comm_create_group(MPI_Comm h, MPI_Group gh, int tag, MPI_Comm *newcomm)
 {
@@ -233,7 +224,6 @@ int PMPI_Comm_create_group(MPI_Comm h, MPI_Group gh, int tag, MPI_Comm *newcomm)
     *newcomm = c ? c->handle : MPI_COMM_NULL;
     return MPI_SUCCESS;
 }
-BT_ALIAS(MPI_Comm_create_group);
 
 int PMPI_Comm_free(MPI_Comm *h)
 {
@@ -255,7 +245,6 @@ int PMPI_Comm_free(MPI_Comm *h)
     *h = MPI_COMM_NULL;
     return MPI_SUCCESS;
 }
-BT_ALIAS(MPI_Comm_free);
 
 int PMPI_Comm_compare(MPI_Comm h1, MPI_Comm h2, int *result)
 {
@@ -272,7 +261,6 @@ int PMPI_Comm_compare(MPI_Comm h1, MPI_Comm h2, int *result)
     *result = bt_comm_compare(c1, c2);
     return MPI_SUCCESS;
 }
-BT_ALIAS(MPI_Comm_compare);
 
 int PMPI_Comm_set_name(MPI_Comm h, const char *name)
 {
@@ -288,7 +276,6 @@ int PMPI_Comm_set_name(MPI_Comm h, const char *name)
     bt_strlcpy(comm->name, name, sizeof(comm->name));
     return MPI_SUCCESS;
 }
-BT_ALIAS(MPI_Comm_set_name);
 
 int PMPI_Comm_get_name(MPI_Comm h, char *name, int *resultlen)
 {
@@ -311,7 +298,6 @@ int PMPI_Comm_get_name(MPI_Comm h, char *name, int *resultlen)
     *resultlen = (int)strlen(name);
     return MPI_SUCCESS;
 }
-BT_ALIAS(MPI_Comm_get_name);
 
 int PMPI_Comm_test_inter(MPI_Comm h, int *flag)
 {
@@ -326,7 +312,6 @@ int PMPI_Comm_test_inter(MPI_Comm h, int *flag)
     *flag = 0;           /* no intercommunicators yet */
     return MPI_SUCCESS;
 }
-BT_ALIAS(MPI_Comm_test_inter);
 
 int PMPI_Comm_remote_size(MPI_Comm h, int *size)
 {
@@ -340,7 +325,6 @@ int PMPI_Comm_remote_size(MPI_Comm h, int *size)
     return bt_err_comm(comm, MPI_ERR_COMM, "MPI_Comm_remote_size",
                        "comm is not an intercommunicator");
 }
-BT_ALIAS(MPI_Comm_remote_size);
 
 int PMPI_Comm_remote_group(MPI_Comm h, MPI_Group *group)
 {
@@ -354,7 +338,6 @@ int PMPI_Comm_remote_group(MPI_Comm h, MPI_Group *group)
     return bt_err_comm(comm, MPI_ERR_COMM, "MPI_Comm_remote_group",
                        "comm is not an intercommunicator");
 }
-BT_ALIAS(MPI_Comm_remote_group);
 
 int PMPI_Comm_get_parent(MPI_Comm *parent)
 {
@@ -365,7 +348,6 @@ int PMPI_Comm_get_parent(MPI_Comm *parent)
     *parent = MPI_COMM_NULL;   /* no process is spawned by MPI_Comm_spawn yet */
     return MPI_SUCCESS;
 }
-BT_ALIAS(MPI_Comm_get_parent);
 
 int PMPI_Comm_group(MPI_Comm h, MPI_Group *group)
 {
@@ -381,4 +363,3 @@ int PMPI_Comm_group(MPI_Comm h, MPI_Group *group)
     *group = comm->group->handle;
     return MPI_SUCCESS;
 }
-BT_ALIAS(MPI_Comm_group);

@@ -107,7 +107,6 @@ int PMPI_Type_contiguous(int count, MPI_Datatype oldtype, MPI_Datatype *newtype)
     BT_CHECK_INIT("MPI_Type_contiguous");
     return bt_dt_api_contiguous("MPI_Type_contiguous", count, oldtype, newtype, 0);
 }
-BT_ALIAS(MPI_Type_contiguous);
 
 int PMPI_Type_contiguous_c(MPI_Count count, MPI_Datatype oldtype, MPI_Datatype *newtype)
 {
@@ -115,7 +114,6 @@ int PMPI_Type_contiguous_c(MPI_Count count, MPI_Datatype oldtype, MPI_Datatype *
     BT_CHECK_INIT("MPI_Type_contiguous_c");
     return bt_dt_api_contiguous("MPI_Type_contiguous_c", count, oldtype, newtype, 1);
 }
-BT_ALIAS(MPI_Type_contiguous_c);
 
 /* vector (stride in extents of oldtype) and hvector (stride in bytes). */
 static int bt_dt_api_vector(const char *call, MPI_Count count, MPI_Count blocklength,
@@ -159,7 +157,6 @@ int PMPI_Type_vector(int count, int blocklength, int stride, MPI_Datatype oldtyp
     BT_CHECK_INIT("MPI_Type_vector");
     return bt_dt_api_vector("MPI_Type_vector", count, blocklength, stride, 0, oldtype, newtype, 0);
 }
-BT_ALIAS(MPI_Type_vector);
 
 int PMPI_Type_vector_c(MPI_Count count, MPI_Count blocklength, MPI_Count stride,
                        MPI_Datatype oldtype, MPI_Datatype *newtype)
@@ -169,7 +166,6 @@ int PMPI_Type_vector_c(MPI_Count count, MPI_Count blocklength, MPI_Count stride,
     return bt_dt_api_vector("MPI_Type_vector_c", count, blocklength, stride, 0, oldtype, newtype,
                             1);
 }
-BT_ALIAS(MPI_Type_vector_c);
 
 int PMPI_Type_create_hvector(int count, int blocklength, MPI_Aint stride, MPI_Datatype oldtype,
                              MPI_Datatype *newtype)
@@ -179,7 +175,6 @@ int PMPI_Type_create_hvector(int count, int blocklength, MPI_Aint stride, MPI_Da
     return bt_dt_api_vector("MPI_Type_create_hvector", count, blocklength, stride, 1, oldtype,
                             newtype, 0);
 }
-BT_ALIAS(MPI_Type_create_hvector);
 
 int PMPI_Type_create_hvector_c(MPI_Count count, MPI_Count blocklength, MPI_Count stride,
                                MPI_Datatype oldtype, MPI_Datatype *newtype)
@@ -189,7 +184,6 @@ int PMPI_Type_create_hvector_c(MPI_Count count, MPI_Count blocklength, MPI_Count
     return bt_dt_api_vector("MPI_Type_create_hvector_c", count, blocklength, stride, 1, oldtype,
                             newtype, 1);
 }
-BT_ALIAS(MPI_Type_create_hvector_c);
 
 /* The indexed family. INDEXED and HINDEXED have a length per block (blocklens),
  * the _BLOCK variants one for all (blocklen); HINDEXED* take displacements in
@@ -298,7 +292,6 @@ int PMPI_Type_indexed(int count, const int array_of_blocklengths[],
                                  array_of_blocklengths, 0, array_of_displacements, NULL, oldtype,
                                  newtype);
 }
-BT_ALIAS(MPI_Type_indexed);
 
 int PMPI_Type_create_hindexed(int count, const int array_of_blocklengths[],
                               const MPI_Aint array_of_displacements[], MPI_Datatype oldtype,
@@ -313,7 +306,6 @@ int PMPI_Type_create_hindexed(int count, const int array_of_blocklengths[],
                                  array_of_blocklengths, 0, NULL, array_of_displacements, oldtype,
                                  newtype);
 }
-BT_ALIAS(MPI_Type_create_hindexed);
 
 int PMPI_Type_create_indexed_block(int count, int blocklength, const int array_of_displacements[],
                                    MPI_Datatype oldtype, MPI_Datatype *newtype)
@@ -327,7 +319,6 @@ int PMPI_Type_create_indexed_block(int count, int blocklength, const int array_o
                                  count, NULL, blocklength, array_of_displacements, NULL, oldtype,
                                  newtype);
 }
-BT_ALIAS(MPI_Type_create_indexed_block);
 
 int PMPI_Type_create_hindexed_block(int count, int blocklength,
                                     const MPI_Aint array_of_displacements[], MPI_Datatype oldtype,
@@ -342,7 +333,6 @@ int PMPI_Type_create_hindexed_block(int count, int blocklength,
                                  count, NULL, blocklength, NULL, array_of_displacements, oldtype,
                                  newtype);
 }
-BT_ALIAS(MPI_Type_create_hindexed_block);
 
 int PMPI_Type_indexed_c(MPI_Count count, const MPI_Count array_of_blocklengths[],
                         const MPI_Count array_of_displacements[], MPI_Datatype oldtype,
@@ -353,7 +343,6 @@ int PMPI_Type_indexed_c(MPI_Count count, const MPI_Count array_of_blocklengths[]
     return bt_dt_api_indexed("MPI_Type_indexed_c", MPI_COMBINER_INDEXED, count,
                              array_of_blocklengths, 0, array_of_displacements, oldtype, newtype, 1);
 }
-BT_ALIAS(MPI_Type_indexed_c);
 
 int PMPI_Type_create_hindexed_c(MPI_Count count, const MPI_Count array_of_blocklengths[],
                                 const MPI_Count array_of_displacements[], MPI_Datatype oldtype,
@@ -364,7 +353,6 @@ int PMPI_Type_create_hindexed_c(MPI_Count count, const MPI_Count array_of_blockl
     return bt_dt_api_indexed("MPI_Type_create_hindexed_c", MPI_COMBINER_HINDEXED, count,
                              array_of_blocklengths, 0, array_of_displacements, oldtype, newtype, 1);
 }
-BT_ALIAS(MPI_Type_create_hindexed_c);
 
 int PMPI_Type_create_indexed_block_c(MPI_Count count, MPI_Count blocklength,
                                      const MPI_Count array_of_displacements[],
@@ -375,7 +363,6 @@ int PMPI_Type_create_indexed_block_c(MPI_Count count, MPI_Count blocklength,
     return bt_dt_api_indexed("MPI_Type_create_indexed_block_c", MPI_COMBINER_INDEXED_BLOCK, count,
                              NULL, blocklength, array_of_displacements, oldtype, newtype, 1);
 }
-BT_ALIAS(MPI_Type_create_indexed_block_c);
 
 int PMPI_Type_create_hindexed_block_c(MPI_Count count, MPI_Count blocklength,
                                       const MPI_Count array_of_displacements[],
@@ -386,7 +373,6 @@ int PMPI_Type_create_hindexed_block_c(MPI_Count count, MPI_Count blocklength,
     return bt_dt_api_indexed("MPI_Type_create_hindexed_block_c", MPI_COMBINER_HINDEXED_BLOCK,
                              count, NULL, blocklength, array_of_displacements, oldtype, newtype, 1);
 }
-BT_ALIAS(MPI_Type_create_hindexed_block_c);
 
 static int bt_dt_api_struct(const char *call, MPI_Count count, const MPI_Count blocklens[],
                             const MPI_Count disps[], const MPI_Datatype array_of_types[],
@@ -468,7 +454,6 @@ int PMPI_Type_create_struct(int count, const int array_of_blocklengths[],
     free(lens);
     return rc;
 }
-BT_ALIAS(MPI_Type_create_struct);
 
 int PMPI_Type_create_struct_c(MPI_Count count, const MPI_Count array_of_blocklengths[],
                               const MPI_Count array_of_displacements[],
@@ -479,7 +464,6 @@ int PMPI_Type_create_struct_c(MPI_Count count, const MPI_Count array_of_blocklen
     return bt_dt_api_struct("MPI_Type_create_struct_c", count, array_of_blocklengths,
                             array_of_displacements, array_of_types, newtype, 1);
 }
-BT_ALIAS(MPI_Type_create_struct_c);
 
 static int bt_dt_api_resized(const char *call, MPI_Datatype oldtype, MPI_Count lb,
                              MPI_Count extent, MPI_Datatype *newtype, int large)
@@ -507,7 +491,6 @@ int PMPI_Type_create_resized(MPI_Datatype oldtype, MPI_Aint lb, MPI_Aint extent,
     BT_CHECK_INIT("MPI_Type_create_resized");
     return bt_dt_api_resized("MPI_Type_create_resized", oldtype, lb, extent, newtype, 0);
 }
-BT_ALIAS(MPI_Type_create_resized);
 
 int PMPI_Type_create_resized_c(MPI_Datatype oldtype, MPI_Count lb, MPI_Count extent,
                                MPI_Datatype *newtype)
@@ -516,7 +499,6 @@ int PMPI_Type_create_resized_c(MPI_Datatype oldtype, MPI_Count lb, MPI_Count ext
     BT_CHECK_INIT("MPI_Type_create_resized_c");
     return bt_dt_api_resized("MPI_Type_create_resized_c", oldtype, lb, extent, newtype, 1);
 }
-BT_ALIAS(MPI_Type_create_resized_c);
 
 static int bt_dt_check_order(const char *call, int order)
 {
@@ -600,7 +582,6 @@ int PMPI_Type_create_subarray(int ndims, const int array_of_sizes[], const int a
     free(sizes);
     return rc;
 }
-BT_ALIAS(MPI_Type_create_subarray);
 
 int PMPI_Type_create_subarray_c(int ndims, const MPI_Count array_of_sizes[],
                                 const MPI_Count array_of_subsizes[],
@@ -612,7 +593,6 @@ int PMPI_Type_create_subarray_c(int ndims, const MPI_Count array_of_sizes[],
     return bt_dt_api_subarray("MPI_Type_create_subarray_c", ndims, array_of_sizes,
                               array_of_subsizes, array_of_starts, order, oldtype, newtype, 1);
 }
-BT_ALIAS(MPI_Type_create_subarray_c);
 
 static int bt_dt_api_darray(const char *call, int size, int rank, int ndims,
                             const MPI_Count gsizes[], const int distribs[], const int dargs[],
@@ -706,7 +686,6 @@ int PMPI_Type_create_darray(int size, int rank, int ndims, const int array_of_gs
     free(gsizes);
     return rc;
 }
-BT_ALIAS(MPI_Type_create_darray);
 
 int PMPI_Type_create_darray_c(int size, int rank, int ndims, const MPI_Count array_of_gsizes[],
                               const int array_of_distribs[], const int array_of_dargs[],
@@ -719,7 +698,6 @@ int PMPI_Type_create_darray_c(int size, int rank, int ndims, const MPI_Count arr
                             array_of_distribs, array_of_dargs, array_of_psizes, order, oldtype,
                             newtype, 1);
 }
-BT_ALIAS(MPI_Type_create_darray_c);
 
 int PMPI_Type_dup(MPI_Datatype oldtype, MPI_Datatype *newtype)
 {
@@ -737,7 +715,6 @@ int PMPI_Type_dup(MPI_Datatype oldtype, MPI_Datatype *newtype)
         bt_datatype_set_contents(dt, MPI_COMBINER_DUP, 0, NULL, 0, NULL, 0, NULL, 1, &old);
     return bt_dt_created(call, rc, dt, newtype);
 }
-BT_ALIAS(MPI_Type_dup);
 
 /* Pair types for MINLOC/MAXLOC by their parts (MPI-4.1 6.9.4). */
 int PMPI_Type_get_value_index(MPI_Datatype value_type, MPI_Datatype index_type,
@@ -767,7 +744,6 @@ int PMPI_Type_get_value_index(MPI_Datatype value_type, MPI_Datatype index_type,
             *pair_type = pairs[k].pair;
     return MPI_SUCCESS;
 }
-BT_ALIAS(MPI_Type_get_value_index);
 
 /* The Fortran type of a given class and byte size (MPI-4.1 19.2.5). */
 int PMPI_Type_match_size(int typeclass, int size, MPI_Datatype *datatype)
@@ -801,7 +777,6 @@ int PMPI_Type_match_size(int typeclass, int size, MPI_Datatype *datatype)
                        typeclass == MPI_TYPECLASS_INTEGER ? "integer"
                        : typeclass == MPI_TYPECLASS_REAL  ? "real" : "complex", size);
 }
-BT_ALIAS(MPI_Type_match_size);
 
 /* ---- life cycle ---- */
 
@@ -819,7 +794,6 @@ int PMPI_Type_commit(MPI_Datatype *datatype)
     dt->committed = 1;
     return MPI_SUCCESS;
 }
-BT_ALIAS(MPI_Type_commit);
 
 int PMPI_Type_free(MPI_Datatype *datatype)
 {
@@ -840,7 +814,6 @@ int PMPI_Type_free(MPI_Datatype *datatype)
     *datatype = MPI_DATATYPE_NULL;
     return MPI_SUCCESS;
 }
-BT_ALIAS(MPI_Type_free);
 
 /* ---- queries ----
  * A datatype's size and bounds are fixed when it is made, so these queries
@@ -878,7 +851,6 @@ int PMPI_Type_size(MPI_Datatype datatype, int *size)
     *size = dt->size > INT_MAX ? MPI_UNDEFINED : (int)dt->size;
     return MPI_SUCCESS;
 }
-BT_ALIAS(MPI_Type_size);
 
 static int bt_dt_size_x(const char *call, MPI_Datatype datatype, MPI_Count *size)
 {
@@ -899,7 +871,6 @@ int PMPI_Type_size_x(MPI_Datatype datatype, MPI_Count *size)
     BT_CHECK_INIT("MPI_Type_size_x");
     return bt_dt_size_x("MPI_Type_size_x", datatype, size);
 }
-BT_ALIAS(MPI_Type_size_x);
 
 int PMPI_Type_size_c(MPI_Datatype datatype, MPI_Count *size)
 {
@@ -908,7 +879,6 @@ int PMPI_Type_size_c(MPI_Datatype datatype, MPI_Count *size)
     BT_CHECK_INIT("MPI_Type_size_c");
     return bt_dt_size_x("MPI_Type_size_c", datatype, size);
 }
-BT_ALIAS(MPI_Type_size_c);
 
 /* lb and extent (or their true_ variants) of a type. */
 static int bt_dt_bounds(const char *call, MPI_Datatype datatype, int true_bounds, MPI_Aint *lb_p,
@@ -948,7 +918,6 @@ int PMPI_Type_get_extent(MPI_Datatype datatype, MPI_Aint *lb, MPI_Aint *extent)
     BT_CHECK_INIT("MPI_Type_get_extent");
     return bt_dt_bounds("MPI_Type_get_extent", datatype, 0, lb, extent);
 }
-BT_ALIAS(MPI_Type_get_extent);
 
 int PMPI_Type_get_extent_x(MPI_Datatype datatype, MPI_Count *lb, MPI_Count *extent)
 {
@@ -957,7 +926,6 @@ int PMPI_Type_get_extent_x(MPI_Datatype datatype, MPI_Count *lb, MPI_Count *exte
     BT_CHECK_INIT("MPI_Type_get_extent_x");
     return bt_dt_bounds_x("MPI_Type_get_extent_x", datatype, 0, lb, extent);
 }
-BT_ALIAS(MPI_Type_get_extent_x);
 
 int PMPI_Type_get_extent_c(MPI_Datatype datatype, MPI_Count *lb, MPI_Count *extent)
 {
@@ -966,7 +934,6 @@ int PMPI_Type_get_extent_c(MPI_Datatype datatype, MPI_Count *lb, MPI_Count *exte
     BT_CHECK_INIT("MPI_Type_get_extent_c");
     return bt_dt_bounds_x("MPI_Type_get_extent_c", datatype, 0, lb, extent);
 }
-BT_ALIAS(MPI_Type_get_extent_c);
 
 int PMPI_Type_get_true_extent(MPI_Datatype datatype, MPI_Aint *true_lb, MPI_Aint *true_extent)
 {
@@ -976,7 +943,6 @@ int PMPI_Type_get_true_extent(MPI_Datatype datatype, MPI_Aint *true_lb, MPI_Aint
     BT_CHECK_INIT("MPI_Type_get_true_extent");
     return bt_dt_bounds("MPI_Type_get_true_extent", datatype, 1, true_lb, true_extent);
 }
-BT_ALIAS(MPI_Type_get_true_extent);
 
 int PMPI_Type_get_true_extent_x(MPI_Datatype datatype, MPI_Count *true_lb, MPI_Count *true_extent)
 {
@@ -986,7 +952,6 @@ int PMPI_Type_get_true_extent_x(MPI_Datatype datatype, MPI_Count *true_lb, MPI_C
     BT_CHECK_INIT("MPI_Type_get_true_extent_x");
     return bt_dt_bounds_x("MPI_Type_get_true_extent_x", datatype, 1, true_lb, true_extent);
 }
-BT_ALIAS(MPI_Type_get_true_extent_x);
 
 int PMPI_Type_get_true_extent_c(MPI_Datatype datatype, MPI_Count *true_lb, MPI_Count *true_extent)
 {
@@ -996,7 +961,6 @@ int PMPI_Type_get_true_extent_c(MPI_Datatype datatype, MPI_Count *true_lb, MPI_C
     BT_CHECK_INIT("MPI_Type_get_true_extent_c");
     return bt_dt_bounds_x("MPI_Type_get_true_extent_c", datatype, 1, true_lb, true_extent);
 }
-BT_ALIAS(MPI_Type_get_true_extent_c);
 
 int PMPI_Type_get_envelope(MPI_Datatype datatype, int *num_integers, int *num_addresses,
                            int *num_datatypes, int *combiner)
@@ -1019,7 +983,6 @@ int PMPI_Type_get_envelope(MPI_Datatype datatype, int *num_integers, int *num_ad
                            "use MPI_Type_get_envelope_c");
     return MPI_SUCCESS;
 }
-BT_ALIAS(MPI_Type_get_envelope);
 
 int PMPI_Type_get_contents(MPI_Datatype datatype, int max_integers, int max_addresses,
                            int max_datatypes, int array_of_integers[],
@@ -1051,7 +1014,6 @@ int PMPI_Type_get_contents(MPI_Datatype datatype, int max_integers, int max_addr
     bt_datatype_get_contents(dt, array_of_integers, array_of_addresses, NULL, array_of_datatypes);
     return MPI_SUCCESS;
 }
-BT_ALIAS(MPI_Type_get_contents);
 
 int PMPI_Type_get_envelope_c(MPI_Datatype datatype, MPI_Count *num_integers,
                              MPI_Count *num_addresses, MPI_Count *num_large_counts,
@@ -1077,7 +1039,6 @@ int PMPI_Type_get_envelope_c(MPI_Datatype datatype, MPI_Count *num_integers,
     *num_datatypes = nd;
     return MPI_SUCCESS;
 }
-BT_ALIAS(MPI_Type_get_envelope_c);
 
 int PMPI_Type_get_contents_c(MPI_Datatype datatype, MPI_Count max_integers,
                              MPI_Count max_addresses, MPI_Count max_large_counts,
@@ -1111,7 +1072,6 @@ int PMPI_Type_get_contents_c(MPI_Datatype datatype, MPI_Count max_integers,
                              array_of_datatypes);
     return MPI_SUCCESS;
 }
-BT_ALIAS(MPI_Type_get_contents_c);
 
 int PMPI_Type_get_name(MPI_Datatype datatype, char *type_name, int *resultlen)
 {
@@ -1135,7 +1095,6 @@ int PMPI_Type_get_name(MPI_Datatype datatype, char *type_name, int *resultlen)
     *resultlen = (int)strlen(type_name);
     return MPI_SUCCESS;
 }
-BT_ALIAS(MPI_Type_get_name);
 
 int PMPI_Type_set_name(MPI_Datatype datatype, const char *type_name)
 {
@@ -1152,7 +1111,6 @@ int PMPI_Type_set_name(MPI_Datatype datatype, const char *type_name)
     bt_strlcpy(dt->name, type_name, sizeof(dt->name));
     return MPI_SUCCESS;
 }
-BT_ALIAS(MPI_Type_set_name);
 
 /* ---- packing ---- */
 
@@ -1202,7 +1160,6 @@ int PMPI_Pack(const void *inbuf, int incount, MPI_Datatype datatype, void *outbu
         *position = (int)pos;   /* pos <= outsize, an int */
     return rc;
 }
-BT_ALIAS(MPI_Pack);
 
 int PMPI_Pack_c(const void *inbuf, MPI_Count incount, MPI_Datatype datatype, void *outbuf,
                 MPI_Count outsize, MPI_Count *position, MPI_Comm comm)
@@ -1213,7 +1170,6 @@ int PMPI_Pack_c(const void *inbuf, MPI_Count incount, MPI_Datatype datatype, voi
         return bt_err_comm(NULL, MPI_ERR_ARG, "MPI_Pack_c", "position is NULL");
     return bt_dt_pack("MPI_Pack_c", inbuf, incount, datatype, outbuf, outsize, position, comm);
 }
-BT_ALIAS(MPI_Pack_c);
 
 static int bt_dt_unpack(const char *call, const void *inbuf, MPI_Count insize, MPI_Count *position,
                         void *outbuf, MPI_Count outcount, MPI_Datatype datatype, MPI_Comm h)
@@ -1260,7 +1216,6 @@ int PMPI_Unpack(const void *inbuf, int insize, int *position, void *outbuf, int 
         *position = (int)pos;
     return rc;
 }
-BT_ALIAS(MPI_Unpack);
 
 int PMPI_Unpack_c(const void *inbuf, MPI_Count insize, MPI_Count *position, void *outbuf,
                   MPI_Count outcount, MPI_Datatype datatype, MPI_Comm comm)
@@ -1271,7 +1226,6 @@ int PMPI_Unpack_c(const void *inbuf, MPI_Count insize, MPI_Count *position, void
         return bt_err_comm(NULL, MPI_ERR_ARG, "MPI_Unpack_c", "position is NULL");
     return bt_dt_unpack("MPI_Unpack_c", inbuf, insize, position, outbuf, outcount, datatype, comm);
 }
-BT_ALIAS(MPI_Unpack_c);
 
 static int bt_dt_pack_size(const char *call, MPI_Count incount, MPI_Datatype datatype,
                            MPI_Comm h, MPI_Count *size_p)
@@ -1314,7 +1268,6 @@ int PMPI_Pack_size(int incount, MPI_Datatype datatype, MPI_Comm comm, int *size)
     *size = (int)bytes;
     return MPI_SUCCESS;
 }
-BT_ALIAS(MPI_Pack_size);
 
 int PMPI_Pack_size_c(MPI_Count incount, MPI_Datatype datatype, MPI_Comm comm, MPI_Count *size)
 {
@@ -1322,7 +1275,6 @@ int PMPI_Pack_size_c(MPI_Count incount, MPI_Datatype datatype, MPI_Comm comm, MP
     BT_CHECK_INIT("MPI_Pack_size_c");
     return bt_dt_pack_size("MPI_Pack_size_c", incount, datatype, comm, size);
 }
-BT_ALIAS(MPI_Pack_size_c);
 
 /* ---- external32 ---- */
 
@@ -1380,7 +1332,6 @@ int PMPI_Pack_external(const char datarep[], const void *inbuf, int incount, MPI
         *position = (MPI_Aint)pos;
     return rc;
 }
-BT_ALIAS(MPI_Pack_external);
 
 int PMPI_Pack_external_c(const char datarep[], const void *inbuf, MPI_Count incount,
                          MPI_Datatype datatype, void *outbuf, MPI_Count outsize,
@@ -1391,7 +1342,6 @@ int PMPI_Pack_external_c(const char datarep[], const void *inbuf, MPI_Count inco
     return bt_dt_pack_external("MPI_Pack_external_c", datarep, inbuf, incount, datatype, outbuf,
                                outsize, position);
 }
-BT_ALIAS(MPI_Pack_external_c);
 
 static int bt_dt_unpack_external(const char *call, const char *datarep, const void *inbuf,
                                  MPI_Count insize, MPI_Count *position, void *outbuf,
@@ -1437,7 +1387,6 @@ int PMPI_Unpack_external(const char datarep[], const void *inbuf, MPI_Aint insiz
         *position = (MPI_Aint)pos;
     return rc;
 }
-BT_ALIAS(MPI_Unpack_external);
 
 int PMPI_Unpack_external_c(const char datarep[], const void *inbuf, MPI_Count insize,
                            MPI_Count *position, void *outbuf, MPI_Count outcount,
@@ -1448,7 +1397,6 @@ int PMPI_Unpack_external_c(const char datarep[], const void *inbuf, MPI_Count in
     return bt_dt_unpack_external("MPI_Unpack_external_c", datarep, inbuf, insize, position,
                                  outbuf, outcount, datatype);
 }
-BT_ALIAS(MPI_Unpack_external_c);
 
 static int bt_dt_pack_external_size(const char *call, const char *datarep, MPI_Count incount,
                                     MPI_Datatype datatype, MPI_Count *size)
@@ -1478,7 +1426,6 @@ int PMPI_Pack_external_size(const char datarep[], int incount, MPI_Datatype data
         *size = (MPI_Aint)sz;
     return rc;
 }
-BT_ALIAS(MPI_Pack_external_size);
 
 int PMPI_Pack_external_size_c(const char datarep[], MPI_Count incount, MPI_Datatype datatype,
                               MPI_Count *size)
@@ -1487,7 +1434,6 @@ int PMPI_Pack_external_size_c(const char datarep[], MPI_Count incount, MPI_Datat
     BT_CHECK_INIT("MPI_Pack_external_size_c");
     return bt_dt_pack_external_size("MPI_Pack_external_size_c", datarep, incount, datatype, size);
 }
-BT_ALIAS(MPI_Pack_external_size_c);
 
 /* ---- addresses ---- */
 
@@ -1500,7 +1446,6 @@ int PMPI_Get_address(const void *location, MPI_Aint *address)
     *address = (MPI_Aint)(uintptr_t)location;
     return MPI_SUCCESS;
 }
-BT_ALIAS(MPI_Get_address);
 
 /* Pure arithmetic with no error to report (the result is the return value), so
  * neither takes the lock nor checks initialization. Addresses wrap like the
@@ -1509,10 +1454,8 @@ MPI_Aint PMPI_Aint_add(MPI_Aint base, MPI_Aint disp)
 {
     return (MPI_Aint)((uintptr_t)base + (uintptr_t)disp);
 }
-BT_ALIAS(MPI_Aint_add);
 
 MPI_Aint PMPI_Aint_diff(MPI_Aint addr1, MPI_Aint addr2)
 {
     return (MPI_Aint)((uintptr_t)addr1 - (uintptr_t)addr2);
 }
-BT_ALIAS(MPI_Aint_diff);

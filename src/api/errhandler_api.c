@@ -26,7 +26,6 @@ int PMPI_Comm_create_errhandler(MPI_Comm_errhandler_function *fn, MPI_Errhandler
     *errhandler = bt_errhandler_create(BT_ERRH_COMM, fn)->handle;
     return MPI_SUCCESS;
 }
-BT_ALIAS(MPI_Comm_create_errhandler);
 
 int PMPI_Comm_set_errhandler(MPI_Comm h, MPI_Errhandler eh)
 {
@@ -46,7 +45,6 @@ int PMPI_Comm_set_errhandler(MPI_Comm h, MPI_Errhandler eh)
     bt_comm_set_errhandler(comm, errh);
     return MPI_SUCCESS;
 }
-BT_ALIAS(MPI_Comm_set_errhandler);
 
 int PMPI_Comm_get_errhandler(MPI_Comm h, MPI_Errhandler *errhandler)
 {
@@ -64,7 +62,6 @@ int PMPI_Comm_get_errhandler(MPI_Comm h, MPI_Errhandler *errhandler)
     *errhandler = comm->errh->handle;
     return MPI_SUCCESS;
 }
-BT_ALIAS(MPI_Comm_get_errhandler);
 
 int PMPI_Comm_call_errhandler(MPI_Comm h, int errorcode)
 {
@@ -80,7 +77,6 @@ int PMPI_Comm_call_errhandler(MPI_Comm h, int errorcode)
     bt_comm_raise(comm, errorcode);
     return MPI_SUCCESS;
 }
-BT_ALIAS(MPI_Comm_call_errhandler);
 
 int PMPI_Errhandler_free(MPI_Errhandler *h)
 {
@@ -98,4 +94,3 @@ int PMPI_Errhandler_free(MPI_Errhandler *h)
     *h = MPI_ERRHANDLER_NULL;
     return MPI_SUCCESS;
 }
-BT_ALIAS(MPI_Errhandler_free);

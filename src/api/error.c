@@ -55,7 +55,6 @@ int PMPI_Error_class(int errorcode, int *errorclass)
     *errorclass = cls;
     return MPI_SUCCESS;
 }
-BT_ALIAS(MPI_Error_class);
 
 /* Allowed before MPI_Init and after MPI_Finalize. */
 int PMPI_Error_string(int errorcode, char *string, int *resultlen)
@@ -75,7 +74,6 @@ int PMPI_Error_string(int errorcode, char *string, int *resultlen)
     *resultlen = n;
     return MPI_SUCCESS;
 }
-BT_ALIAS(MPI_Error_string);
 
 int PMPI_Add_error_class(int *errorclass)
 {
@@ -86,7 +84,6 @@ int PMPI_Add_error_class(int *errorclass)
                            "null pointer argument (errorclass = NULL)");
     return bt_errcode_add_class(errorclass);
 }
-BT_ALIAS(MPI_Add_error_class);
 
 int PMPI_Add_error_code(int errorclass, int *errorcode)
 {
@@ -100,7 +97,6 @@ int PMPI_Add_error_code(int errorclass, int *errorcode)
                            "invalid error class (errorclass = %d)", errorclass);
     return MPI_SUCCESS;
 }
-BT_ALIAS(MPI_Add_error_code);
 
 int PMPI_Add_error_string(int errorcode, const char *string)
 {
@@ -118,7 +114,6 @@ int PMPI_Add_error_string(int errorcode, const char *string)
                            "not a user-added error code or class (errorcode = %d)", errorcode);
     return MPI_SUCCESS;
 }
-BT_ALIAS(MPI_Add_error_string);
 
 int PMPI_Remove_error_class(int errorclass)
 {
@@ -130,7 +125,6 @@ int PMPI_Remove_error_class(int errorclass)
                            "remain (errorclass = %d)", errorclass);
     return MPI_SUCCESS;
 }
-BT_ALIAS(MPI_Remove_error_class);
 
 int PMPI_Remove_error_code(int errorcode)
 {
@@ -142,7 +136,6 @@ int PMPI_Remove_error_code(int errorcode)
                            "(errorcode = %d)", errorcode);
     return MPI_SUCCESS;
 }
-BT_ALIAS(MPI_Remove_error_code);
 
 int PMPI_Remove_error_string(int errorcode)
 {
@@ -153,4 +146,3 @@ int PMPI_Remove_error_string(int errorcode)
                            "not a user-added error code or class (errorcode = %d)", errorcode);
     return MPI_SUCCESS;
 }
-BT_ALIAS(MPI_Remove_error_string);

@@ -31,7 +31,6 @@ int PMPI_Group_size(MPI_Group h, int *size)
     *size = g->size;
     return MPI_SUCCESS;
 }
-BT_ALIAS(MPI_Group_size);
 
 int PMPI_Group_rank(MPI_Group h, int *rank)
 {
@@ -46,7 +45,6 @@ int PMPI_Group_rank(MPI_Group h, int *rank)
     *rank = g->rank;
     return MPI_SUCCESS;
 }
-BT_ALIAS(MPI_Group_rank);
 
 int PMPI_Group_free(MPI_Group *h)
 {
@@ -64,7 +62,6 @@ int PMPI_Group_free(MPI_Group *h)
     *h = MPI_GROUP_NULL;
     return MPI_SUCCESS;
 }
-BT_ALIAS(MPI_Group_free);
 
 int PMPI_Group_translate_ranks(MPI_Group h1, int n, const int ranks1[], MPI_Group h2,
                                int ranks2[])
@@ -98,7 +95,6 @@ int PMPI_Group_translate_ranks(MPI_Group h1, int n, const int ranks1[], MPI_Grou
     free(map);
     return MPI_SUCCESS;
 }
-BT_ALIAS(MPI_Group_translate_ranks);
 
 int PMPI_Group_compare(MPI_Group h1, MPI_Group h2, int *result)
 {
@@ -114,7 +110,6 @@ int PMPI_Group_compare(MPI_Group h1, MPI_Group h2, int *result)
     *result = bt_group_compare(g1, g2);
     return MPI_SUCCESS;
 }
-BT_ALIAS(MPI_Group_compare);
 
 /* n ranks of g: each in range and none twice. */
 static int bt_group_check_ranks(const char *call, const bt_group_t *g, int n, const int *ranks)
@@ -167,7 +162,6 @@ int PMPI_Group_incl(MPI_Group group, int n, const int ranks[], MPI_Group *newgro
     BT_CHECK_INIT("MPI_Group_incl");
     return bt_group_subset("MPI_Group_incl", group, n, ranks, newgroup, 0);
 }
-BT_ALIAS(MPI_Group_incl);
 
 int PMPI_Group_excl(MPI_Group group, int n, const int ranks[], MPI_Group *newgroup)
 {
@@ -175,7 +169,6 @@ int PMPI_Group_excl(MPI_Group group, int n, const int ranks[], MPI_Group *newgro
     BT_CHECK_INIT("MPI_Group_excl");
     return bt_group_subset("MPI_Group_excl", group, n, ranks, newgroup, 1);
 }
-BT_ALIAS(MPI_Group_excl);
 
 /* Expands (first, last, stride) triplets into a rank list, checking each computed
  * rank; the list is at most the group's size (longer ones repeat a rank). */
@@ -252,7 +245,6 @@ int PMPI_Group_range_incl(MPI_Group group, int n, int ranges[][3], MPI_Group *ne
     BT_CHECK_INIT("MPI_Group_range_incl");
     return bt_group_range_subset("MPI_Group_range_incl", group, n, ranges, newgroup, 0);
 }
-BT_ALIAS(MPI_Group_range_incl);
 
 int PMPI_Group_range_excl(MPI_Group group, int n, int ranges[][3], MPI_Group *newgroup)
 {
@@ -260,7 +252,6 @@ int PMPI_Group_range_excl(MPI_Group group, int n, int ranges[][3], MPI_Group *ne
     BT_CHECK_INIT("MPI_Group_range_excl");
     return bt_group_range_subset("MPI_Group_range_excl", group, n, ranges, newgroup, 1);
 }
-BT_ALIAS(MPI_Group_range_excl);
 
 static int bt_group_setop(const char *call, MPI_Group h1, MPI_Group h2, MPI_Group *newgroup,
                           bt_group_t *(*op)(const bt_group_t *, const bt_group_t *))
@@ -282,7 +273,6 @@ int PMPI_Group_union(MPI_Group group1, MPI_Group group2, MPI_Group *newgroup)
     BT_CHECK_INIT("MPI_Group_union");
     return bt_group_setop("MPI_Group_union", group1, group2, newgroup, bt_group_union);
 }
-BT_ALIAS(MPI_Group_union);
 
 int PMPI_Group_intersection(MPI_Group group1, MPI_Group group2, MPI_Group *newgroup)
 {
@@ -291,7 +281,6 @@ int PMPI_Group_intersection(MPI_Group group1, MPI_Group group2, MPI_Group *newgr
     return bt_group_setop("MPI_Group_intersection", group1, group2, newgroup,
                           bt_group_intersection);
 }
-BT_ALIAS(MPI_Group_intersection);
 
 int PMPI_Group_difference(MPI_Group group1, MPI_Group group2, MPI_Group *newgroup)
 {
@@ -300,4 +289,3 @@ int PMPI_Group_difference(MPI_Group group1, MPI_Group group2, MPI_Group *newgrou
     return bt_group_setop("MPI_Group_difference", group1, group2, newgroup,
                           bt_group_difference);
 }
-BT_ALIAS(MPI_Group_difference);

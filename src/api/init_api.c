@@ -29,7 +29,6 @@ int PMPI_Init(int *argc, char ***argv)
 {
     return bt_init_common("MPI_Init", MPI_THREAD_SINGLE, NULL);
 }
-BT_ALIAS(MPI_Init);
 
 int PMPI_Init_thread(int *argc, char ***argv, int required, int *provided)
 {
@@ -39,7 +38,6 @@ int PMPI_Init_thread(int *argc, char ***argv, int required, int *provided)
     }
     return bt_init_common("MPI_Init_thread", required, provided);
 }
-BT_ALIAS(MPI_Init_thread);
 
 int PMPI_Finalize(void)
 {
@@ -49,7 +47,6 @@ int PMPI_Finalize(void)
     rc = bt_runtime_finalize();
     return rc;
 }
-BT_ALIAS(MPI_Finalize);
 
 int PMPI_Initialized(int *flag)
 {
@@ -58,7 +55,6 @@ int PMPI_Initialized(int *flag)
     *flag = bt_rt.state != BT_RT_UNINIT;
     return MPI_SUCCESS;
 }
-BT_ALIAS(MPI_Initialized);
 
 int PMPI_Finalized(int *flag)
 {
@@ -67,7 +63,6 @@ int PMPI_Finalized(int *flag)
     *flag = bt_rt.state == BT_RT_FINALIZED;
     return MPI_SUCCESS;
 }
-BT_ALIAS(MPI_Finalized);
 
 int PMPI_Abort(MPI_Comm comm, int errorcode)
 {
@@ -79,7 +74,6 @@ int PMPI_Abort(MPI_Comm comm, int errorcode)
         fprintf(stderr, "Baton: %s\n", msg);
     bt_runtime_abort(errorcode, msg);
 }
-BT_ALIAS(MPI_Abort);
 
 int PMPI_Query_thread(int *provided)
 {
@@ -89,7 +83,6 @@ int PMPI_Query_thread(int *provided)
     *provided = bt_rt.thread_level;
     return MPI_SUCCESS;
 }
-BT_ALIAS(MPI_Query_thread);
 
 int PMPI_Is_thread_main(int *flag)
 {
@@ -99,13 +92,11 @@ int PMPI_Is_thread_main(int *flag)
     *flag = pthread_equal(pthread_self(), bt_rt.main_thread) != 0;
     return MPI_SUCCESS;
 }
-BT_ALIAS(MPI_Is_thread_main);
 
 double PMPI_Wtime(void)
 {
     return bt_time_now();
 }
-BT_ALIAS(MPI_Wtime);
 
 double PMPI_Wtick(void)
 {
@@ -114,7 +105,6 @@ double PMPI_Wtick(void)
         return 1e-9;
     return (double)res.tv_sec + 1e-9 * (double)res.tv_nsec;
 }
-BT_ALIAS(MPI_Wtick);
 
 int PMPI_Get_processor_name(char *name, int *resultlen)
 {
@@ -126,7 +116,6 @@ int PMPI_Get_processor_name(char *name, int *resultlen)
     *resultlen = (int)strlen(name);
     return MPI_SUCCESS;
 }
-BT_ALIAS(MPI_Get_processor_name);
 
 int PMPI_Get_version(int *version, int *subversion)
 {
@@ -137,7 +126,6 @@ int PMPI_Get_version(int *version, int *subversion)
     *subversion = MPI_SUBVERSION;
     return MPI_SUCCESS;
 }
-BT_ALIAS(MPI_Get_version);
 
 int PMPI_Get_library_version(char *version, int *resultlen)
 {
@@ -151,7 +139,6 @@ int PMPI_Get_library_version(char *version, int *resultlen)
     *resultlen = n;
     return MPI_SUCCESS;
 }
-BT_ALIAS(MPI_Get_library_version);
 
 int PMPI_Alloc_mem(MPI_Aint size, MPI_Info info, void *baseptr)
 {
@@ -170,7 +157,6 @@ int PMPI_Alloc_mem(MPI_Aint size, MPI_Info info, void *baseptr)
     *(void **)baseptr = p;
     return MPI_SUCCESS;
 }
-BT_ALIAS(MPI_Alloc_mem);
 
 int PMPI_Free_mem(void *base)
 {
@@ -179,4 +165,3 @@ int PMPI_Free_mem(void *base)
     free(base);
     return MPI_SUCCESS;
 }
-BT_ALIAS(MPI_Free_mem);

@@ -42,7 +42,6 @@ int PMPI_Op_create(MPI_User_function *user_fn, int commute, MPI_Op *op)
     BT_CHECK_INIT("MPI_Op_create");
     return bt_op_api_create("MPI_Op_create", user_fn, NULL, commute, op);
 }
-BT_ALIAS(MPI_Op_create);
 
 int PMPI_Op_create_c(MPI_User_function_c *user_fn, int commute, MPI_Op *op)
 {
@@ -50,7 +49,6 @@ int PMPI_Op_create_c(MPI_User_function_c *user_fn, int commute, MPI_Op *op)
     BT_CHECK_INIT("MPI_Op_create_c");
     return bt_op_api_create("MPI_Op_create_c", NULL, user_fn, commute, op);
 }
-BT_ALIAS(MPI_Op_create_c);
 
 int PMPI_Op_free(MPI_Op *op)
 {
@@ -72,7 +70,6 @@ int PMPI_Op_free(MPI_Op *op)
     *op = MPI_OP_NULL;
     return MPI_SUCCESS;
 }
-BT_ALIAS(MPI_Op_free);
 
 int PMPI_Op_commutative(MPI_Op op, int *commute)
 {
@@ -89,7 +86,6 @@ int PMPI_Op_commutative(MPI_Op op, int *commute)
     *commute = bt_op_is_commutative(o);
     return MPI_SUCCESS;
 }
-BT_ALIAS(MPI_Op_commutative);
 
 static int bt_op_api_reduce_local(const char *call, const void *inbuf, void *inoutbuf,
                                   MPI_Count count, MPI_Datatype datatype, MPI_Op op)
@@ -131,7 +127,6 @@ int PMPI_Reduce_local(const void *inbuf, void *inoutbuf, int count, MPI_Datatype
     BT_CHECK_INIT("MPI_Reduce_local");
     return bt_op_api_reduce_local("MPI_Reduce_local", inbuf, inoutbuf, count, datatype, op);
 }
-BT_ALIAS(MPI_Reduce_local);
 
 int PMPI_Reduce_local_c(const void *inbuf, void *inoutbuf, MPI_Count count, MPI_Datatype datatype,
                         MPI_Op op)
@@ -140,4 +135,3 @@ int PMPI_Reduce_local_c(const void *inbuf, void *inoutbuf, MPI_Count count, MPI_
     BT_CHECK_INIT("MPI_Reduce_local_c");
     return bt_op_api_reduce_local("MPI_Reduce_local_c", inbuf, inoutbuf, count, datatype, op);
 }
-BT_ALIAS(MPI_Reduce_local_c);

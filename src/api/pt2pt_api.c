@@ -53,7 +53,6 @@ static int bt_send_common(const char *call, const void *buf, int count, MPI_Data
         return bt_send_common("MPI_" #Name, buf, count, datatype, dest, tag, comm, mode,    \
                               BT_CALL_BLOCKING, NULL);                                      \
     }                                                                                       \
-    BT_ALIAS(MPI_##Name);                                                                   \
     int PMPI_##IName(const void *buf, int count, MPI_Datatype datatype, int dest, int tag,  \
                      MPI_Comm comm, MPI_Request *request)                                   \
     {                                                                                       \
@@ -61,8 +60,7 @@ static int bt_send_common(const char *call, const void *buf, int count, MPI_Data
         BT_CHECK_INIT("MPI_" #IName);                                                       \
         return bt_send_common("MPI_" #IName, buf, count, datatype, dest, tag, comm, mode,   \
                               BT_CALL_NONBLOCKING, request);                                \
-    }                                                                                       \
-    BT_ALIAS(MPI_##IName);
+    }
 
 BT_SEND_FN(Send, Isend, BT_MODE_STANDARD)
 BT_SEND_FN(Ssend, Issend, BT_MODE_SYNC)
@@ -104,7 +102,6 @@ int PMPI_Recv(void *buf, int count, MPI_Datatype datatype, int source, int tag, 
     bt_request_release(req);
     return rc;
 }
-BT_ALIAS(MPI_Recv);
 
 /* MPI_Irecv and MPI_Recv_init. */
 static int bt_recv_post(const char *call, void *buf, int count, MPI_Datatype datatype, int source,
@@ -135,7 +132,6 @@ int PMPI_Irecv(void *buf, int count, MPI_Datatype datatype, int source, int tag,
     return bt_recv_post("MPI_Irecv", buf, count, datatype, source, tag, h, BT_CALL_NONBLOCKING,
                         request);
 }
-BT_ALIAS(MPI_Irecv);
 
 int PMPI_Sendrecv(const void *sendbuf, int sendcount, MPI_Datatype sendtype, int dest,
                   int sendtag, void *recvbuf, int recvcount, MPI_Datatype recvtype, int source,
@@ -169,7 +165,6 @@ int PMPI_Sendrecv(const void *sendbuf, int sendcount, MPI_Datatype sendtype, int
     bt_request_release(reqs[1]);
     return rc;
 }
-BT_ALIAS(MPI_Sendrecv);
 
 int PMPI_Sendrecv_replace(void *buf, int count, MPI_Datatype datatype, int dest, int sendtag,
                           int source, int recvtag, MPI_Comm h, MPI_Status *status)
@@ -206,7 +201,6 @@ int PMPI_Sendrecv_replace(void *buf, int count, MPI_Datatype datatype, int dest,
     bt_request_release(reqs[1]);
     return rc;
 }
-BT_ALIAS(MPI_Sendrecv_replace);
 
 /* ---- probes ----------------------------------------------------------------------- */
 
@@ -256,7 +250,6 @@ int PMPI_Probe(int source, int tag, MPI_Comm comm, MPI_Status *status)
     BT_CHECK_INIT("MPI_Probe");
     return bt_probe_common("MPI_Probe", source, tag, comm, 1, NULL, NULL, status);
 }
-BT_ALIAS(MPI_Probe);
 
 int PMPI_Iprobe(int source, int tag, MPI_Comm comm, int *flag, MPI_Status *status)
 {
@@ -264,7 +257,6 @@ int PMPI_Iprobe(int source, int tag, MPI_Comm comm, int *flag, MPI_Status *statu
     BT_CHECK_INIT("MPI_Iprobe");
     return bt_probe_common("MPI_Iprobe", source, tag, comm, 0, flag, NULL, status);
 }
-BT_ALIAS(MPI_Iprobe);
 
 int PMPI_Mprobe(int source, int tag, MPI_Comm comm, MPI_Message *message, MPI_Status *status)
 {
@@ -274,7 +266,6 @@ int PMPI_Mprobe(int source, int tag, MPI_Comm comm, MPI_Message *message, MPI_St
         return bt_err_comm(bt_comm_get(comm), MPI_ERR_ARG, "MPI_Mprobe", "message is NULL");
     return bt_probe_common("MPI_Mprobe", source, tag, comm, 1, NULL, message, status);
 }
-BT_ALIAS(MPI_Mprobe);
 
 int PMPI_Improbe(int source, int tag, MPI_Comm comm, int *flag, MPI_Message *message,
                  MPI_Status *status)
@@ -285,7 +276,6 @@ int PMPI_Improbe(int source, int tag, MPI_Comm comm, int *flag, MPI_Message *mes
         return bt_err_comm(bt_comm_get(comm), MPI_ERR_ARG, "MPI_Improbe", "message is NULL");
     return bt_probe_common("MPI_Improbe", source, tag, comm, 0, flag, message, status);
 }
-BT_ALIAS(MPI_Improbe);
 
 static int bt_mrecv_common(const char *call, void *buf, int count, MPI_Datatype type,
                            MPI_Message *message, bt_request_t **req_p)
@@ -321,7 +311,6 @@ int PMPI_Mrecv(void *buf, int count, MPI_Datatype datatype, MPI_Message *message
     bt_request_release(req);
     return rc;
 }
-BT_ALIAS(MPI_Mrecv);
 
 int PMPI_Imrecv(void *buf, int count, MPI_Datatype datatype, MPI_Message *message,
                 MPI_Request *request)
@@ -338,7 +327,6 @@ int PMPI_Imrecv(void *buf, int count, MPI_Datatype datatype, MPI_Message *messag
     *request = (MPI_Request)req;
     return MPI_SUCCESS;
 }
-BT_ALIAS(MPI_Imrecv);
 
 /* ---- persistent requests ---------------------------------------------------------- */
 
@@ -350,8 +338,7 @@ BT_ALIAS(MPI_Imrecv);
         BT_CHECK_INIT("MPI_" #Name);                                                        \
         return bt_send_common("MPI_" #Name, buf, count, datatype, dest, tag, comm, mode,    \
                               BT_CALL_PERSISTENT, request);                                 \
-    }                                                                                       \
-    BT_ALIAS(MPI_##Name);
+    }
 
 BT_SEND_INIT_FN(Send_init, BT_MODE_STANDARD)
 BT_SEND_INIT_FN(Ssend_init, BT_MODE_SYNC)
@@ -367,7 +354,6 @@ int PMPI_Recv_init(void *buf, int count, MPI_Datatype datatype, int source, int 
     return bt_recv_post("MPI_Recv_init", buf, count, datatype, source, tag, h, BT_CALL_PERSISTENT,
                         request);
 }
-BT_ALIAS(MPI_Recv_init);
 
 /* ---- buffered-send buffer ---------------------------------------------------------- */
 
@@ -385,7 +371,6 @@ int PMPI_Buffer_attach(void *buffer, int size)
                            "a buffer is already attached (detach it first)");
     return MPI_SUCCESS;
 }
-BT_ALIAS(MPI_Buffer_attach);
 
 int PMPI_Buffer_detach(void *buffer_addr, int *size)
 {
@@ -407,4 +392,3 @@ int PMPI_Buffer_detach(void *buffer_addr, int *size)
     *size = (int)n;
     return MPI_SUCCESS;
 }
-BT_ALIAS(MPI_Buffer_detach);

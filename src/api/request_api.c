@@ -89,7 +89,6 @@ int PMPI_Wait(MPI_Request *request, MPI_Status *status)
     bt_req_finish(request, r, status);
     return rc;
 }
-BT_ALIAS(MPI_Wait);
 
 int PMPI_Test(MPI_Request *request, int *flag, MPI_Status *status)
 {
@@ -119,7 +118,6 @@ int PMPI_Test(MPI_Request *request, int *flag, MPI_Status *status)
     bt_req_finish(request, r, status);
     return rc;
 }
-BT_ALIAS(MPI_Test);
 
 /* Completes every done request of the array into statuses; the multi-request
  * calls report failures as MPI_ERR_IN_STATUS with each status's MPI_ERROR set. */
@@ -208,7 +206,6 @@ int PMPI_Waitall(int count, MPI_Request array_of_requests[], MPI_Status *array_o
     return bt_req_finish_many("MPI_Waitall", count, array_of_requests, array_of_statuses, 0,
                               NULL, NULL);
 }
-BT_ALIAS(MPI_Waitall);
 
 int PMPI_Testall(int count, MPI_Request array_of_requests[], int *flag,
                  MPI_Status *array_of_statuses)
@@ -229,7 +226,6 @@ int PMPI_Testall(int count, MPI_Request array_of_requests[], int *flag,
     return bt_req_finish_many("MPI_Testall", count, array_of_requests, array_of_statuses, 0,
                               NULL, NULL);
 }
-BT_ALIAS(MPI_Testall);
 
 static int bt_any_index(int count, MPI_Request reqs[], int *nactive)
 {
@@ -290,7 +286,6 @@ int PMPI_Waitany(int count, MPI_Request array_of_requests[], int *index, MPI_Sta
     BT_CHECK_INIT("MPI_Waitany");
     return bt_any_common("MPI_Waitany", count, array_of_requests, index, NULL, status);
 }
-BT_ALIAS(MPI_Waitany);
 
 int PMPI_Testany(int count, MPI_Request array_of_requests[], int *index, int *flag,
                  MPI_Status *status)
@@ -301,7 +296,6 @@ int PMPI_Testany(int count, MPI_Request array_of_requests[], int *index, int *fl
         return bt_err_comm(NULL, MPI_ERR_ARG, "MPI_Testany", "flag is NULL");
     return bt_any_common("MPI_Testany", count, array_of_requests, index, flag, status);
 }
-BT_ALIAS(MPI_Testany);
 
 static int bt_some_common(const char *call, int count, MPI_Request reqs[], int *outcount,
                           int indices[], MPI_Status *statuses, int blocking)
@@ -333,7 +327,6 @@ int PMPI_Waitsome(int incount, MPI_Request array_of_requests[], int *outcount,
     return bt_some_common("MPI_Waitsome", incount, array_of_requests, outcount,
                           array_of_indices, array_of_statuses, 1);
 }
-BT_ALIAS(MPI_Waitsome);
 
 int PMPI_Testsome(int incount, MPI_Request array_of_requests[], int *outcount,
                   int array_of_indices[], MPI_Status array_of_statuses[])
@@ -343,7 +336,6 @@ int PMPI_Testsome(int incount, MPI_Request array_of_requests[], int *outcount,
     return bt_some_common("MPI_Testsome", incount, array_of_requests, outcount,
                           array_of_indices, array_of_statuses, 0);
 }
-BT_ALIAS(MPI_Testsome);
 
 int PMPI_Request_get_status(MPI_Request request, int *flag, MPI_Status *status)
 {
@@ -368,7 +360,6 @@ int PMPI_Request_get_status(MPI_Request request, int *flag, MPI_Status *status)
         bt_request_fill_status(r, status);
     return MPI_SUCCESS;
 }
-BT_ALIAS(MPI_Request_get_status);
 
 int PMPI_Request_free(MPI_Request *request)
 {
@@ -388,7 +379,6 @@ int PMPI_Request_free(MPI_Request *request)
     *request = MPI_REQUEST_NULL;
     return MPI_SUCCESS;
 }
-BT_ALIAS(MPI_Request_free);
 
 int PMPI_Cancel(MPI_Request *request)
 {
@@ -405,7 +395,6 @@ int PMPI_Cancel(MPI_Request *request)
         bt_pt2pt_cancel(r);
     return MPI_SUCCESS;
 }
-BT_ALIAS(MPI_Cancel);
 
 int PMPI_Test_cancelled(const MPI_Status *status, int *flag)
 {
@@ -416,7 +405,6 @@ int PMPI_Test_cancelled(const MPI_Status *status, int *flag)
     *flag = status->MPI_internal[2] != 0;
     return MPI_SUCCESS;
 }
-BT_ALIAS(MPI_Test_cancelled);
 
 int PMPI_Status_set_cancelled(MPI_Status *status, int flag)
 {
@@ -426,7 +414,6 @@ int PMPI_Status_set_cancelled(MPI_Status *status, int flag)
     status->MPI_internal[2] = flag != 0;
     return MPI_SUCCESS;
 }
-BT_ALIAS(MPI_Status_set_cancelled);
 
 static int bt_start_one(const char *call, MPI_Request *request, int index)
 {
@@ -449,7 +436,6 @@ int PMPI_Start(MPI_Request *request)
     BT_CHECK_INIT("MPI_Start");
     return bt_start_one("MPI_Start", request, -1);
 }
-BT_ALIAS(MPI_Start);
 
 int PMPI_Startall(int count, MPI_Request array_of_requests[])
 {
@@ -463,7 +449,6 @@ int PMPI_Startall(int count, MPI_Request array_of_requests[])
             return rc;
     return MPI_SUCCESS;
 }
-BT_ALIAS(MPI_Startall);
 
 /* ---- status accessors -------------------------------------------------------------- */
 
@@ -510,7 +495,6 @@ int PMPI_Get_count(const MPI_Status *status, MPI_Datatype datatype, int *count)
         *count = (int)(bytes / dt->size);
     return MPI_SUCCESS;
 }
-BT_ALIAS(MPI_Get_count);
 
 int PMPI_Get_elements_x(const MPI_Status *status, MPI_Datatype datatype, MPI_Count *count)
 {
@@ -525,7 +509,6 @@ int PMPI_Get_elements_x(const MPI_Status *status, MPI_Datatype datatype, MPI_Cou
     *count = bt_datatype_elements(dt, bt_status_bytes(status));
     return MPI_SUCCESS;
 }
-BT_ALIAS(MPI_Get_elements_x);
 
 int PMPI_Get_elements(const MPI_Status *status, MPI_Datatype datatype, int *count)
 {
@@ -542,7 +525,6 @@ int PMPI_Get_elements(const MPI_Status *status, MPI_Datatype datatype, int *coun
     *count = n > INT_MAX ? MPI_UNDEFINED : (int)n;
     return MPI_SUCCESS;
 }
-BT_ALIAS(MPI_Get_elements);
 
 /* Bytes of a packed stream of dt that hold `count` basic elements: whole elements,
  * then the type map of one element run by run (a pair counts two, its value one). */
@@ -590,10 +572,8 @@ int PMPI_Status_set_elements_x(MPI_Status *status, MPI_Datatype datatype, MPI_Co
     bt_status_set_bytes(status, bt_elements_to_bytes(dt, count));
     return MPI_SUCCESS;
 }
-BT_ALIAS(MPI_Status_set_elements_x);
 
 int PMPI_Status_set_elements(MPI_Status *status, MPI_Datatype datatype, int count)
 {
     return PMPI_Status_set_elements_x(status, datatype, count);
 }
-BT_ALIAS(MPI_Status_set_elements);
