@@ -749,6 +749,9 @@ BATON_DECL(int, Comm_compare, (MPI_Comm comm1, MPI_Comm comm2, int *result))
 BATON_DECL(int, Comm_create, (MPI_Comm comm, MPI_Group group, MPI_Comm *newcomm))
 BATON_DECL(int, Comm_create_errhandler, (MPI_Comm_errhandler_function *comm_errhandler_fn,
                                          MPI_Errhandler *errhandler))
+BATON_DECL(int, Comm_create_from_group, (MPI_Group group, const char *stringtag,
+                                         MPI_Info info, MPI_Errhandler errhandler,
+                                         MPI_Comm *newcomm))
 BATON_DECL(int, Comm_create_group, (MPI_Comm comm, MPI_Group group, int tag,
                                     MPI_Comm *newcomm))
 BATON_DECL(int, Comm_create_keyval, (MPI_Comm_copy_attr_function *comm_copy_attr_fn,
@@ -808,6 +811,8 @@ BATON_DECL(int, Group_difference, (MPI_Group group1, MPI_Group group2,
 BATON_DECL(int, Group_excl, (MPI_Group group, int n, const int ranks[],
                              MPI_Group *newgroup))
 BATON_DECL(int, Group_free, (MPI_Group *group))
+BATON_DECL(int, Group_from_session_pset, (MPI_Session session, const char *pset_name,
+                                          MPI_Group *newgroup))
 BATON_DECL(int, Group_incl, (MPI_Group group, int n, const int ranks[],
                              MPI_Group *newgroup))
 BATON_DECL(int, Group_intersection, (MPI_Group group1, MPI_Group group2,
@@ -973,6 +978,19 @@ BATON_DECL(int, Sendrecv, (const void *sendbuf, int sendcount, MPI_Datatype send
 BATON_DECL(int, Sendrecv_replace, (void *buf, int count, MPI_Datatype datatype,
                                    int dest, int sendtag, int source, int recvtag,
                                    MPI_Comm comm, MPI_Status *status))
+BATON_DECL(int, Session_call_errhandler, (MPI_Session session, int errorcode))
+BATON_DECL(int, Session_create_errhandler, (MPI_Session_errhandler_function *session_errhandler_fn,
+                                            MPI_Errhandler *errhandler))
+BATON_DECL(int, Session_finalize, (MPI_Session *session))
+BATON_DECL(int, Session_get_errhandler, (MPI_Session session,
+                                         MPI_Errhandler *errhandler))
+BATON_DECL(int, Session_get_nth_pset, (MPI_Session session, MPI_Info info, int n,
+                                       int *pset_len, char *pset_name))
+BATON_DECL(int, Session_get_num_psets, (MPI_Session session, MPI_Info info,
+                                        int *npset_names))
+BATON_DECL(int, Session_init, (MPI_Info info, MPI_Errhandler errhandler,
+                               MPI_Session *session))
+BATON_DECL(int, Session_set_errhandler, (MPI_Session session, MPI_Errhandler errhandler))
 BATON_DECL(int, Ssend, (const void *buf, int count, MPI_Datatype datatype, int dest,
                         int tag, MPI_Comm comm))
 BATON_DECL(int, Ssend_init, (const void *buf, int count, MPI_Datatype datatype,

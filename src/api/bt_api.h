@@ -26,6 +26,11 @@ void bt_api_unlock(int *taken);
 int bt_err_comm(bt_comm_t *comm, int errclass, const char *call, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* The same through a session's error handler errh (h: the session, or
+ * MPI_SESSION_NULL for MPI_Session_init's). */
+int bt_err_session(bt_errhandler_t *errh, MPI_Session h, int errclass, const char *call,
+                   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
 /* Raises the error a completed request carries (truncation, ...) on its
  * communicator, with the details of the transfer. */
 struct bt_request;
