@@ -742,8 +742,14 @@ BATON_DECL(int, Bsend, (const void *buf, int count, MPI_Datatype datatype, int d
 BATON_DECL(int, Bsend_init, (const void *buf, int count, MPI_Datatype datatype,
                              int dest, int tag, MPI_Comm comm, MPI_Request *request))
 BATON_DECL(int, Buffer_attach, (void *buffer, int size))
+BATON_DECL(int, Buffer_attach_c, (void *buffer, MPI_Count size))
 BATON_DECL(int, Buffer_detach, (void *buffer_addr, int *size))
+BATON_DECL(int, Buffer_detach_c, (void *buffer_addr, MPI_Count *size))
+BATON_DECL(int, Buffer_flush, (void))
+BATON_DECL(int, Buffer_iflush, (MPI_Request *request))
 BATON_DECL(int, Cancel, (MPI_Request *request))
+BATON_DECL(int, Comm_attach_buffer, (MPI_Comm comm, void *buffer, int size))
+BATON_DECL(int, Comm_attach_buffer_c, (MPI_Comm comm, void *buffer, MPI_Count size))
 BATON_DECL(int, Comm_call_errhandler, (MPI_Comm comm, int errorcode))
 BATON_DECL(int, Comm_compare, (MPI_Comm comm1, MPI_Comm comm2, int *result))
 BATON_DECL(int, Comm_create, (MPI_Comm comm, MPI_Group group, MPI_Comm *newcomm))
@@ -758,8 +764,12 @@ BATON_DECL(int, Comm_create_keyval, (MPI_Comm_copy_attr_function *comm_copy_attr
                                      MPI_Comm_delete_attr_function *comm_delete_attr_fn,
                                      int *comm_keyval, void *extra_state))
 BATON_DECL(int, Comm_delete_attr, (MPI_Comm comm, int comm_keyval))
+BATON_DECL(int, Comm_detach_buffer, (MPI_Comm comm, void *buffer_addr, int *size))
+BATON_DECL(int, Comm_detach_buffer_c, (MPI_Comm comm, void *buffer_addr,
+                                       MPI_Count *size))
 BATON_DECL(int, Comm_dup, (MPI_Comm comm, MPI_Comm *newcomm))
 BATON_DECL(int, Comm_dup_with_info, (MPI_Comm comm, MPI_Info info, MPI_Comm *newcomm))
+BATON_DECL(int, Comm_flush_buffer, (MPI_Comm comm))
 BATON_DECL(int, Comm_free, (MPI_Comm *comm))
 BATON_DECL(int, Comm_free_keyval, (int *comm_keyval))
 BATON_DECL(int, Comm_get_attr, (MPI_Comm comm, int comm_keyval, void *attribute_val,
@@ -771,6 +781,7 @@ BATON_DECL(int, Comm_group, (MPI_Comm comm, MPI_Group *group))
 BATON_DECL(int, Comm_idup, (MPI_Comm comm, MPI_Comm *newcomm, MPI_Request *request))
 BATON_DECL(int, Comm_idup_with_info, (MPI_Comm comm, MPI_Info info, MPI_Comm *newcomm,
                                       MPI_Request *request))
+BATON_DECL(int, Comm_iflush_buffer, (MPI_Comm comm, MPI_Request *request))
 BATON_DECL(int, Comm_rank, (MPI_Comm comm, int *rank))
 BATON_DECL(int, Comm_remote_group, (MPI_Comm comm, MPI_Group *group))
 BATON_DECL(int, Comm_remote_size, (MPI_Comm comm, int *size))
@@ -978,16 +989,25 @@ BATON_DECL(int, Sendrecv, (const void *sendbuf, int sendcount, MPI_Datatype send
 BATON_DECL(int, Sendrecv_replace, (void *buf, int count, MPI_Datatype datatype,
                                    int dest, int sendtag, int source, int recvtag,
                                    MPI_Comm comm, MPI_Status *status))
+BATON_DECL(int, Session_attach_buffer, (MPI_Session session, void *buffer, int size))
+BATON_DECL(int, Session_attach_buffer_c, (MPI_Session session, void *buffer,
+                                          MPI_Count size))
 BATON_DECL(int, Session_call_errhandler, (MPI_Session session, int errorcode))
 BATON_DECL(int, Session_create_errhandler, (MPI_Session_errhandler_function *session_errhandler_fn,
                                             MPI_Errhandler *errhandler))
+BATON_DECL(int, Session_detach_buffer, (MPI_Session session, void *buffer_addr,
+                                        int *size))
+BATON_DECL(int, Session_detach_buffer_c, (MPI_Session session, void *buffer_addr,
+                                          MPI_Count *size))
 BATON_DECL(int, Session_finalize, (MPI_Session *session))
+BATON_DECL(int, Session_flush_buffer, (MPI_Session session))
 BATON_DECL(int, Session_get_errhandler, (MPI_Session session,
                                          MPI_Errhandler *errhandler))
 BATON_DECL(int, Session_get_nth_pset, (MPI_Session session, MPI_Info info, int n,
                                        int *pset_len, char *pset_name))
 BATON_DECL(int, Session_get_num_psets, (MPI_Session session, MPI_Info info,
                                         int *npset_names))
+BATON_DECL(int, Session_iflush_buffer, (MPI_Session session, MPI_Request *request))
 BATON_DECL(int, Session_init, (MPI_Info info, MPI_Errhandler errhandler,
                                MPI_Session *session))
 BATON_DECL(int, Session_set_errhandler, (MPI_Session session, MPI_Errhandler errhandler))

@@ -20,6 +20,17 @@ int bt_check_comm(const char *call, MPI_Comm h, bt_comm_t **comm_p)
     return MPI_SUCCESS;
 }
 
+int bt_check_session(const char *call, MPI_Session h, bt_session_t **s_p)
+{
+    bt_session_t *s = bt_session_get(h);
+
+    *s_p = s;
+    if (bt_unlikely(!s))
+        return bt_err_comm(NULL, MPI_ERR_SESSION, call, "invalid session%s",
+                           h == MPI_SESSION_NULL ? " (MPI_SESSION_NULL)" : "");
+    return MPI_SUCCESS;
+}
+
 int bt_check_buffer(const char *call, bt_comm_t *comm, const void *buf, MPI_Count count,
                     MPI_Datatype type, const char *what, bt_datatype_t **dt_p)
 {

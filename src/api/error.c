@@ -17,6 +17,17 @@ static int bt_err_message(int errclass, const char *call, const char *fmt, va_li
     return bt_errcode_new(errclass, msg);
 }
 
+int bt_err_new(int errclass, const char *call, const char *fmt, ...)
+{
+    va_list ap;
+    int code;
+
+    va_start(ap, fmt);
+    code = bt_err_message(errclass, call, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
 int bt_err_comm(bt_comm_t *comm, int errclass, const char *call, const char *fmt, ...)
 {
     va_list ap;

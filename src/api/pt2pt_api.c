@@ -33,8 +33,9 @@ static int bt_send_common(const char *call, const void *buf, int count, MPI_Data
     }
     rc = bt_pt2pt_isend(buf, count, dt, dest, tag, comm, comm->ctx, mode, &req);
     if (rc == MPI_ERR_BUFFER)
-        return bt_err_comm(comm, rc, call, "the buffer of MPI_Buffer_attach has no room for "
-                           "%lld bytes plus MPI_BSEND_OVERHEAD", (long long)(count * dt->size));
+        return bt_err_comm(comm, rc, call, "the attached buffer (the communicator's, its "
+                           "session's or the process's) has no room for %lld bytes plus "
+                           "MPI_BSEND_OVERHEAD", (long long)(count * dt->size));
     if (how == BT_CALL_NONBLOCKING) {
         *request = (MPI_Request)req;
         return MPI_SUCCESS;
@@ -353,42 +354,4 @@ int PMPI_Recv_init(void *buf, int count, MPI_Datatype datatype, int source, int 
     BT_CHECK_INIT("MPI_Recv_init");
     return bt_recv_post("MPI_Recv_init", buf, count, datatype, source, tag, h, BT_CALL_PERSISTENT,
                         request);
-}
-
-/* ---- buffered-send buffer ---------------------------------------------------------- */
-
-int PMPI_Buffer_attach(void *buffer, int size)
-{
-    BT_API_LOCK();
-    BT_CHECK_INIT("MPI_Buffer_attach");
-    if (size < 0)
-        return bt_err_comm(NULL, MPI_ERR_ARG, "MPI_Buffer_attach", "size is %d, must be >= 0",
-                           size);
-    if (!buffer && size > 0)
-        return bt_err_comm(NULL, MPI_ERR_BUFFER, "MPI_Buffer_attach", "buffer is NULL");
-    if (bt_bsend_attach(buffer, size) != MPI_SUCCESS)
-        return bt_err_comm(NULL, MPI_ERR_BUFFER, "MPI_Buffer_attach",
-                           "a buffer is already attached (detach it first)");
-    return MPI_SUCCESS;
-}
-
-int PMPI_Buffer_detach(void *buffer_addr, int *size)
-{
-    void *buf;
-    MPI_Count n;
-
-    BT_API_LOCK();
-    BT_CHECK_INIT("MPI_Buffer_detach");
-    if (!buffer_addr || !size)
-        return bt_err_comm(NULL, MPI_ERR_ARG, "MPI_Buffer_detach", "%s is NULL",
-                           buffer_addr ? "size" : "buffer_addr");
-    if (bt_bsend_detach(&buf, &n) != MPI_SUCCESS) {
-        /* Nothing attached: the standard has us return a NULL buffer of size 0. */
-        *(void **)buffer_addr = NULL;
-        *size = 0;
-        return MPI_SUCCESS;
-    }
-    *(void **)buffer_addr = buf;
-    *size = (int)n;
-    return MPI_SUCCESS;
 }

@@ -2,21 +2,9 @@
  * Errors go to the session's error handler (MPI_Session_init's own to the one it
  * is given), and from MPI_Comm_create_from_group to the one it is given. */
 #include "api/bt_api.h"
+#include "pt2pt/bt_pt2pt.h"
 
 #include <string.h>
-
-/* The session's errors need a live session; errors about the session handle
- * itself go to MPI_COMM_SELF's handler, as errors on no object do. */
-static int bt_session_arg(const char *call, MPI_Session h, bt_session_t **s_p)
-{
-    bt_session_t *s = bt_session_get(h);
-
-    if (bt_unlikely(!s))
-        return bt_err_comm(NULL, MPI_ERR_SESSION, call, "invalid session%s",
-                           h == MPI_SESSION_NULL ? " (MPI_SESSION_NULL)" : "");
-    *s_p = s;
-    return MPI_SUCCESS;
-}
 
 #define BT_SESSION_ERR(s, cls, call, ...) bt_err_session((s)->errh, (s)->handle, cls, call, __VA_ARGS__)
 
@@ -58,8 +46,11 @@ int PMPI_Session_finalize(MPI_Session *session)
 
     if (!session)
         return bt_err_comm(NULL, MPI_ERR_ARG, "MPI_Session_finalize", "session is NULL");
-    if ((rc = bt_session_arg("MPI_Session_finalize", *session, &s)) != MPI_SUCCESS)
+    if ((rc = bt_check_session("MPI_Session_finalize", *session, &s)) != MPI_SUCCESS)
         return rc;
+    /* Its buffered messages leave before it goes. */
+    if (bt_bsend_attached(s->bsend))
+        bt_bsend_flush(s->bsend);
     bt_session_free(s);
     *session = MPI_SESSION_NULL;
     return bt_runtime_close();
@@ -72,7 +63,7 @@ int PMPI_Session_get_num_psets(MPI_Session session, MPI_Info info, int *npset_na
     bt_session_t *s = NULL;
     int rc;
 
-    if ((rc = bt_session_arg("MPI_Session_get_num_psets", session, &s)) != MPI_SUCCESS)
+    if ((rc = bt_check_session("MPI_Session_get_num_psets", session, &s)) != MPI_SUCCESS)
         return rc;
     if (!npset_names)
         return BT_SESSION_ERR(s, MPI_ERR_ARG, "MPI_Session_get_num_psets", "npset_names is NULL");
@@ -89,7 +80,7 @@ int PMPI_Session_get_nth_pset(MPI_Session session, MPI_Info info, int n, int *ps
     bt_session_t *s = NULL;
     int rc, len;
 
-    if ((rc = bt_session_arg("MPI_Session_get_nth_pset", session, &s)) != MPI_SUCCESS)
+    if ((rc = bt_check_session("MPI_Session_get_nth_pset", session, &s)) != MPI_SUCCESS)
         return rc;
     if (!pset_len)
         return BT_SESSION_ERR(s, MPI_ERR_ARG, "MPI_Session_get_nth_pset", "pset_len is NULL");
@@ -123,12 +114,12 @@ int PMPI_Group_from_session_pset(MPI_Session session, const char *pset_name,
     bt_group_t *g;
     int rc;
 
-    if ((rc = bt_session_arg("MPI_Group_from_session_pset", session, &s)) != MPI_SUCCESS)
+    if ((rc = bt_check_session("MPI_Group_from_session_pset", session, &s)) != MPI_SUCCESS)
         return rc;
     if (!pset_name || !newgroup)
         return BT_SESSION_ERR(s, MPI_ERR_ARG, "MPI_Group_from_session_pset", "%s is NULL",
                               pset_name ? "newgroup" : "pset_name");
-    g = bt_pset_group(pset_name);
+    g = bt_pset_group(s, pset_name);
     if (!g)
         return BT_SESSION_ERR(s, MPI_ERR_ARG, "MPI_Group_from_session_pset",
                               "no process set is named \"%.64s\" (see "
@@ -196,7 +187,7 @@ int PMPI_Session_set_errhandler(MPI_Session session, MPI_Errhandler errhandler)
     bt_errhandler_t *errh = bt_errhandler_get(errhandler);
     int rc;
 
-    if ((rc = bt_session_arg("MPI_Session_set_errhandler", session, &s)) != MPI_SUCCESS)
+    if ((rc = bt_check_session("MPI_Session_set_errhandler", session, &s)) != MPI_SUCCESS)
         return rc;
     if (!errh)
         return BT_SESSION_ERR(s, MPI_ERR_ERRHANDLER, "MPI_Session_set_errhandler",
@@ -216,7 +207,7 @@ int PMPI_Session_get_errhandler(MPI_Session session, MPI_Errhandler *errhandler)
     bt_session_t *s = NULL;
     int rc;
 
-    if ((rc = bt_session_arg("MPI_Session_get_errhandler", session, &s)) != MPI_SUCCESS)
+    if ((rc = bt_check_session("MPI_Session_get_errhandler", session, &s)) != MPI_SUCCESS)
         return rc;
     if (!errhandler)
         return BT_SESSION_ERR(s, MPI_ERR_ARG, "MPI_Session_get_errhandler", "errhandler is NULL");
@@ -233,7 +224,7 @@ int PMPI_Session_call_errhandler(MPI_Session session, int errorcode)
     bt_session_t *s = NULL;
     int rc;
 
-    if ((rc = bt_session_arg("MPI_Session_call_errhandler", session, &s)) != MPI_SUCCESS)
+    if ((rc = bt_check_session("MPI_Session_call_errhandler", session, &s)) != MPI_SUCCESS)
         return rc;
     /* As for communicators: the call succeeded if the handler returned. */
     bt_session_raise(s->errh, s->handle, errorcode);

@@ -16,6 +16,7 @@ typedef struct bt_group {
     int       size;
     int       rank;        /* my rank in the group, MPI_UNDEFINED if not a member */
     int      *world;       /* world rank of each member */
+    struct bt_session *session; /* the session it derives from (a process set's) */
     MPI_Group handle;
 } bt_group_t;
 
@@ -30,6 +31,8 @@ typedef struct bt_errhandler {
 } bt_errhandler_t;
 
 struct bt_attr;   /* private to comm/ */
+struct bt_bsend_pool; /* private to pt2pt/ */
+struct bt_session;
 struct bt_coll_comm; /* private to coll/ */
 
 /* Context ids are even; a communicator's collectives use ctx + 1 so that they
@@ -44,6 +47,8 @@ typedef struct bt_comm {
     uint32_t         coll_seq;    /* collectives started here, the tag of the next one */
     struct bt_attr  *attrs;
     struct bt_coll_comm *coll;    /* node-aware collective state, owned by coll/ */
+    struct bt_bsend_pool *bsend;  /* MPI_Comm_attach_buffer's, owned by pt2pt/ */
+    struct bt_session *session;   /* the session it derives from, NULL: the world's */
     MPI_Comm         handle;
     char             name[MPI_MAX_OBJECT_NAME];
 } bt_comm_t;
@@ -148,6 +153,7 @@ int  bt_errcode_remove_string(int code);
 typedef struct bt_session {
     uint32_t         magic;
     bt_errhandler_t *errh;
+    struct bt_bsend_pool *bsend;  /* MPI_Session_attach_buffer's, owned by pt2pt/ */
     MPI_Session      handle;
 } bt_session_t;
 
@@ -161,10 +167,10 @@ void bt_session_free(bt_session_t *s);
  * with MPI_COMM_NULL). */
 int  bt_session_raise(bt_errhandler_t *errh, MPI_Session h, int code);
 /* Process sets: how many, the name of the nth (NULL past the end), the group of
- * one by name (one reference; NULL when the name is unknown). */
+ * one by name, derived from s (one reference; NULL when the name is unknown). */
 int  bt_pset_count(void);
 const char *bt_pset_name(int n);
-bt_group_t *bt_pset_group(const char *name);
+bt_group_t *bt_pset_group(bt_session_t *s, const char *name);
 /* MPI_Comm_create_from_group: collective over group's members, no parent; the
  * stringtag keeps concurrent calls apart. Non-members get NULL. */
 int  bt_comm_create_from_group(bt_group_t *group, const char *stringtag, bt_errhandler_t *errh,

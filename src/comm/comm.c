@@ -51,6 +51,8 @@ void bt_comm_release(bt_comm_t *comm)
     bt_group_release(comm->group);
     bt_errhandler_release(comm->errh);
     bt_ctxid_free(comm->ctx);
+    /* Idle: the buffered messages' requests held the communicator. */
+    free(comm->bsend);
     comm->magic = 0;
     free(comm);
 }
@@ -156,6 +158,7 @@ int bt_comm_dup(bt_comm_t *comm, bt_comm_t **newcomm_p)
         return rc;
     bt_group_retain(comm->group);
     c = bt_comm_new(ctx, comm->group, comm->errh);
+    c->session = comm->session;
     if ((rc = bt_attr_copy_all(comm, c)) != MPI_SUCCESS) {
         bt_comm_release(c);
         return rc;
@@ -207,6 +210,7 @@ int bt_comm_split(bt_comm_t *comm, int color, int key, bt_comm_t **newcomm_p)
     for (int i = 0; i < n; i++)
         w[i] = comm->group->world[sel[i].rank];
     *newcomm_p = bt_comm_new(ctx, bt_group_new(n, w), comm->errh);
+    (*newcomm_p)->session = comm->session;
 out:
     free(w);
     free(sel);
@@ -228,6 +232,7 @@ int bt_comm_create(bt_comm_t *comm, bt_group_t *group, bt_comm_t **newcomm_p)
     }
     bt_group_retain(group);
     *newcomm_p = bt_comm_new(ctx, group, comm->errh);
+    (*newcomm_p)->session = comm->session;
     return MPI_SUCCESS;
 }
 
@@ -259,6 +264,7 @@ int bt_comm_create_group(bt_comm_t *comm, bt_group_t *group, int tag, bt_comm_t 
         return rc;
     bt_group_retain(group);
     *newcomm_p = bt_comm_new(ctx, group, comm->errh);
+    (*newcomm_p)->session = comm->session;
     return MPI_SUCCESS;
 }
 

@@ -41,6 +41,7 @@ bt_session_t *bt_session_new(bt_errhandler_t *errh)
 void bt_session_free(bt_session_t *s)
 {
     bt_errhandler_release(s->errh);
+    free(s->bsend);   /* idle: MPI_Session_finalize has flushed it */
     s->magic = 0;
     free(s);
 }
@@ -76,18 +77,21 @@ const char *bt_pset_name(int n)
     return n >= 0 && n < bt_pset_count() ? bt_pset_names[n] : NULL;
 }
 
-bt_group_t *bt_pset_group(const char *name)
+bt_group_t *bt_pset_group(bt_session_t *s, const char *name)
 {
-    if (strcmp(name, "mpi://WORLD") == 0) {
-        bt_group_retain(bt_comm_boot->group);
-        return bt_comm_boot->group;
-    }
-    if (strcmp(name, "mpi://SELF") == 0)
-        return bt_group_new(1, &bt_rt.rank);
-    if (strcmp(name, "mpix://SHARED") == 0)
-        return bt_rt.local_ranks ? bt_group_new(bt_rt.local_size, bt_rt.local_ranks)
-                                 : bt_group_new(1, &bt_rt.rank);
-    return NULL;
+    bt_group_t *g;
+
+    if (strcmp(name, "mpi://WORLD") == 0)
+        g = bt_group_new(bt_comm_boot->group->size, bt_comm_boot->group->world);
+    else if (strcmp(name, "mpi://SELF") == 0)
+        g = bt_group_new(1, &bt_rt.rank);
+    else if (strcmp(name, "mpix://SHARED") == 0)
+        g = bt_rt.local_ranks ? bt_group_new(bt_rt.local_size, bt_rt.local_ranks)
+                              : bt_group_new(1, &bt_rt.rank);
+    else
+        return NULL;
+    g->session = s;
+    return g;
 }
 
 /* FNV-1a, folded into the tags that Comm_create_group's range leaves. */
@@ -108,8 +112,10 @@ int bt_comm_create_from_group(bt_group_t *group, const char *stringtag, bt_errha
 
     if (rc != MPI_SUCCESS)
         return rc;
-    if (c)
+    if (c) {
         bt_comm_set_errhandler(c, errh);
+        c->session = group->session;
+    }
     *newcomm_p = c;
     return MPI_SUCCESS;
 }
