@@ -739,8 +739,12 @@ BATON_DECL(int, Bcast, (void *buffer, int count, MPI_Datatype datatype, int root
                         MPI_Comm comm))
 BATON_DECL(int, Bsend, (const void *buf, int count, MPI_Datatype datatype, int dest,
                         int tag, MPI_Comm comm))
+BATON_DECL(int, Bsend_c, (const void *buf, MPI_Count count, MPI_Datatype datatype,
+                          int dest, int tag, MPI_Comm comm))
 BATON_DECL(int, Bsend_init, (const void *buf, int count, MPI_Datatype datatype,
                              int dest, int tag, MPI_Comm comm, MPI_Request *request))
+BATON_DECL(int, Bsend_init_c, (const void *buf, MPI_Count count, MPI_Datatype datatype,
+                               int dest, int tag, MPI_Comm comm, MPI_Request *request))
 BATON_DECL(int, Buffer_attach, (void *buffer, int size))
 BATON_DECL(int, Buffer_attach_c, (void *buffer, MPI_Count size))
 BATON_DECL(int, Buffer_detach, (void *buffer_addr, int *size))
@@ -809,8 +813,12 @@ BATON_DECL(int, Gatherv, (const void *sendbuf, int sendcount, MPI_Datatype sendt
                           MPI_Datatype recvtype, int root, MPI_Comm comm))
 BATON_DECL(int, Get_address, (const void *location, MPI_Aint *address))
 BATON_DECL(int, Get_count, (const MPI_Status *status, MPI_Datatype datatype, int *count))
+BATON_DECL(int, Get_count_c, (const MPI_Status *status, MPI_Datatype datatype,
+                              MPI_Count *count))
 BATON_DECL(int, Get_elements, (const MPI_Status *status, MPI_Datatype datatype,
                                int *count))
+BATON_DECL(int, Get_elements_c, (const MPI_Status *status, MPI_Datatype datatype,
+                                 MPI_Count *count))
 BATON_DECL(int, Get_elements_x, (const MPI_Status *status, MPI_Datatype datatype,
                                  MPI_Count *count))
 BATON_DECL(int, Get_library_version, (char *version, int *resultlen))
@@ -864,6 +872,8 @@ BATON_DECL(int, Ibcast, (void *buffer, int count, MPI_Datatype datatype, int roo
                          MPI_Comm comm, MPI_Request *request))
 BATON_DECL(int, Ibsend, (const void *buf, int count, MPI_Datatype datatype, int dest,
                          int tag, MPI_Comm comm, MPI_Request *request))
+BATON_DECL(int, Ibsend_c, (const void *buf, MPI_Count count, MPI_Datatype datatype,
+                           int dest, int tag, MPI_Comm comm, MPI_Request *request))
 BATON_DECL(int, Iexscan, (const void *sendbuf, void *recvbuf, int count,
                           MPI_Datatype datatype, MPI_Op op, MPI_Comm comm,
                           MPI_Request *request))
@@ -878,6 +888,8 @@ BATON_DECL(int, Improbe, (int source, int tag, MPI_Comm comm, int *flag,
                           MPI_Message *message, MPI_Status *status))
 BATON_DECL(int, Imrecv, (void *buf, int count, MPI_Datatype datatype,
                          MPI_Message *message, MPI_Request *request))
+BATON_DECL(int, Imrecv_c, (void *buf, MPI_Count count, MPI_Datatype datatype,
+                           MPI_Message *message, MPI_Request *request))
 BATON_DECL(int, Init, (int *argc, char * * *argv))
 BATON_DECL(int, Init_thread, (int *argc, char * * *argv, int required, int *provided))
 BATON_DECL(int, Initialized, (int *flag))
@@ -885,6 +897,8 @@ BATON_DECL(int, Iprobe, (int source, int tag, MPI_Comm comm, int *flag,
                          MPI_Status *status))
 BATON_DECL(int, Irecv, (void *buf, int count, MPI_Datatype datatype, int source,
                         int tag, MPI_Comm comm, MPI_Request *request))
+BATON_DECL(int, Irecv_c, (void *buf, MPI_Count count, MPI_Datatype datatype, int source,
+                          int tag, MPI_Comm comm, MPI_Request *request))
 BATON_DECL(int, Ireduce, (const void *sendbuf, void *recvbuf, int count,
                           MPI_Datatype datatype, MPI_Op op, int root, MPI_Comm comm,
                           MPI_Request *request))
@@ -896,6 +910,8 @@ BATON_DECL(int, Ireduce_scatter_block, (const void *sendbuf, void *recvbuf,
                                         MPI_Comm comm, MPI_Request *request))
 BATON_DECL(int, Irsend, (const void *buf, int count, MPI_Datatype datatype, int dest,
                          int tag, MPI_Comm comm, MPI_Request *request))
+BATON_DECL(int, Irsend_c, (const void *buf, MPI_Count count, MPI_Datatype datatype,
+                           int dest, int tag, MPI_Comm comm, MPI_Request *request))
 BATON_DECL(int, Is_thread_main, (int *flag))
 BATON_DECL(int, Iscan, (const void *sendbuf, void *recvbuf, int count,
                         MPI_Datatype datatype, MPI_Op op, MPI_Comm comm,
@@ -909,8 +925,12 @@ BATON_DECL(int, Iscatterv, (const void *sendbuf, const int sendcounts[],
                             MPI_Comm comm, MPI_Request *request))
 BATON_DECL(int, Isend, (const void *buf, int count, MPI_Datatype datatype, int dest,
                         int tag, MPI_Comm comm, MPI_Request *request))
+BATON_DECL(int, Isend_c, (const void *buf, MPI_Count count, MPI_Datatype datatype,
+                          int dest, int tag, MPI_Comm comm, MPI_Request *request))
 BATON_DECL(int, Issend, (const void *buf, int count, MPI_Datatype datatype, int dest,
                          int tag, MPI_Comm comm, MPI_Request *request))
+BATON_DECL(int, Issend_c, (const void *buf, MPI_Count count, MPI_Datatype datatype,
+                           int dest, int tag, MPI_Comm comm, MPI_Request *request))
 BATON_DECL(int, Keyval_create, (MPI_Copy_function *copy_fn,
                                 MPI_Delete_function *delete_fn, int *keyval,
                                 void *extra_state))
@@ -919,6 +939,8 @@ BATON_DECL(int, Mprobe, (int source, int tag, MPI_Comm comm, MPI_Message *messag
                          MPI_Status *status))
 BATON_DECL(int, Mrecv, (void *buf, int count, MPI_Datatype datatype,
                         MPI_Message *message, MPI_Status *status))
+BATON_DECL(int, Mrecv_c, (void *buf, MPI_Count count, MPI_Datatype datatype,
+                          MPI_Message *message, MPI_Status *status))
 BATON_DECL(int, Op_commutative, (MPI_Op op, int *commute))
 BATON_DECL(int, Op_create, (MPI_User_function *user_fn, int commute, MPI_Op *op))
 BATON_DECL(int, Op_create_c, (MPI_User_function_c *user_fn, int commute, MPI_Op *op))
@@ -946,8 +968,12 @@ BATON_DECL(int, Probe, (int source, int tag, MPI_Comm comm, MPI_Status *status))
 BATON_DECL(int, Query_thread, (int *provided))
 BATON_DECL(int, Recv, (void *buf, int count, MPI_Datatype datatype, int source, int tag,
                        MPI_Comm comm, MPI_Status *status))
+BATON_DECL(int, Recv_c, (void *buf, MPI_Count count, MPI_Datatype datatype, int source,
+                         int tag, MPI_Comm comm, MPI_Status *status))
 BATON_DECL(int, Recv_init, (void *buf, int count, MPI_Datatype datatype, int source,
                             int tag, MPI_Comm comm, MPI_Request *request))
+BATON_DECL(int, Recv_init_c, (void *buf, MPI_Count count, MPI_Datatype datatype,
+                              int source, int tag, MPI_Comm comm, MPI_Request *request))
 BATON_DECL(int, Reduce, (const void *sendbuf, void *recvbuf, int count,
                          MPI_Datatype datatype, MPI_Op op, int root, MPI_Comm comm))
 BATON_DECL(int, Reduce_local, (const void *inbuf, void *inoutbuf, int count,
@@ -967,8 +993,12 @@ BATON_DECL(int, Request_free, (MPI_Request *request))
 BATON_DECL(int, Request_get_status, (MPI_Request request, int *flag, MPI_Status *status))
 BATON_DECL(int, Rsend, (const void *buf, int count, MPI_Datatype datatype, int dest,
                         int tag, MPI_Comm comm))
+BATON_DECL(int, Rsend_c, (const void *buf, MPI_Count count, MPI_Datatype datatype,
+                          int dest, int tag, MPI_Comm comm))
 BATON_DECL(int, Rsend_init, (const void *buf, int count, MPI_Datatype datatype,
                              int dest, int tag, MPI_Comm comm, MPI_Request *request))
+BATON_DECL(int, Rsend_init_c, (const void *buf, MPI_Count count, MPI_Datatype datatype,
+                               int dest, int tag, MPI_Comm comm, MPI_Request *request))
 BATON_DECL(int, Scan, (const void *sendbuf, void *recvbuf, int count,
                        MPI_Datatype datatype, MPI_Op op, MPI_Comm comm))
 BATON_DECL(int, Scatter, (const void *sendbuf, int sendcount, MPI_Datatype sendtype,
@@ -980,15 +1010,26 @@ BATON_DECL(int, Scatterv, (const void *sendbuf, const int sendcounts[],
                            MPI_Comm comm))
 BATON_DECL(int, Send, (const void *buf, int count, MPI_Datatype datatype, int dest,
                        int tag, MPI_Comm comm))
+BATON_DECL(int, Send_c, (const void *buf, MPI_Count count, MPI_Datatype datatype,
+                         int dest, int tag, MPI_Comm comm))
 BATON_DECL(int, Send_init, (const void *buf, int count, MPI_Datatype datatype, int dest,
                             int tag, MPI_Comm comm, MPI_Request *request))
+BATON_DECL(int, Send_init_c, (const void *buf, MPI_Count count, MPI_Datatype datatype,
+                              int dest, int tag, MPI_Comm comm, MPI_Request *request))
 BATON_DECL(int, Sendrecv, (const void *sendbuf, int sendcount, MPI_Datatype sendtype,
                            int dest, int sendtag, void *recvbuf, int recvcount,
                            MPI_Datatype recvtype, int source, int recvtag,
                            MPI_Comm comm, MPI_Status *status))
+BATON_DECL(int, Sendrecv_c, (const void *sendbuf, MPI_Count sendcount,
+                             MPI_Datatype sendtype, int dest, int sendtag,
+                             void *recvbuf, MPI_Count recvcount, MPI_Datatype recvtype,
+                             int source, int recvtag, MPI_Comm comm, MPI_Status *status))
 BATON_DECL(int, Sendrecv_replace, (void *buf, int count, MPI_Datatype datatype,
                                    int dest, int sendtag, int source, int recvtag,
                                    MPI_Comm comm, MPI_Status *status))
+BATON_DECL(int, Sendrecv_replace_c, (void *buf, MPI_Count count, MPI_Datatype datatype,
+                                     int dest, int sendtag, int source, int recvtag,
+                                     MPI_Comm comm, MPI_Status *status))
 BATON_DECL(int, Session_attach_buffer, (MPI_Session session, void *buffer, int size))
 BATON_DECL(int, Session_attach_buffer_c, (MPI_Session session, void *buffer,
                                           MPI_Count size))
@@ -1013,13 +1054,19 @@ BATON_DECL(int, Session_init, (MPI_Info info, MPI_Errhandler errhandler,
 BATON_DECL(int, Session_set_errhandler, (MPI_Session session, MPI_Errhandler errhandler))
 BATON_DECL(int, Ssend, (const void *buf, int count, MPI_Datatype datatype, int dest,
                         int tag, MPI_Comm comm))
+BATON_DECL(int, Ssend_c, (const void *buf, MPI_Count count, MPI_Datatype datatype,
+                          int dest, int tag, MPI_Comm comm))
 BATON_DECL(int, Ssend_init, (const void *buf, int count, MPI_Datatype datatype,
                              int dest, int tag, MPI_Comm comm, MPI_Request *request))
+BATON_DECL(int, Ssend_init_c, (const void *buf, MPI_Count count, MPI_Datatype datatype,
+                               int dest, int tag, MPI_Comm comm, MPI_Request *request))
 BATON_DECL(int, Start, (MPI_Request *request))
 BATON_DECL(int, Startall, (int count, MPI_Request array_of_requests[]))
 BATON_DECL(int, Status_set_cancelled, (MPI_Status *status, int flag))
 BATON_DECL(int, Status_set_elements, (MPI_Status *status, MPI_Datatype datatype,
                                       int count))
+BATON_DECL(int, Status_set_elements_c, (MPI_Status *status, MPI_Datatype datatype,
+                                        MPI_Count count))
 BATON_DECL(int, Status_set_elements_x, (MPI_Status *status, MPI_Datatype datatype,
                                         MPI_Count count))
 BATON_DECL(int, Test, (MPI_Request *request, int *flag, MPI_Status *status))
