@@ -118,6 +118,11 @@ int bt_comm_free(bt_comm_t *comm);
 int bt_comm_compare(const bt_comm_t *a, const bt_comm_t *b);      /* MPI_IDENT, ... */
 /* The node of this process as a split color (MPI_COMM_TYPE_SHARED). */
 int bt_comm_node_color(void);
+/* MPI_COMM_TYPE_HW_GUIDED (level >= 0, a BT_HW_* level) and HW_UNGUIDED (level
+ * -1: the outermost level that splits comm): collective over comm; *color_p is
+ * MPI_UNDEFINED where the process lies in no one instance of the level (or no
+ * level splits comm), *level_p the level used (-1: none). */
+int bt_comm_hw_color(bt_comm_t *comm, int level, int *color_p, int *level_p);
 
 /* Error handlers. Predefined ones are static and never freed. */
 bt_errhandler_t *bt_errhandler_create(bt_errh_kind_t kind, MPI_Comm_errhandler_function *fn);

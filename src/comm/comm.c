@@ -278,6 +278,48 @@ int bt_comm_free(bt_comm_t *comm)
     return MPI_SUCCESS;
 }
 
+int bt_comm_hw_color(bt_comm_t *comm, int level, int *color_p, int *level_p)
+{
+    bt_comm_part_t p = bt_comm_part_all(comm);
+    int64_t mine[BT_HW_NLEVELS], *all;
+    int rc, n = comm->size;
+
+    /* Instances are per node: a node's lowest world rank stands for it. */
+    for (int l = 0; l < BT_HW_NLEVELS; l++) {
+        long inst = bt_hw_instance(l);
+        mine[l] = inst < 0 ? -1 : (int64_t)bt_comm_node_color() << 32 | (uint32_t)inst;
+    }
+    mine[BT_HW_NODE] = bt_comm_node_color();
+    all = bt_malloc((size_t)n * sizeof(mine));
+    if ((rc = bt_comm_allgather(&p, mine, all, sizeof(mine))) != MPI_SUCCESS) {
+        free(all);
+        return rc;
+    }
+    if (level < 0) {
+        /* Unguided: the outermost level that every member knows and that splits
+         * comm, the same choice on every member. */
+        for (int l = 0; l < BT_HW_NLEVELS && level < 0; l++) {
+            int known = 1, split = 0;
+            for (int r = 0; r < n; r++) {
+                known &= all[r * BT_HW_NLEVELS + l] >= 0;
+                split |= all[r * BT_HW_NLEVELS + l] != all[l];
+            }
+            if (known && split)
+                level = l;
+        }
+    }
+    *level_p = level;
+    *color_p = MPI_UNDEFINED;
+    if (level >= 0 && mine[level] >= 0)
+        for (int r = 0; r < n; r++)
+            if (all[r * BT_HW_NLEVELS + level] == mine[level]) {
+                *color_p = r;   /* the first member in my instance names it */
+                break;
+            }
+    free(all);
+    return MPI_SUCCESS;
+}
+
 int bt_comm_compare(const bt_comm_t *a, const bt_comm_t *b)
 {
     if (a == b)

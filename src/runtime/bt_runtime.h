@@ -44,6 +44,17 @@ void bt_lock_hand_over(void);      /* lets it in, then takes the lock back */
 
 int  bt_runtime_init(int required, int *provided_p);
 int  bt_runtime_finalize(void);
+/* Levels of hardware, outermost first (runtime/hwtopo.c). */
+enum { BT_HW_NODE, BT_HW_PACKAGE, BT_HW_NUMA, BT_HW_L3, BT_HW_L2, BT_HW_CORE, BT_HW_PU,
+       BT_HW_NLEVELS };
+/* A level's name as mpi_hw_resource_type takes it; the level of a name (any case;
+ * -1: unknown). */
+const char *bt_hw_level_name(int level);
+int         bt_hw_level_named(const char *name);
+/* The instance of level (per node) that holds every CPU this process may run on;
+ * -1 when they span several or sysfs does not say. */
+long        bt_hw_instance(int level);
+
 /* The runtime is up while the world model or a session uses it: the first of
  * MPI_Init and MPI_Session_init starts it (bt_runtime_init), the last of
  * MPI_Finalize and MPI_Session_finalize ends it (bt_runtime_finalize). A later
