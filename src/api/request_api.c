@@ -373,6 +373,12 @@ int PMPI_Request_free(MPI_Request *request)
     if (!r)
         return bt_err_comm(NULL, MPI_ERR_REQUEST, "MPI_Request_free", "invalid request%s",
                            *request == MPI_REQUEST_NULL ? " (MPI_REQUEST_NULL)" : "");
+    /* MPI 4.1 §6.13: only an inactive persistent collective request may be freed
+     * (its schedule is the request's). */
+    if (r->kind == BT_REQ_GENERIC && r->persistent && r->active)
+        return bt_err_comm(r->comm, MPI_ERR_REQUEST, "MPI_Request_free",
+                           "the persistent collective request is active (complete it with a "
+                           "wait or test first)");
     /* An operation in flight keeps its own hold and goes on to completion. */
     r->user_freed = 1;
     bt_request_release(r);

@@ -63,6 +63,8 @@ struct bt_request {
      * (complete). free_fn releases the state when the request goes away. */
     int         (*poll_fn)(bt_request_t *req);
     void        (*free_fn)(bt_request_t *req);
+    /* Persistent BT_REQ_GENERIC: MPI_Start runs the operation again. */
+    int         (*start_fn)(bt_request_t *req);
     void         *state;
     bt_request_t *gnext;        /* list of active generic requests */
 };
