@@ -934,6 +934,13 @@ BATON_DECL(int, Iscatterv, (const void *sendbuf, const int sendcounts[],
                             MPI_Comm comm, MPI_Request *request))
 BATON_DECL(int, Isend, (const void *buf, int count, MPI_Datatype datatype, int dest,
                         int tag, MPI_Comm comm, MPI_Request *request))
+BATON_DECL(int, Isendrecv, (const void *sendbuf, int sendcount, MPI_Datatype sendtype,
+                            int dest, int sendtag, void *recvbuf, int recvcount,
+                            MPI_Datatype recvtype, int source, int recvtag,
+                            MPI_Comm comm, MPI_Request *request))
+BATON_DECL(int, Isendrecv_replace, (void *buf, int count, MPI_Datatype datatype,
+                                    int dest, int sendtag, int source, int recvtag,
+                                    MPI_Comm comm, MPI_Request *request))
 BATON_DECL(int, Issend, (const void *buf, int count, MPI_Datatype datatype, int dest,
                          int tag, MPI_Comm comm, MPI_Request *request))
 BATON_DECL(int, Keyval_create, (MPI_Copy_function *copy_fn,

@@ -202,6 +202,60 @@ int PMPI_Sendrecv_replace(void *buf, int count, MPI_Datatype datatype, int dest,
     return rc;
 }
 
+int PMPI_Isendrecv(const void *sendbuf, int sendcount, MPI_Datatype sendtype, int dest,
+                   int sendtag, void *recvbuf, int recvcount, MPI_Datatype recvtype, int source,
+                   int recvtag, MPI_Comm h, MPI_Request *request)
+{
+    static const char call[] = "MPI_Isendrecv";
+    bt_comm_t *comm;
+    bt_datatype_t *sdt, *rdt;
+    bt_request_t *req;
+    int rc;
+
+    BT_API_LOCK();
+    BT_CHECK_INIT(call);
+    if ((rc = bt_check_comm(call, h, &comm)) ||
+        (rc = bt_check_buffer(call, comm, sendbuf, sendcount, sendtype, "send", &sdt)) ||
+        (rc = bt_check_rank(call, comm, dest, "dest", 0)) ||
+        (rc = bt_check_tag(call, comm, sendtag, 0)) ||
+        (rc = bt_check_buffer(call, comm, recvbuf, recvcount, recvtype, "receive ", &rdt)) ||
+        (rc = bt_check_rank(call, comm, source, "source", 1)) ||
+        (rc = bt_check_tag(call, comm, recvtag, 1)))
+        return rc;
+    if (!request)
+        return bt_err_comm(comm, MPI_ERR_ARG, call, "request is NULL");
+    bt_pt2pt_isendrecv(sendbuf, sendcount, sdt, dest, sendtag, recvbuf, recvcount, rdt, source,
+                       recvtag, comm, 0, &req);
+    *request = (MPI_Request)req;
+    return MPI_SUCCESS;
+}
+
+int PMPI_Isendrecv_replace(void *buf, int count, MPI_Datatype datatype, int dest, int sendtag,
+                           int source, int recvtag, MPI_Comm h, MPI_Request *request)
+{
+    static const char call[] = "MPI_Isendrecv_replace";
+    bt_comm_t *comm;
+    bt_datatype_t *dt;
+    bt_request_t *req;
+    int rc;
+
+    BT_API_LOCK();
+    BT_CHECK_INIT(call);
+    if ((rc = bt_check_comm(call, h, &comm)) ||
+        (rc = bt_check_buffer(call, comm, buf, count, datatype, "", &dt)) ||
+        (rc = bt_check_rank(call, comm, dest, "dest", 0)) ||
+        (rc = bt_check_tag(call, comm, sendtag, 0)) ||
+        (rc = bt_check_rank(call, comm, source, "source", 1)) ||
+        (rc = bt_check_tag(call, comm, recvtag, 1)))
+        return rc;
+    if (!request)
+        return bt_err_comm(comm, MPI_ERR_ARG, call, "request is NULL");
+    bt_pt2pt_isendrecv(buf, count, dt, dest, sendtag, buf, count, dt, source, recvtag, comm, 1,
+                       &req);
+    *request = (MPI_Request)req;
+    return MPI_SUCCESS;
+}
+
 /* ---- probes ----------------------------------------------------------------------- */
 
 typedef struct {

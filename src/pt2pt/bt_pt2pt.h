@@ -86,6 +86,14 @@ int bt_pt2pt_recv_now(void *buf, MPI_Count count, bt_datatype_t *dt, int source,
 int bt_pt2pt_irecv(void *buf, MPI_Count count, bt_datatype_t *dt, int source, int tag,
                    bt_comm_t *comm, uint32_t ctx, bt_request_t **req_p);
 
+/* MPI_Isendrecv(_replace): one generic request, complete when the receive and the
+ * send are, with the receive's status. replace: recvbuf is sendbuf, whose send
+ * data are packed away first. */
+int bt_pt2pt_isendrecv(const void *sendbuf, MPI_Count sendcount, bt_datatype_t *sdt, int dest,
+                       int sendtag, void *recvbuf, MPI_Count recvcount, bt_datatype_t *rdt,
+                       int source, int recvtag, bt_comm_t *comm, int replace,
+                       bt_request_t **req_p);
+
 /* Probe and matched probe (MPI_Message is an unexpected message taken out of the queue). */
 int bt_pt2pt_iprobe(int source, int tag, bt_comm_t *comm, uint32_t ctx, int remove,
                     int *flag_p, MPI_Status *status, void **msg_p);
