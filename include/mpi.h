@@ -843,6 +843,11 @@ BATON_DECL(int, Get_elements_x, (const MPI_Status *status, MPI_Datatype datatype
 BATON_DECL(int, Get_library_version, (char *version, int *resultlen))
 BATON_DECL(int, Get_processor_name, (char *name, int *resultlen))
 BATON_DECL(int, Get_version, (int *version, int *subversion))
+BATON_DECL(int, Grequest_complete, (MPI_Request request))
+BATON_DECL(int, Grequest_start, (MPI_Grequest_query_function *query_fn,
+                                 MPI_Grequest_free_function *free_fn,
+                                 MPI_Grequest_cancel_function *cancel_fn,
+                                 void *extra_state, MPI_Request *request))
 BATON_DECL(int, Group_compare, (MPI_Group group1, MPI_Group group2, int *result))
 BATON_DECL(int, Group_difference, (MPI_Group group1, MPI_Group group2,
                                    MPI_Group *newgroup))

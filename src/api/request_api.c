@@ -38,10 +38,19 @@ static int bt_req_active(const bt_request_t *r)
 }
 
 /* Hands a completed request's outcome to the caller and frees it, or makes a
- * persistent one inactive. */
+ * persistent one inactive. Returns the operation's error; for a generalized
+ * request, whose query function fills the status and whose free function runs
+ * here (the handle is its last hold once complete), the code of the free function,
+ * or else of the query function. */
 static int bt_req_finish(MPI_Request *h, bt_request_t *r, MPI_Status *st)
 {
     int err = r->st_error;
+
+    if (r->kind == BT_REQ_GREQUEST) {
+        int qrc = bt_grequest_query(r, st), frc = bt_grequest_release(r);
+        *h = MPI_REQUEST_NULL;
+        return frc != MPI_SUCCESS ? frc : qrc;
+    }
     bt_request_fill_status(r, st);
     if (r->persistent)
         r->active = 0;
@@ -50,6 +59,23 @@ static int bt_req_finish(MPI_Request *h, bt_request_t *r, MPI_Status *st)
         *h = MPI_REQUEST_NULL;
     }
     return err;
+}
+
+/* The completion of one request by `call`: its outcome raised, then finished. */
+static int bt_req_complete_one(const char *call, MPI_Request *h, bt_request_t *r,
+                               MPI_Status *st)
+{
+    int rc = MPI_SUCCESS;
+
+    if (r->kind == BT_REQ_GREQUEST) {
+        /* The callbacks' codes are the program's: raised as they are. */
+        rc = bt_req_finish(h, r, st);
+        return rc != MPI_SUCCESS ? bt_err_comm_code(NULL, rc, call) : MPI_SUCCESS;
+    }
+    if (r->st_error != MPI_SUCCESS)
+        rc = bt_err_request(call, r, r->st_error);
+    bt_req_finish(h, r, st);
+    return rc;
 }
 
 static int bt_req_check_array(const char *call, int count, MPI_Request reqs[])
@@ -68,7 +94,6 @@ static int bt_req_check_array(const char *call, int count, MPI_Request reqs[])
 int PMPI_Wait(MPI_Request *request, MPI_Status *status)
 {
     bt_request_t *r;
-    int rc;
 
     BT_API_LOCK();
     BT_CHECK_INIT("MPI_Wait");
@@ -82,18 +107,12 @@ int PMPI_Wait(MPI_Request *request, MPI_Status *status)
         return MPI_SUCCESS;
     }
     bt_request_wait(r);
-    if (r->st_error != MPI_SUCCESS)
-        rc = bt_err_request("MPI_Wait", r, r->st_error);
-    else
-        rc = MPI_SUCCESS;
-    bt_req_finish(request, r, status);
-    return rc;
+    return bt_req_complete_one("MPI_Wait", request, r, status);
 }
 
 int PMPI_Test(MPI_Request *request, int *flag, MPI_Status *status)
 {
     bt_request_t *r;
-    int rc = MPI_SUCCESS;
 
     BT_API_LOCK();
     BT_CHECK_INIT("MPI_Test");
@@ -113,10 +132,7 @@ int PMPI_Test(MPI_Request *request, int *flag, MPI_Status *status)
     *flag = r->done;
     if (!r->done)
         return MPI_SUCCESS;
-    if (r->st_error != MPI_SUCCESS)
-        rc = bt_err_request("MPI_Test", r, r->st_error);
-    bt_req_finish(request, r, status);
-    return rc;
+    return bt_req_complete_one("MPI_Test", request, r, status);
 }
 
 /* Completes every done request of the array into statuses; the multi-request
@@ -126,7 +142,7 @@ static int bt_req_finish_many(const char *call, int count, MPI_Request reqs[],
                               int indices[])
 {
     int failed = 0, n = 0;
-    bt_comm_t *fail_comm = NULL;
+    bt_comm_t *fail_comm = NULL, *rcomm;
 
     for (int i = 0; i < count; i++) {
         bt_request_t *r = bt_req_get(reqs[i]);
@@ -145,12 +161,18 @@ static int bt_req_finish_many(const char *call, int count, MPI_Request reqs[],
                 st->MPI_ERROR = MPI_ERR_PENDING;
             continue;
         }
-        if (r->st_error != MPI_SUCCESS && !failed) {
-            failed = 1;
-            fail_comm = r->comm;
-            bt_comm_retain(fail_comm);
-        }
+        /* The communicator of the first failure, held past the request's end (a
+         * generalized request has none: MPI_COMM_SELF's handler then). */
+        rcomm = failed ? NULL : r->comm;
+        if (rcomm)
+            bt_comm_retain(rcomm);
         err = bt_req_finish(&reqs[i], r, st);
+        if (err != MPI_SUCCESS && !failed) {
+            failed = 1;
+            fail_comm = rcomm;
+        } else if (rcomm) {
+            bt_comm_release(rcomm);
+        }
         if (st)
             st->MPI_ERROR = err;
         if (indices)
@@ -163,7 +185,8 @@ static int bt_req_finish_many(const char *call, int count, MPI_Request reqs[],
         int rc = bt_err_comm(fail_comm, MPI_ERR_IN_STATUS, call,
                              "at least one request failed: see the MPI_ERROR field of the "
                              "statuses");
-        bt_comm_release(fail_comm);
+        if (fail_comm)
+            bt_comm_release(fail_comm);
         return rc;
     }
     return MPI_SUCCESS;
@@ -272,12 +295,7 @@ static int bt_any_common(const char *call, int count, MPI_Request reqs[], int *i
         return MPI_SUCCESS;
     }
     *index = i;
-    {
-        bt_request_t *r = bt_req_get(reqs[i]);
-        rc = r->st_error != MPI_SUCCESS ? bt_err_request(call, r, r->st_error) : MPI_SUCCESS;
-        bt_req_finish(&reqs[i], r, status);
-    }
-    return rc;
+    return bt_req_complete_one(call, &reqs[i], bt_req_get(reqs[i]), status);
 }
 
 int PMPI_Waitany(int count, MPI_Request array_of_requests[], int *index, MPI_Status *status)
@@ -356,6 +374,10 @@ int PMPI_Request_get_status(MPI_Request request, int *flag, MPI_Status *status)
     if (!r->done)
         bt_progress_test();
     *flag = r->done;
+    if (r->done && r->kind == BT_REQ_GREQUEST) {
+        int rc = bt_grequest_query(r, status);
+        return rc != MPI_SUCCESS ? bt_err_comm_code(NULL, rc, "MPI_Request_get_status") : rc;
+    }
     if (r->done)
         bt_request_fill_status(r, status);
     return MPI_SUCCESS;
@@ -379,6 +401,12 @@ int PMPI_Request_free(MPI_Request *request)
         return bt_err_comm(r->comm, MPI_ERR_REQUEST, "MPI_Request_free",
                            "the persistent collective request is active (complete it with a "
                            "wait or test first)");
+    if (r->kind == BT_REQ_GREQUEST) {
+        /* The free function runs now if MPI_Grequest_complete came first. */
+        int rc = bt_grequest_release(r);
+        *request = MPI_REQUEST_NULL;
+        return rc != MPI_SUCCESS ? bt_err_comm_code(NULL, rc, "MPI_Request_free") : rc;
+    }
     /* An operation in flight keeps its own hold and goes on to completion. */
     r->user_freed = 1;
     bt_request_release(r);
@@ -397,6 +425,10 @@ int PMPI_Cancel(MPI_Request *request)
     r = bt_req_get(*request);
     if (!r)
         return bt_err_comm(NULL, MPI_ERR_REQUEST, "MPI_Cancel", "invalid request");
+    if (r->kind == BT_REQ_GREQUEST) {
+        int rc = bt_grequest_cancel(r);
+        return rc != MPI_SUCCESS ? bt_err_comm_code(NULL, rc, "MPI_Cancel") : rc;
+    }
     if (bt_req_active(r))
         bt_pt2pt_cancel(r);
     return MPI_SUCCESS;
@@ -582,4 +614,43 @@ int PMPI_Status_set_elements_x(MPI_Status *status, MPI_Datatype datatype, MPI_Co
 int PMPI_Status_set_elements(MPI_Status *status, MPI_Datatype datatype, int count)
 {
     return PMPI_Status_set_elements_x(status, datatype, count);
+}
+
+/* ---- generalized requests ------------------------------------------------------------ */
+
+int PMPI_Grequest_start(MPI_Grequest_query_function *query_fn,
+                        MPI_Grequest_free_function *free_fn,
+                        MPI_Grequest_cancel_function *cancel_fn, void *extra_state,
+                        MPI_Request *request)
+{
+    static const char call[] = "MPI_Grequest_start";
+
+    BT_API_LOCK();
+    BT_CHECK_INIT(call);
+    if (!query_fn || !free_fn || !cancel_fn || !request)
+        return bt_err_comm(NULL, MPI_ERR_ARG, call, "%s is NULL",
+                           !query_fn ? "query_fn" : !free_fn ? "free_fn"
+                                                  : !cancel_fn ? "cancel_fn" : "request");
+    *request = (MPI_Request)bt_grequest_start(query_fn, free_fn, cancel_fn, extra_state);
+    return MPI_SUCCESS;
+}
+
+int PMPI_Grequest_complete(MPI_Request request)
+{
+    static const char call[] = "MPI_Grequest_complete";
+    bt_request_t *r;
+    int rc;
+
+    BT_API_LOCK();
+    BT_CHECK_INIT(call);
+    r = bt_req_get(request);
+    if (!r || r->kind != BT_REQ_GREQUEST)
+        return bt_err_comm(NULL, MPI_ERR_REQUEST, call, "request is not a generalized request%s",
+                           request == MPI_REQUEST_NULL ? " (MPI_REQUEST_NULL)" : "");
+    if (r->done)
+        return bt_err_comm(NULL, MPI_ERR_REQUEST, call,
+                           "the generalized request is already complete");
+    /* After MPI_Request_free, the program's free function runs here. */
+    rc = bt_grequest_complete(r);
+    return rc != MPI_SUCCESS ? bt_err_comm_code(NULL, rc, call) : rc;
 }
