@@ -1013,6 +1013,16 @@ BATON_DECL(int, Remove_error_code, (int errorcode))
 BATON_DECL(int, Remove_error_string, (int errorcode))
 BATON_DECL(int, Request_free, (MPI_Request *request))
 BATON_DECL(int, Request_get_status, (MPI_Request request, int *flag, MPI_Status *status))
+BATON_DECL(int, Request_get_status_all, (int count,
+                                         const MPI_Request array_of_requests[],
+                                         int *flag, MPI_Status array_of_statuses[]))
+BATON_DECL(int, Request_get_status_any, (int count,
+                                         const MPI_Request array_of_requests[],
+                                         int *index, int *flag, MPI_Status *status))
+BATON_DECL(int, Request_get_status_some, (int incount,
+                                          const MPI_Request array_of_requests[],
+                                          int *outcount, int array_of_indices[],
+                                          MPI_Status array_of_statuses[]))
 BATON_DECL(int, Rsend, (const void *buf, int count, MPI_Datatype datatype, int dest,
                         int tag, MPI_Comm comm))
 BATON_DECL(int, Rsend_init, (const void *buf, int count, MPI_Datatype datatype,

@@ -78,6 +78,16 @@ static int bt_req_complete_one(const char *call, MPI_Request *h, bt_request_t *r
     return rc;
 }
 
+/* A completed request's status, which stays as it is (MPI_Request_get_status_*):
+ * its error, or the code of a generalized request's query function. */
+static int bt_req_peek(bt_request_t *r, MPI_Status *st)
+{
+    if (r->kind == BT_REQ_GREQUEST)
+        return bt_grequest_query(r, st);
+    bt_request_fill_status(r, st);
+    return r->st_error;
+}
+
 static int bt_req_check_array(const char *call, int count, MPI_Request reqs[])
 {
     if (count < 0)
@@ -135,11 +145,12 @@ int PMPI_Test(MPI_Request *request, int *flag, MPI_Status *status)
     return bt_req_complete_one("MPI_Test", request, r, status);
 }
 
-/* Completes every done request of the array into statuses; the multi-request
- * calls report failures as MPI_ERR_IN_STATUS with each status's MPI_ERROR set. */
+/* Completes every done request of the array into statuses (keep: only reads their
+ * statuses, as MPI_Request_get_status_all/some); the multi-request calls report
+ * failures as MPI_ERR_IN_STATUS with each status's MPI_ERROR set. */
 static int bt_req_finish_many(const char *call, int count, MPI_Request reqs[],
                               MPI_Status statuses[], int only_done, int *outcount,
-                              int indices[])
+                              int indices[], int keep)
 {
     int failed = 0, n = 0;
     bt_comm_t *fail_comm = NULL, *rcomm;
@@ -166,7 +177,7 @@ static int bt_req_finish_many(const char *call, int count, MPI_Request reqs[],
         rcomm = failed ? NULL : r->comm;
         if (rcomm)
             bt_comm_retain(rcomm);
-        err = bt_req_finish(&reqs[i], r, st);
+        err = keep ? bt_req_peek(r, st) : bt_req_finish(&reqs[i], r, st);
         if (err != MPI_SUCCESS && !failed) {
             failed = 1;
             fail_comm = rcomm;
@@ -227,7 +238,7 @@ int PMPI_Waitall(int count, MPI_Request array_of_requests[], MPI_Status *array_o
         return rc;
     bt_progress_until(bt_waitset_ready, &w);
     return bt_req_finish_many("MPI_Waitall", count, array_of_requests, array_of_statuses, 0,
-                              NULL, NULL);
+                              NULL, NULL, 0);
 }
 
 int PMPI_Testall(int count, MPI_Request array_of_requests[], int *flag,
@@ -247,7 +258,7 @@ int PMPI_Testall(int count, MPI_Request array_of_requests[], int *flag,
     if (!*flag)
         return MPI_SUCCESS;
     return bt_req_finish_many("MPI_Testall", count, array_of_requests, array_of_statuses, 0,
-                              NULL, NULL);
+                              NULL, NULL, 0);
 }
 
 static int bt_any_index(int count, MPI_Request reqs[], int *nactive)
@@ -272,7 +283,7 @@ static int bt_anyset_ready(void *arg)
 }
 
 static int bt_any_common(const char *call, int count, MPI_Request reqs[], int *index,
-                         int *flag, MPI_Status *status)
+                         int *flag, MPI_Status *status, int keep)
 {
     bt_waitset_t w = { count, 0, reqs };
     int nactive, i, rc;
@@ -295,6 +306,14 @@ static int bt_any_common(const char *call, int count, MPI_Request reqs[], int *i
         return MPI_SUCCESS;
     }
     *index = i;
+    if (keep) {
+        bt_request_t *r = bt_req_get(reqs[i]);
+        rc = bt_req_peek(r, status);
+        if (rc == MPI_SUCCESS)
+            return rc;
+        return r->kind == BT_REQ_GREQUEST ? bt_err_comm_code(NULL, rc, call)
+                                          : bt_err_request(call, r, rc);
+    }
     return bt_req_complete_one(call, &reqs[i], bt_req_get(reqs[i]), status);
 }
 
@@ -302,7 +321,7 @@ int PMPI_Waitany(int count, MPI_Request array_of_requests[], int *index, MPI_Sta
 {
     BT_API_LOCK();
     BT_CHECK_INIT("MPI_Waitany");
-    return bt_any_common("MPI_Waitany", count, array_of_requests, index, NULL, status);
+    return bt_any_common("MPI_Waitany", count, array_of_requests, index, NULL, status, 0);
 }
 
 int PMPI_Testany(int count, MPI_Request array_of_requests[], int *index, int *flag,
@@ -312,11 +331,11 @@ int PMPI_Testany(int count, MPI_Request array_of_requests[], int *index, int *fl
     BT_CHECK_INIT("MPI_Testany");
     if (!flag)
         return bt_err_comm(NULL, MPI_ERR_ARG, "MPI_Testany", "flag is NULL");
-    return bt_any_common("MPI_Testany", count, array_of_requests, index, flag, status);
+    return bt_any_common("MPI_Testany", count, array_of_requests, index, flag, status, 0);
 }
 
 static int bt_some_common(const char *call, int count, MPI_Request reqs[], int *outcount,
-                          int indices[], MPI_Status *statuses, int blocking)
+                          int indices[], MPI_Status *statuses, int blocking, int keep)
 {
     bt_waitset_t w = { count, 0, reqs };
     int nactive, rc;
@@ -334,7 +353,7 @@ static int bt_some_common(const char *call, int count, MPI_Request reqs[], int *
         *outcount = MPI_UNDEFINED;
         return MPI_SUCCESS;
     }
-    return bt_req_finish_many(call, count, reqs, statuses, 1, outcount, indices);
+    return bt_req_finish_many(call, count, reqs, statuses, 1, outcount, indices, keep);
 }
 
 int PMPI_Waitsome(int incount, MPI_Request array_of_requests[], int *outcount,
@@ -343,7 +362,7 @@ int PMPI_Waitsome(int incount, MPI_Request array_of_requests[], int *outcount,
     BT_API_LOCK();
     BT_CHECK_INIT("MPI_Waitsome");
     return bt_some_common("MPI_Waitsome", incount, array_of_requests, outcount,
-                          array_of_indices, array_of_statuses, 1);
+                          array_of_indices, array_of_statuses, 1, 0);
 }
 
 int PMPI_Testsome(int incount, MPI_Request array_of_requests[], int *outcount,
@@ -352,7 +371,7 @@ int PMPI_Testsome(int incount, MPI_Request array_of_requests[], int *outcount,
     BT_API_LOCK();
     BT_CHECK_INIT("MPI_Testsome");
     return bt_some_common("MPI_Testsome", incount, array_of_requests, outcount,
-                          array_of_indices, array_of_statuses, 0);
+                          array_of_indices, array_of_statuses, 0, 0);
 }
 
 int PMPI_Request_get_status(MPI_Request request, int *flag, MPI_Status *status)
@@ -381,6 +400,51 @@ int PMPI_Request_get_status(MPI_Request request, int *flag, MPI_Status *status)
     if (r->done)
         bt_request_fill_status(r, status);
     return MPI_SUCCESS;
+}
+
+/* MPI 4.1: Testany, Testall and Testsome that neither free nor deactivate. */
+int PMPI_Request_get_status_any(int count, const MPI_Request array_of_requests[], int *index,
+                                int *flag, MPI_Status *status)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Request_get_status_any");
+    if (!flag)
+        return bt_err_comm(NULL, MPI_ERR_ARG, "MPI_Request_get_status_any", "flag is NULL");
+    /* The handles are only read (keep): the const goes for the shared helpers. */
+    return bt_any_common("MPI_Request_get_status_any", count, (MPI_Request *)array_of_requests,
+                         index, flag, status, 1);
+}
+
+int PMPI_Request_get_status_all(int count, const MPI_Request array_of_requests[], int *flag,
+                                MPI_Status array_of_statuses[])
+{
+    static const char call[] = "MPI_Request_get_status_all";
+    MPI_Request *reqs = (MPI_Request *)array_of_requests;   /* only read, see above */
+    bt_waitset_t w = { count, 1, reqs };
+    int rc;
+
+    BT_API_LOCK();
+    BT_CHECK_INIT(call);
+    if ((rc = bt_req_check_array(call, count, reqs)))
+        return rc;
+    if (!flag)
+        return bt_err_comm(NULL, MPI_ERR_ARG, call, "flag is NULL");
+    bt_progress_test();
+    *flag = bt_waitset_ready(&w);
+    if (!*flag)
+        return MPI_SUCCESS;
+    return bt_req_finish_many(call, count, reqs, array_of_statuses, 0, NULL, NULL, 1);
+}
+
+int PMPI_Request_get_status_some(int incount, const MPI_Request array_of_requests[],
+                                 int *outcount, int array_of_indices[],
+                                 MPI_Status array_of_statuses[])
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Request_get_status_some");
+    return bt_some_common("MPI_Request_get_status_some", incount,
+                          (MPI_Request *)array_of_requests, outcount, array_of_indices,
+                          array_of_statuses, 0, 1);
 }
 
 int PMPI_Request_free(MPI_Request *request)
