@@ -25,10 +25,13 @@ static bt_request_t *bt_req_get(MPI_Request h)
     return r->magic == BT_REQUEST_MAGIC ? r : NULL;
 }
 
-/* The status of a null or inactive request: any source, any tag, no data. */
+/* The status of a null or inactive request, the standard's empty status: any
+ * source, any tag, no data, MPI_SUCCESS. */
 static void bt_status_empty(MPI_Status *st)
 {
     bt_status_set(st, MPI_ANY_SOURCE, MPI_ANY_TAG, 0, 0);
+    if (st)
+        st->MPI_ERROR = MPI_SUCCESS;
 }
 
 /* A null handle or an inactive persistent request takes part in no completion. */

@@ -133,14 +133,24 @@ int main(int argc, char **argv)
 
     /* No active request. */
     reqs[0] = reqs[1] = reqs[3] = MPI_REQUEST_NULL;
+    st.MPI_ERROR = MPI_ERR_OTHER;
     MPI_Request_get_status_any(4, reqs, &idx, &flag, &st);
+    CHECK(st.MPI_ERROR == MPI_SUCCESS, "get_status_any, none active: the empty status has "
+          "error %d", st.MPI_ERROR);
     CHECK(flag && idx == MPI_UNDEFINED, "get_status_any, none active: flag %d index %d", flag,
           idx);
     check_empty(&st, "get_status_any, none active");
     MPI_Request_get_status_some(4, reqs, &outcount, indices, sts);
     CHECK(outcount == MPI_UNDEFINED, "get_status_some, none active: outcount %d", outcount);
+    for (int i = 0; i < 4; i++)
+        sts[i].MPI_ERROR = MPI_ERR_OTHER;
     MPI_Request_get_status_all(4, reqs, &flag, sts);
     CHECK(flag, "get_status_all, none active: flag %d", flag);
+    for (int i = 0; i < 4; i++) {
+        check_empty(&sts[i], "get_status_all, none active");
+        CHECK(sts[i].MPI_ERROR == MPI_SUCCESS, "get_status_all, none active: status %d has "
+              "error %d", i, sts[i].MPI_ERROR);
+    }
     MPI_Request_get_status_any(0, NULL, &idx, &flag, &st);
     CHECK(flag && idx == MPI_UNDEFINED, "get_status_any of 0: flag %d index %d", flag, idx);
     MPI_Request_free(&reqs[2]);
