@@ -44,12 +44,10 @@ static void run(void *arg, long iters)
 int main(int argc, char **argv)
 {
     bench_opts_t o;
-    int rank, size, which[V_COUNT], nwhich = 0;
+    int which[V_COUNT], nwhich = 0;
     char copy[128], *save = NULL;
 
     MPI_Init(&argc, &argv);
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    MPI_Comm_size(MPI_COMM_WORLD, &size);
     bench_parse(&o, argc, argv, 8);
     snprintf(copy, sizeof copy, "%s", *o.variant ? o.variant : "blocking,nonblocking,persistent");
     for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
@@ -84,14 +82,7 @@ int main(int argc, char **argv)
             double per = bench_time_point(MPI_COMM_WORLD, &o, run, &c, &iters);
             if (c.which == V_PERSISTENT)
                 MPI_Request_free(&c.preq);
-            double sum = 0, worst = 0;
-            MPI_Reduce(&per, &sum, 1, MPI_DOUBLE, MPI_SUM, 0, MPI_COMM_WORLD);
-            MPI_Reduce(&per, &worst, 1, MPI_DOUBLE, MPI_MAX, 0, MPI_COMM_WORLD);
-            if (rank == 0) {
-                char extra[64];
-                snprintf(extra, sizeof extra, "\"max\": %.6g", worst * 1e6);
-                bench_print("allreduce", &o, size, bytes, sum / size * 1e6, "us", iters, extra);
-            }
+            bench_print_mean("allreduce", &o, bytes, per, iters);
         }
     }
     free(c.sbuf);

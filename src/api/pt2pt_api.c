@@ -133,6 +133,28 @@ int PMPI_Irecv(void *buf, int count, MPI_Datatype datatype, int source, int tag,
                         request);
 }
 
+/* The checks of MPI_Sendrecv and MPI_Isendrecv; of their _replace forms without
+ * rdt_p (the one buffer checked as the send buffer, named swhat). */
+static int bt_sendrecv_check(const char *call, const void *sendbuf, int sendcount,
+                             MPI_Datatype sendtype, const char *swhat, int dest, int sendtag,
+                             void *recvbuf, int recvcount, MPI_Datatype recvtype, int source,
+                             int recvtag, MPI_Comm h, bt_comm_t **comm_p, bt_datatype_t **sdt_p,
+                             bt_datatype_t **rdt_p)
+{
+    int rc;
+
+    if ((rc = bt_check_comm(call, h, comm_p)) ||
+        (rc = bt_check_buffer(call, *comm_p, sendbuf, sendcount, sendtype, swhat, sdt_p)) ||
+        (rc = bt_check_rank(call, *comm_p, dest, "dest", 0)) ||
+        (rc = bt_check_tag(call, *comm_p, sendtag, 0)) ||
+        (rdt_p && (rc = bt_check_buffer(call, *comm_p, recvbuf, recvcount, recvtype, "receive ",
+                                        rdt_p))) ||
+        (rc = bt_check_rank(call, *comm_p, source, "source", 1)) ||
+        (rc = bt_check_tag(call, *comm_p, recvtag, 1)))
+        return rc;
+    return MPI_SUCCESS;
+}
+
 int PMPI_Sendrecv(const void *sendbuf, int sendcount, MPI_Datatype sendtype, int dest,
                   int sendtag, void *recvbuf, int recvcount, MPI_Datatype recvtype, int source,
                   int recvtag, MPI_Comm h, MPI_Status *status)
@@ -145,13 +167,9 @@ int PMPI_Sendrecv(const void *sendbuf, int sendcount, MPI_Datatype sendtype, int
 
     BT_API_LOCK();
     BT_CHECK_INIT(call);
-    if ((rc = bt_check_comm(call, h, &comm)) ||
-        (rc = bt_check_buffer(call, comm, sendbuf, sendcount, sendtype, "send", &sdt)) ||
-        (rc = bt_check_rank(call, comm, dest, "dest", 0)) ||
-        (rc = bt_check_tag(call, comm, sendtag, 0)) ||
-        (rc = bt_check_buffer(call, comm, recvbuf, recvcount, recvtype, "receive ", &rdt)) ||
-        (rc = bt_check_rank(call, comm, source, "source", 1)) ||
-        (rc = bt_check_tag(call, comm, recvtag, 1)))
+    if ((rc = bt_sendrecv_check(call, sendbuf, sendcount, sendtype, "send", dest, sendtag,
+                                recvbuf, recvcount, recvtype, source, recvtag, h, &comm, &sdt,
+                                &rdt)))
         return rc;
     bt_pt2pt_irecv(recvbuf, recvcount, rdt, source, recvtag, comm, comm->ctx, &reqs[0]);
     bt_pt2pt_isend(sendbuf, sendcount, sdt, dest, sendtag, comm, comm->ctx, BT_MODE_STANDARD,
@@ -178,12 +196,8 @@ int PMPI_Sendrecv_replace(void *buf, int count, MPI_Datatype datatype, int dest,
 
     BT_API_LOCK();
     BT_CHECK_INIT(call);
-    if ((rc = bt_check_comm(call, h, &comm)) ||
-        (rc = bt_check_buffer(call, comm, buf, count, datatype, "", &dt)) ||
-        (rc = bt_check_rank(call, comm, dest, "dest", 0)) ||
-        (rc = bt_check_tag(call, comm, sendtag, 0)) ||
-        (rc = bt_check_rank(call, comm, source, "source", 1)) ||
-        (rc = bt_check_tag(call, comm, recvtag, 1)))
+    if ((rc = bt_sendrecv_check(call, buf, count, datatype, "", dest, sendtag, NULL, 0,
+                                MPI_DATATYPE_NULL, source, recvtag, h, &comm, &dt, NULL)))
         return rc;
     /* The outgoing bytes leave from a packed copy so the receive may land in buf. */
     copy = bt_malloc((size_t)(count * dt->size));
@@ -214,13 +228,9 @@ int PMPI_Isendrecv(const void *sendbuf, int sendcount, MPI_Datatype sendtype, in
 
     BT_API_LOCK();
     BT_CHECK_INIT(call);
-    if ((rc = bt_check_comm(call, h, &comm)) ||
-        (rc = bt_check_buffer(call, comm, sendbuf, sendcount, sendtype, "send", &sdt)) ||
-        (rc = bt_check_rank(call, comm, dest, "dest", 0)) ||
-        (rc = bt_check_tag(call, comm, sendtag, 0)) ||
-        (rc = bt_check_buffer(call, comm, recvbuf, recvcount, recvtype, "receive ", &rdt)) ||
-        (rc = bt_check_rank(call, comm, source, "source", 1)) ||
-        (rc = bt_check_tag(call, comm, recvtag, 1)))
+    if ((rc = bt_sendrecv_check(call, sendbuf, sendcount, sendtype, "send", dest, sendtag,
+                                recvbuf, recvcount, recvtype, source, recvtag, h, &comm, &sdt,
+                                &rdt)))
         return rc;
     if (!request)
         return bt_err_comm(comm, MPI_ERR_ARG, call, "request is NULL");
@@ -241,12 +251,8 @@ int PMPI_Isendrecv_replace(void *buf, int count, MPI_Datatype datatype, int dest
 
     BT_API_LOCK();
     BT_CHECK_INIT(call);
-    if ((rc = bt_check_comm(call, h, &comm)) ||
-        (rc = bt_check_buffer(call, comm, buf, count, datatype, "", &dt)) ||
-        (rc = bt_check_rank(call, comm, dest, "dest", 0)) ||
-        (rc = bt_check_tag(call, comm, sendtag, 0)) ||
-        (rc = bt_check_rank(call, comm, source, "source", 1)) ||
-        (rc = bt_check_tag(call, comm, recvtag, 1)))
+    if ((rc = bt_sendrecv_check(call, buf, count, datatype, "", dest, sendtag, NULL, 0,
+                                MPI_DATATYPE_NULL, source, recvtag, h, &comm, &dt, NULL)))
         return rc;
     if (!request)
         return bt_err_comm(comm, MPI_ERR_ARG, call, "request is NULL");

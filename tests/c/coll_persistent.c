@@ -340,17 +340,6 @@ static void interleave(MPI_Comm dup, MPI_Request dup_bar, int it)
     CHECK(x == 42 + it, "ibcast between starts gave %d", x);
 }
 
-static void expect_err(int rc, int cls, const char *call, const char *what)
-{
-    int got, len;
-    char msg[MPI_MAX_ERROR_STRING];
-
-    MPI_Error_class(rc, &got);
-    MPI_Error_string(rc, msg, &len);
-    CHECK(got == cls, "%s: error class %d, expected %d (%s)", what, got, cls, msg);
-    CHECK(strstr(msg, call) != NULL, "%s: the message '%s' does not name %s", what, msg, call);
-}
-
 /* Persistent point-to-point around the ring and a persistent allreduce, started
  * together by MPI_Startall and watched with MPI_Request_get_status, which neither
  * frees nor deactivates them. */
@@ -385,7 +374,7 @@ static void mixed(void)
             }
         /* Still active: a second start is an error, and waitall completes them. */
         MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
-        expect_err(MPI_Start(&reqs[1]), MPI_ERR_REQUEST, "MPI_Start",
+        CHECK_ERROR(MPI_Start(&reqs[1]), MPI_ERR_REQUEST, "MPI_Start",
                    "start of a completed but not yet waited persistent allreduce");
         MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_ARE_FATAL);
         MPI_Waitall(3, reqs, st);
@@ -421,11 +410,11 @@ static void errors(void)
 
     /* Active: a second start and a free are errors; the request stays usable. */
     MPI_Start(&req);
-    expect_err(MPI_Start(&req), MPI_ERR_REQUEST, "MPI_Start", "start of an active request");
-    expect_err(MPI_Startall(1, &req), MPI_ERR_REQUEST, "MPI_Startall",
+    CHECK_ERROR(MPI_Start(&req), MPI_ERR_REQUEST, "MPI_Start", "start of an active request");
+    CHECK_ERROR(MPI_Startall(1, &req), MPI_ERR_REQUEST, "MPI_Startall",
                "startall of an active request");
     bad = req;
-    expect_err(MPI_Request_free(&bad), MPI_ERR_REQUEST, "MPI_Request_free",
+    CHECK_ERROR(MPI_Request_free(&bad), MPI_ERR_REQUEST, "MPI_Request_free",
                "free of an active persistent collective");
     CHECK(bad == req, "a refused MPI_Request_free changed the handle");
     MPI_Wait(&req, MPI_STATUS_IGNORE);
@@ -435,17 +424,17 @@ static void errors(void)
     CHECK(rc == MPI_SUCCESS && req == MPI_REQUEST_NULL, "free of an inactive request: rc %d", rc);
 
     /* Argument errors of the init calls (the same on every rank). */
-    expect_err(MPI_Bcast_init(&x, 1, MPI_INT, 0, MPI_COMM_WORLD, MPI_INFO_NULL, NULL),
+    CHECK_ERROR(MPI_Bcast_init(&x, 1, MPI_INT, 0, MPI_COMM_WORLD, MPI_INFO_NULL, NULL),
                MPI_ERR_ARG, "MPI_Bcast_init", "a NULL request");
-    expect_err(MPI_Reduce_init(&x, &y, 1, MPI_INT, MPI_SUM, size, MPI_COMM_WORLD, MPI_INFO_NULL,
+    CHECK_ERROR(MPI_Reduce_init(&x, &y, 1, MPI_INT, MPI_SUM, size, MPI_COMM_WORLD, MPI_INFO_NULL,
                                &req),
                MPI_ERR_ROOT, "MPI_Reduce_init", "root == size");
-    expect_err(MPI_Allreduce_init(&x, &y, 1, MPI_INT, MPI_OP_NULL, MPI_COMM_WORLD, MPI_INFO_NULL,
+    CHECK_ERROR(MPI_Allreduce_init(&x, &y, 1, MPI_INT, MPI_OP_NULL, MPI_COMM_WORLD, MPI_INFO_NULL,
                                   &req),
                MPI_ERR_OP, "MPI_Allreduce_init", "MPI_OP_NULL");
-    expect_err(MPI_Barrier_init(MPI_COMM_NULL, MPI_INFO_NULL, &req), MPI_ERR_COMM,
+    CHECK_ERROR(MPI_Barrier_init(MPI_COMM_NULL, MPI_INFO_NULL, &req), MPI_ERR_COMM,
                "MPI_Barrier_init", "MPI_COMM_NULL");
-    expect_err(MPI_Allgather_init(&x, -1, MPI_INT, &y, 1, MPI_INT, MPI_COMM_WORLD, MPI_INFO_NULL,
+    CHECK_ERROR(MPI_Allgather_init(&x, -1, MPI_INT, &y, 1, MPI_INT, MPI_COMM_WORLD, MPI_INFO_NULL,
                                   &req),
                MPI_ERR_COUNT, "MPI_Allgather_init", "a negative count");
     MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_ARE_FATAL);

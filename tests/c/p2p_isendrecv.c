@@ -25,17 +25,6 @@ static inline int val(int src, int round, int i)
 
 #define GAP (-12345)
 
-static void expect_err(int rc, int cls, const char *call, const char *what)
-{
-    int got, len;
-    char msg[MPI_MAX_ERROR_STRING];
-
-    MPI_Error_class(rc, &got);
-    MPI_Error_string(rc, msg, &len);
-    CHECK(got == cls, "%s: error class %d, expected %d (%s)", what, got, cls, msg);
-    CHECK(strstr(msg, call) != NULL, "%s: the message '%s' does not name %s", what, msg, call);
-}
-
 int main(int argc, char **argv)
 {
     const int ns[] = { 0, 1, 250, 100000 };   /* ints */
@@ -167,20 +156,20 @@ int main(int argc, char **argv)
         MPI_Request r;
 
         MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
-        expect_err(MPI_Isendrecv(x, 1, MPI_INT, next, 1, &y, 1, MPI_INT, prev, 1, MPI_COMM_WORLD,
+        CHECK_ERROR(MPI_Isendrecv(x, 1, MPI_INT, next, 1, &y, 1, MPI_INT, prev, 1, MPI_COMM_WORLD,
                                  NULL),
                    MPI_ERR_ARG, "MPI_Isendrecv", "NULL request");
-        expect_err(MPI_Isendrecv(x, 1, MPI_INT, size, 1, &y, 1, MPI_INT, prev, 1, MPI_COMM_WORLD,
+        CHECK_ERROR(MPI_Isendrecv(x, 1, MPI_INT, size, 1, &y, 1, MPI_INT, prev, 1, MPI_COMM_WORLD,
                                  &r),
                    MPI_ERR_RANK, "MPI_Isendrecv", "dest == size");
-        expect_err(MPI_Isendrecv_replace(x, 1, MPI_INT, next, -5, prev, 1, MPI_COMM_WORLD, &r),
+        CHECK_ERROR(MPI_Isendrecv_replace(x, 1, MPI_INT, next, -5, prev, 1, MPI_COMM_WORLD, &r),
                    MPI_ERR_TAG, "MPI_Isendrecv_replace", "negative send tag");
-        expect_err(MPI_Isendrecv_replace(x, -1, MPI_INT, next, 1, prev, 1, MPI_COMM_WORLD, &r),
+        CHECK_ERROR(MPI_Isendrecv_replace(x, -1, MPI_INT, next, 1, prev, 1, MPI_COMM_WORLD, &r),
                    MPI_ERR_COUNT, "MPI_Isendrecv_replace", "negative count");
         /* Four ints into room for one. */
         MPI_Isendrecv(x, 4, MPI_INT, next, 3, &y, 1, MPI_INT, prev, 3, MPI_COMM_WORLD, &r);
         rc = MPI_Wait(&r, &st);
-        expect_err(rc, MPI_ERR_TRUNCATE, "MPI_Wait", "truncated receive half");
+        CHECK_ERROR(rc, MPI_ERR_TRUNCATE, "MPI_Wait", "truncated receive half");
         MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_ARE_FATAL);
     }
 

@@ -57,17 +57,6 @@ static void check_greq(const MPI_Status *st, const char *what)
           st->MPI_SOURCE, st->MPI_TAG, count);
 }
 
-static void expect_err(int rc, int cls, const char *call, const char *what)
-{
-    int got, len;
-    char msg[MPI_MAX_ERROR_STRING];
-
-    MPI_Error_class(rc, &got);
-    MPI_Error_string(rc, msg, &len);
-    CHECK(got == cls, "%s: error class %d, expected %d (%s)", what, got, cls, msg);
-    CHECK(strstr(msg, call) != NULL, "%s: the message '%s' does not name %s", what, msg, call);
-}
-
 int main(int argc, char **argv)
 {
     int flag, idx, outcount, indices[4], in[3] = {-1, -1, -1}, out[3] = {7, 8, 9}, x = 0;
@@ -178,7 +167,7 @@ int main(int argc, char **argv)
               rb[0], rb[n - 1]);
         CHECK(sum == size * (size + 1) / 2, "persistent allreduce: %d", sum);
         MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
-        expect_err(MPI_Start(&r3[2]), MPI_ERR_REQUEST, "MPI_Start",
+        CHECK_ERROR(MPI_Start(&r3[2]), MPI_ERR_REQUEST, "MPI_Start",
                    "start after get_status_all said complete (still active)");
         MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_ARE_FATAL);
         MPI_Waitall(3, r3, MPI_STATUSES_IGNORE);
@@ -202,30 +191,30 @@ int main(int argc, char **argv)
         do
             rc = MPI_Request_get_status_any(1, &r, &idx, &flag, &st);
         while (rc == MPI_SUCCESS && !flag);
-        expect_err(rc, MPI_ERR_TRUNCATE, "MPI_Request_get_status_any", "truncated receive");
+        CHECK_ERROR(rc, MPI_ERR_TRUNCATE, "MPI_Request_get_status_any", "truncated receive");
         CHECK(r != MPI_REQUEST_NULL && idx == 0, "get_status_any with an error: index %d", idx);
         rc = MPI_Request_get_status_all(1, &r, &flag, sts);
-        expect_err(rc, MPI_ERR_IN_STATUS, "MPI_Request_get_status_all", "truncated receive");
-        expect_err(sts[0].MPI_ERROR, MPI_ERR_TRUNCATE, "", "status of the truncated receive");
+        CHECK_ERROR(rc, MPI_ERR_IN_STATUS, "MPI_Request_get_status_all", "truncated receive");
+        CHECK_ERROR(sts[0].MPI_ERROR, MPI_ERR_TRUNCATE, "", "status of the truncated receive");
         rc = MPI_Request_get_status_some(1, &r, &outcount, indices, sts);
-        expect_err(rc, MPI_ERR_IN_STATUS, "MPI_Request_get_status_some", "truncated receive");
+        CHECK_ERROR(rc, MPI_ERR_IN_STATUS, "MPI_Request_get_status_some", "truncated receive");
         CHECK(outcount == 1 && r != MPI_REQUEST_NULL, "get_status_some with an error: %d",
               outcount);
         rc = MPI_Wait(&r, &st);
-        expect_err(rc, MPI_ERR_TRUNCATE, "MPI_Wait", "wait on the truncated receive");
+        CHECK_ERROR(rc, MPI_ERR_TRUNCATE, "MPI_Wait", "wait on the truncated receive");
         CHECK(r == MPI_REQUEST_NULL, "wait left the failed receive");
 
         /* Bad input. */
-        expect_err(MPI_Request_get_status_any(-1, reqs, &idx, &flag, &st), MPI_ERR_COUNT,
+        CHECK_ERROR(MPI_Request_get_status_any(-1, reqs, &idx, &flag, &st), MPI_ERR_COUNT,
                    "MPI_Request_get_status_any", "negative count");
-        expect_err(MPI_Request_get_status_any(1, reqs, &idx, NULL, &st), MPI_ERR_ARG,
+        CHECK_ERROR(MPI_Request_get_status_any(1, reqs, &idx, NULL, &st), MPI_ERR_ARG,
                    "MPI_Request_get_status_any", "NULL flag");
-        expect_err(MPI_Request_get_status_all(1, reqs, NULL, sts), MPI_ERR_ARG,
+        CHECK_ERROR(MPI_Request_get_status_all(1, reqs, NULL, sts), MPI_ERR_ARG,
                    "MPI_Request_get_status_all", "NULL flag");
-        expect_err(MPI_Request_get_status_some(1, reqs, NULL, indices, sts), MPI_ERR_ARG,
+        CHECK_ERROR(MPI_Request_get_status_some(1, reqs, NULL, indices, sts), MPI_ERR_ARG,
                    "MPI_Request_get_status_some", "NULL outcount");
         reqs[0] = (MPI_Request)&small;
-        expect_err(MPI_Request_get_status_all(1, reqs, &flag, sts), MPI_ERR_REQUEST,
+        CHECK_ERROR(MPI_Request_get_status_all(1, reqs, &flag, sts), MPI_ERR_REQUEST,
                    "MPI_Request_get_status_all", "a request handle that is not one");
     }
 

@@ -77,19 +77,6 @@ static void check_status(const MPI_Status *st, int id, const char *what)
           st->MPI_TAG, count, cancelled, id);
 }
 
-static void expect_err(int rc, int cls, const char *call, const char *what)
-{
-    int got, len;
-    char msg[MPI_MAX_ERROR_STRING];
-
-    MPI_Error_class(rc, &got);
-    MPI_Error_string(rc, msg, &len);
-    CHECK(got == cls, "%s: error class %d, expected %d (%s)", what, got, cls, msg);
-    if (call)
-        CHECK(strstr(msg, call) != NULL, "%s: the message '%s' does not name %s", what, msg,
-              call);
-}
-
 static void *completer(void *arg)
 {
     MPI_Request *r = arg;
@@ -242,7 +229,7 @@ int main(int argc, char **argv)
         MPI_Grequest_start(query_fn, free_fn, cancel_fn, &s[0], &r);
         MPI_Grequest_complete(r);
         rc = MPI_Wait(&r, &st);
-        expect_err(rc, MPI_ERR_OTHER, NULL, "query function's error from MPI_Wait");
+        CHECK_ERROR(rc, MPI_ERR_OTHER, "", "query function's error from MPI_Wait");
         CHECK(s[0].frees == 1 && r == MPI_REQUEST_NULL, "failed query: frees %d", s[0].frees);
 
         init_state(&s[0], 1);
@@ -257,7 +244,7 @@ int main(int argc, char **argv)
         MPI_Grequest_start(query_fn, free_fn, cancel_fn, &s[0], &r);
         MPI_Grequest_complete(r);
         rc = MPI_Request_get_status(r, &flag, &st);
-        expect_err(rc, MPI_ERR_OTHER, NULL, "query function's error from get_status");
+        CHECK_ERROR(rc, MPI_ERR_OTHER, "", "query function's error from get_status");
         s[0].query_rc = MPI_SUCCESS;
         s[0].cancel_rc = code;
         rc = MPI_Cancel(&r);
@@ -275,7 +262,7 @@ int main(int argc, char **argv)
         CHECK(rc == MPI_SUCCESS && s[0].frees == 0, "free before complete: rc %d frees %d", rc,
               s[0].frees);
         rc = MPI_Grequest_complete(rs[0]);
-        expect_err(rc, MPI_ERR_INTERN, NULL, "free function's error from MPI_Grequest_complete");
+        CHECK_ERROR(rc, MPI_ERR_INTERN, "", "free function's error from MPI_Grequest_complete");
 
         /* Waitall: MPI_ERR_IN_STATUS, each status with its request's code. */
         for (int i = 0; i < 2; i++) {
@@ -285,7 +272,7 @@ int main(int argc, char **argv)
         }
         s[1].free_rc = code;
         rc = MPI_Waitall(2, rs, sts);
-        expect_err(rc, MPI_ERR_IN_STATUS, "MPI_Waitall", "waitall over a failing free function");
+        CHECK_ERROR(rc, MPI_ERR_IN_STATUS, "MPI_Waitall", "waitall over a failing free function");
         CHECK(sts[0].MPI_ERROR == MPI_SUCCESS && sts[1].MPI_ERROR == code,
               "waitall statuses' MPI_ERROR: %d and %d (expected 0 and %d)", sts[0].MPI_ERROR,
               sts[1].MPI_ERROR, code);
@@ -293,26 +280,26 @@ int main(int argc, char **argv)
               "waitall with errors left the requests");
 
         /* Bad input. */
-        expect_err(MPI_Grequest_start(query_fn, free_fn, cancel_fn, NULL, NULL), MPI_ERR_ARG,
+        CHECK_ERROR(MPI_Grequest_start(query_fn, free_fn, cancel_fn, NULL, NULL), MPI_ERR_ARG,
                    "MPI_Grequest_start", "NULL request");
-        expect_err(MPI_Grequest_start(NULL, free_fn, cancel_fn, NULL, &r), MPI_ERR_ARG,
+        CHECK_ERROR(MPI_Grequest_start(NULL, free_fn, cancel_fn, NULL, &r), MPI_ERR_ARG,
                    "MPI_Grequest_start", "NULL query_fn");
-        expect_err(MPI_Grequest_complete(MPI_REQUEST_NULL), MPI_ERR_REQUEST,
+        CHECK_ERROR(MPI_Grequest_complete(MPI_REQUEST_NULL), MPI_ERR_REQUEST,
                    "MPI_Grequest_complete", "MPI_REQUEST_NULL");
         {
             int x;
             MPI_Request p2p;
             MPI_Recv_init(&x, 1, MPI_INT, 0, 0, MPI_COMM_SELF, &p2p);
-            expect_err(MPI_Grequest_complete(p2p), MPI_ERR_REQUEST, "MPI_Grequest_complete",
+            CHECK_ERROR(MPI_Grequest_complete(p2p), MPI_ERR_REQUEST, "MPI_Grequest_complete",
                        "a point-to-point request");
             MPI_Request_free(&p2p);
         }
         init_state(&s[0], 2);
         MPI_Grequest_start(query_fn, free_fn, cancel_fn, &s[0], &r);
         MPI_Grequest_complete(r);
-        expect_err(MPI_Grequest_complete(r), MPI_ERR_REQUEST, "MPI_Grequest_complete",
+        CHECK_ERROR(MPI_Grequest_complete(r), MPI_ERR_REQUEST, "MPI_Grequest_complete",
                    "a second MPI_Grequest_complete");
-        expect_err(MPI_Start(&r), MPI_ERR_REQUEST, "MPI_Start", "start of a generalized request");
+        CHECK_ERROR(MPI_Start(&r), MPI_ERR_REQUEST, "MPI_Start", "start of a generalized request");
         MPI_Wait(&r, MPI_STATUS_IGNORE);
         CHECK(s[0].queries == 1 && s[0].frees == 1, "after bad input: queries %d frees %d",
               s[0].queries, s[0].frees);
