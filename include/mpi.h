@@ -714,29 +714,58 @@ BATON_DECL(MPI_Aint, Aint_diff, (MPI_Aint addr1, MPI_Aint addr2))
 BATON_DECL(int, Allgather, (const void *sendbuf, int sendcount, MPI_Datatype sendtype,
                             void *recvbuf, int recvcount, MPI_Datatype recvtype,
                             MPI_Comm comm))
+BATON_DECL(int, Allgather_init, (const void *sendbuf, int sendcount,
+                                 MPI_Datatype sendtype, void *recvbuf, int recvcount,
+                                 MPI_Datatype recvtype, MPI_Comm comm, MPI_Info info,
+                                 MPI_Request *request))
 BATON_DECL(int, Allgatherv, (const void *sendbuf, int sendcount, MPI_Datatype sendtype,
                              void *recvbuf, const int recvcounts[], const int displs[],
                              MPI_Datatype recvtype, MPI_Comm comm))
+BATON_DECL(int, Allgatherv_init, (const void *sendbuf, int sendcount,
+                                  MPI_Datatype sendtype, void *recvbuf,
+                                  const int recvcounts[], const int displs[],
+                                  MPI_Datatype recvtype, MPI_Comm comm, MPI_Info info,
+                                  MPI_Request *request))
 BATON_DECL(int, Alloc_mem, (MPI_Aint size, MPI_Info info, void *baseptr))
 BATON_DECL(int, Allreduce, (const void *sendbuf, void *recvbuf, int count,
                             MPI_Datatype datatype, MPI_Op op, MPI_Comm comm))
+BATON_DECL(int, Allreduce_init, (const void *sendbuf, void *recvbuf, int count,
+                                 MPI_Datatype datatype, MPI_Op op, MPI_Comm comm,
+                                 MPI_Info info, MPI_Request *request))
 BATON_DECL(int, Alltoall, (const void *sendbuf, int sendcount, MPI_Datatype sendtype,
                            void *recvbuf, int recvcount, MPI_Datatype recvtype,
                            MPI_Comm comm))
+BATON_DECL(int, Alltoall_init, (const void *sendbuf, int sendcount,
+                                MPI_Datatype sendtype, void *recvbuf, int recvcount,
+                                MPI_Datatype recvtype, MPI_Comm comm, MPI_Info info,
+                                MPI_Request *request))
 BATON_DECL(int, Alltoallv, (const void *sendbuf, const int sendcounts[],
                             const int sdispls[], MPI_Datatype sendtype, void *recvbuf,
                             const int recvcounts[], const int rdispls[],
                             MPI_Datatype recvtype, MPI_Comm comm))
+BATON_DECL(int, Alltoallv_init, (const void *sendbuf, const int sendcounts[],
+                                 const int sdispls[], MPI_Datatype sendtype,
+                                 void *recvbuf, const int recvcounts[],
+                                 const int rdispls[], MPI_Datatype recvtype,
+                                 MPI_Comm comm, MPI_Info info, MPI_Request *request))
 BATON_DECL(int, Alltoallw, (const void *sendbuf, const int sendcounts[],
                             const int sdispls[], const MPI_Datatype sendtypes[],
                             void *recvbuf, const int recvcounts[], const int rdispls[],
                             const MPI_Datatype recvtypes[], MPI_Comm comm))
+BATON_DECL(int, Alltoallw_init, (const void *sendbuf, const int sendcounts[],
+                                 const int sdispls[], const MPI_Datatype sendtypes[],
+                                 void *recvbuf, const int recvcounts[],
+                                 const int rdispls[], const MPI_Datatype recvtypes[],
+                                 MPI_Comm comm, MPI_Info info, MPI_Request *request))
 BATON_DECL(int, Attr_delete, (MPI_Comm comm, int keyval))
 BATON_DECL(int, Attr_get, (MPI_Comm comm, int keyval, void *attribute_val, int *flag))
 BATON_DECL(int, Attr_put, (MPI_Comm comm, int keyval, void *attribute_val))
 BATON_DECL(int, Barrier, (MPI_Comm comm))
+BATON_DECL(int, Barrier_init, (MPI_Comm comm, MPI_Info info, MPI_Request *request))
 BATON_DECL(int, Bcast, (void *buffer, int count, MPI_Datatype datatype, int root,
                         MPI_Comm comm))
+BATON_DECL(int, Bcast_init, (void *buffer, int count, MPI_Datatype datatype, int root,
+                             MPI_Comm comm, MPI_Info info, MPI_Request *request))
 BATON_DECL(int, Bsend, (const void *buf, int count, MPI_Datatype datatype, int dest,
                         int tag, MPI_Comm comm))
 BATON_DECL(int, Bsend_c, (const void *buf, MPI_Count count, MPI_Datatype datatype,
@@ -802,15 +831,27 @@ BATON_DECL(int, Error_class, (int errorcode, int *errorclass))
 BATON_DECL(int, Error_string, (int errorcode, char *string, int *resultlen))
 BATON_DECL(int, Exscan, (const void *sendbuf, void *recvbuf, int count,
                          MPI_Datatype datatype, MPI_Op op, MPI_Comm comm))
+BATON_DECL(int, Exscan_init, (const void *sendbuf, void *recvbuf, int count,
+                              MPI_Datatype datatype, MPI_Op op, MPI_Comm comm,
+                              MPI_Info info, MPI_Request *request))
 BATON_DECL(int, Finalize, (void))
 BATON_DECL(int, Finalized, (int *flag))
 BATON_DECL(int, Free_mem, (void *base))
 BATON_DECL(int, Gather, (const void *sendbuf, int sendcount, MPI_Datatype sendtype,
                          void *recvbuf, int recvcount, MPI_Datatype recvtype, int root,
                          MPI_Comm comm))
+BATON_DECL(int, Gather_init, (const void *sendbuf, int sendcount, MPI_Datatype sendtype,
+                              void *recvbuf, int recvcount, MPI_Datatype recvtype,
+                              int root, MPI_Comm comm, MPI_Info info,
+                              MPI_Request *request))
 BATON_DECL(int, Gatherv, (const void *sendbuf, int sendcount, MPI_Datatype sendtype,
                           void *recvbuf, const int recvcounts[], const int displs[],
                           MPI_Datatype recvtype, int root, MPI_Comm comm))
+BATON_DECL(int, Gatherv_init, (const void *sendbuf, int sendcount,
+                               MPI_Datatype sendtype, void *recvbuf,
+                               const int recvcounts[], const int displs[],
+                               MPI_Datatype recvtype, int root, MPI_Comm comm,
+                               MPI_Info info, MPI_Request *request))
 BATON_DECL(int, Get_address, (const void *location, MPI_Aint *address))
 BATON_DECL(int, Get_count, (const MPI_Status *status, MPI_Datatype datatype, int *count))
 BATON_DECL(int, Get_count_c, (const MPI_Status *status, MPI_Datatype datatype,
@@ -824,6 +865,11 @@ BATON_DECL(int, Get_elements_x, (const MPI_Status *status, MPI_Datatype datatype
 BATON_DECL(int, Get_library_version, (char *version, int *resultlen))
 BATON_DECL(int, Get_processor_name, (char *name, int *resultlen))
 BATON_DECL(int, Get_version, (int *version, int *subversion))
+BATON_DECL(int, Grequest_complete, (MPI_Request request))
+BATON_DECL(int, Grequest_start, (MPI_Grequest_query_function *query_fn,
+                                 MPI_Grequest_free_function *free_fn,
+                                 MPI_Grequest_cancel_function *cancel_fn,
+                                 void *extra_state, MPI_Request *request))
 BATON_DECL(int, Group_compare, (MPI_Group group1, MPI_Group group2, int *result))
 BATON_DECL(int, Group_difference, (MPI_Group group1, MPI_Group group2,
                                    MPI_Group *newgroup))
@@ -927,6 +973,21 @@ BATON_DECL(int, Isend, (const void *buf, int count, MPI_Datatype datatype, int d
                         int tag, MPI_Comm comm, MPI_Request *request))
 BATON_DECL(int, Isend_c, (const void *buf, MPI_Count count, MPI_Datatype datatype,
                           int dest, int tag, MPI_Comm comm, MPI_Request *request))
+BATON_DECL(int, Isendrecv, (const void *sendbuf, int sendcount, MPI_Datatype sendtype,
+                            int dest, int sendtag, void *recvbuf, int recvcount,
+                            MPI_Datatype recvtype, int source, int recvtag,
+                            MPI_Comm comm, MPI_Request *request))
+BATON_DECL(int, Isendrecv_c, (const void *sendbuf, MPI_Count sendcount,
+                              MPI_Datatype sendtype, int dest, int sendtag,
+                              void *recvbuf, MPI_Count recvcount, MPI_Datatype recvtype,
+                              int source, int recvtag, MPI_Comm comm,
+                              MPI_Request *request))
+BATON_DECL(int, Isendrecv_replace, (void *buf, int count, MPI_Datatype datatype,
+                                    int dest, int sendtag, int source, int recvtag,
+                                    MPI_Comm comm, MPI_Request *request))
+BATON_DECL(int, Isendrecv_replace_c, (void *buf, MPI_Count count, MPI_Datatype datatype,
+                                      int dest, int sendtag, int source, int recvtag,
+                                      MPI_Comm comm, MPI_Request *request))
 BATON_DECL(int, Issend, (const void *buf, int count, MPI_Datatype datatype, int dest,
                          int tag, MPI_Comm comm, MPI_Request *request))
 BATON_DECL(int, Issend_c, (const void *buf, MPI_Count count, MPI_Datatype datatype,
@@ -976,6 +1037,9 @@ BATON_DECL(int, Recv_init_c, (void *buf, MPI_Count count, MPI_Datatype datatype,
                               int source, int tag, MPI_Comm comm, MPI_Request *request))
 BATON_DECL(int, Reduce, (const void *sendbuf, void *recvbuf, int count,
                          MPI_Datatype datatype, MPI_Op op, int root, MPI_Comm comm))
+BATON_DECL(int, Reduce_init, (const void *sendbuf, void *recvbuf, int count,
+                              MPI_Datatype datatype, MPI_Op op, int root, MPI_Comm comm,
+                              MPI_Info info, MPI_Request *request))
 BATON_DECL(int, Reduce_local, (const void *inbuf, void *inoutbuf, int count,
                                MPI_Datatype datatype, MPI_Op op))
 BATON_DECL(int, Reduce_local_c, (const void *inbuf, void *inoutbuf, MPI_Count count,
@@ -986,11 +1050,29 @@ BATON_DECL(int, Reduce_scatter, (const void *sendbuf, void *recvbuf,
 BATON_DECL(int, Reduce_scatter_block, (const void *sendbuf, void *recvbuf,
                                        int recvcount, MPI_Datatype datatype, MPI_Op op,
                                        MPI_Comm comm))
+BATON_DECL(int, Reduce_scatter_block_init, (const void *sendbuf, void *recvbuf,
+                                            int recvcount, MPI_Datatype datatype,
+                                            MPI_Op op, MPI_Comm comm, MPI_Info info,
+                                            MPI_Request *request))
+BATON_DECL(int, Reduce_scatter_init, (const void *sendbuf, void *recvbuf,
+                                      const int recvcounts[], MPI_Datatype datatype,
+                                      MPI_Op op, MPI_Comm comm, MPI_Info info,
+                                      MPI_Request *request))
 BATON_DECL(int, Remove_error_class, (int errorclass))
 BATON_DECL(int, Remove_error_code, (int errorcode))
 BATON_DECL(int, Remove_error_string, (int errorcode))
 BATON_DECL(int, Request_free, (MPI_Request *request))
 BATON_DECL(int, Request_get_status, (MPI_Request request, int *flag, MPI_Status *status))
+BATON_DECL(int, Request_get_status_all, (int count,
+                                         const MPI_Request array_of_requests[],
+                                         int *flag, MPI_Status array_of_statuses[]))
+BATON_DECL(int, Request_get_status_any, (int count,
+                                         const MPI_Request array_of_requests[],
+                                         int *index, int *flag, MPI_Status *status))
+BATON_DECL(int, Request_get_status_some, (int incount,
+                                          const MPI_Request array_of_requests[],
+                                          int *outcount, int array_of_indices[],
+                                          MPI_Status array_of_statuses[]))
 BATON_DECL(int, Rsend, (const void *buf, int count, MPI_Datatype datatype, int dest,
                         int tag, MPI_Comm comm))
 BATON_DECL(int, Rsend_c, (const void *buf, MPI_Count count, MPI_Datatype datatype,
@@ -1001,13 +1083,25 @@ BATON_DECL(int, Rsend_init_c, (const void *buf, MPI_Count count, MPI_Datatype da
                                int dest, int tag, MPI_Comm comm, MPI_Request *request))
 BATON_DECL(int, Scan, (const void *sendbuf, void *recvbuf, int count,
                        MPI_Datatype datatype, MPI_Op op, MPI_Comm comm))
+BATON_DECL(int, Scan_init, (const void *sendbuf, void *recvbuf, int count,
+                            MPI_Datatype datatype, MPI_Op op, MPI_Comm comm,
+                            MPI_Info info, MPI_Request *request))
 BATON_DECL(int, Scatter, (const void *sendbuf, int sendcount, MPI_Datatype sendtype,
                           void *recvbuf, int recvcount, MPI_Datatype recvtype, int root,
                           MPI_Comm comm))
+BATON_DECL(int, Scatter_init, (const void *sendbuf, int sendcount,
+                               MPI_Datatype sendtype, void *recvbuf, int recvcount,
+                               MPI_Datatype recvtype, int root, MPI_Comm comm,
+                               MPI_Info info, MPI_Request *request))
 BATON_DECL(int, Scatterv, (const void *sendbuf, const int sendcounts[],
                            const int displs[], MPI_Datatype sendtype, void *recvbuf,
                            int recvcount, MPI_Datatype recvtype, int root,
                            MPI_Comm comm))
+BATON_DECL(int, Scatterv_init, (const void *sendbuf, const int sendcounts[],
+                                const int displs[], MPI_Datatype sendtype,
+                                void *recvbuf, int recvcount, MPI_Datatype recvtype,
+                                int root, MPI_Comm comm, MPI_Info info,
+                                MPI_Request *request))
 BATON_DECL(int, Send, (const void *buf, int count, MPI_Datatype datatype, int dest,
                        int tag, MPI_Comm comm))
 BATON_DECL(int, Send_c, (const void *buf, MPI_Count count, MPI_Datatype datatype,

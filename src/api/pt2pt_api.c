@@ -166,6 +166,28 @@ BT_RECV_POST(Recv_init, int, BT_CALL_PERSISTENT)
 BT_RECV_POST(Recv_init_c, MPI_Count, BT_CALL_PERSISTENT)
 #undef BT_RECV_POST
 
+/* The checks of MPI_Sendrecv and MPI_Isendrecv; of their _replace forms without
+ * rdt_p (the one buffer checked as the send buffer, named swhat). */
+static int bt_sendrecv_check(const char *call, const void *sendbuf, MPI_Count sendcount,
+                             MPI_Datatype sendtype, const char *swhat, int dest, int sendtag,
+                             void *recvbuf, MPI_Count recvcount, MPI_Datatype recvtype,
+                             int source, int recvtag, MPI_Comm h, bt_comm_t **comm_p,
+                             bt_datatype_t **sdt_p, bt_datatype_t **rdt_p)
+{
+    int rc;
+
+    if ((rc = bt_check_comm(call, h, comm_p)) ||
+        (rc = bt_check_buffer(call, *comm_p, sendbuf, sendcount, sendtype, swhat, sdt_p)) ||
+        (rc = bt_check_rank(call, *comm_p, dest, "dest", 0)) ||
+        (rc = bt_check_tag(call, *comm_p, sendtag, 0)) ||
+        (rdt_p && (rc = bt_check_buffer(call, *comm_p, recvbuf, recvcount, recvtype, "receive ",
+                                        rdt_p))) ||
+        (rc = bt_check_rank(call, *comm_p, source, "source", 1)) ||
+        (rc = bt_check_tag(call, *comm_p, recvtag, 1)))
+        return rc;
+    return MPI_SUCCESS;
+}
+
 static int bt_sendrecv(const char *call, const void *sendbuf, MPI_Count sendcount,
                        MPI_Datatype sendtype, int dest, int sendtag, void *recvbuf,
                        MPI_Count recvcount, MPI_Datatype recvtype, int source, int recvtag,
@@ -176,13 +198,9 @@ static int bt_sendrecv(const char *call, const void *sendbuf, MPI_Count sendcoun
     bt_request_t *reqs[2];
     int rc;
 
-    if ((rc = bt_check_comm(call, h, &comm)) ||
-        (rc = bt_check_buffer(call, comm, sendbuf, sendcount, sendtype, "send", &sdt)) ||
-        (rc = bt_check_rank(call, comm, dest, "dest", 0)) ||
-        (rc = bt_check_tag(call, comm, sendtag, 0)) ||
-        (rc = bt_check_buffer(call, comm, recvbuf, recvcount, recvtype, "receive ", &rdt)) ||
-        (rc = bt_check_rank(call, comm, source, "source", 1)) ||
-        (rc = bt_check_tag(call, comm, recvtag, 1)))
+    if ((rc = bt_sendrecv_check(call, sendbuf, sendcount, sendtype, "send", dest, sendtag,
+                                recvbuf, recvcount, recvtype, source, recvtag, h, &comm, &sdt,
+                                &rdt)))
         return rc;
     bt_pt2pt_irecv(recvbuf, recvcount, rdt, source, recvtag, comm, comm->ctx, &reqs[0]);
     bt_pt2pt_isend(sendbuf, sendcount, sdt, dest, sendtag, comm, comm->ctx, BT_MODE_STANDARD,
@@ -227,12 +245,8 @@ static int bt_sendrecv_replace(const char *call, void *buf, MPI_Count count,
     char *copy;
     int rc;
 
-    if ((rc = bt_check_comm(call, h, &comm)) ||
-        (rc = bt_check_buffer(call, comm, buf, count, datatype, "", &dt)) ||
-        (rc = bt_check_rank(call, comm, dest, "dest", 0)) ||
-        (rc = bt_check_tag(call, comm, sendtag, 0)) ||
-        (rc = bt_check_rank(call, comm, source, "source", 1)) ||
-        (rc = bt_check_tag(call, comm, recvtag, 1)))
+    if ((rc = bt_sendrecv_check(call, buf, count, datatype, "", dest, sendtag, NULL, 0,
+                                MPI_DATATYPE_NULL, source, recvtag, h, &comm, &dt, NULL)))
         return rc;
     /* The outgoing bytes leave from a packed copy so the receive may land in buf. */
     copy = bt_malloc((size_t)(count * dt->size));
@@ -268,6 +282,87 @@ int PMPI_Sendrecv_replace_c(void *buf, MPI_Count count, MPI_Datatype datatype, i
     BT_CHECK_INIT("MPI_Sendrecv_replace_c");
     return bt_sendrecv_replace("MPI_Sendrecv_replace_c", buf, count, datatype, dest, sendtag,
                                source, recvtag, h, status);
+}
+
+static int bt_isendrecv(const char *call, const void *sendbuf, MPI_Count sendcount,
+                        MPI_Datatype sendtype, int dest, int sendtag, void *recvbuf,
+                        MPI_Count recvcount, MPI_Datatype recvtype, int source, int recvtag,
+                        MPI_Comm h, MPI_Request *request)
+{
+    bt_comm_t *comm;
+    bt_datatype_t *sdt, *rdt;
+    bt_request_t *req;
+    int rc;
+
+    if ((rc = bt_sendrecv_check(call, sendbuf, sendcount, sendtype, "send", dest, sendtag,
+                                recvbuf, recvcount, recvtype, source, recvtag, h, &comm, &sdt,
+                                &rdt)))
+        return rc;
+    if (!request)
+        return bt_err_comm(comm, MPI_ERR_ARG, call, "request is NULL");
+    bt_pt2pt_isendrecv(sendbuf, sendcount, sdt, dest, sendtag, recvbuf, recvcount, rdt, source,
+                       recvtag, comm, 0, &req);
+    *request = (MPI_Request)req;
+    return MPI_SUCCESS;
+}
+
+int PMPI_Isendrecv(const void *sendbuf, int sendcount, MPI_Datatype sendtype, int dest,
+                   int sendtag, void *recvbuf, int recvcount, MPI_Datatype recvtype, int source,
+                   int recvtag, MPI_Comm h, MPI_Request *request)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Isendrecv");
+    return bt_isendrecv("MPI_Isendrecv", sendbuf, sendcount, sendtype, dest, sendtag, recvbuf,
+                        recvcount, recvtype, source, recvtag, h, request);
+}
+
+int PMPI_Isendrecv_c(const void *sendbuf, MPI_Count sendcount, MPI_Datatype sendtype, int dest,
+                     int sendtag, void *recvbuf, MPI_Count recvcount, MPI_Datatype recvtype,
+                     int source, int recvtag, MPI_Comm h, MPI_Request *request)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Isendrecv_c");
+    return bt_isendrecv("MPI_Isendrecv_c", sendbuf, sendcount, sendtype, dest, sendtag, recvbuf,
+                        recvcount, recvtype, source, recvtag, h, request);
+}
+
+static int bt_isendrecv_replace(const char *call, void *buf, MPI_Count count,
+                                MPI_Datatype datatype, int dest, int sendtag, int source,
+                                int recvtag, MPI_Comm h, MPI_Request *request)
+{
+    bt_comm_t *comm;
+    bt_datatype_t *dt;
+    bt_request_t *req;
+    int rc;
+
+    if ((rc = bt_sendrecv_check(call, buf, count, datatype, "", dest, sendtag, NULL, 0,
+                                MPI_DATATYPE_NULL, source, recvtag, h, &comm, &dt, NULL)))
+        return rc;
+    if (!request)
+        return bt_err_comm(comm, MPI_ERR_ARG, call, "request is NULL");
+    bt_pt2pt_isendrecv(buf, count, dt, dest, sendtag, buf, count, dt, source, recvtag, comm, 1,
+                       &req);
+    *request = (MPI_Request)req;
+    return MPI_SUCCESS;
+}
+
+int PMPI_Isendrecv_replace(void *buf, int count, MPI_Datatype datatype, int dest, int sendtag,
+                           int source, int recvtag, MPI_Comm h, MPI_Request *request)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Isendrecv_replace");
+    return bt_isendrecv_replace("MPI_Isendrecv_replace", buf, count, datatype, dest, sendtag,
+                                source, recvtag, h, request);
+}
+
+int PMPI_Isendrecv_replace_c(void *buf, MPI_Count count, MPI_Datatype datatype, int dest,
+                             int sendtag, int source, int recvtag, MPI_Comm h,
+                             MPI_Request *request)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Isendrecv_replace_c");
+    return bt_isendrecv_replace("MPI_Isendrecv_replace_c", buf, count, datatype, dest, sendtag,
+                                source, recvtag, h, request);
 }
 
 /* ---- probes ----------------------------------------------------------------------- */

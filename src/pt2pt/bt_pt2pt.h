@@ -18,6 +18,7 @@ typedef enum {
     BT_REQ_SEND,
     BT_REQ_RECV,
     BT_REQ_GENERIC,    /* completed by its poll callback (nonblocking collectives) */
+    BT_REQ_GREQUEST,   /* generalized request: completed by MPI_Grequest_complete */
 } bt_req_kind_t;
 
 enum { BT_MODE_STANDARD, BT_MODE_SYNC, BT_MODE_READY, BT_MODE_BUFFERED };
@@ -63,6 +64,8 @@ struct bt_request {
      * (complete). free_fn releases the state when the request goes away. */
     int         (*poll_fn)(bt_request_t *req);
     void        (*free_fn)(bt_request_t *req);
+    /* Persistent BT_REQ_GENERIC: MPI_Start runs the operation again. */
+    int         (*start_fn)(bt_request_t *req);
     void         *state;
     bt_request_t *gnext;        /* list of active generic requests */
 };
@@ -83,6 +86,28 @@ int bt_pt2pt_recv_now(void *buf, MPI_Count count, bt_datatype_t *dt, int source,
                       bt_comm_t *comm, MPI_Status *status);
 int bt_pt2pt_irecv(void *buf, MPI_Count count, bt_datatype_t *dt, int source, int tag,
                    bt_comm_t *comm, uint32_t ctx, bt_request_t **req_p);
+
+/* MPI_Isendrecv(_replace): one generic request, complete when the receive and the
+ * send are, with the receive's status. replace: recvbuf is sendbuf, whose send
+ * data are packed away first. */
+int bt_pt2pt_isendrecv(const void *sendbuf, MPI_Count sendcount, bt_datatype_t *sdt, int dest,
+                       int sendtag, void *recvbuf, MPI_Count recvcount, bt_datatype_t *rdt,
+                       int source, int recvtag, bt_comm_t *comm, int replace,
+                       bt_request_t **req_p);
+
+/* Generalized requests (grequest.c). A new one is active, with the user's handle
+ * and the completion as holds. complete (MPI_Grequest_complete) and release (the
+ * handle's end: a completing wait/test or MPI_Request_free) drop one each; the last
+ * runs the user's free function and returns its code. query fills status (may be
+ * NULL) through the user's query function, cancel calls the cancel function; both
+ * return the function's code. */
+bt_request_t *bt_grequest_start(MPI_Grequest_query_function *query_fn,
+                                MPI_Grequest_free_function *free_fn,
+                                MPI_Grequest_cancel_function *cancel_fn, void *extra_state);
+int bt_grequest_complete(bt_request_t *req);
+int bt_grequest_release(bt_request_t *req);
+int bt_grequest_query(bt_request_t *req, MPI_Status *status);
+int bt_grequest_cancel(bt_request_t *req);
 
 /* Probe and matched probe (MPI_Message is an unexpected message taken out of the queue). */
 int bt_pt2pt_iprobe(int source, int tag, bt_comm_t *comm, uint32_t ctx, int remove,

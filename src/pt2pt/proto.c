@@ -928,6 +928,8 @@ int bt_pt2pt_recv_init(void *buf, MPI_Count count, bt_datatype_t *dt, int source
 
 int bt_pt2pt_start(bt_request_t *req)
 {
+    if (req->kind == BT_REQ_GENERIC)
+        return req->start_fn(req);
     req->active = 1;
     if (req->kind == BT_REQ_RECV)
         return bt_recv_start(req);
