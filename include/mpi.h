@@ -936,6 +936,20 @@ BATON_DECL(int, Imrecv, (void *buf, int count, MPI_Datatype datatype,
                          MPI_Message *message, MPI_Request *request))
 BATON_DECL(int, Imrecv_c, (void *buf, MPI_Count count, MPI_Datatype datatype,
                            MPI_Message *message, MPI_Request *request))
+BATON_DECL(int, Info_create, (MPI_Info *info))
+BATON_DECL(int, Info_create_env, (int argc, char *argv[], MPI_Info *info))
+BATON_DECL(int, Info_delete, (MPI_Info info, const char *key))
+BATON_DECL(int, Info_dup, (MPI_Info info, MPI_Info *newinfo))
+BATON_DECL(int, Info_free, (MPI_Info *info))
+BATON_DECL(int, Info_get, (MPI_Info info, const char *key, int valuelen, char *value,
+                           int *flag))
+BATON_DECL(int, Info_get_nkeys, (MPI_Info info, int *nkeys))
+BATON_DECL(int, Info_get_nthkey, (MPI_Info info, int n, char *key))
+BATON_DECL(int, Info_get_string, (MPI_Info info, const char *key, int *buflen,
+                                  char *value, int *flag))
+BATON_DECL(int, Info_get_valuelen, (MPI_Info info, const char *key, int *valuelen,
+                                    int *flag))
+BATON_DECL(int, Info_set, (MPI_Info info, const char *key, const char *value))
 BATON_DECL(int, Init, (int *argc, char * * *argv))
 BATON_DECL(int, Init_thread, (int *argc, char * * *argv, int required, int *provided))
 BATON_DECL(int, Initialized, (int *flag))
