@@ -61,6 +61,9 @@ int bt_check_buffer(const char *call, bt_comm_t *comm, const void *buf, MPI_Coun
 int bt_check_rank(const char *call, bt_comm_t *comm, int rank, const char *what, int allow_any);
 int bt_check_root(const char *call, bt_comm_t *comm, int root);
 int bt_check_tag(const char *call, bt_comm_t *comm, int tag, int allow_any);
+/* An info argument: a live info, or MPI_INFO_NULL (*info_p = NULL, no hints). */
+struct bt_info;
+int bt_check_info(const char *call, bt_comm_t *comm, MPI_Info h, struct bt_info **info_p);
 
 /* Common argument checks; each returns MPI_SUCCESS or the raised error code. */
 #define BT_CHECK_INIT(call) \

@@ -1,5 +1,6 @@
 /* Communicator entry points: queries, constructors, names, free. */
 #include "api/bt_api.h"
+#include "comm/bt_info.h"
 #include "pt2pt/bt_pt2pt.h"
 
 #include <string.h>
@@ -67,12 +68,52 @@ int PMPI_Comm_dup(MPI_Comm comm, MPI_Comm *newcomm)
     return bt_comm_dup_common("MPI_Comm_dup", comm, newcomm, NULL, 0);
 }
 
-/* Info hints are accepted and ignored: none changes what Baton does. */
-int PMPI_Comm_dup_with_info(MPI_Comm comm, MPI_Info info, MPI_Comm *newcomm)
+/* As MPI_Comm_dup, but the new communicator's hints are info's, not comm's. */
+int PMPI_Comm_dup_with_info(MPI_Comm h, MPI_Info info, MPI_Comm *newcomm)
 {
     BT_API_LOCK();
     BT_CHECK_INIT("MPI_Comm_dup_with_info");
-    return bt_comm_dup_common("MPI_Comm_dup_with_info", comm, newcomm, NULL, 0);
+    bt_comm_t *comm = NULL;
+    struct bt_info *in;
+    int rc;
+
+    if ((rc = bt_check_comm("MPI_Comm_dup_with_info", h, &comm)) != MPI_SUCCESS ||
+        (rc = bt_check_info("MPI_Comm_dup_with_info", comm, info, &in)) != MPI_SUCCESS ||
+        (rc = bt_comm_dup_common("MPI_Comm_dup_with_info", h, newcomm, NULL, 0)) != MPI_SUCCESS)
+        return rc;
+    bt_comm_set_info(bt_comm_get(*newcomm), in, 1);
+    return MPI_SUCCESS;
+}
+
+/* Collective, but nothing needs agreeing on: every process keeps its own
+ * assertions, each about its own calls. */
+int PMPI_Comm_set_info(MPI_Comm h, MPI_Info info)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Comm_set_info");
+    bt_comm_t *comm = NULL;
+    struct bt_info *in;
+    int rc;
+
+    if ((rc = bt_check_comm("MPI_Comm_set_info", h, &comm)) != MPI_SUCCESS ||
+        (rc = bt_check_info("MPI_Comm_set_info", comm, info, &in)) != MPI_SUCCESS)
+        return rc;
+    bt_comm_set_info(comm, in, 0);
+    return MPI_SUCCESS;
+}
+
+int PMPI_Comm_get_info(MPI_Comm h, MPI_Info *info_used)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Comm_get_info");
+    bt_comm_t *comm = NULL;
+    int rc;
+
+    if ((rc = bt_check_comm("MPI_Comm_get_info", h, &comm)) != MPI_SUCCESS)
+        return rc;
+    BT_CHECK_PTR(comm, "MPI_Comm_get_info", info_used, "info_used");
+    *info_used = bt_comm_get_info(comm)->handle;
+    return MPI_SUCCESS;
 }
 
 int PMPI_Comm_idup(MPI_Comm comm, MPI_Comm *newcomm, MPI_Request *request)

@@ -156,11 +156,16 @@ int PMPI_Get_library_version(char *version, int *resultlen)
     return MPI_SUCCESS;
 }
 
+/* Any info is accepted: no hint changes where the memory comes from. */
 int PMPI_Alloc_mem(MPI_Aint size, MPI_Info info, void *baseptr)
 {
     void *p;
+    struct bt_info *in;
+    int rc;
     BT_API_LOCK();
     BT_CHECK_INIT("MPI_Alloc_mem");
+    if ((rc = bt_check_info("MPI_Alloc_mem", NULL, info, &in)) != MPI_SUCCESS)
+        return rc;
     if (size < 0)
         return bt_err_comm(NULL, MPI_ERR_SIZE, "MPI_Alloc_mem", "size is %ld, must be >= 0",
                            (long)size);

@@ -45,6 +45,7 @@ typedef struct bt_comm {
     bt_group_t      *group;
     bt_errhandler_t *errh;
     uint32_t         coll_seq;    /* collectives started here, the tag of the next one */
+    unsigned         asserts;     /* BT_COMM_ASSERT_* set by info (MPI_Comm_set_info) */
     struct bt_attr  *attrs;
     struct bt_coll_comm *coll;    /* node-aware collective state, owned by coll/ */
     struct bt_bsend_pool *bsend;  /* MPI_Comm_attach_buffer's, owned by pt2pt/ */
@@ -54,6 +55,14 @@ typedef struct bt_comm {
 } bt_comm_t;
 
 #define BT_CTX_COLL(comm) ((comm)->ctx + 1)
+
+/* The info assertions of MPI-4 (mpi_assert_*), as bits of comm->asserts. */
+enum {
+    BT_COMM_ASSERT_NO_ANY_TAG       = 1 << 0,
+    BT_COMM_ASSERT_NO_ANY_SOURCE    = 1 << 1,
+    BT_COMM_ASSERT_EXACT_LENGTH     = 1 << 2,
+    BT_COMM_ASSERT_ALLOW_OVERTAKING = 1 << 3,
+};
 
 extern bt_comm_t bt_comm_world, bt_comm_self;
 
@@ -183,6 +192,14 @@ int  bt_comm_create_from_group(bt_group_t *group, const char *stringtag, bt_errh
 /* The job's internal communicator (all of MPI_COMM_WORLD's group, ctx 4) over
  * which parentless creations agree; no user handle reaches it. */
 extern bt_comm_t *bt_comm_boot;
+
+/* Info hints. bt_comm_set_info takes the assertions info sets to "true" or
+ * "false" (info NULL: none) and leaves the others as they were, or (replace)
+ * at their default, false; other keys are ignored. bt_comm_get_info: a new info
+ * with every hint Baton acts on and its value. */
+struct bt_info;
+void bt_comm_set_info(bt_comm_t *comm, const struct bt_info *info, int replace);
+struct bt_info *bt_comm_get_info(const bt_comm_t *comm);
 
 /* Attributes on communicators. Keyvals above the predefined ones (MPI_TAG_UB...). */
 int  bt_keyval_create(MPI_Comm_copy_attr_function *copy_fn,
