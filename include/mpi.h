@@ -222,6 +222,14 @@ enum {
     MPI_F_ERROR       = 2
 };
 
+/* the Fortran 2008 (mpi_f08) view of MPI_Status */
+typedef struct {
+    MPI_Fint MPI_SOURCE;
+    MPI_Fint MPI_TAG;
+    MPI_Fint MPI_ERROR;
+    MPI_Fint MPI_internal[5];
+} MPI_F08_status;
+
 /* ------------------------------------------------------------------ */
 /* Error classes                                                      */
 /* ------------------------------------------------------------------ */
@@ -783,6 +791,7 @@ BATON_DECL(int, Buffer_iflush, (MPI_Request *request))
 BATON_DECL(int, Cancel, (MPI_Request *request))
 BATON_DECL(int, Comm_attach_buffer, (MPI_Comm comm, void *buffer, int size))
 BATON_DECL(int, Comm_attach_buffer_c, (MPI_Comm comm, void *buffer, MPI_Count size))
+BATON_DECL(MPI_Fint, Comm_c2f, (MPI_Comm comm))
 BATON_DECL(int, Comm_call_errhandler, (MPI_Comm comm, int errorcode))
 BATON_DECL(int, Comm_compare, (MPI_Comm comm1, MPI_Comm comm2, int *result))
 BATON_DECL(int, Comm_create, (MPI_Comm comm, MPI_Group group, MPI_Comm *newcomm))
@@ -802,6 +811,7 @@ BATON_DECL(int, Comm_detach_buffer_c, (MPI_Comm comm, void *buffer_addr,
                                        MPI_Count *size))
 BATON_DECL(int, Comm_dup, (MPI_Comm comm, MPI_Comm *newcomm))
 BATON_DECL(int, Comm_dup_with_info, (MPI_Comm comm, MPI_Info info, MPI_Comm *newcomm))
+BATON_DECL(MPI_Comm, Comm_f2c, (MPI_Fint comm))
 BATON_DECL(int, Comm_flush_buffer, (MPI_Comm comm))
 BATON_DECL(int, Comm_free, (MPI_Comm *comm))
 BATON_DECL(int, Comm_free_keyval, (int *comm_keyval))
@@ -828,6 +838,8 @@ BATON_DECL(int, Comm_split, (MPI_Comm comm, int color, int key, MPI_Comm *newcom
 BATON_DECL(int, Comm_split_type, (MPI_Comm comm, int split_type, int key, MPI_Info info,
                                   MPI_Comm *newcomm))
 BATON_DECL(int, Comm_test_inter, (MPI_Comm comm, int *flag))
+BATON_DECL(MPI_Fint, Errhandler_c2f, (MPI_Errhandler errhandler))
+BATON_DECL(MPI_Errhandler, Errhandler_f2c, (MPI_Fint errhandler))
 BATON_DECL(int, Errhandler_free, (MPI_Errhandler *errhandler))
 BATON_DECL(int, Error_class, (int errorcode, int *errorclass))
 BATON_DECL(int, Error_string, (int errorcode, char *string, int *resultlen))
@@ -872,11 +884,13 @@ BATON_DECL(int, Grequest_start, (MPI_Grequest_query_function *query_fn,
                                  MPI_Grequest_free_function *free_fn,
                                  MPI_Grequest_cancel_function *cancel_fn,
                                  void *extra_state, MPI_Request *request))
+BATON_DECL(MPI_Fint, Group_c2f, (MPI_Group group))
 BATON_DECL(int, Group_compare, (MPI_Group group1, MPI_Group group2, int *result))
 BATON_DECL(int, Group_difference, (MPI_Group group1, MPI_Group group2,
                                    MPI_Group *newgroup))
 BATON_DECL(int, Group_excl, (MPI_Group group, int n, const int ranks[],
                              MPI_Group *newgroup))
+BATON_DECL(MPI_Group, Group_f2c, (MPI_Fint group))
 BATON_DECL(int, Group_free, (MPI_Group *group))
 BATON_DECL(int, Group_from_session_pset, (MPI_Session session, const char *pset_name,
                                           MPI_Group *newgroup))
@@ -938,10 +952,12 @@ BATON_DECL(int, Imrecv, (void *buf, int count, MPI_Datatype datatype,
                          MPI_Message *message, MPI_Request *request))
 BATON_DECL(int, Imrecv_c, (void *buf, MPI_Count count, MPI_Datatype datatype,
                            MPI_Message *message, MPI_Request *request))
+BATON_DECL(MPI_Fint, Info_c2f, (MPI_Info info))
 BATON_DECL(int, Info_create, (MPI_Info *info))
 BATON_DECL(int, Info_create_env, (int argc, char *argv[], MPI_Info *info))
 BATON_DECL(int, Info_delete, (MPI_Info info, const char *key))
 BATON_DECL(int, Info_dup, (MPI_Info info, MPI_Info *newinfo))
+BATON_DECL(MPI_Info, Info_f2c, (MPI_Fint info))
 BATON_DECL(int, Info_free, (MPI_Info *info))
 BATON_DECL(int, Info_get, (MPI_Info info, const char *key, int valuelen, char *value,
                            int *flag))
@@ -1012,15 +1028,19 @@ BATON_DECL(int, Keyval_create, (MPI_Copy_function *copy_fn,
                                 MPI_Delete_function *delete_fn, int *keyval,
                                 void *extra_state))
 BATON_DECL(int, Keyval_free, (int *keyval))
+BATON_DECL(MPI_Fint, Message_c2f, (MPI_Message message))
+BATON_DECL(MPI_Message, Message_f2c, (MPI_Fint message))
 BATON_DECL(int, Mprobe, (int source, int tag, MPI_Comm comm, MPI_Message *message,
                          MPI_Status *status))
 BATON_DECL(int, Mrecv, (void *buf, int count, MPI_Datatype datatype,
                         MPI_Message *message, MPI_Status *status))
 BATON_DECL(int, Mrecv_c, (void *buf, MPI_Count count, MPI_Datatype datatype,
                           MPI_Message *message, MPI_Status *status))
+BATON_DECL(MPI_Fint, Op_c2f, (MPI_Op op))
 BATON_DECL(int, Op_commutative, (MPI_Op op, int *commute))
 BATON_DECL(int, Op_create, (MPI_User_function *user_fn, int commute, MPI_Op *op))
 BATON_DECL(int, Op_create_c, (MPI_User_function_c *user_fn, int commute, MPI_Op *op))
+BATON_DECL(MPI_Op, Op_f2c, (MPI_Fint op))
 BATON_DECL(int, Op_free, (MPI_Op *op))
 BATON_DECL(int, Pack, (const void *inbuf, int incount, MPI_Datatype datatype,
                        void *outbuf, int outsize, int *position, MPI_Comm comm))
@@ -1077,6 +1097,8 @@ BATON_DECL(int, Reduce_scatter_init, (const void *sendbuf, void *recvbuf,
 BATON_DECL(int, Remove_error_class, (int errorclass))
 BATON_DECL(int, Remove_error_code, (int errorcode))
 BATON_DECL(int, Remove_error_string, (int errorcode))
+BATON_DECL(MPI_Fint, Request_c2f, (MPI_Request request))
+BATON_DECL(MPI_Request, Request_f2c, (MPI_Fint request))
 BATON_DECL(int, Request_free, (MPI_Request *request))
 BATON_DECL(int, Request_get_status, (MPI_Request request, int *flag, MPI_Status *status))
 BATON_DECL(int, Request_get_status_all, (int count,
@@ -1172,6 +1194,12 @@ BATON_DECL(int, Ssend_init_c, (const void *buf, MPI_Count count, MPI_Datatype da
                                int dest, int tag, MPI_Comm comm, MPI_Request *request))
 BATON_DECL(int, Start, (MPI_Request *request))
 BATON_DECL(int, Startall, (int count, MPI_Request array_of_requests[]))
+BATON_DECL(int, Status_c2f, (const MPI_Status *c_status, MPI_Fint *f_status))
+BATON_DECL(int, Status_c2f08, (const MPI_Status *c_status, MPI_F08_status *f08_status))
+BATON_DECL(int, Status_f082c, (const MPI_F08_status *f08_status, MPI_Status *c_status))
+BATON_DECL(int, Status_f082f, (const MPI_F08_status *f08_status, MPI_Fint *f_status))
+BATON_DECL(int, Status_f2c, (const MPI_Fint *f_status, MPI_Status *c_status))
+BATON_DECL(int, Status_f2f08, (const MPI_Fint *f_status, MPI_F08_status *f08_status))
 BATON_DECL(int, Status_set_cancelled, (MPI_Status *status, int flag))
 BATON_DECL(int, Status_set_elements, (MPI_Status *status, MPI_Datatype datatype,
                                       int count))
@@ -1187,6 +1215,7 @@ BATON_DECL(int, Testany, (int count, MPI_Request array_of_requests[], int *index
                           int *flag, MPI_Status *status))
 BATON_DECL(int, Testsome, (int incount, MPI_Request array_of_requests[], int *outcount,
                            int array_of_indices[], MPI_Status array_of_statuses[]))
+BATON_DECL(MPI_Fint, Type_c2f, (MPI_Datatype datatype))
 BATON_DECL(int, Type_commit, (MPI_Datatype *datatype))
 BATON_DECL(int, Type_contiguous, (int count, MPI_Datatype oldtype,
                                   MPI_Datatype *newtype))
@@ -1253,6 +1282,7 @@ BATON_DECL(int, Type_create_subarray_c, (int ndims, const MPI_Count array_of_siz
                                          const MPI_Count array_of_starts[], int order,
                                          MPI_Datatype oldtype, MPI_Datatype *newtype))
 BATON_DECL(int, Type_dup, (MPI_Datatype oldtype, MPI_Datatype *newtype))
+BATON_DECL(MPI_Datatype, Type_f2c, (MPI_Fint datatype))
 BATON_DECL(int, Type_free, (MPI_Datatype *datatype))
 BATON_DECL(int, Type_get_contents, (MPI_Datatype datatype, int max_integers,
                                     int max_addresses, int max_datatypes,

@@ -41,6 +41,9 @@ int bt_err_session(bt_errhandler_t *errh, MPI_Session h, int errclass, const cha
 struct bt_request;
 int bt_err_request(const char *call, const struct bt_request *req, int rc);
 
+/* NULL when h is not a live request (MPI_REQUEST_NULL included). */
+struct bt_request *bt_req_get(MPI_Request h);
+
 /* Calls made before MPI_Init or after MPI_Finalize. */
 int bt_err_not_initialized(const char *call);
 

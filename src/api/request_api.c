@@ -16,7 +16,7 @@ int bt_err_request(const char *call, const bt_request_t *req, int rc)
     return bt_err_comm(req->comm, rc, call, "the operation failed");
 }
 
-static bt_request_t *bt_req_get(MPI_Request h)
+bt_request_t *bt_req_get(MPI_Request h)
 {
     bt_request_t *r;
     if (h == MPI_REQUEST_NULL || BT_HANDLE_IS_PREDEFINED(h))

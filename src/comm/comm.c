@@ -3,6 +3,7 @@
 #include "comm/bt_info.h"
 #include "runtime/bt_runtime.h"
 #include "util/bt_util.h"
+#include "util/bt_fhandle.h"
 
 #include <string.h>
 
@@ -54,6 +55,7 @@ void bt_comm_release(bt_comm_t *comm)
     bt_ctxid_free(comm->ctx);
     /* Idle: the buffered messages' requests held the communicator. */
     free(comm->bsend);
+    bt_fh_forget(BT_FH_COMM, comm);
     comm->magic = 0;
     free(comm);
 }

@@ -4,6 +4,7 @@
 #include "comm/bt_info.h"
 #include "runtime/bt_runtime.h"
 #include "util/bt_util.h"
+#include "util/bt_fhandle.h"
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -66,6 +67,7 @@ static void bt_info_clear(bt_info_t *info)
 void bt_info_free(bt_info_t *info)
 {
     bt_info_clear(info);
+    bt_fh_forget(BT_FH_INFO, info);
     info->magic = 0;   /* stale handles are refused from now on */
     free(info);
 }
