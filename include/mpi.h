@@ -1061,6 +1061,7 @@ BATON_DECL(int, Pack_size, (int incount, MPI_Datatype datatype, MPI_Comm comm,
                             int *size))
 BATON_DECL(int, Pack_size_c, (MPI_Count incount, MPI_Datatype datatype, MPI_Comm comm,
                               MPI_Count *size))
+BATON_DECL(int, Pcontrol, (const int level, ...))
 BATON_DECL(int, Probe, (int source, int tag, MPI_Comm comm, MPI_Status *status))
 BATON_DECL(int, Query_thread, (int *provided))
 BATON_DECL(int, Recv, (void *buf, int count, MPI_Datatype datatype, int source, int tag,
@@ -1200,6 +1201,9 @@ BATON_DECL(int, Status_f082c, (const MPI_F08_status *f08_status, MPI_Status *c_s
 BATON_DECL(int, Status_f082f, (const MPI_F08_status *f08_status, MPI_Fint *f_status))
 BATON_DECL(int, Status_f2c, (const MPI_Fint *f_status, MPI_Status *c_status))
 BATON_DECL(int, Status_f2f08, (const MPI_Fint *f_status, MPI_F08_status *f08_status))
+BATON_DECL(int, Status_get_error, (const MPI_Status *status, int *err))
+BATON_DECL(int, Status_get_source, (const MPI_Status *status, int *source))
+BATON_DECL(int, Status_get_tag, (const MPI_Status *status, int *tag))
 BATON_DECL(int, Status_set_cancelled, (MPI_Status *status, int flag))
 BATON_DECL(int, Status_set_elements, (MPI_Status *status, MPI_Datatype datatype,
                                       int count))
@@ -1207,6 +1211,9 @@ BATON_DECL(int, Status_set_elements_c, (MPI_Status *status, MPI_Datatype datatyp
                                         MPI_Count count))
 BATON_DECL(int, Status_set_elements_x, (MPI_Status *status, MPI_Datatype datatype,
                                         MPI_Count count))
+BATON_DECL(int, Status_set_error, (MPI_Status *status, int err))
+BATON_DECL(int, Status_set_source, (MPI_Status *status, int source))
+BATON_DECL(int, Status_set_tag, (MPI_Status *status, int tag))
 BATON_DECL(int, Test, (MPI_Request *request, int *flag, MPI_Status *status))
 BATON_DECL(int, Test_cancelled, (const MPI_Status *status, int *flag))
 BATON_DECL(int, Testall, (int count, MPI_Request array_of_requests[], int *flag,
@@ -1233,6 +1240,9 @@ BATON_DECL(int, Type_create_darray_c, (int size, int rank, int ndims,
                                        const int array_of_dargs[],
                                        const int array_of_psizes[], int order,
                                        MPI_Datatype oldtype, MPI_Datatype *newtype))
+BATON_DECL(int, Type_create_f90_complex, (int p, int r, MPI_Datatype *newtype))
+BATON_DECL(int, Type_create_f90_integer, (int r, MPI_Datatype *newtype))
+BATON_DECL(int, Type_create_f90_real, (int p, int r, MPI_Datatype *newtype))
 BATON_DECL(int, Type_create_hindexed, (int count, const int array_of_blocklengths[],
                                        const MPI_Aint array_of_displacements[],
                                        MPI_Datatype oldtype, MPI_Datatype *newtype))
@@ -1260,6 +1270,9 @@ BATON_DECL(int, Type_create_indexed_block_c, (MPI_Count count, MPI_Count blockle
                                               const MPI_Count array_of_displacements[],
                                               MPI_Datatype oldtype,
                                               MPI_Datatype *newtype))
+BATON_DECL(int, Type_create_keyval, (MPI_Type_copy_attr_function *type_copy_attr_fn,
+                                     MPI_Type_delete_attr_function *type_delete_attr_fn,
+                                     int *type_keyval, void *extra_state))
 BATON_DECL(int, Type_create_resized, (MPI_Datatype oldtype, MPI_Aint lb,
                                       MPI_Aint extent, MPI_Datatype *newtype))
 BATON_DECL(int, Type_create_resized_c, (MPI_Datatype oldtype, MPI_Count lb,
@@ -1281,9 +1294,13 @@ BATON_DECL(int, Type_create_subarray_c, (int ndims, const MPI_Count array_of_siz
                                          const MPI_Count array_of_subsizes[],
                                          const MPI_Count array_of_starts[], int order,
                                          MPI_Datatype oldtype, MPI_Datatype *newtype))
+BATON_DECL(int, Type_delete_attr, (MPI_Datatype datatype, int type_keyval))
 BATON_DECL(int, Type_dup, (MPI_Datatype oldtype, MPI_Datatype *newtype))
 BATON_DECL(MPI_Datatype, Type_f2c, (MPI_Fint datatype))
 BATON_DECL(int, Type_free, (MPI_Datatype *datatype))
+BATON_DECL(int, Type_free_keyval, (int *type_keyval))
+BATON_DECL(int, Type_get_attr, (MPI_Datatype datatype, int type_keyval,
+                                void *attribute_val, int *flag))
 BATON_DECL(int, Type_get_contents, (MPI_Datatype datatype, int max_integers,
                                     int max_addresses, int max_datatypes,
                                     int array_of_integers[],
@@ -1325,6 +1342,8 @@ BATON_DECL(int, Type_indexed_c, (MPI_Count count,
                                  const MPI_Count array_of_displacements[],
                                  MPI_Datatype oldtype, MPI_Datatype *newtype))
 BATON_DECL(int, Type_match_size, (int typeclass, int size, MPI_Datatype *datatype))
+BATON_DECL(int, Type_set_attr, (MPI_Datatype datatype, int type_keyval,
+                                void *attribute_val))
 BATON_DECL(int, Type_set_name, (MPI_Datatype datatype, const char *type_name))
 BATON_DECL(int, Type_size, (MPI_Datatype datatype, int *size))
 BATON_DECL(int, Type_size_c, (MPI_Datatype datatype, MPI_Count *size))

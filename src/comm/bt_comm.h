@@ -215,4 +215,22 @@ int  bt_attr_delete(bt_comm_t *comm, int keyval);
 int  bt_attr_copy_all(bt_comm_t *oldcomm, bt_comm_t *newcomm);
 int  bt_attr_delete_all(bt_comm_t *comm);
 
+/* The same on the attribute list of any kind of object (a datatype's, ...):
+ * h is the object's handle, which the callbacks receive. A keyval serves one
+ * kind only; another kind's is MPI_ERR_KEYVAL. */
+typedef enum { BT_ATTR_COMM, BT_ATTR_TYPE } bt_attr_kind_t;
+int  bt_type_keyval_create(MPI_Type_copy_attr_function *copy_fn,
+                           MPI_Type_delete_attr_function *delete_fn, void *extra_state,
+                           int *keyval_p);
+/* As bt_keyval_check, for keyvals of kind. */
+int  bt_keyval_check_kind(int keyval, bt_attr_kind_t kind);
+int  bt_attrs_set(bt_attr_kind_t kind, struct bt_attr **list, void *h, int keyval, void *value);
+int  bt_attrs_get(bt_attr_kind_t kind, struct bt_attr **list, int keyval, void **value_p,
+                  int *flag_p);
+int  bt_attrs_delete(bt_attr_kind_t kind, struct bt_attr **list, void *h, int keyval);
+/* Copies with the copy callbacks (an error undoes the copies and is returned). */
+int  bt_attrs_copy_all(struct bt_attr **from, void *oldh, struct bt_attr **to, void *newh);
+/* Stops at a delete callback's error, which it returns. */
+int  bt_attrs_delete_all(struct bt_attr **list, void *h);
+
 #endif
