@@ -830,28 +830,22 @@ int PMPI_Type_create_f90_integer(int r, MPI_Datatype *newtype)
 /* REAL*4, *8 and *16 (IEEE single, double and quad); gfortran has no REAL*2 kind. */
 #define BT_DT_F90_REALS(R4, R8, R16) {{6, 37, R4}, {15, 307, R8}, {33, 4931, R16}}
 
-int PMPI_Type_create_f90_real(int p, int r, MPI_Datatype *newtype)
-{
-    static const bt_dt_f90_kind_t kinds[] = BT_DT_F90_REALS(MPI_REAL4, MPI_REAL8, MPI_REAL16);
-    BT_API_LOCK();
-    BT_CHECK_INIT("MPI_Type_create_f90_real");
-    if (p == MPI_UNDEFINED && r == MPI_UNDEFINED)
-        return bt_err_comm(NULL, MPI_ERR_ARG, "MPI_Type_create_f90_real",
-                           "p and r are both MPI_UNDEFINED");
-    return bt_dt_f90("MPI_Type_create_f90_real", kinds, BT_ARRAY_LEN(kinds), p, r, newtype);
-}
+#define BT_DT_F90_REAL_FN(Name, R4, R8, R16)                                                \
+    int PMPI_Type_create_f90_##Name(int p, int r, MPI_Datatype *newtype)                    \
+    {                                                                                       \
+        static const bt_dt_f90_kind_t kinds[] = BT_DT_F90_REALS(R4, R8, R16);               \
+        BT_API_LOCK();                                                                      \
+        BT_CHECK_INIT("MPI_Type_create_f90_" #Name);                                        \
+        if (p == MPI_UNDEFINED && r == MPI_UNDEFINED)                                       \
+            return bt_err_comm(NULL, MPI_ERR_ARG, "MPI_Type_create_f90_" #Name,             \
+                               "p and r are both MPI_UNDEFINED");                          \
+        return bt_dt_f90("MPI_Type_create_f90_" #Name, kinds, BT_ARRAY_LEN(kinds), p, r,    \
+                         newtype);                                                          \
+    }
 
-int PMPI_Type_create_f90_complex(int p, int r, MPI_Datatype *newtype)
-{
-    static const bt_dt_f90_kind_t kinds[] =
-        BT_DT_F90_REALS(MPI_COMPLEX8, MPI_COMPLEX16, MPI_COMPLEX32);
-    BT_API_LOCK();
-    BT_CHECK_INIT("MPI_Type_create_f90_complex");
-    if (p == MPI_UNDEFINED && r == MPI_UNDEFINED)
-        return bt_err_comm(NULL, MPI_ERR_ARG, "MPI_Type_create_f90_complex",
-                           "p and r are both MPI_UNDEFINED");
-    return bt_dt_f90("MPI_Type_create_f90_complex", kinds, BT_ARRAY_LEN(kinds), p, r, newtype);
-}
+BT_DT_F90_REAL_FN(real, MPI_REAL4, MPI_REAL8, MPI_REAL16)
+BT_DT_F90_REAL_FN(complex, MPI_COMPLEX8, MPI_COMPLEX16, MPI_COMPLEX32)
+#undef BT_DT_F90_REAL_FN
 
 /* ---- life cycle ---- */
 

@@ -17,18 +17,7 @@ static int copies, deletes, fail_copy, fail_delete, extra_ok = 1;
 static MPI_Datatype last_copy_type, last_delete_type;
 static int extra_token;
 
-static void expect_err(int rc, int cls, const char *call, int line)
-{
-    char s[MPI_MAX_ERROR_STRING];
-    int c = -1, len;
-
-    CHECK(rc != MPI_SUCCESS, "line %d: %s succeeded", line, call);
-    MPI_Error_class(rc, &c);
-    CHECK(c == cls, "line %d: %s: class %d, expected %d", line, call, c, cls);
-    MPI_Error_string(rc, s, &len);
-    CHECK(strstr(s, call) != NULL, "line %d: error string '%s' does not name %s", line, s, call);
-}
-#define EXPECT(call_expr, cls, name) expect_err((call_expr), (cls), (name), __LINE__)
+#define EXPECT(call_expr, cls, name) CHECK_ERR((call_expr), (cls), (name), NULL)
 
 /* Copies a heap int, incremented, so that each type has its own. */
 static int copy_fn(MPI_Datatype old, int keyval, void *extra, void *in, void *out, int *flag)

@@ -11,20 +11,6 @@ static int rank;
 
 #include "check.h"
 
-static void expect_err(int rc, int cls, const char *call, const char *what, int line)
-{
-    char s[MPI_MAX_ERROR_STRING];
-    int c = -1, len = -1;
-
-    CHECK(rc != MPI_SUCCESS, "line %d: %s succeeded", line, call);
-    MPI_Error_class(rc, &c);
-    CHECK(c == cls, "line %d: %s: class %d, expected %d", line, call, c, cls);
-    MPI_Error_string(rc, s, &len);
-    CHECK(strstr(s, call) != NULL, "line %d: error string '%s' does not name %s", line, s, call);
-    CHECK(!what || strstr(s, what) != NULL, "line %d: error string '%s' does not say '%s'", line,
-          s, what);
-}
-#define EXPECT(call_expr, cls, name, what) expect_err((call_expr), (cls), (name), (what), __LINE__)
 
 static void check_value(MPI_Info info, const char *key, const char *want, int line)
 {
@@ -100,7 +86,7 @@ int main(int argc, char **argv)
     CHECK(MPI_Info_delete(info, "alpha") == MPI_SUCCESS, "delete of alpha failed");
     KEYS(info, "zeta", "mid", "empty");
     VALUE(info, "alpha", NULL);
-    EXPECT(MPI_Info_delete(info, "alpha"), MPI_ERR_INFO_NOKEY, "MPI_Info_delete", "alpha");
+    CHECK_ERR(MPI_Info_delete(info, "alpha"), MPI_ERR_INFO_NOKEY, "MPI_Info_delete", "alpha");
 
     /* Dup is a deep copy with the same order. */
     MPI_Info_dup(info, &dup);
@@ -160,46 +146,46 @@ int main(int argc, char **argv)
     }
     key[MPI_MAX_INFO_KEY - 1] = 'k';
     key[MPI_MAX_INFO_KEY] = '\0';
-    EXPECT(MPI_Info_set(info, key, "x"), MPI_ERR_INFO_KEY, "MPI_Info_set", "MPI_MAX_INFO_KEY");
-    EXPECT(MPI_Info_get_string(info, key, &buflen, val, &flag), MPI_ERR_INFO_KEY,
-           "MPI_Info_get_string", NULL);
-    EXPECT(MPI_Info_delete(info, key), MPI_ERR_INFO_KEY, "MPI_Info_delete", NULL);
-    EXPECT(MPI_Info_get(info, key, 10, val, &flag), MPI_ERR_INFO_KEY, "MPI_Info_get", NULL);
-    EXPECT(MPI_Info_get_valuelen(info, key, &len, &flag), MPI_ERR_INFO_KEY,
-           "MPI_Info_get_valuelen", NULL);
+    CHECK_ERR(MPI_Info_set(info, key, "x"), MPI_ERR_INFO_KEY, "MPI_Info_set", "MPI_MAX_INFO_KEY");
+    CHECK_ERR(MPI_Info_get_string(info, key, &buflen, val, &flag), MPI_ERR_INFO_KEY,
+              "MPI_Info_get_string", NULL);
+    CHECK_ERR(MPI_Info_delete(info, key), MPI_ERR_INFO_KEY, "MPI_Info_delete", NULL);
+    CHECK_ERR(MPI_Info_get(info, key, 10, val, &flag), MPI_ERR_INFO_KEY, "MPI_Info_get", NULL);
+    CHECK_ERR(MPI_Info_get_valuelen(info, key, &len, &flag), MPI_ERR_INFO_KEY,
+              "MPI_Info_get_valuelen", NULL);
     val[MPI_MAX_INFO_VAL - 1] = 'v';
     val[MPI_MAX_INFO_VAL] = '\0';
-    EXPECT(MPI_Info_set(info, "k", val), MPI_ERR_INFO_VALUE, "MPI_Info_set", "MPI_MAX_INFO_VAL");
-    EXPECT(MPI_Info_set(info, "", "x"), MPI_ERR_INFO_KEY, "MPI_Info_set", "empty");
+    CHECK_ERR(MPI_Info_set(info, "k", val), MPI_ERR_INFO_VALUE, "MPI_Info_set", "MPI_MAX_INFO_VAL");
+    CHECK_ERR(MPI_Info_set(info, "", "x"), MPI_ERR_INFO_KEY, "MPI_Info_set", "empty");
     VALUE(info, "k", NULL);
 
     /* Bad handles and arguments. */
-    EXPECT(MPI_Info_set(null, "a", "b"), MPI_ERR_INFO, "MPI_Info_set", "MPI_INFO_NULL");
-    EXPECT(MPI_Info_set(bogus, "a", "b"), MPI_ERR_INFO, "MPI_Info_set", NULL);
-    EXPECT(MPI_Info_get_nkeys(null, &nkeys), MPI_ERR_INFO, "MPI_Info_get_nkeys", NULL);
-    EXPECT(MPI_Info_dup(bogus, &dup), MPI_ERR_INFO, "MPI_Info_dup", NULL);
-    EXPECT(MPI_Info_free(&null), MPI_ERR_INFO, "MPI_Info_free", NULL);
-    EXPECT(MPI_Info_free(NULL), MPI_ERR_ARG, "MPI_Info_free", NULL);
-    EXPECT(MPI_Info_create(NULL), MPI_ERR_ARG, "MPI_Info_create", NULL);
-    EXPECT(MPI_Info_set(info, NULL, "b"), MPI_ERR_ARG, "MPI_Info_set", "key");
-    EXPECT(MPI_Info_set(info, "a", NULL), MPI_ERR_ARG, "MPI_Info_set", "value");
+    CHECK_ERR(MPI_Info_set(null, "a", "b"), MPI_ERR_INFO, "MPI_Info_set", "MPI_INFO_NULL");
+    CHECK_ERR(MPI_Info_set(bogus, "a", "b"), MPI_ERR_INFO, "MPI_Info_set", NULL);
+    CHECK_ERR(MPI_Info_get_nkeys(null, &nkeys), MPI_ERR_INFO, "MPI_Info_get_nkeys", NULL);
+    CHECK_ERR(MPI_Info_dup(bogus, &dup), MPI_ERR_INFO, "MPI_Info_dup", NULL);
+    CHECK_ERR(MPI_Info_free(&null), MPI_ERR_INFO, "MPI_Info_free", NULL);
+    CHECK_ERR(MPI_Info_free(NULL), MPI_ERR_ARG, "MPI_Info_free", NULL);
+    CHECK_ERR(MPI_Info_create(NULL), MPI_ERR_ARG, "MPI_Info_create", NULL);
+    CHECK_ERR(MPI_Info_set(info, NULL, "b"), MPI_ERR_ARG, "MPI_Info_set", "key");
+    CHECK_ERR(MPI_Info_set(info, "a", NULL), MPI_ERR_ARG, "MPI_Info_set", "value");
     MPI_Info_get_nkeys(info, &nkeys);
-    EXPECT(MPI_Info_get_nthkey(info, nkeys, key), MPI_ERR_ARG, "MPI_Info_get_nthkey", NULL);
-    EXPECT(MPI_Info_get_nthkey(info, -1, key), MPI_ERR_ARG, "MPI_Info_get_nthkey", NULL);
-    EXPECT(MPI_Info_get(info, "long", -1, val, &flag), MPI_ERR_ARG, "MPI_Info_get", "valuelen");
+    CHECK_ERR(MPI_Info_get_nthkey(info, nkeys, key), MPI_ERR_ARG, "MPI_Info_get_nthkey", NULL);
+    CHECK_ERR(MPI_Info_get_nthkey(info, -1, key), MPI_ERR_ARG, "MPI_Info_get_nthkey", NULL);
+    CHECK_ERR(MPI_Info_get(info, "long", -1, val, &flag), MPI_ERR_ARG, "MPI_Info_get", "valuelen");
     buflen = -1;
-    EXPECT(MPI_Info_get_string(info, "long", &buflen, val, &flag), MPI_ERR_ARG,
-           "MPI_Info_get_string", "buflen");
-    EXPECT(MPI_Info_get_string(info, "long", NULL, val, &flag), MPI_ERR_ARG,
-           "MPI_Info_get_string", "buflen");
+    CHECK_ERR(MPI_Info_get_string(info, "long", &buflen, val, &flag), MPI_ERR_ARG,
+              "MPI_Info_get_string", "buflen");
+    CHECK_ERR(MPI_Info_get_string(info, "long", NULL, val, &flag), MPI_ERR_ARG,
+              "MPI_Info_get_string", "buflen");
     buflen = 5;
-    EXPECT(MPI_Info_get_string(info, "long", &buflen, val, NULL), MPI_ERR_ARG,
-           "MPI_Info_get_string", "flag");
+    CHECK_ERR(MPI_Info_get_string(info, "long", &buflen, val, NULL), MPI_ERR_ARG,
+              "MPI_Info_get_string", "flag");
     /* MPI_INFO_ENV can be read, not changed or freed. */
     pre = MPI_INFO_ENV;
-    EXPECT(MPI_Info_set(pre, "a", "b"), MPI_ERR_INFO, "MPI_Info_set", "MPI_INFO_ENV");
-    EXPECT(MPI_Info_delete(pre, "host"), MPI_ERR_INFO, "MPI_Info_delete", "MPI_INFO_ENV");
-    EXPECT(MPI_Info_free(&pre), MPI_ERR_INFO, "MPI_Info_free", "MPI_INFO_ENV");
+    CHECK_ERR(MPI_Info_set(pre, "a", "b"), MPI_ERR_INFO, "MPI_Info_set", "MPI_INFO_ENV");
+    CHECK_ERR(MPI_Info_delete(pre, "host"), MPI_ERR_INFO, "MPI_Info_delete", "MPI_INFO_ENV");
+    CHECK_ERR(MPI_Info_free(&pre), MPI_ERR_INFO, "MPI_Info_free", "MPI_INFO_ENV");
     CHECK(pre == MPI_INFO_ENV, "a failed MPI_Info_free changed the handle");
 
     /* Many keys: the array grows and keeps its order. */

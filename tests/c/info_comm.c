@@ -12,20 +12,6 @@ static int rank, size;
 
 #include "check.h"
 
-static void expect_err(int rc, int cls, const char *call, const char *what, int line)
-{
-    char s[MPI_MAX_ERROR_STRING];
-    int c = -1, len = -1;
-
-    CHECK(rc != MPI_SUCCESS, "line %d: %s succeeded", line, call);
-    MPI_Error_class(rc, &c);
-    CHECK(c == cls, "line %d: %s: class %d, expected %d", line, call, c, cls);
-    MPI_Error_string(rc, s, &len);
-    CHECK(strstr(s, call) != NULL, "line %d: error string '%s' does not name %s", line, s, call);
-    CHECK(!what || strstr(s, what) != NULL, "line %d: error string '%s' does not say '%s'", line,
-          s, what);
-}
-#define EXPECT(call_expr, cls, name, what) expect_err((call_expr), (cls), (name), (what), __LINE__)
 
 /* The value get_info reports for key: "true", "false", or NULL when absent. */
 static const char *hint(MPI_Comm comm, const char *key, char *buf)
@@ -45,7 +31,8 @@ static void expect_hint(MPI_Comm comm, const char *key, const char *want, int li
     const char *v = hint(comm, key, buf);
 
     CHECK((v == NULL && want == NULL) || (v && want && strcmp(v, want) == 0),
-          "line %d: %s is %s, expected %s", line, key, v ? v : "(absent)", want ? want : "(absent)");
+          "line %d: %s is %s, expected %s", line, key, v ? v : "(absent)",
+          want ? want : "(absent)");
 }
 #define HINT(comm, key, want) expect_hint((comm), (key), (want), __LINE__)
 
@@ -103,18 +90,18 @@ int main(int argc, char **argv)
 
     /* Wildcard source on c: erroneous, reported as MPI_ERR_ARG naming the assertion,
      * in every receive and probe; a wildcard tag is still fine. */
-    EXPECT(MPI_Recv(&x, 1, MPI_INT, MPI_ANY_SOURCE, 0, c, &st), MPI_ERR_ARG, "MPI_Recv",
-           "mpi_assert_no_any_source");
-    EXPECT(MPI_Irecv(&x, 1, MPI_INT, MPI_ANY_SOURCE, 0, c, &req), MPI_ERR_ARG, "MPI_Irecv",
-           "mpi_assert_no_any_source");
-    EXPECT(MPI_Recv_init(&x, 1, MPI_INT, MPI_ANY_SOURCE, 0, c, &req), MPI_ERR_ARG,
-           "MPI_Recv_init", "mpi_assert_no_any_source");
-    EXPECT(MPI_Iprobe(MPI_ANY_SOURCE, 0, c, &flag, &st), MPI_ERR_ARG, "MPI_Iprobe",
-           "mpi_assert_no_any_source");
-    EXPECT(MPI_Improbe(MPI_ANY_SOURCE, 0, c, &flag, &msg, &st), MPI_ERR_ARG, "MPI_Improbe",
-           "mpi_assert_no_any_source");
-    EXPECT(MPI_Sendrecv(&x, 1, MPI_INT, rank, 0, &x, 1, MPI_INT, MPI_ANY_SOURCE, 0, c, &st),
-           MPI_ERR_ARG, "MPI_Sendrecv", "mpi_assert_no_any_source");
+    CHECK_ERR(MPI_Recv(&x, 1, MPI_INT, MPI_ANY_SOURCE, 0, c, &st), MPI_ERR_ARG, "MPI_Recv",
+              "mpi_assert_no_any_source");
+    CHECK_ERR(MPI_Irecv(&x, 1, MPI_INT, MPI_ANY_SOURCE, 0, c, &req), MPI_ERR_ARG, "MPI_Irecv",
+              "mpi_assert_no_any_source");
+    CHECK_ERR(MPI_Recv_init(&x, 1, MPI_INT, MPI_ANY_SOURCE, 0, c, &req), MPI_ERR_ARG,
+              "MPI_Recv_init", "mpi_assert_no_any_source");
+    CHECK_ERR(MPI_Iprobe(MPI_ANY_SOURCE, 0, c, &flag, &st), MPI_ERR_ARG, "MPI_Iprobe",
+              "mpi_assert_no_any_source");
+    CHECK_ERR(MPI_Improbe(MPI_ANY_SOURCE, 0, c, &flag, &msg, &st), MPI_ERR_ARG, "MPI_Improbe",
+              "mpi_assert_no_any_source");
+    CHECK_ERR(MPI_Sendrecv(&x, 1, MPI_INT, rank, 0, &x, 1, MPI_INT, MPI_ANY_SOURCE, 0, c, &st),
+              MPI_ERR_ARG, "MPI_Sendrecv", "mpi_assert_no_any_source");
     /* The same calls on MPI_COMM_WORLD are fine. */
     CHECK(MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, &st) == MPI_SUCCESS,
           "Iprobe(ANY_SOURCE) on MPI_COMM_WORLD failed");
@@ -125,20 +112,20 @@ int main(int argc, char **argv)
     /* A dup carries the hints; dup_with_info takes info's instead. */
     MPI_Comm_dup(c, &d);
     HINT(d, "mpi_assert_no_any_source", "true");
-    EXPECT(MPI_Probe(MPI_ANY_SOURCE, 0, d, &st), MPI_ERR_ARG, "MPI_Probe",
-           "mpi_assert_no_any_source");
+    CHECK_ERR(MPI_Probe(MPI_ANY_SOURCE, 0, d, &st), MPI_ERR_ARG, "MPI_Probe",
+              "mpi_assert_no_any_source");
     MPI_Comm_free(&d);
     MPI_Info_create(&info);
     MPI_Info_set(info, "mpi_assert_no_any_tag", "true");
     CHECK(MPI_Comm_dup_with_info(c, info, &d) == MPI_SUCCESS, "dup_with_info failed");
     HINT(d, "mpi_assert_no_any_source", "false");
     HINT(d, "mpi_assert_no_any_tag", "true");
-    EXPECT(MPI_Recv(&x, 1, MPI_INT, rank, MPI_ANY_TAG, d, &st), MPI_ERR_ARG, "MPI_Recv",
-           "mpi_assert_no_any_tag");
-    EXPECT(MPI_Iprobe(rank, MPI_ANY_TAG, d, &flag, &st), MPI_ERR_ARG, "MPI_Iprobe",
-           "mpi_assert_no_any_tag");
-    EXPECT(MPI_Sendrecv(&x, 1, MPI_INT, rank, 0, &x, 1, MPI_INT, rank, MPI_ANY_TAG, d, &st),
-           MPI_ERR_ARG, "MPI_Sendrecv", "mpi_assert_no_any_tag");
+    CHECK_ERR(MPI_Recv(&x, 1, MPI_INT, rank, MPI_ANY_TAG, d, &st), MPI_ERR_ARG, "MPI_Recv",
+              "mpi_assert_no_any_tag");
+    CHECK_ERR(MPI_Iprobe(rank, MPI_ANY_TAG, d, &flag, &st), MPI_ERR_ARG, "MPI_Iprobe",
+              "mpi_assert_no_any_tag");
+    CHECK_ERR(MPI_Sendrecv(&x, 1, MPI_INT, rank, 0, &x, 1, MPI_INT, rank, MPI_ANY_TAG, d, &st),
+              MPI_ERR_ARG, "MPI_Sendrecv", "mpi_assert_no_any_tag");
     /* A receive with a specific tag and a wildcard source is fine on d. */
     MPI_Irecv(&x, 1, MPI_INT, MPI_ANY_SOURCE, 7, d, &req);
     {
@@ -179,21 +166,21 @@ int main(int argc, char **argv)
     HINT(c, "mpi_assert_no_any_tag", "true");
 
     /* Bad arguments. */
-    EXPECT(MPI_Comm_set_info(MPI_COMM_NULL, MPI_INFO_NULL), MPI_ERR_COMM, "MPI_Comm_set_info",
-           NULL);
-    EXPECT(MPI_Comm_set_info(c, (MPI_Info)(intptr_t)0x3ff), MPI_ERR_INFO, "MPI_Comm_set_info",
-           NULL);
-    EXPECT(MPI_Comm_get_info(c, NULL), MPI_ERR_ARG, "MPI_Comm_get_info", "info_used");
-    EXPECT(MPI_Comm_get_info(MPI_COMM_NULL, &got), MPI_ERR_COMM, "MPI_Comm_get_info", NULL);
-    EXPECT(MPI_Comm_dup_with_info(c, (MPI_Info)(intptr_t)0x3ff, &e), MPI_ERR_INFO,
-           "MPI_Comm_dup_with_info", NULL);
+    CHECK_ERR(MPI_Comm_set_info(MPI_COMM_NULL, MPI_INFO_NULL), MPI_ERR_COMM, "MPI_Comm_set_info",
+              NULL);
+    CHECK_ERR(MPI_Comm_set_info(c, (MPI_Info)(intptr_t)0x3ff), MPI_ERR_INFO, "MPI_Comm_set_info",
+              NULL);
+    CHECK_ERR(MPI_Comm_get_info(c, NULL), MPI_ERR_ARG, "MPI_Comm_get_info", "info_used");
+    CHECK_ERR(MPI_Comm_get_info(MPI_COMM_NULL, &got), MPI_ERR_COMM, "MPI_Comm_get_info", NULL);
+    CHECK_ERR(MPI_Comm_dup_with_info(c, (MPI_Info)(intptr_t)0x3ff, &e), MPI_ERR_INFO,
+              "MPI_Comm_dup_with_info", NULL);
 
     /* Predefined communicators take hints too; put them back after. */
     MPI_Info_create(&info);
     MPI_Info_set(info, "mpi_assert_no_any_tag", "true");
     MPI_Comm_set_info(MPI_COMM_SELF, info);
-    EXPECT(MPI_Iprobe(0, MPI_ANY_TAG, MPI_COMM_SELF, &flag, &st), MPI_ERR_ARG, "MPI_Iprobe",
-           "mpi_assert_no_any_tag");
+    CHECK_ERR(MPI_Iprobe(0, MPI_ANY_TAG, MPI_COMM_SELF, &flag, &st), MPI_ERR_ARG, "MPI_Iprobe",
+              "mpi_assert_no_any_tag");
     MPI_Info_set(info, "mpi_assert_no_any_tag", "false");
     MPI_Comm_set_info(MPI_COMM_SELF, info);
 
@@ -204,8 +191,8 @@ int main(int argc, char **argv)
     MPI_Free_mem(mem);
     CHECK(MPI_Alloc_mem(10, MPI_INFO_NULL, &mem) == MPI_SUCCESS, "Alloc_mem(MPI_INFO_NULL) failed");
     MPI_Free_mem(mem);
-    EXPECT(MPI_Alloc_mem(10, (MPI_Info)(intptr_t)0x3ff, &mem), MPI_ERR_INFO, "MPI_Alloc_mem",
-           NULL);
+    CHECK_ERR(MPI_Alloc_mem(10, (MPI_Info)(intptr_t)0x3ff, &mem), MPI_ERR_INFO, "MPI_Alloc_mem",
+              NULL);
     MPI_Info_free(&info);
 
     MPI_Comm_free(&d);

@@ -11,18 +11,7 @@ static int rank;
 
 #include "check.h"
 
-static void expect_err(int rc, int cls, const char *call, int line)
-{
-    char s[MPI_MAX_ERROR_STRING];
-    int c = -1, len;
-
-    CHECK(rc != MPI_SUCCESS, "line %d: %s succeeded", line, call);
-    MPI_Error_class(rc, &c);
-    CHECK(c == cls, "line %d: %s: class %d, expected %d", line, call, c, cls);
-    MPI_Error_string(rc, s, &len);
-    CHECK(strstr(s, call) != NULL, "line %d: error string '%s' does not name %s", line, s, call);
-}
-#define EXPECT(call_expr, cls, name) expect_err((call_expr), (cls), (name), __LINE__)
+#define EXPECT(call_expr, cls, name) CHECK_ERR((call_expr), (cls), (name), NULL)
 
 int main(int argc, char **argv)
 {
