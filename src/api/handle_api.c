@@ -4,7 +4,8 @@
  * A predefined handle's MPI_Fint is its standard-ABI value; an object made at
  * run time gets one from util/'s tables (bt_fhandle.h) at its first c2f. c2f of
  * an invalid handle gives the kind's null value, f2c of a value that names
- * nothing live gives the null handle: neither call has a way to report errors. */
+ * nothing live gives the null handle: neither call has a way to report errors.
+ * Under MPI_THREAD_MULTIPLE the big lock keeps the object from going meanwhile. */
 #include "api/bt_api.h"
 #include "comm/bt_info.h"
 #include "op/bt_op.h"
@@ -29,6 +30,7 @@ static int bt_fh_valid_message(MPI_Message h)
 #define BT_FH_CONVERSIONS(Kind, T, KIND, NULLH, valid)                                  \
     MPI_Fint PMPI_##Kind##_c2f(T h)                                                     \
     {                                                                                   \
+        BT_API_LOCK();                                                                  \
         if (!valid(h))                                                                  \
             return (MPI_Fint)(uintptr_t)NULLH;                                          \
         if (BT_HANDLE_IS_PREDEFINED(h))                                                 \
@@ -37,6 +39,7 @@ static int bt_fh_valid_message(MPI_Message h)
     }                                                                                   \
     T PMPI_##Kind##_f2c(MPI_Fint f)                                                     \
     {                                                                                   \
+        BT_API_LOCK();                                                                  \
         T h;                                                                            \
         if (f >= BT_FH_FIRST)                                                           \
             h = (T)bt_fh_f2c(KIND, f);                                                  \
