@@ -1166,6 +1166,7 @@ BATON_DECL(int, Sendrecv_replace_c, (void *buf, MPI_Count count, MPI_Datatype da
 BATON_DECL(int, Session_attach_buffer, (MPI_Session session, void *buffer, int size))
 BATON_DECL(int, Session_attach_buffer_c, (MPI_Session session, void *buffer,
                                           MPI_Count size))
+BATON_DECL(MPI_Fint, Session_c2f, (MPI_Session session))
 BATON_DECL(int, Session_call_errhandler, (MPI_Session session, int errorcode))
 BATON_DECL(int, Session_create_errhandler, (MPI_Session_errhandler_function *session_errhandler_fn,
                                             MPI_Errhandler *errhandler))
@@ -1173,6 +1174,7 @@ BATON_DECL(int, Session_detach_buffer, (MPI_Session session, void *buffer_addr,
                                         int *size))
 BATON_DECL(int, Session_detach_buffer_c, (MPI_Session session, void *buffer_addr,
                                           MPI_Count *size))
+BATON_DECL(MPI_Session, Session_f2c, (MPI_Fint session))
 BATON_DECL(int, Session_finalize, (MPI_Session *session))
 BATON_DECL(int, Session_flush_buffer, (MPI_Session session))
 BATON_DECL(int, Session_get_errhandler, (MPI_Session session,

@@ -1,5 +1,5 @@
 /* Handle conversions: MPI_<kind>_c2f / _f2c for communicators, datatypes, groups,
- * requests, ops, infos, error handlers and messages (predefined handles are their
+ * requests, ops, infos, error handlers, messages and sessions (predefined handles are their
  * own values, objects get stable values that die with them, unknown values give
  * the null handle), and the status conversions between C, Fortran and F08. */
 /* np: 1 2 */
@@ -26,6 +26,7 @@ static void check_unknown(MPI_Fint f)
     CHECK(MPI_Info_f2c(f) == MPI_INFO_NULL, "Info_f2c(%d) not MPI_INFO_NULL", f);
     CHECK(MPI_Errhandler_f2c(f) == MPI_ERRHANDLER_NULL, "Errhandler_f2c(%d) not NULL", f);
     CHECK(MPI_Message_f2c(f) == MPI_MESSAGE_NULL, "Message_f2c(%d) not MPI_MESSAGE_NULL", f);
+    CHECK(MPI_Session_f2c(f) == MPI_SESSION_NULL, "Session_f2c(%d) not MPI_SESSION_NULL", f);
 }
 
 int main(int argc, char **argv)
@@ -168,6 +169,27 @@ int main(int argc, char **argv)
     MPI_Mrecv(&y, 1, MPI_INT, &msg, &st);
     CHECK(y == 5 && msg == MPI_MESSAGE_NULL, "mrecv through f2c: y %d", y);
     CHECK(MPI_Message_f2c(f) == MPI_MESSAGE_NULL, "received message still converts");
+
+    /* Sessions. */
+    {
+        MPI_Session sess;
+        MPI_Group sg;
+        MPI_Info sinfo;
+        MPI_Info_create(&sinfo);
+        MPI_Session_init(sinfo, MPI_ERRORS_RETURN, &sess);
+        f = MPI_Session_c2f(sess);
+        CHECK(f >= 0x400 && MPI_Session_f2c(f) == sess, "session value %d", f);
+        CHECK(MPI_Group_from_session_pset(MPI_Session_f2c(f), "mpi://SELF", &sg) == MPI_SUCCESS,
+              "a pset's group through the f2c session failed");
+        MPI_Group_size(sg, &count);
+        CHECK(count == 1, "mpi://SELF through f2c has %d processes", count);
+        MPI_Group_free(&sg);
+        CHECK(MPI_Session_c2f(MPI_SESSION_NULL) == 0x120, "SESSION_NULL -> %d",
+              MPI_Session_c2f(MPI_SESSION_NULL));
+        MPI_Session_finalize(&sess);
+        CHECK(MPI_Session_f2c(f) == MPI_SESSION_NULL, "finalized session still converts");
+        MPI_Info_free(&sinfo);
+    }
 
     /* Many infos: values stay right while others come and go (the tables grow
      * and delete in the middle of their probe runs). */
