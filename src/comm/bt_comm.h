@@ -132,6 +132,10 @@ int bt_comm_node_color(void);
  * MPI_UNDEFINED where the process lies in no one instance of the level (or no
  * level splits comm), *level_p the level used (-1: none). */
 int bt_comm_hw_color(bt_comm_t *comm, int level, int *color_p, int *level_p);
+/* The color of this process's instance of level (-1: none) without asking the
+ * others (MPI_Comm_split_type's guided splits, where some may pass MPI_UNDEFINED);
+ * MPI_UNDEFINED when it has none. */
+int bt_comm_hw_color_local(int level);
 
 /* Error handlers. Predefined ones are static and never freed. */
 bt_errhandler_t *bt_errhandler_create(bt_errh_kind_t kind, MPI_Comm_errhandler_function *fn);

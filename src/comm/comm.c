@@ -384,3 +384,18 @@ bt_info_t *bt_comm_get_info(const bt_comm_t *comm)
                         comm->asserts & bt_comm_hints[i].bit ? "true" : "false");
     return info;
 }
+
+/* The split color of this process's instance of hardware level (-1: none):
+ * the node's, or the node's index and the instance's number, unique on the job
+ * as long as both fit (2^15 nodes, 2^16 instances a node); else MPI_UNDEFINED. */
+int bt_comm_hw_color_local(int level)
+{
+    long inst;
+
+    if (level == BT_HW_NODE)
+        return bt_comm_node_color();
+    inst = level < 0 ? -1 : bt_hw_instance(level);
+    if (inst < 0 || inst >= 1 << 16 || bt_rt.node < 0 || bt_rt.node >= 1 << 15)
+        return MPI_UNDEFINED;
+    return bt_rt.node << 16 | (int)inst;
+}

@@ -1,8 +1,8 @@
 /* Info on communicators: MPI_Comm_set_info / MPI_Comm_get_info, the assertions
  * mpi_assert_no_any_source / no_any_tag (a wildcard receive or probe on such a
  * communicator is MPI_ERR_ARG naming the assertion; specific ones still work),
- * dup copying the hints, dup_with_info replacing them, ignored hints, and
- * MPI_Alloc_mem taking an info. */
+ * dup copying the hints, dup_with_info replacing them, ignored hints, the split
+ * types guided by info, and MPI_Alloc_mem taking an info. */
 #include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -183,6 +183,85 @@ int main(int argc, char **argv)
               "mpi_assert_no_any_tag");
     MPI_Info_set(info, "mpi_assert_no_any_tag", "false");
     MPI_Comm_set_info(MPI_COMM_SELF, info);
+
+    /* Split types guided by info: "mpi_shared_memory" names the node (the split of
+     * MPI_COMM_TYPE_SHARED); no name or another gives MPI_COMM_NULL. Info is not
+     * changed by them; HW_UNGUIDED says in info what it split by. */
+    {
+        const int guided[2] = { MPI_COMM_TYPE_HW_GUIDED, MPI_COMM_TYPE_RESOURCE_GUIDED };
+        MPI_Comm shared;
+        MPI_Group g1, g2;
+        char v[MPI_MAX_INFO_VAL];
+        int cmp, buflen;
+
+        MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &shared);
+        MPI_Comm_group(shared, &g1);
+        MPI_Info_set(info, "mpi_hw_resource_type", "@no-such-thing@");
+        for (int k = 0; k < 2; k++) {
+            MPI_Comm_split_type(MPI_COMM_WORLD, guided[k], rank, MPI_INFO_NULL, &e);
+            CHECK(e == MPI_COMM_NULL, "guided split %d without info gave a communicator", k);
+            MPI_Comm_split_type(MPI_COMM_WORLD, guided[k], rank, info, &e);
+            CHECK(e == MPI_COMM_NULL, "guided split %d by an unknown resource gave one", k);
+        }
+        MPI_Info_set(info, "mpi_hw_resource_type", "mpi_shared_memory");
+        for (int k = 0; k < 2; k++) {
+            MPI_Comm_split_type(MPI_COMM_WORLD, guided[k], rank, info, &e);
+            CHECK(e != MPI_COMM_NULL, "guided split %d by mpi_shared_memory gave none", k);
+            MPI_Comm_group(e, &g2);
+            MPI_Group_compare(g1, g2, &cmp);
+            CHECK(cmp == MPI_IDENT, "guided split %d is not the node's split (%d)", k, cmp);
+            MPI_Group_free(&g2);
+            MPI_Comm_free(&e);
+            buflen = sizeof(v);
+            MPI_Info_get_string(info, "mpi_hw_resource_type", &buflen, v, &flag);
+            CHECK(flag && strcmp(v, "mpi_shared_memory") == 0, "guided split changed info: %s",
+                  v);
+        }
+        MPI_Group_free(&g1);
+        MPI_Comm_free(&shared);
+        /* One process guided, the others MPI_UNDEFINED (as mpi4py's test does):
+         * no communication is needed, the one gets a communicator of itself. */
+        for (int root = 0; root < size; root++) {
+            MPI_Comm_split_type(MPI_COMM_WORLD, rank == root ? MPI_COMM_TYPE_HW_GUIDED
+                                                             : MPI_UNDEFINED,
+                                0, info, &e);
+            if (rank == root) {
+                int n = -1;
+                CHECK(e != MPI_COMM_NULL, "root %d alone got no communicator", root);
+                MPI_Comm_size(e, &n);
+                CHECK(n == 1, "root %d alone got %d processes", root, n);
+                MPI_Comm_free(&e);
+            } else {
+                CHECK(e == MPI_COMM_NULL, "MPI_UNDEFINED beside root %d gave one", root);
+            }
+        }
+        /* HW_UNGUIDED names the level it split by; guided by that name, the same
+         * split results. */
+        MPI_Info_create(&got);
+        MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_HW_UNGUIDED, rank, got, &e);
+        buflen = sizeof(v);
+        MPI_Info_get_string(got, "mpi_hw_resource_type", &buflen, v, &flag);
+        if (e == MPI_COMM_NULL) {
+            CHECK(!flag, "HW_UNGUIDED gave no communicator but set mpi_hw_resource_type");
+        } else {
+            MPI_Comm same;
+            CHECK(flag && v[0], "HW_UNGUIDED did not say its resource");
+            MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_HW_GUIDED, rank, got, &same);
+            CHECK(same != MPI_COMM_NULL, "HW_GUIDED by '%s' gave none", v);
+            MPI_Comm_group(e, &g1);
+            MPI_Comm_group(same, &g2);
+            MPI_Group_compare(g1, g2, &cmp);
+            CHECK(cmp == MPI_IDENT, "HW_GUIDED by '%s' is not HW_UNGUIDED's split", v);
+            MPI_Group_free(&g1);
+            MPI_Group_free(&g2);
+            MPI_Comm_free(&same);
+            MPI_Comm_free(&e);
+        }
+        MPI_Info_free(&got);
+        CHECK_ERR(MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0,
+                                      (MPI_Info)(intptr_t)0x3ff, &e),
+                  MPI_ERR_INFO, "MPI_Comm_split_type", NULL);
+    }
 
     /* MPI_Alloc_mem: any info is accepted, a bad handle is not. */
     MPI_Info_set(info, "alloc_shared_noncontig", "true");
