@@ -768,24 +768,41 @@ BATON_DECL(int, Bcast_init, (void *buffer, int count, MPI_Datatype datatype, int
                              MPI_Comm comm, MPI_Info info, MPI_Request *request))
 BATON_DECL(int, Bsend, (const void *buf, int count, MPI_Datatype datatype, int dest,
                         int tag, MPI_Comm comm))
+BATON_DECL(int, Bsend_c, (const void *buf, MPI_Count count, MPI_Datatype datatype,
+                          int dest, int tag, MPI_Comm comm))
 BATON_DECL(int, Bsend_init, (const void *buf, int count, MPI_Datatype datatype,
                              int dest, int tag, MPI_Comm comm, MPI_Request *request))
+BATON_DECL(int, Bsend_init_c, (const void *buf, MPI_Count count, MPI_Datatype datatype,
+                               int dest, int tag, MPI_Comm comm, MPI_Request *request))
 BATON_DECL(int, Buffer_attach, (void *buffer, int size))
+BATON_DECL(int, Buffer_attach_c, (void *buffer, MPI_Count size))
 BATON_DECL(int, Buffer_detach, (void *buffer_addr, int *size))
+BATON_DECL(int, Buffer_detach_c, (void *buffer_addr, MPI_Count *size))
+BATON_DECL(int, Buffer_flush, (void))
+BATON_DECL(int, Buffer_iflush, (MPI_Request *request))
 BATON_DECL(int, Cancel, (MPI_Request *request))
+BATON_DECL(int, Comm_attach_buffer, (MPI_Comm comm, void *buffer, int size))
+BATON_DECL(int, Comm_attach_buffer_c, (MPI_Comm comm, void *buffer, MPI_Count size))
 BATON_DECL(int, Comm_call_errhandler, (MPI_Comm comm, int errorcode))
 BATON_DECL(int, Comm_compare, (MPI_Comm comm1, MPI_Comm comm2, int *result))
 BATON_DECL(int, Comm_create, (MPI_Comm comm, MPI_Group group, MPI_Comm *newcomm))
 BATON_DECL(int, Comm_create_errhandler, (MPI_Comm_errhandler_function *comm_errhandler_fn,
                                          MPI_Errhandler *errhandler))
+BATON_DECL(int, Comm_create_from_group, (MPI_Group group, const char *stringtag,
+                                         MPI_Info info, MPI_Errhandler errhandler,
+                                         MPI_Comm *newcomm))
 BATON_DECL(int, Comm_create_group, (MPI_Comm comm, MPI_Group group, int tag,
                                     MPI_Comm *newcomm))
 BATON_DECL(int, Comm_create_keyval, (MPI_Comm_copy_attr_function *comm_copy_attr_fn,
                                      MPI_Comm_delete_attr_function *comm_delete_attr_fn,
                                      int *comm_keyval, void *extra_state))
 BATON_DECL(int, Comm_delete_attr, (MPI_Comm comm, int comm_keyval))
+BATON_DECL(int, Comm_detach_buffer, (MPI_Comm comm, void *buffer_addr, int *size))
+BATON_DECL(int, Comm_detach_buffer_c, (MPI_Comm comm, void *buffer_addr,
+                                       MPI_Count *size))
 BATON_DECL(int, Comm_dup, (MPI_Comm comm, MPI_Comm *newcomm))
 BATON_DECL(int, Comm_dup_with_info, (MPI_Comm comm, MPI_Info info, MPI_Comm *newcomm))
+BATON_DECL(int, Comm_flush_buffer, (MPI_Comm comm))
 BATON_DECL(int, Comm_free, (MPI_Comm *comm))
 BATON_DECL(int, Comm_free_keyval, (int *comm_keyval))
 BATON_DECL(int, Comm_get_attr, (MPI_Comm comm, int comm_keyval, void *attribute_val,
@@ -797,6 +814,7 @@ BATON_DECL(int, Comm_group, (MPI_Comm comm, MPI_Group *group))
 BATON_DECL(int, Comm_idup, (MPI_Comm comm, MPI_Comm *newcomm, MPI_Request *request))
 BATON_DECL(int, Comm_idup_with_info, (MPI_Comm comm, MPI_Info info, MPI_Comm *newcomm,
                                       MPI_Request *request))
+BATON_DECL(int, Comm_iflush_buffer, (MPI_Comm comm, MPI_Request *request))
 BATON_DECL(int, Comm_rank, (MPI_Comm comm, int *rank))
 BATON_DECL(int, Comm_remote_group, (MPI_Comm comm, MPI_Group *group))
 BATON_DECL(int, Comm_remote_size, (MPI_Comm comm, int *size))
@@ -836,8 +854,12 @@ BATON_DECL(int, Gatherv_init, (const void *sendbuf, int sendcount,
                                MPI_Info info, MPI_Request *request))
 BATON_DECL(int, Get_address, (const void *location, MPI_Aint *address))
 BATON_DECL(int, Get_count, (const MPI_Status *status, MPI_Datatype datatype, int *count))
+BATON_DECL(int, Get_count_c, (const MPI_Status *status, MPI_Datatype datatype,
+                              MPI_Count *count))
 BATON_DECL(int, Get_elements, (const MPI_Status *status, MPI_Datatype datatype,
                                int *count))
+BATON_DECL(int, Get_elements_c, (const MPI_Status *status, MPI_Datatype datatype,
+                                 MPI_Count *count))
 BATON_DECL(int, Get_elements_x, (const MPI_Status *status, MPI_Datatype datatype,
                                  MPI_Count *count))
 BATON_DECL(int, Get_library_version, (char *version, int *resultlen))
@@ -854,6 +876,8 @@ BATON_DECL(int, Group_difference, (MPI_Group group1, MPI_Group group2,
 BATON_DECL(int, Group_excl, (MPI_Group group, int n, const int ranks[],
                              MPI_Group *newgroup))
 BATON_DECL(int, Group_free, (MPI_Group *group))
+BATON_DECL(int, Group_from_session_pset, (MPI_Session session, const char *pset_name,
+                                          MPI_Group *newgroup))
 BATON_DECL(int, Group_incl, (MPI_Group group, int n, const int ranks[],
                              MPI_Group *newgroup))
 BATON_DECL(int, Group_intersection, (MPI_Group group1, MPI_Group group2,
@@ -894,6 +918,8 @@ BATON_DECL(int, Ibcast, (void *buffer, int count, MPI_Datatype datatype, int roo
                          MPI_Comm comm, MPI_Request *request))
 BATON_DECL(int, Ibsend, (const void *buf, int count, MPI_Datatype datatype, int dest,
                          int tag, MPI_Comm comm, MPI_Request *request))
+BATON_DECL(int, Ibsend_c, (const void *buf, MPI_Count count, MPI_Datatype datatype,
+                           int dest, int tag, MPI_Comm comm, MPI_Request *request))
 BATON_DECL(int, Iexscan, (const void *sendbuf, void *recvbuf, int count,
                           MPI_Datatype datatype, MPI_Op op, MPI_Comm comm,
                           MPI_Request *request))
@@ -908,6 +934,8 @@ BATON_DECL(int, Improbe, (int source, int tag, MPI_Comm comm, int *flag,
                           MPI_Message *message, MPI_Status *status))
 BATON_DECL(int, Imrecv, (void *buf, int count, MPI_Datatype datatype,
                          MPI_Message *message, MPI_Request *request))
+BATON_DECL(int, Imrecv_c, (void *buf, MPI_Count count, MPI_Datatype datatype,
+                           MPI_Message *message, MPI_Request *request))
 BATON_DECL(int, Init, (int *argc, char * * *argv))
 BATON_DECL(int, Init_thread, (int *argc, char * * *argv, int required, int *provided))
 BATON_DECL(int, Initialized, (int *flag))
@@ -915,6 +943,8 @@ BATON_DECL(int, Iprobe, (int source, int tag, MPI_Comm comm, int *flag,
                          MPI_Status *status))
 BATON_DECL(int, Irecv, (void *buf, int count, MPI_Datatype datatype, int source,
                         int tag, MPI_Comm comm, MPI_Request *request))
+BATON_DECL(int, Irecv_c, (void *buf, MPI_Count count, MPI_Datatype datatype, int source,
+                          int tag, MPI_Comm comm, MPI_Request *request))
 BATON_DECL(int, Ireduce, (const void *sendbuf, void *recvbuf, int count,
                           MPI_Datatype datatype, MPI_Op op, int root, MPI_Comm comm,
                           MPI_Request *request))
@@ -926,6 +956,8 @@ BATON_DECL(int, Ireduce_scatter_block, (const void *sendbuf, void *recvbuf,
                                         MPI_Comm comm, MPI_Request *request))
 BATON_DECL(int, Irsend, (const void *buf, int count, MPI_Datatype datatype, int dest,
                          int tag, MPI_Comm comm, MPI_Request *request))
+BATON_DECL(int, Irsend_c, (const void *buf, MPI_Count count, MPI_Datatype datatype,
+                           int dest, int tag, MPI_Comm comm, MPI_Request *request))
 BATON_DECL(int, Is_thread_main, (int *flag))
 BATON_DECL(int, Iscan, (const void *sendbuf, void *recvbuf, int count,
                         MPI_Datatype datatype, MPI_Op op, MPI_Comm comm,
@@ -939,15 +971,27 @@ BATON_DECL(int, Iscatterv, (const void *sendbuf, const int sendcounts[],
                             MPI_Comm comm, MPI_Request *request))
 BATON_DECL(int, Isend, (const void *buf, int count, MPI_Datatype datatype, int dest,
                         int tag, MPI_Comm comm, MPI_Request *request))
+BATON_DECL(int, Isend_c, (const void *buf, MPI_Count count, MPI_Datatype datatype,
+                          int dest, int tag, MPI_Comm comm, MPI_Request *request))
 BATON_DECL(int, Isendrecv, (const void *sendbuf, int sendcount, MPI_Datatype sendtype,
                             int dest, int sendtag, void *recvbuf, int recvcount,
                             MPI_Datatype recvtype, int source, int recvtag,
                             MPI_Comm comm, MPI_Request *request))
+BATON_DECL(int, Isendrecv_c, (const void *sendbuf, MPI_Count sendcount,
+                              MPI_Datatype sendtype, int dest, int sendtag,
+                              void *recvbuf, MPI_Count recvcount, MPI_Datatype recvtype,
+                              int source, int recvtag, MPI_Comm comm,
+                              MPI_Request *request))
 BATON_DECL(int, Isendrecv_replace, (void *buf, int count, MPI_Datatype datatype,
                                     int dest, int sendtag, int source, int recvtag,
                                     MPI_Comm comm, MPI_Request *request))
+BATON_DECL(int, Isendrecv_replace_c, (void *buf, MPI_Count count, MPI_Datatype datatype,
+                                      int dest, int sendtag, int source, int recvtag,
+                                      MPI_Comm comm, MPI_Request *request))
 BATON_DECL(int, Issend, (const void *buf, int count, MPI_Datatype datatype, int dest,
                          int tag, MPI_Comm comm, MPI_Request *request))
+BATON_DECL(int, Issend_c, (const void *buf, MPI_Count count, MPI_Datatype datatype,
+                           int dest, int tag, MPI_Comm comm, MPI_Request *request))
 BATON_DECL(int, Keyval_create, (MPI_Copy_function *copy_fn,
                                 MPI_Delete_function *delete_fn, int *keyval,
                                 void *extra_state))
@@ -956,6 +1000,8 @@ BATON_DECL(int, Mprobe, (int source, int tag, MPI_Comm comm, MPI_Message *messag
                          MPI_Status *status))
 BATON_DECL(int, Mrecv, (void *buf, int count, MPI_Datatype datatype,
                         MPI_Message *message, MPI_Status *status))
+BATON_DECL(int, Mrecv_c, (void *buf, MPI_Count count, MPI_Datatype datatype,
+                          MPI_Message *message, MPI_Status *status))
 BATON_DECL(int, Op_commutative, (MPI_Op op, int *commute))
 BATON_DECL(int, Op_create, (MPI_User_function *user_fn, int commute, MPI_Op *op))
 BATON_DECL(int, Op_create_c, (MPI_User_function_c *user_fn, int commute, MPI_Op *op))
@@ -983,8 +1029,12 @@ BATON_DECL(int, Probe, (int source, int tag, MPI_Comm comm, MPI_Status *status))
 BATON_DECL(int, Query_thread, (int *provided))
 BATON_DECL(int, Recv, (void *buf, int count, MPI_Datatype datatype, int source, int tag,
                        MPI_Comm comm, MPI_Status *status))
+BATON_DECL(int, Recv_c, (void *buf, MPI_Count count, MPI_Datatype datatype, int source,
+                         int tag, MPI_Comm comm, MPI_Status *status))
 BATON_DECL(int, Recv_init, (void *buf, int count, MPI_Datatype datatype, int source,
                             int tag, MPI_Comm comm, MPI_Request *request))
+BATON_DECL(int, Recv_init_c, (void *buf, MPI_Count count, MPI_Datatype datatype,
+                              int source, int tag, MPI_Comm comm, MPI_Request *request))
 BATON_DECL(int, Reduce, (const void *sendbuf, void *recvbuf, int count,
                          MPI_Datatype datatype, MPI_Op op, int root, MPI_Comm comm))
 BATON_DECL(int, Reduce_init, (const void *sendbuf, void *recvbuf, int count,
@@ -1025,8 +1075,12 @@ BATON_DECL(int, Request_get_status_some, (int incount,
                                           MPI_Status array_of_statuses[]))
 BATON_DECL(int, Rsend, (const void *buf, int count, MPI_Datatype datatype, int dest,
                         int tag, MPI_Comm comm))
+BATON_DECL(int, Rsend_c, (const void *buf, MPI_Count count, MPI_Datatype datatype,
+                          int dest, int tag, MPI_Comm comm))
 BATON_DECL(int, Rsend_init, (const void *buf, int count, MPI_Datatype datatype,
                              int dest, int tag, MPI_Comm comm, MPI_Request *request))
+BATON_DECL(int, Rsend_init_c, (const void *buf, MPI_Count count, MPI_Datatype datatype,
+                               int dest, int tag, MPI_Comm comm, MPI_Request *request))
 BATON_DECL(int, Scan, (const void *sendbuf, void *recvbuf, int count,
                        MPI_Datatype datatype, MPI_Op op, MPI_Comm comm))
 BATON_DECL(int, Scan_init, (const void *sendbuf, void *recvbuf, int count,
@@ -1050,24 +1104,63 @@ BATON_DECL(int, Scatterv_init, (const void *sendbuf, const int sendcounts[],
                                 MPI_Request *request))
 BATON_DECL(int, Send, (const void *buf, int count, MPI_Datatype datatype, int dest,
                        int tag, MPI_Comm comm))
+BATON_DECL(int, Send_c, (const void *buf, MPI_Count count, MPI_Datatype datatype,
+                         int dest, int tag, MPI_Comm comm))
 BATON_DECL(int, Send_init, (const void *buf, int count, MPI_Datatype datatype, int dest,
                             int tag, MPI_Comm comm, MPI_Request *request))
+BATON_DECL(int, Send_init_c, (const void *buf, MPI_Count count, MPI_Datatype datatype,
+                              int dest, int tag, MPI_Comm comm, MPI_Request *request))
 BATON_DECL(int, Sendrecv, (const void *sendbuf, int sendcount, MPI_Datatype sendtype,
                            int dest, int sendtag, void *recvbuf, int recvcount,
                            MPI_Datatype recvtype, int source, int recvtag,
                            MPI_Comm comm, MPI_Status *status))
+BATON_DECL(int, Sendrecv_c, (const void *sendbuf, MPI_Count sendcount,
+                             MPI_Datatype sendtype, int dest, int sendtag,
+                             void *recvbuf, MPI_Count recvcount, MPI_Datatype recvtype,
+                             int source, int recvtag, MPI_Comm comm, MPI_Status *status))
 BATON_DECL(int, Sendrecv_replace, (void *buf, int count, MPI_Datatype datatype,
                                    int dest, int sendtag, int source, int recvtag,
                                    MPI_Comm comm, MPI_Status *status))
+BATON_DECL(int, Sendrecv_replace_c, (void *buf, MPI_Count count, MPI_Datatype datatype,
+                                     int dest, int sendtag, int source, int recvtag,
+                                     MPI_Comm comm, MPI_Status *status))
+BATON_DECL(int, Session_attach_buffer, (MPI_Session session, void *buffer, int size))
+BATON_DECL(int, Session_attach_buffer_c, (MPI_Session session, void *buffer,
+                                          MPI_Count size))
+BATON_DECL(int, Session_call_errhandler, (MPI_Session session, int errorcode))
+BATON_DECL(int, Session_create_errhandler, (MPI_Session_errhandler_function *session_errhandler_fn,
+                                            MPI_Errhandler *errhandler))
+BATON_DECL(int, Session_detach_buffer, (MPI_Session session, void *buffer_addr,
+                                        int *size))
+BATON_DECL(int, Session_detach_buffer_c, (MPI_Session session, void *buffer_addr,
+                                          MPI_Count *size))
+BATON_DECL(int, Session_finalize, (MPI_Session *session))
+BATON_DECL(int, Session_flush_buffer, (MPI_Session session))
+BATON_DECL(int, Session_get_errhandler, (MPI_Session session,
+                                         MPI_Errhandler *errhandler))
+BATON_DECL(int, Session_get_nth_pset, (MPI_Session session, MPI_Info info, int n,
+                                       int *pset_len, char *pset_name))
+BATON_DECL(int, Session_get_num_psets, (MPI_Session session, MPI_Info info,
+                                        int *npset_names))
+BATON_DECL(int, Session_iflush_buffer, (MPI_Session session, MPI_Request *request))
+BATON_DECL(int, Session_init, (MPI_Info info, MPI_Errhandler errhandler,
+                               MPI_Session *session))
+BATON_DECL(int, Session_set_errhandler, (MPI_Session session, MPI_Errhandler errhandler))
 BATON_DECL(int, Ssend, (const void *buf, int count, MPI_Datatype datatype, int dest,
                         int tag, MPI_Comm comm))
+BATON_DECL(int, Ssend_c, (const void *buf, MPI_Count count, MPI_Datatype datatype,
+                          int dest, int tag, MPI_Comm comm))
 BATON_DECL(int, Ssend_init, (const void *buf, int count, MPI_Datatype datatype,
                              int dest, int tag, MPI_Comm comm, MPI_Request *request))
+BATON_DECL(int, Ssend_init_c, (const void *buf, MPI_Count count, MPI_Datatype datatype,
+                               int dest, int tag, MPI_Comm comm, MPI_Request *request))
 BATON_DECL(int, Start, (MPI_Request *request))
 BATON_DECL(int, Startall, (int count, MPI_Request array_of_requests[]))
 BATON_DECL(int, Status_set_cancelled, (MPI_Status *status, int flag))
 BATON_DECL(int, Status_set_elements, (MPI_Status *status, MPI_Datatype datatype,
                                       int count))
+BATON_DECL(int, Status_set_elements_c, (MPI_Status *status, MPI_Datatype datatype,
+                                        MPI_Count count))
 BATON_DECL(int, Status_set_elements_x, (MPI_Status *status, MPI_Datatype datatype,
                                         MPI_Count count))
 BATON_DECL(int, Test, (MPI_Request *request, int *flag, MPI_Status *status))

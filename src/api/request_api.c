@@ -580,39 +580,69 @@ static int bt_status_dt(const char *call, const MPI_Status *st, MPI_Datatype typ
     return MPI_SUCCESS;
 }
 
-int PMPI_Get_count(const MPI_Status *status, MPI_Datatype datatype, int *count)
+/* limit: the largest count the call's type holds; more is MPI_UNDEFINED. */
+static int bt_get_count(const char *call, const MPI_Status *status, MPI_Datatype datatype,
+                        MPI_Count limit, MPI_Count *count)
 {
     bt_datatype_t *dt;
     MPI_Count bytes;
     int rc;
 
-    BT_CHECK_INIT("MPI_Get_count");
-    if ((rc = bt_status_dt("MPI_Get_count", status, datatype, &dt)))
+    if ((rc = bt_status_dt(call, status, datatype, &dt)))
         return rc;
     if (!count)
-        return bt_err_comm(NULL, MPI_ERR_ARG, "MPI_Get_count", "count is NULL");
+        return bt_err_comm(NULL, MPI_ERR_ARG, call, "count is NULL");
     bytes = bt_status_bytes(status);
     if (dt->size == 0)
         *count = 0;
-    else if (bytes % dt->size || bytes / dt->size > INT_MAX)
+    else if (bytes % dt->size || bytes / dt->size > limit)
         *count = MPI_UNDEFINED;
     else
-        *count = (int)(bytes / dt->size);
+        *count = bytes / dt->size;
+    return MPI_SUCCESS;
+}
+
+int PMPI_Get_count(const MPI_Status *status, MPI_Datatype datatype, int *count)
+{
+    MPI_Count n = 0;
+    int rc;
+
+    BT_CHECK_INIT("MPI_Get_count");
+    rc = bt_get_count("MPI_Get_count", status, datatype, INT_MAX, count ? &n : NULL);
+    if (rc == MPI_SUCCESS)
+        *count = (int)n;
+    return rc;
+}
+
+int PMPI_Get_count_c(const MPI_Status *status, MPI_Datatype datatype, MPI_Count *count)
+{
+    BT_CHECK_INIT("MPI_Get_count_c");
+    return bt_get_count("MPI_Get_count_c", status, datatype, INT64_MAX, count);
+}
+
+static int bt_get_elements(const char *call, const MPI_Status *status, MPI_Datatype datatype,
+                           MPI_Count *count)
+{
+    bt_datatype_t *dt;
+    int rc;
+
+    BT_CHECK_INIT(call);
+    if ((rc = bt_status_dt(call, status, datatype, &dt)))
+        return rc;
+    if (!count)
+        return bt_err_comm(NULL, MPI_ERR_ARG, call, "count is NULL");
+    *count = bt_datatype_elements(dt, bt_status_bytes(status));
     return MPI_SUCCESS;
 }
 
 int PMPI_Get_elements_x(const MPI_Status *status, MPI_Datatype datatype, MPI_Count *count)
 {
-    bt_datatype_t *dt;
-    int rc;
+    return bt_get_elements("MPI_Get_elements_x", status, datatype, count);
+}
 
-    BT_CHECK_INIT("MPI_Get_elements_x");
-    if ((rc = bt_status_dt("MPI_Get_elements_x", status, datatype, &dt)))
-        return rc;
-    if (!count)
-        return bt_err_comm(NULL, MPI_ERR_ARG, "MPI_Get_elements_x", "count is NULL");
-    *count = bt_datatype_elements(dt, bt_status_bytes(status));
-    return MPI_SUCCESS;
+int PMPI_Get_elements_c(const MPI_Status *status, MPI_Datatype datatype, MPI_Count *count)
+{
+    return bt_get_elements("MPI_Get_elements_c", status, datatype, count);
 }
 
 int PMPI_Get_elements(const MPI_Status *status, MPI_Datatype datatype, int *count)
@@ -663,24 +693,35 @@ static MPI_Count bt_elements_to_bytes(const bt_datatype_t *dt, MPI_Count count)
     return bytes;
 }
 
-int PMPI_Status_set_elements_x(MPI_Status *status, MPI_Datatype datatype, MPI_Count count)
+static int bt_status_set_elements(const char *call, MPI_Status *status, MPI_Datatype datatype,
+                                  MPI_Count count)
 {
     bt_datatype_t *dt;
     int rc;
 
-    BT_CHECK_INIT("MPI_Status_set_elements_x");
-    if ((rc = bt_status_dt("MPI_Status_set_elements_x", status, datatype, &dt)))
+    BT_CHECK_INIT(call);
+    if ((rc = bt_status_dt(call, status, datatype, &dt)))
         return rc;
     if (count < 0)
-        return bt_err_comm(NULL, MPI_ERR_COUNT, "MPI_Status_set_elements_x",
-                           "count is %lld, must be non-negative", (long long)count);
+        return bt_err_comm(NULL, MPI_ERR_COUNT, call, "count is %lld, must be non-negative",
+                           (long long)count);
     bt_status_set_bytes(status, bt_elements_to_bytes(dt, count));
     return MPI_SUCCESS;
 }
 
+int PMPI_Status_set_elements_x(MPI_Status *status, MPI_Datatype datatype, MPI_Count count)
+{
+    return bt_status_set_elements("MPI_Status_set_elements_x", status, datatype, count);
+}
+
+int PMPI_Status_set_elements_c(MPI_Status *status, MPI_Datatype datatype, MPI_Count count)
+{
+    return bt_status_set_elements("MPI_Status_set_elements_c", status, datatype, count);
+}
+
 int PMPI_Status_set_elements(MPI_Status *status, MPI_Datatype datatype, int count)
 {
-    return PMPI_Status_set_elements_x(status, datatype, count);
+    return bt_status_set_elements("MPI_Status_set_elements", status, datatype, count);
 }
 
 /* ---- generalized requests ------------------------------------------------------------ */

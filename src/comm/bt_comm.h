@@ -16,6 +16,7 @@ typedef struct bt_group {
     int       size;
     int       rank;        /* my rank in the group, MPI_UNDEFINED if not a member */
     int      *world;       /* world rank of each member */
+    struct bt_session *session; /* the session it derives from (a process set's) */
     MPI_Group handle;
 } bt_group_t;
 
@@ -30,6 +31,8 @@ typedef struct bt_errhandler {
 } bt_errhandler_t;
 
 struct bt_attr;   /* private to comm/ */
+struct bt_bsend_pool; /* private to pt2pt/ */
+struct bt_session;
 struct bt_coll_comm; /* private to coll/ */
 
 /* Context ids are even; a communicator's collectives use ctx + 1 so that they
@@ -44,6 +47,8 @@ typedef struct bt_comm {
     uint32_t         coll_seq;    /* collectives started here, the tag of the next one */
     struct bt_attr  *attrs;
     struct bt_coll_comm *coll;    /* node-aware collective state, owned by coll/ */
+    struct bt_bsend_pool *bsend;  /* MPI_Comm_attach_buffer's, owned by pt2pt/ */
+    struct bt_session *session;   /* the session it derives from, NULL: the world's */
     MPI_Comm         handle;
     char             name[MPI_MAX_OBJECT_NAME];
 } bt_comm_t;
@@ -119,6 +124,9 @@ bt_errhandler_t *bt_errhandler_create(bt_errh_kind_t kind, MPI_Comm_errhandler_f
 void bt_errhandler_retain(bt_errhandler_t *errh);
 void bt_errhandler_release(bt_errhandler_t *errh);
 int  bt_errhandler_is_predefined(const bt_errhandler_t *errh);
+/* Replaces the handler in *slot (a communicator's, a session's): takes a new
+ * reference to errh, drops the old one's. */
+void bt_errhandler_replace(bt_errhandler_t **slot, bt_errhandler_t *errh);
 /* Replaces comm's handler (takes a new reference). */
 void bt_comm_set_errhandler(bt_comm_t *comm, bt_errhandler_t *errh);
 /* MPI_ERRORS_ARE_FATAL / MPI_ERRORS_ABORT: one line on stderr, then the job ends. */
@@ -139,6 +147,37 @@ int  bt_errcode_add_code(int errclass, int *code_p);
 int  bt_errcode_add_string(int code, const char *string);
 int  bt_errcode_remove(int code, int is_class);  /* class with codes left: MPI_ERR_ARG */
 int  bt_errcode_remove_string(int code);
+
+/* Sessions (comm/session.c). */
+#define BT_SESSION_MAGIC 0x42745373u
+typedef struct bt_session {
+    uint32_t         magic;
+    bt_errhandler_t *errh;
+    struct bt_bsend_pool *bsend;  /* MPI_Session_attach_buffer's, owned by pt2pt/ */
+    MPI_Session      handle;
+} bt_session_t;
+
+/* NULL when h is not a live session (MPI_SESSION_NULL included). */
+bt_session_t *bt_session_get(MPI_Session h);
+bt_session_t *bt_session_new(bt_errhandler_t *errh);
+void bt_session_free(bt_session_t *s);
+/* Runs errh for code, returns code: a session's handler (h: the session, or
+ * MPI_SESSION_NULL for the one MPI_Session_init is given), or the communicator
+ * handler given to a call that makes a communicator without a parent (called
+ * with MPI_COMM_NULL). */
+int  bt_session_raise(bt_errhandler_t *errh, MPI_Session h, int code);
+/* Process sets: how many, the name of the nth (NULL past the end), the group of
+ * one by name, derived from s (one reference; NULL when the name is unknown). */
+int  bt_pset_count(void);
+const char *bt_pset_name(int n);
+bt_group_t *bt_pset_group(bt_session_t *s, const char *name);
+/* MPI_Comm_create_from_group: collective over group's members, no parent; the
+ * stringtag keeps concurrent calls apart. Non-members get NULL. */
+int  bt_comm_create_from_group(bt_group_t *group, const char *stringtag, bt_errhandler_t *errh,
+                               bt_comm_t **newcomm_p);
+/* The job's internal communicator (all of MPI_COMM_WORLD's group, ctx 4) over
+ * which parentless creations agree; no user handle reaches it. */
+extern bt_comm_t *bt_comm_boot;
 
 /* Attributes on communicators. Keyvals above the predefined ones (MPI_TAG_UB...). */
 int  bt_keyval_create(MPI_Comm_copy_attr_function *copy_fn,

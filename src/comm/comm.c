@@ -20,11 +20,12 @@ bt_comm_t *bt_comm_get(MPI_Comm h)
 {
     bt_comm_t *c;
 
-    if (h == MPI_COMM_WORLD)
-        c = &bt_comm_world;
-    else if (h == MPI_COMM_SELF)
-        c = &bt_comm_self;
-    else if (BT_HANDLE_IS_PREDEFINED(h) || !bt_handle_ok((uintptr_t)h))
+    if (h == MPI_COMM_WORLD || h == MPI_COMM_SELF) {
+        /* Sessions alone do not make the world model's communicators usable. */
+        if (bt_unlikely(bt_rt.world != BT_WORLD_ACTIVE))
+            return NULL;
+        c = h == MPI_COMM_WORLD ? &bt_comm_world : &bt_comm_self;
+    } else if (BT_HANDLE_IS_PREDEFINED(h) || !bt_handle_ok((uintptr_t)h))
         return NULL;
     else
         c = (bt_comm_t *)h;
@@ -50,6 +51,8 @@ void bt_comm_release(bt_comm_t *comm)
     bt_group_release(comm->group);
     bt_errhandler_release(comm->errh);
     bt_ctxid_free(comm->ctx);
+    /* Idle: the buffered messages' requests held the communicator. */
+    free(comm->bsend);
     comm->magic = 0;
     free(comm);
 }
@@ -93,6 +96,8 @@ int bt_comm_init(void)
     free(w);
     bt_comm_setup(&bt_comm_self, 2, bt_group_new(1, &bt_rt.rank), fatal, MPI_COMM_SELF);
     bt_strlcpy(bt_comm_self.name, "MPI_COMM_SELF", sizeof(bt_comm_self.name));
+    bt_group_retain(bt_comm_world.group);
+    bt_comm_boot = bt_comm_new(4, bt_comm_world.group, fatal);
     return MPI_SUCCESS;
 }
 
@@ -120,6 +125,10 @@ void bt_comm_finalize(void)
     bt_comm_t *statics[2] = { &bt_comm_self, &bt_comm_world };
 
     bt_comm_finalize_begin();
+    if (bt_comm_boot) {
+        bt_comm_release(bt_comm_boot);
+        bt_comm_boot = NULL;
+    }
     for (int i = 0; i < 2; i++) {
         bt_comm_t *c = statics[i];
         if (c->magic != BT_COMM_MAGIC)
@@ -149,6 +158,7 @@ int bt_comm_dup(bt_comm_t *comm, bt_comm_t **newcomm_p)
         return rc;
     bt_group_retain(comm->group);
     c = bt_comm_new(ctx, comm->group, comm->errh);
+    c->session = comm->session;
     if ((rc = bt_attr_copy_all(comm, c)) != MPI_SUCCESS) {
         bt_comm_release(c);
         return rc;
@@ -200,6 +210,7 @@ int bt_comm_split(bt_comm_t *comm, int color, int key, bt_comm_t **newcomm_p)
     for (int i = 0; i < n; i++)
         w[i] = comm->group->world[sel[i].rank];
     *newcomm_p = bt_comm_new(ctx, bt_group_new(n, w), comm->errh);
+    (*newcomm_p)->session = comm->session;
 out:
     free(w);
     free(sel);
@@ -221,6 +232,7 @@ int bt_comm_create(bt_comm_t *comm, bt_group_t *group, bt_comm_t **newcomm_p)
     }
     bt_group_retain(group);
     *newcomm_p = bt_comm_new(ctx, group, comm->errh);
+    (*newcomm_p)->session = comm->session;
     return MPI_SUCCESS;
 }
 
@@ -252,6 +264,7 @@ int bt_comm_create_group(bt_comm_t *comm, bt_group_t *group, int tag, bt_comm_t 
         return rc;
     bt_group_retain(group);
     *newcomm_p = bt_comm_new(ctx, group, comm->errh);
+    (*newcomm_p)->session = comm->session;
     return MPI_SUCCESS;
 }
 

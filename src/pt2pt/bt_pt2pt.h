@@ -149,9 +149,20 @@ int bt_pt2pt_recv_init(void *buf, MPI_Count count, bt_datatype_t *dt, int source
                        bt_comm_t *comm, bt_request_t **req_p);
 int bt_pt2pt_start(bt_request_t *req);
 
-/* MPI_Buffer_attach/detach. */
-int bt_bsend_attach(void *buf, MPI_Count size);
-int bt_bsend_detach(void **buf_p, MPI_Count *size_p);
+/* The buffers of buffered sends (bsend.c): the process's, and one per
+ * communicator or session that attached one (bt_bsend_pool_new; free() it when
+ * its owner goes, which its messages' requests outlive). */
+typedef struct bt_bsend_pool bt_bsend_pool_t;
+bt_bsend_pool_t *bt_bsend_pool_process(void);
+bt_bsend_pool_t *bt_bsend_pool_new(void);
+int  bt_bsend_attached(const bt_bsend_pool_t *pool);       /* pool may be NULL */
+/* MPI_ERR_BUFFER when one is attached already; buf may be MPI_BUFFER_AUTOMATIC. */
+int  bt_bsend_attach(bt_bsend_pool_t *pool, void *buf, MPI_Count size);
+/* Waits until its messages have left; MPI_ERR_BUFFER when none is attached. */
+int  bt_bsend_detach(bt_bsend_pool_t *pool, void **buf_p, MPI_Count *size_p);
+void bt_bsend_flush(bt_bsend_pool_t *pool);
+/* A request done when the messages buffered so far have left (pool NULL: done). */
+bt_request_t *bt_bsend_iflush(bt_bsend_pool_t *pool);
 
 int  bt_pt2pt_init(void);
 void bt_pt2pt_finalize(void);

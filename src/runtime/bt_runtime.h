@@ -6,9 +6,13 @@
 #include <pthread.h>
 
 enum { BT_RT_UNINIT = 0, BT_RT_RUNNING = 1, BT_RT_FINALIZED = 2 };
+/* The world model's own life cycle (MPI_Initialized, MPI_Finalized). */
+enum { BT_WORLD_NONE = 0, BT_WORLD_ACTIVE = 1, BT_WORLD_DONE = 2 };
 
 typedef struct bt_runtime {
-    int        state;
+    int        state;               /* the runtime's: running while anyone uses it */
+    int        world;               /* BT_WORLD_*: MPI_Init and MPI_Finalize */
+    int        users;               /* the world model (while active) + open sessions */
     int        rank, size;          /* MPI_COMM_WORLD */
     int        appnum, universe_size;
     int        thread_level;        /* provided */
@@ -40,6 +44,12 @@ void bt_lock_hand_over(void);      /* lets it in, then takes the lock back */
 
 int  bt_runtime_init(int required, int *provided_p);
 int  bt_runtime_finalize(void);
+/* The runtime is up while the world model or a session uses it: the first of
+ * MPI_Init and MPI_Session_init starts it (bt_runtime_init), the last of
+ * MPI_Finalize and MPI_Session_finalize ends it (bt_runtime_finalize). A later
+ * user finds it BT_RT_FINALIZED: it cannot start again (MPI_ERR_OTHER). */
+int  bt_runtime_open(int required, int *provided_p);
+int  bt_runtime_close(void);
 /* Ends the whole job: tells the launcher, then exits with code. */
 void bt_runtime_abort(int code, const char *msg) __attribute__((noreturn));
 /* The same for an MPI error under MPI_ERRORS_ARE_FATAL (the launcher says so). */
