@@ -1,12 +1,12 @@
 /* MPI_Isendrecv and MPI_Isendrecv_replace (MPI 4.0) and their large-count forms around
- * the ring of all ranks (to rank+1, from rank-1; to itself at one rank), small and rendezvous sizes: the
- * receive's status and data; different send and receive types; the replace form with
- * a vector type whose gaps must stay untouched and whose outgoing data must not be
- * overwritten by the incoming (large messages are read from the sender's memory after
- * the receive was posted); several outstanding at once, completed in reverse order
- * and by MPI_Waitall; the request completes only when both halves have (a receive
- * whose message comes later keeps it open); MPI_PROC_NULL; errors: NULL request,
- * bad rank, bad tag, truncation. */
+ * the ring of all ranks (to rank+1, from rank-1; to itself at one rank), small and
+ * rendezvous sizes: the receive's status and data; different send and receive types;
+ * the replace form with a vector type whose gaps must stay untouched and whose
+ * outgoing data must not be overwritten by the incoming (large messages are read from
+ * the sender's memory after the receive was posted); several outstanding at once,
+ * completed in reverse order and by MPI_Waitall; the request completes only when both
+ * halves have (a receive whose message comes later keeps it open); MPI_PROC_NULL;
+ * errors: NULL request, bad rank, bad tag, truncation. */
 /* np: 1 2 3 4 8 */
 /* env-matrix: BATON_SHM_LMT=auto,copy */
 #include <mpi.h>
