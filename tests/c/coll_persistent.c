@@ -4,7 +4,8 @@
  * with new buffer contents before each start, and with blocking, nonblocking and
  * other persistent collectives (on a duplicate of the world) in between; a large
  * allreduce and one in place; MPI_Startall of persistent point-to-point and
- * collective requests together, watched with MPI_Request_get_status; inactive
+ * collective requests together, watched with MPI_Request_get_status; a bcast and an
+ * allreduce on a split communicator freed while they live on; inactive
  * requests complete at once; the errors: starting an active request, freeing an
  * active persistent collective, a NULL request, a bad root, a bad op. */
 /* np: 1 2 3 4 8 */
@@ -390,6 +391,46 @@ static void mixed(void)
         MPI_Request_free(&reqs[k]);
 }
 
+/* On a split of the world (odd and even ranks), whose handle is freed while the
+ * requests live on: a bcast from its last rank and an allreduce, started three
+ * times with world collectives in between. */
+static void on_split(void)
+{
+    MPI_Comm half;
+    MPI_Request reqs[2];
+    int hrank, hsize, b[3], in[2], out[2];
+
+    MPI_Comm_split(MPI_COMM_WORLD, rank % 2, -rank, &half);   /* reversed order */
+    MPI_Comm_rank(half, &hrank);
+    MPI_Comm_size(half, &hsize);
+    MPI_Bcast_init(b, 3, MPI_INT, hsize - 1, half, MPI_INFO_NULL, &reqs[0]);
+    MPI_Allreduce_init(in, out, 2, MPI_INT, MPI_MAX, half, MPI_INFO_NULL, &reqs[1]);
+    MPI_Comm_free(&half);
+    for (int it = 0; it < 3; it++) {
+        int one = 1, n = 0;
+        for (int i = 0; i < 3; i++)
+            b[i] = hrank == hsize - 1 ? v(it, rank, i) : -1;
+        in[0] = rank + it;
+        in[1] = -rank;
+        MPI_Startall(2, reqs);
+        MPI_Allreduce(&one, &n, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
+        CHECK(n == size, "world allreduce during split persistent ones gave %d", n);
+        MPI_Waitall(2, reqs, MPI_STATUSES_IGNORE);
+        {
+            /* The half's last rank is its lowest world rank (keys reversed). */
+            int root_world = rank % 2, hi = rank % 2 + 2 * ((size - 1 - rank % 2) / 2);
+            for (int i = 0; i < 3; i++)
+                CHECK(b[i] == v(it, root_world, i), "split bcast start %d: element %d is %d",
+                      it, i, b[i]);
+            CHECK(out[0] == hi + it && out[1] == -(rank % 2),
+                  "split allreduce start %d: %d %d, expected %d %d", it, out[0], out[1], hi + it,
+                  -(rank % 2));
+        }
+    }
+    MPI_Request_free(&reqs[0]);
+    MPI_Request_free(&reqs[1]);
+}
+
 static void errors(void)
 {
     int x = 0, y = 0, flag = 0, rc;
@@ -487,6 +528,7 @@ int main(int argc, char **argv)
     MPI_Comm_free(&dup);
 
     mixed();
+    on_split();
     errors();
 
     MPI_Barrier(MPI_COMM_WORLD);
