@@ -1061,8 +1061,20 @@ BATON_DECL(int, Pack_size, (int incount, MPI_Datatype datatype, MPI_Comm comm,
                             int *size))
 BATON_DECL(int, Pack_size_c, (MPI_Count incount, MPI_Datatype datatype, MPI_Comm comm,
                               MPI_Count *size))
+BATON_DECL(int, Parrived, (MPI_Request request, int partition, int *flag))
 BATON_DECL(int, Pcontrol, (const int level, ...))
+BATON_DECL(int, Pready, (int partition, MPI_Request request))
+BATON_DECL(int, Pready_list, (int length, const int array_of_partitions[],
+                              MPI_Request request))
+BATON_DECL(int, Pready_range, (int partition_low, int partition_high,
+                               MPI_Request request))
+BATON_DECL(int, Precv_init, (void *buf, int partitions, MPI_Count count,
+                             MPI_Datatype datatype, int source, int tag, MPI_Comm comm,
+                             MPI_Info info, MPI_Request *request))
 BATON_DECL(int, Probe, (int source, int tag, MPI_Comm comm, MPI_Status *status))
+BATON_DECL(int, Psend_init, (const void *buf, int partitions, MPI_Count count,
+                             MPI_Datatype datatype, int dest, int tag, MPI_Comm comm,
+                             MPI_Info info, MPI_Request *request))
 BATON_DECL(int, Query_thread, (int *provided))
 BATON_DECL(int, Recv, (void *buf, int count, MPI_Datatype datatype, int source, int tag,
                        MPI_Comm comm, MPI_Status *status))

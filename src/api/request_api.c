@@ -466,7 +466,7 @@ int PMPI_Request_free(MPI_Request *request)
      * (its schedule is the request's). */
     if (r->kind == BT_REQ_GENERIC && r->persistent && r->active)
         return bt_err_comm(r->comm, MPI_ERR_REQUEST, "MPI_Request_free",
-                           "the persistent collective request is active (complete it with a "
+                           "the persistent request is active (complete it with a "
                            "wait or test first)");
     if (r->kind == BT_REQ_GREQUEST) {
         /* The free function runs now if MPI_Grequest_complete came first. */

@@ -3,8 +3,9 @@
  * waited in reverse, then all at once with MPI_Startall and MPI_Waitall / MPI_Testall)
  * with new buffer contents before each start, and with blocking, nonblocking and
  * other persistent collectives (on a duplicate of the world) in between; a large
- * allreduce and one in place; MPI_Startall of persistent point-to-point and
- * collective requests together, watched with MPI_Request_get_status; inactive
+ * allreduce, and allreduce, gather, allgather and alltoall in place; MPI_Startall of persistent point-to-point and
+ * collective requests together, watched with MPI_Request_get_status; a bcast and an
+ * allreduce on a split communicator freed while they live on; inactive
  * requests complete at once; the errors: starting an active request, freeing an
  * active persistent collective, a NULL request, a bad root, a bad op. */
 /* np: 1 2 3 4 8 */
@@ -24,11 +25,13 @@ static int rank, size;
 
 enum { BARRIER, BCAST, GATHER, GATHERV, SCATTER, SCATTERV, ALLGATHER, ALLGATHERV, ALLTOALL,
        ALLTOALLV, ALLTOALLW, REDUCE, ALLREDUCE, ALLREDUCE_BIG, ALLREDUCE_INPLACE, SCAN, EXSCAN,
-       REDUCE_SCATTER, REDUCE_SCATTER_BLOCK, NCOLL };
+       REDUCE_SCATTER, REDUCE_SCATTER_BLOCK, GATHER_INPLACE, ALLGATHER_INPLACE, ALLTOALL_INPLACE,
+       NCOLL };
 static const char *names[NCOLL] = {
     "barrier", "bcast", "gather", "gatherv", "scatter", "scatterv", "allgather", "allgatherv",
     "alltoall", "alltoallv", "alltoallw", "reduce", "allreduce", "allreduce (large)",
-    "allreduce (in place)", "scan", "exscan", "reduce_scatter", "reduce_scatter_block"};
+    "allreduce (in place)", "scan", "exscan", "reduce_scatter", "reduce_scatter_block",
+    "gather (in place)", "allgather (in place)", "alltoall (in place)"};
 
 static int v(int it, int r, int i)
 {
@@ -62,7 +65,7 @@ static int *ialloc(size_t n)
 static int *bc, *g_s, *g_r, *gv_s, *gv_r, *gv_counts, *gv_displs, *sc_s, *sc_r, *scv_s,
     *scv_r, *scv_counts, *scv_displs, *ag_s, *ag_r, *agv_s, *agv_r, *agv_counts, *agv_displs,
     *a2a_s, *a2a_r, *a2av_s, *a2av_r, *a2av_sc, *a2av_sd, *a2av_rc, *a2av_rd, *a2aw_s,
-    *a2aw_r, *a2aw_sd, *a2aw_rd, *red_s, *red_r, *ar_s, *ar_r, *arb_s, *arb_r, *arip,
+    *a2aw_r, *a2aw_sd, *a2aw_rd, *red_s, *red_r, *ar_s, *ar_r, *arb_s, *arb_r, *arip, *gip, *agip, *a2aip,
     *scan_s, *scan_r, *exs_s, *exs_r, *rs_s, *rs_r, *rs_counts, *rsb_s, *rsb_r;
 static MPI_Datatype *a2aw_types;
 static int root_hi, root_mid, gv_total, scv_total, agv_total, rs_total;
@@ -135,6 +138,9 @@ static void setup(void)
     arb_s = ialloc(BIG);
     arb_r = ialloc(BIG);
     arip = ialloc(N);
+    gip = ialloc((size_t)size * N);
+    agip = ialloc((size_t)size * N);
+    a2aip = ialloc((size_t)size * NA);
     scan_s = ialloc(N);
     scan_r = ialloc(N);
     exs_s = ialloc(N);
@@ -170,6 +176,14 @@ static void init_all(MPI_Comm comm, MPI_Request *req)
     MPI_Allreduce_init(arb_s, arb_r, BIG, MPI_INT, MPI_MAX, comm, info, &req[ALLREDUCE_BIG]);
     MPI_Allreduce_init(MPI_IN_PLACE, arip, N, MPI_INT, MPI_SUM, comm, info,
                        &req[ALLREDUCE_INPLACE]);
+    /* In place: the root's (gather) or every rank's (allgather) own block is already in
+     * the receive buffer; alltoall sends what the receive buffer holds at the start. */
+    MPI_Gather_init(rank == root_mid ? MPI_IN_PLACE : g_s, N, MPI_INT, gip, N, MPI_INT,
+                    root_mid, comm, info, &req[GATHER_INPLACE]);
+    MPI_Allgather_init(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, agip, N, MPI_INT, comm, info,
+                       &req[ALLGATHER_INPLACE]);
+    MPI_Alltoall_init(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, a2aip, NA, MPI_INT, comm, info,
+                      &req[ALLTOALL_INPLACE]);
     MPI_Scan_init(scan_s, scan_r, N, MPI_INT, MPI_SUM, comm, info, &req[SCAN]);
     MPI_Exscan_init(exs_s, exs_r, N, MPI_INT, MPI_SUM, comm, info, &req[EXSCAN]);
     MPI_Reduce_scatter_init(rs_s, rs_r, rs_counts, MPI_INT, MPI_SUM, comm, info,
@@ -190,6 +204,8 @@ static void fill(int it)
         sc_r[i] = red_r[i] = ar_r[i] = scan_r[i] = exs_r[i] = rsb_r[i] = -1;
     }
     for (int i = 0; i < size * N; i++) {
+        gip[i] = i / N == rank ? v(it, rank, i % N) : -1;
+        agip[i] = i / N == rank ? v(it, rank, i % N) : -1;
         g_r[i] = ag_r[i] = -1;
         sc_s[i] = v(it, i / N, i % N);
         rsb_s[i] = v(it, rank, i);
@@ -206,6 +222,7 @@ static void fill(int it)
     for (int d = 0; d < size; d++)
         for (int i = 0; i < NA; i++) {
             a2a_s[d * NA + i] = w(it, rank, d, i);
+            a2aip[d * NA + i] = w(it + 3, rank, d, i);
             a2a_r[d * NA + i] = -1;
         }
     o = 0;
@@ -249,9 +266,20 @@ static void verify(int it)
         CHECK(sc_r[i] == v(it, rank, i), "scatter start %d: element %d is %d", it, i, sc_r[i]);
     for (int i = 0; i < vcount(rank); i++)
         CHECK(scv_r[i] == v(it, rank, i), "scatterv start %d: element %d is %d", it, i, scv_r[i]);
-    for (int i = 0; i < size * N; i++)
+    for (int i = 0; i < size * N; i++) {
         CHECK(ag_r[i] == v(it, i / N, i % N), "allgather start %d: element %d is %d", it, i,
               ag_r[i]);
+        CHECK(agip[i] == v(it, i / N, i % N), "allgather in place start %d: element %d is %d",
+              it, i, agip[i]);
+        if (rank == root_mid)
+            CHECK(gip[i] == v(it, i / N, i % N), "gather in place start %d: element %d is %d",
+                  it, i, gip[i]);
+    }
+    for (int s = 0; s < size; s++)
+        for (int i = 0; i < NA; i++)
+            CHECK(a2aip[s * NA + i] == w(it + 3, s, rank, i),
+                  "alltoall in place start %d: element %d from rank %d is %d", it, i, s,
+                  a2aip[s * NA + i]);
     for (int r = 0; r < size; r++) {
         for (int i = 0; i < vcount(r); i++)
             CHECK(agv_r[agv_displs[r] + i] == v(it, r, i),
@@ -390,6 +418,46 @@ static void mixed(void)
         MPI_Request_free(&reqs[k]);
 }
 
+/* On a split of the world (odd and even ranks), whose handle is freed while the
+ * requests live on: a bcast from its last rank and an allreduce, started three
+ * times with world collectives in between. */
+static void on_split(void)
+{
+    MPI_Comm half;
+    MPI_Request reqs[2];
+    int hrank, hsize, b[3], in[2], out[2];
+
+    MPI_Comm_split(MPI_COMM_WORLD, rank % 2, -rank, &half);   /* reversed order */
+    MPI_Comm_rank(half, &hrank);
+    MPI_Comm_size(half, &hsize);
+    MPI_Bcast_init(b, 3, MPI_INT, hsize - 1, half, MPI_INFO_NULL, &reqs[0]);
+    MPI_Allreduce_init(in, out, 2, MPI_INT, MPI_MAX, half, MPI_INFO_NULL, &reqs[1]);
+    MPI_Comm_free(&half);
+    for (int it = 0; it < 3; it++) {
+        int one = 1, n = 0;
+        for (int i = 0; i < 3; i++)
+            b[i] = hrank == hsize - 1 ? v(it, rank, i) : -1;
+        in[0] = rank + it;
+        in[1] = -rank;
+        MPI_Startall(2, reqs);
+        MPI_Allreduce(&one, &n, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
+        CHECK(n == size, "world allreduce during split persistent ones gave %d", n);
+        MPI_Waitall(2, reqs, MPI_STATUSES_IGNORE);
+        {
+            /* The half's last rank is its lowest world rank (keys reversed). */
+            int root_world = rank % 2, hi = rank % 2 + 2 * ((size - 1 - rank % 2) / 2);
+            for (int i = 0; i < 3; i++)
+                CHECK(b[i] == v(it, root_world, i), "split bcast start %d: element %d is %d",
+                      it, i, b[i]);
+            CHECK(out[0] == hi + it && out[1] == -(rank % 2),
+                  "split allreduce start %d: %d %d, expected %d %d", it, out[0], out[1], hi + it,
+                  -(rank % 2));
+        }
+    }
+    MPI_Request_free(&reqs[0]);
+    MPI_Request_free(&reqs[1]);
+}
+
 static void errors(void)
 {
     int x = 0, y = 0, flag = 0, rc;
@@ -487,6 +555,7 @@ int main(int argc, char **argv)
     MPI_Comm_free(&dup);
 
     mixed();
+    on_split();
     errors();
 
     MPI_Barrier(MPI_COMM_WORLD);

@@ -1,12 +1,12 @@
-/* MPI_Isendrecv and MPI_Isendrecv_replace (MPI 4.0) around the ring of all ranks (to
- * rank+1, from rank-1; to itself at one rank), small and rendezvous sizes: the
- * receive's status and data; different send and receive types; the replace form with
- * a vector type whose gaps must stay untouched and whose outgoing data must not be
- * overwritten by the incoming (large messages are read from the sender's memory after
- * the receive was posted); several outstanding at once, completed in reverse order
- * and by MPI_Waitall; the request completes only when both halves have (a receive
- * whose message comes later keeps it open); MPI_PROC_NULL; errors: NULL request,
- * bad rank, bad tag, truncation. */
+/* MPI_Isendrecv and MPI_Isendrecv_replace (MPI 4.0) and their large-count forms around
+ * the ring of all ranks (to rank+1, from rank-1; to itself at one rank), small and
+ * rendezvous sizes: the receive's status and data; different send and receive types;
+ * the replace form with a vector type whose gaps must stay untouched and whose
+ * outgoing data must not be overwritten by the incoming (large messages are read from
+ * the sender's memory after the receive was posted); several outstanding at once,
+ * completed in reverse order and by MPI_Waitall; the request completes only when both
+ * halves have (a receive whose message comes later keeps it open); MPI_PROC_NULL;
+ * errors: NULL request, bad rank, bad tag, truncation. */
 /* np: 1 2 3 4 8 */
 /* env-matrix: BATON_SHM_LMT=auto,copy */
 #include <mpi.h>
@@ -48,8 +48,12 @@ int main(int argc, char **argv)
             sb[i] = val(rank, k, i);
             rb[i] = -1;
         }
-        MPI_Isendrecv(sb, n, MPI_INT, next, 10 + k, rb, n, MPI_INT, prev, 10 + k, MPI_COMM_WORLD,
-                      &r);
+        if (k % 2) /* the large-count form */
+            MPI_Isendrecv_c(sb, n, MPI_INT, next, 10 + k, rb, n, MPI_INT, prev, 10 + k,
+                            MPI_COMM_WORLD, &r);
+        else
+            MPI_Isendrecv(sb, n, MPI_INT, next, 10 + k, rb, n, MPI_INT, prev, 10 + k,
+                          MPI_COMM_WORLD, &r);
         CHECK(r != MPI_REQUEST_NULL, "MPI_Isendrecv gave a null request");
         MPI_Wait(&r, &st);
         MPI_Get_count(&st, MPI_INT, &count);
@@ -97,8 +101,12 @@ int main(int argc, char **argv)
                 bufs[j] = malloc((n + 1) * sizeof(int));
                 for (int i = 0; i < n; i++)
                     bufs[j][i] = val(rank, k + 10 * j, i);
-                MPI_Isendrecv_replace(bufs[j], n, MPI_INT, next, 40 + j, prev, 40 + j,
-                                      MPI_COMM_WORLD, &rs[j]);
+                if (j == 1)
+                    MPI_Isendrecv_replace_c(bufs[j], n, MPI_INT, next, 40 + j, prev, 40 + j,
+                                            MPI_COMM_WORLD, &rs[j]);
+                else
+                    MPI_Isendrecv_replace(bufs[j], n, MPI_INT, next, 40 + j, prev, 40 + j,
+                                          MPI_COMM_WORLD, &rs[j]);
             }
             if (k % 2) {
                 MPI_Waitall(3, rs, MPI_STATUSES_IGNORE);
