@@ -81,7 +81,7 @@ static int bt_attr_set_common(const char *call, MPI_Comm h, int keyval, void *va
     bt_comm_t *comm = NULL;
     int rc;
 
-    if ((rc = bt_check_comm(call, h, &comm)) != MPI_SUCCESS)
+    if ((rc = bt_check_comm_local(call, h, &comm)) != MPI_SUCCESS)
         return rc;
     if ((rc = bt_keyval_arg(call, comm, keyval, 1)) != MPI_SUCCESS)
         return rc;
@@ -113,7 +113,7 @@ static int bt_attr_get_common(const char *call, MPI_Comm h, int keyval, void *at
     bt_comm_t *comm = NULL;
     int rc;
 
-    if ((rc = bt_check_comm(call, h, &comm)) != MPI_SUCCESS)
+    if ((rc = bt_check_comm_local(call, h, &comm)) != MPI_SUCCESS)
         return rc;
     if ((rc = bt_keyval_arg(call, comm, keyval, 0)) != MPI_SUCCESS)
         return rc;
@@ -146,7 +146,7 @@ static int bt_attr_delete_common(const char *call, MPI_Comm h, int keyval)
     bt_comm_t *comm = NULL;
     int rc;
 
-    if ((rc = bt_check_comm(call, h, &comm)) != MPI_SUCCESS)
+    if ((rc = bt_check_comm_local(call, h, &comm)) != MPI_SUCCESS)
         return rc;
     if ((rc = bt_keyval_arg(call, comm, keyval, 1)) != MPI_SUCCESS)
         return rc;

@@ -11,6 +11,22 @@ int bt_check_comm(const char *call, MPI_Comm h, bt_comm_t **comm_p)
     if (bt_unlikely(!comm))
         return bt_err_comm(NULL, MPI_ERR_COMM, call, "invalid communicator%s",
                            h == MPI_COMM_NULL ? " (MPI_COMM_NULL)" : "");
+    if (bt_unlikely(comm->pending)) {
+        *comm_p = NULL;
+        return bt_err_comm(comm, MPI_ERR_COMM, call, "the communicator of an MPI_Comm_idup "
+                           "that has not completed (complete its request first)");
+    }
+    return MPI_SUCCESS;
+}
+
+int bt_check_comm_local(const char *call, MPI_Comm h, bt_comm_t **comm_p)
+{
+    bt_comm_t *comm = bt_comm_get(h);
+
+    *comm_p = comm;
+    if (bt_unlikely(!comm))
+        return bt_err_comm(NULL, MPI_ERR_COMM, call, "invalid communicator%s",
+                           h == MPI_COMM_NULL ? " (MPI_COMM_NULL)" : "");
     return MPI_SUCCESS;
 }
 

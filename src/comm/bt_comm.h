@@ -38,6 +38,7 @@ typedef struct bt_comm {
     uint32_t         magic;
     int              refcount;    /* user handle + operations in flight */
     uint32_t         ctx;
+    int              pending;     /* made by MPI_Comm_idup, no context yet: local calls only */
     int              rank, size;
     bt_group_t      *group;
     bt_errhandler_t *errh;
@@ -101,6 +102,11 @@ bt_group_t *bt_group_excl(const bt_group_t *group, int n, const int *ranks);
 /* Communicator construction; all collective over the parent unless said. Return
  * MPI_SUCCESS or an error code (a class, or the code an attribute callback gave). */
 int bt_comm_dup(bt_comm_t *comm, bt_comm_t **newcomm_p);
+/* The same, nonblocking: returns at once with a started generic request (maybe
+ * complete already); *newcomm_p is usable once the request is complete. The
+ * attributes are copied in the call. */
+struct bt_request;
+int bt_comm_idup(bt_comm_t *comm, bt_comm_t **newcomm_p, struct bt_request **req_p);
 /* color MPI_UNDEFINED: *newcomm_p = NULL. */
 int bt_comm_split(bt_comm_t *comm, int color, int key, bt_comm_t **newcomm_p);
 /* group: a subset of comm's group; non-members get NULL. */
