@@ -1,16 +1,27 @@
 /* Attribute caching entry points on communicators, and the MPI-1 spellings. */
 #include "api/bt_api.h"
 
-static int bt_keyval_arg(const char *call, bt_comm_t *comm, int keyval, int writable)
+/* What a call may do with a keyval: read its attributes (get), delete them, or
+ * make new ones and free it (set, free). */
+typedef enum { BT_KEYVAL_USE_GET, BT_KEYVAL_USE_DELETE, BT_KEYVAL_USE_WRITE } bt_keyval_use_t;
+
+static int bt_keyval_arg(const char *call, bt_comm_t *comm, int keyval, bt_keyval_use_t use)
 {
     switch (bt_keyval_check(keyval)) {
-    case 1:
+    case BT_KEYVAL_LIVE:
         return MPI_SUCCESS;
-    case 2:
-        if (!writable)
+    case BT_KEYVAL_PREDEFINED:
+        if (use == BT_KEYVAL_USE_GET)
             return MPI_SUCCESS;
         return bt_err_comm(comm, MPI_ERR_KEYVAL, call, "keyval %d is predefined and read-only",
                            keyval);
+    case BT_KEYVAL_FREED:
+        /* The standard keeps it for the attributes that still use it, which the
+         * program drops with MPI_Comm_delete_attr or MPI_Comm_free. */
+        if (use != BT_KEYVAL_USE_WRITE)
+            return MPI_SUCCESS;
+        return bt_err_comm(comm, MPI_ERR_KEYVAL, call, "keyval %d was freed (its attributes "
+                           "can still be read and deleted, not set)", keyval);
     default:
         return bt_err_comm(comm, MPI_ERR_KEYVAL, call, "invalid keyval %d%s", keyval,
                            keyval == MPI_KEYVAL_INVALID ? " (MPI_KEYVAL_INVALID)" : "");
@@ -53,7 +64,7 @@ static int bt_keyval_free_common(const char *call, int *keyval)
 
     if (!keyval)
         return bt_err_comm(NULL, MPI_ERR_ARG, call, "keyval is NULL");
-    if ((rc = bt_keyval_arg(call, NULL, *keyval, 1)) != MPI_SUCCESS)
+    if ((rc = bt_keyval_arg(call, NULL, *keyval, BT_KEYVAL_USE_WRITE)) != MPI_SUCCESS)
         return rc;
     bt_keyval_free(*keyval);
     *keyval = MPI_KEYVAL_INVALID;
@@ -83,7 +94,7 @@ static int bt_attr_set_common(const char *call, MPI_Comm h, int keyval, void *va
 
     if ((rc = bt_check_comm_local(call, h, &comm)) != MPI_SUCCESS)
         return rc;
-    if ((rc = bt_keyval_arg(call, comm, keyval, 1)) != MPI_SUCCESS)
+    if ((rc = bt_keyval_arg(call, comm, keyval, BT_KEYVAL_USE_WRITE)) != MPI_SUCCESS)
         return rc;
     /* Fails only when the delete callback of the value replaced fails. */
     if ((rc = bt_attr_set(comm, keyval, value)) != MPI_SUCCESS)
@@ -115,7 +126,7 @@ static int bt_attr_get_common(const char *call, MPI_Comm h, int keyval, void *at
 
     if ((rc = bt_check_comm_local(call, h, &comm)) != MPI_SUCCESS)
         return rc;
-    if ((rc = bt_keyval_arg(call, comm, keyval, 0)) != MPI_SUCCESS)
+    if ((rc = bt_keyval_arg(call, comm, keyval, BT_KEYVAL_USE_GET)) != MPI_SUCCESS)
         return rc;
     if (!attribute_val || !flag)
         return bt_err_comm(comm, MPI_ERR_ARG, call, "%s is NULL",
@@ -148,7 +159,7 @@ static int bt_attr_delete_common(const char *call, MPI_Comm h, int keyval)
 
     if ((rc = bt_check_comm_local(call, h, &comm)) != MPI_SUCCESS)
         return rc;
-    if ((rc = bt_keyval_arg(call, comm, keyval, 1)) != MPI_SUCCESS)
+    if ((rc = bt_keyval_arg(call, comm, keyval, BT_KEYVAL_USE_DELETE)) != MPI_SUCCESS)
         return rc;
     if ((rc = bt_attr_delete(comm, keyval)) != MPI_SUCCESS)
         return bt_err_comm_code(comm, rc, call);

@@ -58,9 +58,11 @@ int bt_keyval_check(int keyval)
     bt_keyval_t *kv;
 
     if (bt_keyval_is_predefined(keyval))
-        return 2;
+        return BT_KEYVAL_PREDEFINED;
     kv = bt_keyval_lookup(keyval);
-    return kv && !kv->freed ? 1 : 0;
+    if (!kv)
+        return BT_KEYVAL_INVALID;
+    return kv->freed ? BT_KEYVAL_FREED : BT_KEYVAL_LIVE;
 }
 
 int bt_keyval_create(MPI_Comm_copy_attr_function *copy_fn,
@@ -96,7 +98,9 @@ int bt_keyval_free(int keyval)
 
     if (!kv || kv->freed)
         return MPI_ERR_KEYVAL;
-    /* Attributes still set keep the keyval (and its delete callback) alive. */
+    /* Attributes still set keep the keyval (and its delete callback) alive:
+     * the user may still delete them through a copy of the integer, and
+     * MPI_Comm_free and MPI_Finalize run their callbacks. */
     kv->freed = 1;
     bt_keyval_release(keyval);
     return MPI_SUCCESS;
@@ -128,7 +132,7 @@ int bt_attr_set(bt_comm_t *comm, int keyval, void *value)
     struct bt_attr *a;
     int rc;
 
-    if (bt_keyval_check(keyval) != 1)
+    if (bt_keyval_check(keyval) != BT_KEYVAL_LIVE)
         return MPI_ERR_KEYVAL;
     a = bt_attr_find(comm, keyval, NULL);
     if (a) {
@@ -174,7 +178,7 @@ int bt_attr_get(bt_comm_t *comm, int keyval, void **value_p, int *flag_p)
     struct bt_attr *a;
 
     switch (bt_keyval_check(keyval)) {
-    case 2: {
+    case BT_KEYVAL_PREDEFINED: {
         /* Set on every communicator, not only MPI_COMM_WORLD: dups and splits of
          * it would carry them anyway, and programs ask any communicator. */
         int *v = bt_attr_predefined(keyval);
@@ -183,7 +187,8 @@ int bt_attr_get(bt_comm_t *comm, int keyval, void **value_p, int *flag_p)
             *value_p = v;
         return MPI_SUCCESS;
     }
-    case 1:
+    case BT_KEYVAL_LIVE:
+    case BT_KEYVAL_FREED:
         a = bt_attr_find(comm, keyval, NULL);
         *flag_p = a != NULL;
         if (a)
@@ -197,9 +202,9 @@ int bt_attr_get(bt_comm_t *comm, int keyval, void **value_p, int *flag_p)
 int bt_attr_delete(bt_comm_t *comm, int keyval)
 {
     struct bt_attr *a, **link;
-    int rc;
+    int rc, kind = bt_keyval_check(keyval);
 
-    if (bt_keyval_check(keyval) != 1)
+    if (kind != BT_KEYVAL_LIVE && kind != BT_KEYVAL_FREED)
         return MPI_ERR_KEYVAL;
     a = bt_attr_find(comm, keyval, &link);
     if (!a)

@@ -150,7 +150,12 @@ int  bt_errcode_remove_string(int code);
 int  bt_keyval_create(MPI_Comm_copy_attr_function *copy_fn,
                       MPI_Comm_delete_attr_function *delete_fn, void *extra_state,
                       int *keyval_p);
-/* 1: a live user keyval, 2: predefined (read only), 0: invalid. */
+/* What keyval names: BT_KEYVAL_LIVE a user keyval; BT_KEYVAL_PREDEFINED
+ * (MPI_TAG_UB ..., read only); BT_KEYVAL_FREED one the user freed while
+ * attributes still use it: those can still be read and deleted (the standard's
+ * way to drop them), but it takes no new ones; BT_KEYVAL_INVALID anything
+ * else, a freed keyval whose last attribute is gone included. */
+enum { BT_KEYVAL_INVALID, BT_KEYVAL_LIVE, BT_KEYVAL_PREDEFINED, BT_KEYVAL_FREED };
 int  bt_keyval_check(int keyval);
 int  bt_keyval_free(int keyval);
 int  bt_attr_set(bt_comm_t *comm, int keyval, void *value);
