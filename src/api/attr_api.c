@@ -2,17 +2,28 @@
  * on datatypes. */
 #include "api/bt_api.h"
 
-static int bt_keyval_arg(const char *call, bt_comm_t *comm, int keyval, int writable,
+/* What a call may do with a keyval: read its attributes (get), delete them, or
+ * make new ones and free it (set, free). */
+typedef enum { BT_KEYVAL_USE_GET, BT_KEYVAL_USE_DELETE, BT_KEYVAL_USE_WRITE } bt_keyval_use_t;
+
+static int bt_keyval_arg(const char *call, bt_comm_t *comm, int keyval, bt_keyval_use_t use,
                          bt_attr_kind_t kind)
 {
     switch (bt_keyval_check_kind(keyval, kind)) {
-    case 1:
+    case BT_KEYVAL_LIVE:
         return MPI_SUCCESS;
-    case 2:
-        if (!writable)
+    case BT_KEYVAL_PREDEFINED:
+        if (use == BT_KEYVAL_USE_GET)
             return MPI_SUCCESS;
         return bt_err_comm(comm, MPI_ERR_KEYVAL, call, "keyval %d is predefined and read-only",
                            keyval);
+    case BT_KEYVAL_FREED:
+        /* The standard keeps it for the attributes that still use it, which the
+         * program drops with the delete call or by freeing the object. */
+        if (use != BT_KEYVAL_USE_WRITE)
+            return MPI_SUCCESS;
+        return bt_err_comm(comm, MPI_ERR_KEYVAL, call, "keyval %d was freed (its attributes "
+                           "can still be read and deleted, not set)", keyval);
     default:
         return bt_err_comm(comm, MPI_ERR_KEYVAL, call, "invalid keyval %d%s", keyval,
                            keyval == MPI_KEYVAL_INVALID ? " (MPI_KEYVAL_INVALID)" : "");
@@ -53,7 +64,7 @@ static int bt_keyval_free_common(const char *call, int *keyval, bt_attr_kind_t k
 
     if (!keyval)
         return bt_err_comm(NULL, MPI_ERR_ARG, call, "keyval is NULL");
-    if ((rc = bt_keyval_arg(call, NULL, *keyval, 1, kind)) != MPI_SUCCESS)
+    if ((rc = bt_keyval_arg(call, NULL, *keyval, BT_KEYVAL_USE_WRITE, kind)) != MPI_SUCCESS)
         return rc;
     bt_keyval_free(*keyval);
     *keyval = MPI_KEYVAL_INVALID;
@@ -79,9 +90,9 @@ static int bt_attr_set_common(const char *call, MPI_Comm h, int keyval, void *va
     bt_comm_t *comm = NULL;
     int rc;
 
-    if ((rc = bt_check_comm(call, h, &comm)) != MPI_SUCCESS)
+    if ((rc = bt_check_comm_local(call, h, &comm)) != MPI_SUCCESS)
         return rc;
-    if ((rc = bt_keyval_arg(call, comm, keyval, 1, BT_ATTR_COMM)) != MPI_SUCCESS)
+    if ((rc = bt_keyval_arg(call, comm, keyval, BT_KEYVAL_USE_WRITE, BT_ATTR_COMM)) != MPI_SUCCESS)
         return rc;
     /* Fails only when the delete callback of the value replaced fails. */
     if ((rc = bt_attr_set(comm, keyval, value)) != MPI_SUCCESS)
@@ -109,9 +120,9 @@ static int bt_attr_get_common(const char *call, MPI_Comm h, int keyval, void *at
     bt_comm_t *comm = NULL;
     int rc;
 
-    if ((rc = bt_check_comm(call, h, &comm)) != MPI_SUCCESS)
+    if ((rc = bt_check_comm_local(call, h, &comm)) != MPI_SUCCESS)
         return rc;
-    if ((rc = bt_keyval_arg(call, comm, keyval, 0, BT_ATTR_COMM)) != MPI_SUCCESS)
+    if ((rc = bt_keyval_arg(call, comm, keyval, BT_KEYVAL_USE_GET, BT_ATTR_COMM)) != MPI_SUCCESS)
         return rc;
     if (!attribute_val || !flag)
         return bt_err_comm(comm, MPI_ERR_ARG, call, "%s is NULL",
@@ -140,9 +151,9 @@ static int bt_attr_delete_common(const char *call, MPI_Comm h, int keyval)
     bt_comm_t *comm = NULL;
     int rc;
 
-    if ((rc = bt_check_comm(call, h, &comm)) != MPI_SUCCESS)
+    if ((rc = bt_check_comm_local(call, h, &comm)) != MPI_SUCCESS)
         return rc;
-    if ((rc = bt_keyval_arg(call, comm, keyval, 1, BT_ATTR_COMM)) != MPI_SUCCESS)
+    if ((rc = bt_keyval_arg(call, comm, keyval, BT_KEYVAL_USE_DELETE, BT_ATTR_COMM)) != MPI_SUCCESS)
         return rc;
     if ((rc = bt_attr_delete(comm, keyval)) != MPI_SUCCESS)
         return bt_err_comm_code(comm, rc, call);
@@ -166,13 +177,14 @@ int PMPI_Attr_delete(MPI_Comm comm, int keyval)
 /* ---- datatypes: the same, with the type's handle given to the callbacks and
  * errors raised on MPI_COMM_SELF. Predefined types take attributes too. */
 
-static int bt_type_attr_args(const char *call, MPI_Datatype h, int keyval, bt_datatype_t **dt_p)
+static int bt_type_attr_args(const char *call, MPI_Datatype h, int keyval, bt_keyval_use_t use,
+                             bt_datatype_t **dt_p)
 {
     *dt_p = bt_datatype_get(h);
     if (!*dt_p)
         return bt_err_comm(NULL, MPI_ERR_TYPE, call, "invalid datatype%s",
                            h == MPI_DATATYPE_NULL ? " (MPI_DATATYPE_NULL)" : "");
-    return bt_keyval_arg(call, NULL, keyval, 1, BT_ATTR_TYPE);
+    return bt_keyval_arg(call, NULL, keyval, use, BT_ATTR_TYPE);
 }
 
 int PMPI_Type_create_keyval(MPI_Type_copy_attr_function *type_copy_attr_fn,
@@ -201,7 +213,7 @@ int PMPI_Type_set_attr(MPI_Datatype datatype, int type_keyval, void *attribute_v
     bt_datatype_t *dt;
     int rc;
 
-    if ((rc = bt_type_attr_args("MPI_Type_set_attr", datatype, type_keyval, &dt)))
+    if ((rc = bt_type_attr_args("MPI_Type_set_attr", datatype, type_keyval, BT_KEYVAL_USE_WRITE, &dt)))
         return rc;
     /* Fails only when the delete callback of the value replaced fails. */
     if ((rc = bt_attrs_set(BT_ATTR_TYPE, &dt->attrs, dt->handle, type_keyval, attribute_val)))
@@ -216,7 +228,7 @@ int PMPI_Type_get_attr(MPI_Datatype datatype, int type_keyval, void *attribute_v
     bt_datatype_t *dt;
     int rc;
 
-    if ((rc = bt_type_attr_args("MPI_Type_get_attr", datatype, type_keyval, &dt)))
+    if ((rc = bt_type_attr_args("MPI_Type_get_attr", datatype, type_keyval, BT_KEYVAL_USE_GET, &dt)))
         return rc;
     if (!attribute_val || !flag)
         return bt_err_comm(NULL, MPI_ERR_ARG, "MPI_Type_get_attr", "%s is NULL",
@@ -231,7 +243,8 @@ int PMPI_Type_delete_attr(MPI_Datatype datatype, int type_keyval)
     bt_datatype_t *dt;
     int rc;
 
-    if ((rc = bt_type_attr_args("MPI_Type_delete_attr", datatype, type_keyval, &dt)))
+    if ((rc = bt_type_attr_args("MPI_Type_delete_attr", datatype, type_keyval, BT_KEYVAL_USE_DELETE,
+                                 &dt)))
         return rc;
     if ((rc = bt_attrs_delete(BT_ATTR_TYPE, &dt->attrs, dt->handle, type_keyval)))
         return bt_err_comm_code(NULL, rc, "MPI_Type_delete_attr");

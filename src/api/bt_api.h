@@ -55,6 +55,10 @@ int bt_err_comm_code(bt_comm_t *comm, int code, const char *call);
 /* Argument checks shared by the entry points. Each returns MPI_SUCCESS, or raises
  * the error (on comm when it is known) and returns its code. */
 int bt_check_comm(const char *call, MPI_Comm h, bt_comm_t **comm_p);
+/* The same for the calls that do not communicate (size, rank, names, error
+ * handlers, attributes): they also accept the pending new communicator of an
+ * MPI_Comm_idup, as other MPIs do. */
+int bt_check_comm_local(const char *call, MPI_Comm h, bt_comm_t **comm_p);
 /* A live session; errors about the handle go to MPI_COMM_SELF's handler. */
 int bt_check_session(const char *call, MPI_Session h, bt_session_t **s_p);
 /* count >= 0, a committed datatype, and no NULL buffer where data must be. */

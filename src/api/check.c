@@ -4,7 +4,8 @@
 
 #include <limits.h>
 
-int bt_check_comm(const char *call, MPI_Comm h, bt_comm_t **comm_p)
+/* A live communicator, the pending one of an MPI_Comm_idup included. */
+int bt_check_comm_local(const char *call, MPI_Comm h, bt_comm_t **comm_p)
 {
     bt_comm_t *comm = bt_comm_get(h);
 
@@ -19,6 +20,19 @@ int bt_check_comm(const char *call, MPI_Comm h, bt_comm_t **comm_p)
                            h == MPI_COMM_NULL ? " (MPI_COMM_NULL)" : "");
     }
     return MPI_SUCCESS;
+}
+
+int bt_check_comm(const char *call, MPI_Comm h, bt_comm_t **comm_p)
+{
+    int rc = bt_check_comm_local(call, h, comm_p);
+
+    if (bt_unlikely(rc == MPI_SUCCESS && (*comm_p)->pending)) {
+        bt_comm_t *comm = *comm_p;
+        *comm_p = NULL;
+        return bt_err_comm(comm, MPI_ERR_COMM, call, "the communicator of an MPI_Comm_idup "
+                           "that has not completed (complete its request first)");
+    }
+    return rc;
 }
 
 int bt_check_session(const char *call, MPI_Session h, bt_session_t **s_p)

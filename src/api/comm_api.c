@@ -15,7 +15,7 @@ int PMPI_Comm_size(MPI_Comm h, int *size)
     bt_comm_t *comm = NULL;
     int rc;
 
-    if ((rc = bt_check_comm("MPI_Comm_size", h, &comm)) != MPI_SUCCESS)
+    if ((rc = bt_check_comm_local("MPI_Comm_size", h, &comm)) != MPI_SUCCESS)
         return rc;
     BT_CHECK_PTR(comm, "MPI_Comm_size", size, "size");
     *size = comm->size;
@@ -29,7 +29,7 @@ int PMPI_Comm_rank(MPI_Comm h, int *rank)
     bt_comm_t *comm = NULL;
     int rc;
 
-    if ((rc = bt_check_comm("MPI_Comm_rank", h, &comm)) != MPI_SUCCESS)
+    if ((rc = bt_check_comm_local("MPI_Comm_rank", h, &comm)) != MPI_SUCCESS)
         return rc;
     BT_CHECK_PTR(comm, "MPI_Comm_rank", rank, "rank");
     *rank = comm->rank;
@@ -40,6 +40,7 @@ static int bt_comm_dup_common(const char *call, MPI_Comm h, MPI_Comm *newcomm,
                               MPI_Request *request, int want_request)
 {
     bt_comm_t *comm = NULL, *c = NULL;
+    bt_request_t *req;
     int rc;
 
     if ((rc = bt_check_comm(call, h, &comm)) != MPI_SUCCESS)
@@ -47,17 +48,18 @@ static int bt_comm_dup_common(const char *call, MPI_Comm h, MPI_Comm *newcomm,
     BT_CHECK_PTR(comm, call, newcomm, "newcomm");
     if (want_request)
         BT_CHECK_PTR(comm, call, request, "request");
+    if (want_request) {
+        /* Returns before the other members have called it; the new handle is
+         * usable once the request completes. */
+        if ((rc = bt_comm_idup(comm, &c, &req)) != MPI_SUCCESS)
+            return bt_err_comm_code(comm, rc, call);
+        *newcomm = c->handle;
+        *request = (MPI_Request)req;
+        return MPI_SUCCESS;
+    }
     if ((rc = bt_comm_dup(comm, &c)) != MPI_SUCCESS)
         return bt_err_comm_code(comm, rc, call);
     *newcomm = c->handle;
-    if (want_request) {
-        /* The duplication is done here, blocking, so the request is born complete
-         * (empty status). The agreement needs every member in the call at once,
-         * which MPI_Comm_idup's rules make true at the latest by its wait. */
-        bt_request_t *req = bt_request_new(BT_REQ_GENERIC);
-        req->done = 1;
-        *request = (MPI_Request)req;
-    }
     return MPI_SUCCESS;
 }
 
@@ -123,12 +125,24 @@ int PMPI_Comm_idup(MPI_Comm comm, MPI_Comm *newcomm, MPI_Request *request)
     return bt_comm_dup_common("MPI_Comm_idup", comm, newcomm, request, 1);
 }
 
+/* As MPI_Comm_idup, with info's hints instead of comm's. */
 int PMPI_Comm_idup_with_info(MPI_Comm comm, MPI_Info info, MPI_Comm *newcomm,
                              MPI_Request *request)
 {
     BT_API_LOCK();
     BT_CHECK_INIT("MPI_Comm_idup_with_info");
-    return bt_comm_dup_common("MPI_Comm_idup_with_info", comm, newcomm, request, 1);
+    bt_comm_t *c = NULL;
+    struct bt_info *in;
+    int rc;
+
+    /* The hints are info's, set on the pending handle (a local call). */
+    if ((rc = bt_check_comm("MPI_Comm_idup_with_info", comm, &c)) != MPI_SUCCESS ||
+        (rc = bt_check_info("MPI_Comm_idup_with_info", c, info, &in)) != MPI_SUCCESS ||
+        (rc = bt_comm_dup_common("MPI_Comm_idup_with_info", comm, newcomm, request, 1)) !=
+        MPI_SUCCESS)
+        return rc;
+    bt_comm_set_info(bt_comm_get(*newcomm), in, 1);
+    return MPI_SUCCESS;
 }
 
 static int bt_comm_split_common(const char *call, bt_comm_t *comm, int color, int key,
@@ -300,9 +314,9 @@ int PMPI_Comm_compare(MPI_Comm h1, MPI_Comm h2, int *result)
     bt_comm_t *c1 = NULL, *c2 = NULL;
     int rc;
 
-    if ((rc = bt_check_comm("MPI_Comm_compare", h1, &c1)) != MPI_SUCCESS)
+    if ((rc = bt_check_comm_local("MPI_Comm_compare", h1, &c1)) != MPI_SUCCESS)
         return rc;
-    if ((rc = bt_check_comm("MPI_Comm_compare", h2, &c2)) != MPI_SUCCESS)
+    if ((rc = bt_check_comm_local("MPI_Comm_compare", h2, &c2)) != MPI_SUCCESS)
         return rc;
     BT_CHECK_PTR(c1, "MPI_Comm_compare", result, "result");
     *result = bt_comm_compare(c1, c2);
@@ -316,7 +330,7 @@ int PMPI_Comm_set_name(MPI_Comm h, const char *name)
     bt_comm_t *comm = NULL;
     int rc;
 
-    if ((rc = bt_check_comm("MPI_Comm_set_name", h, &comm)) != MPI_SUCCESS)
+    if ((rc = bt_check_comm_local("MPI_Comm_set_name", h, &comm)) != MPI_SUCCESS)
         return rc;
     BT_CHECK_PTR(comm, "MPI_Comm_set_name", name, "comm_name");
     /* Longer names are truncated, as the standard allows. */
@@ -337,7 +351,7 @@ int PMPI_Comm_get_name(MPI_Comm h, char *name, int *resultlen)
         *resultlen = (int)strlen(name);
         return MPI_SUCCESS;
     }
-    if ((rc = bt_check_comm("MPI_Comm_get_name", h, &comm)) != MPI_SUCCESS)
+    if ((rc = bt_check_comm_local("MPI_Comm_get_name", h, &comm)) != MPI_SUCCESS)
         return rc;
     BT_CHECK_PTR(comm, "MPI_Comm_get_name", name, "comm_name");
     BT_CHECK_PTR(comm, "MPI_Comm_get_name", resultlen, "resultlen");
@@ -353,7 +367,7 @@ int PMPI_Comm_test_inter(MPI_Comm h, int *flag)
     bt_comm_t *comm = NULL;
     int rc;
 
-    if ((rc = bt_check_comm("MPI_Comm_test_inter", h, &comm)) != MPI_SUCCESS)
+    if ((rc = bt_check_comm_local("MPI_Comm_test_inter", h, &comm)) != MPI_SUCCESS)
         return rc;
     BT_CHECK_PTR(comm, "MPI_Comm_test_inter", flag, "flag");
     *flag = 0;           /* no intercommunicators yet */
@@ -367,7 +381,7 @@ int PMPI_Comm_remote_size(MPI_Comm h, int *size)
     bt_comm_t *comm = NULL;
     int rc;
 
-    if ((rc = bt_check_comm("MPI_Comm_remote_size", h, &comm)) != MPI_SUCCESS)
+    if ((rc = bt_check_comm_local("MPI_Comm_remote_size", h, &comm)) != MPI_SUCCESS)
         return rc;
     return bt_err_comm(comm, MPI_ERR_COMM, "MPI_Comm_remote_size",
                        "comm is not an intercommunicator");
@@ -380,7 +394,7 @@ int PMPI_Comm_remote_group(MPI_Comm h, MPI_Group *group)
     bt_comm_t *comm = NULL;
     int rc;
 
-    if ((rc = bt_check_comm("MPI_Comm_remote_group", h, &comm)) != MPI_SUCCESS)
+    if ((rc = bt_check_comm_local("MPI_Comm_remote_group", h, &comm)) != MPI_SUCCESS)
         return rc;
     return bt_err_comm(comm, MPI_ERR_COMM, "MPI_Comm_remote_group",
                        "comm is not an intercommunicator");
@@ -403,7 +417,7 @@ int PMPI_Comm_group(MPI_Comm h, MPI_Group *group)
     bt_comm_t *comm = NULL;
     int rc;
 
-    if ((rc = bt_check_comm("MPI_Comm_group", h, &comm)) != MPI_SUCCESS)
+    if ((rc = bt_check_comm_local("MPI_Comm_group", h, &comm)) != MPI_SUCCESS)
         return rc;
     BT_CHECK_PTR(comm, "MPI_Comm_group", group, "group");
     bt_group_retain(comm->group);

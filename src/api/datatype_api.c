@@ -131,7 +131,11 @@ static int bt_dt_api_vector(const char *call, MPI_Count count, MPI_Count blockle
     if (blocklength < 0)
         return bt_err_comm(NULL, MPI_ERR_ARG, call, "blocklength is %lld, must be non-negative",
                            (long long)blocklength);
-    if (!hvector && __builtin_mul_overflow((MPI_Aint)stride, old->extent, &bytes))
+    /* The stride places nothing when there are no entries or only one block: then
+     * its product with the extent may not fit, and need not. */
+    if (!hvector && (count < 2 || blocklength == 0))
+        bytes = 0;
+    else if (!hvector && __builtin_mul_overflow((MPI_Aint)stride, old->extent, &bytes))
         return bt_err_comm(NULL, MPI_ERR_ARG, call, "stride %lld times the extent of oldtype "
                            "does not fit in an address", (long long)stride);
     rc = bt_datatype_create_hvector(count, blocklength, bytes, old, &dt);
@@ -218,7 +222,12 @@ static int bt_dt_api_indexed(const char *call, int combiner, MPI_Count count,
     for (MPI_Count i = 0; i < count; i++) {
         lens[i] = per_block ? blocklens[i] : blocklen;
         bytes[i] = (MPI_Aint)disps[i];
-        if (!in_bytes && __builtin_mul_overflow((MPI_Aint)disps[i], old->extent, &bytes[i])) {
+        /* An empty block adds no entry, so its displacement means nothing: its
+         * product with the extent may not fit (INT_MAX blocks of a large type)
+         * and the type is still valid. */
+        if (!in_bytes && lens[i] == 0)
+            bytes[i] = 0;
+        else if (!in_bytes && __builtin_mul_overflow((MPI_Aint)disps[i], old->extent, &bytes[i])) {
             rc = bt_err_comm(NULL, MPI_ERR_ARG, call, "array_of_displacements[%lld] times the "
                              "extent of oldtype does not fit in an address", (long long)i);
             goto out_free;

@@ -35,7 +35,7 @@ int PMPI_Comm_set_errhandler(MPI_Comm h, MPI_Errhandler eh)
     bt_errhandler_t *errh = NULL;
     int rc;
 
-    if ((rc = bt_check_comm("MPI_Comm_set_errhandler", h, &comm)) != MPI_SUCCESS)
+    if ((rc = bt_check_comm_local("MPI_Comm_set_errhandler", h, &comm)) != MPI_SUCCESS)
         return rc;
     if ((rc = bt_errh_arg("MPI_Comm_set_errhandler", comm, eh, &errh)) != MPI_SUCCESS)
         return rc;
@@ -53,7 +53,7 @@ int PMPI_Comm_get_errhandler(MPI_Comm h, MPI_Errhandler *errhandler)
     bt_comm_t *comm = NULL;
     int rc;
 
-    if ((rc = bt_check_comm("MPI_Comm_get_errhandler", h, &comm)) != MPI_SUCCESS)
+    if ((rc = bt_check_comm_local("MPI_Comm_get_errhandler", h, &comm)) != MPI_SUCCESS)
         return rc;
     if (!errhandler)
         return bt_err_comm(comm, MPI_ERR_ARG, "MPI_Comm_get_errhandler", "errhandler is NULL");
@@ -70,7 +70,7 @@ int PMPI_Comm_call_errhandler(MPI_Comm h, int errorcode)
     bt_comm_t *comm = NULL;
     int rc;
 
-    if ((rc = bt_check_comm("MPI_Comm_call_errhandler", h, &comm)) != MPI_SUCCESS)
+    if ((rc = bt_check_comm_local("MPI_Comm_call_errhandler", h, &comm)) != MPI_SUCCESS)
         return rc;
     /* The handler's verdict is not this call's result: it succeeded if it got
      * to call the handler and the handler returned. */

@@ -66,9 +66,11 @@ int bt_keyval_check_kind(int keyval, bt_attr_kind_t kind)
     bt_keyval_t *kv;
 
     if (kind == BT_ATTR_COMM && bt_keyval_is_predefined(keyval))
-        return 2;
+        return BT_KEYVAL_PREDEFINED;
     kv = bt_keyval_lookup(keyval);
-    return kv && !kv->freed && kv->kind == kind ? 1 : 0;
+    if (!kv || kv->kind != kind)
+        return BT_KEYVAL_INVALID;
+    return kv->freed ? BT_KEYVAL_FREED : BT_KEYVAL_LIVE;
 }
 
 int bt_keyval_check(int keyval)
@@ -125,7 +127,9 @@ int bt_keyval_free(int keyval)
 
     if (!kv || kv->freed)
         return MPI_ERR_KEYVAL;
-    /* Attributes still set keep the keyval (and its delete callback) alive. */
+    /* Attributes still set keep the keyval (and its delete callback) alive:
+     * the user may still delete them through a copy of the integer, and the
+     * object's free and MPI_Finalize run their callbacks. */
     kv->freed = 1;
     bt_keyval_release(keyval);
     return MPI_SUCCESS;
@@ -178,7 +182,7 @@ int bt_attrs_set(bt_attr_kind_t kind, struct bt_attr **list, void *h, int keyval
     struct bt_attr *a;
     int rc;
 
-    if (bt_keyval_check_kind(keyval, kind) != 1)
+    if (bt_keyval_check_kind(keyval, kind) != BT_KEYVAL_LIVE)
         return MPI_ERR_KEYVAL;
     a = bt_attr_find(list, keyval, NULL);
     if (a) {
@@ -230,7 +234,7 @@ int bt_attrs_get(bt_attr_kind_t kind, struct bt_attr **list, int keyval, void **
     struct bt_attr *a;
 
     switch (bt_keyval_check_kind(keyval, kind)) {
-    case 2: {
+    case BT_KEYVAL_PREDEFINED: {
         /* Set on every communicator, not only MPI_COMM_WORLD: dups and splits of
          * it would carry them anyway, and programs ask any communicator. */
         int *v = bt_attr_predefined(keyval);
@@ -239,7 +243,8 @@ int bt_attrs_get(bt_attr_kind_t kind, struct bt_attr **list, int keyval, void **
             *value_p = v;
         return MPI_SUCCESS;
     }
-    case 1:
+    case BT_KEYVAL_LIVE:
+    case BT_KEYVAL_FREED:
         a = bt_attr_find(list, keyval, NULL);
         *flag_p = a != NULL;
         if (a)
@@ -260,7 +265,9 @@ int bt_attrs_delete(bt_attr_kind_t kind, struct bt_attr **list, void *h, int key
     struct bt_attr *a, **link;
     int rc;
 
-    if (bt_keyval_check_kind(keyval, kind) != 1)
+    int state = bt_keyval_check_kind(keyval, kind);
+
+    if (state != BT_KEYVAL_LIVE && state != BT_KEYVAL_FREED)
         return MPI_ERR_KEYVAL;
     a = bt_attr_find(list, keyval, &link);
     if (!a)

@@ -41,6 +41,7 @@ typedef struct bt_comm {
     uint32_t         magic;
     int              refcount;    /* user handle + operations in flight */
     uint32_t         ctx;
+    int              pending;     /* made by MPI_Comm_idup, no context yet: local calls only */
     int              rank, size;
     bt_group_t      *group;
     bt_errhandler_t *errh;
@@ -115,6 +116,11 @@ bt_group_t *bt_group_excl(const bt_group_t *group, int n, const int *ranks);
 /* Communicator construction; all collective over the parent unless said. Return
  * MPI_SUCCESS or an error code (a class, or the code an attribute callback gave). */
 int bt_comm_dup(bt_comm_t *comm, bt_comm_t **newcomm_p);
+/* The same, nonblocking: returns at once with a started generic request (maybe
+ * complete already); *newcomm_p is usable once the request is complete. The
+ * attributes are copied in the call. */
+struct bt_request;
+int bt_comm_idup(bt_comm_t *comm, bt_comm_t **newcomm_p, struct bt_request **req_p);
 /* color MPI_UNDEFINED: *newcomm_p = NULL. */
 int bt_comm_split(bt_comm_t *comm, int color, int key, bt_comm_t **newcomm_p);
 /* group: a subset of comm's group; non-members get NULL. */
@@ -209,7 +215,12 @@ struct bt_info *bt_comm_get_info(const bt_comm_t *comm);
 int  bt_keyval_create(MPI_Comm_copy_attr_function *copy_fn,
                       MPI_Comm_delete_attr_function *delete_fn, void *extra_state,
                       int *keyval_p);
-/* 1: a live user keyval, 2: predefined (read only), 0: invalid. */
+/* What keyval names: BT_KEYVAL_LIVE a user keyval; BT_KEYVAL_PREDEFINED
+ * (MPI_TAG_UB ..., read only); BT_KEYVAL_FREED one the user freed while
+ * attributes still use it: those can still be read and deleted (the standard's
+ * way to drop them), but it takes no new ones; BT_KEYVAL_INVALID anything
+ * else, a freed keyval whose last attribute is gone included. */
+enum { BT_KEYVAL_INVALID, BT_KEYVAL_LIVE, BT_KEYVAL_PREDEFINED, BT_KEYVAL_FREED };
 int  bt_keyval_check(int keyval);
 int  bt_keyval_free(int keyval);
 int  bt_attr_set(bt_comm_t *comm, int keyval, void *value);

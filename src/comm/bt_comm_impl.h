@@ -28,14 +28,36 @@ typedef struct bt_comm_part {
 /* The tag of the next collective on comm. */
 int bt_comm_next_tag(bt_comm_t *comm);
 
-/* buf[i] &= the same word of every participant, result on all. */
-int bt_comm_allreduce_band(const bt_comm_part_t *p, uint32_t *buf, int count);
+/* buf[i] &= the same word of every participant, result on all; nonblocking:
+ * bt_comm_iband_start posts what it can, bt_comm_iband_poll goes on as messages
+ * arrive and returns 1 when it is over (then b->rc says how it went). p and buf
+ * must stay until then. */
+struct bt_request;
+typedef struct bt_comm_iband {
+    const bt_comm_part_t *part;
+    uint32_t             *buf, *tmp;
+    int                   count;
+    int                   step, m;    /* where in the tree (commcoll.c) */
+    struct bt_request    *req;        /* the message in flight */
+    int                   rc;
+} bt_comm_iband_t;
+void bt_comm_iband_start(bt_comm_iband_t *b, const bt_comm_part_t *p, uint32_t *buf,
+                         int count);
+int  bt_comm_iband_poll(bt_comm_iband_t *b);
 /* Each participant's blk bytes at send, gathered in participant order into recv on all. */
 int bt_comm_allgather(const bt_comm_part_t *p, const void *send, void *recv, size_t blk);
 
 /* Agrees with the participants on a context id free on each of them. commit = 0:
- * take part without using the id (a split's MPI_UNDEFINED color). */
+ * take part without using the id (a split's MPI_UNDEFINED color). Blocking. */
 int  bt_ctxid_alloc(const bt_comm_part_t *p, int commit, uint32_t *ctx_p);
+/* The same agreement, nonblocking: bt_ctxid_op_new starts it (p is copied),
+ * bt_ctxid_op_poll advances it without ever blocking and returns 1 once it is
+ * over; bt_ctxid_op_result then gives the outcome and the id. */
+typedef struct bt_ctxid_op bt_ctxid_op_t;
+bt_ctxid_op_t *bt_ctxid_op_new(const bt_comm_part_t *p, int commit);
+int  bt_ctxid_op_poll(bt_ctxid_op_t *op);
+int  bt_ctxid_op_result(const bt_ctxid_op_t *op, uint32_t *ctx_p);
+void bt_ctxid_op_free(bt_ctxid_op_t *op);
 void bt_ctxid_free(uint32_t ctx);
 void bt_ctxid_init(void);
 

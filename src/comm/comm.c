@@ -1,6 +1,7 @@
 /* Communicators: the two predefined ones, handles, and the constructors. */
 #include "comm/bt_comm_impl.h"
 #include "comm/bt_info.h"
+#include "pt2pt/bt_pt2pt.h"
 #include "runtime/bt_runtime.h"
 #include "util/bt_util.h"
 #include "util/bt_fhandle.h"
@@ -169,6 +170,91 @@ int bt_comm_dup(bt_comm_t *comm, bt_comm_t **newcomm_p)
         return rc;
     }
     *newcomm_p = c;
+    return MPI_SUCCESS;
+}
+
+/* MPI_Comm_idup: the new communicator exists from the call on (it takes the
+ * attributes as they are then, as the standard says), but it is pending until
+ * its context id is agreed on: local calls work on it (mpi4py sets its error
+ * handler right after the call), communication is refused instead of going out
+ * on a wrong context. */
+typedef struct bt_comm_idup {
+    bt_ctxid_op_t *op;
+    bt_comm_t     *newcomm;
+    int            dropped;   /* a copy callback failed: the user has no handle */
+} bt_comm_idup_t;
+
+static int bt_comm_idup_poll(bt_request_t *req)
+{
+    bt_comm_idup_t *d = req->state;
+    bt_comm_t *c = d->newcomm;
+    uint32_t ctx = 0;
+
+    if (!bt_ctxid_op_poll(d->op))
+        return 0;
+    req->st_error = bt_ctxid_op_result(d->op, &ctx);
+    bt_ctxid_op_free(d->op);
+    d->op = NULL;
+    if (d->dropped) {
+        if (req->st_error == MPI_SUCCESS)
+            c->ctx = ctx;           /* given back by the release */
+        bt_comm_release(c);
+    } else if (req->st_error == MPI_SUCCESS) {
+        c->ctx = ctx;
+        c->pending = 0;
+    } else {
+        /* No context: it stays pending, and the user's handle keeps naming
+         * it, so that using it is refused rather than undefined. */
+        bt_attr_delete_all_anyway(c);
+    }
+    return 1;
+}
+
+static void bt_comm_idup_req_free(bt_request_t *req)
+{
+    bt_comm_idup_t *d = req->state;
+
+    bt_ctxid_op_free(d->op);        /* NULL once the agreement is over */
+    free(d);
+    req->state = NULL;
+}
+
+int bt_comm_idup(bt_comm_t *comm, bt_comm_t **newcomm_p, bt_request_t **req_p)
+{
+    bt_comm_part_t p = bt_comm_part_all(comm);
+    bt_comm_idup_t *d;
+    bt_request_t *req;
+    bt_comm_t *c;
+    int rc;
+
+    bt_group_retain(comm->group);
+    c = bt_comm_new(0, comm->group, comm->errh);
+    c->pending = 1;
+    c->session = comm->session;
+    rc = bt_attr_copy_all(comm, c);
+    d = bt_malloc(sizeof(*d));
+    d->newcomm = c;
+    d->dropped = rc != MPI_SUCCESS;
+    d->op = bt_ctxid_op_new(&p, 1);
+    req = bt_request_new(BT_REQ_GENERIC);
+    req->comm = comm;
+    bt_comm_retain(comm);
+    req->tag = p.tag;
+    req->state = d;
+    req->poll_fn = bt_comm_idup_poll;
+    req->free_fn = bt_comm_idup_req_free;
+    if (bt_comm_idup_poll(req))
+        req->done = 1;            /* alone: over at once, no need for the poll list */
+    else
+        bt_request_generic_start(req);
+    if (rc != MPI_SUCCESS) {
+        /* The other members go on agreeing: take part to the end all the same,
+         * with the progress engine's hold only, then let the communicator go. */
+        bt_request_release(req);
+        return rc;
+    }
+    *newcomm_p = c;
+    *req_p = req;
     return MPI_SUCCESS;
 }
 

@@ -65,15 +65,21 @@ static void bt_dt_build_add(bt_dt_build_t *b, const bt_datatype_t *old, MPI_Aint
                             MPI_Aint stride)
 {
     const bt_dt_priv_t *opv = bt_dt_priv(old);
-    MPI_Aint span, last, lo, hi, olb, oub;
+    MPI_Aint span, last, lo, hi, olb, oub, tlb, tub;
 
+    /* No copies: no entries and no markers, wherever they would have been. */
     if (n <= 0 || b->status != MPI_SUCCESS)
         return;
+    /* The bounds and the data (which a resized type may hold outside its
+     * bounds) of the first and last copy must be addresses. */
     if (__builtin_mul_overflow((MPI_Aint)(n - 1), stride, &span) ||
         __builtin_add_overflow(disp, span, &last) ||
         __builtin_add_overflow(BT_MIN(disp, last), old->lb, &olb) ||
         __builtin_add_overflow(BT_MAX(disp, last), old->lb, &oub) ||
-        __builtin_add_overflow(oub, old->extent, &oub)) {
+        __builtin_add_overflow(oub, old->extent, &oub) ||
+        __builtin_add_overflow(BT_MIN(disp, last), old->true_lb, &tlb) ||
+        __builtin_add_overflow(BT_MAX(disp, last), old->true_lb, &tub) ||
+        __builtin_add_overflow(tub, old->true_extent, &tub)) {
         b->status = MPI_ERR_ARG;   /* displacements beyond the address space */
         return;
     }
@@ -152,14 +158,21 @@ int bt_datatype_create_hvector(MPI_Count count, MPI_Count blocklen, MPI_Aint str
     MPI_Count total;
 
     bt_dt_build_begin(&b, old->basic);
-    if (__builtin_mul_overflow(count, blocklen, &total) ||
-        __builtin_mul_overflow((MPI_Aint)blocklen, old->extent, &blockspan)) {
+    if (count == 0 || blocklen == 0) {
+        /* No entries: nothing to place, however far the stride reaches. */
+    } else if (__builtin_mul_overflow(count, blocklen, &total) ||
+               __builtin_mul_overflow((MPI_Aint)blocklen, old->extent, &blockspan)) {
         b.status = MPI_ERR_ARG;
     } else if (stride == blockspan) {
         bt_dt_build_add(&b, old, 0, total, old->extent);   /* blocks touch: contiguous */
     } else {
-        for (MPI_Count i = 0; i < count && b.status == MPI_SUCCESS; i++)
-            bt_dt_build_add(&b, old, (MPI_Aint)i * stride, blocklen, old->extent);
+        for (MPI_Count i = 0; i < count && b.status == MPI_SUCCESS; i++) {
+            MPI_Aint at;
+            if (__builtin_mul_overflow((MPI_Aint)i, stride, &at))
+                b.status = MPI_ERR_ARG;
+            else
+                bt_dt_build_add(&b, old, at, blocklen, old->extent);
+        }
     }
     return bt_dt_build_end(&b, 0, newtype_p);
 }
@@ -227,7 +240,13 @@ static bt_datatype_t *bt_dt_copy_map(const bt_datatype_t *old)
 int bt_datatype_create_resized(bt_datatype_t *old, MPI_Aint lb, MPI_Aint extent,
                                bt_datatype_t **newtype_p)
 {
-    bt_datatype_t *dt = bt_dt_copy_map(old);
+    bt_datatype_t *dt;
+    MPI_Aint ub;
+
+    /* Any lb and extent, as long as the upper bound is an address too. */
+    if (__builtin_add_overflow(lb, extent, &ub))
+        return MPI_ERR_ARG;
+    dt = bt_dt_copy_map(old);
     dt->lb = lb;
     dt->extent = extent;
     bt_dt_priv(dt)->sticky = 1;

@@ -110,6 +110,28 @@ def test_genv_refused(hello, opt):
     assert res.stderr == "mpiexec: BATON_SHM_RING=12: out of range (1024 to 268435456)\n"
 
 
+@pytest.mark.parametrize("value", ["abc", "-3", "2s", "99999999999999999999999"])
+def test_mpiexec_timeout_refused(hello, value):
+    """MPIEXEC_TIMEOUT (no BATON_ prefix, so not in the sweep above) is checked
+    like the table's variables; --timeout takes the same values."""
+    res = subprocess.run([MPIEXEC, "-n", "2", hello], capture_output=True, text=True,
+                         env=clean_env(MPIEXEC_TIMEOUT=value), timeout=60)
+    assert res.returncode == 2 and res.stdout == "", res.stderr
+    assert res.stderr == ("mpiexec: MPIEXEC_TIMEOUT=%s: expected seconds from 0 to 31536000\n"
+                          % value)
+    res = subprocess.run([MPIEXEC, "--timeout", value, "-n", "2", hello], capture_output=True,
+                         text=True, env=clean_env(), timeout=60)
+    assert res.returncode == 2 and res.stdout == "", res.stderr
+    assert res.stderr == ("mpiexec: --timeout: expected seconds from 0 to 31536000, got '%s'\n"
+                          % value)
+
+
+def test_mpiexec_timeout_empty_is_unset(hello):
+    res = subprocess.run([MPIEXEC, "-n", "2", hello], capture_output=True, text=True,
+                         env=clean_env(MPIEXEC_TIMEOUT=""), timeout=60)
+    assert res.returncode == 0 and res.stdout == "hello\n", res.stderr
+
+
 def test_readme_table_is_generated():
     """The README's table is scripts/gen_env_table.py's output from the code's table."""
     res = subprocess.run([sys.executable, gen_env_table.__file__, "--check"],

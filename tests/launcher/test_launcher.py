@@ -293,6 +293,37 @@ def test_rank_ignoring_sigterm_gets_sigkill(mpiexec, prog):
     assert_gone(pids_of(res.out).values())
 
 
+TIME_LIMIT_MSG = ("mpiexec: the job ran into its time limit of %s s (--timeout or "
+                  "MPIEXEC_TIMEOUT), ended it\n")
+
+
+@pytest.mark.parametrize("args,env,limit", [
+    (["--timeout", "2"], {}, "2"),
+    ([], {"MPIEXEC_TIMEOUT": "2"}, "2"),
+    (["--timeout=1.5"], {"MPIEXEC_TIMEOUT": "30"}, "1.5"),    # the option wins
+    (["-timeout", "2"], {"MPIEXEC_TIMEOUT": "0.5"}, "2"),
+    (["-launcher", "fork", "-hosts", "h1:2,h2:1"], {"MPIEXEC_TIMEOUT": "2"}, "2"),
+], ids=["option", "env", "option-over-env", "option-over-shorter-env", "env-hosts"])
+def test_time_limit_ends_the_job(run, prog, args, env, limit):
+    """--timeout and MPIEXEC_TIMEOUT end a job that sleeps forever alike: one
+    line, status 124, every rank gone."""
+    res = run(*args, "-n", "3", prog, "sleep", env=clean_env(**env))
+    assert res.rc == 124, res
+    assert res.err == TIME_LIMIT_MSG % limit, res
+    assert float(limit) <= res.elapsed < float(limit) + 3, res
+    pids = pids_of(res.out)
+    assert len(pids) == 3, res
+    assert_gone(pids.values())
+
+
+def test_time_limit_spares_a_job_that_ends_in_time(run, prog):
+    res = run("--timeout", "30", "-n", "2", prog, "exchange",
+              env=clean_env(MPIEXEC_TIMEOUT="0.001"))
+    assert res.rc == 0 and res.err == "", res
+    res = run("-n", "2", prog, "exchange", env=clean_env(MPIEXEC_TIMEOUT="0"))
+    assert res.rc == 0 and res.err == "", res
+
+
 def test_ranks_die_when_mpiexec_is_killed(mpiexec, prog):
     with started([mpiexec, "-n", "3", prog, "sleep"]) as p:
         text = wait_for_lines(p, r"^pid \d+ rank \d+$", 3)

@@ -269,6 +269,12 @@ int bt_job_run(bt_job_t *job, int sigfd)
             bt_proc_signal_all(job, SIGKILL, -1);
             job->kill_at_ms = -1;
         }
+        if (job->time_limit_at_ms >= 0 && now >= job->time_limit_at_ms) {
+            job->time_limit_at_ms = -1;
+            bt_job_fail(job, BT_TIME_LIMIT_STATUS, "the job ran into its time limit of %g s "
+                        "(--timeout or MPIEXEC_TIMEOUT), ended it",
+                        (double)job->opts->time_limit_ms / 1000.0);
+        }
         if (job->role == BT_ROLE_HEAD)
             bt_head_timers(job, now);
         if (bt_job_done(job, now))
@@ -326,6 +332,8 @@ int bt_job_run(bt_job_t *job, int sigfd)
 
         if (job->kill_at_ms >= 0 && (wake < 0 || job->kill_at_ms < wake))
             wake = job->kill_at_ms;
+        if (job->time_limit_at_ms >= 0 && (wake < 0 || job->time_limit_at_ms < wake))
+            wake = job->time_limit_at_ms;
         stale = bt_iofwd_flush_stale(job, now);
         if (stale >= 0 && (wake < 0 || stale < wake))
             wake = stale;
@@ -442,6 +450,10 @@ int bt_job_create(bt_job_t *job, const bt_opts_t *opts, bt_role_t role, int npro
     job->self = getpid();
     job->kill_at_ms = -1;
     job->drain_until_ms = -1;
+    /* The head (or mpiexec alone) keeps the time limit; proxies obey it. */
+    job->time_limit_at_ms = -1;
+    if (role != BT_ROLE_PROXY && opts->time_limit_ms > 0)
+        job->time_limit_at_ms = bt_now_ms() + opts->time_limit_ms;
     job->in.from_fd = -1;
     job->in.to_fd = -1;
     if (job->jobid[0] == '\0')

@@ -95,6 +95,7 @@ typedef struct bt_opts {
     int tag_output;
     int verbose;
     int kill_timeout_ms;    /* SIGTERM to SIGKILL (BATON_KILL_TIMEOUT seconds) */
+    int64_t time_limit_ms;  /* --timeout or MPIEXEC_TIMEOUT; 0: none */
     char **argv;            /* the program and its arguments (points into argv) */
     char **env;             /* "NAME=VALUE" from -genv/-env/-x, in order */
     int nenv;
@@ -280,6 +281,9 @@ typedef struct bt_stdin_fwd {
     char buf[BT_STREAM_BUF];
 } bt_stdin_fwd_t;
 
+/* The exit status of a job ended by its time limit, as timeout(1)'s. */
+#define BT_TIME_LIMIT_STATUS 124
+
 typedef enum bt_end_kind {
     BT_END_NONE = 0,
     BT_END_FAILURE,          /* message complete */
@@ -336,6 +340,7 @@ typedef struct bt_job {
     char end_msg[512];
     int signals_received;
     int64_t kill_at_ms;      /* SIGKILL every live rank then; -1: not planned */
+    int64_t time_limit_at_ms; /* the job's time limit ends it then; -1: none */
     int64_t drain_until_ms;  /* -1 until every rank is reaped */
 } bt_job_t;
 

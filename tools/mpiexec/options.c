@@ -37,6 +37,10 @@ static const char bt_opts_usage_text[] =
     "  --tag-output, -l       prefix every output line with \"[rank] \"\n"
     "                         (also -tag-output, -prepend-rank)\n"
     "  -v, --verbose          report refused connections and the proxies' start\n"
+    "  --timeout SECONDS      end the job after SECONDS (also -timeout; the\n"
+    "                         environment's MPIEXEC_TIMEOUT when not given): the\n"
+    "                         ranks are ended as on a failure, the exit status is\n"
+    "                         124; 0: no limit\n"
     "  --oversubscribe, --allow-run-as-root\n"
     "                         accepted and ignored\n"
     "  -h, --help             this text\n"
@@ -179,6 +183,24 @@ static int bt_opts_count(const char *name, const char *v, const char *what, int 
     return 0;
 }
 
+/* The job's time limit from SECONDS (the table's MPIEXEC_TIMEOUT rules): 0, or
+ * 2 after printing why, prefixed by `what` ("--timeout" or the variable). */
+static int bt_opts_time_limit(bt_opts_t *opts, const char *what, const char *value, int is_env)
+{
+    char why[160];
+
+    if (bt_env_check("MPIEXEC_TIMEOUT", value, why, sizeof(why)) != 0 || *value == '\0') {
+        if (is_env)
+            fprintf(stderr, "mpiexec: %s=%s: %s\n", what, value, why);
+        else
+            fprintf(stderr, "mpiexec: %s: %s, got '%s'\n", what,
+                    *value == '\0' ? "expected seconds" : why, value);
+        return 2;
+    }
+    opts->time_limit_ms = (int64_t)(strtod(value, NULL) * 1000.0 + 0.5);
+    return 0;
+}
+
 /* Every BATON_* variable of mpiexec's environment (which reaches the ranks),
  * checked against the one table before anything starts. */
 static int bt_opts_check_env(bt_opts_t *opts)
@@ -196,7 +218,7 @@ static int bt_opts_check_env(bt_opts_t *opts)
 int bt_opts_parse(int argc, char **argv, bt_opts_t *opts_p)
 {
     bt_opts_t opts = { .nranks = 1 };
-    int i, status;
+    int i, status, time_limit_given = 0;
 
     status = bt_opts_check_env(&opts);
     if (status != 0)
@@ -365,6 +387,14 @@ int bt_opts_parse(int argc, char **argv, bt_opts_t *opts_p)
             status = bt_opts_genvlist(&opts, name, v);
             if (status != 0)
                 goto err_free;
+        } else if (strcmp(name, "--timeout") == 0 || strcmp(name, "-timeout") == 0) {
+            const char *v;
+
+            BT_OPTS_VALUE(v);
+            status = bt_opts_time_limit(&opts, name, v, 0);
+            if (status != 0)
+                goto err_free;
+            time_limit_given = 1;
         } else if (strcmp(name, "-v") == 0 || strcmp(name, "--verbose") == 0 ||
                    strcmp(name, "-verbose") == 0) {
             opts.verbose = 1;
@@ -385,6 +415,13 @@ int bt_opts_parse(int argc, char **argv, bt_opts_t *opts_p)
     if (i >= argc) {
         status = bt_opts_error("%s", "no program to run");
         goto err_free;
+    }
+    /* The conventional variable, unless the command line said otherwise. An
+     * empty value counts as unset, as for every variable of the table. */
+    if (!time_limit_given && getenv("MPIEXEC_TIMEOUT") && *getenv("MPIEXEC_TIMEOUT")) {
+        status = bt_opts_time_limit(&opts, "MPIEXEC_TIMEOUT", getenv("MPIEXEC_TIMEOUT"), 1);
+        if (status != 0)
+            goto err_free;
     }
     opts.argv = argv + i;
     *opts_p = opts;
