@@ -992,6 +992,7 @@ BATON_DECL(int, Testany, (int count, MPI_Request array_of_requests[], int *index
                           int *flag, MPI_Status *status))
 BATON_DECL(int, Testsome, (int incount, MPI_Request array_of_requests[], int *outcount,
                            int array_of_indices[], MPI_Status array_of_statuses[]))
+BATON_DECL(int, Topo_test, (MPI_Comm comm, int *status))
 BATON_DECL(int, Type_commit, (MPI_Datatype *datatype))
 BATON_DECL(int, Type_contiguous, (int count, MPI_Datatype oldtype,
                                   MPI_Datatype *newtype))

@@ -32,6 +32,24 @@ typedef struct bt_errhandler {
 struct bt_attr;   /* private to comm/ */
 struct bt_coll_comm; /* private to coll/ */
 
+/* A communicator's process topology (MPI_Cart_create, MPI_Graph_create,
+ * MPI_Dist_graph_create*): fixed once made, so duplicates share it. */
+typedef struct bt_topo {
+    int  refcount;
+    int  kind;                 /* MPI_CART, MPI_GRAPH or MPI_DIST_GRAPH */
+    int  ndims;                /* Cartesian: dims[ndims], periods[ndims] */
+    int *dims, *periods;
+    int  nnodes;               /* graph: index[nnodes], edges[index[nnodes - 1]] */
+    int *index, *edges;
+    int  weighted;             /* distributed graph: weights were given */
+    /* My neighbours in the order of the neighbourhood collectives and of
+     * MPI_*_neighbors: those I receive from (sources) and send to (dests).
+     * MPI_PROC_NULL where a Cartesian shift leaves a non-periodic grid. */
+    int  indegree, outdegree;
+    int *sources, *dests;
+    int *srcweights, *dstweights;   /* distributed graph, weighted only */
+} bt_topo_t;
+
 /* Context ids are even; a communicator's collectives use ctx + 1 so that they
  * never match its point-to-point traffic. */
 typedef struct bt_comm {
@@ -44,6 +62,7 @@ typedef struct bt_comm {
     uint32_t         coll_seq;    /* collectives started here, the tag of the next one */
     struct bt_attr  *attrs;
     struct bt_coll_comm *coll;    /* node-aware collective state, owned by coll/ */
+    bt_topo_t       *topo;        /* NULL: no process topology */
     MPI_Comm         handle;
     char             name[MPI_MAX_OBJECT_NAME];
 } bt_comm_t;
@@ -153,5 +172,9 @@ int  bt_attr_get(bt_comm_t *comm, int keyval, void **value_p, int *flag_p);
 int  bt_attr_delete(bt_comm_t *comm, int keyval);
 int  bt_attr_copy_all(bt_comm_t *oldcomm, bt_comm_t *newcomm);
 int  bt_attr_delete_all(bt_comm_t *comm);
+
+/* Process topologies (comm/topo.c). NULL is no topology to both. */
+void bt_topo_retain(bt_topo_t *topo);
+void bt_topo_release(bt_topo_t *topo);
 
 #endif

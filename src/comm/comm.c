@@ -47,6 +47,7 @@ void bt_comm_release(bt_comm_t *comm)
         return;
     if (comm->coll && bt_coll_comm_free)
         bt_coll_comm_free(comm);
+    bt_topo_release(comm->topo);
     bt_group_release(comm->group);
     bt_errhandler_release(comm->errh);
     bt_ctxid_free(comm->ctx);
@@ -68,6 +69,7 @@ static void bt_comm_setup(bt_comm_t *c, uint32_t ctx, bt_group_t *group, bt_errh
     c->coll_seq = 0;
     c->attrs = NULL;
     c->coll = NULL;
+    c->topo = NULL;
     c->handle = handle;
     c->name[0] = '\0';
 }
@@ -149,6 +151,8 @@ int bt_comm_dup(bt_comm_t *comm, bt_comm_t **newcomm_p)
         return rc;
     bt_group_retain(comm->group);
     c = bt_comm_new(ctx, comm->group, comm->errh);
+    c->topo = comm->topo;        /* the topology goes with the duplicate */
+    bt_topo_retain(c->topo);
     if ((rc = bt_attr_copy_all(comm, c)) != MPI_SUCCESS) {
         bt_comm_release(c);
         return rc;
