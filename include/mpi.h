@@ -744,6 +744,18 @@ BATON_DECL(int, Bsend_init, (const void *buf, int count, MPI_Datatype datatype,
 BATON_DECL(int, Buffer_attach, (void *buffer, int size))
 BATON_DECL(int, Buffer_detach, (void *buffer_addr, int *size))
 BATON_DECL(int, Cancel, (MPI_Request *request))
+BATON_DECL(int, Cart_coords, (MPI_Comm comm, int rank, int maxdims, int coords[]))
+BATON_DECL(int, Cart_create, (MPI_Comm comm_old, int ndims, const int dims[],
+                              const int periods[], int reorder, MPI_Comm *comm_cart))
+BATON_DECL(int, Cart_get, (MPI_Comm comm, int maxdims, int dims[], int periods[],
+                           int coords[]))
+BATON_DECL(int, Cart_map, (MPI_Comm comm, int ndims, const int dims[],
+                           const int periods[], int *newrank))
+BATON_DECL(int, Cart_rank, (MPI_Comm comm, const int coords[], int *rank))
+BATON_DECL(int, Cart_shift, (MPI_Comm comm, int direction, int disp, int *rank_source,
+                             int *rank_dest))
+BATON_DECL(int, Cart_sub, (MPI_Comm comm, const int remain_dims[], MPI_Comm *newcomm))
+BATON_DECL(int, Cartdim_get, (MPI_Comm comm, int *ndims))
 BATON_DECL(int, Comm_call_errhandler, (MPI_Comm comm, int errorcode))
 BATON_DECL(int, Comm_compare, (MPI_Comm comm1, MPI_Comm comm2, int *result))
 BATON_DECL(int, Comm_create, (MPI_Comm comm, MPI_Group group, MPI_Comm *newcomm))
@@ -779,6 +791,22 @@ BATON_DECL(int, Comm_split, (MPI_Comm comm, int color, int key, MPI_Comm *newcom
 BATON_DECL(int, Comm_split_type, (MPI_Comm comm, int split_type, int key, MPI_Info info,
                                   MPI_Comm *newcomm))
 BATON_DECL(int, Comm_test_inter, (MPI_Comm comm, int *flag))
+BATON_DECL(int, Dims_create, (int nnodes, int ndims, int dims[]))
+BATON_DECL(int, Dist_graph_create, (MPI_Comm comm_old, int n, const int sources[],
+                                    const int degrees[], const int destinations[],
+                                    const int weights[], MPI_Info info, int reorder,
+                                    MPI_Comm *comm_dist_graph))
+BATON_DECL(int, Dist_graph_create_adjacent, (MPI_Comm comm_old, int indegree,
+                                             const int sources[],
+                                             const int sourceweights[], int outdegree,
+                                             const int destinations[],
+                                             const int destweights[], MPI_Info info,
+                                             int reorder, MPI_Comm *comm_dist_graph))
+BATON_DECL(int, Dist_graph_neighbors, (MPI_Comm comm, int maxindegree, int sources[],
+                                       int sourceweights[], int maxoutdegree,
+                                       int destinations[], int destweights[]))
+BATON_DECL(int, Dist_graph_neighbors_count, (MPI_Comm comm, int *indegree,
+                                             int *outdegree, int *weighted))
 BATON_DECL(int, Errhandler_free, (MPI_Errhandler *errhandler))
 BATON_DECL(int, Error_class, (int errorcode, int *errorclass))
 BATON_DECL(int, Error_string, (int errorcode, char *string, int *resultlen))
@@ -802,6 +830,16 @@ BATON_DECL(int, Get_elements_x, (const MPI_Status *status, MPI_Datatype datatype
 BATON_DECL(int, Get_library_version, (char *version, int *resultlen))
 BATON_DECL(int, Get_processor_name, (char *name, int *resultlen))
 BATON_DECL(int, Get_version, (int *version, int *subversion))
+BATON_DECL(int, Graph_create, (MPI_Comm comm_old, int nnodes, const int index[],
+                               const int edges[], int reorder, MPI_Comm *comm_graph))
+BATON_DECL(int, Graph_get, (MPI_Comm comm, int maxindex, int maxedges, int index[],
+                            int edges[]))
+BATON_DECL(int, Graph_map, (MPI_Comm comm, int nnodes, const int index[],
+                            const int edges[], int *newrank))
+BATON_DECL(int, Graph_neighbors, (MPI_Comm comm, int rank, int maxneighbors,
+                                  int neighbors[]))
+BATON_DECL(int, Graph_neighbors_count, (MPI_Comm comm, int rank, int *nneighbors))
+BATON_DECL(int, Graphdims_get, (MPI_Comm comm, int *nnodes, int *nedges))
 BATON_DECL(int, Group_compare, (MPI_Group group1, MPI_Group group2, int *result))
 BATON_DECL(int, Group_difference, (MPI_Group group1, MPI_Group group2,
                                    MPI_Group *newgroup))
@@ -862,6 +900,30 @@ BATON_DECL(int, Improbe, (int source, int tag, MPI_Comm comm, int *flag,
                           MPI_Message *message, MPI_Status *status))
 BATON_DECL(int, Imrecv, (void *buf, int count, MPI_Datatype datatype,
                          MPI_Message *message, MPI_Request *request))
+BATON_DECL(int, Ineighbor_allgather, (const void *sendbuf, int sendcount,
+                                      MPI_Datatype sendtype, void *recvbuf,
+                                      int recvcount, MPI_Datatype recvtype,
+                                      MPI_Comm comm, MPI_Request *request))
+BATON_DECL(int, Ineighbor_allgatherv, (const void *sendbuf, int sendcount,
+                                       MPI_Datatype sendtype, void *recvbuf,
+                                       const int recvcounts[], const int displs[],
+                                       MPI_Datatype recvtype, MPI_Comm comm,
+                                       MPI_Request *request))
+BATON_DECL(int, Ineighbor_alltoall, (const void *sendbuf, int sendcount,
+                                     MPI_Datatype sendtype, void *recvbuf,
+                                     int recvcount, MPI_Datatype recvtype,
+                                     MPI_Comm comm, MPI_Request *request))
+BATON_DECL(int, Ineighbor_alltoallv, (const void *sendbuf, const int sendcounts[],
+                                      const int sdispls[], MPI_Datatype sendtype,
+                                      void *recvbuf, const int recvcounts[],
+                                      const int rdispls[], MPI_Datatype recvtype,
+                                      MPI_Comm comm, MPI_Request *request))
+BATON_DECL(int, Ineighbor_alltoallw, (const void *sendbuf, const int sendcounts[],
+                                      const MPI_Aint sdispls[],
+                                      const MPI_Datatype sendtypes[], void *recvbuf,
+                                      const int recvcounts[], const MPI_Aint rdispls[],
+                                      const MPI_Datatype recvtypes[], MPI_Comm comm,
+                                      MPI_Request *request))
 BATON_DECL(int, Init, (int *argc, char * * *argv))
 BATON_DECL(int, Init_thread, (int *argc, char * * *argv, int required, int *provided))
 BATON_DECL(int, Initialized, (int *flag))
@@ -903,6 +965,27 @@ BATON_DECL(int, Mprobe, (int source, int tag, MPI_Comm comm, MPI_Message *messag
                          MPI_Status *status))
 BATON_DECL(int, Mrecv, (void *buf, int count, MPI_Datatype datatype,
                         MPI_Message *message, MPI_Status *status))
+BATON_DECL(int, Neighbor_allgather, (const void *sendbuf, int sendcount,
+                                     MPI_Datatype sendtype, void *recvbuf,
+                                     int recvcount, MPI_Datatype recvtype,
+                                     MPI_Comm comm))
+BATON_DECL(int, Neighbor_allgatherv, (const void *sendbuf, int sendcount,
+                                      MPI_Datatype sendtype, void *recvbuf,
+                                      const int recvcounts[], const int displs[],
+                                      MPI_Datatype recvtype, MPI_Comm comm))
+BATON_DECL(int, Neighbor_alltoall, (const void *sendbuf, int sendcount,
+                                    MPI_Datatype sendtype, void *recvbuf, int recvcount,
+                                    MPI_Datatype recvtype, MPI_Comm comm))
+BATON_DECL(int, Neighbor_alltoallv, (const void *sendbuf, const int sendcounts[],
+                                     const int sdispls[], MPI_Datatype sendtype,
+                                     void *recvbuf, const int recvcounts[],
+                                     const int rdispls[], MPI_Datatype recvtype,
+                                     MPI_Comm comm))
+BATON_DECL(int, Neighbor_alltoallw, (const void *sendbuf, const int sendcounts[],
+                                     const MPI_Aint sdispls[],
+                                     const MPI_Datatype sendtypes[], void *recvbuf,
+                                     const int recvcounts[], const MPI_Aint rdispls[],
+                                     const MPI_Datatype recvtypes[], MPI_Comm comm))
 BATON_DECL(int, Op_commutative, (MPI_Op op, int *commute))
 BATON_DECL(int, Op_create, (MPI_User_function *user_fn, int commute, MPI_Op *op))
 BATON_DECL(int, Op_create_c, (MPI_User_function_c *user_fn, int commute, MPI_Op *op))

@@ -176,5 +176,27 @@ int  bt_attr_delete_all(bt_comm_t *comm);
 /* Process topologies (comm/topo.c). NULL is no topology to both. */
 void bt_topo_retain(bt_topo_t *topo);
 void bt_topo_release(bt_topo_t *topo);
+/* Cartesian: ranks are laid out row-major (the last dimension varies fastest). */
+void bt_topo_cart_coords(const bt_topo_t *topo, int rank, int *coords);
+/* coords outside a non-periodic dimension: -1 - that dimension; else the rank. */
+int  bt_topo_cart_rank(const bt_topo_t *topo, const int *coords);
+void bt_topo_cart_shift(const bt_topo_t *topo, int rank, int dim, int disp, int *src_p,
+                        int *dst_p);
+/* The constructors, collective over comm, with arguments already checked. Processes
+ * left out get NULL. reorder: ranks may be renumbered (Cartesian only: so that
+ * neighbours share a node). */
+int bt_comm_cart_create(bt_comm_t *comm, int ndims, const int *dims, const int *periods,
+                        int reorder, bt_comm_t **newcomm_p);
+int bt_comm_cart_sub(bt_comm_t *comm, const int *remain, bt_comm_t **newcomm_p);
+int bt_comm_graph_create(bt_comm_t *comm, int nnodes, const int *index, const int *edges,
+                         bt_comm_t **newcomm_p);
+/* Weights NULL: unweighted (MPI_UNWEIGHTED). */
+int bt_comm_dist_graph_create_adjacent(bt_comm_t *comm, int indegree, const int *sources,
+                                       const int *srcweights, int outdegree, const int *dests,
+                                       const int *dstweights, bt_comm_t **newcomm_p);
+/* Edges sources[i] -> destinations[...] as MPI_Dist_graph_create lists them;
+ * weights NULL: unweighted. */
+int bt_comm_dist_graph_create(bt_comm_t *comm, int n, const int *sources, const int *degrees,
+                              const int *dests, const int *weights, bt_comm_t **newcomm_p);
 
 #endif

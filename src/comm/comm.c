@@ -134,7 +134,7 @@ void bt_comm_finalize(void)
     }
 }
 
-static bt_comm_part_t bt_comm_part_all(bt_comm_t *comm)
+bt_comm_part_t bt_comm_part_all(bt_comm_t *comm)
 {
     bt_comm_part_t p = { comm, comm->size, comm->rank, NULL, bt_comm_next_tag(comm) };
     return p;
