@@ -482,24 +482,32 @@ BT_COLL_PAIR(Alltoallv, Ialltoallv, bt_alltoallv,
              (sendbuf, sendcounts, sdispls, sendtype, recvbuf, recvcounts, rdispls, recvtype,
               comm))
 
-/* Each peer's (count, type) of alltoallw, resolved to datatype objects in types. */
-static int bt_coll_check_w(const char *call, bt_comm_t *comm, const void *buf, const int counts[],
-                           const int displs[], const MPI_Datatype handles[], const char *what,
-                           bt_datatype_t **types)
+/* Each of n peers' (count, type) of alltoallw and neighbor_alltoallw, resolved to
+ * datatype objects in types. The byte displacements are int (alltoallw) or MPI_Aint
+ * (the neighbourhood form): one of idispls, adispls. Without peers the arrays may
+ * be NULL. */
+static int bt_coll_check_w(const char *call, bt_comm_t *comm, const void *buf, int n,
+                           const int counts[], const int idispls[], const MPI_Aint adispls[],
+                           const MPI_Datatype handles[], const char *what, bt_datatype_t **types)
 {
     const char *cname = what[0] == 's' ? "sendcounts" : "recvcounts";
     const char *dname = what[0] == 's' ? "sdispls" : "rdispls";
     int rc;
 
-    if ((rc = bt_coll_check_counts(call, comm, counts, displs, comm->size, cname, dname, NULL)))
+    if (n == 0)
+        return MPI_SUCCESS;
+    if (!idispls && !adispls)
+        return bt_err_comm(comm, MPI_ERR_ARG, call, "%s is NULL", dname);
+    if ((rc = bt_coll_check_counts(call, comm, counts, NULL, n, cname, NULL, NULL)))
         return rc;
     if (!handles)
         return bt_err_comm(comm, MPI_ERR_ARG, call, "%stypes is NULL",
                            what[0] == 's' ? "send" : "recv");
-    for (int i = 0; i < comm->size; i++) {
+    for (int i = 0; i < n; i++) {
         /* With byte displacements buf may be MPI_BOTTOM (NULL): only a block at
          * displacement 0 of a NULL buffer is certainly wrong. */
-        const void *b = buf ? buf : (displs[i] ? (const void *)1 : NULL);
+        MPI_Aint disp = idispls ? idispls[i] : adispls[i];
+        const void *b = buf ? buf : (disp ? (const void *)1 : NULL);
         if ((rc = bt_check_buffer(call, comm, b, counts[i], handles[i], what, &types[i])))
             return rc;
     }
@@ -523,14 +531,14 @@ static int bt_alltoallw(const char *call, const void *sendbuf, const int sendcou
         return rc;
     p = a.comm->size;
     types = bt_malloc(2 * (size_t)p * sizeof(*types));
-    rc = bt_coll_check_w(call, a.comm, recvbuf, recvcounts, rdispls, recvtypes, "receive ",
-                         types + p);
+    rc = bt_coll_check_w(call, a.comm, recvbuf, p, recvcounts, rdispls, NULL, recvtypes,
+                         "receive ", types + p);
     if (rc == MPI_SUCCESS && sendbuf != MPI_IN_PLACE) {
         a.sendcounts = sendcounts;
         a.sdispls = sdispls;
         a.sendtypes = types;
-        rc = bt_coll_check_w(call, a.comm, sendbuf, sendcounts, sdispls, sendtypes, "send ",
-                             types);
+        rc = bt_coll_check_w(call, a.comm, sendbuf, p, sendcounts, sdispls, NULL, sendtypes,
+                             "send ", types);
     }
     if (rc == MPI_SUCCESS) {
         a.recvtypes = types + p;
@@ -886,31 +894,6 @@ BT_COLL_PAIR(Neighbor_alltoallv, Ineighbor_alltoallv, bt_neighbor_alltoallv,
              (sendbuf, sendcounts, sdispls, sendtype, recvbuf, recvcounts, rdispls, recvtype,
               comm))
 
-/* Each neighbour's (count, type) of neighbor_alltoallw, resolved into types. */
-static int bt_neighbor_check_w(const char *call, bt_comm_t *comm, const void *buf, int n,
-                               const int counts[], const MPI_Aint displs[],
-                               const MPI_Datatype handles[], const char *what,
-                               bt_datatype_t **types)
-{
-    const char *cname = what[0] == 's' ? "sendcounts" : "recvcounts";
-    const char *dname = what[0] == 's' ? "sdispls" : "rdispls";
-    MPI_Count total;
-    int rc;
-
-    if ((rc = bt_neighbor_counts(call, comm, counts, displs, n, cname, dname, &total)))
-        return rc;
-    if (n > 0 && !handles)
-        return bt_err_comm(comm, MPI_ERR_ARG, call, "%stypes is NULL",
-                           what[0] == 's' ? "send" : "recv");
-    for (int i = 0; i < n; i++) {
-        /* buf may be MPI_BOTTOM (NULL) with absolute byte displacements. */
-        const void *b = buf ? buf : (displs[i] ? (const void *)1 : NULL);
-        if ((rc = bt_check_buffer(call, comm, b, counts[i], handles[i], what, &types[i])))
-            return rc;
-    }
-    return MPI_SUCCESS;
-}
-
 static int bt_neighbor_alltoallw(const char *call, const void *sendbuf, const int sendcounts[],
                                  const MPI_Aint sdispls[], const MPI_Datatype sendtypes[],
                                  void *recvbuf, const int recvcounts[], const MPI_Aint rdispls[],
@@ -930,10 +913,10 @@ static int bt_neighbor_alltoallw(const char *call, const void *sendbuf, const in
     in = a.comm->topo->indegree;
     out = a.comm->topo->outdegree;
     types = bt_malloc(((size_t)in + (size_t)out + 1) * sizeof(*types));
-    if ((rc = bt_neighbor_check_w(call, a.comm, sendbuf, out, sendcounts, sdispls, sendtypes,
-                                  "send ", types)) == MPI_SUCCESS &&
-        (rc = bt_neighbor_check_w(call, a.comm, recvbuf, in, recvcounts, rdispls, recvtypes,
-                                  "receive ", types + out)) == MPI_SUCCESS) {
+    if ((rc = bt_coll_check_w(call, a.comm, sendbuf, out, sendcounts, NULL, sdispls, sendtypes,
+                              "send ", types)) == MPI_SUCCESS &&
+        (rc = bt_coll_check_w(call, a.comm, recvbuf, in, recvcounts, NULL, rdispls, recvtypes,
+                              "receive ", types + out)) == MPI_SUCCESS) {
         a.sendtypes = types;
         a.recvtypes = types + out;
         rc = bt_coll_run(call, &a, blocking, request);

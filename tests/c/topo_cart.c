@@ -162,6 +162,13 @@ int main(int argc, char **argv)
     CHECK(st == MPI_UNDEFINED, "a split of a Cartesian communicator has topology %d", st);
     MPI_Comm_free(&split);
     MPI_Comm_free(&dup);
+    {
+        MPI_Request req;
+        MPI_Comm_idup(cart2, &dup, &req);
+        MPI_Wait(&req, MPI_STATUS_IGNORE);
+        check_grid(dup, 2, dims2, per2, "idup of 2-D");
+        MPI_Comm_free(&dup);
+    }
 
     /* 3-D, periodic in the middle dimension; the sub-grid of dimensions 0 and 2. */
     MPI_Dims_create(size, 3, dims3);

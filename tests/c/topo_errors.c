@@ -14,6 +14,7 @@ int main(int argc, char **argv)
     int dims[3], periods[3] = { 0, 0, 0 }, coords[3], r, src, dst, a[8], b[8];
     int index[4], edges[8], counts[4] = { 1, 1, 1, 1 }, displs[4] = { 0, 1, 2, 3 };
     MPI_Comm c = MPI_COMM_NULL, cart, dup;
+    MPI_Request req;
 
     MPI_Init(&argc, &argv);
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
@@ -157,6 +158,21 @@ int main(int argc, char **argv)
                  MPI_ERR_TYPE, "MPI_Neighbor_allgather", "send datatype");
     expect_error(MPI_Ineighbor_allgather(a, 1, MPI_INT, b, 1, MPI_INT, cart, NULL), MPI_ERR_ARG,
                  "MPI_Ineighbor_allgather", "request");
+    {
+        MPI_Aint ad[2] = { 0, 4 };
+        MPI_Datatype types[2] = { MPI_INT, MPI_INT }, bad[2] = { MPI_INT, MPI_DATATYPE_NULL };
+        expect_error(MPI_Neighbor_alltoallw(a, counts, NULL, types, b, counts, ad, types, cart),
+                     MPI_ERR_ARG, "MPI_Neighbor_alltoallw", "sdispls is NULL");
+        expect_error(MPI_Neighbor_alltoallw(a, counts, ad, types, b, counts, ad, NULL, cart),
+                     MPI_ERR_ARG, "MPI_Neighbor_alltoallw", "recvtypes is NULL");
+        expect_error(MPI_Ineighbor_alltoallw(a, counts, ad, types, b, counts, ad, bad, cart, &req),
+                     MPI_ERR_TYPE, "MPI_Ineighbor_alltoallw", "receive datatype");
+        counts[0] = -1;
+        expect_error(MPI_Neighbor_alltoallv(a, counts, displs, MPI_INT, b, counts, displs,
+                                            MPI_INT, cart),
+                     MPI_ERR_COUNT, "MPI_Neighbor_alltoallv", "sendcounts[0],-1");
+        counts[0] = 1;
+    }
 
     /* The grid still works after all that. */
     {
