@@ -112,8 +112,8 @@ int PMPI_Cart_map(MPI_Comm h, int ndims, const int dims[], const int periods[], 
         (rc = bt_cart_check("MPI_Cart_map", comm, ndims, dims, periods, &n)))
         return rc;
     BT_TOPO_PTR(comm, "MPI_Cart_map", newrank, "newrank");
-    /* The identity placement, as MPI_Cart_create without reorder. */
-    *newrank = comm->rank < n ? comm->rank : MPI_UNDEFINED;
+    /* The placement MPI_Cart_create makes with reorder. */
+    *newrank = bt_comm_cart_map(comm, ndims, dims, periods);
     return MPI_SUCCESS;
 }
 
@@ -543,9 +543,8 @@ int PMPI_Dist_graph_create_adjacent(MPI_Comm h, int indegree, const int sources[
     BT_TOPO_PTR(comm, call, comm_dist_graph, "comm_dist_graph");
     /* Info hints and reorder are accepted; the ranks stay as they are. */
     weighted = sourceweights != MPI_UNWEIGHTED && destweights != MPI_UNWEIGHTED;
-    rc = bt_comm_dist_graph_create_adjacent(comm, indegree, sources,
-                                            weighted ? sourceweights : NULL, outdegree,
-                                            destinations, weighted ? destweights : NULL, &c);
+    rc = bt_comm_dist_graph_create_adjacent(comm, indegree, sources, sourceweights, outdegree,
+                                            destinations, destweights, weighted, &c);
     if (rc != MPI_SUCCESS)
         return bt_err_comm_code(comm, rc, call);
     *comm_dist_graph = c->handle;

@@ -188,12 +188,16 @@ void bt_topo_cart_shift(const bt_topo_t *topo, int rank, int dim, int disp, int 
 int bt_comm_cart_create(bt_comm_t *comm, int ndims, const int *dims, const int *periods,
                         int reorder, bt_comm_t **newcomm_p);
 int bt_comm_cart_sub(bt_comm_t *comm, const int *remain, bt_comm_t **newcomm_p);
+/* My rank in the grid that bt_comm_cart_create with reorder makes (MPI_UNDEFINED:
+ * left out); local. */
+int bt_comm_cart_map(bt_comm_t *comm, int ndims, const int *dims, const int *periods);
 int bt_comm_graph_create(bt_comm_t *comm, int nnodes, const int *index, const int *edges,
                          bt_comm_t **newcomm_p);
-/* Weights NULL: unweighted (MPI_UNWEIGHTED). */
+/* weighted: the weights are read (none where a degree is 0). */
 int bt_comm_dist_graph_create_adjacent(bt_comm_t *comm, int indegree, const int *sources,
                                        const int *srcweights, int outdegree, const int *dests,
-                                       const int *dstweights, bt_comm_t **newcomm_p);
+                                       const int *dstweights, int weighted,
+                                       bt_comm_t **newcomm_p);
 /* Edges sources[i] -> destinations[...] as MPI_Dist_graph_create lists them;
  * weights NULL: unweighted. */
 int bt_comm_dist_graph_create(bt_comm_t *comm, int n, const int *sources, const int *degrees,

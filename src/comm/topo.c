@@ -177,17 +177,38 @@ static int bt_topo_comm_new(bt_comm_t *comm, int n, const int *order, bt_comm_t 
     return rc;
 }
 
-int bt_comm_cart_create(bt_comm_t *comm, int ndims, const int *dims, const int *periods,
-                        int reorder, bt_comm_t **newcomm_p)
+/* The placement of a grid over comm, in *n_p processes; the caller frees it. */
+static int *bt_cart_order(bt_comm_t *comm, int ndims, const int *dims, const int *periods,
+                          int reorder, int *n_p)
 {
     bt_topo_t *t = bt_topo_cart_new(ndims, dims, periods, 0);
-    int n = 1, *order, rc;
+    int n = 1, *order;
 
     for (int d = 0; d < ndims; d++)
         n *= dims[d];
     order = bt_malloc((size_t)n * sizeof(int));
     bt_cart_place(comm, t, n, reorder, order);
     bt_topo_release(t);
+    *n_p = n;
+    return order;
+}
+
+int bt_comm_cart_map(bt_comm_t *comm, int ndims, const int *dims, const int *periods)
+{
+    int n, *order = bt_cart_order(comm, ndims, dims, periods, 1, &n), newrank = MPI_UNDEFINED;
+
+    for (int i = 0; i < n; i++)
+        if (order[i] == comm->rank)
+            newrank = i;
+    free(order);
+    return newrank;
+}
+
+int bt_comm_cart_create(bt_comm_t *comm, int ndims, const int *dims, const int *periods,
+                        int reorder, bt_comm_t **newcomm_p)
+{
+    int n, *order = bt_cart_order(comm, ndims, dims, periods, reorder, &n), rc;
+
     rc = bt_topo_comm_new(comm, n, order, newcomm_p);
     free(order);
     if (rc == MPI_SUCCESS && *newcomm_p)
@@ -262,7 +283,8 @@ static int bt_dist_graph_comm(bt_comm_t *comm, bt_topo_t *t, bt_comm_t **newcomm
 
 int bt_comm_dist_graph_create_adjacent(bt_comm_t *comm, int indegree, const int *sources,
                                        const int *srcweights, int outdegree, const int *dests,
-                                       const int *dstweights, bt_comm_t **newcomm_p)
+                                       const int *dstweights, int weighted,
+                                       bt_comm_t **newcomm_p)
 {
     bt_topo_t *t = bt_topo_new(MPI_DIST_GRAPH);
 
@@ -270,7 +292,7 @@ int bt_comm_dist_graph_create_adjacent(bt_comm_t *comm, int indegree, const int 
     t->outdegree = outdegree;
     t->sources = bt_ints_dup(sources, indegree);
     t->dests = bt_ints_dup(dests, outdegree);
-    t->weighted = srcweights && dstweights;
+    t->weighted = weighted;
     if (t->weighted) {
         t->srcweights = bt_ints_dup(srcweights, indegree);
         t->dstweights = bt_ints_dup(dstweights, outdegree);

@@ -115,6 +115,13 @@ int main(int argc, char **argv)
         MPI_Neighbor_alltoall(&rank, 1, MPI_INT, &got, 1, MPI_INT, dg);
         CHECK(got == -1, "no sources, yet %d arrived", got);
         MPI_Comm_free(&dg);
+        /* No edges, but weighted: MPI_WEIGHTS_EMPTY on both sides. */
+        MPI_Dist_graph_create_adjacent(MPI_COMM_WORLD, 0, srcs, weights_empty, 0, dsts,
+                                       weights_empty, MPI_INFO_NULL, 0, &dg);
+        MPI_Dist_graph_neighbors_count(dg, &in, &out, &weighted);
+        CHECK(in == 0 && out == 0 && weighted, "empty weighted: in %d out %d weighted %d", in,
+              out, weighted);
+        MPI_Comm_free(&dg);
         /* And the matching receive side, unweighted. */
         {
             int src = (rank - 1 + size) % size;

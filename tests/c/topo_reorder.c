@@ -2,7 +2,7 @@
  * also on a communicator whose ranks are not the world's; never more grid edges
  * between nodes than without reorder, and on a 1-D non-periodic grid exactly
  * the least possible (one edge between consecutive nodes) when the identity is
- * worse. tests/test_topo_reorder.py runs it with ranks placed round-robin over
+ * worse; MPI_Cart_map gives the same ranks. tests/test_topo_reorder.py runs it with ranks placed round-robin over
  * two hosts, where the reordering has something to gain. */
 #include <mpi.h>
 #include <stdio.h>
@@ -42,7 +42,7 @@ static int cut(MPI_Comm cart, int n, const int *world)
 
 static void check(MPI_Comm parent, int ndims, int *dims, int *periods, const char *what)
 {
-    int n = 1, pn, r, in, total = 0, *world, *ident, *seen, c_new, c_id, nd;
+    int n = 1, pn, r = -1, mapped, in, total = 0, *world, *ident, *seen, c_new, c_id, nd;
     MPI_Comm cart;
 
     for (int d = 0; d < ndims; d++)
@@ -52,8 +52,14 @@ static void check(MPI_Comm parent, int ndims, int *dims, int *periods, const cha
     MPI_Comm_size(parent, &pn);
     ident = malloc((size_t)pn * sizeof(int));
     MPI_Allgather(&rank, 1, MPI_INT, ident, 1, MPI_INT, parent);
+    MPI_Cart_map(parent, ndims, dims, periods, &mapped);
     MPI_Cart_create(parent, ndims, dims, periods, 1, &cart);
     in = cart != MPI_COMM_NULL;
+    /* Cart_map answers what Cart_create with reorder does. */
+    if (in)
+        MPI_Comm_rank(cart, &r);
+    CHECK(mapped == (in ? r : MPI_UNDEFINED), "%s: Cart_map gave %d, Cart_create rank %d", what,
+          mapped, in ? r : MPI_UNDEFINED);
     MPI_Allreduce(&in, &total, 1, MPI_INT, MPI_SUM, parent);
     CHECK(total == n, "%s: %d processes got the grid, expected %d", what, total, n);
     if (!in) {
