@@ -139,23 +139,33 @@ static long bt_cart_cut(bt_comm_t *comm, const bt_topo_t *t, int n, const int *o
  * computes the same from the launcher's node map. */
 static void bt_cart_place(bt_comm_t *comm, const bt_topo_t *t, int n, int reorder, int *order)
 {
-    int *grouped, k = 0;
+    int *grouped, *start, *count, nn = bt_rt.nnodes, k = 0;
 
     for (int i = 0; i < n; i++)
         order[i] = i;
-    if (!reorder || !bt_rt.node_of || bt_rt.nnodes <= 1 || n < 2)
+    if (!reorder || !bt_rt.node_of || nn <= 1 || n < 2)
         return;
-    grouped = bt_malloc((size_t)n * sizeof(int));
-    for (int i = 0; i < n; i++) {
-        int node = bt_rt.node_of[bt_comm_world_rank(comm, i)], first = 1;
-        for (int j = 0; j < i && first; j++)
-            first = bt_rt.node_of[bt_comm_world_rank(comm, j)] != node;
-        if (!first)
-            continue;
-        for (int j = i; j < n; j++)
-            if (bt_rt.node_of[bt_comm_world_rank(comm, j)] == node)
-                grouped[k++] = j;
+    /* A counting sort by node (node ids are 0..nnodes-1): start[node] is where the
+     * node's run begins, the nodes taken in the order of their first rank. */
+    start = bt_malloc(2 * (size_t)nn * sizeof(int));
+    count = start + nn;
+    for (int v = 0; v < nn; v++) {
+        count[v] = 0;
+        start[v] = -1;
     }
+    for (int i = 0; i < n; i++)
+        count[bt_rt.node_of[bt_comm_world_rank(comm, i)]]++;
+    for (int i = 0; i < n; i++) {
+        int v = bt_rt.node_of[bt_comm_world_rank(comm, i)];
+        if (start[v] < 0) {
+            start[v] = k;
+            k += count[v];
+        }
+    }
+    grouped = bt_malloc((size_t)n * sizeof(int));
+    for (int i = 0; i < n; i++)
+        grouped[start[bt_rt.node_of[bt_comm_world_rank(comm, i)]]++] = i;
+    free(start);
     if (bt_cart_cut(comm, t, n, grouped) < bt_cart_cut(comm, t, n, order))
         memcpy(order, grouped, (size_t)n * sizeof(int));
     free(grouped);
