@@ -714,35 +714,72 @@ BATON_DECL(MPI_Aint, Aint_diff, (MPI_Aint addr1, MPI_Aint addr2))
 BATON_DECL(int, Allgather, (const void *sendbuf, int sendcount, MPI_Datatype sendtype,
                             void *recvbuf, int recvcount, MPI_Datatype recvtype,
                             MPI_Comm comm))
+BATON_DECL(int, Allgather_init, (const void *sendbuf, int sendcount,
+                                 MPI_Datatype sendtype, void *recvbuf, int recvcount,
+                                 MPI_Datatype recvtype, MPI_Comm comm, MPI_Info info,
+                                 MPI_Request *request))
 BATON_DECL(int, Allgatherv, (const void *sendbuf, int sendcount, MPI_Datatype sendtype,
                              void *recvbuf, const int recvcounts[], const int displs[],
                              MPI_Datatype recvtype, MPI_Comm comm))
+BATON_DECL(int, Allgatherv_init, (const void *sendbuf, int sendcount,
+                                  MPI_Datatype sendtype, void *recvbuf,
+                                  const int recvcounts[], const int displs[],
+                                  MPI_Datatype recvtype, MPI_Comm comm, MPI_Info info,
+                                  MPI_Request *request))
 BATON_DECL(int, Alloc_mem, (MPI_Aint size, MPI_Info info, void *baseptr))
 BATON_DECL(int, Allreduce, (const void *sendbuf, void *recvbuf, int count,
                             MPI_Datatype datatype, MPI_Op op, MPI_Comm comm))
+BATON_DECL(int, Allreduce_init, (const void *sendbuf, void *recvbuf, int count,
+                                 MPI_Datatype datatype, MPI_Op op, MPI_Comm comm,
+                                 MPI_Info info, MPI_Request *request))
 BATON_DECL(int, Alltoall, (const void *sendbuf, int sendcount, MPI_Datatype sendtype,
                            void *recvbuf, int recvcount, MPI_Datatype recvtype,
                            MPI_Comm comm))
+BATON_DECL(int, Alltoall_init, (const void *sendbuf, int sendcount,
+                                MPI_Datatype sendtype, void *recvbuf, int recvcount,
+                                MPI_Datatype recvtype, MPI_Comm comm, MPI_Info info,
+                                MPI_Request *request))
 BATON_DECL(int, Alltoallv, (const void *sendbuf, const int sendcounts[],
                             const int sdispls[], MPI_Datatype sendtype, void *recvbuf,
                             const int recvcounts[], const int rdispls[],
                             MPI_Datatype recvtype, MPI_Comm comm))
+BATON_DECL(int, Alltoallv_init, (const void *sendbuf, const int sendcounts[],
+                                 const int sdispls[], MPI_Datatype sendtype,
+                                 void *recvbuf, const int recvcounts[],
+                                 const int rdispls[], MPI_Datatype recvtype,
+                                 MPI_Comm comm, MPI_Info info, MPI_Request *request))
 BATON_DECL(int, Alltoallw, (const void *sendbuf, const int sendcounts[],
                             const int sdispls[], const MPI_Datatype sendtypes[],
                             void *recvbuf, const int recvcounts[], const int rdispls[],
                             const MPI_Datatype recvtypes[], MPI_Comm comm))
+BATON_DECL(int, Alltoallw_init, (const void *sendbuf, const int sendcounts[],
+                                 const int sdispls[], const MPI_Datatype sendtypes[],
+                                 void *recvbuf, const int recvcounts[],
+                                 const int rdispls[], const MPI_Datatype recvtypes[],
+                                 MPI_Comm comm, MPI_Info info, MPI_Request *request))
 BATON_DECL(int, Attr_delete, (MPI_Comm comm, int keyval))
 BATON_DECL(int, Attr_get, (MPI_Comm comm, int keyval, void *attribute_val, int *flag))
 BATON_DECL(int, Attr_put, (MPI_Comm comm, int keyval, void *attribute_val))
 BATON_DECL(int, Barrier, (MPI_Comm comm))
+BATON_DECL(int, Barrier_init, (MPI_Comm comm, MPI_Info info, MPI_Request *request))
 BATON_DECL(int, Bcast, (void *buffer, int count, MPI_Datatype datatype, int root,
                         MPI_Comm comm))
+BATON_DECL(int, Bcast_init, (void *buffer, int count, MPI_Datatype datatype, int root,
+                             MPI_Comm comm, MPI_Info info, MPI_Request *request))
 BATON_DECL(int, Bsend, (const void *buf, int count, MPI_Datatype datatype, int dest,
                         int tag, MPI_Comm comm))
+BATON_DECL(int, Bsend_c, (const void *buf, MPI_Count count, MPI_Datatype datatype,
+                          int dest, int tag, MPI_Comm comm))
 BATON_DECL(int, Bsend_init, (const void *buf, int count, MPI_Datatype datatype,
                              int dest, int tag, MPI_Comm comm, MPI_Request *request))
+BATON_DECL(int, Bsend_init_c, (const void *buf, MPI_Count count, MPI_Datatype datatype,
+                               int dest, int tag, MPI_Comm comm, MPI_Request *request))
 BATON_DECL(int, Buffer_attach, (void *buffer, int size))
+BATON_DECL(int, Buffer_attach_c, (void *buffer, MPI_Count size))
 BATON_DECL(int, Buffer_detach, (void *buffer_addr, int *size))
+BATON_DECL(int, Buffer_detach_c, (void *buffer_addr, MPI_Count *size))
+BATON_DECL(int, Buffer_flush, (void))
+BATON_DECL(int, Buffer_iflush, (MPI_Request *request))
 BATON_DECL(int, Cancel, (MPI_Request *request))
 BATON_DECL(int, Cart_coords, (MPI_Comm comm, int rank, int maxdims, int coords[]))
 BATON_DECL(int, Cart_create, (MPI_Comm comm_old, int ndims, const int dims[],
@@ -756,19 +793,28 @@ BATON_DECL(int, Cart_shift, (MPI_Comm comm, int direction, int disp, int *rank_s
                              int *rank_dest))
 BATON_DECL(int, Cart_sub, (MPI_Comm comm, const int remain_dims[], MPI_Comm *newcomm))
 BATON_DECL(int, Cartdim_get, (MPI_Comm comm, int *ndims))
+BATON_DECL(int, Comm_attach_buffer, (MPI_Comm comm, void *buffer, int size))
+BATON_DECL(int, Comm_attach_buffer_c, (MPI_Comm comm, void *buffer, MPI_Count size))
 BATON_DECL(int, Comm_call_errhandler, (MPI_Comm comm, int errorcode))
 BATON_DECL(int, Comm_compare, (MPI_Comm comm1, MPI_Comm comm2, int *result))
 BATON_DECL(int, Comm_create, (MPI_Comm comm, MPI_Group group, MPI_Comm *newcomm))
 BATON_DECL(int, Comm_create_errhandler, (MPI_Comm_errhandler_function *comm_errhandler_fn,
                                          MPI_Errhandler *errhandler))
+BATON_DECL(int, Comm_create_from_group, (MPI_Group group, const char *stringtag,
+                                         MPI_Info info, MPI_Errhandler errhandler,
+                                         MPI_Comm *newcomm))
 BATON_DECL(int, Comm_create_group, (MPI_Comm comm, MPI_Group group, int tag,
                                     MPI_Comm *newcomm))
 BATON_DECL(int, Comm_create_keyval, (MPI_Comm_copy_attr_function *comm_copy_attr_fn,
                                      MPI_Comm_delete_attr_function *comm_delete_attr_fn,
                                      int *comm_keyval, void *extra_state))
 BATON_DECL(int, Comm_delete_attr, (MPI_Comm comm, int comm_keyval))
+BATON_DECL(int, Comm_detach_buffer, (MPI_Comm comm, void *buffer_addr, int *size))
+BATON_DECL(int, Comm_detach_buffer_c, (MPI_Comm comm, void *buffer_addr,
+                                       MPI_Count *size))
 BATON_DECL(int, Comm_dup, (MPI_Comm comm, MPI_Comm *newcomm))
 BATON_DECL(int, Comm_dup_with_info, (MPI_Comm comm, MPI_Info info, MPI_Comm *newcomm))
+BATON_DECL(int, Comm_flush_buffer, (MPI_Comm comm))
 BATON_DECL(int, Comm_free, (MPI_Comm *comm))
 BATON_DECL(int, Comm_free_keyval, (int *comm_keyval))
 BATON_DECL(int, Comm_get_attr, (MPI_Comm comm, int comm_keyval, void *attribute_val,
@@ -780,6 +826,7 @@ BATON_DECL(int, Comm_group, (MPI_Comm comm, MPI_Group *group))
 BATON_DECL(int, Comm_idup, (MPI_Comm comm, MPI_Comm *newcomm, MPI_Request *request))
 BATON_DECL(int, Comm_idup_with_info, (MPI_Comm comm, MPI_Info info, MPI_Comm *newcomm,
                                       MPI_Request *request))
+BATON_DECL(int, Comm_iflush_buffer, (MPI_Comm comm, MPI_Request *request))
 BATON_DECL(int, Comm_rank, (MPI_Comm comm, int *rank))
 BATON_DECL(int, Comm_remote_group, (MPI_Comm comm, MPI_Group *group))
 BATON_DECL(int, Comm_remote_size, (MPI_Comm comm, int *size))
@@ -812,19 +859,35 @@ BATON_DECL(int, Error_class, (int errorcode, int *errorclass))
 BATON_DECL(int, Error_string, (int errorcode, char *string, int *resultlen))
 BATON_DECL(int, Exscan, (const void *sendbuf, void *recvbuf, int count,
                          MPI_Datatype datatype, MPI_Op op, MPI_Comm comm))
+BATON_DECL(int, Exscan_init, (const void *sendbuf, void *recvbuf, int count,
+                              MPI_Datatype datatype, MPI_Op op, MPI_Comm comm,
+                              MPI_Info info, MPI_Request *request))
 BATON_DECL(int, Finalize, (void))
 BATON_DECL(int, Finalized, (int *flag))
 BATON_DECL(int, Free_mem, (void *base))
 BATON_DECL(int, Gather, (const void *sendbuf, int sendcount, MPI_Datatype sendtype,
                          void *recvbuf, int recvcount, MPI_Datatype recvtype, int root,
                          MPI_Comm comm))
+BATON_DECL(int, Gather_init, (const void *sendbuf, int sendcount, MPI_Datatype sendtype,
+                              void *recvbuf, int recvcount, MPI_Datatype recvtype,
+                              int root, MPI_Comm comm, MPI_Info info,
+                              MPI_Request *request))
 BATON_DECL(int, Gatherv, (const void *sendbuf, int sendcount, MPI_Datatype sendtype,
                           void *recvbuf, const int recvcounts[], const int displs[],
                           MPI_Datatype recvtype, int root, MPI_Comm comm))
+BATON_DECL(int, Gatherv_init, (const void *sendbuf, int sendcount,
+                               MPI_Datatype sendtype, void *recvbuf,
+                               const int recvcounts[], const int displs[],
+                               MPI_Datatype recvtype, int root, MPI_Comm comm,
+                               MPI_Info info, MPI_Request *request))
 BATON_DECL(int, Get_address, (const void *location, MPI_Aint *address))
 BATON_DECL(int, Get_count, (const MPI_Status *status, MPI_Datatype datatype, int *count))
+BATON_DECL(int, Get_count_c, (const MPI_Status *status, MPI_Datatype datatype,
+                              MPI_Count *count))
 BATON_DECL(int, Get_elements, (const MPI_Status *status, MPI_Datatype datatype,
                                int *count))
+BATON_DECL(int, Get_elements_c, (const MPI_Status *status, MPI_Datatype datatype,
+                                 MPI_Count *count))
 BATON_DECL(int, Get_elements_x, (const MPI_Status *status, MPI_Datatype datatype,
                                  MPI_Count *count))
 BATON_DECL(int, Get_library_version, (char *version, int *resultlen))
@@ -840,12 +903,19 @@ BATON_DECL(int, Graph_neighbors, (MPI_Comm comm, int rank, int maxneighbors,
                                   int neighbors[]))
 BATON_DECL(int, Graph_neighbors_count, (MPI_Comm comm, int rank, int *nneighbors))
 BATON_DECL(int, Graphdims_get, (MPI_Comm comm, int *nnodes, int *nedges))
+BATON_DECL(int, Grequest_complete, (MPI_Request request))
+BATON_DECL(int, Grequest_start, (MPI_Grequest_query_function *query_fn,
+                                 MPI_Grequest_free_function *free_fn,
+                                 MPI_Grequest_cancel_function *cancel_fn,
+                                 void *extra_state, MPI_Request *request))
 BATON_DECL(int, Group_compare, (MPI_Group group1, MPI_Group group2, int *result))
 BATON_DECL(int, Group_difference, (MPI_Group group1, MPI_Group group2,
                                    MPI_Group *newgroup))
 BATON_DECL(int, Group_excl, (MPI_Group group, int n, const int ranks[],
                              MPI_Group *newgroup))
 BATON_DECL(int, Group_free, (MPI_Group *group))
+BATON_DECL(int, Group_from_session_pset, (MPI_Session session, const char *pset_name,
+                                          MPI_Group *newgroup))
 BATON_DECL(int, Group_incl, (MPI_Group group, int n, const int ranks[],
                              MPI_Group *newgroup))
 BATON_DECL(int, Group_intersection, (MPI_Group group1, MPI_Group group2,
@@ -886,6 +956,8 @@ BATON_DECL(int, Ibcast, (void *buffer, int count, MPI_Datatype datatype, int roo
                          MPI_Comm comm, MPI_Request *request))
 BATON_DECL(int, Ibsend, (const void *buf, int count, MPI_Datatype datatype, int dest,
                          int tag, MPI_Comm comm, MPI_Request *request))
+BATON_DECL(int, Ibsend_c, (const void *buf, MPI_Count count, MPI_Datatype datatype,
+                           int dest, int tag, MPI_Comm comm, MPI_Request *request))
 BATON_DECL(int, Iexscan, (const void *sendbuf, void *recvbuf, int count,
                           MPI_Datatype datatype, MPI_Op op, MPI_Comm comm,
                           MPI_Request *request))
@@ -900,6 +972,8 @@ BATON_DECL(int, Improbe, (int source, int tag, MPI_Comm comm, int *flag,
                           MPI_Message *message, MPI_Status *status))
 BATON_DECL(int, Imrecv, (void *buf, int count, MPI_Datatype datatype,
                          MPI_Message *message, MPI_Request *request))
+BATON_DECL(int, Imrecv_c, (void *buf, MPI_Count count, MPI_Datatype datatype,
+                           MPI_Message *message, MPI_Request *request))
 BATON_DECL(int, Ineighbor_allgather, (const void *sendbuf, int sendcount,
                                       MPI_Datatype sendtype, void *recvbuf,
                                       int recvcount, MPI_Datatype recvtype,
@@ -931,6 +1005,8 @@ BATON_DECL(int, Iprobe, (int source, int tag, MPI_Comm comm, int *flag,
                          MPI_Status *status))
 BATON_DECL(int, Irecv, (void *buf, int count, MPI_Datatype datatype, int source,
                         int tag, MPI_Comm comm, MPI_Request *request))
+BATON_DECL(int, Irecv_c, (void *buf, MPI_Count count, MPI_Datatype datatype, int source,
+                          int tag, MPI_Comm comm, MPI_Request *request))
 BATON_DECL(int, Ireduce, (const void *sendbuf, void *recvbuf, int count,
                           MPI_Datatype datatype, MPI_Op op, int root, MPI_Comm comm,
                           MPI_Request *request))
@@ -942,6 +1018,8 @@ BATON_DECL(int, Ireduce_scatter_block, (const void *sendbuf, void *recvbuf,
                                         MPI_Comm comm, MPI_Request *request))
 BATON_DECL(int, Irsend, (const void *buf, int count, MPI_Datatype datatype, int dest,
                          int tag, MPI_Comm comm, MPI_Request *request))
+BATON_DECL(int, Irsend_c, (const void *buf, MPI_Count count, MPI_Datatype datatype,
+                           int dest, int tag, MPI_Comm comm, MPI_Request *request))
 BATON_DECL(int, Is_thread_main, (int *flag))
 BATON_DECL(int, Iscan, (const void *sendbuf, void *recvbuf, int count,
                         MPI_Datatype datatype, MPI_Op op, MPI_Comm comm,
@@ -955,8 +1033,27 @@ BATON_DECL(int, Iscatterv, (const void *sendbuf, const int sendcounts[],
                             MPI_Comm comm, MPI_Request *request))
 BATON_DECL(int, Isend, (const void *buf, int count, MPI_Datatype datatype, int dest,
                         int tag, MPI_Comm comm, MPI_Request *request))
+BATON_DECL(int, Isend_c, (const void *buf, MPI_Count count, MPI_Datatype datatype,
+                          int dest, int tag, MPI_Comm comm, MPI_Request *request))
+BATON_DECL(int, Isendrecv, (const void *sendbuf, int sendcount, MPI_Datatype sendtype,
+                            int dest, int sendtag, void *recvbuf, int recvcount,
+                            MPI_Datatype recvtype, int source, int recvtag,
+                            MPI_Comm comm, MPI_Request *request))
+BATON_DECL(int, Isendrecv_c, (const void *sendbuf, MPI_Count sendcount,
+                              MPI_Datatype sendtype, int dest, int sendtag,
+                              void *recvbuf, MPI_Count recvcount, MPI_Datatype recvtype,
+                              int source, int recvtag, MPI_Comm comm,
+                              MPI_Request *request))
+BATON_DECL(int, Isendrecv_replace, (void *buf, int count, MPI_Datatype datatype,
+                                    int dest, int sendtag, int source, int recvtag,
+                                    MPI_Comm comm, MPI_Request *request))
+BATON_DECL(int, Isendrecv_replace_c, (void *buf, MPI_Count count, MPI_Datatype datatype,
+                                      int dest, int sendtag, int source, int recvtag,
+                                      MPI_Comm comm, MPI_Request *request))
 BATON_DECL(int, Issend, (const void *buf, int count, MPI_Datatype datatype, int dest,
                          int tag, MPI_Comm comm, MPI_Request *request))
+BATON_DECL(int, Issend_c, (const void *buf, MPI_Count count, MPI_Datatype datatype,
+                           int dest, int tag, MPI_Comm comm, MPI_Request *request))
 BATON_DECL(int, Keyval_create, (MPI_Copy_function *copy_fn,
                                 MPI_Delete_function *delete_fn, int *keyval,
                                 void *extra_state))
@@ -965,6 +1062,8 @@ BATON_DECL(int, Mprobe, (int source, int tag, MPI_Comm comm, MPI_Message *messag
                          MPI_Status *status))
 BATON_DECL(int, Mrecv, (void *buf, int count, MPI_Datatype datatype,
                         MPI_Message *message, MPI_Status *status))
+BATON_DECL(int, Mrecv_c, (void *buf, MPI_Count count, MPI_Datatype datatype,
+                          MPI_Message *message, MPI_Status *status))
 BATON_DECL(int, Neighbor_allgather, (const void *sendbuf, int sendcount,
                                      MPI_Datatype sendtype, void *recvbuf,
                                      int recvcount, MPI_Datatype recvtype,
@@ -1009,14 +1108,33 @@ BATON_DECL(int, Pack_size, (int incount, MPI_Datatype datatype, MPI_Comm comm,
                             int *size))
 BATON_DECL(int, Pack_size_c, (MPI_Count incount, MPI_Datatype datatype, MPI_Comm comm,
                               MPI_Count *size))
+BATON_DECL(int, Parrived, (MPI_Request request, int partition, int *flag))
+BATON_DECL(int, Pready, (int partition, MPI_Request request))
+BATON_DECL(int, Pready_list, (int length, const int array_of_partitions[],
+                              MPI_Request request))
+BATON_DECL(int, Pready_range, (int partition_low, int partition_high,
+                               MPI_Request request))
+BATON_DECL(int, Precv_init, (void *buf, int partitions, MPI_Count count,
+                             MPI_Datatype datatype, int source, int tag, MPI_Comm comm,
+                             MPI_Info info, MPI_Request *request))
 BATON_DECL(int, Probe, (int source, int tag, MPI_Comm comm, MPI_Status *status))
+BATON_DECL(int, Psend_init, (const void *buf, int partitions, MPI_Count count,
+                             MPI_Datatype datatype, int dest, int tag, MPI_Comm comm,
+                             MPI_Info info, MPI_Request *request))
 BATON_DECL(int, Query_thread, (int *provided))
 BATON_DECL(int, Recv, (void *buf, int count, MPI_Datatype datatype, int source, int tag,
                        MPI_Comm comm, MPI_Status *status))
+BATON_DECL(int, Recv_c, (void *buf, MPI_Count count, MPI_Datatype datatype, int source,
+                         int tag, MPI_Comm comm, MPI_Status *status))
 BATON_DECL(int, Recv_init, (void *buf, int count, MPI_Datatype datatype, int source,
                             int tag, MPI_Comm comm, MPI_Request *request))
+BATON_DECL(int, Recv_init_c, (void *buf, MPI_Count count, MPI_Datatype datatype,
+                              int source, int tag, MPI_Comm comm, MPI_Request *request))
 BATON_DECL(int, Reduce, (const void *sendbuf, void *recvbuf, int count,
                          MPI_Datatype datatype, MPI_Op op, int root, MPI_Comm comm))
+BATON_DECL(int, Reduce_init, (const void *sendbuf, void *recvbuf, int count,
+                              MPI_Datatype datatype, MPI_Op op, int root, MPI_Comm comm,
+                              MPI_Info info, MPI_Request *request))
 BATON_DECL(int, Reduce_local, (const void *inbuf, void *inoutbuf, int count,
                                MPI_Datatype datatype, MPI_Op op))
 BATON_DECL(int, Reduce_local_c, (const void *inbuf, void *inoutbuf, MPI_Count count,
@@ -1027,44 +1145,117 @@ BATON_DECL(int, Reduce_scatter, (const void *sendbuf, void *recvbuf,
 BATON_DECL(int, Reduce_scatter_block, (const void *sendbuf, void *recvbuf,
                                        int recvcount, MPI_Datatype datatype, MPI_Op op,
                                        MPI_Comm comm))
+BATON_DECL(int, Reduce_scatter_block_init, (const void *sendbuf, void *recvbuf,
+                                            int recvcount, MPI_Datatype datatype,
+                                            MPI_Op op, MPI_Comm comm, MPI_Info info,
+                                            MPI_Request *request))
+BATON_DECL(int, Reduce_scatter_init, (const void *sendbuf, void *recvbuf,
+                                      const int recvcounts[], MPI_Datatype datatype,
+                                      MPI_Op op, MPI_Comm comm, MPI_Info info,
+                                      MPI_Request *request))
 BATON_DECL(int, Remove_error_class, (int errorclass))
 BATON_DECL(int, Remove_error_code, (int errorcode))
 BATON_DECL(int, Remove_error_string, (int errorcode))
 BATON_DECL(int, Request_free, (MPI_Request *request))
 BATON_DECL(int, Request_get_status, (MPI_Request request, int *flag, MPI_Status *status))
+BATON_DECL(int, Request_get_status_all, (int count,
+                                         const MPI_Request array_of_requests[],
+                                         int *flag, MPI_Status array_of_statuses[]))
+BATON_DECL(int, Request_get_status_any, (int count,
+                                         const MPI_Request array_of_requests[],
+                                         int *index, int *flag, MPI_Status *status))
+BATON_DECL(int, Request_get_status_some, (int incount,
+                                          const MPI_Request array_of_requests[],
+                                          int *outcount, int array_of_indices[],
+                                          MPI_Status array_of_statuses[]))
 BATON_DECL(int, Rsend, (const void *buf, int count, MPI_Datatype datatype, int dest,
                         int tag, MPI_Comm comm))
+BATON_DECL(int, Rsend_c, (const void *buf, MPI_Count count, MPI_Datatype datatype,
+                          int dest, int tag, MPI_Comm comm))
 BATON_DECL(int, Rsend_init, (const void *buf, int count, MPI_Datatype datatype,
                              int dest, int tag, MPI_Comm comm, MPI_Request *request))
+BATON_DECL(int, Rsend_init_c, (const void *buf, MPI_Count count, MPI_Datatype datatype,
+                               int dest, int tag, MPI_Comm comm, MPI_Request *request))
 BATON_DECL(int, Scan, (const void *sendbuf, void *recvbuf, int count,
                        MPI_Datatype datatype, MPI_Op op, MPI_Comm comm))
+BATON_DECL(int, Scan_init, (const void *sendbuf, void *recvbuf, int count,
+                            MPI_Datatype datatype, MPI_Op op, MPI_Comm comm,
+                            MPI_Info info, MPI_Request *request))
 BATON_DECL(int, Scatter, (const void *sendbuf, int sendcount, MPI_Datatype sendtype,
                           void *recvbuf, int recvcount, MPI_Datatype recvtype, int root,
                           MPI_Comm comm))
+BATON_DECL(int, Scatter_init, (const void *sendbuf, int sendcount,
+                               MPI_Datatype sendtype, void *recvbuf, int recvcount,
+                               MPI_Datatype recvtype, int root, MPI_Comm comm,
+                               MPI_Info info, MPI_Request *request))
 BATON_DECL(int, Scatterv, (const void *sendbuf, const int sendcounts[],
                            const int displs[], MPI_Datatype sendtype, void *recvbuf,
                            int recvcount, MPI_Datatype recvtype, int root,
                            MPI_Comm comm))
+BATON_DECL(int, Scatterv_init, (const void *sendbuf, const int sendcounts[],
+                                const int displs[], MPI_Datatype sendtype,
+                                void *recvbuf, int recvcount, MPI_Datatype recvtype,
+                                int root, MPI_Comm comm, MPI_Info info,
+                                MPI_Request *request))
 BATON_DECL(int, Send, (const void *buf, int count, MPI_Datatype datatype, int dest,
                        int tag, MPI_Comm comm))
+BATON_DECL(int, Send_c, (const void *buf, MPI_Count count, MPI_Datatype datatype,
+                         int dest, int tag, MPI_Comm comm))
 BATON_DECL(int, Send_init, (const void *buf, int count, MPI_Datatype datatype, int dest,
                             int tag, MPI_Comm comm, MPI_Request *request))
+BATON_DECL(int, Send_init_c, (const void *buf, MPI_Count count, MPI_Datatype datatype,
+                              int dest, int tag, MPI_Comm comm, MPI_Request *request))
 BATON_DECL(int, Sendrecv, (const void *sendbuf, int sendcount, MPI_Datatype sendtype,
                            int dest, int sendtag, void *recvbuf, int recvcount,
                            MPI_Datatype recvtype, int source, int recvtag,
                            MPI_Comm comm, MPI_Status *status))
+BATON_DECL(int, Sendrecv_c, (const void *sendbuf, MPI_Count sendcount,
+                             MPI_Datatype sendtype, int dest, int sendtag,
+                             void *recvbuf, MPI_Count recvcount, MPI_Datatype recvtype,
+                             int source, int recvtag, MPI_Comm comm, MPI_Status *status))
 BATON_DECL(int, Sendrecv_replace, (void *buf, int count, MPI_Datatype datatype,
                                    int dest, int sendtag, int source, int recvtag,
                                    MPI_Comm comm, MPI_Status *status))
+BATON_DECL(int, Sendrecv_replace_c, (void *buf, MPI_Count count, MPI_Datatype datatype,
+                                     int dest, int sendtag, int source, int recvtag,
+                                     MPI_Comm comm, MPI_Status *status))
+BATON_DECL(int, Session_attach_buffer, (MPI_Session session, void *buffer, int size))
+BATON_DECL(int, Session_attach_buffer_c, (MPI_Session session, void *buffer,
+                                          MPI_Count size))
+BATON_DECL(int, Session_call_errhandler, (MPI_Session session, int errorcode))
+BATON_DECL(int, Session_create_errhandler, (MPI_Session_errhandler_function *session_errhandler_fn,
+                                            MPI_Errhandler *errhandler))
+BATON_DECL(int, Session_detach_buffer, (MPI_Session session, void *buffer_addr,
+                                        int *size))
+BATON_DECL(int, Session_detach_buffer_c, (MPI_Session session, void *buffer_addr,
+                                          MPI_Count *size))
+BATON_DECL(int, Session_finalize, (MPI_Session *session))
+BATON_DECL(int, Session_flush_buffer, (MPI_Session session))
+BATON_DECL(int, Session_get_errhandler, (MPI_Session session,
+                                         MPI_Errhandler *errhandler))
+BATON_DECL(int, Session_get_nth_pset, (MPI_Session session, MPI_Info info, int n,
+                                       int *pset_len, char *pset_name))
+BATON_DECL(int, Session_get_num_psets, (MPI_Session session, MPI_Info info,
+                                        int *npset_names))
+BATON_DECL(int, Session_iflush_buffer, (MPI_Session session, MPI_Request *request))
+BATON_DECL(int, Session_init, (MPI_Info info, MPI_Errhandler errhandler,
+                               MPI_Session *session))
+BATON_DECL(int, Session_set_errhandler, (MPI_Session session, MPI_Errhandler errhandler))
 BATON_DECL(int, Ssend, (const void *buf, int count, MPI_Datatype datatype, int dest,
                         int tag, MPI_Comm comm))
+BATON_DECL(int, Ssend_c, (const void *buf, MPI_Count count, MPI_Datatype datatype,
+                          int dest, int tag, MPI_Comm comm))
 BATON_DECL(int, Ssend_init, (const void *buf, int count, MPI_Datatype datatype,
                              int dest, int tag, MPI_Comm comm, MPI_Request *request))
+BATON_DECL(int, Ssend_init_c, (const void *buf, MPI_Count count, MPI_Datatype datatype,
+                               int dest, int tag, MPI_Comm comm, MPI_Request *request))
 BATON_DECL(int, Start, (MPI_Request *request))
 BATON_DECL(int, Startall, (int count, MPI_Request array_of_requests[]))
 BATON_DECL(int, Status_set_cancelled, (MPI_Status *status, int flag))
 BATON_DECL(int, Status_set_elements, (MPI_Status *status, MPI_Datatype datatype,
                                       int count))
+BATON_DECL(int, Status_set_elements_c, (MPI_Status *status, MPI_Datatype datatype,
+                                        MPI_Count count))
 BATON_DECL(int, Status_set_elements_x, (MPI_Status *status, MPI_Datatype datatype,
                                         MPI_Count count))
 BATON_DECL(int, Test, (MPI_Request *request, int *flag, MPI_Status *status))

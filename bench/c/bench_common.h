@@ -230,4 +230,24 @@ static inline void bench_print(const char *bench, const bench_opts_t *o, int ran
     fflush(stdout);
 }
 
+/* Prints one point measured on every rank of MPI_COMM_WORLD (per: seconds per
+ * iteration on this rank): µs, the mean over the ranks, and "max", the slowest
+ * rank's. Collective; rank 0 prints. */
+static inline void bench_print_mean(const char *bench, const bench_opts_t *o, size_t bytes,
+                                    double per, long iters)
+{
+    double sum = 0, worst = 0;
+    int rank, size;
+
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    MPI_Reduce(&per, &sum, 1, MPI_DOUBLE, MPI_SUM, 0, MPI_COMM_WORLD);
+    MPI_Reduce(&per, &worst, 1, MPI_DOUBLE, MPI_MAX, 0, MPI_COMM_WORLD);
+    if (rank == 0) {
+        char extra[64];
+        snprintf(extra, sizeof extra, "\"max\": %.6g", worst * 1e6);
+        bench_print(bench, o, size, bytes, sum / size * 1e6, "us", iters, extra);
+    }
+}
+
 #endif

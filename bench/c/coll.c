@@ -42,9 +42,8 @@ static void run(void *arg, long iters)
 int main(int argc, char **argv)
 {
     bench_opts_t o;
-    int rank, size;
+    int size;
     MPI_Init(&argc, &argv);
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);
     bench_parse(&o, argc, argv, 1);
 
@@ -95,15 +94,7 @@ int main(int argc, char **argv)
                 (c.bytes == 0 || c.bytes % sizeof(double)))
                 continue;
             double per = bench_time_point(MPI_COMM_WORLD, &o, run, &c, &iters);
-            double sum = 0, worst = 0;
-            MPI_Reduce(&per, &sum, 1, MPI_DOUBLE, MPI_SUM, 0, MPI_COMM_WORLD);
-            MPI_Reduce(&per, &worst, 1, MPI_DOUBLE, MPI_MAX, 0, MPI_COMM_WORLD);
-            if (rank == 0) {
-                char extra[64];
-                snprintf(extra, sizeof extra, "\"max\": %.6g", worst * 1e6);
-                bench_print(names[c.which], &o, size, c.bytes, sum / size * 1e6, "us", iters,
-                            extra);
-            }
+            bench_print_mean(names[c.which], &o, c.bytes, per, iters);
         }
     }
     free(c.sbuf);

@@ -26,6 +26,16 @@ void bt_api_unlock(int *taken);
 int bt_err_comm(bt_comm_t *comm, int errclass, const char *call, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* An error code of errclass that carries the message "call: ...", for the caller
+ * to raise on the handler it chooses. */
+int bt_err_new(int errclass, const char *call, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* The same through a session's error handler errh (h: the session, or
+ * MPI_SESSION_NULL for MPI_Session_init's). */
+int bt_err_session(bt_errhandler_t *errh, MPI_Session h, int errclass, const char *call,
+                   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
 /* Raises the error a completed request carries (truncation, ...) on its
  * communicator, with the details of the transfer. */
 struct bt_request;
@@ -42,6 +52,8 @@ int bt_err_comm_code(bt_comm_t *comm, int code, const char *call);
 /* Argument checks shared by the entry points. Each returns MPI_SUCCESS, or raises
  * the error (on comm when it is known) and returns its code. */
 int bt_check_comm(const char *call, MPI_Comm h, bt_comm_t **comm_p);
+/* A live session; errors about the handle go to MPI_COMM_SELF's handler. */
+int bt_check_session(const char *call, MPI_Session h, bt_session_t **s_p);
 /* count >= 0, a committed datatype, and no NULL buffer where data must be. */
 int bt_check_buffer(const char *call, bt_comm_t *comm, const void *buf, MPI_Count count,
                     MPI_Datatype type, const char *what, bt_datatype_t **dt_p);

@@ -8,9 +8,26 @@ int bt_check_comm(const char *call, MPI_Comm h, bt_comm_t **comm_p)
     bt_comm_t *comm = bt_comm_get(h);
 
     *comm_p = comm;   /* NULL on failure: callers' compilers see it set on every path */
-    if (bt_unlikely(!comm))
+    if (bt_unlikely(!comm)) {
+        if (h == MPI_COMM_WORLD || h == MPI_COMM_SELF)
+            return bt_err_comm(NULL, MPI_ERR_COMM, call, "%s belongs to the world model, "
+                               "which is not initialized (MPI_Init; sessions alone do not "
+                               "make it)", h == MPI_COMM_WORLD ? "MPI_COMM_WORLD" :
+                               "MPI_COMM_SELF");
         return bt_err_comm(NULL, MPI_ERR_COMM, call, "invalid communicator%s",
                            h == MPI_COMM_NULL ? " (MPI_COMM_NULL)" : "");
+    }
+    return MPI_SUCCESS;
+}
+
+int bt_check_session(const char *call, MPI_Session h, bt_session_t **s_p)
+{
+    bt_session_t *s = bt_session_get(h);
+
+    *s_p = s;
+    if (bt_unlikely(!s))
+        return bt_err_comm(NULL, MPI_ERR_SESSION, call, "invalid session%s",
+                           h == MPI_SESSION_NULL ? " (MPI_SESSION_NULL)" : "");
     return MPI_SUCCESS;
 }
 

@@ -38,10 +38,14 @@ static int bt_coll_check_op(const char *call, bt_comm_t *comm, MPI_Op h, const b
     return MPI_SUCCESS;
 }
 
+/* The `blocking` argument of the implementations below: 1 blocking, 0 nonblocking,
+ * or this: the persistent form (MPI_<Coll>_init). */
+#define BT_COLL_PERSISTENT 2
+
 static int bt_coll_check_request(const char *call, bt_comm_t *comm, int blocking,
                                  MPI_Request *request)
 {
-    if (!blocking && !request)
+    if (blocking != 1 && !request)
         return bt_err_comm(comm, MPI_ERR_ARG, call, "request is NULL");
     return MPI_SUCCESS;
 }
@@ -93,6 +97,12 @@ static int bt_coll_run(const char *call, bt_coll_args_t *args, int blocking,
     bt_request_t *req;
     int rc;
 
+    if (blocking == BT_COLL_PERSISTENT) {
+        rc = bt_coll_init(args, &req);
+        if (rc == MPI_SUCCESS)
+            *request = (MPI_Request)req;
+        return rc == MPI_SUCCESS ? rc : bt_err_comm(args->comm, rc, call, "the collective failed");
+    }
     args->blocking = blocking;
     rc = bt_coll_start(args, &req);
     if (rc == MPI_SUCCESS && req) {   /* no request: done already (blocking only) */
@@ -128,6 +138,17 @@ static int bt_coll_run(const char *call, bt_coll_args_t *args, int blocking,
         return impl("MPI_" #IName, BT_UNPAREN args, 0, request);                          \
     }
 #define BT_UNPAREN(...) __VA_ARGS__
+
+/* Defines PMPI_Name_init, the persistent form, over the same implementation. The
+ * info argument carries only hints, which Baton does not take (any handle). */
+#define BT_COLL_INIT(Name, impl, params, args)                                           \
+    int PMPI_##Name##_init(BT_UNPAREN params, MPI_Info info, MPI_Request *request)        \
+    {                                                                                     \
+        (void)info;                                                                       \
+        BT_API_LOCK();                                                                    \
+        BT_CHECK_INIT("MPI_" #Name "_init");                                              \
+        return impl("MPI_" #Name "_init", BT_UNPAREN args, BT_COLL_PERSISTENT, request);  \
+    }
 
 /* ---- barrier, bcast ------------------------------------------------------------------ */
 
@@ -724,6 +745,86 @@ static int bt_reduce_scatter_block(const char *call, const void *sendbuf, void *
 }
 
 BT_COLL_PAIR(Reduce_scatter_block, Ireduce_scatter_block, bt_reduce_scatter_block,
+             (const void *sendbuf, void *recvbuf, int recvcount, MPI_Datatype datatype,
+              MPI_Op op, MPI_Comm comm),
+             (sendbuf, recvbuf, recvcount, datatype, op, comm))
+
+/* ---- persistent collectives (MPI_<Coll>_init) ------------------------------------------ */
+
+int PMPI_Barrier_init(MPI_Comm comm, MPI_Info info, MPI_Request *request)
+{
+    (void)info;
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Barrier_init");
+    return bt_barrier("MPI_Barrier_init", comm, BT_COLL_PERSISTENT, request);
+}
+
+BT_COLL_INIT(Bcast, bt_bcast,
+             (void *buffer, int count, MPI_Datatype datatype, int root, MPI_Comm comm),
+             (buffer, count, datatype, root, comm))
+BT_COLL_INIT(Gather, bt_gather,
+             (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
+              int recvcount, MPI_Datatype recvtype, int root, MPI_Comm comm),
+             (sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, root, comm))
+BT_COLL_INIT(Gatherv, bt_gatherv,
+             (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
+              const int recvcounts[], const int displs[], MPI_Datatype recvtype, int root,
+              MPI_Comm comm),
+             (sendbuf, sendcount, sendtype, recvbuf, recvcounts, displs, recvtype, root, comm))
+BT_COLL_INIT(Scatter, bt_scatter,
+             (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
+              int recvcount, MPI_Datatype recvtype, int root, MPI_Comm comm),
+             (sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, root, comm))
+BT_COLL_INIT(Scatterv, bt_scatterv,
+             (const void *sendbuf, const int sendcounts[], const int displs[],
+              MPI_Datatype sendtype, void *recvbuf, int recvcount, MPI_Datatype recvtype,
+              int root, MPI_Comm comm),
+             (sendbuf, sendcounts, displs, sendtype, recvbuf, recvcount, recvtype, root, comm))
+BT_COLL_INIT(Allgather, bt_allgather,
+             (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
+              int recvcount, MPI_Datatype recvtype, MPI_Comm comm),
+             (sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, comm))
+BT_COLL_INIT(Allgatherv, bt_allgatherv,
+             (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
+              const int recvcounts[], const int displs[], MPI_Datatype recvtype, MPI_Comm comm),
+             (sendbuf, sendcount, sendtype, recvbuf, recvcounts, displs, recvtype, comm))
+BT_COLL_INIT(Alltoall, bt_alltoall,
+             (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
+              int recvcount, MPI_Datatype recvtype, MPI_Comm comm),
+             (sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, comm))
+BT_COLL_INIT(Alltoallv, bt_alltoallv,
+             (const void *sendbuf, const int sendcounts[], const int sdispls[],
+              MPI_Datatype sendtype, void *recvbuf, const int recvcounts[], const int rdispls[],
+              MPI_Datatype recvtype, MPI_Comm comm),
+             (sendbuf, sendcounts, sdispls, sendtype, recvbuf, recvcounts, rdispls, recvtype,
+              comm))
+BT_COLL_INIT(Alltoallw, bt_alltoallw,
+             (const void *sendbuf, const int sendcounts[], const int sdispls[],
+              const MPI_Datatype sendtypes[], void *recvbuf, const int recvcounts[],
+              const int rdispls[], const MPI_Datatype recvtypes[], MPI_Comm comm),
+             (sendbuf, sendcounts, sdispls, sendtypes, recvbuf, recvcounts, rdispls, recvtypes,
+              comm))
+BT_COLL_INIT(Reduce, bt_reduce,
+             (const void *sendbuf, void *recvbuf, int count, MPI_Datatype datatype, MPI_Op op,
+              int root, MPI_Comm comm),
+             (sendbuf, recvbuf, count, datatype, op, root, comm))
+BT_COLL_INIT(Allreduce, bt_allreduce,
+             (const void *sendbuf, void *recvbuf, int count, MPI_Datatype datatype, MPI_Op op,
+              MPI_Comm comm),
+             (sendbuf, recvbuf, count, datatype, op, comm))
+BT_COLL_INIT(Scan, bt_scan,
+             (const void *sendbuf, void *recvbuf, int count, MPI_Datatype datatype, MPI_Op op,
+              MPI_Comm comm),
+             (sendbuf, recvbuf, count, datatype, op, comm))
+BT_COLL_INIT(Exscan, bt_exscan,
+             (const void *sendbuf, void *recvbuf, int count, MPI_Datatype datatype, MPI_Op op,
+              MPI_Comm comm),
+             (sendbuf, recvbuf, count, datatype, op, comm))
+BT_COLL_INIT(Reduce_scatter, bt_reduce_scatter,
+             (const void *sendbuf, void *recvbuf, const int recvcounts[], MPI_Datatype datatype,
+              MPI_Op op, MPI_Comm comm),
+             (sendbuf, recvbuf, recvcounts, datatype, op, comm))
+BT_COLL_INIT(Reduce_scatter_block, bt_reduce_scatter_block,
              (const void *sendbuf, void *recvbuf, int recvcount, MPI_Datatype datatype,
               MPI_Op op, MPI_Comm comm),
              (sendbuf, recvbuf, recvcount, datatype, op, comm))

@@ -123,7 +123,7 @@ int PMPI_Comm_split_type(MPI_Comm h, int split_type, int key, MPI_Info info, MPI
     BT_API_LOCK();
     BT_CHECK_INIT("MPI_Comm_split_type");
     bt_comm_t *comm = NULL;
-    int rc, color, on_node = 0;
+    int rc, color, level;
 
     if ((rc = bt_check_comm("MPI_Comm_split_type", h, &comm)) != MPI_SUCCESS)
         return rc;
@@ -136,12 +136,10 @@ int PMPI_Comm_split_type(MPI_Comm h, int split_type, int key, MPI_Info info, MPI
         color = bt_comm_node_color();
         break;
     case MPI_COMM_TYPE_HW_UNGUIDED:
-        /* The only level of hardware Baton knows is the node. The result must be
-         * a strict subset of comm; when comm lies within one node there is none.
-         * Every member reaches the same verdict. */
-        for (int i = 0; i < comm->size; i++)
-            on_node += bt_rt.local_of[bt_comm_world_rank(comm, i)] >= 0;
-        color = on_node < comm->size ? bt_comm_node_color() : MPI_UNDEFINED;
+        /* The outermost level of hardware (node, package, NUMA node, caches, core,
+         * thread) whose instances split comm into strict subsets. */
+        if ((rc = bt_comm_hw_color(comm, -1, &color, &level)) != MPI_SUCCESS)
+            return bt_err_comm_code(comm, rc, "MPI_Comm_split_type");
         break;
     case MPI_COMM_TYPE_HW_GUIDED:
     case MPI_COMM_TYPE_RESOURCE_GUIDED:

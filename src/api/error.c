@@ -5,19 +5,50 @@
 #include <stdio.h>
 #include <string.h>
 
-int bt_err_comm(bt_comm_t *comm, int errclass, const char *call, const char *fmt, ...)
+static int bt_err_message(int errclass, const char *call, const char *fmt, va_list ap)
 {
     char msg[MPI_MAX_ERROR_STRING];
-    va_list ap;
     int n;
 
     n = snprintf(msg, sizeof(msg), "%s: ", call);
     if (n < 0 || n >= (int)sizeof(msg))
         n = 0;
-    va_start(ap, fmt);
     vsnprintf(msg + n, sizeof(msg) - (size_t)n, fmt, ap);
+    return bt_errcode_new(errclass, msg);
+}
+
+int bt_err_new(int errclass, const char *call, const char *fmt, ...)
+{
+    va_list ap;
+    int code;
+
+    va_start(ap, fmt);
+    code = bt_err_message(errclass, call, fmt, ap);
     va_end(ap);
-    return bt_comm_raise(comm, bt_errcode_new(errclass, msg));
+    return code;
+}
+
+int bt_err_comm(bt_comm_t *comm, int errclass, const char *call, const char *fmt, ...)
+{
+    va_list ap;
+    int code;
+
+    va_start(ap, fmt);
+    code = bt_err_message(errclass, call, fmt, ap);
+    va_end(ap);
+    return bt_comm_raise(comm, code);
+}
+
+int bt_err_session(bt_errhandler_t *errh, MPI_Session h, int errclass, const char *call,
+                   const char *fmt, ...)
+{
+    va_list ap;
+    int code;
+
+    va_start(ap, fmt);
+    code = bt_err_message(errclass, call, fmt, ap);
+    va_end(ap);
+    return bt_session_raise(errh, h, code);
 }
 
 int bt_err_comm_code(bt_comm_t *comm, int code, const char *call)

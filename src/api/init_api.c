@@ -9,17 +9,23 @@ static int bt_init_common(const char *call, int required, int *provided)
 {
     int rc, got;
 
-    if (bt_rt.state != BT_RT_UNINIT) {
+    if (bt_rt.world != BT_WORLD_NONE) {
         fprintf(stderr, "Baton: %s called %s\n", call,
-                bt_rt.state == BT_RT_RUNNING ? "twice" : "after MPI_Finalize");
+                bt_rt.world == BT_WORLD_ACTIVE ? "twice" : "after MPI_Finalize");
         bt_runtime_abort(1, "MPI initialized twice");
     }
-    rc = bt_runtime_init(required, &got);
+    if (bt_rt.state == BT_RT_FINALIZED) {
+        fprintf(stderr, "Baton: %s called after every session was finalized: Baton cannot "
+                "start MPI again in this process\n", call);
+        bt_runtime_abort(1, "MPI initialized after its end");
+    }
+    rc = bt_runtime_open(required, &got);
     if (rc != MPI_SUCCESS) {
         /* No communicator exists yet to carry a handler: the default is fatal. */
         fprintf(stderr, "Baton: %s failed: the job could not be set up\n", call);
         bt_runtime_abort(1, "MPI_Init failed");
     }
+    bt_rt.world = BT_WORLD_ACTIVE;
     if (provided)
         *provided = got;
     return MPI_SUCCESS;
@@ -44,7 +50,14 @@ int PMPI_Finalize(void)
     int rc;
     BT_API_LOCK();
     BT_CHECK_INIT("MPI_Finalize");
-    rc = bt_runtime_finalize();
+    if (bt_rt.world != BT_WORLD_ACTIVE)
+        return bt_err_comm(NULL, MPI_ERR_OTHER, "MPI_Finalize", "MPI_Init was not called "
+                           "(sessions end with MPI_Session_finalize)");
+    /* First, while MPI_COMM_WORLD still works for their callbacks: the world's
+     * attributes (and collective state). Sessions may go on after. */
+    bt_comm_finalize_begin();
+    bt_rt.world = BT_WORLD_DONE;
+    rc = bt_runtime_close();
     return rc;
 }
 
@@ -52,7 +65,7 @@ int PMPI_Initialized(int *flag)
 {
     if (!flag)
         return bt_err_comm(NULL, MPI_ERR_ARG, "MPI_Initialized", "flag is NULL");
-    *flag = bt_rt.state != BT_RT_UNINIT;
+    *flag = bt_rt.world != BT_WORLD_NONE;
     return MPI_SUCCESS;
 }
 
@@ -60,7 +73,7 @@ int PMPI_Finalized(int *flag)
 {
     if (!flag)
         return bt_err_comm(NULL, MPI_ERR_ARG, "MPI_Finalized", "flag is NULL");
-    *flag = bt_rt.state == BT_RT_FINALIZED;
+    *flag = bt_rt.world == BT_WORLD_DONE;
     return MPI_SUCCESS;
 }
 

@@ -7,7 +7,7 @@
 /* How a send or receive entry point hands back its operation. */
 enum { BT_CALL_BLOCKING, BT_CALL_NONBLOCKING, BT_CALL_PERSISTENT };
 
-static int bt_send_common(const char *call, const void *buf, int count, MPI_Datatype type,
+static int bt_send_common(const char *call, const void *buf, MPI_Count count, MPI_Datatype type,
                           int dest, int tag, MPI_Comm h, int mode, int how,
                           MPI_Request *request)
 {
@@ -33,8 +33,9 @@ static int bt_send_common(const char *call, const void *buf, int count, MPI_Data
     }
     rc = bt_pt2pt_isend(buf, count, dt, dest, tag, comm, comm->ctx, mode, &req);
     if (rc == MPI_ERR_BUFFER)
-        return bt_err_comm(comm, rc, call, "the buffer of MPI_Buffer_attach has no room for "
-                           "%lld bytes plus MPI_BSEND_OVERHEAD", (long long)(count * dt->size));
+        return bt_err_comm(comm, rc, call, "the attached buffer (the communicator's, its "
+                           "session's or the process's) has no room for %lld bytes plus "
+                           "MPI_BSEND_OVERHEAD", (long long)(count * dt->size));
     if (how == BT_CALL_NONBLOCKING) {
         *request = (MPI_Request)req;
         return MPI_SUCCESS;
@@ -44,31 +45,43 @@ static int bt_send_common(const char *call, const void *buf, int count, MPI_Data
     return rc == MPI_SUCCESS ? rc : bt_err_comm(comm, rc, call, "the send failed");
 }
 
-#define BT_SEND_FN(Name, IName, mode)                                                       \
-    int PMPI_##Name(const void *buf, int count, MPI_Datatype datatype, int dest, int tag,   \
+/* Every send: blocking, nonblocking and persistent, each mode, in int and
+ * large-count (_c) forms, over one body. */
+#define BT_SEND_BLOCKING(Name, Count, mode)                                                 \
+    int PMPI_##Name(const void *buf, Count count, MPI_Datatype datatype, int dest, int tag, \
                     MPI_Comm comm)                                                          \
     {                                                                                       \
         BT_API_LOCK();                                                                      \
         BT_CHECK_INIT("MPI_" #Name);                                                        \
         return bt_send_common("MPI_" #Name, buf, count, datatype, dest, tag, comm, mode,    \
                               BT_CALL_BLOCKING, NULL);                                      \
-    }                                                                                       \
-    int PMPI_##IName(const void *buf, int count, MPI_Datatype datatype, int dest, int tag,  \
-                     MPI_Comm comm, MPI_Request *request)                                   \
+    }
+#define BT_SEND_REQUEST(Name, Count, mode, how)                                             \
+    int PMPI_##Name(const void *buf, Count count, MPI_Datatype datatype, int dest, int tag, \
+                    MPI_Comm comm, MPI_Request *request)                                    \
     {                                                                                       \
         BT_API_LOCK();                                                                      \
-        BT_CHECK_INIT("MPI_" #IName);                                                       \
-        return bt_send_common("MPI_" #IName, buf, count, datatype, dest, tag, comm, mode,   \
-                              BT_CALL_NONBLOCKING, request);                                \
+        BT_CHECK_INIT("MPI_" #Name);                                                        \
+        return bt_send_common("MPI_" #Name, buf, count, datatype, dest, tag, comm, mode,    \
+                              how, request);                                                \
     }
+#define BT_SEND_FAMILY(Name, IName, InitName, mode)                                         \
+    BT_SEND_BLOCKING(Name, int, mode)                                                       \
+    BT_SEND_BLOCKING(Name##_c, MPI_Count, mode)                                             \
+    BT_SEND_REQUEST(IName, int, mode, BT_CALL_NONBLOCKING)                                  \
+    BT_SEND_REQUEST(IName##_c, MPI_Count, mode, BT_CALL_NONBLOCKING)                        \
+    BT_SEND_REQUEST(InitName, int, mode, BT_CALL_PERSISTENT)                                \
+    BT_SEND_REQUEST(InitName##_c, MPI_Count, mode, BT_CALL_PERSISTENT)
 
-BT_SEND_FN(Send, Isend, BT_MODE_STANDARD)
-BT_SEND_FN(Ssend, Issend, BT_MODE_SYNC)
-BT_SEND_FN(Rsend, Irsend, BT_MODE_READY)
-BT_SEND_FN(Bsend, Ibsend, BT_MODE_BUFFERED)
-#undef BT_SEND_FN
+BT_SEND_FAMILY(Send, Isend, Send_init, BT_MODE_STANDARD)
+BT_SEND_FAMILY(Ssend, Issend, Ssend_init, BT_MODE_SYNC)
+BT_SEND_FAMILY(Rsend, Irsend, Rsend_init, BT_MODE_READY)
+BT_SEND_FAMILY(Bsend, Ibsend, Bsend_init, BT_MODE_BUFFERED)
+#undef BT_SEND_FAMILY
+#undef BT_SEND_REQUEST
+#undef BT_SEND_BLOCKING
 
-static int bt_recv_check(const char *call, void *buf, int count, MPI_Datatype type, int source,
+static int bt_recv_check(const char *call, void *buf, MPI_Count count, MPI_Datatype type, int source,
                          int tag, MPI_Comm h, bt_comm_t **comm_p, bt_datatype_t **dt_p)
 {
     int rc;
@@ -80,17 +93,15 @@ static int bt_recv_check(const char *call, void *buf, int count, MPI_Datatype ty
     return MPI_SUCCESS;
 }
 
-int PMPI_Recv(void *buf, int count, MPI_Datatype datatype, int source, int tag, MPI_Comm h,
-              MPI_Status *status)
+static int bt_recv(const char *call, void *buf, MPI_Count count, MPI_Datatype datatype,
+                   int source, int tag, MPI_Comm h, MPI_Status *status)
 {
     bt_comm_t *comm;
     bt_datatype_t *dt;
     bt_request_t *req;
     int rc;
 
-    BT_API_LOCK();
-    BT_CHECK_INIT("MPI_Recv");
-    if ((rc = bt_recv_check("MPI_Recv", buf, count, datatype, source, tag, h, &comm, &dt)))
+    if ((rc = bt_recv_check(call, buf, count, datatype, source, tag, h, &comm, &dt)))
         return rc;
     if (bt_pt2pt_recv_now(buf, count, dt, source, tag, comm, status))
         return MPI_SUCCESS;
@@ -98,13 +109,29 @@ int PMPI_Recv(void *buf, int count, MPI_Datatype datatype, int source, int tag, 
     rc = bt_request_wait(req);
     bt_request_fill_status(req, status);
     if (rc != MPI_SUCCESS)
-        rc = bt_err_request("MPI_Recv", req, rc);
+        rc = bt_err_request(call, req, rc);
     bt_request_release(req);
     return rc;
 }
 
+int PMPI_Recv(void *buf, int count, MPI_Datatype datatype, int source, int tag, MPI_Comm h,
+              MPI_Status *status)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Recv");
+    return bt_recv("MPI_Recv", buf, count, datatype, source, tag, h, status);
+}
+
+int PMPI_Recv_c(void *buf, MPI_Count count, MPI_Datatype datatype, int source, int tag,
+                MPI_Comm h, MPI_Status *status)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Recv_c");
+    return bt_recv("MPI_Recv_c", buf, count, datatype, source, tag, h, status);
+}
+
 /* MPI_Irecv and MPI_Recv_init. */
-static int bt_recv_post(const char *call, void *buf, int count, MPI_Datatype datatype, int source,
+static int bt_recv_post(const char *call, void *buf, MPI_Count count, MPI_Datatype datatype, int source,
                         int tag, MPI_Comm h, int how, MPI_Request *request)
 {
     bt_comm_t *comm;
@@ -124,34 +151,56 @@ static int bt_recv_post(const char *call, void *buf, int count, MPI_Datatype dat
     return MPI_SUCCESS;
 }
 
-int PMPI_Irecv(void *buf, int count, MPI_Datatype datatype, int source, int tag, MPI_Comm h,
-               MPI_Request *request)
+#define BT_RECV_POST(Name, Count, how)                                                      \
+    int PMPI_##Name(void *buf, Count count, MPI_Datatype datatype, int source, int tag,     \
+                    MPI_Comm h, MPI_Request *request)                                       \
+    {                                                                                       \
+        BT_API_LOCK();                                                                      \
+        BT_CHECK_INIT("MPI_" #Name);                                                        \
+        return bt_recv_post("MPI_" #Name, buf, count, datatype, source, tag, h, how,        \
+                            request);                                                       \
+    }
+BT_RECV_POST(Irecv, int, BT_CALL_NONBLOCKING)
+BT_RECV_POST(Irecv_c, MPI_Count, BT_CALL_NONBLOCKING)
+BT_RECV_POST(Recv_init, int, BT_CALL_PERSISTENT)
+BT_RECV_POST(Recv_init_c, MPI_Count, BT_CALL_PERSISTENT)
+#undef BT_RECV_POST
+
+/* The checks of MPI_Sendrecv and MPI_Isendrecv; of their _replace forms without
+ * rdt_p (the one buffer checked as the send buffer, named swhat). */
+static int bt_sendrecv_check(const char *call, const void *sendbuf, MPI_Count sendcount,
+                             MPI_Datatype sendtype, const char *swhat, int dest, int sendtag,
+                             void *recvbuf, MPI_Count recvcount, MPI_Datatype recvtype,
+                             int source, int recvtag, MPI_Comm h, bt_comm_t **comm_p,
+                             bt_datatype_t **sdt_p, bt_datatype_t **rdt_p)
 {
-    BT_API_LOCK();
-    BT_CHECK_INIT("MPI_Irecv");
-    return bt_recv_post("MPI_Irecv", buf, count, datatype, source, tag, h, BT_CALL_NONBLOCKING,
-                        request);
+    int rc;
+
+    if ((rc = bt_check_comm(call, h, comm_p)) ||
+        (rc = bt_check_buffer(call, *comm_p, sendbuf, sendcount, sendtype, swhat, sdt_p)) ||
+        (rc = bt_check_rank(call, *comm_p, dest, "dest", 0)) ||
+        (rc = bt_check_tag(call, *comm_p, sendtag, 0)) ||
+        (rdt_p && (rc = bt_check_buffer(call, *comm_p, recvbuf, recvcount, recvtype, "receive ",
+                                        rdt_p))) ||
+        (rc = bt_check_rank(call, *comm_p, source, "source", 1)) ||
+        (rc = bt_check_tag(call, *comm_p, recvtag, 1)))
+        return rc;
+    return MPI_SUCCESS;
 }
 
-int PMPI_Sendrecv(const void *sendbuf, int sendcount, MPI_Datatype sendtype, int dest,
-                  int sendtag, void *recvbuf, int recvcount, MPI_Datatype recvtype, int source,
-                  int recvtag, MPI_Comm h, MPI_Status *status)
+static int bt_sendrecv(const char *call, const void *sendbuf, MPI_Count sendcount,
+                       MPI_Datatype sendtype, int dest, int sendtag, void *recvbuf,
+                       MPI_Count recvcount, MPI_Datatype recvtype, int source, int recvtag,
+                       MPI_Comm h, MPI_Status *status)
 {
-    static const char call[] = "MPI_Sendrecv";
     bt_comm_t *comm;
     bt_datatype_t *sdt, *rdt;
     bt_request_t *reqs[2];
     int rc;
 
-    BT_API_LOCK();
-    BT_CHECK_INIT(call);
-    if ((rc = bt_check_comm(call, h, &comm)) ||
-        (rc = bt_check_buffer(call, comm, sendbuf, sendcount, sendtype, "send", &sdt)) ||
-        (rc = bt_check_rank(call, comm, dest, "dest", 0)) ||
-        (rc = bt_check_tag(call, comm, sendtag, 0)) ||
-        (rc = bt_check_buffer(call, comm, recvbuf, recvcount, recvtype, "receive ", &rdt)) ||
-        (rc = bt_check_rank(call, comm, source, "source", 1)) ||
-        (rc = bt_check_tag(call, comm, recvtag, 1)))
+    if ((rc = bt_sendrecv_check(call, sendbuf, sendcount, sendtype, "send", dest, sendtag,
+                                recvbuf, recvcount, recvtype, source, recvtag, h, &comm, &sdt,
+                                &rdt)))
         return rc;
     bt_pt2pt_irecv(recvbuf, recvcount, rdt, source, recvtag, comm, comm->ctx, &reqs[0]);
     bt_pt2pt_isend(sendbuf, sendcount, sdt, dest, sendtag, comm, comm->ctx, BT_MODE_STANDARD,
@@ -166,24 +215,38 @@ int PMPI_Sendrecv(const void *sendbuf, int sendcount, MPI_Datatype sendtype, int
     return rc;
 }
 
-int PMPI_Sendrecv_replace(void *buf, int count, MPI_Datatype datatype, int dest, int sendtag,
-                          int source, int recvtag, MPI_Comm h, MPI_Status *status)
+int PMPI_Sendrecv(const void *sendbuf, int sendcount, MPI_Datatype sendtype, int dest,
+                  int sendtag, void *recvbuf, int recvcount, MPI_Datatype recvtype, int source,
+                  int recvtag, MPI_Comm h, MPI_Status *status)
 {
-    static const char call[] = "MPI_Sendrecv_replace";
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Sendrecv");
+    return bt_sendrecv("MPI_Sendrecv", sendbuf, sendcount, sendtype, dest, sendtag, recvbuf,
+                       recvcount, recvtype, source, recvtag, h, status);
+}
+
+int PMPI_Sendrecv_c(const void *sendbuf, MPI_Count sendcount, MPI_Datatype sendtype, int dest,
+                    int sendtag, void *recvbuf, MPI_Count recvcount, MPI_Datatype recvtype,
+                    int source, int recvtag, MPI_Comm h, MPI_Status *status)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Sendrecv_c");
+    return bt_sendrecv("MPI_Sendrecv_c", sendbuf, sendcount, sendtype, dest, sendtag, recvbuf,
+                       recvcount, recvtype, source, recvtag, h, status);
+}
+
+static int bt_sendrecv_replace(const char *call, void *buf, MPI_Count count,
+                               MPI_Datatype datatype, int dest, int sendtag, int source,
+                               int recvtag, MPI_Comm h, MPI_Status *status)
+{
     bt_comm_t *comm;
     bt_datatype_t *dt, *byte_dt = bt_datatype_get(MPI_BYTE);
     bt_request_t *reqs[2];
     char *copy;
     int rc;
 
-    BT_API_LOCK();
-    BT_CHECK_INIT(call);
-    if ((rc = bt_check_comm(call, h, &comm)) ||
-        (rc = bt_check_buffer(call, comm, buf, count, datatype, "", &dt)) ||
-        (rc = bt_check_rank(call, comm, dest, "dest", 0)) ||
-        (rc = bt_check_tag(call, comm, sendtag, 0)) ||
-        (rc = bt_check_rank(call, comm, source, "source", 1)) ||
-        (rc = bt_check_tag(call, comm, recvtag, 1)))
+    if ((rc = bt_sendrecv_check(call, buf, count, datatype, "", dest, sendtag, NULL, 0,
+                                MPI_DATATYPE_NULL, source, recvtag, h, &comm, &dt, NULL)))
         return rc;
     /* The outgoing bytes leave from a packed copy so the receive may land in buf. */
     copy = bt_malloc((size_t)(count * dt->size));
@@ -200,6 +263,106 @@ int PMPI_Sendrecv_replace(void *buf, int count, MPI_Datatype datatype, int dest,
     bt_request_release(reqs[0]);
     bt_request_release(reqs[1]);
     return rc;
+}
+
+int PMPI_Sendrecv_replace(void *buf, int count, MPI_Datatype datatype, int dest, int sendtag,
+                          int source, int recvtag, MPI_Comm h, MPI_Status *status)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Sendrecv_replace");
+    return bt_sendrecv_replace("MPI_Sendrecv_replace", buf, count, datatype, dest, sendtag,
+                               source, recvtag, h, status);
+}
+
+int PMPI_Sendrecv_replace_c(void *buf, MPI_Count count, MPI_Datatype datatype, int dest,
+                            int sendtag, int source, int recvtag, MPI_Comm h,
+                            MPI_Status *status)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Sendrecv_replace_c");
+    return bt_sendrecv_replace("MPI_Sendrecv_replace_c", buf, count, datatype, dest, sendtag,
+                               source, recvtag, h, status);
+}
+
+static int bt_isendrecv(const char *call, const void *sendbuf, MPI_Count sendcount,
+                        MPI_Datatype sendtype, int dest, int sendtag, void *recvbuf,
+                        MPI_Count recvcount, MPI_Datatype recvtype, int source, int recvtag,
+                        MPI_Comm h, MPI_Request *request)
+{
+    bt_comm_t *comm;
+    bt_datatype_t *sdt, *rdt;
+    bt_request_t *req;
+    int rc;
+
+    if ((rc = bt_sendrecv_check(call, sendbuf, sendcount, sendtype, "send", dest, sendtag,
+                                recvbuf, recvcount, recvtype, source, recvtag, h, &comm, &sdt,
+                                &rdt)))
+        return rc;
+    if (!request)
+        return bt_err_comm(comm, MPI_ERR_ARG, call, "request is NULL");
+    bt_pt2pt_isendrecv(sendbuf, sendcount, sdt, dest, sendtag, recvbuf, recvcount, rdt, source,
+                       recvtag, comm, 0, &req);
+    *request = (MPI_Request)req;
+    return MPI_SUCCESS;
+}
+
+int PMPI_Isendrecv(const void *sendbuf, int sendcount, MPI_Datatype sendtype, int dest,
+                   int sendtag, void *recvbuf, int recvcount, MPI_Datatype recvtype, int source,
+                   int recvtag, MPI_Comm h, MPI_Request *request)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Isendrecv");
+    return bt_isendrecv("MPI_Isendrecv", sendbuf, sendcount, sendtype, dest, sendtag, recvbuf,
+                        recvcount, recvtype, source, recvtag, h, request);
+}
+
+int PMPI_Isendrecv_c(const void *sendbuf, MPI_Count sendcount, MPI_Datatype sendtype, int dest,
+                     int sendtag, void *recvbuf, MPI_Count recvcount, MPI_Datatype recvtype,
+                     int source, int recvtag, MPI_Comm h, MPI_Request *request)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Isendrecv_c");
+    return bt_isendrecv("MPI_Isendrecv_c", sendbuf, sendcount, sendtype, dest, sendtag, recvbuf,
+                        recvcount, recvtype, source, recvtag, h, request);
+}
+
+static int bt_isendrecv_replace(const char *call, void *buf, MPI_Count count,
+                                MPI_Datatype datatype, int dest, int sendtag, int source,
+                                int recvtag, MPI_Comm h, MPI_Request *request)
+{
+    bt_comm_t *comm;
+    bt_datatype_t *dt;
+    bt_request_t *req;
+    int rc;
+
+    if ((rc = bt_sendrecv_check(call, buf, count, datatype, "", dest, sendtag, NULL, 0,
+                                MPI_DATATYPE_NULL, source, recvtag, h, &comm, &dt, NULL)))
+        return rc;
+    if (!request)
+        return bt_err_comm(comm, MPI_ERR_ARG, call, "request is NULL");
+    bt_pt2pt_isendrecv(buf, count, dt, dest, sendtag, buf, count, dt, source, recvtag, comm, 1,
+                       &req);
+    *request = (MPI_Request)req;
+    return MPI_SUCCESS;
+}
+
+int PMPI_Isendrecv_replace(void *buf, int count, MPI_Datatype datatype, int dest, int sendtag,
+                           int source, int recvtag, MPI_Comm h, MPI_Request *request)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Isendrecv_replace");
+    return bt_isendrecv_replace("MPI_Isendrecv_replace", buf, count, datatype, dest, sendtag,
+                                source, recvtag, h, request);
+}
+
+int PMPI_Isendrecv_replace_c(void *buf, MPI_Count count, MPI_Datatype datatype, int dest,
+                             int sendtag, int source, int recvtag, MPI_Comm h,
+                             MPI_Request *request)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Isendrecv_replace_c");
+    return bt_isendrecv_replace("MPI_Isendrecv_replace_c", buf, count, datatype, dest, sendtag,
+                                source, recvtag, h, request);
 }
 
 /* ---- probes ----------------------------------------------------------------------- */
@@ -277,7 +440,7 @@ int PMPI_Improbe(int source, int tag, MPI_Comm comm, int *flag, MPI_Message *mes
     return bt_probe_common("MPI_Improbe", source, tag, comm, 0, flag, message, status);
 }
 
-static int bt_mrecv_common(const char *call, void *buf, int count, MPI_Datatype type,
+static int bt_mrecv_common(const char *call, void *buf, MPI_Count count, MPI_Datatype type,
                            MPI_Message *message, bt_request_t **req_p)
 {
     bt_datatype_t *dt;
@@ -294,101 +457,46 @@ static int bt_mrecv_common(const char *call, void *buf, int count, MPI_Datatype 
     return MPI_SUCCESS;
 }
 
-int PMPI_Mrecv(void *buf, int count, MPI_Datatype datatype, MPI_Message *message,
-               MPI_Status *status)
+static int bt_mrecv(const char *call, void *buf, MPI_Count count, MPI_Datatype datatype,
+                    MPI_Message *message, MPI_Status *status)
 {
     bt_request_t *req;
     int rc;
 
-    BT_API_LOCK();
-    BT_CHECK_INIT("MPI_Mrecv");
-    if ((rc = bt_mrecv_common("MPI_Mrecv", buf, count, datatype, message, &req)))
+    if ((rc = bt_mrecv_common(call, buf, count, datatype, message, &req)))
         return rc;
     rc = bt_request_wait(req);
     bt_request_fill_status(req, status);
     if (rc != MPI_SUCCESS)
-        rc = bt_err_request("MPI_Mrecv", req, rc);
+        rc = bt_err_request(call, req, rc);
     bt_request_release(req);
     return rc;
 }
 
-int PMPI_Imrecv(void *buf, int count, MPI_Datatype datatype, MPI_Message *message,
-                MPI_Request *request)
+static int bt_imrecv(const char *call, void *buf, MPI_Count count, MPI_Datatype datatype,
+                     MPI_Message *message, MPI_Request *request)
 {
     bt_request_t *req;
     int rc;
 
-    BT_API_LOCK();
-    BT_CHECK_INIT("MPI_Imrecv");
     if (!request)
-        return bt_err_comm(NULL, MPI_ERR_ARG, "MPI_Imrecv", "request is NULL");
-    if ((rc = bt_mrecv_common("MPI_Imrecv", buf, count, datatype, message, &req)))
+        return bt_err_comm(NULL, MPI_ERR_ARG, call, "request is NULL");
+    if ((rc = bt_mrecv_common(call, buf, count, datatype, message, &req)))
         return rc;
     *request = (MPI_Request)req;
     return MPI_SUCCESS;
 }
 
-/* ---- persistent requests ---------------------------------------------------------- */
-
-#define BT_SEND_INIT_FN(Name, mode)                                                         \
-    int PMPI_##Name(const void *buf, int count, MPI_Datatype datatype, int dest, int tag,   \
-                    MPI_Comm comm, MPI_Request *request)                                    \
+#define BT_MRECV(Name, Count, impl, Out)                                                    \
+    int PMPI_##Name(void *buf, Count count, MPI_Datatype datatype, MPI_Message *message,    \
+                    Out out)                                                                \
     {                                                                                       \
         BT_API_LOCK();                                                                      \
         BT_CHECK_INIT("MPI_" #Name);                                                        \
-        return bt_send_common("MPI_" #Name, buf, count, datatype, dest, tag, comm, mode,    \
-                              BT_CALL_PERSISTENT, request);                                 \
+        return impl("MPI_" #Name, buf, count, datatype, message, out);                      \
     }
-
-BT_SEND_INIT_FN(Send_init, BT_MODE_STANDARD)
-BT_SEND_INIT_FN(Ssend_init, BT_MODE_SYNC)
-BT_SEND_INIT_FN(Rsend_init, BT_MODE_READY)
-BT_SEND_INIT_FN(Bsend_init, BT_MODE_BUFFERED)
-#undef BT_SEND_INIT_FN
-
-int PMPI_Recv_init(void *buf, int count, MPI_Datatype datatype, int source, int tag, MPI_Comm h,
-                   MPI_Request *request)
-{
-    BT_API_LOCK();
-    BT_CHECK_INIT("MPI_Recv_init");
-    return bt_recv_post("MPI_Recv_init", buf, count, datatype, source, tag, h, BT_CALL_PERSISTENT,
-                        request);
-}
-
-/* ---- buffered-send buffer ---------------------------------------------------------- */
-
-int PMPI_Buffer_attach(void *buffer, int size)
-{
-    BT_API_LOCK();
-    BT_CHECK_INIT("MPI_Buffer_attach");
-    if (size < 0)
-        return bt_err_comm(NULL, MPI_ERR_ARG, "MPI_Buffer_attach", "size is %d, must be >= 0",
-                           size);
-    if (!buffer && size > 0)
-        return bt_err_comm(NULL, MPI_ERR_BUFFER, "MPI_Buffer_attach", "buffer is NULL");
-    if (bt_bsend_attach(buffer, size) != MPI_SUCCESS)
-        return bt_err_comm(NULL, MPI_ERR_BUFFER, "MPI_Buffer_attach",
-                           "a buffer is already attached (detach it first)");
-    return MPI_SUCCESS;
-}
-
-int PMPI_Buffer_detach(void *buffer_addr, int *size)
-{
-    void *buf;
-    MPI_Count n;
-
-    BT_API_LOCK();
-    BT_CHECK_INIT("MPI_Buffer_detach");
-    if (!buffer_addr || !size)
-        return bt_err_comm(NULL, MPI_ERR_ARG, "MPI_Buffer_detach", "%s is NULL",
-                           buffer_addr ? "size" : "buffer_addr");
-    if (bt_bsend_detach(&buf, &n) != MPI_SUCCESS) {
-        /* Nothing attached: the standard has us return a NULL buffer of size 0. */
-        *(void **)buffer_addr = NULL;
-        *size = 0;
-        return MPI_SUCCESS;
-    }
-    *(void **)buffer_addr = buf;
-    *size = (int)n;
-    return MPI_SUCCESS;
-}
+BT_MRECV(Mrecv, int, bt_mrecv, MPI_Status *)
+BT_MRECV(Mrecv_c, MPI_Count, bt_mrecv, MPI_Status *)
+BT_MRECV(Imrecv, int, bt_imrecv, MPI_Request *)
+BT_MRECV(Imrecv_c, MPI_Count, bt_imrecv, MPI_Request *)
+#undef BT_MRECV

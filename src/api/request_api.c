@@ -25,10 +25,13 @@ static bt_request_t *bt_req_get(MPI_Request h)
     return r->magic == BT_REQUEST_MAGIC ? r : NULL;
 }
 
-/* The status of a null or inactive request: any source, any tag, no data. */
+/* The status of a null or inactive request, the standard's empty status: any
+ * source, any tag, no data, MPI_SUCCESS. */
 static void bt_status_empty(MPI_Status *st)
 {
     bt_status_set(st, MPI_ANY_SOURCE, MPI_ANY_TAG, 0, 0);
+    if (st)
+        st->MPI_ERROR = MPI_SUCCESS;
 }
 
 /* A null handle or an inactive persistent request takes part in no completion. */
@@ -38,10 +41,19 @@ static int bt_req_active(const bt_request_t *r)
 }
 
 /* Hands a completed request's outcome to the caller and frees it, or makes a
- * persistent one inactive. */
+ * persistent one inactive. Returns the operation's error; for a generalized
+ * request, whose query function fills the status and whose free function runs
+ * here (the handle is its last hold once complete), the code of the free function,
+ * or else of the query function. */
 static int bt_req_finish(MPI_Request *h, bt_request_t *r, MPI_Status *st)
 {
     int err = r->st_error;
+
+    if (r->kind == BT_REQ_GREQUEST) {
+        int qrc = bt_grequest_query(r, st), frc = bt_grequest_release(r);
+        *h = MPI_REQUEST_NULL;
+        return frc != MPI_SUCCESS ? frc : qrc;
+    }
     bt_request_fill_status(r, st);
     if (r->persistent)
         r->active = 0;
@@ -50,6 +62,33 @@ static int bt_req_finish(MPI_Request *h, bt_request_t *r, MPI_Status *st)
         *h = MPI_REQUEST_NULL;
     }
     return err;
+}
+
+/* The completion of one request by `call`: its outcome raised, then finished. */
+static int bt_req_complete_one(const char *call, MPI_Request *h, bt_request_t *r,
+                               MPI_Status *st)
+{
+    int rc = MPI_SUCCESS;
+
+    if (r->kind == BT_REQ_GREQUEST) {
+        /* The callbacks' codes are the program's: raised as they are. */
+        rc = bt_req_finish(h, r, st);
+        return rc != MPI_SUCCESS ? bt_err_comm_code(NULL, rc, call) : MPI_SUCCESS;
+    }
+    if (r->st_error != MPI_SUCCESS)
+        rc = bt_err_request(call, r, r->st_error);
+    bt_req_finish(h, r, st);
+    return rc;
+}
+
+/* A completed request's status, which stays as it is (MPI_Request_get_status_*):
+ * its error, or the code of a generalized request's query function. */
+static int bt_req_peek(bt_request_t *r, MPI_Status *st)
+{
+    if (r->kind == BT_REQ_GREQUEST)
+        return bt_grequest_query(r, st);
+    bt_request_fill_status(r, st);
+    return r->st_error;
 }
 
 static int bt_req_check_array(const char *call, int count, MPI_Request reqs[])
@@ -68,7 +107,6 @@ static int bt_req_check_array(const char *call, int count, MPI_Request reqs[])
 int PMPI_Wait(MPI_Request *request, MPI_Status *status)
 {
     bt_request_t *r;
-    int rc;
 
     BT_API_LOCK();
     BT_CHECK_INIT("MPI_Wait");
@@ -82,18 +120,12 @@ int PMPI_Wait(MPI_Request *request, MPI_Status *status)
         return MPI_SUCCESS;
     }
     bt_request_wait(r);
-    if (r->st_error != MPI_SUCCESS)
-        rc = bt_err_request("MPI_Wait", r, r->st_error);
-    else
-        rc = MPI_SUCCESS;
-    bt_req_finish(request, r, status);
-    return rc;
+    return bt_req_complete_one("MPI_Wait", request, r, status);
 }
 
 int PMPI_Test(MPI_Request *request, int *flag, MPI_Status *status)
 {
     bt_request_t *r;
-    int rc = MPI_SUCCESS;
 
     BT_API_LOCK();
     BT_CHECK_INIT("MPI_Test");
@@ -113,20 +145,18 @@ int PMPI_Test(MPI_Request *request, int *flag, MPI_Status *status)
     *flag = r->done;
     if (!r->done)
         return MPI_SUCCESS;
-    if (r->st_error != MPI_SUCCESS)
-        rc = bt_err_request("MPI_Test", r, r->st_error);
-    bt_req_finish(request, r, status);
-    return rc;
+    return bt_req_complete_one("MPI_Test", request, r, status);
 }
 
-/* Completes every done request of the array into statuses; the multi-request
- * calls report failures as MPI_ERR_IN_STATUS with each status's MPI_ERROR set. */
+/* Completes every done request of the array into statuses (keep: only reads their
+ * statuses, as MPI_Request_get_status_all/some); the multi-request calls report
+ * failures as MPI_ERR_IN_STATUS with each status's MPI_ERROR set. */
 static int bt_req_finish_many(const char *call, int count, MPI_Request reqs[],
                               MPI_Status statuses[], int only_done, int *outcount,
-                              int indices[])
+                              int indices[], int keep)
 {
     int failed = 0, n = 0;
-    bt_comm_t *fail_comm = NULL;
+    bt_comm_t *fail_comm = NULL, *rcomm;
 
     for (int i = 0; i < count; i++) {
         bt_request_t *r = bt_req_get(reqs[i]);
@@ -145,12 +175,18 @@ static int bt_req_finish_many(const char *call, int count, MPI_Request reqs[],
                 st->MPI_ERROR = MPI_ERR_PENDING;
             continue;
         }
-        if (r->st_error != MPI_SUCCESS && !failed) {
+        /* The communicator of the first failure, held past the request's end (a
+         * generalized request has none: MPI_COMM_SELF's handler then). */
+        rcomm = failed ? NULL : r->comm;
+        if (rcomm)
+            bt_comm_retain(rcomm);
+        err = keep ? bt_req_peek(r, st) : bt_req_finish(&reqs[i], r, st);
+        if (err != MPI_SUCCESS && !failed) {
             failed = 1;
-            fail_comm = r->comm;
-            bt_comm_retain(fail_comm);
+            fail_comm = rcomm;
+        } else if (rcomm) {
+            bt_comm_release(rcomm);
         }
-        err = bt_req_finish(&reqs[i], r, st);
         if (st)
             st->MPI_ERROR = err;
         if (indices)
@@ -163,7 +199,8 @@ static int bt_req_finish_many(const char *call, int count, MPI_Request reqs[],
         int rc = bt_err_comm(fail_comm, MPI_ERR_IN_STATUS, call,
                              "at least one request failed: see the MPI_ERROR field of the "
                              "statuses");
-        bt_comm_release(fail_comm);
+        if (fail_comm)
+            bt_comm_release(fail_comm);
         return rc;
     }
     return MPI_SUCCESS;
@@ -204,7 +241,7 @@ int PMPI_Waitall(int count, MPI_Request array_of_requests[], MPI_Status *array_o
         return rc;
     bt_progress_until(bt_waitset_ready, &w);
     return bt_req_finish_many("MPI_Waitall", count, array_of_requests, array_of_statuses, 0,
-                              NULL, NULL);
+                              NULL, NULL, 0);
 }
 
 int PMPI_Testall(int count, MPI_Request array_of_requests[], int *flag,
@@ -224,7 +261,7 @@ int PMPI_Testall(int count, MPI_Request array_of_requests[], int *flag,
     if (!*flag)
         return MPI_SUCCESS;
     return bt_req_finish_many("MPI_Testall", count, array_of_requests, array_of_statuses, 0,
-                              NULL, NULL);
+                              NULL, NULL, 0);
 }
 
 static int bt_any_index(int count, MPI_Request reqs[], int *nactive)
@@ -249,7 +286,7 @@ static int bt_anyset_ready(void *arg)
 }
 
 static int bt_any_common(const char *call, int count, MPI_Request reqs[], int *index,
-                         int *flag, MPI_Status *status)
+                         int *flag, MPI_Status *status, int keep)
 {
     bt_waitset_t w = { count, 0, reqs };
     int nactive, i, rc;
@@ -272,19 +309,22 @@ static int bt_any_common(const char *call, int count, MPI_Request reqs[], int *i
         return MPI_SUCCESS;
     }
     *index = i;
-    {
+    if (keep) {
         bt_request_t *r = bt_req_get(reqs[i]);
-        rc = r->st_error != MPI_SUCCESS ? bt_err_request(call, r, r->st_error) : MPI_SUCCESS;
-        bt_req_finish(&reqs[i], r, status);
+        rc = bt_req_peek(r, status);
+        if (rc == MPI_SUCCESS)
+            return rc;
+        return r->kind == BT_REQ_GREQUEST ? bt_err_comm_code(NULL, rc, call)
+                                          : bt_err_request(call, r, rc);
     }
-    return rc;
+    return bt_req_complete_one(call, &reqs[i], bt_req_get(reqs[i]), status);
 }
 
 int PMPI_Waitany(int count, MPI_Request array_of_requests[], int *index, MPI_Status *status)
 {
     BT_API_LOCK();
     BT_CHECK_INIT("MPI_Waitany");
-    return bt_any_common("MPI_Waitany", count, array_of_requests, index, NULL, status);
+    return bt_any_common("MPI_Waitany", count, array_of_requests, index, NULL, status, 0);
 }
 
 int PMPI_Testany(int count, MPI_Request array_of_requests[], int *index, int *flag,
@@ -294,11 +334,11 @@ int PMPI_Testany(int count, MPI_Request array_of_requests[], int *index, int *fl
     BT_CHECK_INIT("MPI_Testany");
     if (!flag)
         return bt_err_comm(NULL, MPI_ERR_ARG, "MPI_Testany", "flag is NULL");
-    return bt_any_common("MPI_Testany", count, array_of_requests, index, flag, status);
+    return bt_any_common("MPI_Testany", count, array_of_requests, index, flag, status, 0);
 }
 
 static int bt_some_common(const char *call, int count, MPI_Request reqs[], int *outcount,
-                          int indices[], MPI_Status *statuses, int blocking)
+                          int indices[], MPI_Status *statuses, int blocking, int keep)
 {
     bt_waitset_t w = { count, 0, reqs };
     int nactive, rc;
@@ -316,7 +356,7 @@ static int bt_some_common(const char *call, int count, MPI_Request reqs[], int *
         *outcount = MPI_UNDEFINED;
         return MPI_SUCCESS;
     }
-    return bt_req_finish_many(call, count, reqs, statuses, 1, outcount, indices);
+    return bt_req_finish_many(call, count, reqs, statuses, 1, outcount, indices, keep);
 }
 
 int PMPI_Waitsome(int incount, MPI_Request array_of_requests[], int *outcount,
@@ -325,7 +365,7 @@ int PMPI_Waitsome(int incount, MPI_Request array_of_requests[], int *outcount,
     BT_API_LOCK();
     BT_CHECK_INIT("MPI_Waitsome");
     return bt_some_common("MPI_Waitsome", incount, array_of_requests, outcount,
-                          array_of_indices, array_of_statuses, 1);
+                          array_of_indices, array_of_statuses, 1, 0);
 }
 
 int PMPI_Testsome(int incount, MPI_Request array_of_requests[], int *outcount,
@@ -334,7 +374,7 @@ int PMPI_Testsome(int incount, MPI_Request array_of_requests[], int *outcount,
     BT_API_LOCK();
     BT_CHECK_INIT("MPI_Testsome");
     return bt_some_common("MPI_Testsome", incount, array_of_requests, outcount,
-                          array_of_indices, array_of_statuses, 0);
+                          array_of_indices, array_of_statuses, 0, 0);
 }
 
 int PMPI_Request_get_status(MPI_Request request, int *flag, MPI_Status *status)
@@ -356,9 +396,58 @@ int PMPI_Request_get_status(MPI_Request request, int *flag, MPI_Status *status)
     if (!r->done)
         bt_progress_test();
     *flag = r->done;
+    if (r->done && r->kind == BT_REQ_GREQUEST) {
+        int rc = bt_grequest_query(r, status);
+        return rc != MPI_SUCCESS ? bt_err_comm_code(NULL, rc, "MPI_Request_get_status") : rc;
+    }
     if (r->done)
         bt_request_fill_status(r, status);
     return MPI_SUCCESS;
+}
+
+/* MPI 4.1: Testany, Testall and Testsome that neither free nor deactivate. */
+int PMPI_Request_get_status_any(int count, const MPI_Request array_of_requests[], int *index,
+                                int *flag, MPI_Status *status)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Request_get_status_any");
+    if (!flag)
+        return bt_err_comm(NULL, MPI_ERR_ARG, "MPI_Request_get_status_any", "flag is NULL");
+    /* The handles are only read (keep): the const goes for the shared helpers. */
+    return bt_any_common("MPI_Request_get_status_any", count, (MPI_Request *)array_of_requests,
+                         index, flag, status, 1);
+}
+
+int PMPI_Request_get_status_all(int count, const MPI_Request array_of_requests[], int *flag,
+                                MPI_Status array_of_statuses[])
+{
+    static const char call[] = "MPI_Request_get_status_all";
+    MPI_Request *reqs = (MPI_Request *)array_of_requests;   /* only read, see above */
+    bt_waitset_t w = { count, 1, reqs };
+    int rc;
+
+    BT_API_LOCK();
+    BT_CHECK_INIT(call);
+    if ((rc = bt_req_check_array(call, count, reqs)))
+        return rc;
+    if (!flag)
+        return bt_err_comm(NULL, MPI_ERR_ARG, call, "flag is NULL");
+    bt_progress_test();
+    *flag = bt_waitset_ready(&w);
+    if (!*flag)
+        return MPI_SUCCESS;
+    return bt_req_finish_many(call, count, reqs, array_of_statuses, 0, NULL, NULL, 1);
+}
+
+int PMPI_Request_get_status_some(int incount, const MPI_Request array_of_requests[],
+                                 int *outcount, int array_of_indices[],
+                                 MPI_Status array_of_statuses[])
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Request_get_status_some");
+    return bt_some_common("MPI_Request_get_status_some", incount,
+                          (MPI_Request *)array_of_requests, outcount, array_of_indices,
+                          array_of_statuses, 0, 1);
 }
 
 int PMPI_Request_free(MPI_Request *request)
@@ -373,6 +462,18 @@ int PMPI_Request_free(MPI_Request *request)
     if (!r)
         return bt_err_comm(NULL, MPI_ERR_REQUEST, "MPI_Request_free", "invalid request%s",
                            *request == MPI_REQUEST_NULL ? " (MPI_REQUEST_NULL)" : "");
+    /* MPI 4.1 §6.13: only an inactive persistent collective request may be freed
+     * (its schedule is the request's). */
+    if (r->kind == BT_REQ_GENERIC && r->persistent && r->active)
+        return bt_err_comm(r->comm, MPI_ERR_REQUEST, "MPI_Request_free",
+                           "the persistent request is active (complete it with a "
+                           "wait or test first)");
+    if (r->kind == BT_REQ_GREQUEST) {
+        /* The free function runs now if MPI_Grequest_complete came first. */
+        int rc = bt_grequest_release(r);
+        *request = MPI_REQUEST_NULL;
+        return rc != MPI_SUCCESS ? bt_err_comm_code(NULL, rc, "MPI_Request_free") : rc;
+    }
     /* An operation in flight keeps its own hold and goes on to completion. */
     r->user_freed = 1;
     bt_request_release(r);
@@ -391,6 +492,10 @@ int PMPI_Cancel(MPI_Request *request)
     r = bt_req_get(*request);
     if (!r)
         return bt_err_comm(NULL, MPI_ERR_REQUEST, "MPI_Cancel", "invalid request");
+    if (r->kind == BT_REQ_GREQUEST) {
+        int rc = bt_grequest_cancel(r);
+        return rc != MPI_SUCCESS ? bt_err_comm_code(NULL, rc, "MPI_Cancel") : rc;
+    }
     if (bt_req_active(r))
         bt_pt2pt_cancel(r);
     return MPI_SUCCESS;
@@ -475,39 +580,69 @@ static int bt_status_dt(const char *call, const MPI_Status *st, MPI_Datatype typ
     return MPI_SUCCESS;
 }
 
-int PMPI_Get_count(const MPI_Status *status, MPI_Datatype datatype, int *count)
+/* limit: the largest count the call's type holds; more is MPI_UNDEFINED. */
+static int bt_get_count(const char *call, const MPI_Status *status, MPI_Datatype datatype,
+                        MPI_Count limit, MPI_Count *count)
 {
     bt_datatype_t *dt;
     MPI_Count bytes;
     int rc;
 
-    BT_CHECK_INIT("MPI_Get_count");
-    if ((rc = bt_status_dt("MPI_Get_count", status, datatype, &dt)))
+    if ((rc = bt_status_dt(call, status, datatype, &dt)))
         return rc;
     if (!count)
-        return bt_err_comm(NULL, MPI_ERR_ARG, "MPI_Get_count", "count is NULL");
+        return bt_err_comm(NULL, MPI_ERR_ARG, call, "count is NULL");
     bytes = bt_status_bytes(status);
     if (dt->size == 0)
         *count = 0;
-    else if (bytes % dt->size || bytes / dt->size > INT_MAX)
+    else if (bytes % dt->size || bytes / dt->size > limit)
         *count = MPI_UNDEFINED;
     else
-        *count = (int)(bytes / dt->size);
+        *count = bytes / dt->size;
+    return MPI_SUCCESS;
+}
+
+int PMPI_Get_count(const MPI_Status *status, MPI_Datatype datatype, int *count)
+{
+    MPI_Count n = 0;
+    int rc;
+
+    BT_CHECK_INIT("MPI_Get_count");
+    rc = bt_get_count("MPI_Get_count", status, datatype, INT_MAX, count ? &n : NULL);
+    if (rc == MPI_SUCCESS)
+        *count = (int)n;
+    return rc;
+}
+
+int PMPI_Get_count_c(const MPI_Status *status, MPI_Datatype datatype, MPI_Count *count)
+{
+    BT_CHECK_INIT("MPI_Get_count_c");
+    return bt_get_count("MPI_Get_count_c", status, datatype, INT64_MAX, count);
+}
+
+static int bt_get_elements(const char *call, const MPI_Status *status, MPI_Datatype datatype,
+                           MPI_Count *count)
+{
+    bt_datatype_t *dt;
+    int rc;
+
+    BT_CHECK_INIT(call);
+    if ((rc = bt_status_dt(call, status, datatype, &dt)))
+        return rc;
+    if (!count)
+        return bt_err_comm(NULL, MPI_ERR_ARG, call, "count is NULL");
+    *count = bt_datatype_elements(dt, bt_status_bytes(status));
     return MPI_SUCCESS;
 }
 
 int PMPI_Get_elements_x(const MPI_Status *status, MPI_Datatype datatype, MPI_Count *count)
 {
-    bt_datatype_t *dt;
-    int rc;
+    return bt_get_elements("MPI_Get_elements_x", status, datatype, count);
+}
 
-    BT_CHECK_INIT("MPI_Get_elements_x");
-    if ((rc = bt_status_dt("MPI_Get_elements_x", status, datatype, &dt)))
-        return rc;
-    if (!count)
-        return bt_err_comm(NULL, MPI_ERR_ARG, "MPI_Get_elements_x", "count is NULL");
-    *count = bt_datatype_elements(dt, bt_status_bytes(status));
-    return MPI_SUCCESS;
+int PMPI_Get_elements_c(const MPI_Status *status, MPI_Datatype datatype, MPI_Count *count)
+{
+    return bt_get_elements("MPI_Get_elements_c", status, datatype, count);
 }
 
 int PMPI_Get_elements(const MPI_Status *status, MPI_Datatype datatype, int *count)
@@ -558,22 +693,72 @@ static MPI_Count bt_elements_to_bytes(const bt_datatype_t *dt, MPI_Count count)
     return bytes;
 }
 
-int PMPI_Status_set_elements_x(MPI_Status *status, MPI_Datatype datatype, MPI_Count count)
+static int bt_status_set_elements(const char *call, MPI_Status *status, MPI_Datatype datatype,
+                                  MPI_Count count)
 {
     bt_datatype_t *dt;
     int rc;
 
-    BT_CHECK_INIT("MPI_Status_set_elements_x");
-    if ((rc = bt_status_dt("MPI_Status_set_elements_x", status, datatype, &dt)))
+    BT_CHECK_INIT(call);
+    if ((rc = bt_status_dt(call, status, datatype, &dt)))
         return rc;
     if (count < 0)
-        return bt_err_comm(NULL, MPI_ERR_COUNT, "MPI_Status_set_elements_x",
-                           "count is %lld, must be non-negative", (long long)count);
+        return bt_err_comm(NULL, MPI_ERR_COUNT, call, "count is %lld, must be non-negative",
+                           (long long)count);
     bt_status_set_bytes(status, bt_elements_to_bytes(dt, count));
     return MPI_SUCCESS;
 }
 
+int PMPI_Status_set_elements_x(MPI_Status *status, MPI_Datatype datatype, MPI_Count count)
+{
+    return bt_status_set_elements("MPI_Status_set_elements_x", status, datatype, count);
+}
+
+int PMPI_Status_set_elements_c(MPI_Status *status, MPI_Datatype datatype, MPI_Count count)
+{
+    return bt_status_set_elements("MPI_Status_set_elements_c", status, datatype, count);
+}
+
 int PMPI_Status_set_elements(MPI_Status *status, MPI_Datatype datatype, int count)
 {
-    return PMPI_Status_set_elements_x(status, datatype, count);
+    return bt_status_set_elements("MPI_Status_set_elements", status, datatype, count);
+}
+
+/* ---- generalized requests ------------------------------------------------------------ */
+
+int PMPI_Grequest_start(MPI_Grequest_query_function *query_fn,
+                        MPI_Grequest_free_function *free_fn,
+                        MPI_Grequest_cancel_function *cancel_fn, void *extra_state,
+                        MPI_Request *request)
+{
+    static const char call[] = "MPI_Grequest_start";
+
+    BT_API_LOCK();
+    BT_CHECK_INIT(call);
+    if (!query_fn || !free_fn || !cancel_fn || !request)
+        return bt_err_comm(NULL, MPI_ERR_ARG, call, "%s is NULL",
+                           !query_fn ? "query_fn" : !free_fn ? "free_fn"
+                                                  : !cancel_fn ? "cancel_fn" : "request");
+    *request = (MPI_Request)bt_grequest_start(query_fn, free_fn, cancel_fn, extra_state);
+    return MPI_SUCCESS;
+}
+
+int PMPI_Grequest_complete(MPI_Request request)
+{
+    static const char call[] = "MPI_Grequest_complete";
+    bt_request_t *r;
+    int rc;
+
+    BT_API_LOCK();
+    BT_CHECK_INIT(call);
+    r = bt_req_get(request);
+    if (!r || r->kind != BT_REQ_GREQUEST)
+        return bt_err_comm(NULL, MPI_ERR_REQUEST, call, "request is not a generalized request%s",
+                           request == MPI_REQUEST_NULL ? " (MPI_REQUEST_NULL)" : "");
+    if (r->done)
+        return bt_err_comm(NULL, MPI_ERR_REQUEST, call,
+                           "the generalized request is already complete");
+    /* After MPI_Request_free, the program's free function runs here. */
+    rc = bt_grequest_complete(r);
+    return rc != MPI_SUCCESS ? bt_err_comm_code(NULL, rc, call) : rc;
 }

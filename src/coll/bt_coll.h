@@ -77,6 +77,10 @@ typedef struct bt_coll_args {
  * blocking call ran to completion at once (the node's shared-memory algorithms;
  * the return value is then its outcome). args may be changed on the way. */
 int bt_coll_start(bt_coll_args_t *args, bt_request_t **req_p);
+/* Persistent form (MPI_<Coll>_init): takes the tag and builds the schedule once, with
+ * the algorithms of the nonblocking calls; *req_p is an inactive persistent request
+ * that MPI_Start (bt_pt2pt_start) runs. */
+int bt_coll_init(bt_coll_args_t *args, bt_request_t **req_p);
 /* Checks a BATON_COLL_<NAME> variable's value (a bt_env_family_fn). */
 int bt_coll_env_check(const char *name, const char *value, char *why, size_t len);
 

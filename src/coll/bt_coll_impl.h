@@ -39,6 +39,9 @@ void *bt_coll_sched_tmp(bt_sched_t *s, MPI_Count count, const bt_datatype_t *dt)
 void *bt_coll_tmp_new(MPI_Count count, const bt_datatype_t *dt, void **alloc_p);
 /* Wraps the schedule in a generic request and runs its first round. */
 bt_request_t *bt_coll_sched_start(bt_sched_t *s);
+/* Wraps it in an inactive persistent request that each MPI_Start runs from its
+ * first round again (the steps read and write the buffers when they run). */
+bt_request_t *bt_coll_sched_persistent(bt_sched_t *s);
 void bt_coll_sched_free(bt_sched_t *s);
 bt_comm_t *bt_coll_sched_comm(const bt_sched_t *s);
 

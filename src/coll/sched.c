@@ -278,7 +278,7 @@ static void bt_sched_req_free(bt_request_t *req)
     req->state = NULL;
 }
 
-bt_request_t *bt_coll_sched_start(bt_sched_t *s)
+static bt_request_t *bt_sched_req_new(bt_sched_t *s)
 {
     bt_request_t *req = bt_request_new(BT_REQ_GENERIC);
 
@@ -289,13 +289,53 @@ bt_request_t *bt_coll_sched_start(bt_sched_t *s)
     req->state = s;
     req->poll_fn = bt_sched_poll;
     req->free_fn = bt_sched_req_free;
+    return req;
+}
+
+/* Runs the schedule's first round; the request goes on the poll list only when
+ * something is left to wait for. */
+static void bt_sched_req_run(bt_request_t *req)
+{
+    bt_sched_t *s = req->state;
+
     if (bt_sched_advance(s)) {
-        /* Done at once (nothing to wait for): no need to go on the poll list. */
         req->st_error = s->error;
         req->done = 1;
     } else {
         bt_request_generic_start(req);
     }
+}
+
+bt_request_t *bt_coll_sched_start(bt_sched_t *s)
+{
+    bt_request_t *req = bt_sched_req_new(s);
+
+    bt_sched_req_run(req);
+    return req;
+}
+
+/* MPI_Start of a persistent collective: the same steps from the first round. */
+static int bt_sched_restart(bt_request_t *req)
+{
+    bt_sched_t *s = req->state;
+
+    s->round = 0;
+    s->next = 0;
+    s->started = 0;
+    s->error = MPI_SUCCESS;
+    req->st_error = MPI_SUCCESS;
+    req->active = 1;
+    bt_sched_req_run(req);
+    return MPI_SUCCESS;
+}
+
+bt_request_t *bt_coll_sched_persistent(bt_sched_t *s)
+{
+    bt_request_t *req = bt_sched_req_new(s);
+
+    req->persistent = 1;
+    req->done = 1;
+    req->start_fn = bt_sched_restart;
     return req;
 }
 

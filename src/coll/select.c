@@ -446,6 +446,19 @@ static void bt_coll_prepare(bt_sched_t *s, bt_coll_args_t *a)
     }
 }
 
+static void bt_coll_trace_pick(const bt_coll_args_t *a, int alg, int persistent)
+{
+    const char *level;
+
+    if (!bt_coll_trace || a->comm->rank != 0)
+        return;
+    level = a->comm->coll ? a->comm->coll->level : NULL;
+    fprintf(stderr, "baton: %s%s%s%s%s on %d ranks (%lld bytes): %s\n", level ? "  " : "",
+            level ? level : "", level ? " level: " : "", bt_coll_kind_names[a->kind],
+            persistent ? " (persistent)" : "", a->comm->size,
+            (long long)bt_coll_size_of(a), bt_coll_algs[alg].name);
+}
+
 int bt_coll_start(bt_coll_args_t *a, bt_request_t **req_p)
 {
     int tag;
@@ -470,12 +483,7 @@ int bt_coll_start(bt_coll_args_t *a, bt_request_t **req_p)
     if (s)
         bt_coll_prepare(s, a);
     alg = bt_coll_pick(a);
-    if (bt_coll_trace && a->comm->rank == 0) {
-        const char *level = a->comm->coll ? a->comm->coll->level : NULL;
-        fprintf(stderr, "baton: %s%s%s%s on %d ranks (%lld bytes): %s\n", level ? "  " : "",
-                level ? level : "", level ? " level: " : "", bt_coll_kind_names[a->kind],
-                a->comm->size, (long long)bt_coll_size_of(a), bt_coll_algs[alg].name);
-    }
+    bt_coll_trace_pick(a, alg, 0);
     if (bt_coll_algs[alg].run) {
         if (s)
             bt_coll_sched_free(s);
@@ -485,5 +493,25 @@ int bt_coll_start(bt_coll_args_t *a, bt_request_t **req_p)
         s = bt_coll_sched_new(a->comm, tag);
     bt_coll_algs[alg].build(s, a);
     *req_p = bt_coll_sched_start(s);
+    return MPI_SUCCESS;
+}
+
+/* A persistent collective picks among the algorithms of the nonblocking calls
+ * (those that build a schedule): MPI_Start must not wait for the other ranks as
+ * the node's shared-memory and two-level algorithms do. Its one tag serves every
+ * start: two runs of it between the same ranks are posted in the same order on
+ * both sides, so non-overtaking matching keeps them apart. */
+int bt_coll_init(bt_coll_args_t *a, bt_request_t **req_p)
+{
+    int tag = (int)(a->comm->coll_seq++ & BT_COLL_TAG_MASK);
+    bt_sched_t *s = bt_coll_sched_new(a->comm, tag);
+    int alg;
+
+    a->blocking = 0;
+    bt_coll_prepare(s, a);
+    alg = bt_coll_pick(a);
+    bt_coll_trace_pick(a, alg, 1);
+    bt_coll_algs[alg].build(s, a);
+    *req_p = bt_coll_sched_persistent(s);
     return MPI_SUCCESS;
 }

@@ -16,6 +16,7 @@ typedef struct bt_group {
     int       size;
     int       rank;        /* my rank in the group, MPI_UNDEFINED if not a member */
     int      *world;       /* world rank of each member */
+    struct bt_session *session; /* the session it derives from (a process set's) */
     MPI_Group handle;
 } bt_group_t;
 
@@ -30,6 +31,8 @@ typedef struct bt_errhandler {
 } bt_errhandler_t;
 
 struct bt_attr;   /* private to comm/ */
+struct bt_bsend_pool; /* private to pt2pt/ */
+struct bt_session;
 struct bt_coll_comm; /* private to coll/ */
 
 /* A communicator's process topology (MPI_Cart_create, MPI_Graph_create,
@@ -63,6 +66,8 @@ typedef struct bt_comm {
     struct bt_attr  *attrs;
     struct bt_coll_comm *coll;    /* node-aware collective state, owned by coll/ */
     bt_topo_t       *topo;        /* NULL: no process topology */
+    struct bt_bsend_pool *bsend;  /* MPI_Comm_attach_buffer's, owned by pt2pt/ */
+    struct bt_session *session;   /* the session it derives from, NULL: the world's */
     MPI_Comm         handle;
     char             name[MPI_MAX_OBJECT_NAME];
 } bt_comm_t;
@@ -132,12 +137,20 @@ int bt_comm_free(bt_comm_t *comm);
 int bt_comm_compare(const bt_comm_t *a, const bt_comm_t *b);      /* MPI_IDENT, ... */
 /* The node of this process as a split color (MPI_COMM_TYPE_SHARED). */
 int bt_comm_node_color(void);
+/* MPI_COMM_TYPE_HW_GUIDED (level >= 0, a BT_HW_* level) and HW_UNGUIDED (level
+ * -1: the outermost level that splits comm): collective over comm; *color_p is
+ * MPI_UNDEFINED where the process lies in no one instance of the level (or no
+ * level splits comm), *level_p the level used (-1: none). */
+int bt_comm_hw_color(bt_comm_t *comm, int level, int *color_p, int *level_p);
 
 /* Error handlers. Predefined ones are static and never freed. */
 bt_errhandler_t *bt_errhandler_create(bt_errh_kind_t kind, MPI_Comm_errhandler_function *fn);
 void bt_errhandler_retain(bt_errhandler_t *errh);
 void bt_errhandler_release(bt_errhandler_t *errh);
 int  bt_errhandler_is_predefined(const bt_errhandler_t *errh);
+/* Replaces the handler in *slot (a communicator's, a session's): takes a new
+ * reference to errh, drops the old one's. */
+void bt_errhandler_replace(bt_errhandler_t **slot, bt_errhandler_t *errh);
 /* Replaces comm's handler (takes a new reference). */
 void bt_comm_set_errhandler(bt_comm_t *comm, bt_errhandler_t *errh);
 /* MPI_ERRORS_ARE_FATAL / MPI_ERRORS_ABORT: one line on stderr, then the job ends. */
@@ -158,6 +171,37 @@ int  bt_errcode_add_code(int errclass, int *code_p);
 int  bt_errcode_add_string(int code, const char *string);
 int  bt_errcode_remove(int code, int is_class);  /* class with codes left: MPI_ERR_ARG */
 int  bt_errcode_remove_string(int code);
+
+/* Sessions (comm/session.c). */
+#define BT_SESSION_MAGIC 0x42745373u
+typedef struct bt_session {
+    uint32_t         magic;
+    bt_errhandler_t *errh;
+    struct bt_bsend_pool *bsend;  /* MPI_Session_attach_buffer's, owned by pt2pt/ */
+    MPI_Session      handle;
+} bt_session_t;
+
+/* NULL when h is not a live session (MPI_SESSION_NULL included). */
+bt_session_t *bt_session_get(MPI_Session h);
+bt_session_t *bt_session_new(bt_errhandler_t *errh);
+void bt_session_free(bt_session_t *s);
+/* Runs errh for code, returns code: a session's handler (h: the session, or
+ * MPI_SESSION_NULL for the one MPI_Session_init is given), or the communicator
+ * handler given to a call that makes a communicator without a parent (called
+ * with MPI_COMM_NULL). */
+int  bt_session_raise(bt_errhandler_t *errh, MPI_Session h, int code);
+/* Process sets: how many, the name of the nth (NULL past the end), the group of
+ * one by name, derived from s (one reference; NULL when the name is unknown). */
+int  bt_pset_count(void);
+const char *bt_pset_name(int n);
+bt_group_t *bt_pset_group(bt_session_t *s, const char *name);
+/* MPI_Comm_create_from_group: collective over group's members, no parent; the
+ * stringtag keeps concurrent calls apart. Non-members get NULL. */
+int  bt_comm_create_from_group(bt_group_t *group, const char *stringtag, bt_errhandler_t *errh,
+                               bt_comm_t **newcomm_p);
+/* The job's internal communicator (all of MPI_COMM_WORLD's group, ctx 4) over
+ * which parentless creations agree; no user handle reaches it. */
+extern bt_comm_t *bt_comm_boot;
 
 /* Attributes on communicators. Keyvals above the predefined ones (MPI_TAG_UB...). */
 int  bt_keyval_create(MPI_Comm_copy_attr_function *copy_fn,

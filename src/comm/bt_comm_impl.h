@@ -5,7 +5,8 @@
 
 #include "comm/bt_comm.h"
 
-/* 4096 ids, ctx = 2 * id: MPI_COMM_WORLD has id 0, MPI_COMM_SELF id 1. */
+/* 4096 ids, ctx = 2 * id: MPI_COMM_WORLD has id 0, MPI_COMM_SELF id 1,
+ * bt_comm_boot id 2. */
 #define BT_CTXID_COUNT 4096
 #define BT_CTXID_WORDS (BT_CTXID_COUNT / 32)
 

@@ -20,11 +20,12 @@ bt_comm_t *bt_comm_get(MPI_Comm h)
 {
     bt_comm_t *c;
 
-    if (h == MPI_COMM_WORLD)
-        c = &bt_comm_world;
-    else if (h == MPI_COMM_SELF)
-        c = &bt_comm_self;
-    else if (BT_HANDLE_IS_PREDEFINED(h) || !bt_handle_ok((uintptr_t)h))
+    if (h == MPI_COMM_WORLD || h == MPI_COMM_SELF) {
+        /* Sessions alone do not make the world model's communicators usable. */
+        if (bt_unlikely(bt_rt.world != BT_WORLD_ACTIVE))
+            return NULL;
+        c = h == MPI_COMM_WORLD ? &bt_comm_world : &bt_comm_self;
+    } else if (BT_HANDLE_IS_PREDEFINED(h) || !bt_handle_ok((uintptr_t)h))
         return NULL;
     else
         c = (bt_comm_t *)h;
@@ -51,6 +52,8 @@ void bt_comm_release(bt_comm_t *comm)
     bt_group_release(comm->group);
     bt_errhandler_release(comm->errh);
     bt_ctxid_free(comm->ctx);
+    /* Idle: the buffered messages' requests held the communicator. */
+    free(comm->bsend);
     comm->magic = 0;
     free(comm);
 }
@@ -95,6 +98,8 @@ int bt_comm_init(void)
     free(w);
     bt_comm_setup(&bt_comm_self, 2, bt_group_new(1, &bt_rt.rank), fatal, MPI_COMM_SELF);
     bt_strlcpy(bt_comm_self.name, "MPI_COMM_SELF", sizeof(bt_comm_self.name));
+    bt_group_retain(bt_comm_world.group);
+    bt_comm_boot = bt_comm_new(4, bt_comm_world.group, fatal);
     return MPI_SUCCESS;
 }
 
@@ -122,6 +127,10 @@ void bt_comm_finalize(void)
     bt_comm_t *statics[2] = { &bt_comm_self, &bt_comm_world };
 
     bt_comm_finalize_begin();
+    if (bt_comm_boot) {
+        bt_comm_release(bt_comm_boot);
+        bt_comm_boot = NULL;
+    }
     for (int i = 0; i < 2; i++) {
         bt_comm_t *c = statics[i];
         if (c->magic != BT_COMM_MAGIC)
@@ -153,6 +162,7 @@ int bt_comm_dup(bt_comm_t *comm, bt_comm_t **newcomm_p)
     c = bt_comm_new(ctx, comm->group, comm->errh);
     c->topo = comm->topo;        /* the topology goes with the duplicate */
     bt_topo_retain(c->topo);
+    c->session = comm->session;
     if ((rc = bt_attr_copy_all(comm, c)) != MPI_SUCCESS) {
         bt_comm_release(c);
         return rc;
@@ -204,6 +214,7 @@ int bt_comm_split(bt_comm_t *comm, int color, int key, bt_comm_t **newcomm_p)
     for (int i = 0; i < n; i++)
         w[i] = comm->group->world[sel[i].rank];
     *newcomm_p = bt_comm_new(ctx, bt_group_new(n, w), comm->errh);
+    (*newcomm_p)->session = comm->session;
 out:
     free(w);
     free(sel);
@@ -225,6 +236,7 @@ int bt_comm_create(bt_comm_t *comm, bt_group_t *group, bt_comm_t **newcomm_p)
     }
     bt_group_retain(group);
     *newcomm_p = bt_comm_new(ctx, group, comm->errh);
+    (*newcomm_p)->session = comm->session;
     return MPI_SUCCESS;
 }
 
@@ -256,6 +268,7 @@ int bt_comm_create_group(bt_comm_t *comm, bt_group_t *group, int tag, bt_comm_t 
         return rc;
     bt_group_retain(group);
     *newcomm_p = bt_comm_new(ctx, group, comm->errh);
+    (*newcomm_p)->session = comm->session;
     return MPI_SUCCESS;
 }
 
@@ -266,6 +279,48 @@ int bt_comm_free(bt_comm_t *comm)
     if (rc != MPI_SUCCESS)
         return rc;
     bt_comm_release(comm);
+    return MPI_SUCCESS;
+}
+
+int bt_comm_hw_color(bt_comm_t *comm, int level, int *color_p, int *level_p)
+{
+    bt_comm_part_t p = bt_comm_part_all(comm);
+    int64_t mine[BT_HW_NLEVELS], *all;
+    int rc, n = comm->size;
+
+    /* Instances are per node: a node's lowest world rank stands for it. */
+    for (int l = 0; l < BT_HW_NLEVELS; l++) {
+        long inst = bt_hw_instance(l);
+        mine[l] = inst < 0 ? -1 : (int64_t)bt_comm_node_color() << 32 | (uint32_t)inst;
+    }
+    mine[BT_HW_NODE] = bt_comm_node_color();
+    all = bt_malloc((size_t)n * sizeof(mine));
+    if ((rc = bt_comm_allgather(&p, mine, all, sizeof(mine))) != MPI_SUCCESS) {
+        free(all);
+        return rc;
+    }
+    if (level < 0) {
+        /* Unguided: the outermost level that every member knows and that splits
+         * comm, the same choice on every member. */
+        for (int l = 0; l < BT_HW_NLEVELS && level < 0; l++) {
+            int known = 1, split = 0;
+            for (int r = 0; r < n; r++) {
+                known &= all[r * BT_HW_NLEVELS + l] >= 0;
+                split |= all[r * BT_HW_NLEVELS + l] != all[l];
+            }
+            if (known && split)
+                level = l;
+        }
+    }
+    *level_p = level;
+    *color_p = MPI_UNDEFINED;
+    if (level >= 0 && mine[level] >= 0)
+        for (int r = 0; r < n; r++)
+            if (all[r * BT_HW_NLEVELS + level] == mine[level]) {
+                *color_p = r;   /* the first member in my instance names it */
+                break;
+            }
+    free(all);
     return MPI_SUCCESS;
 }
 

@@ -25,7 +25,8 @@ static bt_ctxid_waiter_t *bt_ctxid_waiters;
 void bt_ctxid_init(void)
 {
     memset(bt_ctxid_mask, 0xff, sizeof(bt_ctxid_mask));
-    bt_ctxid_mask[0] &= ~3u;          /* id 0: MPI_COMM_WORLD, id 1: MPI_COMM_SELF */
+    /* id 0: MPI_COMM_WORLD, 1: MPI_COMM_SELF, 2: the sessions' bt_comm_boot */
+    bt_ctxid_mask[0] &= ~7u;
     bt_ctxid_busy = 0;
     bt_ctxid_waiters = NULL;
 }
@@ -34,7 +35,7 @@ void bt_ctxid_free(uint32_t ctx)
 {
     uint32_t id = ctx / 2;
 
-    if (id >= 2 && id < BT_CTXID_COUNT)
+    if (id >= 3 && id < BT_CTXID_COUNT)
         bt_ctxid_mask[id / 32] |= 1u << (id % 32);
 }
 

@@ -70,14 +70,19 @@ void bt_errhandler_release(bt_errhandler_t *errh)
     free(errh);
 }
 
-void bt_comm_set_errhandler(bt_comm_t *comm, bt_errhandler_t *errh)
+void bt_errhandler_replace(bt_errhandler_t **slot, bt_errhandler_t *errh)
 {
-    bt_errhandler_t *old = comm->errh;
+    bt_errhandler_t *old = *slot;
 
     bt_errhandler_retain(errh);
-    comm->errh = errh;
+    *slot = errh;
     if (old)
         bt_errhandler_release(old);
+}
+
+void bt_comm_set_errhandler(bt_comm_t *comm, bt_errhandler_t *errh)
+{
+    bt_errhandler_replace(&comm->errh, errh);
 }
 
 /* Exit status 1 whatever the error code: codes do not fit in 8 bits, and the

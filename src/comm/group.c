@@ -7,7 +7,7 @@
 
 /* Predefined, never freed; its refcount is not counted. */
 bt_group_t bt_group_empty = {
-    BT_GROUP_MAGIC, 1, 0, MPI_UNDEFINED, NULL, MPI_GROUP_EMPTY
+    BT_GROUP_MAGIC, 1, 0, MPI_UNDEFINED, NULL, NULL, MPI_GROUP_EMPTY
 };
 
 static int bt_handle_ok(uintptr_t h)
@@ -46,6 +46,7 @@ bt_group_t *bt_group_new(int n, const int *world)
             g->rank = i;
             break;
         }
+    g->session = NULL;
     g->handle = (MPI_Group)g;
     return g;
 }
@@ -107,6 +108,14 @@ int bt_group_compare(const bt_group_t *a, const bt_group_t *b)
 }
 
 /* The members of a whose presence in b is `want` (1: in b, 0: not in b). */
+/* A group made from a (and b) derives from the session they derive from. */
+static bt_group_t *bt_group_derived(bt_group_t *g, const bt_group_t *a, const bt_group_t *b)
+{
+    if (g != &bt_group_empty)
+        g->session = a->session ? a->session : b ? b->session : NULL;
+    return g;
+}
+
 static bt_group_t *bt_group_filter(const bt_group_t *a, const bt_group_t *b, int want)
 {
     int *map = bt_group_world_map(b);
@@ -120,7 +129,7 @@ static bt_group_t *bt_group_filter(const bt_group_t *a, const bt_group_t *b, int
     g = bt_group_new(n, w);
     free(w);
     free(map);
-    return g;
+    return bt_group_derived(g, a, b);
 }
 
 bt_group_t *bt_group_union(const bt_group_t *a, const bt_group_t *b)
@@ -139,7 +148,7 @@ bt_group_t *bt_group_union(const bt_group_t *a, const bt_group_t *b)
     g = bt_group_new(n, w);
     free(w);
     free(map);
-    return g;
+    return bt_group_derived(g, a, b);
 }
 
 bt_group_t *bt_group_intersection(const bt_group_t *a, const bt_group_t *b)
@@ -161,7 +170,7 @@ bt_group_t *bt_group_incl(const bt_group_t *group, int n, const int *ranks)
         w[i] = group->world[ranks[i]];
     g = bt_group_new(n, w);
     free(w);
-    return g;
+    return bt_group_derived(g, group, NULL);
 }
 
 bt_group_t *bt_group_excl(const bt_group_t *group, int n, const int *ranks)
@@ -179,5 +188,5 @@ bt_group_t *bt_group_excl(const bt_group_t *group, int n, const int *ranks)
     g = bt_group_new(m, w);
     free(w);
     free(drop);
-    return g;
+    return bt_group_derived(g, group, NULL);
 }

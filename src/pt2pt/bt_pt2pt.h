@@ -18,6 +18,7 @@ typedef enum {
     BT_REQ_SEND,
     BT_REQ_RECV,
     BT_REQ_GENERIC,    /* completed by its poll callback (nonblocking collectives) */
+    BT_REQ_GREQUEST,   /* generalized request: completed by MPI_Grequest_complete */
 } bt_req_kind_t;
 
 enum { BT_MODE_STANDARD, BT_MODE_SYNC, BT_MODE_READY, BT_MODE_BUFFERED };
@@ -63,6 +64,8 @@ struct bt_request {
      * (complete). free_fn releases the state when the request goes away. */
     int         (*poll_fn)(bt_request_t *req);
     void        (*free_fn)(bt_request_t *req);
+    /* Persistent BT_REQ_GENERIC: MPI_Start runs the operation again. */
+    int         (*start_fn)(bt_request_t *req);
     void         *state;
     bt_request_t *gnext;        /* list of active generic requests */
 };
@@ -83,6 +86,40 @@ int bt_pt2pt_recv_now(void *buf, MPI_Count count, bt_datatype_t *dt, int source,
                       bt_comm_t *comm, MPI_Status *status);
 int bt_pt2pt_irecv(void *buf, MPI_Count count, bt_datatype_t *dt, int source, int tag,
                    bt_comm_t *comm, uint32_t ctx, bt_request_t **req_p);
+
+/* MPI_Isendrecv(_replace): one generic request, complete when the receive and the
+ * send are, with the receive's status. replace: recvbuf is sendbuf, whose send
+ * data are packed away first. */
+int bt_pt2pt_isendrecv(const void *sendbuf, MPI_Count sendcount, bt_datatype_t *sdt, int dest,
+                       int sendtag, void *recvbuf, MPI_Count recvcount, bt_datatype_t *rdt,
+                       int source, int recvtag, bt_comm_t *comm, int replace,
+                       bt_request_t **req_p);
+
+/* Generalized requests (grequest.c). A new one is active, with the user's handle
+ * and the completion as holds. complete (MPI_Grequest_complete) and release (the
+ * handle's end: a completing wait/test or MPI_Request_free) drop one each; the last
+ * runs the user's free function and returns its code. query fills status (may be
+ * NULL) through the user's query function, cancel calls the cancel function; both
+ * return the function's code. */
+bt_request_t *bt_grequest_start(MPI_Grequest_query_function *query_fn,
+                                MPI_Grequest_free_function *free_fn,
+                                MPI_Grequest_cancel_function *cancel_fn, void *extra_state);
+int bt_grequest_complete(bt_request_t *req);
+int bt_grequest_release(bt_request_t *req);
+int bt_grequest_query(bt_request_t *req, MPI_Status *status);
+int bt_grequest_cancel(bt_request_t *req);
+
+/* Partitioned communication (part.c). bt_part_init makes the persistent request
+ * of MPI_Psend_init (send 1) or MPI_Precv_init (send 0), arguments checked.
+ * bt_part_kind: 1 partitioned send, 2 partitioned receive, 0 neither. ready marks
+ * a partition of an active send (MPI_ERR_ARG when it was already); arrived says
+ * whether a partition of an active receive is in. */
+bt_request_t *bt_part_init(int send, void *buf, int partitions, MPI_Count count,
+                           bt_datatype_t *dt, int peer, int tag, bt_comm_t *comm);
+int bt_part_kind(const bt_request_t *req);
+int bt_part_partitions(const bt_request_t *req);
+int bt_part_ready(bt_request_t *req, int partition);
+int bt_part_arrived(bt_request_t *req, int partition);
 
 /* Probe and matched probe (MPI_Message is an unexpected message taken out of the queue). */
 int bt_pt2pt_iprobe(int source, int tag, bt_comm_t *comm, uint32_t ctx, int remove,
@@ -124,9 +161,20 @@ int bt_pt2pt_recv_init(void *buf, MPI_Count count, bt_datatype_t *dt, int source
                        bt_comm_t *comm, bt_request_t **req_p);
 int bt_pt2pt_start(bt_request_t *req);
 
-/* MPI_Buffer_attach/detach. */
-int bt_bsend_attach(void *buf, MPI_Count size);
-int bt_bsend_detach(void **buf_p, MPI_Count *size_p);
+/* The buffers of buffered sends (bsend.c): the process's, and one per
+ * communicator or session that attached one (bt_bsend_pool_new; free() it when
+ * its owner goes, which its messages' requests outlive). */
+typedef struct bt_bsend_pool bt_bsend_pool_t;
+bt_bsend_pool_t *bt_bsend_pool_process(void);
+bt_bsend_pool_t *bt_bsend_pool_new(void);
+int  bt_bsend_attached(const bt_bsend_pool_t *pool);       /* pool may be NULL */
+/* MPI_ERR_BUFFER when one is attached already; buf may be MPI_BUFFER_AUTOMATIC. */
+int  bt_bsend_attach(bt_bsend_pool_t *pool, void *buf, MPI_Count size);
+/* Waits until its messages have left; MPI_ERR_BUFFER when none is attached. */
+int  bt_bsend_detach(bt_bsend_pool_t *pool, void **buf_p, MPI_Count *size_p);
+void bt_bsend_flush(bt_bsend_pool_t *pool);
+/* A request done when the messages buffered so far have left (pool NULL: done). */
+bt_request_t *bt_bsend_iflush(bt_bsend_pool_t *pool);
 
 int  bt_pt2pt_init(void);
 void bt_pt2pt_finalize(void);

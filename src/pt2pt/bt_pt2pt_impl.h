@@ -88,8 +88,10 @@ typedef struct bt_pt2pt_state {
 
 extern bt_pt2pt_state_t bt_p2p;
 
-/* Space in the MPI_Buffer_attach buffer for one buffered send (NULL: no room). */
-void *bt_bsend_alloc(MPI_Count bytes);
+/* Space in pool for one buffered send (NULL: no room); *block_p is the inner
+ * request's state for bt_bsend_release. */
+bt_bsend_pool_t *bt_bsend_pool_for(const bt_comm_t *comm);
+void *bt_bsend_alloc(bt_bsend_pool_t *pool, MPI_Count bytes, void **block_p);
 void  bt_bsend_release(bt_request_t *inner);
 
 /* A request's name in the frames to and from peer: its address for a peer on

@@ -871,7 +871,7 @@ int bt_pt2pt_isend(const void *buf, MPI_Count count, bt_datatype_t *dt, int dest
         /* The bytes go into the attached buffer and travel on an internal request;
          * the caller's request is complete as soon as they are copied. */
         MPI_Count bytes = count * dt->size;
-        void *space = bt_bsend_alloc(bytes);
+        void *block, *space = bt_bsend_alloc(bt_bsend_pool_for(comm), bytes, &block);
         bt_request_t *inner;
 
         if (!space)
@@ -879,7 +879,7 @@ int bt_pt2pt_isend(const void *buf, MPI_Count count, bt_datatype_t *dt, int dest
         bt_datatype_pack(dt, count, buf, space);
         inner = bt_request_prepare(BT_REQ_SEND, space, bytes, bt_datatype_get(MPI_BYTE), dest,
                                    tag, comm, ctx, BT_MODE_STANDARD);
-        inner->state = space;
+        inner->state = block;
         inner->free_fn = bt_bsend_release;
         bt_send_start(inner);
         bt_request_release(inner);
@@ -928,6 +928,8 @@ int bt_pt2pt_recv_init(void *buf, MPI_Count count, bt_datatype_t *dt, int source
 
 int bt_pt2pt_start(bt_request_t *req)
 {
+    if (req->kind == BT_REQ_GENERIC)
+        return req->start_fn(req);
     req->active = 1;
     if (req->kind == BT_REQ_RECV)
         return bt_recv_start(req);

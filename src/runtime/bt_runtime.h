@@ -6,9 +6,13 @@
 #include <pthread.h>
 
 enum { BT_RT_UNINIT = 0, BT_RT_RUNNING = 1, BT_RT_FINALIZED = 2 };
+/* The world model's own life cycle (MPI_Initialized, MPI_Finalized). */
+enum { BT_WORLD_NONE = 0, BT_WORLD_ACTIVE = 1, BT_WORLD_DONE = 2 };
 
 typedef struct bt_runtime {
-    int        state;
+    int        state;               /* the runtime's: running while anyone uses it */
+    int        world;               /* BT_WORLD_*: MPI_Init and MPI_Finalize */
+    int        users;               /* the world model (while active) + open sessions */
     int        rank, size;          /* MPI_COMM_WORLD */
     int        appnum, universe_size;
     int        thread_level;        /* provided */
@@ -40,6 +44,23 @@ void bt_lock_hand_over(void);      /* lets it in, then takes the lock back */
 
 int  bt_runtime_init(int required, int *provided_p);
 int  bt_runtime_finalize(void);
+/* Levels of hardware, outermost first (runtime/hwtopo.c). */
+enum { BT_HW_NODE, BT_HW_PACKAGE, BT_HW_NUMA, BT_HW_L3, BT_HW_L2, BT_HW_CORE, BT_HW_PU,
+       BT_HW_NLEVELS };
+/* A level's name as mpi_hw_resource_type takes it; the level of a name (any case;
+ * -1: unknown). */
+const char *bt_hw_level_name(int level);
+int         bt_hw_level_named(const char *name);
+/* The instance of level (per node) that holds every CPU this process may run on;
+ * -1 when they span several or sysfs does not say. */
+long        bt_hw_instance(int level);
+
+/* The runtime is up while the world model or a session uses it: the first of
+ * MPI_Init and MPI_Session_init starts it (bt_runtime_init), the last of
+ * MPI_Finalize and MPI_Session_finalize ends it (bt_runtime_finalize). A later
+ * user finds it BT_RT_FINALIZED: it cannot start again (MPI_ERR_OTHER). */
+int  bt_runtime_open(int required, int *provided_p);
+int  bt_runtime_close(void);
 /* Ends the whole job: tells the launcher, then exits with code. */
 void bt_runtime_abort(int code, const char *msg) __attribute__((noreturn));
 /* The same for an MPI error under MPI_ERRORS_ARE_FATAL (the launcher says so). */

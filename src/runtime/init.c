@@ -295,6 +295,32 @@ int bt_runtime_finalize(void)
     return MPI_SUCCESS;
 }
 
+int bt_runtime_open(int required, int *provided_p)
+{
+    int rc;
+
+    if (bt_rt.state == BT_RT_FINALIZED)
+        return MPI_ERR_OTHER;
+    if (bt_rt.state == BT_RT_UNINIT) {
+        if ((rc = bt_runtime_init(required, provided_p)) != MPI_SUCCESS)
+            return rc;
+    } else {
+        /* Raising the level is safe: below MULTIPLE no other thread is in MPI. */
+        if (required > bt_rt.thread_level) {
+            bt_rt.thread_level = BT_MIN(required, MPI_THREAD_MULTIPLE);
+            bt_rt.thread_multiple = bt_rt.thread_level == MPI_THREAD_MULTIPLE;
+        }
+        *provided_p = bt_rt.thread_level;
+    }
+    bt_rt.users++;
+    return MPI_SUCCESS;
+}
+
+int bt_runtime_close(void)
+{
+    return --bt_rt.users > 0 ? MPI_SUCCESS : bt_runtime_finalize();
+}
+
 static void __attribute__((noreturn)) bt_runtime_end(int code, const char *msg, int error)
 {
     fflush(stdout);

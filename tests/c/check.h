@@ -6,6 +6,7 @@
 
 #include <mpi.h>
 #include <stdio.h>
+#include <string.h>
 
 #define CHECK(cond, ...)                                                   \
     do {                                                                   \
@@ -16,6 +17,20 @@
             fflush(stdout);                                                \
             MPI_Abort(MPI_COMM_WORLD, 1);                                  \
         }                                                                  \
+    } while (0)
+
+/* CHECK_ERROR(rc, cls, call, what): rc is an error code of class cls whose message
+ * names call ("" checks the class only); what says which check failed. */
+#define CHECK_ERROR(rc, cls, call, what)                                             \
+    do {                                                                             \
+        int check_rc_ = (rc), check_cls_ = -1, check_len_ = 0;                       \
+        char check_msg_[MPI_MAX_ERROR_STRING] = "";                                  \
+        MPI_Error_class(check_rc_, &check_cls_);                                     \
+        MPI_Error_string(check_rc_, check_msg_, &check_len_);                        \
+        CHECK(check_cls_ == (cls), "%s: error class %d, expected %d (%s)", (what),    \
+              check_cls_, (cls), check_msg_);                                        \
+        CHECK(strstr(check_msg_, (call)) != NULL,                                    \
+              "%s: the message '%s' does not name %s", (what), check_msg_, (call));  \
     } while (0)
 
 /* NO_GLIBC_MALLOC: built with AddressSanitizer, whose allocator replaces glibc's. */

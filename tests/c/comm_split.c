@@ -153,21 +153,46 @@ int main(int argc, char **argv)
     MPI_Comm_free(&shared);
     MPI_Comm_split_type(MPI_COMM_WORLD, MPI_UNDEFINED, rank, MPI_INFO_NULL, &shared);
     CHECK(shared == MPI_COMM_NULL, "split_type MPI_UNDEFINED gave a communicator");
-    /* The node is the one level of hardware Baton knows: a strict subset of the
-     * job when it spans nodes, and on one node no strict subset exists. */
-    MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_HW_UNGUIDED, rank, MPI_INFO_NULL, &shared);
+    /* HW_UNGUIDED: a strict subset of the parent whose members share one level of
+     * hardware, the outermost that splits it (the node when the job spans nodes);
+     * applied again to its result it goes down the levels until none splits. */
     {
         const char *ln = getenv("MPI_LOCALNRANKS");
-        int local_n = ln ? atoi(ln) : size;
-        if (local_n == size) {
-            CHECK(shared == MPI_COMM_NULL, "HW_UNGUIDED on one node gave a communicator");
-        } else {
-            CHECK(shared != MPI_COMM_NULL, "HW_UNGUIDED across nodes gave MPI_COMM_NULL");
-            MPI_Comm_size(shared, &n);
-            CHECK(n == local_n, "HW_UNGUIDED across nodes: %d ranks, the node has %d", n,
-                  local_n);
+        int local_n = ln ? atoi(ln) : size, cur_size = size, depth = 0;
+        MPI_Comm cur = MPI_COMM_WORLD, sub;
+        for (;;) {
+            int got, all_got, any_got, cur_rank, node_n;
+            MPI_Comm_rank(cur, &cur_rank);
+            MPI_Comm_split_type(cur, MPI_COMM_TYPE_HW_UNGUIDED, cur_rank, MPI_INFO_NULL, &sub);
+            got = sub != MPI_COMM_NULL;
+            MPI_Allreduce(&got, &all_got, 1, MPI_INT, MPI_LAND, cur);
+            MPI_Allreduce(&got, &any_got, 1, MPI_INT, MPI_LOR, cur);
+            CHECK(all_got == any_got, "HW_UNGUIDED at depth %d: some members got a "
+                  "communicator, others MPI_COMM_NULL", depth);
+            if (depth == 0 && local_n < size)
+                CHECK(got, "HW_UNGUIDED across nodes gave MPI_COMM_NULL");
+            if (!got)
+                break;
+            MPI_Comm_size(sub, &n);
+            CHECK(n < cur_size, "HW_UNGUIDED at depth %d: %d ranks of %d, not a strict subset",
+                  depth, n, cur_size);
+            if (depth == 0 && local_n < size)
+                CHECK(n == local_n, "HW_UNGUIDED across nodes: %d ranks, the node has %d", n,
+                      local_n);
+            /* Within one node: its shared-memory split is all of it. */
+            MPI_Comm_split_type(sub, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &shared);
+            MPI_Comm_size(shared, &node_n);
             MPI_Comm_free(&shared);
+            CHECK(node_n == n, "HW_UNGUIDED at depth %d spans nodes (%d of %d on mine)", depth,
+                  node_n, n);
+            CHECK(++depth <= 7, "HW_UNGUIDED went down more than 7 levels");
+            if (cur != MPI_COMM_WORLD)
+                MPI_Comm_free(&cur);
+            cur = sub;
+            cur_size = n;
         }
+        if (cur != MPI_COMM_WORLD)
+            MPI_Comm_free(&cur);
     }
 
     MPI_Comm_free(&world2);
