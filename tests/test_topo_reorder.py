@@ -1,9 +1,10 @@
 """MPI_Cart_create's reorder where it has something to gain: ranks placed round-robin
 over fork "hosts" (mpiexec -hosts a,b gives each host one slot and wraps round), so
-that consecutive ranks sit on different nodes. tests/c/topo_reorder.c checks that the
-reordered grid is a bijection whose shifts agree, never cuts more grid edges between
-nodes than the identity, and on a 1-D grid cuts exactly one per node boundary.
-test_programs.py runs the same program in the usual block placements."""
+that consecutive ranks sit on different nodes, and a 2-D grid over four nodes.
+tests/c/topo_reorder.c checks that the reordered grid is a bijection whose shifts
+agree, never cuts more grid edges between nodes than the identity, and on a 1-D grid
+cuts exactly one per node boundary; it prints the edges between nodes with and
+without reorder. test_programs.py runs the same program in the usual placements."""
 import os
 import subprocess
 
@@ -12,10 +13,21 @@ import pytest
 from test_programs import BUILDS, ROOT, TIMEOUT, built
 
 
+# (hosts, ranks, a line the program must print). Round-robin placements gain on a
+# 1-D grid by grouping the ranks by node (one edge between nodes per node boundary);
+# four nodes of four gain on the 4x4 grid by giving each node a 2x2 tile (8 edges
+# between nodes instead of the 12 of one row per node).
+CASES = [
+    ("a,b", 8, "1-D: 1 edges between nodes with reorder, 7 without"),
+    ("a:3,b:1", 8, "1-D: 1 edges between nodes with reorder, 3 without"),
+    ("a,b,c", 7, "1-D: 2 edges between nodes with reorder, 6 without"),
+    ("a:4,b:4,c:4,d:4", 16, "2-D: 8 edges between nodes with reorder, 12 without"),
+]
+
+
 @pytest.mark.parametrize("build", BUILDS)
-# (hosts, ranks, grid edges between nodes of a 1-D grid without reorder)
-@pytest.mark.parametrize("hosts,np_,cut", [("a,b", 8, 7), ("a:3,b:1", 8, 3), ("a,b,c", 7, 6)])
-def test_reorder_round_robin(build, hosts, np_, cut):
+@pytest.mark.parametrize("hosts,np_,line", CASES)
+def test_reorder_placements(build, hosts, np_, line):
     errors = built(build)["topo_reorder"]
     if errors:
         pytest.fail("compile failed:\n" + errors)
@@ -30,7 +42,4 @@ def test_reorder_round_robin(build, hosts, np_, cut):
                                                      res.stderr[-4000:])
     assert res.returncode == 0, report
     assert "FAIL" not in res.stdout, report
-    # The 1-D grid gains: one edge between nodes per boundary, not one per rank.
-    nodes = len(hosts.split(","))
-    assert "1-D: %d edges between nodes with reorder, %d without" % (nodes - 1, cut) \
-        in res.stdout, report
+    assert line in res.stdout, report
