@@ -222,6 +222,14 @@ enum {
     MPI_F_ERROR       = 2
 };
 
+/* the Fortran 2008 (mpi_f08) view of MPI_Status */
+typedef struct {
+    MPI_Fint MPI_SOURCE;
+    MPI_Fint MPI_TAG;
+    MPI_Fint MPI_ERROR;
+    MPI_Fint MPI_internal[5];
+} MPI_F08_status;
+
 /* ------------------------------------------------------------------ */
 /* Error classes                                                      */
 /* ------------------------------------------------------------------ */
@@ -795,6 +803,7 @@ BATON_DECL(int, Cart_sub, (MPI_Comm comm, const int remain_dims[], MPI_Comm *new
 BATON_DECL(int, Cartdim_get, (MPI_Comm comm, int *ndims))
 BATON_DECL(int, Comm_attach_buffer, (MPI_Comm comm, void *buffer, int size))
 BATON_DECL(int, Comm_attach_buffer_c, (MPI_Comm comm, void *buffer, MPI_Count size))
+BATON_DECL(MPI_Fint, Comm_c2f, (MPI_Comm comm))
 BATON_DECL(int, Comm_call_errhandler, (MPI_Comm comm, int errorcode))
 BATON_DECL(int, Comm_compare, (MPI_Comm comm1, MPI_Comm comm2, int *result))
 BATON_DECL(int, Comm_create, (MPI_Comm comm, MPI_Group group, MPI_Comm *newcomm))
@@ -814,12 +823,14 @@ BATON_DECL(int, Comm_detach_buffer_c, (MPI_Comm comm, void *buffer_addr,
                                        MPI_Count *size))
 BATON_DECL(int, Comm_dup, (MPI_Comm comm, MPI_Comm *newcomm))
 BATON_DECL(int, Comm_dup_with_info, (MPI_Comm comm, MPI_Info info, MPI_Comm *newcomm))
+BATON_DECL(MPI_Comm, Comm_f2c, (MPI_Fint comm))
 BATON_DECL(int, Comm_flush_buffer, (MPI_Comm comm))
 BATON_DECL(int, Comm_free, (MPI_Comm *comm))
 BATON_DECL(int, Comm_free_keyval, (int *comm_keyval))
 BATON_DECL(int, Comm_get_attr, (MPI_Comm comm, int comm_keyval, void *attribute_val,
                                 int *flag))
 BATON_DECL(int, Comm_get_errhandler, (MPI_Comm comm, MPI_Errhandler *errhandler))
+BATON_DECL(int, Comm_get_info, (MPI_Comm comm, MPI_Info *info_used))
 BATON_DECL(int, Comm_get_name, (MPI_Comm comm, char *comm_name, int *resultlen))
 BATON_DECL(int, Comm_get_parent, (MPI_Comm *parent))
 BATON_DECL(int, Comm_group, (MPI_Comm comm, MPI_Group *group))
@@ -832,6 +843,7 @@ BATON_DECL(int, Comm_remote_group, (MPI_Comm comm, MPI_Group *group))
 BATON_DECL(int, Comm_remote_size, (MPI_Comm comm, int *size))
 BATON_DECL(int, Comm_set_attr, (MPI_Comm comm, int comm_keyval, void *attribute_val))
 BATON_DECL(int, Comm_set_errhandler, (MPI_Comm comm, MPI_Errhandler errhandler))
+BATON_DECL(int, Comm_set_info, (MPI_Comm comm, MPI_Info info))
 BATON_DECL(int, Comm_set_name, (MPI_Comm comm, const char *comm_name))
 BATON_DECL(int, Comm_size, (MPI_Comm comm, int *size))
 BATON_DECL(int, Comm_split, (MPI_Comm comm, int color, int key, MPI_Comm *newcomm))
@@ -854,6 +866,8 @@ BATON_DECL(int, Dist_graph_neighbors, (MPI_Comm comm, int maxindegree, int sourc
                                        int destinations[], int destweights[]))
 BATON_DECL(int, Dist_graph_neighbors_count, (MPI_Comm comm, int *indegree,
                                              int *outdegree, int *weighted))
+BATON_DECL(MPI_Fint, Errhandler_c2f, (MPI_Errhandler errhandler))
+BATON_DECL(MPI_Errhandler, Errhandler_f2c, (MPI_Fint errhandler))
 BATON_DECL(int, Errhandler_free, (MPI_Errhandler *errhandler))
 BATON_DECL(int, Error_class, (int errorcode, int *errorclass))
 BATON_DECL(int, Error_string, (int errorcode, char *string, int *resultlen))
@@ -908,11 +922,13 @@ BATON_DECL(int, Grequest_start, (MPI_Grequest_query_function *query_fn,
                                  MPI_Grequest_free_function *free_fn,
                                  MPI_Grequest_cancel_function *cancel_fn,
                                  void *extra_state, MPI_Request *request))
+BATON_DECL(MPI_Fint, Group_c2f, (MPI_Group group))
 BATON_DECL(int, Group_compare, (MPI_Group group1, MPI_Group group2, int *result))
 BATON_DECL(int, Group_difference, (MPI_Group group1, MPI_Group group2,
                                    MPI_Group *newgroup))
 BATON_DECL(int, Group_excl, (MPI_Group group, int n, const int ranks[],
                              MPI_Group *newgroup))
+BATON_DECL(MPI_Group, Group_f2c, (MPI_Fint group))
 BATON_DECL(int, Group_free, (MPI_Group *group))
 BATON_DECL(int, Group_from_session_pset, (MPI_Session session, const char *pset_name,
                                           MPI_Group *newgroup))
@@ -998,6 +1014,22 @@ BATON_DECL(int, Ineighbor_alltoallw, (const void *sendbuf, const int sendcounts[
                                       const int recvcounts[], const MPI_Aint rdispls[],
                                       const MPI_Datatype recvtypes[], MPI_Comm comm,
                                       MPI_Request *request))
+BATON_DECL(MPI_Fint, Info_c2f, (MPI_Info info))
+BATON_DECL(int, Info_create, (MPI_Info *info))
+BATON_DECL(int, Info_create_env, (int argc, char *argv[], MPI_Info *info))
+BATON_DECL(int, Info_delete, (MPI_Info info, const char *key))
+BATON_DECL(int, Info_dup, (MPI_Info info, MPI_Info *newinfo))
+BATON_DECL(MPI_Info, Info_f2c, (MPI_Fint info))
+BATON_DECL(int, Info_free, (MPI_Info *info))
+BATON_DECL(int, Info_get, (MPI_Info info, const char *key, int valuelen, char *value,
+                           int *flag))
+BATON_DECL(int, Info_get_nkeys, (MPI_Info info, int *nkeys))
+BATON_DECL(int, Info_get_nthkey, (MPI_Info info, int n, char *key))
+BATON_DECL(int, Info_get_string, (MPI_Info info, const char *key, int *buflen,
+                                  char *value, int *flag))
+BATON_DECL(int, Info_get_valuelen, (MPI_Info info, const char *key, int *valuelen,
+                                    int *flag))
+BATON_DECL(int, Info_set, (MPI_Info info, const char *key, const char *value))
 BATON_DECL(int, Init, (int *argc, char * * *argv))
 BATON_DECL(int, Init_thread, (int *argc, char * * *argv, int required, int *provided))
 BATON_DECL(int, Initialized, (int *flag))
@@ -1058,6 +1090,8 @@ BATON_DECL(int, Keyval_create, (MPI_Copy_function *copy_fn,
                                 MPI_Delete_function *delete_fn, int *keyval,
                                 void *extra_state))
 BATON_DECL(int, Keyval_free, (int *keyval))
+BATON_DECL(MPI_Fint, Message_c2f, (MPI_Message message))
+BATON_DECL(MPI_Message, Message_f2c, (MPI_Fint message))
 BATON_DECL(int, Mprobe, (int source, int tag, MPI_Comm comm, MPI_Message *message,
                          MPI_Status *status))
 BATON_DECL(int, Mrecv, (void *buf, int count, MPI_Datatype datatype,
@@ -1085,9 +1119,11 @@ BATON_DECL(int, Neighbor_alltoallw, (const void *sendbuf, const int sendcounts[]
                                      const MPI_Datatype sendtypes[], void *recvbuf,
                                      const int recvcounts[], const MPI_Aint rdispls[],
                                      const MPI_Datatype recvtypes[], MPI_Comm comm))
+BATON_DECL(MPI_Fint, Op_c2f, (MPI_Op op))
 BATON_DECL(int, Op_commutative, (MPI_Op op, int *commute))
 BATON_DECL(int, Op_create, (MPI_User_function *user_fn, int commute, MPI_Op *op))
 BATON_DECL(int, Op_create_c, (MPI_User_function_c *user_fn, int commute, MPI_Op *op))
+BATON_DECL(MPI_Op, Op_f2c, (MPI_Fint op))
 BATON_DECL(int, Op_free, (MPI_Op *op))
 BATON_DECL(int, Pack, (const void *inbuf, int incount, MPI_Datatype datatype,
                        void *outbuf, int outsize, int *position, MPI_Comm comm))
@@ -1109,6 +1145,7 @@ BATON_DECL(int, Pack_size, (int incount, MPI_Datatype datatype, MPI_Comm comm,
 BATON_DECL(int, Pack_size_c, (MPI_Count incount, MPI_Datatype datatype, MPI_Comm comm,
                               MPI_Count *size))
 BATON_DECL(int, Parrived, (MPI_Request request, int partition, int *flag))
+BATON_DECL(int, Pcontrol, (const int level, ...))
 BATON_DECL(int, Pready, (int partition, MPI_Request request))
 BATON_DECL(int, Pready_list, (int length, const int array_of_partitions[],
                               MPI_Request request))
@@ -1156,6 +1193,8 @@ BATON_DECL(int, Reduce_scatter_init, (const void *sendbuf, void *recvbuf,
 BATON_DECL(int, Remove_error_class, (int errorclass))
 BATON_DECL(int, Remove_error_code, (int errorcode))
 BATON_DECL(int, Remove_error_string, (int errorcode))
+BATON_DECL(MPI_Fint, Request_c2f, (MPI_Request request))
+BATON_DECL(MPI_Request, Request_f2c, (MPI_Fint request))
 BATON_DECL(int, Request_free, (MPI_Request *request))
 BATON_DECL(int, Request_get_status, (MPI_Request request, int *flag, MPI_Status *status))
 BATON_DECL(int, Request_get_status_all, (int count,
@@ -1222,6 +1261,7 @@ BATON_DECL(int, Sendrecv_replace_c, (void *buf, MPI_Count count, MPI_Datatype da
 BATON_DECL(int, Session_attach_buffer, (MPI_Session session, void *buffer, int size))
 BATON_DECL(int, Session_attach_buffer_c, (MPI_Session session, void *buffer,
                                           MPI_Count size))
+BATON_DECL(MPI_Fint, Session_c2f, (MPI_Session session))
 BATON_DECL(int, Session_call_errhandler, (MPI_Session session, int errorcode))
 BATON_DECL(int, Session_create_errhandler, (MPI_Session_errhandler_function *session_errhandler_fn,
                                             MPI_Errhandler *errhandler))
@@ -1229,6 +1269,7 @@ BATON_DECL(int, Session_detach_buffer, (MPI_Session session, void *buffer_addr,
                                         int *size))
 BATON_DECL(int, Session_detach_buffer_c, (MPI_Session session, void *buffer_addr,
                                           MPI_Count *size))
+BATON_DECL(MPI_Session, Session_f2c, (MPI_Fint session))
 BATON_DECL(int, Session_finalize, (MPI_Session *session))
 BATON_DECL(int, Session_flush_buffer, (MPI_Session session))
 BATON_DECL(int, Session_get_errhandler, (MPI_Session session,
@@ -1251,6 +1292,15 @@ BATON_DECL(int, Ssend_init_c, (const void *buf, MPI_Count count, MPI_Datatype da
                                int dest, int tag, MPI_Comm comm, MPI_Request *request))
 BATON_DECL(int, Start, (MPI_Request *request))
 BATON_DECL(int, Startall, (int count, MPI_Request array_of_requests[]))
+BATON_DECL(int, Status_c2f, (const MPI_Status *c_status, MPI_Fint *f_status))
+BATON_DECL(int, Status_c2f08, (const MPI_Status *c_status, MPI_F08_status *f08_status))
+BATON_DECL(int, Status_f082c, (const MPI_F08_status *f08_status, MPI_Status *c_status))
+BATON_DECL(int, Status_f082f, (const MPI_F08_status *f08_status, MPI_Fint *f_status))
+BATON_DECL(int, Status_f2c, (const MPI_Fint *f_status, MPI_Status *c_status))
+BATON_DECL(int, Status_f2f08, (const MPI_Fint *f_status, MPI_F08_status *f08_status))
+BATON_DECL(int, Status_get_error, (const MPI_Status *status, int *err))
+BATON_DECL(int, Status_get_source, (const MPI_Status *status, int *source))
+BATON_DECL(int, Status_get_tag, (const MPI_Status *status, int *tag))
 BATON_DECL(int, Status_set_cancelled, (MPI_Status *status, int flag))
 BATON_DECL(int, Status_set_elements, (MPI_Status *status, MPI_Datatype datatype,
                                       int count))
@@ -1258,6 +1308,9 @@ BATON_DECL(int, Status_set_elements_c, (MPI_Status *status, MPI_Datatype datatyp
                                         MPI_Count count))
 BATON_DECL(int, Status_set_elements_x, (MPI_Status *status, MPI_Datatype datatype,
                                         MPI_Count count))
+BATON_DECL(int, Status_set_error, (MPI_Status *status, int err))
+BATON_DECL(int, Status_set_source, (MPI_Status *status, int source))
+BATON_DECL(int, Status_set_tag, (MPI_Status *status, int tag))
 BATON_DECL(int, Test, (MPI_Request *request, int *flag, MPI_Status *status))
 BATON_DECL(int, Test_cancelled, (const MPI_Status *status, int *flag))
 BATON_DECL(int, Testall, (int count, MPI_Request array_of_requests[], int *flag,
@@ -1267,6 +1320,7 @@ BATON_DECL(int, Testany, (int count, MPI_Request array_of_requests[], int *index
 BATON_DECL(int, Testsome, (int incount, MPI_Request array_of_requests[], int *outcount,
                            int array_of_indices[], MPI_Status array_of_statuses[]))
 BATON_DECL(int, Topo_test, (MPI_Comm comm, int *status))
+BATON_DECL(MPI_Fint, Type_c2f, (MPI_Datatype datatype))
 BATON_DECL(int, Type_commit, (MPI_Datatype *datatype))
 BATON_DECL(int, Type_contiguous, (int count, MPI_Datatype oldtype,
                                   MPI_Datatype *newtype))
@@ -1284,6 +1338,9 @@ BATON_DECL(int, Type_create_darray_c, (int size, int rank, int ndims,
                                        const int array_of_dargs[],
                                        const int array_of_psizes[], int order,
                                        MPI_Datatype oldtype, MPI_Datatype *newtype))
+BATON_DECL(int, Type_create_f90_complex, (int p, int r, MPI_Datatype *newtype))
+BATON_DECL(int, Type_create_f90_integer, (int r, MPI_Datatype *newtype))
+BATON_DECL(int, Type_create_f90_real, (int p, int r, MPI_Datatype *newtype))
 BATON_DECL(int, Type_create_hindexed, (int count, const int array_of_blocklengths[],
                                        const MPI_Aint array_of_displacements[],
                                        MPI_Datatype oldtype, MPI_Datatype *newtype))
@@ -1311,6 +1368,9 @@ BATON_DECL(int, Type_create_indexed_block_c, (MPI_Count count, MPI_Count blockle
                                               const MPI_Count array_of_displacements[],
                                               MPI_Datatype oldtype,
                                               MPI_Datatype *newtype))
+BATON_DECL(int, Type_create_keyval, (MPI_Type_copy_attr_function *type_copy_attr_fn,
+                                     MPI_Type_delete_attr_function *type_delete_attr_fn,
+                                     int *type_keyval, void *extra_state))
 BATON_DECL(int, Type_create_resized, (MPI_Datatype oldtype, MPI_Aint lb,
                                       MPI_Aint extent, MPI_Datatype *newtype))
 BATON_DECL(int, Type_create_resized_c, (MPI_Datatype oldtype, MPI_Count lb,
@@ -1332,8 +1392,13 @@ BATON_DECL(int, Type_create_subarray_c, (int ndims, const MPI_Count array_of_siz
                                          const MPI_Count array_of_subsizes[],
                                          const MPI_Count array_of_starts[], int order,
                                          MPI_Datatype oldtype, MPI_Datatype *newtype))
+BATON_DECL(int, Type_delete_attr, (MPI_Datatype datatype, int type_keyval))
 BATON_DECL(int, Type_dup, (MPI_Datatype oldtype, MPI_Datatype *newtype))
+BATON_DECL(MPI_Datatype, Type_f2c, (MPI_Fint datatype))
 BATON_DECL(int, Type_free, (MPI_Datatype *datatype))
+BATON_DECL(int, Type_free_keyval, (int *type_keyval))
+BATON_DECL(int, Type_get_attr, (MPI_Datatype datatype, int type_keyval,
+                                void *attribute_val, int *flag))
 BATON_DECL(int, Type_get_contents, (MPI_Datatype datatype, int max_integers,
                                     int max_addresses, int max_datatypes,
                                     int array_of_integers[],
@@ -1375,6 +1440,8 @@ BATON_DECL(int, Type_indexed_c, (MPI_Count count,
                                  const MPI_Count array_of_displacements[],
                                  MPI_Datatype oldtype, MPI_Datatype *newtype))
 BATON_DECL(int, Type_match_size, (int typeclass, int size, MPI_Datatype *datatype))
+BATON_DECL(int, Type_set_attr, (MPI_Datatype datatype, int type_keyval,
+                                void *attribute_val))
 BATON_DECL(int, Type_set_name, (MPI_Datatype datatype, const char *type_name))
 BATON_DECL(int, Type_size, (MPI_Datatype datatype, int *size))
 BATON_DECL(int, Type_size_c, (MPI_Datatype datatype, MPI_Count *size))

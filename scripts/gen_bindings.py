@@ -30,6 +30,14 @@ R_END = "<!-- end of the generated list -->"
 CC = "cc"
 
 
+# Where pympistandard's C text is not valid C: argv is an array of strings, and
+# the variadic part is LaTeX.
+FIXES = {
+    "Info_create_env": ("int", ["int argc", "char *argv[]", "MPI_Info *info"]),
+    "Pcontrol": ("int", ["const int level", "..."]),
+}
+
+
 def standard():
     """{name: (return type, [parameter declarations])} of every C procedure of
     the standard, large-count (_c) forms included, names without MPI_."""
@@ -48,6 +56,7 @@ def standard():
             decls = [" ".join(p.split()) for p in params.split(",")] if params.strip() else []
             out[name[len("MPI_"):]] = (ret, [re.sub(r"\s*\*\s*", " *", d).replace(" *[", "*[")
                                              for d in decls] or ["void"])
+    out.update(FIXES)
     return out
 
 

@@ -41,6 +41,9 @@ int bt_err_session(bt_errhandler_t *errh, MPI_Session h, int errclass, const cha
 struct bt_request;
 int bt_err_request(const char *call, const struct bt_request *req, int rc);
 
+/* NULL when h is not a live request (MPI_REQUEST_NULL included). */
+struct bt_request *bt_req_get(MPI_Request h);
+
 /* Calls made before MPI_Init or after MPI_Finalize. */
 int bt_err_not_initialized(const char *call);
 
@@ -61,6 +64,9 @@ int bt_check_buffer(const char *call, bt_comm_t *comm, const void *buf, MPI_Coun
 int bt_check_rank(const char *call, bt_comm_t *comm, int rank, const char *what, int allow_any);
 int bt_check_root(const char *call, bt_comm_t *comm, int root);
 int bt_check_tag(const char *call, bt_comm_t *comm, int tag, int allow_any);
+/* An info argument: a live info, or MPI_INFO_NULL (*info_p = NULL, no hints). */
+struct bt_info;
+int bt_check_info(const char *call, bt_comm_t *comm, MPI_Info h, struct bt_info **info_p);
 
 /* Common argument checks; each returns MPI_SUCCESS or the raised error code. */
 #define BT_CHECK_INIT(call) \

@@ -1,4 +1,5 @@
 #include "api/bt_api.h"
+#include "comm/bt_info.h"
 #include "datatype/bt_datatype.h"
 
 #include <limits.h>
@@ -56,9 +57,14 @@ int bt_check_buffer(const char *call, bt_comm_t *comm, const void *buf, MPI_Coun
 
 int bt_check_rank(const char *call, bt_comm_t *comm, int rank, const char *what, int allow_any)
 {
-    if (bt_likely(rank >= 0 && rank < comm->size) || rank == MPI_PROC_NULL ||
-        (allow_any && rank == MPI_ANY_SOURCE))
+    if (bt_likely(rank >= 0 && rank < comm->size) || rank == MPI_PROC_NULL)
         return MPI_SUCCESS;
+    if (allow_any && rank == MPI_ANY_SOURCE) {
+        if (bt_unlikely(comm->asserts & BT_COMM_ASSERT_NO_ANY_SOURCE))
+            return bt_err_comm(comm, MPI_ERR_ARG, call, "%s is MPI_ANY_SOURCE, but the "
+                               "communicator's info asserts mpi_assert_no_any_source", what);
+        return MPI_SUCCESS;
+    }
     return bt_err_comm(comm, MPI_ERR_RANK, call, "%s is %d, the communicator has %d rank%s",
                        what, rank, comm->size, comm->size == 1 ? "" : "s");
 }
@@ -73,8 +79,25 @@ int bt_check_root(const char *call, bt_comm_t *comm, int root)
 
 int bt_check_tag(const char *call, bt_comm_t *comm, int tag, int allow_any)
 {
-    if (bt_likely(tag >= 0) || (allow_any && tag == MPI_ANY_TAG))
+    if (bt_likely(tag >= 0))
         return MPI_SUCCESS;
+    if (allow_any && tag == MPI_ANY_TAG) {
+        if (bt_unlikely(comm->asserts & BT_COMM_ASSERT_NO_ANY_TAG))
+            return bt_err_comm(comm, MPI_ERR_ARG, call, "tag is MPI_ANY_TAG, but the "
+                               "communicator's info asserts mpi_assert_no_any_tag");
+        return MPI_SUCCESS;
+    }
     return bt_err_comm(comm, MPI_ERR_TAG, call, "tag is %d, must be between 0 and %d%s", tag,
                        INT_MAX, allow_any ? " or MPI_ANY_TAG" : "");
+}
+
+int bt_check_info(const char *call, bt_comm_t *comm, MPI_Info h, struct bt_info **info_p)
+{
+    *info_p = NULL;
+    if (h == MPI_INFO_NULL)
+        return MPI_SUCCESS;
+    *info_p = bt_info_get(h);
+    if (bt_unlikely(!*info_p))
+        return bt_err_comm(comm, MPI_ERR_INFO, call, "invalid info");
+    return MPI_SUCCESS;
 }

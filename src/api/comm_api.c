@@ -1,5 +1,6 @@
 /* Communicator entry points: queries, constructors, names, free. */
 #include "api/bt_api.h"
+#include "comm/bt_info.h"
 #include "pt2pt/bt_pt2pt.h"
 
 #include <string.h>
@@ -67,12 +68,52 @@ int PMPI_Comm_dup(MPI_Comm comm, MPI_Comm *newcomm)
     return bt_comm_dup_common("MPI_Comm_dup", comm, newcomm, NULL, 0);
 }
 
-/* Info hints are accepted and ignored: none changes what Baton does. */
-int PMPI_Comm_dup_with_info(MPI_Comm comm, MPI_Info info, MPI_Comm *newcomm)
+/* As MPI_Comm_dup, but the new communicator's hints are info's, not comm's. */
+int PMPI_Comm_dup_with_info(MPI_Comm h, MPI_Info info, MPI_Comm *newcomm)
 {
     BT_API_LOCK();
     BT_CHECK_INIT("MPI_Comm_dup_with_info");
-    return bt_comm_dup_common("MPI_Comm_dup_with_info", comm, newcomm, NULL, 0);
+    bt_comm_t *comm = NULL;
+    struct bt_info *in;
+    int rc;
+
+    if ((rc = bt_check_comm("MPI_Comm_dup_with_info", h, &comm)) != MPI_SUCCESS ||
+        (rc = bt_check_info("MPI_Comm_dup_with_info", comm, info, &in)) != MPI_SUCCESS ||
+        (rc = bt_comm_dup_common("MPI_Comm_dup_with_info", h, newcomm, NULL, 0)) != MPI_SUCCESS)
+        return rc;
+    bt_comm_set_info(bt_comm_get(*newcomm), in, 1);
+    return MPI_SUCCESS;
+}
+
+/* Collective, but nothing needs agreeing on: every process keeps its own
+ * assertions, each about its own calls. */
+int PMPI_Comm_set_info(MPI_Comm h, MPI_Info info)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Comm_set_info");
+    bt_comm_t *comm = NULL;
+    struct bt_info *in;
+    int rc;
+
+    if ((rc = bt_check_comm("MPI_Comm_set_info", h, &comm)) != MPI_SUCCESS ||
+        (rc = bt_check_info("MPI_Comm_set_info", comm, info, &in)) != MPI_SUCCESS)
+        return rc;
+    bt_comm_set_info(comm, in, 0);
+    return MPI_SUCCESS;
+}
+
+int PMPI_Comm_get_info(MPI_Comm h, MPI_Info *info_used)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Comm_get_info");
+    bt_comm_t *comm = NULL;
+    int rc;
+
+    if ((rc = bt_check_comm("MPI_Comm_get_info", h, &comm)) != MPI_SUCCESS)
+        return rc;
+    BT_CHECK_PTR(comm, "MPI_Comm_get_info", info_used, "info_used");
+    *info_used = bt_comm_get_info(comm)->handle;
+    return MPI_SUCCESS;
 }
 
 int PMPI_Comm_idup(MPI_Comm comm, MPI_Comm *newcomm, MPI_Request *request)
@@ -123,9 +164,12 @@ int PMPI_Comm_split_type(MPI_Comm h, int split_type, int key, MPI_Info info, MPI
     BT_API_LOCK();
     BT_CHECK_INIT("MPI_Comm_split_type");
     bt_comm_t *comm = NULL;
+    struct bt_info *in;
+    const char *resource;
     int rc, color, level;
 
-    if ((rc = bt_check_comm("MPI_Comm_split_type", h, &comm)) != MPI_SUCCESS)
+    if ((rc = bt_check_comm("MPI_Comm_split_type", h, &comm)) != MPI_SUCCESS ||
+        (rc = bt_check_info("MPI_Comm_split_type", comm, info, &in)) != MPI_SUCCESS)
         return rc;
     BT_CHECK_PTR(comm, "MPI_Comm_split_type", newcomm, "newcomm");
     switch (split_type) {
@@ -137,15 +181,20 @@ int PMPI_Comm_split_type(MPI_Comm h, int split_type, int key, MPI_Info info, MPI
         break;
     case MPI_COMM_TYPE_HW_UNGUIDED:
         /* The outermost level of hardware (node, package, NUMA node, caches, core,
-         * thread) whose instances split comm into strict subsets. */
+         * thread) whose instances split comm into strict subsets; the caller
+         * learns which through info. */
         if ((rc = bt_comm_hw_color(comm, -1, &color, &level)) != MPI_SUCCESS)
             return bt_err_comm_code(comm, rc, "MPI_Comm_split_type");
+        if (color != MPI_UNDEFINED && in && !in->predefined)
+            bt_info_set(in, "mpi_hw_resource_type", bt_hw_level_name(level));
         break;
     case MPI_COMM_TYPE_HW_GUIDED:
     case MPI_COMM_TYPE_RESOURCE_GUIDED:
-        /* No hardware or resource name is recognized yet: MPI_COMM_NULL, which
-         * the standard prescribes for an unknown resource type. */
-        color = MPI_UNDEFINED;
+        /* By the level info's mpi_hw_resource_type names; an unknown name, or none,
+         * gives MPI_COMM_NULL, as the standard prescribes. Other members may pass
+         * MPI_UNDEFINED, so the color is found without communication. */
+        resource = in ? bt_info_value(in, "mpi_hw_resource_type") : NULL;
+        color = bt_comm_hw_color_local(resource ? bt_hw_level_named(resource) : -1);
         break;
     default:
         return bt_err_comm(comm, MPI_ERR_ARG, "MPI_Comm_split_type",

@@ -713,6 +713,13 @@ int PMPI_Type_dup(MPI_Datatype oldtype, MPI_Datatype *newtype)
     rc = bt_datatype_dup(old, &dt);
     if (rc == MPI_SUCCESS)
         bt_datatype_set_contents(dt, MPI_COMBINER_DUP, 0, NULL, 0, NULL, 0, NULL, 1, &old);
+    /* The attributes go along, through their copy callbacks; one that fails
+     * undoes the dup and its error is the call's. */
+    if (rc == MPI_SUCCESS &&
+        (rc = bt_attrs_copy_all(&old->attrs, old->handle, &dt->attrs, dt->handle))) {
+        bt_datatype_release(dt);
+        return bt_err_comm_code(NULL, rc, call);
+    }
     return bt_dt_created(call, rc, dt, newtype);
 }
 
@@ -778,6 +785,68 @@ int PMPI_Type_match_size(int typeclass, int size, MPI_Datatype *datatype)
                        : typeclass == MPI_TYPECLASS_REAL  ? "real" : "complex", size);
 }
 
+/* MPI_Type_create_f90_*: the predefined type of the smallest Fortran kind with
+ * at least the decimal precision p and exponent range r asked (MPI_UNDEFINED:
+ * any), as SELECTED_INT_KIND / SELECTED_REAL_KIND choose them in gfortran. The
+ * standard lets these be predefined types; Baton's are the sized ones. */
+typedef struct { int p, r; MPI_Datatype type; } bt_dt_f90_kind_t;
+
+static int bt_dt_f90(const char *call, const bt_dt_f90_kind_t *kinds, size_t n, int p, int r,
+                     MPI_Datatype *newtype)
+{
+    int rc;
+
+    if ((rc = bt_dt_check_ptr(call, newtype, "newtype")))
+        return rc;
+    if ((p < 0 && p != MPI_UNDEFINED) || (r < 0 && r != MPI_UNDEFINED))
+        return bt_err_comm(NULL, MPI_ERR_ARG, call, "%s is %d, must be non-negative or "
+                           "MPI_UNDEFINED", p < 0 && p != MPI_UNDEFINED ? "p" : "r",
+                           p < 0 && p != MPI_UNDEFINED ? p : r);
+    for (size_t k = 0; k < n; k++) {
+        if ((p == MPI_UNDEFINED || kinds[k].p >= p) && (r == MPI_UNDEFINED || kinds[k].r >= r)) {
+            *newtype = kinds[k].type;
+            return MPI_SUCCESS;
+        }
+    }
+    return bt_err_comm(NULL, MPI_ERR_ARG, call, "no Fortran kind has precision %d and range %d "
+                       "(at most %d and %d)", p, r, kinds[n - 1].p, kinds[n - 1].r);
+}
+
+int PMPI_Type_create_f90_integer(int r, MPI_Datatype *newtype)
+{
+    static const bt_dt_f90_kind_t kinds[] = {
+        {0, 2, MPI_INTEGER1}, {0, 4, MPI_INTEGER2}, {0, 9, MPI_INTEGER4},
+        {0, 18, MPI_INTEGER8}, {0, 38, MPI_INTEGER16},
+    };
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Type_create_f90_integer");
+    if (r == MPI_UNDEFINED)
+        return bt_err_comm(NULL, MPI_ERR_ARG, "MPI_Type_create_f90_integer",
+                           "r is MPI_UNDEFINED");
+    return bt_dt_f90("MPI_Type_create_f90_integer", kinds, BT_ARRAY_LEN(kinds), MPI_UNDEFINED,
+                     r, newtype);
+}
+
+/* REAL*4, *8 and *16 (IEEE single, double and quad); gfortran has no REAL*2 kind. */
+#define BT_DT_F90_REALS(R4, R8, R16) {{6, 37, R4}, {15, 307, R8}, {33, 4931, R16}}
+
+#define BT_DT_F90_REAL_FN(Name, R4, R8, R16)                                                \
+    int PMPI_Type_create_f90_##Name(int p, int r, MPI_Datatype *newtype)                    \
+    {                                                                                       \
+        static const bt_dt_f90_kind_t kinds[] = BT_DT_F90_REALS(R4, R8, R16);               \
+        BT_API_LOCK();                                                                      \
+        BT_CHECK_INIT("MPI_Type_create_f90_" #Name);                                        \
+        if (p == MPI_UNDEFINED && r == MPI_UNDEFINED)                                       \
+            return bt_err_comm(NULL, MPI_ERR_ARG, "MPI_Type_create_f90_" #Name,             \
+                               "p and r are both MPI_UNDEFINED");                          \
+        return bt_dt_f90("MPI_Type_create_f90_" #Name, kinds, BT_ARRAY_LEN(kinds), p, r,    \
+                         newtype);                                                          \
+    }
+
+BT_DT_F90_REAL_FN(real, MPI_REAL4, MPI_REAL8, MPI_REAL16)
+BT_DT_F90_REAL_FN(complex, MPI_COMPLEX8, MPI_COMPLEX16, MPI_COMPLEX32)
+#undef BT_DT_F90_REAL_FN
+
 /* ---- life cycle ---- */
 
 int PMPI_Type_commit(MPI_Datatype *datatype)
@@ -809,6 +878,9 @@ int PMPI_Type_free(MPI_Datatype *datatype)
     if (dt->predefined)
         return bt_err_comm(NULL, MPI_ERR_TYPE, call, "%s is predefined and cannot be freed",
                            dt->name);
+    /* The delete callbacks run now, at the user's free; one that fails stops it. */
+    if ((rc = bt_attrs_delete_all(&dt->attrs, dt->handle)))
+        return bt_err_comm_code(NULL, rc, call);
     /* Operations still using the type hold their own references. */
     bt_datatype_release(dt);
     *datatype = MPI_DATATYPE_NULL;

@@ -1,11 +1,13 @@
 /* Environment: init, finalize, thread level, clocks, versions, memory. */
 #include "api/bt_api.h"
+#include "comm/bt_info.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
-static int bt_init_common(const char *call, int required, int *provided)
+static int bt_init_common(const char *call, int *argc, char ***argv, int required,
+                          int *provided)
 {
     int rc, got;
 
@@ -26,6 +28,7 @@ static int bt_init_common(const char *call, int required, int *provided)
         bt_runtime_abort(1, "MPI_Init failed");
     }
     bt_rt.world = BT_WORLD_ACTIVE;
+    bt_info_env_init(argc && argv ? *argc : 0, argv ? *argv : NULL);
     if (provided)
         *provided = got;
     return MPI_SUCCESS;
@@ -33,7 +36,7 @@ static int bt_init_common(const char *call, int required, int *provided)
 
 int PMPI_Init(int *argc, char ***argv)
 {
-    return bt_init_common("MPI_Init", MPI_THREAD_SINGLE, NULL);
+    return bt_init_common("MPI_Init", argc, argv, MPI_THREAD_SINGLE, NULL);
 }
 
 int PMPI_Init_thread(int *argc, char ***argv, int required, int *provided)
@@ -42,7 +45,7 @@ int PMPI_Init_thread(int *argc, char ***argv, int required, int *provided)
         fprintf(stderr, "Baton: MPI_Init_thread: provided is NULL\n");
         bt_runtime_abort(1, "MPI_Init_thread: invalid argument");
     }
-    return bt_init_common("MPI_Init_thread", required, provided);
+    return bt_init_common("MPI_Init_thread", argc, argv, required, provided);
 }
 
 int PMPI_Finalize(void)
@@ -153,11 +156,16 @@ int PMPI_Get_library_version(char *version, int *resultlen)
     return MPI_SUCCESS;
 }
 
+/* Any info is accepted: no hint changes where the memory comes from. */
 int PMPI_Alloc_mem(MPI_Aint size, MPI_Info info, void *baseptr)
 {
     void *p;
+    struct bt_info *in;
+    int rc;
     BT_API_LOCK();
     BT_CHECK_INIT("MPI_Alloc_mem");
+    if ((rc = bt_check_info("MPI_Alloc_mem", NULL, info, &in)) != MPI_SUCCESS)
+        return rc;
     if (size < 0)
         return bt_err_comm(NULL, MPI_ERR_SIZE, "MPI_Alloc_mem", "size is %ld, must be >= 0",
                            (long)size);
@@ -176,5 +184,12 @@ int PMPI_Free_mem(void *base)
     BT_API_LOCK();
     BT_CHECK_INIT("MPI_Free_mem");
     free(base);
+    return MPI_SUCCESS;
+}
+
+/* Baton has no profiling levels to switch: the call does nothing, which is what
+ * the standard asks of such an implementation. */
+int PMPI_Pcontrol(const int level, ...)
+{
     return MPI_SUCCESS;
 }

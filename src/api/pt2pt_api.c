@@ -1,5 +1,6 @@
 /* Point-to-point entry points: sends, receives, probes, buffered-send buffers. */
 #include "api/bt_api.h"
+#include "util/bt_fhandle.h"
 #include "pt2pt/bt_pt2pt.h"
 
 #include <string.h>
@@ -453,6 +454,7 @@ static int bt_mrecv_common(const char *call, void *buf, MPI_Count count, MPI_Dat
         return rc;
     bt_pt2pt_imrecv(buf, count, dt, *message == MPI_MESSAGE_NO_PROC ? NULL : (void *)*message,
                     req_p);
+    bt_fh_forget(BT_FH_MESSAGE, *message);
     *message = MPI_MESSAGE_NULL;
     return MPI_SUCCESS;
 }

@@ -16,7 +16,7 @@ int bt_err_request(const char *call, const bt_request_t *req, int rc)
     return bt_err_comm(req->comm, rc, call, "the operation failed");
 }
 
-static bt_request_t *bt_req_get(MPI_Request h)
+bt_request_t *bt_req_get(MPI_Request h)
 {
     bt_request_t *r;
     if (h == MPI_REQUEST_NULL || BT_HANDLE_IS_PREDEFINED(h))
@@ -762,3 +762,28 @@ int PMPI_Grequest_complete(MPI_Request request)
     rc = bt_grequest_complete(r);
     return rc != MPI_SUCCESS ? bt_err_comm_code(NULL, rc, call) : rc;
 }
+
+/* The public fields of a status (MPI 5.0). Plain accessors: they work at any
+ * time, as mpi4py's Status objects may be read after MPI_Finalize. */
+#define BT_STATUS_FIELD(Field, FIELD)                                                   \
+    int PMPI_Status_get_##Field(const MPI_Status *status, int *Field)                   \
+    {                                                                                   \
+        if (!status || !Field)                                                          \
+            return bt_err_comm(NULL, MPI_ERR_ARG, "MPI_Status_get_" #Field, "%s is NULL", \
+                               status ? #Field : "status");                            \
+        *Field = status->MPI_##FIELD;                                                   \
+        return MPI_SUCCESS;                                                             \
+    }                                                                                   \
+    int PMPI_Status_set_##Field(MPI_Status *status, int Field)                          \
+    {                                                                                   \
+        if (!status)                                                                    \
+            return bt_err_comm(NULL, MPI_ERR_ARG, "MPI_Status_set_" #Field,             \
+                               "status is NULL");                                      \
+        status->MPI_##FIELD = Field;                                                    \
+        return MPI_SUCCESS;                                                             \
+    }
+
+BT_STATUS_FIELD(source, SOURCE)
+BT_STATUS_FIELD(tag, TAG)
+BT_STATUS_FIELD(error, ERROR)
+#undef BT_STATUS_FIELD

@@ -527,9 +527,10 @@ int PMPI_Dist_graph_create_adjacent(MPI_Comm h, int indegree, const int sources[
     BT_CHECK_INIT("MPI_Dist_graph_create_adjacent");
     const char *call = "MPI_Dist_graph_create_adjacent";
     bt_comm_t *comm = NULL, *c = NULL;
+    struct bt_info *hints;
     int rc, weighted;
 
-    if ((rc = bt_check_comm(call, h, &comm)))
+    if ((rc = bt_check_comm(call, h, &comm)) || (rc = bt_check_info(call, comm, info, &hints)))
         return rc;
     if (indegree < 0 || outdegree < 0)
         return bt_err_comm(comm, MPI_ERR_ARG, call, "%s is %d, must be non-negative",
@@ -541,7 +542,8 @@ int PMPI_Dist_graph_create_adjacent(MPI_Comm h, int indegree, const int sources[
                             "destweights")))
         return rc;
     BT_TOPO_PTR(comm, call, comm_dist_graph, "comm_dist_graph");
-    /* Info hints and reorder are accepted; the ranks stay as they are. */
+    /* Info hints (none is defined for topologies) and reorder are accepted; the ranks
+     * stay as they are. */
     weighted = sourceweights != MPI_UNWEIGHTED && destweights != MPI_UNWEIGHTED;
     rc = bt_comm_dist_graph_create_adjacent(comm, indegree, sources, sourceweights, outdegree,
                                             destinations, destweights, weighted, &c);
@@ -559,10 +561,11 @@ int PMPI_Dist_graph_create(MPI_Comm h, int n, const int sources[], const int deg
     BT_CHECK_INIT("MPI_Dist_graph_create");
     const char *call = "MPI_Dist_graph_create";
     bt_comm_t *comm = NULL, *c = NULL;
+    struct bt_info *hints;
     long long nedges = 0;
     int rc;
 
-    if ((rc = bt_check_comm(call, h, &comm)))
+    if ((rc = bt_check_comm(call, h, &comm)) || (rc = bt_check_info(call, comm, info, &hints)))
         return rc;
     if (n < 0)
         return bt_err_comm(comm, MPI_ERR_ARG, call, "n is %d, must be non-negative", n);

@@ -1,5 +1,8 @@
-/* Attribute caching on communicators: keyvals with copy and delete callbacks,
- * and the attributes the standard predefines (MPI_TAG_UB, ...). */
+/* Attribute caching: keyvals with copy and delete callbacks, the attributes the
+ * standard predefines on communicators (MPI_TAG_UB, ...), and the same machinery
+ * for datatypes. Every object keeps its attributes in a list (struct bt_attr);
+ * the functions on lists take the kind of object, which says how to call the
+ * callbacks, and its handle, which they receive. */
 #include "comm/bt_comm_impl.h"
 #include "runtime/bt_runtime.h"
 #include "util/bt_util.h"
@@ -9,12 +12,17 @@
 /* User keyvals are numbered from here; the predefined ones are below 1000. */
 #define BT_KEYVAL_BASE 0x1000
 
+/* Callbacks are kept as a generic function pointer and called through their
+ * kind's type. */
+typedef void (*bt_attr_fn_t)(void);
+
 typedef struct bt_keyval {
-    int                            refcount;  /* user's + one per attribute */
-    int                            freed;     /* MPI_Comm_free_keyval was called */
-    MPI_Comm_copy_attr_function   *copy_fn;
-    MPI_Comm_delete_attr_function *delete_fn;
-    void                          *extra_state;
+    int            refcount;  /* user's + one per attribute */
+    int            freed;     /* MPI_*_free_keyval was called */
+    bt_attr_kind_t kind;
+    bt_attr_fn_t   copy_fn;   /* the kind's NULL_COPY_FN (0) and DUP_FN (1) included */
+    bt_attr_fn_t   delete_fn;
+    void          *extra_state;
 } bt_keyval_t;
 
 struct bt_attr {
@@ -53,23 +61,28 @@ static int bt_keyval_is_predefined(int keyval)
     }
 }
 
-int bt_keyval_check(int keyval)
+int bt_keyval_check_kind(int keyval, bt_attr_kind_t kind)
 {
     bt_keyval_t *kv;
 
-    if (bt_keyval_is_predefined(keyval))
+    if (kind == BT_ATTR_COMM && bt_keyval_is_predefined(keyval))
         return 2;
     kv = bt_keyval_lookup(keyval);
-    return kv && !kv->freed ? 1 : 0;
+    return kv && !kv->freed && kv->kind == kind ? 1 : 0;
 }
 
-int bt_keyval_create(MPI_Comm_copy_attr_function *copy_fn,
-                     MPI_Comm_delete_attr_function *delete_fn, void *extra_state,
-                     int *keyval_p)
+int bt_keyval_check(int keyval)
+{
+    return bt_keyval_check_kind(keyval, BT_ATTR_COMM);
+}
+
+static int bt_keyval_new(bt_attr_kind_t kind, bt_attr_fn_t copy_fn, bt_attr_fn_t delete_fn,
+                         void *extra_state, int *keyval_p)
 {
     bt_keyval_t *kv = bt_calloc(1, sizeof(*kv));
 
     kv->refcount = 1;
+    kv->kind = kind;
     kv->copy_fn = copy_fn;
     kv->delete_fn = delete_fn;
     kv->extra_state = extra_state;
@@ -78,6 +91,22 @@ int bt_keyval_create(MPI_Comm_copy_attr_function *copy_fn,
     bt_keyvals[bt_nkeyvals] = kv;
     *keyval_p = BT_KEYVAL_BASE + bt_nkeyvals++;
     return MPI_SUCCESS;
+}
+
+int bt_keyval_create(MPI_Comm_copy_attr_function *copy_fn,
+                     MPI_Comm_delete_attr_function *delete_fn, void *extra_state,
+                     int *keyval_p)
+{
+    return bt_keyval_new(BT_ATTR_COMM, (bt_attr_fn_t)copy_fn, (bt_attr_fn_t)delete_fn,
+                         extra_state, keyval_p);
+}
+
+int bt_type_keyval_create(MPI_Type_copy_attr_function *copy_fn,
+                          MPI_Type_delete_attr_function *delete_fn, void *extra_state,
+                          int *keyval_p)
+{
+    return bt_keyval_new(BT_ATTR_TYPE, (bt_attr_fn_t)copy_fn, (bt_attr_fn_t)delete_fn,
+                         extra_state, keyval_p);
 }
 
 static void bt_keyval_release(int keyval)
@@ -102,20 +131,41 @@ int bt_keyval_free(int keyval)
     return MPI_SUCCESS;
 }
 
-static int bt_attr_call_delete(bt_comm_t *comm, struct bt_attr *a)
+static int bt_attr_call_delete(void *h, struct bt_attr *a)
 {
     bt_keyval_t *kv = bt_keyval_lookup(a->keyval);
 
-    if (kv->delete_fn == MPI_COMM_NULL_DELETE_FN)
+    if (!kv->delete_fn)   /* MPI_*_NULL_DELETE_FN */
         return MPI_SUCCESS;
-    return kv->delete_fn(comm->handle, a->keyval, a->value, kv->extra_state);
+    if (kv->kind == BT_ATTR_TYPE)
+        return ((MPI_Type_delete_attr_function *)kv->delete_fn)((MPI_Datatype)h, a->keyval,
+                                                                a->value, kv->extra_state);
+    return ((MPI_Comm_delete_attr_function *)kv->delete_fn)((MPI_Comm)h, a->keyval, a->value,
+                                                            kv->extra_state);
 }
 
-static struct bt_attr *bt_attr_find(bt_comm_t *comm, int keyval, struct bt_attr ***link_p)
+static int bt_attr_call_copy(void *h, struct bt_attr *a, void **out_p, int *flag_p)
+{
+    bt_keyval_t *kv = bt_keyval_lookup(a->keyval);
+
+    if (kv->copy_fn == (bt_attr_fn_t)MPI_COMM_DUP_FN) {   /* and MPI_TYPE_DUP_FN, the same */
+        *out_p = a->value;
+        *flag_p = 1;
+        return MPI_SUCCESS;
+    }
+    if (kv->kind == BT_ATTR_TYPE)
+        return ((MPI_Type_copy_attr_function *)kv->copy_fn)((MPI_Datatype)h, a->keyval,
+                                                             kv->extra_state, a->value, out_p,
+                                                             flag_p);
+    return ((MPI_Comm_copy_attr_function *)kv->copy_fn)((MPI_Comm)h, a->keyval,
+                                                         kv->extra_state, a->value, out_p, flag_p);
+}
+
+static struct bt_attr *bt_attr_find(struct bt_attr **list, int keyval, struct bt_attr ***link_p)
 {
     struct bt_attr **pp;
 
-    for (pp = &comm->attrs; *pp; pp = &(*pp)->next)
+    for (pp = list; *pp; pp = &(*pp)->next)
         if ((*pp)->keyval == keyval)
             break;
     if (link_p)
@@ -123,17 +173,17 @@ static struct bt_attr *bt_attr_find(bt_comm_t *comm, int keyval, struct bt_attr 
     return *pp;
 }
 
-int bt_attr_set(bt_comm_t *comm, int keyval, void *value)
+int bt_attrs_set(bt_attr_kind_t kind, struct bt_attr **list, void *h, int keyval, void *value)
 {
     struct bt_attr *a;
     int rc;
 
-    if (bt_keyval_check(keyval) != 1)
+    if (bt_keyval_check_kind(keyval, kind) != 1)
         return MPI_ERR_KEYVAL;
-    a = bt_attr_find(comm, keyval, NULL);
+    a = bt_attr_find(list, keyval, NULL);
     if (a) {
         /* Replacing a value deletes the old one first, as the standard says. */
-        if ((rc = bt_attr_call_delete(comm, a)) != MPI_SUCCESS)
+        if ((rc = bt_attr_call_delete(h, a)) != MPI_SUCCESS)
             return rc;
         a->value = value;
         return MPI_SUCCESS;
@@ -142,10 +192,15 @@ int bt_attr_set(bt_comm_t *comm, int keyval, void *value)
     a = bt_malloc(sizeof(*a));
     a->keyval = keyval;
     a->value = value;
-    a->next = comm->attrs;
-    comm->attrs = a;
+    a->next = *list;
+    *list = a;
     bt_keyval_lookup(keyval)->refcount++;
     return MPI_SUCCESS;
+}
+
+int bt_attr_set(bt_comm_t *comm, int keyval, void *value)
+{
+    return bt_attrs_set(BT_ATTR_COMM, &comm->attrs, comm->handle, keyval, value);
 }
 
 static int *bt_attr_predefined(int keyval)
@@ -169,11 +224,12 @@ static int *bt_attr_predefined(int keyval)
     }
 }
 
-int bt_attr_get(bt_comm_t *comm, int keyval, void **value_p, int *flag_p)
+int bt_attrs_get(bt_attr_kind_t kind, struct bt_attr **list, int keyval, void **value_p,
+                 int *flag_p)
 {
     struct bt_attr *a;
 
-    switch (bt_keyval_check(keyval)) {
+    switch (bt_keyval_check_kind(keyval, kind)) {
     case 2: {
         /* Set on every communicator, not only MPI_COMM_WORLD: dups and splits of
          * it would carry them anyway, and programs ask any communicator. */
@@ -184,7 +240,7 @@ int bt_attr_get(bt_comm_t *comm, int keyval, void **value_p, int *flag_p)
         return MPI_SUCCESS;
     }
     case 1:
-        a = bt_attr_find(comm, keyval, NULL);
+        a = bt_attr_find(list, keyval, NULL);
         *flag_p = a != NULL;
         if (a)
             *value_p = a->value;
@@ -194,21 +250,26 @@ int bt_attr_get(bt_comm_t *comm, int keyval, void **value_p, int *flag_p)
     }
 }
 
-int bt_attr_delete(bt_comm_t *comm, int keyval)
+int bt_attr_get(bt_comm_t *comm, int keyval, void **value_p, int *flag_p)
+{
+    return bt_attrs_get(BT_ATTR_COMM, &comm->attrs, keyval, value_p, flag_p);
+}
+
+int bt_attrs_delete(bt_attr_kind_t kind, struct bt_attr **list, void *h, int keyval)
 {
     struct bt_attr *a, **link;
     int rc;
 
-    if (bt_keyval_check(keyval) != 1)
+    if (bt_keyval_check_kind(keyval, kind) != 1)
         return MPI_ERR_KEYVAL;
-    a = bt_attr_find(comm, keyval, &link);
+    a = bt_attr_find(list, keyval, &link);
     if (!a)
         return MPI_SUCCESS;          /* nothing cached under this key: nothing to do */
     /* Unlinked before the callback, which may change the list itself. */
     *link = a->next;
-    if ((rc = bt_attr_call_delete(comm, a)) != MPI_SUCCESS) {
-        a->next = comm->attrs;
-        comm->attrs = a;
+    if ((rc = bt_attr_call_delete(h, a)) != MPI_SUCCESS) {
+        a->next = *list;
+        *list = a;
         return rc;
     }
     bt_keyval_release(a->keyval);
@@ -216,28 +277,63 @@ int bt_attr_delete(bt_comm_t *comm, int keyval)
     return MPI_SUCCESS;
 }
 
-int bt_attr_copy_all(bt_comm_t *oldcomm, bt_comm_t *newcomm)
+int bt_attr_delete(bt_comm_t *comm, int keyval)
 {
-    struct bt_attr **tail = &newcomm->attrs;
+    return bt_attrs_delete(BT_ATTR_COMM, &comm->attrs, comm->handle, keyval);
+}
+
+/* Deletes every attribute of the list; anyway: one whose callback fails is
+ * dropped all the same and the others go on (MPI_Finalize has no caller to
+ * report to), else it stays and its error is returned. */
+static int bt_attrs_delete_list(struct bt_attr **list, void *h, int anyway)
+{
+    int rc;
+
+    while (*list) {
+        struct bt_attr *a = *list;
+        *list = a->next;
+        if ((rc = bt_attr_call_delete(h, a)) != MPI_SUCCESS && !anyway) {
+            a->next = *list;
+            *list = a;
+            return rc;
+        }
+        bt_keyval_release(a->keyval);
+        free(a);
+    }
+    return MPI_SUCCESS;
+}
+
+int bt_attrs_delete_all(struct bt_attr **list, void *h)
+{
+    return bt_attrs_delete_list(list, h, 0);
+}
+
+int bt_attr_delete_all(bt_comm_t *comm)
+{
+    return bt_attrs_delete_list(&comm->attrs, comm->handle, 0);
+}
+
+void bt_attr_delete_all_anyway(bt_comm_t *comm)
+{
+    (void)bt_attrs_delete_list(&comm->attrs, comm->handle, 1);
+}
+
+int bt_attrs_copy_all(struct bt_attr **from, void *oldh, struct bt_attr **to, void *newh)
+{
+    struct bt_attr **tail = to;
 
     /* Keep the old list's order, so the new one deletes in the same order. */
-    for (struct bt_attr *a = oldcomm->attrs; a; a = a->next) {
+    for (struct bt_attr *a = *from; a; a = a->next) {
         bt_keyval_t *kv = bt_keyval_lookup(a->keyval);
         void *out = NULL;
         int flag = 0, rc;
 
-        if (kv->copy_fn == MPI_COMM_NULL_COPY_FN)
+        if (!kv->copy_fn)   /* MPI_*_NULL_COPY_FN */
             continue;
-        if (kv->copy_fn == MPI_COMM_DUP_FN) {
-            out = a->value;
-            flag = 1;
-        } else {
-            rc = kv->copy_fn(oldcomm->handle, a->keyval, kv->extra_state, a->value, &out, &flag);
-            if (rc != MPI_SUCCESS) {
-                /* Undo: what was copied is deleted again with its callbacks. */
-                bt_attr_delete_all(newcomm);
-                return rc;
-            }
+        if ((rc = bt_attr_call_copy(oldh, a, &out, &flag)) != MPI_SUCCESS) {
+            /* Undo: what was copied is deleted again with its callbacks. */
+            bt_attrs_delete_all(to, newh);
+            return rc;
         }
         if (!flag)
             continue;
@@ -252,31 +348,7 @@ int bt_attr_copy_all(bt_comm_t *oldcomm, bt_comm_t *newcomm)
     return MPI_SUCCESS;
 }
 
-int bt_attr_delete_all(bt_comm_t *comm)
+int bt_attr_copy_all(bt_comm_t *oldcomm, bt_comm_t *newcomm)
 {
-    int rc;
-
-    while (comm->attrs) {
-        struct bt_attr *a = comm->attrs;
-        comm->attrs = a->next;
-        if ((rc = bt_attr_call_delete(comm, a)) != MPI_SUCCESS) {
-            a->next = comm->attrs;
-            comm->attrs = a;
-            return rc;
-        }
-        bt_keyval_release(a->keyval);
-        free(a);
-    }
-    return MPI_SUCCESS;
-}
-
-void bt_attr_delete_all_anyway(bt_comm_t *comm)
-{
-    while (comm->attrs) {
-        struct bt_attr *a = comm->attrs;
-        comm->attrs = a->next;
-        (void)bt_attr_call_delete(comm, a);
-        bt_keyval_release(a->keyval);
-        free(a);
-    }
+    return bt_attrs_copy_all(&oldcomm->attrs, oldcomm->handle, &newcomm->attrs, newcomm->handle);
 }

@@ -63,6 +63,7 @@ typedef struct bt_comm {
     bt_group_t      *group;
     bt_errhandler_t *errh;
     uint32_t         coll_seq;    /* collectives started here, the tag of the next one */
+    unsigned         asserts;     /* BT_COMM_ASSERT_* set by info (MPI_Comm_set_info) */
     struct bt_attr  *attrs;
     struct bt_coll_comm *coll;    /* node-aware collective state, owned by coll/ */
     bt_topo_t       *topo;        /* NULL: no process topology */
@@ -73,6 +74,14 @@ typedef struct bt_comm {
 } bt_comm_t;
 
 #define BT_CTX_COLL(comm) ((comm)->ctx + 1)
+
+/* The info assertions of MPI-4 (mpi_assert_*), as bits of comm->asserts. */
+enum {
+    BT_COMM_ASSERT_NO_ANY_TAG       = 1 << 0,
+    BT_COMM_ASSERT_NO_ANY_SOURCE    = 1 << 1,
+    BT_COMM_ASSERT_EXACT_LENGTH     = 1 << 2,
+    BT_COMM_ASSERT_ALLOW_OVERTAKING = 1 << 3,
+};
 
 extern bt_comm_t bt_comm_world, bt_comm_self;
 
@@ -142,6 +151,10 @@ int bt_comm_node_color(void);
  * MPI_UNDEFINED where the process lies in no one instance of the level (or no
  * level splits comm), *level_p the level used (-1: none). */
 int bt_comm_hw_color(bt_comm_t *comm, int level, int *color_p, int *level_p);
+/* The color of this process's instance of level (-1: none) without asking the
+ * others (MPI_Comm_split_type's guided splits, where some may pass MPI_UNDEFINED);
+ * MPI_UNDEFINED when it has none. */
+int bt_comm_hw_color_local(int level);
 
 /* Error handlers. Predefined ones are static and never freed. */
 bt_errhandler_t *bt_errhandler_create(bt_errh_kind_t kind, MPI_Comm_errhandler_function *fn);
@@ -203,6 +216,14 @@ int  bt_comm_create_from_group(bt_group_t *group, const char *stringtag, bt_errh
  * which parentless creations agree; no user handle reaches it. */
 extern bt_comm_t *bt_comm_boot;
 
+/* Info hints. bt_comm_set_info takes the assertions info sets to "true" or
+ * "false" (info NULL: none) and leaves the others as they were, or (replace)
+ * at their default, false; other keys are ignored. bt_comm_get_info: a new info
+ * with every hint Baton acts on and its value. */
+struct bt_info;
+void bt_comm_set_info(bt_comm_t *comm, const struct bt_info *info, int replace);
+struct bt_info *bt_comm_get_info(const bt_comm_t *comm);
+
 /* Attributes on communicators. Keyvals above the predefined ones (MPI_TAG_UB...). */
 int  bt_keyval_create(MPI_Comm_copy_attr_function *copy_fn,
                       MPI_Comm_delete_attr_function *delete_fn, void *extra_state,
@@ -246,5 +267,23 @@ int bt_comm_dist_graph_create_adjacent(bt_comm_t *comm, int indegree, const int 
  * weights NULL: unweighted. */
 int bt_comm_dist_graph_create(bt_comm_t *comm, int n, const int *sources, const int *degrees,
                               const int *dests, const int *weights, bt_comm_t **newcomm_p);
+
+/* The same on the attribute list of any kind of object (a datatype's, ...):
+ * h is the object's handle, which the callbacks receive. A keyval serves one
+ * kind only; another kind's is MPI_ERR_KEYVAL. */
+typedef enum { BT_ATTR_COMM, BT_ATTR_TYPE } bt_attr_kind_t;
+int  bt_type_keyval_create(MPI_Type_copy_attr_function *copy_fn,
+                           MPI_Type_delete_attr_function *delete_fn, void *extra_state,
+                           int *keyval_p);
+/* As bt_keyval_check, for keyvals of kind. */
+int  bt_keyval_check_kind(int keyval, bt_attr_kind_t kind);
+int  bt_attrs_set(bt_attr_kind_t kind, struct bt_attr **list, void *h, int keyval, void *value);
+int  bt_attrs_get(bt_attr_kind_t kind, struct bt_attr **list, int keyval, void **value_p,
+                  int *flag_p);
+int  bt_attrs_delete(bt_attr_kind_t kind, struct bt_attr **list, void *h, int keyval);
+/* Copies with the copy callbacks (an error undoes the copies and is returned). */
+int  bt_attrs_copy_all(struct bt_attr **from, void *oldh, struct bt_attr **to, void *newh);
+/* Stops at a delete callback's error, which it returns. */
+int  bt_attrs_delete_all(struct bt_attr **list, void *h);
 
 #endif

@@ -1,7 +1,9 @@
 /* Communicators: the two predefined ones, handles, and the constructors. */
 #include "comm/bt_comm_impl.h"
+#include "comm/bt_info.h"
 #include "runtime/bt_runtime.h"
 #include "util/bt_util.h"
+#include "util/bt_fhandle.h"
 
 #include <string.h>
 
@@ -54,6 +56,7 @@ void bt_comm_release(bt_comm_t *comm)
     bt_ctxid_free(comm->ctx);
     /* Idle: the buffered messages' requests held the communicator. */
     free(comm->bsend);
+    bt_fh_forget(BT_FH_COMM, comm);
     comm->magic = 0;
     free(comm);
 }
@@ -70,6 +73,7 @@ static void bt_comm_setup(bt_comm_t *c, uint32_t ctx, bt_group_t *group, bt_errh
     c->errh = errh;
     bt_errhandler_retain(errh);
     c->coll_seq = 0;
+    c->asserts = 0;
     c->attrs = NULL;
     c->coll = NULL;
     c->topo = NULL;
@@ -163,6 +167,7 @@ int bt_comm_dup(bt_comm_t *comm, bt_comm_t **newcomm_p)
     c->topo = comm->topo;        /* the topology goes with the duplicate */
     bt_topo_retain(c->topo);
     c->session = comm->session;
+    c->asserts = comm->asserts;   /* a dup carries the hints along */
     if ((rc = bt_attr_copy_all(comm, c)) != MPI_SUCCESS) {
         bt_comm_release(c);
         return rc;
@@ -344,4 +349,57 @@ int bt_comm_node_color(void)
         for (int i = 0; i < bt_rt.local_size; i++)
             color = BT_MIN(color, bt_rt.local_ranks[i]);
     return color;
+}
+
+static const struct { const char *key; unsigned bit; int returned; } bt_comm_hints[] = {
+    { "mpi_assert_no_any_tag", BT_COMM_ASSERT_NO_ANY_TAG, 1 },
+    { "mpi_assert_no_any_source", BT_COMM_ASSERT_NO_ANY_SOURCE, 1 },
+    /* Kept, but nothing in Baton changes with them: MPI_Comm_get_info leaves
+     * them out, as the standard has it for hints an implementation ignores. */
+    { "mpi_assert_exact_length", BT_COMM_ASSERT_EXACT_LENGTH, 0 },
+    { "mpi_assert_allow_overtaking", BT_COMM_ASSERT_ALLOW_OVERTAKING, 0 },
+};
+
+void bt_comm_set_info(bt_comm_t *comm, const bt_info_t *info, int replace)
+{
+    if (replace)
+        comm->asserts = 0;
+    for (size_t i = 0; info && i < BT_ARRAY_LEN(bt_comm_hints); i++) {
+        switch (bt_info_bool(info, bt_comm_hints[i].key)) {
+        case 1:
+            comm->asserts |= bt_comm_hints[i].bit;
+            break;
+        case 0:
+            comm->asserts &= ~bt_comm_hints[i].bit;
+            break;
+        default:
+            break;   /* absent, or a value that is not a boolean: ignored */
+        }
+    }
+}
+
+bt_info_t *bt_comm_get_info(const bt_comm_t *comm)
+{
+    bt_info_t *info = bt_info_new();
+
+    for (size_t i = 0; i < BT_ARRAY_LEN(bt_comm_hints); i++)
+        if (bt_comm_hints[i].returned)
+            bt_info_set(info, bt_comm_hints[i].key,
+                        comm->asserts & bt_comm_hints[i].bit ? "true" : "false");
+    return info;
+}
+
+/* The split color of this process's instance of hardware level (-1: none):
+ * the node's, or the node's index and the instance's number, unique on the job
+ * as long as both fit (2^15 nodes, 2^16 instances a node); else MPI_UNDEFINED. */
+int bt_comm_hw_color_local(int level)
+{
+    long inst;
+
+    if (level == BT_HW_NODE)
+        return bt_comm_node_color();
+    inst = level < 0 ? -1 : bt_hw_instance(level);
+    if (inst < 0 || inst >= 1 << 16 || bt_rt.node < 0 || bt_rt.node >= 1 << 15)
+        return MPI_UNDEFINED;
+    return bt_rt.node << 16 | (int)inst;
 }

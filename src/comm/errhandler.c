@@ -2,6 +2,7 @@
 #include "comm/bt_comm.h"
 #include "runtime/bt_runtime.h"
 #include "util/bt_util.h"
+#include "util/bt_fhandle.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -66,6 +67,7 @@ void bt_errhandler_release(bt_errhandler_t *errh)
 {
     if (bt_errhandler_is_predefined(errh) || --errh->refcount > 0)
         return;
+    bt_fh_forget(BT_FH_ERRHANDLER, errh);
     errh->magic = 0;
     free(errh);
 }

@@ -2,6 +2,7 @@
 #include "comm/bt_comm.h"
 #include "runtime/bt_runtime.h"
 #include "util/bt_util.h"
+#include "util/bt_fhandle.h"
 
 #include <string.h>
 
@@ -61,6 +62,7 @@ void bt_group_release(bt_group_t *group)
 {
     if (group == &bt_group_empty || --group->refcount > 0)
         return;
+    bt_fh_forget(BT_FH_GROUP, group);
     group->magic = 0;
     free(group);
 }

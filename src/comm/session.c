@@ -7,6 +7,7 @@
 #include "comm/bt_comm_impl.h"
 #include "runtime/bt_runtime.h"
 #include "util/bt_util.h"
+#include "util/bt_fhandle.h"
 
 #include <string.h>
 
@@ -42,6 +43,7 @@ void bt_session_free(bt_session_t *s)
 {
     bt_errhandler_release(s->errh);
     free(s->bsend);   /* idle: MPI_Session_finalize has flushed it */
+    bt_fh_forget(BT_FH_SESSION, s);
     s->magic = 0;
     free(s);
 }

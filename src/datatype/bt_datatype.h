@@ -34,6 +34,7 @@ typedef struct bt_datatype {
     MPI_Datatype  handle;
     char          name[MPI_MAX_OBJECT_NAME];
     void         *constructor; /* private to datatype/: how it was built (envelope/contents) */
+    struct bt_attr *attrs;     /* MPI_Type_set_attr's, kept by comm/attr.c */
 } bt_datatype_t;
 
 /* NULL when h is not a datatype (MPI_DATATYPE_NULL, garbage, a freed type). */

@@ -1,6 +1,7 @@
 /* Datatype objects: allocation, reference counts, the block list built from the
  * runs, envelope and contents, element counting. */
 #include "datatype/dt_impl.h"
+#include "util/bt_fhandle.h"
 
 #include <string.h>
 
@@ -30,6 +31,7 @@ void bt_datatype_release(bt_datatype_t *dt)
 
     bt_dt_priv_t *pv = bt_dt_priv(dt);
     dt->magic = 0;   /* stale handles are refused from now on */
+    bt_fh_forget(BT_FH_DATATYPE, dt);
     for (int i = 0; i < pv->nd; i++)
         bt_datatype_release(pv->types[i]);
     free(pv->types);

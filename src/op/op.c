@@ -1,6 +1,7 @@
 /* Op objects: the predefined ops, user ops, which (op, type) pairs are legal,
  * and applying an op to buffers laid out by any datatype. */
 #include "op/op_impl.h"
+#include "util/bt_fhandle.h"
 
 #include <limits.h>
 #include <string.h>
@@ -201,6 +202,7 @@ void bt_op_release(bt_op_t *op)
 {
     if (op->predefined || __atomic_sub_fetch(&op->refcount, 1, __ATOMIC_ACQ_REL) > 0)
         return;
+    bt_fh_forget(BT_FH_OP, op);
     op->magic = 0;
     free(op);
 }

@@ -4,6 +4,7 @@
 #include "transport/bt_transport.h"
 #include "runtime/bt_runtime.h"
 #include "util/bt_util.h"
+#include "util/bt_fhandle.h"
 
 #include <string.h>
 
@@ -64,6 +65,7 @@ void bt_request_release(bt_request_t *req)
     if (req->comm)
         bt_comm_release(req->comm);
     free(req->tmp);
+    bt_fh_forget(BT_FH_REQUEST, req);
     req->magic = 0;
     if (bt_request_ncached < BT_REQUEST_CACHE) {
         req->next = bt_request_cache;

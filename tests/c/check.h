@@ -33,6 +33,25 @@
               "%s: the message '%s' does not name %s", (what), check_msg_, (call));  \
     } while (0)
 
+/* CHECK_ERR(call_expr, cls, call, text): CHECK_ERROR on what call_expr returns, and
+ * its message also says text (NULL: anything). The program's `rank` is passed in, so
+ * that programs without one can include this file. */
+static inline void check_err_text(int rc, const char *text, const char *expr, int rank)
+{
+    char msg[MPI_MAX_ERROR_STRING] = "";
+    int len = 0;
+
+    MPI_Error_string(rc, msg, &len);
+    CHECK(!text || strstr(msg, text) != NULL, "%s: the message '%s' does not say '%s'", expr,
+          msg, text);
+}
+#define CHECK_ERR(call_expr, cls, call, text)                                        \
+    do {                                                                             \
+        int check_err_rc_ = (call_expr);                                             \
+        CHECK_ERROR(check_err_rc_, cls, call, #call_expr);                           \
+        check_err_text(check_err_rc_, (text), #call_expr, rank);                     \
+    } while (0)
+
 /* NO_GLIBC_MALLOC: built with AddressSanitizer, whose allocator replaces glibc's. */
 #if defined(__SANITIZE_ADDRESS__)
 #define NO_GLIBC_MALLOC 1

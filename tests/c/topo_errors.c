@@ -138,6 +138,18 @@ int main(int argc, char **argv)
     expect_error(MPI_Dist_graph_create(MPI_COMM_WORLD, 1, &src, &r, &dst, &r, MPI_INFO_NULL, 0,
                                        &c),
                  MPI_ERR_ARG, "MPI_Dist_graph_create", "degrees[0],-1");
+    r = 1;
+    dst = 0;
+    {
+        /* Not an info: the address of zeroed memory. */
+        static long long not_info[8];
+        expect_error(MPI_Dist_graph_create_adjacent(MPI_COMM_WORLD, 1, &src, &r, 1, &dst, &r,
+                                                    (MPI_Info)(void *)not_info, 0, &c),
+                     MPI_ERR_INFO, "MPI_Dist_graph_create_adjacent", "info");
+        expect_error(MPI_Dist_graph_create(MPI_COMM_WORLD, 1, &src, &r, &dst, &r,
+                                           (MPI_Info)(void *)not_info, 0, &c),
+                     MPI_ERR_INFO, "MPI_Dist_graph_create", "info");
+    }
     CHECK(c == MPI_COMM_NULL, "a failed topology constructor set its communicator");
 
     /* Neighbourhood collectives: no topology, MPI_IN_PLACE, negative counts. */
