@@ -3,7 +3,9 @@
  * periodic ring (at 1 and 2 ranks one process is both neighbours), a graph and an
  * asymmetric distributed graph. Every received element says who sent it, from
  * which of its blocks and which element it is; receive blocks of MPI_PROC_NULL
- * neighbours must stay untouched, and so must the gaps between displaced blocks. */
+ * neighbours must stay untouched, and so must the gaps between displaced blocks.
+ * Also blocks past the eager limit, polled to completion with MPI_Test, and a
+ * strided send type. */
 #include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -186,11 +188,63 @@ static void run_overlapped(const topo_t *t)
     }
 }
 
+/* Blocks past the eager limit (rendezvous inside the schedule), completed by
+ * polling MPI_Test, and a strided send type: every other int of a buffer twice as
+ * long. */
+#define BIG 40000
+static void run_large(const topo_t *t)
+{
+    int *sbuf = malloc((size_t)MAXN * BIG * sizeof(int)), *rbuf = malloc((size_t)MAXN * BIG * sizeof(int));
+    int *strided = malloc(2 * (size_t)BIG * sizeof(int)), flag = 0, polls = 0;
+    MPI_Datatype every_other;
+    MPI_Request req;
+
+    for (int k = 0; k < t->out; k++)
+        for (int j = 0; j < BIG; j++)
+            sbuf[(size_t)k * BIG + j] = val(t->me, k, j % 10) + (j / 10) * 100000;
+    for (size_t q = 0; q < (size_t)MAXN * BIG; q++)
+        rbuf[q] = SENTINEL;
+    MPI_Ineighbor_alltoall(sbuf, BIG, MPI_INT, rbuf, BIG, MPI_INT, t->comm, &req);
+    while (!flag) {
+        MPI_Test(&req, &flag, MPI_STATUS_IGNORE);
+        polls++;
+    }
+    for (int i = 0; i < t->in; i++)
+        for (int j = 0; j < BIG; j += 997) {
+            int s = t->src[i];
+            int exp = s == MPI_PROC_NULL ? SENTINEL : val(s, t->kslot[i], j % 10) + (j / 10) * 100000;
+            CHECK(rbuf[(size_t)i * BIG + j] == exp, "%s large Ineighbor_alltoall: slot %d element "
+                  "%d is %d, expected %d (after %d polls)", t->name, i, j,
+                  rbuf[(size_t)i * BIG + j], exp, polls);
+        }
+
+    MPI_Type_vector(BIG, 1, 2, MPI_INT, &every_other);
+    MPI_Type_commit(&every_other);
+    for (int j = 0; j < BIG; j++) {
+        strided[2 * j] = val(t->me, 0, j % 10);
+        strided[2 * j + 1] = -1;
+    }
+    for (size_t q = 0; q < (size_t)MAXN * BIG; q++)
+        rbuf[q] = SENTINEL;
+    MPI_Neighbor_allgather(strided, 1, every_other, rbuf, BIG, MPI_INT, t->comm);
+    for (int i = 0; i < t->in; i++)
+        for (int j = 0; j < BIG; j += 991) {
+            int s = t->src[i], exp = s == MPI_PROC_NULL ? SENTINEL : val(s, 0, j % 10);
+            CHECK(rbuf[(size_t)i * BIG + j] == exp, "%s strided Neighbor_allgather: slot %d "
+                  "element %d is %d, expected %d", t->name, i, j, rbuf[(size_t)i * BIG + j], exp);
+        }
+    MPI_Type_free(&every_other);
+    free(strided);
+    free(sbuf);
+    free(rbuf);
+}
+
 static void run_all(const topo_t *t)
 {
     run(t, 0);
     run(t, 1);
     run_overlapped(t);
+    run_large(t);
 }
 
 int main(int argc, char **argv)
