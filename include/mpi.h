@@ -789,6 +789,18 @@ BATON_DECL(int, Buffer_detach_c, (void *buffer_addr, MPI_Count *size))
 BATON_DECL(int, Buffer_flush, (void))
 BATON_DECL(int, Buffer_iflush, (MPI_Request *request))
 BATON_DECL(int, Cancel, (MPI_Request *request))
+BATON_DECL(int, Cart_coords, (MPI_Comm comm, int rank, int maxdims, int coords[]))
+BATON_DECL(int, Cart_create, (MPI_Comm comm_old, int ndims, const int dims[],
+                              const int periods[], int reorder, MPI_Comm *comm_cart))
+BATON_DECL(int, Cart_get, (MPI_Comm comm, int maxdims, int dims[], int periods[],
+                           int coords[]))
+BATON_DECL(int, Cart_map, (MPI_Comm comm, int ndims, const int dims[],
+                           const int periods[], int *newrank))
+BATON_DECL(int, Cart_rank, (MPI_Comm comm, const int coords[], int *rank))
+BATON_DECL(int, Cart_shift, (MPI_Comm comm, int direction, int disp, int *rank_source,
+                             int *rank_dest))
+BATON_DECL(int, Cart_sub, (MPI_Comm comm, const int remain_dims[], MPI_Comm *newcomm))
+BATON_DECL(int, Cartdim_get, (MPI_Comm comm, int *ndims))
 BATON_DECL(int, Comm_attach_buffer, (MPI_Comm comm, void *buffer, int size))
 BATON_DECL(int, Comm_attach_buffer_c, (MPI_Comm comm, void *buffer, MPI_Count size))
 BATON_DECL(MPI_Fint, Comm_c2f, (MPI_Comm comm))
@@ -838,6 +850,22 @@ BATON_DECL(int, Comm_split, (MPI_Comm comm, int color, int key, MPI_Comm *newcom
 BATON_DECL(int, Comm_split_type, (MPI_Comm comm, int split_type, int key, MPI_Info info,
                                   MPI_Comm *newcomm))
 BATON_DECL(int, Comm_test_inter, (MPI_Comm comm, int *flag))
+BATON_DECL(int, Dims_create, (int nnodes, int ndims, int dims[]))
+BATON_DECL(int, Dist_graph_create, (MPI_Comm comm_old, int n, const int sources[],
+                                    const int degrees[], const int destinations[],
+                                    const int weights[], MPI_Info info, int reorder,
+                                    MPI_Comm *comm_dist_graph))
+BATON_DECL(int, Dist_graph_create_adjacent, (MPI_Comm comm_old, int indegree,
+                                             const int sources[],
+                                             const int sourceweights[], int outdegree,
+                                             const int destinations[],
+                                             const int destweights[], MPI_Info info,
+                                             int reorder, MPI_Comm *comm_dist_graph))
+BATON_DECL(int, Dist_graph_neighbors, (MPI_Comm comm, int maxindegree, int sources[],
+                                       int sourceweights[], int maxoutdegree,
+                                       int destinations[], int destweights[]))
+BATON_DECL(int, Dist_graph_neighbors_count, (MPI_Comm comm, int *indegree,
+                                             int *outdegree, int *weighted))
 BATON_DECL(MPI_Fint, Errhandler_c2f, (MPI_Errhandler errhandler))
 BATON_DECL(MPI_Errhandler, Errhandler_f2c, (MPI_Fint errhandler))
 BATON_DECL(int, Errhandler_free, (MPI_Errhandler *errhandler))
@@ -879,6 +907,16 @@ BATON_DECL(int, Get_elements_x, (const MPI_Status *status, MPI_Datatype datatype
 BATON_DECL(int, Get_library_version, (char *version, int *resultlen))
 BATON_DECL(int, Get_processor_name, (char *name, int *resultlen))
 BATON_DECL(int, Get_version, (int *version, int *subversion))
+BATON_DECL(int, Graph_create, (MPI_Comm comm_old, int nnodes, const int index[],
+                               const int edges[], int reorder, MPI_Comm *comm_graph))
+BATON_DECL(int, Graph_get, (MPI_Comm comm, int maxindex, int maxedges, int index[],
+                            int edges[]))
+BATON_DECL(int, Graph_map, (MPI_Comm comm, int nnodes, const int index[],
+                            const int edges[], int *newrank))
+BATON_DECL(int, Graph_neighbors, (MPI_Comm comm, int rank, int maxneighbors,
+                                  int neighbors[]))
+BATON_DECL(int, Graph_neighbors_count, (MPI_Comm comm, int rank, int *nneighbors))
+BATON_DECL(int, Graphdims_get, (MPI_Comm comm, int *nnodes, int *nedges))
 BATON_DECL(int, Grequest_complete, (MPI_Request request))
 BATON_DECL(int, Grequest_start, (MPI_Grequest_query_function *query_fn,
                                  MPI_Grequest_free_function *free_fn,
@@ -952,6 +990,30 @@ BATON_DECL(int, Imrecv, (void *buf, int count, MPI_Datatype datatype,
                          MPI_Message *message, MPI_Request *request))
 BATON_DECL(int, Imrecv_c, (void *buf, MPI_Count count, MPI_Datatype datatype,
                            MPI_Message *message, MPI_Request *request))
+BATON_DECL(int, Ineighbor_allgather, (const void *sendbuf, int sendcount,
+                                      MPI_Datatype sendtype, void *recvbuf,
+                                      int recvcount, MPI_Datatype recvtype,
+                                      MPI_Comm comm, MPI_Request *request))
+BATON_DECL(int, Ineighbor_allgatherv, (const void *sendbuf, int sendcount,
+                                       MPI_Datatype sendtype, void *recvbuf,
+                                       const int recvcounts[], const int displs[],
+                                       MPI_Datatype recvtype, MPI_Comm comm,
+                                       MPI_Request *request))
+BATON_DECL(int, Ineighbor_alltoall, (const void *sendbuf, int sendcount,
+                                     MPI_Datatype sendtype, void *recvbuf,
+                                     int recvcount, MPI_Datatype recvtype,
+                                     MPI_Comm comm, MPI_Request *request))
+BATON_DECL(int, Ineighbor_alltoallv, (const void *sendbuf, const int sendcounts[],
+                                      const int sdispls[], MPI_Datatype sendtype,
+                                      void *recvbuf, const int recvcounts[],
+                                      const int rdispls[], MPI_Datatype recvtype,
+                                      MPI_Comm comm, MPI_Request *request))
+BATON_DECL(int, Ineighbor_alltoallw, (const void *sendbuf, const int sendcounts[],
+                                      const MPI_Aint sdispls[],
+                                      const MPI_Datatype sendtypes[], void *recvbuf,
+                                      const int recvcounts[], const MPI_Aint rdispls[],
+                                      const MPI_Datatype recvtypes[], MPI_Comm comm,
+                                      MPI_Request *request))
 BATON_DECL(MPI_Fint, Info_c2f, (MPI_Info info))
 BATON_DECL(int, Info_create, (MPI_Info *info))
 BATON_DECL(int, Info_create_env, (int argc, char *argv[], MPI_Info *info))
@@ -1036,6 +1098,27 @@ BATON_DECL(int, Mrecv, (void *buf, int count, MPI_Datatype datatype,
                         MPI_Message *message, MPI_Status *status))
 BATON_DECL(int, Mrecv_c, (void *buf, MPI_Count count, MPI_Datatype datatype,
                           MPI_Message *message, MPI_Status *status))
+BATON_DECL(int, Neighbor_allgather, (const void *sendbuf, int sendcount,
+                                     MPI_Datatype sendtype, void *recvbuf,
+                                     int recvcount, MPI_Datatype recvtype,
+                                     MPI_Comm comm))
+BATON_DECL(int, Neighbor_allgatherv, (const void *sendbuf, int sendcount,
+                                      MPI_Datatype sendtype, void *recvbuf,
+                                      const int recvcounts[], const int displs[],
+                                      MPI_Datatype recvtype, MPI_Comm comm))
+BATON_DECL(int, Neighbor_alltoall, (const void *sendbuf, int sendcount,
+                                    MPI_Datatype sendtype, void *recvbuf, int recvcount,
+                                    MPI_Datatype recvtype, MPI_Comm comm))
+BATON_DECL(int, Neighbor_alltoallv, (const void *sendbuf, const int sendcounts[],
+                                     const int sdispls[], MPI_Datatype sendtype,
+                                     void *recvbuf, const int recvcounts[],
+                                     const int rdispls[], MPI_Datatype recvtype,
+                                     MPI_Comm comm))
+BATON_DECL(int, Neighbor_alltoallw, (const void *sendbuf, const int sendcounts[],
+                                     const MPI_Aint sdispls[],
+                                     const MPI_Datatype sendtypes[], void *recvbuf,
+                                     const int recvcounts[], const MPI_Aint rdispls[],
+                                     const MPI_Datatype recvtypes[], MPI_Comm comm))
 BATON_DECL(MPI_Fint, Op_c2f, (MPI_Op op))
 BATON_DECL(int, Op_commutative, (MPI_Op op, int *commute))
 BATON_DECL(int, Op_create, (MPI_User_function *user_fn, int commute, MPI_Op *op))
@@ -1236,6 +1319,7 @@ BATON_DECL(int, Testany, (int count, MPI_Request array_of_requests[], int *index
                           int *flag, MPI_Status *status))
 BATON_DECL(int, Testsome, (int incount, MPI_Request array_of_requests[], int *outcount,
                            int array_of_indices[], MPI_Status array_of_statuses[]))
+BATON_DECL(int, Topo_test, (MPI_Comm comm, int *status))
 BATON_DECL(MPI_Fint, Type_c2f, (MPI_Datatype datatype))
 BATON_DECL(int, Type_commit, (MPI_Datatype *datatype))
 BATON_DECL(int, Type_contiguous, (int count, MPI_Datatype oldtype,

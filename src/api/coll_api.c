@@ -503,24 +503,32 @@ BT_COLL_PAIR(Alltoallv, Ialltoallv, bt_alltoallv,
              (sendbuf, sendcounts, sdispls, sendtype, recvbuf, recvcounts, rdispls, recvtype,
               comm))
 
-/* Each peer's (count, type) of alltoallw, resolved to datatype objects in types. */
-static int bt_coll_check_w(const char *call, bt_comm_t *comm, const void *buf, const int counts[],
-                           const int displs[], const MPI_Datatype handles[], const char *what,
-                           bt_datatype_t **types)
+/* Each of n peers' (count, type) of alltoallw and neighbor_alltoallw, resolved to
+ * datatype objects in types. The byte displacements are int (alltoallw) or MPI_Aint
+ * (the neighbourhood form): one of idispls, adispls. Without peers the arrays may
+ * be NULL. */
+static int bt_coll_check_w(const char *call, bt_comm_t *comm, const void *buf, int n,
+                           const int counts[], const int idispls[], const MPI_Aint adispls[],
+                           const MPI_Datatype handles[], const char *what, bt_datatype_t **types)
 {
     const char *cname = what[0] == 's' ? "sendcounts" : "recvcounts";
     const char *dname = what[0] == 's' ? "sdispls" : "rdispls";
     int rc;
 
-    if ((rc = bt_coll_check_counts(call, comm, counts, displs, comm->size, cname, dname, NULL)))
+    if (n == 0)
+        return MPI_SUCCESS;
+    if (!idispls && !adispls)
+        return bt_err_comm(comm, MPI_ERR_ARG, call, "%s is NULL", dname);
+    if ((rc = bt_coll_check_counts(call, comm, counts, NULL, n, cname, NULL, NULL)))
         return rc;
     if (!handles)
         return bt_err_comm(comm, MPI_ERR_ARG, call, "%stypes is NULL",
                            what[0] == 's' ? "send" : "recv");
-    for (int i = 0; i < comm->size; i++) {
+    for (int i = 0; i < n; i++) {
         /* With byte displacements buf may be MPI_BOTTOM (NULL): only a block at
          * displacement 0 of a NULL buffer is certainly wrong. */
-        const void *b = buf ? buf : (displs[i] ? (const void *)1 : NULL);
+        MPI_Aint disp = idispls ? idispls[i] : adispls[i];
+        const void *b = buf ? buf : (disp ? (const void *)1 : NULL);
         if ((rc = bt_check_buffer(call, comm, b, counts[i], handles[i], what, &types[i])))
             return rc;
     }
@@ -544,14 +552,14 @@ static int bt_alltoallw(const char *call, const void *sendbuf, const int sendcou
         return rc;
     p = a.comm->size;
     types = bt_malloc(2 * (size_t)p * sizeof(*types));
-    rc = bt_coll_check_w(call, a.comm, recvbuf, recvcounts, rdispls, recvtypes, "receive ",
-                         types + p);
+    rc = bt_coll_check_w(call, a.comm, recvbuf, p, recvcounts, rdispls, NULL, recvtypes,
+                         "receive ", types + p);
     if (rc == MPI_SUCCESS && sendbuf != MPI_IN_PLACE) {
         a.sendcounts = sendcounts;
         a.sdispls = sdispls;
         a.sendtypes = types;
-        rc = bt_coll_check_w(call, a.comm, sendbuf, sendcounts, sdispls, sendtypes, "send ",
-                             types);
+        rc = bt_coll_check_w(call, a.comm, sendbuf, p, sendcounts, sdispls, NULL, sendtypes,
+                             "send ", types);
     }
     if (rc == MPI_SUCCESS) {
         a.recvtypes = types + p;
@@ -820,3 +828,208 @@ BT_COLL_INIT(Reduce_scatter_block, bt_reduce_scatter_block,
              (const void *sendbuf, void *recvbuf, int recvcount, MPI_Datatype datatype,
               MPI_Op op, MPI_Comm comm),
              (sendbuf, recvbuf, recvcount, datatype, op, comm))
+
+/* ---- neighbourhood collectives ---------------------------------------------------- */
+
+/* comm must have a process topology: its neighbours are the peers. */
+static int bt_neighbor_comm(const char *call, MPI_Comm h, bt_comm_t **comm_p)
+{
+    int rc;
+
+    if ((rc = bt_check_comm(call, h, comm_p)))
+        return rc;
+    if (!(*comm_p)->topo)
+        return bt_err_comm(*comm_p, MPI_ERR_TOPOLOGY, call, "comm has no process topology (a "
+                           "Cartesian, graph or distributed graph one names the neighbours)");
+    return MPI_SUCCESS;
+}
+
+/* The send and receive buffers of neighbourhood collectives: never MPI_IN_PLACE. */
+static int bt_neighbor_bufs(const char *call, bt_comm_t *comm, const void *sendbuf,
+                            const void *recvbuf)
+{
+    int rc;
+
+    if ((rc = bt_coll_no_in_place(call, comm, sendbuf, "sendbuf",
+                                  " (not allowed in neighbourhood collectives)")) ||
+        (rc = bt_coll_no_in_place(call, comm, recvbuf, "recvbuf",
+                                  " (not allowed in neighbourhood collectives)")))
+        return rc;
+    return MPI_SUCCESS;
+}
+
+/* Per-neighbour counts (and displacements); NULL arrays are fine without neighbours. */
+static int bt_neighbor_counts(const char *call, bt_comm_t *comm, const int counts[],
+                              const void *displs, int n, const char *cname, const char *dname,
+                              MPI_Count *total_p)
+{
+    *total_p = 0;
+    if (n == 0)
+        return MPI_SUCCESS;
+    if (!displs)
+        return bt_err_comm(comm, MPI_ERR_ARG, call, "%s is NULL", dname);
+    return bt_coll_check_counts(call, comm, counts, NULL, n, cname, NULL, total_p);
+}
+
+static int bt_neighbor_allgather(const char *call, const void *sendbuf, int sendcount,
+                                 MPI_Datatype sendtype, void *recvbuf, int recvcount,
+                                 MPI_Datatype recvtype, MPI_Comm h, int blocking,
+                                 MPI_Request *request)
+{
+    bt_coll_args_t a = { .kind = BT_COLL_NEIGHBOR_ALLGATHER, .sendbuf = sendbuf,
+                         .recvbuf = recvbuf, .sendcount = sendcount, .recvcount = recvcount };
+    int rc;
+
+    if ((rc = bt_neighbor_comm(call, h, &a.comm)) ||
+        (rc = bt_neighbor_bufs(call, a.comm, sendbuf, recvbuf)))
+        return rc;
+    if (recvcount < 0)
+        return bt_err_comm(a.comm, MPI_ERR_COUNT, call,
+                           "receive count is %d, must be non-negative", recvcount);
+    if ((rc = bt_check_buffer(call, a.comm, sendbuf, sendcount, sendtype, "send ",
+                              &a.sendtype)) ||
+        (rc = bt_check_buffer(call, a.comm, recvbuf,
+                              (MPI_Count)recvcount * a.comm->topo->indegree, recvtype,
+                              "receive ", &a.recvtype)) ||
+        (rc = bt_coll_check_request(call, a.comm, blocking, request)))
+        return rc;
+    return bt_coll_run(call, &a, blocking, request);
+}
+
+BT_COLL_PAIR(Neighbor_allgather, Ineighbor_allgather, bt_neighbor_allgather,
+             (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
+              int recvcount, MPI_Datatype recvtype, MPI_Comm comm),
+             (sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, comm))
+
+static int bt_neighbor_allgatherv(const char *call, const void *sendbuf, int sendcount,
+                                  MPI_Datatype sendtype, void *recvbuf, const int recvcounts[],
+                                  const int displs[], MPI_Datatype recvtype, MPI_Comm h,
+                                  int blocking, MPI_Request *request)
+{
+    bt_coll_args_t a = { .kind = BT_COLL_NEIGHBOR_ALLGATHERV, .sendbuf = sendbuf,
+                         .recvbuf = recvbuf, .sendcount = sendcount, .recvcounts = recvcounts,
+                         .rdispls = displs };
+    MPI_Count total;
+    int rc;
+
+    if ((rc = bt_neighbor_comm(call, h, &a.comm)) ||
+        (rc = bt_neighbor_bufs(call, a.comm, sendbuf, recvbuf)) ||
+        (rc = bt_neighbor_counts(call, a.comm, recvcounts, displs, a.comm->topo->indegree,
+                                 "recvcounts", "displs", &total)) ||
+        (rc = bt_check_buffer(call, a.comm, sendbuf, sendcount, sendtype, "send ",
+                              &a.sendtype)) ||
+        (rc = bt_check_buffer(call, a.comm, recvbuf, total, recvtype, "receive ",
+                              &a.recvtype)) ||
+        (rc = bt_coll_check_request(call, a.comm, blocking, request)))
+        return rc;
+    return bt_coll_run(call, &a, blocking, request);
+}
+
+BT_COLL_PAIR(Neighbor_allgatherv, Ineighbor_allgatherv, bt_neighbor_allgatherv,
+             (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
+              const int recvcounts[], const int displs[], MPI_Datatype recvtype, MPI_Comm comm),
+             (sendbuf, sendcount, sendtype, recvbuf, recvcounts, displs, recvtype, comm))
+
+static int bt_neighbor_alltoall(const char *call, const void *sendbuf, int sendcount,
+                                MPI_Datatype sendtype, void *recvbuf, int recvcount,
+                                MPI_Datatype recvtype, MPI_Comm h, int blocking,
+                                MPI_Request *request)
+{
+    bt_coll_args_t a = { .kind = BT_COLL_NEIGHBOR_ALLTOALL, .sendbuf = sendbuf,
+                         .recvbuf = recvbuf, .sendcount = sendcount, .recvcount = recvcount };
+    int rc;
+
+    if ((rc = bt_neighbor_comm(call, h, &a.comm)) ||
+        (rc = bt_neighbor_bufs(call, a.comm, sendbuf, recvbuf)))
+        return rc;
+    if (sendcount < 0 || recvcount < 0)
+        return bt_err_comm(a.comm, MPI_ERR_COUNT, call, "%s count is %d, must be non-negative",
+                           sendcount < 0 ? "send" : "receive",
+                           sendcount < 0 ? sendcount : recvcount);
+    if ((rc = bt_check_buffer(call, a.comm, sendbuf,
+                              (MPI_Count)sendcount * a.comm->topo->outdegree, sendtype, "send ",
+                              &a.sendtype)) ||
+        (rc = bt_check_buffer(call, a.comm, recvbuf,
+                              (MPI_Count)recvcount * a.comm->topo->indegree, recvtype,
+                              "receive ", &a.recvtype)) ||
+        (rc = bt_coll_check_request(call, a.comm, blocking, request)))
+        return rc;
+    return bt_coll_run(call, &a, blocking, request);
+}
+
+BT_COLL_PAIR(Neighbor_alltoall, Ineighbor_alltoall, bt_neighbor_alltoall,
+             (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
+              int recvcount, MPI_Datatype recvtype, MPI_Comm comm),
+             (sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, comm))
+
+static int bt_neighbor_alltoallv(const char *call, const void *sendbuf, const int sendcounts[],
+                                 const int sdispls[], MPI_Datatype sendtype, void *recvbuf,
+                                 const int recvcounts[], const int rdispls[],
+                                 MPI_Datatype recvtype, MPI_Comm h, int blocking,
+                                 MPI_Request *request)
+{
+    bt_coll_args_t a = { .kind = BT_COLL_NEIGHBOR_ALLTOALLV, .sendbuf = sendbuf,
+                         .recvbuf = recvbuf, .sendcounts = sendcounts, .sdispls = sdispls,
+                         .recvcounts = recvcounts, .rdispls = rdispls };
+    MPI_Count stotal, rtotal;
+    int rc;
+
+    if ((rc = bt_neighbor_comm(call, h, &a.comm)) ||
+        (rc = bt_neighbor_bufs(call, a.comm, sendbuf, recvbuf)) ||
+        (rc = bt_neighbor_counts(call, a.comm, sendcounts, sdispls, a.comm->topo->outdegree,
+                                 "sendcounts", "sdispls", &stotal)) ||
+        (rc = bt_neighbor_counts(call, a.comm, recvcounts, rdispls, a.comm->topo->indegree,
+                                 "recvcounts", "rdispls", &rtotal)) ||
+        (rc = bt_check_buffer(call, a.comm, sendbuf, stotal, sendtype, "send ", &a.sendtype)) ||
+        (rc = bt_check_buffer(call, a.comm, recvbuf, rtotal, recvtype, "receive ",
+                              &a.recvtype)) ||
+        (rc = bt_coll_check_request(call, a.comm, blocking, request)))
+        return rc;
+    return bt_coll_run(call, &a, blocking, request);
+}
+
+BT_COLL_PAIR(Neighbor_alltoallv, Ineighbor_alltoallv, bt_neighbor_alltoallv,
+             (const void *sendbuf, const int sendcounts[], const int sdispls[],
+              MPI_Datatype sendtype, void *recvbuf, const int recvcounts[], const int rdispls[],
+              MPI_Datatype recvtype, MPI_Comm comm),
+             (sendbuf, sendcounts, sdispls, sendtype, recvbuf, recvcounts, rdispls, recvtype,
+              comm))
+
+static int bt_neighbor_alltoallw(const char *call, const void *sendbuf, const int sendcounts[],
+                                 const MPI_Aint sdispls[], const MPI_Datatype sendtypes[],
+                                 void *recvbuf, const int recvcounts[], const MPI_Aint rdispls[],
+                                 const MPI_Datatype recvtypes[], MPI_Comm h, int blocking,
+                                 MPI_Request *request)
+{
+    bt_coll_args_t a = { .kind = BT_COLL_NEIGHBOR_ALLTOALLW, .sendbuf = sendbuf,
+                         .recvbuf = recvbuf, .sendcounts = sendcounts, .sdispls_aint = sdispls,
+                         .recvcounts = recvcounts, .rdispls_aint = rdispls };
+    bt_datatype_t **types;
+    int rc, in, out;
+
+    if ((rc = bt_neighbor_comm(call, h, &a.comm)) ||
+        (rc = bt_neighbor_bufs(call, a.comm, sendbuf, recvbuf)) ||
+        (rc = bt_coll_check_request(call, a.comm, blocking, request)))
+        return rc;
+    in = a.comm->topo->indegree;
+    out = a.comm->topo->outdegree;
+    types = bt_malloc(((size_t)in + (size_t)out + 1) * sizeof(*types));
+    if ((rc = bt_coll_check_w(call, a.comm, sendbuf, out, sendcounts, NULL, sdispls, sendtypes,
+                              "send ", types)) == MPI_SUCCESS &&
+        (rc = bt_coll_check_w(call, a.comm, recvbuf, in, recvcounts, NULL, rdispls, recvtypes,
+                              "receive ", types + out)) == MPI_SUCCESS) {
+        a.sendtypes = types;
+        a.recvtypes = types + out;
+        rc = bt_coll_run(call, &a, blocking, request);
+    }
+    /* The schedule holds its own references to the types. */
+    free(types);
+    return rc;
+}
+
+BT_COLL_PAIR(Neighbor_alltoallw, Ineighbor_alltoallw, bt_neighbor_alltoallw,
+             (const void *sendbuf, const int sendcounts[], const MPI_Aint sdispls[],
+              const MPI_Datatype sendtypes[], void *recvbuf, const int recvcounts[],
+              const MPI_Aint rdispls[], const MPI_Datatype recvtypes[], MPI_Comm comm),
+             (sendbuf, sendcounts, sdispls, sendtypes, recvbuf, recvcounts, rdispls, recvtypes,
+              comm))

@@ -31,7 +31,14 @@ typedef enum {
     BT_COLL_REDUCE_SCATTER_BLOCK,
     BT_COLL_SCAN,
     BT_COLL_EXSCAN,
-    BT_COLL_NKINDS
+    BT_COLL_NKINDS,
+    /* The neighbourhood collectives have one algorithm each (neighbor.c) and no
+     * entry in the selection table. */
+    BT_COLL_NEIGHBOR_ALLGATHER = BT_COLL_NKINDS,
+    BT_COLL_NEIGHBOR_ALLGATHERV,
+    BT_COLL_NEIGHBOR_ALLTOALL,
+    BT_COLL_NEIGHBOR_ALLTOALLV,
+    BT_COLL_NEIGHBOR_ALLTOALLW,
 } bt_coll_kind_t;
 
 /* The arguments of any collective. What a collective does not take, or what is not
@@ -42,6 +49,9 @@ typedef enum {
  *                          displs in sdispls (scatterv) or rdispls (gatherv), root
  *   allgather(v), alltoall(v): as gather, without root
  *   alltoallw:             sendtypes/recvtypes per peer, displacements in bytes
+ *   neighbor_*:            as allgather(v), alltoall(v,w) with a block per neighbour of
+ *                          comm's topology; neighbor_alltoallw's byte displacements are
+ *                          MPI_Aint, in sdispls_aint/rdispls_aint
  *   reduce, allreduce, scan, exscan: sendbuf, recvbuf, count, dt, op (root)
  *   reduce_scatter:        sendbuf, recvbuf, recvcounts, dt, op
  *   reduce_scatter_block:  sendbuf, recvbuf, count (the block), dt, op */
@@ -55,6 +65,7 @@ typedef struct bt_coll_args {
     MPI_Count             sendcount, recvcount;
     bt_datatype_t        *sendtype, *recvtype;
     const int            *sendcounts, *sdispls, *recvcounts, *rdispls;
+    const MPI_Aint       *sdispls_aint, *rdispls_aint;
     bt_datatype_t *const *sendtypes, *const *recvtypes;
     bt_op_t              *op;
     int                   root;

@@ -187,6 +187,10 @@ typedef struct bt_coll_block {
 void bt_coll_a2a_blocks(bt_sched_t *s, const bt_coll_args_t *a, bt_coll_block_t **send_p,
                         bt_coll_block_t **recv_p);
 
+/* A neighbourhood collective's messages, all in one round (neighbor.c). The
+ * schedule depends only on the arguments, so that it could be started again. */
+void bt_coll_neighbor_build(bt_sched_t *s, const bt_coll_args_t *a);
+
 /* Algorithms that need a commutative op. */
 int bt_coll_commutative_ok(const bt_coll_args_t *a);
 

@@ -466,6 +466,14 @@ int bt_coll_start(bt_coll_args_t *a, bt_request_t **req_p)
     int alg, rc;
 
     *req_p = NULL;
+    if (a->kind >= BT_COLL_NEIGHBOR_ALLGATHER) {
+        /* Point-to-point with the neighbours only: no node channel to set up. */
+        tag = (int)(a->comm->coll_seq++ & BT_COLL_TAG_MASK);
+        s = bt_coll_sched_new(a->comm, tag);
+        bt_coll_neighbor_build(s, a);
+        *req_p = bt_coll_sched_start(s);
+        return MPI_SUCCESS;
+    }
     if (a->blocking && !a->comm->coll && (rc = bt_coll_comm_setup(a->comm)) != MPI_SUCCESS)
         return rc;
     tag = (int)(a->comm->coll_seq++ & BT_COLL_TAG_MASK);

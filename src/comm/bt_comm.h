@@ -35,6 +35,24 @@ struct bt_bsend_pool; /* private to pt2pt/ */
 struct bt_session;
 struct bt_coll_comm; /* private to coll/ */
 
+/* A communicator's process topology (MPI_Cart_create, MPI_Graph_create,
+ * MPI_Dist_graph_create*): fixed once made, so duplicates share it. */
+typedef struct bt_topo {
+    int  refcount;
+    int  kind;                 /* MPI_CART, MPI_GRAPH or MPI_DIST_GRAPH */
+    int  ndims;                /* Cartesian: dims[ndims], periods[ndims] */
+    int *dims, *periods;
+    int  nnodes;               /* graph: index[nnodes], edges[index[nnodes - 1]] */
+    int *index, *edges;
+    int  weighted;             /* distributed graph: weights were given */
+    /* My neighbours in the order of the neighbourhood collectives and of
+     * MPI_*_neighbors: those I receive from (sources) and send to (dests).
+     * MPI_PROC_NULL where a Cartesian shift leaves a non-periodic grid. */
+    int  indegree, outdegree;
+    int *sources, *dests;
+    int *srcweights, *dstweights;   /* distributed graph, weighted only */
+} bt_topo_t;
+
 /* Context ids are even; a communicator's collectives use ctx + 1 so that they
  * never match its point-to-point traffic. */
 typedef struct bt_comm {
@@ -49,6 +67,7 @@ typedef struct bt_comm {
     unsigned         asserts;     /* BT_COMM_ASSERT_* set by info (MPI_Comm_set_info) */
     struct bt_attr  *attrs;
     struct bt_coll_comm *coll;    /* node-aware collective state, owned by coll/ */
+    bt_topo_t       *topo;        /* NULL: no process topology */
     struct bt_bsend_pool *bsend;  /* MPI_Comm_attach_buffer's, owned by pt2pt/ */
     struct bt_session *session;   /* the session it derives from, NULL: the world's */
     MPI_Comm         handle;
@@ -229,6 +248,36 @@ int  bt_attr_get(bt_comm_t *comm, int keyval, void **value_p, int *flag_p);
 int  bt_attr_delete(bt_comm_t *comm, int keyval);
 int  bt_attr_copy_all(bt_comm_t *oldcomm, bt_comm_t *newcomm);
 int  bt_attr_delete_all(bt_comm_t *comm);
+
+/* Process topologies (comm/topo.c). NULL is no topology to both. */
+void bt_topo_retain(bt_topo_t *topo);
+void bt_topo_release(bt_topo_t *topo);
+/* Cartesian: ranks are laid out row-major (the last dimension varies fastest). */
+void bt_topo_cart_coords(const bt_topo_t *topo, int rank, int *coords);
+/* coords outside a non-periodic dimension: -1 - that dimension; else the rank. */
+int  bt_topo_cart_rank(const bt_topo_t *topo, const int *coords);
+void bt_topo_cart_shift(const bt_topo_t *topo, int rank, int dim, int disp, int *src_p,
+                        int *dst_p);
+/* The constructors, collective over comm, with arguments already checked. Processes
+ * left out get NULL. reorder: ranks may be renumbered (Cartesian only: so that
+ * neighbours share a node). */
+int bt_comm_cart_create(bt_comm_t *comm, int ndims, const int *dims, const int *periods,
+                        int reorder, bt_comm_t **newcomm_p);
+int bt_comm_cart_sub(bt_comm_t *comm, const int *remain, bt_comm_t **newcomm_p);
+/* My rank in the grid that bt_comm_cart_create with reorder makes (MPI_UNDEFINED:
+ * left out); local. */
+int bt_comm_cart_map(bt_comm_t *comm, int ndims, const int *dims, const int *periods);
+int bt_comm_graph_create(bt_comm_t *comm, int nnodes, const int *index, const int *edges,
+                         bt_comm_t **newcomm_p);
+/* weighted: the weights are read (none where a degree is 0). */
+int bt_comm_dist_graph_create_adjacent(bt_comm_t *comm, int indegree, const int *sources,
+                                       const int *srcweights, int outdegree, const int *dests,
+                                       const int *dstweights, int weighted,
+                                       bt_comm_t **newcomm_p);
+/* Edges sources[i] -> destinations[...] as MPI_Dist_graph_create lists them;
+ * weights NULL: unweighted. */
+int bt_comm_dist_graph_create(bt_comm_t *comm, int n, const int *sources, const int *degrees,
+                              const int *dests, const int *weights, bt_comm_t **newcomm_p);
 
 /* The same on the attribute list of any kind of object (a datatype's, ...):
  * h is the object's handle, which the callbacks receive. A keyval serves one

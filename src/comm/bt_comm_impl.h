@@ -27,6 +27,8 @@ typedef struct bt_comm_part {
 
 /* The tag of the next collective on comm. */
 int bt_comm_next_tag(bt_comm_t *comm);
+/* Every process of comm, with the tag of its next collective. */
+bt_comm_part_t bt_comm_part_all(bt_comm_t *comm);
 
 /* buf[i] &= the same word of every participant, result on all; nonblocking:
  * bt_comm_iband_start posts what it can, bt_comm_iband_poll goes on as messages

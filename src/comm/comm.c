@@ -51,6 +51,7 @@ void bt_comm_release(bt_comm_t *comm)
         return;
     if (comm->coll && bt_coll_comm_free)
         bt_coll_comm_free(comm);
+    bt_topo_release(comm->topo);
     bt_group_release(comm->group);
     bt_errhandler_release(comm->errh);
     bt_ctxid_free(comm->ctx);
@@ -76,6 +77,7 @@ static void bt_comm_setup(bt_comm_t *c, uint32_t ctx, bt_group_t *group, bt_errh
     c->asserts = 0;
     c->attrs = NULL;
     c->coll = NULL;
+    c->topo = NULL;
     c->handle = handle;
     c->name[0] = '\0';
 }
@@ -146,7 +148,7 @@ void bt_comm_finalize(void)
     }
 }
 
-static bt_comm_part_t bt_comm_part_all(bt_comm_t *comm)
+bt_comm_part_t bt_comm_part_all(bt_comm_t *comm)
 {
     bt_comm_part_t p = { comm, comm->size, comm->rank, NULL, bt_comm_next_tag(comm) };
     return p;
@@ -163,6 +165,8 @@ int bt_comm_dup(bt_comm_t *comm, bt_comm_t **newcomm_p)
         return rc;
     bt_group_retain(comm->group);
     c = bt_comm_new(ctx, comm->group, comm->errh);
+    c->topo = comm->topo;        /* the topology goes with the duplicate */
+    bt_topo_retain(c->topo);
     c->session = comm->session;
     c->asserts = comm->asserts;   /* a dup carries the hints along */
     if ((rc = bt_attr_copy_all(comm, c)) != MPI_SUCCESS) {
