@@ -44,7 +44,7 @@ static int bt_part_recv(const bt_comm_part_t *p, int from, void *buf, size_t len
 }
 
 /* Participant 0 sends buf to everyone down the tree. */
-static int bt_part_bcast(const bt_comm_part_t *p, void *buf, size_t len)
+int bt_comm_bcast(const bt_comm_part_t *p, void *buf, size_t len)
 {
     int me = p->me, low, rc;
 
@@ -86,7 +86,7 @@ int bt_comm_allreduce_band(const bt_comm_part_t *p, uint32_t *buf, int count)
     }
     free(tmp);
     if (rc == MPI_SUCCESS)
-        rc = bt_part_bcast(p, buf, len);
+        rc = bt_comm_bcast(p, buf, len);
     return rc;
 }
 
@@ -115,6 +115,6 @@ int bt_comm_allgather(const bt_comm_part_t *p, const void *send, void *recv, siz
         }
     }
     if (rc == MPI_SUCCESS)
-        rc = bt_part_bcast(p, out, (size_t)p->n * blk);
+        rc = bt_comm_bcast(p, out, (size_t)p->n * blk);
     return rc;
 }
