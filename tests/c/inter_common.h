@@ -18,11 +18,12 @@ static int rank, wsize;
 typedef struct it_inter {
     int      shape, side;       /* side: my group, 0 or 1 */
     MPI_Comm local, inter;
+    MPI_Comm skew;              /* side 1 only: holds a context id, see it_make */
     int      lrank, lsize, rsize;
     int      local_world[64], remote_world[64];   /* world rank by local / remote rank */
 } it_inter_t;
 
-static int it_side_of(int shape, int r)
+static inline int it_side_of(int shape, int r)
 {
     if (shape == 0)
         return r % 2;
@@ -30,7 +31,7 @@ static int it_side_of(int shape, int r)
 }
 
 /* The world ranks of a side, in rank order. */
-static int it_members(int shape, int side, int *list)
+static inline int it_members(int shape, int side, int *list)
 {
     int n = 0;
 
@@ -41,7 +42,7 @@ static int it_members(int shape, int side, int *list)
 }
 
 /* Needs wsize >= 2. leader_last: each side's leader is its last rank, not 0. */
-static void it_make(it_inter_t *t, int shape, int leader_last, int tag)
+static inline void it_make(it_inter_t *t, int shape, int leader_last, int tag)
 {
     int rc, flag = 0, remote_leader;
 
@@ -51,6 +52,12 @@ static void it_make(it_inter_t *t, int shape, int leader_last, int tag)
     t->rsize = it_members(shape, 1 - t->side, t->remote_world);
     MPI_Comm_split(MPI_COMM_WORLD, t->side, rank, &t->local);
     MPI_Comm_rank(t->local, &t->lrank);
+    /* Side 1 takes one more context id first, so that the two sides' ids for the
+     * intercommunicator differ, as in a program whose groups have different
+     * histories: messages must carry the id of the side that receives them. */
+    t->skew = MPI_COMM_NULL;
+    if (t->side == 1)
+        MPI_Comm_dup(t->local, &t->skew);
     remote_leader = t->remote_world[leader_last ? t->rsize - 1 : 0];
     rc = MPI_Intercomm_create(t->local, leader_last ? t->lsize - 1 : 0, MPI_COMM_WORLD,
                               remote_leader, tag, &t->inter);
@@ -60,14 +67,16 @@ static void it_make(it_inter_t *t, int shape, int leader_last, int tag)
     CHECK(flag == 1, "MPI_Comm_test_inter says %d of a new intercommunicator", flag);
 }
 
-static void it_free(it_inter_t *t)
+static inline void it_free(it_inter_t *t)
 {
     MPI_Comm_free(&t->inter);
     MPI_Comm_free(&t->local);
+    if (t->skew != MPI_COMM_NULL)
+        MPI_Comm_free(&t->skew);
 }
 
 /* group's members as world ranks. */
-static void it_group_world(MPI_Group group, int *world, int *n)
+static inline void it_group_world(MPI_Group group, int *world, int *n)
 {
     MPI_Group wgroup;
     int ranks[64];
