@@ -154,6 +154,12 @@ int bt_comm_compare(const bt_comm_t *a, const bt_comm_t *b);      /* MPI_IDENT, 
  * return it instead of waiting for the leader. */
 int bt_intercomm_create(bt_comm_t *local, int local_leader, int leader_err, bt_comm_t *peer,
                         int remote_leader, int tag, bt_comm_t **newcomm_p);
+/* Collective over the members of local and of remote (disjoint, each calling
+ * with its own group as local); MPI_ERR_GROUP when the other side named other
+ * groups. */
+int bt_intercomm_create_from_groups(bt_group_t *local, int local_leader, bt_group_t *remote,
+                                    int remote_leader, const char *stringtag,
+                                    bt_errhandler_t *errh, bt_comm_t **newcomm_p);
 int bt_intercomm_merge(bt_comm_t *inter, int high, bt_comm_t **newcomm_p);
 /* Dup, split and create of an intercommunicator (bt_comm_dup, _split, _create
  * send them here): the result's local group is what the call makes of mine, its

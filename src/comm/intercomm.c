@@ -34,28 +34,46 @@ typedef struct bt_inter_member {
     int world, color, key, rank;
 } bt_inter_member_t;
 
-/* Every member of comm, participant i being rank (i + root) % size: so that
+/* One side as the handshake sees it: its members (group, my rank among them)
+ * talk on parent, member i being parent rank members[i] (NULL: i); its tags come
+ * from the collective sequence of `tags`, or are all `tag` when it is NULL. */
+typedef struct bt_inter_side {
+    bt_comm_t   *parent;
+    const int   *members;
+    bt_group_t  *group;
+    bt_comm_t   *tags;
+    int          tag;
+} bt_inter_side_t;
+
+static int bt_inter_tag(const bt_inter_side_t *side)
+{
+    return side->tags ? bt_comm_next_tag(side->tags) : side->tag;
+}
+
+/* Every member of the side, participant i being member (i + root) % n: so that
  * bt_comm_bcast, which sends from participant 0, sends from root. */
 typedef struct bt_inter_part {
     bt_comm_part_t part;
     int           *members;
 } bt_inter_part_t;
 
-static void bt_inter_part_init(bt_inter_part_t *ip, bt_comm_t *comm, int root, int tag)
+static void bt_inter_part_init(bt_inter_part_t *ip, const bt_inter_side_t *side, int root)
 {
+    int n = side->group->size;
+
     ip->members = NULL;
-    ip->part.parent = comm;
-    ip->part.n = comm->size;
-    ip->part.me = comm->rank;
-    ip->part.members = NULL;
-    ip->part.tag = tag;
+    ip->part.parent = side->parent;
+    ip->part.n = n;
+    ip->part.me = side->group->rank;
+    ip->part.members = side->members;
+    ip->part.tag = bt_inter_tag(side);
     if (root == 0)
         return;
-    ip->members = bt_malloc((size_t)comm->size * sizeof(int));
-    for (int i = 0; i < comm->size; i++)
-        ip->members[i] = (i + root) % comm->size;
+    ip->members = bt_malloc((size_t)n * sizeof(int));
+    for (int i = 0; i < n; i++)
+        ip->members[i] = side->members ? side->members[(i + root) % n] : (i + root) % n;
     ip->part.members = ip->members;
-    ip->part.me = (comm->rank - root + comm->size) % comm->size;
+    ip->part.me = (ip->part.me - root + n) % n;
 }
 
 /* Sends len bytes and receives up to cap bytes from the same peer; *got_p is the
@@ -159,18 +177,18 @@ static int bt_inter_overlap(const bt_group_t *a, const int *desc, int m)
     return hit;
 }
 
-/* The handshake, collective over local (one side). lead: the local rank of the
- * side's leader, the only one that uses br. tags: the communicator whose
- * collective sequence gives this side's tags. split: colors and keys differ
- * (gathered first); otherwise every member has color 0 and its rank as key.
- * create: the two sides must not overlap (MPI_Intercomm_create's rule).
- * lead_err: the leader's arguments are wrong; it takes part all the same, swaps
- * nothing, and every member returns this error instead of waiting forever. */
-static int bt_inter_build(bt_comm_t *local, int lead, int lead_err, const bt_inter_bridge_t *br,
-                          bt_comm_t *tags, int split, int create, int color, int key,
+/* The handshake, collective over one side. lead: the side's leader (its rank in
+ * the side), the only one that uses br. split: colors and keys differ (gathered
+ * first); otherwise every member has color 0 and its rank as key. create: the
+ * two sides must not overlap (MPI_Intercomm_create's rule). lead_err: the
+ * leader's arguments are wrong; it takes part all the same, swaps nothing, and
+ * every member returns this error instead of waiting forever. */
+static int bt_inter_build(const bt_inter_side_t *side, int lead, int lead_err,
+                          const bt_inter_bridge_t *br, int split, int create, int color, int key,
                           bt_errhandler_t *errh, bt_comm_t **newcomm_p)
 {
-    int n = local->size, m = 0, rc, commit = color != MPI_UNDEFINED;
+    bt_group_t *group = side->group;
+    int n = group->size, me = group->rank, m = 0, rc, commit = color != MPI_UNDEFINED;
     int *mine = bt_malloc((1 + 3 * (size_t)n) * sizeof(int)), *theirs = NULL;
     int head[2] = { MPI_SUCCESS, 0 }, tag;
     uint32_t ctx = 0, lctx = 0;
@@ -181,13 +199,13 @@ static int bt_inter_build(bt_comm_t *local, int lead, int lead_err, const bt_int
 
     *newcomm_p = NULL;
     for (int i = 0; i < n; i++) {
-        mine[1 + 3 * i] = local->group->world[i];
+        mine[1 + 3 * i] = group->world[i];
         mine[1 + 3 * i + 1] = 0;
         mine[1 + 3 * i + 2] = i;
     }
     if (split) {
         int ck[2] = { color, key }, *all = bt_malloc(2 * (size_t)n * sizeof(int));
-        bt_inter_part_init(&ip, local, 0, bt_comm_next_tag(tags));
+        bt_inter_part_init(&ip, side, 0);
         rc = bt_comm_allgather(&ip.part, ck, all, sizeof(ck));
         for (int i = 0; i < n; i++) {
             mine[1 + 3 * i + 1] = all[2 * i];
@@ -199,10 +217,10 @@ static int bt_inter_build(bt_comm_t *local, int lead, int lead_err, const bt_int
     }
     /* One id of each kind serves every color of the side, whose groups are
      * disjoint, as in MPI_Comm_split. */
-    bt_inter_part_init(&ip, local, 0, bt_comm_next_tag(tags));
+    bt_inter_part_init(&ip, side, 0);
     if ((rc = bt_ctxid_alloc(&ip.part, commit, &ctx)) != MPI_SUCCESS)
         goto out;
-    ip.part.tag = bt_comm_next_tag(tags);
+    ip.part.tag = bt_inter_tag(side);
     if ((rc = bt_ctxid_alloc(&ip.part, commit, &lctx)) != MPI_SUCCESS) {
         if (commit)
             bt_ctxid_free(ctx);
@@ -212,28 +230,28 @@ static int bt_inter_build(bt_comm_t *local, int lead, int lead_err, const bt_int
      * all got the same ids: the leader's ctx is the side's. */
     mine[0] = (int)ctx;
     swap = *br;
-    tag = bt_comm_next_tag(tags);     /* taken by every member, to keep in step */
+    tag = bt_inter_tag(side);          /* taken by every member, to keep in step */
     if (swap.tag < 0)
         swap.tag = tag;
-    if (local->rank == lead && lead_err != MPI_SUCCESS) {
+    if (me == lead && lead_err != MPI_SUCCESS) {
         head[0] = bt_errcode_class(lead_err);     /* the code's message is the leader's */
-    } else if (local->rank == lead) {
+    } else if (me == lead) {
         head[0] = bt_inter_leader_swap(&swap, mine, n, &theirs, &m);
         head[1] = m;
     }
-    bt_inter_part_init(&ip, local, lead, bt_comm_next_tag(tags));
+    bt_inter_part_init(&ip, side, lead);
     rc = bt_comm_bcast(&ip.part, head, sizeof(head));
     if (rc == MPI_SUCCESS && head[0] == MPI_SUCCESS) {
         m = head[1];
-        if (local->rank != lead)
+        if (me != lead)
             theirs = bt_malloc((1 + 3 * (size_t)m) * sizeof(int));
-        ip.part.tag = bt_comm_next_tag(tags);
+        ip.part.tag = bt_inter_tag(side);
         rc = bt_comm_bcast(&ip.part, theirs, (1 + 3 * (size_t)m) * sizeof(int));
     } else if (rc == MPI_SUCCESS) {
         rc = head[0];
     }
     free(ip.members);
-    if (rc == MPI_SUCCESS && create && bt_inter_overlap(local->group, theirs, m))
+    if (rc == MPI_SUCCESS && create && bt_inter_overlap(group, theirs, m))
         rc = MPI_ERR_ARG;
     if (rc != MPI_SUCCESS || !commit) {
         if (commit) {
@@ -269,10 +287,43 @@ out:
 int bt_intercomm_create(bt_comm_t *local, int local_leader, int leader_err, bt_comm_t *peer,
                         int remote_leader, int tag, bt_comm_t **newcomm_p)
 {
+    bt_inter_side_t side = { local, NULL, local->group, local, 0 };
     bt_inter_bridge_t br = { peer, remote_leader, peer ? peer->ctx : 0, tag };
 
-    return bt_inter_build(local, local_leader, leader_err, &br, local, 0, 1, 0, local->rank, local->errh,
-                          newcomm_p);
+    return bt_inter_build(&side, local_leader, leader_err, &br, 0, 1, 0, local->rank,
+                          local->errh, newcomm_p);
+}
+
+int bt_intercomm_create_from_groups(bt_group_t *local, int local_leader, bt_group_t *remote,
+                                    int remote_leader, const char *stringtag,
+                                    bt_errhandler_t *errh, bt_comm_t **newcomm_p)
+{
+    /* No communicator need hold a side, but every process is in MPI_COMM_WORLD:
+     * each side agrees among its own members on world's collective context, as
+     * MPI_Comm_create_group does among a subset, and the leaders swap there. The
+     * tag comes from the string tag (FNV-1a), in the negative range that no other
+     * collective of world uses; the standard has concurrent calls of overlapping
+     * processes use distinct string tags. */
+    uint32_t h = 2166136261u;
+    bt_inter_side_t side = { &bt_comm_world, local->world, local, NULL, 0 };
+    bt_inter_bridge_t br = { &bt_comm_world, remote->world[remote_leader],
+                             BT_CTX_COLL(&bt_comm_world), 0 };
+    bt_comm_t *c;
+    int rc;
+
+    for (const unsigned char *p = (const unsigned char *)stringtag; *p; p++)
+        h = (h ^ *p) * 16777619u;
+    side.tag = br.tag = (int)(0x80000000u | (h & BT_TAG_SEQ_MASK));
+    rc = bt_inter_build(&side, local_leader, MPI_SUCCESS, &br, 0, 1, 0, local->rank, errh, &c);
+    if (rc != MPI_SUCCESS)
+        return rc;
+    /* The other side must have named the same groups. */
+    if (bt_group_compare(c->remote, remote) != MPI_IDENT) {
+        bt_comm_release(c);
+        return MPI_ERR_GROUP;
+    }
+    *newcomm_p = c;
+    return MPI_SUCCESS;
 }
 
 /* The handshake of a constructor over an intercommunicator: the sides are its
@@ -280,12 +331,13 @@ int bt_intercomm_create(bt_comm_t *local, int local_leader, int leader_err, bt_c
 static int bt_inter_derive(bt_comm_t *inter, int split, int color, int key,
                            bt_comm_t **newcomm_p)
 {
+    bt_inter_side_t side = { inter->local, NULL, inter->local->group, inter, 0 };
     bt_inter_bridge_t br = { inter, 0, BT_CTX_COLL(inter), -1 };
 
     /* All tags come from inter's sequence, the same on both sides; the local
      * intracommunicator's own is never used, so that nothing on it can meet a
      * collective of inter in flight. */
-    return bt_inter_build(inter->local, 0, MPI_SUCCESS, &br, inter, split, 0, color, key, inter->errh,
+    return bt_inter_build(&side, 0, MPI_SUCCESS, &br, split, 0, color, key, inter->errh,
                           newcomm_p);
 }
 
@@ -336,7 +388,10 @@ int bt_intercomm_merge(bt_comm_t *inter, int high, bt_comm_t **newcomm_p)
         if (theirs[1] == MPI_SUCCESS && got != sizeof(theirs))
             theirs[1] = MPI_ERR_INTERN;
     }
-    bt_inter_part_init(&ip, local, 0, bt_comm_next_tag(inter));
+    {
+        bt_inter_side_t side = { local, NULL, local->group, inter, 0 };
+        bt_inter_part_init(&ip, &side, 0);
+    }
     if ((rc = bt_comm_bcast(&ip.part, theirs, sizeof(theirs))) != MPI_SUCCESS)
         return rc;
     if (theirs[1] != MPI_SUCCESS)

@@ -1,5 +1,5 @@
-/* MPI_Intercomm_create and what can be asked of and made from an
- * intercommunicator: sizes, ranks, both groups, test_inter, compare, dup (with its
+/* MPI_Intercomm_create, MPI_Intercomm_create_from_groups and what can be asked
+ * of and made from an intercommunicator: sizes, ranks, both groups, test_inter, compare, dup (with its
  * attributes), split and create, each result checked by traffic across it. Two
  * shapes of groups (even/odd world ranks, first third/rest), leaders at rank 0 and
  * at the last rank. One rank cannot form two groups: it only checks world. */
@@ -150,6 +150,32 @@ static void run(int shape, int leader_last)
     }
     MPI_Group_free(&evens);
     MPI_Group_free(&lg);
+
+    /* The same groups without a parent communicator, with the error handler given. */
+    {
+        MPI_Group wg, mine, theirs;
+        MPI_Comm fg;
+        MPI_Errhandler eh;
+        char stringtag[64];
+
+        MPI_Comm_group(MPI_COMM_WORLD, &wg);
+        MPI_Group_incl(wg, t.lsize, t.local_world, &mine);
+        MPI_Group_incl(wg, t.rsize, t.remote_world, &theirs);
+        snprintf(stringtag, sizeof(stringtag), "inter_create %d %d", shape, leader_last);
+        MPI_Intercomm_create_from_groups(mine, leader_last ? t.lsize - 1 : 0, theirs,
+                                         leader_last ? t.rsize - 1 : 0, stringtag, MPI_INFO_NULL,
+                                         MPI_ERRORS_RETURN, &fg);
+        check_groups(fg, t.local_world, t.lsize, t.remote_world, t.rsize, "from groups");
+        check_traffic(fg, t.remote_world, t.rsize, "from groups");
+        MPI_Comm_get_errhandler(fg, &eh);
+        CHECK(eh == MPI_ERRORS_RETURN, "%s: the intercomm from groups lacks its error handler",
+              what);
+        MPI_Errhandler_free(&eh);
+        MPI_Comm_free(&fg);
+        MPI_Group_free(&theirs);
+        MPI_Group_free(&mine);
+        MPI_Group_free(&wg);
+    }
 
     MPI_Comm_free(&inter2);
     MPI_Comm_free(&dup);

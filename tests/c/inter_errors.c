@@ -81,6 +81,35 @@ static void on_inter(int shape)
                  "MPI_Intercomm_create", "local_leader");
     expect_error(MPI_Intercomm_create(t.local, 0, MPI_COMM_WORLD, 0, -3, &c), MPI_ERR_TAG,
                  "MPI_Intercomm_create", "tag");
+    {
+        const char *call = "MPI_Intercomm_create_from_groups";
+        MPI_Group wg, mine, theirs;
+
+        MPI_Comm_group(MPI_COMM_WORLD, &wg);
+        MPI_Group_incl(wg, t.lsize, t.local_world, &mine);
+        MPI_Group_incl(wg, t.rsize, t.remote_world, &theirs);
+        expect_error(MPI_Intercomm_create_from_groups(mine, 0, theirs, t.rsize, "x",
+                                                      MPI_INFO_NULL, MPI_ERRORS_RETURN, &c),
+                     MPI_ERR_RANK, call, "remote_leader");
+        expect_error(MPI_Intercomm_create_from_groups(mine, -1, theirs, 0, "x", MPI_INFO_NULL,
+                                                      MPI_ERRORS_RETURN, &c),
+                     MPI_ERR_RANK, call, "local_leader");
+        expect_error(MPI_Intercomm_create_from_groups(theirs, 0, mine, 0, "x", MPI_INFO_NULL,
+                                                      MPI_ERRORS_RETURN, &c),
+                     MPI_ERR_GROUP, call, "not a member");
+        expect_error(MPI_Intercomm_create_from_groups(mine, 0, wg, 0, "x", MPI_INFO_NULL,
+                                                      MPI_ERRORS_RETURN, &c),
+                     MPI_ERR_GROUP, call, "overlap");
+        expect_error(MPI_Intercomm_create_from_groups(mine, 0, theirs, 0, NULL, MPI_INFO_NULL,
+                                                      MPI_ERRORS_RETURN, &c),
+                     MPI_ERR_ARG, call, "stringtag");
+        expect_error(MPI_Intercomm_create_from_groups(mine, 0, MPI_GROUP_NULL, 0, "x",
+                                                      MPI_INFO_NULL, MPI_ERRORS_RETURN, &c),
+                     MPI_ERR_GROUP, call, "remote_group");
+        MPI_Group_free(&theirs);
+        MPI_Group_free(&mine);
+        MPI_Group_free(&wg);
+    }
     it_free(&t);
 }
 
