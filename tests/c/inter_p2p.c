@@ -72,7 +72,7 @@ static void run(int shape)
         MPI_Recv(&v, 1, MPI_INT, MPI_ANY_SOURCE, 5, dup, &st);
         CHECK(v == 222 && st.MPI_SOURCE == 0, "shape %d: dup message is %d from %d", shape, v,
               st.MPI_SOURCE);
-        MPI_Recv(&v, 1, MPI_INT, MPI_ANY_SOURCE, MPI_ANY_TAG, t.inter, &st);
+        MPI_Recv(&v, 1, MPI_INT, MPI_ANY_SOURCE, 5, t.inter, &st);
         CHECK(v == 111 && st.MPI_SOURCE == 0, "shape %d: inter message is %d from %d", shape, v,
               st.MPI_SOURCE);
     }
