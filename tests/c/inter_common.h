@@ -89,4 +89,14 @@ static inline void it_group_world(MPI_Group group, int *world, int *n)
     MPI_Group_free(&wgroup);
 }
 
+/* Runs run(shape) for each shape (at 1 rank: nothing); after MPI_Init. */
+static inline void it_run_shapes(void (*run)(int shape))
+{
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &wsize);
+    if (wsize >= 2)
+        for (int shape = 0; shape < IT_SHAPES; shape++)
+            run(shape);
+}
+
 #endif

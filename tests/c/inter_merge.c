@@ -120,11 +120,7 @@ static void run(int shape)
 int main(int argc, char **argv)
 {
     MPI_Init(&argc, &argv);
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    MPI_Comm_size(MPI_COMM_WORLD, &wsize);
-    if (wsize >= 2)
-        for (int shape = 0; shape < IT_SHAPES; shape++)
-            run(shape);
+    it_run_shapes(run);
     MPI_Finalize();
     return 0;
 }
