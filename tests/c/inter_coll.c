@@ -73,10 +73,25 @@ static int reversed_displs(const int *counts, int n, int *displs)
     return off;
 }
 
+/* The v-forms' gathering: rank j of a group gives j + 1 ints (world rank * 100 +
+ * k), placed last first at the receiver; buf cleared. */
+static void v_blocks(int *counts, int *displs, int *out, int *buf)
+{
+    int total;
+
+    for (int j = 0; j < t.rsize; j++)
+        counts[j] = j + 1;
+    total = reversed_displs(counts, t.rsize, displs);
+    for (int k = 0; k <= t.lrank; k++)
+        out[k] = rank * 100 + k;
+    for (int i = 0; i < total; i++)
+        buf[i] = -1;
+}
+
 static void rooted(int root_side)
 {
     int is_root, is_null, rw, root = root_arg(root_side, &is_root, &is_null, &rw);
-    int buf[512], out[512], counts[64], displs[64], total;
+    int buf[512], out[512], counts[64], displs[64];
     long long v[3], r[3];
 
     /* bcast */
@@ -97,13 +112,7 @@ static void rooted(int root_side)
               WHERE "gather [%d] = %d", AT, i, buf[i]);
 
     /* gatherv: leaf l gives l + 1 ints, placed last first */
-    for (int j = 0; j < t.rsize; j++)
-        counts[j] = j + 1;
-    total = reversed_displs(counts, t.rsize, displs);
-    for (int k = 0; k <= t.lrank; k++)
-        out[k] = rank * 100 + k;
-    for (int i = 0; i < total; i++)
-        buf[i] = -1;
+    v_blocks(counts, displs, out, buf);
     RUN(MPI_Gatherv, MPI_Igatherv, out, t.lrank + 1, MPI_INT, buf, counts, displs, MPI_INT, root,
         t.inter);
     if (is_root)
@@ -177,13 +186,7 @@ static void unrooted(void)
               buf[i]);
 
     /* allgatherv: rank l gives l + 1 ints */
-    for (int j = 0; j < t.rsize; j++)
-        counts[j] = j + 1;
-    total = reversed_displs(counts, t.rsize, displs);
-    for (int k = 0; k <= t.lrank; k++)
-        out[k] = rank * 100 + k;
-    for (int i = 0; i < total; i++)
-        buf[i] = -1;
+    v_blocks(counts, displs, out, buf);
     RUN(MPI_Allgatherv, MPI_Iallgatherv, out, t.lrank + 1, MPI_INT, buf, counts, displs, MPI_INT,
         t.inter);
     for (int j = 0; j < t.rsize; j++)
