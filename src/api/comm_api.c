@@ -462,45 +462,51 @@ int PMPI_Intercomm_create_from_groups(MPI_Group local_group, int local_leader,
     bt_comm_t *c = NULL;
     int rc, *map, overlap = 0;
 
-    /* No communicator yet: errors go to MPI_COMM_SELF's handler. */
+    /* As in MPI_Comm_create_from_group: the new communicator's handler takes the
+     * errors of its making. */
+    if (!errh)
+        return bt_err_comm(NULL, MPI_ERR_ERRHANDLER, call, "invalid error handler%s",
+                           errhandler == MPI_ERRHANDLER_NULL ? " (MPI_ERRHANDLER_NULL)" : "");
+    if (!bt_errhandler_is_predefined(errh) && errh->kind != BT_ERRH_COMM)
+        return bt_err_comm(NULL, MPI_ERR_ERRHANDLER, call,
+                           "errhandler was not created for communicators");
     if (!local || !remote)
-        return bt_err_comm(NULL, MPI_ERR_GROUP, call, "invalid %s%s",
-                           !local ? "local_group" : "remote_group",
-                           (!local ? local_group : remote_group) == MPI_GROUP_NULL
-                               ? " (MPI_GROUP_NULL)" : "");
+        return bt_err_session(errh, MPI_SESSION_NULL, MPI_ERR_GROUP, call, "invalid %s%s",
+                              !local ? "local_group" : "remote_group",
+                              (!local ? local_group : remote_group) == MPI_GROUP_NULL
+                                  ? " (MPI_GROUP_NULL)" : "");
     if (local->rank == MPI_UNDEFINED)
-        return bt_err_comm(NULL, MPI_ERR_GROUP, call, "the calling process is not a member of "
-                           "local_group");
+        return bt_err_session(errh, MPI_SESSION_NULL, MPI_ERR_GROUP, call,
+                              "the calling process is not a member of local_group");
     if (local_leader < 0 || local_leader >= local->size)
-        return bt_err_comm(NULL, MPI_ERR_RANK, call, "local_leader is %d, local_group has %d "
-                           "member%s", local_leader, local->size, local->size == 1 ? "" : "s");
+        return bt_err_session(errh, MPI_SESSION_NULL, MPI_ERR_RANK, call,
+                              "local_leader is %d, local_group has %d member%s", local_leader,
+                              local->size, local->size == 1 ? "" : "s");
     if (remote_leader < 0 || remote_leader >= remote->size)
-        return bt_err_comm(NULL, MPI_ERR_RANK, call, "remote_leader is %d, remote_group has %d "
-                           "member%s", remote_leader, remote->size, remote->size == 1 ? "" : "s");
-    if (!stringtag)
-        return bt_err_comm(NULL, MPI_ERR_ARG, call, "stringtag is NULL");
-    if (strlen(stringtag) > MPI_MAX_STRINGTAG_LEN)
-        return bt_err_comm(NULL, MPI_ERR_ARG, call, "stringtag is longer than "
-                           "MPI_MAX_STRINGTAG_LEN (%d)", MPI_MAX_STRINGTAG_LEN);
-    if (!errh || errh->kind != BT_ERRH_COMM)
-        return bt_err_comm(NULL, MPI_ERR_ARG, call, "errhandler is not a communicator's error "
-                           "handler");
-    if (!newintercomm)
-        return bt_err_comm(NULL, MPI_ERR_ARG, call, "newintercomm is NULL");
+        return bt_err_session(errh, MPI_SESSION_NULL, MPI_ERR_RANK, call,
+                              "remote_leader is %d, remote_group has %d member%s", remote_leader,
+                              remote->size, remote->size == 1 ? "" : "s");
+    if (!stringtag || !newintercomm)
+        return bt_err_session(errh, MPI_SESSION_NULL, MPI_ERR_ARG, call, "%s is NULL",
+                              stringtag ? "newintercomm" : "stringtag");
+    if (strnlen(stringtag, MPI_MAX_STRINGTAG_LEN) >= MPI_MAX_STRINGTAG_LEN)
+        return bt_err_session(errh, MPI_SESSION_NULL, MPI_ERR_ARG, call,
+                              "stringtag is longer than MPI_MAX_STRINGTAG_LEN - 1 (%d)",
+                              MPI_MAX_STRINGTAG_LEN - 1);
     (void)info;   /* no hint applies */
     map = bt_group_world_map(local);
     for (int i = 0; i < remote->size && !overlap; i++)
         overlap = map[remote->world[i]] != MPI_UNDEFINED;
     free(map);
     if (overlap)
-        return bt_err_comm(NULL, MPI_ERR_GROUP, call, "local_group and remote_group overlap "
-                           "(they must be disjoint)");
+        return bt_err_session(errh, MPI_SESSION_NULL, MPI_ERR_GROUP, call,
+                              "local_group and remote_group overlap (they must be disjoint)");
     rc = bt_intercomm_create_from_groups(local, local_leader, remote, remote_leader, stringtag,
                                          errh, &c);
-    if (rc == MPI_ERR_GROUP)
-        return bt_err_comm(NULL, rc, call, "the other side named other groups");
     if (rc != MPI_SUCCESS)
-        return bt_err_comm_code(NULL, rc, call);
+        return bt_err_session(errh, MPI_SESSION_NULL, rc, call, "%s",
+                              rc == MPI_ERR_GROUP ? "the other side named other groups"
+                                                  : "the handshake of the leaders failed");
     *newintercomm = c->handle;
     return MPI_SUCCESS;
 }

@@ -298,22 +298,19 @@ int bt_intercomm_create_from_groups(bt_group_t *local, int local_leader, bt_grou
                                     int remote_leader, const char *stringtag,
                                     bt_errhandler_t *errh, bt_comm_t **newcomm_p)
 {
-    /* No communicator need hold a side, but every process is in MPI_COMM_WORLD:
-     * each side agrees among its own members on world's collective context, as
-     * MPI_Comm_create_group does among a subset, and the leaders swap there. The
-     * tag comes from the string tag (FNV-1a), in the negative range that no other
-     * collective of world uses; the standard has concurrent calls of overlapping
-     * processes use distinct string tags. */
-    uint32_t h = 2166136261u;
-    bt_inter_side_t side = { &bt_comm_world, local->world, local, NULL, 0 };
-    bt_inter_bridge_t br = { &bt_comm_world, remote->world[remote_leader],
-                             BT_CTX_COLL(&bt_comm_world), 0 };
+    /* No communicator need hold a side: as MPI_Comm_create_from_group does, each
+     * side agrees among its own members over the job's internal communicator
+     * (bt_comm_boot, whose ranks are world ranks), and the leaders swap there.
+     * The tag is the string tag's hash in the negative range, which neither
+     * Comm_create_group's tags nor the collectives' reach; the standard has
+     * concurrent calls of overlapping processes use distinct string tags. */
+    bt_inter_side_t side = { bt_comm_boot, local->world, local, NULL, 0 };
+    bt_inter_bridge_t br = { bt_comm_boot, remote->world[remote_leader],
+                             BT_CTX_COLL(bt_comm_boot), 0 };
     bt_comm_t *c;
     int rc;
 
-    for (const unsigned char *p = (const unsigned char *)stringtag; *p; p++)
-        h = (h ^ *p) * 16777619u;
-    side.tag = br.tag = (int)(0x80000000u | (h & BT_TAG_SEQ_MASK));
+    side.tag = br.tag = (int)(0x80000000u | (uint32_t)bt_stringtag_hash(stringtag));
     rc = bt_inter_build(&side, local_leader, MPI_SUCCESS, &br, 0, 1, 0, local->rank, errh, &c);
     if (rc != MPI_SUCCESS)
         return rc;
@@ -322,6 +319,7 @@ int bt_intercomm_create_from_groups(bt_group_t *local, int local_leader, bt_grou
         bt_comm_release(c);
         return MPI_ERR_GROUP;
     }
+    c->session = local->session;
     *newcomm_p = c;
     return MPI_SUCCESS;
 }

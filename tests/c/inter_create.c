@@ -176,6 +176,26 @@ static void run(int shape, int leader_last)
         MPI_Group_free(&mine);
         MPI_Group_free(&wg);
     }
+    /* And from a session's process set, as a program without MPI_Init would. */
+    {
+        MPI_Session session;
+        MPI_Group sg, mine, theirs;
+        MPI_Comm fg;
+
+        MPI_Session_init(MPI_INFO_NULL, MPI_ERRORS_ARE_FATAL, &session);
+        MPI_Group_from_session_pset(session, "mpi://WORLD", &sg);
+        MPI_Group_incl(sg, t.lsize, t.local_world, &mine);
+        MPI_Group_incl(sg, t.rsize, t.remote_world, &theirs);
+        MPI_Intercomm_create_from_groups(mine, 0, theirs, 0, "inter_create session",
+                                         MPI_INFO_NULL, MPI_ERRORS_ARE_FATAL, &fg);
+        check_groups(fg, t.local_world, t.lsize, t.remote_world, t.rsize, "from a session");
+        check_traffic(fg, t.remote_world, t.rsize, "from a session");
+        MPI_Comm_free(&fg);
+        MPI_Group_free(&theirs);
+        MPI_Group_free(&mine);
+        MPI_Group_free(&sg);
+        MPI_Session_finalize(&session);
+    }
 
     MPI_Comm_free(&inter2);
     MPI_Comm_free(&dup);

@@ -106,6 +106,9 @@ static void on_inter(int shape)
         expect_error(MPI_Intercomm_create_from_groups(mine, 0, MPI_GROUP_NULL, 0, "x",
                                                       MPI_INFO_NULL, MPI_ERRORS_RETURN, &c),
                      MPI_ERR_GROUP, call, "remote_group");
+        expect_error(MPI_Intercomm_create_from_groups(mine, 0, theirs, 0, "x", MPI_INFO_NULL,
+                                                      MPI_ERRHANDLER_NULL, &c),
+                     MPI_ERR_ERRHANDLER, call, "error handler");
         MPI_Group_free(&theirs);
         MPI_Group_free(&mine);
         MPI_Group_free(&wg);
