@@ -177,6 +177,16 @@ static int bt_inter_overlap(const bt_group_t *a, const int *desc, int m)
     return hit;
 }
 
+/* A new intercommunicator (or NULL) derives from the session of what it is made
+ * from. */
+static void bt_inter_session(bt_comm_t *c, struct bt_session *session)
+{
+    if (c) {
+        c->session = session;
+        c->local->session = session;
+    }
+}
+
 /* The handshake, collective over one side. lead: the side's leader (its rank in
  * the side), the only one that uses br. split: colors and keys differ (gathered
  * first); otherwise every member has color 0 and its rank as key. create: the
@@ -289,9 +299,11 @@ int bt_intercomm_create(bt_comm_t *local, int local_leader, int leader_err, bt_c
 {
     bt_inter_side_t side = { local, NULL, local->group, local, 0 };
     bt_inter_bridge_t br = { peer, remote_leader, peer ? peer->ctx : 0, tag };
+    int rc = bt_inter_build(&side, local_leader, leader_err, &br, 0, 1, 0, local->rank,
+                            local->errh, newcomm_p);
 
-    return bt_inter_build(&side, local_leader, leader_err, &br, 0, 1, 0, local->rank,
-                          local->errh, newcomm_p);
+    bt_inter_session(*newcomm_p, local->session);
+    return rc;
 }
 
 int bt_intercomm_create_from_groups(bt_group_t *local, int local_leader, bt_group_t *remote,
@@ -319,7 +331,7 @@ int bt_intercomm_create_from_groups(bt_group_t *local, int local_leader, bt_grou
         bt_comm_release(c);
         return MPI_ERR_GROUP;
     }
-    c->session = local->session;
+    bt_inter_session(c, local->session);
     *newcomm_p = c;
     return MPI_SUCCESS;
 }
@@ -329,14 +341,16 @@ int bt_intercomm_create_from_groups(bt_group_t *local, int local_leader, bt_grou
 static int bt_inter_derive(bt_comm_t *inter, int split, int color, int key,
                            bt_comm_t **newcomm_p)
 {
-    bt_inter_side_t side = { inter->local, NULL, inter->local->group, inter, 0 };
-    bt_inter_bridge_t br = { inter, 0, BT_CTX_COLL(inter), -1 };
-
     /* All tags come from inter's sequence, the same on both sides; the local
      * intracommunicator's own is never used, so that nothing on it can meet a
      * collective of inter in flight. */
-    return bt_inter_build(&side, 0, MPI_SUCCESS, &br, split, 0, color, key, inter->errh,
-                          newcomm_p);
+    bt_inter_side_t side = { inter->local, NULL, inter->local->group, inter, 0 };
+    bt_inter_bridge_t br = { inter, 0, BT_CTX_COLL(inter), -1 };
+    int rc = bt_inter_build(&side, 0, MPI_SUCCESS, &br, split, 0, color, key, inter->errh,
+                            newcomm_p);
+
+    bt_inter_session(*newcomm_p, inter->session);
+    return rc;
 }
 
 int bt_intercomm_dup(bt_comm_t *inter, bt_comm_t **newcomm_p)
@@ -431,5 +445,6 @@ int bt_intercomm_merge(bt_comm_t *inter, int high, bt_comm_t **newcomm_p)
         return rc;
     }
     *newcomm_p = bt_comm_new(ctx, g, inter->errh);
+    (*newcomm_p)->session = inter->session;
     return MPI_SUCCESS;
 }

@@ -180,7 +180,11 @@ static void run(int shape, int leader_last)
     {
         MPI_Session session;
         MPI_Group sg, mine, theirs;
-        MPI_Comm fg;
+        MPI_Comm fg, merged;
+        static char pool[4096];
+        void *pool_back;
+        int pool_size, v, got, n;
+        MPI_Status st;
 
         MPI_Session_init(MPI_INFO_NULL, MPI_ERRORS_ARE_FATAL, &session);
         MPI_Group_from_session_pset(session, "mpi://WORLD", &sg);
@@ -190,6 +194,28 @@ static void run(int shape, int leader_last)
                                          MPI_INFO_NULL, MPI_ERRORS_ARE_FATAL, &fg);
         check_groups(fg, t.local_world, t.lsize, t.remote_world, t.rsize, "from a session");
         check_traffic(fg, t.remote_world, t.rsize, "from a session");
+        /* Buffered sends take the session's buffer (no other is attached): the
+         * intercommunicator and what is merged from it derive from the session. */
+        MPI_Session_attach_buffer(session, pool, sizeof(pool));
+        MPI_Intercomm_merge(fg, t.side, &merged);
+        MPI_Comm_size(merged, &n);
+        v = rank;
+        CHECK(MPI_Bsend(&v, 1, MPI_INT, 0, 3, fg) == MPI_SUCCESS, "Bsend on the intercomm "
+              "from a session failed");
+        CHECK(MPI_Bsend(&v, 1, MPI_INT, 0, 3, merged) == MPI_SUCCESS, "Bsend on its merge "
+              "failed");
+        if (t.lrank == 0)
+            for (int j = 0; j < t.rsize; j++) {
+                MPI_Recv(&got, 1, MPI_INT, MPI_ANY_SOURCE, 3, fg, &st);
+                CHECK(got == t.remote_world[st.MPI_SOURCE], "session intercomm: Bsend gave %d "
+                      "from %d", got, st.MPI_SOURCE);
+            }
+        MPI_Comm_rank(merged, &v);
+        if (v == 0)
+            for (int j = 0; j < n; j++)
+                MPI_Recv(&got, 1, MPI_INT, MPI_ANY_SOURCE, 3, merged, MPI_STATUS_IGNORE);
+        MPI_Session_detach_buffer(session, &pool_back, &pool_size);
+        MPI_Comm_free(&merged);
         MPI_Comm_free(&fg);
         MPI_Group_free(&theirs);
         MPI_Group_free(&mine);
