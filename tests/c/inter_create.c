@@ -106,6 +106,18 @@ static void run(int shape, int leader_last)
     check_groups(dup, t.local_world, t.lsize, t.remote_world, t.rsize, "dup");
     check_traffic(dup, t.remote_world, t.rsize, "dup");
     check_traffic(inter2, t.remote_world, t.rsize, "second intercomm");
+    {
+        MPI_Comm idup;
+        MPI_Request req;
+
+        MPI_Comm_idup(t.inter, &idup, &req);
+        MPI_Wait(&req, MPI_STATUS_IGNORE);
+        MPI_Comm_test_inter(idup, &flag);
+        CHECK(flag, "%s: an idup of an intercommunicator is not one", what);
+        check_groups(idup, t.local_world, t.lsize, t.remote_world, t.rsize, "idup");
+        check_traffic(idup, t.remote_world, t.rsize, "idup");
+        MPI_Comm_free(&idup);
+    }
 
     /* Split by parity of the local rank, reversed: each side's members of one
      * parity face the other side's members of the same parity. */

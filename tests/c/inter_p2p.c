@@ -2,7 +2,7 @@
  * MPI_SOURCE is the sender's rank in its group, MPI_ANY_SOURCE takes any remote
  * rank, and traffic on an intercommunicator never matches that of its dup or of
  * MPI_COMM_WORLD with the same tag. Small (eager), large (rendezvous) and
- * synchronous messages, probes and sendrecv. */
+ * synchronous messages, probes, matched probes and sendrecv. */
 /* np: 1 2 3 4 5 8 */
 #include "inter_common.h"
 
@@ -108,6 +108,31 @@ static void run(int shape)
         }
     }
     MPI_Wait(&reqs[0], MPI_STATUS_IGNORE);
+
+    /* Matched probes (as mpi4py's pkl5 receives): one message from each remote
+     * rank, taken by MPI_Mprobe or MPI_Improbe on MPI_ANY_SOURCE. */
+    for (int j = 0; j < t.rsize; j++)
+        MPI_Isend(&rank, 1, MPI_INT, j, 11, t.inter, &reqs[j]);
+    memset(seen, 0, sizeof(seen));
+    for (int j = 0; j < t.rsize; j++) {
+        MPI_Message m;
+        flag = 0;
+        if (j % 2)
+            MPI_Mprobe(MPI_ANY_SOURCE, 11, t.inter, &m, &st);
+        else
+            while (!flag)
+                MPI_Improbe(MPI_ANY_SOURCE, 11, t.inter, &flag, &m, &st);
+        n = st.MPI_SOURCE;
+        CHECK(n >= 0 && n < t.rsize && !seen[n], "shape %d: matched probe gave source %d", shape,
+              n);
+        seen[n] = 1;
+        v = -1;
+        MPI_Mrecv(&v, 1, MPI_INT, &m, &st);
+        CHECK(v == t.remote_world[n] && st.MPI_SOURCE == n,
+              "shape %d: MPI_Mrecv got %d from %d, expected %d from %d", shape, v, st.MPI_SOURCE,
+              t.remote_world[n], n);
+    }
+    MPI_Waitall(t.rsize, reqs, MPI_STATUSES_IGNORE);
 
     /* Sendrecv with a partner by rank; MPI_PROC_NULL as a peer. */
     {
