@@ -3,6 +3,7 @@
 #include "datatype/bt_datatype.h"
 
 #include <limits.h>
+#include <string.h>
 
 int bt_check_comm(const char *call, MPI_Comm h, bt_comm_t **comm_p)
 {
@@ -91,6 +92,31 @@ int bt_check_root(const char *call, bt_comm_t *comm, int root)
                            "MPI_PROC_NULL");
     return bt_err_comm(comm, MPI_ERR_ROOT, call, "root is %d, the communicator has %d rank%s",
                        root, n, n == 1 ? "" : "s");
+}
+
+int bt_check_comm_errhandler(const char *call, MPI_Errhandler h, bt_errhandler_t **errh_p)
+{
+    bt_errhandler_t *errh = bt_errhandler_get(h);
+
+    *errh_p = errh;
+    if (!errh)
+        return bt_err_comm(NULL, MPI_ERR_ERRHANDLER, call, "invalid error handler%s",
+                           h == MPI_ERRHANDLER_NULL ? " (MPI_ERRHANDLER_NULL)" : "");
+    if (!bt_errhandler_is_predefined(errh) && errh->kind != BT_ERRH_COMM)
+        return bt_err_comm(NULL, MPI_ERR_ERRHANDLER, call,
+                           "errhandler was not created for communicators");
+    return MPI_SUCCESS;
+}
+
+int bt_check_stringtag(const char *call, bt_errhandler_t *errh, const char *stringtag)
+{
+    if (!stringtag)
+        return bt_err_session(errh, MPI_SESSION_NULL, MPI_ERR_ARG, call, "stringtag is NULL");
+    if (strnlen(stringtag, MPI_MAX_STRINGTAG_LEN) >= MPI_MAX_STRINGTAG_LEN)
+        return bt_err_session(errh, MPI_SESSION_NULL, MPI_ERR_ARG, call,
+                              "stringtag is longer than MPI_MAX_STRINGTAG_LEN - 1 (%d)",
+                              MPI_MAX_STRINGTAG_LEN - 1);
+    return MPI_SUCCESS;
 }
 
 int bt_check_tag(const char *call, bt_comm_t *comm, int tag, int allow_any)

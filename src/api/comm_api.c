@@ -458,18 +458,14 @@ int PMPI_Intercomm_create_from_groups(MPI_Group local_group, int local_leader,
     BT_CHECK_INIT("MPI_Intercomm_create_from_groups");
     const char *call = "MPI_Intercomm_create_from_groups";
     bt_group_t *local = bt_group_get(local_group), *remote = bt_group_get(remote_group);
-    bt_errhandler_t *errh = bt_errhandler_get(errhandler);
+    bt_errhandler_t *errh = NULL;
     bt_comm_t *c = NULL;
     int rc, *map, overlap = 0;
 
     /* As in MPI_Comm_create_from_group: the new communicator's handler takes the
      * errors of its making. */
-    if (!errh)
-        return bt_err_comm(NULL, MPI_ERR_ERRHANDLER, call, "invalid error handler%s",
-                           errhandler == MPI_ERRHANDLER_NULL ? " (MPI_ERRHANDLER_NULL)" : "");
-    if (!bt_errhandler_is_predefined(errh) && errh->kind != BT_ERRH_COMM)
-        return bt_err_comm(NULL, MPI_ERR_ERRHANDLER, call,
-                           "errhandler was not created for communicators");
+    if ((rc = bt_check_comm_errhandler(call, errhandler, &errh)) != MPI_SUCCESS)
+        return rc;
     if (!local || !remote)
         return bt_err_session(errh, MPI_SESSION_NULL, MPI_ERR_GROUP, call, "invalid %s%s",
                               !local ? "local_group" : "remote_group",
@@ -486,13 +482,11 @@ int PMPI_Intercomm_create_from_groups(MPI_Group local_group, int local_leader,
         return bt_err_session(errh, MPI_SESSION_NULL, MPI_ERR_RANK, call,
                               "remote_leader is %d, remote_group has %d member%s", remote_leader,
                               remote->size, remote->size == 1 ? "" : "s");
-    if (!stringtag || !newintercomm)
-        return bt_err_session(errh, MPI_SESSION_NULL, MPI_ERR_ARG, call, "%s is NULL",
-                              stringtag ? "newintercomm" : "stringtag");
-    if (strnlen(stringtag, MPI_MAX_STRINGTAG_LEN) >= MPI_MAX_STRINGTAG_LEN)
+    if ((rc = bt_check_stringtag(call, errh, stringtag)) != MPI_SUCCESS)
+        return rc;
+    if (!newintercomm)
         return bt_err_session(errh, MPI_SESSION_NULL, MPI_ERR_ARG, call,
-                              "stringtag is longer than MPI_MAX_STRINGTAG_LEN - 1 (%d)",
-                              MPI_MAX_STRINGTAG_LEN - 1);
+                              "newintercomm is NULL");
     (void)info;   /* no hint applies */
     map = bt_group_world_map(local);
     for (int i = 0; i < remote->size && !overlap; i++)
