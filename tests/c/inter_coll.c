@@ -279,6 +279,35 @@ static void unrooted(void)
               WHERE "reduce_scatter_block [%d] = %d", AT, e, buf[e]);
 }
 
+/* Messages past the eager limit: a bcast from each side and an allreduce. */
+static void large(void)
+{
+    enum { N = 300000 };
+    int *buf = malloc(N * sizeof(int)), *sum = malloc(N * sizeof(int));
+
+    for (int root_side = 0; root_side < 2; root_side++) {
+        int is_root, is_null, rw, root = root_arg(root_side, &is_root, &is_null, &rw);
+        for (int i = 0; i < N; i++)
+            buf[i] = is_root ? rank + i : -1;
+        MPI_Bcast(buf, N, MPI_INT, root, t.inter);
+        for (int i = 0; i < N; i += 997)
+            CHECK(buf[i] == (is_null ? -1 : rw + i), "large bcast from side %d: [%d] = %d",
+                  root_side, i, buf[i]);
+    }
+    for (int i = 0; i < N; i++)
+        buf[i] = rank + i;
+    MPI_Allreduce(buf, sum, N, MPI_INT, MPI_SUM, t.inter);
+    {
+        int sumw = 0;
+        for (int j = 0; j < t.rsize; j++)
+            sumw += t.remote_world[j];
+        for (int i = 0; i < N; i += 997)
+            CHECK(sum[i] == sumw + t.rsize * i, "large allreduce [%d] = %d", i, sum[i]);
+    }
+    free(sum);
+    free(buf);
+}
+
 /* Several nonblocking collectives in flight at once on one intercommunicator. */
 static void overlapped(void)
 {
@@ -320,6 +349,7 @@ int main(int argc, char **argv)
                 unrooted();
             }
             overlapped();
+            large();
             it_free(&t);
         }
     }

@@ -134,6 +134,23 @@ static void run(int shape)
     }
     MPI_Waitall(t.rsize, reqs, MPI_STATUSES_IGNORE);
 
+    /* Persistent requests between the leaders, started twice. */
+    if (t.lrank == 0) {
+        int out = 0, in = -1;
+        MPI_Request pr[2];
+        MPI_Send_init(&out, 1, MPI_INT, 0, 12, t.inter, &pr[0]);
+        MPI_Recv_init(&in, 1, MPI_INT, 0, 12, t.inter, &pr[1]);
+        for (int round = 0; round < 2; round++) {
+            out = rank * 10 + round;
+            MPI_Startall(2, pr);
+            MPI_Waitall(2, pr, MPI_STATUSES_IGNORE);
+            CHECK(in == t.remote_world[0] * 10 + round, "shape %d: persistent round %d got %d",
+                  shape, round, in);
+        }
+        MPI_Request_free(&pr[0]);
+        MPI_Request_free(&pr[1]);
+    }
+
     /* Sendrecv with a partner by rank; MPI_PROC_NULL as a peer. */
     {
         int to = t.lrank % t.rsize, out = rank, in = -1;
