@@ -387,31 +387,36 @@ int bt_intercomm_merge(bt_comm_t *inter, int high, bt_comm_t **newcomm_p)
     bt_comm_t *local = inter->local, *bridge;
     bt_inter_bridge_t br = { inter, 0, BT_CTX_COLL(inter), bt_comm_next_tag(inter) };
     int flag[2] = { high != 0, MPI_SUCCESS }, theirs[2] = { 0, 0 }, low, n, m, rc;
+    int verdict[3] = { 0, MPI_SUCCESS, 0 };   /* the other side's high, the outcome, my side's high */
     bt_inter_part_t ip;
     bt_comm_part_t p;
     bt_group_t *g;
     int *w;
     uint32_t ctx;
 
-    /* The leaders swap their sides' high flags; each side learns the other's. */
+    /* The leaders swap their sides' high flags and tell their sides both: the
+     * leader's flag stands for its side, so that all of it agrees on the order
+     * even if its members' flags differ (which the standard does not allow). */
     if (local->rank == 0) {
         size_t got = 0;
-        theirs[1] = bt_inter_swap(&br, flag, sizeof(flag), theirs, sizeof(theirs), &got);
-        if (theirs[1] == MPI_SUCCESS && got != sizeof(theirs))
-            theirs[1] = MPI_ERR_INTERN;
+        verdict[1] = bt_inter_swap(&br, flag, sizeof(flag), theirs, sizeof(theirs), &got);
+        if (verdict[1] == MPI_SUCCESS && got != sizeof(theirs))
+            verdict[1] = MPI_ERR_INTERN;
+        verdict[0] = theirs[0];
+        verdict[2] = flag[0];
     }
     {
         bt_inter_side_t side = { local, NULL, local->group, inter, 0 };
         bt_inter_part_init(&ip, &side, 0);
     }
-    if ((rc = bt_comm_bcast(&ip.part, theirs, sizeof(theirs))) != MPI_SUCCESS)
+    if ((rc = bt_comm_bcast(&ip.part, verdict, sizeof(verdict))) != MPI_SUCCESS)
         return rc;
-    if (theirs[1] != MPI_SUCCESS)
-        return theirs[1];
+    if (verdict[1] != MPI_SUCCESS)
+        return verdict[1];
     /* The side with high false comes first; on a tie, the side whose first
      * member has the lower world rank (the same verdict on both sides). */
-    if (flag[0] != theirs[0])
-        low = !flag[0];
+    if (verdict[2] != verdict[0])
+        low = !verdict[2];
     else
         low = inter->group->world[0] < inter->remote->world[0];
     n = inter->size;
