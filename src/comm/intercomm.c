@@ -387,7 +387,8 @@ int bt_intercomm_merge(bt_comm_t *inter, int high, bt_comm_t **newcomm_p)
     bt_comm_t *local = inter->local, *bridge;
     bt_inter_bridge_t br = { inter, 0, BT_CTX_COLL(inter), bt_comm_next_tag(inter) };
     int flag[2] = { high != 0, MPI_SUCCESS }, theirs[2] = { 0, 0 }, low, n, m, rc;
-    int verdict[3] = { 0, MPI_SUCCESS, 0 };   /* the other side's high, the outcome, my side's high */
+    /* The other side's high flag, the outcome of the swap, my side's flag. */
+    int verdict[3] = { 0, MPI_SUCCESS, 0 };
     bt_inter_part_t ip;
     bt_comm_part_t p;
     bt_group_t *g;
