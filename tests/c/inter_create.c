@@ -1,8 +1,9 @@
-/* MPI_Intercomm_create, MPI_Intercomm_create_from_groups and what can be asked
- * of and made from an intercommunicator: sizes, ranks, both groups, test_inter, compare, dup (with its
+/* MPI_Intercomm_create, MPI_Intercomm_create_from_groups (also from a session's
+ * process set) and what can be asked of and made from an intercommunicator:
+ * sizes, ranks, both groups, test_inter, compare, dup and idup (with the
  * attributes), split and create, each result checked by traffic across it. Two
- * shapes of groups (even/odd world ranks, first third/rest), leaders at rank 0 and
- * at the last rank. One rank cannot form two groups: it only checks world. */
+ * shapes of groups (even/odd world ranks, first third/rest), leaders at rank 0
+ * and at the last rank. One rank cannot form two groups: it only checks world. */
 /* np: 1 2 3 4 5 8 */
 #include "inter_common.h"
 
