@@ -55,8 +55,9 @@ bt_comm_t *bt_coll_sched_comm(const bt_sched_t *s);
 /* Tags below 2^30, as the communicator layer's own collectives use them. */
 #define BT_COLL_TAG_MASK 0x3fffffffu
 
-/* Every collective on an intercommunicator (inter.c). */
+/* Every collective on an intercommunicator (inter.c): started, or persistent. */
 int bt_coll_inter_start(bt_coll_args_t *a, bt_request_t **req_p);
+int bt_coll_inter_init(bt_coll_args_t *a, bt_request_t **req_p);
 
 /* Bytes in send and receive steps through MPI_BYTE. */
 bt_datatype_t *bt_coll_byte(void);

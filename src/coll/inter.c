@@ -1,5 +1,6 @@
 /* Collectives on intercommunicators (MPI 4.1, 6.2.2): data flows from one group
- * to the other. One schedule per call, blocking or not, on the intercommunicator's
+ * to the other. One schedule per call, blocking, nonblocking or persistent (the
+ * schedule runs again at each MPI_Start), on the intercommunicator's
  * local intracommunicator for the steps within a group and on the
  * intercommunicator for those across:
  *  - rooted ones: the root (MPI_ROOT) talks to each member of the other group
@@ -221,7 +222,9 @@ static void bt_inter_reduce_scatter(bt_sched_t *s, const bt_coll_args_t *a)
     }
 }
 
-int bt_coll_inter_start(bt_coll_args_t *a, bt_request_t **req_p)
+/* The schedule of the call, on the intercommunicator's next tag; NULL for those
+ * the standard does not define there. */
+static bt_sched_t *bt_inter_sched(const bt_coll_args_t *a)
 {
     int tag = (int)(a->comm->coll_seq++ & BT_COLL_TAG_MASK);
     bt_sched_t *s = bt_coll_sched_new_inter(a->comm, tag);
@@ -263,8 +266,27 @@ int bt_coll_inter_start(bt_coll_args_t *a, bt_request_t **req_p)
     default:
         /* Scan and exscan: the entry points refuse them on an intercommunicator. */
         bt_coll_sched_free(s);
-        return MPI_ERR_COMM;
+        return NULL;
     }
+    return s;
+}
+
+int bt_coll_inter_start(bt_coll_args_t *a, bt_request_t **req_p)
+{
+    bt_sched_t *s = bt_inter_sched(a);
+
+    if (!s)
+        return MPI_ERR_COMM;
     *req_p = bt_coll_sched_start(s);
+    return MPI_SUCCESS;
+}
+
+int bt_coll_inter_init(bt_coll_args_t *a, bt_request_t **req_p)
+{
+    bt_sched_t *s = bt_inter_sched(a);
+
+    if (!s)
+        return MPI_ERR_COMM;
+    *req_p = bt_coll_sched_persistent(s);
     return MPI_SUCCESS;
 }

@@ -494,10 +494,14 @@ int bt_coll_start(bt_coll_args_t *a, bt_request_t **req_p)
  * both sides, so non-overtaking matching keeps them apart. */
 int bt_coll_init(bt_coll_args_t *a, bt_request_t **req_p)
 {
-    int tag = (int)(a->comm->coll_seq++ & BT_COLL_TAG_MASK);
-    bt_sched_t *s = bt_coll_sched_new(a->comm, tag);
+    int tag;
+    bt_sched_t *s;
     int alg;
 
+    if (a->comm->remote)
+        return bt_coll_inter_init(a, req_p);
+    tag = (int)(a->comm->coll_seq++ & BT_COLL_TAG_MASK);
+    s = bt_coll_sched_new(a->comm, tag);
     a->blocking = 0;
     bt_coll_prepare(s, a);
     alg = bt_coll_pick(a);

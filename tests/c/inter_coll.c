@@ -1,29 +1,37 @@
-/* Collectives on intercommunicators, blocking and nonblocking: data goes from one
- * group to the other. Rooted ones with the root at the last rank of its group
- * (MPI_ROOT there, MPI_PROC_NULL at its group mates, whose buffers must stay
- * untouched), from each group in turn; every received value checked. Groups of
- * different sizes (even/odd world ranks, first third/rest); a non-commutative op
- * checks that reductions keep rank order. */
+/* Collectives on intercommunicators, blocking, nonblocking and persistent: data
+ * goes from one group to the other. Rooted ones with the root at the last rank of
+ * its group (MPI_ROOT there, MPI_PROC_NULL at its group mates, whose buffers must
+ * stay untouched), from each group in turn; every received value checked. Groups
+ * of different sizes (even/odd world ranks, first third/rest); a non-commutative
+ * op checks that reductions keep rank order. */
 /* np: 1 2 3 4 5 8 */
 #include "inter_common.h"
 
 static it_inter_t t;
-static int nb;          /* the nonblocking forms, each waited for at once */
+static int nb;          /* 1: the nonblocking forms, 2: the persistent ones, each waited for
+                         * at once (and freed) */
+static const char *const nb_names[] = { "blocking", "nonblocking", "persistent" };
 static MPI_Op concat;   /* decimal digits: a then b, associative, not commutative */
 
 #define RUN(B, I, ...)                                                                 \
     do {                                                                               \
-        if (nb) {                                                                      \
-            MPI_Request r_;                                                            \
+        MPI_Request r_;                                                                \
+        if (nb == 1) {                                                                 \
             CHECK(I(__VA_ARGS__, &r_) == MPI_SUCCESS, "%s failed", #I);                \
             MPI_Wait(&r_, MPI_STATUS_IGNORE);                                          \
+        } else if (nb == 2) {                                                          \
+            CHECK(B##_init(__VA_ARGS__, MPI_INFO_NULL, &r_) == MPI_SUCCESS,            \
+                  "%s_init failed", #B);                                               \
+            MPI_Start(&r_);                                                            \
+            MPI_Wait(&r_, MPI_STATUS_IGNORE);                                          \
+            MPI_Request_free(&r_);                                                     \
         } else {                                                                       \
             CHECK(B(__VA_ARGS__) == MPI_SUCCESS, "%s failed", #B);                     \
         }                                                                              \
     } while (0)
 
 #define WHERE "shape %d %s root side %d: "
-#define AT t.shape, nb ? "nonblocking" : "blocking", root_side
+#define AT t.shape, nb_names[nb], root_side
 
 static void concat_fn(void *in, void *inout, int *len, MPI_Datatype *dt)
 {
@@ -308,6 +316,32 @@ static void large(void)
     free(buf);
 }
 
+/* Persistent requests started again with new data, two of them in flight. */
+static void persistent_twice(void)
+{
+    int is_root, is_null, rw, root = root_arg(1, &is_root, &is_null, &rw);
+    int b[2], in, sum, expect;
+    MPI_Request reqs[2];
+
+    MPI_Bcast_init(b, 2, MPI_INT, root, t.inter, MPI_INFO_NULL, &reqs[0]);
+    MPI_Allreduce_init(&in, &sum, 1, MPI_INT, MPI_SUM, t.inter, MPI_INFO_NULL, &reqs[1]);
+    for (int round = 0; round < 3; round++) {
+        b[0] = b[1] = is_root ? 100 * round + rank : -1;
+        in = rank * (round + 1);
+        MPI_Startall(2, reqs);
+        MPI_Waitall(2, reqs, MPI_STATUSES_IGNORE);
+        CHECK(b[0] == (is_null ? -1 : 100 * round + rw) && b[1] == b[0],
+              "persistent bcast round %d gave %d", round, b[0]);
+        expect = 0;
+        for (int j = 0; j < t.rsize; j++)
+            expect += t.remote_world[j] * (round + 1);
+        CHECK(sum == expect, "persistent allreduce round %d gave %d, expected %d", round, sum,
+              expect);
+    }
+    MPI_Request_free(&reqs[0]);
+    MPI_Request_free(&reqs[1]);
+}
+
 /* Several nonblocking collectives in flight at once on one intercommunicator. */
 static void overlapped(void)
 {
@@ -343,12 +377,13 @@ int main(int argc, char **argv)
     if (wsize >= 2) {
         for (int shape = 0; shape < IT_SHAPES; shape++) {
             it_make(&t, shape, 0, 30);
-            for (nb = 0; nb < 2; nb++) {
+            for (nb = 0; nb < 3; nb++) {
                 rooted(0);
                 rooted(1);
                 unrooted();
             }
             overlapped();
+            persistent_twice();
             large();
             it_free(&t);
         }
