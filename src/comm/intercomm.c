@@ -360,6 +360,7 @@ int bt_intercomm_dup(bt_comm_t *inter, bt_comm_t **newcomm_p)
 
     if ((rc = bt_inter_derive(inter, 0, 0, inter->rank, &c)) != MPI_SUCCESS)
         return rc;
+    c->asserts = inter->asserts;   /* a dup carries the hints along */
     if ((rc = bt_attr_copy_all(inter, c)) != MPI_SUCCESS) {
         bt_comm_release(c);
         return rc;

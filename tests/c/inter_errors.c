@@ -64,6 +64,24 @@ static void on_inter(int shape)
     MPI_Group_free(&g);
     CHECK(c == MPI_COMM_NULL, "a failed constructor set its output");
 
+    /* Info assertions hold on an intercommunicator and travel with its dup. */
+    {
+        MPI_Info info;
+        MPI_Comm d;
+        MPI_Info_create(&info);
+        MPI_Info_set(info, "mpi_assert_no_any_source", "true");
+        MPI_Comm_set_info(t.inter, info);
+        MPI_Info_free(&info);
+        MPI_Comm_dup(t.inter, &d);
+        expect_error(MPI_Recv(a, 1, MPI_INT, MPI_ANY_SOURCE, 0, d, MPI_STATUS_IGNORE),
+                     MPI_ERR_ARG, "MPI_Recv", "mpi_assert_no_any_source");
+        MPI_Comm_free(&d);
+        MPI_Info_create(&info);
+        MPI_Info_set(info, "mpi_assert_no_any_source", "false");
+        MPI_Comm_set_info(t.inter, info);
+        MPI_Info_free(&info);
+    }
+
     /* Still usable. */
     MPI_Barrier(t.inter);
     MPI_Allreduce(&rank, &sum, 1, MPI_INT, MPI_SUM, t.inter);
