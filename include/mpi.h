@@ -1033,6 +1033,15 @@ BATON_DECL(int, Info_set, (MPI_Info info, const char *key, const char *value))
 BATON_DECL(int, Init, (int *argc, char * * *argv))
 BATON_DECL(int, Init_thread, (int *argc, char * * *argv, int required, int *provided))
 BATON_DECL(int, Initialized, (int *flag))
+BATON_DECL(int, Intercomm_create, (MPI_Comm local_comm, int local_leader,
+                                   MPI_Comm peer_comm, int remote_leader, int tag,
+                                   MPI_Comm *newintercomm))
+BATON_DECL(int, Intercomm_create_from_groups, (MPI_Group local_group, int local_leader,
+                                               MPI_Group remote_group,
+                                               int remote_leader, const char *stringtag,
+                                               MPI_Info info, MPI_Errhandler errhandler,
+                                               MPI_Comm *newintercomm))
+BATON_DECL(int, Intercomm_merge, (MPI_Comm intercomm, int high, MPI_Comm *newintracomm))
 BATON_DECL(int, Iprobe, (int source, int tag, MPI_Comm comm, int *flag,
                          MPI_Status *status))
 BATON_DECL(int, Irecv, (void *buf, int count, MPI_Datatype datatype, int source,

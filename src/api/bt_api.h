@@ -71,6 +71,11 @@ int bt_check_tag(const char *call, bt_comm_t *comm, int tag, int allow_any);
 /* An info argument: a live info, or MPI_INFO_NULL (*info_p = NULL, no hints). */
 struct bt_info;
 int bt_check_info(const char *call, bt_comm_t *comm, MPI_Info h, struct bt_info **info_p);
+/* The error handler given to a constructor without a parent (it takes the errors
+ * of the making, so it is checked first, on MPI_COMM_SELF), and its string tag
+ * (present, shorter than MPI_MAX_STRINGTAG_LEN), whose errors go to errh. */
+int bt_check_comm_errhandler(const char *call, MPI_Errhandler h, bt_errhandler_t **errh_p);
+int bt_check_stringtag(const char *call, bt_errhandler_t *errh, const char *stringtag);
 
 /* Common argument checks; each returns MPI_SUCCESS or the raised error code. */
 #define BT_CHECK_INIT(call) \

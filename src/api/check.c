@@ -3,6 +3,7 @@
 #include "datatype/bt_datatype.h"
 
 #include <limits.h>
+#include <string.h>
 
 /* A live communicator, the pending one of an MPI_Comm_idup included. */
 int bt_check_comm_local(const char *call, MPI_Comm h, bt_comm_t **comm_p)
@@ -71,7 +72,9 @@ int bt_check_buffer(const char *call, bt_comm_t *comm, const void *buf, MPI_Coun
 
 int bt_check_rank(const char *call, bt_comm_t *comm, int rank, const char *what, int allow_any)
 {
-    if (bt_likely(rank >= 0 && rank < comm->size) || rank == MPI_PROC_NULL)
+    int n = bt_comm_peer_size(comm);
+
+    if (bt_likely(rank >= 0 && rank < n) || rank == MPI_PROC_NULL)
         return MPI_SUCCESS;
     if (allow_any && rank == MPI_ANY_SOURCE) {
         if (bt_unlikely(comm->asserts & BT_COMM_ASSERT_NO_ANY_SOURCE))
@@ -79,16 +82,55 @@ int bt_check_rank(const char *call, bt_comm_t *comm, int rank, const char *what,
                                "communicator's info asserts mpi_assert_no_any_source", what);
         return MPI_SUCCESS;
     }
-    return bt_err_comm(comm, MPI_ERR_RANK, call, "%s is %d, the communicator has %d rank%s",
-                       what, rank, comm->size, comm->size == 1 ? "" : "s");
+    return bt_err_comm(comm, MPI_ERR_RANK, call, "%s is %d, the %scommunicator has %d rank%s",
+                       what, rank, comm->remote ? "remote group of the inter" : "", n,
+                       n == 1 ? "" : "s");
 }
 
 int bt_check_root(const char *call, bt_comm_t *comm, int root)
 {
-    if (bt_likely(root >= 0 && root < comm->size))
+    int n = bt_comm_peer_size(comm);
+
+    if (bt_likely(root >= 0 && root < n))
         return MPI_SUCCESS;
+    if (comm->remote) {
+        if (root == MPI_ROOT || root == MPI_PROC_NULL)
+            return MPI_SUCCESS;
+        return bt_err_comm(comm, MPI_ERR_ROOT, call, "root is %d, the remote group has %d "
+                           "rank%s (or MPI_ROOT, MPI_PROC_NULL in the root's group)", root, n,
+                           n == 1 ? "" : "s");
+    }
+    if (root == MPI_ROOT || root == MPI_PROC_NULL)
+        return bt_err_comm(comm, MPI_ERR_ROOT, call, "root is %s, which only an "
+                           "intercommunicator takes", root == MPI_ROOT ? "MPI_ROOT" :
+                           "MPI_PROC_NULL");
     return bt_err_comm(comm, MPI_ERR_ROOT, call, "root is %d, the communicator has %d rank%s",
-                       root, comm->size, comm->size == 1 ? "" : "s");
+                       root, n, n == 1 ? "" : "s");
+}
+
+int bt_check_comm_errhandler(const char *call, MPI_Errhandler h, bt_errhandler_t **errh_p)
+{
+    bt_errhandler_t *errh = bt_errhandler_get(h);
+
+    *errh_p = errh;
+    if (!errh)
+        return bt_err_comm(NULL, MPI_ERR_ERRHANDLER, call, "invalid error handler%s",
+                           h == MPI_ERRHANDLER_NULL ? " (MPI_ERRHANDLER_NULL)" : "");
+    if (!bt_errhandler_is_predefined(errh) && errh->kind != BT_ERRH_COMM)
+        return bt_err_comm(NULL, MPI_ERR_ERRHANDLER, call,
+                           "errhandler was not created for communicators");
+    return MPI_SUCCESS;
+}
+
+int bt_check_stringtag(const char *call, bt_errhandler_t *errh, const char *stringtag)
+{
+    if (!stringtag)
+        return bt_err_session(errh, MPI_SESSION_NULL, MPI_ERR_ARG, call, "stringtag is NULL");
+    if (strnlen(stringtag, MPI_MAX_STRINGTAG_LEN) >= MPI_MAX_STRINGTAG_LEN)
+        return bt_err_session(errh, MPI_SESSION_NULL, MPI_ERR_ARG, call,
+                              "stringtag is longer than MPI_MAX_STRINGTAG_LEN - 1 (%d)",
+                              MPI_MAX_STRINGTAG_LEN - 1);
+    return MPI_SUCCESS;
 }
 
 int bt_check_tag(const char *call, bt_comm_t *comm, int tag, int allow_any)

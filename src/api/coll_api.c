@@ -90,6 +90,29 @@ static int bt_coll_check_counts(const char *call, bt_comm_t *comm, const int *co
     return MPI_SUCCESS;
 }
 
+/* The part a process plays in a rooted collective. On an intracommunicator it is
+ * the root or a leaf; on an intercommunicator MPI_ROOT marks the root, the rest
+ * of the root's group pass MPI_PROC_NULL (no argument of theirs matters), and the
+ * other group, the leaves, pass the root's rank. */
+enum { BT_ROLE_ROOT, BT_ROLE_LEAF, BT_ROLE_NONE };
+
+static int bt_coll_role(const bt_comm_t *comm, int root)
+{
+    if (!comm->remote)
+        return comm->rank == root ? BT_ROLE_ROOT : BT_ROLE_LEAF;
+    return root == MPI_ROOT ? BT_ROLE_ROOT : root == MPI_PROC_NULL ? BT_ROLE_NONE : BT_ROLE_LEAF;
+}
+
+/* The standard has no "in place" on intercommunicators. */
+static int bt_coll_inter_no_in_place(const char *call, bt_comm_t *comm, const void *buf,
+                                     const char *what)
+{
+    if (comm->remote && buf == MPI_IN_PLACE)
+        return bt_err_comm(comm, MPI_ERR_BUFFER, call, "%s is MPI_IN_PLACE on an "
+                           "intercommunicator", what);
+    return MPI_SUCCESS;
+}
+
 /* Starts the collective; the blocking form waits for it, the other hands it out. */
 static int bt_coll_run(const char *call, bt_coll_args_t *args, int blocking,
                        MPI_Request *request)
@@ -184,10 +207,16 @@ static int bt_bcast(const char *call, void *buffer, int count, MPI_Datatype type
     int rc;
 
     if ((rc = bt_check_comm(call, h, &a.comm)) ||
-        (rc = bt_check_root(call, a.comm, root)) ||
-        (rc = bt_coll_no_in_place(call, a.comm, buffer, "buffer", "")) ||
-        (rc = bt_check_buffer(call, a.comm, buffer, count, type, "", &a.dt)) ||
-        (rc = bt_coll_check_request(call, a.comm, blocking, request)))
+        (rc = bt_check_root(call, a.comm, root)))
+        return rc;
+    if (bt_coll_role(a.comm, root) == BT_ROLE_NONE) {
+        a.recvbuf = NULL;
+        a.count = 0;
+    } else if ((rc = bt_coll_no_in_place(call, a.comm, buffer, "buffer", "")) ||
+               (rc = bt_check_buffer(call, a.comm, buffer, count, type, "", &a.dt))) {
+        return rc;
+    }
+    if ((rc = bt_coll_check_request(call, a.comm, blocking, request)))
         return rc;
     return bt_coll_run(call, &a, blocking, request);
 }
@@ -204,17 +233,23 @@ static int bt_gather(const char *call, const void *sendbuf, int sendcount, MPI_D
 {
     bt_coll_args_t a = { .kind = BT_COLL_GATHER, .sendbuf = sendbuf, .sendcount = sendcount,
                          .recvcount = recvcount, .root = root };
-    int rc;
+    int rc, role;
 
     if ((rc = bt_check_comm(call, h, &a.comm)) || (rc = bt_check_root(call, a.comm, root)))
         return rc;
-    if (a.comm->rank == root) {
+    role = bt_coll_role(a.comm, root);
+    if (role == BT_ROLE_NONE) {
+        a.sendbuf = NULL;
+        a.sendcount = a.recvcount = 0;
+    } else if (role == BT_ROLE_ROOT) {
         a.recvbuf = recvbuf;
         if ((rc = bt_coll_no_in_place(call, a.comm, recvbuf, "recvbuf", " (only sendbuf may be)")) ||
             (rc = bt_check_buffer(call, a.comm, recvbuf, recvcount, recvtype, "receive ",
                                   &a.recvtype)))
             return rc;
-        if (sendbuf != MPI_IN_PLACE &&
+        if (a.comm->remote)
+            a.sendbuf = NULL;      /* the root of an intercommunicator sends nothing */
+        else if (sendbuf != MPI_IN_PLACE &&
             ((rc = bt_check_buffer(call, a.comm, sendbuf, sendcount, sendtype, "send ",
                                    &a.sendtype)) ||
              (rc = bt_coll_no_alias(call, a.comm, sendbuf, recvbuf,
@@ -246,21 +281,28 @@ static int bt_gatherv(const char *call, const void *sendbuf, int sendcount, MPI_
     bt_coll_args_t a = { .kind = BT_COLL_GATHERV, .sendbuf = sendbuf, .sendcount = sendcount,
                          .root = root };
     MPI_Count total;
-    int rc;
+    int rc, role;
 
     if ((rc = bt_check_comm(call, h, &a.comm)) || (rc = bt_check_root(call, a.comm, root)))
         return rc;
-    if (a.comm->rank == root) {
+    role = bt_coll_role(a.comm, root);
+    if (role == BT_ROLE_NONE) {
+        a.sendbuf = NULL;
+        a.sendcount = 0;
+    } else if (role == BT_ROLE_ROOT) {
         a.recvbuf = recvbuf;
         a.recvcounts = recvcounts;
         a.rdispls = displs;
         if ((rc = bt_coll_no_in_place(call, a.comm, recvbuf, "recvbuf", " (only sendbuf may be)")) ||
-            (rc = bt_coll_check_counts(call, a.comm, recvcounts, displs, a.comm->size,
-                                       "recvcounts", "displs", &total)) ||
+            (rc = bt_coll_check_counts(call, a.comm, recvcounts, displs,
+                                       bt_comm_peer_size(a.comm), "recvcounts", "displs",
+                                       &total)) ||
             (rc = bt_check_buffer(call, a.comm, recvbuf, total, recvtype, "receive ",
                                   &a.recvtype)))
             return rc;
-        if (sendbuf != MPI_IN_PLACE &&
+        if (a.comm->remote)
+            a.sendbuf = NULL;
+        else if (sendbuf != MPI_IN_PLACE &&
             (rc = bt_check_buffer(call, a.comm, sendbuf, sendcount, sendtype, "send ",
                                   &a.sendtype)))
             return rc;
@@ -288,11 +330,15 @@ static int bt_scatter(const char *call, const void *sendbuf, int sendcount, MPI_
 {
     bt_coll_args_t a = { .kind = BT_COLL_SCATTER, .recvbuf = recvbuf, .recvcount = recvcount,
                          .root = root };
-    int rc;
+    int rc, role;
 
     if ((rc = bt_check_comm(call, h, &a.comm)) || (rc = bt_check_root(call, a.comm, root)))
         return rc;
-    if (a.comm->rank == root) {
+    role = bt_coll_role(a.comm, root);
+    if (role == BT_ROLE_NONE) {
+        a.recvbuf = NULL;
+        a.recvcount = 0;
+    } else if (role == BT_ROLE_ROOT) {
         a.sendbuf = sendbuf;
         a.sendcount = sendcount;
         if ((rc = bt_coll_no_in_place(call, a.comm, sendbuf, "sendbuf",
@@ -300,7 +346,10 @@ static int bt_scatter(const char *call, const void *sendbuf, int sendcount, MPI_
             (rc = bt_check_buffer(call, a.comm, sendbuf, sendcount, sendtype, "send ",
                                   &a.sendtype)))
             return rc;
-        if (recvbuf != MPI_IN_PLACE &&
+        if (a.comm->remote) {
+            a.recvbuf = NULL;      /* the root of an intercommunicator receives nothing */
+            a.recvcount = 0;
+        } else if (recvbuf != MPI_IN_PLACE &&
             ((rc = bt_check_buffer(call, a.comm, recvbuf, recvcount, recvtype, "receive ",
                                    &a.recvtype)) ||
              (rc = bt_coll_no_alias(call, a.comm, sendbuf, recvbuf,
@@ -331,21 +380,29 @@ static int bt_scatterv(const char *call, const void *sendbuf, const int sendcoun
     bt_coll_args_t a = { .kind = BT_COLL_SCATTERV, .recvbuf = recvbuf, .recvcount = recvcount,
                          .root = root };
     MPI_Count total;
-    int rc;
+    int rc, role;
 
     if ((rc = bt_check_comm(call, h, &a.comm)) || (rc = bt_check_root(call, a.comm, root)))
         return rc;
-    if (a.comm->rank == root) {
+    role = bt_coll_role(a.comm, root);
+    if (role == BT_ROLE_NONE) {
+        a.recvbuf = NULL;
+        a.recvcount = 0;
+    } else if (role == BT_ROLE_ROOT) {
         a.sendbuf = sendbuf;
         a.sendcounts = sendcounts;
         a.sdispls = displs;
         if ((rc = bt_coll_no_in_place(call, a.comm, sendbuf, "sendbuf",
                                       " (only recvbuf may be, at the root)")) ||
-            (rc = bt_coll_check_counts(call, a.comm, sendcounts, displs, a.comm->size,
-                                       "sendcounts", "displs", &total)) ||
+            (rc = bt_coll_check_counts(call, a.comm, sendcounts, displs,
+                                       bt_comm_peer_size(a.comm), "sendcounts", "displs",
+                                       &total)) ||
             (rc = bt_check_buffer(call, a.comm, sendbuf, total, sendtype, "send ", &a.sendtype)))
             return rc;
-        if (recvbuf != MPI_IN_PLACE &&
+        if (a.comm->remote) {
+            a.recvbuf = NULL;
+            a.recvcount = 0;
+        } else if (recvbuf != MPI_IN_PLACE &&
             (rc = bt_check_buffer(call, a.comm, recvbuf, recvcount, recvtype, "receive ",
                                   &a.recvtype)))
             return rc;
@@ -377,6 +434,7 @@ static int bt_coll_check_send_recv(const char *call, bt_coll_args_t *a, const vo
     int rc;
 
     if ((rc = bt_coll_no_in_place(call, a->comm, recvbuf, "recvbuf", " (only sendbuf may be)")) ||
+        (rc = bt_coll_inter_no_in_place(call, a->comm, sendbuf, "sendbuf")) ||
         (rc = bt_check_buffer(call, a->comm, recvbuf, recvcount, recvtype, "receive ",
                               &a->recvtype)))
         return rc;
@@ -403,7 +461,8 @@ static int bt_allgather(const char *call, const void *sendbuf, int sendcount,
         return bt_err_comm(a.comm, MPI_ERR_COUNT, call,
                            "receive count is %d, must be non-negative", recvcount);
     if ((rc = bt_coll_check_send_recv(call, &a, sendbuf, sendcount, sendtype, recvbuf,
-                                      (MPI_Count)recvcount * a.comm->size, recvtype)) ||
+                                      (MPI_Count)recvcount * bt_comm_peer_size(a.comm),
+                                      recvtype)) ||
         (rc = bt_coll_check_request(call, a.comm, blocking, request)))
         return rc;
     return bt_coll_run(call, &a, blocking, request);
@@ -425,8 +484,8 @@ static int bt_allgatherv(const char *call, const void *sendbuf, int sendcount,
     int rc;
 
     if ((rc = bt_check_comm(call, h, &a.comm)) ||
-        (rc = bt_coll_check_counts(call, a.comm, recvcounts, displs, a.comm->size, "recvcounts",
-                                   "displs", &total)) ||
+        (rc = bt_coll_check_counts(call, a.comm, recvcounts, displs, bt_comm_peer_size(a.comm),
+                                   "recvcounts", "displs", &total)) ||
         (rc = bt_coll_check_send_recv(call, &a, sendbuf, sendcount, sendtype, recvbuf, total,
                                       recvtype)) ||
         (rc = bt_coll_check_request(call, a.comm, blocking, request)))
@@ -455,8 +514,9 @@ static int bt_alltoall(const char *call, const void *sendbuf, int sendcount,
     if (recvcount < 0)
         return bt_err_comm(a.comm, MPI_ERR_COUNT, call,
                            "receive count is %d, must be non-negative", recvcount);
-    if ((rc = bt_coll_check_send_recv(call, &a, sendbuf, (MPI_Count)sendcount * a.comm->size,
-                                      sendtype, recvbuf, (MPI_Count)recvcount * a.comm->size,
+    if ((rc = bt_coll_check_send_recv(call, &a, sendbuf,
+                                      (MPI_Count)sendcount * bt_comm_peer_size(a.comm), sendtype,
+                                      recvbuf, (MPI_Count)recvcount * bt_comm_peer_size(a.comm),
                                       recvtype)) ||
         (rc = bt_coll_check_request(call, a.comm, blocking, request)))
         return rc;
@@ -479,13 +539,14 @@ static int bt_alltoallv(const char *call, const void *sendbuf, const int sendcou
     int rc;
 
     if ((rc = bt_check_comm(call, h, &a.comm)) ||
-        (rc = bt_coll_check_counts(call, a.comm, recvcounts, rdispls, a.comm->size,
-                                   "recvcounts", "rdispls", &rtotal)))
+        (rc = bt_coll_check_counts(call, a.comm, recvcounts, rdispls, bt_comm_peer_size(a.comm),
+                                   "recvcounts", "rdispls", &rtotal)) ||
+        (rc = bt_coll_inter_no_in_place(call, a.comm, sendbuf, "sendbuf")))
         return rc;
     if (sendbuf != MPI_IN_PLACE) {
         a.sendcounts = sendcounts;
         a.sdispls = sdispls;
-        if ((rc = bt_coll_check_counts(call, a.comm, sendcounts, sdispls, a.comm->size,
+        if ((rc = bt_coll_check_counts(call, a.comm, sendcounts, sdispls, bt_comm_peer_size(a.comm),
                                        "sendcounts", "sdispls", &stotal)))
             return rc;
     }
@@ -548,9 +609,10 @@ static int bt_alltoallw(const char *call, const void *sendbuf, const int sendcou
 
     if ((rc = bt_check_comm(call, h, &a.comm)) ||
         (rc = bt_coll_no_in_place(call, a.comm, recvbuf, "recvbuf", " (only sendbuf may be)")) ||
+        (rc = bt_coll_inter_no_in_place(call, a.comm, sendbuf, "sendbuf")) ||
         (rc = bt_coll_check_request(call, a.comm, blocking, request)))
         return rc;
-    p = a.comm->size;
+    p = bt_comm_peer_size(a.comm);
     types = bt_malloc(2 * (size_t)p * sizeof(*types));
     rc = bt_coll_check_w(call, a.comm, recvbuf, p, recvcounts, rdispls, NULL, recvtypes,
                          "receive ", types + p);
@@ -579,32 +641,38 @@ BT_COLL_PAIR(Alltoallw, Ialltoallw, bt_alltoallw,
 
 /* ---- reductions -------------------------------------------------------------------- */
 
-/* Checks of the reductions whose every rank has count elements in and out. */
+/* Checks of the reductions whose every rank has count elements in and out
+ * (send_here = 0: the root of an intercommunicator, which gives no input). */
 static int bt_coll_check_reduction(const char *call, bt_coll_args_t *a, MPI_Comm h,
                                    const void *sendbuf, void *recvbuf, MPI_Count count,
-                                   MPI_Datatype type, MPI_Op op, int recv_here)
+                                   MPI_Datatype type, MPI_Op op, int recv_here, int send_here)
 {
     int rc;
 
     if ((rc = bt_check_comm(call, h, &a->comm)))
         return rc;
-    a->sendbuf = sendbuf;
+    a->sendbuf = send_here ? sendbuf : NULL;
     a->count = count;
-    if (sendbuf == MPI_IN_PLACE && !recv_here)
-        return bt_err_comm(a->comm, MPI_ERR_BUFFER, call,
-                           "sendbuf is MPI_IN_PLACE on a rank that is not the root");
+    if (!send_here && !recv_here) {
+        a->count = 0;                  /* MPI_PROC_NULL: nothing of it matters */
+        return MPI_SUCCESS;
+    }
+    if (send_here && sendbuf == MPI_IN_PLACE && (!recv_here || a->comm->remote))
+        return bt_err_comm(a->comm, MPI_ERR_BUFFER, call, "sendbuf is MPI_IN_PLACE %s",
+                           a->comm->remote ? "on an intercommunicator"
+                                           : "on a rank that is not the root");
     if (recv_here) {
         a->recvbuf = recvbuf;
         if ((rc = bt_coll_no_in_place(call, a->comm, recvbuf, "recvbuf", " (only sendbuf may be)")) ||
             (rc = bt_check_buffer(call, a->comm, recvbuf, count, type, "", &a->dt)))
             return rc;
     }
-    if (sendbuf != MPI_IN_PLACE &&
+    if (send_here && sendbuf != MPI_IN_PLACE &&
         (rc = bt_check_buffer(call, a->comm, sendbuf, count, type, "", &a->dt)))
         return rc;
     if ((rc = bt_coll_check_op(call, a->comm, op, a->dt, &a->op)))
         return rc;
-    if (recv_here && sendbuf != MPI_IN_PLACE &&
+    if (recv_here && send_here && sendbuf != MPI_IN_PLACE &&
         (rc = bt_coll_no_alias(call, a->comm, sendbuf, recvbuf, count * a->dt->size)))
         return rc;
     return MPI_SUCCESS;
@@ -616,11 +684,14 @@ static int bt_reduce(const char *call, const void *sendbuf, void *recvbuf, int c
 {
     bt_coll_args_t a = { .kind = BT_COLL_REDUCE, .root = root };
     bt_comm_t *comm;
-    int rc;
+    int rc, role;
 
-    if ((rc = bt_check_comm(call, h, &comm)) || (rc = bt_check_root(call, comm, root)) ||
-        (rc = bt_coll_check_reduction(call, &a, h, sendbuf, recvbuf, count, type, op,
-                                      comm->rank == root)) ||
+    if ((rc = bt_check_comm(call, h, &comm)) || (rc = bt_check_root(call, comm, root)))
+        return rc;
+    role = bt_coll_role(comm, root);
+    if ((rc = bt_coll_check_reduction(call, &a, h, sendbuf, recvbuf, count, type, op,
+                                      role == BT_ROLE_ROOT,
+                                      role == BT_ROLE_LEAF || !comm->remote)) ||
         (rc = bt_coll_check_request(call, a.comm, blocking, request)))
         return rc;
     return bt_coll_run(call, &a, blocking, request);
@@ -639,7 +710,13 @@ static int bt_reduce_all(const char *call, bt_coll_kind_t kind, const void *send
     bt_coll_args_t a = { .kind = kind };
     int rc;
 
-    if ((rc = bt_coll_check_reduction(call, &a, h, sendbuf, recvbuf, count, type, op, 1)) ||
+    if ((rc = bt_check_comm(call, h, &a.comm)))
+        return rc;
+    if (a.comm->remote && kind != BT_COLL_ALLREDUCE)
+        return bt_err_comm(a.comm, MPI_ERR_COMM, call, "comm is an intercommunicator (%s is "
+                           "defined on intracommunicators only)",
+                           kind == BT_COLL_SCAN ? "a scan" : "an exclusive scan");
+    if ((rc = bt_coll_check_reduction(call, &a, h, sendbuf, recvbuf, count, type, op, 1, 1)) ||
         (rc = bt_coll_check_request(call, a.comm, blocking, request)))
         return rc;
     return bt_coll_run(call, &a, blocking, request);
@@ -690,6 +767,7 @@ static int bt_coll_check_rs(const char *call, bt_coll_args_t *a, const void *sen
     int rc;
 
     if ((rc = bt_coll_no_in_place(call, a->comm, recvbuf, "recvbuf", " (only sendbuf may be)")) ||
+        (rc = bt_coll_inter_no_in_place(call, a->comm, sendbuf, "sendbuf")) ||
         (rc = bt_check_buffer(call, a->comm, recvbuf,
                               sendbuf == MPI_IN_PLACE ? total : mine, type, "", &a->dt)))
         return rc;

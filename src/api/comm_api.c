@@ -186,6 +186,10 @@ int PMPI_Comm_split_type(MPI_Comm h, int split_type, int key, MPI_Info info, MPI
         (rc = bt_check_info("MPI_Comm_split_type", comm, info, &in)) != MPI_SUCCESS)
         return rc;
     BT_CHECK_PTR(comm, "MPI_Comm_split_type", newcomm, "newcomm");
+    if (comm->remote)
+        return bt_err_comm(comm, MPI_ERR_COMM, "MPI_Comm_split_type",
+                           "comm is an intercommunicator (only intracommunicators can be split "
+                           "by type)");
     switch (split_type) {
     case MPI_UNDEFINED:
         color = MPI_UNDEFINED;
@@ -273,6 +277,9 @@ int PMPI_Comm_create_group(MPI_Comm h, MPI_Group gh, int tag, MPI_Comm *newcomm)
 
     if ((rc = bt_check_comm("MPI_Comm_create_group", h, &comm)) != MPI_SUCCESS)
         return rc;
+    if (comm->remote)
+        return bt_err_comm(comm, MPI_ERR_COMM, "MPI_Comm_create_group",
+                           "comm is an intercommunicator (must be an intracommunicator)");
     if ((rc = bt_group_arg("MPI_Comm_create_group", comm, gh, &group)) != MPI_SUCCESS)
         return rc;
     BT_CHECK_PTR(comm, "MPI_Comm_create_group", newcomm, "newcomm");
@@ -370,8 +377,18 @@ int PMPI_Comm_test_inter(MPI_Comm h, int *flag)
     if ((rc = bt_check_comm_local("MPI_Comm_test_inter", h, &comm)) != MPI_SUCCESS)
         return rc;
     BT_CHECK_PTR(comm, "MPI_Comm_test_inter", flag, "flag");
-    *flag = 0;           /* no intercommunicators yet */
+    *flag = comm->remote != NULL;
     return MPI_SUCCESS;
+}
+
+/* An intercommunicator, for local calls (a pending idup's too). */
+static int bt_check_inter(const char *call, MPI_Comm h, bt_comm_t **comm_p)
+{
+    int rc = bt_check_comm_local(call, h, comm_p);
+
+    if (rc == MPI_SUCCESS && !(*comm_p)->remote)
+        return bt_err_comm(*comm_p, MPI_ERR_COMM, call, "comm is not an intercommunicator");
+    return rc;
 }
 
 int PMPI_Comm_remote_size(MPI_Comm h, int *size)
@@ -381,10 +398,11 @@ int PMPI_Comm_remote_size(MPI_Comm h, int *size)
     bt_comm_t *comm = NULL;
     int rc;
 
-    if ((rc = bt_check_comm_local("MPI_Comm_remote_size", h, &comm)) != MPI_SUCCESS)
+    if ((rc = bt_check_inter("MPI_Comm_remote_size", h, &comm)) != MPI_SUCCESS)
         return rc;
-    return bt_err_comm(comm, MPI_ERR_COMM, "MPI_Comm_remote_size",
-                       "comm is not an intercommunicator");
+    BT_CHECK_PTR(comm, "MPI_Comm_remote_size", size, "size");
+    *size = comm->remote->size;
+    return MPI_SUCCESS;
 }
 
 int PMPI_Comm_remote_group(MPI_Comm h, MPI_Group *group)
@@ -394,10 +412,128 @@ int PMPI_Comm_remote_group(MPI_Comm h, MPI_Group *group)
     bt_comm_t *comm = NULL;
     int rc;
 
-    if ((rc = bt_check_comm_local("MPI_Comm_remote_group", h, &comm)) != MPI_SUCCESS)
+    if ((rc = bt_check_inter("MPI_Comm_remote_group", h, &comm)) != MPI_SUCCESS)
         return rc;
-    return bt_err_comm(comm, MPI_ERR_COMM, "MPI_Comm_remote_group",
-                       "comm is not an intercommunicator");
+    BT_CHECK_PTR(comm, "MPI_Comm_remote_group", group, "group");
+    bt_group_retain(comm->remote);
+    *group = comm->remote->handle;
+    return MPI_SUCCESS;
+}
+
+int PMPI_Intercomm_create(MPI_Comm local_comm, int local_leader, MPI_Comm peer_comm,
+                          int remote_leader, int tag, MPI_Comm *newintercomm)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Intercomm_create");
+    const char *call = "MPI_Intercomm_create";
+    bt_comm_t *comm = NULL, *peer = NULL, *c = NULL;
+    int rc, leader_err = MPI_SUCCESS;
+
+    if ((rc = bt_check_comm(call, local_comm, &comm)) != MPI_SUCCESS)
+        return rc;
+    if (comm->remote)
+        return bt_err_comm(comm, MPI_ERR_COMM, call, "local_comm is an intercommunicator "
+                           "(must be an intracommunicator)");
+    BT_CHECK_PTR(comm, call, newintercomm, "newintercomm");
+    if (local_leader < 0 || local_leader >= comm->size)
+        return bt_err_comm(comm, MPI_ERR_RANK, call, "local_leader is %d, local_comm has %d "
+                           "rank%s", local_leader, comm->size, comm->size == 1 ? "" : "s");
+    if ((rc = bt_check_tag(call, comm, tag, 0)) != MPI_SUCCESS)
+        return rc;
+    /* peer_comm and remote_leader matter at the leader only. A wrong one is
+     * reported there, and the leader still takes part so that its side returns
+     * the error rather than wait for it. */
+    if (comm->rank == local_leader) {
+        leader_err = bt_check_comm(call, peer_comm, &peer);
+        if (leader_err == MPI_SUCCESS &&
+            (remote_leader < 0 || remote_leader >= bt_comm_peer_size(peer)))
+            leader_err = bt_err_comm(comm, MPI_ERR_RANK, call, "remote_leader is %d, peer_comm "
+                                     "has %d rank%s", remote_leader, bt_comm_peer_size(peer),
+                                     bt_comm_peer_size(peer) == 1 ? "" : "s");
+    }
+    rc = bt_intercomm_create(comm, local_leader, leader_err, peer, remote_leader, tag, &c);
+    if (leader_err != MPI_SUCCESS)
+        return leader_err;
+    if (rc == MPI_ERR_ARG)
+        return bt_err_comm(comm, rc, call, "the local and remote groups overlap (they must be "
+                           "disjoint)");
+    if (rc != MPI_SUCCESS)
+        return bt_err_comm(comm, rc, call, "the handshake of the leaders failed "
+                           "(see the local leader's error)");
+    *newintercomm = c->handle;
+    return MPI_SUCCESS;
+}
+
+int PMPI_Intercomm_create_from_groups(MPI_Group local_group, int local_leader,
+                                      MPI_Group remote_group, int remote_leader,
+                                      const char *stringtag, MPI_Info info,
+                                      MPI_Errhandler errhandler, MPI_Comm *newintercomm)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Intercomm_create_from_groups");
+    const char *call = "MPI_Intercomm_create_from_groups";
+    bt_group_t *local = bt_group_get(local_group), *remote = bt_group_get(remote_group);
+    bt_errhandler_t *errh = NULL;
+    bt_comm_t *c = NULL;
+    int rc, *map, overlap = 0;
+
+    /* As in MPI_Comm_create_from_group: the new communicator's handler takes the
+     * errors of its making. */
+    if ((rc = bt_check_comm_errhandler(call, errhandler, &errh)) != MPI_SUCCESS)
+        return rc;
+    if (!local || !remote)
+        return bt_err_session(errh, MPI_SESSION_NULL, MPI_ERR_GROUP, call, "invalid %s%s",
+                              !local ? "local_group" : "remote_group",
+                              (!local ? local_group : remote_group) == MPI_GROUP_NULL
+                                  ? " (MPI_GROUP_NULL)" : "");
+    if (local->rank == MPI_UNDEFINED)
+        return bt_err_session(errh, MPI_SESSION_NULL, MPI_ERR_GROUP, call,
+                              "the calling process is not a member of local_group");
+    if (local_leader < 0 || local_leader >= local->size)
+        return bt_err_session(errh, MPI_SESSION_NULL, MPI_ERR_RANK, call,
+                              "local_leader is %d, local_group has %d member%s", local_leader,
+                              local->size, local->size == 1 ? "" : "s");
+    if (remote_leader < 0 || remote_leader >= remote->size)
+        return bt_err_session(errh, MPI_SESSION_NULL, MPI_ERR_RANK, call,
+                              "remote_leader is %d, remote_group has %d member%s", remote_leader,
+                              remote->size, remote->size == 1 ? "" : "s");
+    if ((rc = bt_check_stringtag(call, errh, stringtag)) != MPI_SUCCESS)
+        return rc;
+    if (!newintercomm)
+        return bt_err_session(errh, MPI_SESSION_NULL, MPI_ERR_ARG, call,
+                              "newintercomm is NULL");
+    (void)info;   /* no hint applies */
+    map = bt_group_world_map(local);
+    for (int i = 0; i < remote->size && !overlap; i++)
+        overlap = map[remote->world[i]] != MPI_UNDEFINED;
+    free(map);
+    if (overlap)
+        return bt_err_session(errh, MPI_SESSION_NULL, MPI_ERR_GROUP, call,
+                              "local_group and remote_group overlap (they must be disjoint)");
+    rc = bt_intercomm_create_from_groups(local, local_leader, remote, remote_leader, stringtag,
+                                         errh, &c);
+    if (rc != MPI_SUCCESS)
+        return bt_err_session(errh, MPI_SESSION_NULL, rc, call, "%s",
+                              rc == MPI_ERR_GROUP ? "the other side named other groups"
+                                                  : "the handshake of the leaders failed");
+    *newintercomm = c->handle;
+    return MPI_SUCCESS;
+}
+
+int PMPI_Intercomm_merge(MPI_Comm intercomm, int high, MPI_Comm *newintracomm)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Intercomm_merge");
+    bt_comm_t *comm = NULL, *c = NULL;
+    int rc;
+
+    if ((rc = bt_check_inter("MPI_Intercomm_merge", intercomm, &comm)) != MPI_SUCCESS)
+        return rc;
+    BT_CHECK_PTR(comm, "MPI_Intercomm_merge", newintracomm, "newintracomm");
+    if ((rc = bt_intercomm_merge(comm, high, &c)) != MPI_SUCCESS)
+        return bt_err_comm_code(comm, rc, "MPI_Intercomm_merge");
+    *newintracomm = c->handle;
+    return MPI_SUCCESS;
 }
 
 int PMPI_Comm_get_parent(MPI_Comm *parent)

@@ -134,28 +134,21 @@ int PMPI_Comm_create_from_group(MPI_Group group, const char *stringtag, MPI_Info
     BT_API_LOCK();
     BT_CHECK_INIT("MPI_Comm_create_from_group");
     const char *call = "MPI_Comm_create_from_group";
-    bt_errhandler_t *errh = bt_errhandler_get(errhandler);
+    bt_errhandler_t *errh = NULL;
     bt_group_t *g = bt_group_get(group);
     bt_comm_t *c = NULL;
     int rc;
 
     /* The new communicator's handler takes the errors of its making. */
-    if (!errh)
-        return bt_err_comm(NULL, MPI_ERR_ERRHANDLER, call, "invalid error handler%s",
-                           errhandler == MPI_ERRHANDLER_NULL ? " (MPI_ERRHANDLER_NULL)" : "");
-    if (!bt_errhandler_is_predefined(errh) && errh->kind != BT_ERRH_COMM)
-        return bt_err_comm(NULL, MPI_ERR_ERRHANDLER, call,
-                           "errhandler was not created for communicators");
+    if ((rc = bt_check_comm_errhandler(call, errhandler, &errh)) != MPI_SUCCESS)
+        return rc;
     if (!g)
         return bt_err_session(errh, MPI_SESSION_NULL, MPI_ERR_GROUP, call, "invalid group%s",
                               group == MPI_GROUP_NULL ? " (MPI_GROUP_NULL)" : "");
-    if (!stringtag || !newcomm)
-        return bt_err_session(errh, MPI_SESSION_NULL, MPI_ERR_ARG, call, "%s is NULL",
-                              stringtag ? "newcomm" : "stringtag");
-    if (strnlen(stringtag, MPI_MAX_STRINGTAG_LEN) >= MPI_MAX_STRINGTAG_LEN)
-        return bt_err_session(errh, MPI_SESSION_NULL, MPI_ERR_ARG, call,
-                              "stringtag is longer than MPI_MAX_STRINGTAG_LEN - 1 (%d)",
-                              MPI_MAX_STRINGTAG_LEN - 1);
+    if ((rc = bt_check_stringtag(call, errh, stringtag)) != MPI_SUCCESS)
+        return rc;
+    if (!newcomm)
+        return bt_err_session(errh, MPI_SESSION_NULL, MPI_ERR_ARG, call, "newcomm is NULL");
     if (g->rank == MPI_UNDEFINED)
         return bt_err_session(errh, MPI_SESSION_NULL, MPI_ERR_GROUP, call,
                               "the calling process is not a member of group");

@@ -22,6 +22,13 @@ bt_sched_t *bt_coll_sched_new(bt_comm_t *comm, int tag);
 void bt_coll_sched_send(bt_sched_t *s, const void *buf, MPI_Count count, bt_datatype_t *dt,
                         int peer);
 void bt_coll_sched_recv(bt_sched_t *s, void *buf, MPI_Count count, bt_datatype_t *dt, int peer);
+/* An intercommunicator's schedule: the steps above run on its local
+ * intracommunicator (bt_coll_sched_comm), the _remote ones reach the other group. */
+bt_sched_t *bt_coll_sched_new_inter(bt_comm_t *inter, int tag);
+void bt_coll_sched_send_remote(bt_sched_t *s, const void *buf, MPI_Count count,
+                               bt_datatype_t *dt, int peer);
+void bt_coll_sched_recv_remote(bt_sched_t *s, void *buf, MPI_Count count, bt_datatype_t *dt,
+                               int peer);
 /* dst = src, converting the layout (the packed bytes are the same). */
 void bt_coll_sched_copy(bt_sched_t *s, const void *src, MPI_Count scount, bt_datatype_t *sdt,
                         void *dst, MPI_Count dcount, bt_datatype_t *ddt);
@@ -44,6 +51,13 @@ bt_request_t *bt_coll_sched_start(bt_sched_t *s);
 bt_request_t *bt_coll_sched_persistent(bt_sched_t *s);
 void bt_coll_sched_free(bt_sched_t *s);
 bt_comm_t *bt_coll_sched_comm(const bt_sched_t *s);
+
+/* Tags below 2^30, as the communicator layer's own collectives use them. */
+#define BT_COLL_TAG_MASK 0x3fffffffu
+
+/* Every collective on an intercommunicator (inter.c): started, or persistent. */
+int bt_coll_inter_start(bt_coll_args_t *a, bt_request_t **req_p);
+int bt_coll_inter_init(bt_coll_args_t *a, bt_request_t **req_p);
 
 /* Bytes in send and receive steps through MPI_BYTE. */
 bt_datatype_t *bt_coll_byte(void);

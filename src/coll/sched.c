@@ -14,6 +14,7 @@ typedef enum {
 
 typedef struct bt_step {
     uint8_t        kind;
+    uint8_t        remote;       /* a send or receive to the other group of s->inter */
     int            peer;
     const void    *src;
     void          *dst;
@@ -25,6 +26,7 @@ typedef struct bt_step {
 
 struct bt_sched {
     bt_comm_t *comm;
+    bt_comm_t *inter;        /* an intercommunicator's schedule: comm is its local one */
     uint32_t   ctx;
     int        tag;
     int        error;        /* first error of a step; the schedule still runs to the end */
@@ -52,6 +54,15 @@ bt_sched_t *bt_coll_sched_new(bt_comm_t *comm, int tag)
     bt_comm_retain(comm);
     s->ctx = BT_CTX_COLL(comm);
     s->tag = tag;
+    return s;
+}
+
+bt_sched_t *bt_coll_sched_new_inter(bt_comm_t *inter, int tag)
+{
+    bt_sched_t *s = bt_coll_sched_new(inter->local, tag);
+
+    s->inter = inter;
+    bt_comm_retain(inter);
     return s;
 }
 
@@ -90,6 +101,20 @@ void bt_coll_sched_recv(bt_sched_t *s, void *buf, MPI_Count count, bt_datatype_t
     st->dt = dt;
     st->peer = peer;
     bt_datatype_retain(dt);
+}
+
+void bt_coll_sched_send_remote(bt_sched_t *s, const void *buf, MPI_Count count,
+                               bt_datatype_t *dt, int peer)
+{
+    bt_coll_sched_send(s, buf, count, dt, peer);
+    s->steps[s->nsteps - 1].remote = 1;
+}
+
+void bt_coll_sched_recv_remote(bt_sched_t *s, void *buf, MPI_Count count, bt_datatype_t *dt,
+                               int peer)
+{
+    bt_coll_sched_recv(s, buf, count, dt, peer);
+    s->steps[s->nsteps - 1].remote = 1;
 }
 
 void bt_coll_sched_copy(bt_sched_t *s, const void *src, MPI_Count scount, bt_datatype_t *sdt,
@@ -215,14 +240,16 @@ static void bt_sched_round_start(bt_sched_t *s)
 
     for (size_t i = first; i < s->ends[s->round]; i++) {
         bt_step_t *st = &s->steps[i];
+        bt_comm_t *comm = st->remote ? s->inter : s->comm;
+        uint32_t ctx = st->remote ? BT_CTX_COLL(s->inter) : s->ctx;
         rc = MPI_SUCCESS;
         switch (st->kind) {
         case BT_STEP_SEND:
-            rc = bt_pt2pt_isend(st->src, st->count, st->dt, st->peer, s->tag, s->comm, s->ctx,
+            rc = bt_pt2pt_isend(st->src, st->count, st->dt, st->peer, s->tag, comm, ctx,
                                 BT_MODE_STANDARD, &st->req);
             break;
         case BT_STEP_RECV:
-            rc = bt_pt2pt_irecv(st->dst, st->count, st->dt, st->peer, s->tag, s->comm, s->ctx,
+            rc = bt_pt2pt_irecv(st->dst, st->count, st->dt, st->peer, s->tag, comm, ctx,
                                 &st->req);
             break;
         case BT_STEP_COPY:
@@ -283,8 +310,8 @@ static bt_request_t *bt_sched_req_new(bt_sched_t *s)
     bt_request_t *req = bt_request_new(BT_REQ_GENERIC);
 
     bt_coll_sched_fence(s);
-    req->comm = s->comm;
-    bt_comm_retain(s->comm);
+    req->comm = s->inter ? s->inter : s->comm;
+    bt_comm_retain(req->comm);
     req->tag = s->tag;
     req->state = s;
     req->poll_fn = bt_sched_poll;
@@ -365,5 +392,7 @@ void bt_coll_sched_free(bt_sched_t *s)
     free(s->steps);
     free(s->ends);
     bt_comm_release(s->comm);
+    if (s->inter)
+        bt_comm_release(s->inter);
     free(s);
 }

@@ -71,9 +71,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Tags below 2^30, as the communicator layer's own collectives use them. */
-#define BT_COLL_TAG_MASK 0x3fffffffu
-
 enum bt_coll_alg_id {
     BT_ALG_BARRIER_TWOLEVEL, BT_ALG_BCAST_TWOLEVEL, BT_ALG_REDUCE_TWOLEVEL,
     BT_ALG_ALLREDUCE_TWOLEVEL, BT_ALG_GATHER_TWOLEVEL, BT_ALG_ALLGATHER_TWOLEVEL,
@@ -466,6 +463,8 @@ int bt_coll_start(bt_coll_args_t *a, bt_request_t **req_p)
     int alg, rc;
 
     *req_p = NULL;
+    if (a->comm->remote)
+        return bt_coll_inter_start(a, req_p);
     if (a->kind >= BT_COLL_NEIGHBOR_ALLGATHER) {
         /* Point-to-point with the neighbours only: no node channel to set up. */
         tag = (int)(a->comm->coll_seq++ & BT_COLL_TAG_MASK);
@@ -503,10 +502,14 @@ int bt_coll_start(bt_coll_args_t *a, bt_request_t **req_p)
  * both sides, so non-overtaking matching keeps them apart. */
 int bt_coll_init(bt_coll_args_t *a, bt_request_t **req_p)
 {
-    int tag = (int)(a->comm->coll_seq++ & BT_COLL_TAG_MASK);
-    bt_sched_t *s = bt_coll_sched_new(a->comm, tag);
+    int tag;
+    bt_sched_t *s;
     int alg;
 
+    if (a->comm->remote)
+        return bt_coll_inter_init(a, req_p);
+    tag = (int)(a->comm->coll_seq++ & BT_COLL_TAG_MASK);
+    s = bt_coll_sched_new(a->comm, tag);
     a->blocking = 0;
     bt_coll_prepare(s, a);
     alg = bt_coll_pick(a);

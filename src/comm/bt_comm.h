@@ -70,6 +70,16 @@ typedef struct bt_comm {
     bt_topo_t       *topo;        /* NULL: no process topology */
     struct bt_bsend_pool *bsend;  /* MPI_Comm_attach_buffer's, owned by pt2pt/ */
     struct bt_session *session;   /* the session it derives from, NULL: the world's */
+    /* Intercommunicators: ranks of point-to-point name members of remote, and the
+     * collectives' local steps run on local, an intracommunicator over group. */
+    bt_group_t      *remote;      /* NULL: an intracommunicator */
+    struct bt_comm  *local;
+    /* Each side of an intercommunicator agrees on its own context id among its own
+     * members (there is no process of both to agree through): messages to ranks
+     * peer_lo..peer_hi-1 carry the context the receivers match on, peer_ctx
+     * (+ 1 for collectives), instead of ctx. Empty range: an intracommunicator. */
+    uint32_t         peer_ctx;
+    int              peer_lo, peer_hi;
     MPI_Comm         handle;
     char             name[MPI_MAX_OBJECT_NAME];
 } bt_comm_t;
@@ -88,9 +98,20 @@ extern bt_comm_t bt_comm_world, bt_comm_self;
 
 /* NULL when h is not a live communicator (MPI_COMM_NULL included). */
 bt_comm_t *bt_comm_get(MPI_Comm h);
+/* The world rank of the process that `rank` names in point-to-point calls. */
 static inline int bt_comm_world_rank(const bt_comm_t *comm, int rank)
 {
-    return comm->group->world[rank];
+    return (comm->remote ? comm->remote : comm->group)->world[rank];
+}
+/* The context a message to dest carries, ctx being comm->ctx or its + 1. */
+static inline uint32_t bt_comm_send_ctx(const bt_comm_t *comm, uint32_t ctx, int dest)
+{
+    return dest >= comm->peer_lo && dest < comm->peer_hi ? ctx - comm->ctx + comm->peer_ctx : ctx;
+}
+/* How many ranks point-to-point and the collectives' per-peer arguments name. */
+static inline int bt_comm_peer_size(const bt_comm_t *comm)
+{
+    return comm->remote ? comm->remote->size : comm->size;
 }
 void bt_comm_retain(bt_comm_t *comm);
 void bt_comm_release(bt_comm_t *comm);
@@ -150,6 +171,28 @@ int bt_comm_create_group(bt_comm_t *comm, bt_group_t *group, int tag, bt_comm_t 
  * from one stops the free and is returned). */
 int bt_comm_free(bt_comm_t *comm);
 int bt_comm_compare(const bt_comm_t *a, const bt_comm_t *b);      /* MPI_IDENT, ... */
+
+/* Intercommunicators (comm/intercomm.c). Intercomm_create: collective over
+ * local; peer and remote_leader matter at the local leader only, the leaders
+ * talk on peer's point-to-point context with the user's tag. leader_err (at the
+ * leader): its arguments are wrong, already reported; the side's members all
+ * return it instead of waiting for the leader. */
+int bt_intercomm_create(bt_comm_t *local, int local_leader, int leader_err, bt_comm_t *peer,
+                        int remote_leader, int tag, bt_comm_t **newcomm_p);
+/* Collective over the members of local and of remote (disjoint, each calling
+ * with its own group as local); MPI_ERR_GROUP when the other side named other
+ * groups. */
+int bt_intercomm_create_from_groups(bt_group_t *local, int local_leader, bt_group_t *remote,
+                                    int remote_leader, const char *stringtag,
+                                    bt_errhandler_t *errh, bt_comm_t **newcomm_p);
+int bt_intercomm_merge(bt_comm_t *inter, int high, bt_comm_t **newcomm_p);
+/* Dup, split and create of an intercommunicator (bt_comm_dup, _split, _create
+ * send them here): the result's local group is what the call makes of mine, its
+ * remote group what the other side's calls make of theirs; a side left empty
+ * gives NULL on both. */
+int bt_intercomm_dup(bt_comm_t *inter, bt_comm_t **newcomm_p);
+int bt_intercomm_split(bt_comm_t *inter, int color, int key, bt_comm_t **newcomm_p);
+int bt_intercomm_create_sub(bt_comm_t *inter, bt_group_t *group, bt_comm_t **newcomm_p);
 /* The node of this process as a split color (MPI_COMM_TYPE_SHARED). */
 int bt_comm_node_color(void);
 /* MPI_COMM_TYPE_HW_GUIDED (level >= 0, a BT_HW_* level) and HW_UNGUIDED (level

@@ -25,6 +25,16 @@ typedef struct bt_comm_part {
     int        tag;
 } bt_comm_part_t;
 
+/* A communicator over group with context ctx (one reference, taken from the
+ * caller's on group); no attributes, no name. */
+bt_comm_t *bt_comm_new(uint32_t ctx, bt_group_t *group, bt_errhandler_t *errh);
+
+/* Participant 0 sends len bytes at buf to every participant. */
+int bt_comm_bcast(const bt_comm_part_t *p, void *buf, size_t len);
+
+/* A string tag as a tag below 2^30 (a hash: distinct strings may meet). */
+int bt_stringtag_hash(const char *tag);
+
 /* The tag of the next collective on comm. */
 int bt_comm_next_tag(bt_comm_t *comm);
 /* Every process of comm, with the tag of its next collective. */

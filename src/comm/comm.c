@@ -53,6 +53,10 @@ void bt_comm_release(bt_comm_t *comm)
         bt_coll_comm_free(comm);
     bt_topo_release(comm->topo);
     bt_group_release(comm->group);
+    if (comm->remote)
+        bt_group_release(comm->remote);
+    if (comm->local)
+        bt_comm_release(comm->local);
     bt_errhandler_release(comm->errh);
     bt_ctxid_free(comm->ctx);
     /* Idle: the buffered messages' requests held the communicator. */
@@ -78,11 +82,15 @@ static void bt_comm_setup(bt_comm_t *c, uint32_t ctx, bt_group_t *group, bt_errh
     c->attrs = NULL;
     c->coll = NULL;
     c->topo = NULL;
+    c->remote = NULL;
+    c->local = NULL;
+    c->peer_ctx = ctx;
+    c->peer_lo = c->peer_hi = 0;
     c->handle = handle;
     c->name[0] = '\0';
 }
 
-static bt_comm_t *bt_comm_new(uint32_t ctx, bt_group_t *group, bt_errhandler_t *errh)
+bt_comm_t *bt_comm_new(uint32_t ctx, bt_group_t *group, bt_errhandler_t *errh)
 {
     bt_comm_t *c = bt_calloc(1, sizeof(*c));
 
@@ -154,6 +162,16 @@ bt_comm_part_t bt_comm_part_all(bt_comm_t *comm)
     return p;
 }
 
+/* What a duplicate takes from comm besides its group, handler and attributes:
+ * its topology, its session and its hints. */
+static void bt_comm_dup_traits(bt_comm_t *c, const bt_comm_t *comm)
+{
+    c->topo = comm->topo;
+    bt_topo_retain(c->topo);
+    c->session = comm->session;
+    c->asserts = comm->asserts;
+}
+
 int bt_comm_dup(bt_comm_t *comm, bt_comm_t **newcomm_p)
 {
     bt_comm_part_t p = bt_comm_part_all(comm);
@@ -161,14 +179,13 @@ int bt_comm_dup(bt_comm_t *comm, bt_comm_t **newcomm_p)
     uint32_t ctx;
     int rc;
 
+    if (comm->remote)
+        return bt_intercomm_dup(comm, newcomm_p);
     if ((rc = bt_ctxid_alloc(&p, 1, &ctx)) != MPI_SUCCESS)
         return rc;
     bt_group_retain(comm->group);
     c = bt_comm_new(ctx, comm->group, comm->errh);
-    c->topo = comm->topo;        /* the topology goes with the duplicate */
-    bt_topo_retain(c->topo);
-    c->session = comm->session;
-    c->asserts = comm->asserts;   /* a dup carries the hints along */
+    bt_comm_dup_traits(c, comm);
     if ((rc = bt_attr_copy_all(comm, c)) != MPI_SUCCESS) {
         bt_comm_release(c);
         return rc;
@@ -231,10 +248,23 @@ int bt_comm_idup(bt_comm_t *comm, bt_comm_t **newcomm_p, bt_request_t **req_p)
     bt_comm_t *c;
     int rc;
 
+    if (comm->remote) {
+        /* An intercommunicator's two groups agree apart and swap their ids
+         * (comm/intercomm.c), a blocking exchange: the request is done at once. */
+        if ((rc = bt_intercomm_dup(comm, &c)) != MPI_SUCCESS)
+            return rc;
+        req = bt_request_new(BT_REQ_GENERIC);
+        req->comm = comm;
+        bt_comm_retain(comm);
+        req->done = 1;
+        *newcomm_p = c;
+        *req_p = req;
+        return MPI_SUCCESS;
+    }
     bt_group_retain(comm->group);
     c = bt_comm_new(0, comm->group, comm->errh);
     c->pending = 1;
-    c->session = comm->session;
+    bt_comm_dup_traits(c, comm);
     rc = bt_attr_copy_all(comm, c);
     d = bt_malloc(sizeof(*d));
     d->newcomm = c;
@@ -275,11 +305,14 @@ static int bt_split_cmp(const void *a, const void *b)
 
 int bt_comm_split(bt_comm_t *comm, int color, int key, bt_comm_t **newcomm_p)
 {
-    bt_comm_part_t p = bt_comm_part_all(comm);
+    bt_comm_part_t p;
     int mine[2] = { color, key }, *all, *w = NULL, n = 0, rc;
     bt_split_entry_t *sel = NULL;
     uint32_t ctx;
 
+    if (comm->remote)
+        return bt_intercomm_split(comm, color, key, newcomm_p);
+    p = bt_comm_part_all(comm);
     all = bt_malloc((size_t)comm->size * 2 * sizeof(int));
     if ((rc = bt_comm_allgather(&p, mine, all, sizeof(mine))) != MPI_SUCCESS)
         goto out;
@@ -315,10 +348,13 @@ out:
 
 int bt_comm_create(bt_comm_t *comm, bt_group_t *group, bt_comm_t **newcomm_p)
 {
-    bt_comm_part_t p = bt_comm_part_all(comm);
+    bt_comm_part_t p;
     int member = group->rank != MPI_UNDEFINED, rc;
     uint32_t ctx;
 
+    if (comm->remote)
+        return bt_intercomm_create_sub(comm, group, newcomm_p);
+    p = bt_comm_part_all(comm);
     if ((rc = bt_ctxid_alloc(&p, member, &ctx)) != MPI_SUCCESS)
         return rc;
     if (!member) {
@@ -417,9 +453,20 @@ int bt_comm_hw_color(bt_comm_t *comm, int level, int *color_p, int *level_p)
 
 int bt_comm_compare(const bt_comm_t *a, const bt_comm_t *b)
 {
+    int local;
+
     if (a == b)
         return MPI_IDENT;
-    switch (bt_group_compare(a->group, b->group)) {
+    if (!a->remote != !b->remote)
+        return MPI_UNEQUAL;
+    local = bt_group_compare(a->group, b->group);
+    /* Intercommunicators: both groups must be alike, the weaker result counts. */
+    if (a->remote && local != MPI_UNEQUAL) {
+        int remote = bt_group_compare(a->remote, b->remote);
+        if (remote != MPI_IDENT)
+            local = remote;
+    }
+    switch (local) {
     case MPI_IDENT:   return MPI_CONGRUENT;
     case MPI_SIMILAR: return MPI_SIMILAR;
     default:          return MPI_UNEQUAL;

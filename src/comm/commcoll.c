@@ -46,7 +46,7 @@ static int bt_part_recv(const bt_comm_part_t *p, int from, void *buf, size_t len
 }
 
 /* Participant 0 sends buf to everyone down the tree. */
-static int bt_part_bcast(const bt_comm_part_t *p, void *buf, size_t len)
+int bt_comm_bcast(const bt_comm_part_t *p, void *buf, size_t len)
 {
     int me = p->me, low, rc;
 
@@ -196,6 +196,6 @@ int bt_comm_allgather(const bt_comm_part_t *p, const void *send, void *recv, siz
         }
     }
     if (rc == MPI_SUCCESS)
-        rc = bt_part_bcast(p, out, (size_t)p->n * blk);
+        rc = bt_comm_bcast(p, out, (size_t)p->n * blk);
     return rc;
 }

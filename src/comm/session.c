@@ -97,7 +97,7 @@ bt_group_t *bt_pset_group(bt_session_t *s, const char *name)
 }
 
 /* FNV-1a, folded into the tags that Comm_create_group's range leaves. */
-static int bt_stringtag_hash(const char *tag)
+int bt_stringtag_hash(const char *tag)
 {
     uint32_t h = 2166136261u;
 

@@ -292,7 +292,7 @@ static void bt_send_hdr(bt_request_t *s, bt_msg_hdr_t *hdr)
     memset(hdr, 0, sizeof(*hdr));
     hdr->type = bt_send_is_rndv(s) ? BT_MSG_RTS : BT_MSG_EAGER;
     hdr->flags = s->mode == BT_MODE_SYNC ? BT_MSGF_SYNC : 0;
-    hdr->ctx = s->ctx;
+    hdr->ctx = bt_comm_send_ctx(s->comm, s->ctx, s->peer);
     hdr->tag = s->tag;
     hdr->src = s->comm->rank;
     /* Only a sender that waits for an answer names its request. */
@@ -786,7 +786,8 @@ int bt_pt2pt_send_now(const void *buf, MPI_Count count, bt_datatype_t *dt, int d
                       bt_comm_t *comm)
 {
     MPI_Count total = count * dt->size;
-    bt_msg_hdr_t hdr = { .type = BT_MSG_EAGER, .ctx = comm->ctx, .tag = tag, .src = comm->rank };
+    bt_msg_hdr_t hdr = { .type = BT_MSG_EAGER, .ctx = bt_comm_send_ctx(comm, comm->ctx, dest),
+                         .tag = tag, .src = comm->rank };
     int world, peer;
 
     if (dest == MPI_PROC_NULL)
