@@ -722,49 +722,99 @@ BATON_DECL(MPI_Aint, Aint_diff, (MPI_Aint addr1, MPI_Aint addr2))
 BATON_DECL(int, Allgather, (const void *sendbuf, int sendcount, MPI_Datatype sendtype,
                             void *recvbuf, int recvcount, MPI_Datatype recvtype,
                             MPI_Comm comm))
+BATON_DECL(int, Allgather_c, (const void *sendbuf, MPI_Count sendcount,
+                              MPI_Datatype sendtype, void *recvbuf, MPI_Count recvcount,
+                              MPI_Datatype recvtype, MPI_Comm comm))
 BATON_DECL(int, Allgather_init, (const void *sendbuf, int sendcount,
                                  MPI_Datatype sendtype, void *recvbuf, int recvcount,
                                  MPI_Datatype recvtype, MPI_Comm comm, MPI_Info info,
                                  MPI_Request *request))
+BATON_DECL(int, Allgather_init_c, (const void *sendbuf, MPI_Count sendcount,
+                                   MPI_Datatype sendtype, void *recvbuf,
+                                   MPI_Count recvcount, MPI_Datatype recvtype,
+                                   MPI_Comm comm, MPI_Info info, MPI_Request *request))
 BATON_DECL(int, Allgatherv, (const void *sendbuf, int sendcount, MPI_Datatype sendtype,
                              void *recvbuf, const int recvcounts[], const int displs[],
                              MPI_Datatype recvtype, MPI_Comm comm))
+BATON_DECL(int, Allgatherv_c, (const void *sendbuf, MPI_Count sendcount,
+                               MPI_Datatype sendtype, void *recvbuf,
+                               const MPI_Count recvcounts[], const MPI_Aint displs[],
+                               MPI_Datatype recvtype, MPI_Comm comm))
 BATON_DECL(int, Allgatherv_init, (const void *sendbuf, int sendcount,
                                   MPI_Datatype sendtype, void *recvbuf,
                                   const int recvcounts[], const int displs[],
                                   MPI_Datatype recvtype, MPI_Comm comm, MPI_Info info,
                                   MPI_Request *request))
+BATON_DECL(int, Allgatherv_init_c, (const void *sendbuf, MPI_Count sendcount,
+                                    MPI_Datatype sendtype, void *recvbuf,
+                                    const MPI_Count recvcounts[],
+                                    const MPI_Aint displs[], MPI_Datatype recvtype,
+                                    MPI_Comm comm, MPI_Info info, MPI_Request *request))
 BATON_DECL(int, Alloc_mem, (MPI_Aint size, MPI_Info info, void *baseptr))
 BATON_DECL(int, Allreduce, (const void *sendbuf, void *recvbuf, int count,
                             MPI_Datatype datatype, MPI_Op op, MPI_Comm comm))
+BATON_DECL(int, Allreduce_c, (const void *sendbuf, void *recvbuf, MPI_Count count,
+                              MPI_Datatype datatype, MPI_Op op, MPI_Comm comm))
 BATON_DECL(int, Allreduce_init, (const void *sendbuf, void *recvbuf, int count,
                                  MPI_Datatype datatype, MPI_Op op, MPI_Comm comm,
                                  MPI_Info info, MPI_Request *request))
+BATON_DECL(int, Allreduce_init_c, (const void *sendbuf, void *recvbuf, MPI_Count count,
+                                   MPI_Datatype datatype, MPI_Op op, MPI_Comm comm,
+                                   MPI_Info info, MPI_Request *request))
 BATON_DECL(int, Alltoall, (const void *sendbuf, int sendcount, MPI_Datatype sendtype,
                            void *recvbuf, int recvcount, MPI_Datatype recvtype,
                            MPI_Comm comm))
+BATON_DECL(int, Alltoall_c, (const void *sendbuf, MPI_Count sendcount,
+                             MPI_Datatype sendtype, void *recvbuf, MPI_Count recvcount,
+                             MPI_Datatype recvtype, MPI_Comm comm))
 BATON_DECL(int, Alltoall_init, (const void *sendbuf, int sendcount,
                                 MPI_Datatype sendtype, void *recvbuf, int recvcount,
                                 MPI_Datatype recvtype, MPI_Comm comm, MPI_Info info,
                                 MPI_Request *request))
+BATON_DECL(int, Alltoall_init_c, (const void *sendbuf, MPI_Count sendcount,
+                                  MPI_Datatype sendtype, void *recvbuf,
+                                  MPI_Count recvcount, MPI_Datatype recvtype,
+                                  MPI_Comm comm, MPI_Info info, MPI_Request *request))
 BATON_DECL(int, Alltoallv, (const void *sendbuf, const int sendcounts[],
                             const int sdispls[], MPI_Datatype sendtype, void *recvbuf,
                             const int recvcounts[], const int rdispls[],
                             MPI_Datatype recvtype, MPI_Comm comm))
+BATON_DECL(int, Alltoallv_c, (const void *sendbuf, const MPI_Count sendcounts[],
+                              const MPI_Aint sdispls[], MPI_Datatype sendtype,
+                              void *recvbuf, const MPI_Count recvcounts[],
+                              const MPI_Aint rdispls[], MPI_Datatype recvtype,
+                              MPI_Comm comm))
 BATON_DECL(int, Alltoallv_init, (const void *sendbuf, const int sendcounts[],
                                  const int sdispls[], MPI_Datatype sendtype,
                                  void *recvbuf, const int recvcounts[],
                                  const int rdispls[], MPI_Datatype recvtype,
                                  MPI_Comm comm, MPI_Info info, MPI_Request *request))
+BATON_DECL(int, Alltoallv_init_c, (const void *sendbuf, const MPI_Count sendcounts[],
+                                   const MPI_Aint sdispls[], MPI_Datatype sendtype,
+                                   void *recvbuf, const MPI_Count recvcounts[],
+                                   const MPI_Aint rdispls[], MPI_Datatype recvtype,
+                                   MPI_Comm comm, MPI_Info info, MPI_Request *request))
 BATON_DECL(int, Alltoallw, (const void *sendbuf, const int sendcounts[],
                             const int sdispls[], const MPI_Datatype sendtypes[],
                             void *recvbuf, const int recvcounts[], const int rdispls[],
                             const MPI_Datatype recvtypes[], MPI_Comm comm))
+BATON_DECL(int, Alltoallw_c, (const void *sendbuf, const MPI_Count sendcounts[],
+                              const MPI_Aint sdispls[], const MPI_Datatype sendtypes[],
+                              void *recvbuf, const MPI_Count recvcounts[],
+                              const MPI_Aint rdispls[], const MPI_Datatype recvtypes[],
+                              MPI_Comm comm))
 BATON_DECL(int, Alltoallw_init, (const void *sendbuf, const int sendcounts[],
                                  const int sdispls[], const MPI_Datatype sendtypes[],
                                  void *recvbuf, const int recvcounts[],
                                  const int rdispls[], const MPI_Datatype recvtypes[],
                                  MPI_Comm comm, MPI_Info info, MPI_Request *request))
+BATON_DECL(int, Alltoallw_init_c, (const void *sendbuf, const MPI_Count sendcounts[],
+                                   const MPI_Aint sdispls[],
+                                   const MPI_Datatype sendtypes[], void *recvbuf,
+                                   const MPI_Count recvcounts[],
+                                   const MPI_Aint rdispls[],
+                                   const MPI_Datatype recvtypes[], MPI_Comm comm,
+                                   MPI_Info info, MPI_Request *request))
 BATON_DECL(int, Attr_delete, (MPI_Comm comm, int keyval))
 BATON_DECL(int, Attr_get, (MPI_Comm comm, int keyval, void *attribute_val, int *flag))
 BATON_DECL(int, Attr_put, (MPI_Comm comm, int keyval, void *attribute_val))
@@ -772,8 +822,13 @@ BATON_DECL(int, Barrier, (MPI_Comm comm))
 BATON_DECL(int, Barrier_init, (MPI_Comm comm, MPI_Info info, MPI_Request *request))
 BATON_DECL(int, Bcast, (void *buffer, int count, MPI_Datatype datatype, int root,
                         MPI_Comm comm))
+BATON_DECL(int, Bcast_c, (void *buffer, MPI_Count count, MPI_Datatype datatype,
+                          int root, MPI_Comm comm))
 BATON_DECL(int, Bcast_init, (void *buffer, int count, MPI_Datatype datatype, int root,
                              MPI_Comm comm, MPI_Info info, MPI_Request *request))
+BATON_DECL(int, Bcast_init_c, (void *buffer, MPI_Count count, MPI_Datatype datatype,
+                               int root, MPI_Comm comm, MPI_Info info,
+                               MPI_Request *request))
 BATON_DECL(int, Bsend, (const void *buf, int count, MPI_Datatype datatype, int dest,
                         int tag, MPI_Comm comm))
 BATON_DECL(int, Bsend_c, (const void *buf, MPI_Count count, MPI_Datatype datatype,
@@ -873,27 +928,48 @@ BATON_DECL(int, Error_class, (int errorcode, int *errorclass))
 BATON_DECL(int, Error_string, (int errorcode, char *string, int *resultlen))
 BATON_DECL(int, Exscan, (const void *sendbuf, void *recvbuf, int count,
                          MPI_Datatype datatype, MPI_Op op, MPI_Comm comm))
+BATON_DECL(int, Exscan_c, (const void *sendbuf, void *recvbuf, MPI_Count count,
+                           MPI_Datatype datatype, MPI_Op op, MPI_Comm comm))
 BATON_DECL(int, Exscan_init, (const void *sendbuf, void *recvbuf, int count,
                               MPI_Datatype datatype, MPI_Op op, MPI_Comm comm,
                               MPI_Info info, MPI_Request *request))
+BATON_DECL(int, Exscan_init_c, (const void *sendbuf, void *recvbuf, MPI_Count count,
+                                MPI_Datatype datatype, MPI_Op op, MPI_Comm comm,
+                                MPI_Info info, MPI_Request *request))
 BATON_DECL(int, Finalize, (void))
 BATON_DECL(int, Finalized, (int *flag))
 BATON_DECL(int, Free_mem, (void *base))
 BATON_DECL(int, Gather, (const void *sendbuf, int sendcount, MPI_Datatype sendtype,
                          void *recvbuf, int recvcount, MPI_Datatype recvtype, int root,
                          MPI_Comm comm))
+BATON_DECL(int, Gather_c, (const void *sendbuf, MPI_Count sendcount,
+                           MPI_Datatype sendtype, void *recvbuf, MPI_Count recvcount,
+                           MPI_Datatype recvtype, int root, MPI_Comm comm))
 BATON_DECL(int, Gather_init, (const void *sendbuf, int sendcount, MPI_Datatype sendtype,
                               void *recvbuf, int recvcount, MPI_Datatype recvtype,
                               int root, MPI_Comm comm, MPI_Info info,
                               MPI_Request *request))
+BATON_DECL(int, Gather_init_c, (const void *sendbuf, MPI_Count sendcount,
+                                MPI_Datatype sendtype, void *recvbuf,
+                                MPI_Count recvcount, MPI_Datatype recvtype, int root,
+                                MPI_Comm comm, MPI_Info info, MPI_Request *request))
 BATON_DECL(int, Gatherv, (const void *sendbuf, int sendcount, MPI_Datatype sendtype,
                           void *recvbuf, const int recvcounts[], const int displs[],
                           MPI_Datatype recvtype, int root, MPI_Comm comm))
+BATON_DECL(int, Gatherv_c, (const void *sendbuf, MPI_Count sendcount,
+                            MPI_Datatype sendtype, void *recvbuf,
+                            const MPI_Count recvcounts[], const MPI_Aint displs[],
+                            MPI_Datatype recvtype, int root, MPI_Comm comm))
 BATON_DECL(int, Gatherv_init, (const void *sendbuf, int sendcount,
                                MPI_Datatype sendtype, void *recvbuf,
                                const int recvcounts[], const int displs[],
                                MPI_Datatype recvtype, int root, MPI_Comm comm,
                                MPI_Info info, MPI_Request *request))
+BATON_DECL(int, Gatherv_init_c, (const void *sendbuf, MPI_Count sendcount,
+                                 MPI_Datatype sendtype, void *recvbuf,
+                                 const MPI_Count recvcounts[], const MPI_Aint displs[],
+                                 MPI_Datatype recvtype, int root, MPI_Comm comm,
+                                 MPI_Info info, MPI_Request *request))
 BATON_DECL(int, Get_address, (const void *location, MPI_Aint *address))
 BATON_DECL(int, Get_count, (const MPI_Status *status, MPI_Datatype datatype, int *count))
 BATON_DECL(int, Get_count_c, (const MPI_Status *status, MPI_Datatype datatype,
@@ -948,28 +1024,56 @@ BATON_DECL(int, Group_union, (MPI_Group group1, MPI_Group group2, MPI_Group *new
 BATON_DECL(int, Iallgather, (const void *sendbuf, int sendcount, MPI_Datatype sendtype,
                              void *recvbuf, int recvcount, MPI_Datatype recvtype,
                              MPI_Comm comm, MPI_Request *request))
+BATON_DECL(int, Iallgather_c, (const void *sendbuf, MPI_Count sendcount,
+                               MPI_Datatype sendtype, void *recvbuf,
+                               MPI_Count recvcount, MPI_Datatype recvtype,
+                               MPI_Comm comm, MPI_Request *request))
 BATON_DECL(int, Iallgatherv, (const void *sendbuf, int sendcount, MPI_Datatype sendtype,
                               void *recvbuf, const int recvcounts[], const int displs[],
                               MPI_Datatype recvtype, MPI_Comm comm,
                               MPI_Request *request))
+BATON_DECL(int, Iallgatherv_c, (const void *sendbuf, MPI_Count sendcount,
+                                MPI_Datatype sendtype, void *recvbuf,
+                                const MPI_Count recvcounts[], const MPI_Aint displs[],
+                                MPI_Datatype recvtype, MPI_Comm comm,
+                                MPI_Request *request))
 BATON_DECL(int, Iallreduce, (const void *sendbuf, void *recvbuf, int count,
                              MPI_Datatype datatype, MPI_Op op, MPI_Comm comm,
                              MPI_Request *request))
+BATON_DECL(int, Iallreduce_c, (const void *sendbuf, void *recvbuf, MPI_Count count,
+                               MPI_Datatype datatype, MPI_Op op, MPI_Comm comm,
+                               MPI_Request *request))
 BATON_DECL(int, Ialltoall, (const void *sendbuf, int sendcount, MPI_Datatype sendtype,
                             void *recvbuf, int recvcount, MPI_Datatype recvtype,
                             MPI_Comm comm, MPI_Request *request))
+BATON_DECL(int, Ialltoall_c, (const void *sendbuf, MPI_Count sendcount,
+                              MPI_Datatype sendtype, void *recvbuf, MPI_Count recvcount,
+                              MPI_Datatype recvtype, MPI_Comm comm,
+                              MPI_Request *request))
 BATON_DECL(int, Ialltoallv, (const void *sendbuf, const int sendcounts[],
                              const int sdispls[], MPI_Datatype sendtype, void *recvbuf,
                              const int recvcounts[], const int rdispls[],
                              MPI_Datatype recvtype, MPI_Comm comm, MPI_Request *request))
+BATON_DECL(int, Ialltoallv_c, (const void *sendbuf, const MPI_Count sendcounts[],
+                               const MPI_Aint sdispls[], MPI_Datatype sendtype,
+                               void *recvbuf, const MPI_Count recvcounts[],
+                               const MPI_Aint rdispls[], MPI_Datatype recvtype,
+                               MPI_Comm comm, MPI_Request *request))
 BATON_DECL(int, Ialltoallw, (const void *sendbuf, const int sendcounts[],
                              const int sdispls[], const MPI_Datatype sendtypes[],
                              void *recvbuf, const int recvcounts[], const int rdispls[],
                              const MPI_Datatype recvtypes[], MPI_Comm comm,
                              MPI_Request *request))
+BATON_DECL(int, Ialltoallw_c, (const void *sendbuf, const MPI_Count sendcounts[],
+                               const MPI_Aint sdispls[], const MPI_Datatype sendtypes[],
+                               void *recvbuf, const MPI_Count recvcounts[],
+                               const MPI_Aint rdispls[], const MPI_Datatype recvtypes[],
+                               MPI_Comm comm, MPI_Request *request))
 BATON_DECL(int, Ibarrier, (MPI_Comm comm, MPI_Request *request))
 BATON_DECL(int, Ibcast, (void *buffer, int count, MPI_Datatype datatype, int root,
                          MPI_Comm comm, MPI_Request *request))
+BATON_DECL(int, Ibcast_c, (void *buffer, MPI_Count count, MPI_Datatype datatype,
+                           int root, MPI_Comm comm, MPI_Request *request))
 BATON_DECL(int, Ibsend, (const void *buf, int count, MPI_Datatype datatype, int dest,
                          int tag, MPI_Comm comm, MPI_Request *request))
 BATON_DECL(int, Ibsend_c, (const void *buf, MPI_Count count, MPI_Datatype datatype,
@@ -977,13 +1081,25 @@ BATON_DECL(int, Ibsend_c, (const void *buf, MPI_Count count, MPI_Datatype dataty
 BATON_DECL(int, Iexscan, (const void *sendbuf, void *recvbuf, int count,
                           MPI_Datatype datatype, MPI_Op op, MPI_Comm comm,
                           MPI_Request *request))
+BATON_DECL(int, Iexscan_c, (const void *sendbuf, void *recvbuf, MPI_Count count,
+                            MPI_Datatype datatype, MPI_Op op, MPI_Comm comm,
+                            MPI_Request *request))
 BATON_DECL(int, Igather, (const void *sendbuf, int sendcount, MPI_Datatype sendtype,
                           void *recvbuf, int recvcount, MPI_Datatype recvtype, int root,
                           MPI_Comm comm, MPI_Request *request))
+BATON_DECL(int, Igather_c, (const void *sendbuf, MPI_Count sendcount,
+                            MPI_Datatype sendtype, void *recvbuf, MPI_Count recvcount,
+                            MPI_Datatype recvtype, int root, MPI_Comm comm,
+                            MPI_Request *request))
 BATON_DECL(int, Igatherv, (const void *sendbuf, int sendcount, MPI_Datatype sendtype,
                            void *recvbuf, const int recvcounts[], const int displs[],
                            MPI_Datatype recvtype, int root, MPI_Comm comm,
                            MPI_Request *request))
+BATON_DECL(int, Igatherv_c, (const void *sendbuf, MPI_Count sendcount,
+                             MPI_Datatype sendtype, void *recvbuf,
+                             const MPI_Count recvcounts[], const MPI_Aint displs[],
+                             MPI_Datatype recvtype, int root, MPI_Comm comm,
+                             MPI_Request *request))
 BATON_DECL(int, Improbe, (int source, int tag, MPI_Comm comm, int *flag,
                           MPI_Message *message, MPI_Status *status))
 BATON_DECL(int, Imrecv, (void *buf, int count, MPI_Datatype datatype,
@@ -994,26 +1110,53 @@ BATON_DECL(int, Ineighbor_allgather, (const void *sendbuf, int sendcount,
                                       MPI_Datatype sendtype, void *recvbuf,
                                       int recvcount, MPI_Datatype recvtype,
                                       MPI_Comm comm, MPI_Request *request))
+BATON_DECL(int, Ineighbor_allgather_c, (const void *sendbuf, MPI_Count sendcount,
+                                        MPI_Datatype sendtype, void *recvbuf,
+                                        MPI_Count recvcount, MPI_Datatype recvtype,
+                                        MPI_Comm comm, MPI_Request *request))
 BATON_DECL(int, Ineighbor_allgatherv, (const void *sendbuf, int sendcount,
                                        MPI_Datatype sendtype, void *recvbuf,
                                        const int recvcounts[], const int displs[],
                                        MPI_Datatype recvtype, MPI_Comm comm,
                                        MPI_Request *request))
+BATON_DECL(int, Ineighbor_allgatherv_c, (const void *sendbuf, MPI_Count sendcount,
+                                         MPI_Datatype sendtype, void *recvbuf,
+                                         const MPI_Count recvcounts[],
+                                         const MPI_Aint displs[], MPI_Datatype recvtype,
+                                         MPI_Comm comm, MPI_Request *request))
 BATON_DECL(int, Ineighbor_alltoall, (const void *sendbuf, int sendcount,
                                      MPI_Datatype sendtype, void *recvbuf,
                                      int recvcount, MPI_Datatype recvtype,
                                      MPI_Comm comm, MPI_Request *request))
+BATON_DECL(int, Ineighbor_alltoall_c, (const void *sendbuf, MPI_Count sendcount,
+                                       MPI_Datatype sendtype, void *recvbuf,
+                                       MPI_Count recvcount, MPI_Datatype recvtype,
+                                       MPI_Comm comm, MPI_Request *request))
 BATON_DECL(int, Ineighbor_alltoallv, (const void *sendbuf, const int sendcounts[],
                                       const int sdispls[], MPI_Datatype sendtype,
                                       void *recvbuf, const int recvcounts[],
                                       const int rdispls[], MPI_Datatype recvtype,
                                       MPI_Comm comm, MPI_Request *request))
+BATON_DECL(int, Ineighbor_alltoallv_c, (const void *sendbuf,
+                                        const MPI_Count sendcounts[],
+                                        const MPI_Aint sdispls[], MPI_Datatype sendtype,
+                                        void *recvbuf, const MPI_Count recvcounts[],
+                                        const MPI_Aint rdispls[], MPI_Datatype recvtype,
+                                        MPI_Comm comm, MPI_Request *request))
 BATON_DECL(int, Ineighbor_alltoallw, (const void *sendbuf, const int sendcounts[],
                                       const MPI_Aint sdispls[],
                                       const MPI_Datatype sendtypes[], void *recvbuf,
                                       const int recvcounts[], const MPI_Aint rdispls[],
                                       const MPI_Datatype recvtypes[], MPI_Comm comm,
                                       MPI_Request *request))
+BATON_DECL(int, Ineighbor_alltoallw_c, (const void *sendbuf,
+                                        const MPI_Count sendcounts[],
+                                        const MPI_Aint sdispls[],
+                                        const MPI_Datatype sendtypes[], void *recvbuf,
+                                        const MPI_Count recvcounts[],
+                                        const MPI_Aint rdispls[],
+                                        const MPI_Datatype recvtypes[], MPI_Comm comm,
+                                        MPI_Request *request))
 BATON_DECL(MPI_Fint, Info_c2f, (MPI_Info info))
 BATON_DECL(int, Info_create, (MPI_Info *info))
 BATON_DECL(int, Info_create_env, (int argc, char *argv[], MPI_Info *info))
@@ -1051,12 +1194,22 @@ BATON_DECL(int, Irecv_c, (void *buf, MPI_Count count, MPI_Datatype datatype, int
 BATON_DECL(int, Ireduce, (const void *sendbuf, void *recvbuf, int count,
                           MPI_Datatype datatype, MPI_Op op, int root, MPI_Comm comm,
                           MPI_Request *request))
+BATON_DECL(int, Ireduce_c, (const void *sendbuf, void *recvbuf, MPI_Count count,
+                            MPI_Datatype datatype, MPI_Op op, int root, MPI_Comm comm,
+                            MPI_Request *request))
 BATON_DECL(int, Ireduce_scatter, (const void *sendbuf, void *recvbuf,
                                   const int recvcounts[], MPI_Datatype datatype,
                                   MPI_Op op, MPI_Comm comm, MPI_Request *request))
 BATON_DECL(int, Ireduce_scatter_block, (const void *sendbuf, void *recvbuf,
                                         int recvcount, MPI_Datatype datatype, MPI_Op op,
                                         MPI_Comm comm, MPI_Request *request))
+BATON_DECL(int, Ireduce_scatter_block_c, (const void *sendbuf, void *recvbuf,
+                                          MPI_Count recvcount, MPI_Datatype datatype,
+                                          MPI_Op op, MPI_Comm comm,
+                                          MPI_Request *request))
+BATON_DECL(int, Ireduce_scatter_c, (const void *sendbuf, void *recvbuf,
+                                    const MPI_Count recvcounts[], MPI_Datatype datatype,
+                                    MPI_Op op, MPI_Comm comm, MPI_Request *request))
 BATON_DECL(int, Irsend, (const void *buf, int count, MPI_Datatype datatype, int dest,
                          int tag, MPI_Comm comm, MPI_Request *request))
 BATON_DECL(int, Irsend_c, (const void *buf, MPI_Count count, MPI_Datatype datatype,
@@ -1065,13 +1218,24 @@ BATON_DECL(int, Is_thread_main, (int *flag))
 BATON_DECL(int, Iscan, (const void *sendbuf, void *recvbuf, int count,
                         MPI_Datatype datatype, MPI_Op op, MPI_Comm comm,
                         MPI_Request *request))
+BATON_DECL(int, Iscan_c, (const void *sendbuf, void *recvbuf, MPI_Count count,
+                          MPI_Datatype datatype, MPI_Op op, MPI_Comm comm,
+                          MPI_Request *request))
 BATON_DECL(int, Iscatter, (const void *sendbuf, int sendcount, MPI_Datatype sendtype,
                            void *recvbuf, int recvcount, MPI_Datatype recvtype,
                            int root, MPI_Comm comm, MPI_Request *request))
+BATON_DECL(int, Iscatter_c, (const void *sendbuf, MPI_Count sendcount,
+                             MPI_Datatype sendtype, void *recvbuf, MPI_Count recvcount,
+                             MPI_Datatype recvtype, int root, MPI_Comm comm,
+                             MPI_Request *request))
 BATON_DECL(int, Iscatterv, (const void *sendbuf, const int sendcounts[],
                             const int displs[], MPI_Datatype sendtype, void *recvbuf,
                             int recvcount, MPI_Datatype recvtype, int root,
                             MPI_Comm comm, MPI_Request *request))
+BATON_DECL(int, Iscatterv_c, (const void *sendbuf, const MPI_Count sendcounts[],
+                              const MPI_Aint displs[], MPI_Datatype sendtype,
+                              void *recvbuf, MPI_Count recvcount, MPI_Datatype recvtype,
+                              int root, MPI_Comm comm, MPI_Request *request))
 BATON_DECL(int, Isend, (const void *buf, int count, MPI_Datatype datatype, int dest,
                         int tag, MPI_Comm comm, MPI_Request *request))
 BATON_DECL(int, Isend_c, (const void *buf, MPI_Count count, MPI_Datatype datatype,
@@ -1111,23 +1275,110 @@ BATON_DECL(int, Neighbor_allgather, (const void *sendbuf, int sendcount,
                                      MPI_Datatype sendtype, void *recvbuf,
                                      int recvcount, MPI_Datatype recvtype,
                                      MPI_Comm comm))
+BATON_DECL(int, Neighbor_allgather_c, (const void *sendbuf, MPI_Count sendcount,
+                                       MPI_Datatype sendtype, void *recvbuf,
+                                       MPI_Count recvcount, MPI_Datatype recvtype,
+                                       MPI_Comm comm))
+BATON_DECL(int, Neighbor_allgather_init, (const void *sendbuf, int sendcount,
+                                          MPI_Datatype sendtype, void *recvbuf,
+                                          int recvcount, MPI_Datatype recvtype,
+                                          MPI_Comm comm, MPI_Info info,
+                                          MPI_Request *request))
+BATON_DECL(int, Neighbor_allgather_init_c, (const void *sendbuf, MPI_Count sendcount,
+                                            MPI_Datatype sendtype, void *recvbuf,
+                                            MPI_Count recvcount, MPI_Datatype recvtype,
+                                            MPI_Comm comm, MPI_Info info,
+                                            MPI_Request *request))
 BATON_DECL(int, Neighbor_allgatherv, (const void *sendbuf, int sendcount,
                                       MPI_Datatype sendtype, void *recvbuf,
                                       const int recvcounts[], const int displs[],
                                       MPI_Datatype recvtype, MPI_Comm comm))
+BATON_DECL(int, Neighbor_allgatherv_c, (const void *sendbuf, MPI_Count sendcount,
+                                        MPI_Datatype sendtype, void *recvbuf,
+                                        const MPI_Count recvcounts[],
+                                        const MPI_Aint displs[], MPI_Datatype recvtype,
+                                        MPI_Comm comm))
+BATON_DECL(int, Neighbor_allgatherv_init, (const void *sendbuf, int sendcount,
+                                           MPI_Datatype sendtype, void *recvbuf,
+                                           const int recvcounts[], const int displs[],
+                                           MPI_Datatype recvtype, MPI_Comm comm,
+                                           MPI_Info info, MPI_Request *request))
+BATON_DECL(int, Neighbor_allgatherv_init_c, (const void *sendbuf, MPI_Count sendcount,
+                                             MPI_Datatype sendtype, void *recvbuf,
+                                             const MPI_Count recvcounts[],
+                                             const MPI_Aint displs[],
+                                             MPI_Datatype recvtype, MPI_Comm comm,
+                                             MPI_Info info, MPI_Request *request))
 BATON_DECL(int, Neighbor_alltoall, (const void *sendbuf, int sendcount,
                                     MPI_Datatype sendtype, void *recvbuf, int recvcount,
                                     MPI_Datatype recvtype, MPI_Comm comm))
+BATON_DECL(int, Neighbor_alltoall_c, (const void *sendbuf, MPI_Count sendcount,
+                                      MPI_Datatype sendtype, void *recvbuf,
+                                      MPI_Count recvcount, MPI_Datatype recvtype,
+                                      MPI_Comm comm))
+BATON_DECL(int, Neighbor_alltoall_init, (const void *sendbuf, int sendcount,
+                                         MPI_Datatype sendtype, void *recvbuf,
+                                         int recvcount, MPI_Datatype recvtype,
+                                         MPI_Comm comm, MPI_Info info,
+                                         MPI_Request *request))
+BATON_DECL(int, Neighbor_alltoall_init_c, (const void *sendbuf, MPI_Count sendcount,
+                                           MPI_Datatype sendtype, void *recvbuf,
+                                           MPI_Count recvcount, MPI_Datatype recvtype,
+                                           MPI_Comm comm, MPI_Info info,
+                                           MPI_Request *request))
 BATON_DECL(int, Neighbor_alltoallv, (const void *sendbuf, const int sendcounts[],
                                      const int sdispls[], MPI_Datatype sendtype,
                                      void *recvbuf, const int recvcounts[],
                                      const int rdispls[], MPI_Datatype recvtype,
                                      MPI_Comm comm))
+BATON_DECL(int, Neighbor_alltoallv_c, (const void *sendbuf,
+                                       const MPI_Count sendcounts[],
+                                       const MPI_Aint sdispls[], MPI_Datatype sendtype,
+                                       void *recvbuf, const MPI_Count recvcounts[],
+                                       const MPI_Aint rdispls[], MPI_Datatype recvtype,
+                                       MPI_Comm comm))
+BATON_DECL(int, Neighbor_alltoallv_init, (const void *sendbuf, const int sendcounts[],
+                                          const int sdispls[], MPI_Datatype sendtype,
+                                          void *recvbuf, const int recvcounts[],
+                                          const int rdispls[], MPI_Datatype recvtype,
+                                          MPI_Comm comm, MPI_Info info,
+                                          MPI_Request *request))
+BATON_DECL(int, Neighbor_alltoallv_init_c, (const void *sendbuf,
+                                            const MPI_Count sendcounts[],
+                                            const MPI_Aint sdispls[],
+                                            MPI_Datatype sendtype, void *recvbuf,
+                                            const MPI_Count recvcounts[],
+                                            const MPI_Aint rdispls[],
+                                            MPI_Datatype recvtype, MPI_Comm comm,
+                                            MPI_Info info, MPI_Request *request))
 BATON_DECL(int, Neighbor_alltoallw, (const void *sendbuf, const int sendcounts[],
                                      const MPI_Aint sdispls[],
                                      const MPI_Datatype sendtypes[], void *recvbuf,
                                      const int recvcounts[], const MPI_Aint rdispls[],
                                      const MPI_Datatype recvtypes[], MPI_Comm comm))
+BATON_DECL(int, Neighbor_alltoallw_c, (const void *sendbuf,
+                                       const MPI_Count sendcounts[],
+                                       const MPI_Aint sdispls[],
+                                       const MPI_Datatype sendtypes[], void *recvbuf,
+                                       const MPI_Count recvcounts[],
+                                       const MPI_Aint rdispls[],
+                                       const MPI_Datatype recvtypes[], MPI_Comm comm))
+BATON_DECL(int, Neighbor_alltoallw_init, (const void *sendbuf, const int sendcounts[],
+                                          const MPI_Aint sdispls[],
+                                          const MPI_Datatype sendtypes[], void *recvbuf,
+                                          const int recvcounts[],
+                                          const MPI_Aint rdispls[],
+                                          const MPI_Datatype recvtypes[], MPI_Comm comm,
+                                          MPI_Info info, MPI_Request *request))
+BATON_DECL(int, Neighbor_alltoallw_init_c, (const void *sendbuf,
+                                            const MPI_Count sendcounts[],
+                                            const MPI_Aint sdispls[],
+                                            const MPI_Datatype sendtypes[],
+                                            void *recvbuf, const MPI_Count recvcounts[],
+                                            const MPI_Aint rdispls[],
+                                            const MPI_Datatype recvtypes[],
+                                            MPI_Comm comm, MPI_Info info,
+                                            MPI_Request *request))
 BATON_DECL(MPI_Fint, Op_c2f, (MPI_Op op))
 BATON_DECL(int, Op_commutative, (MPI_Op op, int *commute))
 BATON_DECL(int, Op_create, (MPI_User_function *user_fn, int commute, MPI_Op *op))
@@ -1178,9 +1429,14 @@ BATON_DECL(int, Recv_init_c, (void *buf, MPI_Count count, MPI_Datatype datatype,
                               int source, int tag, MPI_Comm comm, MPI_Request *request))
 BATON_DECL(int, Reduce, (const void *sendbuf, void *recvbuf, int count,
                          MPI_Datatype datatype, MPI_Op op, int root, MPI_Comm comm))
+BATON_DECL(int, Reduce_c, (const void *sendbuf, void *recvbuf, MPI_Count count,
+                           MPI_Datatype datatype, MPI_Op op, int root, MPI_Comm comm))
 BATON_DECL(int, Reduce_init, (const void *sendbuf, void *recvbuf, int count,
                               MPI_Datatype datatype, MPI_Op op, int root, MPI_Comm comm,
                               MPI_Info info, MPI_Request *request))
+BATON_DECL(int, Reduce_init_c, (const void *sendbuf, void *recvbuf, MPI_Count count,
+                                MPI_Datatype datatype, MPI_Op op, int root,
+                                MPI_Comm comm, MPI_Info info, MPI_Request *request))
 BATON_DECL(int, Reduce_local, (const void *inbuf, void *inoutbuf, int count,
                                MPI_Datatype datatype, MPI_Op op))
 BATON_DECL(int, Reduce_local_c, (const void *inbuf, void *inoutbuf, MPI_Count count,
@@ -1191,14 +1447,29 @@ BATON_DECL(int, Reduce_scatter, (const void *sendbuf, void *recvbuf,
 BATON_DECL(int, Reduce_scatter_block, (const void *sendbuf, void *recvbuf,
                                        int recvcount, MPI_Datatype datatype, MPI_Op op,
                                        MPI_Comm comm))
+BATON_DECL(int, Reduce_scatter_block_c, (const void *sendbuf, void *recvbuf,
+                                         MPI_Count recvcount, MPI_Datatype datatype,
+                                         MPI_Op op, MPI_Comm comm))
 BATON_DECL(int, Reduce_scatter_block_init, (const void *sendbuf, void *recvbuf,
                                             int recvcount, MPI_Datatype datatype,
                                             MPI_Op op, MPI_Comm comm, MPI_Info info,
                                             MPI_Request *request))
+BATON_DECL(int, Reduce_scatter_block_init_c, (const void *sendbuf, void *recvbuf,
+                                              MPI_Count recvcount,
+                                              MPI_Datatype datatype, MPI_Op op,
+                                              MPI_Comm comm, MPI_Info info,
+                                              MPI_Request *request))
+BATON_DECL(int, Reduce_scatter_c, (const void *sendbuf, void *recvbuf,
+                                   const MPI_Count recvcounts[], MPI_Datatype datatype,
+                                   MPI_Op op, MPI_Comm comm))
 BATON_DECL(int, Reduce_scatter_init, (const void *sendbuf, void *recvbuf,
                                       const int recvcounts[], MPI_Datatype datatype,
                                       MPI_Op op, MPI_Comm comm, MPI_Info info,
                                       MPI_Request *request))
+BATON_DECL(int, Reduce_scatter_init_c, (const void *sendbuf, void *recvbuf,
+                                        const MPI_Count recvcounts[],
+                                        MPI_Datatype datatype, MPI_Op op, MPI_Comm comm,
+                                        MPI_Info info, MPI_Request *request))
 BATON_DECL(int, Remove_error_class, (int errorclass))
 BATON_DECL(int, Remove_error_code, (int errorcode))
 BATON_DECL(int, Remove_error_string, (int errorcode))
@@ -1226,25 +1497,46 @@ BATON_DECL(int, Rsend_init_c, (const void *buf, MPI_Count count, MPI_Datatype da
                                int dest, int tag, MPI_Comm comm, MPI_Request *request))
 BATON_DECL(int, Scan, (const void *sendbuf, void *recvbuf, int count,
                        MPI_Datatype datatype, MPI_Op op, MPI_Comm comm))
+BATON_DECL(int, Scan_c, (const void *sendbuf, void *recvbuf, MPI_Count count,
+                         MPI_Datatype datatype, MPI_Op op, MPI_Comm comm))
 BATON_DECL(int, Scan_init, (const void *sendbuf, void *recvbuf, int count,
                             MPI_Datatype datatype, MPI_Op op, MPI_Comm comm,
                             MPI_Info info, MPI_Request *request))
+BATON_DECL(int, Scan_init_c, (const void *sendbuf, void *recvbuf, MPI_Count count,
+                              MPI_Datatype datatype, MPI_Op op, MPI_Comm comm,
+                              MPI_Info info, MPI_Request *request))
 BATON_DECL(int, Scatter, (const void *sendbuf, int sendcount, MPI_Datatype sendtype,
                           void *recvbuf, int recvcount, MPI_Datatype recvtype, int root,
                           MPI_Comm comm))
+BATON_DECL(int, Scatter_c, (const void *sendbuf, MPI_Count sendcount,
+                            MPI_Datatype sendtype, void *recvbuf, MPI_Count recvcount,
+                            MPI_Datatype recvtype, int root, MPI_Comm comm))
 BATON_DECL(int, Scatter_init, (const void *sendbuf, int sendcount,
                                MPI_Datatype sendtype, void *recvbuf, int recvcount,
                                MPI_Datatype recvtype, int root, MPI_Comm comm,
                                MPI_Info info, MPI_Request *request))
+BATON_DECL(int, Scatter_init_c, (const void *sendbuf, MPI_Count sendcount,
+                                 MPI_Datatype sendtype, void *recvbuf,
+                                 MPI_Count recvcount, MPI_Datatype recvtype, int root,
+                                 MPI_Comm comm, MPI_Info info, MPI_Request *request))
 BATON_DECL(int, Scatterv, (const void *sendbuf, const int sendcounts[],
                            const int displs[], MPI_Datatype sendtype, void *recvbuf,
                            int recvcount, MPI_Datatype recvtype, int root,
                            MPI_Comm comm))
+BATON_DECL(int, Scatterv_c, (const void *sendbuf, const MPI_Count sendcounts[],
+                             const MPI_Aint displs[], MPI_Datatype sendtype,
+                             void *recvbuf, MPI_Count recvcount, MPI_Datatype recvtype,
+                             int root, MPI_Comm comm))
 BATON_DECL(int, Scatterv_init, (const void *sendbuf, const int sendcounts[],
                                 const int displs[], MPI_Datatype sendtype,
                                 void *recvbuf, int recvcount, MPI_Datatype recvtype,
                                 int root, MPI_Comm comm, MPI_Info info,
                                 MPI_Request *request))
+BATON_DECL(int, Scatterv_init_c, (const void *sendbuf, const MPI_Count sendcounts[],
+                                  const MPI_Aint displs[], MPI_Datatype sendtype,
+                                  void *recvbuf, MPI_Count recvcount,
+                                  MPI_Datatype recvtype, int root, MPI_Comm comm,
+                                  MPI_Info info, MPI_Request *request))
 BATON_DECL(int, Send, (const void *buf, int count, MPI_Datatype datatype, int dest,
                        int tag, MPI_Comm comm))
 BATON_DECL(int, Send_c, (const void *buf, MPI_Count count, MPI_Datatype datatype,

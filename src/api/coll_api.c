@@ -68,22 +68,46 @@ static int bt_coll_no_alias(const char *call, bt_comm_t *comm, const void *sendb
     return MPI_SUCCESS;
 }
 
+/* A count or displacement array as the user passed it: of int (the MPI_<Coll>
+ * forms; neighbor_alltoallw's displacements are MPI_Aint) or of MPI_Count and
+ * MPI_Aint (the MPI_<Coll>_c forms). One implementation serves both forms: it
+ * checks the user's arrays and bt_coll_run_v hands coll/ wide ones. */
+typedef struct bt_arr {
+    const int       *i;
+    const MPI_Count *c;
+    const MPI_Aint  *a;
+} bt_arr_t;
+#define BT_INTS(x)   ((bt_arr_t){ .i = (x) })
+#define BT_COUNTS(x) ((bt_arr_t){ .c = (x) })
+#define BT_AINTS(x)  ((bt_arr_t){ .a = (x) })
+
+static int bt_arr_null(bt_arr_t x)
+{
+    return !x.i && !x.c && !x.a;
+}
+
+static MPI_Count bt_arr_at(bt_arr_t x, int k)
+{
+    return x.i ? x.i[k] : x.c ? x.c[k] : x.a[k];
+}
+
 /* counts[0..n) >= 0 and present; the sum in *total_p. */
-static int bt_coll_check_counts(const char *call, bt_comm_t *comm, const int *counts,
-                                const int *displs, int n, const char *cname, const char *dname,
+static int bt_coll_check_counts(const char *call, bt_comm_t *comm, bt_arr_t counts,
+                                bt_arr_t displs, int n, const char *cname, const char *dname,
                                 MPI_Count *total_p)
 {
     MPI_Count total = 0;
 
-    if (!counts)
+    if (bt_arr_null(counts))
         return bt_err_comm(comm, MPI_ERR_ARG, call, "%s is NULL", cname);
-    if (dname && !displs)
+    if (dname && bt_arr_null(displs))
         return bt_err_comm(comm, MPI_ERR_ARG, call, "%s is NULL", dname);
     for (int i = 0; i < n; i++) {
-        if (counts[i] < 0)
-            return bt_err_comm(comm, MPI_ERR_COUNT, call, "%s[%d] is %d, must be non-negative",
-                               cname, i, counts[i]);
-        total += counts[i];
+        MPI_Count c = bt_arr_at(counts, i);
+        if (c < 0)
+            return bt_err_comm(comm, MPI_ERR_COUNT, call, "%s[%d] is %lld, must be non-negative",
+                               cname, i, (long long)c);
+        total += c;
     }
     if (total_p)
         *total_p = total;
@@ -144,6 +168,59 @@ static int bt_coll_run(const char *call, bt_coll_args_t *args, int blocking,
     return MPI_SUCCESS;
 }
 
+/* The arrays of a v or w collective as the user passed them, and how many elements
+ * of each side are significant on this rank (0: that side's arrays are unused). */
+typedef struct bt_coll_vecs {
+    bt_arr_t sendcounts, sdispls, recvcounts, rdispls;
+    int      nsend, nrecv;
+} bt_coll_vecs_t;
+
+/* The first n elements of x as MPI_Count (or MPI_Aint): x itself when it is of
+ * that type, else a copy in *copy_p for the caller to free. */
+static const MPI_Count *bt_arr_counts(bt_arr_t x, int n, void **copy_p)
+{
+    MPI_Count *w;
+
+    *copy_p = NULL;
+    if (x.c || n == 0 || bt_arr_null(x))
+        return n ? x.c : NULL;
+    w = bt_malloc((size_t)n * sizeof(*w));
+    for (int k = 0; k < n; k++)
+        w[k] = bt_arr_at(x, k);
+    return *copy_p = w;
+}
+
+static const MPI_Aint *bt_arr_displs(bt_arr_t x, int n, void **copy_p)
+{
+    MPI_Aint *w;
+
+    *copy_p = NULL;
+    if (x.a || n == 0 || bt_arr_null(x))
+        return n ? x.a : NULL;
+    w = bt_malloc((size_t)n * sizeof(*w));
+    for (int k = 0; k < n; k++)
+        w[k] = (MPI_Aint)bt_arr_at(x, k);
+    return *copy_p = w;
+}
+
+/* bt_coll_run with args' arrays made from v. The wide copies live only while the
+ * schedule is built: coll/ reads the arrays then and keeps what it needs. */
+static int bt_coll_run_v(const char *call, bt_coll_args_t *args, const bt_coll_vecs_t *v,
+                         int blocking, MPI_Request *request)
+{
+    void *copies[4];
+    int rc;
+
+    args->sendcounts = bt_arr_counts(v->sendcounts, v->nsend, &copies[0]);
+    args->sdispls = bt_arr_displs(v->sdispls, v->nsend, &copies[1]);
+    args->recvcounts = bt_arr_counts(v->recvcounts, v->nrecv, &copies[2]);
+    args->rdispls = bt_arr_displs(v->rdispls, v->nrecv, &copies[3]);
+    rc = bt_coll_run(call, args, blocking, request);
+    for (size_t k = 0; k < BT_ARRAY_LEN(copies); k++)
+        free(copies[k]);
+    return rc;
+}
+
 /* Defines PMPI_Name (blocking) and PMPI_IName over one implementation
  * bt_name(call, <params>, blocking, request). */
 #define BT_COLL_PAIR(Name, IName, impl, params, args)                                     \
@@ -162,16 +239,24 @@ static int bt_coll_run(const char *call, bt_coll_args_t *args, int blocking,
     }
 #define BT_UNPAREN(...) __VA_ARGS__
 
-/* Defines PMPI_Name_init, the persistent form, over the same implementation. The
- * info argument carries only hints, which Baton does not take (any handle). */
-#define BT_COLL_INIT(Name, impl, params, args)                                           \
-    int PMPI_##Name##_init(BT_UNPAREN params, MPI_Info info, MPI_Request *request)        \
+/* Defines PMPI_Init, a persistent form (MPI_<Coll>_init, MPI_<Coll>_init_c), over
+ * the same implementation. The info argument carries only hints, which Baton does
+ * not take (any handle). */
+#define BT_COLL_PERS(Init, impl, params, args)                                            \
+    int PMPI_##Init(BT_UNPAREN params, MPI_Info info, MPI_Request *request)               \
     {                                                                                     \
         (void)info;                                                                       \
         BT_API_LOCK();                                                                    \
-        BT_CHECK_INIT("MPI_" #Name "_init");                                              \
-        return impl("MPI_" #Name "_init", BT_UNPAREN args, BT_COLL_PERSISTENT, request);  \
+        BT_CHECK_INIT("MPI_" #Init);                                                      \
+        return impl("MPI_" #Init, BT_UNPAREN args, BT_COLL_PERSISTENT, request);          \
     }
+#define BT_COLL_INIT(Name, impl, params, args) BT_COLL_PERS(Name##_init, impl, params, args)
+
+/* The large-count forms MPI_Name_c, MPI_IName_c, MPI_Name_init_c: params with
+ * MPI_Count counts and MPI_Aint displacements, over the same implementation. */
+#define BT_COLL_LARGE(Name, IName, impl, params, args)                                    \
+    BT_COLL_PAIR(Name##_c, IName##_c, impl, params, args)                                 \
+    BT_COLL_PERS(Name##_init_c, impl, params, args)
 
 /* ---- barrier, bcast ------------------------------------------------------------------ */
 
@@ -200,7 +285,7 @@ int PMPI_Ibarrier(MPI_Comm comm, MPI_Request *request)
     return bt_barrier("MPI_Ibarrier", comm, 0, request);
 }
 
-static int bt_bcast(const char *call, void *buffer, int count, MPI_Datatype type, int root,
+static int bt_bcast(const char *call, void *buffer, MPI_Count count, MPI_Datatype type, int root,
                     MPI_Comm h, int blocking, MPI_Request *request)
 {
     bt_coll_args_t a = { .kind = BT_COLL_BCAST, .recvbuf = buffer, .count = count, .root = root };
@@ -224,12 +309,16 @@ static int bt_bcast(const char *call, void *buffer, int count, MPI_Datatype type
 BT_COLL_PAIR(Bcast, Ibcast, bt_bcast,
              (void *buffer, int count, MPI_Datatype datatype, int root, MPI_Comm comm),
              (buffer, count, datatype, root, comm))
+BT_COLL_LARGE(Bcast, Ibcast, bt_bcast,
+              (void *buffer, MPI_Count count, MPI_Datatype datatype, int root, MPI_Comm comm),
+              (buffer, count, datatype, root, comm))
 
 /* ---- gather, scatter ----------------------------------------------------------------- */
 
-static int bt_gather(const char *call, const void *sendbuf, int sendcount, MPI_Datatype sendtype,
-                     void *recvbuf, int recvcount, MPI_Datatype recvtype, int root, MPI_Comm h,
-                     int blocking, MPI_Request *request)
+static int bt_gather(const char *call, const void *sendbuf, MPI_Count sendcount,
+                     MPI_Datatype sendtype, void *recvbuf, MPI_Count recvcount,
+                     MPI_Datatype recvtype, int root, MPI_Comm h, int blocking,
+                     MPI_Request *request)
 {
     bt_coll_args_t a = { .kind = BT_COLL_GATHER, .sendbuf = sendbuf, .sendcount = sendcount,
                          .recvcount = recvcount, .root = root };
@@ -272,14 +361,19 @@ BT_COLL_PAIR(Gather, Igather, bt_gather,
              (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
               int recvcount, MPI_Datatype recvtype, int root, MPI_Comm comm),
              (sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, root, comm))
+BT_COLL_LARGE(Gather, Igather, bt_gather,
+              (const void *sendbuf, MPI_Count sendcount, MPI_Datatype sendtype, void *recvbuf,
+               MPI_Count recvcount, MPI_Datatype recvtype, int root, MPI_Comm comm),
+              (sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, root, comm))
 
-static int bt_gatherv(const char *call, const void *sendbuf, int sendcount, MPI_Datatype sendtype,
-                      void *recvbuf, const int recvcounts[], const int displs[],
+static int bt_gatherv(const char *call, const void *sendbuf, MPI_Count sendcount,
+                      MPI_Datatype sendtype, void *recvbuf, bt_arr_t recvcounts, bt_arr_t displs,
                       MPI_Datatype recvtype, int root, MPI_Comm h, int blocking,
                       MPI_Request *request)
 {
     bt_coll_args_t a = { .kind = BT_COLL_GATHERV, .sendbuf = sendbuf, .sendcount = sendcount,
                          .root = root };
+    bt_coll_vecs_t v = { .recvcounts = recvcounts, .rdispls = displs };
     MPI_Count total;
     int rc, role;
 
@@ -291,8 +385,7 @@ static int bt_gatherv(const char *call, const void *sendbuf, int sendcount, MPI_
         a.sendcount = 0;
     } else if (role == BT_ROLE_ROOT) {
         a.recvbuf = recvbuf;
-        a.recvcounts = recvcounts;
-        a.rdispls = displs;
+        v.nrecv = bt_comm_peer_size(a.comm);
         if ((rc = bt_coll_no_in_place(call, a.comm, recvbuf, "recvbuf", " (only sendbuf may be)")) ||
             (rc = bt_coll_check_counts(call, a.comm, recvcounts, displs,
                                        bt_comm_peer_size(a.comm), "recvcounts", "displs",
@@ -315,18 +408,26 @@ static int bt_gatherv(const char *call, const void *sendbuf, int sendcount, MPI_
     }
     if ((rc = bt_coll_check_request(call, a.comm, blocking, request)))
         return rc;
-    return bt_coll_run(call, &a, blocking, request);
+    return bt_coll_run_v(call, &a, &v, blocking, request);
 }
 
 BT_COLL_PAIR(Gatherv, Igatherv, bt_gatherv,
              (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
               const int recvcounts[], const int displs[], MPI_Datatype recvtype, int root,
               MPI_Comm comm),
-             (sendbuf, sendcount, sendtype, recvbuf, recvcounts, displs, recvtype, root, comm))
+             (sendbuf, sendcount, sendtype, recvbuf, BT_INTS(recvcounts), BT_INTS(displs), recvtype,
+              root, comm))
+BT_COLL_LARGE(Gatherv, Igatherv, bt_gatherv,
+              (const void *sendbuf, MPI_Count sendcount, MPI_Datatype sendtype, void *recvbuf,
+               const MPI_Count recvcounts[], const MPI_Aint displs[], MPI_Datatype recvtype,
+               int root, MPI_Comm comm),
+              (sendbuf, sendcount, sendtype, recvbuf, BT_COUNTS(recvcounts), BT_AINTS(displs),
+               recvtype, root, comm))
 
-static int bt_scatter(const char *call, const void *sendbuf, int sendcount, MPI_Datatype sendtype,
-                      void *recvbuf, int recvcount, MPI_Datatype recvtype, int root, MPI_Comm h,
-                      int blocking, MPI_Request *request)
+static int bt_scatter(const char *call, const void *sendbuf, MPI_Count sendcount,
+                      MPI_Datatype sendtype, void *recvbuf, MPI_Count recvcount,
+                      MPI_Datatype recvtype, int root, MPI_Comm h, int blocking,
+                      MPI_Request *request)
 {
     bt_coll_args_t a = { .kind = BT_COLL_SCATTER, .recvbuf = recvbuf, .recvcount = recvcount,
                          .root = root };
@@ -371,14 +472,19 @@ BT_COLL_PAIR(Scatter, Iscatter, bt_scatter,
              (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
               int recvcount, MPI_Datatype recvtype, int root, MPI_Comm comm),
              (sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, root, comm))
+BT_COLL_LARGE(Scatter, Iscatter, bt_scatter,
+              (const void *sendbuf, MPI_Count sendcount, MPI_Datatype sendtype, void *recvbuf,
+               MPI_Count recvcount, MPI_Datatype recvtype, int root, MPI_Comm comm),
+              (sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, root, comm))
 
-static int bt_scatterv(const char *call, const void *sendbuf, const int sendcounts[],
-                       const int displs[], MPI_Datatype sendtype, void *recvbuf, int recvcount,
+static int bt_scatterv(const char *call, const void *sendbuf, bt_arr_t sendcounts,
+                       bt_arr_t displs, MPI_Datatype sendtype, void *recvbuf, MPI_Count recvcount,
                        MPI_Datatype recvtype, int root, MPI_Comm h, int blocking,
                        MPI_Request *request)
 {
     bt_coll_args_t a = { .kind = BT_COLL_SCATTERV, .recvbuf = recvbuf, .recvcount = recvcount,
                          .root = root };
+    bt_coll_vecs_t v = { .sendcounts = sendcounts, .sdispls = displs };
     MPI_Count total;
     int rc, role;
 
@@ -390,8 +496,7 @@ static int bt_scatterv(const char *call, const void *sendbuf, const int sendcoun
         a.recvcount = 0;
     } else if (role == BT_ROLE_ROOT) {
         a.sendbuf = sendbuf;
-        a.sendcounts = sendcounts;
-        a.sdispls = displs;
+        v.nsend = bt_comm_peer_size(a.comm);
         if ((rc = bt_coll_no_in_place(call, a.comm, sendbuf, "sendbuf",
                                       " (only recvbuf may be, at the root)")) ||
             (rc = bt_coll_check_counts(call, a.comm, sendcounts, displs,
@@ -415,14 +520,21 @@ static int bt_scatterv(const char *call, const void *sendbuf, const int sendcoun
     }
     if ((rc = bt_coll_check_request(call, a.comm, blocking, request)))
         return rc;
-    return bt_coll_run(call, &a, blocking, request);
+    return bt_coll_run_v(call, &a, &v, blocking, request);
 }
 
 BT_COLL_PAIR(Scatterv, Iscatterv, bt_scatterv,
              (const void *sendbuf, const int sendcounts[], const int displs[],
-              MPI_Datatype sendtype, void *recvbuf, int recvcount, MPI_Datatype recvtype,
-              int root, MPI_Comm comm),
-             (sendbuf, sendcounts, displs, sendtype, recvbuf, recvcount, recvtype, root, comm))
+              MPI_Datatype sendtype, void *recvbuf, int recvcount, MPI_Datatype recvtype, int root,
+              MPI_Comm comm),
+             (sendbuf, BT_INTS(sendcounts), BT_INTS(displs), sendtype, recvbuf, recvcount, recvtype,
+              root, comm))
+BT_COLL_LARGE(Scatterv, Iscatterv, bt_scatterv,
+              (const void *sendbuf, const MPI_Count sendcounts[], const MPI_Aint displs[],
+               MPI_Datatype sendtype, void *recvbuf, MPI_Count recvcount, MPI_Datatype recvtype,
+               int root, MPI_Comm comm),
+              (sendbuf, BT_COUNTS(sendcounts), BT_AINTS(displs), sendtype, recvbuf, recvcount,
+               recvtype, root, comm))
 
 /* ---- allgather, alltoall --------------------------------------------------------------- */
 
@@ -447,8 +559,8 @@ static int bt_coll_check_send_recv(const char *call, bt_coll_args_t *a, const vo
     return MPI_SUCCESS;
 }
 
-static int bt_allgather(const char *call, const void *sendbuf, int sendcount,
-                        MPI_Datatype sendtype, void *recvbuf, int recvcount,
+static int bt_allgather(const char *call, const void *sendbuf, MPI_Count sendcount,
+                        MPI_Datatype sendtype, void *recvbuf, MPI_Count recvcount,
                         MPI_Datatype recvtype, MPI_Comm h, int blocking, MPI_Request *request)
 {
     bt_coll_args_t a = { .kind = BT_COLL_ALLGATHER, .sendbuf = sendbuf, .recvbuf = recvbuf,
@@ -459,7 +571,8 @@ static int bt_allgather(const char *call, const void *sendbuf, int sendcount,
         return rc;
     if (recvcount < 0)
         return bt_err_comm(a.comm, MPI_ERR_COUNT, call,
-                           "receive count is %d, must be non-negative", recvcount);
+                           "receive count is %lld, must be non-negative",
+                           (long long)recvcount);
     if ((rc = bt_coll_check_send_recv(call, &a, sendbuf, sendcount, sendtype, recvbuf,
                                       (MPI_Count)recvcount * bt_comm_peer_size(a.comm),
                                       recvtype)) ||
@@ -472,14 +585,19 @@ BT_COLL_PAIR(Allgather, Iallgather, bt_allgather,
              (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
               int recvcount, MPI_Datatype recvtype, MPI_Comm comm),
              (sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, comm))
+BT_COLL_LARGE(Allgather, Iallgather, bt_allgather,
+              (const void *sendbuf, MPI_Count sendcount, MPI_Datatype sendtype, void *recvbuf,
+               MPI_Count recvcount, MPI_Datatype recvtype, MPI_Comm comm),
+              (sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, comm))
 
-static int bt_allgatherv(const char *call, const void *sendbuf, int sendcount,
-                         MPI_Datatype sendtype, void *recvbuf, const int recvcounts[],
-                         const int displs[], MPI_Datatype recvtype, MPI_Comm h, int blocking,
+static int bt_allgatherv(const char *call, const void *sendbuf, MPI_Count sendcount,
+                         MPI_Datatype sendtype, void *recvbuf, bt_arr_t recvcounts,
+                         bt_arr_t displs, MPI_Datatype recvtype, MPI_Comm h, int blocking,
                          MPI_Request *request)
 {
     bt_coll_args_t a = { .kind = BT_COLL_ALLGATHERV, .sendbuf = sendbuf, .recvbuf = recvbuf,
-                         .sendcount = sendcount, .recvcounts = recvcounts, .rdispls = displs };
+                         .sendcount = sendcount };
+    bt_coll_vecs_t v = { .recvcounts = recvcounts, .rdispls = displs };
     MPI_Count total;
     int rc;
 
@@ -490,17 +608,25 @@ static int bt_allgatherv(const char *call, const void *sendbuf, int sendcount,
                                       recvtype)) ||
         (rc = bt_coll_check_request(call, a.comm, blocking, request)))
         return rc;
-    return bt_coll_run(call, &a, blocking, request);
+    v.nrecv = bt_comm_peer_size(a.comm);
+    return bt_coll_run_v(call, &a, &v, blocking, request);
 }
 
 BT_COLL_PAIR(Allgatherv, Iallgatherv, bt_allgatherv,
              (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
               const int recvcounts[], const int displs[], MPI_Datatype recvtype, MPI_Comm comm),
-             (sendbuf, sendcount, sendtype, recvbuf, recvcounts, displs, recvtype, comm))
+             (sendbuf, sendcount, sendtype, recvbuf, BT_INTS(recvcounts), BT_INTS(displs), recvtype,
+              comm))
+BT_COLL_LARGE(Allgatherv, Iallgatherv, bt_allgatherv,
+              (const void *sendbuf, MPI_Count sendcount, MPI_Datatype sendtype, void *recvbuf,
+               const MPI_Count recvcounts[], const MPI_Aint displs[], MPI_Datatype recvtype,
+               MPI_Comm comm),
+              (sendbuf, sendcount, sendtype, recvbuf, BT_COUNTS(recvcounts), BT_AINTS(displs),
+               recvtype, comm))
 
-static int bt_alltoall(const char *call, const void *sendbuf, int sendcount,
-                       MPI_Datatype sendtype, void *recvbuf, int recvcount, MPI_Datatype recvtype,
-                       MPI_Comm h, int blocking, MPI_Request *request)
+static int bt_alltoall(const char *call, const void *sendbuf, MPI_Count sendcount,
+                       MPI_Datatype sendtype, void *recvbuf, MPI_Count recvcount,
+                       MPI_Datatype recvtype, MPI_Comm h, int blocking, MPI_Request *request)
 {
     bt_coll_args_t a = { .kind = BT_COLL_ALLTOALL, .sendbuf = sendbuf, .recvbuf = recvbuf,
                          .sendcount = sendcount, .recvcount = recvcount };
@@ -510,10 +636,12 @@ static int bt_alltoall(const char *call, const void *sendbuf, int sendcount,
         return rc;
     if (sendcount < 0 && sendbuf != MPI_IN_PLACE)
         return bt_err_comm(a.comm, MPI_ERR_COUNT, call,
-                           "send count is %d, must be non-negative", sendcount);
+                           "send count is %lld, must be non-negative",
+                           (long long)sendcount);
     if (recvcount < 0)
         return bt_err_comm(a.comm, MPI_ERR_COUNT, call,
-                           "receive count is %d, must be non-negative", recvcount);
+                           "receive count is %lld, must be non-negative",
+                           (long long)recvcount);
     if ((rc = bt_coll_check_send_recv(call, &a, sendbuf,
                                       (MPI_Count)sendcount * bt_comm_peer_size(a.comm), sendtype,
                                       recvbuf, (MPI_Count)recvcount * bt_comm_peer_size(a.comm),
@@ -527,14 +655,19 @@ BT_COLL_PAIR(Alltoall, Ialltoall, bt_alltoall,
              (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
               int recvcount, MPI_Datatype recvtype, MPI_Comm comm),
              (sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, comm))
+BT_COLL_LARGE(Alltoall, Ialltoall, bt_alltoall,
+              (const void *sendbuf, MPI_Count sendcount, MPI_Datatype sendtype, void *recvbuf,
+               MPI_Count recvcount, MPI_Datatype recvtype, MPI_Comm comm),
+              (sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, comm))
 
-static int bt_alltoallv(const char *call, const void *sendbuf, const int sendcounts[],
-                        const int sdispls[], MPI_Datatype sendtype, void *recvbuf,
-                        const int recvcounts[], const int rdispls[], MPI_Datatype recvtype,
+static int bt_alltoallv(const char *call, const void *sendbuf, bt_arr_t sendcounts,
+                        bt_arr_t sdispls, MPI_Datatype sendtype, void *recvbuf,
+                        bt_arr_t recvcounts, bt_arr_t rdispls, MPI_Datatype recvtype,
                         MPI_Comm h, int blocking, MPI_Request *request)
 {
-    bt_coll_args_t a = { .kind = BT_COLL_ALLTOALLV, .sendbuf = sendbuf, .recvbuf = recvbuf,
-                         .recvcounts = recvcounts, .rdispls = rdispls };
+    bt_coll_args_t a = { .kind = BT_COLL_ALLTOALLV, .sendbuf = sendbuf, .recvbuf = recvbuf };
+    bt_coll_vecs_t v = { .sendcounts = sendcounts, .sdispls = sdispls, .recvcounts = recvcounts,
+                         .rdispls = rdispls };
     MPI_Count stotal = 0, rtotal;
     int rc;
 
@@ -543,10 +676,10 @@ static int bt_alltoallv(const char *call, const void *sendbuf, const int sendcou
                                    "recvcounts", "rdispls", &rtotal)) ||
         (rc = bt_coll_inter_no_in_place(call, a.comm, sendbuf, "sendbuf")))
         return rc;
+    v.nrecv = bt_comm_peer_size(a.comm);
     if (sendbuf != MPI_IN_PLACE) {
-        a.sendcounts = sendcounts;
-        a.sdispls = sdispls;
-        if ((rc = bt_coll_check_counts(call, a.comm, sendcounts, sdispls, bt_comm_peer_size(a.comm),
+        v.nsend = v.nrecv;
+        if ((rc = bt_coll_check_counts(call, a.comm, sendcounts, sdispls, v.nsend,
                                        "sendcounts", "sdispls", &stotal)))
             return rc;
     }
@@ -554,23 +687,28 @@ static int bt_alltoallv(const char *call, const void *sendbuf, const int sendcou
                                       recvtype)) ||
         (rc = bt_coll_check_request(call, a.comm, blocking, request)))
         return rc;
-    return bt_coll_run(call, &a, blocking, request);
+    return bt_coll_run_v(call, &a, &v, blocking, request);
 }
 
 BT_COLL_PAIR(Alltoallv, Ialltoallv, bt_alltoallv,
              (const void *sendbuf, const int sendcounts[], const int sdispls[],
               MPI_Datatype sendtype, void *recvbuf, const int recvcounts[], const int rdispls[],
               MPI_Datatype recvtype, MPI_Comm comm),
-             (sendbuf, sendcounts, sdispls, sendtype, recvbuf, recvcounts, rdispls, recvtype,
-              comm))
+             (sendbuf, BT_INTS(sendcounts), BT_INTS(sdispls), sendtype, recvbuf,
+              BT_INTS(recvcounts), BT_INTS(rdispls), recvtype, comm))
+BT_COLL_LARGE(Alltoallv, Ialltoallv, bt_alltoallv,
+              (const void *sendbuf, const MPI_Count sendcounts[], const MPI_Aint sdispls[],
+               MPI_Datatype sendtype, void *recvbuf, const MPI_Count recvcounts[],
+               const MPI_Aint rdispls[], MPI_Datatype recvtype, MPI_Comm comm),
+              (sendbuf, BT_COUNTS(sendcounts), BT_AINTS(sdispls), sendtype, recvbuf,
+               BT_COUNTS(recvcounts), BT_AINTS(rdispls), recvtype, comm))
 
 /* Each of n peers' (count, type) of alltoallw and neighbor_alltoallw, resolved to
- * datatype objects in types. The byte displacements are int (alltoallw) or MPI_Aint
- * (the neighbourhood form): one of idispls, adispls. Without peers the arrays may
+ * datatype objects in types; displacements in bytes. Without peers the arrays may
  * be NULL. */
 static int bt_coll_check_w(const char *call, bt_comm_t *comm, const void *buf, int n,
-                           const int counts[], const int idispls[], const MPI_Aint adispls[],
-                           const MPI_Datatype handles[], const char *what, bt_datatype_t **types)
+                           bt_arr_t counts, bt_arr_t displs, const MPI_Datatype handles[],
+                           const char *what, bt_datatype_t **types)
 {
     const char *cname = what[0] == 's' ? "sendcounts" : "recvcounts";
     const char *dname = what[0] == 's' ? "sdispls" : "rdispls";
@@ -578,9 +716,9 @@ static int bt_coll_check_w(const char *call, bt_comm_t *comm, const void *buf, i
 
     if (n == 0)
         return MPI_SUCCESS;
-    if (!idispls && !adispls)
+    if (bt_arr_null(displs))
         return bt_err_comm(comm, MPI_ERR_ARG, call, "%s is NULL", dname);
-    if ((rc = bt_coll_check_counts(call, comm, counts, NULL, n, cname, NULL, NULL)))
+    if ((rc = bt_coll_check_counts(call, comm, counts, displs, n, cname, NULL, NULL)))
         return rc;
     if (!handles)
         return bt_err_comm(comm, MPI_ERR_ARG, call, "%stypes is NULL",
@@ -588,22 +726,24 @@ static int bt_coll_check_w(const char *call, bt_comm_t *comm, const void *buf, i
     for (int i = 0; i < n; i++) {
         /* With byte displacements buf may be MPI_BOTTOM (NULL): only a block at
          * displacement 0 of a NULL buffer is certainly wrong. */
-        MPI_Aint disp = idispls ? idispls[i] : adispls[i];
+        MPI_Count disp = bt_arr_at(displs, i);
         const void *b = buf ? buf : (disp ? (const void *)1 : NULL);
-        if ((rc = bt_check_buffer(call, comm, b, counts[i], handles[i], what, &types[i])))
+        if ((rc = bt_check_buffer(call, comm, b, bt_arr_at(counts, i), handles[i], what,
+                                  &types[i])))
             return rc;
     }
     return MPI_SUCCESS;
 }
 
-static int bt_alltoallw(const char *call, const void *sendbuf, const int sendcounts[],
-                        const int sdispls[], const MPI_Datatype sendtypes[], void *recvbuf,
-                        const int recvcounts[], const int rdispls[],
+static int bt_alltoallw(const char *call, const void *sendbuf, bt_arr_t sendcounts,
+                        bt_arr_t sdispls, const MPI_Datatype sendtypes[], void *recvbuf,
+                        bt_arr_t recvcounts, bt_arr_t rdispls,
                         const MPI_Datatype recvtypes[], MPI_Comm h, int blocking,
                         MPI_Request *request)
 {
-    bt_coll_args_t a = { .kind = BT_COLL_ALLTOALLW, .sendbuf = sendbuf, .recvbuf = recvbuf,
-                         .recvcounts = recvcounts, .rdispls = rdispls };
+    bt_coll_args_t a = { .kind = BT_COLL_ALLTOALLW, .sendbuf = sendbuf, .recvbuf = recvbuf };
+    bt_coll_vecs_t v = { .sendcounts = sendcounts, .sdispls = sdispls, .recvcounts = recvcounts,
+                         .rdispls = rdispls };
     bt_datatype_t **types;
     int rc, p;
 
@@ -614,18 +754,18 @@ static int bt_alltoallw(const char *call, const void *sendbuf, const int sendcou
         return rc;
     p = bt_comm_peer_size(a.comm);
     types = bt_malloc(2 * (size_t)p * sizeof(*types));
-    rc = bt_coll_check_w(call, a.comm, recvbuf, p, recvcounts, rdispls, NULL, recvtypes,
-                         "receive ", types + p);
+    rc = bt_coll_check_w(call, a.comm, recvbuf, p, recvcounts, rdispls, recvtypes, "receive ",
+                         types + p);
+    v.nrecv = p;
     if (rc == MPI_SUCCESS && sendbuf != MPI_IN_PLACE) {
-        a.sendcounts = sendcounts;
-        a.sdispls = sdispls;
+        v.nsend = p;
         a.sendtypes = types;
-        rc = bt_coll_check_w(call, a.comm, sendbuf, p, sendcounts, sdispls, NULL, sendtypes,
-                             "send ", types);
+        rc = bt_coll_check_w(call, a.comm, sendbuf, p, sendcounts, sdispls, sendtypes, "send ",
+                             types);
     }
     if (rc == MPI_SUCCESS) {
         a.recvtypes = types + p;
-        rc = bt_coll_run(call, &a, blocking, request);
+        rc = bt_coll_run_v(call, &a, &v, blocking, request);
     }
     /* The schedule holds its own references to the types. */
     free(types);
@@ -636,8 +776,14 @@ BT_COLL_PAIR(Alltoallw, Ialltoallw, bt_alltoallw,
              (const void *sendbuf, const int sendcounts[], const int sdispls[],
               const MPI_Datatype sendtypes[], void *recvbuf, const int recvcounts[],
               const int rdispls[], const MPI_Datatype recvtypes[], MPI_Comm comm),
-             (sendbuf, sendcounts, sdispls, sendtypes, recvbuf, recvcounts, rdispls, recvtypes,
-              comm))
+             (sendbuf, BT_INTS(sendcounts), BT_INTS(sdispls), sendtypes, recvbuf,
+              BT_INTS(recvcounts), BT_INTS(rdispls), recvtypes, comm))
+BT_COLL_LARGE(Alltoallw, Ialltoallw, bt_alltoallw,
+              (const void *sendbuf, const MPI_Count sendcounts[], const MPI_Aint sdispls[],
+               const MPI_Datatype sendtypes[], void *recvbuf, const MPI_Count recvcounts[],
+               const MPI_Aint rdispls[], const MPI_Datatype recvtypes[], MPI_Comm comm),
+              (sendbuf, BT_COUNTS(sendcounts), BT_AINTS(sdispls), sendtypes, recvbuf,
+               BT_COUNTS(recvcounts), BT_AINTS(rdispls), recvtypes, comm))
 
 /* ---- reductions -------------------------------------------------------------------- */
 
@@ -678,7 +824,7 @@ static int bt_coll_check_reduction(const char *call, bt_coll_args_t *a, MPI_Comm
     return MPI_SUCCESS;
 }
 
-static int bt_reduce(const char *call, const void *sendbuf, void *recvbuf, int count,
+static int bt_reduce(const char *call, const void *sendbuf, void *recvbuf, MPI_Count count,
                      MPI_Datatype type, MPI_Op op, int root, MPI_Comm h, int blocking,
                      MPI_Request *request)
 {
@@ -701,10 +847,14 @@ BT_COLL_PAIR(Reduce, Ireduce, bt_reduce,
              (const void *sendbuf, void *recvbuf, int count, MPI_Datatype datatype, MPI_Op op,
               int root, MPI_Comm comm),
              (sendbuf, recvbuf, count, datatype, op, root, comm))
+BT_COLL_LARGE(Reduce, Ireduce, bt_reduce,
+              (const void *sendbuf, void *recvbuf, MPI_Count count, MPI_Datatype datatype, MPI_Op op,
+               int root, MPI_Comm comm),
+              (sendbuf, recvbuf, count, datatype, op, root, comm))
 
 /* allreduce, scan, exscan */
 static int bt_reduce_all(const char *call, bt_coll_kind_t kind, const void *sendbuf,
-                         void *recvbuf, int count, MPI_Datatype type, MPI_Op op, MPI_Comm h,
+                         void *recvbuf, MPI_Count count, MPI_Datatype type, MPI_Op op, MPI_Comm h,
                          int blocking, MPI_Request *request)
 {
     bt_coll_args_t a = { .kind = kind };
@@ -722,7 +872,7 @@ static int bt_reduce_all(const char *call, bt_coll_kind_t kind, const void *send
     return bt_coll_run(call, &a, blocking, request);
 }
 
-static int bt_allreduce(const char *call, const void *sendbuf, void *recvbuf, int count,
+static int bt_allreduce(const char *call, const void *sendbuf, void *recvbuf, MPI_Count count,
                         MPI_Datatype type, MPI_Op op, MPI_Comm h, int blocking,
                         MPI_Request *request)
 {
@@ -730,14 +880,14 @@ static int bt_allreduce(const char *call, const void *sendbuf, void *recvbuf, in
                          request);
 }
 
-static int bt_scan(const char *call, const void *sendbuf, void *recvbuf, int count,
+static int bt_scan(const char *call, const void *sendbuf, void *recvbuf, MPI_Count count,
                    MPI_Datatype type, MPI_Op op, MPI_Comm h, int blocking, MPI_Request *request)
 {
     return bt_reduce_all(call, BT_COLL_SCAN, sendbuf, recvbuf, count, type, op, h, blocking,
                          request);
 }
 
-static int bt_exscan(const char *call, const void *sendbuf, void *recvbuf, int count,
+static int bt_exscan(const char *call, const void *sendbuf, void *recvbuf, MPI_Count count,
                      MPI_Datatype type, MPI_Op op, MPI_Comm h, int blocking,
                      MPI_Request *request)
 {
@@ -749,14 +899,26 @@ BT_COLL_PAIR(Allreduce, Iallreduce, bt_allreduce,
              (const void *sendbuf, void *recvbuf, int count, MPI_Datatype datatype, MPI_Op op,
               MPI_Comm comm),
              (sendbuf, recvbuf, count, datatype, op, comm))
+BT_COLL_LARGE(Allreduce, Iallreduce, bt_allreduce,
+              (const void *sendbuf, void *recvbuf, MPI_Count count, MPI_Datatype datatype, MPI_Op op,
+               MPI_Comm comm),
+              (sendbuf, recvbuf, count, datatype, op, comm))
 BT_COLL_PAIR(Scan, Iscan, bt_scan,
              (const void *sendbuf, void *recvbuf, int count, MPI_Datatype datatype, MPI_Op op,
               MPI_Comm comm),
              (sendbuf, recvbuf, count, datatype, op, comm))
+BT_COLL_LARGE(Scan, Iscan, bt_scan,
+              (const void *sendbuf, void *recvbuf, MPI_Count count, MPI_Datatype datatype, MPI_Op op,
+               MPI_Comm comm),
+              (sendbuf, recvbuf, count, datatype, op, comm))
 BT_COLL_PAIR(Exscan, Iexscan, bt_exscan,
              (const void *sendbuf, void *recvbuf, int count, MPI_Datatype datatype, MPI_Op op,
               MPI_Comm comm),
              (sendbuf, recvbuf, count, datatype, op, comm))
+BT_COLL_LARGE(Exscan, Iexscan, bt_exscan,
+              (const void *sendbuf, void *recvbuf, MPI_Count count, MPI_Datatype datatype, MPI_Op op,
+               MPI_Comm comm),
+              (sendbuf, recvbuf, count, datatype, op, comm))
 
 /* reduce_scatter and reduce_scatter_block: the input has sum(recvcounts) elements,
  * the output recvcounts[rank]. */
@@ -779,31 +941,36 @@ static int bt_coll_check_rs(const char *call, bt_coll_args_t *a, const void *sen
 }
 
 static int bt_reduce_scatter(const char *call, const void *sendbuf, void *recvbuf,
-                             const int recvcounts[], MPI_Datatype type, MPI_Op op, MPI_Comm h,
+                             bt_arr_t recvcounts, MPI_Datatype type, MPI_Op op, MPI_Comm h,
                              int blocking, MPI_Request *request)
 {
-    bt_coll_args_t a = { .kind = BT_COLL_REDUCE_SCATTER, .sendbuf = sendbuf, .recvbuf = recvbuf,
-                         .recvcounts = recvcounts };
+    bt_coll_args_t a = { .kind = BT_COLL_REDUCE_SCATTER, .sendbuf = sendbuf, .recvbuf = recvbuf };
+    bt_coll_vecs_t v = { .recvcounts = recvcounts };
     MPI_Count total;
     int rc;
 
     if ((rc = bt_check_comm(call, h, &a.comm)) ||
-        (rc = bt_coll_check_counts(call, a.comm, recvcounts, NULL, a.comm->size, "recvcounts",
-                                   NULL, &total)) ||
-        (rc = bt_coll_check_rs(call, &a, sendbuf, recvbuf, recvcounts[a.comm->rank], total, type,
-                               op)) ||
+        (rc = bt_coll_check_counts(call, a.comm, recvcounts, recvcounts, a.comm->size,
+                                   "recvcounts", NULL, &total)) ||
+        (rc = bt_coll_check_rs(call, &a, sendbuf, recvbuf, bt_arr_at(recvcounts, a.comm->rank),
+                               total, type, op)) ||
         (rc = bt_coll_check_request(call, a.comm, blocking, request)))
         return rc;
-    return bt_coll_run(call, &a, blocking, request);
+    v.nrecv = a.comm->size;
+    return bt_coll_run_v(call, &a, &v, blocking, request);
 }
 
 BT_COLL_PAIR(Reduce_scatter, Ireduce_scatter, bt_reduce_scatter,
              (const void *sendbuf, void *recvbuf, const int recvcounts[], MPI_Datatype datatype,
               MPI_Op op, MPI_Comm comm),
-             (sendbuf, recvbuf, recvcounts, datatype, op, comm))
+             (sendbuf, recvbuf, BT_INTS(recvcounts), datatype, op, comm))
+BT_COLL_LARGE(Reduce_scatter, Ireduce_scatter, bt_reduce_scatter,
+              (const void *sendbuf, void *recvbuf, const MPI_Count recvcounts[],
+               MPI_Datatype datatype, MPI_Op op, MPI_Comm comm),
+              (sendbuf, recvbuf, BT_COUNTS(recvcounts), datatype, op, comm))
 
 static int bt_reduce_scatter_block(const char *call, const void *sendbuf, void *recvbuf,
-                                   int recvcount, MPI_Datatype type, MPI_Op op, MPI_Comm h,
+                                   MPI_Count recvcount, MPI_Datatype type, MPI_Op op, MPI_Comm h,
                                    int blocking, MPI_Request *request)
 {
     bt_coll_args_t a = { .kind = BT_COLL_REDUCE_SCATTER_BLOCK, .sendbuf = sendbuf,
@@ -813,8 +980,8 @@ static int bt_reduce_scatter_block(const char *call, const void *sendbuf, void *
     if ((rc = bt_check_comm(call, h, &a.comm)))
         return rc;
     if (recvcount < 0)
-        return bt_err_comm(a.comm, MPI_ERR_COUNT, call, "recvcount is %d, must be non-negative",
-                           recvcount);
+        return bt_err_comm(a.comm, MPI_ERR_COUNT, call, "recvcount is %lld, must be non-negative",
+                           (long long)recvcount);
     if ((rc = bt_coll_check_rs(call, &a, sendbuf, recvbuf, recvcount,
                                (MPI_Count)recvcount * a.comm->size, type, op)) ||
         (rc = bt_coll_check_request(call, a.comm, blocking, request)))
@@ -823,9 +990,13 @@ static int bt_reduce_scatter_block(const char *call, const void *sendbuf, void *
 }
 
 BT_COLL_PAIR(Reduce_scatter_block, Ireduce_scatter_block, bt_reduce_scatter_block,
-             (const void *sendbuf, void *recvbuf, int recvcount, MPI_Datatype datatype,
-              MPI_Op op, MPI_Comm comm),
+             (const void *sendbuf, void *recvbuf, int recvcount, MPI_Datatype datatype, MPI_Op op,
+              MPI_Comm comm),
              (sendbuf, recvbuf, recvcount, datatype, op, comm))
+BT_COLL_LARGE(Reduce_scatter_block, Ireduce_scatter_block, bt_reduce_scatter_block,
+              (const void *sendbuf, void *recvbuf, MPI_Count recvcount, MPI_Datatype datatype,
+               MPI_Op op, MPI_Comm comm),
+              (sendbuf, recvbuf, recvcount, datatype, op, comm))
 
 /* ---- persistent collectives (MPI_<Coll>_init) ------------------------------------------ */
 
@@ -848,16 +1019,18 @@ BT_COLL_INIT(Gatherv, bt_gatherv,
              (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
               const int recvcounts[], const int displs[], MPI_Datatype recvtype, int root,
               MPI_Comm comm),
-             (sendbuf, sendcount, sendtype, recvbuf, recvcounts, displs, recvtype, root, comm))
+             (sendbuf, sendcount, sendtype, recvbuf, BT_INTS(recvcounts), BT_INTS(displs), recvtype,
+              root, comm))
 BT_COLL_INIT(Scatter, bt_scatter,
              (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
               int recvcount, MPI_Datatype recvtype, int root, MPI_Comm comm),
              (sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, root, comm))
 BT_COLL_INIT(Scatterv, bt_scatterv,
              (const void *sendbuf, const int sendcounts[], const int displs[],
-              MPI_Datatype sendtype, void *recvbuf, int recvcount, MPI_Datatype recvtype,
-              int root, MPI_Comm comm),
-             (sendbuf, sendcounts, displs, sendtype, recvbuf, recvcount, recvtype, root, comm))
+              MPI_Datatype sendtype, void *recvbuf, int recvcount, MPI_Datatype recvtype, int root,
+              MPI_Comm comm),
+             (sendbuf, BT_INTS(sendcounts), BT_INTS(displs), sendtype, recvbuf, recvcount, recvtype,
+              root, comm))
 BT_COLL_INIT(Allgather, bt_allgather,
              (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
               int recvcount, MPI_Datatype recvtype, MPI_Comm comm),
@@ -865,7 +1038,8 @@ BT_COLL_INIT(Allgather, bt_allgather,
 BT_COLL_INIT(Allgatherv, bt_allgatherv,
              (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
               const int recvcounts[], const int displs[], MPI_Datatype recvtype, MPI_Comm comm),
-             (sendbuf, sendcount, sendtype, recvbuf, recvcounts, displs, recvtype, comm))
+             (sendbuf, sendcount, sendtype, recvbuf, BT_INTS(recvcounts), BT_INTS(displs), recvtype,
+              comm))
 BT_COLL_INIT(Alltoall, bt_alltoall,
              (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
               int recvcount, MPI_Datatype recvtype, MPI_Comm comm),
@@ -874,14 +1048,14 @@ BT_COLL_INIT(Alltoallv, bt_alltoallv,
              (const void *sendbuf, const int sendcounts[], const int sdispls[],
               MPI_Datatype sendtype, void *recvbuf, const int recvcounts[], const int rdispls[],
               MPI_Datatype recvtype, MPI_Comm comm),
-             (sendbuf, sendcounts, sdispls, sendtype, recvbuf, recvcounts, rdispls, recvtype,
-              comm))
+             (sendbuf, BT_INTS(sendcounts), BT_INTS(sdispls), sendtype, recvbuf,
+              BT_INTS(recvcounts), BT_INTS(rdispls), recvtype, comm))
 BT_COLL_INIT(Alltoallw, bt_alltoallw,
              (const void *sendbuf, const int sendcounts[], const int sdispls[],
               const MPI_Datatype sendtypes[], void *recvbuf, const int recvcounts[],
               const int rdispls[], const MPI_Datatype recvtypes[], MPI_Comm comm),
-             (sendbuf, sendcounts, sdispls, sendtypes, recvbuf, recvcounts, rdispls, recvtypes,
-              comm))
+             (sendbuf, BT_INTS(sendcounts), BT_INTS(sdispls), sendtypes, recvbuf,
+              BT_INTS(recvcounts), BT_INTS(rdispls), recvtypes, comm))
 BT_COLL_INIT(Reduce, bt_reduce,
              (const void *sendbuf, void *recvbuf, int count, MPI_Datatype datatype, MPI_Op op,
               int root, MPI_Comm comm),
@@ -901,10 +1075,10 @@ BT_COLL_INIT(Exscan, bt_exscan,
 BT_COLL_INIT(Reduce_scatter, bt_reduce_scatter,
              (const void *sendbuf, void *recvbuf, const int recvcounts[], MPI_Datatype datatype,
               MPI_Op op, MPI_Comm comm),
-             (sendbuf, recvbuf, recvcounts, datatype, op, comm))
+             (sendbuf, recvbuf, BT_INTS(recvcounts), datatype, op, comm))
 BT_COLL_INIT(Reduce_scatter_block, bt_reduce_scatter_block,
-             (const void *sendbuf, void *recvbuf, int recvcount, MPI_Datatype datatype,
-              MPI_Op op, MPI_Comm comm),
+             (const void *sendbuf, void *recvbuf, int recvcount, MPI_Datatype datatype, MPI_Op op,
+              MPI_Comm comm),
              (sendbuf, recvbuf, recvcount, datatype, op, comm))
 
 /* ---- neighbourhood collectives ---------------------------------------------------- */
@@ -937,20 +1111,18 @@ static int bt_neighbor_bufs(const char *call, bt_comm_t *comm, const void *sendb
 }
 
 /* Per-neighbour counts (and displacements); NULL arrays are fine without neighbours. */
-static int bt_neighbor_counts(const char *call, bt_comm_t *comm, const int counts[],
-                              const void *displs, int n, const char *cname, const char *dname,
+static int bt_neighbor_counts(const char *call, bt_comm_t *comm, bt_arr_t counts,
+                              bt_arr_t displs, int n, const char *cname, const char *dname,
                               MPI_Count *total_p)
 {
     *total_p = 0;
     if (n == 0)
         return MPI_SUCCESS;
-    if (!displs)
-        return bt_err_comm(comm, MPI_ERR_ARG, call, "%s is NULL", dname);
-    return bt_coll_check_counts(call, comm, counts, NULL, n, cname, NULL, total_p);
+    return bt_coll_check_counts(call, comm, counts, displs, n, cname, dname, total_p);
 }
 
-static int bt_neighbor_allgather(const char *call, const void *sendbuf, int sendcount,
-                                 MPI_Datatype sendtype, void *recvbuf, int recvcount,
+static int bt_neighbor_allgather(const char *call, const void *sendbuf, MPI_Count sendcount,
+                                 MPI_Datatype sendtype, void *recvbuf, MPI_Count recvcount,
                                  MPI_Datatype recvtype, MPI_Comm h, int blocking,
                                  MPI_Request *request)
 {
@@ -963,7 +1135,8 @@ static int bt_neighbor_allgather(const char *call, const void *sendbuf, int send
         return rc;
     if (recvcount < 0)
         return bt_err_comm(a.comm, MPI_ERR_COUNT, call,
-                           "receive count is %d, must be non-negative", recvcount);
+                           "receive count is %lld, must be non-negative",
+                           (long long)recvcount);
     if ((rc = bt_check_buffer(call, a.comm, sendbuf, sendcount, sendtype, "send ",
                               &a.sendtype)) ||
         (rc = bt_check_buffer(call, a.comm, recvbuf,
@@ -978,15 +1151,23 @@ BT_COLL_PAIR(Neighbor_allgather, Ineighbor_allgather, bt_neighbor_allgather,
              (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
               int recvcount, MPI_Datatype recvtype, MPI_Comm comm),
              (sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, comm))
+BT_COLL_LARGE(Neighbor_allgather, Ineighbor_allgather, bt_neighbor_allgather,
+              (const void *sendbuf, MPI_Count sendcount, MPI_Datatype sendtype, void *recvbuf,
+               MPI_Count recvcount, MPI_Datatype recvtype, MPI_Comm comm),
+              (sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, comm))
+BT_COLL_INIT(Neighbor_allgather, bt_neighbor_allgather,
+             (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
+              int recvcount, MPI_Datatype recvtype, MPI_Comm comm),
+             (sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, comm))
 
-static int bt_neighbor_allgatherv(const char *call, const void *sendbuf, int sendcount,
-                                  MPI_Datatype sendtype, void *recvbuf, const int recvcounts[],
-                                  const int displs[], MPI_Datatype recvtype, MPI_Comm h,
+static int bt_neighbor_allgatherv(const char *call, const void *sendbuf, MPI_Count sendcount,
+                                  MPI_Datatype sendtype, void *recvbuf, bt_arr_t recvcounts,
+                                  bt_arr_t displs, MPI_Datatype recvtype, MPI_Comm h,
                                   int blocking, MPI_Request *request)
 {
     bt_coll_args_t a = { .kind = BT_COLL_NEIGHBOR_ALLGATHERV, .sendbuf = sendbuf,
-                         .recvbuf = recvbuf, .sendcount = sendcount, .recvcounts = recvcounts,
-                         .rdispls = displs };
+                         .recvbuf = recvbuf, .sendcount = sendcount };
+    bt_coll_vecs_t v = { .recvcounts = recvcounts, .rdispls = displs };
     MPI_Count total;
     int rc;
 
@@ -1000,16 +1181,29 @@ static int bt_neighbor_allgatherv(const char *call, const void *sendbuf, int sen
                               &a.recvtype)) ||
         (rc = bt_coll_check_request(call, a.comm, blocking, request)))
         return rc;
-    return bt_coll_run(call, &a, blocking, request);
+    v.nrecv = a.comm->topo->indegree;
+    return bt_coll_run_v(call, &a, &v, blocking, request);
 }
 
 BT_COLL_PAIR(Neighbor_allgatherv, Ineighbor_allgatherv, bt_neighbor_allgatherv,
              (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
               const int recvcounts[], const int displs[], MPI_Datatype recvtype, MPI_Comm comm),
-             (sendbuf, sendcount, sendtype, recvbuf, recvcounts, displs, recvtype, comm))
+             (sendbuf, sendcount, sendtype, recvbuf, BT_INTS(recvcounts), BT_INTS(displs), recvtype,
+              comm))
+BT_COLL_LARGE(Neighbor_allgatherv, Ineighbor_allgatherv, bt_neighbor_allgatherv,
+              (const void *sendbuf, MPI_Count sendcount, MPI_Datatype sendtype, void *recvbuf,
+               const MPI_Count recvcounts[], const MPI_Aint displs[], MPI_Datatype recvtype,
+               MPI_Comm comm),
+              (sendbuf, sendcount, sendtype, recvbuf, BT_COUNTS(recvcounts), BT_AINTS(displs),
+               recvtype, comm))
+BT_COLL_INIT(Neighbor_allgatherv, bt_neighbor_allgatherv,
+             (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
+              const int recvcounts[], const int displs[], MPI_Datatype recvtype, MPI_Comm comm),
+             (sendbuf, sendcount, sendtype, recvbuf, BT_INTS(recvcounts), BT_INTS(displs), recvtype,
+              comm))
 
-static int bt_neighbor_alltoall(const char *call, const void *sendbuf, int sendcount,
-                                MPI_Datatype sendtype, void *recvbuf, int recvcount,
+static int bt_neighbor_alltoall(const char *call, const void *sendbuf, MPI_Count sendcount,
+                                MPI_Datatype sendtype, void *recvbuf, MPI_Count recvcount,
                                 MPI_Datatype recvtype, MPI_Comm h, int blocking,
                                 MPI_Request *request)
 {
@@ -1021,9 +1215,9 @@ static int bt_neighbor_alltoall(const char *call, const void *sendbuf, int sendc
         (rc = bt_neighbor_bufs(call, a.comm, sendbuf, recvbuf)))
         return rc;
     if (sendcount < 0 || recvcount < 0)
-        return bt_err_comm(a.comm, MPI_ERR_COUNT, call, "%s count is %d, must be non-negative",
+        return bt_err_comm(a.comm, MPI_ERR_COUNT, call, "%s count is %lld, must be non-negative",
                            sendcount < 0 ? "send" : "receive",
-                           sendcount < 0 ? sendcount : recvcount);
+                           (long long)(sendcount < 0 ? sendcount : recvcount));
     if ((rc = bt_check_buffer(call, a.comm, sendbuf,
                               (MPI_Count)sendcount * a.comm->topo->outdegree, sendtype, "send ",
                               &a.sendtype)) ||
@@ -1039,16 +1233,25 @@ BT_COLL_PAIR(Neighbor_alltoall, Ineighbor_alltoall, bt_neighbor_alltoall,
              (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
               int recvcount, MPI_Datatype recvtype, MPI_Comm comm),
              (sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, comm))
+BT_COLL_LARGE(Neighbor_alltoall, Ineighbor_alltoall, bt_neighbor_alltoall,
+              (const void *sendbuf, MPI_Count sendcount, MPI_Datatype sendtype, void *recvbuf,
+               MPI_Count recvcount, MPI_Datatype recvtype, MPI_Comm comm),
+              (sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, comm))
+BT_COLL_INIT(Neighbor_alltoall, bt_neighbor_alltoall,
+             (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
+              int recvcount, MPI_Datatype recvtype, MPI_Comm comm),
+             (sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, comm))
 
-static int bt_neighbor_alltoallv(const char *call, const void *sendbuf, const int sendcounts[],
-                                 const int sdispls[], MPI_Datatype sendtype, void *recvbuf,
-                                 const int recvcounts[], const int rdispls[],
+static int bt_neighbor_alltoallv(const char *call, const void *sendbuf, bt_arr_t sendcounts,
+                                 bt_arr_t sdispls, MPI_Datatype sendtype, void *recvbuf,
+                                 bt_arr_t recvcounts, bt_arr_t rdispls,
                                  MPI_Datatype recvtype, MPI_Comm h, int blocking,
                                  MPI_Request *request)
 {
     bt_coll_args_t a = { .kind = BT_COLL_NEIGHBOR_ALLTOALLV, .sendbuf = sendbuf,
-                         .recvbuf = recvbuf, .sendcounts = sendcounts, .sdispls = sdispls,
-                         .recvcounts = recvcounts, .rdispls = rdispls };
+                         .recvbuf = recvbuf };
+    bt_coll_vecs_t v = { .sendcounts = sendcounts, .sdispls = sdispls, .recvcounts = recvcounts,
+                         .rdispls = rdispls };
     MPI_Count stotal, rtotal;
     int rc;
 
@@ -1063,25 +1266,40 @@ static int bt_neighbor_alltoallv(const char *call, const void *sendbuf, const in
                               &a.recvtype)) ||
         (rc = bt_coll_check_request(call, a.comm, blocking, request)))
         return rc;
-    return bt_coll_run(call, &a, blocking, request);
+    v.nsend = a.comm->topo->outdegree;
+    v.nrecv = a.comm->topo->indegree;
+    return bt_coll_run_v(call, &a, &v, blocking, request);
 }
 
 BT_COLL_PAIR(Neighbor_alltoallv, Ineighbor_alltoallv, bt_neighbor_alltoallv,
              (const void *sendbuf, const int sendcounts[], const int sdispls[],
               MPI_Datatype sendtype, void *recvbuf, const int recvcounts[], const int rdispls[],
               MPI_Datatype recvtype, MPI_Comm comm),
-             (sendbuf, sendcounts, sdispls, sendtype, recvbuf, recvcounts, rdispls, recvtype,
-              comm))
+             (sendbuf, BT_INTS(sendcounts), BT_INTS(sdispls), sendtype, recvbuf,
+              BT_INTS(recvcounts), BT_INTS(rdispls), recvtype, comm))
+BT_COLL_LARGE(Neighbor_alltoallv, Ineighbor_alltoallv, bt_neighbor_alltoallv,
+              (const void *sendbuf, const MPI_Count sendcounts[], const MPI_Aint sdispls[],
+               MPI_Datatype sendtype, void *recvbuf, const MPI_Count recvcounts[],
+               const MPI_Aint rdispls[], MPI_Datatype recvtype, MPI_Comm comm),
+              (sendbuf, BT_COUNTS(sendcounts), BT_AINTS(sdispls), sendtype, recvbuf,
+               BT_COUNTS(recvcounts), BT_AINTS(rdispls), recvtype, comm))
+BT_COLL_INIT(Neighbor_alltoallv, bt_neighbor_alltoallv,
+             (const void *sendbuf, const int sendcounts[], const int sdispls[],
+              MPI_Datatype sendtype, void *recvbuf, const int recvcounts[], const int rdispls[],
+              MPI_Datatype recvtype, MPI_Comm comm),
+             (sendbuf, BT_INTS(sendcounts), BT_INTS(sdispls), sendtype, recvbuf,
+              BT_INTS(recvcounts), BT_INTS(rdispls), recvtype, comm))
 
-static int bt_neighbor_alltoallw(const char *call, const void *sendbuf, const int sendcounts[],
-                                 const MPI_Aint sdispls[], const MPI_Datatype sendtypes[],
-                                 void *recvbuf, const int recvcounts[], const MPI_Aint rdispls[],
+static int bt_neighbor_alltoallw(const char *call, const void *sendbuf, bt_arr_t sendcounts,
+                                 bt_arr_t sdispls, const MPI_Datatype sendtypes[],
+                                 void *recvbuf, bt_arr_t recvcounts, bt_arr_t rdispls,
                                  const MPI_Datatype recvtypes[], MPI_Comm h, int blocking,
                                  MPI_Request *request)
 {
     bt_coll_args_t a = { .kind = BT_COLL_NEIGHBOR_ALLTOALLW, .sendbuf = sendbuf,
-                         .recvbuf = recvbuf, .sendcounts = sendcounts, .sdispls_aint = sdispls,
-                         .recvcounts = recvcounts, .rdispls_aint = rdispls };
+                         .recvbuf = recvbuf };
+    bt_coll_vecs_t v = { .sendcounts = sendcounts, .sdispls = sdispls, .recvcounts = recvcounts,
+                         .rdispls = rdispls };
     bt_datatype_t **types;
     int rc, in, out;
 
@@ -1092,13 +1310,15 @@ static int bt_neighbor_alltoallw(const char *call, const void *sendbuf, const in
     in = a.comm->topo->indegree;
     out = a.comm->topo->outdegree;
     types = bt_malloc(((size_t)in + (size_t)out + 1) * sizeof(*types));
-    if ((rc = bt_coll_check_w(call, a.comm, sendbuf, out, sendcounts, NULL, sdispls, sendtypes,
+    if ((rc = bt_coll_check_w(call, a.comm, sendbuf, out, sendcounts, sdispls, sendtypes,
                               "send ", types)) == MPI_SUCCESS &&
-        (rc = bt_coll_check_w(call, a.comm, recvbuf, in, recvcounts, NULL, rdispls, recvtypes,
+        (rc = bt_coll_check_w(call, a.comm, recvbuf, in, recvcounts, rdispls, recvtypes,
                               "receive ", types + out)) == MPI_SUCCESS) {
         a.sendtypes = types;
         a.recvtypes = types + out;
-        rc = bt_coll_run(call, &a, blocking, request);
+        v.nsend = out;
+        v.nrecv = in;
+        rc = bt_coll_run_v(call, &a, &v, blocking, request);
     }
     /* The schedule holds its own references to the types. */
     free(types);
@@ -1109,5 +1329,17 @@ BT_COLL_PAIR(Neighbor_alltoallw, Ineighbor_alltoallw, bt_neighbor_alltoallw,
              (const void *sendbuf, const int sendcounts[], const MPI_Aint sdispls[],
               const MPI_Datatype sendtypes[], void *recvbuf, const int recvcounts[],
               const MPI_Aint rdispls[], const MPI_Datatype recvtypes[], MPI_Comm comm),
-             (sendbuf, sendcounts, sdispls, sendtypes, recvbuf, recvcounts, rdispls, recvtypes,
-              comm))
+             (sendbuf, BT_INTS(sendcounts), BT_AINTS(sdispls), sendtypes, recvbuf,
+              BT_INTS(recvcounts), BT_AINTS(rdispls), recvtypes, comm))
+BT_COLL_LARGE(Neighbor_alltoallw, Ineighbor_alltoallw, bt_neighbor_alltoallw,
+              (const void *sendbuf, const MPI_Count sendcounts[], const MPI_Aint sdispls[],
+               const MPI_Datatype sendtypes[], void *recvbuf, const MPI_Count recvcounts[],
+               const MPI_Aint rdispls[], const MPI_Datatype recvtypes[], MPI_Comm comm),
+              (sendbuf, BT_COUNTS(sendcounts), BT_AINTS(sdispls), sendtypes, recvbuf,
+               BT_COUNTS(recvcounts), BT_AINTS(rdispls), recvtypes, comm))
+BT_COLL_INIT(Neighbor_alltoallw, bt_neighbor_alltoallw,
+             (const void *sendbuf, const int sendcounts[], const MPI_Aint sdispls[],
+              const MPI_Datatype sendtypes[], void *recvbuf, const int recvcounts[],
+              const MPI_Aint rdispls[], const MPI_Datatype recvtypes[], MPI_Comm comm),
+             (sendbuf, BT_INTS(sendcounts), BT_AINTS(sdispls), sendtypes, recvbuf,
+              BT_INTS(recvcounts), BT_AINTS(rdispls), recvtypes, comm))

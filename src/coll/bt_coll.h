@@ -50,8 +50,9 @@ typedef enum {
  *   allgather(v), alltoall(v): as gather, without root
  *   alltoallw:             sendtypes/recvtypes per peer, displacements in bytes
  *   neighbor_*:            as allgather(v), alltoall(v,w) with a block per neighbour of
- *                          comm's topology; neighbor_alltoallw's byte displacements are
- *                          MPI_Aint, in sdispls_aint/rdispls_aint
+ *                          comm's topology
+ * Count and displacement arrays are wide whichever form the user called (MPI_X or
+ * MPI_X_c): the entry points widen int arrays, so one body serves both.
  *   reduce, allreduce, scan, exscan: sendbuf, recvbuf, count, dt, op (root)
  *   reduce_scatter:        sendbuf, recvbuf, recvcounts, dt, op
  *   reduce_scatter_block:  sendbuf, recvbuf, count (the block), dt, op */
@@ -64,8 +65,8 @@ typedef struct bt_coll_args {
     bt_datatype_t        *dt;
     MPI_Count             sendcount, recvcount;
     bt_datatype_t        *sendtype, *recvtype;
-    const int            *sendcounts, *sdispls, *recvcounts, *rdispls;
-    const MPI_Aint       *sdispls_aint, *rdispls_aint;
+    const MPI_Count      *sendcounts, *recvcounts;
+    const MPI_Aint       *sdispls, *rdispls;
     bt_datatype_t *const *sendtypes, *const *recvtypes;
     bt_op_t              *op;
     int                   root;

@@ -189,14 +189,14 @@ static void bt_inter_reduce_scatter(bt_sched_t *s, const bt_coll_args_t *a)
 {
     bt_comm_t *local = bt_coll_sched_comm(s);
     int n = local->size, r = local->rank;
-    const int *counts = a->recvcounts;
+    const MPI_Count *counts = a->recvcounts;
     MPI_Count total = 0, off = 0;
     void *mine, *theirs;
 
     if (!counts) {
-        int *c = bt_coll_sched_alloc(s, (size_t)n * sizeof(int));
+        MPI_Count *c = bt_coll_sched_alloc(s, (size_t)n * sizeof(*c));
         for (int i = 0; i < n; i++)
-            c[i] = (int)a->count;
+            c[i] = a->count;
         counts = c;
     }
     for (int i = 0; i < n; i++)

@@ -19,10 +19,10 @@ static int bt_neighbor_recv_index(const bt_topo_t *topo, int k)
 
 /* Block i of buf: per-neighbour count and displacement (elements of dt) when the
  * arrays are given, else block i of equal ones. */
-static void *bt_neighbor_block(void *buf, int i, MPI_Count count, const int *displs,
+static void *bt_neighbor_block(void *buf, int i, MPI_Count count, const MPI_Aint *displs,
                                const bt_datatype_t *dt)
 {
-    return BT_COLL_AT(buf, displs ? (MPI_Count)displs[i] : (MPI_Count)i * count, dt);
+    return BT_COLL_AT(buf, displs ? displs[i] : (MPI_Count)i * count, dt);
 }
 
 void bt_coll_neighbor_build(bt_sched_t *s, const bt_coll_args_t *a)
@@ -36,7 +36,7 @@ void bt_coll_neighbor_build(bt_sched_t *s, const bt_coll_args_t *a)
         if (t->sources[i] == MPI_PROC_NULL)
             continue;
         if (w)
-            bt_coll_sched_recv(s, BT_COLL_OFF(a->recvbuf, a->rdispls_aint[i]), count,
+            bt_coll_sched_recv(s, BT_COLL_OFF(a->recvbuf, a->rdispls[i]), count,
                                a->recvtypes[i], t->sources[i]);
         else
             bt_coll_sched_recv(s, bt_neighbor_block(a->recvbuf, i, a->recvcount, a->rdispls,
@@ -49,7 +49,7 @@ void bt_coll_neighbor_build(bt_sched_t *s, const bt_coll_args_t *a)
         if (t->dests[i] == MPI_PROC_NULL)
             continue;
         if (w) {
-            bt_coll_sched_send(s, BT_COLL_OFF(a->sendbuf, a->sdispls_aint[i]), count,
+            bt_coll_sched_send(s, BT_COLL_OFF(a->sendbuf, a->sdispls[i]), count,
                                a->sendtypes[i], t->dests[i]);
             continue;
         }

@@ -40,7 +40,7 @@ void bt_coll_pairwise_alltoallw(bt_sched_t *s, const bt_coll_args_t *a)
 void bt_coll_pairwise_reduce_scatter(bt_sched_t *s, const bt_coll_args_t *a)
 {
     int r = a->comm->rank, p = a->comm->size;
-    const int *rc = a->recvcounts;
+    const MPI_Count *rc = a->recvcounts;
     bt_datatype_t *dt = a->dt;
     MPI_Count total = 0, *displ;
     const void *in = a->sendbuf;

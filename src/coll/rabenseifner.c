@@ -181,7 +181,7 @@ void bt_coll_rabenseifner_reduce(bt_sched_t *s, const bt_coll_args_t *a)
 void bt_coll_recursive_halving_reduce_scatter(bt_sched_t *s, const bt_coll_args_t *a)
 {
     int r = a->comm->rank, p = a->comm->size, pof2 = bt_coll_pof2(p), rem = p - pof2;
-    const int *rc = a->recvcounts;
+    const MPI_Count *rc = a->recvcounts;
     bt_datatype_t *dt = a->dt;
     const void *in = bt_coll_in_place(a->sendbuf) ? a->recvbuf : a->sendbuf;
     MPI_Count total = 0, *displ, *off, *cnt;
@@ -204,7 +204,7 @@ void bt_coll_recursive_halving_reduce_scatter(bt_sched_t *s, const bt_coll_args_
     for (int i = 0; i < pof2; i++) {
         if (i < rem) {
             off[i] = displ[2 * i];
-            cnt[i] = (MPI_Count)rc[2 * i] + rc[2 * i + 1];
+            cnt[i] = rc[2 * i] + rc[2 * i + 1];
         } else {
             off[i] = displ[i + rem];
             cnt[i] = rc[i + rem];

@@ -436,9 +436,9 @@ static void bt_coll_prepare(bt_sched_t *s, bt_coll_args_t *a)
 {
     if (a->kind == BT_COLL_REDUCE_SCATTER_BLOCK) {
         int p = a->comm->size;
-        int *counts = bt_coll_sched_alloc(s, (size_t)p * sizeof(*counts));
+        MPI_Count *counts = bt_coll_sched_alloc(s, (size_t)p * sizeof(*counts));
         for (int i = 0; i < p; i++)
-            counts[i] = (int)a->count;
+            counts[i] = a->count;
         a->recvcounts = counts;
     }
 }
@@ -510,6 +510,11 @@ int bt_coll_init(bt_coll_args_t *a, bt_request_t **req_p)
         return bt_coll_inter_init(a, req_p);
     tag = (int)(a->comm->coll_seq++ & BT_COLL_TAG_MASK);
     s = bt_coll_sched_new(a->comm, tag);
+    if (a->kind >= BT_COLL_NEIGHBOR_ALLGATHER) {
+        bt_coll_neighbor_build(s, a);
+        *req_p = bt_coll_sched_persistent(s);
+        return MPI_SUCCESS;
+    }
     a->blocking = 0;
     bt_coll_prepare(s, a);
     alg = bt_coll_pick(a);

@@ -349,12 +349,12 @@ static char *bt_twolevel_direct(const bt_coll_nodes_t *t, const bt_coll_args_t *
 }
 
 /* The leaders' counts and displacements (bytes) of the nodes' parts of all. */
-static void bt_twolevel_node_parts(const bt_coll_nodes_t *t, MPI_Count nb, int *counts,
-                                   int *displs)
+static void bt_twolevel_node_parts(const bt_coll_nodes_t *t, MPI_Count nb, MPI_Count *counts,
+                                   MPI_Aint *displs)
 {
     for (int j = 0; j < t->nnodes; j++) {
-        counts[j] = (int)((t->first[j + 1] - t->first[j]) * nb);
-        displs[j] = (int)(t->first[j] * nb);
+        counts[j] = (t->first[j + 1] - t->first[j]) * nb;
+        displs[j] = (MPI_Aint)(t->first[j] * nb);
     }
 }
 
@@ -415,16 +415,18 @@ int bt_coll_twolevel_gather(const bt_coll_args_t *a)
     }
     bt_twolevel_node_gather(t, &mine, part, nb, in_place, &rc);
     if (t->leaders) {
-        int *parts = bt_malloc(2 * (size_t)t->nnodes * sizeof(int));
+        MPI_Count *parts = bt_malloc((size_t)t->nnodes * sizeof(*parts));
+        MPI_Aint *pdispls = bt_malloc((size_t)t->nnodes * sizeof(*pdispls));
         bt_coll_args_t b = { .kind = BT_COLL_GATHERV, .comm = t->leaders, .sendbuf = part,
                              .sendcount = mybytes, .sendtype = bt_coll_byte(), .recvbuf = all,
-                             .recvcounts = parts, .rdispls = parts + t->nnodes,
+                             .recvcounts = parts, .rdispls = pdispls,
                              .recvtype = bt_coll_byte(), .root = rnode };
-        bt_twolevel_node_parts(t, nb, parts, parts + t->nnodes);
+        bt_twolevel_node_parts(t, nb, parts, pdispls);
         if (t->me == rnode)
             b.sendbuf = MPI_IN_PLACE;
         bt_twolevel_keep(&rc, bt_twolevel_run(&b));
         free(parts);
+        free(pdispls);
         if (t->me == rnode && rrank != 0)
             bt_twolevel_keep(&rc, bt_twolevel_node_sendrecv(t, all, n * nb, bt_coll_byte(),
                                                             rrank, 1));
@@ -458,13 +460,15 @@ int bt_coll_twolevel_allgather(const bt_coll_args_t *a)
     in_place = direct && bt_coll_in_place(a->sendbuf);
     bt_twolevel_node_gather(t, &mine, all + (MPI_Count)t->first[t->me] * nb, nb, in_place, &rc);
     if (t->leaders) {
-        int *parts = bt_malloc(2 * (size_t)t->nnodes * sizeof(int));
+        MPI_Count *parts = bt_malloc((size_t)t->nnodes * sizeof(*parts));
+        MPI_Aint *pdispls = bt_malloc((size_t)t->nnodes * sizeof(*pdispls));
         bt_coll_args_t b = { .kind = BT_COLL_ALLGATHERV, .comm = t->leaders,
                              .sendbuf = MPI_IN_PLACE, .recvbuf = all, .recvcounts = parts,
-                             .rdispls = parts + t->nnodes, .recvtype = bt_coll_byte() };
-        bt_twolevel_node_parts(t, nb, parts, parts + t->nnodes);
+                             .rdispls = pdispls, .recvtype = bt_coll_byte() };
+        bt_twolevel_node_parts(t, nb, parts, pdispls);
         bt_twolevel_keep(&rc, bt_twolevel_run(&b));
         free(parts);
+        free(pdispls);
     }
     bt_twolevel_keep(&rc, bt_twolevel_node_bcast(t, all, n * nb, bt_coll_byte(), 0));
     if (!direct) {
