@@ -6,7 +6,9 @@
 
 #include <mpi.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #define CHECK(cond, ...)                                                   \
     do {                                                                   \
@@ -51,6 +53,34 @@ static inline void check_err_text(int rc, const char *text, const char *expr, in
         CHECK_ERROR(check_err_rc_, cls, call, #call_expr);                           \
         check_err_text(check_err_rc_, (text), #call_expr, rank);                     \
     } while (0)
+
+/* large_buffer(bytes, prog, rank): a buffer of bytes (2 MiB aligned, huge pages
+ * advised) on every rank of MPI_COMM_WORLD, or NULL on all of them, with a note
+ * naming prog, when a rank lacks the memory or BATON_TEST_SKIP_LARGE=1 (the
+ * sanitizer runs). Collective. */
+static inline unsigned char *large_buffer(size_t bytes, const char *prog, int rank)
+{
+    const size_t huge = (size_t)2 << 20;
+    const char *skip = getenv("BATON_TEST_SKIP_LARGE");
+    unsigned char *buf = NULL;
+    int ok, all_ok;
+
+    if (!(skip && *skip == '1'))
+        buf = aligned_alloc(huge, (bytes + (huge - 1)) & ~(huge - 1));
+#ifdef MADV_HUGEPAGE   /* with _GNU_SOURCE, as the runner compiles */
+    if (buf)
+        (void)madvise(buf, bytes, MADV_HUGEPAGE);
+#endif
+    ok = buf != NULL;
+    MPI_Allreduce(&ok, &all_ok, 1, MPI_INT, MPI_LAND, MPI_COMM_WORLD);
+    if (!all_ok) {
+        if (rank == 0)
+            printf("note: %s skipped (no memory, or BATON_TEST_SKIP_LARGE)\n", prog);
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
 
 /* NO_GLIBC_MALLOC: built with AddressSanitizer, whose allocator replaces glibc's. */
 #if defined(__SANITIZE_ADDRESS__)

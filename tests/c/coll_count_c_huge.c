@@ -6,8 +6,6 @@
 #include <mpi.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <sys/mman.h>
 
 static int rank;
 
@@ -51,23 +49,13 @@ static void check_bcast(unsigned char *buf, size_t bytes, MPI_Count count, int r
 int main(int argc, char **argv)
 {
     MPI_Count count = ((MPI_Count)1 << 31) + 1000;
-    size_t bytes = (size_t)count, huge = (size_t)2 << 20;
-    unsigned char *buf = NULL;
-    int ok, all_ok;
-    const char *skip = getenv("BATON_TEST_SKIP_LARGE");
+    size_t bytes = (size_t)count;
+    unsigned char *buf;
 
     MPI_Init(&argc, &argv);
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    if (!(skip && *skip == '1'))
-        buf = aligned_alloc(huge, (bytes + (huge - 1)) & ~(huge - 1));
-    if (buf)
-        (void)madvise(buf, bytes, MADV_HUGEPAGE);
-    ok = buf != NULL;
-    MPI_Allreduce(&ok, &all_ok, 1, MPI_INT, MPI_LAND, MPI_COMM_WORLD);
-    if (!all_ok) {
-        if (rank == 0)
-            printf("note: coll_count_c_huge skipped (no memory, or BATON_TEST_SKIP_LARGE)\n");
-        free(buf);
+    buf = large_buffer(bytes, "coll_count_c_huge", rank);
+    if (!buf) {
         MPI_Finalize();
         return 0;
     }

@@ -6,8 +6,6 @@
 #include <mpi.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <sys/mman.h>
 
 static int rank;
 
@@ -17,22 +15,12 @@ int main(int argc, char **argv)
 {
     MPI_Count count = ((MPI_Count)1 << 31) + 1000;
     size_t bytes = (size_t)count;
-    unsigned char *buf = NULL;
-    int ok, all_ok;
-    const char *skip = getenv("BATON_TEST_SKIP_LARGE");
+    unsigned char *buf;
 
     MPI_Init(&argc, &argv);
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    if (!(skip && *skip == '1'))
-        buf = aligned_alloc((size_t)2 << 20, (bytes + ((2u << 20) - 1)) & ~(size_t)((2u << 20) - 1));
-    if (buf)
-        (void)madvise(buf, bytes, MADV_HUGEPAGE);
-    ok = buf != NULL;
-    MPI_Allreduce(&ok, &all_ok, 1, MPI_INT, MPI_LAND, MPI_COMM_WORLD);
-    if (!all_ok) {
-        if (rank == 0)
-            printf("note: p2p_count_c_huge skipped (no memory, or BATON_TEST_SKIP_LARGE)\n");
-        free(buf);
+    buf = large_buffer(bytes, "p2p_count_c_huge", rank);
+    if (!buf) {
         MPI_Finalize();
         return 0;
     }
