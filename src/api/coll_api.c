@@ -239,16 +239,16 @@ static int bt_coll_run_v(const char *call, bt_coll_args_t *args, const bt_coll_v
     }
 #define BT_UNPAREN(...) __VA_ARGS__
 
-/* Defines PMPI_Init, a persistent form (MPI_<Coll>_init, MPI_<Coll>_init_c), over
- * the same implementation. The info argument carries only hints, which Baton does
- * not take (any handle). */
-#define BT_COLL_PERS(Init, impl, params, args)                                            \
-    int PMPI_##Init(BT_UNPAREN params, MPI_Info info, MPI_Request *request)               \
+/* Defines PMPI_Fn, a persistent form (MPI_<Coll>_init, MPI_<Coll>_init_c), over the
+ * same implementation. The info argument carries only hints, which Baton does not
+ * take (any handle). */
+#define BT_COLL_PERS(Fn, impl, params, args)                                              \
+    int PMPI_##Fn(BT_UNPAREN params, MPI_Info info, MPI_Request *request)                 \
     {                                                                                     \
         (void)info;                                                                       \
         BT_API_LOCK();                                                                    \
-        BT_CHECK_INIT("MPI_" #Init);                                                      \
-        return impl("MPI_" #Init, BT_UNPAREN args, BT_COLL_PERSISTENT, request);          \
+        BT_CHECK_INIT("MPI_" #Fn);                                                        \
+        return impl("MPI_" #Fn, BT_UNPAREN args, BT_COLL_PERSISTENT, request);            \
     }
 #define BT_COLL_INIT(Name, impl, params, args) BT_COLL_PERS(Name##_init, impl, params, args)
 
@@ -848,8 +848,8 @@ BT_COLL_PAIR(Reduce, Ireduce, bt_reduce,
               int root, MPI_Comm comm),
              (sendbuf, recvbuf, count, datatype, op, root, comm))
 BT_COLL_LARGE(Reduce, Ireduce, bt_reduce,
-              (const void *sendbuf, void *recvbuf, MPI_Count count, MPI_Datatype datatype, MPI_Op op,
-               int root, MPI_Comm comm),
+              (const void *sendbuf, void *recvbuf, MPI_Count count, MPI_Datatype datatype,
+               MPI_Op op, int root, MPI_Comm comm),
               (sendbuf, recvbuf, count, datatype, op, root, comm))
 
 /* allreduce, scan, exscan */
@@ -900,24 +900,24 @@ BT_COLL_PAIR(Allreduce, Iallreduce, bt_allreduce,
               MPI_Comm comm),
              (sendbuf, recvbuf, count, datatype, op, comm))
 BT_COLL_LARGE(Allreduce, Iallreduce, bt_allreduce,
-              (const void *sendbuf, void *recvbuf, MPI_Count count, MPI_Datatype datatype, MPI_Op op,
-               MPI_Comm comm),
+              (const void *sendbuf, void *recvbuf, MPI_Count count, MPI_Datatype datatype,
+               MPI_Op op, MPI_Comm comm),
               (sendbuf, recvbuf, count, datatype, op, comm))
 BT_COLL_PAIR(Scan, Iscan, bt_scan,
              (const void *sendbuf, void *recvbuf, int count, MPI_Datatype datatype, MPI_Op op,
               MPI_Comm comm),
              (sendbuf, recvbuf, count, datatype, op, comm))
 BT_COLL_LARGE(Scan, Iscan, bt_scan,
-              (const void *sendbuf, void *recvbuf, MPI_Count count, MPI_Datatype datatype, MPI_Op op,
-               MPI_Comm comm),
+              (const void *sendbuf, void *recvbuf, MPI_Count count, MPI_Datatype datatype,
+               MPI_Op op, MPI_Comm comm),
               (sendbuf, recvbuf, count, datatype, op, comm))
 BT_COLL_PAIR(Exscan, Iexscan, bt_exscan,
              (const void *sendbuf, void *recvbuf, int count, MPI_Datatype datatype, MPI_Op op,
               MPI_Comm comm),
              (sendbuf, recvbuf, count, datatype, op, comm))
 BT_COLL_LARGE(Exscan, Iexscan, bt_exscan,
-              (const void *sendbuf, void *recvbuf, MPI_Count count, MPI_Datatype datatype, MPI_Op op,
-               MPI_Comm comm),
+              (const void *sendbuf, void *recvbuf, MPI_Count count, MPI_Datatype datatype,
+               MPI_Op op, MPI_Comm comm),
               (sendbuf, recvbuf, count, datatype, op, comm))
 
 /* reduce_scatter and reduce_scatter_block: the input has sum(recvcounts) elements,
@@ -950,7 +950,7 @@ static int bt_reduce_scatter(const char *call, const void *sendbuf, void *recvbu
     int rc;
 
     if ((rc = bt_check_comm(call, h, &a.comm)) ||
-        (rc = bt_coll_check_counts(call, a.comm, recvcounts, recvcounts, a.comm->size,
+        (rc = bt_coll_check_counts(call, a.comm, recvcounts, (bt_arr_t){ 0 }, a.comm->size,
                                    "recvcounts", NULL, &total)) ||
         (rc = bt_coll_check_rs(call, &a, sendbuf, recvbuf, bt_arr_at(recvcounts, a.comm->rank),
                                total, type, op)) ||

@@ -388,26 +388,60 @@ static void nb_run(MPI_Comm ring, int kind, int form)
         if (k == 0 || (form != NB_INIT && form != NB_INIT_C)) {
             switch (kind * NB_FORMS + form) {
 #define NBCASE(K, F, call) case K * NB_FORMS + F: rc = call; break
-            NBCASE(NB_ALLGATHER, NB_INIT, MPI_Neighbor_allgather_init(sb, 2, MPI_INT, rb, 2, MPI_INT, ring, MPI_INFO_NULL, &req));
-            NBCASE(NB_ALLGATHER, NB_C, MPI_Neighbor_allgather_c(sb, 2, MPI_INT, rb, 2, MPI_INT, ring));
-            NBCASE(NB_ALLGATHER, NB_IC, MPI_Ineighbor_allgather_c(sb, 2, MPI_INT, rb, 2, MPI_INT, ring, &req));
-            NBCASE(NB_ALLGATHER, NB_INIT_C, MPI_Neighbor_allgather_init_c(sb, 2, MPI_INT, rb, 2, MPI_INT, ring, MPI_INFO_NULL, &req));
-            NBCASE(NB_ALLGATHERV, NB_INIT, MPI_Neighbor_allgatherv_init(sb, gcount, MPI_INT, rb, icnt, idsp, MPI_INT, ring, MPI_INFO_NULL, &req));
-            NBCASE(NB_ALLGATHERV, NB_C, MPI_Neighbor_allgatherv_c(sb, gcount, MPI_INT, rb, ccnt, cdsp, MPI_INT, ring));
-            NBCASE(NB_ALLGATHERV, NB_IC, MPI_Ineighbor_allgatherv_c(sb, gcount, MPI_INT, rb, ccnt, cdsp, MPI_INT, ring, &req));
-            NBCASE(NB_ALLGATHERV, NB_INIT_C, MPI_Neighbor_allgatherv_init_c(sb, gcount, MPI_INT, rb, ccnt, cdsp, MPI_INT, ring, MPI_INFO_NULL, &req));
-            NBCASE(NB_ALLTOALL, NB_INIT, MPI_Neighbor_alltoall_init(sb, 2, MPI_INT, rb, 2, MPI_INT, ring, MPI_INFO_NULL, &req));
-            NBCASE(NB_ALLTOALL, NB_C, MPI_Neighbor_alltoall_c(sb, 2, MPI_INT, rb, 2, MPI_INT, ring));
-            NBCASE(NB_ALLTOALL, NB_IC, MPI_Ineighbor_alltoall_c(sb, 2, MPI_INT, rb, 2, MPI_INT, ring, &req));
-            NBCASE(NB_ALLTOALL, NB_INIT_C, MPI_Neighbor_alltoall_init_c(sb, 2, MPI_INT, rb, 2, MPI_INT, ring, MPI_INFO_NULL, &req));
-            NBCASE(NB_ALLTOALLV, NB_INIT, MPI_Neighbor_alltoallv_init(sb, scnt, isdsp, MPI_INT, rb, icnt, idsp, MPI_INT, ring, MPI_INFO_NULL, &req));
-            NBCASE(NB_ALLTOALLV, NB_C, MPI_Neighbor_alltoallv_c(sb, cscnt, csdsp, MPI_INT, rb, ccnt, cdsp, MPI_INT, ring));
-            NBCASE(NB_ALLTOALLV, NB_IC, MPI_Ineighbor_alltoallv_c(sb, cscnt, csdsp, MPI_INT, rb, ccnt, cdsp, MPI_INT, ring, &req));
-            NBCASE(NB_ALLTOALLV, NB_INIT_C, MPI_Neighbor_alltoallv_init_c(sb, cscnt, csdsp, MPI_INT, rb, ccnt, cdsp, MPI_INT, ring, MPI_INFO_NULL, &req));
-            NBCASE(NB_ALLTOALLW, NB_INIT, MPI_Neighbor_alltoallw_init(sb, scnt, sbyte, types, rb, icnt, rbyte, types, ring, MPI_INFO_NULL, &req));
-            NBCASE(NB_ALLTOALLW, NB_C, MPI_Neighbor_alltoallw_c(sb, cscnt, sbyte, types, rb, ccnt, rbyte, types, ring));
-            NBCASE(NB_ALLTOALLW, NB_IC, MPI_Ineighbor_alltoallw_c(sb, cscnt, sbyte, types, rb, ccnt, rbyte, types, ring, &req));
-            NBCASE(NB_ALLTOALLW, NB_INIT_C, MPI_Neighbor_alltoallw_init_c(sb, cscnt, sbyte, types, rb, ccnt, rbyte, types, ring, MPI_INFO_NULL, &req));
+            NBCASE(NB_ALLGATHER, NB_INIT,
+                   MPI_Neighbor_allgather_init(sb, 2, MPI_INT, rb, 2, MPI_INT, ring, MPI_INFO_NULL,
+                                               &req));
+            NBCASE(NB_ALLGATHER, NB_C,
+                   MPI_Neighbor_allgather_c(sb, 2, MPI_INT, rb, 2, MPI_INT, ring));
+            NBCASE(NB_ALLGATHER, NB_IC,
+                   MPI_Ineighbor_allgather_c(sb, 2, MPI_INT, rb, 2, MPI_INT, ring, &req));
+            NBCASE(NB_ALLGATHER, NB_INIT_C,
+                   MPI_Neighbor_allgather_init_c(sb, 2, MPI_INT, rb, 2, MPI_INT, ring,
+                                                 MPI_INFO_NULL, &req));
+            NBCASE(NB_ALLGATHERV, NB_INIT,
+                   MPI_Neighbor_allgatherv_init(sb, gcount, MPI_INT, rb, icnt, idsp, MPI_INT, ring,
+                                                MPI_INFO_NULL, &req));
+            NBCASE(NB_ALLGATHERV, NB_C,
+                   MPI_Neighbor_allgatherv_c(sb, gcount, MPI_INT, rb, ccnt, cdsp, MPI_INT, ring));
+            NBCASE(NB_ALLGATHERV, NB_IC,
+                   MPI_Ineighbor_allgatherv_c(sb, gcount, MPI_INT, rb, ccnt, cdsp, MPI_INT, ring,
+                                              &req));
+            NBCASE(NB_ALLGATHERV, NB_INIT_C,
+                   MPI_Neighbor_allgatherv_init_c(sb, gcount, MPI_INT, rb, ccnt, cdsp, MPI_INT,
+                                                  ring, MPI_INFO_NULL, &req));
+            NBCASE(NB_ALLTOALL, NB_INIT,
+                   MPI_Neighbor_alltoall_init(sb, 2, MPI_INT, rb, 2, MPI_INT, ring, MPI_INFO_NULL,
+                                              &req));
+            NBCASE(NB_ALLTOALL, NB_C,
+                   MPI_Neighbor_alltoall_c(sb, 2, MPI_INT, rb, 2, MPI_INT, ring));
+            NBCASE(NB_ALLTOALL, NB_IC,
+                   MPI_Ineighbor_alltoall_c(sb, 2, MPI_INT, rb, 2, MPI_INT, ring, &req));
+            NBCASE(NB_ALLTOALL, NB_INIT_C,
+                   MPI_Neighbor_alltoall_init_c(sb, 2, MPI_INT, rb, 2, MPI_INT, ring, MPI_INFO_NULL,
+                                                &req));
+            NBCASE(NB_ALLTOALLV, NB_INIT,
+                   MPI_Neighbor_alltoallv_init(sb, scnt, isdsp, MPI_INT, rb, icnt, idsp, MPI_INT,
+                                               ring, MPI_INFO_NULL, &req));
+            NBCASE(NB_ALLTOALLV, NB_C,
+                   MPI_Neighbor_alltoallv_c(sb, cscnt, csdsp, MPI_INT, rb, ccnt, cdsp, MPI_INT,
+                                            ring));
+            NBCASE(NB_ALLTOALLV, NB_IC,
+                   MPI_Ineighbor_alltoallv_c(sb, cscnt, csdsp, MPI_INT, rb, ccnt, cdsp, MPI_INT,
+                                             ring, &req));
+            NBCASE(NB_ALLTOALLV, NB_INIT_C,
+                   MPI_Neighbor_alltoallv_init_c(sb, cscnt, csdsp, MPI_INT, rb, ccnt, cdsp, MPI_INT,
+                                                 ring, MPI_INFO_NULL, &req));
+            NBCASE(NB_ALLTOALLW, NB_INIT,
+                   MPI_Neighbor_alltoallw_init(sb, scnt, sbyte, types, rb, icnt, rbyte, types, ring,
+                                               MPI_INFO_NULL, &req));
+            NBCASE(NB_ALLTOALLW, NB_C,
+                   MPI_Neighbor_alltoallw_c(sb, cscnt, sbyte, types, rb, ccnt, rbyte, types, ring));
+            NBCASE(NB_ALLTOALLW, NB_IC,
+                   MPI_Ineighbor_alltoallw_c(sb, cscnt, sbyte, types, rb, ccnt, rbyte, types, ring,
+                                             &req));
+            NBCASE(NB_ALLTOALLW, NB_INIT_C,
+                   MPI_Neighbor_alltoallw_init_c(sb, cscnt, sbyte, types, rb, ccnt, rbyte, types,
+                                                 ring, MPI_INFO_NULL, &req));
 #undef NBCASE
             }
             CHECK(rc == MPI_SUCCESS, "neighbor_%s%s returned %d", nb_name[kind], nb_form[form],
