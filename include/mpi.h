@@ -980,6 +980,7 @@ BATON_DECL(int, Get_elements_c, (const MPI_Status *status, MPI_Datatype datatype
                                  MPI_Count *count))
 BATON_DECL(int, Get_elements_x, (const MPI_Status *status, MPI_Datatype datatype,
                                  MPI_Count *count))
+BATON_DECL(int, Get_hw_resource_info, (MPI_Info *hw_info))
 BATON_DECL(int, Get_library_version, (char *version, int *resultlen))
 BATON_DECL(int, Get_processor_name, (char *name, int *resultlen))
 BATON_DECL(int, Get_version, (int *version, int *subversion))
@@ -1575,10 +1576,13 @@ BATON_DECL(int, Session_finalize, (MPI_Session *session))
 BATON_DECL(int, Session_flush_buffer, (MPI_Session session))
 BATON_DECL(int, Session_get_errhandler, (MPI_Session session,
                                          MPI_Errhandler *errhandler))
+BATON_DECL(int, Session_get_info, (MPI_Session session, MPI_Info *info_used))
 BATON_DECL(int, Session_get_nth_pset, (MPI_Session session, MPI_Info info, int n,
                                        int *pset_len, char *pset_name))
 BATON_DECL(int, Session_get_num_psets, (MPI_Session session, MPI_Info info,
                                         int *npset_names))
+BATON_DECL(int, Session_get_pset_info, (MPI_Session session, const char *pset_name,
+                                        MPI_Info *info))
 BATON_DECL(int, Session_iflush_buffer, (MPI_Session session, MPI_Request *request))
 BATON_DECL(int, Session_init, (MPI_Info info, MPI_Errhandler errhandler,
                                MPI_Session *session))

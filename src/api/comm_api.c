@@ -3,6 +3,7 @@
 #include "comm/bt_info.h"
 #include "pt2pt/bt_pt2pt.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #define BT_CHECK_PTR(comm, call, p, name) \
@@ -558,5 +559,33 @@ int PMPI_Comm_group(MPI_Comm h, MPI_Group *group)
     BT_CHECK_PTR(comm, "MPI_Comm_group", group, "group");
     bt_group_retain(comm->group);
     *group = comm->group->handle;
+    return MPI_SUCCESS;
+}
+
+/* The levels of hardware this process lies within, outermost first: each level
+ * that holds all of its CPUs, named as mpi_hw_resource_type takes it, with the
+ * instance's number (per node) as value; mpi_hw_resource_type lists them. */
+int PMPI_Get_hw_resource_info(MPI_Info *hw_info)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Get_hw_resource_info");
+    char list[256] = "", value[32];
+    bt_info_t *in;
+    size_t used = 0;
+
+    if (!hw_info)
+        return bt_err_comm(NULL, MPI_ERR_ARG, "MPI_Get_hw_resource_info", "hw_info is NULL");
+    in = bt_info_new();
+    for (int level = 0; level < BT_HW_NLEVELS; level++) {
+        long inst = bt_hw_instance(level);
+        if (inst < 0)
+            continue;
+        snprintf(value, sizeof(value), "%ld", inst);
+        bt_info_set(in, bt_hw_level_name(level), value);
+        used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%s", used ? "," : "",
+                                 bt_hw_level_name(level));
+    }
+    bt_info_set(in, "mpi_hw_resource_type", list);
+    *hw_info = in->handle;
     return MPI_SUCCESS;
 }

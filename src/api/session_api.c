@@ -2,8 +2,10 @@
  * Errors go to the session's error handler (MPI_Session_init's own to the one it
  * is given), and from MPI_Comm_create_from_group to the one it is given. */
 #include "api/bt_api.h"
+#include "comm/bt_info.h"
 #include "pt2pt/bt_pt2pt.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #define BT_SESSION_ERR(s, cls, call, ...) bt_err_session((s)->errh, (s)->handle, cls, call, __VA_ARGS__)
@@ -12,28 +14,37 @@ int PMPI_Session_init(MPI_Info info, MPI_Errhandler errhandler, MPI_Session *ses
 {
     /* Takes the lock only once the runtime runs at MPI_THREAD_MULTIPLE. */
     BT_API_LOCK();
+    const char *call = "MPI_Session_init";
     bt_errhandler_t *errh = bt_errhandler_get(errhandler);
-    int provided, rc;
+    bt_info_t *in = NULL;
+    const char *level;
+    /* Any thread may use a session unless its info asks for less: the level
+     * mpi4py asks for. */
+    int required = MPI_THREAD_MULTIPLE, provided, rc;
 
     if (!errh)
-        return bt_err_comm(NULL, MPI_ERR_ERRHANDLER, "MPI_Session_init", "invalid error handler%s",
+        return bt_err_comm(NULL, MPI_ERR_ERRHANDLER, call, "invalid error handler%s",
                            errhandler == MPI_ERRHANDLER_NULL ? " (MPI_ERRHANDLER_NULL)" : "");
     if (!bt_errhandler_is_predefined(errh) && errh->kind != BT_ERRH_SESSION)
-        return bt_err_session(errh, MPI_SESSION_NULL, MPI_ERR_ERRHANDLER, "MPI_Session_init",
+        return bt_err_session(errh, MPI_SESSION_NULL, MPI_ERR_ERRHANDLER, call,
                               "errhandler was not created for sessions");
     if (!session)
-        return bt_err_session(errh, MPI_SESSION_NULL, MPI_ERR_ARG, "MPI_Session_init",
-                              "session is NULL");
+        return bt_err_session(errh, MPI_SESSION_NULL, MPI_ERR_ARG, call, "session is NULL");
+    if (info != MPI_INFO_NULL && !(in = bt_info_get(info)))
+        return bt_err_session(errh, MPI_SESSION_NULL, MPI_ERR_INFO, call, "invalid info");
+    if (in && (level = bt_info_value(in, "thread_level")) &&
+        (required = bt_info_thread_level_named(level)) < 0)
+        return bt_err_session(errh, MPI_SESSION_NULL, MPI_ERR_INFO_VALUE, call,
+                              "thread_level is \"%.64s\", not one of MPI_THREAD_SINGLE, "
+                              "_FUNNELED, _SERIALIZED, _MULTIPLE", level);
     if (bt_rt.state == BT_RT_FINALIZED)
-        return bt_err_session(errh, MPI_SESSION_NULL, MPI_ERR_OTHER, "MPI_Session_init",
+        return bt_err_session(errh, MPI_SESSION_NULL, MPI_ERR_OTHER, call,
                               "MPI has ended in this process (every session and the world "
                               "model were finalized) and Baton cannot start it again");
-    /* Every session may be used from any thread: the level mpi4py asks for. */
-    rc = bt_runtime_open(MPI_THREAD_MULTIPLE, &provided);
+    rc = bt_runtime_open(required, &provided);
     if (rc != MPI_SUCCESS)
-        return bt_err_session(errh, MPI_SESSION_NULL, rc, "MPI_Session_init",
-                              "the job could not be set up");
-    *session = bt_session_new(errh)->handle;
+        return bt_err_session(errh, MPI_SESSION_NULL, rc, call, "the job could not be set up");
+    *session = bt_session_new(errh, provided)->handle;
     return MPI_SUCCESS;
 }
 
@@ -221,5 +232,51 @@ int PMPI_Session_call_errhandler(MPI_Session session, int errorcode)
         return rc;
     /* As for communicators: the call succeeded if the handler returned. */
     bt_session_raise(s->errh, s->handle, errorcode);
+    return MPI_SUCCESS;
+}
+
+/* The hints the session runs with: its thread level. */
+int PMPI_Session_get_info(MPI_Session session, MPI_Info *info_used)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Session_get_info");
+    bt_session_t *s = NULL;
+    bt_info_t *in;
+    int rc;
+
+    if ((rc = bt_check_session("MPI_Session_get_info", session, &s)) != MPI_SUCCESS)
+        return rc;
+    if (!info_used)
+        return BT_SESSION_ERR(s, MPI_ERR_ARG, "MPI_Session_get_info", "info_used is NULL");
+    in = bt_info_new();
+    bt_info_set(in, "thread_level", bt_info_thread_level_name(s->thread_level));
+    *info_used = in->handle;
+    return MPI_SUCCESS;
+}
+
+/* mpi_size: how many processes the set holds, the one key the standard names. */
+int PMPI_Session_get_pset_info(MPI_Session session, const char *pset_name, MPI_Info *info)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Session_get_pset_info");
+    const char *call = "MPI_Session_get_pset_info";
+    bt_session_t *s = NULL;
+    bt_group_t *g;
+    bt_info_t *in;
+    char size[16];
+    int rc;
+
+    if ((rc = bt_check_session(call, session, &s)) != MPI_SUCCESS)
+        return rc;
+    if (!pset_name || !info)
+        return BT_SESSION_ERR(s, MPI_ERR_ARG, call, "%s is NULL", pset_name ? "info" : "pset_name");
+    if (!(g = bt_pset_group(s, pset_name)))
+        return BT_SESSION_ERR(s, MPI_ERR_ARG, call, "no process set is named \"%.64s\" (see "
+                              "MPI_Session_get_nth_pset)", pset_name);
+    snprintf(size, sizeof(size), "%d", g->size);
+    bt_group_release(g);
+    in = bt_info_new();
+    bt_info_set(in, "mpi_size", size);
+    *info = in->handle;
     return MPI_SUCCESS;
 }

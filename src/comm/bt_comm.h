@@ -239,13 +239,14 @@ int  bt_errcode_remove_string(int code);
 typedef struct bt_session {
     uint32_t         magic;
     bt_errhandler_t *errh;
+    int              thread_level;  /* provided to it (its info's thread_level) */
     struct bt_bsend_pool *bsend;  /* MPI_Session_attach_buffer's, owned by pt2pt/ */
     MPI_Session      handle;
 } bt_session_t;
 
 /* NULL when h is not a live session (MPI_SESSION_NULL included). */
 bt_session_t *bt_session_get(MPI_Session h);
-bt_session_t *bt_session_new(bt_errhandler_t *errh);
+bt_session_t *bt_session_new(bt_errhandler_t *errh, int thread_level);
 void bt_session_free(bt_session_t *s);
 /* Runs errh for code, returns code: a session's handler (h: the session, or
  * MPI_SESSION_NULL for the one MPI_Session_init is given), or the communicator

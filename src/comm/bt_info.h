@@ -40,6 +40,10 @@ int         bt_info_bool(const bt_info_t *info, const char *key);
  * (argc <= 0 or argv NULL: /proc/self/cmdline), host, arch, wdir, and once MPI
  * is initialized maxprocs and thread_level. */
 void bt_info_env_fill(bt_info_t *info, int argc, char **argv);
+/* "MPI_THREAD_SINGLE" ... for a thread level, and back (any case; -1: no level). */
+const char *bt_info_thread_level_name(int level);
+int         bt_info_thread_level_named(const char *name);
+
 /* MPI_Init: MPI_INFO_ENV from its arguments, now with maxprocs and thread_level. */
 void bt_info_env_init(int argc, char **argv);
 

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -172,14 +173,27 @@ static void bt_info_env_cmdline(bt_info_t *info)
     bt_info_set(info, "argv", args);
 }
 
-static const char *bt_info_thread_level_name(int level)
+static const struct { int level; const char *name; } bt_thread_levels[] = {
+    { MPI_THREAD_SINGLE, "MPI_THREAD_SINGLE" },
+    { MPI_THREAD_FUNNELED, "MPI_THREAD_FUNNELED" },
+    { MPI_THREAD_SERIALIZED, "MPI_THREAD_SERIALIZED" },
+    { MPI_THREAD_MULTIPLE, "MPI_THREAD_MULTIPLE" },
+};
+
+const char *bt_info_thread_level_name(int level)
 {
-    switch (level) {
-    case MPI_THREAD_FUNNELED:   return "MPI_THREAD_FUNNELED";
-    case MPI_THREAD_SERIALIZED: return "MPI_THREAD_SERIALIZED";
-    case MPI_THREAD_MULTIPLE:   return "MPI_THREAD_MULTIPLE";
-    default:                    return "MPI_THREAD_SINGLE";
-    }
+    for (size_t i = 0; i < BT_ARRAY_LEN(bt_thread_levels); i++)
+        if (bt_thread_levels[i].level == level)
+            return bt_thread_levels[i].name;
+    return bt_thread_levels[0].name;
+}
+
+int bt_info_thread_level_named(const char *name)
+{
+    for (size_t i = 0; i < BT_ARRAY_LEN(bt_thread_levels); i++)
+        if (strcasecmp(name, bt_thread_levels[i].name) == 0)
+            return bt_thread_levels[i].level;
+    return -1;
 }
 
 void bt_info_env_fill(bt_info_t *info, int argc, char **argv)

@@ -28,10 +28,11 @@ bt_session_t *bt_session_get(MPI_Session h)
     return s->magic == BT_SESSION_MAGIC ? s : NULL;
 }
 
-bt_session_t *bt_session_new(bt_errhandler_t *errh)
+bt_session_t *bt_session_new(bt_errhandler_t *errh, int thread_level)
 {
     bt_session_t *s = bt_calloc(1, sizeof(*s));
 
+    s->thread_level = thread_level;
     s->magic = BT_SESSION_MAGIC;
     s->errh = errh;
     bt_errhandler_retain(errh);

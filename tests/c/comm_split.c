@@ -3,6 +3,7 @@
 #include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static int rank;
 
@@ -153,6 +154,26 @@ int main(int argc, char **argv)
     MPI_Comm_free(&shared);
     MPI_Comm_split_type(MPI_COMM_WORLD, MPI_UNDEFINED, rank, MPI_INFO_NULL, &shared);
     CHECK(shared == MPI_COMM_NULL, "split_type MPI_UNDEFINED gave a communicator");
+    /* MPI_Get_hw_resource_info: the node's level first, each listed level with
+     * its instance. */
+    {
+        MPI_Info hw;
+        char list[MPI_MAX_INFO_VAL], val[MPI_MAX_INFO_VAL], *save = NULL;
+        int len = sizeof(list), flag = 0, first = 1;
+        CHECK(MPI_Get_hw_resource_info(&hw) == MPI_SUCCESS, "MPI_Get_hw_resource_info");
+        MPI_Info_get_string(hw, "mpi_hw_resource_type", &len, list, &flag);
+        CHECK(flag && strncmp(list, "mpi_shared_memory", 17) == 0,
+              "mpi_hw_resource_type is \"%s\"", flag ? list : "(absent)");
+        for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+            int vlen = sizeof(val), vflag = 0;
+            MPI_Info_get_string(hw, t, &vlen, val, &vflag);
+            CHECK(vflag && atoi(val) >= 0, "level %s has no instance", t);
+            first = 0;
+        }
+        CHECK(!first, "no level listed");
+        MPI_Info_free(&hw);
+    }
+
     /* HW_UNGUIDED: a strict subset of the parent whose members share one level of
      * hardware, the outermost that splits it (the node when the job spans nodes);
      * applied again to its result it goes down the levels until none splits. */

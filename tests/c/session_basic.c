@@ -93,6 +93,42 @@ int main(int argc, char **argv)
     shared1 = comm_from_pset(s1, "mpix://SHARED", "org.baton.test.shared");
     MPI_Barrier(shared1);
 
+    /* The sets' info: mpi_size. The session's: its thread level. */
+    {
+        MPI_Info in;
+        char val[MPI_MAX_INFO_VAL];
+        int vlen = sizeof(val), flag = 0, cls;
+        CHECK(MPI_Session_get_pset_info(s1, "mpi://WORLD", &in) == MPI_SUCCESS, "pset info");
+        MPI_Info_get_string(in, "mpi_size", &vlen, val, &flag);
+        CHECK(flag && atoi(val) == size, "mpi://WORLD's mpi_size: \"%s\" (flag %d), size %d",
+              flag ? val : "", flag, size);
+        MPI_Info_free(&in);
+        vlen = sizeof(val);
+        MPI_Session_get_pset_info(s1, "mpi://SELF", &in);
+        MPI_Info_get_string(in, "mpi_size", &vlen, val, &flag);
+        CHECK(flag && atoi(val) == 1, "mpi://SELF's mpi_size: \"%s\"", flag ? val : "");
+        MPI_Info_free(&in);
+        MPI_Error_class(MPI_Session_get_pset_info(s1, "mpi://NOPE", &in), &cls);
+        CHECK(cls == MPI_ERR_ARG, "pset info of an unknown set: class %d", cls);
+        vlen = sizeof(val);
+        CHECK(MPI_Session_get_info(s1, &in) == MPI_SUCCESS, "MPI_Session_get_info");
+        MPI_Info_get_string(in, "thread_level", &vlen, val, &flag);
+        CHECK(flag && strcmp(val, "MPI_THREAD_MULTIPLE") == 0, "session thread_level \"%s\"",
+              flag ? val : "");
+        MPI_Info_free(&in);
+    }
+    {
+        /* A bad thread_level is refused through the given handler. */
+        MPI_Info in;
+        MPI_Session bad;
+        int cls;
+        MPI_Info_create(&in);
+        MPI_Info_set(in, "thread_level", "MPI_THREAD_SOMETIMES");
+        MPI_Error_class(MPI_Session_init(in, MPI_ERRORS_RETURN, &bad), &cls);
+        CHECK(cls == MPI_ERR_INFO_VALUE, "thread_level MPI_THREAD_SOMETIMES: class %d", cls);
+        MPI_Info_free(&in);
+    }
+
     /* A second session beside the first, its communicator apart from world1's. */
     CHECK(MPI_Session_init(MPI_INFO_NULL, MPI_ERRORS_RETURN, &s2) == MPI_SUCCESS, "session 2");
     world2 = comm_from_pset(s2, "mpi://WORLD", "org.baton.test.world2");

@@ -42,7 +42,7 @@ WORK = ROOT / "build" / "python"
 TIMEOUT = float(os.environ.get("BATON_UPSTREAM_TIMEOUT", "600"))
 RUN_EXCLUDED = os.environ.get("BATON_UPSTREAM_RUN_EXCLUDED") == "1"
 
-ALL_NP = (1, 2, 3)
+ALL_NP = (1, 2, 3, 4, 5)
 # Module -> process counts. test_datatype calls only local datatype functions
 # (no communication) and takes ~40 s a run, mostly in pickle: once is enough.
 MODULES = {
@@ -68,6 +68,28 @@ MODULES = {
     "test_pickle": ALL_NP,
     "test_util_pkl5": ALL_NP,
     "test_datatype": (1,),
+    # The communicator API of MPI 4.1 (issue 15's part of the suite).
+    "test_comm_topo": ALL_NP,
+    "test_comm_inter": ALL_NP,
+    "test_cco_buf_inter": ALL_NP,
+    "test_cco_obj_inter": ALL_NP,
+    "test_cco_vec_inter": ALL_NP,
+    "test_cco_ngh_buf": ALL_NP,
+    "test_cco_ngh_obj": ALL_NP,
+    "test_cco_pr_buf": ALL_NP,
+    "test_cco_pr_vec": ALL_NP,
+    "test_cco_pr_ngh_buf": ALL_NP,
+    "test_p2p_buf_part": ALL_NP,
+    "test_errhandler": ALL_NP,
+    "test_grequest": ALL_NP,
+    "test_info": ALL_NP,
+    "test_session": ALL_NP,
+    "test_attributes": ALL_NP,
+    "test_handle": ALL_NP,
+    "test_ulfm": ALL_NP,
+    "test_threads": ALL_NP,
+    "test_address": (1,),
+    "test_pack": (1,),
 }
 
 _problem = venv_problem()
