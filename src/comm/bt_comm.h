@@ -59,6 +59,7 @@ typedef struct bt_comm {
     uint32_t         magic;
     int              refcount;    /* user handle + operations in flight */
     uint32_t         ctx;
+    uint64_t         serial;      /* this process's number for it, never reused */
     int              pending;     /* made by MPI_Comm_idup, no context yet: local calls only */
     int              rank, size;
     bt_group_t      *group;

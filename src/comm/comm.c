@@ -69,7 +69,10 @@ void bt_comm_release(bt_comm_t *comm)
 static void bt_comm_setup(bt_comm_t *c, uint32_t ctx, bt_group_t *group, bt_errhandler_t *errh,
                           MPI_Comm handle)
 {
+    static uint64_t serials;
+
     c->magic = BT_COMM_MAGIC;
+    c->serial = ++serials;
     c->refcount = 1;
     c->ctx = ctx;
     c->group = group;           /* takes the caller's reference */

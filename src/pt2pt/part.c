@@ -28,25 +28,29 @@ typedef struct bt_part {
     bt_request_t  *inner;        /* the round's message */
 } bt_part_t;
 
-/* How many partitioned inits each (context, direction, peer, tag) has seen. */
+/* How many partitioned inits each (communicator, direction, peer, tag) has seen.
+ * Keyed by the communicator's serial, not its context id: a context id comes back
+ * in a later communicator, whose count starts again from 0 on every member. The
+ * entries of freed communicators stay, a few bytes for each (communicator, peer,
+ * tag) that ever carried a partitioned operation. */
 typedef struct bt_part_seq {
     struct bt_part_seq *next;
-    uint32_t ctx;
+    uint64_t comm;
     int      send, peer, tag;
     uint32_t n;
 } bt_part_seq_t;
 
 static bt_part_seq_t *bt_part_seqs;
 
-static uint32_t bt_part_next(uint32_t ctx, int send, int peer, int tag)
+static uint32_t bt_part_next(uint64_t comm, int send, int peer, int tag)
 {
     bt_part_seq_t *s;
 
     for (s = bt_part_seqs; s; s = s->next)
-        if (s->ctx == ctx && s->send == send && s->peer == peer && s->tag == tag)
+        if (s->comm == comm && s->send == send && s->peer == peer && s->tag == tag)
             return s->n++;
     s = bt_calloc(1, sizeof(*s));
-    s->ctx = ctx;
+    s->comm = comm;
     s->send = send;
     s->peer = peer;
     s->tag = tag;
@@ -143,7 +147,7 @@ bt_request_t *bt_part_init(int send, void *buf, int partitions, MPI_Count count,
     p->comm = comm;
     bt_comm_retain(comm);
     if (peer != MPI_PROC_NULL)
-        p->itag = bt_part_tag(tag, bt_part_next(comm->ctx, send, peer, tag));
+        p->itag = bt_part_tag(tag, bt_part_next(comm->serial, send, peer, tag));
     if (send)
         p->ready = bt_calloc((size_t)partitions, 1);
     req->comm = comm;

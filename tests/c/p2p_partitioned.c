@@ -122,6 +122,28 @@ int main(int argc, char **argv)
         MPI_Request_free(&qb);
     }
 
+    /* A context id comes back in a later communicator: the pairing starts again
+     * there. First partitioned sends to myself on a dup of MPI_COMM_SELF, then a
+     * ring on a dup of MPI_COMM_WORLD that gets the same context id. */
+    for (int k = 0; k < 2; k++) {
+        MPI_Comm d;
+        int one = rank, got = -1;
+        MPI_Comm_dup(k == 0 ? MPI_COMM_SELF : MPI_COMM_WORLD, &d);
+        int to = k == 0 ? 0 : next, from = k == 0 ? 0 : prev;
+        MPI_Psend_init(&one, 1, 1, MPI_INT, to, 5, d, MPI_INFO_NULL, &s);
+        MPI_Precv_init(&got, 1, 1, MPI_INT, from, 5, d, MPI_INFO_NULL, &r);
+        MPI_Start(&r);
+        MPI_Start(&s);
+        MPI_Pready(0, s);
+        wait_arrived(r, 1);
+        MPI_Wait(&s, MPI_STATUS_IGNORE);
+        MPI_Wait(&r, MPI_STATUS_IGNORE);
+        CHECK(got == (k == 0 ? rank : prev), "reused context, pass %d: got %d", k, got);
+        MPI_Request_free(&s);
+        MPI_Request_free(&r);
+        MPI_Comm_free(&d);
+    }
+
     /* MPI_PROC_NULL: the rounds complete at once. */
     MPI_Psend_init(out, 2, 1, MPI_INT, MPI_PROC_NULL, 0, MPI_COMM_WORLD, MPI_INFO_NULL, &s);
     MPI_Precv_init(in, 2, 1, MPI_INT, MPI_PROC_NULL, 0, MPI_COMM_WORLD, MPI_INFO_NULL, &r);
