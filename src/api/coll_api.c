@@ -145,6 +145,7 @@ static int bt_coll_run(const char *call, bt_coll_args_t *args, int blocking,
     int rc;
 
     if (blocking == BT_COLL_PERSISTENT) {
+        args->blocking = 0;     /* numbered with the nonblocking calls */
         rc = bt_coll_init(args, &req);
         if (rc == MPI_SUCCESS)
             *request = (MPI_Request)req;

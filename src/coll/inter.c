@@ -226,7 +226,7 @@ static void bt_inter_reduce_scatter(bt_sched_t *s, const bt_coll_args_t *a)
  * the standard does not define there. */
 static bt_sched_t *bt_inter_sched(const bt_coll_args_t *a)
 {
-    int tag = (int)(a->comm->coll_seq++ & BT_COLL_TAG_MASK);
+    int tag = bt_comm_coll_tag(a->comm, a->blocking);
     bt_sched_t *s = bt_coll_sched_new_inter(a->comm, tag);
 
     switch (a->kind) {

@@ -467,7 +467,7 @@ int bt_coll_start(bt_coll_args_t *a, bt_request_t **req_p)
         return bt_coll_inter_start(a, req_p);
     if (a->kind >= BT_COLL_NEIGHBOR_ALLGATHER) {
         /* Point-to-point with the neighbours only: no node channel to set up. */
-        tag = (int)(a->comm->coll_seq++ & BT_COLL_TAG_MASK);
+        tag = bt_comm_coll_tag(a->comm, a->blocking);
         s = bt_coll_sched_new(a->comm, tag);
         bt_coll_neighbor_build(s, a);
         *req_p = bt_coll_sched_start(s);
@@ -475,7 +475,7 @@ int bt_coll_start(bt_coll_args_t *a, bt_request_t **req_p)
     }
     if (a->blocking && !a->comm->coll && (rc = bt_coll_comm_setup(a->comm)) != MPI_SUCCESS)
         return rc;
-    tag = (int)(a->comm->coll_seq++ & BT_COLL_TAG_MASK);
+    tag = bt_comm_coll_tag(a->comm, a->blocking);
     /* Only reduce_scatter_block needs its schedule before the pick; the others get
      * one only if the algorithm picked runs as a schedule. */
     s = a->kind == BT_COLL_REDUCE_SCATTER_BLOCK ? bt_coll_sched_new(a->comm, tag) : NULL;
@@ -508,7 +508,7 @@ int bt_coll_init(bt_coll_args_t *a, bt_request_t **req_p)
 
     if (a->comm->remote)
         return bt_coll_inter_init(a, req_p);
-    tag = (int)(a->comm->coll_seq++ & BT_COLL_TAG_MASK);
+    tag = bt_comm_coll_tag(a->comm, 0);
     s = bt_coll_sched_new(a->comm, tag);
     if (a->kind >= BT_COLL_NEIGHBOR_ALLGATHER) {
         bt_coll_neighbor_build(s, a);

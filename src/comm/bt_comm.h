@@ -64,7 +64,8 @@ typedef struct bt_comm {
     int              rank, size;
     bt_group_t      *group;
     bt_errhandler_t *errh;
-    uint32_t         coll_seq;    /* collectives started here, the tag of the next one */
+    uint32_t         coll_seq;    /* blocking collectives started here (and creations) */
+    uint32_t         coll_nbseq;  /* nonblocking and persistent ones */
     unsigned         asserts;     /* BT_COMM_ASSERT_* set by info (MPI_Comm_set_info) */
     struct bt_attr  *attrs;
     struct bt_coll_comm *coll;    /* node-aware collective state, owned by coll/ */
@@ -86,6 +87,19 @@ typedef struct bt_comm {
 } bt_comm_t;
 
 #define BT_CTX_COLL(comm) ((comm)->ctx + 1)
+
+/* The tag of the next collective on comm. Blocking and nonblocking (and
+ * persistent) collectives number their calls apart, on even and odd tags, so
+ * that each kind matches in its own order: MPICH does the same, and mpi4py's
+ * fallback for MPI_Comm_iagree has one rank start an MPI_Iallreduce before an
+ * MPI_Barrier that the others enter first. Below 2^30, whose range belongs to
+ * Comm_create_group. */
+static inline int bt_comm_coll_tag(bt_comm_t *comm, int blocking)
+{
+    uint32_t seq = blocking ? comm->coll_seq++ : comm->coll_nbseq++;
+
+    return (int)((seq << 1 | (uint32_t)!blocking) & 0x3fffffffu);
+}
 
 /* The info assertions of MPI-4 (mpi_assert_*), as bits of comm->asserts. */
 enum {

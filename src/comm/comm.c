@@ -81,6 +81,7 @@ static void bt_comm_setup(bt_comm_t *c, uint32_t ctx, bt_group_t *group, bt_errh
     c->errh = errh;
     bt_errhandler_retain(errh);
     c->coll_seq = 0;
+    c->coll_nbseq = 0;
     c->asserts = 0;
     c->attrs = NULL;
     c->coll = NULL;

@@ -11,7 +11,7 @@
 
 int bt_comm_next_tag(bt_comm_t *comm)
 {
-    return (int)(comm->coll_seq++ & BT_TAG_SEQ_MASK);
+    return bt_comm_coll_tag(comm, 1);
 }
 
 static int bt_part_rank(const bt_comm_part_t *p, int i)
