@@ -187,10 +187,14 @@ int PMPI_Comm_split_type(MPI_Comm h, int split_type, int key, MPI_Info info, MPI
         (rc = bt_check_info("MPI_Comm_split_type", comm, info, &in)) != MPI_SUCCESS)
         return rc;
     BT_CHECK_PTR(comm, "MPI_Comm_split_type", newcomm, "newcomm");
-    if (comm->remote)
+    /* On an intercommunicator the colors are the same kind of value on both sides
+     * (a node's lowest world rank), so the split pairs each node's processes of
+     * one group with that node's of the other. Only the unguided split, which
+     * compares the members of one communicator, needs an intracommunicator. */
+    if (comm->remote && split_type == MPI_COMM_TYPE_HW_UNGUIDED)
         return bt_err_comm(comm, MPI_ERR_COMM, "MPI_Comm_split_type",
-                           "comm is an intercommunicator (only intracommunicators can be split "
-                           "by type)");
+                           "comm is an intercommunicator (MPI_COMM_TYPE_HW_UNGUIDED splits "
+                           "intracommunicators only)");
     switch (split_type) {
     case MPI_UNDEFINED:
         color = MPI_UNDEFINED;

@@ -794,16 +794,27 @@ int PMPI_Type_match_size(int typeclass, int size, MPI_Datatype *datatype)
                        : typeclass == MPI_TYPECLASS_REAL  ? "real" : "complex", size);
 }
 
-/* MPI_Type_create_f90_*: the predefined type of the smallest Fortran kind with
- * at least the decimal precision p and exponent range r asked (MPI_UNDEFINED:
- * any), as SELECTED_INT_KIND / SELECTED_REAL_KIND choose them in gfortran. The
- * standard lets these be predefined types; Baton's are the sized ones. */
+/* MPI_Type_create_f90_*: a type of the smallest Fortran kind with at least the
+ * decimal precision p and exponent range r asked (MPI_UNDEFINED: any), as
+ * SELECTED_INT_KIND / SELECTED_REAL_KIND choose them in gfortran: the sized
+ * predefined type's map, whose envelope says MPI_COMBINER_F90_* with (p, r) as
+ * the standard asks. One per (combiner, p, r), made at the first call and kept:
+ * like predefined types they are never freed. */
 typedef struct { int p, r; MPI_Datatype type; } bt_dt_f90_kind_t;
 
-static int bt_dt_f90(const char *call, const bt_dt_f90_kind_t *kinds, size_t n, int p, int r,
-                     MPI_Datatype *newtype)
+typedef struct bt_dt_f90_made {
+    struct bt_dt_f90_made *next;
+    int combiner, p, r;
+    bt_datatype_t *dt;
+} bt_dt_f90_made_t;
+
+static bt_dt_f90_made_t *bt_dt_f90_made;
+
+static int bt_dt_f90(const char *call, int combiner, const bt_dt_f90_kind_t *kinds, size_t n,
+                     int p, int r, MPI_Datatype *newtype)
 {
-    int rc;
+    bt_dt_f90_made_t *m;
+    int rc, ints[2] = { p, r };
 
     if ((rc = bt_dt_check_ptr(call, newtype, "newtype")))
         return rc;
@@ -811,9 +822,27 @@ static int bt_dt_f90(const char *call, const bt_dt_f90_kind_t *kinds, size_t n, 
         return bt_err_comm(NULL, MPI_ERR_ARG, call, "%s is %d, must be non-negative or "
                            "MPI_UNDEFINED", p < 0 && p != MPI_UNDEFINED ? "p" : "r",
                            p < 0 && p != MPI_UNDEFINED ? p : r);
+    for (m = bt_dt_f90_made; m; m = m->next)
+        if (m->combiner == combiner && m->p == p && m->r == r) {
+            *newtype = m->dt->handle;
+            return MPI_SUCCESS;
+        }
     for (size_t k = 0; k < n; k++) {
         if ((p == MPI_UNDEFINED || kinds[k].p >= p) && (r == MPI_UNDEFINED || kinds[k].r >= r)) {
-            *newtype = kinds[k].type;
+            m = bt_malloc(sizeof(*m));
+            m->combiner = combiner;
+            m->p = p;
+            m->r = r;
+            bt_datatype_dup(bt_datatype_get(kinds[k].type), &m->dt);
+            /* MPI_COMBINER_F90_INTEGER has r alone. */
+            bt_datatype_set_contents(m->dt, combiner, combiner == MPI_COMBINER_F90_INTEGER ? 1 : 2,
+                                     combiner == MPI_COMBINER_F90_INTEGER ? ints + 1 : ints, 0,
+                                     NULL, 0, NULL, 0, NULL);
+            m->dt->committed = 1;
+            m->dt->f90 = 1;
+            m->next = bt_dt_f90_made;
+            bt_dt_f90_made = m;
+            *newtype = m->dt->handle;
             return MPI_SUCCESS;
         }
     }
@@ -832,14 +861,14 @@ int PMPI_Type_create_f90_integer(int r, MPI_Datatype *newtype)
     if (r == MPI_UNDEFINED)
         return bt_err_comm(NULL, MPI_ERR_ARG, "MPI_Type_create_f90_integer",
                            "r is MPI_UNDEFINED");
-    return bt_dt_f90("MPI_Type_create_f90_integer", kinds, BT_ARRAY_LEN(kinds), MPI_UNDEFINED,
-                     r, newtype);
+    return bt_dt_f90("MPI_Type_create_f90_integer", MPI_COMBINER_F90_INTEGER, kinds,
+                     BT_ARRAY_LEN(kinds), MPI_UNDEFINED, r, newtype);
 }
 
 /* REAL*4, *8 and *16 (IEEE single, double and quad); gfortran has no REAL*2 kind. */
 #define BT_DT_F90_REALS(R4, R8, R16) {{6, 37, R4}, {15, 307, R8}, {33, 4931, R16}}
 
-#define BT_DT_F90_REAL_FN(Name, R4, R8, R16)                                                \
+#define BT_DT_F90_REAL_FN(Name, Combiner, R4, R8, R16)                                      \
     int PMPI_Type_create_f90_##Name(int p, int r, MPI_Datatype *newtype)                    \
     {                                                                                       \
         static const bt_dt_f90_kind_t kinds[] = BT_DT_F90_REALS(R4, R8, R16);               \
@@ -848,12 +877,12 @@ int PMPI_Type_create_f90_integer(int r, MPI_Datatype *newtype)
         if (p == MPI_UNDEFINED && r == MPI_UNDEFINED)                                       \
             return bt_err_comm(NULL, MPI_ERR_ARG, "MPI_Type_create_f90_" #Name,             \
                                "p and r are both MPI_UNDEFINED");                          \
-        return bt_dt_f90("MPI_Type_create_f90_" #Name, kinds, BT_ARRAY_LEN(kinds), p, r,    \
-                         newtype);                                                          \
+        return bt_dt_f90("MPI_Type_create_f90_" #Name, Combiner, kinds, BT_ARRAY_LEN(kinds),\
+                         p, r, newtype);                                                    \
     }
 
-BT_DT_F90_REAL_FN(real, MPI_REAL4, MPI_REAL8, MPI_REAL16)
-BT_DT_F90_REAL_FN(complex, MPI_COMPLEX8, MPI_COMPLEX16, MPI_COMPLEX32)
+BT_DT_F90_REAL_FN(real, MPI_COMBINER_F90_REAL, MPI_REAL4, MPI_REAL8, MPI_REAL16)
+BT_DT_F90_REAL_FN(complex, MPI_COMBINER_F90_COMPLEX, MPI_COMPLEX8, MPI_COMPLEX16, MPI_COMPLEX32)
 #undef BT_DT_F90_REAL_FN
 
 /* ---- life cycle ---- */
@@ -884,9 +913,9 @@ int PMPI_Type_free(MPI_Datatype *datatype)
     if ((rc = bt_dt_check_ptr(call, datatype, "datatype")) ||
         (rc = bt_dt_check_type(call, *datatype, "datatype", &dt)))
         return rc;
-    if (dt->predefined)
+    if (dt->predefined || dt->f90)
         return bt_err_comm(NULL, MPI_ERR_TYPE, call, "%s is predefined and cannot be freed",
-                           dt->name);
+                           dt->f90 ? "a type from MPI_Type_create_f90_*" : dt->name);
     /* The delete callbacks run now, at the user's free; one that fails stops it. */
     if ((rc = bt_attrs_delete_all(&dt->attrs, dt->handle)))
         return bt_err_comm_code(NULL, rc, call);

@@ -21,6 +21,7 @@ typedef struct bt_datatype {
     int           refcount;    /* user handle + operations in flight; predefined: never freed */
     uint8_t       predefined;
     uint8_t       committed;
+    uint8_t       f90;         /* MPI_Type_create_f90_*'s: predefined-like, never freed */
     /* contig: one element's data is a single block of `size` bytes at true_lb, and
      * extent == size, so `count` elements are count*size bytes at buf + true_lb. */
     uint8_t       contig;

@@ -70,17 +70,27 @@ static void check_name(MPI_Datatype t, const char *want)
 }
 
 /* got is read after the call has filled it (an argument evaluated with it
- * might not be). */
+ * might not be). The type has want's size and extent, and its envelope names the
+ * f90 constructor (the standard's combiners MPI_COMBINER_F90_*). */
 static void check_f90(int rc, const MPI_Datatype *gotp, MPI_Datatype want, const char *what)
 {
     MPI_Datatype got = *gotp;
-    char g[MPI_MAX_OBJECT_NAME], w[MPI_MAX_OBJECT_NAME];
-    int len;
+    MPI_Aint glb, gext, wlb, wext;
+    int gsize, wsize, ni, na, nd, combiner;
 
     CHECK(rc == MPI_SUCCESS, "%s failed", what);
-    MPI_Type_get_name(got, g, &len);
-    MPI_Type_get_name(want, w, &len);
-    CHECK(got == want, "%s gave %s, expected %s", what, g, w);
+    MPI_Type_size(got, &gsize);
+    MPI_Type_size(want, &wsize);
+    MPI_Type_get_extent(got, &glb, &gext);
+    MPI_Type_get_extent(want, &wlb, &wext);
+    CHECK(gsize == wsize && gext == wext, "%s has size %d extent %ld, expected %d and %ld",
+          what, gsize, (long)gext, wsize, (long)wext);
+    MPI_Type_get_envelope(got, &ni, &na, &nd, &combiner);
+    CHECK(combiner == MPI_COMBINER_F90_INTEGER || combiner == MPI_COMBINER_F90_REAL ||
+          combiner == MPI_COMBINER_F90_COMPLEX, "%s: combiner %d is not an f90 one", what,
+          combiner);
+    CHECK(ni == (combiner == MPI_COMBINER_F90_INTEGER ? 1 : 2) && na == 0 && nd == 0,
+          "%s: envelope %d/%d/%d", what, ni, na, nd);
 }
 
 int main(int argc, char **argv)
@@ -249,6 +259,17 @@ int main(int argc, char **argv)
     MPI_Type_create_f90_real(15, MPI_UNDEFINED, &f);
     MPI_Type_size(f, &size);
     CHECK(size == 8, "f90_real(15) has size %d", size);
+    {
+        /* The contents give (p, r) back; the same call gives the same type. */
+        int ints[2] = { -2, -2 };
+        MPI_Aint a;
+        MPI_Datatype again, dts[1];
+        MPI_Type_get_contents(f, 2, 0, 0, ints, &a, dts);
+        CHECK(ints[0] == 15 && ints[1] == MPI_UNDEFINED, "f90_real contents %d %d", ints[0],
+              ints[1]);
+        MPI_Type_create_f90_real(15, MPI_UNDEFINED, &again);
+        CHECK(again == f, "f90_real(15, -) twice gave two types");
+    }
     {
         /* The result is a predefined type: usable at once, and not to be freed. */
         double x = 1.5, y = 0;

@@ -56,8 +56,27 @@ static void on_inter(int shape)
                  "MPI_Allreduce", "MPI_IN_PLACE,intercommunicator");
     expect_error(MPI_Intercomm_create(t.inter, 0, MPI_COMM_WORLD, 0, 1, &c), MPI_ERR_COMM,
                  "MPI_Intercomm_create", "local_comm,intercommunicator");
-    expect_error(MPI_Comm_split_type(t.inter, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &c),
+    expect_error(MPI_Comm_split_type(t.inter, MPI_COMM_TYPE_HW_UNGUIDED, 0, MPI_INFO_NULL, &c),
                  MPI_ERR_COMM, "MPI_Comm_split_type", "intercommunicator");
+    {
+        /* By node it works: an intercommunicator of each node's processes, or
+         * none where the other group has no process on my node. */
+        MPI_Comm sh;
+        int inter = 0, lsize, rsize;
+        CHECK(MPI_Comm_split_type(t.inter, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &sh) ==
+              MPI_SUCCESS, "split_type SHARED of an intercommunicator failed");
+        if (sh != MPI_COMM_NULL) {
+            MPI_Comm_test_inter(sh, &inter);
+            MPI_Comm_size(sh, &lsize);
+            MPI_Comm_remote_size(sh, &rsize);
+            CHECK(inter && lsize >= 1 && lsize <= t.lsize && rsize >= 1 && rsize <= t.rsize,
+                  "split_type SHARED of an intercommunicator: inter %d, sizes %d/%d", inter,
+                  lsize, rsize);
+            MPI_Comm_free(&sh);
+        }
+        MPI_Comm_split_type(t.inter, MPI_UNDEFINED, 0, MPI_INFO_NULL, &sh);
+        CHECK(sh == MPI_COMM_NULL, "split_type MPI_UNDEFINED of an intercommunicator");
+    }
     MPI_Comm_group(t.inter, &g);
     expect_error(MPI_Comm_create_group(t.inter, g, 0, &c), MPI_ERR_COMM, "MPI_Comm_create_group",
                  "intercommunicator");
