@@ -222,42 +222,12 @@ static int bt_coll_run_v(const char *call, bt_coll_args_t *args, const bt_coll_v
     return rc;
 }
 
-/* Defines PMPI_Name (blocking) and PMPI_IName over one implementation
- * bt_name(call, <params>, blocking, request). */
-#define BT_COLL_PAIR(Name, IName, impl, params, args)                                     \
-    int PMPI_##Name params                                                                \
-    {                                                                                     \
-        MPI_Request *request = NULL;                                                      \
-        BT_API_LOCK();                                                                    \
-        BT_CHECK_INIT("MPI_" #Name);                                                      \
-        return impl("MPI_" #Name, BT_UNPAREN args, 1, request);                           \
-    }                                                                                     \
-    int PMPI_##IName(BT_UNPAREN params, MPI_Request *request)                             \
-    {                                                                                     \
-        BT_API_LOCK();                                                                    \
-        BT_CHECK_INIT("MPI_" #IName);                                                     \
-        return impl("MPI_" #IName, BT_UNPAREN args, 0, request);                          \
-    }
-#define BT_UNPAREN(...) __VA_ARGS__
-
-/* Defines PMPI_Fn, a persistent form (MPI_<Coll>_init, MPI_<Coll>_init_c), over the
- * same implementation. The info argument carries only hints, which Baton does not
- * take (any handle). */
-#define BT_COLL_PERS(Fn, impl, params, args)                                              \
-    int PMPI_##Fn(BT_UNPAREN params, MPI_Info info, MPI_Request *request)                 \
-    {                                                                                     \
-        (void)info;                                                                       \
-        BT_API_LOCK();                                                                    \
-        BT_CHECK_INIT("MPI_" #Fn);                                                        \
-        return impl("MPI_" #Fn, BT_UNPAREN args, BT_COLL_PERSISTENT, request);            \
-    }
-#define BT_COLL_INIT(Name, impl, params, args) BT_COLL_PERS(Name##_init, impl, params, args)
-
-/* The large-count forms MPI_Name_c, MPI_IName_c, MPI_Name_init_c: params with
- * MPI_Count counts and MPI_Aint displacements, over the same implementation. */
-#define BT_COLL_LARGE(Name, IName, impl, params, args)                                    \
-    BT_COLL_PAIR(Name##_c, IName##_c, impl, params, args)                                 \
-    BT_COLL_PERS(Name##_init_c, impl, params, args)
+/* Each collective is one implementation, bt_<name>(call, <params>, blocking,
+ * request), with the standard's parameters but counts as MPI_Count and count and
+ * displacement arrays as bt_arr_t; blocking is 1, 0 (nonblocking) or
+ * BT_COLL_PERSISTENT. Its six entry points (blocking, nonblocking, persistent,
+ * each also with large counts) are generated from the standard into
+ * coll_api_fwd.h, included at the end of this file. */
 
 /* ---- barrier, bcast ------------------------------------------------------------------ */
 
@@ -270,20 +240,6 @@ static int bt_barrier(const char *call, MPI_Comm h, int blocking, MPI_Request *r
         (rc = bt_coll_check_request(call, a.comm, blocking, request)))
         return rc;
     return bt_coll_run(call, &a, blocking, request);
-}
-
-int PMPI_Barrier(MPI_Comm comm)
-{
-    BT_API_LOCK();
-    BT_CHECK_INIT("MPI_Barrier");
-    return bt_barrier("MPI_Barrier", comm, 1, NULL);
-}
-
-int PMPI_Ibarrier(MPI_Comm comm, MPI_Request *request)
-{
-    BT_API_LOCK();
-    BT_CHECK_INIT("MPI_Ibarrier");
-    return bt_barrier("MPI_Ibarrier", comm, 0, request);
 }
 
 static int bt_bcast(const char *call, void *buffer, MPI_Count count, MPI_Datatype type, int root,
@@ -307,12 +263,6 @@ static int bt_bcast(const char *call, void *buffer, MPI_Count count, MPI_Datatyp
     return bt_coll_run(call, &a, blocking, request);
 }
 
-BT_COLL_PAIR(Bcast, Ibcast, bt_bcast,
-             (void *buffer, int count, MPI_Datatype datatype, int root, MPI_Comm comm),
-             (buffer, count, datatype, root, comm))
-BT_COLL_LARGE(Bcast, Ibcast, bt_bcast,
-              (void *buffer, MPI_Count count, MPI_Datatype datatype, int root, MPI_Comm comm),
-              (buffer, count, datatype, root, comm))
 
 /* ---- gather, scatter ----------------------------------------------------------------- */
 
@@ -358,14 +308,6 @@ static int bt_gather(const char *call, const void *sendbuf, MPI_Count sendcount,
     return bt_coll_run(call, &a, blocking, request);
 }
 
-BT_COLL_PAIR(Gather, Igather, bt_gather,
-             (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
-              int recvcount, MPI_Datatype recvtype, int root, MPI_Comm comm),
-             (sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, root, comm))
-BT_COLL_LARGE(Gather, Igather, bt_gather,
-              (const void *sendbuf, MPI_Count sendcount, MPI_Datatype sendtype, void *recvbuf,
-               MPI_Count recvcount, MPI_Datatype recvtype, int root, MPI_Comm comm),
-              (sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, root, comm))
 
 static int bt_gatherv(const char *call, const void *sendbuf, MPI_Count sendcount,
                       MPI_Datatype sendtype, void *recvbuf, bt_arr_t recvcounts, bt_arr_t displs,
@@ -412,18 +354,6 @@ static int bt_gatherv(const char *call, const void *sendbuf, MPI_Count sendcount
     return bt_coll_run_v(call, &a, &v, blocking, request);
 }
 
-BT_COLL_PAIR(Gatherv, Igatherv, bt_gatherv,
-             (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
-              const int recvcounts[], const int displs[], MPI_Datatype recvtype, int root,
-              MPI_Comm comm),
-             (sendbuf, sendcount, sendtype, recvbuf, BT_INTS(recvcounts), BT_INTS(displs), recvtype,
-              root, comm))
-BT_COLL_LARGE(Gatherv, Igatherv, bt_gatherv,
-              (const void *sendbuf, MPI_Count sendcount, MPI_Datatype sendtype, void *recvbuf,
-               const MPI_Count recvcounts[], const MPI_Aint displs[], MPI_Datatype recvtype,
-               int root, MPI_Comm comm),
-              (sendbuf, sendcount, sendtype, recvbuf, BT_COUNTS(recvcounts), BT_AINTS(displs),
-               recvtype, root, comm))
 
 static int bt_scatter(const char *call, const void *sendbuf, MPI_Count sendcount,
                       MPI_Datatype sendtype, void *recvbuf, MPI_Count recvcount,
@@ -469,14 +399,6 @@ static int bt_scatter(const char *call, const void *sendbuf, MPI_Count sendcount
     return bt_coll_run(call, &a, blocking, request);
 }
 
-BT_COLL_PAIR(Scatter, Iscatter, bt_scatter,
-             (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
-              int recvcount, MPI_Datatype recvtype, int root, MPI_Comm comm),
-             (sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, root, comm))
-BT_COLL_LARGE(Scatter, Iscatter, bt_scatter,
-              (const void *sendbuf, MPI_Count sendcount, MPI_Datatype sendtype, void *recvbuf,
-               MPI_Count recvcount, MPI_Datatype recvtype, int root, MPI_Comm comm),
-              (sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, root, comm))
 
 static int bt_scatterv(const char *call, const void *sendbuf, bt_arr_t sendcounts,
                        bt_arr_t displs, MPI_Datatype sendtype, void *recvbuf, MPI_Count recvcount,
@@ -524,18 +446,6 @@ static int bt_scatterv(const char *call, const void *sendbuf, bt_arr_t sendcount
     return bt_coll_run_v(call, &a, &v, blocking, request);
 }
 
-BT_COLL_PAIR(Scatterv, Iscatterv, bt_scatterv,
-             (const void *sendbuf, const int sendcounts[], const int displs[],
-              MPI_Datatype sendtype, void *recvbuf, int recvcount, MPI_Datatype recvtype, int root,
-              MPI_Comm comm),
-             (sendbuf, BT_INTS(sendcounts), BT_INTS(displs), sendtype, recvbuf, recvcount, recvtype,
-              root, comm))
-BT_COLL_LARGE(Scatterv, Iscatterv, bt_scatterv,
-              (const void *sendbuf, const MPI_Count sendcounts[], const MPI_Aint displs[],
-               MPI_Datatype sendtype, void *recvbuf, MPI_Count recvcount, MPI_Datatype recvtype,
-               int root, MPI_Comm comm),
-              (sendbuf, BT_COUNTS(sendcounts), BT_AINTS(displs), sendtype, recvbuf, recvcount,
-               recvtype, root, comm))
 
 /* ---- allgather, alltoall --------------------------------------------------------------- */
 
@@ -582,14 +492,6 @@ static int bt_allgather(const char *call, const void *sendbuf, MPI_Count sendcou
     return bt_coll_run(call, &a, blocking, request);
 }
 
-BT_COLL_PAIR(Allgather, Iallgather, bt_allgather,
-             (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
-              int recvcount, MPI_Datatype recvtype, MPI_Comm comm),
-             (sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, comm))
-BT_COLL_LARGE(Allgather, Iallgather, bt_allgather,
-              (const void *sendbuf, MPI_Count sendcount, MPI_Datatype sendtype, void *recvbuf,
-               MPI_Count recvcount, MPI_Datatype recvtype, MPI_Comm comm),
-              (sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, comm))
 
 static int bt_allgatherv(const char *call, const void *sendbuf, MPI_Count sendcount,
                          MPI_Datatype sendtype, void *recvbuf, bt_arr_t recvcounts,
@@ -613,17 +515,6 @@ static int bt_allgatherv(const char *call, const void *sendbuf, MPI_Count sendco
     return bt_coll_run_v(call, &a, &v, blocking, request);
 }
 
-BT_COLL_PAIR(Allgatherv, Iallgatherv, bt_allgatherv,
-             (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
-              const int recvcounts[], const int displs[], MPI_Datatype recvtype, MPI_Comm comm),
-             (sendbuf, sendcount, sendtype, recvbuf, BT_INTS(recvcounts), BT_INTS(displs), recvtype,
-              comm))
-BT_COLL_LARGE(Allgatherv, Iallgatherv, bt_allgatherv,
-              (const void *sendbuf, MPI_Count sendcount, MPI_Datatype sendtype, void *recvbuf,
-               const MPI_Count recvcounts[], const MPI_Aint displs[], MPI_Datatype recvtype,
-               MPI_Comm comm),
-              (sendbuf, sendcount, sendtype, recvbuf, BT_COUNTS(recvcounts), BT_AINTS(displs),
-               recvtype, comm))
 
 static int bt_alltoall(const char *call, const void *sendbuf, MPI_Count sendcount,
                        MPI_Datatype sendtype, void *recvbuf, MPI_Count recvcount,
@@ -652,14 +543,6 @@ static int bt_alltoall(const char *call, const void *sendbuf, MPI_Count sendcoun
     return bt_coll_run(call, &a, blocking, request);
 }
 
-BT_COLL_PAIR(Alltoall, Ialltoall, bt_alltoall,
-             (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
-              int recvcount, MPI_Datatype recvtype, MPI_Comm comm),
-             (sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, comm))
-BT_COLL_LARGE(Alltoall, Ialltoall, bt_alltoall,
-              (const void *sendbuf, MPI_Count sendcount, MPI_Datatype sendtype, void *recvbuf,
-               MPI_Count recvcount, MPI_Datatype recvtype, MPI_Comm comm),
-              (sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, comm))
 
 static int bt_alltoallv(const char *call, const void *sendbuf, bt_arr_t sendcounts,
                         bt_arr_t sdispls, MPI_Datatype sendtype, void *recvbuf,
@@ -691,18 +574,6 @@ static int bt_alltoallv(const char *call, const void *sendbuf, bt_arr_t sendcoun
     return bt_coll_run_v(call, &a, &v, blocking, request);
 }
 
-BT_COLL_PAIR(Alltoallv, Ialltoallv, bt_alltoallv,
-             (const void *sendbuf, const int sendcounts[], const int sdispls[],
-              MPI_Datatype sendtype, void *recvbuf, const int recvcounts[], const int rdispls[],
-              MPI_Datatype recvtype, MPI_Comm comm),
-             (sendbuf, BT_INTS(sendcounts), BT_INTS(sdispls), sendtype, recvbuf,
-              BT_INTS(recvcounts), BT_INTS(rdispls), recvtype, comm))
-BT_COLL_LARGE(Alltoallv, Ialltoallv, bt_alltoallv,
-              (const void *sendbuf, const MPI_Count sendcounts[], const MPI_Aint sdispls[],
-               MPI_Datatype sendtype, void *recvbuf, const MPI_Count recvcounts[],
-               const MPI_Aint rdispls[], MPI_Datatype recvtype, MPI_Comm comm),
-              (sendbuf, BT_COUNTS(sendcounts), BT_AINTS(sdispls), sendtype, recvbuf,
-               BT_COUNTS(recvcounts), BT_AINTS(rdispls), recvtype, comm))
 
 /* Each of n peers' (count, type) of alltoallw and neighbor_alltoallw, resolved to
  * datatype objects in types; displacements in bytes. Without peers the arrays may
@@ -773,18 +644,6 @@ static int bt_alltoallw(const char *call, const void *sendbuf, bt_arr_t sendcoun
     return rc;
 }
 
-BT_COLL_PAIR(Alltoallw, Ialltoallw, bt_alltoallw,
-             (const void *sendbuf, const int sendcounts[], const int sdispls[],
-              const MPI_Datatype sendtypes[], void *recvbuf, const int recvcounts[],
-              const int rdispls[], const MPI_Datatype recvtypes[], MPI_Comm comm),
-             (sendbuf, BT_INTS(sendcounts), BT_INTS(sdispls), sendtypes, recvbuf,
-              BT_INTS(recvcounts), BT_INTS(rdispls), recvtypes, comm))
-BT_COLL_LARGE(Alltoallw, Ialltoallw, bt_alltoallw,
-              (const void *sendbuf, const MPI_Count sendcounts[], const MPI_Aint sdispls[],
-               const MPI_Datatype sendtypes[], void *recvbuf, const MPI_Count recvcounts[],
-               const MPI_Aint rdispls[], const MPI_Datatype recvtypes[], MPI_Comm comm),
-              (sendbuf, BT_COUNTS(sendcounts), BT_AINTS(sdispls), sendtypes, recvbuf,
-               BT_COUNTS(recvcounts), BT_AINTS(rdispls), recvtypes, comm))
 
 /* ---- reductions -------------------------------------------------------------------- */
 
@@ -844,14 +703,6 @@ static int bt_reduce(const char *call, const void *sendbuf, void *recvbuf, MPI_C
     return bt_coll_run(call, &a, blocking, request);
 }
 
-BT_COLL_PAIR(Reduce, Ireduce, bt_reduce,
-             (const void *sendbuf, void *recvbuf, int count, MPI_Datatype datatype, MPI_Op op,
-              int root, MPI_Comm comm),
-             (sendbuf, recvbuf, count, datatype, op, root, comm))
-BT_COLL_LARGE(Reduce, Ireduce, bt_reduce,
-              (const void *sendbuf, void *recvbuf, MPI_Count count, MPI_Datatype datatype,
-               MPI_Op op, int root, MPI_Comm comm),
-              (sendbuf, recvbuf, count, datatype, op, root, comm))
 
 /* allreduce, scan, exscan */
 static int bt_reduce_all(const char *call, bt_coll_kind_t kind, const void *sendbuf,
@@ -896,30 +747,6 @@ static int bt_exscan(const char *call, const void *sendbuf, void *recvbuf, MPI_C
                          request);
 }
 
-BT_COLL_PAIR(Allreduce, Iallreduce, bt_allreduce,
-             (const void *sendbuf, void *recvbuf, int count, MPI_Datatype datatype, MPI_Op op,
-              MPI_Comm comm),
-             (sendbuf, recvbuf, count, datatype, op, comm))
-BT_COLL_LARGE(Allreduce, Iallreduce, bt_allreduce,
-              (const void *sendbuf, void *recvbuf, MPI_Count count, MPI_Datatype datatype,
-               MPI_Op op, MPI_Comm comm),
-              (sendbuf, recvbuf, count, datatype, op, comm))
-BT_COLL_PAIR(Scan, Iscan, bt_scan,
-             (const void *sendbuf, void *recvbuf, int count, MPI_Datatype datatype, MPI_Op op,
-              MPI_Comm comm),
-             (sendbuf, recvbuf, count, datatype, op, comm))
-BT_COLL_LARGE(Scan, Iscan, bt_scan,
-              (const void *sendbuf, void *recvbuf, MPI_Count count, MPI_Datatype datatype,
-               MPI_Op op, MPI_Comm comm),
-              (sendbuf, recvbuf, count, datatype, op, comm))
-BT_COLL_PAIR(Exscan, Iexscan, bt_exscan,
-             (const void *sendbuf, void *recvbuf, int count, MPI_Datatype datatype, MPI_Op op,
-              MPI_Comm comm),
-             (sendbuf, recvbuf, count, datatype, op, comm))
-BT_COLL_LARGE(Exscan, Iexscan, bt_exscan,
-              (const void *sendbuf, void *recvbuf, MPI_Count count, MPI_Datatype datatype,
-               MPI_Op op, MPI_Comm comm),
-              (sendbuf, recvbuf, count, datatype, op, comm))
 
 /* reduce_scatter and reduce_scatter_block: the input has sum(recvcounts) elements,
  * the output recvcounts[rank]. */
@@ -961,14 +788,6 @@ static int bt_reduce_scatter(const char *call, const void *sendbuf, void *recvbu
     return bt_coll_run_v(call, &a, &v, blocking, request);
 }
 
-BT_COLL_PAIR(Reduce_scatter, Ireduce_scatter, bt_reduce_scatter,
-             (const void *sendbuf, void *recvbuf, const int recvcounts[], MPI_Datatype datatype,
-              MPI_Op op, MPI_Comm comm),
-             (sendbuf, recvbuf, BT_INTS(recvcounts), datatype, op, comm))
-BT_COLL_LARGE(Reduce_scatter, Ireduce_scatter, bt_reduce_scatter,
-              (const void *sendbuf, void *recvbuf, const MPI_Count recvcounts[],
-               MPI_Datatype datatype, MPI_Op op, MPI_Comm comm),
-              (sendbuf, recvbuf, BT_COUNTS(recvcounts), datatype, op, comm))
 
 static int bt_reduce_scatter_block(const char *call, const void *sendbuf, void *recvbuf,
                                    MPI_Count recvcount, MPI_Datatype type, MPI_Op op, MPI_Comm h,
@@ -990,97 +809,9 @@ static int bt_reduce_scatter_block(const char *call, const void *sendbuf, void *
     return bt_coll_run(call, &a, blocking, request);
 }
 
-BT_COLL_PAIR(Reduce_scatter_block, Ireduce_scatter_block, bt_reduce_scatter_block,
-             (const void *sendbuf, void *recvbuf, int recvcount, MPI_Datatype datatype, MPI_Op op,
-              MPI_Comm comm),
-             (sendbuf, recvbuf, recvcount, datatype, op, comm))
-BT_COLL_LARGE(Reduce_scatter_block, Ireduce_scatter_block, bt_reduce_scatter_block,
-              (const void *sendbuf, void *recvbuf, MPI_Count recvcount, MPI_Datatype datatype,
-               MPI_Op op, MPI_Comm comm),
-              (sendbuf, recvbuf, recvcount, datatype, op, comm))
 
 /* ---- persistent collectives (MPI_<Coll>_init) ------------------------------------------ */
 
-int PMPI_Barrier_init(MPI_Comm comm, MPI_Info info, MPI_Request *request)
-{
-    (void)info;
-    BT_API_LOCK();
-    BT_CHECK_INIT("MPI_Barrier_init");
-    return bt_barrier("MPI_Barrier_init", comm, BT_COLL_PERSISTENT, request);
-}
-
-BT_COLL_INIT(Bcast, bt_bcast,
-             (void *buffer, int count, MPI_Datatype datatype, int root, MPI_Comm comm),
-             (buffer, count, datatype, root, comm))
-BT_COLL_INIT(Gather, bt_gather,
-             (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
-              int recvcount, MPI_Datatype recvtype, int root, MPI_Comm comm),
-             (sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, root, comm))
-BT_COLL_INIT(Gatherv, bt_gatherv,
-             (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
-              const int recvcounts[], const int displs[], MPI_Datatype recvtype, int root,
-              MPI_Comm comm),
-             (sendbuf, sendcount, sendtype, recvbuf, BT_INTS(recvcounts), BT_INTS(displs), recvtype,
-              root, comm))
-BT_COLL_INIT(Scatter, bt_scatter,
-             (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
-              int recvcount, MPI_Datatype recvtype, int root, MPI_Comm comm),
-             (sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, root, comm))
-BT_COLL_INIT(Scatterv, bt_scatterv,
-             (const void *sendbuf, const int sendcounts[], const int displs[],
-              MPI_Datatype sendtype, void *recvbuf, int recvcount, MPI_Datatype recvtype, int root,
-              MPI_Comm comm),
-             (sendbuf, BT_INTS(sendcounts), BT_INTS(displs), sendtype, recvbuf, recvcount, recvtype,
-              root, comm))
-BT_COLL_INIT(Allgather, bt_allgather,
-             (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
-              int recvcount, MPI_Datatype recvtype, MPI_Comm comm),
-             (sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, comm))
-BT_COLL_INIT(Allgatherv, bt_allgatherv,
-             (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
-              const int recvcounts[], const int displs[], MPI_Datatype recvtype, MPI_Comm comm),
-             (sendbuf, sendcount, sendtype, recvbuf, BT_INTS(recvcounts), BT_INTS(displs), recvtype,
-              comm))
-BT_COLL_INIT(Alltoall, bt_alltoall,
-             (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
-              int recvcount, MPI_Datatype recvtype, MPI_Comm comm),
-             (sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, comm))
-BT_COLL_INIT(Alltoallv, bt_alltoallv,
-             (const void *sendbuf, const int sendcounts[], const int sdispls[],
-              MPI_Datatype sendtype, void *recvbuf, const int recvcounts[], const int rdispls[],
-              MPI_Datatype recvtype, MPI_Comm comm),
-             (sendbuf, BT_INTS(sendcounts), BT_INTS(sdispls), sendtype, recvbuf,
-              BT_INTS(recvcounts), BT_INTS(rdispls), recvtype, comm))
-BT_COLL_INIT(Alltoallw, bt_alltoallw,
-             (const void *sendbuf, const int sendcounts[], const int sdispls[],
-              const MPI_Datatype sendtypes[], void *recvbuf, const int recvcounts[],
-              const int rdispls[], const MPI_Datatype recvtypes[], MPI_Comm comm),
-             (sendbuf, BT_INTS(sendcounts), BT_INTS(sdispls), sendtypes, recvbuf,
-              BT_INTS(recvcounts), BT_INTS(rdispls), recvtypes, comm))
-BT_COLL_INIT(Reduce, bt_reduce,
-             (const void *sendbuf, void *recvbuf, int count, MPI_Datatype datatype, MPI_Op op,
-              int root, MPI_Comm comm),
-             (sendbuf, recvbuf, count, datatype, op, root, comm))
-BT_COLL_INIT(Allreduce, bt_allreduce,
-             (const void *sendbuf, void *recvbuf, int count, MPI_Datatype datatype, MPI_Op op,
-              MPI_Comm comm),
-             (sendbuf, recvbuf, count, datatype, op, comm))
-BT_COLL_INIT(Scan, bt_scan,
-             (const void *sendbuf, void *recvbuf, int count, MPI_Datatype datatype, MPI_Op op,
-              MPI_Comm comm),
-             (sendbuf, recvbuf, count, datatype, op, comm))
-BT_COLL_INIT(Exscan, bt_exscan,
-             (const void *sendbuf, void *recvbuf, int count, MPI_Datatype datatype, MPI_Op op,
-              MPI_Comm comm),
-             (sendbuf, recvbuf, count, datatype, op, comm))
-BT_COLL_INIT(Reduce_scatter, bt_reduce_scatter,
-             (const void *sendbuf, void *recvbuf, const int recvcounts[], MPI_Datatype datatype,
-              MPI_Op op, MPI_Comm comm),
-             (sendbuf, recvbuf, BT_INTS(recvcounts), datatype, op, comm))
-BT_COLL_INIT(Reduce_scatter_block, bt_reduce_scatter_block,
-             (const void *sendbuf, void *recvbuf, int recvcount, MPI_Datatype datatype, MPI_Op op,
-              MPI_Comm comm),
-             (sendbuf, recvbuf, recvcount, datatype, op, comm))
 
 /* ---- neighbourhood collectives ---------------------------------------------------- */
 
@@ -1148,18 +879,6 @@ static int bt_neighbor_allgather(const char *call, const void *sendbuf, MPI_Coun
     return bt_coll_run(call, &a, blocking, request);
 }
 
-BT_COLL_PAIR(Neighbor_allgather, Ineighbor_allgather, bt_neighbor_allgather,
-             (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
-              int recvcount, MPI_Datatype recvtype, MPI_Comm comm),
-             (sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, comm))
-BT_COLL_LARGE(Neighbor_allgather, Ineighbor_allgather, bt_neighbor_allgather,
-              (const void *sendbuf, MPI_Count sendcount, MPI_Datatype sendtype, void *recvbuf,
-               MPI_Count recvcount, MPI_Datatype recvtype, MPI_Comm comm),
-              (sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, comm))
-BT_COLL_INIT(Neighbor_allgather, bt_neighbor_allgather,
-             (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
-              int recvcount, MPI_Datatype recvtype, MPI_Comm comm),
-             (sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, comm))
 
 static int bt_neighbor_allgatherv(const char *call, const void *sendbuf, MPI_Count sendcount,
                                   MPI_Datatype sendtype, void *recvbuf, bt_arr_t recvcounts,
@@ -1186,22 +905,6 @@ static int bt_neighbor_allgatherv(const char *call, const void *sendbuf, MPI_Cou
     return bt_coll_run_v(call, &a, &v, blocking, request);
 }
 
-BT_COLL_PAIR(Neighbor_allgatherv, Ineighbor_allgatherv, bt_neighbor_allgatherv,
-             (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
-              const int recvcounts[], const int displs[], MPI_Datatype recvtype, MPI_Comm comm),
-             (sendbuf, sendcount, sendtype, recvbuf, BT_INTS(recvcounts), BT_INTS(displs), recvtype,
-              comm))
-BT_COLL_LARGE(Neighbor_allgatherv, Ineighbor_allgatherv, bt_neighbor_allgatherv,
-              (const void *sendbuf, MPI_Count sendcount, MPI_Datatype sendtype, void *recvbuf,
-               const MPI_Count recvcounts[], const MPI_Aint displs[], MPI_Datatype recvtype,
-               MPI_Comm comm),
-              (sendbuf, sendcount, sendtype, recvbuf, BT_COUNTS(recvcounts), BT_AINTS(displs),
-               recvtype, comm))
-BT_COLL_INIT(Neighbor_allgatherv, bt_neighbor_allgatherv,
-             (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
-              const int recvcounts[], const int displs[], MPI_Datatype recvtype, MPI_Comm comm),
-             (sendbuf, sendcount, sendtype, recvbuf, BT_INTS(recvcounts), BT_INTS(displs), recvtype,
-              comm))
 
 static int bt_neighbor_alltoall(const char *call, const void *sendbuf, MPI_Count sendcount,
                                 MPI_Datatype sendtype, void *recvbuf, MPI_Count recvcount,
@@ -1230,18 +933,6 @@ static int bt_neighbor_alltoall(const char *call, const void *sendbuf, MPI_Count
     return bt_coll_run(call, &a, blocking, request);
 }
 
-BT_COLL_PAIR(Neighbor_alltoall, Ineighbor_alltoall, bt_neighbor_alltoall,
-             (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
-              int recvcount, MPI_Datatype recvtype, MPI_Comm comm),
-             (sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, comm))
-BT_COLL_LARGE(Neighbor_alltoall, Ineighbor_alltoall, bt_neighbor_alltoall,
-              (const void *sendbuf, MPI_Count sendcount, MPI_Datatype sendtype, void *recvbuf,
-               MPI_Count recvcount, MPI_Datatype recvtype, MPI_Comm comm),
-              (sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, comm))
-BT_COLL_INIT(Neighbor_alltoall, bt_neighbor_alltoall,
-             (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
-              int recvcount, MPI_Datatype recvtype, MPI_Comm comm),
-             (sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, comm))
 
 static int bt_neighbor_alltoallv(const char *call, const void *sendbuf, bt_arr_t sendcounts,
                                  bt_arr_t sdispls, MPI_Datatype sendtype, void *recvbuf,
@@ -1272,24 +963,6 @@ static int bt_neighbor_alltoallv(const char *call, const void *sendbuf, bt_arr_t
     return bt_coll_run_v(call, &a, &v, blocking, request);
 }
 
-BT_COLL_PAIR(Neighbor_alltoallv, Ineighbor_alltoallv, bt_neighbor_alltoallv,
-             (const void *sendbuf, const int sendcounts[], const int sdispls[],
-              MPI_Datatype sendtype, void *recvbuf, const int recvcounts[], const int rdispls[],
-              MPI_Datatype recvtype, MPI_Comm comm),
-             (sendbuf, BT_INTS(sendcounts), BT_INTS(sdispls), sendtype, recvbuf,
-              BT_INTS(recvcounts), BT_INTS(rdispls), recvtype, comm))
-BT_COLL_LARGE(Neighbor_alltoallv, Ineighbor_alltoallv, bt_neighbor_alltoallv,
-              (const void *sendbuf, const MPI_Count sendcounts[], const MPI_Aint sdispls[],
-               MPI_Datatype sendtype, void *recvbuf, const MPI_Count recvcounts[],
-               const MPI_Aint rdispls[], MPI_Datatype recvtype, MPI_Comm comm),
-              (sendbuf, BT_COUNTS(sendcounts), BT_AINTS(sdispls), sendtype, recvbuf,
-               BT_COUNTS(recvcounts), BT_AINTS(rdispls), recvtype, comm))
-BT_COLL_INIT(Neighbor_alltoallv, bt_neighbor_alltoallv,
-             (const void *sendbuf, const int sendcounts[], const int sdispls[],
-              MPI_Datatype sendtype, void *recvbuf, const int recvcounts[], const int rdispls[],
-              MPI_Datatype recvtype, MPI_Comm comm),
-             (sendbuf, BT_INTS(sendcounts), BT_INTS(sdispls), sendtype, recvbuf,
-              BT_INTS(recvcounts), BT_INTS(rdispls), recvtype, comm))
 
 static int bt_neighbor_alltoallw(const char *call, const void *sendbuf, bt_arr_t sendcounts,
                                  bt_arr_t sdispls, const MPI_Datatype sendtypes[],
@@ -1326,21 +999,4 @@ static int bt_neighbor_alltoallw(const char *call, const void *sendbuf, bt_arr_t
     return rc;
 }
 
-BT_COLL_PAIR(Neighbor_alltoallw, Ineighbor_alltoallw, bt_neighbor_alltoallw,
-             (const void *sendbuf, const int sendcounts[], const MPI_Aint sdispls[],
-              const MPI_Datatype sendtypes[], void *recvbuf, const int recvcounts[],
-              const MPI_Aint rdispls[], const MPI_Datatype recvtypes[], MPI_Comm comm),
-             (sendbuf, BT_INTS(sendcounts), BT_AINTS(sdispls), sendtypes, recvbuf,
-              BT_INTS(recvcounts), BT_AINTS(rdispls), recvtypes, comm))
-BT_COLL_LARGE(Neighbor_alltoallw, Ineighbor_alltoallw, bt_neighbor_alltoallw,
-              (const void *sendbuf, const MPI_Count sendcounts[], const MPI_Aint sdispls[],
-               const MPI_Datatype sendtypes[], void *recvbuf, const MPI_Count recvcounts[],
-               const MPI_Aint rdispls[], const MPI_Datatype recvtypes[], MPI_Comm comm),
-              (sendbuf, BT_COUNTS(sendcounts), BT_AINTS(sdispls), sendtypes, recvbuf,
-               BT_COUNTS(recvcounts), BT_AINTS(rdispls), recvtypes, comm))
-BT_COLL_INIT(Neighbor_alltoallw, bt_neighbor_alltoallw,
-             (const void *sendbuf, const int sendcounts[], const MPI_Aint sdispls[],
-              const MPI_Datatype sendtypes[], void *recvbuf, const int recvcounts[],
-              const MPI_Aint rdispls[], const MPI_Datatype recvtypes[], MPI_Comm comm),
-             (sendbuf, BT_INTS(sendcounts), BT_AINTS(sdispls), sendtypes, recvbuf,
-              BT_INTS(recvcounts), BT_AINTS(rdispls), recvtypes, comm))
+#include "api/coll_api_fwd.h"

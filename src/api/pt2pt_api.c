@@ -216,26 +216,6 @@ static int bt_sendrecv(const char *call, const void *sendbuf, MPI_Count sendcoun
     return rc;
 }
 
-int PMPI_Sendrecv(const void *sendbuf, int sendcount, MPI_Datatype sendtype, int dest,
-                  int sendtag, void *recvbuf, int recvcount, MPI_Datatype recvtype, int source,
-                  int recvtag, MPI_Comm h, MPI_Status *status)
-{
-    BT_API_LOCK();
-    BT_CHECK_INIT("MPI_Sendrecv");
-    return bt_sendrecv("MPI_Sendrecv", sendbuf, sendcount, sendtype, dest, sendtag, recvbuf,
-                       recvcount, recvtype, source, recvtag, h, status);
-}
-
-int PMPI_Sendrecv_c(const void *sendbuf, MPI_Count sendcount, MPI_Datatype sendtype, int dest,
-                    int sendtag, void *recvbuf, MPI_Count recvcount, MPI_Datatype recvtype,
-                    int source, int recvtag, MPI_Comm h, MPI_Status *status)
-{
-    BT_API_LOCK();
-    BT_CHECK_INIT("MPI_Sendrecv_c");
-    return bt_sendrecv("MPI_Sendrecv_c", sendbuf, sendcount, sendtype, dest, sendtag, recvbuf,
-                       recvcount, recvtype, source, recvtag, h, status);
-}
-
 static int bt_sendrecv_replace(const char *call, void *buf, MPI_Count count,
                                MPI_Datatype datatype, int dest, int sendtag, int source,
                                int recvtag, MPI_Comm h, MPI_Status *status)
@@ -266,25 +246,6 @@ static int bt_sendrecv_replace(const char *call, void *buf, MPI_Count count,
     return rc;
 }
 
-int PMPI_Sendrecv_replace(void *buf, int count, MPI_Datatype datatype, int dest, int sendtag,
-                          int source, int recvtag, MPI_Comm h, MPI_Status *status)
-{
-    BT_API_LOCK();
-    BT_CHECK_INIT("MPI_Sendrecv_replace");
-    return bt_sendrecv_replace("MPI_Sendrecv_replace", buf, count, datatype, dest, sendtag,
-                               source, recvtag, h, status);
-}
-
-int PMPI_Sendrecv_replace_c(void *buf, MPI_Count count, MPI_Datatype datatype, int dest,
-                            int sendtag, int source, int recvtag, MPI_Comm h,
-                            MPI_Status *status)
-{
-    BT_API_LOCK();
-    BT_CHECK_INIT("MPI_Sendrecv_replace_c");
-    return bt_sendrecv_replace("MPI_Sendrecv_replace_c", buf, count, datatype, dest, sendtag,
-                               source, recvtag, h, status);
-}
-
 static int bt_isendrecv(const char *call, const void *sendbuf, MPI_Count sendcount,
                         MPI_Datatype sendtype, int dest, int sendtag, void *recvbuf,
                         MPI_Count recvcount, MPI_Datatype recvtype, int source, int recvtag,
@@ -307,26 +268,6 @@ static int bt_isendrecv(const char *call, const void *sendbuf, MPI_Count sendcou
     return MPI_SUCCESS;
 }
 
-int PMPI_Isendrecv(const void *sendbuf, int sendcount, MPI_Datatype sendtype, int dest,
-                   int sendtag, void *recvbuf, int recvcount, MPI_Datatype recvtype, int source,
-                   int recvtag, MPI_Comm h, MPI_Request *request)
-{
-    BT_API_LOCK();
-    BT_CHECK_INIT("MPI_Isendrecv");
-    return bt_isendrecv("MPI_Isendrecv", sendbuf, sendcount, sendtype, dest, sendtag, recvbuf,
-                        recvcount, recvtype, source, recvtag, h, request);
-}
-
-int PMPI_Isendrecv_c(const void *sendbuf, MPI_Count sendcount, MPI_Datatype sendtype, int dest,
-                     int sendtag, void *recvbuf, MPI_Count recvcount, MPI_Datatype recvtype,
-                     int source, int recvtag, MPI_Comm h, MPI_Request *request)
-{
-    BT_API_LOCK();
-    BT_CHECK_INIT("MPI_Isendrecv_c");
-    return bt_isendrecv("MPI_Isendrecv_c", sendbuf, sendcount, sendtype, dest, sendtag, recvbuf,
-                        recvcount, recvtype, source, recvtag, h, request);
-}
-
 static int bt_isendrecv_replace(const char *call, void *buf, MPI_Count count,
                                 MPI_Datatype datatype, int dest, int sendtag, int source,
                                 int recvtag, MPI_Comm h, MPI_Request *request)
@@ -345,25 +286,6 @@ static int bt_isendrecv_replace(const char *call, void *buf, MPI_Count count,
                        &req);
     *request = (MPI_Request)req;
     return MPI_SUCCESS;
-}
-
-int PMPI_Isendrecv_replace(void *buf, int count, MPI_Datatype datatype, int dest, int sendtag,
-                           int source, int recvtag, MPI_Comm h, MPI_Request *request)
-{
-    BT_API_LOCK();
-    BT_CHECK_INIT("MPI_Isendrecv_replace");
-    return bt_isendrecv_replace("MPI_Isendrecv_replace", buf, count, datatype, dest, sendtag,
-                                source, recvtag, h, request);
-}
-
-int PMPI_Isendrecv_replace_c(void *buf, MPI_Count count, MPI_Datatype datatype, int dest,
-                             int sendtag, int source, int recvtag, MPI_Comm h,
-                             MPI_Request *request)
-{
-    BT_API_LOCK();
-    BT_CHECK_INIT("MPI_Isendrecv_replace_c");
-    return bt_isendrecv_replace("MPI_Isendrecv_replace_c", buf, count, datatype, dest, sendtag,
-                                source, recvtag, h, request);
 }
 
 /* ---- probes ----------------------------------------------------------------------- */
@@ -502,3 +424,7 @@ BT_MRECV(Mrecv_c, MPI_Count, bt_mrecv, MPI_Status *)
 BT_MRECV(Imrecv, int, bt_imrecv, MPI_Request *)
 BT_MRECV(Imrecv_c, MPI_Count, bt_imrecv, MPI_Request *)
 #undef BT_MRECV
+
+/* MPI_Sendrecv, MPI_Isendrecv and their _replace and _c forms, generated from the
+ * standard: each is one call to its bt_ implementation above. */
+#include "api/pt2pt_api_fwd.h"
