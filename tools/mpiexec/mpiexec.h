@@ -443,6 +443,25 @@ char  *bt_launch_proxy_path(void);
 pid_t  bt_launch_start(bt_job_t *job, const bt_launch_req_t *req, int *key_fd_p);
 int    bt_launch_listen(const bt_hostlist_t *hosts, char *addr, size_t addrlen, int *port_p);
 
+/* ---- setup.c: the job as SETUP carries it to a proxy (packed in head.c) ---- */
+
+typedef struct bt_setup {
+    bt_opts_t opts;          /* kill_timeout_ms, and env: -genv/-env/-x, "NAME=VALUE" */
+    int nlocal;              /* this host's ranks */
+    int *ranks;
+    int ttys;                /* bit 0: mpiexec's stdout is a terminal, bit 1: stderr */
+    char *mapping, *cwd;
+    char **argv;             /* NULL-terminated */
+    int argc;
+    char **henv;             /* the head's environment, "NAME=VALUE" */
+    int nhenv;
+} bt_setup_t;
+
+/* Reads SETUP's body into job (nranks, jobid) and su, checking every field:
+ * 0, or -1 when malformed. Either way bt_setup_free releases su. */
+int  bt_setup_parse(bt_unpack_t *u, bt_job_t *job, bt_setup_t *su);
+void bt_setup_free(bt_setup_t *su);
+
 /* ---- proxy.c (used by job.c) ---- */
 
 struct bt_proxy {          /* baton-proxy's link to the head */
