@@ -66,6 +66,9 @@ struct bt_request {
     void        (*free_fn)(bt_request_t *req);
     /* Persistent BT_REQ_GENERIC: MPI_Start runs the operation again. */
     int         (*start_fn)(bt_request_t *req);
+    /* BT_REQ_GENERIC, optional: whether a local rank this request waits for last
+     * ran on this CPU (arg is the request), for bt_progress_until_mates. */
+    int         (*behind_fn)(void *req);
     void         *state;
     bt_request_t *gnext;        /* list of active generic requests */
 };
