@@ -86,6 +86,7 @@ MODULES = {
     "test_session": ALL_NP,
     "test_attributes": ALL_NP,
     "test_handle": ALL_NP,
+    "test_mpiabi": (1, 2),   # local queries: what every rank sees alike
     "test_ulfm": ALL_NP,
     "test_threads": ALL_NP,
     "test_address": (1,),
