@@ -936,11 +936,13 @@ BATON_DECL(int, Exscan_init, (const void *sendbuf, void *recvbuf, int count,
 BATON_DECL(int, Exscan_init_c, (const void *sendbuf, void *recvbuf, MPI_Count count,
                                 MPI_Datatype datatype, MPI_Op op, MPI_Comm comm,
                                 MPI_Info info, MPI_Request *request))
+BATON_DECL(MPI_Fint, File_c2f, (MPI_File file))
 BATON_DECL(int, File_call_errhandler, (MPI_File fh, int errorcode))
 BATON_DECL(int, File_close, (MPI_File *fh))
 BATON_DECL(int, File_create_errhandler, (MPI_File_errhandler_function *file_errhandler_fn,
                                          MPI_Errhandler *errhandler))
 BATON_DECL(int, File_delete, (const char *filename, MPI_Info info))
+BATON_DECL(MPI_File, File_f2c, (MPI_Fint file))
 BATON_DECL(int, File_get_amode, (MPI_File fh, int *amode))
 BATON_DECL(int, File_get_atomicity, (MPI_File fh, int *flag))
 BATON_DECL(int, File_get_byte_offset, (MPI_File fh, MPI_Offset offset, MPI_Offset *disp))

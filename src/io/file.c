@@ -274,6 +274,7 @@ int bt_file_close(const char *call, bt_file_t *file)
         bt_datatype_release(file->filetype);
     free(file->path);
     free(file->node);
+    bt_fh_forget(BT_FH_FILE, file);
     file->magic = 0;
     free(file);
     return rc;

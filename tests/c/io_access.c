@@ -340,10 +340,17 @@ int main(int argc, char **argv)
     CHECK(info != MPI_INFO_NULL, "MPI_File_get_info gave MPI_INFO_NULL");
     MPI_Info_free(&info);
 
-    explicit_offsets(fh);
-    individual_pointers(fh);
-    partial_reads(fh);
-    CHECK(MPI_File_close(&fh) == MPI_SUCCESS && fh == MPI_FILE_NULL, "MPI_File_close failed");
+    {
+        MPI_Fint fi = MPI_File_c2f(fh);
+        CHECK(MPI_File_f2c(fi) == fh, "MPI_File_f2c(MPI_File_c2f(fh)) is not fh");
+        explicit_offsets(fh);
+        individual_pointers(fh);
+        partial_reads(fh);
+        CHECK(MPI_File_close(&fh) == MPI_SUCCESS && fh == MPI_FILE_NULL, "MPI_File_close failed");
+        CHECK(MPI_File_f2c(fi) == MPI_FILE_NULL, "MPI_File_f2c of a closed file's value");
+        CHECK(MPI_File_c2f(MPI_FILE_NULL) == MPI_File_c2f(MPI_FILE_NULL) &&
+              MPI_File_f2c(MPI_File_c2f(MPI_FILE_NULL)) == MPI_FILE_NULL, "MPI_FILE_NULL c2f/f2c");
+    }
     shared_pointer(io_path("shared"));
     io_done();
     MPI_Finalize();
