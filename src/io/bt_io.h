@@ -23,7 +23,7 @@ struct bt_datarep;   /* a registered user data representation (datarep.c) */
 typedef struct bt_io_hints {
     MPI_Count cb_buffer_size;   /* bytes an aggregator handles per round */
     int       cb_nodes;         /* aggregators; 0: one per node */
-    int       cb_read, cb_write;        /* collective buffering: 1 on, 0 off */
+    int       cb_read, cb_write;        /* collective buffering: 1 on, 0 off, -1 automatic */
     int       ds_read, ds_write;        /* data sieving for independent access */
     MPI_Count ind_rd_buffer_size, ind_wr_buffer_size;  /* sieve buffer bytes */
     MPI_Count striping_unit;    /* file domains are aligned to it (0: none) */

@@ -87,7 +87,8 @@ static int bt_hint_switch(const bt_info_t *info, const char *key, int dflt)
 static void bt_file_parse_hints(bt_file_t *f)
 {
     bt_io_hints_t *h = &f->hints;
-    int cb = bt_hint_switch(f->info, "collective_buffering", 1);
+    /* -1, automatic: two-phase where it pays (twophase.c decides per call). */
+    int cb = bt_hint_switch(f->info, "collective_buffering", -1);
 
     h->cb_buffer_size = bt_hint_count(f->info, "cb_buffer_size", (MPI_Count)16 << 20);
     h->cb_nodes = (int)bt_hint_count(f->info, "cb_nodes", 0);
@@ -107,8 +108,6 @@ static void bt_file_fill_info(bt_file_t *f)
 
     snprintf(v, sizeof(v), "%lld", (long long)f->hints.cb_buffer_size);
     bt_info_set(f->info, "cb_buffer_size", v);
-    if (!bt_info_value(f->info, "collective_buffering"))
-        bt_info_set(f->info, "collective_buffering", "true");
     snprintf(v, sizeof(v), "%d", f->hints.cb_nodes);
     if (f->hints.cb_nodes > 0)
         bt_info_set(f->info, "cb_nodes", v);

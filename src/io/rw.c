@@ -11,6 +11,13 @@
 #include <string.h>
 #include <unistd.h>
 
+/* Data sieving pays when the holes it reads are no larger than the data, or when
+ * the pieces are so small (on average) that a system call each costs more. */
+#define BT_IO_SIEVE_HOLES 1
+#define BT_IO_SIEVE_SMALL 1024
+
+
+
 int bt_io_lock(int fd, int type, MPI_Offset off, MPI_Offset len)
 {
     struct flock fl = { .l_type = (short)type, .l_whence = SEEK_SET, .l_start = off,
@@ -139,10 +146,8 @@ int bt_io_independent(const char *call, bt_file_t *file, int write, const bt_io_
     lo = segs[0].off;
     hi = segs[n - 1].off + segs[n - 1].len;
     holes = hi - lo - bytes;
-    /* Sieve where the holes are not much larger than the data: reading them costs
-     * less than a system call per piece. */
-    sieve = n > 1 && (write ? file->hints.ds_write && file->readable
-                            : file->hints.ds_read) && holes <= 4 * bytes && hi >= lo;
+    sieve = n > 1 && (write ? file->hints.ds_write && file->readable : file->hints.ds_read) &&
+            (holes <= BT_IO_SIEVE_HOLES * bytes || bytes / (MPI_Offset)n < BT_IO_SIEVE_SMALL);
     if (file->atomic) {
         /* Atomic mode: the whole range at once, so that overlapping accesses of
          * other ranks see all of this one or none. */

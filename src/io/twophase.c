@@ -15,10 +15,45 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Pieces below this size (average) make two-phase pay even on one node. */
+#define BT_TP_SMALL_PIECE 1024
+
+/* Whether rank i is the first of its node among the file's ranks. */
+static int bt_comm_node_color_of(const bt_file_t *file, int i)
+{
+    for (int j = 0; j < i; j++)
+        if (file->node[j] == file->node[i])
+            return -1;
+    return file->node[i];
+}
+
 int bt_io_twophase_wanted(const bt_file_t *file, int write)
 {
     return file->comm->size > 1 && !file->atomic &&
-           (write ? file->hints.cb_write : file->hints.cb_read);
+           (write ? file->hints.cb_write : file->hints.cb_read) != 0;
+}
+
+/* Automatic collective buffering (ROMIO's "automatic", refined): aggregate only
+ * when the ranks' ranges interleave (otherwise each rank's own large accesses
+ * are as good), and, when every rank shares one node and so one page cache, only
+ * when the pieces are small enough that fewer system calls outweigh moving all
+ * data through the aggregator. all[4 * i ...]: rank i's lo, hi, pieces, bytes. */
+static int bt_tp_pays(const bt_file_t *file, const MPI_Offset *all, int size)
+{
+    MPI_Offset pieces = 0, bytes = 0;
+    int interleave = 0, nodes = 0;
+
+    for (int i = 0; i < size; i++) {
+        pieces += all[4 * i + 2];
+        bytes += all[4 * i + 3];
+        for (int j = 0; j < i && !interleave; j++)
+            interleave = all[4 * i + 2] && all[4 * j + 2] && all[4 * i] < all[4 * j + 1] &&
+                         all[4 * j] < all[4 * i + 1];
+        nodes += file->node[i] == bt_comm_node_color_of(file, i);
+    }
+    if (!interleave)
+        return 0;
+    return nodes > 1 || (pieces && bytes / pieces < BT_TP_SMALL_PIECE);
 }
 
 /* The aggregators in order: the first rank of every node, then the second, ...,
@@ -192,8 +227,8 @@ int bt_io_twophase(const char *call, bt_file_t *file, int write, const bt_io_seg
 {
     bt_comm_t *comm = file->comm;
     int size = comm->size, me = comm->rank, naggr, rc = MPI_SUCCESS, err = 0, first_bad = -1;
-    MPI_Offset mine[2], glo = INT64_MAX, ghi = INT64_MIN, fd, cb, unit, eof = INT64_MAX;
-    MPI_Offset *all = bt_malloc((size_t)size * 2 * sizeof(MPI_Offset)), *pos;
+    MPI_Offset mine[4], glo = INT64_MAX, ghi = INT64_MIN, fd, cb, unit, eof = INT64_MAX;
+    MPI_Offset *all = bt_malloc((size_t)size * 4 * sizeof(MPI_Offset)), *pos;
     int *aggr = bt_malloc((size_t)size * sizeof(int)), *errs = NULL;
     size_t *cur;
     MPI_Count *scounts = bt_calloc((size_t)size * 4, sizeof(MPI_Count));
@@ -205,14 +240,20 @@ int bt_io_twophase(const char *call, bt_file_t *file, int write, const bt_io_seg
     *done_p = 0;
     mine[0] = n ? segs[0].off : INT64_MAX;
     mine[1] = n ? segs[n - 1].off + segs[n - 1].len : INT64_MIN;
+    mine[2] = (MPI_Offset)n;
+    mine[3] = bytes;
     if ((rc = bt_io_allgather(comm, mine, all, sizeof(mine))) != MPI_SUCCESS)
         goto out;
     for (int i = 0; i < size; i++) {
-        glo = all[2 * i] < glo ? all[2 * i] : glo;
-        ghi = all[2 * i + 1] > ghi ? all[2 * i + 1] : ghi;
+        glo = all[4 * i] < glo ? all[4 * i] : glo;
+        ghi = all[4 * i + 1] > ghi ? all[4 * i + 1] : ghi;
     }
     if (glo >= ghi)
         goto out;   /* nobody accesses anything */
+    if ((write ? file->hints.cb_write : file->hints.cb_read) < 0 && !bt_tp_pays(file, all, size)) {
+        rc = bt_io_independent(call, file, write, segs, n, data, bytes, done_p);
+        goto out;
+    }
     naggr = bt_tp_aggregators(file, aggr);
     fd = (ghi - glo + naggr - 1) / naggr;
     unit = file->hints.striping_unit ? file->hints.striping_unit : 4096;

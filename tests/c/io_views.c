@@ -90,6 +90,13 @@ static void interleaved(const char *path, int coll, const char *cb_nodes)
     for (int i = 0; i < K; i++)
         CHECK(buf[i] == ((rank + 1) % size) * 1000000 + i, "read_all through the view: [%d] = %d",
               i, buf[i]);
+    /* Over the end of the file, through the aggregators: the count says K - 3. */
+    MPI_File_read_at_all(fh, 3, all, K, MPI_INT, &st);
+    MPI_Get_count(&st, MPI_INT, &c);
+    CHECK(c == K - 3, "read_at_all over the end through the view: count %d, expected %d", c,
+          K - 3);
+    CHECK(all[K - 4] == ((rank + 1) % size) * 1000000 + K - 1, "read_at_all over the end: "
+          "last int %d", all[K - 4]);
     MPI_Type_free(&ft);
     MPI_File_close(&fh);
     free(buf);
