@@ -226,7 +226,7 @@ int bt_io_twophase(const char *call, bt_file_t *file, int write, const bt_io_seg
                    size_t n, char *data, MPI_Offset bytes, MPI_Offset *done_p)
 {
     bt_comm_t *comm = file->comm;
-    int size = comm->size, me = comm->rank, naggr, rc = MPI_SUCCESS, err = 0, first_bad = -1;
+    int size = comm->size, naggr, rc = MPI_SUCCESS, err = 0, first_bad = -1;
     MPI_Offset mine[4], glo = INT64_MAX, ghi = INT64_MIN, fd, cb, unit, eof = INT64_MAX;
     MPI_Offset *all = bt_malloc((size_t)size * 4 * sizeof(MPI_Offset)), *pos;
     int *aggr = bt_malloc((size_t)size * sizeof(int)), *errs = NULL;
@@ -289,11 +289,9 @@ int bt_io_twophase(const char *call, bt_file_t *file, int write, const bt_io_seg
     for (int64_t r = 0; r < nrounds && rc == MPI_SUCCESS; r++) {
         int64_t *sizes_out = bt_calloc((size_t)size, sizeof(int64_t));
         int64_t *sizes_in = bt_calloc((size_t)size, sizeof(int64_t));
-        char **msg = bt_calloc((size_t)naggr, sizeof(char *));
         size_t **which = bt_calloc((size_t)naggr, sizeof(size_t *));
         bt_tp_piece_t **pcs = bt_calloc((size_t)naggr, sizeof(*pcs));
         int64_t *np = bt_calloc((size_t)naggr, sizeof(int64_t));
-        MPI_Offset *pstream = NULL;
         char *sbuf, *rbuf, *reply = NULL;
         MPI_Count total = 0;
 
@@ -404,8 +402,6 @@ int bt_io_twophase(const char *call, bt_file_t *file, int write, const bt_io_seg
         free(pcs);
         free(which);
         free(np);
-        free(msg);
-        free(pstream);
         free(sbuf);
         free(rbuf);
         free(reply);
@@ -445,7 +441,6 @@ int bt_io_twophase(const char *call, bt_file_t *file, int write, const bt_io_seg
             *done_p = done;
         }
     }
-    (void)me;
 out:
     free(errs);
     free(all);

@@ -312,6 +312,55 @@ static void shared_pointer(const char *path)
     MPI_File_close(&fh);
 }
 
+/* Size, preallocation, hints kept and returned, MPI_MODE_APPEND. */
+static void sizes_and_hints(const char *path)
+{
+    MPI_File fh;
+    MPI_Offset sz = -1, pos = -1;
+    MPI_Info info, used;
+    char v[MPI_MAX_INFO_VAL + 1];
+    int flag = 0;
+
+    MPI_Info_create(&info);
+    MPI_Info_set(info, "access_style", "write_once,sequential");
+    MPI_Info_set(info, "cb_nodes", "2");
+    MPI_File_open(MPI_COMM_WORLD, path, MPI_MODE_CREATE | MPI_MODE_RDWR, info, &fh);
+    MPI_File_preallocate(fh, 12345);
+    MPI_File_get_size(fh, &sz);
+    CHECK(sz == 12345, "size after preallocate(12345): %lld", (long long)sz);
+    MPI_File_set_size(fh, 77);
+    MPI_File_get_size(fh, &sz);
+    CHECK(sz == 77, "size after set_size(77): %lld", (long long)sz);
+    MPI_File_preallocate(fh, 10);
+    MPI_File_get_size(fh, &sz);
+    CHECK(sz == 77, "preallocate below the size shrank the file to %lld", (long long)sz);
+    MPI_File_get_info(fh, &used);
+    MPI_Info_get(used, "access_style", MPI_MAX_INFO_VAL, v, &flag);
+    CHECK(flag && !strcmp(v, "write_once,sequential"), "hint access_style came back as '%s'",
+          flag ? v : "(absent)");
+    MPI_Info_get(used, "cb_nodes", MPI_MAX_INFO_VAL, v, &flag);
+    CHECK(flag && !strcmp(v, "2"), "hint cb_nodes came back as '%s'", flag ? v : "(absent)");
+    MPI_Info_get(used, "cb_buffer_size", MPI_MAX_INFO_VAL, v, &flag);
+    CHECK(flag && atol(v) > 0, "get_info does not say cb_buffer_size");
+    MPI_Info_free(&used);
+    MPI_Info_set(info, "cb_buffer_size", "65536");
+    MPI_File_set_info(fh, info);
+    MPI_File_get_info(fh, &used);
+    MPI_Info_get(used, "cb_buffer_size", MPI_MAX_INFO_VAL, v, &flag);
+    CHECK(flag && !strcmp(v, "65536"), "cb_buffer_size after set_info: '%s'", flag ? v : "");
+    MPI_Info_free(&used);
+    MPI_Info_free(&info);
+    MPI_File_close(&fh);
+
+    MPI_File_open(MPI_COMM_WORLD, path, MPI_MODE_APPEND | MPI_MODE_WRONLY |
+                  MPI_MODE_DELETE_ON_CLOSE | MPI_MODE_UNIQUE_OPEN, MPI_INFO_NULL, &fh);
+    MPI_File_get_position(fh, &pos);
+    CHECK(pos == 77, "MPI_MODE_APPEND: individual pointer at %lld, expected 77", (long long)pos);
+    MPI_File_get_position_shared(fh, &pos);
+    CHECK(pos == 77, "MPI_MODE_APPEND: shared pointer at %lld, expected 77", (long long)pos);
+    MPI_File_close(&fh);
+}
+
 int main(int argc, char **argv)
 {
     MPI_File fh;
@@ -352,6 +401,7 @@ int main(int argc, char **argv)
               MPI_File_f2c(MPI_File_c2f(MPI_FILE_NULL)) == MPI_FILE_NULL, "MPI_FILE_NULL c2f/f2c");
     }
     shared_pointer(io_path("shared"));
+    sizes_and_hints(io_path("sizes"));
     io_done();
     MPI_Finalize();
     if (rank == 0)
