@@ -90,6 +90,7 @@ MODULES = {
     "test_threads": ALL_NP,
     "test_address": (1,),
     "test_pack": (1,),
+    "test_io": ALL_NP,   # MPI-IO (issue 17)
 }
 
 _problem = venv_problem()
