@@ -228,8 +228,8 @@ int bt_file_open(const char *call, bt_comm_t *comm, const char *path, int amode,
         struct stat st;
         if (fstat(fd, &st) == 0)
             f->pos = st.st_size;
-        if (me == 0)
-            rc = bt_file_shared_set(call, f, f->pos);
+        if (me == 0 && f->shfd >= 0)
+            bt_file_shared_set(call, f, f->pos);
         if ((rc = bt_io_barrier(dup)) != MPI_SUCCESS) {
             bt_file_close(call, f);
             goto err_free_all;

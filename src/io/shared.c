@@ -29,6 +29,9 @@ static int bt_shared_create(const char *path, char *name, size_t size)
     return mkstemp(name);
 }
 
+/* Without a place that every rank can open (a read-only directory on a shared
+ * file system, /tmp differing between hosts), the file still opens: only the
+ * calls that use the shared pointer fail, saying why. */
 int bt_file_shared_init(const char *call, bt_file_t *file)
 {
     char name[PATH_MAX + 32] = "";
@@ -43,14 +46,11 @@ int bt_file_shared_init(const char *call, bt_file_t *file)
     }
     if ((rc = bt_io_bcast(file->comm, &err, sizeof(err), 0)) != MPI_SUCCESS)
         return rc;
-    if (err)
-        return bt_io_syserr(err, call, "cannot create the shared file pointer for", file->path);
     if ((rc = bt_io_bcast(file->comm, name, sizeof(name), 0)) != MPI_SUCCESS)
         return rc;
-    if (file->comm->rank != 0)
+    if (file->comm->rank != 0 && !err)
         file->shfd = open(name, O_RDWR | O_CLOEXEC);
-    ok = file->shfd >= 0;
-    err = ok ? 0 : errno;
+    ok = file->shfd >= 0 && !err;
     /* Every rank has it open (or failed): it can go from the directory. */
     {
         int n = file->comm->size, *all = bt_malloc((size_t)n * sizeof(int));
@@ -60,14 +60,20 @@ int bt_file_shared_init(const char *call, bt_file_t *file)
             all_ok &= all[i];
         free(all);
     }
-    if (file->comm->rank == 0)
+    if (file->comm->rank == 0 && !err)
         unlink(name);
-    if (rc != MPI_SUCCESS)
-        return rc;
-    if (!all_ok)
-        return bt_io_syserr(err ? err : EIO, call, "a rank cannot open the shared file pointer of",
-                            file->path);
-    return MPI_SUCCESS;
+    if (!all_ok && file->shfd >= 0) {
+        close(file->shfd);
+        file->shfd = -1;
+    }
+    return rc;
+}
+
+/* The shared pointer's calls on a file that could not have one. */
+static int bt_shared_missing(const char *call, bt_file_t *file)
+{
+    return bt_io_err(MPI_ERR_UNSUPPORTED_OPERATION, call, "'%s' has no shared file pointer: no "
+                     "directory beside it (or $TMPDIR) that every rank can write", file->path);
 }
 
 static int bt_shared_lock(bt_file_t *file, int type)
@@ -92,9 +98,11 @@ static int bt_shared_rw(const char *call, bt_file_t *file, MPI_Offset *pos, int 
 
 int bt_file_shared_get(const char *call, bt_file_t *file, MPI_Offset *pos_p)
 {
-    int err = bt_shared_lock(file, F_RDLCK), rc;
+    int err, rc;
 
-    if (err)
+    if (file->shfd < 0)
+        return bt_shared_missing(call, file);
+    if ((err = bt_shared_lock(file, F_RDLCK)))
         return bt_io_syserr(err, call, "cannot lock the shared file pointer of", file->path);
     rc = bt_shared_rw(call, file, pos_p, 0);
     bt_shared_lock(file, F_UNLCK);
@@ -103,9 +111,11 @@ int bt_file_shared_get(const char *call, bt_file_t *file, MPI_Offset *pos_p)
 
 int bt_file_shared_set(const char *call, bt_file_t *file, MPI_Offset pos)
 {
-    int err = bt_shared_lock(file, F_WRLCK), rc;
+    int err, rc;
 
-    if (err)
+    if (file->shfd < 0)
+        return bt_shared_missing(call, file);
+    if ((err = bt_shared_lock(file, F_WRLCK)))
         return bt_io_syserr(err, call, "cannot lock the shared file pointer of", file->path);
     rc = bt_shared_rw(call, file, &pos, 1);
     bt_shared_lock(file, F_UNLCK);
@@ -114,10 +124,12 @@ int bt_file_shared_set(const char *call, bt_file_t *file, MPI_Offset pos)
 
 int bt_file_shared_fetch_add(const char *call, bt_file_t *file, MPI_Offset n, MPI_Offset *old_p)
 {
-    int err = bt_shared_lock(file, F_WRLCK), rc;
     MPI_Offset pos = 0;
+    int err, rc;
 
-    if (err)
+    if (file->shfd < 0)
+        return bt_shared_missing(call, file);
+    if ((err = bt_shared_lock(file, F_WRLCK)))
         return bt_io_syserr(err, call, "cannot lock the shared file pointer of", file->path);
     if ((rc = bt_shared_rw(call, file, &pos, 0)) == MPI_SUCCESS) {
         *old_p = pos;

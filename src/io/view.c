@@ -151,7 +151,8 @@ int bt_file_set_view(const char *call, bt_file_t *file, MPI_Offset disp, bt_data
     file->pos = 0;
     if (info)
         bt_file_set_info(file, info);
-    if (file->comm->rank == 0 && (rc = bt_file_shared_set(call, file, 0)) != MPI_SUCCESS)
+    if (file->comm->rank == 0 && file->shfd >= 0 &&
+        (rc = bt_file_shared_set(call, file, 0)) != MPI_SUCCESS)
         return rc;
     return bt_io_barrier(file->comm);
 }

@@ -7,7 +7,9 @@
  * unknown data representation (MPI_ERR_UNSUPPORTED_DATAREP), a datarep registered
  * twice (MPI_ERR_DUP_DATAREP), a user datarep's conversion functions, invalid
  * handles (MPI_ERR_FILE), a full file system (MPI_ERR_NO_SPACE, on a small tmpfs
- * the test mounts when it may), DELETE_ON_CLOSE, and files' error handlers:
+ * the test mounts when it may), a read-only file system (a read-only bind mount:
+ * MPI_ERR_READ_ONLY for writing, and reading works without a shared file pointer),
+ * DELETE_ON_CLOSE, and files' error handlers:
  * MPI_ERRORS_RETURN by default, user handlers, MPI_FILE_NULL's handler as the
  * default of new files. */
 /* np: 1 2 3 4 8 */
@@ -263,6 +265,69 @@ static void no_space(void)
     CHECK_ERROR(rc, MPI_ERR_NO_SPACE, "MPI_File_write_at", "writing 1 MiB to a 64 KiB tmpfs");
 }
 
+/* A read-only file system (a read-only bind mount that rank 0 makes): opening
+ * for writing is MPI_ERR_READ_ONLY; opened read-only the file reads, and with
+ * nowhere to keep a shared file pointer ($TMPDIR pointed there too) only the
+ * shared pointer's calls fail. */
+static void read_only_fs(void)
+{
+    char src[600], mnt[600], path[700];
+    int ok = 0, x[4] = { 0 };
+    MPI_File fh;
+    MPI_Status st;
+    FILE *f;
+
+    snprintf(src, sizeof(src), "%s/rosrc", io_dir);
+    snprintf(mnt, sizeof(mnt), "%s/romnt", io_dir);
+    snprintf(path, sizeof(path), "%s/f", mnt);
+    if (rank == 0) {
+        mkdir(src, 0700);
+        mkdir(mnt, 0700);
+        snprintf(path, sizeof(path), "%s/f", src);
+        if ((f = fopen(path, "w"))) {
+            fwrite("abcdefghijklmnop", 1, 16, f);
+            fclose(f);
+        }
+        snprintf(path, sizeof(path), "%s/f", mnt);
+        ok = mount(src, mnt, NULL, MS_BIND, NULL) == 0;
+        if (ok && mount(NULL, mnt, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) != 0) {
+            umount2(mnt, MNT_DETACH);
+            ok = 0;
+        }
+        if (!ok)
+            printf("note: io_errors: read-only file system not tested: cannot mount (%s)\n",
+                   strerror(errno));
+    }
+    MPI_Bcast(&ok, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    if (ok) {
+        char *old = getenv("TMPDIR") ? strdup(getenv("TMPDIR")) : NULL;
+        CHECK_ERR(MPI_File_open(MPI_COMM_WORLD, path, MPI_MODE_RDWR, MPI_INFO_NULL, &fh),
+                  MPI_ERR_READ_ONLY, "MPI_File_open", NULL);
+        setenv("TMPDIR", mnt, 1);
+        CHECK(MPI_File_open(MPI_COMM_WORLD, path, MPI_MODE_RDONLY, MPI_INFO_NULL, &fh) ==
+              MPI_SUCCESS, "opening a file of a read-only file system for reading failed");
+        if (old)
+            setenv("TMPDIR", old, 1);
+        else
+            unsetenv("TMPDIR");
+        free(old);
+        CHECK(MPI_File_read_at(fh, 4, x, 2, MPI_INT, &st) == MPI_SUCCESS && !memcmp(x, "efghijkl", 8),
+              "reading a file of a read-only file system");
+        CHECK_ERR(MPI_File_read_shared(fh, x, 1, MPI_INT, &st), MPI_ERR_UNSUPPORTED_OPERATION,
+                  "MPI_File_read_shared", "shared file pointer");
+        MPI_File_close(&fh);
+    }
+    MPI_Barrier(MPI_COMM_WORLD);
+    if (rank == 0) {
+        if (ok)
+            umount2(mnt, MNT_DETACH);
+        rmdir(mnt);
+        snprintf(path, sizeof(path), "%s/f", src);
+        unlink(path);
+        rmdir(src);
+    }
+}
+
 int main(int argc, char **argv)
 {
     struct stat sb;
@@ -276,6 +341,7 @@ int main(int argc, char **argv)
     datareps();
     errhandlers();
     no_space();
+    read_only_fs();
     /* DELETE_ON_CLOSE took its files away. */
     MPI_Barrier(MPI_COMM_WORLD);
     CHECK(stat(io_path("eh"), &sb) != 0, "DELETE_ON_CLOSE left the file");
