@@ -647,19 +647,10 @@ static int bt_file_seek_target(bt_file_t *f, const char *call, MPI_Offset cur, M
         base = cur;
         break;
     case MPI_SEEK_END:
-        /* The end of the file, in etypes of the view: the first view position at
-         * or past the last byte. */
+        /* The end of the file, in etypes of the view. */
         if ((rc = bt_file_get_size(call, f, &size)) != MPI_SUCCESS)
             return bt_file_raise(f, rc);
-        base = 0;
-        {
-            MPI_Offset ft_etypes = f->filetype->size / f->etype->size;
-            MPI_Offset tiles = size > f->disp && f->filetype->extent > 0
-                                   ? (size - f->disp) / f->filetype->extent : 0;
-            base = tiles * ft_etypes;
-            while (bt_file_byte_offset(f, base) < size && base < (tiles + 1) * ft_etypes)
-                base++;
-        }
+        base = bt_file_view_end(f, size);
         break;
     default:
         return bt_err_file(f, MPI_ERR_ARG, call, "whence %d is not MPI_SEEK_SET, MPI_SEEK_CUR "

@@ -45,6 +45,7 @@ typedef struct bt_file {
     /* The view. Offsets into it are in etypes; `pos` is the individual file pointer. */
     MPI_Offset       disp;
     bt_datatype_t   *etype, *filetype;
+    MPI_Offset       esize;     /* bytes of one etype in the file's representation */
     char             datarep[MPI_MAX_DATAREP_STRING];
     int              rep;
     struct bt_datarep *user_rep;
@@ -89,6 +90,11 @@ int bt_file_set_view(const char *call, bt_file_t *file, MPI_Offset disp, bt_data
 int bt_file_type_extent(const char *call, bt_file_t *file, bt_datatype_t *dt, MPI_Aint *extent_p);
 /* The absolute byte offset of view offset `offset` (in etypes). */
 MPI_Offset bt_file_byte_offset(const bt_file_t *file, MPI_Offset offset);
+/* The view offset of the end of a file of `size` bytes: the first position at or
+ * past it. */
+MPI_Offset bt_file_view_end(const bt_file_t *file, MPI_Offset size);
+/* Bytes of one element of dt in representation rep (external32's sizes differ). */
+MPI_Count bt_datarep_size(int rep, const bt_datatype_t *dt);
 
 /* A list of (file offset, length) pieces in view order. */
 typedef struct bt_io_seg {
@@ -117,8 +123,11 @@ int bt_file_shared_fetch_add(const char *call, bt_file_t *file, MPI_Offset n, MP
 int bt_datarep_register(const char *name, void *read_fn, void *write_fn,
                         MPI_Datarep_extent_function *extent_fn, void *extra, int large);
 struct bt_datarep *bt_datarep_find(const char *name);
-/* Whether dt can be stored in representation rep/user with the layout of native
- * (Baton's views need the same sizes); MPI_SUCCESS or MPI_ERR_UNSUPPORTED_DATAREP. */
+/* Whether user data of type dt can be stored in representation rep/user: any
+ * type in external32 (packed at its sizes); in a registered representation only
+ * types whose file extents (the extent function's) are native, as Baton hands the
+ * conversion functions native-sized buffers. MPI_SUCCESS or
+ * MPI_ERR_UNSUPPORTED_DATAREP. */
 int bt_datarep_check(const char *call, int rep, struct bt_datarep *user, bt_datatype_t *dt);
 /* Converts count elements of dt at buf to the file representation at fbuf
  * (count * dt->size bytes), and back. */

@@ -2,9 +2,11 @@
  * "external32" (big-endian, the standard's sizes: src/datatype converts) and
  * those the program registers with MPI_Register_datarep.
  *
- * Views keep native sizes: a type whose size in the representation differs
- * (external32's or the extent function's answer) is refused with
- * MPI_ERR_UNSUPPORTED_DATAREP rather than laid out wrongly. */
+ * A view's filetype with holes keeps its native layout, so in external32 it may
+ * hold only types of the same size there (int, double, ...; not MPI_LONG, which
+ * is 4 bytes); a contiguous filetype may hold any. Registered representations
+ * keep native extents. Other cases are refused with MPI_ERR_UNSUPPORTED_DATAREP
+ * rather than laid out wrongly. */
 #include "io/bt_io.h"
 #include "util/bt_util.h"
 
@@ -52,6 +54,11 @@ int bt_datarep_register(const char *name, void *read_fn, void *write_fn,
     return MPI_SUCCESS;
 }
 
+MPI_Count bt_datarep_size(int rep, const bt_datatype_t *dt)
+{
+    return rep == BT_REP_EXTERNAL32 ? bt_datatype_external32_size(dt) : dt->size;
+}
+
 int bt_datarep_check(const char *call, int rep, bt_datarep_t *user, bt_datatype_t *dt)
 {
     size_t nruns;
@@ -59,14 +66,8 @@ int bt_datarep_check(const char *call, int rep, bt_datarep_t *user, bt_datatype_
 
     if (rep == BT_REP_NATIVE || dt->size == 0)
         return MPI_SUCCESS;
-    if (rep == BT_REP_EXTERNAL32) {
-        if (bt_datatype_external32_size(dt) != dt->size)
-            return bt_io_err(MPI_ERR_UNSUPPORTED_DATAREP, call, "%s of %lld bytes takes %lld "
-                             "in external32, and Baton keeps native sizes in file views",
-                             dt->name[0] ? dt->name : "the datatype", (long long)dt->size,
-                             (long long)bt_datatype_external32_size(dt));
+    if (rep == BT_REP_EXTERNAL32)
         return MPI_SUCCESS;
-    }
     runs = bt_datatype_runs(dt, &nruns);
     for (size_t i = 0; i < nruns; i++) {
         bt_datatype_t *b = bt_datatype_predefined(runs[i].idx);

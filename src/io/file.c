@@ -212,6 +212,7 @@ int bt_file_open(const char *call, bt_comm_t *comm, const char *path, int amode,
     f->errh = errh;
     bt_file_set_info(f, info);
     f->etype = f->filetype = bt_datatype_get(MPI_BYTE);
+    f->esize = 1;
     strcpy(f->datarep, "native");
     f->rep = BT_REP_NATIVE;
     f->node = bt_malloc((size_t)n * sizeof(int));

@@ -221,9 +221,11 @@ out:
 int bt_file_access(const char *call, bt_file_t *file, int write, int where, MPI_Offset offset,
                    void *buf, MPI_Count count, bt_datatype_t *dt, int coll, MPI_Status *status)
 {
-    MPI_Offset esize = file->etype->size, bytes = count * dt->size, start, done = 0;
+    MPI_Offset esize = file->esize, elem = bt_datarep_size(file->rep, dt);
+    MPI_Offset bytes = count * elem, start, done = 0;
     int direct = file->rep == BT_REP_NATIVE && dt->contig, rc;
     char *data, *tmp = NULL;
+    MPI_Offset mem_done = -1;   /* the user's bytes, where they differ from the file's */
     bt_io_seg_t *segs = NULL;
     size_t nsegs;
 
@@ -271,16 +273,19 @@ int bt_file_access(const char *call, bt_file_t *file, int write, int where, MPI_
         if (file->rep == BT_REP_NATIVE) {
             bt_datatype_unpack(dt, count, tmp, done, buf);
         } else {
-            MPI_Count whole = done / dt->size;
+            MPI_Count whole = elem ? done / elem : 0;
             int crc = bt_datarep_from_file(call, file->rep, file->user_rep, buf, whole, dt, tmp);
-            done = whole * dt->size;
             if (rc == MPI_SUCCESS)
                 rc = crc;
+            mem_done = whole * dt->size;
         }
+    } else if (file->rep != BT_REP_NATIVE) {
+        mem_done = elem ? done / elem * dt->size : 0;
     }
     if (where == BT_IO_INDIVIDUAL)
         file->pos = start + done / esize;
-    bt_status_set(status, MPI_ANY_SOURCE, MPI_ANY_TAG, done, 0);
+    /* The status counts the user's bytes (MPI_Get_count takes the memory type). */
+    bt_status_set(status, MPI_ANY_SOURCE, MPI_ANY_TAG, mem_done < 0 ? done : mem_done, 0);
 out:
     free(segs);
     free(tmp);

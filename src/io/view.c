@@ -28,6 +28,12 @@ static bt_view_cursor_t bt_view_locate(const bt_datatype_t *ft, MPI_Offset s)
     return c;
 }
 
+/* A filetype whose tiles follow each other without holes from its start. */
+static int bt_view_contig(const bt_datatype_t *ft)
+{
+    return ft->contig && ft->extent == ft->size;
+}
+
 size_t bt_file_view_segments(const bt_file_t *file, MPI_Offset start, MPI_Offset bytes,
                              bt_io_seg_t **segs_p)
 {
@@ -39,7 +45,7 @@ size_t bt_file_view_segments(const bt_file_t *file, MPI_Offset start, MPI_Offset
     *segs_p = NULL;
     if (bytes <= 0)
         return 0;
-    if (ft->contig && ft->extent == ft->size) {
+    if (bt_view_contig(ft)) {
         segs = bt_malloc(sizeof(*segs));
         segs[0].off = file->disp + ft->true_lb + start;
         segs[0].len = bytes;
@@ -79,21 +85,40 @@ size_t bt_file_view_segments(const bt_file_t *file, MPI_Offset start, MPI_Offset
 MPI_Offset bt_file_byte_offset(const bt_file_t *file, MPI_Offset offset)
 {
     const bt_datatype_t *ft = file->filetype;
-    MPI_Offset s = offset * file->etype->size;
+    MPI_Offset s = offset * file->esize;
     bt_view_cursor_t c;
 
     if (ft->size == 0)
         return file->disp;
-    if (ft->contig && ft->extent == ft->size)
+    if (bt_view_contig(ft))
         return file->disp + ft->true_lb + s;
     c = bt_view_locate(ft, s);
     return file->disp + c.k * ft->extent + ft->blocks[c.b].disp + c.in;
+}
+
+MPI_Offset bt_file_view_end(const bt_file_t *file, MPI_Offset size)
+{
+    const bt_datatype_t *ft = file->filetype;
+    MPI_Offset ft_etypes, tiles, pos;
+
+    if (size <= file->disp)
+        return 0;
+    if (bt_view_contig(ft))
+        return (size - file->disp - ft->true_lb + file->esize - 1) / file->esize;
+    /* Whole tiles before the end, then etype by etype through the last one. */
+    ft_etypes = ft->size / file->esize;
+    tiles = ft->extent > 0 ? (size - file->disp) / ft->extent : 0;
+    pos = tiles * ft_etypes;
+    while (pos < (tiles + 1) * ft_etypes && bt_file_byte_offset(file, pos) < size)
+        pos++;
+    return pos;
 }
 
 int bt_file_set_view(const char *call, bt_file_t *file, MPI_Offset disp, bt_datatype_t *etype,
                      bt_datatype_t *filetype, const char *datarep, bt_info_t *info)
 {
     struct bt_datarep *user = NULL;
+    MPI_Offset esize, ftsize;
     int rep, rc;
 
     if (!strcmp(datarep, "native") || !strcmp(datarep, "internal"))
@@ -105,14 +130,20 @@ int bt_file_set_view(const char *call, bt_file_t *file, MPI_Offset disp, bt_data
     else
         return bt_io_err(MPI_ERR_UNSUPPORTED_DATAREP, call, "datarep '%s' is neither native, "
                          "internal, external32 nor registered", datarep);
-    if (etype->size == 0)
+    esize = bt_datarep_size(rep, etype);
+    ftsize = bt_datarep_size(rep, filetype);
+    if (esize == 0)
         return bt_io_err(MPI_ERR_ARG, call, "etype holds no data");
-    if (filetype->size % etype->size != 0)
+    if (ftsize % esize != 0)
         return bt_io_err(MPI_ERR_ARG, call, "filetype's %lld bytes are not a whole number of "
-                         "etypes (%lld bytes)", (long long)filetype->size,
-                         (long long)etype->size);
-    if (filetype->size == 0)
+                         "etypes (%lld bytes)", (long long)ftsize, (long long)esize);
+    if (ftsize == 0)
         return bt_io_err(MPI_ERR_ARG, call, "filetype holds no data");
+    if (ftsize != filetype->size && !bt_view_contig(filetype))
+        return bt_io_err(MPI_ERR_UNSUPPORTED_DATAREP, call, "filetype has holes and takes "
+                         "%lld bytes in %s against %lld in memory: Baton lays out such views "
+                         "only with types of the same size in both", (long long)ftsize,
+                         datarep, (long long)filetype->size);
     for (size_t i = 0; i < filetype->nblocks; i++) {
         if (disp + filetype->blocks[i].disp < 0)
             return bt_io_err(MPI_ERR_ARG, call, "filetype reaches before the start of the file");
@@ -144,6 +175,7 @@ int bt_file_set_view(const char *call, bt_file_t *file, MPI_Offset disp, bt_data
     bt_datatype_release(file->filetype);
     file->etype = etype;
     file->filetype = filetype;
+    file->esize = esize;
     file->disp = disp;
     file->rep = rep;
     file->user_rep = user;
@@ -163,7 +195,8 @@ int bt_file_type_extent(const char *call, bt_file_t *file, bt_datatype_t *dt, MP
 
     if (rc != MPI_SUCCESS)
         return rc;
-    /* Baton stores every representation with native sizes (checked above). */
-    *extent_p = dt->extent;
+    /* external32 packs: a type of other sizes there takes its packed size. */
+    *extent_p = bt_datarep_size(file->rep, dt) == dt->size ? dt->extent
+                                                           : (MPI_Aint)bt_datarep_size(file->rep, dt);
     return MPI_SUCCESS;
 }

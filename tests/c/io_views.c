@@ -296,6 +296,46 @@ static void external32(const char *path)
           bs == sh && back_rec.i == 7 && back_rec.d == 2.0,
           "external32 round trip: %x %d %g %g %x {%d %g}", bi[0], bi[1], bd[0], bd[1], bs,
           back_rec.i, back_rec.d);
+
+    /* MPI_LONG is 4 bytes in external32 (8 in memory here): a view of longs
+     * counts etypes of 4 bytes, and the values keep their low 32 bits. */
+    {
+        long lv[3] = { 0x11223344L, -5L, 7L }, lb[3] = { 0, 0, 0 };
+        static const unsigned char lwant[] = { 0, 0, 0, 7, 0x11, 0x22, 0x33, 0x44,
+                                               0xff, 0xff, 0xff, 0xfb };
+        unsigned char lraw[sizeof(lwant)];
+        MPI_Datatype holes;
+        MPI_Offset pos = -1;
+        int c = -1;
+
+        MPI_File_set_size(fh, 0);
+        MPI_File_set_view(fh, 0, MPI_LONG, MPI_LONG, "external32", MPI_INFO_NULL);
+        MPI_File_get_type_extent(fh, MPI_LONG, &ext);
+        CHECK(ext == 4, "external32 extent of MPI_LONG: %ld, expected 4", (long)ext);
+        MPI_File_write_at(fh, 1, lv, 2, MPI_LONG, &st);
+        MPI_Get_count(&st, MPI_LONG, &c);
+        CHECK(c == 2, "external32 write of 2 longs: count %d", c);
+        MPI_File_write_at(fh, 0, lv + 2, 1, MPI_LONG, &st);
+        MPI_File_seek(fh, 0, MPI_SEEK_END);
+        MPI_File_get_position(fh, &pos);
+        CHECK(pos == 3, "MPI_SEEK_END in an external32 view of longs: %lld, expected 3",
+              (long long)pos);
+        MPI_File_read_at(fh, 0, lb, 3, MPI_LONG, &st);
+        MPI_Get_count(&st, MPI_LONG, &c);
+        CHECK(c == 3 && lb[0] == 7 && lb[1] == 0x11223344L && lb[2] == -5,
+              "external32 longs read back: %d of %ld %ld %ld", c, lb[0], lb[1], lb[2]);
+        MPI_File_set_view(fh, 0, MPI_BYTE, MPI_BYTE, "native", MPI_INFO_NULL);
+        MPI_File_read_at(fh, 0, lraw, sizeof(lraw), MPI_BYTE, &st);
+        for (size_t k = 0; k < sizeof(lwant); k++)
+            CHECK(lraw[k] == lwant[k], "external32 long byte %zu is 0x%02x, expected 0x%02x", k,
+                  lraw[k], lwant[k]);
+        /* A filetype of longs with holes cannot keep its layout there. */
+        MPI_Type_vector(2, 1, 2, MPI_LONG, &holes);
+        MPI_Type_commit(&holes);
+        CHECK_ERR(MPI_File_set_view(fh, 0, MPI_LONG, holes, "external32", MPI_INFO_NULL),
+                  MPI_ERR_UNSUPPORTED_DATAREP, "MPI_File_set_view", "holes");
+        MPI_Type_free(&holes);
+    }
     MPI_File_close(&fh);
     MPI_Type_free(&rt);
 }
