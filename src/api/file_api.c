@@ -424,8 +424,6 @@ static int bt_file_rw(const char *call, MPI_File fh, int write, int where, MPI_O
     if (split == BT_SPLIT_BEGIN && f->split)
         return bt_err_file(f, MPI_ERR_OTHER, call, "a split collective is already active on "
                            "this file");
-    if (request && !split)
-        BT_FILE_PTR(f, call, request, "request");
     rc = bt_file_access(call, f, write, where, offset, (void *)buf, count, dt, coll,
                         split ? &f->split_status : request ? &st : status);
     if (split) {
