@@ -558,7 +558,7 @@ static int bt_file_split_end(const char *call, MPI_File fh, int write, const voi
         BT_API_LOCK();                                                                      \
         BT_CHECK_INIT("MPI_File_" #Name "_begin");                                          \
         return bt_file_rw("MPI_File_" #Name "_begin", fh, W, WHERE, 0, buf, count,          \
-                          datatype, 1, NULL, NULL, BT_SPLIT_BEGIN);                         \
+                          datatype, WHERE == BT_IO_ORDERED, NULL, NULL, BT_SPLIT_BEGIN);    \
     }                                                                                       \
     int PMPI_File_##Name##_begin_c(MPI_File fh, BUFQ void *buf, MPI_Count count,            \
                                    MPI_Datatype datatype)                                   \
@@ -566,7 +566,7 @@ static int bt_file_split_end(const char *call, MPI_File fh, int write, const voi
         BT_API_LOCK();                                                                      \
         BT_CHECK_INIT("MPI_File_" #Name "_begin_c");                                        \
         return bt_file_rw("MPI_File_" #Name "_begin_c", fh, W, WHERE, 0, buf, count,        \
-                          datatype, 1, NULL, NULL, BT_SPLIT_BEGIN);                         \
+                          datatype, WHERE == BT_IO_ORDERED, NULL, NULL, BT_SPLIT_BEGIN);    \
     }                                                                                       \
     int PMPI_File_##Name##_end(MPI_File fh, BUFQ void *buf, MPI_Status *status)             \
     {                                                                                       \
@@ -582,7 +582,7 @@ static int bt_file_split_end(const char *call, MPI_File fh, int write, const voi
         BT_API_LOCK();                                                                      \
         BT_CHECK_INIT("MPI_File_" #Name "_begin");                                          \
         return bt_file_rw("MPI_File_" #Name "_begin", fh, W, BT_IO_EXPLICIT, offset, buf,   \
-                          count, datatype, 1, NULL, NULL, BT_SPLIT_BEGIN);                  \
+                          count, datatype, 0, NULL, NULL, BT_SPLIT_BEGIN);                  \
     }                                                                                       \
     int PMPI_File_##Name##_begin_c(MPI_File fh, MPI_Offset offset, BUFQ void *buf,          \
                                    MPI_Count count, MPI_Datatype datatype)                  \
@@ -590,7 +590,7 @@ static int bt_file_split_end(const char *call, MPI_File fh, int write, const voi
         BT_API_LOCK();                                                                      \
         BT_CHECK_INIT("MPI_File_" #Name "_begin_c");                                        \
         return bt_file_rw("MPI_File_" #Name "_begin_c", fh, W, BT_IO_EXPLICIT, offset,     \
-                          buf, count, datatype, 1, NULL, NULL, BT_SPLIT_BEGIN);             \
+                          buf, count, datatype, 0, NULL, NULL, BT_SPLIT_BEGIN);             \
     }                                                                                       \
     int PMPI_File_##Name##_end(MPI_File fh, BUFQ void *buf, MPI_Status *status)             \
     {                                                                                       \
@@ -606,8 +606,13 @@ BT_FILE_RW_AT(read_at_all, 0, 1, BT_NOQ)
 BT_FILE_RW_AT(write_at_all, 1, 1, const)
 BT_FILE_IRW_AT(iread_at, 0, 0, BT_NOQ)
 BT_FILE_IRW_AT(iwrite_at, 1, 0, const)
-BT_FILE_IRW_AT(iread_at_all, 0, 1, BT_NOQ)
-BT_FILE_IRW_AT(iwrite_at_all, 1, 1, const)
+/* The nonblocking collectives and the split collectives' begin calls (but the
+ * ordered ones, which need the ranks' counts) access the file independently:
+ * the I/O is done before they return, and none of them may wait for the other
+ * ranks, which need not have called yet (a rank may send to another between
+ * the start and the wait, or between begin and end). */
+BT_FILE_IRW_AT(iread_at_all, 0, 0, BT_NOQ)
+BT_FILE_IRW_AT(iwrite_at_all, 1, 0, const)
 BT_FILE_RW_INT_AND_C(read, 0, BT_IO_INDIVIDUAL, 0, BT_NOQ)
 BT_FILE_RW_INT_AND_C(write, 1, BT_IO_INDIVIDUAL, 0, const)
 BT_FILE_RW_INT_AND_C(read_all, 0, BT_IO_INDIVIDUAL, 1, BT_NOQ)
@@ -618,8 +623,8 @@ BT_FILE_RW_INT_AND_C(read_ordered, 0, BT_IO_ORDERED, 1, BT_NOQ)
 BT_FILE_RW_INT_AND_C(write_ordered, 1, BT_IO_ORDERED, 1, const)
 BT_FILE_IRW(iread, 0, BT_IO_INDIVIDUAL, 0, BT_NOQ)
 BT_FILE_IRW(iwrite, 1, BT_IO_INDIVIDUAL, 0, const)
-BT_FILE_IRW(iread_all, 0, BT_IO_INDIVIDUAL, 1, BT_NOQ)
-BT_FILE_IRW(iwrite_all, 1, BT_IO_INDIVIDUAL, 1, const)
+BT_FILE_IRW(iread_all, 0, BT_IO_INDIVIDUAL, 0, BT_NOQ)
+BT_FILE_IRW(iwrite_all, 1, BT_IO_INDIVIDUAL, 0, const)
 BT_FILE_IRW(iread_shared, 0, BT_IO_SHARED, 0, BT_NOQ)
 BT_FILE_IRW(iwrite_shared, 1, BT_IO_SHARED, 0, const)
 BT_FILE_BEGIN_AT(read_at_all, 0, BT_NOQ)

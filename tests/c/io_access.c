@@ -73,13 +73,18 @@ static void explicit_offsets(MPI_File fh)
         CHECK(got[i] == -val(peer, i), "read_at_all: [%d] = %d, expected %d", i, got[i],
               -val(peer, i));
 
-    /* Nonblocking collectives and split collectives. */
+    /* Nonblocking collectives and split collectives (after everyone's reads: these
+     * do not synchronize). */
+    MPI_Barrier(MPI_COMM_WORLD);
     for (int i = 0; i < N; i++)
         buf[i] = val(rank, i) + 1;
     CHECK(MPI_File_iwrite_at_all(fh, (MPI_Offset)rank * N * 4, buf, N, MPI_INT, &req) ==
           MPI_SUCCESS, "MPI_File_iwrite_at_all failed");
     MPI_Wait(&req, &st);
     check_count(&st, MPI_INT, N, "iwrite_at_all");
+    MPI_File_sync(fh);
+    MPI_Barrier(MPI_COMM_WORLD);
+    MPI_File_sync(fh);
     memset(got, 0, sizeof(got));
     MPI_File_read_at_all_begin(fh, (MPI_Offset)peer * N * 4, got, N, MPI_INT);
     CHECK(MPI_File_read_at_all_end(fh, got, &st) == MPI_SUCCESS, "read_at_all_end failed");
@@ -88,6 +93,37 @@ static void explicit_offsets(MPI_File fh)
         CHECK(got[i] == val(peer, i) + 1, "split read_at_all: [%d] = %d, expected %d", i, got[i],
               val(peer, i) + 1);
     MPI_Barrier(MPI_COMM_WORLD);
+
+    /* A nonblocking collective and a split collective must not wait for the
+     * other ranks: here rank r starts its part only after rank r - 1 sent it a
+     * message, which rank r - 1 does between its start and its wait. */
+    for (int split = 0; split < 2; split++) {
+        int token = 0;
+        for (int i = 0; i < N; i++)
+            buf[i] = val(rank, i) + 10 + split;
+        if (rank > 0)
+            MPI_Recv(&token, 1, MPI_INT, rank - 1, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        if (split)
+            MPI_File_write_at_all_begin(fh, (MPI_Offset)rank * N * 4, buf, N, MPI_INT);
+        else
+            MPI_File_iwrite_at_all(fh, (MPI_Offset)rank * N * 4, buf, N, MPI_INT, &req);
+        if (rank < size - 1)
+            MPI_Send(&token, 1, MPI_INT, rank + 1, 0, MPI_COMM_WORLD);
+        if (split)
+            MPI_File_write_at_all_end(fh, buf, &st);
+        else
+            MPI_Wait(&req, &st);
+        check_count(&st, MPI_INT, N, split ? "write_at_all_begin/end in a chain" :
+                    "iwrite_at_all in a chain");
+        MPI_File_sync(fh);
+        MPI_Barrier(MPI_COMM_WORLD);
+        MPI_File_sync(fh);
+        MPI_File_read_at(fh, (MPI_Offset)peer * N * 4, got, N, MPI_INT, &st);
+        for (int i = 0; i < N; i++)
+            CHECK(got[i] == val(peer, i) + 10 + split, "chained %s: [%d] = %d", split ?
+                  "split collective" : "iwrite_at_all", i, got[i]);
+        MPI_Barrier(MPI_COMM_WORLD);
+    }
 }
 
 static void individual_pointers(MPI_File fh)
