@@ -91,6 +91,8 @@ MODULES = {
     "test_threads": ALL_NP,
     "test_address": (1,),
     "test_pack": (1,),
+    "test_io": ALL_NP,   # MPI-IO (issue 17)
+    "test_file": ALL_NP,
 }
 
 _problem = venv_problem()
