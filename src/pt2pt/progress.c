@@ -1,6 +1,7 @@
 /* The progress engine: one pass polls the rings, pushes queued frames and runs the
  * generic requests; waiting spins for a while, then sleeps on the doorbell. */
 #include "pt2pt/bt_pt2pt_impl.h"
+#include "pt2pt/bt_diag.h"
 
 #include "runtime/bt_runtime.h"
 #include "tools/bt_tools.h"
@@ -67,6 +68,7 @@ void bt_progress_until_mates(int (*ready)(void *), int (*behind)(void *), void *
      * other CPUs (a yield there only lets a rank that has nothing to do run). */
     if (behind && bt_tp_awake() > bt_rt.ncpus)
         give = BT_GIVE_TO_MATES;
+    bt_diag_waiting = 1;
     while (!ready(arg)) {
         if (bt_progress_poll()) {
             spin_start = 0;
@@ -74,6 +76,8 @@ void bt_progress_until_mates(int (*ready)(void *), int (*behind)(void *), void *
         }
         if (ready(arg))
             break;
+        if (bt_unlikely(bt_diag_asked))
+            bt_diag_report();
         /* Let another thread in when it asks: it may be the one we wait for. */
         if (bt_rt.thread_multiple && bt_lock_contended())
             bt_lock_hand_over();
@@ -89,6 +93,8 @@ void bt_progress_until_mates(int (*ready)(void *), int (*behind)(void *), void *
              * no clock read. */
             if (wait_start == 0)
                 wait_start = spin_start;
+            if (bt_diag_cur.since == 0)
+                bt_diag_cur.since = spin_start;
             continue;
         }
         {
@@ -127,6 +133,7 @@ void bt_progress_until_mates(int (*ready)(void *), int (*behind)(void *), void *
             spin_start = 0;
         }
     }
+    bt_diag_waiting = 0;
     if (wait_start != 0)
         bt_tool_ctr.wait_s += bt_time_now() - wait_start;
 }

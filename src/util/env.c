@@ -86,11 +86,16 @@ const bt_env_var_t bt_env_vars[] = {
     { "BATON_KILL_TIMEOUT", BT_ENV_SECONDS, 0, 3600, NULL,
       "1",
       "seconds between SIGTERM and SIGKILL when `mpiexec` ends a job" },
+    { "BATON_TIMEOUT", BT_ENV_SECONDS, 0, 31536000, NULL,
+      "unset (no limit)",
+      "read by `mpiexec`: the job's time limit in seconds, as `--timeout` (which wins): "
+      "then every rank reports what it waits in (the hang report, which `SIGQUIT` to "
+      "`mpiexec` also prints, the job going on), the ranks are ended and `mpiexec` exits "
+      "with status 124; `0`: no limit" },
     { "MPIEXEC_TIMEOUT", BT_ENV_SECONDS, 0, 31536000, NULL,
       "unset (no limit)",
-      "read by `mpiexec` (the name MPICH's and Open MPI's launchers read): the job's time "
-      "limit in seconds, as `--timeout`, which wins over it: then the ranks are ended and "
-      "`mpiexec` exits with status 124; `0`: no limit" },
+      "read by `mpiexec` (the name MPICH's and Open MPI's launchers read): as "
+      "`BATON_TIMEOUT`, which wins over it" },
     { "BATON_CC", BT_ENV_TEXT, 0, 0, NULL,
       "`cc`",
       "the compiler `mpicc` runs" },

@@ -38,9 +38,11 @@ static const char bt_opts_usage_text[] =
     "                         (also -tag-output, -prepend-rank)\n"
     "  -v, --verbose          report refused connections and the proxies' start\n"
     "  --timeout SECONDS      end the job after SECONDS (also -timeout; the\n"
-    "                         environment's MPIEXEC_TIMEOUT when not given): the\n"
-    "                         ranks are ended as on a failure, the exit status is\n"
-    "                         124; 0: no limit\n"
+    "                         environment's BATON_TIMEOUT or MPIEXEC_TIMEOUT when\n"
+    "                         not given): every rank reports what it waits in\n"
+    "                         (the hang report, also on SIGQUIT), then the ranks\n"
+    "                         are ended as on a failure, the exit status is 124;\n"
+    "                         0: no limit\n"
     "  --oversubscribe, --allow-run-as-root\n"
     "                         accepted and ignored\n"
     "  -h, --help             this text\n"
@@ -416,12 +418,17 @@ int bt_opts_parse(int argc, char **argv, bt_opts_t *opts_p)
         status = bt_opts_error("%s", "no program to run");
         goto err_free;
     }
-    /* The conventional variable, unless the command line said otherwise. An
-     * empty value counts as unset, as for every variable of the table. */
-    if (!time_limit_given && getenv("MPIEXEC_TIMEOUT") && *getenv("MPIEXEC_TIMEOUT")) {
-        status = bt_opts_time_limit(&opts, "MPIEXEC_TIMEOUT", getenv("MPIEXEC_TIMEOUT"), 1);
-        if (status != 0)
-            goto err_free;
+    /* Baton's variable, then the conventional one, unless the command line
+     * said otherwise. An empty value counts as unset, as for every variable of
+     * the table. */
+    for (const char *const *v = (const char *const[]){ "BATON_TIMEOUT", "MPIEXEC_TIMEOUT", NULL };
+         !time_limit_given && *v; v++) {
+        if (getenv(*v) && *getenv(*v)) {
+            status = bt_opts_time_limit(&opts, *v, getenv(*v), 1);
+            if (status != 0)
+                goto err_free;
+            time_limit_given = 1;
+        }
     }
     opts.argv = argv + i;
     *opts_p = opts;

@@ -1,0 +1,126 @@
+"""The hang report: `mpiexec --timeout` (and SIGQUIT) make every rank say what it
+waits in, and mpiexec prints one report that groups the ranks, names wait-for
+cycles and mismatches, then ends the job with status 124.
+
+The programs hang on purpose (tests/hang/hang.c, one mode per way) at 2, 4 and 8
+ranks; the report's lines are checked exactly where they are predictable.
+"""
+import os
+import re
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BUILD = ROOT / os.environ.get("BATON_BUILDS", "build").split()[0]
+MPIEXEC = str(BUILD / "bin" / "mpiexec")
+LIMIT = "1"
+LIMIT_MSG = ("mpiexec: the job ran into its time limit of %s s (--timeout, BATON_TIMEOUT "
+             "or MPIEXEC_TIMEOUT), ended it" % LIMIT)
+
+
+@pytest.fixture(scope="module")
+def hang(tmp_path_factory):
+    exe = tmp_path_factory.mktemp("hang") / "hang"
+    res = subprocess.run([str(BUILD / "bin" / "mpicc"), "-o", str(exe),
+                          str(ROOT / "tests" / "hang" / "hang.c")], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    return str(exe)
+
+
+def ranks(lo, hi):
+    """mpiexec's words for ranks lo..hi."""
+    return "rank %d" % lo if lo == hi else "ranks %d-%d" % (lo, hi)
+
+
+def run(hang, n, mode, **env):
+    e = dict(os.environ, **env)
+    for var in ("BATON_TIMEOUT", "MPIEXEC_TIMEOUT"):
+        e.pop(var, None)
+    t = time.monotonic()
+    res = subprocess.run([MPIEXEC, "--timeout", LIMIT, "-n", str(n), hang, mode],
+                         capture_output=True, text=True, env=e, timeout=60)
+    elapsed = time.monotonic() - t
+    lines = res.stderr.splitlines()
+    assert res.returncode == 124, res.stderr
+    assert lines[0] == "mpiexec: hang report (%d of %d ranks answered):" % (n, n), res.stderr
+    assert lines[-1] == LIMIT_MSG, res.stderr
+    assert elapsed < float(LIMIT) + 4, (elapsed, res.stderr)
+    return lines
+
+
+def waits(line, text):
+    """line is "  RANKS: text, T s" with T a plausible wait."""
+    m = re.fullmatch(r"  (.*), (\d+\.\d)(-\d+\.\d)? s", line)
+    return m is not None and m.group(1) == text and float(m.group(2)) <= float(LIMIT) + 1
+
+
+@pytest.mark.parametrize("n", [2, 4, 8])
+def test_receive_cycle(hang, n):
+    lines = run(hang, n, "cycle")
+    for r in range(n):
+        text = "rank %d: MPI_Recv from %d tag 7 on MPI_COMM_WORLD (1 x MPI_INT)" % (r, r ^ 1)
+        assert any(waits(l, text) for l in lines), (text, lines)
+    for r in range(0, n, 2):
+        assert ("deadlock: rank %d waits in MPI_Recv from %d tag 7; rank %d waits in MPI_Recv "
+                "from %d tag 7" % (r, r + 1, r + 1, r)) in lines, lines
+    assert sum(l.startswith("deadlock:") for l in lines) == n // 2, lines
+
+
+@pytest.mark.parametrize("n", [2, 4, 8])
+def test_collective_mismatch(hang, n):
+    lines = run(hang, n, "mismatch", BATON_COLL_ALLREDUCE="ring")
+    assert ("mismatch on MPI_COMM_WORLD: rank 0 in MPI_Barrier, %s in MPI_Allreduce"
+            % ranks(1, n - 1)) in lines, lines
+    assert any(l.startswith("  rank 0: MPI_Barrier on MPI_COMM_WORLD") for l in lines), lines
+    for r in range(1, n):
+        assert any(l.startswith("  rank %d: MPI_Allreduce on MPI_COMM_WORLD (4096 x MPI_DOUBLE)"
+                                % r) for l in lines), lines
+
+
+@pytest.mark.parametrize("n", [2, 4, 8])
+def test_rank_computing(hang, n):
+    lines = run(hang, n, "compute")
+    assert any(waits(l, "%s: MPI_Barrier on MPI_COMM_WORLD" % ranks(0, n - 2)) for l in lines), lines
+    assert "  rank %d: outside MPI (computing)" % (n - 1) in lines, lines
+    assert ("waiting for a rank outside MPI: rank %d computes while %s wait%s in MPI_Barrier on "
+            "MPI_COMM_WORLD" % (n - 1, ranks(0, n - 2), "s" if n == 2 else "")) in lines, lines
+    assert not any(l.startswith("deadlock") for l in lines), lines
+
+
+@pytest.mark.parametrize("n", [2, 4])
+def test_receive_tag_mismatch(hang, n):
+    lines = run(hang, n, "tag")
+    assert ("mismatch: rank 1 waits in MPI_Recv from 0 tag 7, but the messages it holds from "
+            "rank 0 carry tag 8") in lines, lines
+    assert any(l.startswith("  rank 1: MPI_Recv from 0 tag 7 on MPI_COMM_WORLD (1 x MPI_INT); "
+                            "holds 1 unexpected message") for l in lines), lines
+    assert ("deadlock: rank 0 waits in MPI_Barrier on MPI_COMM_WORLD; rank 1 waits in MPI_Recv "
+            "from 0 tag 7") in lines, lines
+
+
+def test_sigquit_reports_and_the_job_goes_on(hang):
+    """SIGQUIT to mpiexec prints the report at once; the job runs on until its
+    time limit, which reports again and ends it."""
+    p = subprocess.Popen([MPIEXEC, "--timeout", "4", "-n", "2", hang, "cycle"],
+                         stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(1.5)
+        t = time.monotonic()
+        p.send_signal(signal.SIGQUIT)
+        first = [p.stderr.readline() for _ in range(4)]
+        assert time.monotonic() - t < 2, first
+        assert p.poll() is None, first
+        assert first[0] == "mpiexec: hang report (2 of 2 ranks answered):\n", first
+        assert first[3] == ("deadlock: rank 0 waits in MPI_Recv from 1 tag 7; rank 1 waits in "
+                            "MPI_Recv from 0 tag 7\n"), first
+        rest = p.stderr.read()
+        assert p.wait(timeout=30) == 124, rest
+        assert rest.count("deadlock:") == 1 and "time limit of 4 s" in rest, rest
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
