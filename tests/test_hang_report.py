@@ -124,3 +124,48 @@ def test_sigquit_reports_and_the_job_goes_on(hang):
         if p.poll() is None:
             p.kill()
             p.wait()
+
+
+PYTHON = ROOT / ".venv" / "bin" / "python"
+if not PYTHON.exists():
+    PYTHON = Path("/work/main/.venv/bin/python") if Path("/work/main/.venv").exists() else None
+
+DEADLOCK_PY = """\
+from mpi4py import MPI
+comm = MPI.COMM_WORLD
+rank = comm.Get_rank()
+comm.recv(source=rank ^ 1, tag=7)
+"""
+
+
+def mpi4py_env():
+    """mpi4py loading this tree's libmpi, or None when it cannot."""
+    if PYTHON is None:
+        return None
+    env = dict(os.environ, LD_LIBRARY_PATH=str(BUILD / "lib"))
+    res = subprocess.run([str(PYTHON), "-c", "from mpi4py import MPI"], env=env,
+                         capture_output=True, text=True)
+    return env if res.returncode == 0 else None
+
+
+@pytest.mark.parametrize("n", [2, 4, 8])
+def test_python_recv_cycle(tmp_path, n):
+    """mpi4py's comm.recv waits in MPI_Mprobe; the report shows each rank's Python
+    stack (faulthandler, registered by Baton) under it."""
+    env = mpi4py_env()
+    if env is None:
+        pytest.skip("mpi4py cannot load this tree's libmpi")
+    prog = tmp_path / "deadlock.py"
+    prog.write_text(DEADLOCK_PY)
+    res = subprocess.run([MPIEXEC, "--timeout", "4", "-n", str(n), str(PYTHON), str(prog)],
+                         capture_output=True, text=True, env=env, timeout=60)
+    lines = res.stderr.splitlines()
+    assert res.returncode == 124, res.stderr
+    assert "mpiexec: hang report (%d of %d ranks answered):" % (n, n) in lines, res.stderr
+    for r in range(0, n, 2):
+        assert ("deadlock: rank %d waits in MPI_Mprobe from %d tag 7; rank %d waits in "
+                "MPI_Mprobe from %d tag 7" % (r, r + 1, r + 1, r)) in lines, lines
+    for r in range(n):
+        i = lines.index("  rank %d wrote:" % r)
+        assert lines[i + 1].startswith("    Current thread 0x"), lines
+        assert lines[i + 2] == '      File "%s", line 4 in <module>' % prog, lines

@@ -8,6 +8,7 @@
 #include "tools/bt_tools.h"
 #include "util/bt_util.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -156,6 +157,26 @@ static void bt_diag_on_signal(int sig)
     errno = saved;
 }
 
+/* A Python rank (mpi4py): the interpreter's faulthandler prints the Python stack
+ * of every thread on the same signal, then calls our handler (chain). Found by
+ * name: nothing of Python is linked in. */
+static void bt_diag_python(void)
+{
+    int (*initialized)(void) = (int (*)(void))dlsym(RTLD_DEFAULT, "Py_IsInitialized");
+    int (*ensure)(void) = (int (*)(void))dlsym(RTLD_DEFAULT, "PyGILState_Ensure");
+    void (*release)(int) = (void (*)(int))dlsym(RTLD_DEFAULT, "PyGILState_Release");
+    int (*run)(const char *) = (int (*)(const char *))dlsym(RTLD_DEFAULT, "PyRun_SimpleString");
+    int gil;
+
+    if (!initialized || !ensure || !release || !run || !initialized())
+        return;
+    gil = ensure();
+    run("import faulthandler as _bt_f, signal as _bt_s\n"
+        "_bt_f.register(_bt_s.SIGURG, all_threads=True, chain=True)\n"
+        "del _bt_f, _bt_s\n");
+    release(gil);
+}
+
 void bt_diag_install(void)
 {
     struct sigaction sa;
@@ -170,4 +191,5 @@ void bt_diag_install(void)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGURG, &sa, NULL);
     sigaction(SIGQUIT, &sa, NULL);
+    bt_diag_python();
 }

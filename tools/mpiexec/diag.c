@@ -28,7 +28,14 @@ typedef struct bt_diag_rec {
     int    has_peer, has_tag, rooted, to;
     long long count, unexp;
     double waited;
+    char  *said;              /* stderr lines between the question and the answer */
+    size_t said_len;
 } bt_diag_rec_t;
+
+/* A Python rank's stack (faulthandler, which Baton registers on the question's
+ * signal) comes just before its answer: the lines a rank writes to stderr while
+ * it answers go into the report under it, up to this much. */
+#define BT_DIAG_SAID_MAX 8192
 
 struct bt_diag {
     bt_diag_rec_t *recs;
@@ -64,6 +71,8 @@ void bt_diag_request(bt_job_t *job, int then_fail)
     d->then_fail |= then_fail;
     if (d->until_ms >= 0)
         return;   /* asked already: that report comes */
+    for (int i = 0; i < job->nranks; i++)
+        free(d->recs[i].said);
     memset(d->recs, 0, (size_t)job->nranks * sizeof(bt_diag_rec_t));
     d->nreports = 0;
     d->asked_ms = bt_now_ms();
@@ -111,7 +120,13 @@ static void bt_diag_take(bt_job_t *job, const char *line, size_t len)
     r = &job->diag->recs[rank];
     if (!r->have)
         job->diag->nreports++;
-    memset(r, 0, sizeof(*r));
+    {
+        char *said = r->said;
+        size_t said_len = r->said_len;
+        memset(r, 0, sizeof(*r));
+        r->said = said;
+        r->said_len = said_len;
+    }
     r->have = 1;
     r->ctx = -1;
     bt_diag_field(line, len, "state", v, sizeof(v));
@@ -147,7 +162,33 @@ static void bt_diag_take(bt_job_t *job, const char *line, size_t len)
         r->waited = atof(v);
 }
 
-size_t bt_diag_filter(bt_job_t *job, char *data, size_t len)
+/* Keeps a line of rank's stderr for the report; 0 when it is not waited for. */
+static int bt_diag_keep(bt_job_t *job, int rank, const char *line, size_t len)
+{
+    bt_diag_rec_t *r;
+    char *grown;
+
+    if (job->diag == NULL || job->diag->until_ms < 0 || rank < 0 || rank >= job->nranks)
+        return 0;
+    r = &job->diag->recs[rank];
+    if (r->have || r->said_len + len > BT_DIAG_SAID_MAX)
+        return 0;
+    grown = realloc(r->said, r->said_len + len + 1);
+    if (grown == NULL)
+        return 0;
+    memcpy(grown + r->said_len, line, len);
+    r->said = grown;
+    r->said_len += len;
+    r->said[r->said_len] = '\0';
+    return 1;
+}
+
+int bt_diag_collecting(const bt_job_t *job)
+{
+    return job->diag != NULL && job->diag->until_ms >= 0;
+}
+
+size_t bt_diag_filter(bt_job_t *job, int rank, char *data, size_t len)
 {
     size_t o = 0;
     char *p = data, *end = data + len;
@@ -157,7 +198,7 @@ size_t bt_diag_filter(bt_job_t *job, char *data, size_t len)
         size_t l = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
         if (l > BT_DIAG_MARKLEN && memcmp(p, BT_DIAG_MARK, BT_DIAG_MARKLEN) == 0) {
             bt_diag_take(job, p + BT_DIAG_MARKLEN + 1, l - BT_DIAG_MARKLEN - 1 - (nl != NULL));
-        } else {
+        } else if (nl == NULL || !bt_diag_keep(job, rank, p, l)) {
             memmove(data + o, p, l);
             o += l;
         }
@@ -282,6 +323,19 @@ static void bt_diag_print_groups(bt_job_t *job, char *done, char *set)
             bt_iofwd_message(job, "  %s: %s, %.1f s", ranks, key, hi);
         else
             bt_iofwd_message(job, "  %s: %s, %.1f-%.1f s", ranks, key, lo, hi);
+    }
+    /* What ranks wrote while they answered: a Python rank's stack. */
+    for (int i = 0; i < n; i++) {
+        const bt_diag_rec_t *r = &job->diag->recs[i];
+        if (r->said == NULL)
+            continue;
+        bt_iofwd_message(job, "  rank %d wrote:", i);
+        for (const char *p = r->said; *p;) {
+            const char *nl = strchr(p, '\n');
+            int l = nl ? (int)(nl - p) : (int)strlen(p);
+            bt_iofwd_message(job, "    %.*s", l, p);
+            p += l + (nl != NULL);
+        }
     }
 }
 
@@ -486,9 +540,14 @@ int64_t bt_diag_timers(bt_job_t *job, int64_t now)
     if (now < d->until_ms && d->nreports < alive)
         return d->until_ms;
     d->until_ms = -1;
-    /* Programs that are not Baton's never answer: nothing to say about them. */
+    /* Programs that are not Baton's never answer: nothing to say about them,
+     * and what they wrote meanwhile is their output. */
     if (d->nreports > 0)
         bt_diag_print(job);
+    else
+        for (int i = 0; i < job->nranks; i++)
+            if (d->recs[i].said)
+                bt_iofwd_message(job, "%.*s", (int)d->recs[i].said_len - 1, d->recs[i].said);
     if (d->then_fail)
         bt_job_fail(job, BT_TIME_LIMIT_STATUS, "the job ran into its time limit of %g s "
                     "(--timeout, BATON_TIMEOUT or MPIEXEC_TIMEOUT), ended it",
@@ -499,6 +558,8 @@ int64_t bt_diag_timers(bt_job_t *job, int64_t now)
 void bt_diag_free(bt_job_t *job)
 {
     if (job->diag) {
+        for (int i = 0; job->diag->recs && i < job->nranks; i++)
+            free(job->diag->recs[i].said);
         free(job->diag->recs);
         free(job->diag);
         job->diag = NULL;

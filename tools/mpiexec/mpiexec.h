@@ -359,8 +359,10 @@ void bt_pmisrv_drain(bt_job_t *job, bt_rank_t *rk);  /* the rank is gone: last w
 /* Asks every rank what it waits in (SIGQUIT, the time limit: then_fail ends the
  * job with BT_TIME_LIMIT_STATUS once the report is out). */
 void    bt_diag_request(bt_job_t *job, int then_fail);
-/* Takes the ranks' answers out of len bytes of stderr; returns what is left. */
-size_t  bt_diag_filter(bt_job_t *job, char *data, size_t len);
+/* Takes the answers, and what rank writes before it answers, out of len bytes of
+ * its stderr; returns what is left. */
+size_t  bt_diag_filter(bt_job_t *job, int rank, char *data, size_t len);
+int     bt_diag_collecting(const bt_job_t *job);
 /* Prints the report when it is complete or its time is up: the next deadline, or -1. */
 int64_t bt_diag_timers(bt_job_t *job, int64_t now);
 void    bt_diag_free(bt_job_t *job);
