@@ -448,7 +448,7 @@ static void bt_rndv_recv(bt_request_t *r, int peer, int src, int tag, MPI_Count 
             return;
         }
         if (bt_tp_read(peer, r->data, (size_t)r->total, addr, key, bt_rndv_read_done, r) == 0) {
-            bt_tool_count_recv(0, BT_TOOL_RNDV, (size_t)r->total);
+            bt_tool_count_recv(0, BT_TOOL_RNDV, (size_t)r->total, peer, r->ctx, tag);
             return;
         }
         /* The buffer cannot be registered: the sender streams it. */
@@ -479,7 +479,7 @@ static void bt_rndv_recv(bt_request_t *r, int peer, int src, int tag, MPI_Count 
                                (uint64_t)job };
             int last;
             bt_send_ctrl(peer, BT_MSG_PULL, sreq, &pull, sizeof(pull));
-            bt_tool_count_recv(1, BT_TOOL_CMA, (size_t)r->total);
+            bt_tool_count_recv(1, BT_TOOL_CMA, (size_t)r->total, peer, r->ctx, tag);
             bt_rndv_check(bt_tp_job_pull(peer, job, r->data, addr, &last), "read");
             if (last) {
                 bt_send_ctrl(peer, BT_MSG_FIN, sreq, NULL, 0);
@@ -488,7 +488,7 @@ static void bt_rndv_recv(bt_request_t *r, int peer, int src, int tag, MPI_Count 
             return;
         }
         if (bt_tp_cma_read(peer, r->data, addr, (size_t)r->total) == 0) {
-            bt_tool_count_recv(1, BT_TOOL_CMA, (size_t)r->total);
+            bt_tool_count_recv(1, BT_TOOL_CMA, (size_t)r->total, peer, r->ctx, tag);
             bt_p2p.cma_proven = 1;
             bt_send_ctrl(peer, BT_MSG_FIN, sreq, NULL, 0);
             bt_rndv_finish(r);
@@ -497,7 +497,8 @@ static void bt_rndv_recv(bt_request_t *r, int peer, int src, int tag, MPI_Count 
         /* Not permitted after all (a sandbox, ptrace rules): copy through the ring. */
         bt_p2p.cma_min = SIZE_MAX;
     }
-    bt_tool_count_recv(bt_tp_is_local(peer), BT_TOOL_RNDV, (size_t)r->total);
+    bt_tool_count_recv(bt_tp_is_local(peer), BT_TOOL_RNDV, (size_t)r->total, peer, r->ctx,
+                       tag);
     {
         bt_cts_t cts = { bt_pt2pt_cookie_of(r, peer), (uint64_t)r->total };
         bt_send_ctrl(peer, BT_MSG_CTS, sreq, &cts, sizeof(cts));
@@ -511,7 +512,8 @@ static void bt_recv_from_unexp(bt_request_t *r, bt_unexp_t *u)
     switch (u->type) {
     case BT_MSG_EAGER:
         if (u->src_world != bt_rt.rank)
-            bt_tool_count_recv(bt_tp_is_local(u->src_world), BT_TOOL_EAGER, (size_t)u->size);
+            bt_tool_count_recv(bt_tp_is_local(u->src_world), BT_TOOL_EAGER, (size_t)u->size,
+                               u->src_world, u->ctx, u->tag);
         bt_recv_deliver(r, u->src, u->tag, u->data, u->size);
         if (u->flags & BT_MSGF_SYNC)
             bt_send_ctrl(u->src_world, BT_MSG_ACK, u->cookie, NULL, 0);
@@ -585,7 +587,8 @@ void bt_pt2pt_on_frame(int src_world, const bt_msg_hdr_t *hdr, const void *paylo
     case BT_MSG_EAGER:
         r = bt_posted_take(hdr->ctx, hdr->src, hdr->tag);
         if (r) {
-            bt_tool_count_recv(bt_tp_is_local(src_world), BT_TOOL_EAGER, len);
+            bt_tool_count_recv(bt_tp_is_local(src_world), BT_TOOL_EAGER, len, src_world, hdr->ctx,
+                               hdr->tag);
             bt_recv_deliver(r, hdr->src, hdr->tag, payload, (MPI_Count)len);
             if (hdr->flags & BT_MSGF_SYNC)
                 bt_send_ctrl(src_world, BT_MSG_ACK, hdr->cookie, NULL, 0);
@@ -771,10 +774,12 @@ static int bt_send_start(bt_request_t *s)
     bt_send_hdr(s, &hdr);
     if (hdr.type == BT_MSG_RTS) {
         bt_p2p.out[peer].rndv++;
-        bt_tool_count_send(bt_tp_is_local(peer), BT_TOOL_RNDV, (size_t)s->total);
+        bt_tool_count_send(bt_tp_is_local(peer), BT_TOOL_RNDV, (size_t)s->total, peer, hdr.ctx,
+                           s->tag);
         bt_tool_event_msg(BT_EV_RNDV_START, s->peer, s->tag, s->total);
     } else {
-        bt_tool_count_send(bt_tp_is_local(peer), BT_TOOL_EAGER, (size_t)s->total);
+        bt_tool_count_send(bt_tp_is_local(peer), BT_TOOL_EAGER, (size_t)s->total, peer, hdr.ctx,
+                           s->tag);
     }
     if (!bt_p2p.out[peer].head && bt_send_try(peer, s, &hdr))
         return MPI_SUCCESS;
@@ -822,7 +827,7 @@ int bt_pt2pt_send_now(const void *buf, MPI_Count count, bt_datatype_t *dt, int d
     if (bt_p2p.out[peer].head ||
         !bt_frame_put(peer, &hdr, (const char *)buf + dt->true_lb, (size_t)total))
         return 0;
-    bt_tool_count_send(bt_tp_is_local(peer), BT_TOOL_EAGER, (size_t)total);
+    bt_tool_count_send(bt_tp_is_local(peer), BT_TOOL_EAGER, (size_t)total, peer, hdr.ctx, tag);
     return 1;
 }
 
@@ -863,7 +868,7 @@ int bt_pt2pt_recv_now(void *buf, MPI_Count count, bt_datatype_t *dt, int source,
         bt_copy((char *)buf + dt->true_lb, payload, len);
         bt_status_set(status, hdr->src, hdr->tag, (MPI_Count)len, 0);
         bt_tp_consume(peer);
-        bt_tool_count_recv(1, BT_TOOL_EAGER, len);
+        bt_tool_count_recv(1, BT_TOOL_EAGER, len, peer, hdr->ctx, hdr->tag);
         return 1;
     }
     return 0;

@@ -7,6 +7,7 @@
 #include "pt2pt/bt_diag.h"
 #include "pt2pt/bt_pt2pt.h"
 #include "runtime/bt_pmi.h"
+#include "tools/bt_tools.h"
 #include "util/bt_util.h"
 
 #include <malloc.h>
@@ -279,6 +280,7 @@ int bt_runtime_init(int required, int *provided_p)
     bt_rt.thread_multiple = required == MPI_THREAD_MULTIPLE;
     bt_diag_phase = NULL;
     bt_rt.state = BT_RT_RUNNING;
+    bt_trace_init();
     *provided_p = required;
     return MPI_SUCCESS;
 }
@@ -287,6 +289,7 @@ int bt_runtime_finalize(void)
 {
     /* MPI_COMM_SELF's attributes are deleted first, while MPI still works. */
     bt_comm_finalize_begin();
+    bt_trace_finalize();
     bt_diag_phase = "MPI_Finalize";
     bt_pt2pt_finalize();
     bt_comm_finalize();

@@ -42,16 +42,44 @@ static inline int bt_tool_tp_of(int local)
     return local ? BT_TOOL_SHM : BT_TOOL_NET;
 }
 
-static inline void bt_tool_count_send(int local, int proto, size_t bytes)
+/* ---- the timeline trace (BATON_TRACE): see trace.c ---- */
+
+extern int bt_trace_on;
+void bt_trace_msg(int send, int local, int proto, size_t bytes, int peer, uint32_t ctx, int tag);
+int  bt_trace_begin(const char *fn);
+void bt_trace_end(int *ev);
+void bt_trace_init(void);       /* MPI_Init */
+void bt_trace_finalize(void);   /* MPI_Finalize: writes this rank's part */
+
+/* Every entry point's trace scope (BT_API_LOCK): one load when tracing is off. */
+static inline int bt_trace_call_begin(const char *fn)
+{
+    return bt_unlikely(bt_trace_on) ? bt_trace_begin(fn) : -1;
+}
+
+static inline void bt_trace_call_end(int *ev)
+{
+    if (bt_unlikely(*ev >= 0))
+        bt_trace_end(ev);
+}
+
+/* A message to or from world rank peer, with the context and tag it carries. */
+static inline void bt_tool_count_send(int local, int proto, size_t bytes, int peer, uint32_t ctx,
+                                      int tag)
 {
     bt_tool_ctr.sent_msgs[bt_tool_tp_of(local)][proto]++;
     bt_tool_ctr.sent_bytes[bt_tool_tp_of(local)][proto] += bytes;
+    if (bt_unlikely(bt_trace_on))
+        bt_trace_msg(1, local, proto, bytes, peer, ctx, tag);
 }
 
-static inline void bt_tool_count_recv(int local, int proto, size_t bytes)
+static inline void bt_tool_count_recv(int local, int proto, size_t bytes, int peer, uint32_t ctx,
+                                      int tag)
 {
     bt_tool_ctr.recv_msgs[bt_tool_tp_of(local)][proto]++;
     bt_tool_ctr.recv_bytes[bt_tool_tp_of(local)][proto] += bytes;
+    if (bt_unlikely(bt_trace_on))
+        bt_trace_msg(0, local, proto, bytes, peer, ctx, tag);
 }
 
 /* ---- events ----------------------------------------------------------------------- */

@@ -76,6 +76,10 @@ const bt_env_var_t bt_env_vars[] = {
     { "BATON_COLL_TRACE", BT_ENV_BOOL, 0, 0, NULL,
       "0",
       "1: print each collective's algorithm on stderr" },
+    { "BATON_TRACE", BT_ENV_TEXT, 0, 0, NULL,
+      "unset",
+      "a file: every rank records its MPI calls and messages, `mpiexec` merges them there "
+      "as Chrome/Perfetto trace JSON, a track per rank (also `mpiexec --trace FILE`)" },
     { "BATON_BIND", BT_ENV_CHOICE, 0, 0, "core|none",
       "`core`",
       "when a node's ranks fit its CPUs, local rank r is bound to the r-th CPU; `none` "

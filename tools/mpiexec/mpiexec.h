@@ -96,6 +96,7 @@ typedef struct bt_opts {
     int verbose;
     int kill_timeout_ms;    /* SIGTERM to SIGKILL (BATON_KILL_TIMEOUT seconds) */
     int64_t time_limit_ms;  /* --timeout or MPIEXEC_TIMEOUT; 0: none */
+    const char *trace;      /* --trace or BATON_TRACE: the merged trace's file, or NULL */
     char **argv;            /* the program and its arguments (points into argv) */
     char **env;             /* "NAME=VALUE" from -genv/-env/-x, in order */
     int nenv;
@@ -366,6 +367,11 @@ int     bt_diag_collecting(const bt_job_t *job);
 /* Prints the report when it is complete or its time is up: the next deadline, or -1. */
 int64_t bt_diag_timers(bt_job_t *job, int64_t now);
 void    bt_diag_free(bt_job_t *job);
+
+/* ---- trace.c ---- */
+
+/* Joins the ranks' parts (path.<rank>, written at MPI_Finalize) into path. */
+void bt_trace_merge(const char *path, int nranks);
 
 /* ---- iofwd.c ---- */
 

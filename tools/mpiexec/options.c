@@ -37,6 +37,8 @@ static const char bt_opts_usage_text[] =
     "  --tag-output, -l       prefix every output line with \"[rank] \"\n"
     "                         (also -tag-output, -prepend-rank)\n"
     "  -v, --verbose          report refused connections and the proxies' start\n"
+    "  --trace FILE           a timeline of every rank's MPI calls and messages,\n"
+    "                         as Chrome/Perfetto trace JSON (BATON_TRACE=FILE too)\n"
     "  --timeout SECONDS      end the job after SECONDS (also -timeout; the\n"
     "                         environment's BATON_TIMEOUT or MPIEXEC_TIMEOUT when\n"
     "                         not given): every rank reports what it waits in\n"
@@ -389,6 +391,15 @@ int bt_opts_parse(int argc, char **argv, bt_opts_t *opts_p)
             status = bt_opts_genvlist(&opts, name, v);
             if (status != 0)
                 goto err_free;
+        } else if (strcmp(name, "--trace") == 0 || strcmp(name, "-trace") == 0) {
+            const char *v;
+
+            /* The ranks record (BATON_TRACE), mpiexec merges (bt_trace_merge). */
+            BT_OPTS_VALUE(v);
+            status = bt_opts_env_add(&opts, "BATON_TRACE", strlen("BATON_TRACE"), v);
+            if (status != 0)
+                goto err_free;
+            opts.trace = v;
         } else if (strcmp(name, "--timeout") == 0 || strcmp(name, "-timeout") == 0) {
             const char *v;
 
@@ -430,6 +441,8 @@ int bt_opts_parse(int argc, char **argv, bt_opts_t *opts_p)
             time_limit_given = 1;
         }
     }
+    if (opts.trace == NULL && getenv("BATON_TRACE") && *getenv("BATON_TRACE"))
+        opts.trace = getenv("BATON_TRACE");
     opts.argv = argv + i;
     *opts_p = opts;
     return 0;

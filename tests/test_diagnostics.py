@@ -1,10 +1,16 @@
-"""The hang report: `mpiexec --timeout` (and SIGQUIT) make every rank say what it
-waits in, and mpiexec prints one report that groups the ranks, names wait-for
-cycles and mismatches, then ends the job with status 124.
+"""Diagnostics (DESIGN.md item 17).
 
-The programs hang on purpose (tests/hang/hang.c, one mode per way) at 2, 4 and 8
-ranks; the report's lines are checked exactly where they are predictable.
+The hang report: `mpiexec --timeout` (and SIGQUIT) make every rank say what it
+waits in, and mpiexec prints one report that groups the ranks, names wait-for
+cycles and mismatches, then ends the job with status 124. The programs hang on
+purpose (tests/hang/hang.c, one mode per way) at 2, 4 and 8 ranks; the report's
+lines are checked exactly where they are predictable.
+
+The timeline trace (`--trace`, BATON_TRACE) of a small C and a small Python
+program: valid Chrome trace-event JSON (each event checked against the format's
+required fields), one track per rank, every send tied to its receive.
 """
+import json
 import os
 import re
 import signal
@@ -169,3 +175,101 @@ def test_python_recv_cycle(tmp_path, n):
         i = lines.index("  rank %d wrote:" % r)
         assert lines[i + 1].startswith("    Current thread 0x"), lines
         assert lines[i + 2] == '      File "%s", line 4 in <module>' % prog, lines
+
+
+TRACE_C = r"""
+#include <mpi.h>
+#include <stdlib.h>
+int main(int argc, char **argv)
+{
+    int rank, size, n = 100000;
+    double in, out, *big = calloc(100000, sizeof(double));
+    MPI_Init(&argc, &argv);
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    in = rank;
+    MPI_Allreduce(&in, &out, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+    /* a ring: eager, then rendezvous */
+    MPI_Sendrecv_replace(&in, 1, MPI_DOUBLE, (rank + 1) % size, 1, (rank + size - 1) % size, 1,
+                         MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    MPI_Sendrecv_replace(big, n, MPI_DOUBLE, (rank + 1) % size, 2, (rank + size - 1) % size, 2,
+                         MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    free(big);
+    MPI_Finalize();
+    return out == size * (size - 1) / 2.0 ? 0 : 1;
+}
+"""
+
+TRACE_PY = """\
+from mpi4py import MPI
+comm = MPI.COMM_WORLD
+rank, size = comm.Get_rank(), comm.Get_size()
+total = comm.allreduce(rank)
+got = comm.sendrecv(rank, dest=(rank + 1) % size, source=(rank - 1) % size)
+assert total == size * (size - 1) // 2 and got == (rank - 1) % size
+"""
+
+# The fields every event of each phase needs (Chrome trace-event format).
+TRACE_FIELDS = {"X": {"name", "ts", "dur", "pid", "tid"}, "i": {"name", "ts", "pid", "tid", "s"},
+                "M": {"name", "pid", "tid", "args"}, "s": {"id", "ts", "pid", "tid", "name"},
+                "f": {"id", "ts", "pid", "tid", "name", "bp"}}
+
+
+def check_trace(path, n, calls):
+    with open(path) as f:
+        doc = json.load(f)
+    events = doc["traceEvents"]
+    for e in events:
+        assert e["ph"] in TRACE_FIELDS, e
+        assert TRACE_FIELDS[e["ph"]] <= set(e), e
+        assert e["pid"] == 0 and 0 <= e["tid"] < n, e
+        if e["ph"] == "X":
+            assert e["dur"] >= 0, e
+    tracks = sorted(e["tid"] for e in events if e["ph"] == "M" and e["name"] == "thread_name")
+    assert tracks == list(range(n)), tracks
+    for call in calls:
+        ranks = {e["tid"] for e in events if e["ph"] == "X" and e["name"] == call}
+        assert ranks == set(range(n)), (call, ranks)
+    starts = [e["id"] for e in events if e["ph"] == "s"]
+    ends = [e["id"] for e in events if e["ph"] == "f"]
+    assert starts and sorted(starts) == sorted(ends), (starts, ends)
+    assert len(set(starts)) == len(starts)
+    sends = sorted((e["tid"], e["args"]["peer"], e["args"]["tag"], e["args"]["bytes"])
+                   for e in events if e["ph"] == "i" and " send to " in e["name"])
+    recvs = sorted((e["args"]["peer"], e["tid"], e["args"]["tag"], e["args"]["bytes"])
+                   for e in events if e["ph"] == "i" and " receive from " in e["name"])
+    assert sends == recvs, (sends, recvs)
+    return events
+
+
+@pytest.mark.parametrize("how", ["option", "env"])
+def test_trace_of_a_c_program(tmp_path, how):
+    src = tmp_path / "ring.c"
+    src.write_text(TRACE_C)
+    exe = tmp_path / "ring"
+    res = subprocess.run([str(BUILD / "bin" / "mpicc"), "-o", str(exe), str(src)],
+                         capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    out = tmp_path / "trace.json"
+    args, env = ([MPIEXEC, "--trace", str(out)], dict(os.environ)) if how == "option" else \
+        ([MPIEXEC], dict(os.environ, BATON_TRACE=str(out)))
+    res = subprocess.run(args + ["-n", "4", str(exe)], capture_output=True, text=True, env=env,
+                         timeout=60)
+    assert res.returncode == 0 and res.stderr == "", res.stderr
+    events = check_trace(out, 4, ["MPI_Allreduce", "MPI_Sendrecv_replace", "MPI_Finalize"])
+    assert any(e["name"].startswith("rendezvous send") or e["name"].startswith("single copy")
+               or e["name"].startswith("rendezvous receive") for e in events if e["ph"] == "i")
+    assert not list(tmp_path.glob("trace.json.*")), "the ranks' parts are left"
+
+
+def test_trace_of_a_python_program(tmp_path):
+    env = mpi4py_env()
+    if env is None:
+        pytest.skip("mpi4py cannot load this tree's libmpi")
+    prog = tmp_path / "ring.py"
+    prog.write_text(TRACE_PY)
+    out = tmp_path / "trace.json"
+    res = subprocess.run([MPIEXEC, "--trace", str(out), "-n", "3", str(PYTHON), str(prog)],
+                         capture_output=True, text=True, env=env, timeout=60)
+    assert res.returncode == 0, res.stderr
+    check_trace(out, 3, ["MPI_Isend_c", "MPI_Mprobe", "MPI_Finalize"])   # mpi4py's sendrecv
