@@ -273,3 +273,25 @@ def test_trace_of_a_python_program(tmp_path):
                          capture_output=True, text=True, env=env, timeout=60)
     assert res.returncode == 0, res.stderr
     check_trace(out, 3, ["MPI_Isend_c", "MPI_Mprobe", "MPI_Finalize"])   # mpi4py's sendrecv
+
+
+def test_stats_at_finalize(tmp_path):
+    """BATON_STATS=1: one line per rank with its time in MPI, its calls, the bytes
+    it sent to each rank and the collective algorithms it ran."""
+    src = tmp_path / "ring.c"
+    src.write_text(TRACE_C)
+    exe = tmp_path / "ring"
+    res = subprocess.run([str(BUILD / "bin" / "mpicc"), "-o", str(exe), str(src)],
+                         capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    res = subprocess.run([MPIEXEC, "-n", "4", str(exe)], capture_output=True, text=True,
+                         env=dict(os.environ, BATON_STATS="1"), timeout=60)
+    assert res.returncode == 0, res.stderr
+    lines = sorted(res.stderr.splitlines())
+    assert len(lines) == 4, lines
+    for r, line in enumerate(lines):
+        m = re.match(r"baton stats: rank %d: (\d+\.\d+) s in MPI of (\d+\.\d+) s " % r, line)
+        assert m and float(m.group(1)) <= float(m.group(2)), line
+        assert ", MPI_Allreduce 1 x " in line and ", MPI_Sendrecv_replace 2 x " in line, line
+        assert "; sent to %d: 800008 B in 2 messages;" % ((r + 1) % 4) in line, line
+        assert re.search(r"; collectives: allreduce \w+ 1$", line), line

@@ -80,6 +80,11 @@ const bt_env_var_t bt_env_vars[] = {
       "unset",
       "a file: every rank records its MPI calls and messages, `mpiexec` merges them there "
       "as Chrome/Perfetto trace JSON, a track per rank (also `mpiexec --trace FILE`)" },
+    { "BATON_STATS", BT_ENV_BOOL, 0, 0, NULL,
+      "0",
+      "1: at `MPI_Finalize` every rank prints one line on stderr: its time in MPI (of the "
+      "time since `MPI_Init`) and per call, the bytes and messages it sent to each rank, "
+      "the collective algorithms it ran" },
     { "BATON_BIND", BT_ENV_CHOICE, 0, 0, "core|none",
       "`core`",
       "when a node's ranks fit its CPUs, local rank r is bound to the r-th CPU; `none` "
