@@ -23,6 +23,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / os.environ.get("BATON_BUILDS", "build").split()[0]
 MPIEXEC = str(BUILD / "bin" / "mpiexec")
+# The sanitizer build's programs are built with the sanitizers too.
+CFLAGS = ["-fsanitize=address,undefined", "-fno-omit-frame-pointer"] \
+    if BUILD.name == "build-san" else []
 LIMIT = "1"
 LIMIT_MSG = ("mpiexec: the job ran into its time limit of %s s (--timeout, BATON_TIMEOUT "
              "or MPIEXEC_TIMEOUT), ended it" % LIMIT)
@@ -31,7 +34,7 @@ LIMIT_MSG = ("mpiexec: the job ran into its time limit of %s s (--timeout, BATON
 @pytest.fixture(scope="module")
 def hang(tmp_path_factory):
     exe = tmp_path_factory.mktemp("hang") / "hang"
-    res = subprocess.run([str(BUILD / "bin" / "mpicc"), "-o", str(exe),
+    res = subprocess.run([str(BUILD / "bin" / "mpicc")] + CFLAGS + ["-o", str(exe),
                           str(ROOT / "tests" / "hang" / "hang.c")], capture_output=True, text=True)
     assert res.returncode == 0, res.stderr
     return str(exe)
@@ -247,7 +250,7 @@ def test_trace_of_a_c_program(tmp_path, how):
     src = tmp_path / "ring.c"
     src.write_text(TRACE_C)
     exe = tmp_path / "ring"
-    res = subprocess.run([str(BUILD / "bin" / "mpicc"), "-o", str(exe), str(src)],
+    res = subprocess.run([str(BUILD / "bin" / "mpicc")] + CFLAGS + ["-o", str(exe), str(src)],
                          capture_output=True, text=True)
     assert res.returncode == 0, res.stderr
     out = tmp_path / "trace.json"
@@ -281,7 +284,7 @@ def test_stats_at_finalize(tmp_path):
     src = tmp_path / "ring.c"
     src.write_text(TRACE_C)
     exe = tmp_path / "ring"
-    res = subprocess.run([str(BUILD / "bin" / "mpicc"), "-o", str(exe), str(src)],
+    res = subprocess.run([str(BUILD / "bin" / "mpicc")] + CFLAGS + ["-o", str(exe), str(src)],
                          capture_output=True, text=True)
     assert res.returncode == 0, res.stderr
     res = subprocess.run([MPIEXEC, "-n", "4", str(exe)], capture_output=True, text=True,
