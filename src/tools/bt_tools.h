@@ -51,10 +51,17 @@ void bt_trace_end(int *ev);
 void bt_trace_init(void);       /* MPI_Init */
 void bt_trace_finalize(void);   /* MPI_Finalize: writes this rank's part */
 
-/* Every entry point's trace scope (BT_API_LOCK): one load when tracing is off. */
+/* Every entry point's trace scope (BT_API_LOCK): one load when tracing is off;
+ * nothing at all built with -DBT_NO_TRACE (to measure that load). */
+#ifdef BT_NO_TRACE
+#define bt_trace_active() 0
+#else
+#define bt_trace_active() bt_unlikely(bt_trace_on)
+#endif
+
 static inline int bt_trace_call_begin(const char *fn)
 {
-    return bt_unlikely(bt_trace_on) ? bt_trace_begin(fn) : -1;
+    return bt_trace_active() ? bt_trace_begin(fn) : -1;
 }
 
 static inline void bt_trace_call_end(int *ev)
@@ -69,7 +76,7 @@ static inline void bt_tool_count_send(int local, int proto, size_t bytes, int pe
 {
     bt_tool_ctr.sent_msgs[bt_tool_tp_of(local)][proto]++;
     bt_tool_ctr.sent_bytes[bt_tool_tp_of(local)][proto] += bytes;
-    if (bt_unlikely(bt_trace_on))
+    if (bt_trace_active())
         bt_trace_msg(1, local, proto, bytes, peer, ctx, tag);
 }
 
@@ -78,7 +85,7 @@ static inline void bt_tool_count_recv(int local, int proto, size_t bytes, int pe
 {
     bt_tool_ctr.recv_msgs[bt_tool_tp_of(local)][proto]++;
     bt_tool_ctr.recv_bytes[bt_tool_tp_of(local)][proto] += bytes;
-    if (bt_unlikely(bt_trace_on))
+    if (bt_trace_active())
         bt_trace_msg(0, local, proto, bytes, peer, ctx, tag);
 }
 
