@@ -12,9 +12,19 @@
 void bt_trace_merge(const char *path, int nranks)
 {
     char part[PATH_MAX + 16], line[8192];
-    FILE *out = fopen(path, "w");
-    int first = 1, missing = 0;
+    FILE *out;
+    int first = 1, missing = 0, any = 0;
 
+    for (int r = 0; r < nranks && !any; r++) {
+        snprintf(part, sizeof(part), "%s.%d", path, r);
+        any = access(part, R_OK) == 0;
+    }
+    if (!any) {
+        fprintf(stderr, "mpiexec: --trace: no rank left a trace (not MPI programs, or ended "
+                "before MPI_Finalize): %s not written\n", path);
+        return;
+    }
+    out = fopen(path, "w");
     if (out == NULL) {
         fprintf(stderr, "mpiexec: --trace: cannot write %s: %s\n", path, strerror(errno));
         return;
