@@ -603,7 +603,7 @@ typedef MPI_Session_errhandler_function MPI_Session_errhandler_fn;
 #define MPI_CONVERSION_FN_NULL_C ((MPI_Datarep_conversion_function_c *)0x0)
 
 /* ------------------------------------------------------------------ */
-/* Tool information interface (MPI_T): types and constants only       */
+/* Tool information interface (MPI_T): types and constants            */
 /* ------------------------------------------------------------------ */
 
 typedef struct MPI_ABI_T_enum               *MPI_T_enum;
@@ -1820,6 +1820,98 @@ BATON_DECL(int, Status_set_elements_x, (MPI_Status *status, MPI_Datatype datatyp
 BATON_DECL(int, Status_set_error, (MPI_Status *status, int err))
 BATON_DECL(int, Status_set_source, (MPI_Status *status, int source))
 BATON_DECL(int, Status_set_tag, (MPI_Status *status, int tag))
+BATON_DECL(int, T_category_changed, (int *update_number))
+BATON_DECL(int, T_category_get_categories, (int cat_index, int len, int indices[]))
+BATON_DECL(int, T_category_get_cvars, (int cat_index, int len, int indices[]))
+BATON_DECL(int, T_category_get_events, (int cat_index, int len, int indices[]))
+BATON_DECL(int, T_category_get_index, (const char *name, int *cat_index))
+BATON_DECL(int, T_category_get_info, (int cat_index, char *name, int *name_len,
+                                      char *desc, int *desc_len, int *num_cvars,
+                                      int *num_pvars, int *num_categories))
+BATON_DECL(int, T_category_get_num, (int *num_cat))
+BATON_DECL(int, T_category_get_num_events, (int cat_index, int *num_events))
+BATON_DECL(int, T_category_get_pvars, (int cat_index, int len, int indices[]))
+BATON_DECL(int, T_cvar_get_index, (const char *name, int *cvar_index))
+BATON_DECL(int, T_cvar_get_info, (int cvar_index, char *name, int *name_len,
+                                  int *verbosity, MPI_Datatype *datatype,
+                                  MPI_T_enum *enumtype, char *desc, int *desc_len,
+                                  int *bind, int *scope))
+BATON_DECL(int, T_cvar_get_num, (int *num_cvar))
+BATON_DECL(int, T_cvar_handle_alloc, (int cvar_index, void *obj_handle,
+                                      MPI_T_cvar_handle *handle, int *count))
+BATON_DECL(int, T_cvar_handle_free, (MPI_T_cvar_handle *handle))
+BATON_DECL(int, T_cvar_read, (MPI_T_cvar_handle handle, void *buf))
+BATON_DECL(int, T_cvar_write, (MPI_T_cvar_handle handle, const void *buf))
+BATON_DECL(int, T_enum_get_info, (MPI_T_enum enumtype, int *num, char *name,
+                                  int *name_len))
+BATON_DECL(int, T_enum_get_item, (MPI_T_enum enumtype, int index, int *value,
+                                  char *name, int *name_len))
+BATON_DECL(int, T_event_callback_get_info, (MPI_T_event_registration event_registration,
+                                            MPI_T_cb_safety cb_safety,
+                                            MPI_Info *info_used))
+BATON_DECL(int, T_event_callback_set_info, (MPI_T_event_registration event_registration,
+                                            MPI_T_cb_safety cb_safety, MPI_Info info))
+BATON_DECL(int, T_event_copy, (MPI_T_event_instance event_instance, void *buffer))
+BATON_DECL(int, T_event_get_index, (const char *name, int *event_index))
+BATON_DECL(int, T_event_get_info, (int event_index, char *name, int *name_len,
+                                   int *verbosity, MPI_Datatype array_of_datatypes[],
+                                   MPI_Aint array_of_displacements[], int *num_elements,
+                                   MPI_T_enum *enumtype, MPI_Info *info, char *desc,
+                                   int *desc_len, int *bind))
+BATON_DECL(int, T_event_get_num, (int *num_events))
+BATON_DECL(int, T_event_get_source, (MPI_T_event_instance event_instance,
+                                     int *source_index))
+BATON_DECL(int, T_event_get_timestamp, (MPI_T_event_instance event_instance,
+                                        MPI_Count *event_timestamp))
+BATON_DECL(int, T_event_handle_alloc, (int event_index, void *obj_handle, MPI_Info info,
+                                       MPI_T_event_registration *event_registration))
+BATON_DECL(int, T_event_handle_free, (MPI_T_event_registration event_registration,
+                                      void *user_data,
+                                      MPI_T_event_free_cb_function free_cb_function))
+BATON_DECL(int, T_event_handle_get_info, (MPI_T_event_registration event_registration,
+                                          MPI_Info *info_used))
+BATON_DECL(int, T_event_handle_set_info, (MPI_T_event_registration event_registration,
+                                          MPI_Info info))
+BATON_DECL(int, T_event_read, (MPI_T_event_instance event_instance, int element_index,
+                               void *buffer))
+BATON_DECL(int, T_event_register_callback, (MPI_T_event_registration event_registration,
+                                            MPI_T_cb_safety cb_safety, MPI_Info info,
+                                            void *user_data,
+                                            MPI_T_event_cb_function event_cb_function))
+BATON_DECL(int, T_event_set_dropped_handler, (MPI_T_event_registration event_registration,
+                                              MPI_T_event_dropped_cb_function dropped_cb_function))
+BATON_DECL(int, T_finalize, (void))
+BATON_DECL(int, T_init_thread, (int required, int *provided))
+BATON_DECL(int, T_pvar_get_index, (const char *name, int var_class, int *pvar_index))
+BATON_DECL(int, T_pvar_get_info, (int pvar_index, char *name, int *name_len,
+                                  int *verbosity, int *var_class,
+                                  MPI_Datatype *datatype, MPI_T_enum *enumtype,
+                                  char *desc, int *desc_len, int *bind, int *readonly,
+                                  int *continuous, int *atomic))
+BATON_DECL(int, T_pvar_get_num, (int *num_pvar))
+BATON_DECL(int, T_pvar_handle_alloc, (MPI_T_pvar_session pe_session, int pvar_index,
+                                      void *obj_handle, MPI_T_pvar_handle *handle,
+                                      int *count))
+BATON_DECL(int, T_pvar_handle_free, (MPI_T_pvar_session pe_session,
+                                     MPI_T_pvar_handle *handle))
+BATON_DECL(int, T_pvar_read, (MPI_T_pvar_session pe_session, MPI_T_pvar_handle handle,
+                              void *buf))
+BATON_DECL(int, T_pvar_readreset, (MPI_T_pvar_session pe_session,
+                                   MPI_T_pvar_handle handle, void *buf))
+BATON_DECL(int, T_pvar_reset, (MPI_T_pvar_session pe_session, MPI_T_pvar_handle handle))
+BATON_DECL(int, T_pvar_session_create, (MPI_T_pvar_session *pe_session))
+BATON_DECL(int, T_pvar_session_free, (MPI_T_pvar_session *pe_session))
+BATON_DECL(int, T_pvar_start, (MPI_T_pvar_session pe_session, MPI_T_pvar_handle handle))
+BATON_DECL(int, T_pvar_stop, (MPI_T_pvar_session pe_session, MPI_T_pvar_handle handle))
+BATON_DECL(int, T_pvar_write, (MPI_T_pvar_session pe_session, MPI_T_pvar_handle handle,
+                               const void *buf))
+BATON_DECL(int, T_source_get_info, (int source_index, char *name, int *name_len,
+                                    char *desc, int *desc_len,
+                                    MPI_T_source_order *ordering,
+                                    MPI_Count *ticks_per_second, MPI_Count *max_ticks,
+                                    MPI_Info *info))
+BATON_DECL(int, T_source_get_num, (int *num_sources))
+BATON_DECL(int, T_source_get_timestamp, (int source_index, MPI_Count *timestamp))
 BATON_DECL(int, Test, (MPI_Request *request, int *flag, MPI_Status *status))
 BATON_DECL(int, Test_cancelled, (const MPI_Status *status, int *flag))
 BATON_DECL(int, Testall, (int count, MPI_Request array_of_requests[], int *flag,

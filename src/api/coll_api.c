@@ -4,6 +4,7 @@
 #include "api/bt_api.h"
 #include "coll/bt_coll.h"
 #include "op/bt_op.h"
+#include "pt2pt/bt_diag.h"
 #include "pt2pt/bt_pt2pt.h"
 
 /* ---- shared checks ------------------------------------------------------------------ */
@@ -137,6 +138,21 @@ static int bt_coll_inter_no_in_place(const char *call, bt_comm_t *comm, const vo
     return MPI_SUCCESS;
 }
 
+/* The hang report's record of a blocking collective: its root, and what this rank
+ * contributes. */
+static void bt_coll_diag_enter(const char *call, const bt_coll_args_t *a)
+{
+    int rooted = a->kind == BT_COLL_BCAST || a->kind == BT_COLL_REDUCE ||
+                 a->kind == BT_COLL_GATHER || a->kind == BT_COLL_GATHERV ||
+                 a->kind == BT_COLL_SCATTER || a->kind == BT_COLL_SCATTERV;
+    int counted = a->kind == BT_COLL_BCAST || a->kind == BT_COLL_REDUCE ||
+                  a->kind == BT_COLL_ALLREDUCE || a->kind == BT_COLL_SCAN ||
+                  a->kind == BT_COLL_EXSCAN;
+
+    bt_diag_enter(call, a->comm, rooted && !a->comm->remote ? a->root : BT_DIAG_NONE,
+                  BT_DIAG_NONE, 0, counted ? a->count : 0, counted ? a->dt : NULL);
+}
+
 /* Starts the collective; the blocking form waits for it, the other hands it out. */
 static int bt_coll_run(const char *call, bt_coll_args_t *args, int blocking,
                        MPI_Request *request)
@@ -152,6 +168,8 @@ static int bt_coll_run(const char *call, bt_coll_args_t *args, int blocking,
         return rc == MPI_SUCCESS ? rc : bt_err_comm(args->comm, rc, call, "the collective failed");
     }
     args->blocking = blocking;
+    if (blocking)
+        bt_coll_diag_enter(call, args);
     rc = bt_coll_start(args, &req);
     if (rc == MPI_SUCCESS && req) {   /* no request: done already (blocking only) */
         if (!blocking) {
@@ -161,6 +179,7 @@ static int bt_coll_run(const char *call, bt_coll_args_t *args, int blocking,
         rc = bt_request_wait(req);
         bt_request_release(req);
     }
+    bt_diag_leave();
     if (rc == MPI_ERR_TRUNCATE)
         return bt_err_comm(args->comm, rc, call, "a message was truncated: the counts and "
                            "datatypes do not match across the ranks");

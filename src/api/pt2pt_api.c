@@ -1,6 +1,7 @@
 /* Point-to-point entry points: sends, receives, probes, buffered-send buffers. */
 #include "api/bt_api.h"
 #include "util/bt_fhandle.h"
+#include "pt2pt/bt_diag.h"
 #include "pt2pt/bt_pt2pt.h"
 
 #include <string.h>
@@ -41,7 +42,9 @@ static int bt_send_common(const char *call, const void *buf, MPI_Count count, MP
         *request = (MPI_Request)req;
         return MPI_SUCCESS;
     }
+    bt_diag_enter(call, comm, dest, tag, 1, count, dt);
     rc = bt_request_wait(req);
+    bt_diag_leave();
     bt_request_release(req);
     return rc == MPI_SUCCESS ? rc : bt_err_comm(comm, rc, call, "the send failed");
 }
@@ -107,7 +110,9 @@ static int bt_recv(const char *call, void *buf, MPI_Count count, MPI_Datatype da
     if (bt_pt2pt_recv_now(buf, count, dt, source, tag, comm, status))
         return MPI_SUCCESS;
     bt_pt2pt_irecv(buf, count, dt, source, tag, comm, comm->ctx, &req);
+    bt_diag_enter(call, comm, source, tag, 0, count, dt);
     rc = bt_request_wait(req);
+    bt_diag_leave();
     bt_request_fill_status(req, status);
     if (rc != MPI_SUCCESS)
         rc = bt_err_request(call, req, rc);
@@ -206,7 +211,9 @@ static int bt_sendrecv(const char *call, const void *sendbuf, MPI_Count sendcoun
     bt_pt2pt_irecv(recvbuf, recvcount, rdt, source, recvtag, comm, comm->ctx, &reqs[0]);
     bt_pt2pt_isend(sendbuf, sendcount, sdt, dest, sendtag, comm, comm->ctx, BT_MODE_STANDARD,
                    &reqs[1]);
+    bt_diag_enter(call, comm, source, recvtag, 0, recvcount, rdt);
     bt_request_waitall(2, reqs);
+    bt_diag_leave();
     bt_request_fill_status(reqs[0], status);
     rc = reqs[0]->st_error;
     if (rc != MPI_SUCCESS)
@@ -235,7 +242,9 @@ static int bt_sendrecv_replace(const char *call, void *buf, MPI_Count count,
     bt_pt2pt_irecv(buf, count, dt, source, recvtag, comm, comm->ctx, &reqs[0]);
     bt_pt2pt_isend(copy, count * dt->size, byte_dt, dest, sendtag, comm, comm->ctx,
                    BT_MODE_STANDARD, &reqs[1]);
+    bt_diag_enter(call, comm, source, recvtag, 0, count, dt);
     bt_request_waitall(2, reqs);
+    bt_diag_leave();
     free(copy);
     bt_request_fill_status(reqs[0], status);
     rc = reqs[0]->st_error;
@@ -317,9 +326,11 @@ static int bt_probe_common(const char *call, int source, int tag, MPI_Comm h, in
         return rc;
     if (!blocking && !flag)
         return bt_err_comm(p.comm, MPI_ERR_ARG, call, "flag is NULL");
-    if (blocking)
+    if (blocking) {
+        bt_diag_enter(call, p.comm, source, tag, 0, 0, NULL);
         bt_progress_until(bt_probe_found, &p);
-    else
+        bt_diag_leave();
+    } else
         bt_probe_found(&p);
     if (flag)
         *flag = p.flag;
@@ -389,7 +400,9 @@ static int bt_mrecv(const char *call, void *buf, MPI_Count count, MPI_Datatype d
 
     if ((rc = bt_mrecv_common(call, buf, count, datatype, message, &req)))
         return rc;
+    bt_diag_enter(call, req->comm, req->peer, req->tag, 0, count, req->dt);
     rc = bt_request_wait(req);
+    bt_diag_leave();
     bt_request_fill_status(req, status);
     if (rc != MPI_SUCCESS)
         rc = bt_err_request(call, req, rc);

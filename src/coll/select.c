@@ -65,6 +65,7 @@
  *   others                     0 */
 #include "coll/bt_coll_impl.h"
 #include "runtime/bt_runtime.h"
+#include "tools/bt_tools.h"
 
 #include <ctype.h>
 #include <limits.h>
@@ -106,6 +107,8 @@ typedef struct bt_coll_alg {
     int          (*ok)(const bt_coll_args_t *a);   /* NULL: handles every call */
     int (*run)(const bt_coll_args_t *a);   /* instead of build: runs to completion at once */
 } bt_coll_alg_t;
+
+_Static_assert(BT_ALG_COUNT <= BT_TOOL_MAX_ALGS, "MPI_T counts fewer algorithms than there are");
 
 int bt_coll_commutative_ok(const bt_coll_args_t *a)
 {
@@ -483,6 +486,7 @@ int bt_coll_start(bt_coll_args_t *a, bt_request_t **req_p)
         bt_coll_prepare(s, a);
     alg = bt_coll_pick(a);
     bt_coll_trace_pick(a, alg, 0);
+    bt_tool_ctr.coll_alg[alg]++;
     if (bt_coll_algs[alg].run) {
         if (s)
             bt_coll_sched_free(s);
@@ -549,5 +553,52 @@ int bt_coll_init(bt_coll_args_t *a, bt_request_t **req_p)
         }
     }
     bt_coll_trace_pick(a, alg, 1);
+    bt_tool_ctr.coll_alg[alg]++;
     return MPI_SUCCESS;
+}
+
+/* ---- for MPI_T ------------------------------------------------------------------- */
+
+const char *bt_coll_kind_name(int k)
+{
+    return bt_coll_kind_names[k];
+}
+
+int bt_coll_alg_count(void)
+{
+    return BT_ALG_COUNT;
+}
+
+const char *bt_coll_alg_name(int alg, int *kind_p)
+{
+    *kind_p = (int)bt_coll_algs[alg].kind;
+    return bt_coll_algs[alg].name;
+}
+
+int bt_coll_forced_get(int k)
+{
+    if (!bt_coll_env_read)
+        bt_coll_read_env();
+    return bt_coll_forced[k];
+}
+
+void bt_coll_forced_set(int k, int alg)
+{
+    if (!bt_coll_env_read)
+        bt_coll_read_env();
+    bt_coll_forced[k] = alg;
+}
+
+int bt_coll_trace_get(void)
+{
+    if (!bt_coll_env_read)
+        bt_coll_read_env();
+    return bt_coll_trace;
+}
+
+void bt_coll_trace_set(int on)
+{
+    if (!bt_coll_env_read)
+        bt_coll_read_env();
+    bt_coll_trace = on;
 }

@@ -182,4 +182,10 @@ bt_request_t *bt_bsend_iflush(bt_bsend_pool_t *pool);
 int  bt_pt2pt_init(void);
 void bt_pt2pt_finalize(void);
 
+/* The tunables MPI_T reads and writes while pt2pt is up (bt_pt2pt_init ..
+ * bt_pt2pt_finalize), by their BATON_* name: 0 when name is one of them (set:
+ * 1 when it may be changed now, and was), -1 when it is not. */
+int bt_pt2pt_tunable_get(const char *name, long long *value_p);
+int bt_pt2pt_tunable_set(const char *name, long long value);
+
 #endif

@@ -4,8 +4,10 @@
 #include "coll/bt_coll.h"
 #include "comm/bt_comm.h"
 #include "datatype/bt_datatype.h"
+#include "pt2pt/bt_diag.h"
 #include "pt2pt/bt_pt2pt.h"
 #include "runtime/bt_pmi.h"
+#include "tools/bt_tools.h"
 #include "util/bt_util.h"
 
 #include <malloc.h>
@@ -236,6 +238,8 @@ int bt_runtime_init(int required, int *provided_p)
     char msg[512];
 
     bt_runtime_first_malloc();
+    bt_diag_phase = "MPI_Init";
+    bt_diag_install();
 
     /* mpiexec has checked these too; srun and singletons have not. */
     bt_env_set_family_check("BATON_COLL_", bt_coll_env_check);
@@ -274,7 +278,9 @@ int bt_runtime_init(int required, int *provided_p)
     if (bt_env_long("BATON_MALLOC_PRIME", 1))
         bt_runtime_align_heap();
     bt_rt.thread_multiple = required == MPI_THREAD_MULTIPLE;
+    bt_diag_phase = NULL;
     bt_rt.state = BT_RT_RUNNING;
+    bt_trace_init();
     *provided_p = required;
     return MPI_SUCCESS;
 }
@@ -283,10 +289,13 @@ int bt_runtime_finalize(void)
 {
     /* MPI_COMM_SELF's attributes are deleted first, while MPI still works. */
     bt_comm_finalize_begin();
+    bt_trace_finalize();
+    bt_diag_phase = "MPI_Finalize";
     bt_pt2pt_finalize();
     bt_comm_finalize();
     bt_datatype_finalize();
     bt_rt.state = BT_RT_FINALIZED;
+    bt_diag_phase = NULL;
     bt_pmi_finalize();
     free(bt_rt.local_of);
     free(bt_rt.local_ranks);

@@ -163,6 +163,8 @@ int main(int argc, char **argv)
     status = bt_main_slurm_default(&opts);
     if (status == 0)
         status = opts.hosts.n > 0 ? bt_main_head(&opts) : bt_main_single(&opts);
+    if (opts.trace)
+        bt_trace_merge(opts.trace, opts.nranks);
     bt_opts_free(&opts);
     return status;
 }
