@@ -37,6 +37,8 @@ static const char bt_opts_usage_text[] =
     "  --tag-output, -l       prefix every output line with \"[rank] \"\n"
     "                         (also -tag-output, -prepend-rank)\n"
     "  -v, --verbose          report refused connections and the proxies' start\n"
+    "  -usize N               MPI_UNIVERSE_SIZE: the processes the job and those it\n"
+    "                         spawns may have in all (default: no limit)\n"
     "  --timeout SECONDS      end the job after SECONDS (also -timeout; the\n"
     "                         environment's MPIEXEC_TIMEOUT when not given): the\n"
     "                         ranks are ended as on a failure, the exit status is\n"
@@ -217,7 +219,7 @@ static int bt_opts_check_env(bt_opts_t *opts)
 
 int bt_opts_parse(int argc, char **argv, bt_opts_t *opts_p)
 {
-    bt_opts_t opts = { .nranks = 1 };
+    bt_opts_t opts = { .nranks = 1, .watch_fd = -1 };
     int i, status, time_limit_given = 0;
 
     status = bt_opts_check_env(&opts);
@@ -385,6 +387,14 @@ int bt_opts_parse(int argc, char **argv, bt_opts_t *opts_p)
 
             BT_OPTS_VALUE(v);
             status = bt_opts_genvlist(&opts, name, v);
+            if (status != 0)
+                goto err_free;
+        } else if (strcmp(name, "-usize") == 0 || strcmp(name, "--usize") == 0 ||
+                   strcmp(name, "-universe_size") == 0) {
+            const char *v;
+
+            BT_OPTS_VALUE(v);
+            status = bt_opts_count(name, v, "processes", &opts.usize);
             if (status != 0)
                 goto err_free;
         } else if (strcmp(name, "--timeout") == 0 || strcmp(name, "-timeout") == 0) {
