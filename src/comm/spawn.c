@@ -57,6 +57,11 @@ int bt_comm_spawn(const bt_spawn_app_t *apps, int napps, int root, bt_comm_t *co
             snprintf(why, whylen, "cannot open a port for the new processes");
         else if ((rc = bt_spawn_start(apps, napps, port, why, whylen)) == MPI_SUCCESS)
             launched = 1;
+        if (rc != MPI_SUCCESS && port[0] != '\0') {
+            /* Nobody will connect: the accept finds no port and says so at once. */
+            bt_port_close(port);
+            port[0] = '\0';
+        }
     }
     /* The accept is collective even when the root could not start anything: it
      * tells its side so, instead of leaving it waiting. */

@@ -57,7 +57,8 @@ int bt_spawn_find(const char *command, const char *path, char *out, size_t len, 
             snprintf(why, whylen, "command '%s' not found", command);
             return -1;
         }
-        if (!S_ISREG(st.st_mode) || access(command, X_OK) != 0) {
+        /* access() says yes to root for any file with an x bit: ask the bits too. */
+        if (!S_ISREG(st.st_mode) || (st.st_mode & 0111) == 0 || access(command, X_OK) != 0) {
             snprintf(why, whylen, "command '%s' is not executable", command);
             return -1;
         }
@@ -67,7 +68,8 @@ int bt_spawn_find(const char *command, const char *path, char *out, size_t len, 
     for (const char *d = dirs ? dirs : "/usr/bin:/bin"; d; d = strchr(d, ':') ? strchr(d, ':') + 1 : NULL) {
         size_t n = strcspn(d, ":");
         snprintf(out, len, "%.*s/%s", (int)(n ? n : 1), n ? d : ".", command);
-        if (stat(out, &st) == 0 && S_ISREG(st.st_mode) && access(out, X_OK) == 0)
+        if (stat(out, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111) != 0 &&
+            access(out, X_OK) == 0)
             return 0;
     }
     snprintf(why, whylen, "command '%s' not found in %s", command, path ? "the info's path" :
