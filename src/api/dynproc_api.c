@@ -41,13 +41,16 @@ int PMPI_Close_port(const char *port_name)
 }
 
 /* The checks of accept and connect: an intracommunicator, a root in it, a port
- * name at the root. */
+ * name at the root. An error in the root's own arguments (*root_err_p) is
+ * reported there, and the root takes part all the same, so that the others
+ * return an error rather than wait for it. */
 static int bt_port_args(const char *call, const char *port_name, MPI_Info info, int root,
-                        MPI_Comm h, MPI_Comm *newcomm, bt_comm_t **comm_p)
+                        MPI_Comm h, MPI_Comm *newcomm, bt_comm_t **comm_p, int *root_err_p)
 {
     bt_info_t *in = NULL;
     int rc;
 
+    *root_err_p = MPI_SUCCESS;
     if ((rc = bt_check_comm(call, h, comm_p)) != MPI_SUCCESS)
         return rc;
     if ((*comm_p)->remote)
@@ -58,8 +61,9 @@ static int bt_port_args(const char *call, const char *port_name, MPI_Info info, 
         return rc;
     if ((*comm_p)->rank == root) {
         if ((rc = bt_check_info(call, *comm_p, info, &in)) != MPI_SUCCESS)
-            return rc;
-        BT_CHECK_PTR(*comm_p, call, port_name, "port_name");
+            *root_err_p = rc;
+        else if (port_name == NULL)
+            *root_err_p = bt_err_comm(*comm_p, MPI_ERR_ARG, call, "port_name is NULL");
     }
     return MPI_SUCCESS;
 }
@@ -71,11 +75,15 @@ int PMPI_Comm_accept(const char *port_name, MPI_Info info, int root, MPI_Comm h,
     BT_CHECK_INIT("MPI_Comm_accept");
     const char *call = "MPI_Comm_accept";
     bt_comm_t *comm = NULL, *c = NULL;
-    int rc;
+    int rc, root_err;
 
-    if ((rc = bt_port_args(call, port_name, info, root, h, newcomm, &comm)) != MPI_SUCCESS)
+    if ((rc = bt_port_args(call, port_name, info, root, h, newcomm, &comm, &root_err)) !=
+        MPI_SUCCESS)
         return rc;
-    rc = bt_port_accept(comm->rank == root ? port_name : "", root, comm, NULL, NULL, &c);
+    rc = bt_port_accept(comm->rank == root && !root_err ? port_name : "", root, comm, NULL,
+                        NULL, &c);
+    if (root_err != MPI_SUCCESS)
+        return root_err;
     if (rc == MPI_ERR_PORT && comm->rank == root)
         return bt_err_comm(comm, rc, call, "'%.*s' is not a port this process opened "
                            "(MPI_Open_port), or the connection broke", 200, port_name);
@@ -92,11 +100,14 @@ int PMPI_Comm_connect(const char *port_name, MPI_Info info, int root, MPI_Comm h
     BT_CHECK_INIT("MPI_Comm_connect");
     const char *call = "MPI_Comm_connect";
     bt_comm_t *comm = NULL, *c = NULL;
-    int rc;
+    int rc, root_err;
 
-    if ((rc = bt_port_args(call, port_name, info, root, h, newcomm, &comm)) != MPI_SUCCESS)
+    if ((rc = bt_port_args(call, port_name, info, root, h, newcomm, &comm, &root_err)) !=
+        MPI_SUCCESS)
         return rc;
-    rc = bt_port_connect(comm->rank == root ? port_name : "", root, comm, &c);
+    rc = bt_port_connect(comm->rank == root && !root_err ? port_name : "", root, comm, &c);
+    if (root_err != MPI_SUCCESS)
+        return root_err;
     if (rc == MPI_ERR_PORT && comm->rank == root)
         return bt_err_comm(comm, rc, call, "nobody accepts at port '%.*s' (%s)", 200, port_name,
                            bt_port_name_valid(port_name) ? "closed, or its process is gone"
@@ -189,6 +200,8 @@ static int bt_spawn_run(const char *call, bt_spawn_app_t *apps, int napps, int r
 
     if (rc != MPI_SUCCESS) {
         *intercomm = MPI_COMM_NULL;
+        if (comm->rank == root && napps == 0)
+            return rc;   /* the root's arguments: raised already */
         if (comm->rank == root && why[0])
             return bt_err_comm(comm, rc, call, "%s", why);
         return bt_err_comm(comm, rc, call, "the processes could not be started (see the "
@@ -207,7 +220,7 @@ int PMPI_Comm_spawn(const char *command, char *argv[], int maxprocs, MPI_Info in
     bt_spawn_app_t app = { 0 };
     bt_comm_t *comm = NULL;
     bt_info_t *in = NULL;
-    int rc;
+    int rc, root_err = MPI_SUCCESS;
 
     if ((rc = bt_check_comm(call, h, &comm)) != MPI_SUCCESS)
         return rc;
@@ -217,20 +230,24 @@ int PMPI_Comm_spawn(const char *command, char *argv[], int maxprocs, MPI_Info in
     BT_CHECK_PTR(comm, call, intercomm, "intercomm");
     if ((rc = bt_check_root(call, comm, root)) != MPI_SUCCESS)
         return rc;
+    /* The root's own arguments: an error there is reported at the root, which
+     * still takes part (starting nothing), so that the others do not wait. */
     if (comm->rank == root) {
-        BT_CHECK_PTR(comm, call, command, "command");
-        if (maxprocs < 1)
-            return bt_err_comm(comm, MPI_ERR_ARG, call, "maxprocs is %d, must be positive",
-                               maxprocs);
-        if ((rc = bt_check_info(call, comm, info, &in)) != MPI_SUCCESS)
-            return rc;
+        if (command == NULL)
+            root_err = bt_err_comm(comm, MPI_ERR_ARG, call, "command is NULL");
+        else if (maxprocs < 1)
+            root_err = bt_err_comm(comm, MPI_ERR_ARG, call, "maxprocs is %d, must be positive",
+                                   maxprocs);
+        else
+            root_err = bt_check_info(call, comm, info, &in);
         app.command = command;
         app.argv = argv;
         app.maxprocs = maxprocs;
         bt_spawn_app_info(&app, in);
     }
-    return bt_spawn_run(call, &app, 1, root, comm, intercomm, array_of_errcodes,
-                        comm->rank == root ? maxprocs : 0);
+    rc = bt_spawn_run(call, &app, root_err ? 0 : 1, root, comm, intercomm, array_of_errcodes,
+                      comm->rank == root && !root_err ? maxprocs : 0);
+    return root_err ? root_err : rc;
 }
 
 int PMPI_Comm_spawn_multiple(int count, char *array_of_commands[], char **array_of_argv[],
@@ -242,7 +259,7 @@ int PMPI_Comm_spawn_multiple(int count, char *array_of_commands[], char **array_
     const char *call = "MPI_Comm_spawn_multiple";
     bt_spawn_app_t *apps = NULL;
     bt_comm_t *comm = NULL;
-    int rc, total = 0;
+    int rc, total = 0, root_err = MPI_SUCCESS;
 
     if ((rc = bt_check_comm(call, h, &comm)) != MPI_SUCCESS)
         return rc;
@@ -254,36 +271,36 @@ int PMPI_Comm_spawn_multiple(int count, char *array_of_commands[], char **array_
         return rc;
     if (comm->rank == root) {
         if (count < 1)
-            return bt_err_comm(comm, MPI_ERR_ARG, call, "count is %d, must be positive", count);
-        BT_CHECK_PTR(comm, call, array_of_commands, "array_of_commands");
-        BT_CHECK_PTR(comm, call, array_of_maxprocs, "array_of_maxprocs");
-        BT_CHECK_PTR(comm, call, array_of_info, "array_of_info");
-        for (int i = 0; i < count; i++) {
+            root_err = bt_err_comm(comm, MPI_ERR_ARG, call, "count is %d, must be positive",
+                                   count);
+        else if (!array_of_commands || !array_of_maxprocs || !array_of_info)
+            root_err = bt_err_comm(comm, MPI_ERR_ARG, call, "%s is NULL",
+                                   !array_of_commands ? "array_of_commands" :
+                                   !array_of_maxprocs ? "array_of_maxprocs" : "array_of_info");
+        for (int i = 0; !root_err && i < count; i++) {
             if (array_of_commands[i] == NULL)
-                return bt_err_comm(comm, MPI_ERR_ARG, call, "array_of_commands[%d] is NULL",
-                                   i);
-            if (array_of_maxprocs[i] < 1)
-                return bt_err_comm(comm, MPI_ERR_ARG, call, "array_of_maxprocs[%d] is %d, "
-                                   "must be positive", i, array_of_maxprocs[i]);
+                root_err = bt_err_comm(comm, MPI_ERR_ARG, call, "array_of_commands[%d] is NULL",
+                                       i);
+            else if (array_of_maxprocs[i] < 1)
+                root_err = bt_err_comm(comm, MPI_ERR_ARG, call, "array_of_maxprocs[%d] is %d, "
+                                       "must be positive", i, array_of_maxprocs[i]);
             total += array_of_maxprocs[i];
         }
-        apps = bt_calloc((size_t)count, sizeof(*apps));
-        for (int i = 0; i < count; i++) {
+        if (!root_err)
+            apps = bt_calloc((size_t)count, sizeof(*apps));
+        for (int i = 0; !root_err && i < count; i++) {
             bt_info_t *in = NULL;
-            if ((rc = bt_check_info(call, comm, array_of_info[i], &in)) != MPI_SUCCESS) {
-                free(apps);
-                return rc;
-            }
+            root_err = bt_check_info(call, comm, array_of_info[i], &in);
             apps[i].command = array_of_commands[i];
             apps[i].argv = array_of_argv == MPI_ARGVS_NULL ? NULL : array_of_argv[i];
             apps[i].maxprocs = array_of_maxprocs[i];
             bt_spawn_app_info(&apps[i], in);
         }
     }
-    rc = bt_spawn_run(call, apps, comm->rank == root ? count : 0, root, comm, intercomm,
-                      array_of_errcodes, total);
+    rc = bt_spawn_run(call, apps, comm->rank == root && !root_err ? count : 0, root, comm,
+                      intercomm, array_of_errcodes, root_err ? 0 : total);
     free(apps);
-    return rc;
+    return root_err ? root_err : rc;
 }
 
 int PMPI_Publish_name(const char *service_name, MPI_Info info, const char *port_name)

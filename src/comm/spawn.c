@@ -51,7 +51,9 @@ int bt_comm_spawn(const bt_spawn_app_t *apps, int napps, int root, bt_comm_t *co
     int rc = MPI_SUCCESS, launched = 0;
 
     *intercomm_p = NULL;
-    if (comm->rank == root) {
+    if (comm->rank == root && napps == 0) {
+        rc = MPI_ERR_ARG;   /* the root's arguments were wrong: it starts nothing */
+    } else if (comm->rank == root) {
         rc = bt_port_open(port);
         if (rc != MPI_SUCCESS)
             snprintf(why, whylen, "cannot open a port for the new processes");

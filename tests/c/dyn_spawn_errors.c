@@ -104,6 +104,21 @@ int main(int argc, char **argv)
         else
             CHECK_ERR(rc, MPI_ERR_SPAWN, "MPI_Comm_spawn", NULL);
     }
+    /* Wrong arguments at the root: an error there, and the others are not left
+     * waiting for it. */
+    {
+        int rc = MPI_Comm_spawn(argv[0], MPI_ARGV_NULL, rank == size - 1 ? 0 : 1,
+                                MPI_INFO_NULL, size - 1, MPI_COMM_WORLD, &inter, errs);
+        if (rank == size - 1)
+            CHECK_ERR(rc, MPI_ERR_ARG, "MPI_Comm_spawn", "maxprocs is 0");
+        else
+            CHECK_ERR(rc, MPI_ERR_SPAWN, "MPI_Comm_spawn", NULL);
+        rc = MPI_Comm_accept(NULL, MPI_INFO_NULL, 0, MPI_COMM_WORLD, &inter);
+        if (rank == 0)
+            CHECK_ERR(rc, MPI_ERR_ARG, "MPI_Comm_accept", "port_name is NULL");
+        else
+            CHECK_ERR(rc, MPI_ERR_PORT, "MPI_Comm_accept", NULL);
+    }
     /* Within the universe: a child, which spawns a grandchild. */
     CHECK(MPI_Comm_spawn(argv[0], MPI_ARGV_NULL, 1, MPI_INFO_NULL, 0, MPI_COMM_WORLD, &inter,
                          errs) == MPI_SUCCESS, "the spawn within the universe failed");
