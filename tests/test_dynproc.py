@@ -9,21 +9,22 @@
 Every test runs with pytest as a child subreaper, so that a process left behind
 becomes our child: the test fails if one is still alive afterwards.
 """
-import ctypes
 import os
-import signal
 import subprocess
-import time
+import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "python"))
+from harness import become_subreaper, left_behind  # noqa: E402  (shared with test_futures)
+
 BUILD = ROOT / os.environ.get("BATON_BUILD", "build")
 MPIEXEC = str(BUILD / "bin" / "mpiexec")
 TIMEOUT = 60
 
-ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)   # PR_SET_CHILD_SUBREAPER
+become_subreaper()
 
 
 def compile_prog(name, tmp):
@@ -36,37 +37,11 @@ def compile_prog(name, tmp):
     return str(exe)
 
 
-def children():
-    me = str(os.getpid())
-    out = []
-    for p in os.listdir("/proc"):
-        if p.isdigit():
-            try:
-                stat = open("/proc/%s/stat" % p).read()
-            except OSError:
-                continue
-            if stat.rsplit(")", 1)[1].split()[1] == me:
-                out.append(int(p))
-    return out
-
-
 @pytest.fixture(autouse=True)
 def nothing_left():
     yield
-    deadline = time.time() + 5
-    while time.time() < deadline:
-        try:
-            while os.waitpid(-1, os.WNOHANG)[0] > 0:
-                pass
-        except ChildProcessError:
-            pass
-        left = children()
-        if not left:
-            return
-        time.sleep(0.1)
-    for p in left:
-        os.kill(p, signal.SIGKILL)
-    pytest.fail("processes left behind: %s" % left)
+    left = left_behind()
+    assert not left, "processes left behind: %s" % left
 
 
 @pytest.mark.parametrize("ns,nc,hosts", [(1, 1, False), (2, 3, False), (2, 2, True)])

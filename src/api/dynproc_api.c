@@ -40,74 +40,40 @@ int PMPI_Close_port(const char *port_name)
     return MPI_SUCCESS;
 }
 
-/* The checks of accept and connect: an intracommunicator, a root in it, a port
- * name at the root. An error in the root's own arguments (*root_err_p) is
+/* MPI_Comm_accept (accept 1) and MPI_Comm_connect: an intracommunicator, a root
+ * in it, a port name at the root. An error in the root's own arguments is
  * reported there, and the root takes part all the same, so that the others
  * return an error rather than wait for it. */
-static int bt_port_args(const char *call, const char *port_name, MPI_Info info, int root,
-                        MPI_Comm h, MPI_Comm *newcomm, bt_comm_t **comm_p, int *root_err_p)
+static int bt_port_meet(const char *call, int accept, const char *port_name, MPI_Info info,
+                        int root, MPI_Comm h, MPI_Comm *newcomm)
 {
-    bt_info_t *in = NULL;
-    int rc;
-
-    *root_err_p = MPI_SUCCESS;
-    if ((rc = bt_check_comm(call, h, comm_p)) != MPI_SUCCESS)
-        return rc;
-    if ((*comm_p)->remote)
-        return bt_err_comm(*comm_p, MPI_ERR_COMM, call, "comm is an intercommunicator (must "
-                           "be an intracommunicator)");
-    BT_CHECK_PTR(*comm_p, call, newcomm, "newcomm");
-    if ((rc = bt_check_root(call, *comm_p, root)) != MPI_SUCCESS)
-        return rc;
-    if ((*comm_p)->rank == root) {
-        if ((rc = bt_check_info(call, *comm_p, info, &in)) != MPI_SUCCESS)
-            *root_err_p = rc;
-        else if (port_name == NULL)
-            *root_err_p = bt_err_comm(*comm_p, MPI_ERR_ARG, call, "port_name is NULL");
-    }
-    return MPI_SUCCESS;
-}
-
-int PMPI_Comm_accept(const char *port_name, MPI_Info info, int root, MPI_Comm h,
-                     MPI_Comm *newcomm)
-{
-    BT_API_LOCK();
-    BT_CHECK_INIT("MPI_Comm_accept");
-    const char *call = "MPI_Comm_accept";
     bt_comm_t *comm = NULL, *c = NULL;
-    int rc, root_err;
+    bt_info_t *in = NULL;
+    int rc, root_err = MPI_SUCCESS;
+    const char *name;
 
-    if ((rc = bt_port_args(call, port_name, info, root, h, newcomm, &comm, &root_err)) !=
-        MPI_SUCCESS)
+    if ((rc = bt_check_comm(call, h, &comm)) != MPI_SUCCESS)
         return rc;
-    rc = bt_port_accept(comm->rank == root && !root_err ? port_name : "", root, comm, NULL,
-                        NULL, &c);
+    if (comm->remote)
+        return bt_err_comm(comm, MPI_ERR_COMM, call, "comm is an intercommunicator (must be "
+                           "an intracommunicator)");
+    BT_CHECK_PTR(comm, call, newcomm, "newcomm");
+    if ((rc = bt_check_root(call, comm, root)) != MPI_SUCCESS)
+        return rc;
+    if (comm->rank == root) {
+        if ((rc = bt_check_info(call, comm, info, &in)) != MPI_SUCCESS)
+            root_err = rc;
+        else if (port_name == NULL)
+            root_err = bt_err_comm(comm, MPI_ERR_ARG, call, "port_name is NULL");
+    }
+    name = comm->rank == root && !root_err ? port_name : "";
+    rc = accept ? bt_port_accept(name, root, comm, NULL, NULL, &c)
+                : bt_port_connect(name, root, comm, &c);
     if (root_err != MPI_SUCCESS)
         return root_err;
-    if (rc == MPI_ERR_PORT && comm->rank == root)
+    if (rc == MPI_ERR_PORT && comm->rank == root && accept)
         return bt_err_comm(comm, rc, call, "'%.*s' is not a port this process opened "
                            "(MPI_Open_port), or the connection broke", 200, port_name);
-    if (rc != MPI_SUCCESS)
-        return bt_err_comm(comm, rc, call, "the connection failed (see the root's error)");
-    *newcomm = c->handle;
-    return MPI_SUCCESS;
-}
-
-int PMPI_Comm_connect(const char *port_name, MPI_Info info, int root, MPI_Comm h,
-                      MPI_Comm *newcomm)
-{
-    BT_API_LOCK();
-    BT_CHECK_INIT("MPI_Comm_connect");
-    const char *call = "MPI_Comm_connect";
-    bt_comm_t *comm = NULL, *c = NULL;
-    int rc, root_err;
-
-    if ((rc = bt_port_args(call, port_name, info, root, h, newcomm, &comm, &root_err)) !=
-        MPI_SUCCESS)
-        return rc;
-    rc = bt_port_connect(comm->rank == root && !root_err ? port_name : "", root, comm, &c);
-    if (root_err != MPI_SUCCESS)
-        return root_err;
     if (rc == MPI_ERR_PORT && comm->rank == root)
         return bt_err_comm(comm, rc, call, "nobody accepts at port '%.*s' (%s)", 200, port_name,
                            bt_port_name_valid(port_name) ? "closed, or its process is gone"
@@ -116,6 +82,22 @@ int PMPI_Comm_connect(const char *port_name, MPI_Info info, int root, MPI_Comm h
         return bt_err_comm(comm, rc, call, "the connection failed (see the root's error)");
     *newcomm = c->handle;
     return MPI_SUCCESS;
+}
+
+int PMPI_Comm_accept(const char *port_name, MPI_Info info, int root, MPI_Comm h,
+                     MPI_Comm *newcomm)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Comm_accept");
+    return bt_port_meet("MPI_Comm_accept", 1, port_name, info, root, h, newcomm);
+}
+
+int PMPI_Comm_connect(const char *port_name, MPI_Info info, int root, MPI_Comm h,
+                      MPI_Comm *newcomm)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Comm_connect");
+    return bt_port_meet("MPI_Comm_connect", 0, port_name, info, root, h, newcomm);
 }
 
 int PMPI_Comm_join(int fd, MPI_Comm *intercomm)

@@ -33,7 +33,8 @@ typedef struct bt_spawn_app {
 
 /* MPI_Comm_spawn_multiple (and _spawn, napps 1): apps matter at root only.
  * errcodes (one per process to start, or NULL) get MPI_SUCCESS or
- * MPI_ERR_SPAWN on every rank; *why_p (root) says what went wrong. */
+ * MPI_ERR_SPAWN: nerrcodes of them at the root, and on success as many as were
+ * started on the others; why (root) says what went wrong. */
 int  bt_comm_spawn(const bt_spawn_app_t *apps, int napps, int root, bt_comm_t *comm,
                    bt_comm_t **intercomm_p, int *errcodes, int nerrcodes, char *why,
                    size_t whylen);

@@ -88,6 +88,10 @@ int bt_comm_spawn(const bt_spawn_app_t *apps, int napps, int root, bt_comm_t *co
     /* A failure of the root's arrives at the others as the handshake's. */
     if (rc != MPI_SUCCESS && comm->rank != root)
         rc = MPI_ERR_SPAWN;
+    /* maxprocs counts at the root only; the others learn it from the new group
+     * (as MPICH does, the codes reach every rank). */
+    if (rc == MPI_SUCCESS && comm->rank != root)
+        nerrcodes = (*intercomm_p)->remote->size;
     for (int i = 0; errcodes != NULL && i < nerrcodes; i++)
         errcodes[i] = rc == MPI_SUCCESS ? MPI_SUCCESS : MPI_ERR_SPAWN;
     return rc;

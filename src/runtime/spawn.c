@@ -264,22 +264,33 @@ int bt_spawn_gone(void *arg)
     (void)arg;
     if (c == NULL || c->done)
         return 1;
-    if (waitpid(c->pid, &status, WNOHANG) == c->pid) {
+    switch (waitpid(c->pid, &status, WNOHANG)) {
+    case 0:
+        return 0;
+    case -1:
+        if (errno != ECHILD)
+            return 0;
+        status = 0;   /* reaped by someone else: gone all the same */
+        /* fall through */
+    default:
         c->done = 1;
         c->status = status;
         return 1;
     }
-    return 0;
 }
 
 static void *bt_spawn_watch(void *arg)
 {
     bt_child_t *c = arg;
-    int status;
+    int status, got;
     char msg[160];
 
-    while (waitpid(c->pid, &status, 0) < 0 && errno == EINTR)
+    while ((got = waitpid(c->pid, &status, 0)) < 0 && errno == EINTR)
         ;
+    /* Someone else reaped it (a SIGCHLD handler of the program's): its end is
+     * not ours to judge. */
+    if (got < 0)
+        status = 0;
     c->status = status;
     __atomic_store_n(&c->done, 1, __ATOMIC_RELEASE);
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0)

@@ -7,24 +7,11 @@
  * Server and client jobs (any sizes) then swap numbers between every pair of
  * their ranks, run an allreduce over the intercommunicator and over its merge,
  * and disconnect; each prints "twojobs ok" from its rank 0. */
-#include <mpi.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include "check.h"
+
 #include <unistd.h>
 
 static int rank;
-
-#define CHECK(cond, ...)                                                   \
-    do {                                                                   \
-        if (!(cond)) {                                                     \
-            printf("FAIL: ");                                              \
-            printf(__VA_ARGS__);                                           \
-            printf(" on rank %d\n", rank);                                 \
-            fflush(stdout);                                                \
-            MPI_Abort(MPI_COMM_WORLD, 1);                                  \
-        }                                                                  \
-    } while (0)
 
 int main(int argc, char **argv)
 {

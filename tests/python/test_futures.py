@@ -12,14 +12,10 @@ reaches the caller with its message), and a shutdown that leaves no process
 behind: the tests run with pytest as a child subreaper, so that any worker left
 running becomes our child, and fail if one is.
 """
-import ctypes
-import os
-import signal
-import time
-
 import pytest
 
-from harness import MPIEXEC, PYTHON, ROOT, clean_env, run_job, venv_problem
+from harness import (MPIEXEC, PYTHON, ROOT, become_subreaper, clean_env, left_behind, run_job,
+                     venv_problem)
 
 TIMEOUT = 120
 
@@ -27,7 +23,7 @@ _problem = venv_problem()
 if _problem:
     pytest.skip(_problem, allow_module_level=True)
 
-ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)   # PR_SET_CHILD_SUBREAPER
+become_subreaper()
 
 POOL = '''
 import os
@@ -78,39 +74,11 @@ if MPI.COMM_WORLD.Get_rank() == 0:
 '''
 
 
-def children():
-    me = str(os.getpid())
-    out = []
-    for p in os.listdir("/proc"):
-        if p.isdigit():
-            try:
-                with open("/proc/%s/stat" % p) as f:
-                    stat = f.read()
-            except OSError:
-                continue
-            if stat.rsplit(")", 1)[1].split()[1] == me:
-                out.append(int(p))
-    return out
-
-
 @pytest.fixture(autouse=True)
 def nothing_left():
     yield
-    deadline = time.time() + 5
-    left = []
-    while time.time() < deadline:
-        try:
-            while os.waitpid(-1, os.WNOHANG)[0] > 0:
-                pass
-        except ChildProcessError:
-            pass
-        left = children()
-        if not left:
-            return
-        time.sleep(0.1)
-    for p in left:
-        os.kill(p, signal.SIGKILL)
-    pytest.fail("processes left behind: %s" % left)
+    left = left_behind()
+    assert not left, "processes left behind: %s" % left
 
 
 def pool_lines(world):
