@@ -5,6 +5,7 @@
  * MPI_Comm_accept and MPI_Comm_connect make (comm/port.c). */
 #include "comm/bt_comm_impl.h"
 #include "comm/bt_dynproc.h"
+#include "pt2pt/bt_pt2pt.h"
 #include "runtime/bt_runtime.h"
 #include "runtime/bt_spawn.h"
 #include "util/bt_util.h"
@@ -64,6 +65,16 @@ int bt_comm_spawn(const bt_spawn_app_t *apps, int napps, int root, bt_comm_t *co
             bt_port_close(port);
             port[0] = '\0';
         }
+    }
+    /* The new processes are of another job: every parent opens its network
+     * endpoint now, while they start (libfabric's start-up costs a few hundred
+     * ms), rather than in the handshake. A failure here is the handshake's to
+     * report. */
+    {
+        unsigned char addr[256];
+        uint64_t secret[2];
+        size_t len;
+        (void)bt_pt2pt_reach(addr, sizeof(addr), &len, secret);
     }
     /* The accept is collective even when the root could not start anything: it
      * tells its side so, instead of leaving it waiting. */
