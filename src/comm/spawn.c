@@ -114,7 +114,9 @@ int bt_comm_spawn_child_init(void)
     char name[MPI_MAX_PORT_NAME];
     int rc;
 
-    if (port == NULL || *port == '\0')
+    /* Only MPI_Comm_spawn sets it, with a port's name: anything else is no
+     * parent's (a stray value in the environment), and the job runs alone. */
+    if (port == NULL || !bt_port_name_valid(port))
         return MPI_SUCCESS;
     bt_strlcpy(name, port, sizeof(name));
     /* Not for the jobs this one may spawn. */
