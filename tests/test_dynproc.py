@@ -4,6 +4,7 @@
   MPI_Lookup_name and MPI_Comm_accept / MPI_Comm_connect (tests/c/dyn_twojobs.c),
   on one host and with each job across two fork "hosts";
 - MPI_Abort in a job that spawned ends the spawned job too;
+- a job across two fork "hosts" spawns on a third (info "host");
 - a singleton (no mpiexec) spawns (tests/c/dyn_spawn.c).
 
 Every test runs with pytest as a child subreaper, so that a process left behind
@@ -74,6 +75,19 @@ def test_abort_ends_spawned_job(tmp_path):
     assert res.returncode == 3, res.stdout + res.stderr
     assert "spawned" in res.stdout
     assert "MPI_Abort" in res.stderr
+
+
+def test_spawn_on_another_host(tmp_path):
+    # a job on two fork "hosts" spawns its children on a third (info "host"):
+    # they reach their parents over the network
+    exe = compile_prog("dyn_twojobs", tmp_path)
+    res = subprocess.run([MPIEXEC, "-launcher", "fork", "-hosts", "a,b", "-n", "2", exe,
+                          "hostspawn", "c"], capture_output=True, text=True, timeout=TIMEOUT,
+                         env=dict(os.environ, BATON_BIND="none"))
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert sorted(res.stdout.splitlines()) == ["merged rank 0: parent", "merged rank 1: parent",
+                                               "merged rank 2: spawned",
+                                               "merged rank 3: spawned"], res.stdout + res.stderr
 
 
 def test_singleton_spawns(tmp_path):

@@ -3,6 +3,8 @@
  *   dyn_twojobs server SERVICE   opens a port, publishes it as SERVICE, accepts
  *   dyn_twojobs client SERVICE   looks SERVICE up (waiting for it), connects
  *   dyn_twojobs abort            spawns 2 children that wait, then MPI_Abort
+ *   dyn_twojobs hostspawn HOST   spawns 2 children on HOST (info "host"), merges,
+ *                                and each process prints its merged rank and role
  *
  * Server and client jobs (any sizes) then swap numbers between every pair of
  * their ranks, run an allreduce over the intercommunicator and over its merge,
@@ -23,8 +25,36 @@ int main(int argc, char **argv)
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);
     MPI_Comm_get_parent(&parent);
+    if (parent != MPI_COMM_NULL && argc >= 2 && strcmp(argv[1], "hostchild") == 0) {
+        MPI_Intercomm_merge(parent, 1, &merged);
+        MPI_Comm_rank(merged, &v);
+        MPI_Allreduce(&v, &sum, 1, MPI_INT, MPI_SUM, merged);
+        CHECK(sum == 6, "child: merged allreduce %d", sum);
+        printf("merged rank %d: spawned\n", v);
+        MPI_Comm_free(&merged);
+        MPI_Comm_disconnect(&parent);
+        MPI_Finalize();
+        return 0;
+    }
     if (parent != MPI_COMM_NULL) {   /* a child of "abort": waits for ever */
         MPI_Recv(&v, 1, MPI_INT, 0, 0, parent, MPI_STATUS_IGNORE);
+        MPI_Finalize();
+        return 0;
+    }
+    if (argc >= 3 && strcmp(argv[1], "hostspawn") == 0) {
+        char *args[] = { "hostchild", NULL };
+        MPI_Info info;
+        MPI_Info_create(&info);
+        MPI_Info_set(info, "host", argv[2]);
+        MPI_Comm_spawn(argv[0], args, 2, info, 0, MPI_COMM_WORLD, &inter, MPI_ERRCODES_IGNORE);
+        MPI_Info_free(&info);
+        MPI_Intercomm_merge(inter, 0, &merged);
+        MPI_Comm_rank(merged, &v);
+        MPI_Allreduce(&v, &sum, 1, MPI_INT, MPI_SUM, merged);
+        CHECK(sum == 6, "parent: merged allreduce %d", sum);
+        printf("merged rank %d: parent\n", v);
+        MPI_Comm_free(&merged);
+        MPI_Comm_disconnect(&inter);
         MPI_Finalize();
         return 0;
     }
