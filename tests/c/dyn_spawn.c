@@ -1,7 +1,8 @@
 /* MPI_Comm_spawn: the parents (every rank of MPI_COMM_WORLD) spawn children of
  * this program from a non-zero root; parents and children talk point to point
  * over the intercommunicator, both ways, run collectives over it (bcast from a
- * parent, allreduce), merge it and run collectives over the merged
+ * parent, allreduce), a 4 MiB message each way (rendezvous between jobs), merge
+ * it and run collectives over the merged
  * communicator, and the children see MPI_Comm_get_parent, their own world and
  * MPI_APPNUM 0. Then the children disconnect, and the parents spawn again
  * (spawn_multiple of two commands, checked by MPI_APPNUM). */
@@ -32,6 +33,18 @@ static void child(MPI_Comm parent, int kind)
         CHECK(v == 1000 + rank, "child: got %d from the parents, expected %d", v, 1000 + rank);
         v = 2000 + rank;
         MPI_Send(&v, 1, MPI_INT, rank % psize, 8, parent);
+        /* a large message each way with child 0 (rendezvous between jobs) */
+        if (rank == 0) {
+            int n = (1 << 20) + 12345, *big = malloc((size_t)n * sizeof(int));
+            MPI_Recv(big, n, MPI_INT, 0, 11, parent, MPI_STATUS_IGNORE);
+            for (int i = 0; i < n; i++)
+                CHECK(big[i] == 3 * i + 1, "child: big[%d] is %d, expected %d", i, big[i],
+                      3 * i + 1);
+            for (int i = 0; i < n; i++)
+                big[i] = -i;
+            MPI_Send(big, n, MPI_INT, 0, 12, parent);
+            free(big);
+        }
         /* bcast from parent root 0 over the intercommunicator */
         v = -1;
         MPI_Bcast(&v, 1, MPI_INT, 0, parent);
@@ -103,6 +116,16 @@ int main(int argc, char **argv)
     for (int k = rank; k < nkids; k += size) {
         MPI_Recv(&v, 1, MPI_INT, k, 8, inter, MPI_STATUS_IGNORE);
         CHECK(v == 2000 + k, "got %d from child %d, expected %d", v, k, 2000 + k);
+    }
+    if (rank == 0) {   /* 4 MiB + a bit each way with child 0 */
+        int n = (1 << 20) + 12345, *big = malloc((size_t)n * sizeof(int));
+        for (int i = 0; i < n; i++)
+            big[i] = 3 * i + 1;
+        MPI_Send(big, n, MPI_INT, 0, 11, inter);
+        MPI_Recv(big, n, MPI_INT, 0, 12, inter, MPI_STATUS_IGNORE);
+        for (int i = 0; i < n; i++)
+            CHECK(big[i] == -i, "big[%d] from child 0 is %d, expected %d", i, big[i], -i);
+        free(big);
     }
     v = 4242;
     MPI_Bcast(&v, 1, MPI_INT, rank == 0 ? MPI_ROOT : MPI_PROC_NULL, inter);

@@ -458,6 +458,13 @@ int bt_net_open_alone(void)
      * /proc/kallsyms (0.3 s). */
     if (!net.up && getenv("FI_PROVIDER") == NULL && getenv("BATON_OFI_PROVIDER") == NULL)
         setenv("FI_PROVIDER", "tcp,ofi_rxm", 0);
+    /* rxm's receive buffers of 66000 bytes (see bt_net_open_endpoint) are 68 MB a
+     * process, whose first touch costs a spawned process most of its start (a
+     * second of system time for four of them here). Between jobs, frames past
+     * 16 KiB take rxm's own rendezvous instead, and arrive in order all the
+     * same (bt_net_hold). */
+    if (!net.up)
+        setenv("FI_OFI_RXM_BUFFER_SIZE", "16384", 0);
     return net.up ? 0 : bt_net_open_as(0);
 }
 
