@@ -285,11 +285,10 @@ int PMPI_Comm_spawn_multiple(int count, char *array_of_commands[], char **array_
     return root_err ? root_err : rc;
 }
 
-int PMPI_Publish_name(const char *service_name, MPI_Info info, const char *port_name)
+/* The arguments every name call takes: an info, a service name, a port name. */
+static int bt_name_args(const char *call, const char *service_name, MPI_Info info,
+                        const char *port_name)
 {
-    BT_API_LOCK();
-    BT_CHECK_INIT("MPI_Publish_name");
-    const char *call = "MPI_Publish_name";
     bt_info_t *in = NULL;
     int rc;
 
@@ -297,6 +296,18 @@ int PMPI_Publish_name(const char *service_name, MPI_Info info, const char *port_
         return rc;
     BT_CHECK_PTR(NULL, call, service_name, "service_name");
     BT_CHECK_PTR(NULL, call, port_name, "port_name");
+    return MPI_SUCCESS;
+}
+
+int PMPI_Publish_name(const char *service_name, MPI_Info info, const char *port_name)
+{
+    BT_API_LOCK();
+    BT_CHECK_INIT("MPI_Publish_name");
+    const char *call = "MPI_Publish_name";
+    int rc;
+
+    if ((rc = bt_name_args(call, service_name, info, port_name)) != MPI_SUCCESS)
+        return rc;
     if ((rc = bt_names_publish(service_name, port_name)) == MPI_ERR_SERVICE)
         return bt_err_comm(NULL, rc, call, "service '%.200s' is published already, or is "
                            "not a name (1 to 120 characters)", service_name);
@@ -310,13 +321,10 @@ int PMPI_Unpublish_name(const char *service_name, MPI_Info info, const char *por
     BT_API_LOCK();
     BT_CHECK_INIT("MPI_Unpublish_name");
     const char *call = "MPI_Unpublish_name";
-    bt_info_t *in = NULL;
     int rc;
 
-    if ((rc = bt_check_info(call, NULL, info, &in)) != MPI_SUCCESS)
+    if ((rc = bt_name_args(call, service_name, info, port_name)) != MPI_SUCCESS)
         return rc;
-    BT_CHECK_PTR(NULL, call, service_name, "service_name");
-    BT_CHECK_PTR(NULL, call, port_name, "port_name");
     if ((rc = bt_names_unpublish(service_name)) != MPI_SUCCESS)
         return bt_err_comm(NULL, rc, call, "service '%.200s' is not published by this process",
                            service_name);
@@ -328,13 +336,10 @@ int PMPI_Lookup_name(const char *service_name, MPI_Info info, char *port_name)
     BT_API_LOCK();
     BT_CHECK_INIT("MPI_Lookup_name");
     const char *call = "MPI_Lookup_name";
-    bt_info_t *in = NULL;
     int rc;
 
-    if ((rc = bt_check_info(call, NULL, info, &in)) != MPI_SUCCESS)
+    if ((rc = bt_name_args(call, service_name, info, port_name)) != MPI_SUCCESS)
         return rc;
-    BT_CHECK_PTR(NULL, call, service_name, "service_name");
-    BT_CHECK_PTR(NULL, call, port_name, "port_name");
     if ((rc = bt_names_lookup(service_name, port_name, MPI_MAX_PORT_NAME)) != MPI_SUCCESS)
         return bt_err_comm(NULL, rc, call, "service '%.200s' is not published", service_name);
     return MPI_SUCCESS;
