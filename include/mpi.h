@@ -864,11 +864,16 @@ BATON_DECL(int, Cart_shift, (MPI_Comm comm, int direction, int disp, int *rank_s
                              int *rank_dest))
 BATON_DECL(int, Cart_sub, (MPI_Comm comm, const int remain_dims[], MPI_Comm *newcomm))
 BATON_DECL(int, Cartdim_get, (MPI_Comm comm, int *ndims))
+BATON_DECL(int, Close_port, (const char *port_name))
+BATON_DECL(int, Comm_accept, (const char *port_name, MPI_Info info, int root,
+                              MPI_Comm comm, MPI_Comm *newcomm))
 BATON_DECL(int, Comm_attach_buffer, (MPI_Comm comm, void *buffer, int size))
 BATON_DECL(int, Comm_attach_buffer_c, (MPI_Comm comm, void *buffer, MPI_Count size))
 BATON_DECL(MPI_Fint, Comm_c2f, (MPI_Comm comm))
 BATON_DECL(int, Comm_call_errhandler, (MPI_Comm comm, int errorcode))
 BATON_DECL(int, Comm_compare, (MPI_Comm comm1, MPI_Comm comm2, int *result))
+BATON_DECL(int, Comm_connect, (const char *port_name, MPI_Info info, int root,
+                               MPI_Comm comm, MPI_Comm *newcomm))
 BATON_DECL(int, Comm_create, (MPI_Comm comm, MPI_Group group, MPI_Comm *newcomm))
 BATON_DECL(int, Comm_create_errhandler, (MPI_Comm_errhandler_function *comm_errhandler_fn,
                                          MPI_Errhandler *errhandler))
@@ -884,6 +889,7 @@ BATON_DECL(int, Comm_delete_attr, (MPI_Comm comm, int comm_keyval))
 BATON_DECL(int, Comm_detach_buffer, (MPI_Comm comm, void *buffer_addr, int *size))
 BATON_DECL(int, Comm_detach_buffer_c, (MPI_Comm comm, void *buffer_addr,
                                        MPI_Count *size))
+BATON_DECL(int, Comm_disconnect, (MPI_Comm *comm))
 BATON_DECL(int, Comm_dup, (MPI_Comm comm, MPI_Comm *newcomm))
 BATON_DECL(int, Comm_dup_with_info, (MPI_Comm comm, MPI_Info info, MPI_Comm *newcomm))
 BATON_DECL(MPI_Comm, Comm_f2c, (MPI_Fint comm))
@@ -902,6 +908,7 @@ BATON_DECL(int, Comm_idup, (MPI_Comm comm, MPI_Comm *newcomm, MPI_Request *reque
 BATON_DECL(int, Comm_idup_with_info, (MPI_Comm comm, MPI_Info info, MPI_Comm *newcomm,
                                       MPI_Request *request))
 BATON_DECL(int, Comm_iflush_buffer, (MPI_Comm comm, MPI_Request *request))
+BATON_DECL(int, Comm_join, (int fd, MPI_Comm *intercomm))
 BATON_DECL(int, Comm_rank, (MPI_Comm comm, int *rank))
 BATON_DECL(int, Comm_remote_group, (MPI_Comm comm, MPI_Group *group))
 BATON_DECL(int, Comm_remote_size, (MPI_Comm comm, int *size))
@@ -910,6 +917,15 @@ BATON_DECL(int, Comm_set_errhandler, (MPI_Comm comm, MPI_Errhandler errhandler))
 BATON_DECL(int, Comm_set_info, (MPI_Comm comm, MPI_Info info))
 BATON_DECL(int, Comm_set_name, (MPI_Comm comm, const char *comm_name))
 BATON_DECL(int, Comm_size, (MPI_Comm comm, int *size))
+BATON_DECL(int, Comm_spawn, (const char *command, char *argv[], int maxprocs,
+                             MPI_Info info, int root, MPI_Comm comm,
+                             MPI_Comm *intercomm, int array_of_errcodes[]))
+BATON_DECL(int, Comm_spawn_multiple, (int count, char *array_of_commands[],
+                                      char * *array_of_argv[],
+                                      const int array_of_maxprocs[],
+                                      const MPI_Info array_of_info[], int root,
+                                      MPI_Comm comm, MPI_Comm *intercomm,
+                                      int array_of_errcodes[]))
 BATON_DECL(int, Comm_split, (MPI_Comm comm, int color, int key, MPI_Comm *newcomm))
 BATON_DECL(int, Comm_split_type, (MPI_Comm comm, int split_type, int key, MPI_Info info,
                                   MPI_Comm *newcomm))
@@ -1450,6 +1466,7 @@ BATON_DECL(int, Keyval_create, (MPI_Copy_function *copy_fn,
                                 MPI_Delete_function *delete_fn, int *keyval,
                                 void *extra_state))
 BATON_DECL(int, Keyval_free, (int *keyval))
+BATON_DECL(int, Lookup_name, (const char *service_name, MPI_Info info, char *port_name))
 BATON_DECL(MPI_Fint, Message_c2f, (MPI_Message message))
 BATON_DECL(MPI_Message, Message_f2c, (MPI_Fint message))
 BATON_DECL(MPI_Message, Message_fromint, (int message))
@@ -1576,6 +1593,7 @@ BATON_DECL(MPI_Op, Op_f2c, (MPI_Fint op))
 BATON_DECL(int, Op_free, (MPI_Op *op))
 BATON_DECL(MPI_Op, Op_fromint, (int op))
 BATON_DECL(int, Op_toint, (MPI_Op op))
+BATON_DECL(int, Open_port, (MPI_Info info, char *port_name))
 BATON_DECL(int, Pack, (const void *inbuf, int incount, MPI_Datatype datatype,
                        void *outbuf, int outsize, int *position, MPI_Comm comm))
 BATON_DECL(int, Pack_c, (const void *inbuf, MPI_Count incount, MPI_Datatype datatype,
@@ -1609,6 +1627,8 @@ BATON_DECL(int, Probe, (int source, int tag, MPI_Comm comm, MPI_Status *status))
 BATON_DECL(int, Psend_init, (const void *buf, int partitions, MPI_Count count,
                              MPI_Datatype datatype, int dest, int tag, MPI_Comm comm,
                              MPI_Info info, MPI_Request *request))
+BATON_DECL(int, Publish_name, (const char *service_name, MPI_Info info,
+                               const char *port_name))
 BATON_DECL(int, Query_thread, (int *provided))
 BATON_DECL(int, Recv, (void *buf, int count, MPI_Datatype datatype, int source, int tag,
                        MPI_Comm comm, MPI_Status *status))
@@ -2065,6 +2085,8 @@ BATON_DECL(int, Unpack_external, (const char datarep[], const void *inbuf,
 BATON_DECL(int, Unpack_external_c, (const char datarep[], const void *inbuf,
                                     MPI_Count insize, MPI_Count *position, void *outbuf,
                                     MPI_Count outcount, MPI_Datatype datatype))
+BATON_DECL(int, Unpublish_name, (const char *service_name, MPI_Info info,
+                                 const char *port_name))
 BATON_DECL(int, Wait, (MPI_Request *request, MPI_Status *status))
 BATON_DECL(int, Waitall, (int count, MPI_Request array_of_requests[],
                           MPI_Status array_of_statuses[]))

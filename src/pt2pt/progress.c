@@ -148,6 +148,7 @@ int bt_pt2pt_init(void)
     if (bt_tp_init() != 0)
         return -1;
     bt_p2p.tp_up = 1;
+    bt_p2p.out_cap = bt_rt.size;
     bt_p2p.out = bt_calloc((size_t)bt_rt.size, sizeof(bt_out_queue_t));
     bt_p2p.eager_max = BT_MIN(bt_env_size("BATON_EAGER_MAX", 32 << 10), bt_tp_frame_min());
     bt_p2p.cma_min = bt_env_size("BATON_CMA_MIN", 128 << 10);
@@ -159,6 +160,35 @@ int bt_pt2pt_init(void)
     bt_p2p.spin_short_s = 1e-6 * (double)bt_env_long("BATON_SPIN_BUSY_US", 2);
     bt_p2p.yield_s = 1e-6 * (double)bt_env_long("BATON_YIELD_US", 1000);
     return 0;
+}
+
+int bt_pt2pt_reach(void *addr, size_t cap, size_t *len_p, uint64_t secret[2])
+{
+    if (bt_tp_reach(addr, cap, len_p, secret) != 0)
+        return -1;
+    /* The network's frames may be smaller than the segment's. */
+    bt_p2p.eager_max = BT_MIN(bt_p2p.eager_max, bt_tp_frame_min());
+    return 0;
+}
+
+int bt_pt2pt_peer(uint64_t job_hash, int rank, const void *addr, size_t len,
+                  const uint64_t secret[2])
+{
+    int peer = bt_rt_peer_find(job_hash, rank);
+
+    if (peer >= 0)
+        return peer;
+    peer = bt_rt_peer_new(job_hash, rank);
+    if (peer >= bt_p2p.out_cap) {
+        int cap = BT_MAX(2 * bt_p2p.out_cap, peer + 16);
+        bt_p2p.out = bt_realloc(bt_p2p.out, (size_t)cap * sizeof(bt_out_queue_t));
+        memset(bt_p2p.out + bt_p2p.out_cap, 0,
+               (size_t)(cap - bt_p2p.out_cap) * sizeof(bt_out_queue_t));
+        bt_p2p.out_cap = cap;
+    }
+    if (bt_tp_peer_add(peer, addr, len, secret, rank) != 0)
+        return -1;
+    return peer;
 }
 
 static int bt_out_empty(void *arg)

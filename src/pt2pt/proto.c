@@ -364,7 +364,7 @@ int bt_pt2pt_drain_out(void)
 {
     int moved = 0;
 
-    for (int peer = 0; peer < bt_rt.size && bt_p2p.nout; peer++) {
+    for (int peer = 0; peer < bt_rt.npeers && bt_p2p.nout; peer++) {
         bt_out_queue_t *q = &bt_p2p.out[peer];
         while (q->head && bt_out_try(peer, q->head)) {
             bt_out_unlink(q, NULL, q->head);

@@ -136,6 +136,26 @@ const bt_env_var_t bt_env_vars[] = {
     { "BATON_JOBID", BT_ENV_TEXT, 0, 0, NULL,
       "set by mpiexec",
       "(internal) the job's id" },
+    { "BATON_MPIEXEC", BT_ENV_TEXT, 0, 0, NULL,
+      "`mpiexec` beside `libmpi.so` (`../bin`)",
+      "the `mpiexec` that `MPI_Comm_spawn` starts the new processes with" },
+    { "BATON_NAME_DIR", BT_ENV_TEXT, 0, 0, NULL,
+      "`$TMPDIR/baton-names-UID` (`/tmp` without `TMPDIR`)",
+      "the directory of `MPI_Publish_name`'s names, shared by every job that uses it" },
+    { "BATON_UNIVERSE_SIZE", BT_ENV_INT, 1, 1 << 30, NULL,
+      "set by `mpiexec -usize`",
+      "`MPI_UNIVERSE_SIZE`: spawns that would make more processes than this fail with "
+      "`MPI_ERR_SPAWN`; unset: no limit" },
+    { "BATON_PARENT_PORT", BT_ENV_TEXT, 0, 0, NULL,
+      "set by `MPI_Comm_spawn`",
+      "(internal) the port a spawned job connects to its parents through" },
+    { "BATON_APPNUM", BT_ENV_INT, 0, 1 << 30, NULL,
+      "set by `MPI_Comm_spawn_multiple`",
+      "(internal) `MPI_APPNUM` of a spawned process: which command it is" },
+    { "BATON_SPAWN_WATCH_FD", BT_ENV_INT, 3, 1 << 20, NULL,
+      "set by `MPI_Comm_spawn`",
+      "(internal) read by `mpiexec`: a pipe from the spawning process, whose end ends the "
+      "spawned job" },
 };
 const size_t bt_env_nvars = sizeof(bt_env_vars) / sizeof(bt_env_vars[0]);
 

@@ -258,6 +258,20 @@ static int bt_job_done(bt_job_t *job, int64_t now)
     return job->nalive == 0 && (!bt_job_streams_open(job) || now >= job->drain_until_ms);
 }
 
+/* A spawned job's pipe from its spawner: its end means the spawner is gone
+ * (it never writes), and so must the job be. */
+static int bt_job_watch_done;
+
+static void bt_job_watch(bt_job_t *job)
+{
+    char c;
+
+    if (read(job->opts->watch_fd, &c, 1) > 0)
+        return;
+    bt_job_watch_done = 1;
+    bt_job_fail(job, 1, "the process that spawned this job is gone, ended the job");
+}
+
 int bt_job_run(bt_job_t *job, int sigfd)
 {
     size_t cap = 0;
@@ -315,6 +329,8 @@ int bt_job_run(bt_job_t *job, int sigfd)
         } while (0)
 
         BT_EV_ADD(sigfd, POLLIN, BT_EV_SIGNAL, NULL);
+        if (job->opts->watch_fd > 2 && !bt_job_watch_done)
+            BT_EV_ADD(job->opts->watch_fd, POLLIN, BT_EV_WATCH, NULL);
         if (job->in.from_fd >= 0 && job->in.to_fd >= 0 && job->in.len == 0)
             BT_EV_ADD(job->in.from_fd, POLLIN, BT_EV_STDIN, NULL);
         if (job->in.to_fd >= 0)
@@ -382,6 +398,9 @@ int bt_job_run(bt_job_t *job, int sigfd)
                 break;
             case BT_EV_PMI:
                 bt_pmisrv_read(job, evs[i].rk);
+                break;
+            case BT_EV_WATCH:
+                bt_job_watch(job);
                 break;
             case BT_EV_OUT:
                 bt_iofwd_read(job, &evs[i].rk->out);

@@ -107,6 +107,8 @@ typedef struct bt_opts {
     bt_genv_t genv;
     char **genvlist;        /* names, for BT_GENV_LIST */
     int ngenvlist;
+    int usize;              /* -usize: MPI_UNIVERSE_SIZE; 0: the job's size */
+    int watch_fd;           /* a spawned job: ends when this pipe closes; -1: none */
 } bt_opts_t;
 
 /* 0: run the job; 1: done, exit 0 (help, version); 2: error reported, exit 2. */
@@ -427,7 +429,7 @@ typedef struct bt_ev {
 } bt_ev_t;
 
 enum { BT_EV_SIGNAL, BT_EV_STDIN, BT_EV_RANK0_IN, BT_EV_PMI, BT_EV_OUT, BT_EV_ERR,
-       BT_EV_HEAD, BT_EV_PROXY };
+       BT_EV_HEAD, BT_EV_PROXY, BT_EV_WATCH };
 
 /* ---- head.c ---- */
 

@@ -39,6 +39,8 @@ static const char bt_opts_usage_text[] =
     "  -v, --verbose          report refused connections and the proxies' start\n"
     "  --trace FILE           a timeline of every rank's MPI calls and messages,\n"
     "                         as Chrome/Perfetto trace JSON (BATON_TRACE=FILE too)\n"
+    "  -usize N               MPI_UNIVERSE_SIZE: the processes the job and those it\n"
+    "                         spawns may have in all (default: no limit)\n"
     "  --timeout SECONDS      end the job after SECONDS (also -timeout; the\n"
     "                         environment's BATON_TIMEOUT or MPIEXEC_TIMEOUT when\n"
     "                         not given): every rank reports what it waits in\n"
@@ -221,7 +223,7 @@ static int bt_opts_check_env(bt_opts_t *opts)
 
 int bt_opts_parse(int argc, char **argv, bt_opts_t *opts_p)
 {
-    bt_opts_t opts = { .nranks = 1 };
+    bt_opts_t opts = { .nranks = 1, .watch_fd = -1 };
     int i, status, time_limit_given = 0;
 
     status = bt_opts_check_env(&opts);
@@ -400,6 +402,14 @@ int bt_opts_parse(int argc, char **argv, bt_opts_t *opts_p)
             if (status != 0)
                 goto err_free;
             opts.trace = v;
+        } else if (strcmp(name, "-usize") == 0 || strcmp(name, "--usize") == 0 ||
+                   strcmp(name, "-universe_size") == 0) {
+            const char *v;
+
+            BT_OPTS_VALUE(v);
+            status = bt_opts_count(name, v, "processes", &opts.usize);
+            if (status != 0)
+                goto err_free;
         } else if (strcmp(name, "--timeout") == 0 || strcmp(name, "-timeout") == 0) {
             const char *v;
 
