@@ -96,3 +96,37 @@ def test_singleton_spawns(tmp_path):
     res = subprocess.run([exe], capture_output=True, text=True, timeout=TIMEOUT, env=env)
     assert res.returncode == 0, res.stdout + res.stderr
     assert "FAIL" not in res.stdout, res.stdout
+
+
+@pytest.mark.parametrize("kind", ["open to others", "a link"])
+def test_name_directory_must_be_private(tmp_path, kind):
+    """The names' directory has a predictable name: one that others may enter (or
+    a link to one) is refused, so that nobody else reads or plants names."""
+    real = tmp_path / "real"
+    real.mkdir()
+    if kind == "open to others":
+        real.chmod(0o777)
+        names = real
+    else:
+        real.chmod(0o700)
+        names = tmp_path / "names"
+        names.symlink_to(real)
+    script = (
+        "from mpi4py import MPI\n"
+        "MPI.COMM_SELF.Set_errhandler(MPI.ERRORS_RETURN)\n"
+        "for call in (lambda: MPI.Publish_name('svc', 'port'), "
+        "lambda: MPI.Lookup_name('svc')):\n"
+        "    try:\n"
+        "        call()\n"
+        "        print('accepted')\n"
+        "    except MPI.Exception as e:\n"
+        "        print(e.Get_error_class(), e.Get_error_string())\n")
+    env = dict(os.environ, BATON_NAME_DIR=str(names))
+    res = subprocess.run([str(ROOT / ".venv" / "bin" / "python"), "-c", script],
+                         capture_output=True, text=True, env=env, timeout=TIMEOUT)
+    lines = res.stdout.splitlines()
+    assert res.returncode == 0 and len(lines) == 2, res.stdout + res.stderr
+    assert "accepted" not in res.stdout, res.stdout
+    for line in lines:
+        assert "BATON_NAME_DIR" in line and "only it may enter" in line, line
+    assert list(real.iterdir()) == [], "a name was written into %s" % real

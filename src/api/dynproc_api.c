@@ -311,6 +311,9 @@ int PMPI_Publish_name(const char *service_name, MPI_Info info, const char *port_
     if ((rc = bt_names_publish(service_name, port_name)) == MPI_ERR_SERVICE)
         return bt_err_comm(NULL, rc, call, "service '%.200s' is published already, or is "
                            "not a name (1 to 120 characters)", service_name);
+    if (rc == MPI_ERR_ACCESS)
+        return bt_err_comm(NULL, MPI_ERR_OTHER, call, "the names' directory (BATON_NAME_DIR) "
+                           "is not a directory of this user's that only it may enter");
     if (rc != MPI_SUCCESS)
         return bt_err_comm(NULL, rc, call, "the name service cannot be written (BATON_NAME_DIR)");
     return MPI_SUCCESS;
@@ -340,7 +343,11 @@ int PMPI_Lookup_name(const char *service_name, MPI_Info info, char *port_name)
 
     if ((rc = bt_name_args(call, service_name, info, port_name)) != MPI_SUCCESS)
         return rc;
-    if ((rc = bt_names_lookup(service_name, port_name, MPI_MAX_PORT_NAME)) != MPI_SUCCESS)
+    if ((rc = bt_names_lookup(service_name, port_name, MPI_MAX_PORT_NAME)) == MPI_ERR_ACCESS)
+        return bt_err_comm(NULL, MPI_ERR_NAME, call, "service '%.200s' was not looked up: the "
+                           "names' directory (BATON_NAME_DIR) is not a directory of this "
+                           "user's that only it may enter", service_name);
+    if (rc != MPI_SUCCESS)
         return bt_err_comm(NULL, rc, call, "service '%.200s' is not published", service_name);
     return MPI_SUCCESS;
 }

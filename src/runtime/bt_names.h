@@ -6,11 +6,12 @@
 #include <stddef.h>
 
 /* MPI_ERR_SERVICE: the name is published already (by a live process), or cannot
- * be one (empty, longer than 120 characters). */
+ * be one (empty, longer than 120 characters); MPI_ERR_ACCESS: the directory is not
+ * this user's private one. */
 int  bt_names_publish(const char *service, const char *port);
 /* MPI_ERR_SERVICE: this process has not published it. */
 int  bt_names_unpublish(const char *service);
-/* MPI_ERR_NAME: nobody has published it. */
+/* MPI_ERR_NAME: nobody has published it; MPI_ERR_ACCESS: as for publish. */
 int  bt_names_lookup(const char *service, char *port, size_t len);
 /* MPI_Finalize: what this process left published is withdrawn. */
 void bt_names_withdraw_all(void);

@@ -5,7 +5,10 @@
  * every host that shares the directory) sees the same names, singletons and
  * spawned jobs included. A name whose publisher is gone counts as unpublished,
  * and the lookup that finds it removes it; MPI_Finalize withdraws the names its
- * process left published, and the last name out removes the directory. */
+ * process left published, and the last name out removes the directory. The
+ * directory's name is predictable, so it is used only when it is a directory (not
+ * a link) that this user owns and nobody else may enter; names are opened without
+ * following links. */
 #include "runtime/bt_names.h"
 #include "runtime/bt_runtime.h"
 
@@ -41,6 +44,18 @@ static void bt_names_dir(char *out, size_t len)
         snprintf(out, len, "%s/baton-names-%ld", tmp && *tmp ? tmp : "/tmp", (long)getuid());
 }
 
+/* dir is a real directory of this user's, closed to everyone else: 0, else -1
+ * (another user may have made it first, to read or plant names). */
+static int bt_names_dir_private(const char *dir)
+{
+    struct stat st;
+
+    return lstat(dir, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == getuid() &&
+                   (st.st_mode & 077) == 0
+               ? 0
+               : -1;
+}
+
 /* The file of service: 0, or -1 when the name cannot be one. */
 static int bt_names_path(const char *service, char *out, size_t len)
 {
@@ -69,7 +84,7 @@ static int bt_names_read(const char *path, char *port, size_t len)
     char buf[MPI_MAX_PORT_NAME + 32];
     ssize_t got;
     long pid;
-    int fd = open(path, O_RDONLY | O_CLOEXEC), used = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), used = 0;
 
     if (fd < 0)
         return 1;
@@ -115,7 +130,12 @@ int bt_names_publish(const char *service, const char *port)
     if (bt_names_path(service, path, sizeof(path)) != 0)
         return MPI_ERR_SERVICE;
     bt_names_dir(dir, sizeof(dir));
-    while ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0 && tries++ < 3) {
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+        return MPI_ERR_OTHER;
+    if (bt_names_dir_private(dir) != 0)
+        return MPI_ERR_ACCESS;
+    while ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0 &&
+           tries++ < 3) {
         if (errno == ENOENT && mkdir(dir, 0700) != 0 && errno != EEXIST)
             return MPI_ERR_OTHER;
         /* Taken: by a live publisher, or by one that is gone (then removed). */
@@ -157,8 +177,11 @@ int bt_names_unpublish(const char *service)
 
 int bt_names_lookup(const char *service, char *port, size_t len)
 {
-    char path[PATH_MAX];
+    char path[PATH_MAX], dir[PATH_MAX];
 
+    bt_names_dir(dir, sizeof(dir));
+    if (access(dir, F_OK) == 0 && bt_names_dir_private(dir) != 0)
+        return MPI_ERR_ACCESS;
     if (bt_names_path(service, path, sizeof(path)) != 0 || bt_names_read(path, port, len) != 0)
         return MPI_ERR_NAME;
     return MPI_SUCCESS;
