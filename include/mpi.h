@@ -1866,6 +1866,7 @@ BATON_DECL(int, Win_allocate_shared_c, (MPI_Aint size, MPI_Aint disp_unit,
                                         MPI_Info info, MPI_Comm comm, void *baseptr,
                                         MPI_Win *win))
 BATON_DECL(int, Win_attach, (MPI_Win win, void *base, MPI_Aint size))
+BATON_DECL(MPI_Fint, Win_c2f, (MPI_Win win))
 BATON_DECL(int, Win_call_errhandler, (MPI_Win win, int errorcode))
 BATON_DECL(int, Win_complete, (MPI_Win win))
 BATON_DECL(int, Win_create, (void *base, MPI_Aint size, int disp_unit, MPI_Info info,
@@ -1880,6 +1881,7 @@ BATON_DECL(int, Win_create_keyval, (MPI_Win_copy_attr_function *win_copy_attr_fn
                                     int *win_keyval, void *extra_state))
 BATON_DECL(int, Win_delete_attr, (MPI_Win win, int win_keyval))
 BATON_DECL(int, Win_detach, (MPI_Win win, const void *base))
+BATON_DECL(MPI_Win, Win_f2c, (MPI_Fint win))
 BATON_DECL(int, Win_fence, (int assert, MPI_Win win))
 BATON_DECL(int, Win_flush, (int rank, MPI_Win win))
 BATON_DECL(int, Win_flush_all, (MPI_Win win))

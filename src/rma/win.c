@@ -7,6 +7,7 @@
 #include "pt2pt/bt_pt2pt.h"
 #include "runtime/bt_runtime.h"
 #include "transport/bt_transport.h"
+#include "util/bt_fhandle.h"
 #include "util/bt_util.h"
 
 #include <errno.h>
@@ -206,6 +207,7 @@ static void bt_win_destroy(bt_win_t *win)
     free(win->exposure_ranks);
     free(win->peers);
     free(win->locks);
+    bt_fh_forget(BT_FH_WIN, win);
     win->magic = 0;
     free(win);
 }

@@ -362,6 +362,7 @@ static void objects(void)
     MPI_Errhandler eh, got;
 
     MPI_Win_allocate(sizeof(int), sizeof(int), MPI_INFO_NULL, MPI_COMM_WORLD, &base, &win);
+    CHECK(MPI_Win_f2c(MPI_Win_c2f(win)) == win, "Win_f2c(Win_c2f(win)) is not win");
     MPI_Win_set_name(win, "halo");
     MPI_Win_get_name(win, name, &len);
     CHECK(strcmp(name, "halo") == 0 && len == 4, "name '%s'", name);
