@@ -35,6 +35,8 @@ typedef struct bt_win_peer {
     int       disp_unit;
     int       direct;    /* reachable by load/store: base + delta is my address */
     intptr_t  delta;
+    int       node;      /* its slot in my node's control block, -1: another node */
+    int       am;        /* reached by active messages (another node, or no single copy) */
 } bt_win_peer_t;
 
 typedef struct bt_win {
@@ -50,7 +52,10 @@ typedef struct bt_win {
     bt_win_peer_t   *peers;
     char            *map;          /* the shared mapping and its length */
     size_t           map_len;
-    struct bt_win_slot *slots;     /* control block: one slot per rank */
+    struct bt_win_slot *slots;     /* control block: one slot per rank of my node */
+    int             *node_world;   /* world rank of each of them */
+    int              nnode;
+    struct bt_rma_am *am;          /* active messages: NULL when every peer is reached directly */
     bt_errhandler_t *errh;
     struct bt_attr  *attrs;
     struct bt_info  *hints;        /* what Win_get_info reports */

@@ -10,6 +10,7 @@
  * window, the element's type and its address, so all origins agree. */
 #include "rma/rma_impl.h"
 
+#include "pt2pt/bt_pt2pt.h"
 #include "runtime/bt_runtime.h"
 #include "transport/bt_transport.h"
 #include "util/bt_util.h"
@@ -51,8 +52,12 @@ static int bt_rma_target(bt_win_t *win, const char *call, int t, MPI_Aint disp, 
     }
     lo = off + dt->true_lb;
     hi = off + (MPI_Aint)(count - 1) * dt->extent + dt->true_lb + dt->true_extent;
+    if (win->flavor == MPI_WIN_FLAVOR_DYNAMIC && p->am) {
+        *addr_p = (uint64_t)off;   /* the target checks its regions */
+        return MPI_SUCCESS;
+    }
     if (win->flavor == MPI_WIN_FLAVOR_DYNAMIC) {
-        bt_win_slot_t *s = &win->slots[t];
+        bt_win_slot_t *s = bt_win_slot(win, t);
         for (int i = 0; i < BT_WIN_DYN_MAX; i++) {
             uint64_t sz = atomic_load_explicit(&s->regions[i].size, memory_order_acquire);
             uint64_t b = s->regions[i].base;
@@ -88,6 +93,11 @@ static int bt_rma_xfer(bt_win_t *win, const char *call, int t, uint64_t addr, MP
     int world = win->comm->group->world[t], err = 0;
     char *pk = packed;
 
+    if (p->am) {
+        int rc = bt_rma_am_op(win, t, write ? BT_RMA_AM_PUT : BT_RMA_AM_GET, addr, count, dt,
+                              NULL, NULL, write ? packed : NULL, write ? NULL : packed);
+        return rc == MPI_SUCCESS ? rc : bt_rma_err(rc, call, "refused by target %d", t);
+    }
     if (p->direct) {
         char *ptr = (char *)(uintptr_t)(addr + (uint64_t)p->delta);
         if (write)
@@ -132,6 +142,11 @@ static int bt_rma_begin(bt_win_t *win, const bt_rma_op_t *o, uint64_t *addr_p)
 
     if ((rc = bt_rma_check_epoch(win, o)) != MPI_SUCCESS)
         return rc;
+    /* Operations on my node complete without the engine, but a program that
+     * spins on them (a lock by compare-and-swap) must still serve the requests
+     * of other nodes' origins. */
+    if (win->am)
+        bt_progress_poll();
     return bt_rma_target(win, o->call, o->target, o->disp, o->tcount, o->tdt, addr_p);
 }
 
@@ -231,6 +246,74 @@ static int bt_rma_atomic_size(const bt_datatype_t *bdt)
     return bdt->contig && (bdt->size == 1 || bdt->size == 2 || bdt->size == 4 || bdt->size == 8);
 }
 
+void bt_rma_acc_elem(bt_win_t *win, int t, bt_op_t *op, const bt_datatype_t *bdt, char *p,
+                     const char *in, char *old)
+{
+    int noop = !op || bt_op_handle(op) == MPI_NO_OP;
+    size_t esz = (size_t)bdt->size, ext = (size_t)bdt->extent;
+    _Alignas(16) char x[64];
+    _Alignas(16) char y[64];
+
+    if (win->shared_mem && bt_rma_atomic_size(bdt) && ((uintptr_t)p & (esz - 1)) == 0) {
+        uint64_t v = 0;
+        if (!noop)
+            memcpy(&v, in, esz);
+        bt_rma_atomic_elem(op, noop, bdt, p, &v, old);
+        return;
+    }
+    /* No atomic instruction covers it: under the target's lock. */
+    bt_win_acc_lock(win, t);
+    memcpy(y, p, ext);
+    if (old)
+        bt_datatype_pack(bdt, 1, y, old);
+    if (!noop) {
+        bt_datatype_unpack(bdt, 1, in, (MPI_Count)esz, x);
+        bt_op_apply(op, x, y, 1, bdt);
+        memcpy(p, y, ext);
+    }
+    bt_win_acc_unlock(win, t);
+}
+
+void bt_rma_cas_elem(bt_win_t *win, int t, const bt_datatype_t *dt, char *p, const void *origin,
+                     const void *compare, void *result)
+{
+    size_t esz = (size_t)dt->size;
+
+    if (win->shared_mem && bt_rma_atomic_size(dt) && ((uintptr_t)p & (esz - 1)) == 0) {
+        uint64_t expect = 0, desired = 0;
+        memcpy(&expect, compare, esz);
+        memcpy(&desired, origin, esz);
+        switch (esz) {
+        case 1: { uint8_t e = (uint8_t)expect;
+                  __atomic_compare_exchange_n((uint8_t *)p, &e, (uint8_t)desired, 0,
+                                              __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+                  memcpy(result, &e, 1); break; }
+        case 2: { uint16_t e = (uint16_t)expect;
+                  __atomic_compare_exchange_n((uint16_t *)p, &e, (uint16_t)desired, 0,
+                                              __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+                  memcpy(result, &e, 2); break; }
+        case 4: { uint32_t e = (uint32_t)expect;
+                  __atomic_compare_exchange_n((uint32_t *)p, &e, (uint32_t)desired, 0,
+                                              __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+                  memcpy(result, &e, 4); break; }
+        default: { uint64_t e = expect;
+                   __atomic_compare_exchange_n((uint64_t *)p, &e, desired, 0,
+                                               __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+                   memcpy(result, &e, 8); break; }
+        }
+        return;
+    }
+    {
+        char cur[16];
+        bt_win_acc_lock(win, t);
+        memcpy(cur, p, esz);
+        if (memcmp(cur, compare, esz) == 0)
+            memcpy(p, origin, esz);
+        bt_win_acc_unlock(win, t);
+        memcpy(result, cur, esz);
+    }
+}
+
 /* Accumulate (fetch 0) and get-accumulate (fetch 1; fetch-and-op too). */
 static int bt_rma_acc(bt_win_t *win, const bt_rma_op_t *o, int fetch)
 {
@@ -264,35 +347,21 @@ static int bt_rma_acc(bt_win_t *win, const bt_rma_op_t *o, int fetch)
     if (fetch)
         old = bt_malloc((size_t)(n * bdt->size));
 
-    if (win->shared_mem && bt_rma_atomic_size(bdt)) {
+    if (win->peers[t].am) {
+        rc = bt_rma_am_op(win, t, fetch ? BT_RMA_AM_GACC : BT_RMA_AM_ACC, addr, o->tcount, tdt,
+                          bdt, o->op, in, old);
+        if (rc != MPI_SUCCESS)
+            rc = bt_rma_err(rc, o->call, "refused by target %d", t);
+    } else if (win->peers[t].direct) {
         size_t nruns, e = 0, esz = (size_t)bdt->size;
         const bt_dt_run_t *runs = bt_datatype_runs(tdt, &nruns);
         char *base = (char *)(uintptr_t)(addr + (uint64_t)win->peers[t].delta);
-        for (MPI_Count c = 0; c < o->tcount; c++) {
-            for (size_t r = 0; r < nruns; r++) {
-                for (MPI_Count k = 0; k < runs[r].n; k++, e++) {
-                    char *p = base + c * tdt->extent + runs[r].disp + k * bdt->extent;
-                    uint64_t x = 0;
-                    if (!noop)
-                        memcpy(&x, in + e * esz, esz);
-                    if (((uintptr_t)p & (esz - 1)) == 0) {
-                        bt_rma_atomic_elem(o->op, noop, bdt, p, &x, old ? old + e * esz : NULL);
-                        continue;
-                    }
-                    /* Unaligned: no atomic instruction covers it. */
-                    uint64_t y;
-                    bt_win_acc_lock(win, t);
-                    memcpy(&y, p, esz);
-                    if (old)
-                        memcpy(old + e * esz, &y, esz);
-                    if (!noop) {
-                        bt_op_apply(o->op, &x, &y, 1, bdt);
-                        memcpy(p, &y, esz);
-                    }
-                    bt_win_acc_unlock(win, t);
-                }
-            }
-        }
+        for (MPI_Count c = 0; c < o->tcount; c++)
+            for (size_t r = 0; r < nruns; r++)
+                for (MPI_Count k = 0; k < runs[r].n; k++, e++)
+                    bt_rma_acc_elem(win, t, o->op, bdt,
+                                    base + c * tdt->extent + runs[r].disp + k * bdt->extent,
+                                    noop ? NULL : in + e * esz, old ? old + e * esz : NULL);
     } else {
         char *tpk = bt_malloc((size_t)(n * bdt->size));
         bt_win_acc_lock(win, t);
@@ -335,30 +404,13 @@ int bt_rma_compare_and_swap(bt_win_t *win, const bt_rma_op_t *o)
     if (!dt->predefined || dt->basic < 0 || !dt->contig || esz > 16)
         return bt_rma_err(MPI_ERR_TYPE, o->call, "the datatype must be a predefined integer, "
                           "logical or byte type");
-    if (win->shared_mem && bt_rma_atomic_size(dt) &&
-        ((addr + (uint64_t)win->peers[t].delta) & (esz - 1)) == 0) {
-        char *p = (char *)(uintptr_t)(addr + (uint64_t)win->peers[t].delta);
-        uint64_t expect = 0, desired = 0;
-        memcpy(&expect, o->compare, esz);
-        memcpy(&desired, o->origin, esz);
-        switch (esz) {
-        case 1: { uint8_t e = (uint8_t)expect;
-                  __atomic_compare_exchange_n((uint8_t *)p, &e, (uint8_t)desired, 0,
-                                              __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
-                  memcpy(o->result, &e, 1); break; }
-        case 2: { uint16_t e = (uint16_t)expect;
-                  __atomic_compare_exchange_n((uint16_t *)p, &e, (uint16_t)desired, 0,
-                                              __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
-                  memcpy(o->result, &e, 2); break; }
-        case 4: { uint32_t e = (uint32_t)expect;
-                  __atomic_compare_exchange_n((uint32_t *)p, &e, (uint32_t)desired, 0,
-                                              __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
-                  memcpy(o->result, &e, 4); break; }
-        default: { uint64_t e = expect;
-                   __atomic_compare_exchange_n((uint64_t *)p, &e, desired, 0,
-                                               __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
-                   memcpy(o->result, &e, 8); break; }
-        }
+    if (win->peers[t].am) {
+        rc = bt_rma_am_cas(win, t, addr, dt, o->origin, o->compare, o->result);
+        return rc == MPI_SUCCESS ? rc : bt_rma_err(rc, o->call, "refused by target %d", t);
+    }
+    if (win->peers[t].direct) {
+        bt_rma_cas_elem(win, t, dt, (char *)(uintptr_t)(addr + (uint64_t)win->peers[t].delta),
+                        o->origin, o->compare, o->result);
         return MPI_SUCCESS;
     }
     {

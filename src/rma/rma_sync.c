@@ -8,6 +8,7 @@
 #include "rma/rma_impl.h"
 
 #include "comm/bt_comm.h"
+#include "pt2pt/bt_pt2pt.h"
 #include "util/bt_util.h"
 
 #include <stdlib.h>
@@ -48,21 +49,33 @@ static int bt_rma_lock_try(void *arg)
     return !(v & BT_WIN_LOCK_EXCL) && atomic_compare_exchange_strong(l->word, &v, v + 1);
 }
 
-static void bt_rma_lock_take(bt_win_t *win, int type, int t)
+static int bt_rma_lock_take(bt_win_t *win, int type, int t)
 {
-    bt_rma_lock_try_t l = { &win->slots[t].lock, type };
-
-    if (!bt_rma_lock_try(&l))
-        bt_win_wait_until(win, bt_rma_lock_try, &l);
+    if (win->peers[t].am)
+        return bt_rma_am_sync(win, t, BT_RMA_AM_LOCK, type);
+    {
+        bt_rma_lock_try_t l = { &bt_win_slot(win, t)->lock, type };
+        if (!bt_rma_lock_try(&l))
+            bt_win_wait_until(win, bt_rma_lock_try, &l);
+    }
+    return MPI_SUCCESS;
 }
 
-static void bt_rma_lock_drop(bt_win_t *win, int type, int t)
+static int bt_rma_lock_drop(bt_win_t *win, int type, int t)
+{
+    if (win->peers[t].am)
+        return bt_rma_am_sync(win, t, BT_RMA_AM_UNLOCK, type);
+    bt_rma_lock_release(win, type, t);
+    return MPI_SUCCESS;
+}
+
+void bt_rma_lock_release(bt_win_t *win, int type, int t)
 {
     atomic_thread_fence(memory_order_seq_cst);
     if (type == MPI_LOCK_EXCLUSIVE)
-        atomic_store(&win->slots[t].lock, 0);
+        atomic_store(&bt_win_slot(win, t)->lock, 0);
     else
-        atomic_fetch_sub(&win->slots[t].lock, 1);
+        atomic_fetch_sub(&bt_win_slot(win, t)->lock, 1);
     bt_win_wake_waiters(win);
 }
 
@@ -75,7 +88,8 @@ int bt_rma_lock(bt_win_t *win, int type, int rank, const char *call)
                           "the window is locked at this target already" :
                           "another access epoch (Win_start, Win_lock_all) is open");
     win->fence = 0;
-    bt_rma_lock_take(win, type, rank);
+    if (bt_rma_lock_take(win, type, rank) != MPI_SUCCESS)
+        return bt_rma_err(MPI_ERR_OTHER, call, "target %d refused the lock", rank);
     win->locks[rank] = type;
     win->nlocks++;
     return MPI_SUCCESS;
@@ -85,7 +99,7 @@ int bt_rma_unlock(bt_win_t *win, int rank, const char *call)
 {
     if (!win->locks[rank])
         return bt_rma_err(MPI_ERR_RMA_SYNC, call, "the window is not locked at target %d", rank);
-    bt_rma_lock_drop(win, win->locks[rank], rank);
+    (void)bt_rma_lock_drop(win, win->locks[rank], rank);
     win->locks[rank] = 0;
     win->nlocks--;
     return MPI_SUCCESS;
@@ -98,7 +112,7 @@ int bt_rma_lock_all(bt_win_t *win)
                           "on the window");
     win->fence = 0;
     for (int t = 0; t < win->size; t++)
-        bt_rma_lock_take(win, MPI_LOCK_SHARED, t);
+        (void)bt_rma_lock_take(win, MPI_LOCK_SHARED, t);
     win->lock_all = 1;
     return MPI_SUCCESS;
 }
@@ -109,7 +123,7 @@ int bt_rma_unlock_all(bt_win_t *win)
         return bt_rma_err(MPI_ERR_RMA_SYNC, "MPI_Win_unlock_all", "the window is not locked "
                           "with Win_lock_all");
     for (int t = 0; t < win->size; t++)
-        bt_rma_lock_drop(win, MPI_LOCK_SHARED, t);
+        (void)bt_rma_lock_drop(win, MPI_LOCK_SHARED, t);
     win->lock_all = 0;
     return MPI_SUCCESS;
 }
@@ -119,14 +133,19 @@ int bt_rma_flush(bt_win_t *win, int rank, const char *call)
     if (!win->lock_all && (rank < 0 ? !win->nlocks : !win->locks[rank]))
         return bt_rma_err(MPI_ERR_RMA_SYNC, call, "no passive target epoch is open%s",
                           rank < 0 ? "" : " towards this target");
-    /* Operations are complete already; order them before what follows. */
+    /* Operations are complete already; order them before what follows (and
+     * serve other nodes' requests: programs poll with flushes). */
     atomic_thread_fence(memory_order_seq_cst);
+    if (win->am)
+        bt_progress_poll();
     return MPI_SUCCESS;
 }
 
 void bt_rma_sync(bt_win_t *win)
 {
     atomic_thread_fence(memory_order_seq_cst);
+    if (win->am)
+        bt_progress_poll();
 }
 
 /* ---- Post, start, complete, wait. */
@@ -156,8 +175,12 @@ int bt_rma_post(bt_win_t *win, bt_group_t *group)
         return bt_rma_err(MPI_ERR_GROUP, "MPI_Win_post", "the group has a process that is not "
                           "in the window");
     atomic_thread_fence(memory_order_seq_cst);
-    for (int i = 0; i < group->size; i++)
-        atomic_fetch_add(&win->slots[ranks[i]].posted, 1);
+    for (int i = 0; i < group->size; i++) {
+        if (win->peers[ranks[i]].am)
+            bt_rma_am_sync(win, ranks[i], BT_RMA_AM_POST, 0);
+        else
+            atomic_fetch_add(&bt_win_slot(win, ranks[i])->posted, 1);
+    }
     bt_win_wake_waiters(win);
     bt_group_retain(group);
     win->exposure = group;
@@ -179,7 +202,7 @@ static int bt_rma_count_take(void *arg)
 int bt_rma_start(bt_win_t *win, bt_group_t *group)
 {
     int *ranks;
-    bt_rma_count_t c = { &win->slots[win->rank].posted, (uint32_t)group->size };
+    bt_rma_count_t c = { &bt_win_slot(win, win->rank)->posted, (uint32_t)group->size };
 
     if (win->access || win->lock_all || win->nlocks)
         return bt_rma_err(MPI_ERR_RMA_SYNC, "MPI_Win_start", "an access epoch is open already");
@@ -201,8 +224,13 @@ int bt_rma_complete(bt_win_t *win)
     if (!win->access)
         return bt_rma_err(MPI_ERR_RMA_SYNC, "MPI_Win_complete", "no Win_start epoch is open");
     atomic_thread_fence(memory_order_seq_cst);
-    for (int i = 0; i < win->access->size; i++)
-        atomic_fetch_add(&win->slots[win->access_ranks[i]].completed, 1);
+    for (int i = 0; i < win->access->size; i++) {
+        int t = win->access_ranks[i];
+        if (win->peers[t].am)
+            bt_rma_am_sync(win, t, BT_RMA_AM_COMPLETE, 0);
+        else
+            atomic_fetch_add(&bt_win_slot(win, t)->completed, 1);
+    }
     bt_win_wake_waiters(win);
     bt_group_release(win->access);
     free(win->access_ranks);
@@ -214,12 +242,12 @@ int bt_rma_complete(bt_win_t *win)
 int bt_rma_wait(bt_win_t *win, int *flag_p)
 {
     const char *call = flag_p ? "MPI_Win_test" : "MPI_Win_wait";
-    bt_rma_count_t c = { &win->slots[win->rank].completed, 0 };
+    bt_rma_count_t c = { &bt_win_slot(win, win->rank)->completed, 0 };
 
     if (!win->exposure)
         return bt_rma_err(MPI_ERR_RMA_SYNC, call, "no Win_post epoch is open");
     c.n = (uint32_t)win->exposure->size;
-    if (!bt_rma_count_take(&c)) {
+    if (!bt_rma_count_take(&c) && (!flag_p || !bt_progress_test() || !bt_rma_count_take(&c))) {
         if (flag_p) {
             *flag_p = 0;
             return MPI_SUCCESS;

@@ -93,14 +93,6 @@ static int bt_win_allgather(bt_comm_t *comm, const void *mine, void *all, size_t
     return bt_win_coll(&a);
 }
 
-static int bt_win_bcast(bt_comm_t *comm, void *buf, size_t bytes)
-{
-    bt_coll_args_t a = { .kind = BT_COLL_BCAST, .comm = comm, .recvbuf = buf,
-                         .count = (MPI_Count)bytes, .dt = bt_datatype_predefined(BT_DTI_BYTE),
-                         .root = 0 };
-    return bt_win_coll(&a);
-}
-
 /* What each rank tells the others at creation. */
 typedef struct bt_win_card {
     uint64_t base;
@@ -109,53 +101,46 @@ typedef struct bt_win_card {
     int32_t  noncontig;
 } bt_win_card_t;
 
-/* Rank 0 makes the mapping, the others open it through /proc (as the node's
- * segment is shared); it never has a name, so nothing is left behind. */
-static int bt_win_map(bt_win_t *win, size_t len)
+/* The first rank of my node makes the node's mapping, the others open it
+ * through /proc (as the node's segment is shared); it never has a name, so
+ * nothing is left behind. leader: that rank's window rank. */
+static int bt_win_map(bt_win_t *win, int leader, size_t len)
 {
-    struct { int32_t pid, fd, err, pad; } id = { (int32_t)getpid(), -1, 0, 0 };
-    int fd = -1, rc, ok;
+    typedef struct { int32_t pid, fd, err, ok; } bt_win_mapid_t;
+    bt_win_mapid_t id = { (int32_t)getpid(), -1, 0, 0 }, *all;
+    int fd = -1, rc;
 
-    if (win->rank == 0) {
+    all = bt_malloc((size_t)win->size * sizeof(*all));
+    if (win->rank == leader) {
         fd = memfd_create("baton-win", MFD_CLOEXEC);
         if (fd < 0 || ftruncate(fd, (off_t)len) != 0)
             id.err = errno ? errno : EIO;
         id.fd = fd;
     }
-    if ((rc = bt_win_bcast(win->comm, &id, sizeof(id))) != MPI_SUCCESS)
+    if ((rc = bt_win_allgather(win->comm, &id, all, sizeof(id))) != MPI_SUCCESS)
         goto out;
-    if (id.err) {
-        rc = bt_errcode_new(MPI_ERR_NO_MEM, "cannot create the window's shared memory");
-        goto out;
-    }
-    if (win->rank != 0) {
+    if (!all[leader].err && win->rank != leader) {
         char path[64];
-        snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)id.pid, (int)id.fd);
+        snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)all[leader].pid, (int)all[leader].fd);
         fd = open(path, O_RDWR | O_CLOEXEC);
     }
     win->map = fd < 0 ? MAP_FAILED : mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    ok = win->map != MAP_FAILED;
-    /* Everyone has it mapped (or failed) before rank 0 drops its descriptor. */
-    {
-        int32_t *all = bt_malloc((size_t)win->size * sizeof(int32_t));
-        int32_t mine = ok;
-        rc = bt_win_allgather(win->comm, &mine, all, sizeof(mine));
-        for (int i = 0; rc == MPI_SUCCESS && i < win->size; i++)
-            if (!all[i])
+    /* Everyone has it mapped (or failed) before the leader drops its descriptor. */
+    id.ok = win->map != MAP_FAILED;
+    if ((rc = bt_win_allgather(win->comm, &id, all, sizeof(id))) == MPI_SUCCESS)
+        for (int i = 0; i < win->size && rc == MPI_SUCCESS; i++)
+            if (!all[i].ok)
                 rc = bt_errcode_new(MPI_ERR_NO_MEM, "cannot map the window's shared memory");
-        free(all);
-    }
-    if (rc != MPI_SUCCESS && ok) {
+out:
+    if (rc != MPI_SUCCESS && win->map && win->map != MAP_FAILED)
         munmap(win->map, len);
-        ok = 0;
-    }
-    if (ok)
+    if (rc == MPI_SUCCESS)
         win->map_len = len;
     else
         win->map = NULL;
-out:
     if (fd >= 0)
         close(fd);
+    free(all);
     return rc;
 }
 
@@ -189,6 +174,8 @@ bt_info_t *bt_win_get_info(const bt_win_t *win)
 
 static void bt_win_destroy(bt_win_t *win)
 {
+    if (win->am)
+        bt_rma_am_stop(win);
     if (win->map)
         munmap(win->map, win->map_len);
     if (win->flavor == MPI_WIN_FLAVOR_ALLOCATE || win->flavor == MPI_WIN_FLAVOR_SHARED)
@@ -207,6 +194,7 @@ static void bt_win_destroy(bt_win_t *win)
     free(win->exposure_ranks);
     free(win->peers);
     free(win->locks);
+    free(win->node_world);
     bt_fh_forget(BT_FH_WIN, win);
     win->magic = 0;
     free(win);
@@ -219,21 +207,23 @@ int bt_win_create(bt_comm_t *comm, int flavor, void *base, MPI_Aint bytes, int d
                      : flavor == MPI_WIN_FLAVOR_ALLOCATE ? "MPI_Win_allocate"
                      : flavor == MPI_WIN_FLAVOR_SHARED ? "MPI_Win_allocate_shared"
                      : "MPI_Win_create_dynamic";
-    int n = comm->size, shared_mem, noncontig, rc;
+    int n = comm->size, shared_mem, noncontig, am = 0, leader = -1, rc;
     bt_win_card_t mine, *cards;
     size_t ctl, off, len, *offs;
     bt_win_t *win;
 
     /* Every rank decides the same from the same facts, before any traffic. */
-    for (int i = 0; i < n; i++)
-        if (!bt_tp_is_local(comm->group->world[i]))
-            return bt_rma_err(MPI_ERR_UNSUPPORTED_OPERATION, call, "the ranks of comm span "
-                              "several nodes; Baton's windows live on one node only");
     shared_mem = flavor == MPI_WIN_FLAVOR_ALLOCATE || flavor == MPI_WIN_FLAVOR_SHARED;
+    for (int i = 0; i < n; i++) {
+        if (bt_tp_is_local(comm->group->world[i]))
+            continue;
+        if (flavor == MPI_WIN_FLAVOR_SHARED)
+            return bt_rma_err(MPI_ERR_RMA_SHARED, call, "the ranks of comm span several nodes; "
+                              "shared memory needs them all on one");
+        am = 1;
+    }
     if (!shared_mem && n > 1 && !bt_tp_cma_usable())
-        return bt_rma_err(MPI_ERR_UNSUPPORTED_OPERATION, call, "windows over user memory need "
-                          "single copy (process_vm_readv), which is off here (BATON_SHM_LMT=copy "
-                          "or not permitted); use MPI_Win_allocate");
+        am = 1;
     noncontig = info && bt_info_bool(info, "alloc_shared_noncontig") == 1;
 
     win = bt_calloc(1, sizeof(*win));
@@ -266,15 +256,30 @@ int bt_win_create(bt_comm_t *comm, int flavor, void *base, MPI_Aint bytes, int d
         free(cards);
         goto err;
     }
-    /* The layout: the control block, then each rank's memory. Win_allocate_shared
-     * lays the ranks' parts end to end, as the standard's default says; with
-     * alloc_shared_noncontig (and for Win_allocate) each starts on a page of its
-     * own, so that ranks do not share lines or pages. */
-    ctl = ((size_t)n * sizeof(bt_win_slot_t) + 4095) & ~(size_t)4095;
+    /* My node's ranks of the window share a mapping: the control block, then
+     * each one's memory. Win_allocate_shared lays the ranks' parts end to end,
+     * as the standard's default says; with alloc_shared_noncontig (and for
+     * Win_allocate) each starts on a page of its own, so that ranks do not
+     * share lines or pages. */
+    win->node_world = bt_malloc((size_t)n * sizeof(int));
+    for (int i = 0; i < n; i++) {
+        int w = comm->group->world[i];
+        win->peers[i].node = -1;
+        if (!bt_tp_is_local(w))
+            continue;
+        if (leader < 0)
+            leader = i;
+        win->peers[i].node = win->nnode;
+        win->node_world[win->nnode++] = w;
+    }
+    ctl = ((size_t)win->nnode * sizeof(bt_win_slot_t) + 4095) & ~(size_t)4095;
     offs = bt_malloc((size_t)n * sizeof(size_t));
     off = ctl;
     for (int i = 0; i < n; i++) {
         int apart = flavor == MPI_WIN_FLAVOR_ALLOCATE || cards[i].noncontig;
+        offs[i] = 0;
+        if (win->peers[i].node < 0)
+            continue;
         if (apart)
             off = (off + 4095) & ~(size_t)4095;
         offs[i] = off;
@@ -282,7 +287,7 @@ int bt_win_create(bt_comm_t *comm, int flavor, void *base, MPI_Aint bytes, int d
             off += (size_t)cards[i].bytes;
     }
     len = BT_MAX(off, (size_t)4096);
-    if ((rc = bt_win_map(win, len)) != MPI_SUCCESS) {
+    if ((rc = bt_win_map(win, leader, len)) != MPI_SUCCESS) {
         free(cards);
         free(offs);
         goto err;
@@ -292,7 +297,12 @@ int bt_win_create(bt_comm_t *comm, int flavor, void *base, MPI_Aint bytes, int d
         bt_win_peer_t *p = &win->peers[i];
         p->size = (MPI_Aint)cards[i].bytes;
         p->disp_unit = cards[i].disp_unit;
-        if (shared_mem) {
+        if (p->node < 0 || (!shared_mem && i != win->rank && !bt_tp_cma_usable())) {
+            /* Another node, or user memory without single copy: the target's
+             * handler does it. base is an address in the target's space. */
+            p->base = cards[i].base;
+            p->am = 1;
+        } else if (shared_mem) {
             p->base = (uint64_t)(uintptr_t)(win->map + offs[i]);
             p->direct = 1;
         } else {
@@ -304,8 +314,22 @@ int bt_win_create(bt_comm_t *comm, int flavor, void *base, MPI_Aint bytes, int d
         win->base = win->map + offs[win->rank];
         *(void **)base_p = win->base;
     }
+    if (am && shared_mem) {
+        /* Handlers of other nodes' origins need my memory's address as I see it. */
+        mine.base = (uint64_t)(uintptr_t)win->base;
+        if ((rc = bt_win_allgather(win->comm, &mine, cards, sizeof(mine))) != MPI_SUCCESS) {
+            free(cards);
+            free(offs);
+            goto err;
+        }
+        for (int i = 0; i < n; i++)
+            if (win->peers[i].am)
+                win->peers[i].base = cards[i].base;
+    }
     free(cards);
     free(offs);
+    if (am && (rc = bt_rma_am_start(win)) != MPI_SUCCESS)
+        goto err;
     *win_p = win;
     return MPI_SUCCESS;
 
@@ -352,7 +376,7 @@ int bt_win_shared_query(bt_win_t *win, int rank, MPI_Aint *size_p, int *disp_uni
 
 int bt_win_attach(bt_win_t *win, void *base, MPI_Aint size)
 {
-    bt_win_slot_t *s = &win->slots[win->rank];
+    bt_win_slot_t *s = bt_win_slot(win, win->rank);
 
     for (int i = 0; i < BT_WIN_DYN_MAX; i++) {
         if (atomic_load_explicit(&s->regions[i].size, memory_order_relaxed))
@@ -367,7 +391,7 @@ int bt_win_attach(bt_win_t *win, void *base, MPI_Aint size)
 
 int bt_win_detach(bt_win_t *win, const void *base)
 {
-    bt_win_slot_t *s = &win->slots[win->rank];
+    bt_win_slot_t *s = bt_win_slot(win, win->rank);
 
     for (int i = 0; i < BT_WIN_DYN_MAX; i++) {
         if (atomic_load_explicit(&s->regions[i].size, memory_order_relaxed) &&
@@ -382,22 +406,23 @@ int bt_win_detach(bt_win_t *win, const void *base)
 void bt_win_wake_waiters(bt_win_t *win)
 {
     atomic_thread_fence(memory_order_seq_cst);
-    for (int i = 0; i < win->size; i++)
-        if (i != win->rank && atomic_load_explicit(&win->slots[i].waiting, memory_order_relaxed))
-            bt_tp_bell_ring(win->comm->group->world[i]);
+    for (int j = 0; j < win->nnode; j++)
+        if (win->node_world[j] != bt_rt.rank &&
+            atomic_load_explicit(&win->slots[j].waiting, memory_order_relaxed))
+            bt_tp_bell_ring(win->node_world[j]);
 }
 
 void bt_win_wait_until(bt_win_t *win, int (*ready)(void *), void *arg)
 {
-    atomic_store(&win->slots[win->rank].waiting, 1);
+    atomic_store(&bt_win_slot(win, win->rank)->waiting, 1);
     if (!ready(arg))
         bt_progress_until(ready, arg);
-    atomic_store(&win->slots[win->rank].waiting, 0);
+    atomic_store(&bt_win_slot(win, win->rank)->waiting, 0);
 }
 
 void bt_win_acc_lock(bt_win_t *win, int t)
 {
-    _Atomic uint32_t *w = &win->slots[t].acc;
+    _Atomic uint32_t *w = &bt_win_slot(win, t)->acc;
     int spins = 0;
 
     /* Held for one operation's copy: spin, and give the CPU away when the holder
@@ -414,5 +439,5 @@ void bt_win_acc_lock(bt_win_t *win, int t)
 
 void bt_win_acc_unlock(bt_win_t *win, int t)
 {
-    atomic_store_explicit(&win->slots[t].acc, 0, memory_order_release);
+    atomic_store_explicit(&bt_win_slot(win, t)->acc, 0, memory_order_release);
 }

@@ -1,6 +1,6 @@
 /* One-sided communication: every window flavor, every operation, every
  * synchronization mode, derived datatypes on both sides, and the errors. */
-/* hosts: skip windows live on one node; across nodes they fail with MPI_ERR_UNSUPPORTED_OPERATION (no active messages yet) */
+/* env-matrix: BATON_SHM_LMT=auto,copy */
 #include "check.h"
 
 #include <stdint.h>
@@ -80,56 +80,65 @@ static void flavors(void)
     fence_ops(win, base, n, "Win_allocate");
     MPI_Win_free(&win);
 
-    /* Win_allocate_shared: the peers' memory is contiguous and directly readable. */
-    MPI_Win_allocate_shared(sizeof(int) * (rank + 1), sizeof(int), MPI_INFO_NULL,
-                            MPI_COMM_WORLD, &base, &win);
-    for (int i = 0; i <= rank; i++)
-        base[i] = rank * 100 + i;
-    MPI_Win_fence(0, win);
-    for (int r = 0; r < size; r++) {
-        MPI_Aint qs;
-        int qdu, *qb;
-        MPI_Win_shared_query(win, r, &qs, &qdu, &qb);
-        CHECK(qs == (MPI_Aint)sizeof(int) * (r + 1) && qdu == (int)sizeof(int),
-              "shared_query(%d): size %ld disp_unit %d", r, (long)qs, qdu);
-        if (r > 0) {
-            int *prev;
-            MPI_Aint ps;
-            MPI_Win_shared_query(win, r - 1, &ps, &qdu, &prev);
-            CHECK((char *)qb == (char *)prev + ps, "shared memory of %d does not follow %d's", r,
-                  r - 1);
+    /* Win_allocate_shared over my node: the peers' memory is contiguous and
+     * directly readable. */
+    {
+        MPI_Comm node;
+        int nr, ns;
+        MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node);
+        MPI_Comm_rank(node, &nr);
+        MPI_Comm_size(node, &ns);
+        MPI_Win_allocate_shared(sizeof(int) * (nr + 1), sizeof(int), MPI_INFO_NULL, node, &base,
+                                &win);
+        for (int i = 0; i <= nr; i++)
+            base[i] = nr * 100 + i;
+        MPI_Win_fence(0, win);
+        for (int r = 0; r < ns; r++) {
+            MPI_Aint qs;
+            int qdu, *qb;
+            MPI_Win_shared_query(win, r, &qs, &qdu, &qb);
+            CHECK(qs == (MPI_Aint)sizeof(int) * (r + 1) && qdu == (int)sizeof(int),
+                  "shared_query(%d): size %ld disp_unit %d", r, (long)qs, qdu);
+            if (r > 0) {
+                int *prev;
+                MPI_Aint ps;
+                MPI_Win_shared_query(win, r - 1, &ps, &qdu, &prev);
+                CHECK((char *)qb == (char *)prev + ps, "shared memory of %d does not follow "
+                      "%d's", r, r - 1);
+            }
+            for (int i = 0; i <= r; i++)
+                CHECK(qb[i] == r * 100 + i, "shared load of rank %d element %d: %d", r, i, qb[i]);
         }
-        for (int i = 0; i <= r; i++)
-            CHECK(qb[i] == r * 100 + i, "shared load of rank %d element %d: %d", r, i, qb[i]);
-    }
-    {
-        MPI_Aint qs;
-        int qdu, *qb, *r0;
-        MPI_Win_shared_query(win, MPI_PROC_NULL, &qs, &qdu, &qb);
-        MPI_Win_shared_query(win, 0, &qs, &qdu, &r0);
-        CHECK(qb == r0, "shared_query(MPI_PROC_NULL) is not rank 0's memory");
-    }
-    MPI_Win_fence(0, win);
-    MPI_Win_free(&win);
-
-    /* alloc_shared_noncontig: every part on its own page. */
-    {
-        MPI_Info info;
-        MPI_Info_create(&info);
-        MPI_Info_set(info, "alloc_shared_noncontig", "true");
-        MPI_Win_allocate_shared(3, 1, info, MPI_COMM_WORLD, &base, &win);
-        MPI_Info_free(&info);
-        CHECK(((uintptr_t)base & 4095) == 0, "noncontig part at %p is not page aligned",
-              (void *)base);
-        MPI_Win_get_info(win, &info);
         {
-            char v[64];
-            MPI_Info_get(info, "alloc_shared_noncontig", sizeof(v) - 1, v, &flag);
-            CHECK(flag && strcmp(v, "true") == 0, "get_info alloc_shared_noncontig: %s",
-                  flag ? v : "(absent)");
+            MPI_Aint qs;
+            int qdu, *qb, *r0;
+            MPI_Win_shared_query(win, MPI_PROC_NULL, &qs, &qdu, &qb);
+            MPI_Win_shared_query(win, 0, &qs, &qdu, &r0);
+            CHECK(qb == r0, "shared_query(MPI_PROC_NULL) is not rank 0's memory");
         }
-        MPI_Info_free(&info);
+        MPI_Win_fence(0, win);
         MPI_Win_free(&win);
+
+        /* alloc_shared_noncontig: every part on its own page. */
+        {
+            MPI_Info info;
+            MPI_Info_create(&info);
+            MPI_Info_set(info, "alloc_shared_noncontig", "true");
+            MPI_Win_allocate_shared(3, 1, info, node, &base, &win);
+            MPI_Info_free(&info);
+            CHECK(((uintptr_t)base & 4095) == 0, "noncontig part at %p is not page aligned",
+                  (void *)base);
+            MPI_Win_get_info(win, &info);
+            {
+                char v[64];
+                MPI_Info_get(info, "alloc_shared_noncontig", sizeof(v) - 1, v, &flag);
+                CHECK(flag && strcmp(v, "true") == 0, "get_info alloc_shared_noncontig: %s",
+                      flag ? v : "(absent)");
+            }
+            MPI_Info_free(&info);
+            MPI_Win_free(&win);
+        }
+        MPI_Comm_free(&node);
     }
 
     /* Dynamic: attach, put to an address, detach. */

@@ -172,6 +172,15 @@ def expect_arrays_collectives(n):
     return rank_lines(n, per_rank)
 
 
+def expect_shared_numpy(n):
+    def per_rank(r):
+        out = ["my rows sum %.1f" % (15 * r + 3)]
+        if r == 0:
+            out.append("shared array (%d, 5) filled by %d ranks: True" % (3 * n, n))
+        return out
+    return rank_lines(n, per_rank)
+
+
 # program -> (process counts, expected lines or a checking function)
 PROGRAMS = {
     "tutorial/hello_world.py": (NPS, expect_hello_world),
@@ -189,6 +198,7 @@ PROGRAMS = {
     "arrays_p2p.py": (NPS, expect_arrays_p2p),
     "objects_collectives.py": (NPS, expect_objects_collectives),
     "arrays_collectives.py": (NPS, expect_arrays_collectives),
+    "shared_numpy.py": (NPS, expect_shared_numpy),
 }
 
 
