@@ -146,9 +146,11 @@ static int bt_win_shared_query_common(const char *call, MPI_Win h, int rank, MPI
 
     if ((rc = bt_check_win(call, h, &win)) != MPI_SUCCESS)
         return rc;
-    if (win->flavor != MPI_WIN_FLAVOR_SHARED && win->flavor != MPI_WIN_FLAVOR_ALLOCATE)
-        return bt_err_win(win, MPI_ERR_RMA_FLAVOR, call, "the window was not made by "
-                          "MPI_Win_allocate_shared or MPI_Win_allocate, its memory is not shared");
+    /* MPI 4.1: any flavor but dynamic; memory this process cannot load from
+     * reads as size 0. */
+    if (win->flavor == MPI_WIN_FLAVOR_DYNAMIC)
+        return bt_err_win(win, MPI_ERR_RMA_FLAVOR, call, "the window was made by "
+                          "MPI_Win_create_dynamic: it has no memory of its own to share");
     if (rank != MPI_PROC_NULL && (rank < 0 || rank >= win->size))
         return bt_err_win(win, MPI_ERR_RANK, call, "rank %d is not in the window's group of %d",
                           rank, win->size);

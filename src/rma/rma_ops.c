@@ -334,9 +334,11 @@ static int bt_rma_acc(bt_win_t *win, const bt_rma_op_t *o, int fetch)
         return bt_rma_err(MPI_ERR_TYPE, o->call, "the origin, result and target datatypes must "
                           "be built of one and the same predefined datatype");
     bdt = bt_datatype_predefined(tdt->basic);
+    n = o->tcount * tdt->nbasic;
+    if (n == 0)
+        return MPI_SUCCESS;
     if ((rc = bt_op_check(o->op, bdt)) != MPI_SUCCESS)
         return bt_rma_err(MPI_ERR_OP, o->call, "the op is not defined on the datatype");
-    n = o->tcount * tdt->nbasic;
     if ((!noop && o->ocount * o->odt->nbasic != n) || (fetch && o->rcount * o->rdt->nbasic != n))
         return bt_rma_err(MPI_ERR_TYPE, o->call, "the origin%s and the target hold different "
                           "numbers of elements", fetch ? ", result" : "");

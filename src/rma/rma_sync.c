@@ -37,16 +37,22 @@ int bt_rma_fence(bt_win_t *win, int assert)
 
 /* ---- Locks: a word per target, BT_WIN_LOCK_EXCL or the count of shared holders. */
 
-typedef struct { _Atomic uint32_t *word; int type; } bt_rma_lock_try_t;
+/* got: taken already. The waits ask ready() again after it said yes once, so
+ * a try that takes something must remember it. */
+typedef struct { _Atomic uint32_t *word; int type, got; } bt_rma_lock_try_t;
 
 static int bt_rma_lock_try(void *arg)
 {
     bt_rma_lock_try_t *l = arg;
     uint32_t v = atomic_load_explicit(l->word, memory_order_relaxed);
 
+    if (l->got)
+        return 1;
     if (l->type == MPI_LOCK_EXCLUSIVE)
-        return v == 0 && atomic_compare_exchange_strong(l->word, &v, BT_WIN_LOCK_EXCL);
-    return !(v & BT_WIN_LOCK_EXCL) && atomic_compare_exchange_strong(l->word, &v, v + 1);
+        l->got = v == 0 && atomic_compare_exchange_strong(l->word, &v, BT_WIN_LOCK_EXCL);
+    else
+        l->got = !(v & BT_WIN_LOCK_EXCL) && atomic_compare_exchange_strong(l->word, &v, v + 1);
+    return l->got;
 }
 
 static int bt_rma_lock_take(bt_win_t *win, int type, int t)
@@ -54,7 +60,7 @@ static int bt_rma_lock_take(bt_win_t *win, int type, int t)
     if (win->peers[t].am)
         return bt_rma_am_sync(win, t, BT_RMA_AM_LOCK, type);
     {
-        bt_rma_lock_try_t l = { &bt_win_slot(win, t)->lock, type };
+        bt_rma_lock_try_t l = { &bt_win_slot(win, t)->lock, type, 0 };
         if (!bt_rma_lock_try(&l))
             bt_win_wait_until(win, bt_rma_lock_try, &l);
     }
@@ -188,21 +194,23 @@ int bt_rma_post(bt_win_t *win, bt_group_t *group)
     return MPI_SUCCESS;
 }
 
-typedef struct { _Atomic uint32_t *word; uint32_t n; } bt_rma_count_t;
+typedef struct { _Atomic uint32_t *word; uint32_t n; int got; } bt_rma_count_t;
 
-/* Takes n from the counter once it holds that many. */
+/* Takes n from the counter once it holds that many (once). */
 static int bt_rma_count_take(void *arg)
 {
     bt_rma_count_t *c = arg;
     uint32_t v = atomic_load(c->word);
 
-    return v >= c->n && atomic_compare_exchange_strong(c->word, &v, v - c->n);
+    if (!c->got)
+        c->got = v >= c->n && atomic_compare_exchange_strong(c->word, &v, v - c->n);
+    return c->got;
 }
 
 int bt_rma_start(bt_win_t *win, bt_group_t *group)
 {
     int *ranks;
-    bt_rma_count_t c = { &bt_win_slot(win, win->rank)->posted, (uint32_t)group->size };
+    bt_rma_count_t c = { &bt_win_slot(win, win->rank)->posted, (uint32_t)group->size, 0 };
 
     if (win->access || win->lock_all || win->nlocks)
         return bt_rma_err(MPI_ERR_RMA_SYNC, "MPI_Win_start", "an access epoch is open already");
@@ -242,7 +250,7 @@ int bt_rma_complete(bt_win_t *win)
 int bt_rma_wait(bt_win_t *win, int *flag_p)
 {
     const char *call = flag_p ? "MPI_Win_test" : "MPI_Win_wait";
-    bt_rma_count_t c = { &bt_win_slot(win, win->rank)->completed, 0 };
+    bt_rma_count_t c = { &bt_win_slot(win, win->rank)->completed, 0, 0 };
 
     if (!win->exposure)
         return bt_rma_err(MPI_ERR_RMA_SYNC, call, "no Win_post epoch is open");

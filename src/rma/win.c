@@ -357,7 +357,7 @@ int bt_win_shared_query(bt_win_t *win, int rank, MPI_Aint *size_p, int *disp_uni
 
     if (rank == MPI_PROC_NULL) {
         for (int i = 0; i < win->size && !p; i++)
-            if (win->peers[i].size > 0)
+            if (win->peers[i].size > 0 || win->flavor != MPI_WIN_FLAVOR_SHARED)
                 p = &win->peers[i];
         if (!p) {
             *size_p = 0;
@@ -367,6 +367,13 @@ int bt_win_shared_query(bt_win_t *win, int rank, MPI_Aint *size_p, int *disp_uni
         }
     } else {
         p = &win->peers[rank];
+    }
+    if (!p->direct) {
+        /* Not in my address space (another node; user memory of another rank). */
+        *size_p = 0;
+        *disp_unit_p = p->disp_unit;
+        *(void **)baseptr_p = NULL;
+        return MPI_SUCCESS;
     }
     *size_p = p->size;
     *disp_unit_p = p->disp_unit;

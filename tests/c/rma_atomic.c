@@ -8,6 +8,7 @@
 #include "check.h"
 
 #include <stdint.h>
+#include <unistd.h>
 
 static int rank, size;
 static int one_node;   /* every rank on my node: operations need no messages */
@@ -67,6 +68,37 @@ static void spinlock(MPI_Win win, int *base)
     if (rank == 0)
         CHECK(base[1] == iters * size, "spin-locked counter %d, expected %d", base[1],
               iters * size);
+}
+
+/* Exclusive locks held long enough (a few ms, past the waiters' spinning) that
+ * the waiters sleep and must be woken by the unlock; a read-modify-write by
+ * get and put under the lock counts every holder once. */
+static void lock_contention(void)
+{
+    const int rounds = 3;
+    int *base, v;
+    MPI_Win win;
+
+    MPI_Win_allocate(sizeof(int), sizeof(int), MPI_INFO_NULL, MPI_COMM_WORLD, &base, &win);
+    *base = 0;
+    MPI_Barrier(MPI_COMM_WORLD);
+    for (int k = 0; k < rounds; k++) {
+        MPI_Win_lock(MPI_LOCK_EXCLUSIVE, 0, 0, win);
+        MPI_Get(&v, 1, MPI_INT, 0, 0, 1, MPI_INT, win);
+        MPI_Win_flush(0, win);
+        usleep(3000);
+        v++;
+        MPI_Put(&v, 1, MPI_INT, 0, 0, 1, MPI_INT, win);
+        MPI_Win_unlock(0, win);
+    }
+    MPI_Barrier(MPI_COMM_WORLD);
+    if (rank == 0) {
+        MPI_Win_lock(MPI_LOCK_SHARED, 0, 0, win);
+        CHECK(*base == rounds * size, "exclusive-lock counter %d, expected %d", *base,
+              rounds * size);
+        MPI_Win_unlock(0, win);
+    }
+    MPI_Win_free(&win);
 }
 
 /* Everyone adds into every element of rank 0's array at once. */
@@ -178,6 +210,7 @@ int main(int argc, char **argv)
     MPI_Win_allocate(2 * sizeof(int), sizeof(int), MPI_INFO_NULL, MPI_COMM_WORLD, &ibase, &win);
     spinlock(win, ibase);
     MPI_Win_free(&win);
+    lock_contention();
 
     MPI_Win_allocate(64 * sizeof(double), sizeof(double), MPI_INFO_NULL, MPI_COMM_WORLD, &dbase,
                      &win);

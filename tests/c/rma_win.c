@@ -457,14 +457,21 @@ static void errors(void)
     }
     MPI_Win_free(&win);
 
+    /* Win_create: my own memory is shared with me, the others' reads as size 0. */
     MPI_Win_create(&v, sizeof(v), 1, MPI_INFO_NULL, MPI_COMM_WORLD, &win);
-    MPI_Win_set_errhandler(win, MPI_ERRORS_RETURN);
-    CHECK_ERR(MPI_Win_shared_query(win, 0, &sz, &du, &bp), MPI_ERR_RMA_FLAVOR,
-              "MPI_Win_shared_query", NULL);
+    MPI_Win_shared_query(win, rank, &sz, &du, &bp);
+    CHECK(sz == sizeof(v) && bp == &v, "shared_query of my Win_create memory: %ld %p", (long)sz,
+          bp);
+    if (size > 1) {
+        MPI_Win_shared_query(win, (rank + 1) % size, &sz, &du, &bp);
+        CHECK(sz == 0 && !bp, "shared_query of another's Win_create memory: %ld %p", (long)sz, bp);
+    }
     MPI_Win_free(&win);
 
     MPI_Win_create_dynamic(MPI_INFO_NULL, MPI_COMM_WORLD, &dyn);
     MPI_Win_set_errhandler(dyn, MPI_ERRORS_RETURN);
+    CHECK_ERR(MPI_Win_shared_query(dyn, 0, &sz, &du, &bp), MPI_ERR_RMA_FLAVOR,
+              "MPI_Win_shared_query", NULL);
     MPI_Win_lock_all(0, dyn);
     {
         MPI_Aint a;
