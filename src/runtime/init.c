@@ -275,12 +275,14 @@ int bt_runtime_init(int required, int *provided_p)
         bt_runtime_align_heap();
     bt_rt.thread_multiple = required == MPI_THREAD_MULTIPLE;
     bt_rt.state = BT_RT_RUNNING;
+    bt_progress_thread_start();
     *provided_p = required;
     return MPI_SUCCESS;
 }
 
 int bt_runtime_finalize(void)
 {
+    bt_progress_thread_stop();
     /* MPI_COMM_SELF's attributes are deleted first, while MPI still works. */
     bt_comm_finalize_begin();
     bt_pt2pt_finalize();
@@ -308,7 +310,7 @@ int bt_runtime_open(int required, int *provided_p)
         /* Raising the level is safe: below MULTIPLE no other thread is in MPI. */
         if (required > bt_rt.thread_level) {
             bt_rt.thread_level = BT_MIN(required, MPI_THREAD_MULTIPLE);
-            bt_rt.thread_multiple = bt_rt.thread_level == MPI_THREAD_MULTIPLE;
+            bt_rt.thread_multiple |= bt_rt.thread_level == MPI_THREAD_MULTIPLE;
         }
         *provided_p = bt_rt.thread_level;
     }
