@@ -38,7 +38,10 @@ int main(int argc, char **argv)
         MPI_Win_unlock(target, win);
         dt = MPI_Wtime() - t0;
         CHECK(got == v, "get %ld, expected %ld", got, v);
-        CHECK(dt < 0.5, "the epoch on a computing target took %.3f s: the progress thread did "
+        /* Waiting for the target would take the whole second; each of these
+         * requests waits for the thread's next pass (~100 us, more on a loaded
+         * machine). */
+        CHECK(dt < 0.8, "the epoch on a computing target took %.3f s: the progress thread did "
               "not serve it", dt);
     }
     MPI_Barrier(MPI_COMM_WORLD);
