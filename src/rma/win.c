@@ -63,24 +63,11 @@ int bt_win_raise(bt_win_t *win, int code)
 }
 
 /* Blocking collectives on the window's private communicator. */
-static int bt_win_coll(bt_coll_args_t *a)
-{
-    bt_request_t *req = NULL;
-    int rc;
-
-    a->blocking = 1;
-    rc = bt_coll_start(a, &req);
-    if (rc == MPI_SUCCESS && req) {
-        rc = bt_request_wait(req);
-        bt_request_release(req);
-    }
-    return rc;
-}
 
 int bt_win_barrier(bt_comm_t *comm)
 {
     bt_coll_args_t a = { .kind = BT_COLL_BARRIER, .comm = comm };
-    return bt_win_coll(&a);
+    return bt_coll_run_blocking(&a);
 }
 
 static int bt_win_allgather(bt_comm_t *comm, const void *mine, void *all, size_t bytes)
@@ -90,7 +77,7 @@ static int bt_win_allgather(bt_comm_t *comm, const void *mine, void *all, size_t
                          .sendtype = bt_datatype_predefined(BT_DTI_BYTE),
                          .recvcount = (MPI_Count)bytes,
                          .recvtype = bt_datatype_predefined(BT_DTI_BYTE) };
-    return bt_win_coll(&a);
+    return bt_coll_run_blocking(&a);
 }
 
 /* What each rank tells the others at creation. */
