@@ -42,7 +42,7 @@ static void counter(MPI_Win win, long *base, const char *what, int iters)
 /* A spin lock by Compare_and_swap guarding a non-atomic read-modify-write. */
 static void spinlock(MPI_Win win, int *base)
 {
-    const int iters = one_node ? 50 : 10;
+    const int iters = one_node ? 50 : 5;
     int zero = 0, me = rank + 1, got, v;
 
     if (rank == 0)
@@ -105,7 +105,7 @@ static void lock_contention(void)
 static void acc_atomicity(MPI_Win win, double *dbase, const char *what)
 {
     enum { N = 64 };
-    const int ITERS = one_node ? 1000 : 20;
+    const int ITERS = one_node ? 1000 : 5;
     double add[N];
 
     if (rank == 0)
@@ -199,11 +199,11 @@ int main(int argc, char **argv)
     }
 
     MPI_Win_allocate(sizeof(long), sizeof(long), MPI_INFO_NULL, MPI_COMM_WORLD, &lbase, &win);
-    counter(win, lbase, "allocate", one_node ? 20000 : 200);
+    counter(win, lbase, "allocate", one_node ? 20000 : 50);
     MPI_Win_free(&win);
     lmem = malloc(sizeof(long));
     MPI_Win_create(lmem, sizeof(long), sizeof(long), MPI_INFO_NULL, MPI_COMM_WORLD, &win);
-    counter(win, lmem, "create", one_node ? 2000 : 200);
+    counter(win, lmem, "create", one_node ? 2000 : 50);
     MPI_Win_free(&win);
     free(lmem);
 
