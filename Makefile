@@ -89,7 +89,7 @@ FUZZ_BUILD  := build-fuzz
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -O1 -g $(WARN) -pthread \
                -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
                -Iinclude -Isrc -Itools/mpiexec -Itests/fuzz
-FUZZ_NAMES  := control pmi hostfile options env netheader
+FUZZ_NAMES  := control pmi hostfile options env netheader setup
 FUZZ_HDRS   := $(wildcard include/*.h) $(shell find src -name '*.h') \
                $(wildcard tools/mpiexec/*.h) tests/fuzz/bt_fuzz.h
 FUZZ_LAUNCHER := $(filter-out tools/mpiexec/main.c tools/mpiexec/proxy_main.c,$(MPIEXEC_ALL))
@@ -99,6 +99,7 @@ fuzz_hostfile_SRCS  := tools/mpiexec/hosts.c
 fuzz_options_SRCS   := tools/mpiexec/options.c tools/mpiexec/hosts.c src/util/env.c
 fuzz_env_SRCS       := src/util/env.c
 fuzz_netheader_SRCS := src/transport/net/frame.c
+fuzz_setup_SRCS     := tools/mpiexec/setup.c tools/mpiexec/channel.c
 fuzz_control_LIBS   := -lsodium
 fuzz_pmi_LIBS       := -lsodium
 fuzz_obj = $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(1))

@@ -1,14 +1,19 @@
 #!/usr/bin/env python3
 """Writes Baton's bindings from the MPI Forum's machine-readable API
 (`pympistandard`): the prototypes in include/mpi.h, the MPI_ -> PMPI_ aliases
-(src/api/aliases.ld), the export list (src/libmpi.map) and the README's list of
-what is missing. `--check` writes nothing and exits 1 when a file differs.
+(src/api/aliases.ld), the export list (src/libmpi.map), the README's list of
+what is missing, and the entry points that are only a call down (FORWARDS).
+`--check` writes nothing and exits 1 when a file differs.
 
     scripts/gen_bindings.py [--check]
 
 A procedure is Baton's when src/api/ defines its PMPI_ name; the signature
 always comes from the standard, so a definition that strays from it fails to
-compile against mpi.h. The entry points' bodies stay hand-written.
+compile against mpi.h. The entry points' bodies stay hand-written, but for
+the families whose every form (blocking, nonblocking, persistent, large-count)
+is one call to the same implementation: those forms are written here, from the
+standard's parameter lists, into src/api/<file>_fwd.h, which <file>.c includes
+after its implementations.
 """
 import re
 import subprocess
@@ -61,12 +66,14 @@ def standard():
 
 
 def defined():
-    """Names (without PMPI_) that src/api/ defines: read after the preprocessor,
-    since families of entry points are written by one macro."""
+    """Names (without PMPI_) that src/api/ defines by hand: read after the
+    preprocessor, since families of entry points are written by one macro. The
+    generated forwarders (FORWARDS) are left out: they come from the table."""
     names = set()
     for path in sorted(API.glob("*.c")):
+        source = re.sub(r'(?m)^#include "api/\w+_fwd\.h"$', "", path.read_text())
         text = subprocess.run([CC, "-E", "-P", "-std=c11", "-D_GNU_SOURCE", "-Iinclude", "-Isrc",
-                               str(path.relative_to(ROOT))], cwd=ROOT, check=True,
+                               "-x", "c", "-"], input=source, cwd=ROOT, check=True,
                               capture_output=True, text=True).stdout
         for match in re.finditer(r"\bPMPI_(\w+)\s*\(", text):
             depth, i = 1, match.end()
@@ -115,6 +122,76 @@ def exports(mine):
             "  local:\n    *;\n};\n")
 
 
+# Entry points that are one call down: {api file stem: [(procedure, implementation,
+# trailing arguments)]}. The implementation takes the call's name, then the
+# standard's parameters in order but for the trailing ones it replaces (request,
+# and the persistent forms' info, which carries only hints Baton does not take),
+# with integer, MPI_Count and MPI_Aint arrays as bt_arr_t (BT_INTS, BT_COUNTS,
+# BT_AINTS), then the trailing arguments.
+def collective(base, impl):
+    """The six forms of a collective: blocking, nonblocking (I-), persistent
+    (-_init), each also with large counts (-_c)."""
+    nonblocking = "I" + base[0].lower() + base[1:]
+    forms = [(base, "1, NULL"), (nonblocking, "0, request"),
+             (base + "_init", "BT_COLL_PERSISTENT, request")]
+    return [(name + c, impl, tail) for name, tail in forms for c in ("", "_c")]
+
+
+COLLECTIVES = [
+    ("Barrier", "bt_barrier"), ("Bcast", "bt_bcast"), ("Gather", "bt_gather"),
+    ("Gatherv", "bt_gatherv"), ("Scatter", "bt_scatter"), ("Scatterv", "bt_scatterv"),
+    ("Allgather", "bt_allgather"), ("Allgatherv", "bt_allgatherv"),
+    ("Alltoall", "bt_alltoall"), ("Alltoallv", "bt_alltoallv"),
+    ("Alltoallw", "bt_alltoallw"), ("Reduce", "bt_reduce"), ("Allreduce", "bt_allreduce"),
+    ("Scan", "bt_scan"), ("Exscan", "bt_exscan"), ("Reduce_scatter", "bt_reduce_scatter"),
+    ("Reduce_scatter_block", "bt_reduce_scatter_block"),
+    ("Neighbor_allgather", "bt_neighbor_allgather"),
+    ("Neighbor_allgatherv", "bt_neighbor_allgatherv"),
+    ("Neighbor_alltoall", "bt_neighbor_alltoall"),
+    ("Neighbor_alltoallv", "bt_neighbor_alltoallv"),
+    ("Neighbor_alltoallw", "bt_neighbor_alltoallw"),
+]
+
+FORWARDS = {
+    "coll_api": [f for base, impl in COLLECTIVES for f in collective(base, impl)],
+    "pt2pt_api": [(name + c, impl, tail) for name, impl, tail in (
+        ("Sendrecv", "bt_sendrecv", ""), ("Sendrecv_replace", "bt_sendrecv_replace", ""),
+        ("Isendrecv", "bt_isendrecv", "request"),
+        ("Isendrecv_replace", "bt_isendrecv_replace", "request")) for c in ("", "_c")],
+}
+
+ARRAYS = {"int": "BT_INTS", "MPI_Count": "BT_COUNTS", "MPI_Aint": "BT_AINTS"}
+
+
+def forward(api, name, impl, tail):
+    """The text of PMPI_<name>: lock, check that MPI is initialized, one call."""
+    ret, params = api[name]
+    args, unused = [], []
+    for decl in params:
+        pname = re.search(r"(\w+)(\[\])?$", decl).group(1)
+        if pname == "request" and "request" in tail or pname == "info" and "_init" in name:
+            if pname == "info":
+                unused.append(pname)
+            continue
+        base = decl.replace("const ", "").rsplit(None, 1)[0]
+        args.append("%s(%s)" % (ARRAYS[base], pname) if decl.endswith("[]") and base in ARRAYS
+                    else pname)
+    call = '"MPI_%s"' % name
+    body = ["    (void)%s;" % u for u in unused] + [
+        "    BT_API_LOCK();", "    BT_CHECK_INIT(%s);" % call,
+        wrap("    return " + impl, [call] + args + ([tail] if tail else []), 96) + ";"]
+    return "%s\n{\n%s\n}\n" % (wrap("%s PMPI_%s" % (ret, name), params, 96),
+                                  "\n".join(body))
+
+
+def forwarders(api, stem):
+    return ("/* Generated by scripts/gen_bindings.py from pympistandard: do not edit.\n"
+            " * The entry points of %s.c that are one call down; that file includes\n"
+            " * this one after the implementations. */\n" % stem +
+            "\n".join(forward(api, name, impl, tail) for name, impl, tail in FORWARDS[stem]
+                      if name in api))
+
+
 # The parts of the standard that the README's list of missing procedures names
 # apart, each by a test on the name (without MPI_), in this order; the rest is
 # "everything else".
@@ -157,7 +234,15 @@ def replace_between(text, begin, end, body):
 
 
 def main():
-    api, mine = standard(), defined()
+    api = standard()
+    forwarded = {name for table in FORWARDS.values() for name, _impl, _tail in table
+                 if name in api}
+    mine = defined()
+    twice = sorted(mine & forwarded)
+    if twice:
+        sys.exit("gen_bindings: src/api defines by hand what FORWARDS generates: %s" %
+                 ", ".join("PMPI_" + s for s in twice))
+    mine |= forwarded
     strays = sorted(mine - set(api))
     if strays:
         sys.exit("gen_bindings: src/api defines procedures the standard lacks: %s" %
@@ -170,6 +255,8 @@ def main():
         README: replace_between(README.read_text(), R_BEGIN, R_END,
                                 "\n" + missing_list(api, mine) + "\n"),
     }
+    for stem in FORWARDS:
+        files[API / (stem + "_fwd.h")] = forwarders(api, stem)
     stale = [p for p, text in files.items() if not p.exists() or p.read_text() != text]
     if "--check" in sys.argv[1:]:
         for path in stale:

@@ -8,6 +8,7 @@
 #include "datatype/bt_datatype.h"
 #include "rma/bt_rma.h"
 #include "runtime/bt_runtime.h"
+#include "tools/bt_tools.h"
 #include "util/bt_util.h"
 
 /* Every entry point is written as PMPI_X; the link makes MPI_X the same function
@@ -19,7 +20,12 @@
  * on every return path. */
 int  bt_api_lock(void);
 void bt_api_unlock(int *taken);
-#define BT_API_LOCK() int bt_api_taken_ __attribute__((cleanup(bt_api_unlock))) = bt_api_lock()
+/* It also opens the call's scope in the timeline trace (BATON_TRACE), closed
+ * first on the way out. */
+#define BT_API_LOCK()                                                                  \
+    int bt_api_taken_ __attribute__((cleanup(bt_api_unlock))) = bt_api_lock();         \
+    int bt_trace_ev_ __attribute__((cleanup(bt_trace_call_end))) =                      \
+        bt_trace_call_begin(__func__)
 
 /* Report an error raised by `call` on comm (NULL: MPI_COMM_SELF, as MPI-4 says for
  * calls on no object). Builds an error code that carries the message, runs the

@@ -4,6 +4,7 @@
 #include "api/bt_api.h"
 #include "coll/bt_coll.h"
 #include "op/bt_op.h"
+#include "pt2pt/bt_diag.h"
 #include "pt2pt/bt_pt2pt.h"
 
 /* ---- shared checks ------------------------------------------------------------------ */
@@ -137,6 +138,21 @@ static int bt_coll_inter_no_in_place(const char *call, bt_comm_t *comm, const vo
     return MPI_SUCCESS;
 }
 
+/* The hang report's record of a blocking collective: its root, and what this rank
+ * contributes. */
+static void bt_coll_diag_enter(const char *call, const bt_coll_args_t *a)
+{
+    int rooted = a->kind == BT_COLL_BCAST || a->kind == BT_COLL_REDUCE ||
+                 a->kind == BT_COLL_GATHER || a->kind == BT_COLL_GATHERV ||
+                 a->kind == BT_COLL_SCATTER || a->kind == BT_COLL_SCATTERV;
+    int counted = a->kind == BT_COLL_BCAST || a->kind == BT_COLL_REDUCE ||
+                  a->kind == BT_COLL_ALLREDUCE || a->kind == BT_COLL_SCAN ||
+                  a->kind == BT_COLL_EXSCAN;
+
+    bt_diag_enter(call, a->comm, rooted && !a->comm->remote ? a->root : BT_DIAG_NONE,
+                  BT_DIAG_NONE, 0, counted ? a->count : 0, counted ? a->dt : NULL);
+}
+
 /* Starts the collective; the blocking form waits for it, the other hands it out. */
 static int bt_coll_run(const char *call, bt_coll_args_t *args, int blocking,
                        MPI_Request *request)
@@ -152,6 +168,8 @@ static int bt_coll_run(const char *call, bt_coll_args_t *args, int blocking,
         return rc == MPI_SUCCESS ? rc : bt_err_comm(args->comm, rc, call, "the collective failed");
     }
     args->blocking = blocking;
+    if (blocking)
+        bt_coll_diag_enter(call, args);
     rc = bt_coll_start(args, &req);
     if (rc == MPI_SUCCESS && req) {   /* no request: done already (blocking only) */
         if (!blocking) {
@@ -161,6 +179,7 @@ static int bt_coll_run(const char *call, bt_coll_args_t *args, int blocking,
         rc = bt_request_wait(req);
         bt_request_release(req);
     }
+    bt_diag_leave();
     if (rc == MPI_ERR_TRUNCATE)
         return bt_err_comm(args->comm, rc, call, "a message was truncated: the counts and "
                            "datatypes do not match across the ranks");
@@ -222,42 +241,12 @@ static int bt_coll_run_v(const char *call, bt_coll_args_t *args, const bt_coll_v
     return rc;
 }
 
-/* Defines PMPI_Name (blocking) and PMPI_IName over one implementation
- * bt_name(call, <params>, blocking, request). */
-#define BT_COLL_PAIR(Name, IName, impl, params, args)                                     \
-    int PMPI_##Name params                                                                \
-    {                                                                                     \
-        MPI_Request *request = NULL;                                                      \
-        BT_API_LOCK();                                                                    \
-        BT_CHECK_INIT("MPI_" #Name);                                                      \
-        return impl("MPI_" #Name, BT_UNPAREN args, 1, request);                           \
-    }                                                                                     \
-    int PMPI_##IName(BT_UNPAREN params, MPI_Request *request)                             \
-    {                                                                                     \
-        BT_API_LOCK();                                                                    \
-        BT_CHECK_INIT("MPI_" #IName);                                                     \
-        return impl("MPI_" #IName, BT_UNPAREN args, 0, request);                          \
-    }
-#define BT_UNPAREN(...) __VA_ARGS__
-
-/* Defines PMPI_Fn, a persistent form (MPI_<Coll>_init, MPI_<Coll>_init_c), over the
- * same implementation. The info argument carries only hints, which Baton does not
- * take (any handle). */
-#define BT_COLL_PERS(Fn, impl, params, args)                                              \
-    int PMPI_##Fn(BT_UNPAREN params, MPI_Info info, MPI_Request *request)                 \
-    {                                                                                     \
-        (void)info;                                                                       \
-        BT_API_LOCK();                                                                    \
-        BT_CHECK_INIT("MPI_" #Fn);                                                        \
-        return impl("MPI_" #Fn, BT_UNPAREN args, BT_COLL_PERSISTENT, request);            \
-    }
-#define BT_COLL_INIT(Name, impl, params, args) BT_COLL_PERS(Name##_init, impl, params, args)
-
-/* The large-count forms MPI_Name_c, MPI_IName_c, MPI_Name_init_c: params with
- * MPI_Count counts and MPI_Aint displacements, over the same implementation. */
-#define BT_COLL_LARGE(Name, IName, impl, params, args)                                    \
-    BT_COLL_PAIR(Name##_c, IName##_c, impl, params, args)                                 \
-    BT_COLL_PERS(Name##_init_c, impl, params, args)
+/* Each collective is one implementation, bt_<name>(call, <params>, blocking,
+ * request), with the standard's parameters but counts as MPI_Count and count and
+ * displacement arrays as bt_arr_t; blocking is 1, 0 (nonblocking) or
+ * BT_COLL_PERSISTENT. Its six entry points (blocking, nonblocking, persistent,
+ * each also with large counts) are generated from the standard into
+ * coll_api_fwd.h, included at the end of this file. */
 
 /* ---- barrier, bcast ------------------------------------------------------------------ */
 
@@ -270,20 +259,6 @@ static int bt_barrier(const char *call, MPI_Comm h, int blocking, MPI_Request *r
         (rc = bt_coll_check_request(call, a.comm, blocking, request)))
         return rc;
     return bt_coll_run(call, &a, blocking, request);
-}
-
-int PMPI_Barrier(MPI_Comm comm)
-{
-    BT_API_LOCK();
-    BT_CHECK_INIT("MPI_Barrier");
-    return bt_barrier("MPI_Barrier", comm, 1, NULL);
-}
-
-int PMPI_Ibarrier(MPI_Comm comm, MPI_Request *request)
-{
-    BT_API_LOCK();
-    BT_CHECK_INIT("MPI_Ibarrier");
-    return bt_barrier("MPI_Ibarrier", comm, 0, request);
 }
 
 static int bt_bcast(const char *call, void *buffer, MPI_Count count, MPI_Datatype type, int root,
@@ -307,12 +282,6 @@ static int bt_bcast(const char *call, void *buffer, MPI_Count count, MPI_Datatyp
     return bt_coll_run(call, &a, blocking, request);
 }
 
-BT_COLL_PAIR(Bcast, Ibcast, bt_bcast,
-             (void *buffer, int count, MPI_Datatype datatype, int root, MPI_Comm comm),
-             (buffer, count, datatype, root, comm))
-BT_COLL_LARGE(Bcast, Ibcast, bt_bcast,
-              (void *buffer, MPI_Count count, MPI_Datatype datatype, int root, MPI_Comm comm),
-              (buffer, count, datatype, root, comm))
 
 /* ---- gather, scatter ----------------------------------------------------------------- */
 
@@ -358,14 +327,6 @@ static int bt_gather(const char *call, const void *sendbuf, MPI_Count sendcount,
     return bt_coll_run(call, &a, blocking, request);
 }
 
-BT_COLL_PAIR(Gather, Igather, bt_gather,
-             (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
-              int recvcount, MPI_Datatype recvtype, int root, MPI_Comm comm),
-             (sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, root, comm))
-BT_COLL_LARGE(Gather, Igather, bt_gather,
-              (const void *sendbuf, MPI_Count sendcount, MPI_Datatype sendtype, void *recvbuf,
-               MPI_Count recvcount, MPI_Datatype recvtype, int root, MPI_Comm comm),
-              (sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, root, comm))
 
 static int bt_gatherv(const char *call, const void *sendbuf, MPI_Count sendcount,
                       MPI_Datatype sendtype, void *recvbuf, bt_arr_t recvcounts, bt_arr_t displs,
@@ -412,18 +373,6 @@ static int bt_gatherv(const char *call, const void *sendbuf, MPI_Count sendcount
     return bt_coll_run_v(call, &a, &v, blocking, request);
 }
 
-BT_COLL_PAIR(Gatherv, Igatherv, bt_gatherv,
-             (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
-              const int recvcounts[], const int displs[], MPI_Datatype recvtype, int root,
-              MPI_Comm comm),
-             (sendbuf, sendcount, sendtype, recvbuf, BT_INTS(recvcounts), BT_INTS(displs), recvtype,
-              root, comm))
-BT_COLL_LARGE(Gatherv, Igatherv, bt_gatherv,
-              (const void *sendbuf, MPI_Count sendcount, MPI_Datatype sendtype, void *recvbuf,
-               const MPI_Count recvcounts[], const MPI_Aint displs[], MPI_Datatype recvtype,
-               int root, MPI_Comm comm),
-              (sendbuf, sendcount, sendtype, recvbuf, BT_COUNTS(recvcounts), BT_AINTS(displs),
-               recvtype, root, comm))
 
 static int bt_scatter(const char *call, const void *sendbuf, MPI_Count sendcount,
                       MPI_Datatype sendtype, void *recvbuf, MPI_Count recvcount,
@@ -469,14 +418,6 @@ static int bt_scatter(const char *call, const void *sendbuf, MPI_Count sendcount
     return bt_coll_run(call, &a, blocking, request);
 }
 
-BT_COLL_PAIR(Scatter, Iscatter, bt_scatter,
-             (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
-              int recvcount, MPI_Datatype recvtype, int root, MPI_Comm comm),
-             (sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, root, comm))
-BT_COLL_LARGE(Scatter, Iscatter, bt_scatter,
-              (const void *sendbuf, MPI_Count sendcount, MPI_Datatype sendtype, void *recvbuf,
-               MPI_Count recvcount, MPI_Datatype recvtype, int root, MPI_Comm comm),
-              (sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, root, comm))
 
 static int bt_scatterv(const char *call, const void *sendbuf, bt_arr_t sendcounts,
                        bt_arr_t displs, MPI_Datatype sendtype, void *recvbuf, MPI_Count recvcount,
@@ -524,18 +465,6 @@ static int bt_scatterv(const char *call, const void *sendbuf, bt_arr_t sendcount
     return bt_coll_run_v(call, &a, &v, blocking, request);
 }
 
-BT_COLL_PAIR(Scatterv, Iscatterv, bt_scatterv,
-             (const void *sendbuf, const int sendcounts[], const int displs[],
-              MPI_Datatype sendtype, void *recvbuf, int recvcount, MPI_Datatype recvtype, int root,
-              MPI_Comm comm),
-             (sendbuf, BT_INTS(sendcounts), BT_INTS(displs), sendtype, recvbuf, recvcount, recvtype,
-              root, comm))
-BT_COLL_LARGE(Scatterv, Iscatterv, bt_scatterv,
-              (const void *sendbuf, const MPI_Count sendcounts[], const MPI_Aint displs[],
-               MPI_Datatype sendtype, void *recvbuf, MPI_Count recvcount, MPI_Datatype recvtype,
-               int root, MPI_Comm comm),
-              (sendbuf, BT_COUNTS(sendcounts), BT_AINTS(displs), sendtype, recvbuf, recvcount,
-               recvtype, root, comm))
 
 /* ---- allgather, alltoall --------------------------------------------------------------- */
 
@@ -582,14 +511,6 @@ static int bt_allgather(const char *call, const void *sendbuf, MPI_Count sendcou
     return bt_coll_run(call, &a, blocking, request);
 }
 
-BT_COLL_PAIR(Allgather, Iallgather, bt_allgather,
-             (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
-              int recvcount, MPI_Datatype recvtype, MPI_Comm comm),
-             (sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, comm))
-BT_COLL_LARGE(Allgather, Iallgather, bt_allgather,
-              (const void *sendbuf, MPI_Count sendcount, MPI_Datatype sendtype, void *recvbuf,
-               MPI_Count recvcount, MPI_Datatype recvtype, MPI_Comm comm),
-              (sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, comm))
 
 static int bt_allgatherv(const char *call, const void *sendbuf, MPI_Count sendcount,
                          MPI_Datatype sendtype, void *recvbuf, bt_arr_t recvcounts,
@@ -613,17 +534,6 @@ static int bt_allgatherv(const char *call, const void *sendbuf, MPI_Count sendco
     return bt_coll_run_v(call, &a, &v, blocking, request);
 }
 
-BT_COLL_PAIR(Allgatherv, Iallgatherv, bt_allgatherv,
-             (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
-              const int recvcounts[], const int displs[], MPI_Datatype recvtype, MPI_Comm comm),
-             (sendbuf, sendcount, sendtype, recvbuf, BT_INTS(recvcounts), BT_INTS(displs), recvtype,
-              comm))
-BT_COLL_LARGE(Allgatherv, Iallgatherv, bt_allgatherv,
-              (const void *sendbuf, MPI_Count sendcount, MPI_Datatype sendtype, void *recvbuf,
-               const MPI_Count recvcounts[], const MPI_Aint displs[], MPI_Datatype recvtype,
-               MPI_Comm comm),
-              (sendbuf, sendcount, sendtype, recvbuf, BT_COUNTS(recvcounts), BT_AINTS(displs),
-               recvtype, comm))
 
 static int bt_alltoall(const char *call, const void *sendbuf, MPI_Count sendcount,
                        MPI_Datatype sendtype, void *recvbuf, MPI_Count recvcount,
@@ -652,14 +562,6 @@ static int bt_alltoall(const char *call, const void *sendbuf, MPI_Count sendcoun
     return bt_coll_run(call, &a, blocking, request);
 }
 
-BT_COLL_PAIR(Alltoall, Ialltoall, bt_alltoall,
-             (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
-              int recvcount, MPI_Datatype recvtype, MPI_Comm comm),
-             (sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, comm))
-BT_COLL_LARGE(Alltoall, Ialltoall, bt_alltoall,
-              (const void *sendbuf, MPI_Count sendcount, MPI_Datatype sendtype, void *recvbuf,
-               MPI_Count recvcount, MPI_Datatype recvtype, MPI_Comm comm),
-              (sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, comm))
 
 static int bt_alltoallv(const char *call, const void *sendbuf, bt_arr_t sendcounts,
                         bt_arr_t sdispls, MPI_Datatype sendtype, void *recvbuf,
@@ -691,18 +593,6 @@ static int bt_alltoallv(const char *call, const void *sendbuf, bt_arr_t sendcoun
     return bt_coll_run_v(call, &a, &v, blocking, request);
 }
 
-BT_COLL_PAIR(Alltoallv, Ialltoallv, bt_alltoallv,
-             (const void *sendbuf, const int sendcounts[], const int sdispls[],
-              MPI_Datatype sendtype, void *recvbuf, const int recvcounts[], const int rdispls[],
-              MPI_Datatype recvtype, MPI_Comm comm),
-             (sendbuf, BT_INTS(sendcounts), BT_INTS(sdispls), sendtype, recvbuf,
-              BT_INTS(recvcounts), BT_INTS(rdispls), recvtype, comm))
-BT_COLL_LARGE(Alltoallv, Ialltoallv, bt_alltoallv,
-              (const void *sendbuf, const MPI_Count sendcounts[], const MPI_Aint sdispls[],
-               MPI_Datatype sendtype, void *recvbuf, const MPI_Count recvcounts[],
-               const MPI_Aint rdispls[], MPI_Datatype recvtype, MPI_Comm comm),
-              (sendbuf, BT_COUNTS(sendcounts), BT_AINTS(sdispls), sendtype, recvbuf,
-               BT_COUNTS(recvcounts), BT_AINTS(rdispls), recvtype, comm))
 
 /* Each of n peers' (count, type) of alltoallw and neighbor_alltoallw, resolved to
  * datatype objects in types; displacements in bytes. Without peers the arrays may
@@ -773,18 +663,6 @@ static int bt_alltoallw(const char *call, const void *sendbuf, bt_arr_t sendcoun
     return rc;
 }
 
-BT_COLL_PAIR(Alltoallw, Ialltoallw, bt_alltoallw,
-             (const void *sendbuf, const int sendcounts[], const int sdispls[],
-              const MPI_Datatype sendtypes[], void *recvbuf, const int recvcounts[],
-              const int rdispls[], const MPI_Datatype recvtypes[], MPI_Comm comm),
-             (sendbuf, BT_INTS(sendcounts), BT_INTS(sdispls), sendtypes, recvbuf,
-              BT_INTS(recvcounts), BT_INTS(rdispls), recvtypes, comm))
-BT_COLL_LARGE(Alltoallw, Ialltoallw, bt_alltoallw,
-              (const void *sendbuf, const MPI_Count sendcounts[], const MPI_Aint sdispls[],
-               const MPI_Datatype sendtypes[], void *recvbuf, const MPI_Count recvcounts[],
-               const MPI_Aint rdispls[], const MPI_Datatype recvtypes[], MPI_Comm comm),
-              (sendbuf, BT_COUNTS(sendcounts), BT_AINTS(sdispls), sendtypes, recvbuf,
-               BT_COUNTS(recvcounts), BT_AINTS(rdispls), recvtypes, comm))
 
 /* ---- reductions -------------------------------------------------------------------- */
 
@@ -844,14 +722,6 @@ static int bt_reduce(const char *call, const void *sendbuf, void *recvbuf, MPI_C
     return bt_coll_run(call, &a, blocking, request);
 }
 
-BT_COLL_PAIR(Reduce, Ireduce, bt_reduce,
-             (const void *sendbuf, void *recvbuf, int count, MPI_Datatype datatype, MPI_Op op,
-              int root, MPI_Comm comm),
-             (sendbuf, recvbuf, count, datatype, op, root, comm))
-BT_COLL_LARGE(Reduce, Ireduce, bt_reduce,
-              (const void *sendbuf, void *recvbuf, MPI_Count count, MPI_Datatype datatype,
-               MPI_Op op, int root, MPI_Comm comm),
-              (sendbuf, recvbuf, count, datatype, op, root, comm))
 
 /* allreduce, scan, exscan */
 static int bt_reduce_all(const char *call, bt_coll_kind_t kind, const void *sendbuf,
@@ -896,30 +766,6 @@ static int bt_exscan(const char *call, const void *sendbuf, void *recvbuf, MPI_C
                          request);
 }
 
-BT_COLL_PAIR(Allreduce, Iallreduce, bt_allreduce,
-             (const void *sendbuf, void *recvbuf, int count, MPI_Datatype datatype, MPI_Op op,
-              MPI_Comm comm),
-             (sendbuf, recvbuf, count, datatype, op, comm))
-BT_COLL_LARGE(Allreduce, Iallreduce, bt_allreduce,
-              (const void *sendbuf, void *recvbuf, MPI_Count count, MPI_Datatype datatype,
-               MPI_Op op, MPI_Comm comm),
-              (sendbuf, recvbuf, count, datatype, op, comm))
-BT_COLL_PAIR(Scan, Iscan, bt_scan,
-             (const void *sendbuf, void *recvbuf, int count, MPI_Datatype datatype, MPI_Op op,
-              MPI_Comm comm),
-             (sendbuf, recvbuf, count, datatype, op, comm))
-BT_COLL_LARGE(Scan, Iscan, bt_scan,
-              (const void *sendbuf, void *recvbuf, MPI_Count count, MPI_Datatype datatype,
-               MPI_Op op, MPI_Comm comm),
-              (sendbuf, recvbuf, count, datatype, op, comm))
-BT_COLL_PAIR(Exscan, Iexscan, bt_exscan,
-             (const void *sendbuf, void *recvbuf, int count, MPI_Datatype datatype, MPI_Op op,
-              MPI_Comm comm),
-             (sendbuf, recvbuf, count, datatype, op, comm))
-BT_COLL_LARGE(Exscan, Iexscan, bt_exscan,
-              (const void *sendbuf, void *recvbuf, MPI_Count count, MPI_Datatype datatype,
-               MPI_Op op, MPI_Comm comm),
-              (sendbuf, recvbuf, count, datatype, op, comm))
 
 /* reduce_scatter and reduce_scatter_block: the input has sum(recvcounts) elements,
  * the output recvcounts[rank]. */
@@ -961,14 +807,6 @@ static int bt_reduce_scatter(const char *call, const void *sendbuf, void *recvbu
     return bt_coll_run_v(call, &a, &v, blocking, request);
 }
 
-BT_COLL_PAIR(Reduce_scatter, Ireduce_scatter, bt_reduce_scatter,
-             (const void *sendbuf, void *recvbuf, const int recvcounts[], MPI_Datatype datatype,
-              MPI_Op op, MPI_Comm comm),
-             (sendbuf, recvbuf, BT_INTS(recvcounts), datatype, op, comm))
-BT_COLL_LARGE(Reduce_scatter, Ireduce_scatter, bt_reduce_scatter,
-              (const void *sendbuf, void *recvbuf, const MPI_Count recvcounts[],
-               MPI_Datatype datatype, MPI_Op op, MPI_Comm comm),
-              (sendbuf, recvbuf, BT_COUNTS(recvcounts), datatype, op, comm))
 
 static int bt_reduce_scatter_block(const char *call, const void *sendbuf, void *recvbuf,
                                    MPI_Count recvcount, MPI_Datatype type, MPI_Op op, MPI_Comm h,
@@ -990,97 +828,9 @@ static int bt_reduce_scatter_block(const char *call, const void *sendbuf, void *
     return bt_coll_run(call, &a, blocking, request);
 }
 
-BT_COLL_PAIR(Reduce_scatter_block, Ireduce_scatter_block, bt_reduce_scatter_block,
-             (const void *sendbuf, void *recvbuf, int recvcount, MPI_Datatype datatype, MPI_Op op,
-              MPI_Comm comm),
-             (sendbuf, recvbuf, recvcount, datatype, op, comm))
-BT_COLL_LARGE(Reduce_scatter_block, Ireduce_scatter_block, bt_reduce_scatter_block,
-              (const void *sendbuf, void *recvbuf, MPI_Count recvcount, MPI_Datatype datatype,
-               MPI_Op op, MPI_Comm comm),
-              (sendbuf, recvbuf, recvcount, datatype, op, comm))
 
 /* ---- persistent collectives (MPI_<Coll>_init) ------------------------------------------ */
 
-int PMPI_Barrier_init(MPI_Comm comm, MPI_Info info, MPI_Request *request)
-{
-    (void)info;
-    BT_API_LOCK();
-    BT_CHECK_INIT("MPI_Barrier_init");
-    return bt_barrier("MPI_Barrier_init", comm, BT_COLL_PERSISTENT, request);
-}
-
-BT_COLL_INIT(Bcast, bt_bcast,
-             (void *buffer, int count, MPI_Datatype datatype, int root, MPI_Comm comm),
-             (buffer, count, datatype, root, comm))
-BT_COLL_INIT(Gather, bt_gather,
-             (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
-              int recvcount, MPI_Datatype recvtype, int root, MPI_Comm comm),
-             (sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, root, comm))
-BT_COLL_INIT(Gatherv, bt_gatherv,
-             (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
-              const int recvcounts[], const int displs[], MPI_Datatype recvtype, int root,
-              MPI_Comm comm),
-             (sendbuf, sendcount, sendtype, recvbuf, BT_INTS(recvcounts), BT_INTS(displs), recvtype,
-              root, comm))
-BT_COLL_INIT(Scatter, bt_scatter,
-             (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
-              int recvcount, MPI_Datatype recvtype, int root, MPI_Comm comm),
-             (sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, root, comm))
-BT_COLL_INIT(Scatterv, bt_scatterv,
-             (const void *sendbuf, const int sendcounts[], const int displs[],
-              MPI_Datatype sendtype, void *recvbuf, int recvcount, MPI_Datatype recvtype, int root,
-              MPI_Comm comm),
-             (sendbuf, BT_INTS(sendcounts), BT_INTS(displs), sendtype, recvbuf, recvcount, recvtype,
-              root, comm))
-BT_COLL_INIT(Allgather, bt_allgather,
-             (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
-              int recvcount, MPI_Datatype recvtype, MPI_Comm comm),
-             (sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, comm))
-BT_COLL_INIT(Allgatherv, bt_allgatherv,
-             (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
-              const int recvcounts[], const int displs[], MPI_Datatype recvtype, MPI_Comm comm),
-             (sendbuf, sendcount, sendtype, recvbuf, BT_INTS(recvcounts), BT_INTS(displs), recvtype,
-              comm))
-BT_COLL_INIT(Alltoall, bt_alltoall,
-             (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
-              int recvcount, MPI_Datatype recvtype, MPI_Comm comm),
-             (sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, comm))
-BT_COLL_INIT(Alltoallv, bt_alltoallv,
-             (const void *sendbuf, const int sendcounts[], const int sdispls[],
-              MPI_Datatype sendtype, void *recvbuf, const int recvcounts[], const int rdispls[],
-              MPI_Datatype recvtype, MPI_Comm comm),
-             (sendbuf, BT_INTS(sendcounts), BT_INTS(sdispls), sendtype, recvbuf,
-              BT_INTS(recvcounts), BT_INTS(rdispls), recvtype, comm))
-BT_COLL_INIT(Alltoallw, bt_alltoallw,
-             (const void *sendbuf, const int sendcounts[], const int sdispls[],
-              const MPI_Datatype sendtypes[], void *recvbuf, const int recvcounts[],
-              const int rdispls[], const MPI_Datatype recvtypes[], MPI_Comm comm),
-             (sendbuf, BT_INTS(sendcounts), BT_INTS(sdispls), sendtypes, recvbuf,
-              BT_INTS(recvcounts), BT_INTS(rdispls), recvtypes, comm))
-BT_COLL_INIT(Reduce, bt_reduce,
-             (const void *sendbuf, void *recvbuf, int count, MPI_Datatype datatype, MPI_Op op,
-              int root, MPI_Comm comm),
-             (sendbuf, recvbuf, count, datatype, op, root, comm))
-BT_COLL_INIT(Allreduce, bt_allreduce,
-             (const void *sendbuf, void *recvbuf, int count, MPI_Datatype datatype, MPI_Op op,
-              MPI_Comm comm),
-             (sendbuf, recvbuf, count, datatype, op, comm))
-BT_COLL_INIT(Scan, bt_scan,
-             (const void *sendbuf, void *recvbuf, int count, MPI_Datatype datatype, MPI_Op op,
-              MPI_Comm comm),
-             (sendbuf, recvbuf, count, datatype, op, comm))
-BT_COLL_INIT(Exscan, bt_exscan,
-             (const void *sendbuf, void *recvbuf, int count, MPI_Datatype datatype, MPI_Op op,
-              MPI_Comm comm),
-             (sendbuf, recvbuf, count, datatype, op, comm))
-BT_COLL_INIT(Reduce_scatter, bt_reduce_scatter,
-             (const void *sendbuf, void *recvbuf, const int recvcounts[], MPI_Datatype datatype,
-              MPI_Op op, MPI_Comm comm),
-             (sendbuf, recvbuf, BT_INTS(recvcounts), datatype, op, comm))
-BT_COLL_INIT(Reduce_scatter_block, bt_reduce_scatter_block,
-             (const void *sendbuf, void *recvbuf, int recvcount, MPI_Datatype datatype, MPI_Op op,
-              MPI_Comm comm),
-             (sendbuf, recvbuf, recvcount, datatype, op, comm))
 
 /* ---- neighbourhood collectives ---------------------------------------------------- */
 
@@ -1148,18 +898,6 @@ static int bt_neighbor_allgather(const char *call, const void *sendbuf, MPI_Coun
     return bt_coll_run(call, &a, blocking, request);
 }
 
-BT_COLL_PAIR(Neighbor_allgather, Ineighbor_allgather, bt_neighbor_allgather,
-             (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
-              int recvcount, MPI_Datatype recvtype, MPI_Comm comm),
-             (sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, comm))
-BT_COLL_LARGE(Neighbor_allgather, Ineighbor_allgather, bt_neighbor_allgather,
-              (const void *sendbuf, MPI_Count sendcount, MPI_Datatype sendtype, void *recvbuf,
-               MPI_Count recvcount, MPI_Datatype recvtype, MPI_Comm comm),
-              (sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, comm))
-BT_COLL_INIT(Neighbor_allgather, bt_neighbor_allgather,
-             (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
-              int recvcount, MPI_Datatype recvtype, MPI_Comm comm),
-             (sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, comm))
 
 static int bt_neighbor_allgatherv(const char *call, const void *sendbuf, MPI_Count sendcount,
                                   MPI_Datatype sendtype, void *recvbuf, bt_arr_t recvcounts,
@@ -1186,22 +924,6 @@ static int bt_neighbor_allgatherv(const char *call, const void *sendbuf, MPI_Cou
     return bt_coll_run_v(call, &a, &v, blocking, request);
 }
 
-BT_COLL_PAIR(Neighbor_allgatherv, Ineighbor_allgatherv, bt_neighbor_allgatherv,
-             (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
-              const int recvcounts[], const int displs[], MPI_Datatype recvtype, MPI_Comm comm),
-             (sendbuf, sendcount, sendtype, recvbuf, BT_INTS(recvcounts), BT_INTS(displs), recvtype,
-              comm))
-BT_COLL_LARGE(Neighbor_allgatherv, Ineighbor_allgatherv, bt_neighbor_allgatherv,
-              (const void *sendbuf, MPI_Count sendcount, MPI_Datatype sendtype, void *recvbuf,
-               const MPI_Count recvcounts[], const MPI_Aint displs[], MPI_Datatype recvtype,
-               MPI_Comm comm),
-              (sendbuf, sendcount, sendtype, recvbuf, BT_COUNTS(recvcounts), BT_AINTS(displs),
-               recvtype, comm))
-BT_COLL_INIT(Neighbor_allgatherv, bt_neighbor_allgatherv,
-             (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
-              const int recvcounts[], const int displs[], MPI_Datatype recvtype, MPI_Comm comm),
-             (sendbuf, sendcount, sendtype, recvbuf, BT_INTS(recvcounts), BT_INTS(displs), recvtype,
-              comm))
 
 static int bt_neighbor_alltoall(const char *call, const void *sendbuf, MPI_Count sendcount,
                                 MPI_Datatype sendtype, void *recvbuf, MPI_Count recvcount,
@@ -1230,18 +952,6 @@ static int bt_neighbor_alltoall(const char *call, const void *sendbuf, MPI_Count
     return bt_coll_run(call, &a, blocking, request);
 }
 
-BT_COLL_PAIR(Neighbor_alltoall, Ineighbor_alltoall, bt_neighbor_alltoall,
-             (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
-              int recvcount, MPI_Datatype recvtype, MPI_Comm comm),
-             (sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, comm))
-BT_COLL_LARGE(Neighbor_alltoall, Ineighbor_alltoall, bt_neighbor_alltoall,
-              (const void *sendbuf, MPI_Count sendcount, MPI_Datatype sendtype, void *recvbuf,
-               MPI_Count recvcount, MPI_Datatype recvtype, MPI_Comm comm),
-              (sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, comm))
-BT_COLL_INIT(Neighbor_alltoall, bt_neighbor_alltoall,
-             (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
-              int recvcount, MPI_Datatype recvtype, MPI_Comm comm),
-             (sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, comm))
 
 static int bt_neighbor_alltoallv(const char *call, const void *sendbuf, bt_arr_t sendcounts,
                                  bt_arr_t sdispls, MPI_Datatype sendtype, void *recvbuf,
@@ -1272,24 +982,6 @@ static int bt_neighbor_alltoallv(const char *call, const void *sendbuf, bt_arr_t
     return bt_coll_run_v(call, &a, &v, blocking, request);
 }
 
-BT_COLL_PAIR(Neighbor_alltoallv, Ineighbor_alltoallv, bt_neighbor_alltoallv,
-             (const void *sendbuf, const int sendcounts[], const int sdispls[],
-              MPI_Datatype sendtype, void *recvbuf, const int recvcounts[], const int rdispls[],
-              MPI_Datatype recvtype, MPI_Comm comm),
-             (sendbuf, BT_INTS(sendcounts), BT_INTS(sdispls), sendtype, recvbuf,
-              BT_INTS(recvcounts), BT_INTS(rdispls), recvtype, comm))
-BT_COLL_LARGE(Neighbor_alltoallv, Ineighbor_alltoallv, bt_neighbor_alltoallv,
-              (const void *sendbuf, const MPI_Count sendcounts[], const MPI_Aint sdispls[],
-               MPI_Datatype sendtype, void *recvbuf, const MPI_Count recvcounts[],
-               const MPI_Aint rdispls[], MPI_Datatype recvtype, MPI_Comm comm),
-              (sendbuf, BT_COUNTS(sendcounts), BT_AINTS(sdispls), sendtype, recvbuf,
-               BT_COUNTS(recvcounts), BT_AINTS(rdispls), recvtype, comm))
-BT_COLL_INIT(Neighbor_alltoallv, bt_neighbor_alltoallv,
-             (const void *sendbuf, const int sendcounts[], const int sdispls[],
-              MPI_Datatype sendtype, void *recvbuf, const int recvcounts[], const int rdispls[],
-              MPI_Datatype recvtype, MPI_Comm comm),
-             (sendbuf, BT_INTS(sendcounts), BT_INTS(sdispls), sendtype, recvbuf,
-              BT_INTS(recvcounts), BT_INTS(rdispls), recvtype, comm))
 
 static int bt_neighbor_alltoallw(const char *call, const void *sendbuf, bt_arr_t sendcounts,
                                  bt_arr_t sdispls, const MPI_Datatype sendtypes[],
@@ -1326,21 +1018,4 @@ static int bt_neighbor_alltoallw(const char *call, const void *sendbuf, bt_arr_t
     return rc;
 }
 
-BT_COLL_PAIR(Neighbor_alltoallw, Ineighbor_alltoallw, bt_neighbor_alltoallw,
-             (const void *sendbuf, const int sendcounts[], const MPI_Aint sdispls[],
-              const MPI_Datatype sendtypes[], void *recvbuf, const int recvcounts[],
-              const MPI_Aint rdispls[], const MPI_Datatype recvtypes[], MPI_Comm comm),
-             (sendbuf, BT_INTS(sendcounts), BT_AINTS(sdispls), sendtypes, recvbuf,
-              BT_INTS(recvcounts), BT_AINTS(rdispls), recvtypes, comm))
-BT_COLL_LARGE(Neighbor_alltoallw, Ineighbor_alltoallw, bt_neighbor_alltoallw,
-              (const void *sendbuf, const MPI_Count sendcounts[], const MPI_Aint sdispls[],
-               const MPI_Datatype sendtypes[], void *recvbuf, const MPI_Count recvcounts[],
-               const MPI_Aint rdispls[], const MPI_Datatype recvtypes[], MPI_Comm comm),
-              (sendbuf, BT_COUNTS(sendcounts), BT_AINTS(sdispls), sendtypes, recvbuf,
-               BT_COUNTS(recvcounts), BT_AINTS(rdispls), recvtypes, comm))
-BT_COLL_INIT(Neighbor_alltoallw, bt_neighbor_alltoallw,
-             (const void *sendbuf, const int sendcounts[], const MPI_Aint sdispls[],
-              const MPI_Datatype sendtypes[], void *recvbuf, const int recvcounts[],
-              const MPI_Aint rdispls[], const MPI_Datatype recvtypes[], MPI_Comm comm),
-             (sendbuf, BT_INTS(sendcounts), BT_AINTS(sdispls), sendtypes, recvbuf,
-              BT_INTS(recvcounts), BT_AINTS(rdispls), recvtypes, comm))
+#include "api/coll_api_fwd.h"

@@ -541,16 +541,6 @@ int PMPI_Intercomm_merge(MPI_Comm intercomm, int high, MPI_Comm *newintracomm)
     return MPI_SUCCESS;
 }
 
-int PMPI_Comm_get_parent(MPI_Comm *parent)
-{
-    BT_API_LOCK();
-    BT_CHECK_INIT("MPI_Comm_get_parent");
-    if (!parent)
-        return bt_err_comm(NULL, MPI_ERR_ARG, "MPI_Comm_get_parent", "parent is NULL");
-    *parent = MPI_COMM_NULL;   /* no process is spawned by MPI_Comm_spawn yet */
-    return MPI_SUCCESS;
-}
-
 int PMPI_Comm_group(MPI_Comm h, MPI_Group *group)
 {
     BT_API_LOCK();

@@ -1,5 +1,6 @@
 /* Handle conversions between C and Fortran: MPI_<kind>_c2f / _f2c for every kind
- * of object Baton has, and the statuses' C, Fortran and Fortran 2008 forms.
+ * of object Baton has, the MPI 5.0 ABI's MPI_<kind>_toint / _fromint, and the
+ * statuses' C, Fortran and Fortran 2008 forms.
  *
  * A predefined handle's MPI_Fint is its standard-ABI value; an object made at
  * run time gets one from util/'s tables (bt_fhandle.h) at its first c2f. c2f of
@@ -8,6 +9,7 @@
  * Under MPI_THREAD_MULTIPLE the big lock keeps the object from going meanwhile. */
 #include "api/bt_api.h"
 #include "comm/bt_info.h"
+#include "io/bt_io.h"
 #include "op/bt_op.h"
 #include "util/bt_fhandle.h"
 
@@ -22,6 +24,7 @@ static int bt_fh_valid_info(MPI_Info h)             { return bt_info_get(h) != N
 static int bt_fh_valid_errhandler(MPI_Errhandler h) { return bt_errhandler_get(h) != NULL; }
 static int bt_fh_valid_session(MPI_Session h)       { return bt_session_get(h) != NULL; }
 static int bt_fh_valid_win(MPI_Win h)               { return bt_win_get(h) != NULL; }
+static int bt_fh_valid_file(MPI_File h)             { return bt_file_get(h) != NULL; }
 /* A message is a queue entry of pt2pt/ with nothing to check it by; its value
  * goes when MPI_Mrecv/MPI_Imrecv takes it. */
 static int bt_fh_valid_message(MPI_Message h)
@@ -29,25 +32,46 @@ static int bt_fh_valid_message(MPI_Message h)
     return h == MPI_MESSAGE_NO_PROC || !BT_HANDLE_IS_PREDEFINED(h);
 }
 
+/* A kind's four conversions: MPI_<Kind>_c2f/_f2c, and the MPI 5.0 ABI's handle
+ * serialization MPI_<Kind>_toint/_fromint, which give the same values (MPI_Fint
+ * is int here), so that a Fortran layer may use either. */
 #define BT_FH_CONVERSIONS(Kind, T, KIND, NULLH, valid)                                  \
-    MPI_Fint PMPI_##Kind##_c2f(T h)                                                     \
+    static int bt_fh_toint_##Kind(T h)                                                  \
     {                                                                                   \
-        BT_API_LOCK();                                                                  \
         if (!valid(h))                                                                  \
-            return (MPI_Fint)(uintptr_t)NULLH;                                          \
+            return (int)(uintptr_t)NULLH;                                               \
         if (BT_HANDLE_IS_PREDEFINED(h))                                                 \
-            return (MPI_Fint)(uintptr_t)h;                                              \
+            return (int)(uintptr_t)h;                                                   \
         return bt_fh_c2f(KIND, h);                                                      \
     }                                                                                   \
-    T PMPI_##Kind##_f2c(MPI_Fint f)                                                     \
+    static T bt_fh_fromint_##Kind(int f)                                                \
     {                                                                                   \
-        BT_API_LOCK();                                                                  \
         T h;                                                                            \
         if (f >= BT_FH_FIRST)                                                           \
             h = (T)bt_fh_f2c(KIND, f);                                                  \
         else                                                                            \
             h = f > 0 ? (T)(uintptr_t)f : NULLH;                                        \
         return h && valid(h) ? h : NULLH;                                               \
+    }                                                                                   \
+    MPI_Fint PMPI_##Kind##_c2f(T h)                                                     \
+    {                                                                                   \
+        BT_API_LOCK();                                                                  \
+        return bt_fh_toint_##Kind(h);                                                   \
+    }                                                                                   \
+    T PMPI_##Kind##_f2c(MPI_Fint f)                                                     \
+    {                                                                                   \
+        BT_API_LOCK();                                                                  \
+        return bt_fh_fromint_##Kind(f);                                                 \
+    }                                                                                   \
+    int PMPI_##Kind##_toint(T h)                                                        \
+    {                                                                                   \
+        BT_API_LOCK();                                                                  \
+        return bt_fh_toint_##Kind(h);                                                   \
+    }                                                                                   \
+    T PMPI_##Kind##_fromint(int f)                                                      \
+    {                                                                                   \
+        BT_API_LOCK();                                                                  \
+        return bt_fh_fromint_##Kind(f);                                                 \
     }
 
 BT_FH_CONVERSIONS(Comm, MPI_Comm, BT_FH_COMM, MPI_COMM_NULL, bt_fh_valid_comm)
@@ -61,6 +85,7 @@ BT_FH_CONVERSIONS(Errhandler, MPI_Errhandler, BT_FH_ERRHANDLER, MPI_ERRHANDLER_N
 BT_FH_CONVERSIONS(Message, MPI_Message, BT_FH_MESSAGE, MPI_MESSAGE_NULL, bt_fh_valid_message)
 BT_FH_CONVERSIONS(Session, MPI_Session, BT_FH_SESSION, MPI_SESSION_NULL, bt_fh_valid_session)
 BT_FH_CONVERSIONS(Win, MPI_Win, BT_FH_WIN, MPI_WIN_NULL, bt_fh_valid_win)
+BT_FH_CONVERSIONS(File, MPI_File, BT_FH_FILE, MPI_FILE_NULL, bt_fh_valid_file)
 #undef BT_FH_CONVERSIONS
 
 /* Statuses: the C struct, the Fortran INTEGER array (MPI_F_STATUS_SIZE, fields at

@@ -1,5 +1,6 @@
 /* Environment: init, finalize, thread level, clocks, versions, memory. */
 #include "api/bt_api.h"
+#include "comm/bt_dynproc.h"
 #include "comm/bt_info.h"
 
 #include <stdio.h>
@@ -29,6 +30,12 @@ static int bt_init_common(const char *call, int *argc, char ***argv, int require
     }
     bt_rt.world = BT_WORLD_ACTIVE;
     bt_info_env_init(argc && argv ? *argc : 0, argv ? *argv : NULL);
+    /* A spawned job meets its parents before anything else. */
+    if (bt_comm_spawn_child_init() != MPI_SUCCESS) {
+        fprintf(stderr, "Baton: %s failed: this job was spawned, and cannot reach the "
+                "processes that spawned it\n", call);
+        bt_runtime_abort(1, "MPI_Init failed");
+    }
     if (provided)
         *provided = got;
     return MPI_SUCCESS;

@@ -1,6 +1,7 @@
 /* Point-to-point entry points: sends, receives, probes, buffered-send buffers. */
 #include "api/bt_api.h"
 #include "util/bt_fhandle.h"
+#include "pt2pt/bt_diag.h"
 #include "pt2pt/bt_pt2pt.h"
 
 #include <string.h>
@@ -41,7 +42,9 @@ static int bt_send_common(const char *call, const void *buf, MPI_Count count, MP
         *request = (MPI_Request)req;
         return MPI_SUCCESS;
     }
+    bt_diag_enter(call, comm, dest, tag, 1, count, dt);
     rc = bt_request_wait(req);
+    bt_diag_leave();
     bt_request_release(req);
     return rc == MPI_SUCCESS ? rc : bt_err_comm(comm, rc, call, "the send failed");
 }
@@ -107,7 +110,9 @@ static int bt_recv(const char *call, void *buf, MPI_Count count, MPI_Datatype da
     if (bt_pt2pt_recv_now(buf, count, dt, source, tag, comm, status))
         return MPI_SUCCESS;
     bt_pt2pt_irecv(buf, count, dt, source, tag, comm, comm->ctx, &req);
+    bt_diag_enter(call, comm, source, tag, 0, count, dt);
     rc = bt_request_wait(req);
+    bt_diag_leave();
     bt_request_fill_status(req, status);
     if (rc != MPI_SUCCESS)
         rc = bt_err_request(call, req, rc);
@@ -206,7 +211,9 @@ static int bt_sendrecv(const char *call, const void *sendbuf, MPI_Count sendcoun
     bt_pt2pt_irecv(recvbuf, recvcount, rdt, source, recvtag, comm, comm->ctx, &reqs[0]);
     bt_pt2pt_isend(sendbuf, sendcount, sdt, dest, sendtag, comm, comm->ctx, BT_MODE_STANDARD,
                    &reqs[1]);
+    bt_diag_enter(call, comm, source, recvtag, 0, recvcount, rdt);
     bt_request_waitall(2, reqs);
+    bt_diag_leave();
     bt_request_fill_status(reqs[0], status);
     rc = reqs[0]->st_error;
     if (rc != MPI_SUCCESS)
@@ -214,26 +221,6 @@ static int bt_sendrecv(const char *call, const void *sendbuf, MPI_Count sendcoun
     bt_request_release(reqs[0]);
     bt_request_release(reqs[1]);
     return rc;
-}
-
-int PMPI_Sendrecv(const void *sendbuf, int sendcount, MPI_Datatype sendtype, int dest,
-                  int sendtag, void *recvbuf, int recvcount, MPI_Datatype recvtype, int source,
-                  int recvtag, MPI_Comm h, MPI_Status *status)
-{
-    BT_API_LOCK();
-    BT_CHECK_INIT("MPI_Sendrecv");
-    return bt_sendrecv("MPI_Sendrecv", sendbuf, sendcount, sendtype, dest, sendtag, recvbuf,
-                       recvcount, recvtype, source, recvtag, h, status);
-}
-
-int PMPI_Sendrecv_c(const void *sendbuf, MPI_Count sendcount, MPI_Datatype sendtype, int dest,
-                    int sendtag, void *recvbuf, MPI_Count recvcount, MPI_Datatype recvtype,
-                    int source, int recvtag, MPI_Comm h, MPI_Status *status)
-{
-    BT_API_LOCK();
-    BT_CHECK_INIT("MPI_Sendrecv_c");
-    return bt_sendrecv("MPI_Sendrecv_c", sendbuf, sendcount, sendtype, dest, sendtag, recvbuf,
-                       recvcount, recvtype, source, recvtag, h, status);
 }
 
 static int bt_sendrecv_replace(const char *call, void *buf, MPI_Count count,
@@ -255,7 +242,9 @@ static int bt_sendrecv_replace(const char *call, void *buf, MPI_Count count,
     bt_pt2pt_irecv(buf, count, dt, source, recvtag, comm, comm->ctx, &reqs[0]);
     bt_pt2pt_isend(copy, count * dt->size, byte_dt, dest, sendtag, comm, comm->ctx,
                    BT_MODE_STANDARD, &reqs[1]);
+    bt_diag_enter(call, comm, source, recvtag, 0, count, dt);
     bt_request_waitall(2, reqs);
+    bt_diag_leave();
     free(copy);
     bt_request_fill_status(reqs[0], status);
     rc = reqs[0]->st_error;
@@ -264,25 +253,6 @@ static int bt_sendrecv_replace(const char *call, void *buf, MPI_Count count,
     bt_request_release(reqs[0]);
     bt_request_release(reqs[1]);
     return rc;
-}
-
-int PMPI_Sendrecv_replace(void *buf, int count, MPI_Datatype datatype, int dest, int sendtag,
-                          int source, int recvtag, MPI_Comm h, MPI_Status *status)
-{
-    BT_API_LOCK();
-    BT_CHECK_INIT("MPI_Sendrecv_replace");
-    return bt_sendrecv_replace("MPI_Sendrecv_replace", buf, count, datatype, dest, sendtag,
-                               source, recvtag, h, status);
-}
-
-int PMPI_Sendrecv_replace_c(void *buf, MPI_Count count, MPI_Datatype datatype, int dest,
-                            int sendtag, int source, int recvtag, MPI_Comm h,
-                            MPI_Status *status)
-{
-    BT_API_LOCK();
-    BT_CHECK_INIT("MPI_Sendrecv_replace_c");
-    return bt_sendrecv_replace("MPI_Sendrecv_replace_c", buf, count, datatype, dest, sendtag,
-                               source, recvtag, h, status);
 }
 
 static int bt_isendrecv(const char *call, const void *sendbuf, MPI_Count sendcount,
@@ -307,26 +277,6 @@ static int bt_isendrecv(const char *call, const void *sendbuf, MPI_Count sendcou
     return MPI_SUCCESS;
 }
 
-int PMPI_Isendrecv(const void *sendbuf, int sendcount, MPI_Datatype sendtype, int dest,
-                   int sendtag, void *recvbuf, int recvcount, MPI_Datatype recvtype, int source,
-                   int recvtag, MPI_Comm h, MPI_Request *request)
-{
-    BT_API_LOCK();
-    BT_CHECK_INIT("MPI_Isendrecv");
-    return bt_isendrecv("MPI_Isendrecv", sendbuf, sendcount, sendtype, dest, sendtag, recvbuf,
-                        recvcount, recvtype, source, recvtag, h, request);
-}
-
-int PMPI_Isendrecv_c(const void *sendbuf, MPI_Count sendcount, MPI_Datatype sendtype, int dest,
-                     int sendtag, void *recvbuf, MPI_Count recvcount, MPI_Datatype recvtype,
-                     int source, int recvtag, MPI_Comm h, MPI_Request *request)
-{
-    BT_API_LOCK();
-    BT_CHECK_INIT("MPI_Isendrecv_c");
-    return bt_isendrecv("MPI_Isendrecv_c", sendbuf, sendcount, sendtype, dest, sendtag, recvbuf,
-                        recvcount, recvtype, source, recvtag, h, request);
-}
-
 static int bt_isendrecv_replace(const char *call, void *buf, MPI_Count count,
                                 MPI_Datatype datatype, int dest, int sendtag, int source,
                                 int recvtag, MPI_Comm h, MPI_Request *request)
@@ -345,25 +295,6 @@ static int bt_isendrecv_replace(const char *call, void *buf, MPI_Count count,
                        &req);
     *request = (MPI_Request)req;
     return MPI_SUCCESS;
-}
-
-int PMPI_Isendrecv_replace(void *buf, int count, MPI_Datatype datatype, int dest, int sendtag,
-                           int source, int recvtag, MPI_Comm h, MPI_Request *request)
-{
-    BT_API_LOCK();
-    BT_CHECK_INIT("MPI_Isendrecv_replace");
-    return bt_isendrecv_replace("MPI_Isendrecv_replace", buf, count, datatype, dest, sendtag,
-                                source, recvtag, h, request);
-}
-
-int PMPI_Isendrecv_replace_c(void *buf, MPI_Count count, MPI_Datatype datatype, int dest,
-                             int sendtag, int source, int recvtag, MPI_Comm h,
-                             MPI_Request *request)
-{
-    BT_API_LOCK();
-    BT_CHECK_INIT("MPI_Isendrecv_replace_c");
-    return bt_isendrecv_replace("MPI_Isendrecv_replace_c", buf, count, datatype, dest, sendtag,
-                                source, recvtag, h, request);
 }
 
 /* ---- probes ----------------------------------------------------------------------- */
@@ -395,9 +326,11 @@ static int bt_probe_common(const char *call, int source, int tag, MPI_Comm h, in
         return rc;
     if (!blocking && !flag)
         return bt_err_comm(p.comm, MPI_ERR_ARG, call, "flag is NULL");
-    if (blocking)
+    if (blocking) {
+        bt_diag_enter(call, p.comm, source, tag, 0, 0, NULL);
         bt_progress_until(bt_probe_found, &p);
-    else
+        bt_diag_leave();
+    } else
         bt_probe_found(&p);
     if (flag)
         *flag = p.flag;
@@ -467,7 +400,9 @@ static int bt_mrecv(const char *call, void *buf, MPI_Count count, MPI_Datatype d
 
     if ((rc = bt_mrecv_common(call, buf, count, datatype, message, &req)))
         return rc;
+    bt_diag_enter(call, req->comm, req->peer, req->tag, 0, count, req->dt);
     rc = bt_request_wait(req);
+    bt_diag_leave();
     bt_request_fill_status(req, status);
     if (rc != MPI_SUCCESS)
         rc = bt_err_request(call, req, rc);
@@ -502,3 +437,7 @@ BT_MRECV(Mrecv_c, MPI_Count, bt_mrecv, MPI_Status *)
 BT_MRECV(Imrecv, int, bt_imrecv, MPI_Request *)
 BT_MRECV(Imrecv_c, MPI_Count, bt_imrecv, MPI_Request *)
 #undef BT_MRECV
+
+/* MPI_Sendrecv, MPI_Isendrecv and their _replace and _c forms, generated from the
+ * standard: each is one call to its bt_ implementation above. */
+#include "api/pt2pt_api_fwd.h"

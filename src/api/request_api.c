@@ -1,6 +1,7 @@
 /* Completion entry points: wait, test and their many-request forms, persistent
  * starts, cancel, and the status accessors. */
 #include "api/bt_api.h"
+#include "pt2pt/bt_diag.h"
 #include "pt2pt/bt_pt2pt.h"
 
 #include <limits.h>
@@ -35,6 +36,31 @@ static void bt_status_empty(MPI_Status *st)
 }
 
 /* A null handle or an inactive persistent request takes part in no completion. */
+static int bt_req_active(const bt_request_t *r);
+
+/* The hang report's record of a wait: the operation of the one request waited
+ * for, when it is a send or a receive; else how many requests. */
+static void bt_req_diag_enter(const char *call, int count, const MPI_Request reqs[])
+{
+    const bt_request_t *one = NULL;
+    int nactive = 0;
+
+    for (int i = 0; i < count; i++) {
+        const bt_request_t *r = bt_req_get(reqs[i]);
+        if (r && bt_req_active(r)) {
+            one = r;
+            nactive++;
+        }
+    }
+    if (nactive == 1 && (one->kind == BT_REQ_SEND || one->kind == BT_REQ_RECV)) {
+        bt_diag_enter(call, one->comm, one->peer, one->tag, one->kind == BT_REQ_SEND,
+                      one->count, one->dt);
+        return;
+    }
+    bt_diag_enter(call, nactive == 1 ? one->comm : NULL, BT_DIAG_NONE, BT_DIAG_NONE, 0, 0, NULL);
+    bt_diag_cur.nreqs = nactive;
+}
+
 static int bt_req_active(const bt_request_t *r)
 {
     return r && (!r->persistent || r->active);
@@ -119,7 +145,9 @@ int PMPI_Wait(MPI_Request *request, MPI_Status *status)
         bt_status_empty(status);
         return MPI_SUCCESS;
     }
+    bt_req_diag_enter("MPI_Wait", 1, request);
     bt_request_wait(r);
+    bt_diag_leave();
     return bt_req_complete_one("MPI_Wait", request, r, status);
 }
 
@@ -239,7 +267,9 @@ int PMPI_Waitall(int count, MPI_Request array_of_requests[], MPI_Status *array_o
     BT_CHECK_INIT("MPI_Waitall");
     if ((rc = bt_req_check_array("MPI_Waitall", count, array_of_requests)))
         return rc;
+    bt_req_diag_enter("MPI_Waitall", count, array_of_requests);
     bt_progress_until(bt_waitset_ready, &w);
+    bt_diag_leave();
     return bt_req_finish_many("MPI_Waitall", count, array_of_requests, array_of_statuses, 0,
                               NULL, NULL, 0);
 }
@@ -295,10 +325,13 @@ static int bt_any_common(const char *call, int count, MPI_Request reqs[], int *i
         return rc;
     if (!index)
         return bt_err_comm(NULL, MPI_ERR_ARG, call, "index is NULL");
-    if (flag)
+    if (flag) {
         bt_progress_test();
-    else
+    } else {
+        bt_req_diag_enter(call, count, reqs);
         bt_progress_until(bt_anyset_ready, &w);
+        bt_diag_leave();
+    }
     i = bt_any_index(count, reqs, &nactive);
     if (flag)
         *flag = i >= 0 || nactive == 0;
@@ -348,10 +381,13 @@ static int bt_some_common(const char *call, int count, MPI_Request reqs[], int *
     if (!outcount || (count > 0 && !indices))
         return bt_err_comm(NULL, MPI_ERR_ARG, call, "%s is NULL",
                            outcount ? "array_of_indices" : "outcount");
-    if (blocking)
+    if (blocking) {
+        bt_req_diag_enter(call, count, reqs);
         bt_progress_until(bt_anyset_ready, &w);
-    else
+        bt_diag_leave();
+    } else {
         bt_progress_test();
+    }
     if (bt_any_index(count, reqs, &nactive) < 0 && nactive == 0) {
         *outcount = MPI_UNDEFINED;
         return MPI_SUCCESS;

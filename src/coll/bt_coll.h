@@ -88,4 +88,16 @@ int bt_coll_init(bt_coll_args_t *args, bt_request_t **req_p);
 /* Checks a BATON_COLL_<NAME> variable's value (a bt_env_family_fn). */
 int bt_coll_env_check(const char *name, const char *value, char *why, size_t len);
 
+/* What MPI_T shows and sets: the collectives' names (BARRIER, ...), the
+ * algorithms (index 0 .. bt_coll_alg_count()-1, each of one collective), the
+ * algorithm BATON_COLL_<NAME> forces on collective k (-1: the table picks), and
+ * BATON_COLL_TRACE. Every rank must force the same: MPI_T's scope says so. */
+const char *bt_coll_kind_name(int k);
+int         bt_coll_alg_count(void);
+const char *bt_coll_alg_name(int alg, int *kind_p);
+int         bt_coll_forced_get(int k);
+void        bt_coll_forced_set(int k, int alg);
+int         bt_coll_trace_get(void);
+void        bt_coll_trace_set(int on);
+
 #endif

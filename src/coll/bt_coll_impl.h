@@ -90,6 +90,13 @@ int bt_coll_shm_alltoall(const bt_coll_args_t *a);
 int bt_coll_shm_large_ok(const bt_coll_args_t *a);
 int bt_coll_shm_large_reduce(const bt_coll_args_t *a);
 int bt_coll_shm_large_allreduce(const bt_coll_args_t *a);
+/* Persistent collectives of the node (the end of shm.c): ok says whether the
+ * collective is one of those, small enough for a slot; bt_coll_shm_persistent wraps
+ * inner, the collective's persistent point-to-point schedule, in a request that runs
+ * each start on a channel of its own once rank 0 has found one (inner itself when
+ * the ranks are not all on this node). */
+int bt_coll_shm_persistent_ok(const bt_coll_args_t *a);
+bt_request_t *bt_coll_shm_persistent(const bt_coll_args_t *a, bt_request_t *inner);
 /* Gives comm (not MPI_COMM_WORLD) its node channel in comm->coll, or leaves it
  * NULL: collective over comm, at its first blocking collective. */
 int bt_coll_shm_attach(bt_comm_t *comm);

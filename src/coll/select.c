@@ -65,6 +65,7 @@
  *   others                     0 */
 #include "coll/bt_coll_impl.h"
 #include "runtime/bt_runtime.h"
+#include "tools/bt_tools.h"
 
 #include <ctype.h>
 #include <limits.h>
@@ -106,6 +107,8 @@ typedef struct bt_coll_alg {
     int          (*ok)(const bt_coll_args_t *a);   /* NULL: handles every call */
     int (*run)(const bt_coll_args_t *a);   /* instead of build: runs to completion at once */
 } bt_coll_alg_t;
+
+_Static_assert(BT_ALG_COUNT <= BT_TOOL_MAX_ALGS, "MPI_T counts fewer algorithms than there are");
 
 int bt_coll_commutative_ok(const bt_coll_args_t *a)
 {
@@ -497,6 +500,7 @@ int bt_coll_start(bt_coll_args_t *a, bt_request_t **req_p)
         bt_coll_prepare(s, a);
     alg = bt_coll_pick(a);
     bt_coll_trace_pick(a, alg, 0);
+    bt_tool_ctr.coll_alg[alg]++;
     if (bt_coll_algs[alg].run) {
         if (s)
             bt_coll_sched_free(s);
@@ -509,16 +513,34 @@ int bt_coll_start(bt_coll_args_t *a, bt_request_t **req_p)
     return MPI_SUCCESS;
 }
 
+/* The node algorithm of a persistent collective that runs on its own channel. */
+static int bt_coll_shm_alg(bt_coll_kind_t kind)
+{
+    switch (kind) {
+    case BT_COLL_BARRIER:
+        return BT_ALG_BARRIER_SHM;
+    case BT_COLL_BCAST:
+        return BT_ALG_BCAST_SHM;
+    case BT_COLL_REDUCE:
+        return BT_ALG_REDUCE_SHM;
+    default:
+        return BT_ALG_ALLREDUCE_SHM;
+    }
+}
+
 /* A persistent collective picks among the algorithms of the nonblocking calls
  * (those that build a schedule): MPI_Start must not wait for the other ranks as
  * the node's shared-memory and two-level algorithms do. Its one tag serves every
  * start: two runs of it between the same ranks are posted in the same order on
- * both sides, so non-overtaking matching keeps them apart. */
+ * both sides, so non-overtaking matching keeps them apart. The small barrier,
+ * bcast, reduce and allreduce of ranks that share a node run on a channel of
+ * their own instead (bt_coll_shm_persistent) unless another algorithm is forced;
+ * the schedule stays, for when the node has no channel to spare. */
 int bt_coll_init(bt_coll_args_t *a, bt_request_t **req_p)
 {
     int tag;
     bt_sched_t *s;
-    int alg;
+    int alg, forced;
 
     if (a->comm->remote)
         return bt_coll_inter_init(a, req_p);
@@ -532,8 +554,65 @@ int bt_coll_init(bt_coll_args_t *a, bt_request_t **req_p)
     a->blocking = 0;
     bt_coll_prepare(s, a);
     alg = bt_coll_pick(a);
-    bt_coll_trace_pick(a, alg, 1);
     bt_coll_algs[alg].build(s, a);
     *req_p = bt_coll_sched_persistent(s);
+    forced = bt_coll_forced[a->kind];
+    if ((forced < 0 || strcmp(bt_coll_algs[forced].name, "shm") == 0) &&
+        bt_coll_shm_persistent_ok(a)) {
+        bt_request_t *own = bt_coll_shm_persistent(a, *req_p);
+
+        if (own != *req_p) {
+            *req_p = own;
+            alg = bt_coll_shm_alg(a->kind);
+        }
+    }
+    bt_coll_trace_pick(a, alg, 1);
+    bt_tool_ctr.coll_alg[alg]++;
     return MPI_SUCCESS;
+}
+
+/* ---- for MPI_T ------------------------------------------------------------------- */
+
+const char *bt_coll_kind_name(int k)
+{
+    return bt_coll_kind_names[k];
+}
+
+int bt_coll_alg_count(void)
+{
+    return BT_ALG_COUNT;
+}
+
+const char *bt_coll_alg_name(int alg, int *kind_p)
+{
+    *kind_p = (int)bt_coll_algs[alg].kind;
+    return bt_coll_algs[alg].name;
+}
+
+int bt_coll_forced_get(int k)
+{
+    if (!bt_coll_env_read)
+        bt_coll_read_env();
+    return bt_coll_forced[k];
+}
+
+void bt_coll_forced_set(int k, int alg)
+{
+    if (!bt_coll_env_read)
+        bt_coll_read_env();
+    bt_coll_forced[k] = alg;
+}
+
+int bt_coll_trace_get(void)
+{
+    if (!bt_coll_env_read)
+        bt_coll_read_env();
+    return bt_coll_trace;
+}
+
+void bt_coll_trace_set(int on)
+{
+    if (!bt_coll_env_read)
+        bt_coll_read_env();
+    bt_coll_trace = on;
 }

@@ -78,22 +78,33 @@ static bt_shm_chan_t *bt_coll_shm_chan(const bt_comm_t *comm)
  * node, its rank 0 takes a free channel and broadcasts its number and first round
  * point to point. When the node has none free, the communicator's collectives run
  * point to point for good (the choice must be the same on every member). */
+/* The node's local ranks of comm's members, or NULL when they are not all on this
+ * node (the same answer on every member) or comm has one rank. */
+static int *bt_coll_shm_locals(const bt_comm_t *comm)
+{
+    int n = comm->size, *locals;
+
+    if (n < 2)
+        return NULL;
+    locals = bt_malloc((size_t)n * sizeof(int));
+    for (int i = 0; i < n; i++)
+        if ((locals[i] = bt_rt.local_of[bt_comm_world_rank(comm, i)]) < 0) {
+            free(locals);
+            return NULL;
+        }
+    return locals;
+}
+
 int bt_coll_shm_attach(bt_comm_t *comm)
 {
     struct { int64_t id; uint64_t base; } got = { -1, 0 };
-    int n = comm->size, *locals, rc;
+    int n = comm->size, *locals = bt_coll_shm_locals(comm), rc;
     bt_coll_args_t a = { .kind = BT_COLL_BCAST, .comm = comm, .recvbuf = &got,
                          .count = sizeof(got), .dt = bt_datatype_get(MPI_BYTE) };
     bt_request_t *req;
 
-    if (n < 2)
+    if (!locals)
         return MPI_SUCCESS;
-    locals = bt_malloc((size_t)n * sizeof(int));
-    for (int i = 0; i < n; i++)
-        if ((locals[i] = bt_rt.local_of[bt_comm_world_rank(comm, i)]) < 0) {
-            free(locals);   /* the same on every member: not all on one node */
-            return MPI_SUCCESS;
-        }
     if (comm->rank == 0)
         got.id = bt_shm_chan_take(n, &got.base);
     /* Nonblocking: point to point (this function is not called again). */
@@ -220,6 +231,10 @@ int bt_coll_shm_large_ok(const bt_coll_args_t *a)
            (size_t)a->dt->size <= bt_shm_coll_large_max();
 }
 
+/* The halves of a round, for the blocking calls here and the persistent ones
+ * (below): put writes this rank's slot and arrives; take reads what this rank
+ * needs once the ranks it waits for have arrived. */
+
 int bt_coll_shm_barrier(const bt_coll_args_t *a)
 {
     bt_shm_chan_t *ch = bt_coll_shm_chan(a->comm);
@@ -229,25 +244,40 @@ int bt_coll_shm_barrier(const bt_coll_args_t *a)
     return MPI_SUCCESS;
 }
 
-int bt_coll_shm_bcast(const bt_coll_args_t *a)
+static void bt_coll_shm_bcast_put(const bt_coll_args_t *a, bt_shm_chan_t *ch, uint64_t round)
 {
-    bt_shm_chan_t *ch = bt_coll_shm_chan(a->comm);
-    uint64_t round = bt_coll_shm_enter(ch);
     MPI_Count bytes = a->count * a->dt->size;
     int me = a->comm->rank;
 
-    if (me == a->root) {
-        bt_coll_shm_seal(ch, round, me, bytes);
-        bt_datatype_pack(a->dt, a->count, a->recvbuf, bt_shm_coll_slot(ch, round, me));
-        bt_shm_coll_arrive(ch, round, (uint32_t)bytes);
-        return MPI_SUCCESS;
+    if (me != a->root) {
+        bt_shm_coll_arrive(ch, round, 0);
+        return;
     }
-    bt_shm_coll_arrive(ch, round, 0);
-    bt_coll_shm_wait(ch, round, a->root);
+    bt_coll_shm_seal(ch, round, me, bytes);
+    bt_datatype_pack(a->dt, a->count, a->recvbuf, bt_shm_coll_slot(ch, round, me));
+    bt_shm_coll_arrive(ch, round, (uint32_t)bytes);
+}
+
+static int bt_coll_shm_bcast_take(const bt_coll_args_t *a, bt_shm_chan_t *ch, uint64_t round)
+{
+    MPI_Count bytes = a->count * a->dt->size;
+
     /* Checked after the copy: the root has usually gone on, so the seal is read,
      * and after the data it is often in the cache already. */
     bt_datatype_unpack(a->dt, a->count, bt_shm_coll_slot(ch, round, a->root), bytes, a->recvbuf);
     return bt_coll_shm_check(ch, round, a->root, bytes);
+}
+
+int bt_coll_shm_bcast(const bt_coll_args_t *a)
+{
+    bt_shm_chan_t *ch = bt_coll_shm_chan(a->comm);
+    uint64_t round = bt_coll_shm_enter(ch);
+
+    bt_coll_shm_bcast_put(a, ch, round);
+    if (a->comm->rank == a->root)
+        return MPI_SUCCESS;
+    bt_coll_shm_wait(ch, round, a->root);
+    return bt_coll_shm_bcast_take(a, ch, round);
 }
 
 /* Gather's and allgather's end: waits for every rank and unpacks their blocks into
@@ -371,6 +401,30 @@ int bt_coll_shm_alltoall(const bt_coll_args_t *a)
 
 /* Reduce and allreduce: result = s0 op (s1 op (... op s_{n-1})), the lower rank's
  * operand always on the left. */
+static void bt_coll_shm_reduce_put(const bt_coll_args_t *a, bt_shm_chan_t *ch, uint64_t round)
+{
+    MPI_Count bytes = a->count * a->dt->size;
+    int me = a->comm->rank;
+
+    bt_coll_shm_seal(ch, round, me, bytes);
+    bt_copy(bt_shm_coll_slot(ch, round, me), a->sendbuf == MPI_IN_PLACE ? a->recvbuf : a->sendbuf,
+            (size_t)bytes);
+    bt_shm_coll_arrive(ch, round, (uint32_t)bytes);
+}
+
+static int bt_coll_shm_reduce_take(const bt_coll_args_t *a, bt_shm_chan_t *ch, uint64_t round)
+{
+    MPI_Count bytes = a->count * a->dt->size;
+    int n = a->comm->size;
+
+    if (bt_coll_shm_check_all(ch, round, n, BT_COLL_SHM_SEAL_AT(bytes), bytes) != MPI_SUCCESS)
+        return MPI_ERR_TRUNCATE;
+    bt_copy(a->recvbuf, bt_shm_coll_slot(ch, round, n - 1), (size_t)bytes);
+    for (int i = n - 2; i >= 0; i--)
+        bt_op_apply(a->op, bt_shm_coll_slot(ch, round, i), a->recvbuf, a->count, a->dt);
+    return MPI_SUCCESS;
+}
+
 static int bt_coll_shm_reduce_to(const bt_coll_args_t *a, int all)
 {
     bt_shm_chan_t *ch = bt_coll_shm_chan(a->comm);
@@ -380,9 +434,7 @@ static int bt_coll_shm_reduce_to(const bt_coll_args_t *a, int all)
     const void *mine = a->sendbuf == MPI_IN_PLACE ? a->recvbuf : a->sendbuf;
     int swap = n == 2 && bt_op_swaps_exactly(a->op, a->dt);
 
-    bt_coll_shm_seal(ch, round, me, bytes);
-    bt_copy(bt_shm_coll_slot(ch, round, me), mine, (size_t)bytes);
-    bt_shm_coll_arrive(ch, round, (uint32_t)bytes);
+    bt_coll_shm_reduce_put(a, ch, round);
     if (!all && me != a->root)
         return MPI_SUCCESS;
     /* Two ranks and an op whose operands may swap: start from my own part while
@@ -390,15 +442,11 @@ static int bt_coll_shm_reduce_to(const bt_coll_args_t *a, int all)
     if (swap && mine != a->recvbuf)
         bt_copy(a->recvbuf, mine, (size_t)bytes);
     bt_coll_shm_wait(ch, round, -1);
+    if (!swap)
+        return bt_coll_shm_reduce_take(a, ch, round);
     if (bt_coll_shm_check_all(ch, round, n, BT_COLL_SHM_SEAL_AT(bytes), bytes) != MPI_SUCCESS)
         return MPI_ERR_TRUNCATE;
-    if (swap) {
-        bt_op_apply(a->op, bt_shm_coll_slot(ch, round, 1 - me), a->recvbuf, a->count, a->dt);
-        return MPI_SUCCESS;
-    }
-    bt_copy(a->recvbuf, bt_shm_coll_slot(ch, round, n - 1), (size_t)bytes);
-    for (int i = n - 2; i >= 0; i--)
-        bt_op_apply(a->op, bt_shm_coll_slot(ch, round, i), a->recvbuf, a->count, a->dt);
+    bt_op_apply(a->op, bt_shm_coll_slot(ch, round, 1 - me), a->recvbuf, a->count, a->dt);
     return MPI_SUCCESS;
 }
 
@@ -485,4 +533,254 @@ int bt_coll_shm_large_reduce(const bt_coll_args_t *a)
 int bt_coll_shm_large_allreduce(const bt_coll_args_t *a)
 {
     return bt_coll_shm_large_to(a, 1);
+}
+
+/* ---- persistent collectives on a channel of their own ----------------------------------
+ *
+ * A started persistent collective stays pending across the rank's later calls, so it
+ * cannot take rounds on its communicator's channel, where every member goes through
+ * the rounds one call after the other. It gets a channel of its own instead, at its
+ * first MPI_Start (init must not wait for the other ranks): rank 0 takes one and
+ * sends its number to every rank point to point, on the request's tag. From then on
+ * each start is one round on that channel: the put half at MPI_Start, the take half
+ * when the progress engine sees the awaited ranks arrived. A request has at most one
+ * start in flight and its rounds are the channel's only ones, so the rule that a
+ * member arriving at round k + 1 is done with round k holds by construction. When the
+ * node has few channels left (communicators need them for good) the request runs its
+ * point-to-point schedule instead, as it does before the number arrives. */
+
+#define BT_PSHM_SPARE 8   /* channels left to communicators */
+
+enum { BT_PSHM_NEW, BT_PSHM_ATTACH, BT_PSHM_SHM, BT_PSHM_P2P };
+
+typedef struct {
+    bt_coll_args_t a;
+    bt_request_t  *inner;      /* the point-to-point schedule (persistent) */
+    int           *locals;     /* the members' local ranks */
+    int            state;
+    bt_shm_chan_t *ch;
+    uint64_t       round;
+    int            put;        /* this start's put half is done */
+    struct { int64_t id; uint64_t base; } got;
+    bt_request_t **attach;     /* rank 0: a send per rank; the others: one receive */
+    int            nattach;
+} bt_pshm_t;
+
+int bt_coll_shm_persistent_ok(const bt_coll_args_t *a)
+{
+    switch (a->kind) {
+    case BT_COLL_BARRIER:
+    case BT_COLL_BCAST:
+    case BT_COLL_REDUCE:
+    case BT_COLL_ALLREDUCE:
+        return a->comm->size > 1 && bt_coll_shm_fits(bt_coll_shm_bytes(a));
+    default:
+        return 0;
+    }
+}
+
+/* Rank 0 sends the channel's number to every rank; the others receive it. */
+static void bt_pshm_attach_begin(bt_pshm_t *p, int tag)
+{
+    bt_comm_t *comm = p->a.comm;
+    bt_datatype_t *byte = bt_datatype_get(MPI_BYTE);
+    int n = comm->size;
+
+    p->got.id = -1;
+    p->got.base = 0;
+    if (comm->rank == 0) {
+        if (bt_shm_chan_free() > BT_PSHM_SPARE)
+            p->got.id = bt_shm_chan_take(n, &p->got.base);
+        p->nattach = n - 1;
+        p->attach = bt_malloc((size_t)(n - 1) * sizeof(*p->attach));
+        for (int i = 1; i < n; i++)
+            bt_pt2pt_isend(&p->got, sizeof(p->got), byte, i, tag, comm, BT_CTX_COLL(comm),
+                           BT_MODE_STANDARD, &p->attach[i - 1]);
+    } else {
+        p->nattach = 1;
+        p->attach = bt_malloc(sizeof(*p->attach));
+        bt_pt2pt_irecv(&p->got, sizeof(p->got), byte, 0, tag, comm, BT_CTX_COLL(comm),
+                       &p->attach[0]);
+    }
+    p->state = BT_PSHM_ATTACH;
+}
+
+/* 1 when the number has gone out or come in. */
+static int bt_pshm_attach_done(bt_pshm_t *p)
+{
+    for (int i = 0; i < p->nattach; i++)
+        if (!p->attach[i]->done)
+            return 0;
+    for (int i = 0; i < p->nattach; i++)
+        bt_request_release(p->attach[i]);
+    free(p->attach);
+    p->attach = NULL;
+    p->nattach = 0;
+    return 1;
+}
+
+static int bt_pshm_waits_for(const bt_pshm_t *p)
+{
+    const bt_coll_args_t *a = &p->a;
+
+    switch (a->kind) {
+    case BT_COLL_BCAST:
+        return a->comm->rank == a->root ? -2 : a->root;
+    case BT_COLL_REDUCE:
+        return a->comm->rank == a->root ? -1 : -2;
+    default:
+        return -1;
+    }
+}
+
+/* This start's round on the channel: 1 when done, with *rc_p its outcome. */
+static int bt_pshm_round(bt_pshm_t *p, int *rc_p)
+{
+    const bt_coll_args_t *a = &p->a;
+    int who;
+
+    if (!p->put) {
+        if (!bt_shm_coll_writable(p->ch, p->round))
+            return 0;
+        if (a->kind == BT_COLL_BCAST)
+            bt_coll_shm_bcast_put(a, p->ch, p->round);
+        else if (a->kind == BT_COLL_BARRIER)
+            bt_shm_coll_arrive(p->ch, p->round, 0);
+        else
+            bt_coll_shm_reduce_put(a, p->ch, p->round);
+        p->put = 1;
+    }
+    who = bt_pshm_waits_for(p);
+    if (who == -2) {
+        *rc_p = MPI_SUCCESS;
+        return 1;
+    }
+    if (who == -1 ? !bt_shm_coll_all_arrived(p->ch, p->round)
+                  : !bt_shm_coll_arrived(p->ch, p->round, who))
+        return 0;
+    *rc_p = a->kind == BT_COLL_BCAST     ? bt_coll_shm_bcast_take(a, p->ch, p->round)
+            : a->kind == BT_COLL_BARRIER ? MPI_SUCCESS
+                                         : bt_coll_shm_reduce_take(a, p->ch, p->round);
+    return 1;
+}
+
+/* Moves the start on as far as it goes: 1 when it is complete (req->st_error set). */
+static int bt_pshm_poll(bt_request_t *req)
+{
+    bt_pshm_t *p = req->state;
+    int rc;
+
+    for (;;) {
+        switch (p->state) {
+        case BT_PSHM_ATTACH:
+            if (!bt_pshm_attach_done(p))
+                return 0;
+            if (p->got.id < 0) {
+                p->state = BT_PSHM_P2P;
+                p->inner->start_fn(p->inner);
+                continue;
+            }
+            p->ch = bt_shm_chan_open((int)p->got.id, p->locals, p->a.comm->size,
+                                     p->a.comm->rank, p->got.base);
+            p->state = BT_PSHM_SHM;
+            p->round = bt_shm_coll_next(p->ch);
+            p->put = 0;
+            continue;
+        case BT_PSHM_SHM:
+            if (!bt_pshm_round(p, &rc))
+                return 0;
+            req->st_error = rc;
+            return 1;
+        default:   /* BT_PSHM_P2P */
+            if (!p->inner->done)
+                return 0;
+            req->st_error = p->inner->st_error;
+            return 1;
+        }
+    }
+}
+
+/* Oversubscribed, MPI_Wait yields to the members of this round that share its CPU. */
+static int bt_pshm_behind(void *arg)
+{
+    const bt_pshm_t *p = ((bt_request_t *)arg)->state;
+    return p->state == BT_PSHM_SHM && bt_shm_coll_mate_behind(p->ch, p->round);
+}
+
+static int bt_pshm_start(bt_request_t *req)
+{
+    bt_pshm_t *p = req->state;
+
+    req->st_error = MPI_SUCCESS;
+    req->active = 1;
+    switch (p->state) {
+    case BT_PSHM_NEW:
+        bt_pshm_attach_begin(p, req->tag);
+        break;
+    case BT_PSHM_SHM:
+        p->round = bt_shm_coll_next(p->ch);
+        p->put = 0;
+        break;
+    default:   /* BT_PSHM_P2P */
+        p->inner->start_fn(p->inner);
+        break;
+    }
+    if (bt_pshm_poll(req))
+        req->done = 1;
+    else
+        bt_request_generic_start(req);
+    return MPI_SUCCESS;
+}
+
+static void bt_pshm_free(bt_request_t *req)
+{
+    bt_pshm_t *p = req->state;
+
+    if (p->attach) {   /* freed before its first start completed: erroneous, but tidy */
+        for (int i = 0; i < p->nattach; i++)
+            bt_request_release(p->attach[i]);
+        free(p->attach);
+    }
+    bt_shm_chan_close(p->ch);
+    bt_request_release(p->inner);
+    if (p->a.dt)
+        bt_datatype_release(p->a.dt);
+    if (p->a.op)
+        bt_op_release(p->a.op);
+    bt_comm_release(p->a.comm);
+    free(p->locals);
+    free(p);
+    req->state = NULL;
+}
+
+bt_request_t *bt_coll_shm_persistent(const bt_coll_args_t *a, bt_request_t *inner)
+{
+    int *locals = bt_coll_shm_locals(a->comm);
+    bt_request_t *req;
+    bt_pshm_t *p;
+
+    if (!locals)
+        return inner;
+    p = bt_calloc(1, sizeof(*p));
+    p->a = *a;
+    p->inner = inner;
+    p->locals = locals;
+    p->state = BT_PSHM_NEW;
+    bt_comm_retain(p->a.comm);
+    if (p->a.dt)
+        bt_datatype_retain(p->a.dt);
+    if (p->a.op)
+        bt_op_retain(p->a.op);
+    req = bt_request_new(BT_REQ_GENERIC);
+    req->comm = a->comm;
+    bt_comm_retain(req->comm);
+    req->tag = inner->tag;
+    req->state = p;
+    req->poll_fn = bt_pshm_poll;
+    req->free_fn = bt_pshm_free;
+    req->start_fn = bt_pshm_start;
+    req->behind_fn = bt_pshm_behind;
+    req->persistent = 1;
+    req->done = 1;
+    return req;
 }

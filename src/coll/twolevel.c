@@ -46,6 +46,11 @@ int bt_coll_twolevel_setup(bt_comm_t *comm)
 
     if (bt_rt.nnodes < 2 || n < 3)
         return MPI_SUCCESS;
+    /* Processes of other jobs have no node this process can name the same way
+     * as they do: such communicators stay flat. */
+    for (int r = 0; r < n; r++)
+        if (bt_comm_world_rank(comm, r) >= bt_rt.size)
+            return MPI_SUCCESS;
     seen = bt_malloc((size_t)bt_rt.nnodes * sizeof(int));
     for (int j = 0; j < bt_rt.nnodes; j++)
         seen[j] = -1;

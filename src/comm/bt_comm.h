@@ -158,7 +158,7 @@ void bt_group_release(bt_group_t *group);
 int  bt_group_compare(const bt_group_t *a, const bt_group_t *b);  /* MPI_IDENT, ... */
 /* Rank in group of a world rank, MPI_UNDEFINED when absent (a linear scan). */
 int  bt_group_rank_of(const bt_group_t *group, int world_rank);
-/* World rank -> rank in group (MPI_UNDEFINED when absent), bt_rt.size entries;
+/* World rank -> rank in group (MPI_UNDEFINED when absent), bt_rt.npeers entries;
  * the caller frees it. For lookups of many ranks. */
 int *bt_group_world_map(const bt_group_t *group);
 bt_group_t *bt_group_union(const bt_group_t *a, const bt_group_t *b);

@@ -1,5 +1,6 @@
 /* Communicators: the two predefined ones, handles, and the constructors. */
 #include "comm/bt_comm_impl.h"
+#include "comm/bt_dynproc.h"
 #include "comm/bt_info.h"
 #include "pt2pt/bt_pt2pt.h"
 #include "runtime/bt_runtime.h"
@@ -144,6 +145,7 @@ void bt_comm_finalize(void)
     bt_comm_t *statics[2] = { &bt_comm_self, &bt_comm_world };
 
     bt_comm_finalize_begin();
+    bt_port_close_all();
     if (bt_comm_boot) {
         bt_comm_release(bt_comm_boot);
         bt_comm_boot = NULL;

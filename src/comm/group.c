@@ -69,7 +69,7 @@ void bt_group_release(bt_group_t *group)
 
 int *bt_group_world_map(const bt_group_t *group)
 {
-    int n = BT_MAX(bt_rt.size, 1);
+    int n = BT_MAX(bt_rt.npeers, 1);
     int *map = bt_malloc((size_t)n * sizeof(int));
 
     for (int i = 0; i < n; i++)

@@ -100,6 +100,39 @@ static int bt_inter_swap(const bt_inter_bridge_t *br, const void *out, size_t le
     return rc != MPI_SUCCESS ? rc : rc2;
 }
 
+/* The world ranks of a description are peer indices of the process that wrote
+ * it, which name other processes in another job (runtime/peers.c): the leaders
+ * swap who each member is (job hash, rank there), and mine's are read as mine. */
+static int bt_inter_translate(const bt_inter_bridge_t *br, const int *mine, int n, int *theirs,
+                              int m)
+{
+    uint64_t *out = bt_malloc(2 * (size_t)n * sizeof(uint64_t));
+    uint64_t *in = bt_malloc(2 * (size_t)m * sizeof(uint64_t));
+    size_t got = 0;
+    int rc;
+
+    for (int i = 0; i < n; i++) {
+        int r;
+        bt_rt_peer_gid(mine[1 + 3 * i], &out[2 * i], &r);
+        out[2 * i + 1] = (uint64_t)r;
+    }
+    rc = bt_inter_swap(br, out, 2 * (size_t)n * sizeof(uint64_t), in,
+                       2 * (size_t)m * sizeof(uint64_t), &got);
+    if (rc == MPI_SUCCESS && got != 2 * (size_t)m * sizeof(uint64_t))
+        rc = MPI_ERR_INTERN;
+    for (int i = 0; rc == MPI_SUCCESS && i < m; i++) {
+        int peer = in[2 * i + 1] < (1u << 31) ? bt_rt_peer_find(in[2 * i], (int)in[2 * i + 1])
+                                              : -1;
+        if (peer < 0)
+            rc = MPI_ERR_INTERN;   /* a process this one cannot reach */
+        else
+            theirs[1 + 3 * i] = peer;
+    }
+    free(out);
+    free(in);
+    return rc;
+}
+
 /* The leader's part of the handshake: swaps descriptions with the other leader.
  * Returns the other side's (*theirs_p, *m_p members) or an error. A description
  * that does not fit (a user's message on the same tag of the peer communicator)
@@ -114,16 +147,15 @@ static int bt_inter_leader_swap(const bt_inter_bridge_t *br, const int *mine, in
     rc = bt_inter_swap(br, count, sizeof(count), got_n, sizeof(got_n), &got);
     if (rc != MPI_SUCCESS)
         return rc;
-    if (got != sizeof(got_n) || got_n[0] < 1 || got_n[0] > bt_rt.size || got_n[1] != 0)
+    if (got != sizeof(got_n) || got_n[0] < 1 || got_n[0] > (1 << 24) || got_n[1] != 0)
         return MPI_ERR_INTERN;
     len = (1 + 3 * (size_t)got_n[0]) * sizeof(int);
     theirs = bt_malloc(len);
     rc = bt_inter_swap(br, mine, (1 + 3 * (size_t)n) * sizeof(int), theirs, len, &got);
     if (rc == MPI_SUCCESS && got != len)
         rc = MPI_ERR_INTERN;
-    for (int i = 0; rc == MPI_SUCCESS && i < got_n[0]; i++)
-        if (theirs[1 + 3 * i] < 0 || theirs[1 + 3 * i] >= bt_rt.size)
-            rc = MPI_ERR_INTERN;
+    if (rc == MPI_SUCCESS)
+        rc = bt_inter_translate(br, mine, n, theirs, got_n[0]);
     if (rc != MPI_SUCCESS) {
         free(theirs);
         return rc;
@@ -416,11 +448,12 @@ int bt_intercomm_merge(bt_comm_t *inter, int high, bt_comm_t **newcomm_p)
     if (verdict[1] != MPI_SUCCESS)
         return verdict[1];
     /* The side with high false comes first; on a tie, the side whose first
-     * member has the lower world rank (the same verdict on both sides). */
+     * member comes first (world rank, then job: the same verdict on both sides,
+     * of one job or two). */
     if (verdict[2] != verdict[0])
         low = !verdict[2];
     else
-        low = inter->group->world[0] < inter->remote->world[0];
+        low = bt_rt_peer_cmp(inter->group->world[0], inter->remote->world[0]) < 0;
     n = inter->size;
     m = inter->remote->size;
     w = bt_malloc((size_t)(n + m) * sizeof(int));

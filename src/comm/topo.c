@@ -199,6 +199,9 @@ static void bt_cart_place(bt_comm_t *comm, const bt_topo_t *t, int n, int reorde
         order[i] = i;
     if (!reorder || !bt_rt.node_of || nn <= 1 || n < 2)
         return;
+    for (int i = 0; i < n; i++)   /* another job's process: no node we share */
+        if (bt_comm_world_rank(comm, i) >= bt_rt.size)
+            return;
     /* A counting sort by node (node ids are 0..nnodes-1): start[node] is where the
      * node's run begins, the nodes taken in the order of their first rank. */
     start = bt_malloc(2 * (size_t)nn * sizeof(int));

@@ -66,6 +66,9 @@ struct bt_request {
     void        (*free_fn)(bt_request_t *req);
     /* Persistent BT_REQ_GENERIC: MPI_Start runs the operation again. */
     int         (*start_fn)(bt_request_t *req);
+    /* BT_REQ_GENERIC, optional: whether a local rank this request waits for last
+     * ran on this CPU (arg is the request), for bt_progress_until_mates. */
+    int         (*behind_fn)(void *req);
     void         *state;
     bt_request_t *gnext;        /* list of active generic requests */
 };
@@ -181,6 +184,20 @@ bt_request_t *bt_bsend_iflush(bt_bsend_pool_t *pool);
 void bt_progress_thread_start(void);
 void bt_progress_thread_stop(void);
 int  bt_pt2pt_init(void);
+/* Processes of other jobs (MPI_Comm_accept, _connect, _join, _spawn): how they
+ * reach this one (opens the network when needed; see bt_tp_reach), and the peer
+ * index of the process of rank `rank` of the job named job_hash, reached at
+ * addr with frames carrying secret (-1: its address is not usable). A process
+ * of this job is its world rank, one already known keeps its index. */
+int  bt_pt2pt_reach(void *addr, size_t cap, size_t *len_p, uint64_t secret[2]);
+int  bt_pt2pt_peer(uint64_t job_hash, int rank, const void *addr, size_t len,
+                   const uint64_t secret[2]);
 void bt_pt2pt_finalize(void);
+
+/* The tunables MPI_T reads and writes while pt2pt is up (bt_pt2pt_init ..
+ * bt_pt2pt_finalize), by their BATON_* name: 0 when name is one of them (set:
+ * 1 when it may be changed now, and was), -1 when it is not. */
+int bt_pt2pt_tunable_get(const char *name, long long *value_p);
+int bt_pt2pt_tunable_set(const char *name, long long value);
 
 #endif

@@ -1,15 +1,19 @@
 /* The progress engine: one pass polls the rings, pushes queued frames and runs the
  * generic requests; waiting spins for a while, then sleeps on the doorbell. */
 #include "pt2pt/bt_pt2pt_impl.h"
+#include "pt2pt/bt_diag.h"
 
 #include "runtime/bt_runtime.h"
+#include "tools/bt_tools.h"
 #include "transport/bt_transport.h"
 #include "util/bt_env.h"
 #include "util/bt_util.h"
 
+#include <limits.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <string.h>
 #include <time.h>
 
 static int bt_progress_generic(void)
@@ -60,7 +64,7 @@ void bt_progress_until_mates(int (*ready)(void *), int (*behind)(void *), void *
      * with sched_yield each time, or hand it over while a rank that this wait
      * needs runs on the same CPU (behind). */
     enum { BT_KEEP, BT_GIVE, BT_GIVE_TO_MATES } give = BT_KEEP;
-    double spin_start = 0;
+    double spin_start = 0, wait_start = 0;
     int polls = 0;
 
     /* Oversubscribed and told who we wait for: from the first poll, yield exactly
@@ -68,13 +72,16 @@ void bt_progress_until_mates(int (*ready)(void *), int (*behind)(void *), void *
      * other CPUs (a yield there only lets a rank that has nothing to do run). */
     if (behind && bt_tp_awake() > bt_rt.ncpus)
         give = BT_GIVE_TO_MATES;
+    bt_diag_waiting = 1;
     while (!ready(arg)) {
         if (bt_progress_poll()) {
             spin_start = 0;
             continue;
         }
         if (ready(arg))
-            return;
+            break;
+        if (bt_unlikely(bt_diag_asked))
+            bt_diag_report();
         /* Let another thread in when it asks: it may be the one we wait for. */
         if (bt_rt.thread_multiple && bt_lock_contended())
             bt_lock_hand_over();
@@ -86,6 +93,12 @@ void bt_progress_until_mates(int (*ready)(void *), int (*behind)(void *), void *
             continue;
         if (spin_start == 0) {
             spin_start = bt_time_now();
+            /* The wait's time from here: a wait that ends within 64 polls costs
+             * no clock read. */
+            if (wait_start == 0)
+                wait_start = spin_start;
+            if (bt_diag_cur.since == 0)
+                bt_diag_cur.since = spin_start;
             continue;
         }
         {
@@ -124,6 +137,9 @@ void bt_progress_until_mates(int (*ready)(void *), int (*behind)(void *), void *
             spin_start = 0;
         }
     }
+    bt_diag_waiting = 0;
+    if (wait_start != 0)
+        bt_tool_ctr.wait_s += bt_time_now() - wait_start;
 }
 
 void bt_progress_until(int (*ready)(void *), void *arg)
@@ -136,6 +152,7 @@ int bt_pt2pt_init(void)
     if (bt_tp_init() != 0)
         return -1;
     bt_p2p.tp_up = 1;
+    bt_p2p.out_cap = bt_rt.size;
     bt_p2p.out = bt_calloc((size_t)bt_rt.size, sizeof(bt_out_queue_t));
     bt_p2p.eager_max = BT_MIN(bt_env_size("BATON_EAGER_MAX", 32 << 10), bt_tp_frame_min());
     bt_p2p.cma_min = bt_env_size("BATON_CMA_MIN", 128 << 10);
@@ -147,6 +164,35 @@ int bt_pt2pt_init(void)
     bt_p2p.spin_short_s = 1e-6 * (double)bt_env_long("BATON_SPIN_BUSY_US", 2);
     bt_p2p.yield_s = 1e-6 * (double)bt_env_long("BATON_YIELD_US", 1000);
     return 0;
+}
+
+int bt_pt2pt_reach(void *addr, size_t cap, size_t *len_p, uint64_t secret[2])
+{
+    if (bt_tp_reach(addr, cap, len_p, secret) != 0)
+        return -1;
+    /* The network's frames may be smaller than the segment's. */
+    bt_p2p.eager_max = BT_MIN(bt_p2p.eager_max, bt_tp_frame_min());
+    return 0;
+}
+
+int bt_pt2pt_peer(uint64_t job_hash, int rank, const void *addr, size_t len,
+                  const uint64_t secret[2])
+{
+    int peer = bt_rt_peer_find(job_hash, rank);
+
+    if (peer >= 0)
+        return peer;
+    peer = bt_rt_peer_new(job_hash, rank);
+    if (peer >= bt_p2p.out_cap) {
+        int cap = BT_MAX(2 * bt_p2p.out_cap, peer + 16);
+        bt_p2p.out = bt_realloc(bt_p2p.out, (size_t)cap * sizeof(bt_out_queue_t));
+        memset(bt_p2p.out + bt_p2p.out_cap, 0,
+               (size_t)(cap - bt_p2p.out_cap) * sizeof(bt_out_queue_t));
+        bt_p2p.out_cap = cap;
+    }
+    if (bt_tp_peer_add(peer, addr, len, secret, rank) != 0)
+        return -1;
+    return peer;
 }
 
 static int bt_out_empty(void *arg)
@@ -170,11 +216,52 @@ void bt_pt2pt_finalize(void)
         free(u);
     }
     bt_p2p.unexp_tail = NULL;
+    bt_tool_ctr.unexp_len = 0;
     free(bt_p2p.out);
     bt_p2p.out = NULL;
     bt_request_cache_drain();
     bt_tp_finalize();
     bt_p2p.tp_up = 0;
+}
+
+/* The spin times are read at every wait: changing them is safe at any time. The
+ * sizes decide protocols that both ends have agreed on: they stay as read. */
+static double *bt_pt2pt_spin_var(const char *name)
+{
+    if (strcmp(name, "BATON_SPIN_US") == 0)
+        return &bt_p2p.spin_s;
+    if (strcmp(name, "BATON_SPIN_BUSY_US") == 0)
+        return &bt_p2p.spin_short_s;
+    if (strcmp(name, "BATON_YIELD_US") == 0)
+        return &bt_p2p.yield_s;
+    return NULL;
+}
+
+int bt_pt2pt_tunable_get(const char *name, long long *value_p)
+{
+    double *spin = bt_pt2pt_spin_var(name);
+
+    if (!bt_p2p.tp_up)
+        return -1;
+    if (spin)
+        *value_p = (long long)(*spin * 1e6 + 0.5);
+    else if (strcmp(name, "BATON_EAGER_MAX") == 0)
+        *value_p = (long long)bt_p2p.eager_max;
+    else if (strcmp(name, "BATON_CMA_MIN") == 0)
+        *value_p = bt_p2p.cma_min == SIZE_MAX ? LLONG_MAX : (long long)bt_p2p.cma_min;
+    else
+        return -1;
+    return 0;
+}
+
+int bt_pt2pt_tunable_set(const char *name, long long value)
+{
+    double *spin = bt_pt2pt_spin_var(name);
+
+    if (!spin || !bt_p2p.tp_up)
+        return -1;
+    *spin = 1e-6 * (double)value;
+    return 1;
 }
 
 /* The progress thread: the big lock keeps it and the program's threads apart

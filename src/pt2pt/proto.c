@@ -11,6 +11,7 @@
 #include "pt2pt/bt_pt2pt_impl.h"
 
 #include "runtime/bt_runtime.h"
+#include "tools/bt_tools.h"
 #include "util/bt_util.h"
 
 #include <stdio.h>
@@ -48,6 +49,7 @@ static void bt_unexp_unlink(bt_unexp_t *prev, bt_unexp_t *u)
         bt_p2p.unexp_head = u->next;
     if (bt_p2p.unexp_tail == u)
         bt_p2p.unexp_tail = prev;
+    bt_tool_ctr.unexp_len--;
     u->next = NULL;
 }
 
@@ -110,6 +112,9 @@ static bt_unexp_t *bt_unexp_new(const bt_msg_hdr_t *hdr, int src_world, int type
     else
         bt_p2p.unexp_head = u;
     bt_p2p.unexp_tail = u;
+    if (++bt_tool_ctr.unexp_len > bt_tool_ctr.unexp_hwm)
+        bt_tool_ctr.unexp_hwm = bt_tool_ctr.unexp_len;
+    bt_tool_ctr.unexp_total++;
     return u;
 }
 
@@ -359,7 +364,7 @@ int bt_pt2pt_drain_out(void)
 {
     int moved = 0;
 
-    for (int peer = 0; peer < bt_rt.size && bt_p2p.nout; peer++) {
+    for (int peer = 0; peer < bt_rt.npeers && bt_p2p.nout; peer++) {
         bt_out_queue_t *q = &bt_p2p.out[peer];
         while (q->head && bt_out_try(peer, q->head)) {
             bt_out_unlink(q, NULL, q->head);
@@ -442,8 +447,10 @@ static void bt_rndv_recv(bt_request_t *r, int peer, int src, int tag, MPI_Count 
             bt_rndv_read_done(r);
             return;
         }
-        if (bt_tp_read(peer, r->data, (size_t)r->total, addr, key, bt_rndv_read_done, r) == 0)
+        if (bt_tp_read(peer, r->data, (size_t)r->total, addr, key, bt_rndv_read_done, r) == 0) {
+            bt_tool_count_recv(0, BT_TOOL_RNDV, (size_t)r->total, peer, r->ctx, tag);
             return;
+        }
         /* The buffer cannot be registered: the sender streams it. */
     }
 
@@ -472,6 +479,7 @@ static void bt_rndv_recv(bt_request_t *r, int peer, int src, int tag, MPI_Count 
                                (uint64_t)job };
             int last;
             bt_send_ctrl(peer, BT_MSG_PULL, sreq, &pull, sizeof(pull));
+            bt_tool_count_recv(1, BT_TOOL_CMA, (size_t)r->total, peer, r->ctx, tag);
             bt_rndv_check(bt_tp_job_pull(peer, job, r->data, addr, &last), "read");
             if (last) {
                 bt_send_ctrl(peer, BT_MSG_FIN, sreq, NULL, 0);
@@ -480,6 +488,7 @@ static void bt_rndv_recv(bt_request_t *r, int peer, int src, int tag, MPI_Count 
             return;
         }
         if (bt_tp_cma_read(peer, r->data, addr, (size_t)r->total) == 0) {
+            bt_tool_count_recv(1, BT_TOOL_CMA, (size_t)r->total, peer, r->ctx, tag);
             bt_p2p.cma_proven = 1;
             bt_send_ctrl(peer, BT_MSG_FIN, sreq, NULL, 0);
             bt_rndv_finish(r);
@@ -488,6 +497,8 @@ static void bt_rndv_recv(bt_request_t *r, int peer, int src, int tag, MPI_Count 
         /* Not permitted after all (a sandbox, ptrace rules): copy through the ring. */
         bt_p2p.cma_min = SIZE_MAX;
     }
+    bt_tool_count_recv(bt_tp_is_local(peer), BT_TOOL_RNDV, (size_t)r->total, peer, r->ctx,
+                       tag);
     {
         bt_cts_t cts = { bt_pt2pt_cookie_of(r, peer), (uint64_t)r->total };
         bt_send_ctrl(peer, BT_MSG_CTS, sreq, &cts, sizeof(cts));
@@ -500,6 +511,9 @@ static void bt_recv_from_unexp(bt_request_t *r, bt_unexp_t *u)
 {
     switch (u->type) {
     case BT_MSG_EAGER:
+        if (u->src_world != bt_rt.rank)
+            bt_tool_count_recv(bt_tp_is_local(u->src_world), BT_TOOL_EAGER, (size_t)u->size,
+                               u->src_world, u->ctx, u->tag);
         bt_recv_deliver(r, u->src, u->tag, u->data, u->size);
         if (u->flags & BT_MSGF_SYNC)
             bt_send_ctrl(u->src_world, BT_MSG_ACK, u->cookie, NULL, 0);
@@ -573,12 +587,15 @@ void bt_pt2pt_on_frame(int src_world, const bt_msg_hdr_t *hdr, const void *paylo
     case BT_MSG_EAGER:
         r = bt_posted_take(hdr->ctx, hdr->src, hdr->tag);
         if (r) {
+            bt_tool_count_recv(bt_tp_is_local(src_world), BT_TOOL_EAGER, len, src_world, hdr->ctx,
+                               hdr->tag);
             bt_recv_deliver(r, hdr->src, hdr->tag, payload, (MPI_Count)len);
             if (hdr->flags & BT_MSGF_SYNC)
                 bt_send_ctrl(src_world, BT_MSG_ACK, hdr->cookie, NULL, 0);
         } else {
             bt_unexp_t *u = bt_unexp_new(hdr, src_world, BT_MSG_EAGER, len);
             bt_copy(u->data, payload, len);
+            bt_tool_event_msg(BT_EV_UNEXPECTED, hdr->src, hdr->tag, (MPI_Count)len);
         }
         break;
     case BT_MSG_RTS: {
@@ -592,6 +609,7 @@ void bt_pt2pt_on_frame(int src_world, const bt_msg_hdr_t *hdr, const void *paylo
             u->size = (MPI_Count)rts->size;
             u->addr = rts->addr;
             u->key = rts->key;
+            bt_tool_event_msg(BT_EV_UNEXPECTED, hdr->src, hdr->tag, u->size);
         }
         break;
     }
@@ -704,6 +722,7 @@ static void bt_send_self(bt_request_t *s)
         u->size = s->total;
         u->self_sreq = s;
     }
+    bt_tool_event_msg(BT_EV_UNEXPECTED, hdr.src, hdr.tag, s->total);
 }
 
 static void bt_request_begin(bt_request_t *req)
@@ -753,8 +772,15 @@ static int bt_send_start(bt_request_t *s)
     }
     peer = s->world_peer;
     bt_send_hdr(s, &hdr);
-    if (hdr.type == BT_MSG_RTS)
+    if (hdr.type == BT_MSG_RTS) {
         bt_p2p.out[peer].rndv++;
+        bt_tool_count_send(bt_tp_is_local(peer), BT_TOOL_RNDV, (size_t)s->total, peer, hdr.ctx,
+                           s->tag);
+        bt_tool_event_msg(BT_EV_RNDV_START, s->peer, s->tag, s->total);
+    } else {
+        bt_tool_count_send(bt_tp_is_local(peer), BT_TOOL_EAGER, (size_t)s->total, peer, hdr.ctx,
+                           s->tag);
+    }
     if (!bt_p2p.out[peer].head && bt_send_try(peer, s, &hdr))
         return MPI_SUCCESS;
     {
@@ -798,8 +824,11 @@ int bt_pt2pt_send_now(const void *buf, MPI_Count count, bt_datatype_t *dt, int d
     if (world == bt_rt.rank)
         return 0;
     peer = world;
-    return !bt_p2p.out[peer].head &&
-           bt_frame_put(peer, &hdr, (const char *)buf + dt->true_lb, (size_t)total);
+    if (bt_p2p.out[peer].head ||
+        !bt_frame_put(peer, &hdr, (const char *)buf + dt->true_lb, (size_t)total))
+        return 0;
+    bt_tool_count_send(bt_tp_is_local(peer), BT_TOOL_EAGER, (size_t)total, peer, hdr.ctx, tag);
+    return 1;
 }
 
 int bt_pt2pt_recv_now(void *buf, MPI_Count count, bt_datatype_t *dt, int source, int tag,
@@ -839,6 +868,7 @@ int bt_pt2pt_recv_now(void *buf, MPI_Count count, bt_datatype_t *dt, int source,
         bt_copy((char *)buf + dt->true_lb, payload, len);
         bt_status_set(status, hdr->src, hdr->tag, (MPI_Count)len, 0);
         bt_tp_consume(peer);
+        bt_tool_count_recv(1, BT_TOOL_EAGER, len, peer, hdr->ctx, hdr->tag);
         return 1;
     }
     return 0;

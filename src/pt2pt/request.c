@@ -134,7 +134,8 @@ static int bt_request_is_done(void *arg)
 int bt_request_wait(bt_request_t *req)
 {
     if (!req->done)
-        bt_progress_until(bt_request_is_done, req);
+        bt_progress_until_mates(bt_request_is_done,
+                                req->kind == BT_REQ_GENERIC ? req->behind_fn : NULL, req);
     return req->st_error;
 }
 

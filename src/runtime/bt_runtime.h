@@ -4,6 +4,7 @@
 
 #include "api/bt_mpi.h"
 #include <pthread.h>
+#include <stdint.h>
 
 enum { BT_RT_UNINIT = 0, BT_RT_RUNNING = 1, BT_RT_FINALIZED = 2 };
 /* The world model's own life cycle (MPI_Initialized, MPI_Finalized). */
@@ -15,6 +16,7 @@ typedef struct bt_runtime {
     int        users;               /* the world model (while active) + open sessions */
     int        rank, size;          /* MPI_COMM_WORLD */
     int        appnum, universe_size;
+    int        universe_limit;      /* mpiexec -usize: spawns stay within; 0: no limit */
     int        thread_level;        /* provided */
     int        thread_multiple;     /* take the big lock in every call */
     pthread_t  main_thread;
@@ -28,6 +30,11 @@ typedef struct bt_runtime {
                                      * (1: kernel, 2: glibc.malloc.hugetlb=1) */
     char       processor_name[MPI_MAX_PROCESSOR_NAME];
     char       jobid[128];
+    /* Processes of other jobs reached through ports or spawn (runtime/peers.c)
+     * are peers size..npeers-1, after the world's ranks: the arrays above that
+     * are indexed by world rank cover every peer (local_of -1, node_of -1). */
+    int        npeers;
+    uint64_t   job_hash;            /* names this job among others (from jobid) */
 } bt_runtime_t;
 
 extern bt_runtime_t bt_rt;
@@ -43,6 +50,16 @@ int  bt_lock_contended(void);      /* another thread waits for the lock */
 void bt_lock_hand_over(void);      /* lets it in, then takes the lock back */
 
 int  bt_runtime_init(int required, int *provided_p);
+
+/* Peers of other jobs (runtime/peers.c). A process is named everywhere by its
+ * job's hash and its rank there; bt_rt_peer_find gives its peer index (-1: not
+ * known yet), bt_rt_peer_new makes one, bt_rt_peer_gid says who a peer is, and
+ * bt_rt_peer_cmp orders peers the same way in every process. */
+int  bt_rt_peer_find(uint64_t job_hash, int rank);
+int  bt_rt_peer_new(uint64_t job_hash, int rank);
+void bt_rt_peer_gid(int peer, uint64_t *job_hash_p, int *rank_p);
+int  bt_rt_peer_cmp(int a, int b);
+void bt_rt_peers_free(void);
 int  bt_runtime_finalize(void);
 /* Levels of hardware, outermost first (runtime/hwtopo.c). */
 enum { BT_HW_NODE, BT_HW_PACKAGE, BT_HW_NUMA, BT_HW_L3, BT_HW_L2, BT_HW_CORE, BT_HW_PU,

@@ -4,8 +4,12 @@
 #include "coll/bt_coll.h"
 #include "comm/bt_comm.h"
 #include "datatype/bt_datatype.h"
+#include "pt2pt/bt_diag.h"
 #include "pt2pt/bt_pt2pt.h"
 #include "runtime/bt_pmi.h"
+#include "tools/bt_tools.h"
+#include "runtime/bt_names.h"
+#include "runtime/bt_spawn.h"
 #include "util/bt_util.h"
 
 #include <malloc.h>
@@ -236,6 +240,8 @@ int bt_runtime_init(int required, int *provided_p)
     char msg[512];
 
     bt_runtime_first_malloc();
+    bt_diag_phase = "MPI_Init";
+    bt_diag_install();
 
     /* mpiexec has checked these too; srun and singletons have not. */
     bt_env_set_family_check("BATON_COLL_", bt_coll_env_check);
@@ -250,6 +256,16 @@ int bt_runtime_init(int required, int *provided_p)
     bt_rt.appnum = info.appnum;
     bt_rt.universe_size = info.universe_size > 0 ? info.universe_size : info.size;
     bt_strlcpy(bt_rt.jobid, info.kvsname, sizeof(bt_rt.jobid));
+    bt_rt.universe_limit = (int)bt_env_long("BATON_UNIVERSE_SIZE", 0);
+    if (bt_rt.universe_limit > 0)
+        bt_rt.universe_size = bt_rt.universe_limit;
+    /* A spawned process: which of the commands of MPI_Comm_spawn_multiple. */
+    bt_rt.appnum = (int)bt_env_long("BATON_APPNUM", bt_rt.appnum);
+    bt_rt.npeers = bt_rt.size;
+    /* FNV-1a of the launcher's job id, which is unique per job (host, pid, time). */
+    bt_rt.job_hash = 1469598103934665603ull;
+    for (const char *c = bt_rt.jobid; *c; c++)
+        bt_rt.job_hash = (bt_rt.job_hash ^ (unsigned char)*c) * 1099511628211ull;
     if (gethostname(bt_rt.processor_name, sizeof(bt_rt.processor_name) - 1) != 0)
         bt_strlcpy(bt_rt.processor_name, "localhost", sizeof(bt_rt.processor_name));
     bt_rt.ncpus = bt_runtime_count_cpus();
@@ -274,26 +290,45 @@ int bt_runtime_init(int required, int *provided_p)
     if (bt_env_long("BATON_MALLOC_PRIME", 1))
         bt_runtime_align_heap();
     bt_rt.thread_multiple = required == MPI_THREAD_MULTIPLE;
+    bt_diag_phase = NULL;
     bt_rt.state = BT_RT_RUNNING;
+    bt_trace_init();
     bt_progress_thread_start();
     *provided_p = required;
     return MPI_SUCCESS;
 }
 
+static int bt_runtime_children_ended(void *arg)
+{
+    (void)arg;
+    return !bt_spawn_pending();
+}
+
 int bt_runtime_finalize(void)
 {
     bt_progress_thread_stop();
+    /* The jobs this process spawned end first: while they finish, this process
+     * serves what they still send it. */
+    if (bt_spawn_pending())
+        bt_progress_until(bt_runtime_children_ended, NULL);
+    bt_spawn_reap();
+    bt_names_withdraw_all();
     /* MPI_COMM_SELF's attributes are deleted first, while MPI still works. */
     bt_comm_finalize_begin();
+    bt_trace_finalize();
+    bt_diag_phase = "MPI_Finalize";
     bt_pt2pt_finalize();
     bt_comm_finalize();
     bt_datatype_finalize();
     bt_rt.state = BT_RT_FINALIZED;
+    bt_diag_phase = NULL;
     bt_pmi_finalize();
     free(bt_rt.local_of);
     free(bt_rt.local_ranks);
     free(bt_rt.node_of);
     bt_rt.local_of = bt_rt.local_ranks = bt_rt.node_of = NULL;
+    bt_rt_peers_free();
+    bt_rt.npeers = 0;
     return MPI_SUCCESS;
 }
 

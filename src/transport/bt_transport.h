@@ -27,6 +27,14 @@ void bt_tp_finalize(void);
  * left, and the segment's creator has seen every local rank map it. */
 int  bt_tp_quiet(void);
 
+/* Processes of other jobs (runtime/peers.c) are reached through the network,
+ * whose endpoint a job on one node opens when it first needs it: bt_tp_reach
+ * opens it and says how others reach this process (its address, *len_p bytes,
+ * and the secret its frames carry); bt_tp_peer_add makes the process at addr
+ * peer `peer` (made by bt_rt_peer_new). */
+int bt_tp_reach(void *addr, size_t cap, size_t *len_p, uint64_t job[2]);
+int bt_tp_peer_add(int peer, const void *addr, size_t len, const uint64_t job[2], int rank);
+
 static inline int bt_tp_is_local(int peer)
 {
     return bt_rt.local_of[peer] >= 0;

@@ -94,3 +94,19 @@ void bt_tp_bell_ring_self(void)
 {
     bt_shm_bell_ring_self();
 }
+
+int bt_tp_reach(void *addr, size_t cap, size_t *len_p, uint64_t job[2])
+{
+    if (!tp.net_up) {
+        if (bt_net_open_alone() != 0)
+            return -1;
+        tp.net_up = 1;
+        tp.frame_min = BT_MIN(tp.frame_min, bt_net_frame_max());
+    }
+    return bt_net_self(addr, cap, len_p, job);
+}
+
+int bt_tp_peer_add(int peer, const void *addr, size_t len, const uint64_t job[2], int rank)
+{
+    return bt_net_peer_add(peer, addr, len, job, rank);
+}

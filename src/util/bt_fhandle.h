@@ -1,8 +1,9 @@
-/* Fortran handles (MPI_<kind>_c2f / _f2c): MPI_Fint values for handles that are
- * pointers. A predefined handle is its own value (below 0x400); an object made
- * at run time gets the next free value from 0x400 up at its first c2f, and
- * gives it back when the object is freed, so that f2c of a stale value finds
- * nothing. One table per kind of object. */
+/* Fortran handles (MPI_<kind>_c2f / _f2c, and the same values for the MPI 5.0
+ * ABI's _toint / _fromint): MPI_Fint values for handles that are pointers. A
+ * predefined handle is its own value (below 0x400); an object made at run time
+ * gets the next free value from 4096 up (the ABI keeps 1 to 4095 for predefined
+ * handles) at its first c2f, and gives it back when the object is freed, so that
+ * f2c of a stale value finds nothing. One table per kind of object. */
 #ifndef BT_FHANDLE_H
 #define BT_FHANDLE_H
 
@@ -10,10 +11,10 @@
 
 typedef enum {
     BT_FH_COMM, BT_FH_DATATYPE, BT_FH_GROUP, BT_FH_REQUEST, BT_FH_OP, BT_FH_INFO,
-    BT_FH_ERRHANDLER, BT_FH_MESSAGE, BT_FH_SESSION, BT_FH_WIN, BT_FH_KINDS
+    BT_FH_ERRHANDLER, BT_FH_MESSAGE, BT_FH_SESSION, BT_FH_FILE, BT_FH_WIN, BT_FH_KINDS
 } bt_fh_kind_t;
 
-#define BT_FH_FIRST 0x400
+#define BT_FH_FIRST 4096
 
 /* The value of handle h (not predefined), given it a new one if it has none. */
 int   bt_fh_c2f(bt_fh_kind_t kind, const void *h);

@@ -81,6 +81,15 @@ const bt_env_var_t bt_env_vars[] = {
     { "BATON_COLL_TRACE", BT_ENV_BOOL, 0, 0, NULL,
       "0",
       "1: print each collective's algorithm on stderr" },
+    { "BATON_TRACE", BT_ENV_TEXT, 0, 0, NULL,
+      "unset",
+      "a file: every rank records its MPI calls and messages, `mpiexec` merges them there "
+      "as Chrome/Perfetto trace JSON, a track per rank (also `mpiexec --trace FILE`)" },
+    { "BATON_STATS", BT_ENV_BOOL, 0, 0, NULL,
+      "0",
+      "1: at `MPI_Finalize` every rank prints one line on stderr: its time in MPI (of the "
+      "time since `MPI_Init`) and per call, the bytes and messages it sent to each rank, "
+      "the collective algorithms it ran" },
     { "BATON_BIND", BT_ENV_CHOICE, 0, 0, "core|none",
       "`core`",
       "when a node's ranks fit its CPUs, local rank r is bound to the r-th CPU; `none` "
@@ -91,11 +100,16 @@ const bt_env_var_t bt_env_vars[] = {
     { "BATON_KILL_TIMEOUT", BT_ENV_SECONDS, 0, 3600, NULL,
       "1",
       "seconds between SIGTERM and SIGKILL when `mpiexec` ends a job" },
+    { "BATON_TIMEOUT", BT_ENV_SECONDS, 0, 31536000, NULL,
+      "unset (no limit)",
+      "read by `mpiexec`: the job's time limit in seconds, as `--timeout` (which wins): "
+      "then every rank reports what it waits in (the hang report, which `SIGQUIT` to "
+      "`mpiexec` also prints, the job going on), the ranks are ended and `mpiexec` exits "
+      "with status 124; `0`: no limit" },
     { "MPIEXEC_TIMEOUT", BT_ENV_SECONDS, 0, 31536000, NULL,
       "unset (no limit)",
-      "read by `mpiexec` (the name MPICH's and Open MPI's launchers read): the job's time "
-      "limit in seconds, as `--timeout`, which wins over it: then the ranks are ended and "
-      "`mpiexec` exits with status 124; `0`: no limit" },
+      "read by `mpiexec` (the name MPICH's and Open MPI's launchers read): as "
+      "`BATON_TIMEOUT`, which wins over it" },
     { "BATON_CC", BT_ENV_TEXT, 0, 0, NULL,
       "`cc`",
       "the compiler `mpicc` runs" },
@@ -127,6 +141,26 @@ const bt_env_var_t bt_env_vars[] = {
     { "BATON_JOBID", BT_ENV_TEXT, 0, 0, NULL,
       "set by mpiexec",
       "(internal) the job's id" },
+    { "BATON_MPIEXEC", BT_ENV_TEXT, 0, 0, NULL,
+      "`mpiexec` beside `libmpi.so` (`../bin`)",
+      "the `mpiexec` that `MPI_Comm_spawn` starts the new processes with" },
+    { "BATON_NAME_DIR", BT_ENV_TEXT, 0, 0, NULL,
+      "`$TMPDIR/baton-names-UID` (`/tmp` without `TMPDIR`)",
+      "the directory of `MPI_Publish_name`'s names, shared by every job that uses it" },
+    { "BATON_UNIVERSE_SIZE", BT_ENV_INT, 1, 1 << 30, NULL,
+      "set by `mpiexec -usize`",
+      "`MPI_UNIVERSE_SIZE`: spawns that would make more processes than this fail with "
+      "`MPI_ERR_SPAWN`; unset: no limit" },
+    { "BATON_PARENT_PORT", BT_ENV_TEXT, 0, 0, NULL,
+      "set by `MPI_Comm_spawn`",
+      "(internal) the port a spawned job connects to its parents through" },
+    { "BATON_APPNUM", BT_ENV_INT, 0, 1 << 30, NULL,
+      "set by `MPI_Comm_spawn_multiple`",
+      "(internal) `MPI_APPNUM` of a spawned process: which command it is" },
+    { "BATON_SPAWN_WATCH_FD", BT_ENV_INT, 3, 1 << 20, NULL,
+      "set by `MPI_Comm_spawn`",
+      "(internal) read by `mpiexec`: a pipe from the spawning process, whose end ends the "
+      "spawned job" },
 };
 const size_t bt_env_nvars = sizeof(bt_env_vars) / sizeof(bt_env_vars[0]);
 

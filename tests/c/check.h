@@ -54,6 +54,26 @@ static inline void check_err_text(int rc, const char *text, const char *expr, in
         check_err_text(check_err_rc_, (text), #call_expr, rank);                     \
     } while (0)
 
+/* CHECK_SAYS(rc, cls, call, words): rc is an error of class cls whose message
+ * names call and contains every comma-separated piece of words. */
+static inline void check_error_says(int rc, int errclass, const char *call, const char *words,
+                                    int rank)
+{
+    char msg[MPI_MAX_ERROR_STRING] = "", w[256], *tok, *save;
+    int cls = -1, len = 0;
+
+    CHECK(rc != MPI_SUCCESS, "%s returned MPI_SUCCESS, expected an error (%s)", call, words);
+    MPI_Error_class(rc, &cls);
+    CHECK(cls == errclass, "%s: error class %d, expected %d (%s)", call, cls, errclass, words);
+    MPI_Error_string(rc, msg, &len);
+    CHECK(strstr(msg, call) != NULL, "message \"%s\" does not name %s", msg, call);
+    snprintf(w, sizeof(w), "%s", words);
+    for (tok = strtok_r(w, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+        CHECK(strstr(msg, tok) != NULL, "%s: message \"%s\" does not say \"%s\"", call, msg,
+              tok);
+}
+#define CHECK_SAYS(rc, cls, call, words) check_error_says((rc), (cls), (call), (words), rank)
+
 /* large_buffer(bytes, prog, rank): a buffer of bytes (2 MiB aligned, huge pages
  * advised) on every rank of MPI_COMM_WORLD, or NULL on all of them, with a note
  * naming prog, when a rank lacks the memory or BATON_TEST_SKIP_LARGE=1 (the

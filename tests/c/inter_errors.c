@@ -9,21 +9,6 @@
 /* np: 1 2 3 4 5 8 */
 #include "inter_common.h"
 
-static void expect_error(int rc, int errclass, const char *call, const char *words)
-{
-    char msg[MPI_MAX_ERROR_STRING], w[256], *tok, *save;
-    int cls = -1, len;
-
-    CHECK(rc != MPI_SUCCESS, "%s returned MPI_SUCCESS, expected an error (%s)", call, words);
-    MPI_Error_class(rc, &cls);
-    CHECK(cls == errclass, "%s: error class %d, expected %d (%s)", call, cls, errclass, words);
-    MPI_Error_string(rc, msg, &len);
-    CHECK(strstr(msg, call) != NULL, "message \"%s\" does not name %s", msg, call);
-    snprintf(w, sizeof(w), "%s", words);
-    for (tok = strtok_r(w, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
-        CHECK(strstr(msg, tok) != NULL, "%s: message \"%s\" does not say \"%s\"", call, msg, tok);
-}
-
 static void on_inter(int shape)
 {
     it_inter_t t;
@@ -33,31 +18,31 @@ static void on_inter(int shape)
     int a[64] = { 0 }, b[64], size = -1, sum = -1, expect = 0;
 
     it_make(&t, shape, 0, 50);
-    expect_error(MPI_Bcast(a, 1, MPI_INT, t.rsize, t.inter), MPI_ERR_ROOT, "MPI_Bcast",
-                 "root,remote group");
-    expect_error(MPI_Bcast(a, 1, MPI_INT, -7, t.inter), MPI_ERR_ROOT, "MPI_Bcast", "root is -7");
-    expect_error(MPI_Igather(a, 1, MPI_INT, b, 1, MPI_INT, t.rsize + 1, t.inter, &req),
-                 MPI_ERR_ROOT, "MPI_Igather", "root");
-    expect_error(MPI_Reduce(a, b, 1, MPI_INT, MPI_SUM, t.rsize, t.inter), MPI_ERR_ROOT,
-                 "MPI_Reduce", "root");
-    expect_error(MPI_Scan(a, b, 1, MPI_INT, MPI_SUM, t.inter), MPI_ERR_COMM, "MPI_Scan",
-                 "intercommunicator");
-    expect_error(MPI_Exscan(a, b, 1, MPI_INT, MPI_SUM, t.inter), MPI_ERR_COMM, "MPI_Exscan",
-                 "intercommunicator");
-    expect_error(MPI_Iscan(a, b, 1, MPI_INT, MPI_SUM, t.inter, &req), MPI_ERR_COMM, "MPI_Iscan",
-                 "intercommunicator");
-    expect_error(MPI_Send(a, 1, MPI_INT, t.rsize, 0, t.inter), MPI_ERR_RANK, "MPI_Send",
-                 "remote group");
-    expect_error(MPI_Recv(a, 1, MPI_INT, t.rsize + 2, 0, t.inter, MPI_STATUS_IGNORE),
-                 MPI_ERR_RANK, "MPI_Recv", "remote group");
-    expect_error(MPI_Allgather(MPI_IN_PLACE, 1, MPI_INT, b, 1, MPI_INT, t.inter), MPI_ERR_BUFFER,
-                 "MPI_Allgather", "MPI_IN_PLACE,intercommunicator");
-    expect_error(MPI_Allreduce(MPI_IN_PLACE, b, 1, MPI_INT, MPI_SUM, t.inter), MPI_ERR_BUFFER,
-                 "MPI_Allreduce", "MPI_IN_PLACE,intercommunicator");
-    expect_error(MPI_Intercomm_create(t.inter, 0, MPI_COMM_WORLD, 0, 1, &c), MPI_ERR_COMM,
-                 "MPI_Intercomm_create", "local_comm,intercommunicator");
-    expect_error(MPI_Comm_split_type(t.inter, MPI_COMM_TYPE_HW_UNGUIDED, 0, MPI_INFO_NULL, &c),
-                 MPI_ERR_COMM, "MPI_Comm_split_type", "intercommunicator");
+    CHECK_SAYS(MPI_Bcast(a, 1, MPI_INT, t.rsize, t.inter), MPI_ERR_ROOT, "MPI_Bcast",
+               "root,remote group");
+    CHECK_SAYS(MPI_Bcast(a, 1, MPI_INT, -7, t.inter), MPI_ERR_ROOT, "MPI_Bcast", "root is -7");
+    CHECK_SAYS(MPI_Igather(a, 1, MPI_INT, b, 1, MPI_INT, t.rsize + 1, t.inter, &req),
+               MPI_ERR_ROOT, "MPI_Igather", "root");
+    CHECK_SAYS(MPI_Reduce(a, b, 1, MPI_INT, MPI_SUM, t.rsize, t.inter), MPI_ERR_ROOT,
+               "MPI_Reduce", "root");
+    CHECK_SAYS(MPI_Scan(a, b, 1, MPI_INT, MPI_SUM, t.inter), MPI_ERR_COMM, "MPI_Scan",
+               "intercommunicator");
+    CHECK_SAYS(MPI_Exscan(a, b, 1, MPI_INT, MPI_SUM, t.inter), MPI_ERR_COMM, "MPI_Exscan",
+               "intercommunicator");
+    CHECK_SAYS(MPI_Iscan(a, b, 1, MPI_INT, MPI_SUM, t.inter, &req), MPI_ERR_COMM, "MPI_Iscan",
+               "intercommunicator");
+    CHECK_SAYS(MPI_Send(a, 1, MPI_INT, t.rsize, 0, t.inter), MPI_ERR_RANK, "MPI_Send",
+               "remote group");
+    CHECK_SAYS(MPI_Recv(a, 1, MPI_INT, t.rsize + 2, 0, t.inter, MPI_STATUS_IGNORE),
+               MPI_ERR_RANK, "MPI_Recv", "remote group");
+    CHECK_SAYS(MPI_Allgather(MPI_IN_PLACE, 1, MPI_INT, b, 1, MPI_INT, t.inter), MPI_ERR_BUFFER,
+               "MPI_Allgather", "MPI_IN_PLACE,intercommunicator");
+    CHECK_SAYS(MPI_Allreduce(MPI_IN_PLACE, b, 1, MPI_INT, MPI_SUM, t.inter), MPI_ERR_BUFFER,
+               "MPI_Allreduce", "MPI_IN_PLACE,intercommunicator");
+    CHECK_SAYS(MPI_Intercomm_create(t.inter, 0, MPI_COMM_WORLD, 0, 1, &c), MPI_ERR_COMM,
+               "MPI_Intercomm_create", "local_comm,intercommunicator");
+    CHECK_SAYS(MPI_Comm_split_type(t.inter, MPI_COMM_TYPE_HW_UNGUIDED, 0, MPI_INFO_NULL, &c),
+               MPI_ERR_COMM, "MPI_Comm_split_type", "intercommunicator");
     {
         /* By node it works: an intercommunicator of each node's processes, or
          * none where the other group has no process on my node. */
@@ -78,8 +63,8 @@ static void on_inter(int shape)
         CHECK(sh == MPI_COMM_NULL, "split_type MPI_UNDEFINED of an intercommunicator");
     }
     MPI_Comm_group(t.inter, &g);
-    expect_error(MPI_Comm_create_group(t.inter, g, 0, &c), MPI_ERR_COMM, "MPI_Comm_create_group",
-                 "intercommunicator");
+    CHECK_SAYS(MPI_Comm_create_group(t.inter, g, 0, &c), MPI_ERR_COMM, "MPI_Comm_create_group",
+               "intercommunicator");
     MPI_Group_free(&g);
     CHECK(c == MPI_COMM_NULL, "a failed constructor set its output");
 
@@ -92,8 +77,8 @@ static void on_inter(int shape)
         MPI_Comm_set_info(t.inter, info);
         MPI_Info_free(&info);
         MPI_Comm_dup(t.inter, &d);
-        expect_error(MPI_Recv(a, 1, MPI_INT, MPI_ANY_SOURCE, 0, d, MPI_STATUS_IGNORE),
-                     MPI_ERR_ARG, "MPI_Recv", "mpi_assert_no_any_source");
+        CHECK_SAYS(MPI_Recv(a, 1, MPI_INT, MPI_ANY_SOURCE, 0, d, MPI_STATUS_IGNORE),
+                   MPI_ERR_ARG, "MPI_Recv", "mpi_assert_no_any_source");
         MPI_Comm_free(&d);
         MPI_Info_create(&info);
         MPI_Info_set(info, "mpi_assert_no_any_source", "false");
@@ -112,12 +97,12 @@ static void on_inter(int shape)
 
     /* Both leaders name a remote leader out of range: every member of both
      * groups gets an error, none waits. */
-    expect_error(MPI_Intercomm_create(t.local, 0, MPI_COMM_WORLD, wsize + 5, 51, &c),
-                 MPI_ERR_RANK, "MPI_Intercomm_create", t.lrank == 0 ? "remote_leader" : "leader");
-    expect_error(MPI_Intercomm_create(t.local, t.lsize, MPI_COMM_WORLD, 0, 52, &c), MPI_ERR_RANK,
-                 "MPI_Intercomm_create", "local_leader");
-    expect_error(MPI_Intercomm_create(t.local, 0, MPI_COMM_WORLD, 0, -3, &c), MPI_ERR_TAG,
-                 "MPI_Intercomm_create", "tag");
+    CHECK_SAYS(MPI_Intercomm_create(t.local, 0, MPI_COMM_WORLD, wsize + 5, 51, &c),
+               MPI_ERR_RANK, "MPI_Intercomm_create", t.lrank == 0 ? "remote_leader" : "leader");
+    CHECK_SAYS(MPI_Intercomm_create(t.local, t.lsize, MPI_COMM_WORLD, 0, 52, &c), MPI_ERR_RANK,
+               "MPI_Intercomm_create", "local_leader");
+    CHECK_SAYS(MPI_Intercomm_create(t.local, 0, MPI_COMM_WORLD, 0, -3, &c), MPI_ERR_TAG,
+               "MPI_Intercomm_create", "tag");
     {
         const char *call = "MPI_Intercomm_create_from_groups";
         MPI_Group wg, mine, theirs;
@@ -125,27 +110,27 @@ static void on_inter(int shape)
         MPI_Comm_group(MPI_COMM_WORLD, &wg);
         MPI_Group_incl(wg, t.lsize, t.local_world, &mine);
         MPI_Group_incl(wg, t.rsize, t.remote_world, &theirs);
-        expect_error(MPI_Intercomm_create_from_groups(mine, 0, theirs, t.rsize, "x",
-                                                      MPI_INFO_NULL, MPI_ERRORS_RETURN, &c),
-                     MPI_ERR_RANK, call, "remote_leader");
-        expect_error(MPI_Intercomm_create_from_groups(mine, -1, theirs, 0, "x", MPI_INFO_NULL,
-                                                      MPI_ERRORS_RETURN, &c),
-                     MPI_ERR_RANK, call, "local_leader");
-        expect_error(MPI_Intercomm_create_from_groups(theirs, 0, mine, 0, "x", MPI_INFO_NULL,
-                                                      MPI_ERRORS_RETURN, &c),
-                     MPI_ERR_GROUP, call, "not a member");
-        expect_error(MPI_Intercomm_create_from_groups(mine, 0, wg, 0, "x", MPI_INFO_NULL,
-                                                      MPI_ERRORS_RETURN, &c),
-                     MPI_ERR_GROUP, call, "overlap");
-        expect_error(MPI_Intercomm_create_from_groups(mine, 0, theirs, 0, NULL, MPI_INFO_NULL,
-                                                      MPI_ERRORS_RETURN, &c),
-                     MPI_ERR_ARG, call, "stringtag");
-        expect_error(MPI_Intercomm_create_from_groups(mine, 0, MPI_GROUP_NULL, 0, "x",
-                                                      MPI_INFO_NULL, MPI_ERRORS_RETURN, &c),
-                     MPI_ERR_GROUP, call, "remote_group");
-        expect_error(MPI_Intercomm_create_from_groups(mine, 0, theirs, 0, "x", MPI_INFO_NULL,
-                                                      MPI_ERRHANDLER_NULL, &c),
-                     MPI_ERR_ERRHANDLER, call, "error handler");
+        CHECK_SAYS(MPI_Intercomm_create_from_groups(mine, 0, theirs, t.rsize, "x",
+                                                    MPI_INFO_NULL, MPI_ERRORS_RETURN, &c),
+                   MPI_ERR_RANK, call, "remote_leader");
+        CHECK_SAYS(MPI_Intercomm_create_from_groups(mine, -1, theirs, 0, "x", MPI_INFO_NULL,
+                                                    MPI_ERRORS_RETURN, &c),
+                   MPI_ERR_RANK, call, "local_leader");
+        CHECK_SAYS(MPI_Intercomm_create_from_groups(theirs, 0, mine, 0, "x", MPI_INFO_NULL,
+                                                    MPI_ERRORS_RETURN, &c),
+                   MPI_ERR_GROUP, call, "not a member");
+        CHECK_SAYS(MPI_Intercomm_create_from_groups(mine, 0, wg, 0, "x", MPI_INFO_NULL,
+                                                    MPI_ERRORS_RETURN, &c),
+                   MPI_ERR_GROUP, call, "overlap");
+        CHECK_SAYS(MPI_Intercomm_create_from_groups(mine, 0, theirs, 0, NULL, MPI_INFO_NULL,
+                                                    MPI_ERRORS_RETURN, &c),
+                   MPI_ERR_ARG, call, "stringtag");
+        CHECK_SAYS(MPI_Intercomm_create_from_groups(mine, 0, MPI_GROUP_NULL, 0, "x",
+                                                    MPI_INFO_NULL, MPI_ERRORS_RETURN, &c),
+                   MPI_ERR_GROUP, call, "remote_group");
+        CHECK_SAYS(MPI_Intercomm_create_from_groups(mine, 0, theirs, 0, "x", MPI_INFO_NULL,
+                                                    MPI_ERRHANDLER_NULL, &c),
+                   MPI_ERR_ERRHANDLER, call, "error handler");
         MPI_Group_free(&theirs);
         MPI_Group_free(&mine);
         MPI_Group_free(&wg);
@@ -165,19 +150,19 @@ int main(int argc, char **argv)
     MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
     MPI_Comm_set_errhandler(MPI_COMM_SELF, MPI_ERRORS_RETURN);
 
-    expect_error(MPI_Bcast(a, 1, MPI_INT, MPI_ROOT, MPI_COMM_WORLD), MPI_ERR_ROOT, "MPI_Bcast",
-                 "MPI_ROOT,intercommunicator");
-    expect_error(MPI_Reduce(a, b, 1, MPI_INT, MPI_SUM, MPI_PROC_NULL, MPI_COMM_WORLD),
-                 MPI_ERR_ROOT, "MPI_Reduce", "MPI_PROC_NULL");
-    expect_error(MPI_Comm_remote_size(MPI_COMM_WORLD, &size), MPI_ERR_COMM,
-                 "MPI_Comm_remote_size", "not an intercommunicator");
-    expect_error(MPI_Comm_remote_group(MPI_COMM_WORLD, &g), MPI_ERR_COMM,
-                 "MPI_Comm_remote_group", "not an intercommunicator");
-    expect_error(MPI_Intercomm_merge(MPI_COMM_WORLD, 0, &c), MPI_ERR_COMM, "MPI_Intercomm_merge",
-                 "not an intercommunicator");
+    CHECK_SAYS(MPI_Bcast(a, 1, MPI_INT, MPI_ROOT, MPI_COMM_WORLD), MPI_ERR_ROOT, "MPI_Bcast",
+               "MPI_ROOT,intercommunicator");
+    CHECK_SAYS(MPI_Reduce(a, b, 1, MPI_INT, MPI_SUM, MPI_PROC_NULL, MPI_COMM_WORLD),
+               MPI_ERR_ROOT, "MPI_Reduce", "MPI_PROC_NULL");
+    CHECK_SAYS(MPI_Comm_remote_size(MPI_COMM_WORLD, &size), MPI_ERR_COMM,
+               "MPI_Comm_remote_size", "not an intercommunicator");
+    CHECK_SAYS(MPI_Comm_remote_group(MPI_COMM_WORLD, &g), MPI_ERR_COMM,
+               "MPI_Comm_remote_group", "not an intercommunicator");
+    CHECK_SAYS(MPI_Intercomm_merge(MPI_COMM_WORLD, 0, &c), MPI_ERR_COMM, "MPI_Intercomm_merge",
+               "not an intercommunicator");
     /* My own group and "the other" are the same process: they overlap. */
-    expect_error(MPI_Intercomm_create(MPI_COMM_SELF, 0, MPI_COMM_WORLD, rank, 60, &c),
-                 MPI_ERR_ARG, "MPI_Intercomm_create", "overlap");
+    CHECK_SAYS(MPI_Intercomm_create(MPI_COMM_SELF, 0, MPI_COMM_WORLD, rank, 60, &c),
+               MPI_ERR_ARG, "MPI_Intercomm_create", "overlap");
     CHECK(c == MPI_COMM_NULL, "a failed MPI_Intercomm_create set its output");
     if (wsize >= 2)
         for (int shape = 0; shape < IT_SHAPES; shape++)

@@ -8,7 +8,6 @@
 static int rank;
 
 #include "check.h"
-#include "topo_common.h"
 
 static void expect_dims(int nnodes, int ndims, const int *in, const int *want)
 {
@@ -39,7 +38,7 @@ int main(int argc, char **argv)
     dims[0] = 0;
     dims[1] = 3;
     dims[2] = 0;
-    expect_error(MPI_Dims_create(7, 3, dims), MPI_ERR_DIMS, "MPI_Dims_create", "7,3");
+    CHECK_SAYS(MPI_Dims_create(7, 3, dims), MPI_ERR_DIMS, "MPI_Dims_create", "7,3");
 
     /* As close to each other as possible, largest first. */
     expect_dims(1, 3, NULL, (int[]){ 1, 1, 1 });
@@ -70,16 +69,16 @@ int main(int argc, char **argv)
     /* Errors. */
     dims[0] = 4;
     dims[1] = 4;
-    expect_error(MPI_Dims_create(12, 2, dims), MPI_ERR_DIMS, "MPI_Dims_create", "more than nnodes 12");
+    CHECK_SAYS(MPI_Dims_create(12, 2, dims), MPI_ERR_DIMS, "MPI_Dims_create", "more than nnodes 12");
     dims[0] = -1;
     dims[1] = 0;
-    expect_error(MPI_Dims_create(4, 2, dims), MPI_ERR_DIMS, "MPI_Dims_create", "dims[0],-1");
-    expect_error(MPI_Dims_create(4, -1, dims), MPI_ERR_DIMS, "MPI_Dims_create", "ndims,-1");
-    expect_error(MPI_Dims_create(0, 2, dims), MPI_ERR_ARG, "MPI_Dims_create", "nnodes,0");
-    expect_error(MPI_Dims_create(4, 2, NULL), MPI_ERR_ARG, "MPI_Dims_create", "dims");
+    CHECK_SAYS(MPI_Dims_create(4, 2, dims), MPI_ERR_DIMS, "MPI_Dims_create", "dims[0],-1");
+    CHECK_SAYS(MPI_Dims_create(4, -1, dims), MPI_ERR_DIMS, "MPI_Dims_create", "ndims,-1");
+    CHECK_SAYS(MPI_Dims_create(0, 2, dims), MPI_ERR_ARG, "MPI_Dims_create", "nnodes,0");
+    CHECK_SAYS(MPI_Dims_create(4, 2, NULL), MPI_ERR_ARG, "MPI_Dims_create", "dims");
     dims[0] = 5;
     dims[1] = 0;
-    expect_error(MPI_Dims_create(12, 2, dims), MPI_ERR_DIMS, "MPI_Dims_create", "12,5");
+    CHECK_SAYS(MPI_Dims_create(12, 2, dims), MPI_ERR_DIMS, "MPI_Dims_create", "12,5");
 
     MPI_Finalize();
     return 0;

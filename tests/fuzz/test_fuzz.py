@@ -22,7 +22,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 REGRESS = Path(__file__).resolve().parent / "regress"
 BUILD = ROOT / "build-fuzz"
-TARGETS = ["control", "pmi", "hostfile", "options", "env", "netheader"]
+TARGETS = ["control", "pmi", "hostfile", "options", "env", "netheader", "setup"]
 CC = os.environ.get("FUZZ_CC", "clang")
 # A single input that runs this long hangs.
 UNIT_TIMEOUT = 30

@@ -56,10 +56,11 @@ def test_table_is_read():
 
 
 @pytest.mark.parametrize("name,kind,choices", list(variables()))
-def test_bad_values(hello, name, kind, choices):
+def test_bad_values(hello, name, kind, choices, tmp_path):
     for what, value in BAD.items():
+        # In a directory of its own: BATON_TRACE's value is a file to write.
         res = subprocess.run([MPIEXEC, "-n", "2", hello], capture_output=True, text=True,
-                             env=clean_env(**{name: value}), timeout=60)
+                             env=clean_env(**{name: value}), timeout=60, cwd=tmp_path)
         if kind == "TEXT":
             # Any text is a value (names, paths, addresses); these are not read
             # by a job on one host, which runs.

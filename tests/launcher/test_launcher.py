@@ -293,8 +293,8 @@ def test_rank_ignoring_sigterm_gets_sigkill(mpiexec, prog):
     assert_gone(pids_of(res.out).values())
 
 
-TIME_LIMIT_MSG = ("mpiexec: the job ran into its time limit of %s s (--timeout or "
-                  "MPIEXEC_TIMEOUT), ended it\n")
+TIME_LIMIT_MSG = ("mpiexec: the job ran into its time limit of %s s (--timeout, "
+                  "BATON_TIMEOUT or MPIEXEC_TIMEOUT), ended it\n")
 
 
 @pytest.mark.parametrize("args,env,limit", [
@@ -302,11 +302,14 @@ TIME_LIMIT_MSG = ("mpiexec: the job ran into its time limit of %s s (--timeout o
     ([], {"MPIEXEC_TIMEOUT": "2"}, "2"),
     (["--timeout=1.5"], {"MPIEXEC_TIMEOUT": "30"}, "1.5"),    # the option wins
     (["-timeout", "2"], {"MPIEXEC_TIMEOUT": "0.5"}, "2"),
+    ([], {"BATON_TIMEOUT": "1.5", "MPIEXEC_TIMEOUT": "30"}, "1.5"),
     (["-launcher", "fork", "-hosts", "h1:2,h2:1"], {"MPIEXEC_TIMEOUT": "2"}, "2"),
-], ids=["option", "env", "option-over-env", "option-over-shorter-env", "env-hosts"])
+], ids=["option", "env", "option-over-env", "option-over-shorter-env", "baton-over-env",
+        "env-hosts"])
 def test_time_limit_ends_the_job(run, prog, args, env, limit):
-    """--timeout and MPIEXEC_TIMEOUT end a job that sleeps forever alike: one
-    line, status 124, every rank gone."""
+    """--timeout, BATON_TIMEOUT and MPIEXEC_TIMEOUT end a job that sleeps forever
+    alike: one line (ranks that are not MPI programs give no hang report), status
+    124, every rank gone."""
     res = run(*args, "-n", "3", prog, "sleep", env=clean_env(**env))
     assert res.rc == 124, res
     assert res.err == TIME_LIMIT_MSG % limit, res

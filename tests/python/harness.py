@@ -80,3 +80,45 @@ def run_job(argv, timeout, cwd=None, env=None):
 
 def mpirun(np_, argv, timeout=120, **kw):
     return run_job([MPIEXEC, "-n", str(np_)] + list(argv), timeout, **kw)
+
+
+def become_subreaper():
+    """Orphans of the processes we start become our children (PR_SET_CHILD_SUBREAPER),
+    so that assert_nothing_left can find any that outlives its job."""
+    import ctypes
+    ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)
+
+
+def _children():
+    me = str(os.getpid())
+    out = []
+    for p in os.listdir("/proc"):
+        if p.isdigit():
+            try:
+                with open("/proc/%s/stat" % p) as f:
+                    stat = f.read()
+            except OSError:
+                continue
+            if stat.rsplit(")", 1)[1].split()[1] == me:
+                out.append(int(p))
+    return out
+
+
+def left_behind(seconds=5):
+    """The processes still alive `seconds` after a job (reaped as they end, killed
+    if they outlive the wait): [] when every one has ended."""
+    deadline = time.time() + seconds
+    left = []
+    while time.time() < deadline:
+        try:
+            while os.waitpid(-1, os.WNOHANG)[0] > 0:
+                pass
+        except ChildProcessError:
+            pass
+        left = _children()
+        if not left:
+            return []
+        time.sleep(0.1)
+    for p in left:
+        os.kill(p, signal.SIGKILL)
+    return left

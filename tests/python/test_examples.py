@@ -179,6 +179,15 @@ def expect_shared_numpy(n):
             out.append("shared array (%d, 5) filled by %d ranks: True" % (3 * n, n))
         return out
     return rank_lines(n, per_rank)
+def expect_sweep(n):
+    out = []
+    for rate in (2.8, 3.2, 3.5, 3.9):
+        for steps in (10, 100):
+            x = 0.5
+            for _ in range(steps):
+                x = rate * x * (1.0 - x)
+            out.append(f"rate {rate:.1f} steps {steps:3d}: x = {x:.6f}")
+    return out
 
 
 # program -> (process counts, expected lines or a checking function)
@@ -199,6 +208,9 @@ PROGRAMS = {
     "objects_collectives.py": (NPS, expect_objects_collectives),
     "arrays_collectives.py": (NPS, expect_arrays_collectives),
     "shared_numpy.py": (NPS, expect_shared_numpy),
+    # spawns its 3 workers from one rank (tests/python/test_futures.py runs the
+    # other modes of mpi4py.futures)
+    "sweep.py": ((1,), expect_sweep),
 }
 
 

@@ -90,10 +90,18 @@ MODULES = {
     "test_session": ALL_NP,
     "test_attributes": ALL_NP,
     "test_handle": ALL_NP,
+    "test_mpiabi": (1, 2),   # local queries: what every rank sees alike
     "test_ulfm": ALL_NP,
     "test_threads": ALL_NP,
     "test_address": (1,),
     "test_pack": (1,),
+    "test_io": ALL_NP,   # MPI-IO (issue 17)
+    "test_file": ALL_NP,
+    # Dynamic processes (issue 18): spawn, ports and names, and mpi4py.util.pool on
+    # mpi4py.futures' spawned workers.
+    "test_spawn": ALL_NP,
+    "test_dynproc": ALL_NP,
+    "test_util_pool": ALL_NP,
 }
 
 _problem = venv_problem()
@@ -191,7 +199,10 @@ def _run_np(suite, np_, modules):
         for tid in sorted(EXCLUDED):
             if tid.split(".")[0] in modules:
                 args += ["-x", "*" + tid]
-    job = mpirun(np_, args, timeout=TIMEOUT, cwd=suite)
+    # The suite's modules must import in the processes that mpi4py.futures spawns
+    # (test_util_pool's tasks are its functions): their sys.path[0] is this
+    # runner's folder, not the suite's as under mpi4py's own runner.
+    job = mpirun(np_, args, timeout=TIMEOUT, cwd=suite, env=clean_env(PYTHONPATH=str(suite)))
     outdir.mkdir(parents=True, exist_ok=True)
     (outdir / "job.log").write_text(job.describe())
     results, unfinished = _collect(outdir)

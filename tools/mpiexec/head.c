@@ -713,7 +713,7 @@ void bt_head_kill(bt_job_t *job, int spare_rank)
 void bt_head_signal(bt_job_t *job, int sig)
 {
     struct bt_head *hd = job->head;
-    int ending = sig != SIGUSR1 && sig != SIGUSR2;
+    int ending = sig != SIGUSR1 && sig != SIGUSR2 && sig != SIGURG;
 
     for (int h = 0; h < hd->nhosts; h++) {
         bt_pack_t pk = { 0 };

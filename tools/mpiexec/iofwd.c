@@ -86,6 +86,17 @@ void bt_iofwd_emit_data(bt_job_t *job, bt_stream_t *s, const char *data, size_t 
         bt_proxy_output(job, s, data, len);
         return;
     }
+    /* A rank's answer to a hang report's question is not output. */
+    if (s->which == 1 && (bt_diag_collecting(job) || memmem(data, len, "\001baton-diag", 11))) {
+        char *copy = malloc(len);
+        if (copy != NULL) {
+            memcpy(copy, data, len);
+            len = bt_diag_filter(job, s->rank, copy, len);
+            bt_iofwd_emit_data(job, s, copy, len);
+            free(copy);
+            return;
+        }
+    }
     if (sink->broken)
         return;
     if (job->opts->tag_output)

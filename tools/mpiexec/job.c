@@ -159,6 +159,11 @@ static void bt_job_signal(bt_job_t *job, const struct signalfd_siginfo *si)
          * terminal's signals reach them only from here */
         from_tty = 0;
     }
+    /* Ctrl-\ asks for the hang report; the job goes on. */
+    if (sig == SIGQUIT && job->role != BT_ROLE_PROXY) {
+        bt_diag_request(job, 0);
+        return;
+    }
     if (sig == SIGUSR1 || sig == SIGUSR2) {
         if (job->role == BT_ROLE_HEAD)
             bt_head_signal(job, sig);
@@ -253,6 +258,20 @@ static int bt_job_done(bt_job_t *job, int64_t now)
     return job->nalive == 0 && (!bt_job_streams_open(job) || now >= job->drain_until_ms);
 }
 
+/* A spawned job's pipe from its spawner: its end means the spawner is gone
+ * (it never writes), and so must the job be. */
+static int bt_job_watch_done;
+
+static void bt_job_watch(bt_job_t *job)
+{
+    char c;
+
+    if (read(job->opts->watch_fd, &c, 1) > 0)
+        return;
+    bt_job_watch_done = 1;
+    bt_job_fail(job, 1, "the process that spawned this job is gone, ended the job");
+}
+
 int bt_job_run(bt_job_t *job, int sigfd)
 {
     size_t cap = 0;
@@ -261,7 +280,7 @@ int bt_job_run(bt_job_t *job, int sigfd)
     int status = 0;
 
     for (;;) {
-        int64_t now = bt_now_ms(), wake = -1, stale;
+        int64_t now = bt_now_ms(), wake = -1, stale, diag;
         size_t n = 0, need = 3 * (size_t)job->nprocs + 4;
         int timeout, ready, out_ok = 1;
 
@@ -270,11 +289,11 @@ int bt_job_run(bt_job_t *job, int sigfd)
             job->kill_at_ms = -1;
         }
         if (job->time_limit_at_ms >= 0 && now >= job->time_limit_at_ms) {
+            /* What every rank waits in first, then the end (bt_diag_timers). */
             job->time_limit_at_ms = -1;
-            bt_job_fail(job, BT_TIME_LIMIT_STATUS, "the job ran into its time limit of %g s "
-                        "(--timeout or MPIEXEC_TIMEOUT), ended it",
-                        (double)job->opts->time_limit_ms / 1000.0);
+            bt_diag_request(job, 1);
         }
+        diag = bt_diag_timers(job, now);
         if (job->role == BT_ROLE_HEAD)
             bt_head_timers(job, now);
         if (bt_job_done(job, now))
@@ -310,6 +329,8 @@ int bt_job_run(bt_job_t *job, int sigfd)
         } while (0)
 
         BT_EV_ADD(sigfd, POLLIN, BT_EV_SIGNAL, NULL);
+        if (job->opts->watch_fd > 2 && !bt_job_watch_done)
+            BT_EV_ADD(job->opts->watch_fd, POLLIN, BT_EV_WATCH, NULL);
         if (job->in.from_fd >= 0 && job->in.to_fd >= 0 && job->in.len == 0)
             BT_EV_ADD(job->in.from_fd, POLLIN, BT_EV_STDIN, NULL);
         if (job->in.to_fd >= 0)
@@ -334,6 +355,8 @@ int bt_job_run(bt_job_t *job, int sigfd)
             wake = job->kill_at_ms;
         if (job->time_limit_at_ms >= 0 && (wake < 0 || job->time_limit_at_ms < wake))
             wake = job->time_limit_at_ms;
+        if (diag >= 0 && (wake < 0 || diag < wake))
+            wake = diag;
         stale = bt_iofwd_flush_stale(job, now);
         if (stale >= 0 && (wake < 0 || stale < wake))
             wake = stale;
@@ -375,6 +398,9 @@ int bt_job_run(bt_job_t *job, int sigfd)
                 break;
             case BT_EV_PMI:
                 bt_pmisrv_read(job, evs[i].rk);
+                break;
+            case BT_EV_WATCH:
+                bt_job_watch(job);
                 break;
             case BT_EV_OUT:
                 bt_iofwd_read(job, &evs[i].rk->out);
@@ -498,6 +524,7 @@ err_nomem:
 void bt_job_destroy(bt_job_t *job)
 {
     bt_iofwd_fini(job);
+    bt_diag_free(job);
     bt_proc_env_free(job);
     bt_kvs_fini(&job->kvs);
     free(job->ranks);

@@ -33,6 +33,28 @@ static int bt_main_slurm_default(bt_opts_t *opts)
     return bt_hosts_from_slurm(&opts->hosts);
 }
 
+/* A job that MPI_Comm_spawn started: its spawner holds the other end of a pipe
+ * (BATON_SPAWN_WATCH_FD), which closes when the spawner dies, and says how large
+ * the universe is; neither is the ranks' business. */
+static void bt_main_spawned(bt_opts_t *opts)
+{
+    const char *v = getenv("BATON_SPAWN_WATCH_FD");
+    char n[16];
+
+    if (v != NULL && *v != '\0') {
+        opts->watch_fd = atoi(v);
+        if (fcntl(opts->watch_fd, F_SETFD, FD_CLOEXEC) != 0)
+            opts->watch_fd = -1;
+        unsetenv("BATON_SPAWN_WATCH_FD");
+    }
+    if (opts->usize > 0) {
+        snprintf(n, sizeof(n), "%d", opts->usize);
+        setenv("BATON_UNIVERSE_SIZE", n, 1);
+    } else if ((v = getenv("BATON_UNIVERSE_SIZE")) != NULL && *v != '\0') {
+        opts->usize = atoi(v);
+    }
+}
+
 static int bt_main_key(bt_job_t *job)
 {
     if (bt_auth_init() != 0 || bt_auth_random(job->key, sizeof(job->key)) != 0) {
@@ -160,9 +182,12 @@ int main(int argc, char **argv)
     if (status != 0)
         return status == 1 ? 0 : 2;
     bt_main_std_fds();
+    bt_main_spawned(&opts);
     status = bt_main_slurm_default(&opts);
     if (status == 0)
         status = opts.hosts.n > 0 ? bt_main_head(&opts) : bt_main_single(&opts);
+    if (opts.trace)
+        bt_trace_merge(opts.trace, opts.nranks);
     bt_opts_free(&opts);
     return status;
 }

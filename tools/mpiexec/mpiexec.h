@@ -96,6 +96,7 @@ typedef struct bt_opts {
     int verbose;
     int kill_timeout_ms;    /* SIGTERM to SIGKILL (BATON_KILL_TIMEOUT seconds) */
     int64_t time_limit_ms;  /* --timeout or MPIEXEC_TIMEOUT; 0: none */
+    const char *trace;      /* --trace or BATON_TRACE: the merged trace's file, or NULL */
     char **argv;            /* the program and its arguments (points into argv) */
     char **env;             /* "NAME=VALUE" from -genv/-env/-x, in order */
     int nenv;
@@ -106,6 +107,8 @@ typedef struct bt_opts {
     bt_genv_t genv;
     char **genvlist;        /* names, for BT_GENV_LIST */
     int ngenvlist;
+    int usize;              /* -usize: MPI_UNIVERSE_SIZE; 0: the job's size */
+    int watch_fd;           /* a spawned job: ends when this pipe closes; -1: none */
 } bt_opts_t;
 
 /* 0: run the job; 1: done, exit 0 (help, version); 2: error reported, exit 2. */
@@ -298,6 +301,7 @@ typedef enum bt_role {
 
 struct bt_head;
 struct bt_proxy;
+struct bt_diag;
 
 typedef struct bt_job {
     const bt_opts_t *opts;
@@ -342,6 +346,7 @@ typedef struct bt_job {
     int64_t kill_at_ms;      /* SIGKILL every live rank then; -1: not planned */
     int64_t time_limit_at_ms; /* the job's time limit ends it then; -1: none */
     int64_t drain_until_ms;  /* -1 until every rank is reaped */
+    struct bt_diag *diag;    /* the hang report being collected, or NULL */
 } bt_job_t;
 
 /* ---- pmi_server.c ---- */
@@ -351,6 +356,24 @@ typedef struct bt_job {
 void bt_pmisrv_read(bt_job_t *job, bt_rank_t *rk);   /* the socket is readable */
 void bt_pmisrv_fence_release(bt_job_t *job);         /* every rank of the job is in */
 void bt_pmisrv_drain(bt_job_t *job, bt_rank_t *rk);  /* the rank is gone: last words, close */
+
+/* ---- diag.c: the hang report ---- */
+
+/* Asks every rank what it waits in (SIGQUIT, the time limit: then_fail ends the
+ * job with BT_TIME_LIMIT_STATUS once the report is out). */
+void    bt_diag_request(bt_job_t *job, int then_fail);
+/* Takes the answers, and what rank writes before it answers, out of len bytes of
+ * its stderr; returns what is left. */
+size_t  bt_diag_filter(bt_job_t *job, int rank, char *data, size_t len);
+int     bt_diag_collecting(const bt_job_t *job);
+/* Prints the report when it is complete or its time is up: the next deadline, or -1. */
+int64_t bt_diag_timers(bt_job_t *job, int64_t now);
+void    bt_diag_free(bt_job_t *job);
+
+/* ---- trace.c ---- */
+
+/* Joins the ranks' parts (path.<rank>, written at MPI_Finalize) into path. */
+void bt_trace_merge(const char *path, int nranks);
 
 /* ---- iofwd.c ---- */
 
@@ -406,7 +429,7 @@ typedef struct bt_ev {
 } bt_ev_t;
 
 enum { BT_EV_SIGNAL, BT_EV_STDIN, BT_EV_RANK0_IN, BT_EV_PMI, BT_EV_OUT, BT_EV_ERR,
-       BT_EV_HEAD, BT_EV_PROXY };
+       BT_EV_HEAD, BT_EV_PROXY, BT_EV_WATCH };
 
 /* ---- head.c ---- */
 
@@ -442,6 +465,25 @@ typedef struct bt_launch_req {
 char  *bt_launch_proxy_path(void);
 pid_t  bt_launch_start(bt_job_t *job, const bt_launch_req_t *req, int *key_fd_p);
 int    bt_launch_listen(const bt_hostlist_t *hosts, char *addr, size_t addrlen, int *port_p);
+
+/* ---- setup.c: the job as SETUP carries it to a proxy (packed in head.c) ---- */
+
+typedef struct bt_setup {
+    bt_opts_t opts;          /* kill_timeout_ms, and env: -genv/-env/-x, "NAME=VALUE" */
+    int nlocal;              /* this host's ranks */
+    int *ranks;
+    int ttys;                /* bit 0: mpiexec's stdout is a terminal, bit 1: stderr */
+    char *mapping, *cwd;
+    char **argv;             /* NULL-terminated */
+    int argc;
+    char **henv;             /* the head's environment, "NAME=VALUE" */
+    int nhenv;
+} bt_setup_t;
+
+/* Reads SETUP's body into job (nranks, jobid) and su, checking every field:
+ * 0, or -1 when malformed. Either way bt_setup_free releases su. */
+int  bt_setup_parse(bt_unpack_t *u, bt_job_t *job, bt_setup_t *su);
+void bt_setup_free(bt_setup_t *su);
 
 /* ---- proxy.c (used by job.c) ---- */
 

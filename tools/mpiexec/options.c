@@ -37,10 +37,16 @@ static const char bt_opts_usage_text[] =
     "  --tag-output, -l       prefix every output line with \"[rank] \"\n"
     "                         (also -tag-output, -prepend-rank)\n"
     "  -v, --verbose          report refused connections and the proxies' start\n"
+    "  --trace FILE           a timeline of every rank's MPI calls and messages,\n"
+    "                         as Chrome/Perfetto trace JSON (BATON_TRACE=FILE too)\n"
+    "  -usize N               MPI_UNIVERSE_SIZE: the processes the job and those it\n"
+    "                         spawns may have in all (default: no limit)\n"
     "  --timeout SECONDS      end the job after SECONDS (also -timeout; the\n"
-    "                         environment's MPIEXEC_TIMEOUT when not given): the\n"
-    "                         ranks are ended as on a failure, the exit status is\n"
-    "                         124; 0: no limit\n"
+    "                         environment's BATON_TIMEOUT or MPIEXEC_TIMEOUT when\n"
+    "                         not given): every rank reports what it waits in\n"
+    "                         (the hang report, also on SIGQUIT), then the ranks\n"
+    "                         are ended as on a failure, the exit status is 124;\n"
+    "                         0: no limit\n"
     "  --oversubscribe, --allow-run-as-root\n"
     "                         accepted and ignored\n"
     "  -h, --help             this text\n"
@@ -217,7 +223,7 @@ static int bt_opts_check_env(bt_opts_t *opts)
 
 int bt_opts_parse(int argc, char **argv, bt_opts_t *opts_p)
 {
-    bt_opts_t opts = { .nranks = 1 };
+    bt_opts_t opts = { .nranks = 1, .watch_fd = -1 };
     int i, status, time_limit_given = 0;
 
     status = bt_opts_check_env(&opts);
@@ -387,6 +393,23 @@ int bt_opts_parse(int argc, char **argv, bt_opts_t *opts_p)
             status = bt_opts_genvlist(&opts, name, v);
             if (status != 0)
                 goto err_free;
+        } else if (strcmp(name, "--trace") == 0 || strcmp(name, "-trace") == 0) {
+            const char *v;
+
+            /* The ranks record (BATON_TRACE), mpiexec merges (bt_trace_merge). */
+            BT_OPTS_VALUE(v);
+            status = bt_opts_env_add(&opts, "BATON_TRACE", strlen("BATON_TRACE"), v);
+            if (status != 0)
+                goto err_free;
+            opts.trace = v;
+        } else if (strcmp(name, "-usize") == 0 || strcmp(name, "--usize") == 0 ||
+                   strcmp(name, "-universe_size") == 0) {
+            const char *v;
+
+            BT_OPTS_VALUE(v);
+            status = bt_opts_count(name, v, "processes", &opts.usize);
+            if (status != 0)
+                goto err_free;
         } else if (strcmp(name, "--timeout") == 0 || strcmp(name, "-timeout") == 0) {
             const char *v;
 
@@ -416,13 +439,20 @@ int bt_opts_parse(int argc, char **argv, bt_opts_t *opts_p)
         status = bt_opts_error("%s", "no program to run");
         goto err_free;
     }
-    /* The conventional variable, unless the command line said otherwise. An
-     * empty value counts as unset, as for every variable of the table. */
-    if (!time_limit_given && getenv("MPIEXEC_TIMEOUT") && *getenv("MPIEXEC_TIMEOUT")) {
-        status = bt_opts_time_limit(&opts, "MPIEXEC_TIMEOUT", getenv("MPIEXEC_TIMEOUT"), 1);
-        if (status != 0)
-            goto err_free;
+    /* Baton's variable, then the conventional one, unless the command line
+     * said otherwise. An empty value counts as unset, as for every variable of
+     * the table. */
+    for (const char *const *v = (const char *const[]){ "BATON_TIMEOUT", "MPIEXEC_TIMEOUT", NULL };
+         !time_limit_given && *v; v++) {
+        if (getenv(*v) && *getenv(*v)) {
+            status = bt_opts_time_limit(&opts, *v, getenv(*v), 1);
+            if (status != 0)
+                goto err_free;
+            time_limit_given = 1;
+        }
     }
+    if (opts.trace == NULL && getenv("BATON_TRACE") && *getenv("BATON_TRACE"))
+        opts.trace = getenv("BATON_TRACE");
     opts.argv = argv + i;
     *opts_p = opts;
     return 0;

@@ -157,103 +157,6 @@ static int bt_proxy_wait_setup(bt_chan_t *ch, bt_unpack_t *body_p)
     }
 }
 
-typedef struct bt_setup {
-    bt_opts_t opts;
-    int nlocal;
-    int ttys;                /* bit 0: mpiexec's stdout is a terminal, bit 1: stderr */
-    int *ranks;
-    char *mapping, *cwd;
-    char **argv;
-    int argc;
-} bt_setup_t;
-
-static void bt_setup_free(bt_setup_t *su)
-{
-    for (int i = 0; i < su->opts.nenv; i++)
-        free(su->opts.env[i]);
-    free(su->opts.env);
-    for (int i = 0; i < su->argc; i++)
-        free(su->argv[i]);
-    free(su->argv);
-    free(su->ranks);
-    free(su->mapping);
-    free(su->cwd);
-}
-
-/* The job, from SETUP (see head.c); the head's environment is applied to
- * ours as it goes.  0, or -1 when malformed. */
-static int bt_proxy_parse_setup(bt_unpack_t *u, bt_job_t *job, bt_setup_t *su)
-{
-    char *jobid;
-    uint32_t n;
-
-    job->nranks = (int)bt_unpack_u32(u);
-    su->opts.kill_timeout_ms = (int)bt_unpack_u32(u);
-    jobid = bt_unpack_str(u);
-    su->mapping = bt_unpack_str(u);
-    su->cwd = bt_unpack_str(u);
-    if (u->failed || job->nranks < 1 || job->nranks > BT_MAX_RANKS ||
-        su->opts.kill_timeout_ms < 0 || su->opts.kill_timeout_ms > 3600000 ||
-        strlen(jobid) >= sizeof(job->jobid)) {
-        free(jobid);
-        return -1;
-    }
-    strcpy(job->jobid, jobid);
-    free(jobid);
-    n = bt_unpack_u32(u);
-    if (u->failed || n < 1 || n > (uint32_t)job->nranks || n > u->left / 4)
-        return -1;
-    su->nlocal = (int)n;
-    su->ranks = malloc(n * sizeof(int));
-    if (su->ranks == NULL)
-        return -1;
-    for (uint32_t i = 0; i < n; i++) {
-        su->ranks[i] = (int)bt_unpack_u32(u);
-        if (su->ranks[i] < 0 || su->ranks[i] >= job->nranks)
-            return -1;
-    }
-    n = bt_unpack_u32(u);
-    if (u->failed || n < 1 || n > u->left / 4)
-        return -1;
-    su->argv = calloc(n + 1, sizeof(char *));
-    if (su->argv == NULL)
-        return -1;
-    for (uint32_t i = 0; i < n; i++) {
-        su->argv[i] = bt_unpack_str(u);
-        if (su->argv[i] == NULL)
-            return -1;
-        su->argc++;
-    }
-    n = bt_unpack_u32(u);
-    if (u->failed || n > u->left / 4)
-        return -1;
-    for (uint32_t i = 0; i < n; i++) {
-        char *e = bt_unpack_str(u), *eq = e != NULL ? strchr(e, '=') : NULL;
-
-        if (eq == NULL || eq == e) {
-            free(e);
-            return -1;
-        }
-        *eq = '\0';
-        setenv(e, eq + 1, 1);
-        free(e);
-    }
-    n = bt_unpack_u32(u);
-    if (u->failed || n > u->left / 4)
-        return -1;
-    su->opts.env = calloc(n + 1, sizeof(char *));
-    if (su->opts.env == NULL)
-        return -1;
-    for (uint32_t i = 0; i < n; i++) {
-        su->opts.env[i] = bt_unpack_str(u);
-        if (su->opts.env[i] == NULL || strchr(su->opts.env[i], '=') == NULL)
-            return -1;
-        su->opts.nenv++;
-    }
-    su->ttys = (int)bt_unpack_u32(u);
-    return u->failed ? -1 : 0;
-}
-
 /* A failure before any rank runs: the head says it and ends the job. */
 static int bt_proxy_fail_early(bt_chan_t *ch, int status, const char *msg)
 {
@@ -349,9 +252,17 @@ int main(int argc, char **argv)
     }
     if (bt_proxy_wait_setup(&px.ch, &body) != 0)
         return 1; /* mpiexec had no job for us, or is gone */
-    if (bt_proxy_parse_setup(&body, &job, &su) != 0) {
+    if (bt_setup_parse(&body, &job, &su) != 0) {
         bt_setup_free(&su);
         return bt_proxy_fail_early(&px.ch, 1, "malformed job description");
+    }
+    /* the head's environment becomes ours, and so the ranks' */
+    for (int i = 0; i < su.nhenv; i++) {
+        char *eq = strchr(su.henv[i], '=');
+
+        *eq = '\0';
+        setenv(su.henv[i], eq + 1, 1);
+        *eq = '=';
     }
     if (chdir(su.cwd) != 0) {
         snprintf(msg, sizeof(msg), "cannot change to directory %s: %s", su.cwd,

@@ -22,6 +22,15 @@
 int  bt_net_open(void);
 /* After the fence: the addresses of every rank on another node. */
 int  bt_net_connect(void);
+/* The endpoint of a job on one node, when it first meets another job: no PMI,
+ * a secret of this process's own. 0 when it is (or was already) open. */
+int  bt_net_open_alone(void);
+/* This endpoint's address (*len_p bytes of at most cap) and the secret its frames
+ * carry, which a process of another job needs to reach it. */
+int  bt_net_self(void *addr, size_t cap, size_t *len_p, uint64_t job[2]);
+/* Peer index peer is the process of rank `rank` of another job, at addr, whose
+ * frames carry job's secret. */
+int  bt_net_peer_add(int peer, const void *addr, size_t len, const uint64_t job[2], int rank);
 /* Waits until this rank's sends have left, then closes the endpoint. */
 void bt_net_close(void);
 

@@ -94,6 +94,11 @@ static struct {
     int                 reading;     /* reads not completed */
     uint64_t            dropped;
     int                 up;
+    int                 cap;         /* entries of the per-peer arrays */
+    /* Peers of other jobs (bt_net_peer_add): their frames carry their job's
+     * secret and their rank there. */
+    struct bt_net_foreign { uint64_t job[2]; uint32_t rank; int peer; } *foreign;
+    int                 nforeign;
 } net;
 
 /* libfabric is loaded only by jobs that span nodes: its providers' libraries
@@ -320,11 +325,34 @@ static int bt_net_unhex(void *out, size_t max, const char *in, size_t *n_p)
     return 0;
 }
 
-static int bt_net_open_endpoint(void)
+/* The per-peer arrays cover n peers (new ones: on no address yet). */
+static void bt_net_grow(int n)
+{
+    int cap = net.cap;
+
+    if (n <= cap)
+        return;
+    net.cap = BT_MAX(n, 2 * cap);
+    net.addr = bt_realloc(net.addr, (size_t)net.cap * sizeof(*net.addr));
+    net.seq_out = bt_realloc(net.seq_out, (size_t)net.cap * sizeof(*net.seq_out));
+    net.seq_in = bt_realloc(net.seq_in, (size_t)net.cap * sizeof(*net.seq_in));
+    net.reserved = bt_realloc(net.reserved, (size_t)net.cap * sizeof(*net.reserved));
+    net.early = bt_realloc(net.early, (size_t)net.cap * sizeof(*net.early));
+    for (int i = cap; i < net.cap; i++) {
+        net.addr[i] = FI_ADDR_NOTAVAIL;
+        net.seq_out[i] = net.seq_in[i] = 0;
+        net.reserved[i] = net.early[i] = NULL;
+    }
+}
+
+/* publish: the job's start-up, whose fence follows (bt_net_open); otherwise the
+ * endpoint of a job on one node, opened when it first meets another job, with a
+ * secret of this process's own. */
+static int bt_net_open_endpoint(int publish)
 {
     struct fi_cq_attr cq_attr = { .format = FI_CQ_FORMAT_MSG, .size = 4096,
                                   .wait_obj = FI_WAIT_FD };
-    struct fi_av_attr av_attr = { .type = FI_AV_TABLE, .count = (size_t)bt_rt.size };
+    struct fi_av_attr av_attr = { .type = FI_AV_TABLE, .count = (size_t)bt_rt.size + 64 };
     unsigned char name[BT_NET_ADDR_MAX];
     size_t name_len = sizeof(name);
     char key[64], val[2 * BT_NET_ADDR_MAX + 1];
@@ -364,11 +392,7 @@ static int bt_net_open_endpoint(void)
         (rc = fi_getname(&net.ep->fid, name, &name_len)) != 0)
         goto err;
 
-    net.addr = bt_malloc((size_t)bt_rt.size * sizeof(*net.addr));
-    net.seq_out = bt_calloc((size_t)bt_rt.size, sizeof(*net.seq_out));
-    net.seq_in = bt_calloc((size_t)bt_rt.size, sizeof(*net.seq_in));
-    net.reserved = bt_calloc((size_t)bt_rt.size, sizeof(*net.reserved));
-    net.early = bt_calloc((size_t)bt_rt.size, sizeof(*net.early));
+    bt_net_grow(bt_rt.npeers);
 
     for (int i = 0; i < BT_NET_RECVS / BT_NET_SLAB; i++) {
         if ((rc = bt_net_slab_new(&recvs)) != 0)
@@ -380,6 +404,9 @@ static int bt_net_open_endpoint(void)
         bt_net_post_recv(b);
     }
 
+    net.up = 1;
+    if (!publish)
+        return getrandom(net.job, sizeof(net.job), 0) == (ssize_t)sizeof(net.job) ? 0 : -1;
     bt_net_hex(val, name, name_len);
     snprintf(key, sizeof(key), "bt-net-%d", bt_rt.rank);
     if (bt_pmi_put(key, val) != 0)
@@ -403,19 +430,70 @@ err:
     return -1;
 }
 
-int bt_net_open(void)
+static int bt_net_open_as(int publish)
 {
     struct sigaction saved[BT_ARRAY_LEN(bt_net_crash_signals)];
     int rc;
 
     for (size_t i = 0; i < BT_ARRAY_LEN(bt_net_crash_signals); i++)
         sigaction(bt_net_crash_signals[i], NULL, &saved[i]);
-    rc = bt_net_load() == 0 ? bt_net_open_endpoint() : -1;
+    rc = (ofi.lib != NULL || bt_net_load() == 0) ? bt_net_open_endpoint(publish) : -1;
     /* The providers' libraries took over crash signals as they were loaded and
      * initialized: give them back to the program (and the launcher). */
     for (size_t i = 0; i < BT_ARRAY_LEN(bt_net_crash_signals); i++)
         sigaction(bt_net_crash_signals[i], &saved[i], NULL);
     return rc;
+}
+
+int bt_net_open(void)
+{
+    return bt_net_open_as(1);
+}
+
+int bt_net_open_alone(void)
+{
+    /* A job on one node meets another, most often on the same host (a spawn):
+     * only tcp, whose start costs little, unless the user chose. libfabric starts
+     * every provider it may use at its first call, and verbs alone reads all of
+     * /proc/kallsyms (0.3 s). */
+    if (!net.up && getenv("FI_PROVIDER") == NULL && getenv("BATON_OFI_PROVIDER") == NULL)
+        setenv("FI_PROVIDER", "tcp,ofi_rxm", 0);
+    /* rxm's receive buffers of 66000 bytes (see bt_net_open_endpoint) are 68 MB a
+     * process, whose first touch costs a spawned process most of its start (a
+     * second of system time for four of them here). Between jobs, frames past
+     * 16 KiB take rxm's own rendezvous instead, and arrive in order all the
+     * same (bt_net_hold). */
+    if (!net.up)
+        setenv("FI_OFI_RXM_BUFFER_SIZE", "16384", 0);
+    return net.up ? 0 : bt_net_open_as(0);
+}
+
+int bt_net_self(void *addr, size_t cap, size_t *len_p, uint64_t job[2])
+{
+    size_t len = cap;
+
+    if (fi_getname(&net.ep->fid, addr, &len) != 0)
+        return -1;
+    *len_p = len;
+    job[0] = net.job[0];
+    job[1] = net.job[1];
+    return 0;
+}
+
+int bt_net_peer_add(int peer, const void *addr, size_t len, const uint64_t job[2], int rank)
+{
+    struct bt_net_foreign *f;
+
+    bt_net_grow(peer + 1);
+    if (fi_av_insert(net.av, addr, 1, &net.addr[peer], 0, NULL) != 1)
+        return -1;
+    net.foreign = bt_realloc(net.foreign, (size_t)(net.nforeign + 1) * sizeof(*net.foreign));
+    f = &net.foreign[net.nforeign++];
+    f->job[0] = job[0];
+    f->job[1] = job[1];
+    f->rank = (uint32_t)rank;
+    f->peer = peer;
+    return 0;
 }
 
 int bt_net_connect(void)
@@ -640,13 +718,34 @@ static void __attribute__((noreturn)) bt_net_malformed(int src, const char *what
 
 /* Checks a frame before anything in it is used (bt_net_frame_check); a
  * malformed frame of the job ends the job. */
-static int bt_net_check(const bt_net_hdr_t *h, size_t got)
+static int bt_net_check(bt_net_hdr_t *h, size_t got)
 {
-    const bt_net_rx_t rx = { .job = net.job, .size = bt_rt.size, .local_of = bt_rt.local_of,
-                             .seq_in = net.seq_in, .nearly = net.nearly };
+    bt_net_rx_t rx = { .job = net.job, .size = bt_rt.size, .local_of = bt_rt.local_of,
+                       .seq_in = net.seq_in, .nearly = net.nearly };
+    static const int elsewhere = -1;
     bt_net_bad_t bad;
-    int kind = bt_net_frame_check(h, got, &rx, &bad);
+    int kind, peer = -1;
 
+    if (got >= sizeof(*h) && (h->job[0] != net.job[0] || h->job[1] != net.job[1])) {
+        /* Another job's, from a peer that a port or a spawn made known: checked
+         * as the only rank of its job, then named by its peer index. */
+        for (int i = 0; i < net.nforeign && peer < 0; i++)
+            if (net.foreign[i].job[0] == h->job[0] && net.foreign[i].job[1] == h->job[1] &&
+                net.foreign[i].rank == h->src)
+                peer = net.foreign[i].peer;
+        if (peer < 0)
+            return BT_NET_FRAME_FOREIGN;
+        rx.job = h->job;
+        rx.size = 1;
+        rx.local_of = &elsewhere;
+        rx.seq_in = &net.seq_in[peer];
+        h->src = 0;
+    }
+    kind = bt_net_frame_check(h, got, &rx, &bad);
+    if (peer >= 0) {
+        h->src = (uint32_t)peer;
+        bad.src = peer;
+    }
     if (kind == BT_NET_FRAME_BAD)
         bt_net_malformed(bad.src, bad.what, bad.value);
     return kind;
@@ -708,7 +807,7 @@ int bt_net_poll(bt_tp_recv_fn fn)
     for (ssize_t i = 0; i < got; i++) {
         bt_net_buf_t *b = e[i].op_context;
         if (e[i].flags & FI_RECV) {
-            int kind = bt_net_check((const bt_net_hdr_t *)b->data, e[i].len);
+            int kind = bt_net_check((bt_net_hdr_t *)b->data, e[i].len);
             if (kind == BT_NET_FRAME_FOREIGN) {
                 net.dropped++;
                 bt_net_post_recv(b);
@@ -806,5 +905,6 @@ void bt_net_close(void)
     free(net.seq_in);
     free(net.reserved);
     free(net.early);
+    free(net.foreign);
     memset(&net, 0, sizeof(net));
 }

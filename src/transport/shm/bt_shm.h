@@ -84,6 +84,7 @@ int bt_shm_job_push(int peer, int job, const void *src, uint64_t dst, int *last_
 typedef struct bt_shm_chan bt_shm_chan_t;
 bt_shm_chan_t *bt_shm_chan_world(void);
 int            bt_shm_chan_take(int m, uint64_t *base_p);
+int            bt_shm_chan_free(void);   /* how many are free now (a hint) */
 bt_shm_chan_t *bt_shm_chan_open(int id, const int *locals, int m, int me, uint64_t base);
 void           bt_shm_chan_close(bt_shm_chan_t *ch);
 

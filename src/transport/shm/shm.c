@@ -903,6 +903,15 @@ int bt_shm_chan_take(int m, uint64_t *base_p)
     return -1;
 }
 
+int bt_shm_chan_free(void)
+{
+    int n = 0;
+
+    for (int id = 1; id < BT_SHM_CHANS; id++)
+        n += atomic_load_explicit(&shm.chan_refs[id], memory_order_relaxed) == 0;
+    return n;
+}
+
 bt_shm_chan_t *bt_shm_chan_open(int id, const int *locals, int m, int me, uint64_t base)
 {
     bt_shm_chan_t *ch = bt_calloc(1, sizeof(*ch));
