@@ -605,6 +605,15 @@ def render(d, summary, pngs, plot_note):
                   "bw", "distinct", 2, "MB/s", True)
         add_table("Uni-directional, reused buffer (as osu_bw)", "bw", "reused", 2, "MB/s", True)
         add_table("Bi-directional, reused buffers (as osu_bibw)", "bibw", "reused", 2, "MB/s", True)
+        rmas = [v for v in ("put-flush", "get-flush", "acc-flush", "fop-flush", "put-fence",
+                            "get-fence") if d.sizes("rma_latency", v, 2)]
+        if rmas:
+            section("One-sided latency (µs per operation)", None)
+            for v in rmas:
+                add_table("%s on a Win_allocate window, rank 0 to rank 1 (%s)" % (
+                    v.split("-")[0].capitalize(), "MPI_Win_flush per operation in a lock_all "
+                    "epoch" if v.endswith("flush") else "MPI_Win_fence per operation"),
+                    "rma_latency", v, 2, "us", False)
         mcs = [(v, nb) for v in ("", "2m") for nb in d.sizes("memcpy", v, 1)]
         if mcs:
             L.append("**memcpy, one core (MB/s)**: " + ", ".join(

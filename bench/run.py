@@ -31,7 +31,7 @@ ROOT = os.path.dirname(HERE)
 BUILD = os.path.join(ROOT, "build", "bench")
 TOOLS_VENV = os.path.join(BUILD, "tools")
 RESULTS = os.path.join(HERE, "results")
-C_PROGRAMS = ["latency", "bw", "bibw", "coll", "hello", "mem", "version"]
+C_PROGRAMS = ["latency", "bw", "bibw", "coll", "hello", "mem", "version", "rma_latency"]
 ALL_COLLS = "barrier,bcast,reduce,allreduce,gather,scatter,allgather,alltoall"
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 # Environment variables of other launchers that must not leak into a run.
@@ -592,6 +592,7 @@ def make_local_plan(quick, point_time):
             Job("startup-hello-4", "startup", 4, program="hello", repeat=3),
             Job("startup-python-4", "startup-python", 4, repeat=2),
             Job("mem-4", "mpi", 4, [], 1, program="mem"),
+            Job("rma-2", "mpi", 2, ["-s", "8,4K,64K"] + t, 16, program="rma_latency"),
         ]
         return jobs
     coll_sizes = [4, 8] + pow4(16, 4 * M)
@@ -613,6 +614,8 @@ def make_local_plan(quick, point_time):
             program="coll"),
         Job("python-2", "python", 2, ["--sizes", "8,4096,1048576", "--time", str(point_time)],
             25),
+        Job("rma-2", "mpi", 2, ["-s", sizes_arg(few[1:])] + t, 5 * (len(few) - 1) + 1,
+            program="rma_latency"),
     ]
     for n in (2, 4, 8, 32):
         jobs.append(Job("startup-hello-%d" % n, "startup", n, program="hello", repeat=3))

@@ -722,6 +722,14 @@ BATON_DECL(int, Abi_set_fortran_booleans, (int logical_size, void *logical_true,
                                            void *logical_false))
 BATON_DECL(int, Abi_set_fortran_info, (MPI_Info info))
 BATON_DECL(int, Abort, (MPI_Comm comm, int errorcode))
+BATON_DECL(int, Accumulate, (const void *origin_addr, int origin_count,
+                             MPI_Datatype origin_datatype, int target_rank,
+                             MPI_Aint target_disp, int target_count,
+                             MPI_Datatype target_datatype, MPI_Op op, MPI_Win win))
+BATON_DECL(int, Accumulate_c, (const void *origin_addr, MPI_Count origin_count,
+                               MPI_Datatype origin_datatype, int target_rank,
+                               MPI_Aint target_disp, MPI_Count target_count,
+                               MPI_Datatype target_datatype, MPI_Op op, MPI_Win win))
 BATON_DECL(int, Add_error_class, (int *errorclass))
 BATON_DECL(int, Add_error_code, (int errorclass, int *errorcode))
 BATON_DECL(int, Add_error_string, (int errorcode, const char *string))
@@ -931,6 +939,9 @@ BATON_DECL(int, Comm_split_type, (MPI_Comm comm, int split_type, int key, MPI_In
                                   MPI_Comm *newcomm))
 BATON_DECL(int, Comm_test_inter, (MPI_Comm comm, int *flag))
 BATON_DECL(int, Comm_toint, (MPI_Comm comm))
+BATON_DECL(int, Compare_and_swap, (const void *origin_addr, const void *compare_addr,
+                                   void *result_addr, MPI_Datatype datatype,
+                                   int target_rank, MPI_Aint target_disp, MPI_Win win))
 BATON_DECL(int, Dims_create, (int nnodes, int ndims, int dims[]))
 BATON_DECL(int, Dist_graph_create, (MPI_Comm comm_old, int n, const int sources[],
                                     const int degrees[], const int destinations[],
@@ -964,6 +975,9 @@ BATON_DECL(int, Exscan_init, (const void *sendbuf, void *recvbuf, int count,
 BATON_DECL(int, Exscan_init_c, (const void *sendbuf, void *recvbuf, MPI_Count count,
                                 MPI_Datatype datatype, MPI_Op op, MPI_Comm comm,
                                 MPI_Info info, MPI_Request *request))
+BATON_DECL(int, Fetch_and_op, (const void *origin_addr, void *result_addr,
+                               MPI_Datatype datatype, int target_rank,
+                               MPI_Aint target_disp, MPI_Op op, MPI_Win win))
 BATON_DECL(MPI_Fint, File_c2f, (MPI_File file))
 BATON_DECL(int, File_call_errhandler, (MPI_File fh, int errorcode))
 BATON_DECL(int, File_close, (MPI_File *fh))
@@ -1168,7 +1182,26 @@ BATON_DECL(int, Gatherv_init_c, (const void *sendbuf, MPI_Count sendcount,
                                  const MPI_Count recvcounts[], const MPI_Aint displs[],
                                  MPI_Datatype recvtype, int root, MPI_Comm comm,
                                  MPI_Info info, MPI_Request *request))
+BATON_DECL(int, Get, (void *origin_addr, int origin_count, MPI_Datatype origin_datatype,
+                      int target_rank, MPI_Aint target_disp, int target_count,
+                      MPI_Datatype target_datatype, MPI_Win win))
+BATON_DECL(int, Get_accumulate, (const void *origin_addr, int origin_count,
+                                 MPI_Datatype origin_datatype, void *result_addr,
+                                 int result_count, MPI_Datatype result_datatype,
+                                 int target_rank, MPI_Aint target_disp,
+                                 int target_count, MPI_Datatype target_datatype,
+                                 MPI_Op op, MPI_Win win))
+BATON_DECL(int, Get_accumulate_c, (const void *origin_addr, MPI_Count origin_count,
+                                   MPI_Datatype origin_datatype, void *result_addr,
+                                   MPI_Count result_count, MPI_Datatype result_datatype,
+                                   int target_rank, MPI_Aint target_disp,
+                                   MPI_Count target_count, MPI_Datatype target_datatype,
+                                   MPI_Op op, MPI_Win win))
 BATON_DECL(int, Get_address, (const void *location, MPI_Aint *address))
+BATON_DECL(int, Get_c, (void *origin_addr, MPI_Count origin_count,
+                        MPI_Datatype origin_datatype, int target_rank,
+                        MPI_Aint target_disp, MPI_Count target_count,
+                        MPI_Datatype target_datatype, MPI_Win win))
 BATON_DECL(int, Get_count, (const MPI_Status *status, MPI_Datatype datatype, int *count))
 BATON_DECL(int, Get_count_c, (const MPI_Status *status, MPI_Datatype datatype,
                               MPI_Count *count))
@@ -1629,7 +1662,25 @@ BATON_DECL(int, Psend_init, (const void *buf, int partitions, MPI_Count count,
                              MPI_Info info, MPI_Request *request))
 BATON_DECL(int, Publish_name, (const char *service_name, MPI_Info info,
                                const char *port_name))
+BATON_DECL(int, Put, (const void *origin_addr, int origin_count,
+                      MPI_Datatype origin_datatype, int target_rank,
+                      MPI_Aint target_disp, int target_count,
+                      MPI_Datatype target_datatype, MPI_Win win))
+BATON_DECL(int, Put_c, (const void *origin_addr, MPI_Count origin_count,
+                        MPI_Datatype origin_datatype, int target_rank,
+                        MPI_Aint target_disp, MPI_Count target_count,
+                        MPI_Datatype target_datatype, MPI_Win win))
 BATON_DECL(int, Query_thread, (int *provided))
+BATON_DECL(int, Raccumulate, (const void *origin_addr, int origin_count,
+                              MPI_Datatype origin_datatype, int target_rank,
+                              MPI_Aint target_disp, int target_count,
+                              MPI_Datatype target_datatype, MPI_Op op, MPI_Win win,
+                              MPI_Request *request))
+BATON_DECL(int, Raccumulate_c, (const void *origin_addr, MPI_Count origin_count,
+                                MPI_Datatype origin_datatype, int target_rank,
+                                MPI_Aint target_disp, MPI_Count target_count,
+                                MPI_Datatype target_datatype, MPI_Op op, MPI_Win win,
+                                MPI_Request *request))
 BATON_DECL(int, Recv, (void *buf, int count, MPI_Datatype datatype, int source, int tag,
                        MPI_Comm comm, MPI_Status *status))
 BATON_DECL(int, Recv_c, (void *buf, MPI_Count count, MPI_Datatype datatype, int source,
@@ -1710,6 +1761,37 @@ BATON_DECL(int, Request_get_status_some, (int incount,
                                           int *outcount, int array_of_indices[],
                                           MPI_Status array_of_statuses[]))
 BATON_DECL(int, Request_toint, (MPI_Request request))
+BATON_DECL(int, Rget, (void *origin_addr, int origin_count,
+                       MPI_Datatype origin_datatype, int target_rank,
+                       MPI_Aint target_disp, int target_count,
+                       MPI_Datatype target_datatype, MPI_Win win, MPI_Request *request))
+BATON_DECL(int, Rget_accumulate, (const void *origin_addr, int origin_count,
+                                  MPI_Datatype origin_datatype, void *result_addr,
+                                  int result_count, MPI_Datatype result_datatype,
+                                  int target_rank, MPI_Aint target_disp,
+                                  int target_count, MPI_Datatype target_datatype,
+                                  MPI_Op op, MPI_Win win, MPI_Request *request))
+BATON_DECL(int, Rget_accumulate_c, (const void *origin_addr, MPI_Count origin_count,
+                                    MPI_Datatype origin_datatype, void *result_addr,
+                                    MPI_Count result_count,
+                                    MPI_Datatype result_datatype, int target_rank,
+                                    MPI_Aint target_disp, MPI_Count target_count,
+                                    MPI_Datatype target_datatype, MPI_Op op,
+                                    MPI_Win win, MPI_Request *request))
+BATON_DECL(int, Rget_c, (void *origin_addr, MPI_Count origin_count,
+                         MPI_Datatype origin_datatype, int target_rank,
+                         MPI_Aint target_disp, MPI_Count target_count,
+                         MPI_Datatype target_datatype, MPI_Win win,
+                         MPI_Request *request))
+BATON_DECL(int, Rput, (const void *origin_addr, int origin_count,
+                       MPI_Datatype origin_datatype, int target_rank,
+                       MPI_Aint target_disp, int target_count,
+                       MPI_Datatype target_datatype, MPI_Win win, MPI_Request *request))
+BATON_DECL(int, Rput_c, (const void *origin_addr, MPI_Count origin_count,
+                         MPI_Datatype origin_datatype, int target_rank,
+                         MPI_Aint target_disp, MPI_Count target_count,
+                         MPI_Datatype target_datatype, MPI_Win win,
+                         MPI_Request *request))
 BATON_DECL(int, Rsend, (const void *buf, int count, MPI_Datatype datatype, int dest,
                         int tag, MPI_Comm comm))
 BATON_DECL(int, Rsend_c, (const void *buf, MPI_Count count, MPI_Datatype datatype,
@@ -2094,6 +2176,64 @@ BATON_DECL(int, Waitany, (int count, MPI_Request array_of_requests[], int *index
                           MPI_Status *status))
 BATON_DECL(int, Waitsome, (int incount, MPI_Request array_of_requests[], int *outcount,
                            int array_of_indices[], MPI_Status array_of_statuses[]))
+BATON_DECL(int, Win_allocate, (MPI_Aint size, int disp_unit, MPI_Info info,
+                               MPI_Comm comm, void *baseptr, MPI_Win *win))
+BATON_DECL(int, Win_allocate_c, (MPI_Aint size, MPI_Aint disp_unit, MPI_Info info,
+                                 MPI_Comm comm, void *baseptr, MPI_Win *win))
+BATON_DECL(int, Win_allocate_shared, (MPI_Aint size, int disp_unit, MPI_Info info,
+                                      MPI_Comm comm, void *baseptr, MPI_Win *win))
+BATON_DECL(int, Win_allocate_shared_c, (MPI_Aint size, MPI_Aint disp_unit,
+                                        MPI_Info info, MPI_Comm comm, void *baseptr,
+                                        MPI_Win *win))
+BATON_DECL(int, Win_attach, (MPI_Win win, void *base, MPI_Aint size))
+BATON_DECL(MPI_Fint, Win_c2f, (MPI_Win win))
+BATON_DECL(int, Win_call_errhandler, (MPI_Win win, int errorcode))
+BATON_DECL(int, Win_complete, (MPI_Win win))
+BATON_DECL(int, Win_create, (void *base, MPI_Aint size, int disp_unit, MPI_Info info,
+                             MPI_Comm comm, MPI_Win *win))
+BATON_DECL(int, Win_create_c, (void *base, MPI_Aint size, MPI_Aint disp_unit,
+                               MPI_Info info, MPI_Comm comm, MPI_Win *win))
+BATON_DECL(int, Win_create_dynamic, (MPI_Info info, MPI_Comm comm, MPI_Win *win))
+BATON_DECL(int, Win_create_errhandler, (MPI_Win_errhandler_function *win_errhandler_fn,
+                                        MPI_Errhandler *errhandler))
+BATON_DECL(int, Win_create_keyval, (MPI_Win_copy_attr_function *win_copy_attr_fn,
+                                    MPI_Win_delete_attr_function *win_delete_attr_fn,
+                                    int *win_keyval, void *extra_state))
+BATON_DECL(int, Win_delete_attr, (MPI_Win win, int win_keyval))
+BATON_DECL(int, Win_detach, (MPI_Win win, const void *base))
+BATON_DECL(MPI_Win, Win_f2c, (MPI_Fint win))
+BATON_DECL(int, Win_fence, (int assert, MPI_Win win))
+BATON_DECL(int, Win_flush, (int rank, MPI_Win win))
+BATON_DECL(int, Win_flush_all, (MPI_Win win))
+BATON_DECL(int, Win_flush_local, (int rank, MPI_Win win))
+BATON_DECL(int, Win_flush_local_all, (MPI_Win win))
+BATON_DECL(int, Win_free, (MPI_Win *win))
+BATON_DECL(int, Win_free_keyval, (int *win_keyval))
+BATON_DECL(MPI_Win, Win_fromint, (int win))
+BATON_DECL(int, Win_get_attr, (MPI_Win win, int win_keyval, void *attribute_val,
+                               int *flag))
+BATON_DECL(int, Win_get_errhandler, (MPI_Win win, MPI_Errhandler *errhandler))
+BATON_DECL(int, Win_get_group, (MPI_Win win, MPI_Group *group))
+BATON_DECL(int, Win_get_info, (MPI_Win win, MPI_Info *info_used))
+BATON_DECL(int, Win_get_name, (MPI_Win win, char *win_name, int *resultlen))
+BATON_DECL(int, Win_lock, (int lock_type, int rank, int assert, MPI_Win win))
+BATON_DECL(int, Win_lock_all, (int assert, MPI_Win win))
+BATON_DECL(int, Win_post, (MPI_Group group, int assert, MPI_Win win))
+BATON_DECL(int, Win_set_attr, (MPI_Win win, int win_keyval, void *attribute_val))
+BATON_DECL(int, Win_set_errhandler, (MPI_Win win, MPI_Errhandler errhandler))
+BATON_DECL(int, Win_set_info, (MPI_Win win, MPI_Info info))
+BATON_DECL(int, Win_set_name, (MPI_Win win, const char *win_name))
+BATON_DECL(int, Win_shared_query, (MPI_Win win, int rank, MPI_Aint *size,
+                                   int *disp_unit, void *baseptr))
+BATON_DECL(int, Win_shared_query_c, (MPI_Win win, int rank, MPI_Aint *size,
+                                     MPI_Aint *disp_unit, void *baseptr))
+BATON_DECL(int, Win_start, (MPI_Group group, int assert, MPI_Win win))
+BATON_DECL(int, Win_sync, (MPI_Win win))
+BATON_DECL(int, Win_test, (MPI_Win win, int *flag))
+BATON_DECL(int, Win_toint, (MPI_Win win))
+BATON_DECL(int, Win_unlock, (int rank, MPI_Win win))
+BATON_DECL(int, Win_unlock_all, (MPI_Win win))
+BATON_DECL(int, Win_wait, (MPI_Win win))
 BATON_DECL(double, Wtick, (void))
 BATON_DECL(double, Wtime, (void))
 

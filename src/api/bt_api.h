@@ -6,6 +6,7 @@
 #include "api/bt_mpi.h"
 #include "comm/bt_comm.h"
 #include "datatype/bt_datatype.h"
+#include "rma/bt_rma.h"
 #include "runtime/bt_runtime.h"
 #include "tools/bt_tools.h"
 #include "util/bt_util.h"
@@ -49,6 +50,14 @@ int bt_err_request(const char *call, const struct bt_request *req, int rc);
 
 /* NULL when h is not a live request (MPI_REQUEST_NULL included). */
 struct bt_request *bt_req_get(MPI_Request h);
+
+/* The same on a window's error handler; bt_err_win_code raises a code as
+ * bt_err_comm_code does. */
+int bt_err_win(bt_win_t *win, int errclass, const char *call, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+int bt_err_win_code(bt_win_t *win, int code, const char *call);
+/* A live window; errors about the handle go to MPI_COMM_SELF's handler. */
+int bt_check_win(const char *call, MPI_Win h, bt_win_t **win_p);
 
 /* Calls made before MPI_Init or after MPI_Finalize. */
 int bt_err_not_initialized(const char *call);

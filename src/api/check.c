@@ -157,3 +157,12 @@ int bt_check_info(const char *call, bt_comm_t *comm, MPI_Info h, struct bt_info 
         return bt_err_comm(comm, MPI_ERR_INFO, call, "invalid info");
     return MPI_SUCCESS;
 }
+
+int bt_check_win(const char *call, MPI_Win h, bt_win_t **win_p)
+{
+    *win_p = bt_win_get(h);
+    if (bt_unlikely(!*win_p))
+        return bt_err_comm(NULL, MPI_ERR_WIN, call, "invalid window%s",
+                           h == MPI_WIN_NULL ? " (MPI_WIN_NULL)" : "");
+    return MPI_SUCCESS;
+}

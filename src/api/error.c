@@ -177,3 +177,23 @@ int PMPI_Remove_error_string(int errorcode)
                            "not a user-added error code or class (errorcode = %d)", errorcode);
     return MPI_SUCCESS;
 }
+
+int bt_err_win(bt_win_t *win, int errclass, const char *call, const char *fmt, ...)
+{
+    va_list ap;
+    int code;
+
+    va_start(ap, fmt);
+    code = bt_err_message(errclass, call, fmt, ap);
+    va_end(ap);
+    return bt_win_raise(win, code);
+}
+
+int bt_err_win_code(bt_win_t *win, int code, const char *call)
+{
+    const char *desc = bt_errclass_desc(code);
+
+    if (code > MPI_SUCCESS && desc)
+        return bt_err_win(win, code, call, "%s", desc);
+    return bt_win_raise(win, code);
+}

@@ -23,6 +23,7 @@ static int bt_fh_valid_op(MPI_Op h)                 { return bt_op_get(h) != NUL
 static int bt_fh_valid_info(MPI_Info h)             { return bt_info_get(h) != NULL; }
 static int bt_fh_valid_errhandler(MPI_Errhandler h) { return bt_errhandler_get(h) != NULL; }
 static int bt_fh_valid_session(MPI_Session h)       { return bt_session_get(h) != NULL; }
+static int bt_fh_valid_win(MPI_Win h)               { return bt_win_get(h) != NULL; }
 static int bt_fh_valid_file(MPI_File h)             { return bt_file_get(h) != NULL; }
 /* A message is a queue entry of pt2pt/ with nothing to check it by; its value
  * goes when MPI_Mrecv/MPI_Imrecv takes it. */
@@ -83,6 +84,7 @@ BT_FH_CONVERSIONS(Errhandler, MPI_Errhandler, BT_FH_ERRHANDLER, MPI_ERRHANDLER_N
                   bt_fh_valid_errhandler)
 BT_FH_CONVERSIONS(Message, MPI_Message, BT_FH_MESSAGE, MPI_MESSAGE_NULL, bt_fh_valid_message)
 BT_FH_CONVERSIONS(Session, MPI_Session, BT_FH_SESSION, MPI_SESSION_NULL, bt_fh_valid_session)
+BT_FH_CONVERSIONS(Win, MPI_Win, BT_FH_WIN, MPI_WIN_NULL, bt_fh_valid_win)
 BT_FH_CONVERSIONS(File, MPI_File, BT_FH_FILE, MPI_FILE_NULL, bt_fh_valid_file)
 #undef BT_FH_CONVERSIONS
 

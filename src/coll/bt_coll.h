@@ -78,6 +78,9 @@ typedef struct bt_coll_args {
  * blocking call ran to completion at once (the node's shared-memory algorithms;
  * the return value is then its outcome). args may be changed on the way. */
 int bt_coll_start(bt_coll_args_t *args, bt_request_t **req_p);
+/* The same, blocking: starts the collective and waits for it (the layers that
+ * need a collective of their own, on a communicator of theirs). */
+int bt_coll_run_blocking(bt_coll_args_t *args);
 /* Persistent form (MPI_<Coll>_init): takes the tag and builds the schedule once, with
  * the algorithms of the nonblocking calls; *req_p is an inactive persistent request
  * that MPI_Start (bt_pt2pt_start) runs. */

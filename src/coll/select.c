@@ -459,6 +459,20 @@ static void bt_coll_trace_pick(const bt_coll_args_t *a, int alg, int persistent)
             (long long)bt_coll_size_of(a), bt_coll_algs[alg].name);
 }
 
+int bt_coll_run_blocking(bt_coll_args_t *a)
+{
+    bt_request_t *req = NULL;
+    int rc;
+
+    a->blocking = 1;
+    rc = bt_coll_start(a, &req);
+    if (rc == MPI_SUCCESS && req) {
+        rc = bt_request_wait(req);
+        bt_request_release(req);
+    }
+    return rc;
+}
+
 int bt_coll_start(bt_coll_args_t *a, bt_request_t **req_p)
 {
     int tag;

@@ -128,16 +128,7 @@ void bt_coll_twolevel_free(bt_coll_nodes_t *t)
 /* Runs a blocking collective on a sub-communicator. */
 static int bt_twolevel_run(bt_coll_args_t *a)
 {
-    bt_request_t *req;
-    int rc;
-
-    a->blocking = 1;
-    rc = bt_coll_start(a, &req);
-    if (rc == MPI_SUCCESS && req) {
-        rc = bt_request_wait(req);
-        bt_request_release(req);
-    }
-    return rc;
+    return bt_coll_run_blocking(a);
 }
 
 /* Every level runs even after one failed (counts that do not match across ranks),

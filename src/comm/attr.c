@@ -111,6 +111,14 @@ int bt_type_keyval_create(MPI_Type_copy_attr_function *copy_fn,
                          extra_state, keyval_p);
 }
 
+int bt_win_keyval_create(MPI_Win_copy_attr_function *copy_fn,
+                         MPI_Win_delete_attr_function *delete_fn, void *extra_state,
+                         int *keyval_p)
+{
+    return bt_keyval_new(BT_ATTR_WIN, (bt_attr_fn_t)copy_fn, (bt_attr_fn_t)delete_fn,
+                         extra_state, keyval_p);
+}
+
 static void bt_keyval_release(int keyval)
 {
     bt_keyval_t *kv = bt_keyval_lookup(keyval);
@@ -144,6 +152,9 @@ static int bt_attr_call_delete(void *h, struct bt_attr *a)
     if (kv->kind == BT_ATTR_TYPE)
         return ((MPI_Type_delete_attr_function *)kv->delete_fn)((MPI_Datatype)h, a->keyval,
                                                                 a->value, kv->extra_state);
+    if (kv->kind == BT_ATTR_WIN)
+        return ((MPI_Win_delete_attr_function *)kv->delete_fn)((MPI_Win)h, a->keyval,
+                                                               a->value, kv->extra_state);
     return ((MPI_Comm_delete_attr_function *)kv->delete_fn)((MPI_Comm)h, a->keyval, a->value,
                                                             kv->extra_state);
 }

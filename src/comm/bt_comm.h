@@ -341,10 +341,13 @@ int bt_comm_dist_graph_create(bt_comm_t *comm, int n, const int *sources, const 
 /* The same on the attribute list of any kind of object (a datatype's, ...):
  * h is the object's handle, which the callbacks receive. A keyval serves one
  * kind only; another kind's is MPI_ERR_KEYVAL. */
-typedef enum { BT_ATTR_COMM, BT_ATTR_TYPE } bt_attr_kind_t;
+typedef enum { BT_ATTR_COMM, BT_ATTR_TYPE, BT_ATTR_WIN } bt_attr_kind_t;
 int  bt_type_keyval_create(MPI_Type_copy_attr_function *copy_fn,
                            MPI_Type_delete_attr_function *delete_fn, void *extra_state,
                            int *keyval_p);
+int  bt_win_keyval_create(MPI_Win_copy_attr_function *copy_fn,
+                          MPI_Win_delete_attr_function *delete_fn, void *extra_state,
+                          int *keyval_p);
 /* As bt_keyval_check, for keyvals of kind. */
 int  bt_keyval_check_kind(int keyval, bt_attr_kind_t kind);
 int  bt_attrs_set(bt_attr_kind_t kind, struct bt_attr **list, void *h, int keyval, void *value);

@@ -179,6 +179,10 @@ void bt_bsend_flush(bt_bsend_pool_t *pool);
 /* A request done when the messages buffered so far have left (pool NULL: done). */
 bt_request_t *bt_bsend_iflush(bt_bsend_pool_t *pool);
 
+/* BATON_ASYNC_PROGRESS=1: a thread that runs bt_progress_poll under the big
+ * lock every 100 us, from MPI_Init to the start of MPI_Finalize. */
+void bt_progress_thread_start(void);
+void bt_progress_thread_stop(void);
 int  bt_pt2pt_init(void);
 /* Processes of other jobs (MPI_Comm_accept, _connect, _join, _spawn): how they
  * reach this one (opens the network when needed; see bt_tp_reach), and the peer

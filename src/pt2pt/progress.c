@@ -6,11 +6,15 @@
 #include "runtime/bt_runtime.h"
 #include "tools/bt_tools.h"
 #include "transport/bt_transport.h"
+#include "util/bt_env.h"
 #include "util/bt_util.h"
 
 #include <limits.h>
+#include <pthread.h>
 #include <sched.h>
+#include <stdatomic.h>
 #include <string.h>
+#include <time.h>
 
 static int bt_progress_generic(void)
 {
@@ -258,4 +262,45 @@ int bt_pt2pt_tunable_set(const char *name, long long value)
         return -1;
     *spin = 1e-6 * (double)value;
     return 1;
+}
+
+/* The progress thread: the big lock keeps it and the program's threads apart
+ * (it is taken by every call once the thread runs, whatever the thread level),
+ * and it sleeps between passes so that it costs little while nothing comes. */
+static pthread_t bt_progress_tid;
+static _Atomic int bt_progress_running;
+
+static void *bt_progress_thread_main(void *arg)
+{
+    struct timespec nap = { 0, 100 * 1000 };
+
+    while (atomic_load(&bt_progress_running)) {
+        bt_lock_enter();
+        bt_progress_poll();
+        bt_lock_leave();
+        nanosleep(&nap, NULL);
+    }
+    return NULL;
+}
+
+void bt_progress_thread_start(void)
+{
+    if (!bt_env_long("BATON_ASYNC_PROGRESS", 0))
+        return;
+    bt_rt.thread_multiple = 1;
+    atomic_store(&bt_progress_running, 1);
+    if (pthread_create(&bt_progress_tid, NULL, bt_progress_thread_main, NULL) != 0)
+        atomic_store(&bt_progress_running, 0);
+}
+
+void bt_progress_thread_stop(void)
+{
+    if (!atomic_exchange(&bt_progress_running, 0))
+        return;
+    /* It may wait for the lock this thread holds: let it in to see the flag. */
+    {
+        int depth = bt_lock_release_all();
+        pthread_join(bt_progress_tid, NULL);
+        bt_lock_restore(depth);
+    }
 }

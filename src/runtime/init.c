@@ -293,6 +293,7 @@ int bt_runtime_init(int required, int *provided_p)
     bt_diag_phase = NULL;
     bt_rt.state = BT_RT_RUNNING;
     bt_trace_init();
+    bt_progress_thread_start();
     *provided_p = required;
     return MPI_SUCCESS;
 }
@@ -305,6 +306,7 @@ static int bt_runtime_children_ended(void *arg)
 
 int bt_runtime_finalize(void)
 {
+    bt_progress_thread_stop();
     /* The jobs this process spawned end first: while they finish, this process
      * serves what they still send it. */
     if (bt_spawn_pending())
@@ -343,7 +345,7 @@ int bt_runtime_open(int required, int *provided_p)
         /* Raising the level is safe: below MULTIPLE no other thread is in MPI. */
         if (required > bt_rt.thread_level) {
             bt_rt.thread_level = BT_MIN(required, MPI_THREAD_MULTIPLE);
-            bt_rt.thread_multiple = bt_rt.thread_level == MPI_THREAD_MULTIPLE;
+            bt_rt.thread_multiple |= bt_rt.thread_level == MPI_THREAD_MULTIPLE;
         }
         *provided_p = bt_rt.thread_level;
     }

@@ -128,6 +128,17 @@ static inline int bt_tp_cma_read(int peer, void *dst, uint64_t addr, size_t len)
     return bt_shm_cma_read(bt_rt.local_of[peer], dst, addr, len);
 }
 
+static inline int bt_tp_cma_write(int peer, const void *src, uint64_t addr, size_t len)
+{
+    return bt_shm_cma_write(bt_rt.local_of[peer], src, addr, len);
+}
+
+/* Wakes a rank of my node (world rank peer) sleeping on its doorbell. */
+static inline void bt_tp_bell_ring(int peer)
+{
+    bt_shm_bell_ring(bt_rt.local_of[peer]);
+}
+
 static inline int bt_tp_share_cache(int peer)
 {
     return bt_shm_share_cache(bt_rt.local_of[peer]);

@@ -57,6 +57,11 @@ const bt_env_var_t bt_env_vars[] = {
       "`off`: every publish to the shared segment fences; by default a rank about to sleep "
       "fences all the node's ranks at once with `membarrier(2)` instead, which takes a "
       "fence off every message" },
+    { "BATON_ASYNC_PROGRESS", BT_ENV_BOOL, 0, 0, NULL,
+      "0",
+      "1: a thread per rank runs the progress engine every 100 us, so that one-sided "
+      "operations needing the target (other nodes' origins, user memory without single "
+      "copy) complete while it computes; every MPI call then takes the big lock" },
     { "BATON_MALLOC_THP", BT_ENV_BOOL, 0, 0, NULL,
       "1",
       "read by `mpiexec`: `0` starts the ranks without adding `glibc.malloc.hugetlb=1` to "

@@ -172,6 +172,13 @@ def expect_arrays_collectives(n):
     return rank_lines(n, per_rank)
 
 
+def expect_shared_numpy(n):
+    def per_rank(r):
+        out = ["my rows sum %.1f" % (15 * r + 3)]
+        if r == 0:
+            out.append("shared array (%d, 5) filled by %d ranks: True" % (3 * n, n))
+        return out
+    return rank_lines(n, per_rank)
 def expect_sweep(n):
     out = []
     for rate in (2.8, 3.2, 3.5, 3.9):
@@ -200,6 +207,7 @@ PROGRAMS = {
     "arrays_p2p.py": (NPS, expect_arrays_p2p),
     "objects_collectives.py": (NPS, expect_objects_collectives),
     "arrays_collectives.py": (NPS, expect_arrays_collectives),
+    "shared_numpy.py": (NPS, expect_shared_numpy),
     # spawns its 3 workers from one rank (tests/python/test_futures.py runs the
     # other modes of mpi4py.futures)
     "sweep.py": ((1,), expect_sweep),

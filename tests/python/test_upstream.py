@@ -67,6 +67,10 @@ MODULES = {
     "test_msgzero": ALL_NP,
     "test_pickle": ALL_NP,
     "test_util_pkl5": ALL_NP,
+    "test_win": ALL_NP,
+    "test_rma": ALL_NP,
+    "test_rma_nb": ALL_NP,
+    "test_util_sync": ALL_NP,
     "test_datatype": (1,),
     # The communicator API of MPI 4.1 (issue 15's part of the suite).
     "test_comm_topo": ALL_NP,

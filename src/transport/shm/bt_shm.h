@@ -48,6 +48,11 @@ int      bt_shm_awake(void);   /* another thread of this rank made progress */
 
 /* Single copy: reads len bytes at addr in local rank peer's memory. 0 or an errno. */
 int bt_shm_cma_read(int peer, void *dst, uint64_t addr, size_t len);
+/* The same, writing len bytes of src there (one-sided puts). */
+int bt_shm_cma_write(int peer, const void *src, uint64_t addr, size_t len);
+/* Wakes local rank peer if it sleeps on its doorbell, after a change in shared
+ * memory it may wait for (one-sided locks and counters). */
+void bt_shm_bell_ring(int peer);
 int bt_shm_cma_usable(void);
 /* 1 when this rank and local rank peer each run on one CPU and the two CPUs share
  * a last-level cache (as the kernel reports it), so that lines one writes reach

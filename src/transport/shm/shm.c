@@ -788,6 +788,17 @@ int bt_shm_cma_read(int peer, void *dst, uint64_t addr, size_t len)
     return bt_shm_cma_copy(peer, dst, addr, len, 0);
 }
 
+int bt_shm_cma_write(int peer, const void *src, uint64_t addr, size_t len)
+{
+    return bt_shm_cma_copy(peer, (char *)(uintptr_t)src, addr, len, 1);
+}
+
+void bt_shm_bell_ring(int peer)
+{
+    bt_shm_publish_fence();
+    bt_shm_wake_if_asleep(peer);
+}
+
 int bt_shm_job_open(uint64_t total)
 {
     bt_shm_job_t *jobs = &shm.jobs[(size_t)shm.me * BT_SHM_JOBS];
