@@ -218,9 +218,11 @@ def missing_list(api, mine):
     for name in lacking:
         family = next(f for f, test in FAMILIES if test(name))
         parts.setdefault(family, []).append(name)
-    lines = ["Baton's `libmpi.so` exports %d of the %d C procedures of the standard "
-             "(MPI 5.0, as `pympistandard` lists them); %d are missing:"
-             % (len(mine), len(api), len(lacking)), ""]
+    head = ("Baton's `libmpi.so` exports %d of the %d C procedures of the standard "
+            "(MPI 5.0, as `pympistandard` lists them)" % (len(mine), len(api)))
+    if not lacking:
+        return head + ": none is missing."
+    lines = [head + "; %d are missing:" % len(lacking), ""]
     for family, _test in FAMILIES:
         if family in parts:
             lines.append("- %s (%d): %s" % (family, len(parts[family]),

@@ -236,6 +236,10 @@ void bt_errhandler_fatal(int code) __attribute__((noreturn));
 /* Error codes: code = slot * 64 + class, the slot holding the message (see
  * comm/errcode.c); codes above MPI_ERR_LASTCODE are user-added (MPI_Add_error_*). */
 int  bt_errcode_new(int errclass, const char *msg);
+/* The same with the message "call: <fmt...>" (for layers that report through
+ * their objects' handlers themselves: windows, files). */
+int  bt_errcode_newf(int errclass, const char *call, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 int  bt_errcode_class(int code);                /* -1 when code is not valid */
 /* The text of MPI_Error_string; returns its length, -1 when code is not valid. */
 int  bt_errcode_string(int code, char *buf, size_t size);

@@ -11,6 +11,7 @@
 #include "comm/bt_comm.h"
 #include "util/bt_util.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -185,6 +186,20 @@ int bt_errcode_new(int errclass, const char *msg)
     bt_errslots[slot].code = code;
     bt_strlcpy(bt_errslots[slot].msg, msg, sizeof(bt_errslots[slot].msg));
     return code;
+}
+
+int bt_errcode_newf(int errclass, const char *call, const char *fmt, ...)
+{
+    char msg[MPI_MAX_ERROR_STRING];
+    va_list ap;
+    int n = snprintf(msg, sizeof(msg), "%s: ", call);
+
+    if (n < 0 || n >= (int)sizeof(msg))
+        n = 0;
+    va_start(ap, fmt);
+    vsnprintf(msg + n, sizeof(msg) - (size_t)n, fmt, ap);
+    va_end(ap);
+    return bt_errcode_new(errclass, msg);
 }
 
 int bt_errcode_class(int code)

@@ -139,8 +139,7 @@ int bt_datarep_from_file(const char *call, int rep, struct bt_datarep *user, voi
 /* errno of a failed system call as an MPI error class. */
 int bt_io_errno_class(int err);
 /* An error code of errclass carrying "call: <message>". */
-int bt_io_err(int errclass, const char *call, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+#define bt_io_err bt_errcode_newf
 /* The same for a failed system call: the class from errno, strerror in the text. */
 int bt_io_syserr(int err, const char *call, const char *what, const char *path);
 

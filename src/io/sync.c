@@ -91,20 +91,6 @@ int bt_io_errno_class(int err)
     }
 }
 
-int bt_io_err(int errclass, const char *call, const char *fmt, ...)
-{
-    char msg[MPI_MAX_ERROR_STRING];
-    va_list ap;
-    int n = snprintf(msg, sizeof(msg), "%s: ", call);
-
-    if (n < 0 || n >= (int)sizeof(msg))
-        n = 0;
-    va_start(ap, fmt);
-    vsnprintf(msg + n, sizeof(msg) - (size_t)n, fmt, ap);
-    va_end(ap);
-    return bt_errcode_new(errclass, msg);
-}
-
 int bt_io_syserr(int err, const char *call, const char *what, const char *path)
 {
     return bt_io_err(bt_io_errno_class(err), call, "%s '%s': %s", what, path ? path : "",

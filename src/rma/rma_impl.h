@@ -68,7 +68,6 @@ int  bt_rma_am_cas(bt_win_t *win, int t, uint64_t addr, const bt_datatype_t *dt,
 int  bt_rma_am_sync(bt_win_t *win, int t, int kind, int lock_type);
 
 /* An error code of errclass with the message "call: ...". */
-int bt_rma_err(int errclass, const char *call, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+#define bt_rma_err bt_errcode_newf
 
 #endif

@@ -19,20 +19,6 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-int bt_rma_err(int errclass, const char *call, const char *fmt, ...)
-{
-    char msg[MPI_MAX_ERROR_STRING];
-    va_list ap;
-    int n = snprintf(msg, sizeof(msg), "%s: ", call);
-
-    if (n < 0 || n >= (int)sizeof(msg))
-        n = 0;
-    va_start(ap, fmt);
-    vsnprintf(msg + n, sizeof(msg) - (size_t)n, fmt, ap);
-    va_end(ap);
-    return bt_errcode_new(errclass, msg);
-}
-
 bt_win_t *bt_win_get(MPI_Win h)
 {
     uintptr_t v = (uintptr_t)h;
