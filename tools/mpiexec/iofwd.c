@@ -71,9 +71,34 @@ static int bt_iofwd_scratch_reserve(bt_job_t *job, size_t need)
     return 0;
 }
 
+static void bt_iofwd_emit_sink(bt_job_t *job, bt_stream_t *s, const char *data, size_t len);
+
 /* Writes len bytes of s's output to its sink in one go; a proxy sends them
  * to the head instead, which tags them and writes them. */
 void bt_iofwd_emit_data(bt_job_t *job, bt_stream_t *s, const char *data, size_t len)
+{
+    if (len == 0)
+        return;
+    if (job->role == BT_ROLE_PROXY) {
+        bt_proxy_output(job, s, data, len);
+        return;
+    }
+    /* A rank's answer to a hang report's question is not output. What the filter
+     * leaves goes to the sink as it is (it may still hold the marker where it
+     * does not start an answer's line). */
+    if (s->which == 1 && (bt_diag_collecting(job) || memmem(data, len, "\001baton-diag", 11))) {
+        char *copy = malloc(len);
+        if (copy != NULL) {
+            memcpy(copy, data, len);
+            bt_iofwd_emit_sink(job, s, copy, bt_diag_filter(job, s->rank, copy, len));
+            free(copy);
+            return;
+        }
+    }
+    bt_iofwd_emit_sink(job, s, data, len);
+}
+
+static void bt_iofwd_emit_sink(bt_job_t *job, bt_stream_t *s, const char *data, size_t len)
 {
     bt_sink_t *sink = &job->sinks[s->which];
     char prefix[24];
@@ -82,21 +107,6 @@ void bt_iofwd_emit_data(bt_job_t *job, bt_stream_t *s, const char *data, size_t 
 
     if (len == 0)
         return;
-    if (job->role == BT_ROLE_PROXY) {
-        bt_proxy_output(job, s, data, len);
-        return;
-    }
-    /* A rank's answer to a hang report's question is not output. */
-    if (s->which == 1 && (bt_diag_collecting(job) || memmem(data, len, "\001baton-diag", 11))) {
-        char *copy = malloc(len);
-        if (copy != NULL) {
-            memcpy(copy, data, len);
-            len = bt_diag_filter(job, s->rank, copy, len);
-            bt_iofwd_emit_data(job, s, copy, len);
-            free(copy);
-            return;
-        }
-    }
     if (sink->broken)
         return;
     if (job->opts->tag_output)
