@@ -19,13 +19,12 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "python"))
-from harness import become_subreaper, left_behind  # noqa: E402  (shared with test_futures)
+import harness  # noqa: E402  (shared with test_futures)
 
 BUILD = ROOT / os.environ.get("BATON_BUILD", "build")
 MPIEXEC = str(BUILD / "bin" / "mpiexec")
 TIMEOUT = 60
 
-become_subreaper()
 
 
 def compile_prog(name, tmp):
@@ -40,9 +39,7 @@ def compile_prog(name, tmp):
 
 @pytest.fixture(autouse=True)
 def nothing_left():
-    yield
-    left = left_behind()
-    assert not left, "processes left behind: %s" % left
+    yield from harness.nothing_left()
 
 
 @pytest.mark.parametrize("ns,nc,hosts", [(1, 1, False), (2, 3, False), (2, 2, True)])

@@ -130,16 +130,19 @@ int bt_names_publish(const char *service, const char *port)
     if (bt_names_path(service, path, sizeof(path)) != 0)
         return MPI_ERR_SERVICE;
     bt_names_dir(dir, sizeof(dir));
-    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-        return MPI_ERR_OTHER;
-    if (bt_names_dir_private(dir) != 0)
-        return MPI_ERR_ACCESS;
-    while ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0 &&
-           tries++ < 3) {
-        if (errno == ENOENT && mkdir(dir, 0700) != 0 && errno != EEXIST)
+    /* Another process's last unpublish may remove the directory at any moment:
+     * then make it again. */
+    for (fd = -1; fd < 0 && tries++ < 8;) {
+        if (mkdir(dir, 0700) != 0 && errno != EEXIST)
             return MPI_ERR_OTHER;
+        if (bt_names_dir_private(dir) != 0) {
+            if (access(dir, F_OK) != 0)
+                continue;   /* removed meanwhile */
+            return MPI_ERR_ACCESS;
+        }
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
         /* Taken: by a live publisher, or by one that is gone (then removed). */
-        if (errno == EEXIST && bt_names_read(path, other, sizeof(other)) == 0)
+        if (fd < 0 && errno == EEXIST && bt_names_read(path, other, sizeof(other)) == 0)
             return MPI_ERR_SERVICE;
     }
     if (fd < 0)

@@ -104,9 +104,10 @@ def _children():
     return out
 
 
-def left_behind(seconds=5):
+def left_behind(seconds=5, ignore=()):
     """The processes still alive `seconds` after a job (reaped as they end, killed
-    if they outlive the wait): [] when every one has ended."""
+    if they outlive the wait): [] when every one has ended. Children in ignore
+    (there before the job: another test's daemons that came to us) are left alone."""
     deadline = time.time() + seconds
     left = []
     while time.time() < deadline:
@@ -115,10 +116,22 @@ def left_behind(seconds=5):
                 pass
         except ChildProcessError:
             pass
-        left = _children()
+        left = [p for p in _children() if p not in ignore]
         if not left:
             return []
         time.sleep(0.1)
     for p in left:
         os.kill(p, signal.SIGKILL)
     return left
+
+
+def nothing_left():
+    """The body of an autouse fixture (`yield from harness.nothing_left()`): the
+    test's orphans become our children, and the test fails if any outlives it.
+    Becoming a subreaper at the first such test, not at import, keeps the daemons
+    of tests that ran earlier (the namespace cluster's) out of our children."""
+    become_subreaper()
+    before = set(_children())
+    yield
+    left = left_behind(ignore=before)
+    assert not left, "processes left behind: %s" % left

@@ -14,8 +14,8 @@ running becomes our child, and fail if one is.
 """
 import pytest
 
-from harness import (MPIEXEC, PYTHON, ROOT, become_subreaper, clean_env, left_behind, run_job,
-                     venv_problem)
+import harness
+from harness import MPIEXEC, PYTHON, ROOT, clean_env, run_job, venv_problem
 
 TIMEOUT = 120
 
@@ -23,7 +23,6 @@ _problem = venv_problem()
 if _problem:
     pytest.skip(_problem, allow_module_level=True)
 
-become_subreaper()
 
 POOL = '''
 import os
@@ -76,9 +75,7 @@ if MPI.COMM_WORLD.Get_rank() == 0:
 
 @pytest.fixture(autouse=True)
 def nothing_left():
-    yield
-    left = left_behind()
-    assert not left, "processes left behind: %s" % left
+    yield from harness.nothing_left()
 
 
 def pool_lines(world):
