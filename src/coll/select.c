@@ -513,21 +513,6 @@ int bt_coll_start(bt_coll_args_t *a, bt_request_t **req_p)
     return MPI_SUCCESS;
 }
 
-/* The node algorithm of a persistent collective that runs on its own channel. */
-static int bt_coll_shm_alg(bt_coll_kind_t kind)
-{
-    switch (kind) {
-    case BT_COLL_BARRIER:
-        return BT_ALG_BARRIER_SHM;
-    case BT_COLL_BCAST:
-        return BT_ALG_BCAST_SHM;
-    case BT_COLL_REDUCE:
-        return BT_ALG_REDUCE_SHM;
-    default:
-        return BT_ALG_ALLREDUCE_SHM;
-    }
-}
-
 /* A persistent collective picks among the algorithms of the nonblocking calls
  * (those that build a schedule): MPI_Start must not wait for the other ranks as
  * the node's shared-memory and two-level algorithms do. Its one tag serves every
@@ -540,7 +525,7 @@ int bt_coll_init(bt_coll_args_t *a, bt_request_t **req_p)
 {
     int tag;
     bt_sched_t *s;
-    int alg, forced;
+    int alg, forced, shm;
 
     if (a->comm->remote)
         return bt_coll_inter_init(a, req_p);
@@ -557,13 +542,13 @@ int bt_coll_init(bt_coll_args_t *a, bt_request_t **req_p)
     bt_coll_algs[alg].build(s, a);
     *req_p = bt_coll_sched_persistent(s);
     forced = bt_coll_forced[a->kind];
-    if ((forced < 0 || strcmp(bt_coll_algs[forced].name, "shm") == 0) &&
-        bt_coll_shm_persistent_ok(a)) {
+    shm = bt_coll_alg_named(a->kind, "shm");
+    if ((forced < 0 || forced == shm) && bt_coll_shm_persistent_ok(a)) {
         bt_request_t *own = bt_coll_shm_persistent(a, *req_p);
 
         if (own != *req_p) {
             *req_p = own;
-            alg = bt_coll_shm_alg(a->kind);
+            alg = shm;
         }
     }
     bt_coll_trace_pick(a, alg, 1);

@@ -44,16 +44,16 @@ static void bt_names_dir(char *out, size_t len)
         snprintf(out, len, "%s/baton-names-%ld", tmp && *tmp ? tmp : "/tmp", (long)getuid());
 }
 
-/* dir is a real directory of this user's, closed to everyone else: 0, else -1
- * (another user may have made it first, to read or plant names). */
+/* dir is a real directory of this user's, closed to everyone else: 0; 1: there
+ * is none; -1: something else is there (another user may have made it first, to
+ * read or plant names). */
 static int bt_names_dir_private(const char *dir)
 {
     struct stat st;
 
-    return lstat(dir, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == getuid() &&
-                   (st.st_mode & 077) == 0
-               ? 0
-               : -1;
+    if (lstat(dir, &st) != 0)
+        return errno == ENOENT ? 1 : -1;
+    return S_ISDIR(st.st_mode) && st.st_uid == getuid() && (st.st_mode & 077) == 0 ? 0 : -1;
 }
 
 /* The file of service: 0, or -1 when the name cannot be one. */
@@ -125,7 +125,7 @@ int bt_names_publish(const char *service, const char *port)
 {
     char path[PATH_MAX], dir[PATH_MAX], other[MPI_MAX_PORT_NAME];
     bt_name_t *n;
-    int fd, tries = 0;
+    int fd, rc, tries = 0;
 
     if (bt_names_path(service, path, sizeof(path)) != 0)
         return MPI_ERR_SERVICE;
@@ -135,11 +135,10 @@ int bt_names_publish(const char *service, const char *port)
     for (fd = -1; fd < 0 && tries++ < 8;) {
         if (mkdir(dir, 0700) != 0 && errno != EEXIST)
             return MPI_ERR_OTHER;
-        if (bt_names_dir_private(dir) != 0) {
-            if (access(dir, F_OK) != 0)
-                continue;   /* removed meanwhile */
+        if ((rc = bt_names_dir_private(dir)) > 0)
+            continue;   /* removed meanwhile */
+        if (rc < 0)
             return MPI_ERR_ACCESS;
-        }
         fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
         /* Taken: by a live publisher, or by one that is gone (then removed). */
         if (fd < 0 && errno == EEXIST && bt_names_read(path, other, sizeof(other)) == 0)
@@ -183,7 +182,7 @@ int bt_names_lookup(const char *service, char *port, size_t len)
     char path[PATH_MAX], dir[PATH_MAX];
 
     bt_names_dir(dir, sizeof(dir));
-    if (access(dir, F_OK) == 0 && bt_names_dir_private(dir) != 0)
+    if (bt_names_dir_private(dir) < 0)
         return MPI_ERR_ACCESS;
     if (bt_names_path(service, path, sizeof(path)) != 0 || bt_names_read(path, port, len) != 0)
         return MPI_ERR_NAME;
