@@ -196,8 +196,11 @@ size_t bt_diag_filter(bt_job_t *job, int rank, char *data, size_t len)
     while (p < end) {
         char *nl = memchr(p, '\n', (size_t)(end - p));
         size_t l = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
-        if (l > BT_DIAG_MARKLEN && memcmp(p, BT_DIAG_MARK, BT_DIAG_MARKLEN) == 0) {
-            bt_diag_take(job, p + BT_DIAG_MARKLEN + 1, l - BT_DIAG_MARKLEN - 1 - (nl != NULL));
+        size_t body = l - (nl != NULL);   /* the line without its newline */
+        if (body >= BT_DIAG_MARKLEN && memcmp(p, BT_DIAG_MARK, BT_DIAG_MARKLEN) == 0) {
+            /* the marker, a separator, then the fields: an answer may hold none */
+            if (body > BT_DIAG_MARKLEN + 1)
+                bt_diag_take(job, p + BT_DIAG_MARKLEN + 1, body - BT_DIAG_MARKLEN - 1);
         } else if (nl == NULL || !bt_diag_keep(job, rank, p, l)) {
             memmove(data + o, p, l);
             o += l;
