@@ -396,8 +396,8 @@ int PMPI_File_get_type_extent_c(MPI_File fh, MPI_Datatype datatype, MPI_Count *e
 
 enum { BT_NOSPLIT, BT_SPLIT_BEGIN };
 
-/* Every data access call: checks, then one access (nonblocking ones complete at
- * once: the request returned is already done, which the standard allows). */
+/* Every data access call: checks, then one access. A nonblocking one (request
+ * given) moves its bytes on the I/O thread (src/io/async.c). */
 static int bt_file_rw(const char *call, MPI_File fh, int write, int where, MPI_Offset offset,
                       const void *buf, MPI_Count count, MPI_Datatype type, int coll,
                       MPI_Status *status, MPI_Request *request, int split)
@@ -424,8 +424,18 @@ static int bt_file_rw(const char *call, MPI_File fh, int write, int where, MPI_O
     if (split == BT_SPLIT_BEGIN && f->split)
         return bt_err_file(f, MPI_ERR_OTHER, call, "a split collective is already active on "
                            "this file");
+    if (request) {
+        bt_request_t *req;
+        if ((rc = bt_file_iaccess(call, f, write, where, offset, (void *)buf, count, dt,
+                                  &req)) != MPI_SUCCESS) {
+            *request = MPI_REQUEST_NULL;
+            return bt_err_file_code(f, rc, call);
+        }
+        *request = (MPI_Request)req;
+        return MPI_SUCCESS;
+    }
     rc = bt_file_access(call, f, write, where, offset, (void *)buf, count, dt, coll,
-                        split ? &f->split_status : request ? &st : status);
+                        split ? &f->split_status : status);
     if (split) {
         /* The error, if any, is reported by the end call. */
         f->split = 1 + write;
@@ -433,17 +443,8 @@ static int bt_file_rw(const char *call, MPI_File fh, int write, int where, MPI_O
         f->split_rc = rc;
         return MPI_SUCCESS;
     }
-    if (rc != MPI_SUCCESS) {
-        if (request)
-            *request = MPI_REQUEST_NULL;
+    if (rc != MPI_SUCCESS)
         return bt_err_file_code(f, rc, call);
-    }
-    if (request) {
-        bt_request_t *req = bt_request_new(BT_REQ_GENERIC);
-        req->st_bytes = (MPI_Count)st.MPI_internal[0] | (MPI_Count)st.MPI_internal[1] << 32;
-        req->done = 1;
-        *request = (MPI_Request)req;
-    }
     return MPI_SUCCESS;
 }
 

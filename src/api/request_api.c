@@ -9,6 +9,8 @@
 
 int bt_err_request(const char *call, const bt_request_t *req, int rc)
 {
+    if (req->raise_fn)
+        return req->raise_fn((bt_request_t *)req, call, rc);
     if (rc == MPI_ERR_TRUNCATE)
         return bt_err_comm(req->comm, rc, call, "message truncated: the receive buffer holds "
                            "%lld bytes, the message from rank %d (tag %d) is larger",

@@ -12,6 +12,7 @@
 #include "comm/bt_comm.h"
 #include "comm/bt_info.h"
 #include "datatype/bt_datatype.h"
+#include "pt2pt/bt_pt2pt.h"
 
 #define BT_FILE_MAGIC 0x42744669u
 
@@ -59,6 +60,8 @@ typedef struct bt_file {
     const void      *split_buf;
     int              split_rc;
     MPI_Status       split_status;
+    /* Nonblocking accesses the I/O thread has yet to do (async.c, under its lock). */
+    int              async_queued;
 } bt_file_t;
 
 /* NULL when h is not a live file (MPI_FILE_NULL included). */
@@ -111,6 +114,15 @@ size_t bt_file_view_segments(const bt_file_t *file, MPI_Offset start, MPI_Offset
 enum { BT_IO_EXPLICIT, BT_IO_INDIVIDUAL, BT_IO_SHARED, BT_IO_ORDERED };
 int bt_file_access(const char *call, bt_file_t *file, int write, int where, MPI_Offset offset, void *buf,
                    MPI_Count count, bt_datatype_t *dt, int coll, MPI_Status *status);
+
+/* A nonblocking access (async.c): started here, its bytes moved by the I/O
+ * thread while the program goes on; *req_p completes (MPI_Wait, MPI_Test) when
+ * they are. Errors of the start are returned, those of the move are the
+ * request's. The pointer used moves at once by all that was asked for. */
+int bt_file_iaccess(const char *call, bt_file_t *file, int write, int where, MPI_Offset offset,
+                    void *buf, MPI_Count count, bt_datatype_t *dt, bt_request_t **req_p);
+/* MPI_Finalize: the I/O thread ends (no access is pending by then). */
+void bt_io_async_stop(void);
 
 /* The shared file pointer (shared.c). */
 int bt_file_shared_init(const char *call, bt_file_t *file);           /* collective, in bt_file_open */

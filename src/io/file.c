@@ -1,6 +1,6 @@
 /* The file object: open (collective, with one verdict for all ranks), close,
  * delete, size, info hints, atomicity, and files' error handlers. */
-#include "io/bt_io.h"
+#include "io/bt_io_impl.h"
 #include "util/bt_fhandle.h"
 #include "util/bt_util.h"
 
@@ -119,6 +119,7 @@ static void bt_file_fill_info(bt_file_t *f)
 
 void bt_file_set_info(bt_file_t *file, bt_info_t *info)
 {
+    bt_io_async_drain(file);   /* the I/O thread reads the hints */
     for (int i = 0; info && i < info->nkeys; i++)
         bt_info_set(file->info, info->entries[i].key, info->entries[i].value);
     bt_file_parse_hints(file);
@@ -252,6 +253,7 @@ int bt_file_close(const char *call, bt_file_t *file)
 {
     int rc = MPI_SUCCESS, err = 0;
 
+    bt_file_async_close(file);
     /* Everyone is done with the file before it may go. */
     bt_io_barrier(file->comm);
     if (file->fd >= 0 && close(file->fd) != 0)
@@ -311,6 +313,7 @@ int bt_file_set_size(const char *call, bt_file_t *file, MPI_Offset size)
 {
     int err = 0;
 
+    bt_io_async_drain(file);     /* a cut never meets the I/O thread's writes */
     bt_io_barrier(file->comm);   /* writes before the call land before the cut */
     if (file->comm->rank == 0 && ftruncate(file->fd, size) != 0)
         err = errno;
@@ -322,6 +325,7 @@ int bt_file_preallocate(const char *call, bt_file_t *file, MPI_Offset size)
     int err = 0;
     struct stat st;
 
+    bt_io_async_drain(file);
     if (file->comm->rank == 0 && fstat(file->fd, &st) == 0 && st.st_size < size) {
         err = posix_fallocate(file->fd, 0, size);
         /* File systems without fallocate: extend by writing zeros at the end. */
@@ -358,6 +362,7 @@ int bt_file_set_atomicity(const char *call, bt_file_t *file, int flag)
 {
     int n = file->comm->size, *all = bt_malloc((size_t)n * sizeof(int)), rc;
 
+    bt_io_async_drain(file);   /* the I/O thread reads the mode */
     flag = flag != 0;
     if ((rc = bt_io_allgather(file->comm, &flag, all, sizeof(int))) == MPI_SUCCESS) {
         for (int i = 0; i < n; i++)

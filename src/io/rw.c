@@ -134,15 +134,16 @@ static int bt_io_sieve(bt_file_t *file, int write, const bt_io_seg_t *segs, size
     return 0;
 }
 
-int bt_io_independent(const char *call, bt_file_t *file, int write, const bt_io_seg_t *segs,
-                      size_t n, char *data, MPI_Offset bytes, MPI_Offset *done_p)
+int bt_io_move(bt_file_t *file, int write, const bt_io_seg_t *segs, size_t n, char *data,
+               MPI_Offset bytes, MPI_Offset *done_p, const char **what_p)
 {
     MPI_Offset lo, hi, pos = 0, got = 0, holes;
     int err = 0, locked = 0, sieve;
 
     *done_p = 0;
+    *what_p = write ? "cannot write to" : "cannot read from";
     if (n == 0)
-        return MPI_SUCCESS;
+        return 0;
     lo = segs[0].off;
     hi = segs[n - 1].off + segs[n - 1].len;
     holes = hi - lo - bytes;
@@ -151,8 +152,10 @@ int bt_io_independent(const char *call, bt_file_t *file, int write, const bt_io_
     if (file->atomic) {
         /* Atomic mode: the whole range at once, so that overlapping accesses of
          * other ranks see all of this one or none. */
-        if ((err = bt_io_lock(file->fd, write ? F_WRLCK : F_RDLCK, lo, hi - lo)))
-            return bt_io_syserr(err, call, "cannot lock a range of", file->path);
+        if ((err = bt_io_lock(file->fd, write ? F_WRLCK : F_RDLCK, lo, hi - lo))) {
+            *what_p = "cannot lock a range of";
+            return err;
+        }
         locked = 1;
         if (write)
             sieve = 0;   /* the range is ours: no window locks (they would be ours too) */
@@ -182,10 +185,16 @@ int bt_io_independent(const char *call, bt_file_t *file, int write, const bt_io_
     if (locked)
         bt_io_lock(file->fd, F_UNLCK, lo, hi - lo);
     *done_p = pos;
-    if (err)
-        return bt_io_syserr(err, call, write ? "cannot write to" : "cannot read from",
-                            file->path);
-    return MPI_SUCCESS;
+    return err;
+}
+
+int bt_io_independent(const char *call, bt_file_t *file, int write, const bt_io_seg_t *segs,
+                      size_t n, char *data, MPI_Offset bytes, MPI_Offset *done_p)
+{
+    const char *what;
+    int err = bt_io_move(file, write, segs, n, data, bytes, done_p, &what);
+
+    return err ? bt_io_syserr(err, call, what, file->path) : MPI_SUCCESS;
 }
 
 /* MPI_File_{read,write}_ordered: the ranks' pieces follow each other in rank
@@ -218,17 +227,16 @@ out:
     return rc;
 }
 
-int bt_file_access(const char *call, bt_file_t *file, int write, int where, MPI_Offset offset,
-                   void *buf, MPI_Count count, bt_datatype_t *dt, int coll, MPI_Status *status)
+int bt_io_start(const char *call, bt_io_op_t *op, bt_file_t *file, int write, int where,
+                MPI_Offset offset, void *buf, MPI_Count count, bt_datatype_t *dt)
 {
     MPI_Offset esize = file->esize, elem = bt_datarep_size(file->rep, dt);
-    MPI_Offset bytes = count * elem, start, done = 0;
-    int direct = file->rep == BT_REP_NATIVE && dt->contig, rc;
-    char *data, *tmp = NULL;
-    MPI_Offset mem_done = -1;   /* the user's bytes, where they differ from the file's */
-    bt_io_seg_t *segs = NULL;
-    size_t nsegs;
+    MPI_Offset bytes = count * elem, start;
+    int rc;
 
+    *op = (bt_io_op_t){ .file = file, .write = write, .where = where, .buf = buf,
+                        .count = count, .dt = dt, .elem = elem, .bytes = bytes,
+                        .direct = file->rep == BT_REP_NATIVE && dt->contig };
     if (write && (file->amode & MPI_MODE_RDONLY))
         return bt_io_err(MPI_ERR_READ_ONLY, call, "'%s' was opened MPI_MODE_RDONLY", file->path);
     if (!write && (file->amode & MPI_MODE_WRONLY))
@@ -255,39 +263,72 @@ int bt_file_access(const char *call, bt_file_t *file, int write, int where, MPI_
             return rc;
         break;
     }
+    op->start = start;
 
-    if (direct) {
-        data = (char *)buf + dt->true_lb;
+    if (op->direct) {
+        op->data = (char *)buf + dt->true_lb;
     } else {
-        data = tmp = bt_malloc(bytes ? (size_t)bytes : 1);
+        op->data = op->tmp = bt_malloc(bytes ? (size_t)bytes : 1);
         if (write && (rc = bt_datarep_to_file(call, file->rep, file->user_rep, buf, count, dt,
-                                              tmp)) != MPI_SUCCESS)
-            goto out;
+                                              op->tmp)) != MPI_SUCCESS) {
+            bt_io_op_free(op);
+            return rc;
+        }
     }
-    nsegs = bt_file_view_segments(file, start * esize, bytes, &segs);
-    if (coll && bt_io_twophase_wanted(file, write))
-        rc = bt_io_twophase(call, file, write, segs, nsegs, data, bytes, &done);
-    else
-        rc = bt_io_independent(call, file, write, segs, nsegs, data, bytes, &done);
-    if (!write && !direct && done > 0) {
+    op->nsegs = bt_file_view_segments(file, start * esize, bytes, &op->segs);
+    return MPI_SUCCESS;
+}
+
+int bt_io_end(const char *call, bt_io_op_t *op, int rc, MPI_Status *status)
+{
+    bt_file_t *file = op->file;
+    MPI_Offset done = op->done, mem_done = -1;   /* the user's bytes, where they differ */
+
+    if (!op->write && !op->direct && done > 0) {
         if (file->rep == BT_REP_NATIVE) {
-            bt_datatype_unpack(dt, count, tmp, done, buf);
+            bt_datatype_unpack(op->dt, op->count, op->tmp, done, op->buf);
         } else {
-            MPI_Count whole = elem ? done / elem : 0;
-            int crc = bt_datarep_from_file(call, file->rep, file->user_rep, buf, whole, dt, tmp);
+            MPI_Count whole = op->elem ? done / op->elem : 0;
+            int crc = bt_datarep_from_file(call, file->rep, file->user_rep, op->buf, whole,
+                                           op->dt, op->tmp);
             if (rc == MPI_SUCCESS)
                 rc = crc;
-            mem_done = whole * dt->size;
+            mem_done = whole * op->dt->size;
         }
     } else if (file->rep != BT_REP_NATIVE) {
-        mem_done = elem ? done / elem * dt->size : 0;
+        mem_done = op->elem ? done / op->elem * op->dt->size : 0;
     }
-    if (where == BT_IO_INDIVIDUAL)
-        file->pos = start + done / esize;
     /* The status counts the user's bytes (MPI_Get_count takes the memory type). */
     bt_status_set(status, MPI_ANY_SOURCE, MPI_ANY_TAG, mem_done < 0 ? done : mem_done, 0);
-out:
-    free(segs);
-    free(tmp);
+    bt_io_op_free(op);
     return rc;
+}
+
+void bt_io_op_free(bt_io_op_t *op)
+{
+    free(op->segs);
+    free(op->tmp);
+    op->segs = NULL;
+    op->tmp = NULL;
+}
+
+int bt_file_access(const char *call, bt_file_t *file, int write, int where, MPI_Offset offset,
+                   void *buf, MPI_Count count, bt_datatype_t *dt, int coll, MPI_Status *status)
+{
+    bt_io_op_t op;
+    int rc;
+
+    /* A write may not meet the I/O thread's writes (see async.c). */
+    if (write)
+        bt_io_async_drain(file);
+    if ((rc = bt_io_start(call, &op, file, write, where, offset, buf, count, dt)) != MPI_SUCCESS)
+        return rc;
+    if (coll && bt_io_twophase_wanted(file, write))
+        rc = bt_io_twophase(call, file, write, op.segs, op.nsegs, op.data, op.bytes, &op.done);
+    else
+        rc = bt_io_independent(call, file, write, op.segs, op.nsegs, op.data, op.bytes,
+                               &op.done);
+    if (where == BT_IO_INDIVIDUAL)
+        file->pos = op.start + op.done / file->esize;
+    return bt_io_end(call, &op, rc, status);
 }

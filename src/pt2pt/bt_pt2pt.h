@@ -69,6 +69,9 @@ struct bt_request {
     /* BT_REQ_GENERIC, optional: whether a local rank this request waits for last
      * ran on this CPU (arg is the request), for bt_progress_until_mates. */
     int         (*behind_fn)(void *req);
+    /* BT_REQ_GENERIC, optional: raises an error of the operation found at its
+     * completion on the handler it belongs to (a file's); default: the comm's. */
+    int         (*raise_fn)(bt_request_t *req, const char *call, int code);
     void         *state;
     bt_request_t *gnext;        /* list of active generic requests */
 };

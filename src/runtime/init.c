@@ -4,6 +4,7 @@
 #include "coll/bt_coll.h"
 #include "comm/bt_comm.h"
 #include "datatype/bt_datatype.h"
+#include "io/bt_io.h"
 #include "pt2pt/bt_diag.h"
 #include "pt2pt/bt_pt2pt.h"
 #include "runtime/bt_pmi.h"
@@ -312,6 +313,7 @@ int bt_runtime_finalize(void)
     if (bt_spawn_pending())
         bt_progress_until(bt_runtime_children_ended, NULL);
     bt_spawn_reap();
+    bt_io_async_stop();
     bt_names_withdraw_all();
     /* MPI_COMM_SELF's attributes are deleted first, while MPI still works. */
     bt_comm_finalize_begin();

@@ -2,13 +2,18 @@
  * individual file pointers (seek, get_position, get_byte_offset), their
  * collective and nonblocking forms, split collectives, the _c forms, the shared
  * file pointer (write_shared records land once each, in each rank's order;
- * ordered access in rank order), and the status after a partial read at the end
- * of the file (MPI_Get_count, MPI_Get_elements). */
+ * ordered access in rank order), the status after a partial read at the end
+ * of the file (MPI_Get_count, MPI_Get_elements), and nonblocking accesses that
+ * move their bytes while the program goes on. */
 /* np: 1 2 3 4 8 */
 #include <mpi.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static int rank, size;
 
@@ -397,6 +402,108 @@ static void sizes_and_hints(const char *path)
     MPI_File_close(&fh);
 }
 
+/* A child process that holds a write lock on all of path until told to let go
+ * (or 10 s have passed). */
+typedef struct {
+    pid_t pid;
+    int   tell, hear;   /* pipes: to the child, from it */
+} holder_t;
+
+static holder_t hold(const char *path)
+{
+    int to[2], from[2];
+    holder_t h = { -1, -1, -1 };
+    char c = 0;
+
+    CHECK(pipe(to) == 0 && pipe(from) == 0, "pipe failed");
+    h.pid = fork();
+    CHECK(h.pid >= 0, "fork failed");
+    if (h.pid == 0) {
+        struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+        struct pollfd pf = { .fd = to[0], .events = POLLIN };
+        int fd = open(path, O_RDWR);
+        char how;
+        if (fd < 0 || fcntl(fd, F_SETLKW, &fl) != 0)
+            _exit(1);
+        if (write(from[1], "L", 1) != 1)
+            _exit(1);
+        how = poll(&pf, 1, 10000) > 0 ? 'P' : 'T';   /* told, or tired of waiting */
+        fl.l_type = F_UNLCK;
+        fcntl(fd, F_SETLK, &fl);
+        if (write(from[1], &how, 1) != 1)
+            _exit(1);
+        _exit(0);
+    }
+    close(to[0]);
+    close(from[1]);
+    h.tell = to[1];
+    h.hear = from[0];
+    CHECK(read(h.hear, &c, 1) == 1 && c == 'L', "the lock holder did not take its lock");
+    return h;
+}
+
+/* Lets the holder go; whether it was still waiting to be told. */
+static int release(holder_t *h)
+{
+    char how = 0;
+    int status = -1;
+
+    CHECK(write(h->tell, "g", 1) == 1, "cannot tell the lock holder");
+    CHECK(read(h->hear, &how, 1) == 1, "the lock holder said nothing");
+    close(h->tell);
+    close(h->hear);
+    waitpid(h->pid, &status, 0);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the lock holder failed");
+    return how == 'P';
+}
+
+/* In atomic mode an access locks its range first, so while another process holds
+ * it the access cannot end: MPI_File_iwrite and iread_at must return all the same,
+ * their requests stay pending (MPI_Test), and they complete once the lock goes.
+ * Done in the call, they would wait for the holder's 10 s. */
+static void moves_in_background(const char *path)
+{
+    MPI_File fh;
+    MPI_Request req;
+    MPI_Status st;
+    holder_t h;
+    int buf[N], got[N], flag = -1, told;
+
+    CHECK(MPI_File_open(MPI_COMM_SELF, path, MPI_MODE_CREATE | MPI_MODE_RDWR |
+                        MPI_MODE_DELETE_ON_CLOSE, MPI_INFO_NULL, &fh) == MPI_SUCCESS,
+          "MPI_File_open of %s failed", path);
+    MPI_File_set_atomicity(fh, 1);
+    for (int i = 0; i < N; i++)
+        buf[i] = val(rank, i) + 11;
+
+    h = hold(path);
+    CHECK(MPI_File_iwrite(fh, buf, N, MPI_INT, &req) == MPI_SUCCESS, "MPI_File_iwrite failed");
+    MPI_Test(&req, &flag, &st);
+    CHECK(flag == 0, "MPI_File_iwrite's request completed while another process held the lock");
+    told = release(&h);
+    CHECK(told, "MPI_File_iwrite returned only when the lock holder gave up: it waited in the "
+          "call");
+    CHECK(MPI_Wait(&req, &st) == MPI_SUCCESS, "MPI_Wait on MPI_File_iwrite failed");
+    check_count(&st, MPI_INT, N, "iwrite past a lock");
+
+    h = hold(path);
+    memset(got, 0, sizeof(got));
+    CHECK(MPI_File_iread_at(fh, 4, got, N - 1, MPI_INT, &req) == MPI_SUCCESS,
+          "MPI_File_iread_at failed");
+    MPI_Test(&req, &flag, &st);
+    CHECK(flag == 0, "MPI_File_iread_at's request completed while another process held the "
+          "lock");
+    CHECK(got[0] == 0 && got[N - 2] == 0, "MPI_File_iread_at filled the buffer past a lock");
+    told = release(&h);
+    CHECK(told, "MPI_File_iread_at returned only when the lock holder gave up");
+    CHECK(MPI_Wait(&req, &st) == MPI_SUCCESS, "MPI_Wait on MPI_File_iread_at failed");
+    check_count(&st, MPI_INT, N - 1, "iread_at past a lock");
+    for (int i = 0; i < N - 1; i++)
+        CHECK(got[i] == buf[i + 1], "iread_at past a lock: [%d] = %d, expected %d", i, got[i],
+              buf[i + 1]);
+    CHECK(MPI_File_close(&fh) == MPI_SUCCESS, "MPI_File_close failed");
+}
+
 int main(int argc, char **argv)
 {
     MPI_File fh;
@@ -435,6 +542,11 @@ int main(int argc, char **argv)
         CHECK(MPI_File_f2c(fi) == MPI_FILE_NULL, "MPI_File_f2c of a closed file's value");
         CHECK(MPI_File_c2f(MPI_FILE_NULL) == MPI_File_c2f(MPI_FILE_NULL) &&
               MPI_File_f2c(MPI_File_c2f(MPI_FILE_NULL)) == MPI_FILE_NULL, "MPI_FILE_NULL c2f/f2c");
+    }
+    {
+        char name[32];
+        snprintf(name, sizeof(name), "background-%d", rank);
+        moves_in_background(io_path(name));
     }
     shared_pointer(io_path("shared"));
     sizes_and_hints(io_path("sizes"));
