@@ -197,6 +197,16 @@ int main(int argc, char **argv)
                          MPI_COMM_WORLD, MPI_STATUS_IGNORE);
     MPI_Sendrecv_replace(big, n, MPI_DOUBLE, (rank + 1) % size, 2, (rank + size - 1) % size, 2,
                          MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+#ifdef NAMED_BCAST
+    {   /* a call on a named communicator, from a root other than 0 */
+        MPI_Comm dup;
+        int v[3] = { rank, rank, rank };
+        MPI_Comm_dup(MPI_COMM_WORLD, &dup);
+        MPI_Comm_set_name(dup, "halo \"x\"");
+        MPI_Bcast(v, 3, MPI_INT, 2, dup);
+        MPI_Comm_free(&dup);
+    }
+#endif
     free(big);
     MPI_Finalize();
     return out == size * (size - 1) / 2.0 ? 0 : 1;
@@ -250,7 +260,8 @@ def test_trace_of_a_c_program(tmp_path, how):
     src = tmp_path / "ring.c"
     src.write_text(TRACE_C)
     exe = tmp_path / "ring"
-    res = subprocess.run([str(BUILD / "bin" / "mpicc")] + CFLAGS + ["-o", str(exe), str(src)],
+    res = subprocess.run([str(BUILD / "bin" / "mpicc")] + CFLAGS + ["-DNAMED_BCAST", "-o",
+                                                               str(exe), str(src)],
                          capture_output=True, text=True)
     assert res.returncode == 0, res.stderr
     out = tmp_path / "trace.json"
@@ -260,6 +271,16 @@ def test_trace_of_a_c_program(tmp_path, how):
                          timeout=60)
     assert res.returncode == 0 and res.stderr == "", res.stderr
     events = check_trace(out, 4, ["MPI_Allreduce", "MPI_Sendrecv_replace", "MPI_Finalize"])
+    # each call with what it works on: communicator (by name), peer or root, bytes
+    calls = {}
+    for e in events:
+        if e["ph"] == "X" and e["name"] in ("MPI_Allreduce", "MPI_Sendrecv_replace", "MPI_Bcast"):
+            calls.setdefault((e["tid"], e["name"]), []).append(e.get("args"))
+    for r in range(4):
+        assert calls[(r, "MPI_Allreduce")] == [{"comm": "MPI_COMM_WORLD", "bytes": 8}], calls
+        assert calls[(r, "MPI_Sendrecv_replace")] == [
+            {"comm": "MPI_COMM_WORLD", "peer": (r + 1) % 4, "bytes": b} for b in (8, 800000)], calls
+        assert calls[(r, "MPI_Bcast")] == [{"comm": 'halo "x"', "peer": 2, "bytes": 12}], calls
     assert any(e["name"].startswith("rendezvous send") or e["name"].startswith("single copy")
                or e["name"].startswith("rendezvous receive") for e in events if e["ph"] == "i")
     assert not list(tmp_path.glob("trace.json.*")), "the ranks' parts are left"

@@ -138,19 +138,39 @@ static int bt_coll_inter_no_in_place(const char *call, bt_comm_t *comm, const vo
     return MPI_SUCCESS;
 }
 
-/* The hang report's record of a blocking collective: its root, and what this rank
- * contributes. */
-static void bt_coll_diag_enter(const char *call, const bt_coll_args_t *a)
+/* A collective's root (BT_DIAG_NONE: none), and whether a->count and a->dt say
+ * what this rank contributes. */
+static int bt_coll_root_of(const bt_coll_args_t *a, int *counted_p)
 {
     int rooted = a->kind == BT_COLL_BCAST || a->kind == BT_COLL_REDUCE ||
                  a->kind == BT_COLL_GATHER || a->kind == BT_COLL_GATHERV ||
                  a->kind == BT_COLL_SCATTER || a->kind == BT_COLL_SCATTERV;
-    int counted = a->kind == BT_COLL_BCAST || a->kind == BT_COLL_REDUCE ||
-                  a->kind == BT_COLL_ALLREDUCE || a->kind == BT_COLL_SCAN ||
-                  a->kind == BT_COLL_EXSCAN;
 
-    bt_diag_enter(call, a->comm, rooted && !a->comm->remote ? a->root : BT_DIAG_NONE,
-                  BT_DIAG_NONE, 0, counted ? a->count : 0, counted ? a->dt : NULL);
+    *counted_p = a->kind == BT_COLL_BCAST || a->kind == BT_COLL_REDUCE ||
+                 a->kind == BT_COLL_ALLREDUCE || a->kind == BT_COLL_SCAN ||
+                 a->kind == BT_COLL_EXSCAN;
+    return rooted && !a->comm->remote ? a->root : BT_DIAG_NONE;
+}
+
+/* The hang report's record of a blocking collective: its root, and what this rank
+ * contributes. */
+static void bt_coll_diag_enter(const char *call, const bt_coll_args_t *a)
+{
+    int counted, root = bt_coll_root_of(a, &counted);
+
+    bt_diag_enter(call, a->comm, root, BT_DIAG_NONE, 0, counted ? a->count : 0,
+                  counted ? a->dt : NULL);
+}
+
+/* The trace event's record of the same (bytes: 0 where the counts are per rank). */
+static void bt_coll_trace_args(const bt_coll_args_t *a)
+{
+    int counted, root;
+
+    if (!bt_trace_active())
+        return;
+    root = bt_coll_root_of(a, &counted);
+    bt_trace_call_args(a->comm, root, counted && a->dt ? a->count * a->dt->size : 0);
 }
 
 /* Starts the collective; the blocking form waits for it, the other hands it out. */
@@ -160,6 +180,7 @@ static int bt_coll_run(const char *call, bt_coll_args_t *args, int blocking,
     bt_request_t *req;
     int rc;
 
+    bt_coll_trace_args(args);
     if (blocking == BT_COLL_PERSISTENT) {
         args->blocking = 0;     /* numbered with the nonblocking calls */
         rc = bt_coll_init(args, &req);

@@ -23,6 +23,7 @@ static int bt_send_common(const char *call, const void *buf, MPI_Count count, MP
         (rc = bt_check_rank(call, comm, dest, "dest", 0)) ||
         (rc = bt_check_tag(call, comm, tag, 0)))
         return rc;
+    bt_trace_args(comm, dest, count * dt->size);
     if (how != BT_CALL_BLOCKING && !request)
         return bt_err_comm(comm, MPI_ERR_ARG, call, "request is NULL");
     if (how == BT_CALL_BLOCKING && (mode == BT_MODE_STANDARD || mode == BT_MODE_READY) &&
@@ -94,6 +95,7 @@ static int bt_recv_check(const char *call, void *buf, MPI_Count count, MPI_Datat
         (rc = bt_check_rank(call, *comm_p, source, "source", 1)) ||
         (rc = bt_check_tag(call, *comm_p, tag, 1)))
         return rc;
+    bt_trace_args(*comm_p, source, count * (*dt_p)->size);
     return MPI_SUCCESS;
 }
 
@@ -191,6 +193,7 @@ static int bt_sendrecv_check(const char *call, const void *sendbuf, MPI_Count se
         (rc = bt_check_rank(call, *comm_p, source, "source", 1)) ||
         (rc = bt_check_tag(call, *comm_p, recvtag, 1)))
         return rc;
+    bt_trace_args(*comm_p, dest, sendcount * (*sdt_p)->size);
     return MPI_SUCCESS;
 }
 

@@ -59,6 +59,18 @@ void bt_trace_finalize(void);   /* MPI_Finalize: writes this rank's part */
 #define bt_trace_active() bt_unlikely(bt_trace_on)
 #endif
 
+/* What the innermost open call works on, for its trace event: the communicator,
+ * the peer or root (a rank in comm; -1 any source, -2 MPI_PROC_NULL, -3 none)
+ * and the bytes of its buffer. */
+struct bt_comm;
+void bt_trace_call_args(const struct bt_comm *comm, int peer, long long bytes);
+
+static inline void bt_trace_args(const struct bt_comm *comm, int peer, long long bytes)
+{
+    if (bt_trace_active())
+        bt_trace_call_args(comm, peer, bytes);
+}
+
 static inline int bt_trace_call_begin(const char *fn)
 {
     return bt_trace_active() ? bt_trace_begin(fn) : -1;

@@ -49,7 +49,17 @@ typedef struct bt_trace_ev {
     uint32_t    ctx;
     size_t      bytes;
     uint64_t    flow;
+    int         up;        /* a call: the call it is inside (-1: none) */
+    int         args;      /* a call: peer, bytes and ctx were given */
 } bt_trace_ev_t;
+
+/* The communicators' names, by context id, as the calls saw them. */
+#define BT_TRACE_NAMES 64
+typedef struct bt_trace_name {
+    uint32_t ctx;
+    int      used;
+    char     name[MPI_MAX_OBJECT_NAME];
+} bt_trace_name_t;
 
 /* Per (peer, context, tag): messages so far, on each side. */
 typedef struct bt_trace_seq {
@@ -66,6 +76,8 @@ static struct {
     size_t          dropped;
     bt_trace_seq_t *seq;
     size_t          nseq;
+    int             open;      /* the innermost call not yet ended; -1: none */
+    bt_trace_name_t names[BT_TRACE_NAMES];
     char            path[4096];
 } bt_trace;
 
@@ -88,6 +100,7 @@ void bt_trace_init(void)
         bt_trace.cap = 4096;
         bt_trace.ev = bt_malloc(bt_trace.cap * sizeof(*bt_trace.ev));
         bt_trace.seq = bt_calloc(BT_TRACE_SEQ_SLOTS, sizeof(*bt_trace.seq));
+        bt_trace.open = -1;
         bt_trace_on |= BT_TRACE_EVENTS;
     }
     if (bt_env_long("BATON_STATS", 0)) {
@@ -132,8 +145,55 @@ int bt_trace_begin(const char *fn)
     memset(e, 0, sizeof(*e));
     e->name = fn;
     e->t0 = t;
+    e->up = bt_trace.open;
+    bt_trace.open = (int)(e - bt_trace.ev);
     bt_stats.depth++;
-    return (int)(e - bt_trace.ev);
+    return bt_trace.open;
+}
+
+void bt_trace_call_args(const bt_comm_t *comm, int peer, long long bytes)
+{
+    bt_trace_ev_t *e;
+    bt_trace_name_t *slot = NULL;
+
+    if (!(bt_trace_on & BT_TRACE_EVENTS) || bt_trace.open < 0)
+        return;
+    e = &bt_trace.ev[bt_trace.open];
+    e->args = 1;
+    e->peer = peer;
+    e->bytes = bytes > 0 ? (size_t)bytes : 0;
+    e->ctx = comm->ctx;
+    /* The name the communicator has now (a later one replaces it). */
+    for (int i = 0; i < BT_TRACE_NAMES && !slot; i++)
+        if (!bt_trace.names[i].used || bt_trace.names[i].ctx == comm->ctx)
+            slot = &bt_trace.names[i];
+    if (slot && comm->name[0]) {
+        slot->used = 1;
+        slot->ctx = comm->ctx;
+        bt_strlcpy(slot->name, comm->name, sizeof(slot->name));
+    }
+}
+
+/* A communicator as the trace names it: its name, else its context id. */
+static void bt_trace_comm_text(uint32_t ctx, char *out, size_t len)
+{
+    for (int i = 0; i < BT_TRACE_NAMES && bt_trace.names[i].used; i++)
+        if (bt_trace.names[i].ctx == ctx) {
+            /* JSON string: a name may hold anything */
+            size_t o = 0;
+            for (const char *c = bt_trace.names[i].name; *c && o + 7 < len; c++) {
+                unsigned char u = (unsigned char)*c;
+                if (u == '"' || u == '\\')
+                    o += (size_t)snprintf(out + o, len - o, "\\%c", u);
+                else if (u < 0x20)
+                    o += (size_t)snprintf(out + o, len - o, "\\u%04x", u);
+                else
+                    out[o++] = (char)u;
+            }
+            out[o] = '\0';
+            return;
+        }
+    snprintf(out, len, "context %u", (unsigned)ctx);
 }
 
 static void bt_stats_add(const char *name, double us)
@@ -165,6 +225,7 @@ void bt_trace_end(int *ev)
         if ((size_t)*ev >= bt_trace.n)
             return;
         bt_trace.ev[*ev].t1 = t;
+        bt_trace.open = bt_trace.ev[*ev].up;
         name = bt_trace.ev[*ev].name;
         t0 = bt_trace.ev[*ev].t0;
         bt_stats.depth--;
@@ -288,9 +349,19 @@ void bt_trace_finalize(void)
         for (size_t i = 0; i < bt_trace.n; i++) {
             const bt_trace_ev_t *e = &bt_trace.ev[i];
             if (e->name) {
+                char args[MPI_MAX_OBJECT_NAME * 6 + 128] = "", comm[MPI_MAX_OBJECT_NAME * 6];
+                if (e->args) {
+                    bt_trace_comm_text(e->ctx, comm, sizeof(comm));
+                    if (e->peer >= -2)
+                        snprintf(args, sizeof(args), ",\"args\":{\"comm\":\"%s\",\"peer\":%d,"
+                                 "\"bytes\":%zu}", comm, e->peer, e->bytes);
+                    else
+                        snprintf(args, sizeof(args), ",\"args\":{\"comm\":\"%s\",\"bytes\":%zu}",
+                                 comm, e->bytes);
+                }
                 fprintf(f, "{\"ph\":\"X\",\"name\":\"%s\",\"cat\":\"mpi\",\"pid\":0,\"tid\":%d,"
-                        "\"ts\":%.3f,\"dur\":%.3f}\n", e->name, bt_rt.rank, e->t0,
-                        e->t1 > e->t0 ? e->t1 - e->t0 : 0.0);
+                        "\"ts\":%.3f,\"dur\":%.3f%s}\n", e->name, bt_rt.rank, e->t0,
+                        e->t1 > e->t0 ? e->t1 - e->t0 : 0.0, args);
                 continue;
             }
             fprintf(f, "{\"ph\":\"i\",\"s\":\"t\",\"name\":\"%s %s %s %d\",\"cat\":\"%s\","
