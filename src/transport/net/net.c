@@ -32,6 +32,15 @@
 #define BT_NET_RECVS      64          /* receive buffers kept posted */
 #define BT_NET_SENDS_MAX  256         /* send buffers at most (16 MiB in flight) */
 #define BT_NET_SLAB       16          /* buffers allocated (and registered) at once */
+/* Transmit contexts: our sends plus RMA reads in flight (more wait for EAGAIN's
+ * end); receive contexts: ours posted, twice over. Plain numbers: the
+ * environment gets them as text too. */
+#define BT_NET_TX_CONTEXTS 320
+#define BT_NET_RX_CONTEXTS 128
+#define BT_NET_STR_(x)     #x
+#define BT_NET_STR(x)      BT_NET_STR_(x)
+_Static_assert(BT_NET_TX_CONTEXTS >= BT_NET_SENDS_MAX + 64 && BT_NET_RX_CONTEXTS >= 2 * BT_NET_RECVS,
+               "contexts for what we keep in flight");
 #define BT_NET_ADDR_MAX   256         /* bytes of an endpoint address */
 #define BT_NET_CQ_BATCH   16
 #define BT_NET_READ_MAX   (1ul << 30) /* bytes of one RMA read at most */
@@ -359,9 +368,16 @@ static int bt_net_open_endpoint(int publish)
     bt_net_buf_t *recvs = NULL;
     int rc;
 
-    /* rxm sends messages beyond its buffer size by a rendezvous of its own, a round
-     * trip more, and they may complete after later frames: make room for ours. */
-    setenv("FI_OFI_RXM_BUFFER_SIZE", "66000", 0);
+    /* rxm keeps pools of about a thousand buffers of this size each, which it
+     * makes and touches at the start: at 66000 bytes (room for our largest frame)
+     * that was 350 MiB per rank and seconds of a job's start on a busy node. At
+     * 16 KiB (and rxm's header) it is a third of that; larger frames go by rxm's
+     * own rendezvous, a round trip more, and may complete after later frames,
+     * which the sequence numbers put back in order (bandwidth and latency at 4 KiB
+     * to 1 MiB were the same within this machine's noise). */
+    setenv("FI_OFI_RXM_BUFFER_SIZE", "16448", 0);
+    setenv("FI_OFI_RXM_TX_SIZE", BT_NET_STR(BT_NET_TX_CONTEXTS), 0);
+    setenv("FI_OFI_RXM_RX_SIZE", BT_NET_STR(BT_NET_RX_CONTEXTS), 0);
     if ((rc = bt_net_getinfo()) != 0) {
         fprintf(stderr, "Baton: rank %d: no network provider for a job across nodes "
                         "(fi_getinfo: %s; BATON_OFI_PROVIDER=%s, BATON_OFI_IFACE=%s, "
@@ -375,6 +391,10 @@ static int bt_net_open_endpoint(int publish)
     net.mr_prov_key = (net.info->domain_attr->mr_mode & FI_MR_PROV_KEY) != 0;
     net.mr_endpoint = (net.info->domain_attr->mr_mode & FI_MR_ENDPOINT) != 0;
     net.read_max = BT_MIN(net.info->ep_attr->max_msg_size, (size_t)BT_NET_READ_MAX);
+    /* Contexts for what we keep in flight, not the provider's default (which may
+     * back each with a buffer). */
+    net.info->tx_attr->size = BT_MIN(net.info->tx_attr->size, (size_t)BT_NET_TX_CONTEXTS);
+    net.info->rx_attr->size = BT_MIN(net.info->rx_attr->size, (size_t)BT_NET_RX_CONTEXTS);
     if ((rc = ofi.fabric(net.info->fabric_attr, &net.fabric, NULL)) != 0 ||
         (rc = fi_domain(net.fabric, net.info, &net.domain, NULL)) != 0)
         goto err;
