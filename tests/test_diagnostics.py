@@ -100,6 +100,21 @@ def test_rank_computing(hang, n):
     assert not any(l.startswith("deadlock") for l in lines), lines
 
 
+@pytest.mark.parametrize("n", [2, 4, 8])
+def test_call_named_by_its_entry_point(hang, n):
+    """A wait that records no peer or count (MPI_Comm_dup's) is named by its call."""
+    lines = run(hang, n, "dup")
+    named = set()
+    for l in lines:
+        m = re.match(r"  ranks? ([\d,-]+): MPI_Comm_dup[;,]", l)
+        for part in m.group(1).split(",") if m else []:
+            lo, _, hi = part.partition("-")
+            named.update(range(int(lo), int(hi or lo) + 1))
+    assert named == set(range(n - 1)), lines
+    assert "  rank %d: outside MPI (computing)" % (n - 1) in lines, lines
+    assert not any("a blocking call" in l for l in lines), lines
+
+
 @pytest.mark.parametrize("n", [2, 4])
 def test_receive_tag_mismatch(hang, n):
     lines = run(hang, n, "tag")

@@ -17,13 +17,19 @@
 
 /* MPI_THREAD_MULTIPLE: one recursive lock around every call, released while a
  * blocking call sleeps. Taken only when the level is MULTIPLE. The guard unlocks
- * on every return path. */
-int  bt_api_lock(void);
-void bt_api_unlock(int *taken);
+ * on every return path. The entry point's name is the process's current call
+ * (bt_api_call, pt2pt/bt_diag.h) while it runs. */
+typedef struct bt_api_scope {
+    int         taken;
+    const char *prev;   /* the call this one is inside, if any */
+} bt_api_scope_t;
+bt_api_scope_t bt_api_enter(const char *fn);
+void bt_api_leave(bt_api_scope_t *scope);
 /* It also opens the call's scope in the timeline trace (BATON_TRACE), closed
  * first on the way out. */
 #define BT_API_LOCK()                                                                  \
-    int bt_api_taken_ __attribute__((cleanup(bt_api_unlock))) = bt_api_lock();         \
+    bt_api_scope_t bt_api_scope_ __attribute__((cleanup(bt_api_leave))) =               \
+        bt_api_enter(__func__);                                                        \
     int bt_trace_ev_ __attribute__((cleanup(bt_trace_call_end))) =                      \
         bt_trace_call_begin(__func__)
 

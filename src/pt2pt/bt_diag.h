@@ -56,6 +56,10 @@ static inline void bt_diag_leave(void)
     bt_diag_cur.call = NULL;
 }
 
+/* The entry point running now (PMPI_X; NULL outside MPI), set by the API layer
+ * around every call: what the report names when a wait recorded nothing more. */
+extern const char *bt_api_call;
+
 /* "MPI_Init" or "MPI_Finalize" while the runtime starts or ends: the handler
  * answers for them itself. */
 extern const char *bt_diag_phase;

@@ -73,8 +73,10 @@ void bt_diag_report(void)
 
     bt_diag_asked = 0;
     bt_diag_add(&b, BT_DIAG_MARK BT_DIAG_SEP "rank=%d" BT_DIAG_SEP "state=mpi", bt_rt.rank);
+    /* Waits that record nothing more are named by their entry point (PMPI_X: MPI_X). */
     bt_diag_add_name(&b, "call", c->call         ? c->call
                                  : bt_diag_phase ? bt_diag_phase
+                                 : bt_api_call   ? bt_api_call + (bt_api_call[0] == 'P')
                                                  : "MPI (a blocking call)");
     if (c->call && c->comm) {
         const bt_comm_t *comm = c->comm;
@@ -116,6 +118,7 @@ void bt_diag_report(void)
 }
 
 const char *bt_diag_phase;
+const char *bt_api_call;
 static int  bt_diag_rank = -1;   /* from PMI_RANK: known before MPI_Init knows it */
 
 static size_t bt_diag_cat(char *line, size_t len, size_t cap, const char *s)

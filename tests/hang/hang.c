@@ -6,7 +6,9 @@
  *             BATON_COLL_ALLREDUCE=ring, so that they wait for rank 0's messages)
  *   compute   the last rank computes for a long time, the others wait in MPI_Barrier
  *   tag       rank 1 receives from 0 with tag 7, which sends it tag 8; the others
- *             wait in MPI_Barrier */
+ *             wait in MPI_Barrier
+ *   dup       the last rank computes for a long time, the others wait in
+ *             MPI_Comm_dup (a call whose wait records no peer or count) */
 #include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,13 +35,17 @@ int main(int argc, char **argv)
             MPI_Barrier(MPI_COMM_WORLD);
         else
             MPI_Allreduce(in, out, 4096, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
-    } else if (strcmp(mode, "compute") == 0) {
+    } else if (strcmp(mode, "compute") == 0 || strcmp(mode, "dup") == 0) {
         if (rank == size - 1) {
             volatile double x = 0;
             time_t end = time(NULL) + 600;
             while (time(NULL) < end)
                 for (int i = 0; i < 1000000; i++)
                     x += i * 0.5;
+        }
+        if (strcmp(mode, "dup") == 0) {
+            MPI_Comm dup;
+            MPI_Comm_dup(MPI_COMM_WORLD, &dup);
         }
         MPI_Barrier(MPI_COMM_WORLD);
     } else if (strcmp(mode, "tag") == 0) {
