@@ -129,9 +129,11 @@ const bt_env_var_t bt_env_vars[] = {
       "set by the proxies",
       "the address the network endpoint binds to: the one this host talks to `mpiexec` on" },
     { "FI_OFI_RXM_BUFFER_SIZE", BT_ENV_SIZE, 0, GIB, NULL,
-      "66000",
-      "(libfabric's) set by Baton when unset, so that its 64 KiB frames are `ofi_rxm` eager"
-      " messages" },
+      "16448",
+      "(libfabric's) set by Baton when unset: `ofi_rxm` makes and touches pools of about a"
+      " thousand buffers of this size at start (at 66000 bytes, 350 MiB per rank); larger"
+      " frames take its rendezvous. Baton also sets `FI_OFI_RXM_TX_SIZE` (320) and"
+      " `FI_OFI_RXM_RX_SIZE` (128) when unset" },
     { "BATON_PROXY", BT_ENV_TEXT, 0, 0, NULL,
       "beside `mpiexec`",
       "read by `mpiexec`: the `baton-proxy` to start on every host" },
