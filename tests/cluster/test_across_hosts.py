@@ -29,6 +29,12 @@ from xhosts import (CDIR, MPIEXEC, PROGS, PYTHON, ROOT, Job, comm,
                     compile_programs, job_env, leftovers, mpiexec_argv, ranks_on_hosts,
                     run_job)
 
+sys.path.insert(0, str(ROOT / "scripts"))
+import gen_env_table  # noqa: E402
+# The rxm buffer size Baton's ranks use (src/util/env.c): a stranger's endpoint with
+# another size is refused by rxm's own handshake before Baton sees its messages.
+RXM_BUFFER_SIZE = next(e[5] for e in gen_env_table.entries() if e[0] == "FI_OFI_RXM_BUFFER_SIZE")
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 P2P = ["p2p_sendrecv", "p2p_order", "p2p_match", "p2p_probe", "p2p_modes", "p2p_cancel",
@@ -516,7 +522,7 @@ def test_strangers_on_ranks_ports(clean, progs):
     res = knock(clean, "hangup,garbage,flood100,idle1000", targets, hold=1.0)
     r = clean.run("h2", [str(progs["stranger"]), "10.47.0.2", str(STRANGER_MSGS), *targets],
                   capture_output=True, text=True, timeout=30,
-                  env=dict(os.environ, FI_OFI_RXM_BUFFER_SIZE="66000"))
+                  env=dict(os.environ, FI_OFI_RXM_BUFFER_SIZE=RXM_BUFFER_SIZE))
     res["wellformed"] = r.stdout.strip() + r.stderr.strip()
     assert time.monotonic() - t_started < 6, "the knocking outlasted the job's traffic"
     for mode in ("hangup", "garbage", "flood100"):
