@@ -44,6 +44,17 @@ static int bt_spawn_start(const bt_spawn_app_t *apps, int napps, const char *por
     return rc;
 }
 
+/* The root asks for new processes on a host it names (info "host"): they may be
+ * on another. Only the root knows; the others open the network in the handshake
+ * if it needs it. */
+static int bt_spawn_remote(const bt_spawn_app_t *apps, int napps, int root, bt_comm_t *comm)
+{
+    for (int i = 0; comm->rank == root && i < napps; i++)
+        if (apps[i].host != NULL)
+            return 1;
+    return 0;
+}
+
 int bt_comm_spawn(const bt_spawn_app_t *apps, int napps, int root, bt_comm_t *comm,
                   bt_comm_t **intercomm_p, int *errcodes, int nerrcodes, char *why,
                   size_t whylen)
@@ -66,15 +77,16 @@ int bt_comm_spawn(const bt_spawn_app_t *apps, int napps, int root, bt_comm_t *co
             port[0] = '\0';
         }
     }
-    /* The new processes are of another job: every parent opens its network
-     * endpoint now, while they start (libfabric's start-up costs a few hundred
-     * ms), rather than in the handshake. A failure here is the handshake's to
-     * report. */
-    {
-        unsigned char addr[256];
+    /* New processes on other hosts are reached through the network: every
+     * parent opens its endpoint now, while they start (libfabric's start-up
+     * costs a few hundred ms), rather than in the handshake. On this host they
+     * are reached through shared memory, and nothing need start early. A
+     * failure here is the handshake's to report. */
+    if (bt_spawn_remote(apps, napps, root, comm)) {
+        unsigned char addr[512];
         uint64_t secret[2];
         size_t len;
-        (void)bt_pt2pt_reach(addr, sizeof(addr), &len, secret);
+        (void)bt_pt2pt_reach(addr, sizeof(addr), &len, secret, 1);
     }
     /* The accept is collective even when the root could not start anything: it
      * tells its side so, instead of leaving it waiting. */
