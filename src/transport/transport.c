@@ -80,9 +80,20 @@ int bt_tp_poll(bt_tp_recv_fn fn)
     return n;
 }
 
+/* This thread armed the mailbox's doorbell too (the mailbox may open while it
+ * sleeps: another thread's handshake). */
+static _Thread_local int tp_mbox_armed;
+static _Thread_local uint32_t tp_mbox_seen;
+
 uint32_t bt_tp_bell_arm(void)
 {
-    return bt_shm_bell_arm();
+    uint32_t seen = bt_shm_bell_arm();
+
+    if (tp.mbox_up) {
+        tp_mbox_seen = bt_shm_mbox_arm();
+        tp_mbox_armed = 1;
+    }
+    return seen;
 }
 
 void bt_tp_bell_wait(uint32_t seen, int timeout_ms)
@@ -90,13 +101,22 @@ void bt_tp_bell_wait(uint32_t seen, int timeout_ms)
     /* The endpoint may hold work that the last poll did not see: then no nap. */
     if (tp.net_up && !bt_net_trywait())
         return;
-    /* Nobody of another job can ring this rank's doorbell either. */
-    bt_shm_bell_wait(seen, tp.net_up || tp.mbox_up ? BT_MIN(timeout_ms, BT_TP_NET_NAP_MS)
-                                                   : timeout_ms);
+    if (tp.net_up || bt_shm_mbox_stalled())
+        timeout_ms = BT_MIN(timeout_ms, BT_TP_NET_NAP_MS);
+    if (tp_mbox_armed) {
+        if (bt_shm_mbox_wait(bt_shm_bell_word(), seen, tp_mbox_seen, timeout_ms) == 0)
+            return;
+        timeout_ms = BT_MIN(timeout_ms, BT_TP_NET_NAP_MS);
+    }
+    bt_shm_bell_wait(seen, timeout_ms);
 }
 
 void bt_tp_bell_disarm(void)
 {
+    if (tp_mbox_armed) {
+        bt_shm_mbox_disarm();
+        tp_mbox_armed = 0;
+    }
     bt_shm_bell_disarm();
 }
 

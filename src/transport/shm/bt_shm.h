@@ -134,5 +134,15 @@ void    *bt_shm_mbox_reserve(int peer, const bt_msg_hdr_t *hdr, size_t len);
 void     bt_shm_mbox_commit(int peer);
 int      bt_shm_mbox_poll(bt_tp_recv_fn fn);
 void     bt_shm_mbox_close(void);
+/* Some send found its mailbox ring full: the owner will not say when it has room. */
+int      bt_shm_mbox_stalled(void);
+/* Sleeping with a mailbox: arm it too (its doorbell's value), then wait on the
+ * node's doorbell (bell, seen: bt_shm_bell_word, bt_shm_bell_arm) and the
+ * mailbox's at once: 0, or -1 when the kernel cannot (then nap). */
+uint32_t bt_shm_mbox_arm(void);
+void     bt_shm_mbox_disarm(void);
+int      bt_shm_mbox_wait(_Atomic uint32_t *bell, uint32_t seen, uint32_t mbox_seen,
+                          int timeout_ms);
+_Atomic uint32_t *bt_shm_bell_word(void);
 
 #endif

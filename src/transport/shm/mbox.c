@@ -19,9 +19,11 @@
  * that mpiexec's "hosts" on one machine stay apart), its pid and the memfd's
  * descriptor. Peers on another host go through the network instead.
  *
- * No sender can wake a sleeping owner (its doorbell is in its own job's
- * segment), so a process with a mailbox naps in steps, as one with the network
- * does (transport.c). */
+ * A sender cannot ring its receiver's doorbell (that is in the receiver's job's
+ * segment), so the mailbox has a doorbell of its own, and an owner about to sleep
+ * waits on both at once (futex_waitv, Linux 5.16); without it, it naps in steps
+ * as one with the network does (transport.c). A sender that waits for room in a
+ * full ring naps in steps too: owners do not ring their senders. */
 #include "transport/shm/bt_shm.h"
 
 #include "runtime/bt_runtime.h"
@@ -33,9 +35,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
+#include <linux/futex.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
+
+#ifndef SYS_futex_waitv
+#define SYS_futex_waitv 449
+#endif
+#ifndef FUTEX_32
+#define FUTEX_32 2
+#endif
 
 #define BT_MBOX_MAGIC 0x4274584a4d424f58ull   /* "BtXJMBOX" */
 #define BT_MBOX_SLOTS 512
@@ -49,6 +62,9 @@ typedef struct bt_mbox_head {
     int32_t          rank;
     int32_t          pid;
     _Atomic uint32_t hiwater __attribute__((aligned(BT_CACHELINE)));   /* rings ever used */
+    /* The owner's doorbell: bumped by a sender that finds it sleeping. */
+    _Atomic uint32_t bell __attribute__((aligned(BT_CACHELINE)));
+    _Atomic uint32_t sleeping;   /* the owner's threads between arm and disarm */
 } __attribute__((aligned(BT_CACHELINE))) bt_mbox_head_t;
 
 /* One ring's control: the owner's consumed bytes on a line of their own, the
@@ -80,6 +96,7 @@ typedef struct bt_mbox_tx {
     int              slot;
     uint64_t         tail, head_cache;
     uint32_t         seq;
+    int              stalled;      /* the last reserve found the ring full */
     bt_mbox_frame_t *reserved;
     size_t           reserved_size;
 } bt_mbox_tx_t;
@@ -97,6 +114,8 @@ static struct {
     bt_mbox_rx_t *rx;          /* by ring */
     bt_mbox_tx_t **tx;         /* by peer index (NULL: not a mailbox peer) */
     int           ntx;
+    int           nstalled;    /* senders whose ring was full at their last reserve */
+    int           no_waitv;    /* the kernel has no futex_waitv */
     uint64_t      host;
     int           host_known;
 } mbox = { .fd = -1 };
@@ -283,8 +302,15 @@ void *bt_shm_mbox_reserve(int peer, const bt_msg_hdr_t *hdr, size_t len)
     if (tx->tail + pad + size - tx->head_cache > BT_MBOX_RING) {
         tx->head_cache = atomic_load_explicit(&bt_mbox_slot(tx->base, tx->slot)->head,
                                               memory_order_acquire);
-        if (tx->tail + pad + size - tx->head_cache > BT_MBOX_RING)
+        if (tx->tail + pad + size - tx->head_cache > BT_MBOX_RING) {
+            mbox.nstalled += !tx->stalled;
+            tx->stalled = 1;
             return NULL;
+        }
+    }
+    if (bt_unlikely(tx->stalled)) {
+        tx->stalled = 0;
+        mbox.nstalled--;
     }
     if (pad) {
         f = (bt_mbox_frame_t *)(ring + pos);
@@ -305,10 +331,61 @@ void *bt_shm_mbox_reserve(int peer, const bt_msg_hdr_t *hdr, size_t len)
 void bt_shm_mbox_commit(int peer)
 {
     bt_mbox_tx_t *tx = mbox.tx[peer];
+    bt_mbox_head_t *h = bt_mbox_head(tx->base);
 
     atomic_store_explicit(&tx->reserved->seq, tx->seq++, memory_order_release);
     tx->tail += tx->reserved_size;
     tx->reserved = NULL;
+    /* Pairs with the owner's store to `sleeping` before its last poll (Dekker). */
+    atomic_thread_fence(memory_order_seq_cst);
+    if (atomic_load_explicit(&h->sleeping, memory_order_relaxed)) {
+        atomic_fetch_add_explicit(&h->bell, 1, memory_order_release);
+        bt_futex(&h->bell, FUTEX_WAKE, INT_MAX, NULL);
+    }
+}
+
+int bt_shm_mbox_stalled(void)
+{
+    return mbox.nstalled > 0;
+}
+
+uint32_t bt_shm_mbox_arm(void)
+{
+    bt_mbox_head_t *h = bt_mbox_head(mbox.base);
+    uint32_t seen = atomic_load(&h->bell);
+
+    atomic_fetch_add(&h->sleeping, 1);
+    return seen;
+}
+
+void bt_shm_mbox_disarm(void)
+{
+    atomic_fetch_sub(&bt_mbox_head(mbox.base)->sleeping, 1);
+}
+
+int bt_shm_mbox_wait(_Atomic uint32_t *bell, uint32_t seen, uint32_t mbox_seen, int timeout_ms)
+{
+    struct {
+        uint64_t val, uaddr;
+        uint32_t flags, reserved;
+    } w[2] = { { seen, (uint64_t)(uintptr_t)bell, FUTEX_32, 0 },
+               { mbox_seen, (uint64_t)(uintptr_t)&bt_mbox_head(mbox.base)->bell, FUTEX_32, 0 } };
+    struct timespec ts;
+
+    if (mbox.no_waitv)
+        return -1;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    ts.tv_sec += timeout_ms / 1000;
+    ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    if (syscall(SYS_futex_waitv, w, 2, 0, &ts, CLOCK_MONOTONIC) < 0 && errno == ENOSYS) {
+        mbox.no_waitv = 1;
+        return -1;
+    }
+    return 0;
 }
 
 /* The next frame of ring i of my mailbox, past any wrap marker; NULL: none yet. */

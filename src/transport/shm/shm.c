@@ -745,6 +745,11 @@ void bt_shm_bell_wait(uint32_t seen, int timeout_ms)
     bt_futex(&shm.ranks[shm.me].bell, FUTEX_WAIT, seen, &ts);
 }
 
+_Atomic uint32_t *bt_shm_bell_word(void)
+{
+    return &shm.ranks[shm.me].bell;
+}
+
 void bt_shm_bell_disarm(void)
 {
     atomic_fetch_add_explicit(&shm.seg->awake, 1, memory_order_relaxed);
