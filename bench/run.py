@@ -1098,6 +1098,11 @@ def run_reps(reps, jobs, live, tools, prog_missing, point_time, records, failure
                     why = "skipped: %s" % t.py_missing
                 elif job.program and job.program in prog_missing.get(t.name, {}):
                     why = prog_missing[t.name][job.program]
+                elif job.kind == "futures" and any(
+                        f["target"] == t.name and f["job"] == "spawn" for f in failures):
+                    # MPIPoolExecutor spawns its workers: where MPI_Comm_spawn fails
+                    # it waits for them until the time-out.
+                    why = "skipped: MPI_Comm_spawn fails with this MPI (job spawn)"
                 if why:
                     if rep == 0:
                         failures.append({"target": t.name, "job": job.name, "rep": rep,
