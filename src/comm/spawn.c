@@ -36,6 +36,11 @@ static int bt_spawn_start(const bt_spawn_app_t *apps, int napps, const char *por
         cmds[i].maxprocs = apps[i].maxprocs;
         cmds[i].wdir = apps[i].wdir;
         cmds[i].host = apps[i].host;
+        cmds[i].env = apps[i].env;
+        if (apps[i].env != NULL && bt_spawn_env_check(apps[i].env, why, whylen) != 0) {
+            rc = MPI_ERR_SPAWN;
+            break;
+        }
     }
     if (rc == MPI_SUCCESS && bt_spawn_launch(cmds, napps, port, why, whylen) != 0)
         rc = MPI_ERR_SPAWN;

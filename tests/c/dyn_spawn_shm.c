@@ -8,7 +8,9 @@
  * rendezvous of 1 MiB + 7 bytes streamed in frames (with wrap-around of the
  * ring), each checked byte for byte; the children answer each parent. Then the
  * children end and the parents spawn again (the rings of the first children are
- * handed back and taken again), with a check over the merged communicator. */
+ * handed back and taken again), with a check over the merged communicator. The
+ * second spawn passes the info key "env" (NAME=value lines, a value with spaces
+ * and quotes); the children of the first must not see those variables. */
 /* np: 1 2 3 */
 #include "check.h"
 
@@ -84,7 +86,10 @@ static void parents_round(MPI_Comm inter)
     free(buf);
 }
 
-static void child(MPI_Comm parent, int check_lib)
+#define ENV_A "hello world"
+#define ENV_B "it's \"quoted\" $HOME"
+
+static void child(MPI_Comm parent, int check_lib, int with_env)
 {
     int nparent, token;
     unsigned char *buf = malloc(SMALL), *big = malloc((1 << 20) + 64);
@@ -94,6 +99,15 @@ static void child(MPI_Comm parent, int check_lib)
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);
     MPI_Comm_remote_size(parent, &nparent);
+    if (with_env) {
+        const char *a = getenv("BT_TEST_ENV_A"), *b = getenv("BT_TEST_ENV_B");
+        CHECK(a && strcmp(a, ENV_A) == 0, "child: BT_TEST_ENV_A is '%s', expected '%s'",
+              a ? a : "(unset)", ENV_A);
+        CHECK(b && strcmp(b, ENV_B) == 0, "child: BT_TEST_ENV_B is '%s', expected '%s'",
+              b ? b : "(unset)", ENV_B);
+    } else {
+        CHECK(getenv("BT_TEST_ENV_A") == NULL, "child: BT_TEST_ENV_A is set without info env");
+    }
     for (int p = 0; p < nparent; p++) {
         MPI_Recv(&token, 1, MPI_INT, p, NSMALL + 1, parent, MPI_STATUS_IGNORE);
         CHECK(token == rank, "child: token %d from parent %d, expected %d", token, p, rank);
@@ -138,7 +152,8 @@ int main(int argc, char **argv)
     MPI_Init(&argc, &argv);
     MPI_Comm_get_parent(&parent);
     if (parent != MPI_COMM_NULL) {
-        child(parent, argc > 1 && strcmp(argv[1], "one-node") == 0);
+        child(parent, argc > 1 && strcmp(argv[1], "one-node") == 0,
+              argc > 2 && strcmp(argv[2], "env") == 0);
         MPI_Finalize();
         return 0;
     }
@@ -149,11 +164,18 @@ int main(int argc, char **argv)
     MPI_Comm_free(&node);
     one_node = nodesize == size;
     for (int round = 0; round < 2; round++) {
-        char *args[] = { one_node ? "one-node" : "net", NULL };
+        char *args[] = { one_node ? "one-node" : "net", round ? "env" : "noenv", NULL };
         int n = round == 0 ? 2 : 3, sum = 0, want, mrank;
+        MPI_Info info = MPI_INFO_NULL;
 
-        MPI_Comm_spawn(argv[0], args, n, MPI_INFO_NULL, size - 1, MPI_COMM_WORLD, &inter,
+        if (round == 1) {
+            MPI_Info_create(&info);
+            MPI_Info_set(info, "env", "BT_TEST_ENV_A=" ENV_A "\n\nBT_TEST_ENV_B=" ENV_B "\n");
+        }
+        MPI_Comm_spawn(argv[0], args, n, info, size - 1, MPI_COMM_WORLD, &inter,
                        MPI_ERRCODES_IGNORE);
+        if (info != MPI_INFO_NULL)
+            MPI_Info_free(&info);
         parents_round(inter);
         MPI_Intercomm_merge(inter, 0, &merged);
         MPI_Comm_rank(merged, &mrank);

@@ -15,8 +15,8 @@
  * stored last, with release.
  *
  * The address a process gives the other job (bt_shm_mbox_addr_t) names its host
- * (boot id, pid and mount namespaces, and the address the launcher gave it, so
- * that mpiexec's "hosts" on one machine stay apart), its pid and the memfd's
+ * (boot id, pid, mount and network namespaces, and the address the launcher gave
+ * it, so that mpiexec's "hosts" on one machine stay apart), its pid and the memfd's
  * descriptor. Peers on another host go through the network instead.
  *
  * A sender cannot ring its receiver's doorbell (that is in the receiver's job's
@@ -143,10 +143,13 @@ static uint64_t bt_mbox_hash(uint64_t h, const void *p, size_t len)
 }
 
 /* Processes with the same key see the same /proc and memfds: the same boot, pid
- * and mount namespaces, and the same host as the launcher counts hosts. */
+ * and mount namespaces, and the same host as the launcher counts hosts (and the
+ * same network namespace: a cluster of namespaces on one machine keeps its
+ * hosts apart). */
 static uint64_t bt_mbox_host(void)
 {
-    static const char *const ns[] = { "/proc/self/ns/pid", "/proc/self/ns/mnt" };
+    static const char *const ns[] = { "/proc/self/ns/pid", "/proc/self/ns/mnt",
+                                      "/proc/self/ns/net" };
     const char *addr = getenv("BATON_NET_ADDR");
     uint64_t h = 0xcbf29ce484222325ull;
     char boot[64] = "";
