@@ -633,11 +633,12 @@ def make_local_plan(quick, point_time):
 
 def dynproc_jobs(quick):
     """Dynamic processes, one process under each MPI's launcher: MPI_Comm_spawn of 1,
-    4 and 8 children of bench/c/spawn.c to a merged communicator (the median of 3
-    spawns each per launch), and MPIPoolExecutor round trips of a trivial task with
-    3 spawned workers (bench/python/futures_rate.py, tasks per second)."""
-    return [
-        Job("spawn", "mpi", 1, ["-r", "3", "1", "4", "8"], 12, program="spawn"),
+    4 and 8 children of bench/c/spawn.c to a merged communicator (one spawn per
+    launch, 3 launches: Open MPI 4.1 hangs now and then in a process's second or
+    third spawn), and MPIPoolExecutor round trips of a trivial task with 3 spawned
+    workers (bench/python/futures_rate.py, tasks per second)."""
+    return [Job("spawn-%d" % n, "mpi", 1, ["-r", "1", str(n)], 4, program="spawn", repeat=3)
+            for n in (1, 4, 8)] + [
         Job("futures-3", "futures", 1, ["1" if quick else "2"], 6),
     ]
 
@@ -1099,9 +1100,10 @@ def run_reps(reps, jobs, live, tools, prog_missing, point_time, records, failure
                 elif job.program and job.program in prog_missing.get(t.name, {}):
                     why = prog_missing[t.name][job.program]
                 elif job.kind == "futures" and any(
-                        f["target"] == t.name and f["job"] == "spawn" for f in failures):
+                        f["target"] == t.name and f["job"].startswith("spawn-") and
+                        not f["error"].startswith("timeout") for f in failures):
                     # MPIPoolExecutor spawns its workers: where MPI_Comm_spawn fails
-                    # it waits for them until the time-out.
+                    # at once it waits for them until the time-out.
                     why = "skipped: MPI_Comm_spawn fails with this MPI (job spawn)"
                 if why:
                     if rep == 0:
