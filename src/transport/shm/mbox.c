@@ -11,8 +11,7 @@
  * A sender that finalizes closes its ring; the owner drains it and frees it
  * (punching its pages out of the memfd, which zeroes them), so that a program
  * that spawns again and again reuses the rings of the processes that have ended.
- * Frames are those of the node's rings: a 32-byte header whose sequence number is
- * stored last, with release.
+ * The rings and their frames are the node segment's (ring.h).
  *
  * The address a process gives the other job (bt_shm_mbox_addr_t) names its host
  * (boot id, pid, mount and network namespaces, and the address the launcher gave
@@ -25,6 +24,7 @@
  * as one with the network does (transport.c). A sender that waits for room in a
  * full ring naps in steps too: owners do not ring their senders. */
 #include "transport/shm/bt_shm.h"
+#include "transport/shm/ring.h"
 
 #include "runtime/bt_runtime.h"
 #include "util/bt_util.h"
@@ -53,8 +53,6 @@
 #define BT_MBOX_MAGIC 0x4274584a4d424f58ull   /* "BtXJMBOX" */
 #define BT_MBOX_SLOTS 512
 #define BT_MBOX_RING  (128u << 10)
-#define BT_MBOX_WRAP  0xff
-#define BT_MBOX_HDR   32
 
 typedef struct bt_mbox_head {
     uint64_t         magic;
@@ -78,13 +76,6 @@ typedef struct bt_mbox_slot {
     _Atomic uint32_t state;   /* BT_MBOX_*: READY once job and rank are written */
 } __attribute__((aligned(BT_CACHELINE))) bt_mbox_slot_t;
 
-typedef struct bt_mbox_frame {
-    _Atomic uint32_t seq;
-    uint32_t         len;
-    bt_msg_hdr_t     hdr;
-} bt_mbox_frame_t;
-
-_Static_assert(sizeof(bt_mbox_frame_t) == BT_MBOX_HDR, "frame header is 32 bytes");
 
 #define BT_MBOX_RINGS_OFF BT_ALIGN_UP(sizeof(bt_mbox_head_t) + \
                                       BT_MBOX_SLOTS * sizeof(bt_mbox_slot_t), (size_t)4096)
@@ -97,7 +88,7 @@ typedef struct bt_mbox_tx {
     uint64_t         tail, head_cache;
     uint32_t         seq;
     int              stalled;      /* the last reserve found the ring full */
-    bt_mbox_frame_t *reserved;
+    bt_ring_frame_t *reserved;
     size_t           reserved_size;
 } bt_mbox_tx_t;
 
@@ -290,17 +281,17 @@ int bt_shm_mbox_is_peer(int peer)
 
 size_t bt_shm_mbox_frame_max(void)
 {
-    return BT_MBOX_RING / 4 - BT_MBOX_HDR;
+    return BT_MBOX_RING / 4 - BT_RING_HDR;
 }
 
 void *bt_shm_mbox_reserve(int peer, const bt_msg_hdr_t *hdr, size_t len)
 {
     bt_mbox_tx_t *tx = mbox.tx[peer];
-    size_t size = BT_ALIGN_UP(BT_MBOX_HDR + len, (size_t)BT_CACHELINE);
+    size_t size = bt_ring_frame_size(len);
     size_t pos = (size_t)(tx->tail & (BT_MBOX_RING - 1));
     size_t pad = pos + size > BT_MBOX_RING ? BT_MBOX_RING - pos : 0;
     char *ring = bt_mbox_ring(tx->base, tx->slot);
-    bt_mbox_frame_t *f;
+    bt_ring_frame_t *f;
 
     if (tx->tail + pad + size - tx->head_cache > BT_MBOX_RING) {
         tx->head_cache = atomic_load_explicit(&bt_mbox_slot(tx->base, tx->slot)->head,
@@ -315,20 +306,10 @@ void *bt_shm_mbox_reserve(int peer, const bt_msg_hdr_t *hdr, size_t len)
         tx->stalled = 0;
         mbox.nstalled--;
     }
-    if (pad) {
-        f = (bt_mbox_frame_t *)(ring + pos);
-        f->len = 0;
-        f->hdr.type = BT_MBOX_WRAP;
-        atomic_store_explicit(&f->seq, tx->seq++, memory_order_release);
-        tx->tail += pad;
-        pos = 0;
-    }
-    f = (bt_mbox_frame_t *)(ring + pos);
-    f->len = (uint32_t)len;
-    f->hdr = *hdr;
+    f = bt_ring_put(ring, pos, pad, &tx->seq, &tx->tail, hdr, len);
     tx->reserved = f;
     tx->reserved_size = size;
-    return (char *)f + BT_MBOX_HDR;
+    return (char *)f + BT_RING_HDR;
 }
 
 void bt_shm_mbox_commit(int peer)
@@ -392,21 +373,10 @@ int bt_shm_mbox_wait(_Atomic uint32_t *bell, uint32_t seen, uint32_t mbox_seen, 
 }
 
 /* The next frame of ring i of my mailbox, past any wrap marker; NULL: none yet. */
-static bt_mbox_frame_t *bt_mbox_rx_next(int i)
+static bt_ring_frame_t *bt_mbox_rx_next(int i)
 {
-    bt_mbox_rx_t *rx = &mbox.rx[i];
-    char *ring = bt_mbox_ring(mbox.base, i);
-
-    for (;;) {
-        bt_mbox_frame_t *f = (bt_mbox_frame_t *)(ring + (rx->head & (BT_MBOX_RING - 1)));
-
-        if (atomic_load_explicit(&f->seq, memory_order_acquire) != rx->seq)
-            return NULL;
-        if (f->hdr.type != BT_MBOX_WRAP)
-            return f;
-        rx->seq++;
-        rx->head += BT_MBOX_RING - (rx->head & (BT_MBOX_RING - 1));
-    }
+    return bt_ring_next(bt_mbox_ring(mbox.base, i), BT_MBOX_RING, &mbox.rx[i].head,
+                        &mbox.rx[i].seq);
 }
 
 /* Ring i's sender has closed it and everything it sent is delivered: the ring
@@ -440,7 +410,7 @@ int bt_shm_mbox_poll(bt_tp_recv_fn fn)
         bt_mbox_rx_t *rx = &mbox.rx[i];
         uint32_t state = atomic_load_explicit(&s->state, memory_order_acquire);
         uint64_t published = rx->head;
-        bt_mbox_frame_t *f;
+        bt_ring_frame_t *f;
         int got = 0;
 
         if (state < BT_MBOX_READY)
@@ -454,15 +424,9 @@ int bt_shm_mbox_poll(bt_tp_recv_fn fn)
             rx->seq = 1;
         }
         while (got < 64 && (f = bt_mbox_rx_next((int)i)) != NULL) {
-            size_t fsize = BT_ALIGN_UP(BT_MBOX_HDR + (size_t)f->len, (size_t)BT_CACHELINE);
             rx->seq++;
-            fn(rx->peer, &f->hdr, (char *)f + BT_MBOX_HDR, f->len);
-            /* Stamp every line with a consumed sequence number, so that stale
-             * payload bytes never pass for a later frame's header. */
-            for (size_t o = BT_CACHELINE; o < fsize; o += BT_CACHELINE)
-                atomic_store_explicit((_Atomic uint32_t *)((char *)f + o), rx->seq - 1,
-                                      memory_order_relaxed);
-            rx->head += fsize;
+            fn(rx->peer, &f->hdr, (char *)f + BT_RING_HDR, f->len);
+            bt_ring_free(f, rx->seq, &rx->head);
             got++;
             /* Large frames: room goes back as they are copied out (as in shm.c). */
             if (rx->head - published >= BT_MBOX_RING / 8) {
