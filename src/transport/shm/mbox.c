@@ -10,7 +10,9 @@
  * raises the mailbox's high-water mark; the owner polls the rings below the mark.
  * A sender that finalizes closes its ring; the owner drains it and frees it
  * (punching its pages out of the memfd, which zeroes them), so that a program
- * that spawns again and again reuses the rings of the processes that have ended.
+ * that spawns again and again reuses the rings of the processes that have ended;
+ * and the senders to an owner that has finalized give its mailbox's pages back
+ * at their next handshake.
  * The rings and their frames are the node segment's (ring.h).
  *
  * The address a process gives the other job (bt_shm_mbox_addr_t) names its host
@@ -59,6 +61,7 @@ typedef struct bt_mbox_head {
     uint64_t         job;       /* the owner: its job's hash and its rank there */
     int32_t          rank;
     int32_t          pid;
+    _Atomic uint32_t closed;     /* the owner has finalized */
     _Atomic uint32_t hiwater __attribute__((aligned(BT_CACHELINE)));   /* rings ever used */
     /* The owner's doorbell: bumped by a sender that finds it sleeping. */
     _Atomic uint32_t bell __attribute__((aligned(BT_CACHELINE)));
@@ -88,6 +91,7 @@ typedef struct bt_mbox_tx {
     uint64_t         tail, head_cache;
     uint32_t         seq;
     int              stalled;      /* the last reserve found the ring full */
+    int              gone;         /* its owner has finalized: pages given back */
     bt_ring_frame_t *reserved;
     size_t           reserved_size;
 } bt_mbox_tx_t;
@@ -211,6 +215,24 @@ int bt_shm_mbox_up(void)
     return mbox.base != NULL;
 }
 
+/* The mailboxes of owners that have finalized (spawned processes that ended)
+ * give their pages back (the mapping stays, so that a late send is harmless). */
+static void bt_mbox_sweep(void)
+{
+    for (int p = 0; p < mbox.ntx; p++) {
+        bt_mbox_tx_t *tx = mbox.tx[p];
+        if (tx == NULL || tx->gone ||
+            !atomic_load_explicit(&bt_mbox_head(tx->base)->closed, memory_order_acquire))
+            continue;
+        (void)madvise(tx->base, BT_MBOX_SIZE, MADV_REMOVE);
+        tx->gone = 1;
+        if (tx->stalled) {
+            tx->stalled = 0;
+            mbox.nstalled--;
+        }
+    }
+}
+
 int bt_shm_mbox_peer_add(int peer, const bt_shm_mbox_addr_t *addr, uint64_t job, int rank)
 {
     char path[64];
@@ -221,6 +243,7 @@ int bt_shm_mbox_peer_add(int peer, const bt_shm_mbox_addr_t *addr, uint64_t job,
     char *base;
     int fd;
 
+    bt_mbox_sweep();
     snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)addr->pid, (int)addr->fd);
     if ((fd = open(path, O_RDWR | O_CLOEXEC)) < 0) {
         fprintf(stderr, "Baton: rank %d: cannot open the mailbox of rank %d of another job "
@@ -458,8 +481,10 @@ void bt_shm_mbox_close(void)
         }
     free(mbox.tx);
     free(mbox.rx);
-    if (mbox.base != NULL)
+    if (mbox.base != NULL) {
+        atomic_store_explicit(&bt_mbox_head(mbox.base)->closed, 1, memory_order_release);
         munmap(mbox.base, BT_MBOX_SIZE);
+    }
     if (mbox.fd >= 0)
         close(mbox.fd);
     memset(&mbox, 0, sizeof(mbox));
