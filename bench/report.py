@@ -277,6 +277,12 @@ def build_summary(d):
                   [("startup", "hello", 4, 0)], False, 0.1, family="mpich")
     s.ratio_check("Start-up `mpiexec -n 4 python -c \"from mpi4py import MPI\"`",
                   "≤ 0.5× best peer", [("startup", "python", 4, 0)], False, 0.5)
+    for n in (1, 4, 8):
+        s.ratio_check("Spawn of %d %s to a merged communicator (ms)" % (
+                          n, "child" if n == 1 else "children"), "≤ 0.3× best peer",
+                      [("spawn", "", n, 0)], False, 0.3)
+    s.ratio_check("MPIPoolExecutor round trip, 3 workers (tasks/s)", "≥ 1.2× best peer",
+                  [("futures", "", 3, 0)], True, 1.2, worst_is_max=False)
     pys = [(v, n, nb) for (v, n, nb) in d.keys("py")]
     s.ratio_check("Every mpi4py benchmark (2 ranks)", "≤ 1.0× best peer",
                   [("py", v, n, nb) for (v, n, nb) in pys], False, 1.0)
@@ -684,6 +690,19 @@ def render(d, summary, pngs, plot_note):
             for (v, rk, nb) in d.keys("startup", by_variant=True):
                 cells, ratio = row_cells(d, names, "startup", v, rk, 0, False)
                 L.append("| %s | %d | %s | %s |" % (what.get(v, v), rk, " | ".join(cells), ratio))
+            L.append("")
+        if d.keys("spawn") or d.keys("futures"):
+            section("Dynamic processes (one process under each MPI's launcher)")
+            names = d.shown()
+            L += table_head(d, names, [("what", "---"), ("processes", "---:")])
+            for (v, rk, nb) in d.keys("spawn"):
+                cells, ratio = row_cells(d, names, "spawn", v, rk, nb, False)
+                L.append("| `MPI_Comm_spawn` + merge, ms | %d | %s | %s |" % (
+                    rk, " | ".join(cells), ratio))
+            for (v, rk, nb) in d.keys("futures"):
+                cells, ratio = row_cells(d, names, "futures", v, rk, nb, True)
+                L.append("| `MPIPoolExecutor` round trips, tasks/s | %d | %s | %s |" % (
+                    rk, " | ".join(cells), ratio))
             L.append("")
         if d.keys("mem"):
             section("Memory (after MPI_Init, and after all pairs exchanged 64 B)")

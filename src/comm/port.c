@@ -5,10 +5,11 @@
  * first, so that a stranger who finds the socket learns nothing and is dropped.
  * Once the two roots hold a connected socket (accepted, connected, or the user's
  * for MPI_Comm_join), the handshake runs over it: each side gathers who its
- * members are (job hash and rank, runtime/peers.c) and agrees on its context
- * ids, the roots swap both, and when the two sides are not all of one job every
- * member opens the network (bt_pt2pt_reach) and the roots swap the members'
- * addresses too. Each process then makes the other side's processes peers, the
+ * members are (job hash and rank, runtime/peers.c, and their host) and agrees on
+ * its context ids, the roots swap both, and when the two sides are not all of one
+ * job every member makes itself reachable (bt_pt2pt_reach: shared memory for the
+ * processes of its host, the network only when some process of the other job is
+ * on another host) and the roots swap the members' addresses too. Each process then makes the other side's processes peers, the
  * sides confirm that all have (no frame may reach a process that does not know
  * its sender yet: it would be dropped), and each builds the intercommunicator
  * as MPI_Intercomm_create does. The socket only carries the handshake. */
@@ -31,7 +32,7 @@
 #include <unistd.h>
 
 #define BT_PORT_MAGIC    0x42745054u   /* "BtPT" */
-#define BT_PORT_ADDR_MAX 256
+#define BT_PORT_ADDR_MAX 288   /* a mailbox and a network address */
 #define BT_PORT_PREFIX   "baton-port:"
 /* How long a connect waits for the other root to take the connection, and a
  * root for the next piece of a handshake already begun. */
@@ -49,6 +50,7 @@ static bt_port_t *bt_ports;
 /* Who a member is. */
 typedef struct bt_port_id {
     uint64_t job;
+    uint64_t host;     /* bt_pt2pt_host */
     int32_t  rank;
     int32_t  pad;
 } bt_port_id_t;
@@ -365,7 +367,7 @@ static int bt_port_swap_bcast(bt_comm_t *comm, int root, int fd, int first, int 
 static int bt_port_handshake(bt_comm_t *comm, int root, int fd, int first, int status,
                              bt_comm_t **newcomm_p)
 {
-    int n = comm->size, m = 0, rc, need_net = 0, *peers = NULL;
+    int n = comm->size, m = 0, rc, need_addr = 0, need_net = 0, *peers = NULL;
     bt_port_id_t me, *ids = bt_malloc((size_t)n * sizeof(*ids)), *rids = NULL;
     bt_port_addr_t *addrs = NULL, *raddrs = NULL, my_addr;
     bt_comm_part_t all = bt_comm_part_all(comm);
@@ -376,6 +378,7 @@ static int bt_port_handshake(bt_comm_t *comm, int root, int fd, int first, int s
     bt_comm_t *c;
     *newcomm_p = NULL;
     bt_rt_peer_gid(comm->group->world[comm->rank], &me.job, &me.rank);
+    me.host = bt_pt2pt_host();
     me.pad = 0;
     if ((rc = bt_comm_allgather(&all, &me, ids, sizeof(me))) != MPI_SUCCESS)
         goto out;
@@ -392,16 +395,21 @@ static int bt_port_handshake(bt_comm_t *comm, int root, int fd, int first, int s
     if (rc != MPI_SUCCESS)
         goto err_ctx;
     m = theirs.n;
-    /* The network is needed unless every member of both sides is of one job. */
+    /* Addresses are needed unless every member of both sides is of one job; the
+     * network only when two of different jobs, one of each side, are on
+     * different hosts (every member decides alike, from the same ids). */
     for (int i = 0; i < n; i++)
-        need_net |= ids[i].job != ids[0].job;
-    for (int i = 0; i < m; i++)
-        need_net |= rids[i].job != ids[0].job;
-    if (need_net) {
+        need_addr |= ids[i].job != ids[0].job;
+    for (int j = 0; j < m; j++) {
+        need_addr |= rids[j].job != ids[0].job;
+        for (int i = 0; i < n; i++)
+            need_net |= rids[j].job != ids[i].job && rids[j].host != ids[i].host;
+    }
+    if (need_addr) {
         size_t len = 0;
         memset(&my_addr, 0, sizeof(my_addr));
-        ok[0] = bt_pt2pt_reach(my_addr.addr, sizeof(my_addr.addr), &len, my_addr.secret) == 0
-                    ? MPI_SUCCESS : MPI_ERR_OTHER;
+        ok[0] = bt_pt2pt_reach(my_addr.addr, sizeof(my_addr.addr), &len, my_addr.secret,
+                               need_net) == 0 ? MPI_SUCCESS : MPI_ERR_OTHER;
         my_addr.len = (uint32_t)len;
         addrs = bt_malloc((size_t)n * sizeof(*addrs));
         all = bt_comm_part_all(comm);

@@ -36,12 +36,28 @@ static int bt_spawn_start(const bt_spawn_app_t *apps, int napps, const char *por
         cmds[i].maxprocs = apps[i].maxprocs;
         cmds[i].wdir = apps[i].wdir;
         cmds[i].host = apps[i].host;
+        cmds[i].env = apps[i].env;
+        if (apps[i].env != NULL && bt_spawn_env_check(apps[i].env, why, whylen) != 0) {
+            rc = MPI_ERR_SPAWN;
+            break;
+        }
     }
     if (rc == MPI_SUCCESS && bt_spawn_launch(cmds, napps, port, why, whylen) != 0)
         rc = MPI_ERR_SPAWN;
     free(programs);
     free(cmds);
     return rc;
+}
+
+/* The root asks for new processes on a host it names (info "host"): they may be
+ * on another. Only the root knows; the others open the network in the handshake
+ * if it needs it. */
+static int bt_spawn_remote(const bt_spawn_app_t *apps, int napps, int root, bt_comm_t *comm)
+{
+    for (int i = 0; comm->rank == root && i < napps; i++)
+        if (apps[i].host != NULL)
+            return 1;
+    return 0;
 }
 
 int bt_comm_spawn(const bt_spawn_app_t *apps, int napps, int root, bt_comm_t *comm,
@@ -66,15 +82,16 @@ int bt_comm_spawn(const bt_spawn_app_t *apps, int napps, int root, bt_comm_t *co
             port[0] = '\0';
         }
     }
-    /* The new processes are of another job: every parent opens its network
-     * endpoint now, while they start (libfabric's start-up costs a few hundred
-     * ms), rather than in the handshake. A failure here is the handshake's to
-     * report. */
-    {
-        unsigned char addr[256];
+    /* New processes on other hosts are reached through the network: every
+     * parent opens its endpoint now, while they start (libfabric's start-up
+     * costs a few hundred ms), rather than in the handshake. On this host they
+     * are reached through shared memory, and nothing need start early. A
+     * failure here is the handshake's to report. */
+    if (bt_spawn_remote(apps, napps, root, comm)) {
+        unsigned char addr[512];
         uint64_t secret[2];
         size_t len;
-        (void)bt_pt2pt_reach(addr, sizeof(addr), &len, secret);
+        (void)bt_pt2pt_reach(addr, sizeof(addr), &len, secret, 1);
     }
     /* The accept is collective even when the root could not start anything: it
      * tells its side so, instead of leaving it waiting. */

@@ -187,12 +187,14 @@ bt_request_t *bt_bsend_iflush(bt_bsend_pool_t *pool);
 void bt_progress_thread_start(void);
 void bt_progress_thread_stop(void);
 int  bt_pt2pt_init(void);
-/* Processes of other jobs (MPI_Comm_accept, _connect, _join, _spawn): how they
- * reach this one (opens the network when needed; see bt_tp_reach), and the peer
- * index of the process of rank `rank` of the job named job_hash, reached at
+/* Processes of other jobs (MPI_Comm_accept, _connect, _join, _spawn): which
+ * host this is (bt_tp_host), how they reach this one (shared memory on this
+ * host, and the network, opened when `net` asks for it; see bt_tp_reach), and the
+ * peer index of the process of rank `rank` of the job named job_hash, reached at
  * addr with frames carrying secret (-1: its address is not usable). A process
  * of this job is its world rank, one already known keeps its index. */
-int  bt_pt2pt_reach(void *addr, size_t cap, size_t *len_p, uint64_t secret[2]);
+uint64_t bt_pt2pt_host(void);
+int  bt_pt2pt_reach(void *addr, size_t cap, size_t *len_p, uint64_t secret[2], int net);
 int  bt_pt2pt_peer(uint64_t job_hash, int rank, const void *addr, size_t len,
                    const uint64_t secret[2]);
 void bt_pt2pt_finalize(void);

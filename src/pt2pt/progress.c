@@ -166,11 +166,16 @@ int bt_pt2pt_init(void)
     return 0;
 }
 
-int bt_pt2pt_reach(void *addr, size_t cap, size_t *len_p, uint64_t secret[2])
+uint64_t bt_pt2pt_host(void)
 {
-    if (bt_tp_reach(addr, cap, len_p, secret) != 0)
+    return bt_tp_host();
+}
+
+int bt_pt2pt_reach(void *addr, size_t cap, size_t *len_p, uint64_t secret[2], int net)
+{
+    if (bt_tp_reach(addr, cap, len_p, secret, net) != 0)
         return -1;
-    /* The network's frames may be smaller than the segment's. */
+    /* The network's and the mailbox's frames may be smaller than the segment's. */
     bt_p2p.eager_max = BT_MIN(bt_p2p.eager_max, bt_tp_frame_min());
     return 0;
 }
@@ -190,7 +195,7 @@ int bt_pt2pt_peer(uint64_t job_hash, int rank, const void *addr, size_t len,
                (size_t)(cap - bt_p2p.out_cap) * sizeof(bt_out_queue_t));
         bt_p2p.out_cap = cap;
     }
-    if (bt_tp_peer_add(peer, addr, len, secret, rank) != 0)
+    if (bt_tp_peer_add(peer, job_hash, rank, addr, len, secret) != 0)
         return -1;
     return peer;
 }

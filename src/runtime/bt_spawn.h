@@ -10,11 +10,16 @@ typedef struct bt_spawn_cmd {
     char      **argv;      /* NULL-terminated, or NULL */
     int         maxprocs;
     const char *wdir, *host;
+    const char *env;       /* NAME=value lines to set, or NULL */
 } bt_spawn_cmd_t;
 
 /* The program that command names (searching path, or PATH): 0, or -1 and why. */
 int  bt_spawn_find(const char *command, const char *path, char *out, size_t len, char *why,
                    size_t whylen);
+/* Info key "env" (as Open MPI reads it): lines NAME=value, each set in the new
+ * processes' environment. 0 when every non-empty line is one and names no
+ * variable of Baton's own wiring (PMI_*, BATON_JOBID, ...), else -1 and why. */
+int  bt_spawn_env_check(const char *env, char *why, size_t whylen);
 /* Starts the new job, whose ranks connect to port: 0, or -1 and why. */
 int  bt_spawn_launch(const bt_spawn_cmd_t *apps, int napps, const char *port, char *why,
                      size_t whylen);

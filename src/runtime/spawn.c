@@ -129,6 +129,50 @@ static int bt_spawn_env_ours(const char *e)
     return 0;
 }
 
+/* The length of a line's NAME, when the line is NAME=value, else 0. */
+static size_t bt_spawn_env_name(const char *line, size_t len)
+{
+    size_t n = 0;
+
+    while (n < len && (line[n] == '_' || (line[n] >= 'A' && line[n] <= 'Z') ||
+                       (line[n] >= 'a' && line[n] <= 'z') ||
+                       (n > 0 && line[n] >= '0' && line[n] <= '9')))
+        n++;
+    return n > 0 && n < len && line[n] == '=' ? n : 0;
+}
+
+int bt_spawn_env_check(const char *env, char *why, size_t whylen)
+{
+    for (const char *l = env; *l; ) {
+        size_t len = strcspn(l, "\n");
+        if (len > 0 && (bt_spawn_env_name(l, len) == 0 || bt_spawn_env_ours(l))) {
+            snprintf(why, whylen, "info key \"env\": line '%.*s' is not NAME=value%s",
+                     (int)BT_MIN(len, (size_t)64), l,
+                     bt_spawn_env_name(l, len) ? " of a variable the new processes may set"
+                                               : "");
+            return -1;
+        }
+        l += len + (l[len] == '\n');
+    }
+    return 0;
+}
+
+/* export NAME='value'; for every line of env. */
+static void bt_spawn_env_export(FILE *f, const char *env)
+{
+    for (const char *l = env; *l; ) {
+        size_t len = strcspn(l, "\n"), name = bt_spawn_env_name(l, len);
+        if (name > 0) {
+            char *value = strndup(l + name + 1, len - name - 1);
+            fprintf(f, "export %.*s=", (int)name, l);
+            bt_spawn_quote(f, value ? value : "");
+            fputs("; ", f);
+            free(value);
+        }
+        l += len + (l[len] == '\n');
+    }
+}
+
 int bt_spawn_launch(const bt_spawn_cmd_t *apps, int napps, const char *port, char *why,
                     size_t whylen)
 {
@@ -168,6 +212,8 @@ int bt_spawn_launch(const bt_spawn_cmd_t *apps, int napps, const char *port, cha
     for (int i = 0, first = 0; i < napps; first += apps[i].maxprocs, i++) {
         fprintf(f, "%sif [ \"$r\" -lt %d ]; then export BATON_APPNUM=%d; ",
                       i ? "el" : "", first + apps[i].maxprocs, i);
+        if (apps[i].env)
+            bt_spawn_env_export(f, apps[i].env);
         if (apps[i].wdir) {
             fputs("cd ", f);
             bt_spawn_quote(f, apps[i].wdir);

@@ -27,13 +27,17 @@ void bt_tp_finalize(void);
  * left, and the segment's creator has seen every local rank map it. */
 int  bt_tp_quiet(void);
 
-/* Processes of other jobs (runtime/peers.c) are reached through the network,
- * whose endpoint a job on one node opens when it first needs it: bt_tp_reach
- * opens it and says how others reach this process (its address, *len_p bytes,
- * and the secret its frames carry); bt_tp_peer_add makes the process at addr
- * peer `peer` (made by bt_rt_peer_new). */
-int bt_tp_reach(void *addr, size_t cap, size_t *len_p, uint64_t job[2]);
-int bt_tp_peer_add(int peer, const void *addr, size_t len, const uint64_t job[2], int rank);
+/* Processes of other jobs (runtime/peers.c) are reached through this process's
+ * mailbox on the same host (shm/mbox.c) and through the network on others, whose
+ * endpoint a job on one node opens only when it first needs it. bt_tp_host names
+ * this host; bt_tp_reach says how others reach this process (its address, *len_p
+ * bytes, and the secret its network frames carry), opening the mailbox, and the
+ * network too when `net` (some of them are on another host); bt_tp_peer_add makes
+ * the process at addr peer `peer` (made by bt_rt_peer_new). */
+uint64_t bt_tp_host(void);
+int bt_tp_reach(void *addr, size_t cap, size_t *len_p, uint64_t job[2], int net);
+int bt_tp_peer_add(int peer, uint64_t job_hash, int rank, const void *addr, size_t len,
+                   const uint64_t job[2]);
 
 static inline int bt_tp_is_local(int peer)
 {
@@ -43,7 +47,8 @@ static inline int bt_tp_is_local(int peer)
 /* Largest payload one frame to peer can carry. */
 static inline size_t bt_tp_frame_max(int peer)
 {
-    return bt_tp_is_local(peer) ? bt_shm_frame_max() : bt_net_frame_max();
+    return bt_tp_is_local(peer) ? bt_shm_frame_max()
+           : bt_shm_mbox_is_peer(peer) ? bt_shm_mbox_frame_max() : bt_net_frame_max();
 }
 
 /* Smallest frame_max over all peers: what an eager message may be. */
@@ -55,7 +60,10 @@ size_t bt_tp_frame_min(void);
 static inline void *bt_tp_reserve(int peer, const bt_msg_hdr_t *hdr, size_t len)
 {
     int local = bt_rt.local_of[peer];
-    return local >= 0 ? bt_shm_reserve(local, hdr, len) : bt_net_reserve(peer, hdr, len);
+    if (local >= 0)
+        return bt_shm_reserve(local, hdr, len);
+    return bt_shm_mbox_is_peer(peer) ? bt_shm_mbox_reserve(peer, hdr, len)
+                                     : bt_net_reserve(peer, hdr, len);
 }
 
 static inline void bt_tp_commit(int peer)
@@ -63,6 +71,8 @@ static inline void bt_tp_commit(int peer)
     int local = bt_rt.local_of[peer];
     if (local >= 0)
         bt_shm_commit(local);
+    else if (bt_shm_mbox_is_peer(peer))
+        bt_shm_mbox_commit(peer);
     else
         bt_net_commit(peer);
 }
@@ -103,7 +113,9 @@ static inline int bt_tp_awake(void)
 static inline void *bt_tp_expose(int peer, const void *buf, size_t len, uint64_t *addr_p,
                                  uint64_t *key_p)
 {
-    return bt_tp_is_local(peer) ? NULL : bt_net_expose(buf, len, addr_p, key_p);
+    /* Mailbox peers take the message streamed through frames. */
+    return bt_tp_is_local(peer) || bt_shm_mbox_is_peer(peer)
+               ? NULL : bt_net_expose(buf, len, addr_p, key_p);
 }
 
 static inline void bt_tp_withdraw(void *mem)
@@ -114,7 +126,8 @@ static inline void bt_tp_withdraw(void *mem)
 static inline int bt_tp_read(int peer, void *dst, size_t len, uint64_t addr, uint64_t key,
                              bt_tp_read_fn done, void *arg)
 {
-    return bt_tp_is_local(peer) ? -1 : bt_net_read(peer, dst, len, addr, key, done, arg);
+    return bt_tp_is_local(peer) || bt_shm_mbox_is_peer(peer)
+               ? -1 : bt_net_read(peer, dst, len, addr, key, done, arg);
 }
 
 /* Single copy between ranks of the node (process_vm_readv/writev); see bt_shm.h. */

@@ -3,7 +3,8 @@
  * the root naming the command, and MPI_ERR_SPAWN in every errcode; more
  * processes than MPI_UNIVERSE_SIZE allows (BATON_UNIVERSE_SIZE, as mpiexec
  * -usize sets it) are refused the same way, and MPI_UNIVERSE_SIZE says the
- * limit. Then a nested spawn: one child spawned by all ranks spawns a
+ * limit; an info key "env" with a line that is not NAME=value, or that names a
+ * variable of Baton's own (PMI_RANK), is refused the same way. Then a nested spawn: one child spawned by all ranks spawns a
  * grandchild of its own, which reports to its parent, which reports to the
  * parents. Nothing is left running. */
 /* np: 1 3 */
@@ -103,6 +104,28 @@ int main(int argc, char **argv)
             CHECK_ERR(rc, MPI_ERR_SPAWN, "MPI_Comm_spawn", "more than the universe allows");
         else
             CHECK_ERR(rc, MPI_ERR_SPAWN, "MPI_Comm_spawn", NULL);
+    }
+    /* Info key "env" with a line that is not NAME=value, and one that would set
+     * a variable of Baton's wiring. */
+    {
+        static const char *const bad[] = { "GOOD=1\nnot a variable", "PMI_RANK=3" };
+        static const char *const says[] = { "line 'not a variable' is not NAME=value",
+                                            "line 'PMI_RANK=3' is not NAME=value of a "
+                                            "variable the new processes may set" };
+        for (int k = 0; k < 2; k++) {
+            MPI_Info info;
+            int rc;
+            MPI_Info_create(&info);
+            MPI_Info_set(info, "env", bad[k]);
+            rc = MPI_Comm_spawn(argv[0], MPI_ARGV_NULL, 1, info, 0, MPI_COMM_WORLD, &inter,
+                                errs);
+            MPI_Info_free(&info);
+            if (rank == 0)
+                CHECK_ERR(rc, MPI_ERR_SPAWN, "MPI_Comm_spawn", says[k]);
+            else
+                CHECK_ERR(rc, MPI_ERR_SPAWN, "MPI_Comm_spawn", NULL);
+            CHECK(inter == MPI_COMM_NULL, "a refused spawn gave an intercommunicator");
+        }
     }
     /* Wrong arguments at the root: an error there, and the others are not left
      * waiting for it. */

@@ -111,4 +111,38 @@ void    *bt_shm_coll_large(uint64_t use, int local_rank);
 /* Some member that shares this CPU (as far as it last said) has not arrived at round. */
 int      bt_shm_coll_mate_behind(const bt_shm_chan_t *ch, uint64_t round);
 
+/* Mailboxes (mbox.c): shared memory with processes of other jobs on this host,
+ * which the node's segment does not hold. bt_shm_mbox_open makes this process's
+ * mailbox (once) and says how others reach it; bt_shm_mbox_peer_add opens the
+ * mailbox of peer index `peer` (the process of rank `rank` of the job hashed
+ * `job`), at addr, for sending. Processes whose addresses carry the same host
+ * (bt_shm_mbox_host) can use each other's mailboxes. */
+typedef struct bt_shm_mbox_addr {
+    uint64_t host;
+    int32_t  pid;
+    int32_t  fd;
+} bt_shm_mbox_addr_t;
+
+uint64_t bt_shm_mbox_host(void);
+int      bt_shm_mbox_open(bt_shm_mbox_addr_t *addr_p);
+int      bt_shm_mbox_up(void);
+int      bt_shm_mbox_peer_add(int peer, const bt_shm_mbox_addr_t *addr, uint64_t job, int rank);
+int      bt_shm_mbox_is_peer(int peer);
+size_t   bt_shm_mbox_frame_max(void);
+/* As bt_shm_reserve/commit/poll, for mailbox peers (by peer index). */
+void    *bt_shm_mbox_reserve(int peer, const bt_msg_hdr_t *hdr, size_t len);
+void     bt_shm_mbox_commit(int peer);
+int      bt_shm_mbox_poll(bt_tp_recv_fn fn);
+void     bt_shm_mbox_close(void);
+/* Some send found its mailbox ring full: the owner will not say when it has room. */
+int      bt_shm_mbox_stalled(void);
+/* Sleeping with a mailbox: arm it too (its doorbell's value), then wait on the
+ * node's doorbell (bell, seen: bt_shm_bell_word, bt_shm_bell_arm) and the
+ * mailbox's at once: 0, or -1 when the kernel cannot (then nap). */
+uint32_t bt_shm_mbox_arm(void);
+void     bt_shm_mbox_disarm(void);
+int      bt_shm_mbox_wait(_Atomic uint32_t *bell, uint32_t seen, uint32_t mbox_seen,
+                          int timeout_ms);
+_Atomic uint32_t *bt_shm_bell_word(void);
+
 #endif

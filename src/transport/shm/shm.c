@@ -17,6 +17,7 @@
  * leave it behind. The other ranks of the node open it through the creator's
  * /proc/<pid>/fd entry right after the creator published it. */
 #include "transport/shm/bt_shm.h"
+#include "transport/shm/ring.h"
 
 #include "runtime/bt_pmi.h"
 #include "runtime/bt_runtime.h"
@@ -40,8 +41,6 @@
 #include <unistd.h>
 
 #define BT_SHM_MAGIC 0x4261746f6e53484dull   /* "BatonSHM" */
-#define BT_SHM_WRAP  0xff                     /* frame type: skip to the ring's start */
-#define BT_FRAME_HDR 32
 #define BT_SHM_JOBS  16                       /* open copy jobs per receiver */
 /* Collective channels: 0 is MPI_COMM_WORLD's, the others go to other
  * communicators of the node's ranks, one each, as long as there are free ones. */
@@ -115,14 +114,6 @@ typedef struct bt_shm_head {
     _Atomic uint64_t head;
 } __attribute__((aligned(BT_CACHELINE))) bt_shm_head_t;
 
-typedef struct bt_shm_frame {
-    _Atomic uint32_t seq;       /* written last, with release: the frame is there */
-    uint32_t         len;
-    bt_msg_hdr_t     hdr;
-} bt_shm_frame_t;
-
-_Static_assert(sizeof(bt_shm_frame_t) == BT_FRAME_HDR, "frame header is 32 bytes");
-
 /* One large message that both ends copy with the kernel's single copy: the
  * receiver reads pieces from the front, the sender writes pieces from the back,
  * each claiming as it goes, so the copy runs on two cores when the sender is in
@@ -140,7 +131,7 @@ typedef struct bt_shm_tx {
     uint64_t        head_cache;  /* last seen receiver head */
     uint32_t        seq;
     int             announced;
-    bt_shm_frame_t *reserved;
+    bt_ring_frame_t *reserved;
     size_t          reserved_size;
 } bt_shm_tx_t;
 
@@ -394,7 +385,7 @@ int bt_shm_init(void)
     shm.n = n;
     shm.me = me;
     shm.ring_bytes = ring;
-    shm.frame_max = ring / 4 - BT_FRAME_HDR;
+    shm.frame_max = ring / 4 - BT_RING_HDR;
     shm.size = offs[8];
     shm.coll_slot = coll_slot;
     shm.chan_sets = bt_shm_chan_sets(n);
@@ -562,11 +553,11 @@ int bt_shm_share_cache(int peer)
 void *bt_shm_reserve(int peer, const bt_msg_hdr_t *hdr, size_t len)
 {
     bt_shm_tx_t *tx = &shm.tx[peer];
-    size_t size = BT_ALIGN_UP(BT_FRAME_HDR + len, (size_t)BT_CACHELINE);
+    size_t size = bt_ring_frame_size(len);
     size_t pos = (size_t)(tx->tail & (shm.ring_bytes - 1));
     size_t pad = (pos + size > shm.ring_bytes) ? shm.ring_bytes - pos : 0;
     char *ring = bt_shm_ring(peer, shm.me);
-    bt_shm_frame_t *f;
+    bt_ring_frame_t *f;
 
     if (tx->tail + pad + size - tx->head_cache > shm.ring_bytes) {
         tx->head_cache = atomic_load_explicit(&bt_shm_head_of(peer, shm.me)->head,
@@ -582,20 +573,10 @@ void *bt_shm_reserve(int peer, const bt_msg_hdr_t *hdr, size_t len)
                               memory_order_release);
         tx->announced = 1;
     }
-    if (pad) {
-        f = (bt_shm_frame_t *)(ring + pos);
-        f->len = 0;
-        f->hdr.type = BT_SHM_WRAP;
-        atomic_store_explicit(&f->seq, tx->seq++, memory_order_release);
-        tx->tail += pad;
-        pos = 0;
-    }
-    f = (bt_shm_frame_t *)(ring + pos);
-    f->len = (uint32_t)len;
-    f->hdr = *hdr;
+    f = bt_ring_put(ring, pos, pad, &tx->seq, &tx->tail, hdr, len);
     tx->reserved = f;
     tx->reserved_size = size;
-    return (char *)f + BT_FRAME_HDR;
+    return (char *)f + BT_RING_HDR;
 }
 
 void bt_shm_commit(int peer)
@@ -625,43 +606,23 @@ static void bt_shm_discover_senders(void)
 }
 
 /* Where the next frame from sender s starts (or will). */
-static inline bt_shm_frame_t *bt_shm_rx_at(int s)
+static inline bt_ring_frame_t *bt_shm_rx_at(int s)
 {
-    return (bt_shm_frame_t *)(bt_shm_ring(shm.me, s) +
+    return (bt_ring_frame_t *)(bt_shm_ring(shm.me, s) +
                               (shm.rx[s].head & (shm.ring_bytes - 1)));
 }
 
 /* The next frame from sender s, past any wrap marker; NULL when none has arrived. */
-static inline bt_shm_frame_t *bt_shm_rx_next(int s)
+static inline bt_ring_frame_t *bt_shm_rx_next(int s)
 {
-    bt_shm_rx_t *rx = &shm.rx[s];
-
-    for (;;) {
-        bt_shm_frame_t *f = bt_shm_rx_at(s);
-
-        if (atomic_load_explicit(&f->seq, memory_order_acquire) != rx->seq)
-            return NULL;
-        if (f->hdr.type != BT_SHM_WRAP)
-            return f;
-        rx->seq++;
-        rx->head += shm.ring_bytes - (rx->head & (shm.ring_bytes - 1));
-    }
+    return bt_ring_next(bt_shm_ring(shm.me, s), shm.ring_bytes, &shm.rx[s].head, &shm.rx[s].seq);
 }
 
 /* Frees the room of frame f, which bt_shm_rx_next returned and whose sequence
  * number has been taken (rx->seq advanced past it). */
-static inline void bt_shm_rx_free(int s, bt_shm_frame_t *f)
+static inline void bt_shm_rx_free(int s, bt_ring_frame_t *f)
 {
-    bt_shm_rx_t *rx = &shm.rx[s];
-    /* A later frame's header may start on any line of this one: stamp each line
-     * with a sequence number already consumed, so that stale payload bytes can
-     * never pass for the next frame. */
-    size_t fsize = BT_ALIGN_UP(BT_FRAME_HDR + (size_t)f->len, (size_t)BT_CACHELINE);
-
-    for (size_t o = BT_CACHELINE; o < fsize; o += BT_CACHELINE)
-        atomic_store_explicit((_Atomic uint32_t *)((char *)f + o), rx->seq - 1,
-                              memory_order_relaxed);
-    rx->head += fsize;
+    bt_ring_free(f, shm.rx[s].seq, &shm.rx[s].head);
 }
 
 /* Tells sender s how far this rank has consumed its ring. */
@@ -680,14 +641,14 @@ int bt_shm_poll(bt_tp_recv_fn fn)
     bt_shm_discover_senders();
     for (int i = 0; i < shm.nsenders; i++) {
         int s = shm.senders[i];
-        bt_shm_frame_t *f;
+        bt_ring_frame_t *f;
         int got = 0;
         uint64_t published = shm.rx[s].head;
 
         /* A bounded batch per sender keeps one busy sender from starving the rest. */
         while (got < 64 && (f = bt_shm_rx_next(s))) {
             shm.rx[s].seq++;
-            fn(bt_rt.local_ranks[s], &f->hdr, (char *)f + BT_FRAME_HDR, f->len);
+            fn(bt_rt.local_ranks[s], &f->hdr, (char *)f + BT_RING_HDR, f->len);
             bt_shm_rx_free(s, f);
             got++;
             /* Large frames: give their room back as they are copied out, so that the
@@ -709,19 +670,19 @@ int bt_shm_poll(bt_tp_recv_fn fn)
 
 const void *bt_shm_peek(int peer, const bt_msg_hdr_t **hdr, size_t *len)
 {
-    bt_shm_frame_t *f = bt_shm_rx_next(peer);
+    bt_ring_frame_t *f = bt_shm_rx_next(peer);
 
     if (!f)
         return NULL;
     *hdr = &f->hdr;
     *len = f->len;
-    return (char *)f + BT_FRAME_HDR;
+    return (char *)f + BT_RING_HDR;
 }
 
 void bt_shm_consume(int peer)
 {
     /* bt_shm_peek found the frame and stepped past any wrap marker before it. */
-    bt_shm_frame_t *f = bt_shm_rx_at(peer);
+    bt_ring_frame_t *f = bt_shm_rx_at(peer);
 
     shm.rx[peer].seq++;
     bt_shm_rx_free(peer, f);
@@ -743,6 +704,11 @@ void bt_shm_bell_wait(uint32_t seen, int timeout_ms)
 {
     struct timespec ts = { timeout_ms / 1000, (long)(timeout_ms % 1000) * 1000000L };
     bt_futex(&shm.ranks[shm.me].bell, FUTEX_WAIT, seen, &ts);
+}
+
+_Atomic uint32_t *bt_shm_bell_word(void)
+{
+    return &shm.ranks[shm.me].bell;
 }
 
 void bt_shm_bell_disarm(void)
