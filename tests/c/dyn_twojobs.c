@@ -5,6 +5,8 @@
  *   dyn_twojobs abort            spawns 2 children that wait, then MPI_Abort
  *   dyn_twojobs hostspawn HOST   spawns 2 children on HOST (info "host"), merges,
  *                                and each process prints its merged rank and role
+ *                                (children with DYN_SHOW_WHERE set: also their host
+ *                                and Slurm step)
  *
  * Server and client jobs (any sizes) then swap numbers between every pair of
  * their ranks, run an allreduce over the intercommunicator and over its merge,
@@ -30,7 +32,14 @@ int main(int argc, char **argv)
         MPI_Comm_rank(merged, &v);
         MPI_Allreduce(&v, &sum, 1, MPI_INT, MPI_SUM, merged);
         CHECK(sum == 6, "child: merged allreduce %d", sum);
-        printf("merged rank %d: spawned\n", v);
+        if (getenv("DYN_SHOW_WHERE")) {   /* where it runs: host and Slurm step */
+            char host[256] = "";
+            const char *step = getenv("SLURM_STEP_ID");
+            gethostname(host, sizeof(host) - 1);
+            printf("merged rank %d: spawned on %s in step %s\n", v, host, step ? step : "none");
+        } else {
+            printf("merged rank %d: spawned\n", v);
+        }
         MPI_Comm_free(&merged);
         MPI_Comm_disconnect(&parent);
         MPI_Finalize();

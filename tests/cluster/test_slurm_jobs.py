@@ -162,3 +162,28 @@ def test_mpiexec_inside_salloc_link_to_h2_down(slurm, traffic):
     assert "mpiexec: lost the connection to host h2" in err, desc
     left = leftovers(slurm.c, wait=10)
     assert not left, f"processes of the job left on the hosts: {left}\n{desc}"
+
+
+def test_mpiexec_inside_salloc_spawns_on_the_other_node(slurm, tmp_path):
+    """Two parents on h1, inside a 2-node allocation, spawn two children on h2
+    (info "host"): mpiexec starts them inside the allocation, and parents and
+    children reach each other over the network."""
+    exe = compile_programs(tmp_path, [CDIR / "dyn_twojobs.c"])["dyn_twojobs"]
+    argv = ["salloc", "-N", "2", "-n", "4", str(MPIEXEC), "-v", "-hosts", "h1:2", "-n", "2",
+            str(exe), "hostspawn", "h2"]
+    r = run(slurm, argv, timeout=60, env=slurm_env(slurm, DYN_SHOW_WHERE="1"))
+    desc = report(" ".join(argv), r.returncode, r.stdout, r.stderr)
+    assert r.returncode == 0, desc + "\n" + slurm.logs()
+    # the parents' proxy by srun on h1 (its hosts are the allocation's), the
+    # children in a step of their own on h2
+    assert re.search(r"^mpiexec: starting srun .*--nodelist=h1 .*baton-proxy", r.stderr, re.M), desc
+    lines = sorted(r.stdout.splitlines())
+    assert lines[:2] == ["merged rank 0: parent", "merged rank 1: parent"], desc
+    steps = set()
+    for rank, line in zip((2, 3), lines[2:]):
+        m = re.fullmatch(r"merged rank %d: spawned on h2 in step (\d+)" % rank, line)
+        assert m, desc
+        steps.add(m.group(1))
+    assert len(steps) == 1 and steps != {"0"}, desc
+    left = leftovers(slurm.c, wait=5)
+    assert not left, f"processes of the job left on the hosts: {left}\n{desc}"

@@ -22,15 +22,40 @@ static void bt_main_std_fds(void)
     }
 }
 
-/* Inside a Slurm allocation without a host option: its nodes, by srun. */
+/* Whether every host of hl is a node of the allocation al. */
+static int bt_main_hosts_within(const bt_hostlist_t *hl, const bt_hostlist_t *al)
+{
+    for (int i = 0; i < hl->n; i++) {
+        int found = 0;
+        for (int j = 0; j < al->n && !found; j++)
+            found = strcmp(hl->hosts[i].name, al->hosts[j].name) == 0;
+        if (!found)
+            return 0;
+    }
+    return 1;
+}
+
+/* Inside a Slurm allocation without a host option: its nodes, by srun. With
+ * hosts that are all nodes of the allocation (a spawn's "host" info, or the
+ * user's choice among them), srun too, so that what starts stays inside it. */
 static int bt_main_slurm_default(bt_opts_t *opts)
 {
-    if (opts->hosts.n > 0 || getenv("SLURM_JOB_ID") == NULL ||
-        getenv("SLURM_JOB_NODELIST") == NULL)
+    bt_hostlist_t alloc = { 0 };
+
+    if (getenv("SLURM_JOB_ID") == NULL || getenv("SLURM_JOB_NODELIST") == NULL)
         return 0;
-    if (opts->launcher == BT_LAUNCH_DEFAULT)
+    if (opts->hosts.n == 0) {
+        if (opts->launcher == BT_LAUNCH_DEFAULT)
+            opts->launcher = BT_LAUNCH_SLURM;
+        return bt_hosts_from_slurm(&opts->hosts);
+    }
+    if (opts->launcher != BT_LAUNCH_DEFAULT)
+        return 0;
+    /* Not knowing the allocation's nodes, the hosts are reached as outside one. */
+    if (bt_hosts_from_slurm(&alloc) == 0 && bt_main_hosts_within(&opts->hosts, &alloc))
         opts->launcher = BT_LAUNCH_SLURM;
-    return bt_hosts_from_slurm(&opts->hosts);
+    bt_hosts_free(&alloc);
+    return 0;
 }
 
 /* A job that MPI_Comm_spawn started: its spawner holds the other end of a pipe
