@@ -11,6 +11,7 @@ Every test runs with pytest as a child subreaper, so that a process left behind
 becomes our child: the test fails if one is still alive afterwards.
 """
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -74,17 +75,25 @@ def test_abort_ends_spawned_job(tmp_path):
     assert "MPI_Abort" in res.stderr
 
 
-def test_spawn_on_another_host(tmp_path):
-    # a job on two fork "hosts" spawns its children on a third (info "host"):
-    # they reach their parents over the network
+@pytest.mark.parametrize("how", ["host", "hostfile"])
+def test_spawn_on_another_host(tmp_path, how):
+    # a job on two fork "hosts" spawns its children on a third (info "host", or
+    # "hostfile" naming it): they reach their parents over the network
     exe = compile_prog("dyn_twojobs", tmp_path)
+    where, mates = "c", 2
+    if how == "hostfile":   # one child on each of two hosts
+        (tmp_path / "hosts").write_text("# the children's hosts\nc slots=1\nd:1\n")
+        where, mates = "@" + str(tmp_path / "hosts"), 1
     res = subprocess.run([MPIEXEC, "-launcher", "fork", "-hosts", "a,b", "-n", "2", exe,
-                          "hostspawn", "c"], capture_output=True, text=True, timeout=TIMEOUT,
-                         env=dict(os.environ, BATON_BIND="none"))
+                          "hostspawn", where], capture_output=True, text=True, timeout=TIMEOUT,
+                         env=dict(os.environ, BATON_BIND="none", DYN_SHOW_WHERE="1"))
     assert res.returncode == 0, res.stdout + res.stderr
-    assert sorted(res.stdout.splitlines()) == ["merged rank 0: parent", "merged rank 1: parent",
-                                               "merged rank 2: spawned",
-                                               "merged rank 3: spawned"], res.stdout + res.stderr
+    host = socket.gethostname()
+    assert sorted(res.stdout.splitlines()) == [
+        "merged rank 0: parent", "merged rank 1: parent",
+        "merged rank 2: spawned on %s in step none with %d on its node" % (host, mates),
+        "merged rank 3: spawned on %s in step none with %d on its node" % (host, mates)], \
+        res.stdout + res.stderr
 
 
 def test_singleton_spawns(tmp_path):

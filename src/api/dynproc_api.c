@@ -171,6 +171,7 @@ static void bt_spawn_app_info(bt_spawn_app_t *app, bt_info_t *in)
     app->host = bt_info_value(in, "host");
     if (app->host == NULL)
         app->host = bt_info_value(in, "hosts");
+    app->hostfile = bt_info_value(in, "hostfile");
     app->env = bt_info_value(in, "env");
 }
 

@@ -29,6 +29,7 @@ typedef struct bt_spawn_app {
     char       **argv;        /* MPI_ARGV_NULL: none */
     int          maxprocs;
     const char  *wdir, *path, *host;   /* info keys, NULL: not given */
+    const char  *hostfile;             /* info key "hostfile" */
     const char  *env;                  /* info key "env": NAME=value lines */
 } bt_spawn_app_t;
 

@@ -36,6 +36,7 @@ static int bt_spawn_start(const bt_spawn_app_t *apps, int napps, const char *por
         cmds[i].maxprocs = apps[i].maxprocs;
         cmds[i].wdir = apps[i].wdir;
         cmds[i].host = apps[i].host;
+        cmds[i].hostfile = apps[i].hostfile;
         cmds[i].env = apps[i].env;
         if (apps[i].env != NULL && bt_spawn_env_check(apps[i].env, why, whylen) != 0) {
             rc = MPI_ERR_SPAWN;
@@ -49,13 +50,13 @@ static int bt_spawn_start(const bt_spawn_app_t *apps, int napps, const char *por
     return rc;
 }
 
-/* The root asks for new processes on a host it names (info "host"): they may be
- * on another. Only the root knows; the others open the network in the handshake
+/* The root asks for new processes on hosts it names (info "host", "hostfile"): they
+ * may be on another. Only the root knows; the others open the network in the handshake
  * if it needs it. */
 static int bt_spawn_remote(const bt_spawn_app_t *apps, int napps, int root, bt_comm_t *comm)
 {
     for (int i = 0; comm->rank == root && i < napps; i++)
-        if (apps[i].host != NULL)
+        if (apps[i].host != NULL || apps[i].hostfile != NULL)
             return 1;
     return 0;
 }

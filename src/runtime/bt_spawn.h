@@ -10,6 +10,7 @@ typedef struct bt_spawn_cmd {
     char      **argv;      /* NULL-terminated, or NULL */
     int         maxprocs;
     const char *wdir, *host;
+    const char *hostfile;  /* mpiexec -f */
     const char *env;       /* NAME=value lines to set, or NULL */
 } bt_spawn_cmd_t;
 

@@ -178,7 +178,7 @@ int bt_spawn_launch(const bt_spawn_cmd_t *apps, int napps, const char *port, cha
 {
     char mpiexec[PATH_MAX], nbuf[16], fdbuf[48], portbuf[1100];
     int total = 0, pipefd[2], nenv = 0, argc = 0;
-    const char *hosts = NULL;
+    const char *hosts = NULL, *hostfile = NULL;
     char **argv, **envp;
     char *script = NULL;
     size_t script_len = 0;
@@ -190,6 +190,8 @@ int bt_spawn_launch(const bt_spawn_cmd_t *apps, int napps, const char *port, cha
         total += apps[i].maxprocs;
         if (apps[i].host != NULL)
             hosts = apps[i].host;
+        if (apps[i].hostfile != NULL)
+            hostfile = apps[i].hostfile;
     }
     if (bt_rt.universe_limit > 0 && bt_rt.size + bt_spawned_total + total > bt_rt.universe_limit) {
         snprintf(why, whylen, "%d more processes would make %d, more than the universe "
@@ -229,13 +231,19 @@ int bt_spawn_launch(const bt_spawn_cmd_t *apps, int napps, const char *port, cha
     fclose(f);
 
     snprintf(nbuf, sizeof(nbuf), "%d", total);
-    argv = bt_calloc(12, sizeof(char *));
+    argv = bt_calloc(16, sizeof(char *));
     argv[argc++] = mpiexec;
     argv[argc++] = "-n";
     argv[argc++] = nbuf;
-    if (hosts) {
-        argv[argc++] = "-hosts";
-        argv[argc++] = (char *)hosts;
+    if (hostfile) {
+        argv[argc++] = "-f";
+        argv[argc++] = (char *)hostfile;
+    }
+    if (hosts || hostfile) {
+        if (hosts) {
+            argv[argc++] = "-hosts";
+            argv[argc++] = (char *)hosts;
+        }
         if (getenv("BATON_NET_ADDR") && strncmp(getenv("BATON_NET_ADDR"), "127.", 4) == 0) {
             argv[argc++] = "-launcher";   /* "hosts" of this machine: as the parents' */
             argv[argc++] = "fork";

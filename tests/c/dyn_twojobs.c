@@ -3,10 +3,11 @@
  *   dyn_twojobs server SERVICE   opens a port, publishes it as SERVICE, accepts
  *   dyn_twojobs client SERVICE   looks SERVICE up (waiting for it), connects
  *   dyn_twojobs abort            spawns 2 children that wait, then MPI_Abort
- *   dyn_twojobs hostspawn HOST   spawns 2 children on HOST (info "host"), merges,
+ *   dyn_twojobs hostspawn HOST   spawns 2 children on HOST (info "host"; @FILE: info
+ *                                "hostfile" FILE), merges,
  *                                and each process prints its merged rank and role
- *                                (children with DYN_SHOW_WHERE set: also their host
- *                                and Slurm step)
+ *                                (children with DYN_SHOW_WHERE set: also their host,
+ *                                Slurm step and the children on their node)
  *
  * Server and client jobs (any sizes) then swap numbers between every pair of
  * their ranks, run an allreduce over the intercommunicator and over its merge,
@@ -32,11 +33,17 @@ int main(int argc, char **argv)
         MPI_Comm_rank(merged, &v);
         MPI_Allreduce(&v, &sum, 1, MPI_INT, MPI_SUM, merged);
         CHECK(sum == 6, "child: merged allreduce %d", sum);
-        if (getenv("DYN_SHOW_WHERE")) {   /* where it runs: host and Slurm step */
+        if (getenv("DYN_SHOW_WHERE")) {   /* where it runs: host, Slurm step, node mates */
             char host[256] = "";
             const char *step = getenv("SLURM_STEP_ID");
+            MPI_Comm node;
+            int mates;
             gethostname(host, sizeof(host) - 1);
-            printf("merged rank %d: spawned on %s in step %s\n", v, host, step ? step : "none");
+            MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node);
+            MPI_Comm_size(node, &mates);
+            MPI_Comm_free(&node);
+            printf("merged rank %d: spawned on %s in step %s with %d on its node\n", v, host,
+                   step ? step : "none", mates);
         } else {
             printf("merged rank %d: spawned\n", v);
         }
@@ -54,7 +61,10 @@ int main(int argc, char **argv)
         char *args[] = { "hostchild", NULL };
         MPI_Info info;
         MPI_Info_create(&info);
-        MPI_Info_set(info, "host", argv[2]);
+        if (argv[2][0] == '@')   /* @FILE: a hostfile */
+            MPI_Info_set(info, "hostfile", argv[2] + 1);
+        else
+            MPI_Info_set(info, "host", argv[2]);
         MPI_Comm_spawn(argv[0], args, 2, info, 0, MPI_COMM_WORLD, &inter, MPI_ERRCODES_IGNORE);
         MPI_Info_free(&info);
         MPI_Intercomm_merge(inter, 0, &merged);

@@ -181,7 +181,8 @@ def test_mpiexec_inside_salloc_spawns_on_the_other_node(slurm, tmp_path):
     assert lines[:2] == ["merged rank 0: parent", "merged rank 1: parent"], desc
     steps = set()
     for rank, line in zip((2, 3), lines[2:]):
-        m = re.fullmatch(r"merged rank %d: spawned on h2 in step (\d+)" % rank, line)
+        m = re.fullmatch(r"merged rank %d: spawned on h2 in step (\d+) with 2 on its node" % rank,
+                         line)
         assert m, desc
         steps.add(m.group(1))
     assert len(steps) == 1 and steps != {"0"}, desc
