@@ -19,6 +19,8 @@ typedef struct bt_win_slot {
     _Atomic uint32_t acc;         /* held while an accumulate reads and writes it */
     _Atomic uint32_t posted;      /* Win_post calls that named this rank as an origin */
     _Atomic uint32_t completed;   /* Win_complete calls towards this rank */
+    _Atomic uint32_t exposed;     /* this rank is between Win_post and Win_wait (or a Win_test
+                                     that said yes): locking its window is erroneous */
     _Atomic uint32_t waiting;     /* this rank may sleep until another changes a word */
     /* The stripe of the mapping whose element this rank updates by an atomic
      * instruction right now (1 + stripe key, 0: none), on a line of its own:
