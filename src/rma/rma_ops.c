@@ -266,8 +266,13 @@ static void bt_rma_apply_packed(bt_op_t *op, const bt_datatype_t *bdt, const cha
     } while (0)
 
 static void bt_rma_atomic_elem(bt_op_t *op, int noop, const bt_datatype_t *bdt, char *p,
-                               const void *in, char *old)
+                               const void *origin, char *old)
 {
+    uint64_t v = 0;
+    const void *in = &v;   /* the origin's element may be unaligned */
+
+    if (!noop)
+        memcpy(&v, origin, (size_t)bdt->size);
     switch (bdt->size) {
     case 1: BT_RMA_CAS_LOOP(uint8_t); break;
     case 2: BT_RMA_CAS_LOOP(uint16_t); break;
