@@ -337,10 +337,8 @@ static uint64_t bt_rma_stripes_lock(bt_win_t *win, int t, const char *p, size_t 
     else
         for (size_t i = first; i <= last; i++)
             mask |= (uint64_t)1 << (i % BT_WIN_STRIPES);
-    for (size_t s = 0; s < BT_WIN_STRIPES; s++) {
-        int spins = 0;
-        if (!(mask >> s & 1))
-            continue;
+    for (uint64_t m = mask; m; m &= m - 1) {
+        int s = __builtin_ctzll(m), spins = 0;
         while (atomic_exchange(&ts->stripe[s], 1))
             while (atomic_load_explicit(&ts->stripe[s], memory_order_relaxed))
                 bt_rma_spin(&spins);
@@ -361,9 +359,8 @@ static void bt_rma_stripes_unlock(bt_win_t *win, int t, uint64_t mask)
 {
     bt_win_slot_t *ts = bt_win_slot(win, t);
 
-    for (size_t s = 0; s < BT_WIN_STRIPES; s++)
-        if (mask >> s & 1)
-            atomic_store_explicit(&ts->stripe[s], 0, memory_order_release);
+    for (uint64_t m = mask; m; m &= m - 1)
+        atomic_store_explicit(&ts->stripe[__builtin_ctzll(m)], 0, memory_order_release);
 }
 
 /* n elements of bdt at p (packed layout: size == extent), in op into them;
