@@ -220,7 +220,7 @@ static void bt_rma_apply_packed(bt_op_t *op, const bt_datatype_t *bdt, const cha
  * (Win_allocate, Win_allocate_shared) is updated in one of two ways, and both
  * are atomic with respect to each other:
  *
- * - alone (Fetch_and_op, Compare_and_swap, short accumulates): by an atomic
+ * - alone (Fetch_and_op, Compare_and_swap, accumulates of one element): by an atomic
  *   instruction, after announcing it. The origin stores the element's stripe
  *   key into its own `atom` word, then loads the stripe's lock word; if the
  *   lock is free it runs the instruction and clears `atom`; if it is held it
@@ -247,8 +247,9 @@ static void bt_rma_apply_packed(bt_op_t *op, const bt_datatype_t *bdt, const cha
  * element takes depends only on the window, its type and its address, so all
  * origins agree. */
 
-/* Elements below which a run is updated one atomic instruction at a time. */
-#define BT_RMA_BULK_MIN 16
+/* Elements below which a run is updated one atomic instruction at a time: from
+ * two on, one stripe lock costs less than an announce and a lock cmpxchg each. */
+#define BT_RMA_BULK_MIN 2
 
 /* One element of 1, 2, 4 or 8 bytes at p, updated atomically; old gets the
  * value it replaced. */
@@ -412,7 +413,7 @@ void bt_rma_acc_run(bt_win_t *win, int t, bt_op_t *op, const bt_datatype_t *bdt,
         return;
     if (bt_rma_atomic_ok(win, bdt, p)) {
         uint64_t mask;
-        /* A short run within one stripe: an instruction per element. */
+        /* One element (a short run within one stripe): atomic instructions. */
         if (n < BT_RMA_BULK_MIN && bt_rma_stripe_of(win, p) == bt_rma_stripe_of(win, p + len - 1)
             && bt_rma_announce(win, t, bt_rma_stripe_of(win, p))) {
             for (MPI_Count k = 0; k < n; k++)
@@ -527,8 +528,11 @@ static int bt_rma_acc(bt_win_t *win, const bt_rma_op_t *o, int fetch)
         return MPI_SUCCESS;
     if (!noop)
         in = bt_rma_packed_origin(o->origin, o->ocount, o->odt, &otmp);
-    /* Fetch_and_op's one element needs no allocation. */
-    if (fetch)
+    /* The old values go straight into a contiguous result buffer (its layout is
+     * the packed one); Fetch_and_op's one element needs no allocation either way. */
+    if (fetch && o->rdt->contig)
+        old = (char *)o->result + o->rdt->true_lb;
+    else if (fetch)
         old = n * bdt->size <= (MPI_Count)sizeof(small) ? small : bt_malloc((size_t)(n * bdt->size));
 
     if (win->peers[t].am) {
@@ -582,10 +586,12 @@ static int bt_rma_acc(bt_win_t *win, const bt_rma_op_t *o, int fetch)
         bt_win_acc_unlock(win, t);
         free(tpk);
     }
-    if (rc == MPI_SUCCESS && fetch)
-        bt_datatype_unpack(o->rdt, o->rcount, old, n * bdt->size, o->result);
-    if (old != small)
-        free(old);
+    if (fetch && !o->rdt->contig) {
+        if (rc == MPI_SUCCESS)
+            bt_datatype_unpack(o->rdt, o->rcount, old, n * bdt->size, o->result);
+        if (old != small)
+            free(old);
+    }
     free(otmp);
     return rc;
 }
