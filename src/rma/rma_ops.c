@@ -99,6 +99,15 @@ static int bt_rma_xfer(bt_win_t *win, const char *call, int t, uint64_t addr, MP
     }
     if (p->direct) {
         char *ptr = (char *)(uintptr_t)(addr + (uint64_t)p->delta);
+        if (dt->contig) {
+            /* One run: a memcpy, no walk of the type (small puts and gets). */
+            size_t len = (size_t)(count * dt->size);
+            if (write)
+                memcpy(ptr + dt->true_lb, packed, len);
+            else
+                memcpy(packed, ptr + dt->true_lb, len);
+            return MPI_SUCCESS;
+        }
         if (write)
             bt_datatype_unpack(dt, count, packed, count * dt->size, ptr);
         else
