@@ -342,6 +342,22 @@ def build_summary(d):
     # The same with shared pages divided among the ranks that map them (information:
     # VmHWM counts the whole shared segment in every rank that touched it).
     memory_row("(information) Pss per rank", "allpairs/pss_kib_mean", False)
+    # One-sided on the node (issue 16): direct loads, stores and atomics against the
+    # peers' software paths. Latency up to 4 KiB (above it the copy itself dominates).
+    rma = lambda v, hi=None: [("rma_latency", v, 2, nb) for nb in d.sizes("rma_latency", v, 2)
+                              if hi is None or nb <= hi]
+    if d.keys("rma_latency"):
+        s.ratio_check("One-sided Put/Get latency (flush), 8 B–4 KiB", "≤ 0.5× best peer",
+                      rma("put-flush", 4 * K) + rma("get-flush", 4 * K), False, 0.5)
+        s.ratio_check("Fetch_and_op latency (flush)", "≤ 0.5× best peer", rma("fop-flush"),
+                      False, 0.5)
+        s.ratio_check("One-sided Put/Get/Accumulate bandwidth", "≥ 1.0× best peer",
+                      rma("put-bw") + rma("get-bw") + rma("acc-bw"), True, 1.0,
+                      worst_is_max=False)
+    for (v, n, nb) in d.keys("py_counter"):
+        s.ratio_check("(information) mpi4py.util.sync.Counter, %d ranks" % n,
+                      "increments per second", [("py_counter", v, n, nb)], True, 1.0,
+                      worst_is_max=False)
     return s
 
 
@@ -612,7 +628,7 @@ def render(d, summary, pngs, plot_note):
         add_table("Uni-directional, reused buffer (as osu_bw)", "bw", "reused", 2, "MB/s", True)
         add_table("Bi-directional, reused buffers (as osu_bibw)", "bibw", "reused", 2, "MB/s", True)
         rmas = [v for v in ("put-flush", "get-flush", "acc-flush", "fop-flush", "put-fence",
-                            "get-fence") if d.sizes("rma_latency", v, 2)]
+                            "get-fence", "acc-fence", "fop-fence") if d.sizes("rma_latency", v, 2)]
         if rmas:
             section("One-sided latency (µs per operation)", None)
             for v in rmas:
@@ -620,6 +636,22 @@ def render(d, summary, pngs, plot_note):
                     v.split("-")[0].capitalize(), "MPI_Win_flush per operation in a lock_all "
                     "epoch" if v.endswith("flush") else "MPI_Win_fence per operation"),
                     "rma_latency", v, 2, "us", False)
+        rbws = [v for v in ("put-bw", "get-bw", "acc-bw") if d.sizes("rma_latency", v, 2)]
+        if rbws:
+            section("One-sided bandwidth (MB/s, window of 64 operations, then MPI_Win_flush)",
+                    None)
+            for v in rbws:
+                add_table("%s on a Win_allocate window, rank 0 to rank 1%s" % (
+                    v.split("-")[0].capitalize(), " (MPI_SUM of doubles)" if v == "acc-bw"
+                    else ""), "rma_latency", v, 2, "MB/s", True)
+        if d.keys("py_counter"):
+            section("mpi4py.util.sync.Counter (increments per second, all ranks together)", None)
+            names = d.shown()
+            L += table_head(d, names, [("ranks", "---:")])
+            for (v, rk, nb) in d.keys("py_counter"):
+                cells, ratio = row_cells(d, names, "py_counter", v, rk, nb, True)
+                L.append("| %d | %s | %s |" % (rk, " | ".join(cells), ratio))
+            L.append("")
         mcs = [(v, nb) for v in ("", "2m") for nb in d.sizes("memcpy", v, 1)]
         if mcs:
             L.append("**memcpy, one core (MB/s)**: " + ", ".join(

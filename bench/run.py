@@ -524,7 +524,8 @@ class Job:
         self.points = points      # how many timed points: sets the time-out
         self.only_baton = only_baton
         self.repeat = repeat
-        self.program = program    # C program name for "mpi" and "startup"
+        self.program = program    # C program name for "mpi" and "startup", script of
+                                  # bench/python/ for "python" (default pybench.py)
 
 
 # The MPIs measured across hosts: Debian's builds, the ones a cluster user has.
@@ -594,7 +595,9 @@ def make_local_plan(quick, point_time):
             Job("startup-hello-4", "startup", 4, program="hello", repeat=3),
             Job("startup-python-4", "startup-python", 4, repeat=2),
             Job("mem-4", "mpi", 4, [], 1, program="mem"),
-            Job("rma-2", "mpi", 2, ["-s", "8,4K,64K"] + t, 16, program="rma_latency"),
+            Job("rma-2", "mpi", 2, ["-s", "8,4K,64K,1M"] + t, 38, program="rma_latency"),
+            Job("counter-2", "python", 2, ["--time", str(point_time)], 2,
+                program="rma_counter.py"),
         ] + dynproc_jobs(quick)
         return jobs
     coll_sizes = [4, 8] + pow4(16, 4 * M)
@@ -616,8 +619,12 @@ def make_local_plan(quick, point_time):
             program="coll"),
         Job("python-2", "python", 2, ["--sizes", "8,4096,1048576", "--time", str(point_time)],
             25),
-        Job("rma-2", "mpi", 2, ["-s", sizes_arg(few[1:])] + t, 5 * (len(few) - 1) + 1,
+        # Latency (flush and fence) and bandwidth of put, get and accumulate at each
+        # size, fetch-and-op (flush and fence) once.
+        Job("rma-2", "mpi", 2, ["-s", sizes_arg(few[1:])] + t, 9 * (len(few) - 1) + 2,
             program="rma_latency"),
+        Job("counter-2", "python", 2, ["--time", str(point_time)], 2, program="rma_counter.py"),
+        Job("counter-4", "python", 4, ["--time", str(point_time)], 2, program="rma_counter.py"),
     ]
     for n in (2, 4, 8, 32):
         jobs.append(Job("startup-hello-%d" % n, "startup", n, program="hello", repeat=3))
@@ -714,7 +721,7 @@ def run_job(t, job, point_time, cluster=None):
     if job.kind == "mpi":
         argv = launch(job.ranks, [os.path.join(t.bindir, job.program)] + job.argv)
     elif job.kind == "python":
-        script = os.path.join(HERE, "python", "pybench.py")
+        script = os.path.join(HERE, "python", job.program or "pybench.py")
         argv = launch(job.ranks, [t.python, script] + job.argv)
     elif job.kind == "futures":
         script = os.path.join(HERE, "python", "futures_rate.py")

@@ -212,14 +212,12 @@ static void bt_am_handle(bt_rma_am_t *am, int src, const char *msg, size_t len)
                 rc = MPI_ERR_RMA_RANGE;
                 break;
             }
-            for (int64_t k = 0; k < ent[i].n; k++, e++) {
-                char *p = (char *)(uintptr_t)(a + (uint64_t)(k * bdt->extent));
-                if (h.kind == BT_AM_CAS)
-                    bt_rma_cas_elem(win, win->rank, bdt, p, data, data + esz, out);
-                else
-                    bt_rma_acc_elem(win, win->rank, op, bdt, p, data + e * esz,
-                                    h.fetch ? out + e * esz : NULL);
-            }
+            if (h.kind == BT_AM_CAS)
+                bt_rma_cas_elem(win, win->rank, bdt, (char *)(uintptr_t)a, data, data + esz, out);
+            else
+                bt_rma_acc_run(win, win->rank, op, bdt, (char *)(uintptr_t)a, ent[i].n,
+                               data + e * esz, h.fetch ? out + e * esz : NULL);
+            e += (size_t)ent[i].n;
         }
         outlen = h.fetch ? e * esz : 0;
         break;

@@ -7,6 +7,10 @@
 #include <stdatomic.h>
 
 #define BT_WIN_LOCK_EXCL 0x80000000u
+/* Stripes of the shared mapping that large accumulates lock (rma_ops.c): byte
+ * offset >> BT_WIN_STRIPE_SHIFT, modulo BT_WIN_STRIPES (at most 64: a mask). */
+#define BT_WIN_STRIPE_SHIFT 12
+#define BT_WIN_STRIPES 32
 
 /* One per rank of the window, a cache line apart so that ranks do not share
  * lines they spin on. */
@@ -15,7 +19,15 @@ typedef struct bt_win_slot {
     _Atomic uint32_t acc;         /* held while an accumulate reads and writes it */
     _Atomic uint32_t posted;      /* Win_post calls that named this rank as an origin */
     _Atomic uint32_t completed;   /* Win_complete calls towards this rank */
+    _Atomic uint32_t exposed;     /* this rank is between Win_post and Win_wait (or a Win_test
+                                     that said yes): locking its window is erroneous */
     _Atomic uint32_t waiting;     /* this rank may sleep until another changes a word */
+    /* The stripe of the mapping whose element this rank updates by an atomic
+     * instruction right now (1 + stripe key, 0: none), on a line of its own:
+     * only this rank writes it. */
+    _Alignas(64) _Atomic uint32_t atom;
+    /* Locks of this rank's memory by stripe, held by large accumulates. */
+    _Alignas(64) _Atomic uint32_t stripe[BT_WIN_STRIPES];
     /* Dynamic windows: attached regions (size 0: a free entry), written by the
      * owner only; size is published last. */
     struct {
@@ -39,12 +51,12 @@ void bt_win_wait_until(bt_win_t *win, int (*ready)(void *), void *arg);
 /* The accumulate lock of target t. */
 void bt_win_acc_lock(bt_win_t *win, int t);
 void bt_win_acc_unlock(bt_win_t *win, int t);
-/* Accumulate-type update of one element of the predefined type bdt at p (my
- * address of target t's memory), by the window's atomicity rule; in: the
- * origin's packed element (unused for MPI_NO_OP), old (NULL: not wanted) gets
- * the packed old value. */
-void bt_rma_acc_elem(bt_win_t *win, int t, bt_op_t *op, const bt_datatype_t *bdt, char *p,
-                     const char *in, char *old);
+/* Accumulate-type update of n consecutive elements of the predefined type bdt
+ * at p (my address of target t's memory, which is on my node), by the window's
+ * atomicity rule; in: the origin's packed elements (unused for MPI_NO_OP), old
+ * (NULL: not wanted) gets the packed old values. */
+void bt_rma_acc_run(bt_win_t *win, int t, bt_op_t *op, const bt_datatype_t *bdt, char *p,
+                    MPI_Count n, const char *in, char *old);
 void bt_rma_cas_elem(bt_win_t *win, int t, const bt_datatype_t *dt, char *p, const void *origin,
                      const void *compare, void *result);
 /* Drops my hold of target t's lock word (t on my node) and wakes waiters. */

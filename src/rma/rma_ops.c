@@ -1,13 +1,11 @@
 /* The RMA operations: put, get, the accumulates, compare-and-swap. Each is done
  * when it returns, at the origin and at the target.
  *
- * Atomicity of the accumulates, consistent by construction: on memory of the
- * shared mapping (Win_allocate, Win_allocate_shared), an element of 1, 2, 4 or
- * 8 bytes that is naturally aligned is updated with a compare-and-swap loop;
- * any other element, and every element of a window over user memory (reached by
- * single copy), is read, combined and written under the target's accumulate
- * lock. Whether an element takes one way or the other depends only on the
- * window, the element's type and its address, so all origins agree. */
+ * Atomicity of the accumulates: on the shared mapping (Win_allocate,
+ * Win_allocate_shared) single elements are updated by atomic instructions and
+ * large runs by the op's vectorized kernel under stripe locks, by the protocol
+ * described at "Atomicity on the node's shared memory" below; elsewhere under
+ * the target's accumulate lock. */
 #include "rma/rma_impl.h"
 
 #include "pt2pt/bt_pt2pt.h"
@@ -16,6 +14,7 @@
 #include "util/bt_util.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <string.h>
 
 int bt_rma_in_epoch(const bt_win_t *win, int t)
@@ -100,6 +99,15 @@ static int bt_rma_xfer(bt_win_t *win, const char *call, int t, uint64_t addr, MP
     }
     if (p->direct) {
         char *ptr = (char *)(uintptr_t)(addr + (uint64_t)p->delta);
+        if (dt->contig) {
+            /* One run: a memcpy, no walk of the type (small puts and gets). */
+            size_t len = (size_t)(count * dt->size);
+            if (write)
+                memcpy(ptr + dt->true_lb, packed, len);
+            else
+                memcpy(packed, ptr + dt->true_lb, len);
+            return MPI_SUCCESS;
+        }
         if (write)
             bt_datatype_unpack(dt, count, packed, count * dt->size, ptr);
         else
@@ -215,6 +223,43 @@ static void bt_rma_apply_packed(bt_op_t *op, const bt_datatype_t *bdt, const cha
     }
 }
 
+/* ---- Atomicity on the node's shared memory.
+ *
+ * An element of 1, 2, 4 or 8 bytes, naturally aligned, in the shared mapping
+ * (Win_allocate, Win_allocate_shared) is updated in one of two ways, and both
+ * are atomic with respect to each other:
+ *
+ * - alone (Fetch_and_op, Compare_and_swap, accumulates of one element): by an atomic
+ *   instruction, after announcing it. The origin stores the element's stripe
+ *   key into its own `atom` word, then loads the stripe's lock word; if the
+ *   lock is free it runs the instruction and clears `atom`; if it is held it
+ *   clears `atom` and takes the second way.
+ * - in bulk (large accumulates, and single elements whose stripe is locked):
+ *   under the locks of the stripes the run touches, with plain loads and stores
+ *   by the op's vectorized kernel. After taking the locks, the origin waits
+ *   until no rank of the node announces one of those stripes.
+ *
+ * Why no update is lost: the announce, the stripe load, the lock exchange and
+ * the loads of `atom` are all sequentially consistent, so of an announcing
+ * origin A and a locking origin B at least one sees the other (the store-then-
+ * load pattern of Dekker's algorithm). If A saw the lock free, B sees A's
+ * announce and waits for A's release-store of 0, so A's instruction comes
+ * before B's plain read-modify-write. If B saw no announce, A sees the lock
+ * and does not touch the element. Bulk holders exclude each other by the lock;
+ * unlocking is a release store, which the next announcer's load (or locker's
+ * exchange) acquires. Stripes are taken in ascending index order (no
+ * deadlock). A rank has one `atom` word: the entry points serialize its
+ * threads, and the active-message handler never runs inside an announce.
+ *
+ * Every other element (other sizes, pair types, windows over user memory) is
+ * read, combined and written under the target's accumulate lock. Which way an
+ * element takes depends only on the window, its type and its address, so all
+ * origins agree. */
+
+/* Elements below which a run is updated one atomic instruction at a time: from
+ * two on, one stripe lock costs less than an announce and a lock cmpxchg each. */
+#define BT_RMA_BULK_MIN 2
+
 /* One element of 1, 2, 4 or 8 bytes at p, updated atomically; old gets the
  * value it replaced. */
 #define BT_RMA_CAS_LOOP(T)                                                                  \
@@ -231,8 +276,13 @@ static void bt_rma_apply_packed(bt_op_t *op, const bt_datatype_t *bdt, const cha
     } while (0)
 
 static void bt_rma_atomic_elem(bt_op_t *op, int noop, const bt_datatype_t *bdt, char *p,
-                               const void *in, char *old)
+                               const void *origin, char *old)
 {
+    uint64_t v = 0;
+    const void *in = &v;   /* the origin's element may be unaligned */
+
+    if (!noop)
+        memcpy(&v, origin, (size_t)bdt->size);
     switch (bdt->size) {
     case 1: BT_RMA_CAS_LOOP(uint8_t); break;
     case 2: BT_RMA_CAS_LOOP(uint16_t); break;
@@ -241,28 +291,117 @@ static void bt_rma_atomic_elem(bt_op_t *op, int noop, const bt_datatype_t *bdt, 
     }
 }
 
-static int bt_rma_atomic_size(const bt_datatype_t *bdt)
+/* Elements at p of bdt that an atomic instruction updates (the first way). */
+static int bt_rma_atomic_ok(const bt_win_t *win, const bt_datatype_t *bdt, const char *p)
 {
-    return bdt->contig && (bdt->size == 1 || bdt->size == 2 || bdt->size == 4 || bdt->size == 8);
+    size_t esz = (size_t)bdt->size;
+
+    return win->shared_mem && bdt->contig && (esz == 1 || esz == 2 || esz == 4 || esz == 8) &&
+           ((uintptr_t)p & (esz - 1)) == 0;
 }
 
-void bt_rma_acc_elem(bt_win_t *win, int t, bt_op_t *op, const bt_datatype_t *bdt, char *p,
-                     const char *in, char *old)
+static size_t bt_rma_stripe_of(const bt_win_t *win, const char *p)
 {
-    int noop = !op || bt_op_handle(op) == MPI_NO_OP;
+    return ((size_t)(p - win->map) >> BT_WIN_STRIPE_SHIFT) % BT_WIN_STRIPES;
+}
+
+/* Announces an atomic instruction on stripe s of target t; 0 (and nothing
+ * announced) when a bulk update holds the stripe. */
+static int bt_rma_announce(bt_win_t *win, int t, size_t s)
+{
+    bt_win_slot_t *me = bt_win_slot(win, win->rank);
+
+    atomic_store(&me->atom, 1 + (uint32_t)((size_t)win->peers[t].node * BT_WIN_STRIPES + s));
+    if (atomic_load(&bt_win_slot(win, t)->stripe[s]) == 0)
+        return 1;
+    atomic_store_explicit(&me->atom, 0, memory_order_release);
+    return 0;
+}
+
+static void bt_rma_announce_end(bt_win_t *win)
+{
+    atomic_store_explicit(&bt_win_slot(win, win->rank)->atom, 0, memory_order_release);
+}
+
+static void bt_rma_spin(int *spins)
+{
+    /* Give the CPU away when the holder may be waiting for it (oversubscribed). */
+    if (++*spins > 64)
+        sched_yield();
+    else
+        bt_cpu_relax();
+}
+
+/* Locks the stripes of target t that bytes [p, p + len) touch and waits for the
+ * atomic instructions announced on them; returns the mask of stripes held. */
+static uint64_t bt_rma_stripes_lock(bt_win_t *win, int t, const char *p, size_t len)
+{
+    bt_win_slot_t *ts = bt_win_slot(win, t);
+    size_t first = (size_t)(p - win->map) >> BT_WIN_STRIPE_SHIFT;
+    size_t last = (size_t)(p + len - 1 - win->map) >> BT_WIN_STRIPE_SHIFT;
+    uint32_t key0 = 1 + (uint32_t)((size_t)win->peers[t].node * BT_WIN_STRIPES);
+    uint64_t mask = 0;
+
+    if (last - first + 1 >= BT_WIN_STRIPES)
+        mask = BT_WIN_STRIPES == 64 ? ~(uint64_t)0 : ((uint64_t)1 << BT_WIN_STRIPES) - 1;
+    else
+        for (size_t i = first; i <= last; i++)
+            mask |= (uint64_t)1 << (i % BT_WIN_STRIPES);
+    for (uint64_t m = mask; m; m &= m - 1) {
+        int s = __builtin_ctzll(m), spins = 0;
+        while (atomic_exchange(&ts->stripe[s], 1))
+            while (atomic_load_explicit(&ts->stripe[s], memory_order_relaxed))
+                bt_rma_spin(&spins);
+    }
+    for (int j = 0; j < win->nnode; j++) {
+        int spins = 0;
+        for (;;) {
+            uint32_t a = atomic_load(&win->slots[j].atom);
+            if (a < key0 || a >= key0 + BT_WIN_STRIPES || !(mask >> (a - key0) & 1))
+                break;
+            bt_rma_spin(&spins);
+        }
+    }
+    return mask;
+}
+
+static void bt_rma_stripes_unlock(bt_win_t *win, int t, uint64_t mask)
+{
+    bt_win_slot_t *ts = bt_win_slot(win, t);
+
+    for (uint64_t m = mask; m; m &= m - 1)
+        atomic_store_explicit(&ts->stripe[__builtin_ctzll(m)], 0, memory_order_release);
+}
+
+/* n elements of bdt at p (packed layout: size == extent), in op into them;
+ * in may be unaligned (the origin's buffer): combined through an aligned copy. */
+static void bt_rma_apply_run(bt_op_t *op, const bt_datatype_t *bdt, const char *in, char *p,
+                             MPI_Count n)
+{
+    _Alignas(64) char tmp[4096];
+    size_t esz = (size_t)bdt->size;
+
+    if (((uintptr_t)in & (esz - 1)) == 0) {
+        bt_op_apply(op, in, p, n, bdt);
+        return;
+    }
+    for (MPI_Count k = 0; k < n;) {
+        MPI_Count m = BT_MIN(n - k, (MPI_Count)(sizeof(tmp) / esz));
+        memcpy(tmp, in + k * (MPI_Count)esz, (size_t)m * esz);
+        bt_op_apply(op, tmp, p + k * (MPI_Count)esz, m, bdt);
+        k += m;
+    }
+}
+
+/* One element without an atomic instruction (under the target's accumulate
+ * lock): pair types have holes, so it is combined in its layout. */
+static void bt_rma_locked_elem(bt_op_t *op, int noop, const bt_datatype_t *bdt, char *p,
+                               const char *in, char *old)
+{
     size_t esz = (size_t)bdt->size, ext = (size_t)bdt->extent;
     _Alignas(16) char x[64];
     _Alignas(16) char y[64];
 
-    if (win->shared_mem && bt_rma_atomic_size(bdt) && ((uintptr_t)p & (esz - 1)) == 0) {
-        uint64_t v = 0;
-        if (!noop)
-            memcpy(&v, in, esz);
-        bt_rma_atomic_elem(op, noop, bdt, p, &v, old);
-        return;
-    }
-    /* No atomic instruction covers it: under the target's lock. */
-    bt_win_acc_lock(win, t);
     memcpy(y, p, ext);
     if (old)
         bt_datatype_pack(bdt, 1, y, old);
@@ -271,47 +410,98 @@ void bt_rma_acc_elem(bt_win_t *win, int t, bt_op_t *op, const bt_datatype_t *bdt
         bt_op_apply(op, x, y, 1, bdt);
         memcpy(p, y, ext);
     }
+}
+
+void bt_rma_acc_run(bt_win_t *win, int t, bt_op_t *op, const bt_datatype_t *bdt, char *p,
+                    MPI_Count n, const char *in, char *old)
+{
+    int noop = !op || bt_op_handle(op) == MPI_NO_OP;
+    size_t esz = (size_t)bdt->size, len = (size_t)n * esz;
+
+    if (n <= 0)
+        return;
+    if (bt_rma_atomic_ok(win, bdt, p)) {
+        uint64_t mask;
+        /* One element (a short run within one stripe): atomic instructions. */
+        if (n < BT_RMA_BULK_MIN && bt_rma_stripe_of(win, p) == bt_rma_stripe_of(win, p + len - 1)
+            && bt_rma_announce(win, t, bt_rma_stripe_of(win, p))) {
+            for (MPI_Count k = 0; k < n; k++)
+                bt_rma_atomic_elem(op, noop, bdt, p + k * (MPI_Count)esz,
+                                   noop ? NULL : in + k * (MPI_Count)esz,
+                                   old ? old + k * (MPI_Count)esz : NULL);
+            bt_rma_announce_end(win);
+            return;
+        }
+        mask = bt_rma_stripes_lock(win, t, p, len);
+        if (old)
+            memcpy(old, p, len);
+        if (!noop)
+            bt_rma_apply_run(op, bdt, in, p, n);
+        bt_rma_stripes_unlock(win, t, mask);
+        return;
+    }
+    bt_win_acc_lock(win, t);
+    if (bdt->contig && ((uintptr_t)p & (esz - 1)) == 0) {
+        if (old)
+            memcpy(old, p, len);
+        if (!noop)
+            bt_rma_apply_run(op, bdt, in, p, n);
+    } else {
+        for (MPI_Count k = 0; k < n; k++)
+            bt_rma_locked_elem(op, noop, bdt, p + k * bdt->extent,
+                               noop ? NULL : in + k * (MPI_Count)esz,
+                               old ? old + k * (MPI_Count)esz : NULL);
+    }
     bt_win_acc_unlock(win, t);
 }
+
+/* *p = origin if *p == compare, result = old *p, for one element of esz bytes. */
+static void bt_rma_cas_plain(char *p, size_t esz, const void *origin, const void *compare,
+                             void *result)
+{
+    char cur[16];
+
+    memcpy(cur, p, esz);
+    if (memcmp(cur, compare, esz) == 0)
+        memcpy(p, origin, esz);
+    memcpy(result, cur, esz);
+}
+
+#define BT_RMA_CAS_ONE(T)                                                                   \
+    do {                                                                                    \
+        T e_ = (T)expect;                                                                   \
+        __atomic_compare_exchange_n((T *)p, &e_, (T)desired, 0, __ATOMIC_ACQ_REL,           \
+                                    __ATOMIC_ACQUIRE);                                      \
+        memcpy(result, &e_, sizeof(T));                                                     \
+    } while (0)
 
 void bt_rma_cas_elem(bt_win_t *win, int t, const bt_datatype_t *dt, char *p, const void *origin,
                      const void *compare, void *result)
 {
     size_t esz = (size_t)dt->size;
 
-    if (win->shared_mem && bt_rma_atomic_size(dt) && ((uintptr_t)p & (esz - 1)) == 0) {
-        uint64_t expect = 0, desired = 0;
-        memcpy(&expect, compare, esz);
-        memcpy(&desired, origin, esz);
-        switch (esz) {
-        case 1: { uint8_t e = (uint8_t)expect;
-                  __atomic_compare_exchange_n((uint8_t *)p, &e, (uint8_t)desired, 0,
-                                              __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
-                  memcpy(result, &e, 1); break; }
-        case 2: { uint16_t e = (uint16_t)expect;
-                  __atomic_compare_exchange_n((uint16_t *)p, &e, (uint16_t)desired, 0,
-                                              __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
-                  memcpy(result, &e, 2); break; }
-        case 4: { uint32_t e = (uint32_t)expect;
-                  __atomic_compare_exchange_n((uint32_t *)p, &e, (uint32_t)desired, 0,
-                                              __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
-                  memcpy(result, &e, 4); break; }
-        default: { uint64_t e = expect;
-                   __atomic_compare_exchange_n((uint64_t *)p, &e, desired, 0,
-                                               __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
-                   memcpy(result, &e, 8); break; }
+    if (bt_rma_atomic_ok(win, dt, p)) {
+        uint64_t expect = 0, desired = 0, mask;
+        if (bt_rma_announce(win, t, bt_rma_stripe_of(win, p))) {
+            memcpy(&expect, compare, esz);
+            memcpy(&desired, origin, esz);
+            switch (esz) {
+            case 1: BT_RMA_CAS_ONE(uint8_t); break;
+            case 2: BT_RMA_CAS_ONE(uint16_t); break;
+            case 4: BT_RMA_CAS_ONE(uint32_t); break;
+            default: BT_RMA_CAS_ONE(uint64_t); break;
+            }
+            bt_rma_announce_end(win);
+            return;
         }
+        mask = bt_rma_stripes_lock(win, t, p, esz);
+        bt_rma_cas_plain(p, esz, origin, compare, result);
+        bt_rma_stripes_unlock(win, t, mask);
         return;
     }
-    {
-        char cur[16];
-        bt_win_acc_lock(win, t);
-        memcpy(cur, p, esz);
-        if (memcmp(cur, compare, esz) == 0)
-            memcpy(p, origin, esz);
-        bt_win_acc_unlock(win, t);
-        memcpy(result, cur, esz);
-    }
+    bt_win_acc_lock(win, t);
+    bt_rma_cas_plain(p, esz, origin, compare, result);
+    bt_win_acc_unlock(win, t);
 }
 
 /* Accumulate (fetch 0) and get-accumulate (fetch 1; fetch-and-op too). */
@@ -322,6 +512,7 @@ static int bt_rma_acc(bt_win_t *win, const bt_rma_op_t *o, int fetch)
     MPI_Count n;
     uint64_t addr;
     char *otmp = NULL, *old = NULL;
+    _Alignas(16) char small[64];
     const char *in = NULL;
 
     if ((rc = bt_rma_begin(win, o, &addr)) != MPI_SUCCESS)
@@ -346,8 +537,12 @@ static int bt_rma_acc(bt_win_t *win, const bt_rma_op_t *o, int fetch)
         return MPI_SUCCESS;
     if (!noop)
         in = bt_rma_packed_origin(o->origin, o->ocount, o->odt, &otmp);
-    if (fetch)
-        old = bt_malloc((size_t)(n * bdt->size));
+    /* The old values go straight into a contiguous result buffer (its layout is
+     * the packed one); Fetch_and_op's one element needs no allocation either way. */
+    if (fetch && o->rdt->contig)
+        old = (char *)o->result + o->rdt->true_lb;
+    else if (fetch)
+        old = n * bdt->size <= (MPI_Count)sizeof(small) ? small : bt_malloc((size_t)(n * bdt->size));
 
     if (win->peers[t].am) {
         rc = bt_rma_am_op(win, t, fetch ? BT_RMA_AM_GACC : BT_RMA_AM_ACC, addr, o->tcount, tdt,
@@ -355,15 +550,38 @@ static int bt_rma_acc(bt_win_t *win, const bt_rma_op_t *o, int fetch)
         if (rc != MPI_SUCCESS)
             rc = bt_rma_err(rc, o->call, "refused by target %d", t);
     } else if (win->peers[t].direct) {
-        size_t nruns, e = 0, esz = (size_t)bdt->size;
+        size_t nruns, esz = (size_t)bdt->size;
         const bt_dt_run_t *runs = bt_datatype_runs(tdt, &nruns);
         char *base = (char *)(uintptr_t)(addr + (uint64_t)win->peers[t].delta);
-        for (MPI_Count c = 0; c < o->tcount; c++)
-            for (size_t r = 0; r < nruns; r++)
-                for (MPI_Count k = 0; k < runs[r].n; k++, e++)
-                    bt_rma_acc_elem(win, t, o->op, bdt,
-                                    base + c * tdt->extent + runs[r].disp + k * bdt->extent,
-                                    noop ? NULL : in + e * esz, old ? old + e * esz : NULL);
+        MPI_Count e = 0, e0 = 0, count = o->tcount;
+        bt_dt_run_t whole;
+        char *run = NULL, *end = NULL;
+        /* Runs that touch go down as one; a type whose one run tiles its
+         * extent (MPI_DOUBLE, a contiguous type) is one run of all elements. */
+        if (nruns == 1 && runs[0].n * bdt->extent == tdt->extent) {
+            whole = (bt_dt_run_t){ .disp = runs[0].disp, .n = count * runs[0].n };
+            runs = &whole;
+            count = 1;
+        }
+        for (MPI_Count c = 0; c < count; c++)
+            for (size_t r = 0; r < nruns; e += runs[r].n, r++) {
+                char *p = base + c * tdt->extent + runs[r].disp;
+                if (p != end && run) {
+                    bt_rma_acc_run(win, t, o->op, bdt, run, e - e0,
+                                   noop ? NULL : in + e0 * (MPI_Count)esz,
+                                   old ? old + e0 * (MPI_Count)esz : NULL);
+                    run = NULL;
+                }
+                if (!run) {
+                    run = p;
+                    e0 = e;
+                }
+                end = p + runs[r].n * bdt->extent;
+            }
+        if (run)
+            bt_rma_acc_run(win, t, o->op, bdt, run, e - e0,
+                           noop ? NULL : in + e0 * (MPI_Count)esz,
+                           old ? old + e0 * (MPI_Count)esz : NULL);
     } else {
         char *tpk = bt_malloc((size_t)(n * bdt->size));
         bt_win_acc_lock(win, t);
@@ -377,9 +595,12 @@ static int bt_rma_acc(bt_win_t *win, const bt_rma_op_t *o, int fetch)
         bt_win_acc_unlock(win, t);
         free(tpk);
     }
-    if (rc == MPI_SUCCESS && fetch)
-        bt_datatype_unpack(o->rdt, o->rcount, old, n * bdt->size, o->result);
-    free(old);
+    if (fetch && !o->rdt->contig) {
+        if (rc == MPI_SUCCESS)
+            bt_datatype_unpack(o->rdt, o->rcount, old, n * bdt->size, o->result);
+        if (old != small)
+            free(old);
+    }
     free(otmp);
     return rc;
 }

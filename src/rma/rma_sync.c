@@ -85,14 +85,38 @@ void bt_rma_lock_release(bt_win_t *win, int type, int t)
     bt_win_wake_waiters(win);
 }
 
+/* MPI_ERR_RMA_CONFLICT, the standard's "conflicting accesses to window", is
+ * raised where a lock would conflict with what is certainly there: a lock this
+ * process holds on the same target already (Win_lock twice, Win_lock and
+ * Win_lock_all), or a window that is locked and exposed at once, which the
+ * standard calls erroneous (Win_lock of a target between its Win_post and
+ * Win_wait; Win_post of a locked window). Both are seen in the control block
+ * for the targets of my node; the others' exposure is not checked. Calls out
+ * of order (an access epoch inside another, unlock without lock) stay
+ * MPI_ERR_RMA_SYNC. */
+static int bt_rma_exposed_check(bt_win_t *win, int t, const char *call)
+{
+    if (win->peers[t].am || !atomic_load(&bt_win_slot(win, t)->exposed))
+        return MPI_SUCCESS;
+    return bt_rma_err(MPI_ERR_RMA_CONFLICT, call, "target %d exposes its window (between "
+                      "Win_post and Win_wait): a window must not be locked and exposed at once",
+                      t);
+}
+
 int bt_rma_lock(bt_win_t *win, int type, int rank, const char *call)
 {
+    int rc;
+
+    if (win->lock_all || win->locks[rank])
+        return bt_rma_err(MPI_ERR_RMA_CONFLICT, call, "this process holds a lock on target %d "
+                          "in this window already (%s)", rank,
+                          win->lock_all ? "Win_lock_all" : "Win_lock");
+    if (win->access)
+        return bt_rma_err(MPI_ERR_RMA_SYNC, call, "a Win_start access epoch is open");
+    if ((rc = bt_rma_exposed_check(win, rank, call)) != MPI_SUCCESS)
+        return rc;
     /* A fence's epoch gives way: the standard lets a program that issued
      * nothing after a fence go on with other synchronization. */
-    if (win->access || win->lock_all || win->locks[rank])
-        return bt_rma_err(MPI_ERR_RMA_SYNC, call, "%s", win->locks[rank] ?
-                          "the window is locked at this target already" :
-                          "another access epoch (Win_start, Win_lock_all) is open");
     win->fence = 0;
     if (bt_rma_lock_take(win, type, rank) != MPI_SUCCESS)
         return bt_rma_err(MPI_ERR_OTHER, call, "target %d refused the lock", rank);
@@ -113,9 +137,18 @@ int bt_rma_unlock(bt_win_t *win, int rank, const char *call)
 
 int bt_rma_lock_all(bt_win_t *win)
 {
-    if (win->access || win->lock_all || win->nlocks)
-        return bt_rma_err(MPI_ERR_RMA_SYNC, "MPI_Win_lock_all", "another access epoch is open "
-                          "on the window");
+    if (win->lock_all || win->nlocks)
+        return bt_rma_err(MPI_ERR_RMA_CONFLICT, "MPI_Win_lock_all", "this process holds %s "
+                          "in this window already", win->lock_all ? "Win_lock_all" :
+                          "a lock (Win_lock) on a target");
+    if (win->access)
+        return bt_rma_err(MPI_ERR_RMA_SYNC, "MPI_Win_lock_all", "a Win_start access epoch is "
+                          "open");
+    for (int t = 0; t < win->size; t++) {
+        int rc = bt_rma_exposed_check(win, t, "MPI_Win_lock_all");
+        if (rc != MPI_SUCCESS)
+            return rc;
+    }
     win->fence = 0;
     for (int t = 0; t < win->size; t++)
         (void)bt_rma_lock_take(win, MPI_LOCK_SHARED, t);
@@ -177,9 +210,15 @@ int bt_rma_post(bt_win_t *win, bt_group_t *group)
 
     if (win->exposure)
         return bt_rma_err(MPI_ERR_RMA_SYNC, "MPI_Win_post", "an exposure epoch is open already");
+    if (atomic_load(&bt_win_slot(win, win->rank)->lock))
+        return bt_rma_err(MPI_ERR_RMA_CONFLICT, "MPI_Win_post", "the window is locked (Win_lock "
+                          "or Win_lock_all of %s): a window must not be locked and exposed at "
+                          "once", win->lock_all || win->locks[win->rank] ? "this process" :
+                          "another process");
     if (!(ranks = bt_rma_group_ranks(win, group)))
         return bt_rma_err(MPI_ERR_GROUP, "MPI_Win_post", "the group has a process that is not "
                           "in the window");
+    atomic_store(&bt_win_slot(win, win->rank)->exposed, 1);
     atomic_thread_fence(memory_order_seq_cst);
     for (int i = 0; i < group->size; i++) {
         if (win->peers[ranks[i]].am)
@@ -263,6 +302,7 @@ int bt_rma_wait(bt_win_t *win, int *flag_p)
         bt_win_wait_until(win, bt_rma_count_take, &c);
     }
     atomic_thread_fence(memory_order_seq_cst);
+    atomic_store(&bt_win_slot(win, win->rank)->exposed, 0);
     bt_group_release(win->exposure);
     free(win->exposure_ranks);
     win->exposure = NULL;

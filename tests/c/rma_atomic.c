@@ -1,7 +1,9 @@
 /* One-sided atomics under contention and truly passive targets: a Fetch_and_op
  * counter and a Compare_and_swap spin lock where every increment must be
  * counted once, concurrent accumulates that must not lose updates (on shared
- * memory and on user memory through single copy), and a target that computes
+ * memory and on user memory through single copy), large accumulates racing
+ * Fetch_and_op and Compare_and_swap on overlapping elements (the bulk path
+ * under stripe locks against single atomics), and a target that computes
  * for a second without MPI calls while the others lock, put, get and
  * fetch-and-op its window. */
 /* env-matrix: BATON_SHM_LMT=auto,copy */
@@ -125,6 +127,119 @@ static void acc_atomicity(MPI_Win win, double *dbase, const char *what)
                   "expected %g", what, i, dbase[i], (double)ITERS * size * (1.0 + (i % 3)));
 }
 
+/* Even ranks accumulate over the first hot elements of rank 0's ints again and
+ * again (the bulk path from 16 elements on) while odd ranks hit them with
+ * Fetch_and_op and Compare_and_swap increments: the single atomics land inside
+ * the bulk updates' read-modify-writes, where a broken protocol loses updates
+ * within a few thousand iterations (checked by breaking it). */
+static void hot_atomicity(MPI_Win win, int *base, const char *what, int hot, int iters)
+{
+    int ones[64], one = 1, old, got, *want = calloc(hot, sizeof(int));
+
+    for (int i = 0; i < 64; i++)
+        ones[i] = 1;
+    if (rank == 0)
+        for (int i = 0; i < hot; i++)
+            base[i] = 0;
+    MPI_Barrier(MPI_COMM_WORLD);
+    MPI_Win_lock_all(0, win);
+    for (int k = 0; k < iters; k++) {
+        int idx = (k * 7) % hot;
+        if (rank % 2 == 0) {
+            MPI_Accumulate(ones, hot, MPI_INT, 0, 0, hot, MPI_INT, MPI_SUM, win);
+        } else if (k % 8) {
+            MPI_Fetch_and_op(&one, &old, MPI_INT, 0, idx, MPI_SUM, win);
+        } else {
+            MPI_Fetch_and_op(NULL, &old, MPI_INT, 0, idx, MPI_NO_OP, win);
+            MPI_Win_flush(0, win);
+            for (;;) {
+                int next = old + 1;
+                MPI_Compare_and_swap(&next, &old, &got, MPI_INT, 0, idx, win);
+                MPI_Win_flush(0, win);
+                if (got == old)
+                    break;
+                old = got;
+            }
+        }
+    }
+    MPI_Win_unlock_all(win);
+    MPI_Barrier(MPI_COMM_WORLD);
+    if (rank == 0) {
+        for (int r = 0; r < size; r++)
+            for (int k = 0; k < iters; k++)
+                for (int i = 0; i < hot; i++)
+                    want[i] += r % 2 == 0 ? 1 : i == (k * 7) % hot;
+        for (int i = 0; i < hot; i++)
+            CHECK(base[i] == want[i], "%s: %d-element accumulates against single atomics: "
+                  "element %d is %d, expected %d (an update was lost)", what, hot, i, base[i],
+                  want[i]);
+    }
+    free(want);
+}
+
+/* Large accumulates (the vectorized path under stripe locks) racing single
+ * atomics (Fetch_and_op, a Compare_and_swap increment) and Get_accumulate on
+ * overlapping elements of rank 0's ints, from every rank at once: each element
+ * must count every addition exactly once. The ranges cross stripes (4 KiB) and
+ * cover most of the array, so the single atomics land inside bulk updates. */
+static void bulk_atomicity(MPI_Win win, int *base, const char *what, int iters)
+{
+    enum { N = 4608, L = 1500 };
+    int *ones = malloc(sizeof(int) * (L + 600)), *fetched = malloc(sizeof(int) * (L + 600));
+    int *want = calloc(N, sizeof(int));
+    int one = 1;
+
+    for (int i = 0; i < L + 600; i++)
+        ones[i] = 1;
+    if (rank == 0)
+        for (int i = 0; i < N; i++)
+            base[i] = 0;
+    MPI_Barrier(MPI_COMM_WORLD);
+    MPI_Win_lock_all(0, win);
+    for (int k = 0; k < iters; k++) {
+        int len = L + (k % 3) * 299, off = (rank * 1031 + k * 577) % (N - len);
+        int idx = (off + k * 13 + rank * 7) % N, idx2 = (idx + 2 * len / 3) % N, old, got;
+        if (k % 5 == 4)
+            MPI_Get_accumulate(ones, len, MPI_INT, fetched, len, MPI_INT, 0, off, len, MPI_INT,
+                               MPI_SUM, win);
+        else
+            MPI_Accumulate(ones, len, MPI_INT, 0, off, len, MPI_INT, MPI_SUM, win);
+        MPI_Fetch_and_op(&one, &old, MPI_INT, 0, idx, MPI_SUM, win);
+        if (k % 4 == 0) {
+            MPI_Fetch_and_op(NULL, &old, MPI_INT, 0, idx2, MPI_NO_OP, win);
+            MPI_Win_flush(0, win);
+            for (;;) {
+                int next = old + 1;
+                MPI_Compare_and_swap(&next, &old, &got, MPI_INT, 0, idx2, win);
+                MPI_Win_flush(0, win);
+                if (got == old)
+                    break;
+                old = got;
+            }
+        }
+    }
+    MPI_Win_unlock_all(win);
+    MPI_Barrier(MPI_COMM_WORLD);
+    if (rank == 0) {
+        for (int r = 0; r < size; r++)
+            for (int k = 0; k < iters; k++) {
+                int len = L + (k % 3) * 299, off = (r * 1031 + k * 577) % (N - len);
+                int idx = (off + k * 13 + r * 7) % N, idx2 = (idx + 2 * len / 3) % N;
+                for (int i = off; i < off + len; i++)
+                    want[i]++;
+                want[idx]++;
+                if (k % 4 == 0)
+                    want[idx2]++;
+            }
+        for (int i = 0; i < N; i++)
+            CHECK(base[i] == want[i], "%s: bulk accumulates with atomics: element %d is %d, "
+                  "expected %d (an update was lost)", what, i, base[i], want[i]);
+    }
+    free(ones);
+    free(fetched);
+    free(want);
+}
+
 /* The last rank computes for a second without MPI; the others finish their
  * lock/put/get/fetch_and_op epochs on its window long before. */
 static void passive_target(void)
@@ -182,7 +297,7 @@ int main(int argc, char **argv)
 {
     MPI_Win win;
     long *lbase;
-    int *ibase;
+    int *ibase, *imem;
     double *dbase, *dmem;
     long *lmem;
 
@@ -221,6 +336,18 @@ int main(int argc, char **argv)
     acc_atomicity(win, dmem, "create");
     MPI_Win_free(&win);
     free(dmem);
+
+    MPI_Win_allocate(4608 * sizeof(int), sizeof(int), MPI_INFO_NULL, MPI_COMM_WORLD, &ibase,
+                     &win);
+    bulk_atomicity(win, ibase, "allocate", one_node ? 1500 : 20);
+    hot_atomicity(win, ibase, "allocate", 16, one_node ? 40000 : 20);
+    hot_atomicity(win, ibase, "allocate", 64, one_node ? 20000 : 20);
+    MPI_Win_free(&win);
+    imem = malloc(4608 * sizeof(int));
+    MPI_Win_create(imem, 4608 * sizeof(int), sizeof(int), MPI_INFO_NULL, MPI_COMM_WORLD, &win);
+    bulk_atomicity(win, imem, "create", one_node ? 150 : 10);
+    MPI_Win_free(&win);
+    free(imem);
 
     if (size > 1)
         passive_target();

@@ -1,5 +1,6 @@
 /* One-sided communication: every window flavor, every operation, every
- * synchronization mode, derived datatypes on both sides, and the errors. */
+ * synchronization mode, derived datatypes on both sides, and the errors
+ * (MPI_ERR_RMA_CONFLICT among them). */
 /* env-matrix: BATON_SHM_LMT=auto,copy */
 #include "check.h"
 
@@ -442,8 +443,8 @@ static void errors(void)
               "MPI_Accumulate", NULL);
     CHECK_ERR(MPI_Accumulate(&v, 1, MPI_FLOAT, rank, 0, 1, MPI_FLOAT, MPI_BAND, win), MPI_ERR_OP,
               "MPI_Accumulate", NULL);
-    CHECK_ERR(MPI_Win_lock(MPI_LOCK_SHARED, rank, 0, win), MPI_ERR_RMA_SYNC, "MPI_Win_lock",
-              "locked");
+    CHECK_ERR(MPI_Win_lock(MPI_LOCK_SHARED, rank, 0, win), MPI_ERR_RMA_CONFLICT, "MPI_Win_lock",
+              "holds a lock");
     CHECK_ERR(MPI_Win_free(&win), MPI_ERR_RMA_SYNC, "MPI_Win_free", "epoch");
     CHECK_ERR(MPI_Win_fence(0, win), MPI_ERR_RMA_SYNC, "MPI_Win_fence", NULL);
     MPI_Win_unlock(rank, win);
@@ -486,6 +487,107 @@ static void errors(void)
     MPI_Comm_set_errhandler(MPI_COMM_SELF, MPI_ERRORS_ARE_FATAL);
 }
 
+/* Whether world rank r shares my node (its window memory is in my mapping). */
+static int on_my_node(int r)
+{
+    MPI_Comm node;
+    MPI_Group wg, ng;
+    int nr;
+
+    MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node);
+    MPI_Comm_group(MPI_COMM_WORLD, &wg);
+    MPI_Comm_group(node, &ng);
+    MPI_Group_translate_ranks(wg, 1, &r, ng, &nr);
+    MPI_Group_free(&wg);
+    MPI_Group_free(&ng);
+    MPI_Comm_free(&node);
+    return nr != MPI_UNDEFINED;
+}
+
+/* Calls that must succeed between the refused ones (the window returns errors). */
+#define OK(call) CHECK((call) == MPI_SUCCESS, "%s failed", #call)
+
+/* MPI_ERR_RMA_CONFLICT: a lock on a target this process holds locked already
+ * (Win_lock twice, Win_lock with Win_lock_all, Win_lock_all twice), and a
+ * window locked and exposed at once (Win_lock of a target between its Win_post
+ * and Win_wait, Win_post of a locked window). Epoch calls out of order stay
+ * MPI_ERR_RMA_SYNC. After each refused call the epochs in force still work. */
+static void conflicts(void)
+{
+    int t = (rank + 1) % size, pred = (rank + size - 1) % size, one = 1, old = -1, *base;
+    int t_local = on_my_node(t);
+    MPI_Group wg, gt, gpred;
+    MPI_Win win;
+
+    MPI_Comm_group(MPI_COMM_WORLD, &wg);
+    MPI_Group_incl(wg, 1, &t, &gt);
+    MPI_Group_incl(wg, 1, &pred, &gpred);
+    MPI_Win_allocate(sizeof(int), sizeof(int), MPI_INFO_NULL, MPI_COMM_WORLD, &base, &win);
+    MPI_Win_set_errhandler(win, MPI_ERRORS_RETURN);
+    *base = 0;
+    MPI_Barrier(MPI_COMM_WORLD);
+
+    OK(MPI_Win_lock(MPI_LOCK_SHARED, t, 0, win));
+    CHECK_SAYS(MPI_Win_lock(MPI_LOCK_EXCLUSIVE, t, 0, win), MPI_ERR_RMA_CONFLICT, "MPI_Win_lock",
+               "holds a lock on target,Win_lock");
+    CHECK_SAYS(MPI_Win_lock_all(0, win), MPI_ERR_RMA_CONFLICT, "MPI_Win_lock_all",
+               "holds a lock (Win_lock)");
+    CHECK_SAYS(MPI_Win_start(gt, 0, win), MPI_ERR_RMA_SYNC, "MPI_Win_start", "access epoch");
+    OK(MPI_Fetch_and_op(&one, &old, MPI_INT, t, 0, MPI_SUM, win));
+    OK(MPI_Win_unlock(t, win));
+    CHECK(old >= 0, "fetch_and_op after refused calls returned %d", old);
+
+    OK(MPI_Win_lock_all(0, win));
+    CHECK_SAYS(MPI_Win_lock(MPI_LOCK_SHARED, t, 0, win), MPI_ERR_RMA_CONFLICT, "MPI_Win_lock",
+               "Win_lock_all");
+    CHECK_SAYS(MPI_Win_lock_all(0, win), MPI_ERR_RMA_CONFLICT, "MPI_Win_lock_all",
+               "Win_lock_all");
+    CHECK_SAYS(MPI_Win_post(gpred, 0, win), MPI_ERR_RMA_CONFLICT, "MPI_Win_post",
+               "locked,this process");
+    OK(MPI_Fetch_and_op(&one, &old, MPI_INT, t, 0, MPI_SUM, win));
+    OK(MPI_Win_unlock_all(win));
+    MPI_Barrier(MPI_COMM_WORLD);
+    CHECK(*base == 2, "after refused calls my window holds %d, expected 2", *base);
+
+    /* Every rank exposes its window to its predecessor, which then may not
+     * lock it; my successor is exposed to me once everyone posted. */
+    OK(MPI_Win_post(gpred, 0, win));
+    MPI_Barrier(MPI_COMM_WORLD);
+    if (t_local) {
+        CHECK_SAYS(MPI_Win_lock(MPI_LOCK_SHARED, t, 0, win), MPI_ERR_RMA_CONFLICT,
+                   "MPI_Win_lock", "exposes its window");
+        CHECK_SAYS(MPI_Win_lock_all(0, win), MPI_ERR_RMA_CONFLICT, "MPI_Win_lock_all",
+                   "exposes its window");
+    }
+    OK(MPI_Win_start(gt, 0, win));
+    OK(MPI_Put(&one, 1, MPI_INT, t, 0, 1, MPI_INT, win));
+    OK(MPI_Win_complete(win));
+    OK(MPI_Win_wait(win));
+    CHECK(*base == 1, "PSCW put after refused locks: %d", *base);
+    MPI_Barrier(MPI_COMM_WORLD);
+
+    /* Another process (or I, alone) holds my window locked: I may not post. */
+    CHECK(MPI_Win_lock(MPI_LOCK_EXCLUSIVE, t, 0, win) == MPI_SUCCESS, "lock after Win_wait");
+    MPI_Barrier(MPI_COMM_WORLD);
+    CHECK_SAYS(MPI_Win_post(gpred, 0, win), MPI_ERR_RMA_CONFLICT, "MPI_Win_post", "locked");
+    MPI_Barrier(MPI_COMM_WORLD);
+    OK(MPI_Win_unlock(t, win));
+    MPI_Barrier(MPI_COMM_WORLD);
+    /* Unlocked and no longer exposed: both work again. */
+    CHECK(MPI_Win_lock(MPI_LOCK_SHARED, t, 0, win) == MPI_SUCCESS, "lock after unlock");
+    OK(MPI_Win_unlock(t, win));
+    MPI_Barrier(MPI_COMM_WORLD);
+    CHECK(MPI_Win_post(gpred, 0, win) == MPI_SUCCESS, "post after unlock");
+    OK(MPI_Win_start(gt, 0, win));
+    OK(MPI_Win_complete(win));
+    OK(MPI_Win_wait(win));
+
+    MPI_Win_free(&win);
+    MPI_Group_free(&gt);
+    MPI_Group_free(&gpred);
+    MPI_Group_free(&wg);
+}
+
 int main(int argc, char **argv)
 {
     MPI_Init(&argc, &argv);
@@ -497,6 +599,7 @@ int main(int argc, char **argv)
     derived();
     objects();
     errors();
+    conflicts();
     MPI_Barrier(MPI_COMM_WORLD);
     if (rank == 0)
         printf("rma_win: OK\n");
