@@ -98,9 +98,6 @@ uint32_t bt_tp_bell_arm(void)
 
 void bt_tp_bell_wait(uint32_t seen, int timeout_ms)
 {
-    /* The endpoint may hold work that the last poll did not see: then no nap. */
-    if (tp.net_up && !bt_net_trywait())
-        return;
     if (tp.net_up || bt_shm_mbox_stalled())
         timeout_ms = BT_MIN(timeout_ms, BT_TP_NET_NAP_MS);
     if (tp_mbox_armed) {

@@ -52,8 +52,4 @@ int   bt_net_read(int peer, void *dst, size_t len, uint64_t addr, uint64_t key,
 /* Every frame handed to the network has left (the provider completed it). */
 int    bt_net_quiet(void);
 
-/* Whether the endpoint is idle, so that a waiter may sleep (1), or has work that
- * a poll would find (0). */
-int    bt_net_trywait(void);
-
 #endif
