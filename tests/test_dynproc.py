@@ -66,6 +66,23 @@ def test_two_jobs_accept_connect(tmp_path, ns, nc, hosts):
     assert not (tmp_path / "names").exists()
 
 
+@pytest.mark.parametrize("opts,universe", [
+    ([], 3),                                                   # the ranks
+    (["-launcher", "fork", "-hosts", "a:1,b:4"], 5),           # the hosts' slots
+    (["-launcher", "fork", "-hosts", "a,b", "-ppn", "3"], 6),  # -ppn per host
+    (["-launcher", "fork", "-hosts", "a:1,b:4", "-usize", "9"], 9),
+    (["-usize", "7"], 7)])
+def test_universe_size(tmp_path, opts, universe):
+    """MPI_UNIVERSE_SIZE: -usize, else the hosts' slots where they outnumber the
+    ranks, else the ranks; the same on every host."""
+    exe = compile_prog("dyn_twojobs", tmp_path)
+    res = subprocess.run([MPIEXEC] + opts + ["-n", "3", exe, "universe"], capture_output=True,
+                         text=True, timeout=TIMEOUT, env=dict(os.environ, BATON_BIND="none"))
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert sorted(res.stdout.splitlines()) == ["rank %d universe %d" % (r, universe)
+                                               for r in range(3)], res.stdout + res.stderr
+
+
 def test_abort_ends_spawned_job(tmp_path):
     exe = compile_prog("dyn_twojobs", tmp_path)
     res = subprocess.run([MPIEXEC, "-n", "2", exe, "abort"], capture_output=True, text=True,

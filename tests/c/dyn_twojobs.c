@@ -3,6 +3,7 @@
  *   dyn_twojobs server SERVICE   opens a port, publishes it as SERVICE, accepts
  *   dyn_twojobs client SERVICE   looks SERVICE up (waiting for it), connects
  *   dyn_twojobs abort            spawns 2 children that wait, then MPI_Abort
+ *   dyn_twojobs universe         each rank prints MPI_UNIVERSE_SIZE
  *   dyn_twojobs hostspawn HOST   spawns 2 children on HOST (info "host"; @FILE: info
  *                                "hostfile" FILE), merges,
  *                                and each process prints its merged rank and role
@@ -74,6 +75,13 @@ int main(int argc, char **argv)
         printf("merged rank %d: parent\n", v);
         MPI_Comm_free(&merged);
         MPI_Comm_disconnect(&inter);
+        MPI_Finalize();
+        return 0;
+    }
+    if (argc >= 2 && strcmp(argv[1], "universe") == 0) {
+        int *u, flag = 0;
+        MPI_Comm_get_attr(MPI_COMM_WORLD, MPI_UNIVERSE_SIZE, &u, &flag);
+        printf("rank %d universe %d\n", rank, flag ? *u : -1);
         MPI_Finalize();
         return 0;
     }

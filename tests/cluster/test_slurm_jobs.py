@@ -188,3 +188,14 @@ def test_mpiexec_inside_salloc_spawns_on_the_other_node(slurm, tmp_path):
     assert len(steps) == 1 and steps != {"0"}, desc
     left = leftovers(slurm.c, wait=5)
     assert not left, f"processes of the job left on the hosts: {left}\n{desc}"
+
+
+def test_universe_size_is_the_allocation(slurm, tmp_path):
+    """Inside `salloc -N 2 -n 4`, a job of one rank has a universe of the
+    allocation's 4 tasks (room for what it spawns)."""
+    exe = compile_programs(tmp_path, [CDIR / "dyn_twojobs.c"])["dyn_twojobs"]
+    argv = ["salloc", "-N", "2", "-n", "4", str(MPIEXEC), "-n", "1", str(exe), "universe"]
+    r = run(slurm, argv, timeout=60)
+    desc = report(" ".join(argv), r.returncode, r.stdout, r.stderr)
+    assert r.returncode == 0, desc + "\n" + slurm.logs()
+    assert r.stdout.splitlines() == ["rank 0 universe 4"], desc

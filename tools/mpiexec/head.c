@@ -260,7 +260,7 @@ static void bt_head_env_add(bt_pack_t *pk, uint32_t *n, const char *entry)
 
 extern char **environ;
 
-/* SETUP: u32 nranks, u32 kill timeout ms, str jobid, str mapping, str cwd,
+/* SETUP: u32 nranks, u32 kill timeout ms, u32 universe size, str jobid, str mapping, str cwd,
  * u32 n + n x u32 rank (this host's), u32 argc + argc x str, u32 n + n x str
  * (mpiexec's environment, for -genvall/-genvlist), u32 n + n x str
  * (-genv/-x), u32 flags (bit 0: mpiexec's stdout is a terminal, bit 1: its
@@ -289,6 +289,7 @@ static void bt_head_setup(bt_job_t *job, int h)
     }
     bt_pack_u32(&pk, (uint32_t)job->nranks);
     bt_pack_u32(&pk, (uint32_t)opts->kill_timeout_ms);
+    bt_pack_u32(&pk, (uint32_t)bt_job_universe(job));
     bt_pack_str(&pk, job->jobid);
     bt_pack_str(&pk, job->mapping);
     bt_pack_str(&pk, cwd);

@@ -640,3 +640,17 @@ int bt_job_finish(bt_job_t *job)
     }
     return status;
 }
+
+int bt_job_universe(const bt_job_t *job)
+{
+    const bt_opts_t *o = job->opts;
+    long long slots = 0;
+
+    if (o->usize > 0)
+        return o->usize;
+    for (int h = 0; h < o->hosts.n; h++)
+        slots += o->ppn > 0 ? o->ppn : o->hosts.hosts[h].slots;
+    if (slots > BT_MAX_UNIVERSE)
+        slots = BT_MAX_UNIVERSE;
+    return slots > job->nranks ? (int)slots : job->nranks;
+}

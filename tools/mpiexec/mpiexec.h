@@ -41,6 +41,7 @@
 #define BT_DRAIN_MS         200         /* output grace once every rank is reaped */
 #define BT_PARTIAL_MS       200         /* a terminal sees an unfinished line after this */
 #define BT_MAX_RANKS        (1 << 16)
+#define BT_MAX_UNIVERSE     (1 << 30)  /* MPI_UNIVERSE_SIZE from many hosts' slots */
 #define BT_CODE_UNKNOWN     INT_MIN
 
 /* ---- hosts.c ---- */
@@ -405,6 +406,10 @@ void bt_proc_reap_strays(void);
 
 int64_t bt_now_ms(void);
 int  bt_job_create(bt_job_t *job, const bt_opts_t *opts, bt_role_t role, int nprocs);
+/* MPI_UNIVERSE_SIZE: -usize; else the slots of the hosts (-hosts, -f, the Slurm
+ * allocation) where they outnumber the ranks; else the ranks. A proxy has it
+ * from SETUP, as its usize. */
+int  bt_job_universe(const bt_job_t *job);
 void bt_job_destroy(bt_job_t *job);
 int  bt_job_signals(bt_job_t *job);          /* the signalfd, or -1 */
 void bt_job_spawn_all(bt_job_t *job);
@@ -469,7 +474,7 @@ int    bt_launch_listen(const bt_hostlist_t *hosts, char *addr, size_t addrlen, 
 /* ---- setup.c: the job as SETUP carries it to a proxy (packed in head.c) ---- */
 
 typedef struct bt_setup {
-    bt_opts_t opts;          /* kill_timeout_ms, and env: -genv/-env/-x, "NAME=VALUE" */
+    bt_opts_t opts;          /* kill_timeout_ms, usize (the universe), and env: -genv/-env/-x */
     int nlocal;              /* this host's ranks */
     int *ranks;
     int ttys;                /* bit 0: mpiexec's stdout is a terminal, bit 1: stderr */

@@ -317,7 +317,7 @@ static void bt_pmisrv_v1(bt_job_t *job, bt_rank_t *rk, char *line)
         bt_reply_add(&r, "cmd=appnum rc=0 appnum=0\n");
     } else if (strcmp(cmd, "get_universe_size") == 0) {
         bt_reply_add(&r, "cmd=universe_size rc=0 size=%d\n",
-                     job->opts->usize > 0 ? job->opts->usize : job->nranks);
+                     bt_job_universe(job));
     } else if (strcmp(cmd, "put") == 0) {
         if (bt_pmisrv_put(job, bt_pmi_req_get(&req, "key"),
                           bt_pmi_req_get(&req, "value"), 0, &why) == 0)
@@ -402,7 +402,7 @@ static void bt_pmisrv_v2(bt_job_t *job, bt_rank_t *rk, char *body)
 
         if (key != NULL && strcmp(key, "universeSize") == 0) {
             snprintf(universe, sizeof(universe), "%d",
-                     job->opts->usize > 0 ? job->opts->usize : job->nranks);
+                     bt_job_universe(job));
             value = universe;
         } else if (key != NULL && (strcmp(key, "PMI_process_mapping") == 0 ||
                                    strcmp(key, BT_JOB_KEY_NAME) == 0)) {

@@ -42,11 +42,13 @@ int bt_setup_parse(bt_unpack_t *u, bt_job_t *job, bt_setup_t *su)
 
     job->nranks = (int)bt_unpack_u32(u);
     su->opts.kill_timeout_ms = (int)bt_unpack_u32(u);
+    su->opts.usize = (int)bt_unpack_u32(u);
     jobid = bt_unpack_str(u);
     su->mapping = bt_unpack_str(u);
     su->cwd = bt_unpack_str(u);
     if (u->failed || job->nranks < 1 || job->nranks > BT_MAX_RANKS ||
         su->opts.kill_timeout_ms < 0 || su->opts.kill_timeout_ms > 3600000 ||
+        su->opts.usize < 1 || su->opts.usize > BT_MAX_UNIVERSE ||
         strlen(jobid) >= sizeof(job->jobid)) {
         free(jobid);
         return -1;
