@@ -127,6 +127,24 @@ static void acc_atomicity(MPI_Win win, double *dbase, const char *what)
                   "expected %g", what, i, dbase[i], (double)ITERS * size * (1.0 + (i % 3)));
 }
 
+/* Adds one to rank 0's int at idx by a Compare_and_swap loop, from a value read
+ * with Fetch_and_op(MPI_NO_OP), as a program's own atomic increment would. */
+static void cas_increment(MPI_Win win, int idx)
+{
+    int old, got;
+
+    MPI_Fetch_and_op(NULL, &old, MPI_INT, 0, idx, MPI_NO_OP, win);
+    MPI_Win_flush(0, win);
+    for (;;) {
+        int next = old + 1;
+        MPI_Compare_and_swap(&next, &old, &got, MPI_INT, 0, idx, win);
+        MPI_Win_flush(0, win);
+        if (got == old)
+            break;
+        old = got;
+    }
+}
+
 /* Even ranks accumulate over the first hot elements of rank 0's ints again and
  * again (the bulk path from 16 elements on) while odd ranks hit them with
  * Fetch_and_op and Compare_and_swap increments: the single atomics land inside
@@ -134,7 +152,7 @@ static void acc_atomicity(MPI_Win win, double *dbase, const char *what)
  * within a few thousand iterations (checked by breaking it). */
 static void hot_atomicity(MPI_Win win, int *base, const char *what, int hot, int iters)
 {
-    int ones[64], one = 1, old, got, *want = calloc(hot, sizeof(int));
+    int ones[64], one = 1, old, *want = calloc(hot, sizeof(int));
 
     for (int i = 0; i < 64; i++)
         ones[i] = 1;
@@ -150,16 +168,7 @@ static void hot_atomicity(MPI_Win win, int *base, const char *what, int hot, int
         } else if (k % 8) {
             MPI_Fetch_and_op(&one, &old, MPI_INT, 0, idx, MPI_SUM, win);
         } else {
-            MPI_Fetch_and_op(NULL, &old, MPI_INT, 0, idx, MPI_NO_OP, win);
-            MPI_Win_flush(0, win);
-            for (;;) {
-                int next = old + 1;
-                MPI_Compare_and_swap(&next, &old, &got, MPI_INT, 0, idx, win);
-                MPI_Win_flush(0, win);
-                if (got == old)
-                    break;
-                old = got;
-            }
+            cas_increment(win, idx);
         }
     }
     MPI_Win_unlock_all(win);
@@ -198,7 +207,7 @@ static void bulk_atomicity(MPI_Win win, int *base, const char *what, int iters)
     MPI_Win_lock_all(0, win);
     for (int k = 0; k < iters; k++) {
         int len = L + (k % 3) * 299, off = (rank * 1031 + k * 577) % (N - len);
-        int idx = (off + k * 13 + rank * 7) % N, idx2 = (idx + 2 * len / 3) % N, old, got;
+        int idx = (off + k * 13 + rank * 7) % N, idx2 = (idx + 2 * len / 3) % N, old;
         if (k % 5 == 4)
             MPI_Get_accumulate(ones, len, MPI_INT, fetched, len, MPI_INT, 0, off, len, MPI_INT,
                                MPI_SUM, win);
@@ -206,16 +215,7 @@ static void bulk_atomicity(MPI_Win win, int *base, const char *what, int iters)
             MPI_Accumulate(ones, len, MPI_INT, 0, off, len, MPI_INT, MPI_SUM, win);
         MPI_Fetch_and_op(&one, &old, MPI_INT, 0, idx, MPI_SUM, win);
         if (k % 4 == 0) {
-            MPI_Fetch_and_op(NULL, &old, MPI_INT, 0, idx2, MPI_NO_OP, win);
-            MPI_Win_flush(0, win);
-            for (;;) {
-                int next = old + 1;
-                MPI_Compare_and_swap(&next, &old, &got, MPI_INT, 0, idx2, win);
-                MPI_Win_flush(0, win);
-                if (got == old)
-                    break;
-                old = got;
-            }
+            cas_increment(win, idx2);
         }
     }
     MPI_Win_unlock_all(win);
