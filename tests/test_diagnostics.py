@@ -334,3 +334,49 @@ def test_stats_at_finalize(tmp_path):
         assert ", MPI_Allreduce 1 x " in line and ", MPI_Sendrecv_replace 2 x " in line, line
         assert "; sent to %d: 800008 B in 2 messages;" % ((r + 1) % 4) in line, line
         assert re.search(r"; collectives: allreduce \w+ 1$", line), line
+
+
+def libfabric_minor():
+    """libfabric's minor version (1.x), or None when it cannot be loaded."""
+    import ctypes
+    try:
+        v = ctypes.CDLL("libfabric.so.1").fi_version()
+    except OSError:
+        return None
+    return v & 0xffff if v >> 16 == 1 else None
+
+
+@pytest.mark.parametrize("env, want", [
+    # libfabric 1.17 offers its tcp provider twice, the old one ("tcp") and its
+    # rewrite ("net"): Baton takes the rewrite unless the user named one
+    ({}, "net"),
+    ({"FI_TCP_IFACE": "lo"}, "net"),
+    ({"BATON_OFI_PROVIDER": "tcp;ofi_rxm"}, "tcp;ofi_rxm"),
+    ({"FI_PROVIDER": "tcp,ofi_rxm"}, "tcp;ofi_rxm"),
+])
+def test_stats_name_the_network_provider(tmp_path, env, want):
+    """BATON_STATS=1 names the network endpoint's provider and interface in a job
+    across two (fork) hosts, and nothing of a network in a job on one node."""
+    if libfabric_minor() is None:
+        pytest.skip("no libfabric 1.x here")
+    if want == "net" and libfabric_minor() != 17:
+        want = "tcp"    # only 1.17 has both; later ones call the rewrite tcp
+    src = tmp_path / "ring.c"
+    src.write_text(TRACE_C)
+    exe = tmp_path / "ring"
+    res = subprocess.run([str(BUILD / "bin" / "mpicc")] + CFLAGS + ["-o", str(exe), str(src)],
+                         capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    res = subprocess.run([MPIEXEC, "-launcher", "fork", "-hosts", "a:3,b:1", "-n", "4", str(exe)],
+                         capture_output=True, text=True,
+                         env=dict(os.environ, BATON_STATS="1", **env), timeout=60)
+    assert res.returncode == 0, res.stderr
+    lines = sorted(res.stderr.splitlines())
+    assert len(lines) == 4, lines
+    for line in lines:
+        m = re.search(r"; network: (\S+) on lo$", line)
+        assert m, line
+        assert m.group(1) == want or m.group(1).startswith(want + ";"), line
+    res = subprocess.run([MPIEXEC, "-n", "2", str(exe)], capture_output=True, text=True,
+                         env=dict(os.environ, BATON_STATS="1", **env), timeout=60)
+    assert res.returncode == 0 and "network" not in res.stderr, res.stderr

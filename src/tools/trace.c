@@ -12,6 +12,7 @@
 
 #include "coll/bt_coll.h"
 #include "runtime/bt_runtime.h"
+#include "transport/bt_transport.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -293,7 +294,7 @@ void bt_trace_msg(int send, int local, int proto, size_t bytes, int peer, uint32
 /* BATON_STATS's summary: one line per rank on stderr. */
 static void bt_stats_print(void)
 {
-    char line[8192];
+    char line[8192], net[160];
     size_t o = 0;
     double total = bt_trace_now_us() - bt_stats.start_us;
 
@@ -319,6 +320,8 @@ static void bt_stats_print(void)
             ADD(" %s %llu", alg, bt_tool_ctr.coll_alg[a]);
             first = 0;
         }
+    if (bt_tp_net_describe(net, sizeof(net)) != NULL)
+        ADD("; network: %s", net);
 #undef ADD
     fprintf(stderr, "%.*s\n", (int)BT_MIN(o, sizeof(line) - 1), line);
     free(bt_stats.peer_bytes);

@@ -54,6 +54,9 @@ static inline size_t bt_tp_frame_max(int peer)
 /* Smallest frame_max over all peers: what an eager message may be. */
 size_t bt_tp_frame_min(void);
 
+/* The network endpoint's provider and interface, or NULL when there is none. */
+const char *bt_tp_net_describe(char *buf, size_t cap);
+
 /* Reserves room for a frame of len payload bytes to peer and returns where the
  * payload goes, or NULL when there is no room now. The frame is invisible to
  * the receiver until bt_tp_commit. One reservation per peer at a time. */

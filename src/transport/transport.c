@@ -66,6 +66,11 @@ size_t bt_tp_frame_min(void)
     return tp.frame_min;
 }
 
+const char *bt_tp_net_describe(char *buf, size_t cap)
+{
+    return bt_net_describe(buf, cap);
+}
+
 int bt_tp_poll(bt_tp_recv_fn fn)
 {
     int n = bt_shm_poll(fn);

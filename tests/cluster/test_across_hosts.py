@@ -500,7 +500,7 @@ def test_strangers_on_ranks_ports(clean, progs):
     is not part of the job connects to every TCP port the job's processes listen
     on (the ranks' network endpoints on h1 and h2) and (a) hangs up, (b) sends
     random bytes, (c) sends well-formed messages from a libfabric endpoint of its
-    own (tcp;ofi_rxm with Baton's settings, so the transport's handshake lets it
+    own (the provider Baton picks, with its settings, so the transport's handshake lets it
     in; the messages cannot carry the job's secret), (d) sends 100 MB of garbage,
     (e) leaves 1,000 connections idle for 1 s.  The job still ends with correct
     results in normal time, no rank dies, and every rank reports the stranger's

@@ -51,5 +51,7 @@ int   bt_net_read(int peer, void *dst, size_t len, uint64_t addr, uint64_t key,
                   bt_tp_read_fn done, void *arg);
 /* Every frame handed to the network has left (the provider completed it). */
 int    bt_net_quiet(void);
+/* The provider and domain of the open endpoint ("net;ofi_rxm on eth0"), or NULL. */
+const char *bt_net_describe(char *buf, size_t cap);
 
 #endif

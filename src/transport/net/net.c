@@ -102,6 +102,7 @@ static struct {
     int                 reading;     /* reads not completed */
     uint64_t            dropped;
     int                 up;
+    int                 named;       /* the user chose the provider */
     int                 cap;         /* entries of the per-peer arrays */
     /* Peers of other jobs (bt_net_peer_add): their frames carry their job's
      * secret and their rank there. */
@@ -178,19 +179,62 @@ static struct fi_info *bt_net_hints(int rma)
     return hints;
 }
 
+/* Core providers that a newer one in the same libfabric replaces, with the same
+ * capabilities: libfabric 1.17 ships its tcp provider twice, the old one as "tcp"
+ * (reliable datagrams only through ofi_rxm) and its rewrite as "net" (which offers
+ * them itself; 1.18 renamed the rewrite to tcp and dropped the old). The old one
+ * signals a socket pair on every completion, a write and a read per message, which
+ * the rewrite does not. An offer of an old provider is taken only when its
+ * successor offers nothing that fits, or when the user named a provider. */
+static const struct { const char *old, *successor; } bt_net_superseded[] = {
+    { "tcp", "net" },
+};
+
+/* The core provider of an offer: "net" of "net;ofi_rxm". */
+static int bt_net_core_is(const struct fi_info *i, const char *core)
+{
+    const char *name = i->fabric_attr->prov_name ? i->fabric_attr->prov_name : "";
+    size_t n = strcspn(name, ";");
+
+    return strlen(core) == n && strncmp(name, core, n) == 0;
+}
+
+static int bt_net_fits(const struct fi_info *i, const char *iface, int want_lo)
+{
+    const char *dom = i->domain_attr->name ? i->domain_attr->name : "";
+
+    if ((i->tx_attr->msg_order & FI_ORDER_SAS) == 0)
+        return 0;
+    if (iface != NULL && strcmp(dom, iface) != 0)
+        return 0;
+    return iface != NULL || want_lo || strcmp(dom, "lo") != 0;
+}
+
+/* Whether list holds an offer of core provider `core` that fits. */
+static int bt_net_offered(struct fi_info *list, const char *core, const char *iface,
+                          int want_lo)
+{
+    for (struct fi_info *i = list; i != NULL; i = i->next)
+        if (bt_net_core_is(i, core) && bt_net_fits(i, iface, want_lo))
+            return 1;
+    return 0;
+}
+
 /* The first offer that meets our needs: on the interface asked for, if any, and
- * off loopback unless the job's address is there (every "host" on one machine). */
-static struct fi_info *bt_net_choose(struct fi_info *list, const char *iface, int want_lo)
+ * off loopback unless the job's address is there (every "host" on one machine);
+ * a superseded provider's only when its successor has none (unless named). */
+static struct fi_info *bt_net_choose(struct fi_info *list, const char *iface, int want_lo,
+                                     int named)
 {
     for (struct fi_info *i = list; i != NULL; i = i->next) {
-        const char *dom = i->domain_attr->name ? i->domain_attr->name : "";
-        if ((i->tx_attr->msg_order & FI_ORDER_SAS) == 0)
+        int old = 0;
+        if (!bt_net_fits(i, iface, want_lo))
             continue;
-        if (iface != NULL && strcmp(dom, iface) != 0)
-            continue;
-        if (iface == NULL && !want_lo && strcmp(dom, "lo") == 0)
-            continue;
-        return i;
+        for (size_t k = 0; !named && k < BT_ARRAY_LEN(bt_net_superseded); k++)
+            old |= bt_net_core_is(i, bt_net_superseded[k].old) &&
+                   bt_net_offered(list, bt_net_superseded[k].successor, iface, want_lo);
+        if (!old)
+            return i;
     }
     return NULL;
 }
@@ -215,7 +259,8 @@ static int bt_net_getinfo_caps(int rma)
     ofi.freeinfo(hints);
     if (rc != 0)
         return rc;
-    pick = bt_net_choose(list, iface, addr != NULL && strncmp(addr, "127.", 4) == 0);
+    pick = bt_net_choose(list, iface, addr != NULL && strncmp(addr, "127.", 4) == 0,
+                         net.named);
     if (pick == NULL)
         pick = iface == NULL ? list : NULL;
     if (pick == NULL) {
@@ -375,6 +420,10 @@ static int bt_net_open_endpoint(int publish)
      * which the sequence numbers put back in order (bandwidth and latency at 4 KiB
      * to 1 MiB were the same within this machine's noise). */
     setenv("FI_OFI_RXM_BUFFER_SIZE", "16448", 0);
+    /* libfabric 1.17's net provider (bt_net_superseded) takes its interface from
+     * FI_NET_IFACE: a user's FI_TCP_IFACE means it too. */
+    if (getenv("FI_TCP_IFACE") != NULL)
+        setenv("FI_NET_IFACE", getenv("FI_TCP_IFACE"), 0);
     setenv("FI_OFI_RXM_TX_SIZE", BT_NET_STR(BT_NET_TX_CONTEXTS), 0);
     setenv("FI_OFI_RXM_RX_SIZE", BT_NET_STR(BT_NET_RX_CONTEXTS), 0);
     if ((rc = bt_net_getinfo()) != 0) {
@@ -447,6 +496,13 @@ err:
     return -1;
 }
 
+static int bt_net_user_named(void)
+{
+    const char *fi = getenv("FI_PROVIDER"), *bt = getenv("BATON_OFI_PROVIDER");
+
+    return (fi != NULL && *fi != '\0') || (bt != NULL && *bt != '\0');
+}
+
 static int bt_net_open_as(int publish)
 {
     struct sigaction saved[BT_ARRAY_LEN(bt_net_crash_signals)];
@@ -464,6 +520,7 @@ static int bt_net_open_as(int publish)
 
 int bt_net_open(void)
 {
+    net.named = bt_net_user_named();
     return bt_net_open_as(1);
 }
 
@@ -473,16 +530,18 @@ int bt_net_open_alone(void)
      * only tcp, whose start costs little, unless the user chose. libfabric starts
      * every provider it may use at its first call, and verbs alone reads all of
      * /proc/kallsyms (0.3 s). */
-    if (!net.up && getenv("FI_PROVIDER") == NULL && getenv("BATON_OFI_PROVIDER") == NULL)
-        setenv("FI_PROVIDER", "tcp,ofi_rxm", 0);
+    if (net.up)
+        return 0;
+    net.named = bt_net_user_named();
+    if (!net.named)
+        setenv("FI_PROVIDER", "tcp,net,ofi_rxm", 0);
     /* rxm's receive buffers of 66000 bytes (see bt_net_open_endpoint) are 68 MB a
      * process, whose first touch costs a spawned process most of its start (a
      * second of system time for four of them here). Between jobs, frames past
      * 16 KiB take rxm's own rendezvous instead, and arrive in order all the
      * same (bt_net_hold). */
-    if (!net.up)
-        setenv("FI_OFI_RXM_BUFFER_SIZE", "16384", 0);
-    return net.up ? 0 : bt_net_open_as(0);
+    setenv("FI_OFI_RXM_BUFFER_SIZE", "16384", 0);
+    return bt_net_open_as(0);
 }
 
 int bt_net_self(void *addr, size_t cap, size_t *len_p, uint64_t job[2])
@@ -873,6 +932,15 @@ int bt_net_poll(bt_tp_recv_fn fn)
     if (net.read_head)
         n += bt_net_post_reads();
     return n;
+}
+
+const char *bt_net_describe(char *buf, size_t cap)
+{
+    if (!net.up)
+        return NULL;
+    snprintf(buf, cap, "%s on %s", net.info->fabric_attr->prov_name,
+             net.info->domain_attr->name);
+    return buf;
 }
 
 int bt_net_quiet(void)

@@ -1,5 +1,5 @@
-/* A stranger with a libfabric endpoint of its own (tcp;ofi_rxm, as the job's
- * ranks use) that sends well-formed libfabric messages to the ranks' endpoints:
+/* A stranger with a libfabric endpoint of its own (the provider the job's ranks
+ * pick: libfabric 1.17's net;ofi_rxm where it is offered, else tcp;ofi_rxm) that sends well-formed libfabric messages to the ranks' endpoints:
  * what reaches a rank from outside the job once the transport's own handshake
  * has let it in. Each message is as long as a Baton frame header and more, but
  * cannot carry the job's secret.
@@ -75,8 +75,13 @@ int main(int argc, char **argv)
     hints = fi_allocinfo();
     hints->ep_attr->type = FI_EP_RDM;
     hints->caps = FI_MSG;
-    hints->fabric_attr->prov_name = strdup("tcp;ofi_rxm");
-    if ((rc = fi_getinfo(FI_VERSION(1, 11), argv[1], NULL, FI_SOURCE, hints, &info)) != 0)
+    hints->fabric_attr->prov_name = strdup("net;ofi_rxm");
+    if ((rc = fi_getinfo(FI_VERSION(1, 11), argv[1], NULL, FI_SOURCE, hints, &info)) != 0) {
+        free(hints->fabric_attr->prov_name);
+        hints->fabric_attr->prov_name = strdup("tcp;ofi_rxm");
+        rc = fi_getinfo(FI_VERSION(1, 11), argv[1], NULL, FI_SOURCE, hints, &info);
+    }
+    if (rc != 0)
         return die("fi_getinfo", rc);
     if ((rc = fi_fabric(info->fabric_attr, &fabric, NULL)) != 0 ||
         (rc = fi_domain(fabric, info, &domain, NULL)) != 0 ||
