@@ -702,11 +702,11 @@ class io_dir:
         return False
 
 
-def measure_io_ceiling(exe, place, mib, timeout=None):
+def measure_io_ceiling(exe, place, mib):
     """One run of seq_io to place: (records, error or None)."""
     with io_dir(place) as d:
         r = run([exe, "-d", d, "-l", place, "-m", str(mib), "-r", str(IO_REPS)],
-                timeout=timeout or 60 + mib * 4 / 50.0)
+                timeout=60 + mib * 4 / 50.0)
     recs = parse_lines(r["out"])
     if r["timeout"] or r["rc"] != 0 or not recs:
         return recs, "seq_io to %s: %s" % (place, "timeout" if r["timeout"] else
