@@ -19,6 +19,9 @@ K, M = 1024, 1024 * 1024
 # Display order of variants (the mpi4py operations, start-up commands).
 VARIANT_ORDER = ("send/recv dict", "send/recv numpy", "Send/Recv numpy", "bcast", "Bcast",
                  "allreduce", "Allreduce", "hello", "python", "launcher")
+# MPI-IO (bench/c/io_darray.c): the places in display order, the patterns in order.
+IO_PLACE_ORDER = ("shm", "disk")
+IO_PATTERNS = ("darray-write", "darray-read", "segmented-write", "segmented-read")
 MEM_FIELDS = ("hwm_kib_mean", "pss_kib_mean", "anon_kib_mean", "shm_pss_kib_total",
               "shm_size_kib_max")
 
@@ -75,6 +78,8 @@ class Data:
         t, b, v, n = r["target"], r["bench"], r.get("variant", ""), r.get("ranks", 0)
         if r.get("hosts"):
             b = "hosts:" + b     # across hosts: kept apart from the one-machine results
+        if b in ("io", "seqio") and r.get("label"):
+            v = "%s/%s" % (r["label"], v)   # the place: MPI-IO results are kept per place
         if b == "mem":
             for f in MEM_FIELDS:
                 if f in r:
@@ -142,20 +147,22 @@ class Summary:
     def add(self, what, cond, baton, ref, ratio, ok):
         self.rows.append((what, cond, baton, ref, ratio, ok))
 
-    def ratio_check(self, what, cond, points, higher, limit, family=None, worst_is_max=True):
-        """points: list of (bench, variant, ranks, bytes). Checks the worst ratio."""
+    def ratio_check(self, what, cond, points, higher, limit, family=None, worst_is_max=True,
+                    where=None):
+        """points: list of (bench, variant, ranks, bytes). Checks the worst ratio.
+        where(point) names the worst point (default: its size)."""
         d = self.d
         found = []
-        for (b, v, n, nb) in points:
-            r = d.ratio(b, v, n, nb, higher, family)
+        for pt in points:
+            r = d.ratio(*pt, higher, family)
             if r:
-                found.append((nb, r))
+                found.append((pt, r))
         if not found:
             self.add(what, cond, "not measured", "–", "–", None)
             return
         pick = max if worst_is_max else min
-        nb, (bs, (peer, ps), ratio) = pick(found, key=lambda x: x[1][2])
-        at = "" if len(points) == 1 else " at %s" % human_bytes(nb)
+        pt, (bs, (peer, ps), ratio) = pick(found, key=lambda x: x[1][2])
+        at = "" if len(points) == 1 else " at %s" % (where or (lambda p: human_bytes(p[3])))(pt)
         ok = ratio <= limit if worst_is_max else ratio >= limit
         self.add(what, cond, "%s%s" % (fmt(bs.median), at),
                  "%s (%s)" % (fmt(ps.median), label(d, peer)), "%.2f×" % ratio, ok)
@@ -358,7 +365,106 @@ def build_summary(d):
         s.ratio_check("(information) mpi4py.util.sync.Counter, %d ranks" % n,
                       "increments per second", [("py_counter", v, n, nb)], True, 1.0,
                       worst_is_max=False)
+    io_summary(d, s)
     return s
+
+
+# --------------------------------------------------------------------------- MPI-IO
+
+def io_places(d):
+    """The places with MPI-IO results, shm and disk first."""
+    have = {v.split("/", 1)[0] for (v, n, nb) in d.keys("io") if "/" in v}
+    return [p for p in IO_PLACE_ORDER if p in have] + sorted(have - set(IO_PLACE_ORDER))
+
+
+def io_points(d, place):
+    """(variant, ranks, bytes) of place's MPI-IO results, by pattern, then ranks."""
+    order = {p: i for i, p in enumerate(IO_PATTERNS)}
+    pts = [k for k in d.keys("io") if k[0].startswith(place + "/")]
+    return sorted(pts, key=lambda k: (order.get(k[0].split("/", 1)[1], len(order)), k[0], k[1]))
+
+
+def io_ceiling(d, variant):
+    """The sequential ceiling (seq_io, one process) of an MPI-IO variant "PLACE/
+    PATTERN-write|read": the write or read of the same place, largest total measured."""
+    place, pattern = variant.split("/", 1)
+    v = "%s/%s" % (place, pattern.rsplit("-", 1)[-1])
+    sizes = d.sizes("seqio", v, 1)
+    return d.get("machine", "seqio", v, 1, sizes[-1]) if sizes else None
+
+
+def io_bytes(nb):
+    """A total in MiB (a darray cube is rarely a whole number of them)."""
+    return human_bytes(nb) if nb % M == 0 else "%.1f MiB" % (nb / M)
+
+
+def io_where(pt):
+    return "%s, %d ranks" % (pt[1].split("/", 1)[1], pt[2])
+
+
+def io_summary(d, s):
+    """Issue 17's targets, per place: every pattern and direction at least the best
+    peer, and at least 0.8 of one process's sequential bandwidth to the same place."""
+    for place in io_places(d):
+        pts = [("io", v, n, nb) for (v, n, nb) in io_points(d, place)]
+        what = "MPI-IO to %s (darray, segmented; write, read; %s ranks)" % (
+            place, " and ".join(str(n) for n in sorted({p[2] for p in pts})))
+        s.ratio_check(what, "≥ 1.0× best peer", pts, True, 1.0, worst_is_max=False,
+                      where=io_where)
+        worst = None
+        for (_, v, n, nb) in pts:
+            b, c = d.get("baton", "io", v, n, nb), io_ceiling(d, v)
+            if b and c and c.median > 0 and (worst is None or b.median / c.median < worst[0]):
+                worst = (b.median / c.median, v, n, b, c)
+        cond = "≥ 0.8× the sequential ceiling"
+        if worst is None:
+            s.add("MPI-IO to %s against one sequential stream" % place, cond, "not measured",
+                  "–", "–", None)
+            continue
+        ratio, v, n, b, c = worst
+        s.add("MPI-IO to %s against one sequential stream" % place, cond,
+              "%s MB/s at %s" % (fmt(b.median), io_where((None, v, n))),
+              "%s MB/s (seq_io %s)" % (fmt(c.median), v.rsplit("-", 1)[-1]), "%.2f×" % ratio,
+              ratio >= 0.8)
+
+
+def io_section(d, L):
+    """A table per place: each MPI's MB/s, Baton's ratio to the best peer and to the
+    sequential ceiling."""
+    places = io_places(d)
+    if not places:
+        return
+    L.append("## MPI-IO (MB/s, collective, the best of each launch's repetitions)")
+    L.append("")
+    L.append("`bench/c/io_darray.c`: a cube of doubles block-distributed over a 3-D grid of "
+             "the ranks (`MPI_Type_create_darray` as the file view, `MPI_File_write_all`, "
+             "`read_all`), and IOR's segmented file (16 segments, one contiguous block per rank "
+             "in each, `write_at_all`, `read_at_all`). Open to close timed, no sync: the data "
+             "stays in the page cache and the read reads it from there; every write makes a "
+             "new file. Ceiling: `bench/c/seq_io.c`, one process writing the same total to a "
+             "new file in 8 MiB blocks and reading it back, the same way, to the same place, "
+             "in the same repetition (as `dd bs=8M`).")
+    L.append("")
+    info = d.meta.get("io_places") or {}
+    names = d.shown()
+    for place in places:
+        pi = info.get(place, {})
+        ceil = ["%s %s" % (w, d.get("machine", "seqio", "%s/%s" % (place, w), 1, nb).cell())
+                for w in ("write", "read") for nb in d.sizes("seqio", "%s/%s" % (place, w), 1)]
+        L.append("**%s**%s; sequential ceiling (MB/s): %s" % (
+            place, " (`%s`, %s)" % (pi["dir"], pi.get("fs", "?")) if pi.get("dir") else "",
+            ", ".join(ceil) or "not measured"))
+        L.append("")
+        head = table_head(d, names, [("pattern", "---"), ("ranks", "---:"), ("bytes", "---:")])
+        head = [head[0] + " Baton / ceiling |", head[1] + " ---: |"]
+        L += head
+        for (v, n, nb) in io_points(d, place):
+            cells, ratio = row_cells(d, names, "io", v, n, nb, True)
+            b, c = d.get("baton", "io", v, n, nb), io_ceiling(d, v)
+            to_ceil = "%.2f×" % (b.median / c.median) if b and c and c.median > 0 else "–"
+            L.append("| %s | %d | %s | %s | %s | %s |" % (
+                v.split("/", 1)[1], n, io_bytes(nb), " | ".join(cells), ratio, to_ceil))
+        L.append("")
 
 
 # --------------------------------------------------------------------------- tables
@@ -761,6 +867,8 @@ def render(d, summary, pngs, plot_note):
                         L.append("| %d | %s | %s | %s | %s |" % (n, phase, fname, " | ".join(cells),
                                                                  ratio))
             L.append("")
+    if local:
+        io_section(d, L)
     hosts_section(d, L, pngs)
     fails = m.get("failures", [])
     L.append("## Missing and failed")

@@ -23,6 +23,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 
@@ -32,7 +33,7 @@ BUILD = os.path.join(ROOT, "build", "bench")
 TOOLS_VENV = os.path.join(BUILD, "tools")
 RESULTS = os.path.join(HERE, "results")
 C_PROGRAMS = ["latency", "bw", "bibw", "coll", "hello", "mem", "version", "rma_latency",
-              "spawn"]
+              "spawn", "io_darray"]
 ALL_COLLS = "barrier,bcast,reduce,allreduce,gather,scatter,allgather,alltoall"
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 # Environment variables of other launchers that must not leak into a run.
@@ -40,6 +41,10 @@ FOREIGN_ENV = re.compile(r"^(PMI_|PMIX_|OMPI_|PRTE_|HYDRA_|MPIR_|MPICH_|I_MPI_|S
 MARKER = "BATON_BENCH_RUN"
 
 K, M = 1024, 1024 * 1024
+# Where the MPI-IO jobs put their files: memory (tmpfs) and the root file system's
+# disk (build/, never /tmp, which may be tmpfs). Each launch gets a folder of its
+# own inside, removed after it whatever happened (io_dir).
+IO_PLACES = {"shm": "/dev/shm", "disk": os.path.join(BUILD, "io")}
 
 
 def pow2(lo, hi):
@@ -511,14 +516,17 @@ class Job:
     """One launch per target per repetition."""
 
     def __init__(self, name, kind, ranks, argv=(), points=1, only_baton=False, repeat=1,
-                 program=None, hosts=None, expect=None):
+                 program=None, hosts=None, expect=None, place=None, mib=None):
         self.name = name
+        # MPI-IO ("io"): the place of IO_PLACES its file goes to, and MiB in all.
+        self.place = place
+        self.mib = mib
         self.expect = expect      # result lines a launch prints (across hosts: see run())
         # Across hosts: the placement ("h1:1,h2:1") on the namespace cluster; the job
         # is launched inside h1 through the cluster's ssh, for HOSTS_TARGETS only.
         self.hosts = hosts
         self.kind = kind          # "mpi" | "python" | "futures" | "startup" | "startup-python"
-                                  # | "launcher"
+                                  # | "launcher" | "io"
         self.ranks = ranks
         self.argv = list(argv)    # arguments after the program
         self.points = points      # how many timed points: sets the time-out
@@ -598,7 +606,7 @@ def make_local_plan(quick, point_time):
             Job("rma-2", "mpi", 2, ["-s", "8,4K,64K,1M"] + t, 38, program="rma_latency"),
             Job("counter-2", "python", 2, ["--time", str(point_time)], 2,
                 program="rma_counter.py"),
-        ] + dynproc_jobs(quick)
+        ] + dynproc_jobs(quick) + io_jobs(quick)
         return jobs
     coll_sizes = [4, 8] + pow4(16, 4 * M)
     few = [0, 8, 64, 512, 4 * K, 64 * K, M]
@@ -635,7 +643,75 @@ def make_local_plan(quick, point_time):
     for n in (2, 4, 8, 32):
         jobs.append(Job("mem-%d" % n, "mpi", n, [], 1, program="mem"))
     jobs.append(Job("mem-256", "mpi", 256, [], 1, program="mem", only_baton=True))
-    return jobs + dynproc_jobs(quick)
+    return jobs + dynproc_jobs(quick) + io_jobs(quick)
+
+
+IO_REPS = 1   # io_darray's own repetitions per launch (-r): the driver's give the spread
+
+
+def io_jobs(quick):
+    """Collective MPI-IO (bench/c/io_darray.c, issue 17): darray and IOR-segmented
+    write and read of 1 GiB (quick: 128 MiB at 4 ranks only) at 4 and 8 ranks, to
+    each place of IO_PLACES. The sequential ceiling to the same places is measured
+    beside them each repetition (seq_io, in run_reps)."""
+    mib, ranks = (128, (4,)) if quick else (1024, (4, 8))
+    return [Job("io-%s-%d" % (place, n), "io", n, ["-m", str(mib), "-r", str(IO_REPS)], 4,
+                program="io_darray", place=place, mib=mib)
+            for n in ranks for place in IO_PLACES]
+
+
+def io_ceiling_places(jobs):
+    """(place, MiB) of the MPI-IO jobs in the plan, each once."""
+    return sorted({(j.place, j.mib) for j in jobs if j.kind == "io"})
+
+
+def fs_type(path):
+    """The type of the file system holding path (from /proc/mounts), or "?"."""
+    path = os.path.realpath(path)
+    best, kind = "", "?"
+    try:
+        with open("/proc/mounts") as f:
+            for line in f:
+                parts = line.split()
+                if len(parts) < 3:
+                    continue
+                mnt = parts[1].replace("\\040", " ")
+                inside = path == mnt or path.startswith(mnt.rstrip("/") + "/")
+                if inside and len(mnt) >= len(best):
+                    best, kind = mnt, parts[2]
+    except OSError:
+        pass
+    return kind
+
+
+class io_dir:
+    """A folder of its own for one launch inside a place, removed on exit whatever
+    the launch did (killed ranks cannot delete their files)."""
+
+    def __init__(self, place):
+        self.base = IO_PLACES[place]
+        self.path = None
+
+    def __enter__(self):
+        os.makedirs(self.base, exist_ok=True)
+        self.path = tempfile.mkdtemp(prefix="baton-bench-io-", dir=self.base)
+        return self.path
+
+    def __exit__(self, *exc):
+        shutil.rmtree(self.path, ignore_errors=True)
+        return False
+
+
+def measure_io_ceiling(exe, place, mib):
+    """One run of seq_io to place: (records, error or None)."""
+    with io_dir(place) as d:
+        r = run([exe, "-d", d, "-l", place, "-m", str(mib), "-r", str(IO_REPS)],
+                timeout=60 + mib * 4 / 50.0)
+    recs = parse_lines(r["out"])
+    if r["timeout"] or r["rc"] != 0 or not recs:
+        return recs, "seq_io to %s: %s" % (place, "timeout" if r["timeout"] else
+                                           tail(r["err"] or r["out"]) or "no result lines")
+    return recs, None
 
 
 def dynproc_jobs(quick):
@@ -662,6 +738,9 @@ def job_timeout(job, point_time):
     if job.hosts:
         # ssh to every host, and TCP: a 4 MiB point takes seconds
         t += 20 + 2 * job.points
+    if job.mib:
+        # Four passes over the file per repetition, at no less than 50 MB/s.
+        t += job.mib * 4 * IO_REPS / 50.0
     load = (loadavg() or [0])[0]
     return t * max(1.0, min(4.0, load / cores))
 
@@ -718,6 +797,11 @@ def run_job(t, job, point_time, cluster=None):
                                   t.launch_hosts(cluster, job.hosts, n, argv))
     else:
         launch = t.launch
+    if job.kind == "io":
+        with io_dir(job.place) as d:
+            return run_job_argv(t, job, launch(job.ranks, [
+                os.path.join(t.bindir, job.program)] + job.argv + ["-d", d, "-l", job.place]),
+                env, timeout, cluster)
     if job.kind == "mpi":
         argv = launch(job.ranks, [os.path.join(t.bindir, job.program)] + job.argv)
     elif job.kind == "python":
@@ -734,6 +818,11 @@ def run_job(t, job, point_time, cluster=None):
         argv = launch(job.ranks, ["/bin/true"])
     else:
         raise ValueError(job.kind)
+    return run_job_argv(t, job, argv, env, timeout, cluster)
+
+
+def run_job_argv(t, job, argv, env, timeout, cluster):
+    """Launches argv job.repeat times: (records, error or None)."""
     recs = []
     stuck = None
     for _ in range(job.repeat):
@@ -980,6 +1069,11 @@ def main():
                 timeout=120)
         if r["rc"] == 0:
             tools.append((exe, job, scale))
+    io_tool = os.path.join(BUILD, "bin", "seq_io")
+    r = run(["cc", "-O2", "-o", io_tool, os.path.join(HERE, "c", "seq_io.c")], timeout=120)
+    if r["rc"] != 0:
+        log("seq_io does not compile, no MPI-IO ceiling: %s" % tail(r["err"]))
+        io_tool = None
     if args.setup_only:
         log("setup done")
         return 0
@@ -998,7 +1092,7 @@ def main():
         if any(j.hosts for j in jobs):
             cluster, hosts_meta = hosts_up(jobs, live, failures)
         run_reps(reps, jobs, live, tools if any(not j.hosts for j in jobs) else [],
-                 prog_missing, point_time, records, failures, skip, cluster)
+                 prog_missing, point_time, records, failures, skip, cluster, io_tool)
     finally:
         if cluster is not None:
             try:
@@ -1024,6 +1118,10 @@ def main():
         "failures": failures,
         "sections": (["local"] if local else []) + (["hosts"] if hosts else []),
         "hosts": hosts_meta,
+        "io_places": {p: {"dir": os.path.relpath(IO_PLACES[p], ROOT) if
+                          IO_PLACES[p].startswith(ROOT) else IO_PLACES[p],
+                          "fs": fs_type(IO_PLACES[p]), "mib": mib}
+                      for p, mib in io_ceiling_places(jobs)},
     }
     return write_and_report(out, meta, records, args)
 
@@ -1081,7 +1179,7 @@ def hosts_up(jobs, live, failures):
 
 
 def run_reps(reps, jobs, live, tools, prog_missing, point_time, records, failures, skip,
-             cluster):
+             cluster, io_tool=None):
     for rep in range(reps):
         log("repetition %d/%d" % (rep + 1, reps))
         for exe, job, scale in tools:
@@ -1089,6 +1187,20 @@ def run_reps(reps, jobs, live, tools, prog_missing, point_time, records, failure
             for rec in parse_lines(r["out"]):
                 rec.update(target="machine", rep=rep, job=job)
                 records.append(rec)
+        # The MPI-IO jobs' ceiling: one process writing and reading the same total
+        # sequentially to the same place.
+        for place, mib in io_ceiling_places(jobs) if io_tool else []:
+            t0 = time.monotonic()
+            recs, err = measure_io_ceiling(io_tool, place, mib)
+            for rec in recs:
+                rec.update(target="machine", rep=rep, job="seqio-" + place)
+            records += recs
+            msg = "%-24s %-13s %5.1fs" % ("seqio-" + place, "machine", time.monotonic() - t0)
+            if err:
+                failures.append({"target": "machine", "job": "seqio-" + place, "rep": rep,
+                                 "error": err})
+                msg += "  FAILED: " + err[:200]
+            log(msg)
         for job in jobs:
             # Rotate the order of the MPIs each repetition: none always runs first.
             order = live[rep % len(live):] + live[:rep % len(live)] if live else []

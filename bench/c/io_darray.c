@@ -5,15 +5,15 @@
  *   segmented: IOR's segmented file: in each segment every rank has one contiguous
  *              block, written and read with MPI_File_write_at_all/read_at_all.
  * Options: -d DIR (where the file goes, default /tmp), -m MiB (total, default 256),
- * -r REPS (default 3; the best is reported), -s SEGMENTS (default 16).
- * Each repetition: open, access, close (the data reaches the page cache, as in
- * IOR without -e), then the file is deleted. Output: one JSON line per
- * pattern and direction, GB/s of the best repetition. */
-#include <mpi.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
+ * -r REPS (default 3; the best is reported), -s SEGMENTS (default 16), -l PLACE
+ * (a name for DIR, copied into every line: the driver keys results by it).
+ * Each repetition: the file is deleted (outside the timed region), then open,
+ * access, close: the data reaches the page cache, as in IOR without -e, and the
+ * read that follows reads what the write left there. The file is deleted at the
+ * end. Output: bench_common.h's JSON lines, bench "io", variant "darray-write",
+ * "darray-read", "segmented-write", "segmented-read", MB/s (10^6 B/s) of the
+ * best repetition, bytes the total of the pattern. */
+#include "bench_common.h"
 
 static int rank, size;
 
@@ -30,6 +30,10 @@ static double timed(const char *path, int write, MPI_Datatype ft, void *buf, MPI
     double t0;
     MPI_Status st;
 
+    /* Every write makes a new file, as a sequential write of the same total
+     * (bench/c/seq_io.c) does: no MPI reuses the pages of an earlier one. */
+    if (write && rank == 0)
+        unlink(path);
     MPI_Barrier(MPI_COMM_WORLD);
     t0 = MPI_Wtime();
     if (MPI_File_open(MPI_COMM_WORLD, path, write ? MPI_MODE_CREATE | MPI_MODE_WRONLY
@@ -55,9 +59,28 @@ static double timed(const char *path, int write, MPI_Datatype ft, void *buf, MPI
     return MPI_Wtime() - t0;
 }
 
+/* Rank 0 prints the write and the read of one pattern (best seconds in best[1],
+ * best[0]). */
+static void report(const char *pattern, const char *place, long long total, int reps,
+                   const double best[2])
+{
+    bench_opts_t o;
+    char variant[64];
+
+    if (rank != 0)
+        return;
+    memset(&o, 0, sizeof o);
+    o.variant = variant;
+    o.label = place;
+    for (int w = 1; w >= 0; w--) {
+        snprintf(variant, sizeof variant, "%s-%s", pattern, w ? "write" : "read");
+        bench_print("io", &o, size, (size_t)total, total / best[w] / 1e6, "MB/s", reps, NULL);
+    }
+}
+
 int main(int argc, char **argv)
 {
-    const char *dir = "/tmp";
+    const char *dir = "/tmp", *place = "";
     long mib = 256;
     int reps = 3, nseg = 16, opt;
     char path[4096];
@@ -65,7 +88,7 @@ int main(int argc, char **argv)
     MPI_Init(&argc, &argv);
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);
-    while ((opt = getopt(argc, argv, "d:m:r:s:")) != -1) {
+    while ((opt = getopt(argc, argv, "d:m:r:s:l:")) != -1) {
         if (opt == 'd')
             dir = optarg;
         else if (opt == 'm')
@@ -74,10 +97,17 @@ int main(int argc, char **argv)
             reps = atoi(optarg);
         else if (opt == 's')
             nseg = atoi(optarg);
+        else if (opt == 'l')
+            place = optarg;
         else
-            die("usage: io_darray [-d DIR] [-m MiB] [-r REPS] [-s SEGMENTS]");
+            die("usage: io_darray [-d DIR] [-m MiB] [-r REPS] [-s SEGMENTS] [-l PLACE]");
     }
-    snprintf(path, sizeof(path), "%s/io_darray.%d.dat", dir, (int)getppid());
+    if (mib < 1 || reps < 1 || nseg < 1 || optind != argc)
+        die("usage: io_darray [-d DIR] [-m MiB] [-r REPS] [-s SEGMENTS] [-l PLACE]");
+    /* One name for all ranks, from rank 0 (ranks need not share a parent process). */
+    if (rank == 0)
+        snprintf(path, sizeof(path), "%s/io_darray.%d.dat", dir, (int)getpid());
+    MPI_Bcast(path, (int)sizeof(path), MPI_CHAR, 0, MPI_COMM_WORLD);
 
     /* darray: the largest cube of doubles within the total. */
     {
@@ -99,7 +129,7 @@ int main(int argc, char **argv)
                                MPI_DOUBLE, &ft);
         MPI_Type_commit(&ft);
         MPI_Type_size(ft, &tsize);
-        buf = malloc((size_t)tsize);
+        buf = bench_alloc((size_t)tsize, 0);
         for (int i = 0; i < tsize / 8; i++)
             buf[i] = rank + i * 1e-9;
         for (int r = 0; r < reps; r++)
@@ -108,13 +138,7 @@ int main(int argc, char **argv)
                 MPI_Allreduce(MPI_IN_PLACE, &t, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
                 best[w] = t < best[w] ? t : best[w];
             }
-        if (rank == 0) {
-            unlink(path);
-            for (int w = 1; w >= 0; w--)
-                printf("{\"bench\": \"io_darray\", \"op\": \"%s\", \"np\": %d, \"dir\": \"%s\", "
-                       "\"bytes\": %lld, \"seconds\": %.4f, \"gbps\": %.3f}\n", w ? "write" : "read",
-                       size, dir, total, best[w], total / best[w] / 1e9);
-        }
+        report("darray", place, total, reps, best);
         MPI_Type_free(&ft);
         free(buf);
     }
@@ -123,24 +147,18 @@ int main(int argc, char **argv)
     {
         MPI_Offset seg = ((MPI_Offset)mib << 20) / size / nseg;
         double best[2] = { 1e30, 1e30 };
-        char *buf = malloc((size_t)(seg * nseg));
-        memset(buf, rank + 1, (size_t)(seg * nseg));
+        char *buf = bench_alloc((size_t)(seg * nseg), rank + 1);
         for (int r = 0; r < reps; r++)
             for (int w = 1; w >= 0; w--) {
                 double t = timed(path, w, MPI_DATATYPE_NULL, buf, 0, MPI_BYTE, nseg, seg);
                 MPI_Allreduce(MPI_IN_PLACE, &t, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
                 best[w] = t < best[w] ? t : best[w];
             }
-        if (rank == 0) {
-            long long total = (long long)seg * nseg * size;
-            unlink(path);
-            for (int w = 1; w >= 0; w--)
-                printf("{\"bench\": \"io_segmented\", \"op\": \"%s\", \"np\": %d, \"dir\": "
-                       "\"%s\", \"bytes\": %lld, \"seconds\": %.4f, \"gbps\": %.3f}\n",
-                       w ? "write" : "read", size, dir, total, best[w], total / best[w] / 1e9);
-        }
+        report("segmented", place, (long long)seg * nseg * size, reps, best);
         free(buf);
     }
+    if (rank == 0)
+        unlink(path);
     MPI_Finalize();
     return 0;
 }

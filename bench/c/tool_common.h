@@ -15,7 +15,7 @@
 #include <sys/mman.h>
 #include <time.h>
 
-static double now(void)
+static inline double now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -31,7 +31,7 @@ typedef struct {
 
 /* Fills o from the command line over the defaults already in it; 0, or 2 after a
  * usage message. */
-static int tool_parse(tool_opts_t *o, int argc, char **argv, const char *usage)
+static inline int tool_parse(tool_opts_t *o, int argc, char **argv, const char *usage)
 {
     for (int i = 1; i < argc; i += 2) {
         if (i + 1 >= argc) {
