@@ -494,6 +494,6 @@ int bt_part_arrived(bt_request_t *req, int partition)
 
     if (req->done || p->peer == MPI_PROC_NULL)
         return 1;
-    bt_progress_poll();
+    bt_progress_test();   /* as MPI_Test: polled in a loop, it yields when oversubscribed */
     return req->done || p->got[partition] == p->pbytes;
 }
