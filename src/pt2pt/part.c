@@ -19,14 +19,16 @@
  * the order they were sent. A short run rides in its header message. A receive
  * partition has arrived when all its bytes have, whichever runs carried them.
  *
- * Between ranks of a node, a run of contiguous bytes is written straight into a
- * contiguous receive buffer with single copy (process_vm_writev), and only its
- * header follows: several mid-size messages in flight would otherwise stream
- * through the ring, six times slower than one single copy of the whole (8 x 64 KiB).
- * The receiver's MPI_Start tells the sender where its buffer is (a "go" message on
- * a tag of its own), which is also what makes the write safe: the receiver is done
- * with the buffer's previous round. A sender that may write holds what becomes
- * ready before the go arrives, and sends it when progress finds the go. */
+ * Between ranks of a node, a run of contiguous bytes below BATON_CMA_MIN is
+ * written straight into a contiguous receive buffer with single copy
+ * (process_vm_writev), and only its header follows: such mid-size messages would
+ * otherwise stream through the ring, several in flight, six times slower than one
+ * single copy of the whole (8 x 64 KiB). Larger runs go as data messages, whose
+ * single copy both ends share. The receiver's MPI_Start tells the sender where
+ * its buffer is (a "go" message on a tag of its own), which is also what makes the
+ * write safe: the receiver is done with the buffer's previous round. A sender
+ * that may write holds what becomes ready before the go arrives and sends it,
+ * adjacent partitions as one run, when progress finds the go. */
 #include "pt2pt/bt_pt2pt_impl.h"
 
 #include "util/bt_util.h"
@@ -313,6 +315,7 @@ static int bt_part_start(bt_request_t *req)
             bt_pt2pt_irecv(&p->go, (MPI_Count)sizeof(p->go), bt_part_byte(), p->peer, p->gotag,
                            p->comm, BT_CTX_COLL(p->comm), &p->goreq);
     } else {
+        /* The go is one of the round's messages, of zero bytes of data (off, len 0). */
         bt_part_xfer_t *x = bt_part_xfer_add(p);
         bt_part_go_t go = { p->dt->contig ? (uint64_t)(uintptr_t)((char *)p->buf +
                                                                   p->dt->true_lb) : 0,
@@ -436,7 +439,10 @@ static void bt_part_send_run(bt_part_t *p, int lo, int hi)
     p->nsent += hi - lo + 1;
     if (h.len == 0)
         return;   /* zero bytes: nothing is sent, nothing is expected */
-    if (p->cma && !inl && p->go.addr && h.off + h.len <= p->go.total) {
+    /* From cma_min on, the data message is faster: its single copy is shared by
+     * both ends (the sender copies the back while the receiver reads the front). */
+    if (p->cma && !inl && p->go.addr && h.off + h.len <= p->go.total &&
+        (size_t)h.len < bt_p2p.cma_min) {
         if (bt_tp_cma_write(p->world, (char *)p->buf + p->dt->true_lb + h.off,
                             p->go.addr + (uint64_t)h.off, (size_t)h.len) == 0)
             h.written = 1;

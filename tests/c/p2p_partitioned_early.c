@@ -1,8 +1,8 @@
 /* Early-bird partitioned transfer around a ring: a partition leaves when MPI_Pready
  * marks it, not when the last one is. Each rank readies partition 0 of its send,
- * then waits for its receiver's acknowledgement (an ordinary message on another
- * communicator) before it readies the rest; the receiver acknowledges only once
- * MPI_Parrived(0) is true and partition 0 holds the sender's data. A sender that
+ * then waits for its receiver's acknowledgement (an ordinary message, tag 11)
+ * before it readies the rest; the receiver acknowledges only once MPI_Parrived(0)
+ * is true and partition 0 holds the sender's data. A sender that
  * holds partition 0 back until the others are ready never gets its
  * acknowledgement: the receiver fails after 10 s, naming itself and the partition.
  * Small partitions (inline with their header) and large ones (single copy, or
@@ -26,13 +26,11 @@ static int value(int who, int round, long i)
 int main(int argc, char **argv)
 {
     int size, next, prev;
-    MPI_Comm ack;
     static const long counts[] = { 8, 64 << 10 };   /* ints per partition */
 
     MPI_Init(&argc, &argv);
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);
-    MPI_Comm_dup(MPI_COMM_WORLD, &ack);
     next = (rank + 1) % size;
     prev = (rank + size - 1) % size;
 
@@ -71,7 +69,8 @@ int main(int argc, char **argv)
                 CHECK(!flag, "round %d: partition %d arrived before rank %d readied it",
                       round, p, prev);
             }
-            MPI_Sendrecv_replace(&token, 1, MPI_INT, prev, 0, next, 0, ack, MPI_STATUS_IGNORE);
+            MPI_Sendrecv_replace(&token, 1, MPI_INT, prev, 11, next, 11, MPI_COMM_WORLD,
+                                 MPI_STATUS_IGNORE);
             CHECK(token == round, "acknowledgement %d in round %d", token, round);
 
             MPI_Pready_range(1, PARTS - 1, s);
@@ -91,7 +90,6 @@ int main(int argc, char **argv)
         free(out);
         free(in);
     }
-    MPI_Comm_free(&ack);
     MPI_Finalize();
     return 0;
 }
