@@ -184,7 +184,7 @@ static void bt_part_on_header(bt_part_t *p, MPI_Count got_bytes)
     bt_datatype_t *dt = p->dt;
 
     memcpy(&h, p->hbuf, sizeof(h));
-    if (h.off < 0 || h.len <= 0 || h.off > p->total ||
+    if (h.off < 0 || h.len < 0 || (h.len == 0) != (p->total == 0) || h.off > p->total ||
         (h.written && h.off + h.len > p->total) ||
         got_bytes != (MPI_Count)sizeof(h) + (!h.written && h.len <= BT_PART_INLINE ? h.len : 0)) {
         /* Not a header of ours: the sender's side does not match this one. */
@@ -305,8 +305,7 @@ static int bt_part_start(bt_request_t *req)
         memset(p->ready, 0, (size_t)p->partitions);
     if (p->got)
         memset(p->got, 0, (size_t)p->partitions * sizeof(*p->got));
-    if (p->peer == MPI_PROC_NULL || (!p->send && p->total == 0)) {
-        /* Nothing to receive: no message comes for zero bytes. */
+    if (p->peer == MPI_PROC_NULL) {
         req->done = 1;
         return MPI_SUCCESS;
     }
@@ -314,6 +313,9 @@ static int bt_part_start(bt_request_t *req)
         if (p->total > 0)
             bt_pt2pt_irecv(&p->go, (MPI_Count)sizeof(p->go), bt_part_byte(), p->peer, p->gotag,
                            p->comm, BT_CTX_COLL(p->comm), &p->goreq);
+    } else if (p->total == 0) {
+        /* Zero bytes: no go, one empty header. */
+        bt_part_post_header(p);
     } else {
         /* The go is one of the round's messages, of zero bytes of data (off, len 0). */
         bt_part_xfer_t *x = bt_part_xfer_add(p);
@@ -437,8 +439,10 @@ static void bt_part_send_run(bt_part_t *p, int lo, int hi)
     bt_part_xfer_t *x;
 
     p->nsent += hi - lo + 1;
-    if (h.len == 0)
-        return;   /* zero bytes: nothing is sent, nothing is expected */
+    /* Zero bytes: one empty header when the last partition is ready, for which the
+     * receive waits (its partitions arrive then, not at its start). */
+    if (h.len == 0 && p->nsent < p->partitions)
+        return;
     /* From cma_min on, the data message is faster: its single copy is shared by
      * both ends (the sender copies the back while the receiver reads the front). */
     if (p->cma && !inl && p->go.addr && h.off + h.len <= p->go.total &&
@@ -459,7 +463,7 @@ static void bt_part_send_run(bt_part_t *p, int lo, int hi)
                               h.len, x->tmp + sizeof(h));
     bt_pt2pt_isend(x->tmp, (MPI_Count)(sizeof(h) + inl), bt_part_byte(), p->peer, p->itag,
                    p->comm, BT_CTX_COLL(p->comm), BT_MODE_STANDARD, &x->req);
-    if (inl || h.written)
+    if (inl || h.written || h.len == 0)
         return;
     x = bt_part_xfer_add(p);
     bt_pt2pt_isend((char *)p->buf + (MPI_Aint)lo * p->count * p->dt->extent,
@@ -501,5 +505,5 @@ int bt_part_arrived(bt_request_t *req, int partition)
     if (req->done || p->peer == MPI_PROC_NULL)
         return 1;
     bt_progress_test();   /* as MPI_Test: polled in a loop, it yields when oversubscribed */
-    return req->done || p->got[partition] == p->pbytes;
+    return req->done || (p->pbytes > 0 && p->got[partition] == p->pbytes);
 }
