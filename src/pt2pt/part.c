@@ -311,13 +311,14 @@ static int bt_part_start(bt_request_t *req)
         req->done = 1;
         return MPI_SUCCESS;
     }
+    /* Both sides know whether the sender holds (the sizes match): only then is
+     * there a go, so that the rounds of short messages are not a ping-pong. */
     if (p->send) {
-        if (p->total > 0)
+        if (p->hold)
             bt_pt2pt_irecv(&p->go, (MPI_Count)sizeof(p->go), bt_part_byte(), p->peer, p->gotag,
                            p->comm, BT_CTX_COLL(p->comm), &p->goreq);
-    } else if (p->total == 0) {
-        /* Zero bytes: no go, one empty header. */
-        bt_part_post_header(p);
+    } else if (p->total <= BT_PART_INLINE) {
+        bt_part_post_header(p);   /* zero bytes: one empty header comes */
     } else {
         /* The go is one of the round's messages, of zero bytes of data (off, len 0). */
         bt_part_xfer_t *x = bt_part_xfer_add(p);
