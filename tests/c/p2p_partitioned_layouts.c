@@ -4,7 +4,8 @@
  * receiver checks after each group of MPI_Pready(_range, _list) that exactly the
  * receive partitions whose bytes have all been readied arrive (Parrived), with
  * their data, the gaps of a vector buffer untouched. Then many quick rounds on
- * the same requests, zero-size partitions, and MPI_Status counts. */
+ * the same requests (one with a partition readied twice: MPI_ERR_ARG, and the
+ * round completes), zero-size partitions, and MPI_Status counts. */
 /* np: 2 3 4 8 */
 /* env-matrix: BATON_SHM_LMT=auto,copy */
 #include "check.h"
@@ -150,7 +151,13 @@ static void layout(int svec, int rvec, long m, MPI_Comm ack)
         fill(out, svec, total, round);
         MPI_Start(&r);
         MPI_Start(&s);
-        if (round % 2)
+        if (round == 5) {
+            /* A partition twice: an error; the others are ready all the same. */
+            int rc = MPI_Pready_list(3, (int[]){ 1, 0, 1 }, s);
+            CHECK_ERROR(rc, MPI_ERR_ARG, "MPI_Pready_list", "partition 1 twice in a list");
+            CHECK_ERROR(MPI_Pready(0, s), MPI_ERR_ARG, "MPI_Pready", "partition 0 again");
+            MPI_Pready_range(2, SP - 1, s);
+        } else if (round % 2)
             MPI_Pready_range(0, SP - 1, s);
         else
             for (int p = SP - 1; p >= 0; p--)
@@ -176,6 +183,7 @@ int main(int argc, char **argv)
     MPI_Comm_dup(MPI_COMM_WORLD, &ack);
     next = (rank + 1) % size;
     prev = (rank + size - 1) % size;
+    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
     MPI_Type_vector(2, 3, 5, MPI_INT, &vec);
     MPI_Type_commit(&vec);
 
