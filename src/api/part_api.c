@@ -88,7 +88,9 @@ int PMPI_Pready(int partition, MPI_Request request)
 
     if ((rc = bt_part_request("MPI_Pready", request, 1, &r)))
         return rc;
-    return bt_pready_one("MPI_Pready", r, partition);
+    rc = bt_pready_one("MPI_Pready", r, partition);
+    bt_part_flush(r);
+    return rc;
 }
 
 int PMPI_Pready_range(int partition_low, int partition_high, MPI_Request request)
@@ -103,10 +105,11 @@ int PMPI_Pready_range(int partition_low, int partition_high, MPI_Request request
     if (partition_low > partition_high)
         return bt_err_comm(r->comm, MPI_ERR_ARG, "MPI_Pready_range", "partition_low (%d) is "
                            "above partition_high (%d)", partition_low, partition_high);
-    for (int p = partition_low; p <= partition_high; p++)
-        if ((rc = bt_pready_one("MPI_Pready_range", r, p)))
-            return rc;
-    return MPI_SUCCESS;
+    /* What was marked before a bad partition leaves all the same: it is ready. */
+    for (int p = partition_low; p <= partition_high && !rc; p++)
+        rc = bt_pready_one("MPI_Pready_range", r, p);
+    bt_part_flush(r);
+    return rc;
 }
 
 int PMPI_Pready_list(int length, const int array_of_partitions[], MPI_Request request)
@@ -121,10 +124,10 @@ int PMPI_Pready_list(int length, const int array_of_partitions[], MPI_Request re
     if (length < 0 || (length > 0 && !array_of_partitions))
         return bt_err_comm(r->comm, MPI_ERR_ARG, "MPI_Pready_list", length < 0 ?
                            "length is negative" : "array_of_partitions is NULL");
-    for (int i = 0; i < length; i++)
-        if ((rc = bt_pready_one("MPI_Pready_list", r, array_of_partitions[i])))
-            return rc;
-    return MPI_SUCCESS;
+    for (int i = 0; i < length && !rc; i++)
+        rc = bt_pready_one("MPI_Pready_list", r, array_of_partitions[i]);
+    bt_part_flush(r);
+    return rc;
 }
 
 int PMPI_Parrived(MPI_Request request, int partition, int *flag)

@@ -118,13 +118,16 @@ int bt_grequest_cancel(bt_request_t *req);
 /* Partitioned communication (part.c). bt_part_init makes the persistent request
  * of MPI_Psend_init (send 1) or MPI_Precv_init (send 0), arguments checked.
  * bt_part_kind: 1 partitioned send, 2 partitioned receive, 0 neither. ready marks
- * a partition of an active send (MPI_ERR_ARG when it was already); arrived says
- * whether a partition of an active receive is in. */
+ * a partition of an active send (MPI_ERR_ARG when it was already); flush sends
+ * the partitions marked since the last flush, a message per contiguous run (a
+ * Pready call marks, then flushes); arrived says whether all bytes of a partition
+ * of an active receive are in its buffer. */
 bt_request_t *bt_part_init(int send, void *buf, int partitions, MPI_Count count,
                            bt_datatype_t *dt, int peer, int tag, bt_comm_t *comm);
 int bt_part_kind(const bt_request_t *req);
 int bt_part_partitions(const bt_request_t *req);
 int bt_part_ready(bt_request_t *req, int partition);
+void bt_part_flush(bt_request_t *req);
 int bt_part_arrived(bt_request_t *req, int partition);
 
 /* Probe and matched probe (MPI_Message is an unexpected message taken out of the queue). */
