@@ -197,6 +197,10 @@ uint64_t bt_pt2pt_host(void);
 int  bt_pt2pt_reach(void *addr, size_t cap, size_t *len_p, uint64_t secret[2], int net);
 int  bt_pt2pt_peer(uint64_t job_hash, int rank, const void *addr, size_t len,
                    const uint64_t secret[2]);
+/* The end of one start of MPI when the transports stay up for a later one
+ * (bt_runtime_close): pushes out what is queued, then forgets the unexpected
+ * messages of the communicators that ended, those whose ctx keep refuses. */
+void bt_pt2pt_end(int (*keep)(uint32_t ctx));
 void bt_pt2pt_finalize(void);
 
 /* The tunables MPI_T reads and writes while pt2pt is up (bt_pt2pt_init ..

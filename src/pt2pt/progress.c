@@ -205,6 +205,40 @@ static int bt_out_empty(void *arg)
     return bt_p2p.nout == 0 && bt_tp_quiet();
 }
 
+/* Frees the unexpected messages for which keep says no (NULL: all of them). */
+static void bt_pt2pt_drop_unexpected(int (*keep)(uint32_t ctx))
+{
+    bt_unexp_t *kept = NULL, *tail = NULL;
+    size_t n = 0;
+
+    while (bt_p2p.unexp_head) {
+        bt_unexp_t *u = bt_p2p.unexp_head;
+        bt_p2p.unexp_head = u->next;
+        if (keep && keep(u->ctx)) {
+            u->next = NULL;
+            if (tail)
+                tail->next = u;
+            else
+                kept = u;
+            tail = u;
+            n++;
+        } else {
+            free(u);
+        }
+    }
+    bt_p2p.unexp_head = kept;
+    bt_p2p.unexp_tail = tail;
+    bt_tool_ctr.unexp_len = n;
+}
+
+void bt_pt2pt_end(int (*keep)(uint32_t ctx))
+{
+    /* Answers a peer may wait for leave now: this process may stay out of MPI
+     * for as long as it likes. */
+    bt_progress_until(bt_out_empty, NULL);
+    bt_pt2pt_drop_unexpected(keep);
+}
+
 void bt_pt2pt_finalize(void)
 {
     /* Push out what is still queued (answers a peer may wait for: FIN, ACK, CTS);
@@ -215,13 +249,7 @@ void bt_pt2pt_finalize(void)
      * every local rank has mapped it (bt_tp_quiet), and the network has taken
      * every frame of ours. */
     bt_progress_until(bt_out_empty, NULL);
-    while (bt_p2p.unexp_head) {
-        bt_unexp_t *u = bt_p2p.unexp_head;
-        bt_p2p.unexp_head = u->next;
-        free(u);
-    }
-    bt_p2p.unexp_tail = NULL;
-    bt_tool_ctr.unexp_len = 0;
+    bt_pt2pt_drop_unexpected(NULL);
     free(bt_p2p.out);
     bt_p2p.out = NULL;
     bt_request_cache_drain();
