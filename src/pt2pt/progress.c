@@ -158,12 +158,18 @@ int bt_pt2pt_init(void)
     bt_p2p.cma_min = bt_env_size("BATON_CMA_MIN", 128 << 10);
     if (!bt_tp_cma_usable())
         bt_p2p.cma_min = SIZE_MAX;
+    bt_pt2pt_begin();
+    return 0;
+}
+
+void bt_pt2pt_begin(void)
+{
     /* Long enough to outlast a wake-up of an idle virtual CPU (~100 us here), or a
      * ping-pong can settle into both sides sleeping in turn. */
     bt_p2p.spin_s = 1e-6 * (double)bt_env_long("BATON_SPIN_US", 2000);
     bt_p2p.spin_short_s = 1e-6 * (double)bt_env_long("BATON_SPIN_BUSY_US", 2);
     bt_p2p.yield_s = 1e-6 * (double)bt_env_long("BATON_YIELD_US", 1000);
-    return 0;
+    bt_p2p.running = 1;
 }
 
 uint64_t bt_pt2pt_host(void)
@@ -237,6 +243,7 @@ void bt_pt2pt_end(int (*keep)(uint32_t ctx))
      * for as long as it likes. */
     bt_progress_until(bt_out_empty, NULL);
     bt_pt2pt_drop_unexpected(keep);
+    bt_p2p.running = 0;
 }
 
 void bt_pt2pt_finalize(void)
@@ -255,6 +262,7 @@ void bt_pt2pt_finalize(void)
     bt_request_cache_drain();
     bt_tp_finalize();
     bt_p2p.tp_up = 0;
+    bt_p2p.running = 0;
 }
 
 /* The spin times are read at every wait: changing them is safe at any time. The
@@ -274,7 +282,7 @@ int bt_pt2pt_tunable_get(const char *name, long long *value_p)
 {
     double *spin = bt_pt2pt_spin_var(name);
 
-    if (!bt_p2p.tp_up)
+    if (!bt_p2p.running)
         return -1;
     if (spin)
         *value_p = (long long)(*spin * 1e6 + 0.5);
@@ -291,7 +299,7 @@ int bt_pt2pt_tunable_set(const char *name, long long value)
 {
     double *spin = bt_pt2pt_spin_var(name);
 
-    if (!spin || !bt_p2p.tp_up)
+    if (!spin || !bt_p2p.running)
         return -1;
     *spin = 1e-6 * (double)value;
     return 1;

@@ -307,8 +307,10 @@ int bt_runtime_init(int required, int *provided_p)
 
     bt_diag_phase = "MPI_Init";
     bt_runtime_thread_level(required);
-    if (bt_rt_job.up)
+    if (bt_rt_job.up) {
+        bt_pt2pt_begin();
         return bt_runtime_start(provided_p);
+    }
     bt_runtime_first_malloc();
     bt_diag_install();
 
