@@ -2,9 +2,9 @@
  * created and destroyed for the whole life of a process; the world model only
  * once). Three cycles of Session_init -> process sets -> groups -> communicators
  * -> allreduce, a ring of small and large messages with checked values -> free
- * -> Session_finalize; ranks start each cycle after different delays, so that
- * some are in a new cycle while others still end the previous one. Then MPI_Init
- * after the sessions' end, and MPI_Finalize.
+ * -> Session_finalize; ranks start each cycle after different delays and even
+ * ranks end late (polling), so that some are in a new cycle while others still
+ * end the previous one. Then MPI_Init after the sessions' end, and MPI_Finalize.
  * tests/c/session_restart_world.c runs the same cycles after MPI_Init and
  * MPI_Finalize; tests/test_session_restart.py runs it with arguments:
  *   die kill|exit R C   rank R dies (SIGKILL) or exits (status 0) in cycle C,
@@ -119,6 +119,16 @@ static void cycle(int c, const char *die_how, int die_rank, int die_cycle, int w
 
     MPI_Comm_free(&shared);
     MPI_Comm_free(&self);
+    /* Even ranks (rank 0 among them) end late, and poll meanwhile: what their
+     * peers send from the next cycle arrives while they are still in this one,
+     * and must wait for the next cycle. */
+    if (rank % 2 == 0) {
+        double until = MPI_Wtime() + 0.02;
+        while (MPI_Wtime() < until) {
+            MPI_Iprobe(MPI_ANY_SOURCE, 32000, world, &got, MPI_STATUS_IGNORE);
+            CHECK(!got, "cycle %d: a message with tag 32000", c);
+        }
+    }
     MPI_Comm_free(&world);
     CHECK(MPI_Session_finalize(&s) == MPI_SUCCESS && s == MPI_SESSION_NULL,
           "MPI_Session_finalize in cycle %d", c);
