@@ -4,7 +4,8 @@ connection (that waits for the exit of the process), so these check that
 
 - a rank that dies (SIGKILL) or exits (status 0) while its second or third
   session is open still ends the job at once, with the usual message and status,
-  on one host and across two fork "hosts";
+  on one host and across two fork "hosts", also after a child it forked between
+  sessions has exited;
 - a rank that exits after its last MPI_Session_finalize (or MPI_Finalize) is a
   clean exit, and nothing is left in /dev/shm either way.
 
@@ -82,8 +83,13 @@ def test_rank_killed_in_a_later_session(prog, hosts, cycle):
 
 
 @pytest.mark.parametrize("hosts", [False, True], ids=["one-host", "two-hosts"])
-def test_rank_exits_in_a_later_session(prog, hosts):
-    res, lines, elapsed = run([prog, "die", "exit", "1", "2"], hosts)
+@pytest.mark.parametrize("fork", [False, True], ids=["", "after-a-forked-child-exits"])
+def test_rank_exits_in_a_later_session(prog, hosts, fork):
+    """With fork, a child that the rank forked between sessions exits first: its
+    exit must not end the rank's connection to the launcher (which would take
+    the rank's own exit for a clean one)."""
+    res, lines, elapsed = run([prog, "die", "exit", "1", "2"] + (["fork"] if fork else []),
+                              hosts)
     assert "rank 1 dies (exit) in cycle 2" in res.stdout, res
     assert res.returncode == 1, res
     assert len(lines) == 1 and re.fullmatch(

@@ -8,13 +8,16 @@
  * tests/c/session_restart_world.c runs the same cycles after MPI_Init and
  * MPI_Finalize; tests/test_session_restart.py runs it with arguments:
  *   die kill|exit R C   rank R dies (SIGKILL) or exits (status 0) in cycle C,
- *                       with its session open, while the others wait for it. */
+ *                       with its session open, while the others wait for it;
+ *   ... fork            the same, but first a child that rank R forked between
+ *                       cycles 1 and 2 exits normally (its exit is not R's end). */
 /* np: 1 2 3 4 8 */
 #include "check.h"
 
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -139,12 +142,13 @@ int main(int argc, char **argv)
 {
     const char *die_how = NULL;
     int die_rank = -1, die_cycle = -1, world_ran = SESSION_RESTART_WORLD_FIRST;
-    int wrank = 0, wsize = 1, sum = 0;
+    int wrank = 0, wsize = 1, sum = 0, fork_child = 0;
 
-    if (argc == 5 && strcmp(argv[1], "die") == 0) {
+    if ((argc == 5 || argc == 6) && strcmp(argv[1], "die") == 0) {
         die_how = argv[2];
         die_rank = atoi(argv[3]);
         die_cycle = atoi(argv[4]);
+        fork_child = argc == 6 && strcmp(argv[5], "fork") == 0;
     }
     if (world_ran) {
         MPI_Init(NULL, NULL);
@@ -163,6 +167,15 @@ int main(int argc, char **argv)
         if (rank > 0)
             nap_ms((rank % 4) * 3 * c);
         cycle(c, die_how, die_rank, die_cycle, world_ran);
+        if (fork_child && c == 1 && rank == die_rank) {
+            pid_t pid = fork();
+            int status = -1;
+
+            if (pid == 0)
+                exit(0);
+            CHECK(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+                  WEXITSTATUS(status) == 0, "fork: child status %d", status);
+        }
     }
     if (!world_ran) {
         /* The world model was never used: it may begin after the sessions' end. */
