@@ -7,7 +7,8 @@ connection (that waits for the exit of the process), so these check that
   on one host and across two fork "hosts", also after a child it forked between
   sessions has exited;
 - a rank that exits after its last MPI_Session_finalize (or MPI_Finalize) is a
-  clean exit, and nothing is left in /dev/shm either way.
+  clean exit, also when that comes from a handler registered with atexit before
+  MPI started, and nothing is left in /dev/shm either way.
 
 Every test runs with pytest as a child subreaper, so that a process left behind
 becomes our child: the test fails if one is still alive afterwards.
@@ -68,6 +69,14 @@ def test_clean_end_after_restarts(prog, hosts):
     res, lines, _ = run([prog], hosts)
     assert res.returncode == 0 and lines == [], res
     assert "session_restart ok (3 cycles, then the world model)" in res.stdout, res
+
+
+@pytest.mark.parametrize("hosts", [False, True], ids=["one-host", "two-hosts"])
+def test_clean_end_in_an_atexit_handler(prog, hosts):
+    """The last session ends in a handler that the program registered with atexit
+    before MPI started, which runs after Baton's own: still a clean end."""
+    res, lines, _ = run([prog, "atexit"], hosts)
+    assert res.returncode == 0 and lines == [], res
 
 
 @pytest.mark.parametrize("hosts", [False, True], ids=["one-host", "two-hosts"])

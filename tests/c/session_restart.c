@@ -10,7 +10,10 @@
  *   die kill|exit R C   rank R dies (SIGKILL) or exits (status 0) in cycle C,
  *                       with its session open, while the others wait for it;
  *   ... fork            the same, but first a child that rank R forked between
- *                       cycles 1 and 2 exits normally (its exit is not R's end). */
+ *                       cycles 1 and 2 exits normally (its exit is not R's end);
+ *   atexit              after the cycles, a session left open that a handler
+ *                       registered with atexit before the first cycle finalizes
+ *                       (after Baton's own exit handler): a clean end. */
 /* np: 1 2 3 4 8 */
 #include "check.h"
 
@@ -29,6 +32,13 @@
 #define LARGE (1 << 20)   /* past the eager limit: rendezvous, single copy or RMA read */
 
 static int rank = -1;
+static MPI_Session last_session = MPI_SESSION_NULL;
+
+static void finalize_last_session(void)
+{
+    if (last_session != MPI_SESSION_NULL)
+        MPI_Session_finalize(&last_session);
+}
 
 static void nap_ms(int ms)
 {
@@ -150,6 +160,8 @@ int main(int argc, char **argv)
         die_cycle = atoi(argv[4]);
         fork_child = argc == 6 && strcmp(argv[5], "fork") == 0;
     }
+    if (argc == 2 && strcmp(argv[1], "atexit") == 0)
+        atexit(finalize_last_session);
     if (world_ran) {
         MPI_Init(NULL, NULL);
         MPI_Comm_rank(MPI_COMM_WORLD, &wrank);
@@ -192,5 +204,8 @@ int main(int argc, char **argv)
     if (rank == 0)
         printf("session_restart ok (%d cycles%s)\n", CYCLES,
                world_ran ? ", after the world model" : ", then the world model");
+    if (argc == 2 && strcmp(argv[1], "atexit") == 0)
+        CHECK(MPI_Session_init(MPI_INFO_NULL, MPI_ERRORS_RETURN, &last_session) ==
+              MPI_SUCCESS, "MPI_Session_init of the session left to atexit");
     return 0;
 }
