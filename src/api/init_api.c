@@ -17,11 +17,6 @@ static int bt_init_common(const char *call, int *argc, char ***argv, int require
                 bt_rt.world == BT_WORLD_ACTIVE ? "twice" : "after MPI_Finalize");
         bt_runtime_abort(1, "MPI initialized twice");
     }
-    if (bt_rt.state == BT_RT_FINALIZED) {
-        fprintf(stderr, "Baton: %s called after every session was finalized: Baton cannot "
-                "start MPI again in this process\n", call);
-        bt_runtime_abort(1, "MPI initialized after its end");
-    }
     rc = bt_runtime_open(required, &got);
     if (rc != MPI_SUCCESS) {
         /* No communicator exists yet to carry a handler: the default is fatal. */

@@ -37,10 +37,9 @@ int PMPI_Session_init(MPI_Info info, MPI_Errhandler errhandler, MPI_Session *ses
         return bt_err_session(errh, MPI_SESSION_NULL, MPI_ERR_INFO_VALUE, call,
                               "thread_level is \"%.64s\", not one of MPI_THREAD_SINGLE, "
                               "_FUNNELED, _SERIALIZED, _MULTIPLE", level);
-    if (bt_rt.state == BT_RT_FINALIZED)
-        return bt_err_session(errh, MPI_SESSION_NULL, MPI_ERR_OTHER, call,
-                              "MPI has ended in this process (every session and the world "
-                              "model were finalized) and Baton cannot start it again");
+    /* After the end of every session and of the world model, this starts MPI
+     * again: sessions, unlike the world model, may come and go for the whole
+     * life of the process. */
     rc = bt_runtime_open(required, &provided);
     if (rc != MPI_SUCCESS)
         return bt_err_session(errh, MPI_SESSION_NULL, rc, call, "the job could not be set up");

@@ -284,6 +284,10 @@ int  bt_comm_create_from_group(bt_group_t *group, const char *stringtag, bt_errh
 /* The job's internal communicator (all of MPI_COMM_WORLD's group, ctx 4) over
  * which parentless creations agree; no user handle reaches it. */
 extern bt_comm_t *bt_comm_boot;
+/* Whether messages on ctx (point-to-point or collective context) that arrive
+ * before an end of MPI may be for the next start, so that the end keeps them:
+ * those of bt_comm_boot, and of MPI_COMM_WORLD before the world model ran. */
+int bt_comm_ctx_outlives_end(uint32_t ctx);
 
 /* Info hints. bt_comm_set_info takes the assertions info sets to "true" or
  * "false" (info NULL: none) and leaves the others as they were, or (replace)

@@ -105,10 +105,15 @@ bt_comm_t *bt_comm_new(uint32_t ctx, bt_group_t *group, bt_errhandler_t *errh)
 
 int bt_comm_init(void)
 {
+    static int started;
     int *w = bt_malloc((size_t)BT_MAX(bt_rt.size, 1) * sizeof(int));
     bt_errhandler_t *fatal = bt_errhandler_get(MPI_ERRORS_ARE_FATAL);
 
-    bt_ctxid_init();
+    /* A later start keeps the ids: they are agreed with peers that may still be
+     * in the previous start, and a communicator the program never freed keeps
+     * its own, so that a new one cannot take it and its messages. */
+    if (!started++)
+        bt_ctxid_init();
     for (int i = 0; i < bt_rt.size; i++)
         w[i] = i;
     bt_comm_setup(&bt_comm_world, 0, bt_group_new(bt_rt.size, w), fatal, MPI_COMM_WORLD);
@@ -119,6 +124,14 @@ int bt_comm_init(void)
     bt_group_retain(bt_comm_world.group);
     bt_comm_boot = bt_comm_new(4, bt_comm_world.group, fatal);
     return MPI_SUCCESS;
+}
+
+int bt_comm_ctx_outlives_end(uint32_t ctx)
+{
+    /* bt_comm_boot's, and MPI_COMM_WORLD's until the world model has run: a
+     * peer may use either in a start this process has yet to begin, and no
+     * agreement with this process comes first. */
+    return ctx / 2 == 2 || (ctx / 2 == 0 && bt_rt.world == BT_WORLD_NONE);
 }
 
 void bt_comm_finalize_begin(void)

@@ -200,11 +200,19 @@ uint64_t bt_pt2pt_host(void);
 int  bt_pt2pt_reach(void *addr, size_t cap, size_t *len_p, uint64_t secret[2], int net);
 int  bt_pt2pt_peer(uint64_t job_hash, int rank, const void *addr, size_t len,
                    const uint64_t secret[2]);
+/* A later start of MPI, after bt_pt2pt_end: the settings the environment gives
+ * (those that MPI_T may change while MPI runs) are read again. */
+void bt_pt2pt_begin(void);
+/* The end of one start of MPI when the transports stay up for a later one
+ * (bt_runtime_close): pushes out what is queued, then forgets the unexpected
+ * messages of the communicators that ended, those whose ctx keep refuses. */
+void bt_pt2pt_end(int (*keep)(uint32_t ctx));
 void bt_pt2pt_finalize(void);
 
-/* The tunables MPI_T reads and writes while pt2pt is up (bt_pt2pt_init ..
- * bt_pt2pt_finalize), by their BATON_* name: 0 when name is one of them (set:
- * 1 when it may be changed now, and was), -1 when it is not. */
+/* The tunables MPI_T reads and writes while MPI runs (bt_pt2pt_init or
+ * bt_pt2pt_begin .. bt_pt2pt_end or bt_pt2pt_finalize), by their BATON_* name:
+ * 0 when name is one of them (set: 1 when it may be changed now, and was), -1
+ * when it is not. */
 int bt_pt2pt_tunable_get(const char *name, long long *value_p);
 int bt_pt2pt_tunable_set(const char *name, long long value);
 

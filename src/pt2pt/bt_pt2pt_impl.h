@@ -84,6 +84,7 @@ typedef struct bt_pt2pt_state {
     double          spin_short_s; /* the same when more threads are awake than cores */
     double          yield_s;      /* then, until this long, sched_yield between polls */
     int             tp_up;        /* the transports are open */
+    int             running;      /* MPI runs: the tunables are live (bt_pt2pt_begin .. _end) */
     int             out_cap;      /* entries of out */
 } bt_pt2pt_state_t;
 

@@ -158,12 +158,18 @@ int bt_pt2pt_init(void)
     bt_p2p.cma_min = bt_env_size("BATON_CMA_MIN", 128 << 10);
     if (!bt_tp_cma_usable())
         bt_p2p.cma_min = SIZE_MAX;
+    bt_pt2pt_begin();
+    return 0;
+}
+
+void bt_pt2pt_begin(void)
+{
     /* Long enough to outlast a wake-up of an idle virtual CPU (~100 us here), or a
      * ping-pong can settle into both sides sleeping in turn. */
     bt_p2p.spin_s = 1e-6 * (double)bt_env_long("BATON_SPIN_US", 2000);
     bt_p2p.spin_short_s = 1e-6 * (double)bt_env_long("BATON_SPIN_BUSY_US", 2);
     bt_p2p.yield_s = 1e-6 * (double)bt_env_long("BATON_YIELD_US", 1000);
-    return 0;
+    bt_p2p.running = 1;
 }
 
 uint64_t bt_pt2pt_host(void)
@@ -205,6 +211,41 @@ static int bt_out_empty(void *arg)
     return bt_p2p.nout == 0 && bt_tp_quiet();
 }
 
+/* Frees the unexpected messages for which keep says no (NULL: all of them). */
+static void bt_pt2pt_drop_unexpected(int (*keep)(uint32_t ctx))
+{
+    bt_unexp_t *kept = NULL, *tail = NULL;
+    size_t n = 0;
+
+    while (bt_p2p.unexp_head) {
+        bt_unexp_t *u = bt_p2p.unexp_head;
+        bt_p2p.unexp_head = u->next;
+        if (keep && keep(u->ctx)) {
+            u->next = NULL;
+            if (tail)
+                tail->next = u;
+            else
+                kept = u;
+            tail = u;
+            n++;
+        } else {
+            free(u);
+        }
+    }
+    bt_p2p.unexp_head = kept;
+    bt_p2p.unexp_tail = tail;
+    bt_tool_ctr.unexp_len = n;
+}
+
+void bt_pt2pt_end(int (*keep)(uint32_t ctx))
+{
+    /* Answers a peer may wait for leave now: this process may stay out of MPI
+     * for as long as it likes. */
+    bt_progress_until(bt_out_empty, NULL);
+    bt_pt2pt_drop_unexpected(keep);
+    bt_p2p.running = 0;
+}
+
 void bt_pt2pt_finalize(void)
 {
     /* Push out what is still queued (answers a peer may wait for: FIN, ACK, CTS);
@@ -215,18 +256,13 @@ void bt_pt2pt_finalize(void)
      * every local rank has mapped it (bt_tp_quiet), and the network has taken
      * every frame of ours. */
     bt_progress_until(bt_out_empty, NULL);
-    while (bt_p2p.unexp_head) {
-        bt_unexp_t *u = bt_p2p.unexp_head;
-        bt_p2p.unexp_head = u->next;
-        free(u);
-    }
-    bt_p2p.unexp_tail = NULL;
-    bt_tool_ctr.unexp_len = 0;
+    bt_pt2pt_drop_unexpected(NULL);
     free(bt_p2p.out);
     bt_p2p.out = NULL;
     bt_request_cache_drain();
     bt_tp_finalize();
     bt_p2p.tp_up = 0;
+    bt_p2p.running = 0;
 }
 
 /* The spin times are read at every wait: changing them is safe at any time. The
@@ -246,7 +282,7 @@ int bt_pt2pt_tunable_get(const char *name, long long *value_p)
 {
     double *spin = bt_pt2pt_spin_var(name);
 
-    if (!bt_p2p.tp_up)
+    if (!bt_p2p.running)
         return -1;
     if (spin)
         *value_p = (long long)(*spin * 1e6 + 0.5);
@@ -263,7 +299,7 @@ int bt_pt2pt_tunable_set(const char *name, long long value)
 {
     double *spin = bt_pt2pt_spin_var(name);
 
-    if (!spin || !bt_p2p.tp_up)
+    if (!spin || !bt_p2p.running)
         return -1;
     *spin = 1e-6 * (double)value;
     return 1;

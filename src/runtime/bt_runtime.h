@@ -75,7 +75,9 @@ long        bt_hw_instance(int level);
 /* The runtime is up while the world model or a session uses it: the first of
  * MPI_Init and MPI_Session_init starts it (bt_runtime_init), the last of
  * MPI_Finalize and MPI_Session_finalize ends it (bt_runtime_finalize). A later
- * user finds it BT_RT_FINALIZED: it cannot start again (MPI_ERR_OTHER). */
+ * user finds it BT_RT_FINALIZED and starts it again (MPI_Session_init; MPI_Init
+ * only if the world model never ran). The job's part (PMI, node, transports)
+ * stays up from the first start to the exit of the process. */
 int  bt_runtime_open(int required, int *provided_p);
 int  bt_runtime_close(void);
 /* Ends the whole job: tells the launcher, then exits with code. */

@@ -235,13 +235,83 @@ static void bt_runtime_first_malloc(void)
     free(block);
 }
 
+/* The job's part of the runtime (launcher, node, transports) lives from the first
+ * start of MPI to the exit of the process (bt_runtime_exit), across every end
+ * and later start in between: under srun the launcher's PMI connection cannot
+ * be opened again once finalized, and the launcher takes a rank that exits
+ * before its PMI finalize for one that failed (which a rank with a session
+ * open is). pid: the process that set it up (a forked child's exit is not its
+ * end); exiting: the exit has begun, so an end that comes later (a handler the
+ * program registered before ours) ends the job's part at once. */
+static struct {
+    int   up;
+    int   exiting;
+    pid_t pid;
+} bt_rt_job;
+
+static void bt_runtime_job_end(void)
+{
+    bt_pt2pt_finalize();
+    bt_pmi_finalize();
+    free(bt_rt.local_of);
+    free(bt_rt.local_ranks);
+    free(bt_rt.node_of);
+    bt_rt.local_of = bt_rt.local_ranks = bt_rt.node_of = NULL;
+    bt_rt_peers_free();
+    bt_rt.npeers = 0;
+    bt_rt_job.up = 0;
+}
+
+static void bt_runtime_exit(void)
+{
+    if (!bt_rt_job.up || getpid() != bt_rt_job.pid)
+        return;
+    bt_rt_job.exiting = 1;
+    /* With MPI still in use the exit is the program's failure: the launcher
+     * reports it, as it did before sessions could end and start again. */
+    if (bt_rt.state == BT_RT_FINALIZED)
+        bt_runtime_job_end();
+}
+
+static void bt_runtime_thread_level(int required)
+{
+    /* Every level is provided; MULTIPLE serializes calls with one lock. */
+    if (required < MPI_THREAD_SINGLE)
+        required = MPI_THREAD_SINGLE;
+    if (required > MPI_THREAD_MULTIPLE)
+        required = MPI_THREAD_MULTIPLE;
+    bt_rt.thread_level = required;
+    bt_rt.thread_multiple = 0;
+    bt_rt.main_thread = pthread_self();
+}
+
+/* What each start sets up again after an end: the predefined objects and
+ * communicators, the trace, the progress thread. */
+static int bt_runtime_start(int *provided_p)
+{
+    if (bt_datatype_init() != 0 || bt_comm_init() != 0)
+        return MPI_ERR_OTHER;
+    bt_rt.thread_multiple = bt_rt.thread_level == MPI_THREAD_MULTIPLE;
+    bt_diag_phase = NULL;
+    bt_rt.state = BT_RT_RUNNING;
+    bt_trace_init();
+    bt_progress_thread_start();
+    *provided_p = bt_rt.thread_level;
+    return MPI_SUCCESS;
+}
+
 int bt_runtime_init(int required, int *provided_p)
 {
     bt_pmi_info_t info;
     char msg[512];
 
-    bt_runtime_first_malloc();
     bt_diag_phase = "MPI_Init";
+    bt_runtime_thread_level(required);
+    if (bt_rt_job.up) {
+        bt_pt2pt_begin();
+        return bt_runtime_start(provided_p);
+    }
+    bt_runtime_first_malloc();
     bt_diag_install();
 
     /* mpiexec has checked these too; srun and singletons have not. */
@@ -271,31 +341,24 @@ int bt_runtime_init(int required, int *provided_p)
         bt_strlcpy(bt_rt.processor_name, "localhost", sizeof(bt_rt.processor_name));
     bt_rt.ncpus = bt_runtime_count_cpus();
 
-    /* Every level is provided; MULTIPLE serializes calls with one lock. */
-    if (required < MPI_THREAD_SINGLE)
-        required = MPI_THREAD_SINGLE;
-    if (required > MPI_THREAD_MULTIPLE)
-        required = MPI_THREAD_MULTIPLE;
-    bt_rt.thread_level = required;
-    bt_rt.main_thread = pthread_self();
-
     if (bt_runtime_find_node(&info) != 0)
         return MPI_ERR_OTHER;
     bt_runtime_bind();
     bt_rt.malloc_thp = bt_runtime_malloc_thp();
     bt_runtime_prime_malloc();
-    if (bt_datatype_init() != 0 || bt_comm_init() != 0 || bt_pt2pt_init() != 0)
+    if (bt_pt2pt_init() != 0)
+        return MPI_ERR_OTHER;
+    bt_rt_job.up = 1;
+    if (bt_rt_job.pid == 0) {
+        bt_rt_job.pid = getpid();
+        atexit(bt_runtime_exit);
+    }
+    if (bt_runtime_start(provided_p) != MPI_SUCCESS)
         return MPI_ERR_OTHER;
     /* Last, after the layers' own allocations (the network's buffers among them),
      * so that the program's first large buffer gets the aligned top. */
     if (bt_env_long("BATON_MALLOC_PRIME", 1))
         bt_runtime_align_heap();
-    bt_rt.thread_multiple = required == MPI_THREAD_MULTIPLE;
-    bt_diag_phase = NULL;
-    bt_rt.state = BT_RT_RUNNING;
-    bt_trace_init();
-    bt_progress_thread_start();
-    *provided_p = required;
     return MPI_SUCCESS;
 }
 
@@ -319,18 +382,15 @@ int bt_runtime_finalize(void)
     bt_comm_finalize_begin();
     bt_trace_finalize();
     bt_diag_phase = "MPI_Finalize";
-    bt_pt2pt_finalize();
+    /* The communicators are gone, and so are the messages that came for them,
+     * but for those a peer that already started again may have sent. */
+    bt_pt2pt_end(bt_comm_ctx_outlives_end);
     bt_comm_finalize();
     bt_datatype_finalize();
     bt_rt.state = BT_RT_FINALIZED;
     bt_diag_phase = NULL;
-    bt_pmi_finalize();
-    free(bt_rt.local_of);
-    free(bt_rt.local_ranks);
-    free(bt_rt.node_of);
-    bt_rt.local_of = bt_rt.local_ranks = bt_rt.node_of = NULL;
-    bt_rt_peers_free();
-    bt_rt.npeers = 0;
+    if (bt_rt_job.exiting)
+        bt_runtime_job_end();
     return MPI_SUCCESS;
 }
 
@@ -338,9 +398,7 @@ int bt_runtime_open(int required, int *provided_p)
 {
     int rc;
 
-    if (bt_rt.state == BT_RT_FINALIZED)
-        return MPI_ERR_OTHER;
-    if (bt_rt.state == BT_RT_UNINIT) {
+    if (bt_rt.state != BT_RT_RUNNING) {
         if ((rc = bt_runtime_init(required, provided_p)) != MPI_SUCCESS)
             return rc;
     } else {
