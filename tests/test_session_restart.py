@@ -1,6 +1,7 @@
 """How mpiexec judges a rank of a program that starts MPI again through sessions
-(tests/c/session_restart.c): MPI's end no longer finalizes the launcher's PMI
-connection (that waits for the exit of the process), so these check that
+(tests/c/session_restart.c): MPI's end tells the launcher finalize but keeps its
+PMI connection (closed at the exit of the process), and a later start tells
+Baton's launcher that the rank must end again, so these check that
 
 - a rank that dies (SIGKILL) or exits (status 0) while its second or third
   session is open still ends the job at once, with the usual message and status,
@@ -8,7 +9,8 @@ connection (that waits for the exit of the process), so these check that
   sessions has exited;
 - a rank that exits after its last MPI_Session_finalize (or MPI_Finalize) is a
   clean exit, also when that comes from a handler registered with atexit before
-  MPI started, and nothing is left in /dev/shm either way.
+  MPI started, or when every rank leaves with _exit (PMI-1 and PMI-2), and
+  nothing is left in /dev/shm either way.
 
 Every test runs with pytest as a child subreaper, so that a process left behind
 becomes our child: the test fails if one is still alive afterwards.
@@ -52,12 +54,12 @@ def shm_entries():
     return {p for p in os.listdir("/dev/shm") if "baton" in p.lower()}
 
 
-def run(args, hosts):
+def run(args, hosts, **env):
     before = shm_entries()
     cmd = [MPIEXEC] + (HOSTS if hosts else []) + ["-n", "4"] + args
     start = time.monotonic()
     res = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT,
-                         env=dict(os.environ, BATON_BIND="none"))
+                         env=dict(os.environ, BATON_BIND="none", **env))
     elapsed = time.monotonic() - start
     assert shm_entries() <= before, "left in /dev/shm: %s" % (shm_entries() - before)
     lines = [ln for ln in res.stderr.splitlines() if ln.startswith("mpiexec:")]
@@ -77,6 +79,18 @@ def test_clean_end_in_an_atexit_handler(prog, hosts):
     before MPI started, which runs after Baton's own: still a clean end."""
     res, lines, _ = run([prog, "atexit"], hosts)
     assert res.returncode == 0 and lines == [], res
+
+
+@pytest.mark.parametrize("hosts", [False, True], ids=["one-host", "two-hosts"])
+@pytest.mark.parametrize("pmi", ["1", "2"])
+def test_clean_end_by_underscore_exit(prog, hosts, pmi):
+    """Every rank leaves with _exit after its MPI_Finalize (no exit handlers run):
+    each end told the launcher at once, so this is a clean end, and the ranks that
+    skip the transports' exit leave none of the others waiting."""
+    res, lines, elapsed = run([prog, "_exit"], hosts, BATON_PMI=pmi)
+    assert res.returncode == 0 and lines == [], res
+    assert "session_restart ok (3 cycles, then the world model)" in res.stdout, res
+    assert elapsed < 20, res
 
 
 @pytest.mark.parametrize("hosts", [False, True], ids=["one-host", "two-hosts"])

@@ -62,6 +62,13 @@ void bt_pmi_abort(int exitcode, const char *msg, int error);
 /* 0 on success, -1 on failure (message on stderr).  Closes the connection. */
 int bt_pmi_finalize(void);
 
+/* MPI has ended in this process: the launcher hears finalize (the rank may exit
+ * from now on, however it exits), the connection stays open. bt_pmi_restart: MPI
+ * starts again, so Baton's launcher takes the rank's exit for a failure again
+ * until the next end. Both 0 or -1. */
+int bt_pmi_end(void);
+int bt_pmi_restart(void);
+
 /* Longest key and value accepted by bt_pmi_put, valid after bt_pmi_init. */
 size_t bt_pmi_key_max(void);
 size_t bt_pmi_value_max(void);

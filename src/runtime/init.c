@@ -238,11 +238,12 @@ static void bt_runtime_first_malloc(void)
 /* The job's part of the runtime (launcher, node, transports) lives from the first
  * start of MPI to the exit of the process (bt_runtime_exit), across every end
  * and later start in between: under srun the launcher's PMI connection cannot
- * be opened again once finalized, and the launcher takes a rank that exits
- * before its PMI finalize for one that failed (which a rank with a session
- * open is). pid: the process that set it up (a forked child's exit is not its
- * end); exiting: the exit has begun, so an end that comes later (a handler the
- * program registered before ours) ends the job's part at once. */
+ * be opened again once finalized. Each end tells the launcher finalize at once
+ * (a rank may _exit after MPI_Finalize) and keeps the connection; each later
+ * start tells Baton's launcher that the rank must end again before it exits
+ * (bt_pmi_restart). pid: the process that set it up (a forked child's exit is
+ * not its end); exiting: the exit has begun, so an end that comes later (a
+ * handler the program registered before ours) ends the job's part at once. */
 static struct {
     int   up;
     int   exiting;
@@ -308,6 +309,8 @@ int bt_runtime_init(int required, int *provided_p)
     bt_diag_phase = "MPI_Init";
     bt_runtime_thread_level(required);
     if (bt_rt_job.up) {
+        if (bt_pmi_restart() != 0)
+            return MPI_ERR_OTHER;
         bt_pt2pt_begin();
         return bt_runtime_start(provided_p);
     }
@@ -389,6 +392,9 @@ int bt_runtime_finalize(void)
     bt_datatype_finalize();
     bt_rt.state = BT_RT_FINALIZED;
     bt_diag_phase = NULL;
+    /* From here the process may leave in any way, _exit too, and the launcher
+     * takes it for a clean end; a later start says otherwise (bt_pmi_restart). */
+    bt_pmi_end();
     if (bt_rt_job.exiting)
         bt_runtime_job_end();
     return MPI_SUCCESS;

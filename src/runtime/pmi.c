@@ -46,6 +46,7 @@ typedef struct bt_pmi_kv {
 static struct {
     bt_pmi_mode_t mode;
     int fd;
+    int ended;                     /* the launcher heard finalize (bt_pmi_end) */
     bt_pmi_info_t info;
     size_t key_max, value_max;
     bt_pmi_kv_t *local;
@@ -1010,6 +1011,36 @@ void bt_pmi_abort(int exitcode, const char *msg, int error)
     /* No answer in either protocol: the launcher ends the job. */
 }
 
+int bt_pmi_end(void)
+{
+    int status = 0;
+
+    if (bt_pmi.ended)
+        return 0;
+    if (bt_pmi.mode == BT_PMI_MODE_V1)
+        status = bt_pmi_call("cmd=finalize\n", "finalize_ack");
+    else if (bt_pmi.mode == BT_PMI_MODE_V2)
+        status = bt_pmi_call("cmd=finalize;", "finalize-response");
+    bt_pmi.ended = 1;
+    return status;
+}
+
+int bt_pmi_restart(void)
+{
+    if (!bt_pmi.ended)
+        return 0;
+    bt_pmi.ended = 0;
+    /* Only Baton's launcher (which sets BATON_JOBID) knows the request; to any
+     * other the rank stays finalized, and its exit status alone tells. */
+    if (getenv("BATON_JOBID") == NULL)
+        return 0;
+    if (bt_pmi.mode == BT_PMI_MODE_V1)
+        return bt_pmi_call("cmd=baton_restart\n", "baton_restart_ack");
+    if (bt_pmi.mode == BT_PMI_MODE_V2)
+        return bt_pmi_call("cmd=baton-restart;", "baton-restart-response");
+    return 0;
+}
+
 int bt_pmi_finalize(void)
 {
     int status = 0;
@@ -1021,10 +1052,8 @@ int bt_pmi_finalize(void)
         bt_pmi_local_free();
         break;
     case BT_PMI_MODE_V1:
-        status = bt_pmi_call("cmd=finalize\n", "finalize_ack");
-        break;
     case BT_PMI_MODE_V2:
-        status = bt_pmi_call("cmd=finalize;", "finalize-response");
+        status = bt_pmi_end();
         break;
     case BT_PMI_MODE_FINALIZED:
         return 0;

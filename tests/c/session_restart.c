@@ -13,7 +13,9 @@
  *                       cycles 1 and 2 exits normally (its exit is not R's end);
  *   atexit              after the cycles, a session left open that a handler
  *                       registered with atexit before the first cycle finalizes
- *                       (after Baton's own exit handler): a clean end. */
+ *                       (after Baton's own exit handler): a clean end;
+ *   _exit               after the cycles and MPI_Finalize, the process leaves
+ *                       with _exit (no exit handlers): a clean end too. */
 /* np: 1 2 3 4 8 */
 #include "check.h"
 
@@ -207,5 +209,9 @@ int main(int argc, char **argv)
     if (argc == 2 && strcmp(argv[1], "atexit") == 0)
         CHECK(MPI_Session_init(MPI_INFO_NULL, MPI_ERRORS_RETURN, &last_session) ==
               MPI_SUCCESS, "MPI_Session_init of the session left to atexit");
+    if (argc == 2 && strcmp(argv[1], "_exit") == 0) {
+        fflush(stdout);
+        _exit(0);
+    }
     return 0;
 }

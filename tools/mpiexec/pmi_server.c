@@ -337,6 +337,11 @@ static void bt_pmisrv_v1(bt_job_t *job, bt_rank_t *rk, char *line)
     } else if (strcmp(cmd, "finalize") == 0) {
         rk->pmi.state = BT_PMI_STATE_FINALIZED;
         bt_reply_add(&r, "cmd=finalize_ack rc=0\n");
+    } else if (strcmp(cmd, "baton_restart") == 0) {
+        /* MPI starts again in the rank (sessions): it must end again before it exits */
+        if (rk->pmi.state == BT_PMI_STATE_FINALIZED)
+            rk->pmi.state = BT_PMI_STATE_INIT;
+        bt_reply_add(&r, "cmd=baton_restart_ack rc=0\n");
     } else if (strcmp(cmd, "abort") == 0) {
         const char *code = bt_pmi_req_get(&req, "exitcode");
         const char *reason = bt_pmi_req_get(&req, "reason");
@@ -429,6 +434,10 @@ static void bt_pmisrv_v2(bt_job_t *job, bt_rank_t *rk, char *body)
     } else if (strcmp(cmd, "finalize") == 0) {
         rk->pmi.state = BT_PMI_STATE_FINALIZED;
         bt_reply_add(&r, "cmd=finalize-response;rc=0;");
+    } else if (strcmp(cmd, "baton-restart") == 0) {
+        if (rk->pmi.state == BT_PMI_STATE_FINALIZED)
+            rk->pmi.state = BT_PMI_STATE_INIT;
+        bt_reply_add(&r, "cmd=baton-restart-response;rc=0;");
     } else if (strcmp(cmd, "abort") == 0) {
         /* PMI-2 has no exit code: the rank's exit status gives it. */
         const char *msg = bt_pmi_req_get(&req, "msg");
