@@ -77,7 +77,8 @@ typedef struct bt_pt2pt_state {
     bt_out_queue_t *out;          /* by world rank */
     int             nout;         /* queues that are not empty */
     bt_request_t   *generic;      /* active BT_REQ_GENERIC requests */
-    size_t          eager_max;
+    size_t          eager_max;    /* to the ranks of my node (and other jobs') */
+    size_t          eager_net;    /* to other nodes' ranks */
     size_t          cma_min;
     int             cma_proven;   /* a single copy from another rank has worked */
     double          spin_s;       /* how long a waiter polls before it sleeps */

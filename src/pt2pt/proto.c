@@ -243,10 +243,17 @@ static int bt_frame_put(int peer, const bt_msg_hdr_t *hdr, const void *payload, 
     return 1;
 }
 
+/* The largest message sent inline to world rank peer. */
+static inline size_t bt_eager_max_to(int peer)
+{
+    return bt_tp_is_local(peer) || bt_shm_mbox_is_peer(peer) ? bt_p2p.eager_max
+                                                             : bt_p2p.eager_net;
+}
+
 /* Whether send s goes by rendezvous (an RTS frame, then the data) or inline. */
 static inline int bt_send_is_rndv(const bt_request_t *s)
 {
-    return s->total > (MPI_Count)bt_p2p.eager_max;
+    return s->total > (MPI_Count)bt_eager_max_to(s->world_peer);
 }
 
 /* Rendezvous send s to peer has moved all its bytes (or was cancelled). */
@@ -818,10 +825,10 @@ int bt_pt2pt_send_now(const void *buf, MPI_Count count, bt_datatype_t *dt, int d
 
     if (dest == MPI_PROC_NULL)
         return 1;   /* nothing to send: done (a halo exchange's edge, every step) */
-    if (!dt->contig || total > (MPI_Count)bt_p2p.eager_max)
+    if (!dt->contig)
         return 0;
     world = bt_comm_world_rank(comm, dest);
-    if (world == bt_rt.rank)
+    if (world == bt_rt.rank || total > (MPI_Count)bt_eager_max_to(world))
         return 0;
     peer = world;
     if (bt_p2p.out[peer].head ||

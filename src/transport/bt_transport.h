@@ -54,6 +54,12 @@ static inline size_t bt_tp_frame_max(int peer)
 /* Smallest frame_max over all peers: what an eager message may be. */
 size_t bt_tp_frame_min(void);
 
+/* Largest payload of a frame through the network (whether it is open or not). */
+static inline size_t bt_tp_net_frame_max(void)
+{
+    return bt_net_frame_max();
+}
+
 /* The network endpoint's provider and interface, or NULL when there is none. */
 const char *bt_tp_net_describe(char *buf, size_t cap);
 

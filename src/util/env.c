@@ -16,8 +16,10 @@
 /* In the README's order: scripts/gen_env_table.py writes its table from this one. */
 const bt_env_var_t bt_env_vars[] = {
     { "BATON_EAGER_MAX", BT_ENV_SIZE, 0, GIB, NULL,
-      "32 KiB (at most a quarter of the ring)",
-      "largest message sent inline; larger ones use rendezvous" },
+      "32 KiB within a node (at most a quarter of the ring), a whole network frame (64 KiB "
+      "less its header) to other nodes",
+      "largest message sent inline; larger ones use rendezvous (set: the limit to every "
+      "peer, at most a frame)" },
     { "BATON_CMA_MIN", BT_ENV_SIZE, 0, LLONG_MAX, NULL,
       "128 KiB",
       "smallest message copied with single copy (`process_vm_readv`/`writev`) rather than "
