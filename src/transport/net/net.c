@@ -43,7 +43,7 @@ _Static_assert(BT_NET_TX_CONTEXTS >= BT_NET_SENDS_MAX + 64 && BT_NET_RX_CONTEXTS
                "contexts for what we keep in flight");
 #define BT_NET_ADDR_MAX   256         /* bytes of an endpoint address */
 #define BT_NET_CQ_BATCH   16
-#define BT_NET_READ_MAX   (1ul << 30) /* bytes of one RMA read at most */
+#define BT_NET_READ_MAX   (1ul << 20) /* bytes of one RMA read at most */
 
 typedef struct bt_net_buf {
     struct fi_context2 ctx;   /* the provider's, first: the completion's op_context */
@@ -54,18 +54,28 @@ typedef struct bt_net_buf {
     _Alignas(64) unsigned char data[BT_NET_BUF];
 } bt_net_buf_t;
 
-/* A rendezvous message read from its sender's memory (RMA read), one piece of at
- * most read_max bytes at a time. */
-typedef struct bt_net_read {
+/* A rendezvous message read from its sender's memory (RMA read) in pieces of at
+ * most read_max bytes, all in flight together: a window of 4 MiB messages moved
+ * 6 GB/s between two fork hosts read whole, 10-11 read by the MiB one after
+ * another (which cost a 4 MiB ping-pong 20% more), and both with the pieces at
+ * once. */
+struct bt_net_read;
+typedef struct bt_net_piece {
     struct fi_context2  ctx;  /* first: the completion's op_context */
+    struct bt_net_read *rd;
+} bt_net_piece_t;
+
+typedef struct bt_net_read {
     struct bt_net_read *next; /* waiting for the provider to take its next piece */
     int                 peer;
     char               *dst;
-    size_t              left, piece;
+    size_t              len, posted;  /* bytes in all, bytes handed to the provider */
+    size_t              npieces, ndone;
     uint64_t            raddr, key;
     struct fid_mr      *mr;   /* dst registered, when the provider wants it */
     bt_tp_read_fn       done;
     void               *arg;
+    bt_net_piece_t     *pieces;
 } bt_net_read_t;
 
 typedef struct bt_net_slab {
@@ -699,18 +709,22 @@ void bt_net_withdraw(void *mem)
     fi_close(&((struct fid_mr *)mem)->fid);
 }
 
-/* Hands the next piece of read rd to the provider; 0 when it has no room now. */
+/* Hands the pieces of read rd not posted yet to the provider; 0 when it has no
+ * room for them all now. */
 static int bt_net_post_read(bt_net_read_t *rd)
 {
-    ssize_t rc;
-
-    rd->piece = BT_MIN(rd->left, net.read_max);
-    rc = fi_read(net.ep, rd->dst, rd->piece, rd->mr ? fi_mr_desc(rd->mr) : NULL,
-                 net.addr[rd->peer], rd->raddr, rd->key, &rd->ctx);
-    if (rc == -FI_EAGAIN)
-        return 0;
-    if (rc != 0)
-        bt_net_fail("reading a message", (int)rc);
+    while (rd->posted < rd->len) {
+        bt_net_piece_t *p = &rd->pieces[rd->posted / net.read_max];
+        size_t piece = BT_MIN(rd->len - rd->posted, net.read_max);
+        ssize_t rc = fi_read(net.ep, rd->dst + rd->posted, piece,
+                             rd->mr ? fi_mr_desc(rd->mr) : NULL, net.addr[rd->peer],
+                             rd->raddr + rd->posted, rd->key, &p->ctx);
+        if (rc == -FI_EAGAIN)
+            return 0;
+        if (rc != 0)
+            bt_net_fail("reading a message", (int)rc);
+        rd->posted += piece;
+    }
     return 1;
 }
 
@@ -737,7 +751,11 @@ int bt_net_read(int peer, void *dst, size_t len, uint64_t raddr, uint64_t key,
     }
     rd->peer = peer;
     rd->dst = dst;
-    rd->left = len;
+    rd->len = len;
+    rd->npieces = (len + net.read_max - 1) / net.read_max;   /* len > 0: a rendezvous */
+    rd->pieces = bt_calloc(rd->npieces, sizeof(*rd->pieces));
+    for (size_t i = 0; i < rd->npieces; i++)
+        rd->pieces[i].rd = rd;
     rd->raddr = raddr;
     rd->key = key;
     rd->done = done;
@@ -747,20 +765,18 @@ int bt_net_read(int peer, void *dst, size_t len, uint64_t raddr, uint64_t key,
     return 0;
 }
 
-/* A piece of rd has arrived: read the next, or finish. */
-static void bt_net_read_piece_done(bt_net_read_t *rd)
+/* A piece of a read has arrived: the read is done with its last. */
+static void bt_net_read_piece_done(bt_net_piece_t *p)
 {
-    rd->dst += rd->piece;
-    rd->raddr += rd->piece;
-    rd->left -= rd->piece;
-    if (rd->left > 0) {
-        bt_net_queue_read(rd);
+    bt_net_read_t *rd = p->rd;
+
+    if (++rd->ndone < rd->npieces)
         return;
-    }
     net.reading--;
     if (rd->mr)
         fi_close(&rd->mr->fid);
     rd->done(rd->arg);
+    free(rd->pieces);
     free(rd);
 }
 
@@ -863,9 +879,9 @@ static void bt_net_cq_error(void)
         snprintf(what, sizeof(what), "a frame to rank %d was lost (the rank or its host "
                                      "is gone?)", b ? b->peer : -1);
     } else if (err.flags & FI_READ) {
-        bt_net_read_t *rd = err.op_context;
+        bt_net_piece_t *p = err.op_context;
         snprintf(what, sizeof(what), "reading %zu bytes of a message from rank %d failed",
-                 rd ? rd->piece : 0, rd ? rd->peer : -1);
+                 p ? p->rd->len : 0, p ? p->rd->peer : -1);
     } else {
         snprintf(what, sizeof(what), "a receive failed (%zu bytes)", err.len);
     }
