@@ -162,6 +162,8 @@ def fake_launcher(tmp_path, body):
 @pytest.mark.parametrize("outcome", ["ok", "fails", "hangs"])
 def test_io_job_cleans_its_folder(bench_run, tmp_path, monkeypatch, outcome):
     monkeypatch.setitem(bench_run.IO_PLACES, "shm", str(tmp_path / "place"))
+    # the launch's working directory (build/bench/ is not there in a clean clone)
+    monkeypatch.setattr(bench_run, "BUILD", str(tmp_path))
     rec = ('{"bench": "io", "variant": "darray-write", "label": "shm", "ranks": 4, '
            '"bytes": 1024, "value": 5.5, "unit": "MB/s", "iters": 1}')
     body = {"ok": "echo '%s'" % rec, "fails": "echo '%s'; exit 3" % rec,
