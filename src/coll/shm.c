@@ -425,29 +425,46 @@ static int bt_coll_shm_reduce_take(const bt_coll_args_t *a, bt_shm_chan_t *ch, u
     return MPI_SUCCESS;
 }
 
+/* Two ranks and an op whose operands may swap: a rank that wants the result starts
+ * from its own part while the other arrives (bt_coll_shm_reduce_own), then reads
+ * the other's slot once (bt_coll_shm_reduce_take_other) instead of both slots. */
+static int bt_coll_shm_reduce_swaps(const bt_coll_args_t *a)
+{
+    return a->comm->size == 2 && bt_op_swaps_exactly(a->op, a->dt);
+}
+
+static void bt_coll_shm_reduce_own(const bt_coll_args_t *a)
+{
+    if (a->sendbuf != MPI_IN_PLACE && a->sendbuf != a->recvbuf)
+        bt_copy(a->recvbuf, a->sendbuf, (size_t)(a->count * a->dt->size));
+}
+
+static int bt_coll_shm_reduce_take_other(const bt_coll_args_t *a, bt_shm_chan_t *ch,
+                                         uint64_t round)
+{
+    MPI_Count bytes = a->count * a->dt->size;
+
+    if (bt_coll_shm_check_all(ch, round, 2, BT_COLL_SHM_SEAL_AT(bytes), bytes) != MPI_SUCCESS)
+        return MPI_ERR_TRUNCATE;
+    bt_op_apply(a->op, bt_shm_coll_slot(ch, round, 1 - a->comm->rank), a->recvbuf, a->count,
+                a->dt);
+    return MPI_SUCCESS;
+}
+
 static int bt_coll_shm_reduce_to(const bt_coll_args_t *a, int all)
 {
     bt_shm_chan_t *ch = bt_coll_shm_chan(a->comm);
     uint64_t round = bt_coll_shm_enter(ch);
-    MPI_Count bytes = a->count * a->dt->size;
-    int me = a->comm->rank, n = a->comm->size;
-    const void *mine = a->sendbuf == MPI_IN_PLACE ? a->recvbuf : a->sendbuf;
-    int swap = n == 2 && bt_op_swaps_exactly(a->op, a->dt);
+    int swap = bt_coll_shm_reduce_swaps(a);
 
     bt_coll_shm_reduce_put(a, ch, round);
-    if (!all && me != a->root)
+    if (!all && a->comm->rank != a->root)
         return MPI_SUCCESS;
-    /* Two ranks and an op whose operands may swap: start from my own part while
-     * the other arrives, then read its slot once. */
-    if (swap && mine != a->recvbuf)
-        bt_copy(a->recvbuf, mine, (size_t)bytes);
+    if (swap)
+        bt_coll_shm_reduce_own(a);
     bt_coll_shm_wait(ch, round, -1);
-    if (!swap)
-        return bt_coll_shm_reduce_take(a, ch, round);
-    if (bt_coll_shm_check_all(ch, round, n, BT_COLL_SHM_SEAL_AT(bytes), bytes) != MPI_SUCCESS)
-        return MPI_ERR_TRUNCATE;
-    bt_op_apply(a->op, bt_shm_coll_slot(ch, round, 1 - me), a->recvbuf, a->count, a->dt);
-    return MPI_SUCCESS;
+    return swap ? bt_coll_shm_reduce_take_other(a, ch, round)
+                : bt_coll_shm_reduce_take(a, ch, round);
 }
 
 int bt_coll_shm_reduce(const bt_coll_args_t *a)
@@ -646,8 +663,11 @@ static int bt_pshm_round(bt_pshm_t *p, int *rc_p)
             bt_coll_shm_bcast_put(a, p->ch, p->round);
         else if (a->kind == BT_COLL_BARRIER)
             bt_shm_coll_arrive(p->ch, p->round, 0);
-        else
+        else {
             bt_coll_shm_reduce_put(a, p->ch, p->round);
+            if (bt_coll_shm_reduce_swaps(a) && bt_pshm_waits_for(p) != -2)
+                bt_coll_shm_reduce_own(a);
+        }
         p->put = 1;
     }
     who = bt_pshm_waits_for(p);
@@ -660,7 +680,8 @@ static int bt_pshm_round(bt_pshm_t *p, int *rc_p)
         return 0;
     *rc_p = a->kind == BT_COLL_BCAST     ? bt_coll_shm_bcast_take(a, p->ch, p->round)
             : a->kind == BT_COLL_BARRIER ? MPI_SUCCESS
-                                         : bt_coll_shm_reduce_take(a, p->ch, p->round);
+            : bt_coll_shm_reduce_swaps(a) ? bt_coll_shm_reduce_take_other(a, p->ch, p->round)
+                                          : bt_coll_shm_reduce_take(a, p->ch, p->round);
     return 1;
 }
 
