@@ -243,6 +243,17 @@ TRACE_FIELDS = {"X": {"name", "ts", "dur", "pid", "tid"}, "i": {"name", "ts", "p
                 "f": {"id", "ts", "pid", "tid", "name", "bp"}}
 
 
+def build_ring(tmp_path, *flags):
+    """TRACE_C compiled with this tree's mpicc (and flags) in tmp_path: its path."""
+    src = tmp_path / "ring.c"
+    src.write_text(TRACE_C)
+    exe = tmp_path / "ring"
+    res = subprocess.run([str(BUILD / "bin" / "mpicc")] + CFLAGS + list(flags) +
+                         ["-o", str(exe), str(src)], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    return exe
+
+
 def check_trace(path, n, calls):
     with open(path) as f:
         doc = json.load(f)
@@ -272,13 +283,7 @@ def check_trace(path, n, calls):
 
 @pytest.mark.parametrize("how", ["option", "env"])
 def test_trace_of_a_c_program(tmp_path, how):
-    src = tmp_path / "ring.c"
-    src.write_text(TRACE_C)
-    exe = tmp_path / "ring"
-    res = subprocess.run([str(BUILD / "bin" / "mpicc")] + CFLAGS + ["-DNAMED_BCAST", "-o",
-                                                               str(exe), str(src)],
-                         capture_output=True, text=True)
-    assert res.returncode == 0, res.stderr
+    exe = build_ring(tmp_path, "-DNAMED_BCAST")
     out = tmp_path / "trace.json"
     args, env = ([MPIEXEC, "--trace", str(out)], dict(os.environ)) if how == "option" else \
         ([MPIEXEC], dict(os.environ, BATON_TRACE=str(out)))
@@ -317,12 +322,7 @@ def test_trace_of_a_python_program(tmp_path):
 def test_stats_at_finalize(tmp_path):
     """BATON_STATS=1: one line per rank with its time in MPI, its calls, the bytes
     it sent to each rank and the collective algorithms it ran."""
-    src = tmp_path / "ring.c"
-    src.write_text(TRACE_C)
-    exe = tmp_path / "ring"
-    res = subprocess.run([str(BUILD / "bin" / "mpicc")] + CFLAGS + ["-o", str(exe), str(src)],
-                         capture_output=True, text=True)
-    assert res.returncode == 0, res.stderr
+    exe = build_ring(tmp_path)
     res = subprocess.run([MPIEXEC, "-n", "4", str(exe)], capture_output=True, text=True,
                          env=dict(os.environ, BATON_STATS="1"), timeout=60)
     assert res.returncode == 0, res.stderr
@@ -361,12 +361,7 @@ def test_stats_name_the_network_provider(tmp_path, env, want):
         pytest.skip("no libfabric 1.x here")
     if want == "net" and libfabric_minor() != 17:
         want = "tcp"    # only 1.17 has both; later ones call the rewrite tcp
-    src = tmp_path / "ring.c"
-    src.write_text(TRACE_C)
-    exe = tmp_path / "ring"
-    res = subprocess.run([str(BUILD / "bin" / "mpicc")] + CFLAGS + ["-o", str(exe), str(src)],
-                         capture_output=True, text=True)
-    assert res.returncode == 0, res.stderr
+    exe = build_ring(tmp_path)
     res = subprocess.run([MPIEXEC, "-launcher", "fork", "-hosts", "a:3,b:1", "-n", "4", str(exe)],
                          capture_output=True, text=True,
                          env=dict(os.environ, BATON_STATS="1", **env), timeout=60)

@@ -32,6 +32,9 @@ from pathlib import Path
 
 import pytest
 
+sys.path.insert(0, str(Path(__file__).resolve().parent / "python"))
+from harness import shm_entries  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 BUILDS = os.environ.get("BATON_BUILDS", os.environ.get("BATON_BUILD", "build")).split()
 CDIR = ROOT / "tests" / "c"
@@ -123,10 +126,6 @@ def built(build):
         with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
             _built[build] = dict(pool.map(lambda n: compile_one(build, n), PROGRAMS))
     return _built[build]
-
-
-def shm_entries():
-    return {p for p in os.listdir("/dev/shm") if "baton" in p.lower()}
 
 
 @pytest.mark.parametrize("build,name,np_,env,hosts", list(cases()))

@@ -50,18 +50,14 @@ def prog(tmp_path_factory):
     return str(exe)
 
 
-def shm_entries():
-    return {p for p in os.listdir("/dev/shm") if "baton" in p.lower()}
-
-
 def run(args, hosts, **env):
-    before = shm_entries()
+    before = harness.shm_entries()
     cmd = [MPIEXEC] + (HOSTS if hosts else []) + ["-n", "4"] + args
     start = time.monotonic()
     res = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT,
                          env=dict(os.environ, BATON_BIND="none", **env))
     elapsed = time.monotonic() - start
-    assert shm_entries() <= before, "left in /dev/shm: %s" % (shm_entries() - before)
+    assert harness.shm_entries() <= before, "left in /dev/shm: %s" % (harness.shm_entries() - before)
     lines = [ln for ln in res.stderr.splitlines() if ln.startswith("mpiexec:")]
     return res, lines, elapsed
 

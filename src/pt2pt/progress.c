@@ -259,14 +259,12 @@ void bt_pt2pt_finalize(void)
      * when a rank exits with an error). The segment's creator also stays until
      * every local rank has mapped it (bt_tp_quiet), and the network has taken
      * every frame of ours. */
-    bt_progress_until(bt_out_empty, NULL);
-    bt_pt2pt_drop_unexpected(NULL);
+    bt_pt2pt_end(NULL);
     free(bt_p2p.out);
     bt_p2p.out = NULL;
     bt_request_cache_drain();
     bt_tp_finalize();
     bt_p2p.tp_up = 0;
-    bt_p2p.running = 0;
 }
 
 /* The spin times are read at every wait: changing them is safe at any time. The

@@ -10,6 +10,7 @@ import time
 import pytest
 
 from cluster import Cluster, cluster_available
+from xhosts import cmdline
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -193,21 +194,13 @@ def test_unplug_and_kill_host_processes(cluster):
     # only the sleep: the ssh session's own processes (sshd's child, the shell) come
     # and go on their own while it starts
     new = _wait(lambda: {p for p in set(cluster.host_pids("h2")) - before
-                         if _cmdline(p) == "sleep 302"}, 5)
+                         if cmdline(p) == "sleep 302"}, 5)
     assert new, "the process started over ssh is not in host_pids(h2)"
     killed = cluster.kill_host_processes("h2")
     assert new <= set(killed)
     assert _wait(lambda: not (set(cluster.host_pids("h2")) & new), 5), "still alive"
     got = out(run(cluster, "h1", [cluster.ssh_path, "h2", "hostname"])).strip()
     assert got == "h2", "sshd of h2 did not survive kill_host_processes"
-
-
-def _cmdline(pid):
-    try:
-        with open(f"/proc/{pid}/cmdline", "rb") as f:
-            return f.read().replace(b"\0", b" ").decode(errors="replace").strip()
-    except OSError:
-        return ""
 
 
 def _wait(pred, timeout):

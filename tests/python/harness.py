@@ -125,6 +125,11 @@ def left_behind(seconds=5, ignore=()):
     return left
 
 
+def shm_entries():
+    """Baton's entries in /dev/shm now."""
+    return {p for p in os.listdir("/dev/shm") if "baton" in p.lower()}
+
+
 def nothing_left():
     """The body of an autouse fixture (`yield from harness.nothing_left()`): the
     test's orphans become our children, and the test fails if any outlives it.
